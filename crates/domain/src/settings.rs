@@ -1,0 +1,285 @@
+//! The installation's settings: one table of definitions (key, kind, bounds,
+//! default) drives storage, validation, the settings pages and the API.
+
+/// What values a setting accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int {
+        min: i64,
+        max: i64,
+    },
+    Bool,
+    Text {
+        max: usize,
+    },
+    /// An e-mail address, or empty.
+    Email,
+    /// One of a fixed list.
+    Choice(&'static [&'static str]),
+    /// Role names separated by commas (checked against the roles table by the service).
+    RoleList,
+    /// Stored encrypted at rest; never shown back.
+    Secret,
+}
+
+/// A setting's definition.
+#[derive(Debug, Clone, Copy)]
+pub struct Def {
+    pub key: &'static str,
+    pub group: Group,
+    pub kind: Kind,
+    pub default: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Security,
+    Email,
+    Backup,
+}
+
+impl Group {
+    pub const ALL: [Group; 3] = [Group::Security, Group::Email, Group::Backup];
+    pub fn slug(self) -> &'static str {
+        match self {
+            Group::Security => "security",
+            Group::Email => "email",
+            Group::Backup => "backup",
+        }
+    }
+    pub fn from_slug(s: &str) -> Option<Group> {
+        Self::ALL.into_iter().find(|g| g.slug() == s)
+    }
+}
+
+pub const SESSION_IDLE_MINUTES: &str = "security.session_idle_minutes";
+pub const SESSION_ABSOLUTE_HOURS: &str = "security.session_absolute_hours";
+pub const REQUIRE_2FA_ROLES: &str = "security.require_2fa_roles";
+pub const LOGIN_MAX_FAILURES_IP: &str = "security.login_max_failures_ip";
+pub const LOGIN_MAX_FAILURES_ACCOUNT: &str = "security.login_max_failures_account";
+pub const LOGIN_WINDOW_MINUTES: &str = "security.login_window_minutes";
+pub const BAN_MINUTES: &str = "security.ban_minutes";
+pub const NFTABLES_EXPORT: &str = "security.nftables_export";
+pub const SMTP_HOST: &str = "email.smtp_host";
+pub const SMTP_PORT: &str = "email.smtp_port";
+pub const SMTP_SECURITY: &str = "email.smtp_security";
+pub const SMTP_USERNAME: &str = "email.smtp_username";
+pub const SMTP_PASSWORD: &str = "email.smtp_password";
+pub const EMAIL_FROM: &str = "email.from_address";
+pub const BACKUP_ENABLED: &str = "backup.enabled";
+pub const BACKUP_HOUR: &str = "backup.hour";
+pub const BACKUP_RETENTION_DAYS: &str = "backup.retention_days";
+
+/// Every setting.
+pub const DEFS: &[Def] = &[
+    Def {
+        key: SESSION_IDLE_MINUTES,
+        group: Group::Security,
+        kind: Kind::Int { min: 5, max: 1440 },
+        default: "30",
+    },
+    Def {
+        key: SESSION_ABSOLUTE_HOURS,
+        group: Group::Security,
+        kind: Kind::Int { min: 1, max: 720 },
+        default: "12",
+    },
+    Def {
+        key: REQUIRE_2FA_ROLES,
+        group: Group::Security,
+        kind: Kind::RoleList,
+        default: "",
+    },
+    Def {
+        key: LOGIN_MAX_FAILURES_IP,
+        group: Group::Security,
+        kind: Kind::Int { min: 3, max: 1000 },
+        default: "10",
+    },
+    Def {
+        key: LOGIN_MAX_FAILURES_ACCOUNT,
+        group: Group::Security,
+        kind: Kind::Int { min: 3, max: 100 },
+        default: "5",
+    },
+    Def {
+        key: LOGIN_WINDOW_MINUTES,
+        group: Group::Security,
+        kind: Kind::Int { min: 1, max: 1440 },
+        default: "15",
+    },
+    Def {
+        key: BAN_MINUTES,
+        group: Group::Security,
+        kind: Kind::Int { min: 1, max: 10080 },
+        default: "30",
+    },
+    Def {
+        key: NFTABLES_EXPORT,
+        group: Group::Security,
+        kind: Kind::Bool,
+        default: "false",
+    },
+    Def {
+        key: SMTP_HOST,
+        group: Group::Email,
+        kind: Kind::Text { max: 255 },
+        default: "",
+    },
+    Def {
+        key: SMTP_PORT,
+        group: Group::Email,
+        kind: Kind::Int { min: 1, max: 65535 },
+        default: "587",
+    },
+    Def {
+        key: SMTP_SECURITY,
+        group: Group::Email,
+        kind: Kind::Choice(&["starttls", "tls", "none"]),
+        default: "starttls",
+    },
+    Def {
+        key: SMTP_USERNAME,
+        group: Group::Email,
+        kind: Kind::Text { max: 255 },
+        default: "",
+    },
+    Def {
+        key: SMTP_PASSWORD,
+        group: Group::Email,
+        kind: Kind::Secret,
+        default: "",
+    },
+    Def {
+        key: EMAIL_FROM,
+        group: Group::Email,
+        kind: Kind::Email,
+        default: "",
+    },
+    Def {
+        key: BACKUP_ENABLED,
+        group: Group::Backup,
+        kind: Kind::Bool,
+        default: "true",
+    },
+    Def {
+        key: BACKUP_HOUR,
+        group: Group::Backup,
+        kind: Kind::Int { min: 0, max: 23 },
+        default: "3",
+    },
+    Def {
+        key: BACKUP_RETENTION_DAYS,
+        group: Group::Backup,
+        kind: Kind::Int { min: 1, max: 3650 },
+        default: "14",
+    },
+];
+
+pub fn def(key: &str) -> Option<&'static Def> {
+    DEFS.iter().find(|d| d.key == key)
+}
+
+/// Why a value is refused; the message names what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingError {
+    #[error("unknown setting `{0}`")]
+    UnknownKey(String),
+    #[error("must be a whole number from {min} to {max}")]
+    OutOfRange { min: i64, max: i64 },
+    #[error("must be true or false")]
+    NotBool,
+    #[error("must be at most {0} characters")]
+    TooLong(usize),
+    #[error("must be an e-mail address")]
+    NotEmail,
+    #[error("must be one of: {0}")]
+    NotChoice(String),
+}
+
+/// Validates and normalises a value for `key` (trimmed; booleans as
+/// `true`/`false`; role lists without blanks).
+pub fn normalize(key: &str, value: &str) -> Result<String, SettingError> {
+    let d = def(key).ok_or_else(|| SettingError::UnknownKey(key.to_owned()))?;
+    let v = value.trim();
+    match d.kind {
+        Kind::Int { min, max } => match v.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
+            _ => Err(SettingError::OutOfRange { min, max }),
+        },
+        Kind::Bool => match v {
+            "true" | "on" | "1" | "yes" => Ok("true".into()),
+            "false" | "off" | "0" | "no" | "" => Ok("false".into()),
+            _ => Err(SettingError::NotBool),
+        },
+        Kind::Text { max } if v.chars().count() > max => Err(SettingError::TooLong(max)),
+        Kind::Secret if v.chars().count() > SECRET_MAX => Err(SettingError::TooLong(SECRET_MAX)),
+        Kind::Text { .. } | Kind::Secret => Ok(v.to_owned()),
+        Kind::Email if v.is_empty() => Ok(String::new()),
+        Kind::Email => crate::validate::email(v)
+            .map(|()| v.to_owned())
+            .map_err(|_| SettingError::NotEmail),
+        Kind::Choice(options) if options.contains(&v) => Ok(v.to_owned()),
+        Kind::Choice(options) => Err(SettingError::NotChoice(options.join(", "))),
+        Kind::RoleList => Ok(v
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .collect::<Vec<_>>()
+            .join(",")),
+    }
+}
+
+const SECRET_MAX: usize = 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        for d in DEFS {
+            assert_eq!(
+                normalize(d.key, d.default).as_deref(),
+                Ok(d.default),
+                "{}",
+                d.key
+            );
+        }
+    }
+
+    #[test]
+    fn validation_names_the_rule() {
+        let cases = [
+            (SESSION_IDLE_MINUTES, " 45 ", Ok("45")),
+            (
+                SESSION_IDLE_MINUTES,
+                "2",
+                Err(SettingError::OutOfRange { min: 5, max: 1440 }),
+            ),
+            (
+                SESSION_IDLE_MINUTES,
+                "abc",
+                Err(SettingError::OutOfRange { min: 5, max: 1440 }),
+            ),
+            (NFTABLES_EXPORT, "on", Ok("true")),
+            (NFTABLES_EXPORT, "maybe", Err(SettingError::NotBool)),
+            (EMAIL_FROM, "noc@example.net", Ok("noc@example.net")),
+            (EMAIL_FROM, "not-an-address", Err(SettingError::NotEmail)),
+            (
+                SMTP_SECURITY,
+                "ssl",
+                Err(SettingError::NotChoice("starttls, tls, none".into())),
+            ),
+            (REQUIRE_2FA_ROLES, " admin , ,finance", Ok("admin,finance")),
+            ("nope", "1", Err(SettingError::UnknownKey("nope".into()))),
+        ];
+        for (key, value, want) in cases {
+            assert_eq!(
+                normalize(key, value).as_deref().map_err(Clone::clone),
+                want.map_err(|e: SettingError| e),
+                "{key}={value}"
+            );
+        }
+    }
+}
