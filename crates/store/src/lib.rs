@@ -13,6 +13,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod company;
 mod db;
+pub mod outbox;
 pub mod roles;
 pub mod security;
 pub mod sessions;

@@ -38,7 +38,7 @@ pub async fn failures_for_account(
     since: i64,
 ) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at >= $2 AND reason = 'bad_password'",
+        "SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at >= $2 AND reason IN ('bad_password', 'bad_totp')",
     )
     .bind(username)
     .bind(since)

@@ -1,0 +1,709 @@
+//! Staff authentication: password login with throttling and bans, IP
+//! allowlists, TOTP second factor, server-side sessions with idle and
+//! absolute timeouts, password change and reset.
+
+use std::net::IpAddr;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use domain::net::Allowlist;
+use domain::settings as keys;
+use domain::{Permission, PermissionSet, validate};
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use store::sessions::Session;
+use store::users::User;
+
+use crate::{Actor, Error, Result, Services, check};
+
+/// Who is making a request, and what they may do.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: User,
+    pub permissions: PermissionSet,
+    /// Set when the request came with an API token.
+    pub token_id: Option<i64>,
+}
+
+impl Principal {
+    pub fn can(&self, p: Permission) -> bool {
+        self.permissions.contains(p)
+    }
+
+    /// `Err(Forbidden)` naming the missing permission.
+    pub fn require(&self, p: Permission) -> Result<()> {
+        if self.can(p) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(p.code()))
+        }
+    }
+
+    pub fn actor(&self, source_ip: Option<IpAddr>) -> Actor {
+        Actor {
+            kind: if self.token_id.is_some() {
+                "token"
+            } else {
+                "user"
+            },
+            id: Some(self.user.id),
+            name: self.user.username.clone(),
+            source_ip: source_ip.map(|i| i.to_string()),
+        }
+    }
+}
+
+/// A random token for cookies and links, and the hash stored for it.
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = B64URL.encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub struct LoginRequest<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub ip: IpAddr,
+    pub user_agent: &'a str,
+}
+
+/// What a successful password check leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// Fully signed in.
+    Done { session_token: String },
+    /// Password accepted; a TOTP or recovery code must follow.
+    NeedsSecondFactor { session_token: String },
+    /// Signed in, but the role requires 2FA and the user has none yet: only
+    /// the enrolment pages are open until it is set up.
+    MustEnroll { session_token: String },
+}
+
+fn allowed(user: &User, ip: IpAddr) -> bool {
+    let role = Allowlist::parse(&user.role_ip_allowlist).unwrap_or_default();
+    let own = Allowlist::parse(&user.ip_allowlist).unwrap_or_default();
+    role.allows(ip) && own.allows(ip)
+}
+
+/// Whether `user` must enrol 2FA before using anything else.
+pub fn must_enroll(settings: &crate::settings::Settings, user: &User) -> bool {
+    !user.totp_enabled
+        && settings
+            .list(keys::REQUIRE_2FA_ROLES)
+            .iter()
+            .any(|r| *r == user.role_name)
+}
+
+fn anonymous(ip: IpAddr, username: &str) -> Actor {
+    Actor {
+        kind: "anonymous",
+        id: None,
+        name: username.to_owned(),
+        source_ip: Some(ip.to_string()),
+    }
+}
+
+/// Checks bans, password, account state and allowlists, then opens a session.
+/// Every refusal is recorded; too many from one address or for one account
+/// bans it for the configured time.
+pub async fn login(svc: &Services, req: &LoginRequest<'_>) -> Result<LoginOutcome> {
+    let s = crate::settings::current(svc).await?;
+    let now = store::now();
+    let ip = req.ip.to_string();
+    let username = req.username.trim().to_lowercase();
+    {
+        let mut c = svc.db.conn().await?;
+        if store::security::active_ban(&mut c, "ip", &ip, now)
+            .await?
+            .is_some()
+            || store::security::active_ban(&mut c, "account", &username, now)
+                .await?
+                .is_some()
+        {
+            return Err(Error::Refused("banned"));
+        }
+    }
+    let user = {
+        let mut c = svc.db.conn().await?;
+        store::users::by_username(&mut c, &username).await?
+    };
+    // Verify even for unknown users so timing does not reveal which exist.
+    let password_ok = crate::passwords::verify(
+        req.password,
+        user.as_ref()
+            .map(|u| u.password_hash.as_str())
+            .unwrap_or(crate::passwords::dummy_hash()),
+    );
+    let user = match user {
+        Some(u) if password_ok && !u.disabled => u,
+        other => {
+            let reason = if other.is_some_and(|u| u.disabled && password_ok) {
+                "disabled"
+            } else {
+                "bad_password"
+            };
+            refuse(svc, &s, req.ip, &username, reason).await?;
+            return Err(Error::Refused("bad-credentials"));
+        }
+    };
+    if !allowed(&user, req.ip) {
+        let mut tx = svc.db.begin().await?;
+        store::security::record_failure(&mut tx, now, &ip, &username, "ip_not_allowed").await?;
+        crate::audit::record(
+            &mut tx,
+            svc.db.engine(),
+            &anonymous(req.ip, &username),
+            "auth.login_refused",
+            "user",
+            user.id,
+            None,
+            Some(json!({"reason": "ip_not_allowed"})),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(Error::Refused("ip-not-allowed"));
+    }
+    let (token, hash) = new_token();
+    let mut tx = svc.db.begin().await?;
+    store::sessions::insert(
+        &mut tx,
+        &Session {
+            token_hash: hash,
+            user_id: user.id,
+            mfa_pending: user.totp_enabled,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + s.int(keys::SESSION_ABSOLUTE_HOURS) * 3600,
+            ip: ip.clone(),
+            user_agent: req.user_agent.chars().take(300).collect(),
+        },
+    )
+    .await?;
+    if !user.totp_enabled {
+        store::users::touch_login(&mut tx, user.id, now).await?;
+        let actor = Actor {
+            kind: "user",
+            id: Some(user.id),
+            name: user.username.clone(),
+            source_ip: Some(ip),
+        };
+        crate::audit::record(
+            &mut tx,
+            svc.db.engine(),
+            &actor,
+            "auth.login",
+            "user",
+            user.id,
+            None,
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(if user.totp_enabled {
+        LoginOutcome::NeedsSecondFactor {
+            session_token: token,
+        }
+    } else if must_enroll(&s, &user) {
+        LoginOutcome::MustEnroll {
+            session_token: token,
+        }
+    } else {
+        LoginOutcome::Done {
+            session_token: token,
+        }
+    })
+}
+
+/// Records a refused login and bans the address or account past the limits.
+async fn refuse(
+    svc: &Services,
+    s: &crate::settings::Settings,
+    ip: IpAddr,
+    username: &str,
+    reason: &str,
+) -> Result<()> {
+    let now = store::now();
+    let since = now - s.int(keys::LOGIN_WINDOW_MINUTES) * 60;
+    let until = now + s.int(keys::BAN_MINUTES) * 60;
+    let ip_s = ip.to_string();
+    let mut tx = svc.db.begin().await?;
+    store::security::record_failure(&mut tx, now, &ip_s, username, reason).await?;
+    let system = Actor {
+        kind: "system",
+        id: None,
+        name: "throttle".into(),
+        source_ip: Some(ip_s.clone()),
+    };
+    if store::security::failures_from_ip(&mut tx, &ip_s, since).await?
+        >= s.int(keys::LOGIN_MAX_FAILURES_IP)
+        && store::security::active_ban(&mut tx, "ip", &ip_s, now)
+            .await?
+            .is_none()
+    {
+        let id =
+            store::security::insert_ban(&mut tx, "ip", &ip_s, "too many failed logins", now, until)
+                .await?;
+        crate::audit::record(
+            &mut tx,
+            svc.db.engine(),
+            &system,
+            "security.ban",
+            "ban",
+            id,
+            None,
+            Some(json!({"kind": "ip", "subject": ip_s, "expires_at": until})),
+        )
+        .await?;
+    }
+    if store::security::failures_for_account(&mut tx, username, since).await?
+        >= s.int(keys::LOGIN_MAX_FAILURES_ACCOUNT)
+        && store::security::active_ban(&mut tx, "account", username, now)
+            .await?
+            .is_none()
+    {
+        let id = store::security::insert_ban(
+            &mut tx,
+            "account",
+            username,
+            "too many failed logins",
+            now,
+            until,
+        )
+        .await?;
+        crate::audit::record(
+            &mut tx,
+            svc.db.engine(),
+            &system,
+            "security.ban",
+            "ban",
+            id,
+            None,
+            Some(json!({"kind": "account", "subject": username, "expires_at": until})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Completes a login that awaits its second factor, with a TOTP code or a
+/// recovery code.
+pub async fn second_factor(
+    svc: &Services,
+    session_token: &str,
+    code: &str,
+    ip: IpAddr,
+) -> Result<()> {
+    let now = store::now();
+    let hash = token_hash(session_token);
+    let mut tx = svc.db.begin().await?;
+    let session = store::sessions::get(&mut tx, &hash)
+        .await?
+        .ok_or(Error::Refused("session-expired"))?;
+    if !session.mfa_pending || session.expires_at <= now {
+        return Err(Error::Refused("session-expired"));
+    }
+    let user = store::users::get(&mut tx, session.user_id).await?;
+    let secret = user
+        .totp_secret
+        .as_deref()
+        .map(|s| svc.secrets.decrypt(s))
+        .transpose()
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .unwrap_or_default();
+    let ok = match crate::totp::verify(&secret, code, now as u64) {
+        Some(step) => store::users::advance_totp_step(&mut tx, user.id, step).await?,
+        None => {
+            store::users::use_recovery_code(
+                &mut tx,
+                user.id,
+                &crate::totp::hash_recovery_code(code),
+                now,
+            )
+            .await?
+        }
+    };
+    if !ok {
+        drop(tx);
+        let s = crate::settings::current(svc).await?;
+        refuse(svc, &s, ip, &user.username, "bad_totp").await?;
+        return Err(Error::Refused("bad-code"));
+    }
+    store::sessions::complete_mfa(&mut tx, &hash).await?;
+    store::users::touch_login(&mut tx, user.id, now).await?;
+    let actor = Actor {
+        kind: "user",
+        id: Some(user.id),
+        name: user.username.clone(),
+        source_ip: Some(ip.to_string()),
+    };
+    crate::audit::record(
+        &mut tx,
+        svc.db.engine(),
+        &actor,
+        "auth.login",
+        "user",
+        user.id,
+        None,
+        Some(json!({"second_factor": true})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A request's session, if its token is valid, not idle or expired, and its
+/// address is still allowed. Refreshes the idle clock at most once a minute
+/// so that reads do not become writes.
+pub async fn session(
+    svc: &Services,
+    session_token: &str,
+    ip: IpAddr,
+) -> Result<Option<(Principal, Session)>> {
+    let s = crate::settings::current(svc).await?;
+    let now = store::now();
+    let hash = token_hash(session_token);
+    let mut c = svc.db.conn().await?;
+    let Some(session) = store::sessions::get(&mut c, &hash).await? else {
+        return Ok(None);
+    };
+    let idle = s.int(keys::SESSION_IDLE_MINUTES) * 60;
+    if session.expires_at <= now || session.last_seen_at + idle <= now {
+        drop(c);
+        let mut tx = svc.db.begin().await?;
+        store::sessions::delete(&mut tx, &hash).await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
+    let user = store::users::get(&mut c, session.user_id).await?;
+    if user.disabled || !allowed(&user, ip) {
+        return Ok(None);
+    }
+    if now - session.last_seen_at >= 60 {
+        store::sessions::touch(&mut c, &hash, now).await?;
+    }
+    let permissions = PermissionSet::parse(&user.role_permissions).unwrap_or_default();
+    Ok(Some((
+        Principal {
+            user,
+            permissions,
+            token_id: None,
+        },
+        session,
+    )))
+}
+
+pub async fn logout(svc: &Services, session_token: &str, actor: &Actor) -> Result<()> {
+    let mut tx = svc.db.begin().await?;
+    store::sessions::delete(&mut tx, &token_hash(session_token)).await?;
+    if let Some(id) = actor.id {
+        crate::audit::record(
+            &mut tx,
+            svc.db.engine(),
+            actor,
+            "auth.logout",
+            "user",
+            id,
+            None,
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends every session of the user (all browsers, all nodes).
+pub async fn logout_everywhere(svc: &Services, actor: &Actor, user_id: i64) -> Result<u64> {
+    let mut tx = svc.db.begin().await?;
+    let n = store::sessions::delete_for_user(&mut tx, user_id).await?;
+    crate::audit::record(
+        &mut tx,
+        svc.db.engine(),
+        actor,
+        "auth.logout_everywhere",
+        "user",
+        user_id,
+        None,
+        Some(json!({"sessions": n})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// The user changes their own password; other sessions end.
+pub async fn change_password(
+    svc: &Services,
+    actor: &Actor,
+    user_id: i64,
+    current: &str,
+    new: &str,
+    keep_session: Option<&str>,
+) -> Result<()> {
+    check("new_password", validate::password(new))?;
+    let user = crate::staff::get_user(svc, user_id).await?;
+    if !crate::passwords::verify(current, &user.password_hash) {
+        return Err(Error::invalid_msg(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    let hash = crate::passwords::hash(new)?;
+    let mut tx = svc.db.begin().await?;
+    store::users::set_password_hash(&mut tx, user_id, &hash, store::now()).await?;
+    let keep = keep_session.map(token_hash);
+    for s in store::sessions::list_for_user(&mut tx, user_id).await? {
+        if Some(&s.token_hash) != keep.as_ref() {
+            store::sessions::delete(&mut tx, &s.token_hash).await?;
+        }
+    }
+    crate::audit::record(
+        &mut tx,
+        svc.db.engine(),
+        actor,
+        "user.password_change",
+        "user",
+        user_id,
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sends a reset link if `email` belongs to an enabled user. Answers the
+/// same either way so the form does not reveal who has an account.
+pub async fn request_password_reset(
+    svc: &Services,
+    email: &str,
+    base_url: &str,
+    ip: IpAddr,
+) -> Result<()> {
+    let user = {
+        let mut c = svc.db.conn().await?;
+        store::users::by_email(&mut c, email.trim()).await?
+    };
+    let Some(user) = user.filter(|u| !u.disabled) else {
+        return Ok(());
+    };
+    let (token, hash) = new_token();
+    let now = store::now();
+    let mut tx = svc.db.begin().await?;
+    store::sessions::resets::insert(&mut tx, &hash, user.id, now, now + 3600).await?;
+    let link = format!("{}/password-reset/{token}", base_url.trim_end_matches('/'));
+    let body = format!(
+        "Hello {},\n\nA password reset was requested for your Lastmile account ({}).\n\
+         Open this link within one hour to choose a new password:\n\n{link}\n\n\
+         If you did not ask for this, ignore this message.\n\n---\n\n\
+         Olá {},\n\nFoi solicitada a redefinição da senha da sua conta Lastmile ({}).\n\
+         Abra este link em até uma hora para escolher uma nova senha:\n\n{link}\n\n\
+         Se você não pediu isso, ignore esta mensagem.\n",
+        user.display_name, user.username, user.display_name, user.username
+    );
+    store::outbox::enqueue(
+        &mut tx,
+        &user.email,
+        "Lastmile password reset / Redefinição de senha",
+        &body,
+        now,
+    )
+    .await?;
+    let actor = anonymous(ip, &user.username);
+    crate::audit::record(
+        &mut tx,
+        svc.db.engine(),
+        &actor,
+        "user.password_reset_requested",
+        "user",
+        user.id,
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn reset_token_valid(svc: &Services, token: &str) -> Result<bool> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::sessions::resets::is_valid(&mut c, &token_hash(token), store::now()).await?)
+}
+
+/// Sets a new password with a reset link's token; all sessions end.
+pub async fn reset_password(svc: &Services, token: &str, new: &str, ip: IpAddr) -> Result<()> {
+    check("new_password", validate::password(new))?;
+    let hash = crate::passwords::hash(new)?;
+    let mut tx = svc.db.begin().await?;
+    let user_id = store::sessions::resets::consume(&mut tx, &token_hash(token), store::now())
+        .await?
+        .ok_or(Error::Refused("reset-invalid"))?;
+    store::users::set_password_hash(&mut tx, user_id, &hash, store::now()).await?;
+    store::sessions::delete_for_user(&mut tx, user_id).await?;
+    let user = store::users::get(&mut tx, user_id).await?;
+    crate::audit::record(
+        &mut tx,
+        svc.db.engine(),
+        &anonymous(ip, &user.username),
+        "user.password_reset",
+        "user",
+        user_id,
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Starts 2FA enrolment: stores a new (not yet active) secret and returns it.
+pub async fn begin_2fa(svc: &Services, user_id: i64) -> Result<String> {
+    let secret = crate::totp::new_secret();
+    let mut tx = svc.db.begin().await?;
+    let user = store::users::get(&mut tx, user_id).await?;
+    if user.totp_enabled {
+        return Err(Error::Refused("2fa-already-enabled"));
+    }
+    store::users::set_totp(
+        &mut tx,
+        user_id,
+        Some(&svc.secrets.encrypt(&secret)),
+        false,
+        store::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(secret)
+}
+
+/// The pending enrolment secret, decrypted, if any.
+pub async fn pending_2fa_secret(svc: &Services, user_id: i64) -> Result<Option<String>> {
+    let user = crate::staff::get_user(svc, user_id).await?;
+    match (user.totp_enabled, user.totp_secret) {
+        (false, Some(s)) => Ok(Some(
+            svc.secrets
+                .decrypt(&s)
+                .map_err(|e| Error::Internal(e.to_string()))?,
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// Confirms enrolment with a first code; returns the recovery codes (shown once).
+pub async fn confirm_2fa(
+    svc: &Services,
+    actor: &Actor,
+    user_id: i64,
+    code: &str,
+) -> Result<Vec<String>> {
+    let secret = pending_2fa_secret(svc, user_id)
+        .await?
+        .ok_or(Error::Refused("2fa-not-started"))?;
+    let now = store::now();
+    let step = crate::totp::verify(&secret, code, now as u64)
+        .ok_or_else(|| Error::invalid_msg("code", "is not the current code"))?;
+    let codes = crate::totp::new_recovery_codes();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| crate::totp::hash_recovery_code(c))
+        .collect();
+    let mut tx = svc.db.begin().await?;
+    store::users::set_totp(
+        &mut tx,
+        user_id,
+        Some(&svc.secrets.encrypt(&secret)),
+        true,
+        now,
+    )
+    .await?;
+    store::users::advance_totp_step(&mut tx, user_id, step).await?;
+    store::users::replace_recovery_codes(&mut tx, user_id, &hashes).await?;
+    crate::audit::record(
+        &mut tx,
+        svc.db.engine(),
+        actor,
+        "user.2fa_enable",
+        "user",
+        user_id,
+        Some(json!({"totp_enabled": false})),
+        Some(json!({"totp_enabled": true})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(codes)
+}
+
+/// Turns 2FA off after checking the password (refused when the role requires it).
+pub async fn disable_2fa(
+    svc: &Services,
+    actor: &Actor,
+    user_id: i64,
+    password: &str,
+) -> Result<()> {
+    let user = crate::staff::get_user(svc, user_id).await?;
+    if !crate::passwords::verify(password, &user.password_hash) {
+        return Err(Error::invalid_msg(
+            "password",
+            "is not your current password",
+        ));
+    }
+    let s = crate::settings::current(svc).await?;
+    if s.list(keys::REQUIRE_2FA_ROLES).contains(&user.role_name) {
+        return Err(Error::Refused("2fa-required"));
+    }
+    crate::staff::reset_2fa(svc, actor, user_id).await
+}
+
+pub async fn unused_recovery_codes(svc: &Services, user_id: i64) -> Result<i64> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::users::unused_recovery_codes(&mut c, user_id).await?)
+}
+
+pub async fn sessions_of(svc: &Services, user_id: i64) -> Result<Vec<Session>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::sessions::list_for_user(&mut c, user_id).await?)
+}
+
+pub async fn active_bans(svc: &Services) -> Result<Vec<store::security::Ban>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::security::active_bans(&mut c, store::now()).await?)
+}
+
+pub async fn recent_failures(svc: &Services, limit: i64) -> Result<Vec<store::security::Failure>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::security::recent_failures(&mut c, limit).await?)
+}
+
+/// Lifts a ban early and forgets the failures that led to it.
+pub async fn lift_ban(svc: &Services, actor: &Actor, id: i64) -> Result<()> {
+    let mut tx = svc.db.begin().await?;
+    let ban = store::security::get_ban(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !store::security::lift_ban(&mut tx, id, &actor.name, store::now()).await? {
+        return Err(Error::Refused("ban-not-active"));
+    }
+    store::security::clear_failures(&mut tx, &ban.kind, &ban.subject).await?;
+    crate::audit::record(
+        &mut tx,
+        svc.db.engine(),
+        actor,
+        "security.unban",
+        "ban",
+        id,
+        Some(json!({"kind": ban.kind, "subject": ban.subject})),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
