@@ -156,7 +156,7 @@ impl Boleto {
     /// use time::macros::date;
     /// // Itaú, "Cobrança 400 bytes CNAB" (Jul/2021), annex: carteira 110,
     /// // nosso número 12345678, agência 0057, conta 12345.
-    /// let b = Boleto::new("341", Some(date!(2014-06-09)), 12345, "1101234567880057123457000")?;
+    /// let b = Boleto::new("341", Some(date!(2002-05-01)), 12345, "1101234567880057123457000")?;
     /// assert_eq!(b.barcode, "34196166700000123451101234567880057123457000");
     /// # Ok::<(), brpay::boleto::BoletoError>(())
     /// ```
@@ -317,9 +317,9 @@ pub fn decode(input: &str) -> Result<Decoded, BoletoError> {
 /// ```
 /// use brpay::boleto::{decode_at, Decoded};
 /// use time::macros::date;
-/// let d = decode_at("34196166700000123451101234567880057123457000", date!(2014-06-01))?;
+/// let d = decode_at("34196166700000123451101234567880057123457000", date!(2002-04-01))?;
 /// let Decoded::Bank(b) = d else { unreachable!() };
-/// assert_eq!(b.due_date, Some(date!(2014-06-09)));
+/// assert_eq!(b.due_date, Some(date!(2002-05-01)));
 /// assert_eq!(b.formatted_line(), "34191.10121 34567.880058 71234.570001 6 16670000012345");
 /// # Ok::<(), brpay::boleto::BoletoError>(())
 /// ```

@@ -11,6 +11,7 @@
 //! // BCB, "Manual de Padrões para Iniciação do Pix", section 6.2 (dynamic).
 //! let p = PixBuilder::with_location("pix.example.com/qr/93598be0-1bd0-4997-8318-81776a1d8a99")
 //!     .merchant("EMPRESA", "SAO PAULO")
+//!     .upper_case_gui()
 //!     .build()?;
 //! assert!(p.ends_with("6304EEAB"));
 //! assert_eq!(pix::parse(&p)?.merchant_city, "SAO PAULO");
