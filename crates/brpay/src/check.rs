@@ -89,7 +89,11 @@ pub fn mod11_zero(digits: &[u8]) -> Option<u8> {
 /// ```
 pub fn cpf_is_valid(cpf: &str) -> bool {
     let d: Vec<u8> = cpf.bytes().filter(u8::is_ascii_digit).collect();
-    if d.len() != 11 || cpf.bytes().any(|b| !b.is_ascii_digit() && b != b'.' && b != b'-') {
+    if d.len() != 11
+        || cpf
+            .bytes()
+            .any(|b| !b.is_ascii_digit() && b != b'.' && b != b'-')
+    {
         return false;
     }
     if d.iter().all(|&c| c == d[0]) {

@@ -86,7 +86,10 @@ impl Arrecadacao {
                 .enumerate()
                 .find(|(_, c)| !c.is_ascii_digit())
                 .unwrap_or((0, '?'));
-            return Err(BoletoError::NotDigit { position: i + 1, ch: c });
+            return Err(BoletoError::NotDigit {
+                position: i + 1,
+                ch: c,
+            });
         }
         let barcode = match b.len() {
             44 => digits.to_owned(),
@@ -127,7 +130,13 @@ impl Arrecadacao {
 
     /// Builds a slip from its parts: `free_field` has 25 digits (positions
     /// 20–44); for segment 6 its first 4 digits continue the CNPJ root.
-    pub fn build(segment: u8, value_identifier: u8, value: i64, company: &str, free_field: &str) -> Result<Arrecadacao, BoletoError> {
+    pub fn build(
+        segment: u8,
+        value_identifier: u8,
+        value: i64,
+        company: &str,
+        free_field: &str,
+    ) -> Result<Arrecadacao, BoletoError> {
         let module = module_of(b'0' + value_identifier.min(9))?;
         if !(0..=99_999_999_999).contains(&value) {
             return Err(BoletoError::Amount(value));
@@ -163,7 +172,11 @@ impl Arrecadacao {
             value: barcode[4..15].parse().unwrap_or(0),
             company: barcode[15..19].to_owned(),
             cnpj_root: cnpj.then(|| barcode[15..23].to_owned()),
-            free_field: if cnpj { barcode[23..].to_owned() } else { barcode[19..].to_owned() },
+            free_field: if cnpj {
+                barcode[23..].to_owned()
+            } else {
+                barcode[19..].to_owned()
+            },
             digitable_line: line,
             barcode,
         }
@@ -173,7 +186,13 @@ impl Arrecadacao {
     pub fn formatted_line(&self) -> String {
         let l = &self.digitable_line;
         (0..4)
-            .map(|i| format!("{}-{}", &l[i * 12..i * 12 + 11], &l[i * 12 + 11..i * 12 + 12]))
+            .map(|i| {
+                format!(
+                    "{}-{}",
+                    &l[i * 12..i * 12 + 11],
+                    &l[i * 12 + 11..i * 12 + 12]
+                )
+            })
             .collect::<Vec<_>>()
             .join(" ")
     }

@@ -11,7 +11,8 @@ use super::BoletoError;
 use std::fmt::Write as _;
 
 const PATTERNS: [&[u8; 5]; 10] = [
-    b"nnwwn", b"wnnnw", b"nwnnw", b"wwnnn", b"nnwnw", b"wnwnn", b"nwwnn", b"nnnww", b"wnnwn", b"nwnwn",
+    b"nnwwn", b"wnnnw", b"nwnnw", b"wwnnn", b"nnwnw", b"wnwnn", b"nwwnn", b"nnnww", b"wnnwn",
+    b"nwnwn",
 ];
 
 /// Barcode length in millimetres (FEBRABAN).
@@ -32,10 +33,17 @@ pub const QUIET_MM: f64 = 5.0;
 /// ```
 pub fn elements(digits: &str) -> Result<Vec<(bool, u8)>, BoletoError> {
     let b = digits.as_bytes();
-    if let Some((i, c)) = digits.chars().enumerate().find(|(_, c)| !c.is_ascii_digit()) {
-        return Err(BoletoError::NotDigit { position: i + 1, ch: c });
+    if let Some((i, c)) = digits
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !c.is_ascii_digit())
+    {
+        return Err(BoletoError::NotDigit {
+            position: i + 1,
+            ch: c,
+        });
     }
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return Err(BoletoError::Length { found: b.len() });
     }
     let w = |c: u8| if c == b'w' { 3 } else { 1 };
@@ -62,7 +70,9 @@ pub fn elements(digits: &str) -> Result<Vec<(bool, u8)>, BoletoError> {
 /// ```
 pub fn svg(barcode: &str) -> Result<String, BoletoError> {
     if barcode.len() != 44 {
-        return Err(BoletoError::Length { found: barcode.len() });
+        return Err(BoletoError::Length {
+            found: barcode.len(),
+        });
     }
     let el = elements(barcode)?;
     let units: u32 = el.iter().map(|(_, w)| u32::from(*w)).sum();
@@ -77,7 +87,10 @@ pub fn svg(barcode: &str) -> Result<String, BoletoError> {
     for (bar, w) in el {
         let width = narrow * f64::from(w);
         if bar {
-            let _ = write!(s, r#"<rect x="{x:.4}" y="0" width="{width:.4}" height="{HEIGHT_MM}"/>"#);
+            let _ = write!(
+                s,
+                r#"<rect x="{x:.4}" y="0" width="{width:.4}" height="{HEIGHT_MM}"/>"#
+            );
         }
         x += width;
     }

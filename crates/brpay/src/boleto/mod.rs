@@ -51,7 +51,9 @@ pub const FACTOR_RESET: Date = match Date::from_calendar_date(2025, Month::Febru
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BoletoError {
     /// Wrong number of digits.
-    #[error("expected 44 (barcode), 47 (linha digitável) or 48 (arrecadação) digits, found {found}")]
+    #[error(
+        "expected 44 (barcode), 47 (linha digitável) or 48 (arrecadação) digits, found {found}"
+    )]
     Length {
         /// Digits found.
         found: usize,
@@ -83,7 +85,9 @@ pub enum BoletoError {
         found: u8,
     },
     /// A block of an arrecadação line fails its check digit.
-    #[error("block {block} of the arrecadação line: check digit expected {expected}, found {found}")]
+    #[error(
+        "block {block} of the arrecadação line: check digit expected {expected}, found {found}"
+    )]
     BlockCheckDigit {
         /// 1 to 4.
         block: u8,
@@ -227,7 +231,11 @@ fn from_barcode_digits(bc: &str, due_date: Option<Date>) -> Boleto {
         &bc[4..5],
         &bc[5..19]
     );
-    let num = |r: std::ops::Range<usize>| bc[r].bytes().fold(0u64, |a, c| a * 10 + u64::from(c - b'0'));
+    let num = |r: std::ops::Range<usize>| {
+        bc[r]
+            .bytes()
+            .fold(0u64, |a, c| a * 10 + u64::from(c - b'0'))
+    };
     Boleto {
         bank_code: bc[0..3].to_owned(),
         bank: banks::Bank::from_code(&bc[0..3]),
@@ -291,7 +299,11 @@ pub fn factor_to_date(factor: u16, reference: Date) -> Option<Date> {
         .iter()
         .copied()
         .find(|d| (lo..=hi).contains(d))
-        .or_else(|| candidates.into_iter().min_by_key(|d| (*d - reference).whole_days().abs()))
+        .or_else(|| {
+            candidates
+                .into_iter()
+                .min_by_key(|d| (*d - reference).whole_days().abs())
+        })
 }
 
 /// A decoded slip: a bank boleto or an arrecadação (utilities, taxes).
@@ -340,7 +352,12 @@ pub(crate) fn only_digits(input: &str) -> Result<String, BoletoError> {
         match c {
             '0'..='9' => out.push(c),
             ' ' | '.' | '-' | '\t' => {}
-            _ => return Err(BoletoError::NotDigit { position: i + 1, ch: c }),
+            _ => {
+                return Err(BoletoError::NotDigit {
+                    position: i + 1,
+                    ch: c,
+                });
+            }
         }
     }
     Ok(out)
@@ -368,10 +385,22 @@ fn parse_line(l: &str, reference: Date) -> Result<Boleto, BoletoError> {
         let expected = mod10(&l.as_bytes()[r]).unwrap_or(0);
         let found = l.as_bytes()[dvpos] - b'0';
         if expected != found {
-            return Err(BoletoError::FieldCheckDigit { field, expected, found });
+            return Err(BoletoError::FieldCheckDigit {
+                field,
+                expected,
+                found,
+            });
         }
     }
-    let bc = format!("{}{}{}{}{}{}", &l[0..4], &l[32..33], &l[33..47], &l[4..9], &l[10..20], &l[21..31]);
+    let bc = format!(
+        "{}{}{}{}{}{}",
+        &l[0..4],
+        &l[32..33],
+        &l[33..47],
+        &l[4..9],
+        &l[10..20],
+        &l[21..31]
+    );
     parse_barcode(&bc, reference)
 }
 

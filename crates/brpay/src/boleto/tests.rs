@@ -75,8 +75,17 @@ fn published_lines_and_barcodes_agree() {
         assert_eq!(from_line.barcode, *barcode, "{src}");
         let from_bc = bank(decode_at(barcode, date!(2020 - 01 - 01)));
         assert_eq!(from_bc.formatted_line(), *line, "{src}");
-        assert_eq!(from_bc.digitable_line, line.replace(['.', ' '], ""), "{src}");
-        let rebuilt = Boleto::new(&from_bc.bank_code, from_bc.due_date, from_bc.amount, &from_bc.free_field);
+        assert_eq!(
+            from_bc.digitable_line,
+            line.replace(['.', ' '], ""),
+            "{src}"
+        );
+        let rebuilt = Boleto::new(
+            &from_bc.bank_code,
+            from_bc.due_date,
+            from_bc.amount,
+            &from_bc.free_field,
+        );
         assert_eq!(rebuilt.map(|b| b.barcode).as_deref(), Ok(*barcode), "{src}");
         assert_eq!(from_bc.check_free_field(), Ok(()), "{src}");
     }
@@ -87,8 +96,15 @@ fn sicredi_cnab400_manual_line_has_a_typo() {
     // The CNAB 400 manual prints field 1 as 74891.10727 (DV 7) for the same
     // barcode; módulo 10 gives 1, as the CNAB 240 manual prints. We report it.
     assert_eq!(
-        decode_at("74891.10727 00003.101656 02006.231019 1 37260000015035", date!(2008 - 01 - 01)),
-        Err(BoletoError::FieldCheckDigit { field: 1, expected: 1, found: 7 })
+        decode_at(
+            "74891.10727 00003.101656 02006.231019 1 37260000015035",
+            date!(2008 - 01 - 01)
+        ),
+        Err(BoletoError::FieldCheckDigit {
+            field: 1,
+            expected: 1,
+            found: 7
+        })
     );
 }
 
@@ -100,16 +116,37 @@ fn each_check_digit_is_named() {
         v[i] = if v[i] == b'9' { b'0' } else { v[i] + 1 };
         String::from_utf8(v).unwrap_or_default()
     };
-    assert!(matches!(decode_at(&flip(9), date!(2020 - 01 - 01)), Err(BoletoError::FieldCheckDigit { field: 1, .. })));
-    assert!(matches!(decode_at(&flip(20), date!(2020 - 01 - 01)), Err(BoletoError::FieldCheckDigit { field: 2, .. })));
-    assert!(matches!(decode_at(&flip(31), date!(2020 - 01 - 01)), Err(BoletoError::FieldCheckDigit { field: 3, .. })));
+    assert!(matches!(
+        decode_at(&flip(9), date!(2020 - 01 - 01)),
+        Err(BoletoError::FieldCheckDigit { field: 1, .. })
+    ));
+    assert!(matches!(
+        decode_at(&flip(20), date!(2020 - 01 - 01)),
+        Err(BoletoError::FieldCheckDigit { field: 2, .. })
+    ));
+    assert!(matches!(
+        decode_at(&flip(31), date!(2020 - 01 - 01)),
+        Err(BoletoError::FieldCheckDigit { field: 3, .. })
+    ));
     assert_eq!(
         decode_at(&flip(32), date!(2020 - 01 - 01)),
-        Err(BoletoError::GeneralCheckDigit { expected: 3, found: 4 })
+        Err(BoletoError::GeneralCheckDigit {
+            expected: 3,
+            found: 4
+        })
     );
     // an amount digit changes only the general DV
-    assert!(matches!(decode_at(&flip(46), date!(2020 - 01 - 01)), Err(BoletoError::GeneralCheckDigit { .. })));
-    assert_eq!(decode("0019x"), Err(BoletoError::NotDigit { position: 5, ch: 'x' }));
+    assert!(matches!(
+        decode_at(&flip(46), date!(2020 - 01 - 01)),
+        Err(BoletoError::GeneralCheckDigit { .. })
+    ));
+    assert_eq!(
+        decode("0019x"),
+        Err(BoletoError::NotDigit {
+            position: 5,
+            ch: 'x'
+        })
+    );
     assert_eq!(decode("123"), Err(BoletoError::Length { found: 3 }));
     assert_eq!(
         decode("00133373700000001000500940144816060680935031"),
@@ -133,18 +170,33 @@ fn due_factor_cycles() {
     ] {
         assert_eq!(due_factor(d), Ok(f), "{d}");
     }
-    assert_eq!(due_factor(date!(1997 - 10 - 06)), Err(BoletoError::DueDate(date!(1997 - 10 - 06))));
+    assert_eq!(
+        due_factor(date!(1997 - 10 - 06)),
+        Err(BoletoError::DueDate(date!(1997 - 10 - 06)))
+    );
     // decoding picks the window around the reference date
-    assert_eq!(factor_to_date(1001, date!(2025 - 01 - 01)), Some(date!(2025 - 02 - 23)));
-    assert_eq!(factor_to_date(9000, date!(2025 - 01 - 01)), Some(date!(2022 - 05 - 29)));
-    assert_eq!(factor_to_date(1001, date!(2010 - 01 - 01)), Some(date!(2000 - 07 - 04)));
+    assert_eq!(
+        factor_to_date(1001, date!(2025 - 01 - 01)),
+        Some(date!(2025 - 02 - 23))
+    );
+    assert_eq!(
+        factor_to_date(9000, date!(2025 - 01 - 01)),
+        Some(date!(2022 - 05 - 29))
+    );
+    assert_eq!(
+        factor_to_date(1001, date!(2010 - 01 - 01)),
+        Some(date!(2000 - 07 - 04))
+    );
     assert_eq!(factor_to_date(0, date!(2010 - 01 - 01)), None);
 }
 
 #[test]
 fn bank_free_fields() {
     // Banco do Brasil, annex XI: "Nosso-Número: 05009401448-1"
-    assert_eq!(banks::banco_do_brasil::nosso_numero_dv("05009401448"), Some('1'));
+    assert_eq!(
+        banks::banco_do_brasil::nosso_numero_dv("05009401448"),
+        Some('1')
+    );
     // brcobranca banco_brasil_spec.rb: convênio 6, nosso número 11
     assert_eq!(
         banks::banco_do_brasil::free_field_nn11("123879", "1234", "4042", "61900", "18").as_deref(),
@@ -155,13 +207,28 @@ fn bank_free_fields() {
         Ok("1238790000000123456789921")
     );
     // Bradesco manual: carteira 19
-    assert_eq!(banks::bradesco::nosso_numero_dv("19", "00000000002"), Some('8'));
+    assert_eq!(
+        banks::bradesco::nosso_numero_dv("19", "00000000002"),
+        Some('8')
+    );
     // brcobranca bradesco_spec.rb: carteira 06 nosso número 00000000525 → P, 09/…01 → 1
-    assert_eq!(banks::bradesco::nosso_numero_dv("06", "00000000525"), Some('P'));
-    assert_eq!(banks::bradesco::nosso_numero_dv("09", "00000000001"), Some('1'));
+    assert_eq!(
+        banks::bradesco::nosso_numero_dv("06", "00000000525"),
+        Some('P')
+    );
+    assert_eq!(
+        banks::bradesco::nosso_numero_dv("09", "00000000001"),
+        Some('1')
+    );
     // Caixa example line: beneficiary 005507-7, nosso número 14222333777777777
-    assert_eq!(banks::caixa::free_field("005507", "14222333777777777").as_deref(), Ok("0055077222133347777777771"));
-    assert_eq!(banks::caixa::nosso_numero("0055077222133347777777771").as_deref(), Some("14222333777777777"));
+    assert_eq!(
+        banks::caixa::free_field("005507", "14222333777777777").as_deref(),
+        Ok("0055077222133347777777771")
+    );
+    assert_eq!(
+        banks::caixa::nosso_numero("0055077222133347777777771").as_deref(),
+        Some("14222333777777777")
+    );
     // brcobranca caixa_spec.rb: convênio DV 245274-0, 654321-9
     assert_eq!(banks::caixa::check_digit("245274"), Some(0));
     assert_eq!(banks::caixa::check_digit("654321"), Some(9));
@@ -179,7 +246,10 @@ fn bank_free_fields() {
         Ok("1413405014818000001104001")
     );
     // Itaú: brcobranca itau_spec.rb carteira 109
-    assert_eq!(banks::itau::free_field("109", "00010152", "1248", "02124").as_deref(), Ok("1090001015271248021246000"));
+    assert_eq!(
+        banks::itau::free_field("109", "00010152", "1248", "02124").as_deref(),
+        Ok("1090001015271248021246000")
+    );
     // Sicredi: brcobranca sicredi_spec.rb carteira 3
     let p = banks::sicredi::Params {
         tipo_cobranca: "3",
@@ -191,28 +261,75 @@ fn bank_free_fields() {
         sequence: "8879",
         has_amount: true,
     };
-    assert_eq!(banks::sicredi::free_field(&p).as_deref(), Ok("3116208879307106500129105"));
-    assert_eq!(banks::inter::free_field("1234567", "00000012345").as_deref(), Ok("0001112123456700000012345"));
+    assert_eq!(
+        banks::sicredi::free_field(&p).as_deref(),
+        Ok("3116208879307106500129105")
+    );
+    assert_eq!(
+        banks::inter::free_field("1234567", "00000012345").as_deref(),
+        Ok("0001112123456700000012345")
+    );
 }
 
 #[test]
 fn free_field_defects_are_named() {
     assert_eq!(
         Bank::Itau.check_free_field("1101234567890057123457000"),
-        Err(FreeFieldError::CheckDigit { what: "nosso número DAC", expected: '8', found: '9' })
+        Err(FreeFieldError::CheckDigit {
+            what: "nosso número DAC",
+            expected: '8',
+            found: '9'
+        })
     );
     assert_eq!(
         Bank::Caixa.check_free_field("0055078222133347777777771"),
-        Err(FreeFieldError::CheckDigit { what: "beneficiary code", expected: '7', found: '8' })
+        Err(FreeFieldError::CheckDigit {
+            what: "beneficiary code",
+            expected: '7',
+            found: '8'
+        })
     );
-    assert!(matches!(Bank::Sicredi.check_free_field("1107200003101650200623109"), Err(FreeFieldError::CheckDigit { what: "free field", .. })));
-    assert!(matches!(Bank::Santander.check_free_field("8189977500000900002690102"), Err(FreeFieldError::Constant { position: 1, .. })));
-    assert!(matches!(Bank::Sicoob.check_free_field("1432701022938500000025001"), Err(FreeFieldError::CheckDigit { .. })));
-    assert!(matches!(Bank::Inter.check_free_field("0002112123456700000012345"), Err(FreeFieldError::Constant { position: 1, .. })));
-    assert!(matches!(Bank::Bradesco.check_free_field("1172060007589645204030051"), Err(FreeFieldError::Constant { position: 25, .. })));
-    assert!(matches!(Bank::BancoDoBrasil.check_free_field("12"), Err(FreeFieldError::Field { .. })));
-    assert!(matches!(banks::itau::free_field("1100", "1", "1", "1"), Err(FreeFieldError::Field { field: "carteira", .. })));
-    assert!(matches!(banks::bradesco::free_field("1a", "1", "1", "1"), Err(FreeFieldError::Field { field: "agência", .. })));
+    assert!(matches!(
+        Bank::Sicredi.check_free_field("1107200003101650200623109"),
+        Err(FreeFieldError::CheckDigit {
+            what: "free field",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Bank::Santander.check_free_field("8189977500000900002690102"),
+        Err(FreeFieldError::Constant { position: 1, .. })
+    ));
+    assert!(matches!(
+        Bank::Sicoob.check_free_field("1432701022938500000025001"),
+        Err(FreeFieldError::CheckDigit { .. })
+    ));
+    assert!(matches!(
+        Bank::Inter.check_free_field("0002112123456700000012345"),
+        Err(FreeFieldError::Constant { position: 1, .. })
+    ));
+    assert!(matches!(
+        Bank::Bradesco.check_free_field("1172060007589645204030051"),
+        Err(FreeFieldError::Constant { position: 25, .. })
+    ));
+    assert!(matches!(
+        Bank::BancoDoBrasil.check_free_field("12"),
+        Err(FreeFieldError::Field { .. })
+    ));
+    assert!(matches!(
+        banks::itau::free_field("1100", "1", "1", "1"),
+        Err(FreeFieldError::Field {
+            field: "carteira",
+            ..
+        })
+    ));
+    assert!(matches!(
+        banks::bradesco::free_field("1a", "1", "1", "1"),
+        Err(FreeFieldError::Field {
+            field: "agência",
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -234,12 +351,18 @@ fn arrecadacao_round_trip_and_errors() {
         let mut v = a.digitable_line.clone().into_bytes();
         v[23] = if v[23] == b'9' { b'0' } else { v[23] + 1 };
         let bad = String::from_utf8(v).unwrap_or_default();
-        assert!(matches!(Arrecadacao::from_digits(&bad), Err(BoletoError::BlockCheckDigit { block: 2, .. })));
+        assert!(matches!(
+            Arrecadacao::from_digits(&bad),
+            Err(BoletoError::BlockCheckDigit { block: 2, .. })
+        ));
         // break the general DV in the barcode
         let mut v = a.barcode.clone().into_bytes();
         v[3] = if v[3] == b'9' { b'0' } else { v[3] + 1 };
         let bad = String::from_utf8(v).unwrap_or_default();
-        assert!(matches!(Arrecadacao::from_digits(&bad), Err(BoletoError::CollectionCheckDigit { .. })));
+        assert!(matches!(
+            Arrecadacao::from_digits(&bad),
+            Err(BoletoError::CollectionCheckDigit { .. })
+        ));
     }
     let seg6 = Arrecadacao::build(6, 8, 100, "1234", "5678000000000000000000001");
     assert_eq!(seg6.map(|a| a.cnpj_root), Ok(Some("12345678".into())));
@@ -261,8 +384,17 @@ fn itf_dimensions() {
     assert_eq!(e.iter().filter(|(bar, _)| *bar).count(), 2 + 22 * 5 + 2);
     let svg = itf::svg("00193373700000001000500940144816060680935031").unwrap_or_default();
     assert!(svg.contains(r#"height="13mm""#));
-    assert!(matches!(itf::svg("123"), Err(BoletoError::Length { found: 3 })));
-    assert!(matches!(itf::elements("1a"), Err(BoletoError::NotDigit { position: 2, ch: 'a' })));
+    assert!(matches!(
+        itf::svg("123"),
+        Err(BoletoError::Length { found: 3 })
+    ));
+    assert!(matches!(
+        itf::elements("1a"),
+        Err(BoletoError::NotDigit {
+            position: 2,
+            ch: 'a'
+        })
+    ));
 }
 
 mod props {

@@ -25,7 +25,13 @@ const fn f(name: &'static str, start: u16, end: u16, kind: FieldKind) -> Field {
     }
 }
 
-const fn c(name: &'static str, start: u16, end: u16, kind: FieldKind, value: &'static str) -> Field {
+const fn c(
+    name: &'static str,
+    start: u16,
+    end: u16,
+    kind: FieldKind,
+    value: &'static str,
+) -> Field {
     Field {
         name,
         start,
@@ -481,7 +487,11 @@ const ITAU_DR400: &[Field] = &[
 fn merge(base: &[Field], overrides: &[Field]) -> Vec<Field> {
     let mut out: Vec<Field> = base
         .iter()
-        .filter(|b| !overrides.iter().any(|o| o.start <= b.end && b.start <= o.end))
+        .filter(|b| {
+            !overrides
+                .iter()
+                .any(|o| o.start <= b.end && b.start <= o.end)
+        })
         .copied()
         .collect();
     out.extend_from_slice(overrides);
@@ -489,7 +499,13 @@ fn merge(base: &[Field], overrides: &[Field]) -> Vec<Field> {
     out
 }
 
-fn seg(code: &'static str, name: &'static str, head: [Field; 7], tail: &[Field], overrides: &[Field]) -> RecordLayout {
+fn seg(
+    code: &'static str,
+    name: &'static str,
+    head: [Field; 7],
+    tail: &[Field],
+    overrides: &[Field],
+) -> RecordLayout {
     let mut fields = head.to_vec();
     fields.extend_from_slice(tail);
     RecordLayout {
@@ -499,7 +515,12 @@ fn seg(code: &'static str, name: &'static str, head: [Field; 7], tail: &[Field],
     }
 }
 
-fn rec(code: &'static str, name: &'static str, base: &[Field], overrides: &[Field]) -> RecordLayout {
+fn rec(
+    code: &'static str,
+    name: &'static str,
+    base: &[Field],
+    overrides: &[Field],
+) -> RecordLayout {
     RecordLayout {
         code,
         name,
@@ -510,9 +531,16 @@ fn rec(code: &'static str, name: &'static str, base: &[Field], overrides: &[Fiel
 fn cnab240(bank: Option<Bank>, direction: Direction) -> Layout {
     let none: &[Field] = &[];
     let (h, hl, p, t) = match bank {
-        Some(Bank::Santander) => (SANTANDER_H240, SANTANDER_HL240, SANTANDER_P240, SANTANDER_T240),
+        Some(Bank::Santander) => (
+            SANTANDER_H240,
+            SANTANDER_HL240,
+            SANTANDER_P240,
+            SANTANDER_T240,
+        ),
         Some(Bank::Caixa) => (none, none, CAIXA_P240, none),
-        Some(Bank::BancoDoBrasil) if direction == Direction::Retorno => (none, BB_HL240_RETORNO, none, none),
+        Some(Bank::BancoDoBrasil) if direction == Direction::Retorno => {
+            (none, BB_HL240_RETORNO, none, none)
+        }
         _ => (none, none, none, none),
     };
     let mut records = vec![

@@ -146,7 +146,11 @@ impl Layout {
     /// let t = l.record("3T").and_then(|r| r.field("nosso_numero")).expect("field");
     /// assert_eq!((t.start, t.end), (41, 53));
     /// ```
-    pub fn find(bank: Option<Bank>, format: Format, direction: Direction) -> Option<&'static Layout> {
+    pub fn find(
+        bank: Option<Bank>,
+        format: Format,
+        direction: Direction,
+    ) -> Option<&'static Layout> {
         layouts::all()
             .iter()
             .find(|l| l.bank == bank && l.format == format && l.direction == direction)
@@ -165,7 +169,7 @@ impl Layout {
     fn record_for(&self, line: &[u8]) -> Option<&RecordLayout> {
         let key: &[u8] = match self.format {
             Format::Cnab240 => match line.get(7) {
-                Some(b'3') => line.get(7..=13).map_or(&b"3"[..], |s| &s[..]),
+                Some(b'3') => line.get(7..=13).unwrap_or(&b"3"[..]),
                 Some(_) => &line[7..8],
                 None => return None,
             },
@@ -209,7 +213,9 @@ pub enum CnabError {
     #[error("the file is empty")]
     Empty,
     /// The file is not plain ASCII.
-    #[error("line {line}, column {column}: byte 0x{byte:02X} is not ASCII; CNAB files are plain ASCII ({hint})")]
+    #[error(
+        "line {line}, column {column}: byte 0x{byte:02X} is not ASCII; CNAB files are plain ASCII ({hint})"
+    )]
     Encoding {
         /// Line.
         line: u64,
@@ -322,13 +328,19 @@ impl Record {
     }
     /// The value of a field.
     pub fn get(&self, name: &str) -> Option<Value> {
-        self.record.field(name).map(|f| decode(f, &self.raw.as_bytes()[f.range()]))
+        self.record
+            .field(name)
+            .map(|f| decode(f, &self.raw.as_bytes()[f.range()]))
     }
     /// A text or numeric field as text (alpha fields without trailing spaces).
     pub fn text(&self, name: &str) -> Option<&str> {
         let f = self.record.field(name)?;
         let s = &self.raw[f.range()];
-        Some(if f.kind == FieldKind::Alpha { s.trim_end() } else { s })
+        Some(if f.kind == FieldKind::Alpha {
+            s.trim_end()
+        } else {
+            s
+        })
     }
     /// A money field in centavos.
     pub fn money(&self, name: &str) -> Option<i64> {
@@ -388,7 +400,8 @@ fn decode(f: &Field, s: &[u8]) -> Value {
 }
 
 fn num(s: &[u8]) -> u32 {
-    s.iter().fold(0u32, |a, c| a * 10 + u32::from(c.wrapping_sub(b'0')))
+    s.iter()
+        .fold(0u32, |a, c| a * 10 + u32::from(c.wrapping_sub(b'0')))
 }
 
 /// `Ok(None)` for an empty date (zeros or spaces), `Err` for a bad one.
@@ -408,7 +421,9 @@ fn parse_date(kind: FieldKind, s: &[u8]) -> Result<Option<Date>, ()> {
         _ => num(&s[4..8]) as i32,
     };
     let month = Month::try_from(m as u8).map_err(|_| ())?;
-    Date::from_calendar_date(y, month, d as u8).map(Some).map_err(|_| ())
+    Date::from_calendar_date(y, month, d as u8)
+        .map(Some)
+        .map_err(|_| ())
 }
 
 fn validate(line_no: u64, f: &Field, s: &[u8]) -> Result<(), CnabError> {
@@ -420,10 +435,8 @@ fn validate(line_no: u64, f: &Field, s: &[u8]) -> Result<(), CnabError> {
         expected,
         found: String::from_utf8_lossy(s).into_owned(),
     };
-    if let Some(c) = f.constant {
-        if s != c.as_bytes() {
-            return Err(err("the layout's fixed value"));
-        }
+    if f.constant.is_some_and(|c| s != c.as_bytes()) {
+        return Err(err("the layout's fixed value"));
     }
     match f.kind {
         FieldKind::Alpha => Ok(()),
@@ -434,8 +447,12 @@ fn validate(line_no: u64, f: &Field, s: &[u8]) -> Result<(), CnabError> {
                 Err(err("digits"))
             }
         }
-        FieldKind::Date8 => parse_date(f.kind, s).map(|_| ()).map_err(|_| err("a date DDMMAAAA or zeros")),
-        FieldKind::Date6 => parse_date(f.kind, s).map(|_| ()).map_err(|_| err("a date DDMMAA or zeros")),
+        FieldKind::Date8 => parse_date(f.kind, s)
+            .map(|_| ())
+            .map_err(|_| err("a date DDMMAAAA or zeros")),
+        FieldKind::Date6 => parse_date(f.kind, s)
+            .map(|_| ())
+            .map_err(|_| err("a date DDMMAA or zeros")),
     }
 }
 
@@ -499,13 +516,18 @@ impl<R: BufRead> Parser<R> {
                 found: bytes.len(),
             });
         }
-        let record = self.layout.record_for(&bytes).ok_or_else(|| CnabError::UnknownRecord {
-            line,
-            found: match self.layout.format {
-                Format::Cnab240 => format!("{}{}", char::from(bytes[7]), char::from(bytes[13])).trim().to_owned(),
-                Format::Cnab400 => char::from(bytes[0]).to_string(),
-            },
-        })?;
+        let record = self
+            .layout
+            .record_for(&bytes)
+            .ok_or_else(|| CnabError::UnknownRecord {
+                line,
+                found: match self.layout.format {
+                    Format::Cnab240 => format!("{}{}", char::from(bytes[7]), char::from(bytes[13]))
+                        .trim()
+                        .to_owned(),
+                    Format::Cnab400 => char::from(bytes[0]).to_string(),
+                },
+            })?;
         for f in &record.fields {
             validate(line, f, &bytes[f.range()])?;
         }
@@ -549,9 +571,13 @@ impl<R: BufRead> Iterator for Parser<R> {
 }
 
 fn check_ascii(line: u64, bytes: &[u8]) -> Result<(), CnabError> {
-    if let Some(i) = bytes.iter().position(|&b| !(b == b' ' || b.is_ascii_graphic())) {
+    if let Some(i) = bytes
+        .iter()
+        .position(|&b| !(b == b' ' || b.is_ascii_graphic()))
+    {
         let b = bytes[i];
-        let hint = if b == 0 || bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let hint = if b == 0 || bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
+        {
             "this looks like UTF-16; save it as ASCII"
         } else if b >= 0xC2 && bytes.get(i + 1).is_some_and(|n| (0x80..0xC0).contains(n)) {
             "this looks like UTF-8 with accents; banks expect ASCII without accents"
@@ -682,10 +708,13 @@ impl<'a> RecordBuilder<'a> {
 
     /// Sets a field; accents in alpha fields are folded to ASCII.
     pub fn set(&mut self, name: &str, value: Value) -> Result<&mut Self, CnabError> {
-        let f = *self.record.field(name).ok_or_else(|| CnabError::NoSuchField {
-            record: self.record.name,
-            field: name.to_owned(),
-        })?;
+        let f = *self
+            .record
+            .field(name)
+            .ok_or_else(|| CnabError::NoSuchField {
+                record: self.record.name,
+                field: name.to_owned(),
+            })?;
         let w = f.width();
         let err = |expected: &'static str, found: String| CnabError::Field {
             line: 0,
@@ -697,7 +726,8 @@ impl<'a> RecordBuilder<'a> {
         };
         let bytes: Vec<u8> = match (f.kind, value) {
             (FieldKind::Alpha, Value::Text(t)) => {
-                let t = crate::pix::fold_accents(&t).map_err(|c| err("ASCII text", c.to_string()))?;
+                let t =
+                    crate::pix::fold_accents(&t).map_err(|c| err("ASCII text", c.to_string()))?;
                 if t.len() > w {
                     return Err(err("text that fits the field", t));
                 }
@@ -717,20 +747,29 @@ impl<'a> RecordBuilder<'a> {
                 format!("{s:0>w$}").into_bytes()
             }
             (FieldKind::Date8, Value::Date(d)) => match d {
-                Some(d) => format!("{:02}{:02}{:04}", d.day(), u8::from(d.month()), d.year()).into_bytes(),
+                Some(d) => {
+                    format!("{:02}{:02}{:04}", d.day(), u8::from(d.month()), d.year()).into_bytes()
+                }
                 None => vec![b'0'; w],
             },
             (FieldKind::Date6, Value::Date(d)) => match d {
-                Some(d) if (1970..2070).contains(&d.year()) => {
-                    format!("{:02}{:02}{:02}", d.day(), u8::from(d.month()), d.year() % 100).into_bytes()
-                }
+                Some(d) if (1970..2070).contains(&d.year()) => format!(
+                    "{:02}{:02}{:02}",
+                    d.day(),
+                    u8::from(d.month()),
+                    d.year() % 100
+                )
+                .into_bytes(),
                 Some(d) => return Err(err("a date between 1970 and 2069", d.to_string())),
                 None => vec![b'0'; w],
             },
             (_, v) => return Err(err("a value of the field's kind", format!("{v:?}"))),
         };
         if bytes.len() != w {
-            return Err(err("a value of the field's width", String::from_utf8_lossy(&bytes).into_owned()));
+            return Err(err(
+                "a value of the field's width",
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
         }
         self.line[f.range()].copy_from_slice(&bytes);
         Ok(self)

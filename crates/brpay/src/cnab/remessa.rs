@@ -125,11 +125,13 @@ fn n(v: impl ToString) -> Value {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn write_remittance<W: Write>(mut out: W, r: &Remittance) -> Result<(), CnabError> {
-    let layout = Layout::find(r.bank, Format::Cnab240, Direction::Remessa).ok_or(CnabError::UnsupportedBank {
-        bank_code: r.bank.map_or("000", Bank::code).to_owned(),
-        format: Format::Cnab240,
-        direction: Direction::Remessa,
-    })?;
+    let layout = Layout::find(r.bank, Format::Cnab240, Direction::Remessa).ok_or(
+        CnabError::UnsupportedBank {
+            bank_code: r.bank.map_or("000", Bank::code).to_owned(),
+            format: Format::Cnab240,
+            direction: Direction::Remessa,
+        },
+    )?;
     let code = r.bank.map_or("000", Bank::code);
     let b = &r.beneficiary;
     let io = |e: std::io::Error| CnabError::Io {
@@ -215,10 +217,19 @@ pub fn write_remittance<W: Write>(mut out: W, r: &Remittance) -> Result<(), Cnab
             .set("especie", t("02"))?
             .set("aceite", t("N"))?
             .set("emissao", Value::Date(Some(title.issued)))?
-            .set("juros_codigo", t(if title.interest_per_day > 0 { "1" } else { "3" }))?
+            .set(
+                "juros_codigo",
+                t(if title.interest_per_day > 0 { "1" } else { "3" }),
+            )?
             .set("juros_valor", Value::Money(title.interest_per_day))?
-            .set("desconto_codigo", t(if title.discount > 0 { "1" } else { "0" }))?
-            .set("desconto_data", Value::Date((title.discount > 0).then_some(title.due)))?
+            .set(
+                "desconto_codigo",
+                t(if title.discount > 0 { "1" } else { "0" }),
+            )?
+            .set(
+                "desconto_data",
+                Value::Date((title.discount > 0).then_some(title.due)),
+            )?
             .set("desconto_valor", Value::Money(title.discount))?
             .set("protesto_codigo", t("3"))?
             .set("baixa_codigo", t("0"))?
@@ -226,14 +237,24 @@ pub fn write_remittance<W: Write>(mut out: W, r: &Remittance) -> Result<(), Cnab
         emit(&mut out, &p)?;
         let mut q = next("3Q")?;
         let py = &title.payer;
-        q.set("sacado_inscricao_tipo", t(if py.document.len() == 14 { "2" } else { "1" }))?
-            .set("sacado_inscricao", t(&py.document))?
-            .set("sacado_nome", t(&truncate(&py.name, 40)))?
-            .set("sacado_endereco", t(&truncate(&py.address, 40)))?
-            .set("sacado_bairro", t(&truncate(&py.district, 15)))?
-            .set("sacado_cep", t(if py.postal_code.is_empty() { "0" } else { &py.postal_code }))?
-            .set("sacado_cidade", t(&truncate(&py.city, 15)))?
-            .set("sacado_uf", t(&py.state))?;
+        q.set(
+            "sacado_inscricao_tipo",
+            t(if py.document.len() == 14 { "2" } else { "1" }),
+        )?
+        .set("sacado_inscricao", t(&py.document))?
+        .set("sacado_nome", t(&truncate(&py.name, 40)))?
+        .set("sacado_endereco", t(&truncate(&py.address, 40)))?
+        .set("sacado_bairro", t(&truncate(&py.district, 15)))?
+        .set(
+            "sacado_cep",
+            t(if py.postal_code.is_empty() {
+                "0"
+            } else {
+                &py.postal_code
+            }),
+        )?
+        .set("sacado_cidade", t(&truncate(&py.city, 15)))?
+        .set("sacado_uf", t(&py.state))?;
         emit(&mut out, &q)?;
         if title.fine > 0 {
             let mut rr = next("3R")?;

@@ -3,13 +3,17 @@ use std::io::Cursor;
 use time::macros::date;
 
 fn sample(name: &str) -> Vec<u8> {
-    let path = format!("{}/../../../shared/samples/cnab/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../../shared/samples/cnab/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn records(name: &str) -> Vec<Record> {
     let p = parse(Cursor::new(sample(name))).unwrap_or_else(|e| panic!("{name}: {e}"));
-    p.map(|r| r.unwrap_or_else(|e| panic!("{name}: {e}"))).collect()
+    p.map(|r| r.unwrap_or_else(|e| panic!("{name}: {e}")))
+        .collect()
 }
 
 /// Rebuilds a record from its decoded values: every field must round-trip.
@@ -42,15 +46,32 @@ fn every_layout_covers_every_column_once() {
         for r in &l.records {
             let mut next = 1u16;
             for f in &r.fields {
-                assert_eq!(f.start, next, "{:?} {:?} {} {}: gap or overlap", l.bank, l.format, r.code, f.name);
+                assert_eq!(
+                    f.start, next,
+                    "{:?} {:?} {} {}: gap or overlap",
+                    l.bank, l.format, r.code, f.name
+                );
                 assert!(f.end >= f.start);
                 next = f.end + 1;
             }
-            assert_eq!(usize::from(next - 1), l.format.line_len(), "{:?} {:?} {}", l.bank, l.format, r.code);
+            assert_eq!(
+                usize::from(next - 1),
+                l.format.line_len(),
+                "{:?} {:?} {}",
+                l.bank,
+                l.format,
+                r.code
+            );
             let mut names: Vec<_> = r.fields.iter().map(|f| f.name).collect();
             names.sort_unstable();
             names.dedup();
-            assert_eq!(names.len(), r.fields.len(), "{:?} {} has duplicate names", l.bank, r.code);
+            assert_eq!(
+                names.len(),
+                r.fields.len(),
+                "{:?} {} has duplicate names",
+                l.bank,
+                r.code
+            );
         }
     }
 }
@@ -62,7 +83,10 @@ fn banco_do_brasil_240_return_sample() {
     // its U: paid 40.00, net 35.00, occurrence 2011-03-21, credit 2011-03-23.
     let recs = records("laravel-boleto_cnab240_banco_brasil.ret");
     assert_eq!(recs.len(), 14);
-    assert_eq!(recs[0].bank(), Some(crate::boleto::banks::Bank::BancoDoBrasil));
+    assert_eq!(
+        recs[0].bank(),
+        Some(crate::boleto::banks::Bank::BancoDoBrasil)
+    );
     assert_eq!(recs[0].layout().direction, Direction::Retorno);
     let t: Vec<_> = recs.iter().filter(|r| r.kind() == "segmento_t").collect();
     let u: Vec<_> = recs.iter().filter(|r| r.kind() == "segmento_u").collect();
@@ -82,14 +106,17 @@ fn banco_do_brasil_240_return_sample() {
 #[test]
 fn santander_240_return_sample() {
     let recs = records("laravel-boleto_cnab240_santander.ret");
-    assert_eq!(recs.iter().map(Record::kind).collect::<Vec<_>>(), [
-        "header_arquivo",
-        "header_lote",
-        "segmento_t",
-        "segmento_u",
-        "trailer_lote",
-        "trailer_arquivo"
-    ]);
+    assert_eq!(
+        recs.iter().map(Record::kind).collect::<Vec<_>>(),
+        [
+            "header_arquivo",
+            "header_lote",
+            "segmento_t",
+            "segmento_u",
+            "trailer_lote",
+            "trailer_arquivo"
+        ]
+    );
     assert_eq!(recs[0].text("codigo_beneficiario"), Some("001111111"));
     assert_eq!(recs[2].text("nosso_numero"), Some("0000000001040"));
     assert_eq!(recs[2].date("vencimento"), Some(date!(2014 - 06 - 04)));
@@ -101,7 +128,10 @@ fn santander_240_return_sample() {
 fn bradesco_400_return_sample() {
     let recs = records("laravel-boleto_cnab400_bradesco.ret");
     assert_eq!(recs.len(), 9);
-    assert_eq!(recs[0].text("empresa_nome"), Some("COOPERATIVA DE SERVICOS TECNIC"));
+    assert_eq!(
+        recs[0].text("empresa_nome"),
+        Some("COOPERATIVA DE SERVICOS TECNIC")
+    );
     assert_eq!(recs[0].date("data_geracao"), Some(date!(2012 - 04 - 11)));
     let d = &recs[1];
     assert_eq!(d.text("nosso_numero"), Some("000000000097"));
@@ -136,20 +166,31 @@ fn itau_400_return_sample() {
 #[test]
 fn banco_do_brasil_240_remittance_sample() {
     let recs = records("brcobranca_remessa-banco_brasil-cnab240.rem");
-    assert_eq!(recs.iter().map(Record::kind).collect::<Vec<_>>(), [
-        "header_arquivo",
-        "header_lote",
-        "segmento_p",
-        "segmento_q",
-        "segmento_r",
-        "trailer_lote",
-        "trailer_arquivo"
-    ]);
+    assert_eq!(
+        recs.iter().map(Record::kind).collect::<Vec<_>>(),
+        [
+            "header_arquivo",
+            "header_lote",
+            "segmento_p",
+            "segmento_q",
+            "segmento_r",
+            "trailer_lote",
+            "trailer_arquivo"
+        ]
+    );
     assert_eq!(recs[2].text("nosso_numero"), Some("12345670000000123"));
     assert_eq!(recs[2].date("vencimento"), Some(date!(2015 - 07 - 14)));
     assert_eq!(recs[2].money("valor"), Some(19990));
-    assert_eq!(recs[3].text("sacado_nome"), Some("PABLO DIEGO JOSE FRANCISCO DE PAULA JUAN"));
-    assert!(matches!(parse_return(Cursor::new(sample("brcobranca_remessa-banco_brasil-cnab240.rem"))), Err(CnabError::NotReturn)));
+    assert_eq!(
+        recs[3].text("sacado_nome"),
+        Some("PABLO DIEGO JOSE FRANCISCO DE PAULA JUAN")
+    );
+    assert!(matches!(
+        parse_return(Cursor::new(sample(
+            "brcobranca_remessa-banco_brasil-cnab240.rem"
+        ))),
+        Err(CnabError::NotReturn)
+    ));
 }
 
 #[test]
@@ -198,46 +239,105 @@ fn precise_errors() {
     // letters in a money field: line, columns, field and expectation
     let mut l = lines.clone();
     l[3].replace_range(77..80, "1A0");
-    assert_eq!(first_error(&l.join("\n")), CnabError::Field {
-        line: 4,
-        start: 78,
-        end: 92,
-        field: "valor_pago",
-        expected: "digits",
-        found: "1A0000000004000".into()
-    });
+    assert_eq!(
+        first_error(&l.join("\n")),
+        CnabError::Field {
+            line: 4,
+            start: 78,
+            end: 92,
+            field: "valor_pago",
+            expected: "digits",
+            found: "1A0000000004000".into()
+        }
+    );
     let mut l = lines.clone();
     l[2].replace_range(73..81, "32132011");
-    assert!(matches!(first_error(&l.join("\n")), CnabError::Field { line: 3, start: 74, end: 81, field: "vencimento", .. }));
+    assert!(matches!(
+        first_error(&l.join("\n")),
+        CnabError::Field {
+            line: 3,
+            start: 74,
+            end: 81,
+            field: "vencimento",
+            ..
+        }
+    ));
     let mut l = lines.clone();
     l[4].truncate(200);
-    assert_eq!(first_error(&l.join("\n")), CnabError::LineLength { line: 5, expected: 240, found: 200 });
+    assert_eq!(
+        first_error(&l.join("\n")),
+        CnabError::LineLength {
+            line: 5,
+            expected: 240,
+            found: 200
+        }
+    );
     let mut l = lines.clone();
     l[5].replace_range(13..14, "Z");
-    assert_eq!(first_error(&l.join("\n")), CnabError::UnknownRecord { line: 6, found: "3Z".into() });
+    assert_eq!(
+        first_error(&l.join("\n")),
+        CnabError::UnknownRecord {
+            line: 6,
+            found: "3Z".into()
+        }
+    );
     let mut l = lines.clone();
     l[6].replace_range(148..150, "Ç");
-    assert!(matches!(first_error(&l.join("\n")), CnabError::Encoding { line: 7, column: 149, byte: 0xC3, hint } if hint.contains("UTF-8")));
+    assert!(
+        matches!(first_error(&l.join("\n")), CnabError::Encoding { line: 7, column: 149, byte: 0xC3, hint } if hint.contains("UTF-8"))
+    );
     let mut latin1 = lines.join("\n").into_bytes();
     latin1[240 * 2 + 2 + 150] = 0xE7;
     assert!(matches!(
         parse(Cursor::new(latin1)).map(|p| p.filter_map(Result::err).next()),
         Ok(Some(CnabError::Encoding { line: 3, byte: 0xE7, hint, .. })) if hint.contains("Latin-1")
     ));
-    let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(lines[0].bytes().flat_map(|b| [b, 0])).collect();
-    assert!(matches!(parse(Cursor::new(utf16)), Err(CnabError::Encoding { line: 1, hint, .. }) if hint.contains("UTF-16")));
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(lines[0].bytes().flat_map(|b| [b, 0]))
+        .collect();
+    assert!(
+        matches!(parse(Cursor::new(utf16)), Err(CnabError::Encoding { line: 1, hint, .. }) if hint.contains("UTF-16"))
+    );
     assert_eq!(parse(Cursor::new(Vec::new())).err(), Some(CnabError::Empty));
-    assert_eq!(parse(Cursor::new(b"0123".to_vec())).err(), Some(CnabError::LineLength { line: 1, expected: 240, found: 4 }));
+    assert_eq!(
+        parse(Cursor::new(b"0123".to_vec())).err(),
+        Some(CnabError::LineLength {
+            line: 1,
+            expected: 240,
+            found: 4
+        })
+    );
     let mut h = lines[0].clone();
     h.replace_range(142..143, "7");
-    assert_eq!(parse(Cursor::new(h.into_bytes())).err(), Some(CnabError::Direction { column: 143, found: "7".into() }));
+    assert_eq!(
+        parse(Cursor::new(h.into_bytes())).err(),
+        Some(CnabError::Direction {
+            column: 143,
+            found: "7".into()
+        })
+    );
     // a CNAB 400 file of a bank without a 400 layout here
     let mut h = String::from_utf8(sample("laravel-boleto_cnab400_itau.ret")).unwrap_or_default();
     h.replace_range(76..79, "999");
-    assert!(matches!(parse(Cursor::new(h.into_bytes())), Err(CnabError::UnsupportedBank { .. })));
+    assert!(matches!(
+        parse(Cursor::new(h.into_bytes())),
+        Err(CnabError::UnsupportedBank { .. })
+    ));
     // message names everything
-    let msg = CnabError::Field { line: 4, start: 78, end: 92, field: "valor_pago", expected: "digits", found: "x".into() }.to_string();
-    assert_eq!(msg, "line 4, columns 78-92 (valor_pago): expected digits, found \"x\"");
+    let msg = CnabError::Field {
+        line: 4,
+        start: 78,
+        end: 92,
+        field: "valor_pago",
+        expected: "digits",
+        found: "x".into(),
+    }
+    .to_string();
+    assert_eq!(
+        msg,
+        "line 4, columns 78-92 (valor_pago): expected digits, found \"x\""
+    );
 }
 
 #[test]
@@ -246,8 +346,15 @@ fn quirks_are_tolerated() {
     let lines = bb_lines();
     let mut s = lines.join("  \r\n");
     s.push_str("\r\n\r\n\x1a");
-    let n: Result<Vec<_>, _> = parse(Cursor::new(s.into_bytes())).map(|p| p.map(|r| r.map(|r| r.line())).collect());
-    assert_eq!(n.map(|v| v.into_iter().collect::<Result<Vec<_>, _>>().map(|v| v.len())), Ok(Ok(14)));
+    let n: Result<Vec<_>, _> =
+        parse(Cursor::new(s.into_bytes())).map(|p| p.map(|r| r.map(|r| r.line())).collect());
+    assert_eq!(
+        n.map(|v| v
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map(|v| v.len())),
+        Ok(Ok(14))
+    );
 }
 
 #[test]
@@ -297,7 +404,9 @@ fn remittance_round_trip_for_every_bank() {
             panic!("{bank:?}: {e}");
         }
         let recs: Vec<Record> = match parse(Cursor::new(out)) {
-            Ok(p) => p.collect::<Result<_, _>>().unwrap_or_else(|e| panic!("{bank:?}: {e}")),
+            Ok(p) => p
+                .collect::<Result<_, _>>()
+                .unwrap_or_else(|e| panic!("{bank:?}: {e}")),
             Err(e) => panic!("{bank:?}: {e}"),
         };
         assert_eq!(recs.len(), 2 + 3 * 2 + 1 + 2, "{bank:?}");
@@ -307,7 +416,10 @@ fn remittance_round_trip_for_every_bank() {
         assert_eq!(p[0].date("vencimento"), Some(date!(2025 - 03 - 20)));
         assert_eq!(p[2].money("desconto_valor"), Some(500));
         let q = recs.iter().find(|r| r.kind() == "segmento_q");
-        assert_eq!(q.and_then(|q| q.text("sacado_nome")), Some("Joao da Conceicao"));
+        assert_eq!(
+            q.and_then(|q| q.text("sacado_nome")),
+            Some("Joao da Conceicao")
+        );
         let last = recs.last().and_then(|r| r.text("quantidade_registros"));
         assert_eq!(last, Some("000011"));
     }
@@ -328,10 +440,14 @@ mod props {
                 .map_or_else(|_| Just("0".repeat(w)).boxed(), |s| s.boxed())
                 .prop_map(Value::Text)
                 .boxed(),
-            FieldKind::Money => (0i64..10i64.pow(w.min(18) as u32)).prop_map(Value::Money).boxed(),
+            FieldKind::Money => (0i64..10i64.pow(w.min(18) as u32))
+                .prop_map(Value::Money)
+                .boxed(),
             FieldKind::Date8 | FieldKind::Date6 => proptest::option::of(0i64..30_000)
                 .prop_map(|d| {
-                    Value::Date(d.map(|d| time::macros::date!(1970 - 01 - 01) + time::Duration::days(d % 36_000)))
+                    Value::Date(d.map(|d| {
+                        time::macros::date!(1970 - 01 - 01) + time::Duration::days(d % 36_000)
+                    }))
                 })
                 .boxed(),
         }

@@ -187,7 +187,10 @@ mod tests {
     fn check_digits_refused() {
         assert!(matches!(
             PixKey::parse("52998224724"),
-            Err(KeyError::CheckDigits { kind: KeyKind::Cpf, .. })
+            Err(KeyError::CheckDigits {
+                kind: KeyKind::Cpf,
+                ..
+            })
         ));
         assert_eq!(PixKey::parse(" "), Err(KeyError::Empty));
         let k = PixKey::parse("Fulano@Example.COM").map(|k| k.as_str().to_owned());

@@ -285,7 +285,11 @@ impl PixBuilder {
     pub fn build(&self) -> Result<String, PixError> {
         let name = clean_text("merchant name", &self.name, MAX_NAME)?;
         let city = clean_text("merchant city", &self.city, MAX_CITY)?;
-        let gui = if self.gui_upper { "BR.GOV.BCB.PIX" } else { PIX_GUI };
+        let gui = if self.gui_upper {
+            "BR.GOV.BCB.PIX"
+        } else {
+            PIX_GUI
+        };
         let mut mai = String::new();
         push(&mut mai, "00", gui);
         match (&self.key, &self.location) {
@@ -306,14 +310,20 @@ impl PixBuilder {
                     return Err(build_err("location", "write the URL without the scheme"));
                 }
                 if self.description.is_some() {
-                    return Err(build_err("description", "dynamic payloads carry no description"));
+                    return Err(build_err(
+                        "description",
+                        "dynamic payloads carry no description",
+                    ));
                 }
                 push(&mut mai, "25", url);
             }
             _ => return Err(build_err("key", "either a key or a location, not both")),
         }
         if mai.len() > 99 {
-            return Err(build_err("merchant account", "tag 26 longer than 99 characters"));
+            return Err(build_err(
+                "merchant account",
+                "tag 26 longer than 99 characters",
+            ));
         }
         let mcc = self.mcc.as_deref().unwrap_or("0000");
         if mcc.len() != 4 || !mcc.bytes().all(|b| b.is_ascii_digit()) {
@@ -545,11 +555,18 @@ pub fn parse(payload: &str) -> Result<PixPayload, PixError> {
         });
     };
     if last.tag != "63" {
-        return Err(PixError::Missing { tag: "63", name: "CRC" });
+        return Err(PixError::Missing {
+            tag: "63",
+            name: "CRC",
+        });
     }
     let crc_off = last.offset - lead;
     if last.value.len() != 4 || !last.value.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(invalid("63", last.offset, "CRC must be 4 hexadecimal digits"));
+        return Err(invalid(
+            "63",
+            last.offset,
+            "CRC must be 4 hexadecimal digits",
+        ));
     }
     let expected = crc16(&s.as_bytes()[..crc_off + 4]);
     let found = u16::from_str_radix(last.value, 16).ok();
@@ -561,10 +578,18 @@ pub fn parse(payload: &str) -> Result<PixPayload, PixError> {
         });
     }
     if top[0].tag != "00" {
-        return Err(invalid(top[0].tag, top[0].offset, "the payload must start with tag 00"));
+        return Err(invalid(
+            top[0].tag,
+            top[0].offset,
+            "the payload must start with tag 00",
+        ));
     }
     if top[0].value != "01" {
-        return Err(invalid("00", top[0].offset, "payload format indicator must be 01"));
+        return Err(invalid(
+            "00",
+            top[0].offset,
+            "payload format indicator must be 01",
+        ));
     }
 
     let mut p = PixPayload {
@@ -607,7 +632,13 @@ pub fn parse(payload: &str) -> Result<PixPayload, PixError> {
                 p.initiation = Some(match f.value {
                     "11" => Initiation::Static,
                     "12" => Initiation::Dynamic,
-                    _ => return Err(invalid("01", f.offset, "point of initiation must be 11 or 12")),
+                    _ => {
+                        return Err(invalid(
+                            "01",
+                            f.offset,
+                            "point of initiation must be 11 or 12",
+                        ));
+                    }
                 })
             }
             _ if (26..=51).contains(&t) => {
@@ -624,19 +655,33 @@ pub fn parse(payload: &str) -> Result<PixPayload, PixError> {
             }
             "52" => {
                 if f.value.len() != 4 || !f.value.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(invalid("52", f.offset, "merchant category code must be 4 digits"));
+                    return Err(invalid(
+                        "52",
+                        f.offset,
+                        "merchant category code must be 4 digits",
+                    ));
                 }
                 p.mcc = f.value.to_owned();
             }
             "53" => {
                 if f.value != "986" {
-                    return Err(invalid("53", f.offset, format!("currency must be 986 (BRL), found {:?}", f.value)));
+                    return Err(invalid(
+                        "53",
+                        f.offset,
+                        format!("currency must be 986 (BRL), found {:?}", f.value),
+                    ));
                 }
                 p.currency = f.value.to_owned();
             }
-            "54" => p.amount = Some(parse_amount(f.value).ok_or_else(|| {
-                invalid("54", f.offset, format!("amount {:?} is not a decimal with up to 2 places", f.value))
-            })?),
+            "54" => {
+                p.amount = Some(parse_amount(f.value).ok_or_else(|| {
+                    invalid(
+                        "54",
+                        f.offset,
+                        format!("amount {:?} is not a decimal with up to 2 places", f.value),
+                    )
+                })?)
+            }
             "58" => {
                 if f.value != "BR" {
                     return Err(invalid("58", f.offset, "country code must be BR"));
@@ -645,13 +690,21 @@ pub fn parse(payload: &str) -> Result<PixPayload, PixError> {
             }
             "59" => {
                 if f.value.is_empty() || f.value.chars().count() > MAX_NAME {
-                    return Err(invalid("59", f.offset, "merchant name must have 1 to 25 characters"));
+                    return Err(invalid(
+                        "59",
+                        f.offset,
+                        "merchant name must have 1 to 25 characters",
+                    ));
                 }
                 p.merchant_name = f.value.to_owned();
             }
             "60" => {
                 if f.value.is_empty() || f.value.chars().count() > MAX_CITY {
-                    return Err(invalid("60", f.offset, "merchant city must have 1 to 15 characters"));
+                    return Err(invalid(
+                        "60",
+                        f.offset,
+                        "merchant city must have 1 to 15 characters",
+                    ));
                 }
                 p.merchant_city = f.value.to_owned();
             }
@@ -664,7 +717,11 @@ pub fn parse(payload: &str) -> Result<PixPayload, PixError> {
                                 && s.value.len() <= 35
                                 && s.value.bytes().all(|b| b.is_ascii_alphanumeric()));
                         if !ok {
-                            return Err(invalid("62-05", s.offset, "txid must be *** or up to 35 letters and digits"));
+                            return Err(invalid(
+                                "62-05",
+                                s.offset,
+                                "txid must be *** or up to 35 letters and digits",
+                            ));
                         }
                         p.txid = Some(s.value.to_owned());
                     }
@@ -712,7 +769,11 @@ fn merchant_account(p: &mut PixPayload, f: &Tlv<'_>, sub: &[Tlv<'_>]) -> Result<
             "02" => p.description = Some(s.value.to_owned()),
             "25" => {
                 if s.value.is_empty() || s.value.chars().count() > 77 {
-                    return Err(invalid(&tag, s.offset, "location must have 1 to 77 characters"));
+                    return Err(invalid(
+                        &tag,
+                        s.offset,
+                        "location must have 1 to 77 characters",
+                    ));
                 }
                 p.location = Some(s.value.to_owned());
             }
@@ -725,7 +786,11 @@ fn merchant_account(p: &mut PixPayload, f: &Tlv<'_>, sub: &[Tlv<'_>]) -> Result<
             f.offset,
             "merchant account carries neither a key (01) nor a location (25)",
         )),
-        (Some(_), Some(_)) => Err(invalid(f.tag, f.offset, "merchant account carries both a key and a location")),
+        (Some(_), Some(_)) => Err(invalid(
+            f.tag,
+            f.offset,
+            "merchant account carries both a key and a location",
+        )),
         _ => Ok(()),
     }
 }

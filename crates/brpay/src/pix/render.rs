@@ -22,7 +22,10 @@ const QUIET: usize = 4;
 
 fn code(payload: &str) -> Result<QrCode, RenderError> {
     // Level M, as the BCB's BR Code manual recommends.
-    Ok(QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M)?)
+    Ok(QrCode::with_error_correction_level(
+        payload.as_bytes(),
+        EcLevel::M,
+    )?)
 }
 
 /// Renders the payload as an SVG document, `module_px` user units per module.

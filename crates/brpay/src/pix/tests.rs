@@ -37,7 +37,10 @@ fn bcb_manual_examples_parse() {
 
     let d = parse(BCB_DYNAMIC).expect("dynamic");
     assert_eq!(d.initiation, Some(Initiation::Dynamic));
-    assert_eq!(d.location.as_deref(), Some("pix.example.com/qr/93598be0-1bd0-4997-8318-81776a1d8a99"));
+    assert_eq!(
+        d.location.as_deref(),
+        Some("pix.example.com/qr/93598be0-1bd0-4997-8318-81776a1d8a99")
+    );
     assert!(d.is_dynamic());
 
     let e = parse(BCB_EVP).expect("evp");
@@ -68,7 +71,11 @@ fn bcb_manual_examples_build_byte_for_byte() {
 fn bank_app_payloads_parse() {
     assert_eq!(
         parse(BANK_APP),
-        Err(PixError::BadHeader { what: "tag", offset: 65, found: "bc".into() })
+        Err(PixError::BadHeader {
+            what: "tag",
+            offset: 65,
+            found: "bc".into()
+        })
     );
     let s = parse(STARK).expect("stark");
     assert_eq!(s.txid.as_deref(), Some("123456"));
@@ -102,7 +109,10 @@ fn precise_errors() {
     let cases: Vec<(String, PixError)> = vec![
         (
             with_crc("000201"),
-            PixError::Missing { tag: "26", name: "merchant account information with GUI br.gov.bcb.pix" },
+            PixError::Missing {
+                tag: "26",
+                name: "merchant account information with GUI br.gov.bcb.pix",
+            },
         ),
         (
             with_crc("00020126180014br.gov.bcb.pix52040000530398654041.005802BR5901A6001B"),
@@ -114,12 +124,32 @@ fn precise_errors() {
         ),
         (
             with_crc("000201260014br.gov.bcb.pix"),
-            PixError::BadHeader { what: "length", offset: 12, found: "br".into() },
+            PixError::BadHeader {
+                what: "length",
+                offset: 12,
+                found: "br".into(),
+            },
         ),
-        ("00020101".into(), PixError::Truncated { tag: "01".into(), offset: 6, needed: 2 }),
-        ("000201AB01X".into(), PixError::BadHeader { what: "tag", offset: 6, found: "AB".into() }),
         (
-            with_crc("00020126330014br.gov.bcb.pix0111529982247255204000053039865403-105802BR5901A6001B"),
+            "00020101".into(),
+            PixError::Truncated {
+                tag: "01".into(),
+                offset: 6,
+                needed: 2,
+            },
+        ),
+        (
+            "000201AB01X".into(),
+            PixError::BadHeader {
+                what: "tag",
+                offset: 6,
+                found: "AB".into(),
+            },
+        ),
+        (
+            with_crc(
+                "00020126330014br.gov.bcb.pix0111529982247255204000053039865403-105802BR5901A6001B",
+            ),
             PixError::Invalid {
                 tag: "54".into(),
                 offset: 58,
@@ -136,11 +166,18 @@ fn precise_errors() {
         ),
         (
             with_crc("00020126330014br.gov.bcb.pix01115299822472552040000530398652040000"),
-            PixError::Duplicate { tag: "52".into(), offset: 58 },
+            PixError::Duplicate {
+                tag: "52".into(),
+                offset: 58,
+            },
         ),
         (
             with_crc("00020126330014br.gov.bcb.pix01115299822472552040000530398658"),
-            PixError::Truncated { tag: "58".into(), offset: 58, needed: 57 },
+            PixError::Truncated {
+                tag: "58".into(),
+                offset: 58,
+                needed: 57,
+            },
         ),
     ];
     for (payload, want) in cases {
@@ -155,33 +192,81 @@ fn builder_refuses_bad_input() {
     let long_name = PixBuilder::with_key("52998224725")
         .merchant("Um Nome Muito Comprido De Empresa", "Recife")
         .build();
-    assert!(matches!(long_name, Err(PixError::Build { field: "merchant name", .. })));
     assert!(matches!(
-        PixBuilder::with_key("52998224725").merchant("Loja", "Cidade Comprida Demais").build(),
-        Err(PixError::Build { field: "merchant city", .. })
-    ));
-    assert!(matches!(base().txid("has space").build(), Err(PixError::Build { field: "txid", .. })));
-    assert!(matches!(base().txid("A234567890123456789012345X").build(), Err(PixError::Build { field: "txid", .. })));
-    assert!(matches!(base().amount(0).build(), Err(PixError::Build { field: "amount", .. })));
-    assert!(matches!(base().postal_code("1234").build(), Err(PixError::Build { field: "postal code", .. })));
-    assert!(matches!(
-        PixBuilder::with_key("52998224724").merchant("Loja", "Recife").build(),
-        Err(PixError::Key(KeyError::CheckDigits { .. }))
+        long_name,
+        Err(PixError::Build {
+            field: "merchant name",
+            ..
+        })
     ));
     assert!(matches!(
-        PixBuilder::with_location("pix.example.com/x").merchant("Loja", "Recife").txid("ABC").build(),
+        PixBuilder::with_key("52998224725")
+            .merchant("Loja", "Cidade Comprida Demais")
+            .build(),
+        Err(PixError::Build {
+            field: "merchant city",
+            ..
+        })
+    ));
+    assert!(matches!(
+        base().txid("has space").build(),
         Err(PixError::Build { field: "txid", .. })
     ));
     assert!(matches!(
-        PixBuilder::with_location("https://pix.example.com/x").merchant("Loja", "Recife").build(),
-        Err(PixError::Build { field: "location", .. })
+        base().txid("A234567890123456789012345X").build(),
+        Err(PixError::Build { field: "txid", .. })
+    ));
+    assert!(matches!(
+        base().amount(0).build(),
+        Err(PixError::Build {
+            field: "amount",
+            ..
+        })
+    ));
+    assert!(matches!(
+        base().postal_code("1234").build(),
+        Err(PixError::Build {
+            field: "postal code",
+            ..
+        })
+    ));
+    assert!(matches!(
+        PixBuilder::with_key("52998224724")
+            .merchant("Loja", "Recife")
+            .build(),
+        Err(PixError::Key(KeyError::CheckDigits { .. }))
+    ));
+    assert!(matches!(
+        PixBuilder::with_location("pix.example.com/x")
+            .merchant("Loja", "Recife")
+            .txid("ABC")
+            .build(),
+        Err(PixError::Build { field: "txid", .. })
+    ));
+    assert!(matches!(
+        PixBuilder::with_location("https://pix.example.com/x")
+            .merchant("Loja", "Recife")
+            .build(),
+        Err(PixError::Build {
+            field: "location",
+            ..
+        })
     ));
     assert!(matches!(
         base().merchant("Loja ☃", "Recife").build(),
-        Err(PixError::Build { field: "merchant name", .. })
+        Err(PixError::Build {
+            field: "merchant name",
+            ..
+        })
     ));
     let long_desc = "x".repeat(80);
-    assert!(matches!(base().description(&long_desc).build(), Err(PixError::Build { field: "description", .. })));
+    assert!(matches!(
+        base().description(&long_desc).build(),
+        Err(PixError::Build {
+            field: "description",
+            ..
+        })
+    ));
 }
 
 #[test]

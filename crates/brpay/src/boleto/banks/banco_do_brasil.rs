@@ -17,7 +17,11 @@ pub fn nosso_numero_dv(nosso_numero: &str) -> Option<char> {
     // weights 9..2 from the right are 11 minus the usual 2..9
     let s = weighted_sum(nosso_numero.as_bytes(), 9)?;
     let r = (11 - s % 11) % 11;
-    Some(if r == 10 { 'X' } else { char::from(b'0' + r as u8) })
+    Some(if r == 10 {
+        'X'
+    } else {
+        char::from(b'0' + r as u8)
+    })
 }
 
 /// Convênio of 7 digits (annex IX): `000000` + convênio (7) + sequence (10) + carteira (2).
@@ -27,7 +31,11 @@ pub fn nosso_numero_dv(nosso_numero: &str) -> Option<char> {
 /// assert_eq!(free_field_convenio7("1238798", "9777700168", "18")?, "0000001238798977770016818");
 /// # Ok::<(), brpay::boleto::banks::FreeFieldError>(())
 /// ```
-pub fn free_field_convenio7(convenio: &str, sequence: &str, carteira: &str) -> Result<String, FreeFieldError> {
+pub fn free_field_convenio7(
+    convenio: &str,
+    sequence: &str,
+    carteira: &str,
+) -> Result<String, FreeFieldError> {
     if convenio.len() != 7 {
         return Err(FreeFieldError::Field {
             field: "convênio",
@@ -57,7 +65,11 @@ pub fn free_field_nn11(
             reason: "must have 4 or 6 digits".into(),
         });
     }
-    let nn = format!("{}{}", pad("convênio", convenio, convenio.len())?, pad("sequence", sequence, 11 - convenio.len())?);
+    let nn = format!(
+        "{}{}",
+        pad("convênio", convenio, convenio.len())?,
+        pad("sequence", sequence, 11 - convenio.len())?
+    );
     Ok(format!(
         "{nn}{}{}{}",
         pad("agência", agencia, 4)?,
@@ -68,12 +80,19 @@ pub fn free_field_nn11(
 
 /// Convênio of 6 digits with a free 17-digit nosso número (carteiras 16/18,
 /// annex X): convênio (6) + nosso número (17) + service `21`.
-pub fn free_field_convenio6_nn17(convenio: &str, nosso_numero: &str) -> Result<String, FreeFieldError> {
+pub fn free_field_convenio6_nn17(
+    convenio: &str,
+    nosso_numero: &str,
+) -> Result<String, FreeFieldError> {
     if convenio.len() != 6 {
         return Err(FreeFieldError::Field {
             field: "convênio",
             reason: "must have 6 digits".into(),
         });
     }
-    Ok(format!("{}{}21", pad("convênio", convenio, 6)?, pad("nosso número", nosso_numero, 17)?))
+    Ok(format!(
+        "{}{}21",
+        pad("convênio", convenio, 6)?,
+        pad("nosso número", nosso_numero, 17)?
+    ))
 }

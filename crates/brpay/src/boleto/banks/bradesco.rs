@@ -34,7 +34,12 @@ pub fn nosso_numero_dv(carteira: &str, nosso_numero: &str) -> Option<char> {
 /// assert_eq!(free_field("1172", "06", "75896452", "0403005")?, "1172060007589645204030050");
 /// # Ok::<(), brpay::boleto::banks::FreeFieldError>(())
 /// ```
-pub fn free_field(agencia: &str, carteira: &str, nosso_numero: &str, conta: &str) -> Result<String, FreeFieldError> {
+pub fn free_field(
+    agencia: &str,
+    carteira: &str,
+    nosso_numero: &str,
+    conta: &str,
+) -> Result<String, FreeFieldError> {
     Ok(format!(
         "{}{}{}{}0",
         pad("agência", agencia, 4)?,

@@ -32,18 +32,42 @@ pub fn free_field(beneficiario: &str, nosso_numero: &str) -> Result<String, Free
     let b = pad("beneficiário", beneficiario, 6)?;
     let n = pad("nosso número", nosso_numero, 17)?;
     let bdv = check_digit(&b).unwrap_or(0);
-    let cl = format!("{b}{bdv}{}{}{}{}{}", &n[2..5], &n[0..1], &n[5..8], &n[1..2], &n[8..17]);
+    let cl = format!(
+        "{b}{bdv}{}{}{}{}{}",
+        &n[2..5],
+        &n[0..1],
+        &n[5..8],
+        &n[1..2],
+        &n[8..17]
+    );
     let dv = check_digit(&cl).unwrap_or(0);
     Ok(format!("{cl}{dv}"))
 }
 
 /// The 17-digit nosso número a free field carries.
 pub fn nosso_numero(free: &str) -> Option<String> {
-    (free.len() == 25).then(|| format!("{}{}{}{}{}", &free[10..11], &free[14..15], &free[7..10], &free[11..14], &free[15..24]))
+    (free.len() == 25).then(|| {
+        format!(
+            "{}{}{}{}{}",
+            &free[10..11],
+            &free[14..15],
+            &free[7..10],
+            &free[11..14],
+            &free[15..24]
+        )
+    })
 }
 
 pub(crate) fn check(free: &str) -> Result<(), FreeFieldError> {
     let f = free.as_bytes();
-    expect_dv("beneficiary code", d(check_digit(&free[..6]).unwrap_or(0)), f[6])?;
-    expect_dv("free field", d(check_digit(&free[..24]).unwrap_or(0)), f[24])
+    expect_dv(
+        "beneficiary code",
+        d(check_digit(&free[..6]).unwrap_or(0)),
+        f[6],
+    )?;
+    expect_dv(
+        "free field",
+        d(check_digit(&free[..24]).unwrap_or(0)),
+        f[24],
+    )
 }

@@ -18,7 +18,12 @@ pub const WITH_CLIENT_CODE: [&str; 8] = ["106", "107", "122", "142", "143", "195
 /// ```
 /// assert_eq!(brpay::boleto::banks::itau::nosso_numero_dac("0057", "12345", "110", "12345678"), Some(8));
 /// ```
-pub fn nosso_numero_dac(agencia: &str, conta: &str, carteira: &str, nosso_numero: &str) -> Option<u8> {
+pub fn nosso_numero_dac(
+    agencia: &str,
+    conta: &str,
+    carteira: &str,
+    nosso_numero: &str,
+) -> Option<u8> {
     let s = if SHORT_DAC.contains(&carteira) {
         format!("{carteira}{nosso_numero}")
     } else {
@@ -35,7 +40,12 @@ pub fn nosso_numero_dac(agencia: &str, conta: &str, carteira: &str, nosso_numero
 /// assert_eq!(free_field("110", "12345678", "0057", "12345")?, "1101234567880057123457000");
 /// # Ok::<(), brpay::boleto::banks::FreeFieldError>(())
 /// ```
-pub fn free_field(carteira: &str, nosso_numero: &str, agencia: &str, conta: &str) -> Result<String, FreeFieldError> {
+pub fn free_field(
+    carteira: &str,
+    nosso_numero: &str,
+    agencia: &str,
+    conta: &str,
+) -> Result<String, FreeFieldError> {
     let c = pad("carteira", carteira, 3)?;
     let n = pad("nosso número", nosso_numero, 8)?;
     let a = pad("agência", agencia, 4)?;
@@ -80,6 +90,10 @@ pub(crate) fn check(free: &str) -> Result<(), FreeFieldError> {
     }
     let dac = nosso_numero_dac(&free[12..16], &free[16..21], carteira, &free[3..11]).unwrap_or(0);
     expect_dv("nosso número DAC", d(dac), f[11])?;
-    expect_dv("agência/conta DAC", d(mod10(&f[12..21]).unwrap_or(0)), f[21])?;
+    expect_dv(
+        "agência/conta DAC",
+        d(mod10(&f[12..21]).unwrap_or(0)),
+        f[21],
+    )?;
     expect_const(free, 23, "000")
 }

@@ -176,7 +176,11 @@ pub(crate) fn expect_dv(what: &'static str, expected: u8, found: u8) -> Result<(
     }
 }
 
-pub(crate) fn expect_const(free: &str, position: usize, expected: &'static str) -> Result<(), FreeFieldError> {
+pub(crate) fn expect_const(
+    free: &str,
+    position: usize,
+    expected: &'static str,
+) -> Result<(), FreeFieldError> {
     let found = &free[position - 1..position - 1 + expected.len()];
     if found == expected {
         Ok(())

@@ -25,13 +25,25 @@ pub fn nosso_numero_dv(nosso_numero: &str) -> Option<u8> {
 /// assert_eq!(free_field("1899775", "9000026", "102")?, "9189977500000900002690102");
 /// # Ok::<(), brpay::boleto::banks::FreeFieldError>(())
 /// ```
-pub fn free_field(beneficiario: &str, nosso_numero: &str, carteira: &str) -> Result<String, FreeFieldError> {
+pub fn free_field(
+    beneficiario: &str,
+    nosso_numero: &str,
+    carteira: &str,
+) -> Result<String, FreeFieldError> {
     let n = pad("nosso número", nosso_numero, 12)?;
     let dv = nosso_numero_dv(&n).unwrap_or(0);
-    Ok(format!("9{}{n}{dv}0{}", pad("beneficiário", beneficiario, 7)?, pad("carteira", carteira, 3)?))
+    Ok(format!(
+        "9{}{n}{dv}0{}",
+        pad("beneficiário", beneficiario, 7)?,
+        pad("carteira", carteira, 3)?
+    ))
 }
 
 pub(crate) fn check(free: &str) -> Result<(), FreeFieldError> {
     expect_const(free, 1, "9")?;
-    expect_dv("nosso número", d(nosso_numero_dv(&free[8..20]).unwrap_or(0)), free.as_bytes()[20])
+    expect_dv(
+        "nosso número",
+        d(nosso_numero_dv(&free[8..20]).unwrap_or(0)),
+        free.as_bytes()[20],
+    )
 }

@@ -1,10 +1,11 @@
 //! Sicoob (756).
 //!
 //! Source: Sicoob's "Layout de Boleto" as implemented and tested by
-//! brcobranca (`lib/brcobranca/boleto/sicoob.rb`): carteira (1) + agência (4)
-//! + modalidade (2) + client code (7) + nosso número (7) + DV + parcela (3).
-//! The DV weighs agência + client code (10 digits) + nosso número with
-//! `3, 1, 9, 7` from the left; remainder 0 or 1 gives 0, else 11 − remainder.
+//! brcobranca (`lib/brcobranca/boleto/sicoob.rb`). The free field is
+//! carteira (1), agência (4), modalidade (2), client code (7), nosso número
+//! (7), its DV and parcela (3). The DV weighs agência, client code (10
+//! digits) and nosso número with `3, 1, 9, 7` from the left; remainder 0
+//! or 1 gives 0, else 11 minus the remainder.
 
 use super::{FreeFieldError, d, expect_dv, pad};
 use crate::check::weighted_sum_left;

@@ -17,8 +17,18 @@ use crate::check::mod11_zero;
 /// // Sicredi's CNAB 400 manual, section 5: 0165 / 02 / 00623 / 07 / 2 / 00003
 /// assert_eq!(nosso_numero_dv("0165", "02", "00623", "07", "2", "00003"), Some(1));
 /// ```
-pub fn nosso_numero_dv(cooperativa: &str, posto: &str, beneficiario: &str, year: &str, byte: &str, sequence: &str) -> Option<u8> {
-    mod11_zero(format!("{cooperativa:0>4}{posto:0>2}{beneficiario:0>5}{year:0>2}{byte}{sequence:0>5}").as_bytes())
+pub fn nosso_numero_dv(
+    cooperativa: &str,
+    posto: &str,
+    beneficiario: &str,
+    year: &str,
+    byte: &str,
+    sequence: &str,
+) -> Option<u8> {
+    mod11_zero(
+        format!("{cooperativa:0>4}{posto:0>2}{beneficiario:0>5}{year:0>2}{byte}{sequence:0>5}")
+            .as_bytes(),
+    )
 }
 
 /// Values that make a Sicredi free field.
@@ -71,7 +81,15 @@ pub fn free_field(p: &Params<'_>) -> Result<String, FreeFieldError> {
 
 pub(crate) fn check(free: &str) -> Result<(), FreeFieldError> {
     let f = free.as_bytes();
-    let nndv = nosso_numero_dv(&free[11..15], &free[15..17], &free[17..22], &free[2..4], &free[4..5], &free[5..10]).unwrap_or(0);
+    let nndv = nosso_numero_dv(
+        &free[11..15],
+        &free[15..17],
+        &free[17..22],
+        &free[2..4],
+        &free[4..5],
+        &free[5..10],
+    )
+    .unwrap_or(0);
     expect_dv("nosso número", d(nndv), f[10])?;
     expect_dv("free field", d(mod11_zero(&f[..24]).unwrap_or(0)), f[24])
 }
