@@ -401,6 +401,79 @@ const BRADESCO_DR400: &[Field] = &[
     f("sequencial", 395, 400, N),
 ];
 
+// Bradesco remittance, "Cobrança Bancária – Layout 400 posições"
+// (manuais/BRADESCO/novos/400_posicoes.pdf), header and detail type 1.
+const BRADESCO_HM400: &[Field] = &[
+    c("tipo_registro", 1, 1, N, "0"),
+    c("arquivo_codigo", 2, 2, N, "1"),
+    c("literal_arquivo", 3, 9, A, "REMESSA"),
+    c("servico", 10, 11, N, "01"),
+    f("literal_servico", 12, 26, A),
+    f("codigo_empresa", 27, 46, N),
+    f("empresa_nome", 47, 76, A),
+    c("banco", 77, 79, N, "237"),
+    f("banco_nome", 80, 94, A),
+    f("data_geracao", 95, 100, D6),
+    f("brancos_1", 101, 108, A),
+    f("sistema", 109, 110, A),
+    f("nsa", 111, 117, N),
+    f("brancos_2", 118, 394, A),
+    f("sequencial", 395, 400, N),
+];
+
+const BRADESCO_DM400: &[Field] = &[
+    c("tipo_registro", 1, 1, N, "1"),
+    f("debito_agencia", 2, 6, A),
+    f("debito_agencia_dv", 7, 7, A),
+    f("debito_razao", 8, 12, A),
+    f("debito_conta", 13, 19, A),
+    f("debito_conta_dv", 20, 20, A),
+    f("identificacao_empresa", 21, 37, A),
+    f("uso_empresa", 38, 62, A),
+    f("banco_debito", 63, 65, A),
+    f("multa_codigo", 66, 66, A),
+    f("multa_percentual", 67, 70, N),
+    f("nosso_numero", 71, 81, A),
+    f("nosso_numero_dv", 82, 82, A),
+    f("desconto_dia", 83, 92, M),
+    f("emissao_boleto", 93, 93, A),
+    f("debito_automatico", 94, 94, A),
+    f("operacao_banco", 95, 104, A),
+    f("rateio", 105, 105, A),
+    f("aviso_debito", 106, 106, A),
+    f("pagamento_parcial", 107, 108, A),
+    f("ocorrencia", 109, 110, N),
+    f("seu_numero", 111, 120, A),
+    f("vencimento", 121, 126, D6),
+    f("valor", 127, 139, M),
+    f("banco_cobrador", 140, 142, A),
+    f("agencia_cobradora", 143, 147, A),
+    f("especie", 148, 149, A),
+    f("aceite", 150, 150, A),
+    f("emissao", 151, 156, D6),
+    f("instrucao_1", 157, 158, A),
+    f("instrucao_2", 159, 160, A),
+    f("juros_valor", 161, 173, M),
+    f("desconto_data", 174, 179, D6),
+    f("desconto_valor", 180, 192, M),
+    f("iof", 193, 205, M),
+    f("abatimento", 206, 218, M),
+    f("sacado_inscricao_tipo", 219, 220, N),
+    f("sacado_inscricao", 221, 234, N),
+    f("sacado_nome", 235, 274, A),
+    f("sacado_endereco", 275, 314, A),
+    f("mensagem_1", 315, 326, A),
+    f("sacado_cep", 327, 334, N),
+    f("mensagem_2", 335, 394, A),
+    f("sequencial", 395, 400, N),
+];
+
+const TM400: &[Field] = &[
+    c("tipo_registro", 1, 1, N, "9"),
+    f("brancos_1", 2, 394, A),
+    f("sequencial", 395, 400, N),
+];
+
 const TR400: &[Field] = &[
     c("tipo_registro", 1, 1, N, "9"),
     f("arquivo_codigo", 2, 2, N),
@@ -570,9 +643,10 @@ fn cnab240(bank: Option<Bank>, direction: Direction) -> Layout {
 
 fn cnab400(bank: Bank, direction: Direction) -> Option<Layout> {
     let none: &[Field] = &[];
-    let (h, d) = match (bank, direction) {
-        (Bank::Bradesco, Direction::Retorno) => (BRADESCO_HR400, BRADESCO_DR400),
-        (Bank::Itau, Direction::Retorno) => (ITAU_HR400, ITAU_DR400),
+    let (h, d, t) = match (bank, direction) {
+        (Bank::Bradesco, Direction::Retorno) => (BRADESCO_HR400, BRADESCO_DR400, TR400),
+        (Bank::Itau, Direction::Retorno) => (ITAU_HR400, ITAU_DR400, TR400),
+        (Bank::Bradesco, Direction::Remessa) => (BRADESCO_HM400, BRADESCO_DM400, TM400),
         _ => return None,
     };
     Some(Layout {
@@ -582,7 +656,7 @@ fn cnab400(bank: Bank, direction: Direction) -> Option<Layout> {
         records: vec![
             rec("0", "header", h, none),
             rec("1", "detalhe", d, none),
-            rec("9", "trailer", TR400, none),
+            rec("9", "trailer", t, none),
         ],
     })
 }

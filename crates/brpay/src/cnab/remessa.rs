@@ -78,8 +78,10 @@ pub struct Title {
 /// A remittance file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Remittance {
-    /// The bank, or `None` for FEBRABAN's generic layout.
+    /// The bank, or `None` for FEBRABAN's generic layout (CNAB 240 only).
     pub bank: Option<Bank>,
+    /// CNAB 240 (every bank) or CNAB 400 (Bradesco).
+    pub format: Format,
     /// File sequence number (*NSA*).
     pub file_number: u32,
     /// Generation date.
@@ -98,8 +100,9 @@ fn n(v: impl ToString) -> Value {
     Value::Text(v.to_string())
 }
 
-/// Writes a CNAB 240 remittance (header, one batch of P/Q[/R] segments per
-/// title, trailers), lines ended with CRLF as banks expect.
+/// Writes a remittance, lines ended with CRLF as banks expect. CNAB 240:
+/// header, one batch of P/Q[/R] segments per title, trailers. CNAB 400
+/// (Bradesco): header, one type-1 detail per title, trailer.
 ///
 /// ```
 /// use brpay::cnab::{self, Remittance, Beneficiary, Title, Payer};
@@ -107,6 +110,7 @@ fn n(v: impl ToString) -> Value {
 /// use time::macros::date;
 /// let r = Remittance {
 ///     bank: Some(Bank::BancoDoBrasil),
+///     format: cnab::Format::Cnab240,
 ///     file_number: 1,
 ///     generated: date!(2025-03-10),
 ///     beneficiary: Beneficiary { name: "Provedor Exemplo".into(), document: "11222333000181".into(),
@@ -124,30 +128,140 @@ fn n(v: impl ToString) -> Value {
 /// assert_eq!(back[2].money("valor"), Some(9990));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn write_remittance<W: Write>(mut out: W, r: &Remittance) -> Result<(), CnabError> {
-    let layout = Layout::find(r.bank, Format::Cnab240, Direction::Remessa).ok_or(
-        CnabError::UnsupportedBank {
+pub fn write_remittance<W: Write>(out: W, r: &Remittance) -> Result<(), CnabError> {
+    let layout =
+        Layout::find(r.bank, r.format, Direction::Remessa).ok_or(CnabError::UnsupportedBank {
             bank_code: r.bank.map_or("000", Bank::code).to_owned(),
-            format: Format::Cnab240,
+            format: r.format,
             direction: Direction::Remessa,
-        },
-    )?;
-    let code = r.bank.map_or("000", Bank::code);
-    let b = &r.beneficiary;
-    let io = |e: std::io::Error| CnabError::Io {
+        })?;
+    match r.format {
+        Format::Cnab240 => write_240(out, r, layout),
+        Format::Cnab400 => write_400(out, r, layout),
+    }
+}
+
+fn io(e: std::io::Error) -> CnabError {
+    CnabError::Io {
         line: 0,
         message: e.to_string(),
+    }
+}
+
+fn record(layout: &'static Layout, code: &str) -> Result<&'static super::RecordLayout, CnabError> {
+    layout.record(code).ok_or_else(|| CnabError::UnknownRecord {
+        line: 0,
+        found: code.to_owned(),
+    })
+}
+
+fn write_400<W: Write>(
+    mut out: W,
+    r: &Remittance,
+    layout: &'static Layout,
+) -> Result<(), CnabError> {
+    let b = &r.beneficiary;
+    let mut seq = 1u32;
+    let mut emit = |out: &mut W, rb: &mut RecordBuilder<'_>| -> Result<(), CnabError> {
+        rb.set("sequencial", n(seq))?;
+        seq += 1;
+        out.write_all(rb.finish().as_bytes()).map_err(io)?;
+        out.write_all(b"\r\n").map_err(io)
     };
+    let mut h = RecordBuilder::new(record(layout, "0")?);
+    h.set("literal_servico", t("COBRANCA"))?
+        .set("codigo_empresa", t(&b.convenio))?
+        .set("empresa_nome", t(&truncate(&b.name, 30)))?
+        .set(
+            "banco_nome",
+            t(&r.bank.map_or("", Bank::name).to_uppercase()),
+        )?
+        .set("data_geracao", Value::Date(Some(r.generated)))?
+        .set_if("sistema", t("MX"))?
+        .set_if("nsa", n(r.file_number))?;
+    emit(&mut out, &mut h)?;
+    for title in &r.titles {
+        let mut d = RecordBuilder::new(record(layout, "1")?);
+        let carteira = format!("{:0>3}", b.carteira);
+        let id = format!(
+            "0{carteira}{:0>5}{:0>7}{}",
+            b.agencia,
+            b.conta,
+            if b.conta_dv.is_empty() {
+                "0"
+            } else {
+                &b.conta_dv
+            }
+        );
+        let nn_dv =
+            crate::boleto::banks::bradesco::nosso_numero_dv(&carteira[1..], &title.nosso_numero)
+                .map(String::from)
+                .unwrap_or_default();
+        let fine_bp = if title.amount > 0 {
+            title.fine * 10_000 / title.amount
+        } else {
+            0
+        };
+        let py = &title.payer;
+        d.set("identificacao_empresa", t(&id))?
+            .set("uso_empresa", t(&title.seu_numero))?
+            .set("multa_codigo", t(if title.fine > 0 { "2" } else { "0" }))?
+            .set("multa_percentual", n(fine_bp))?
+            .set("nosso_numero", t(&format!("{:0>11}", title.nosso_numero)))?
+            .set("nosso_numero_dv", t(&nn_dv))?
+            .set("emissao_boleto", t("2"))?
+            .set("debito_automatico", t("N"))?
+            .set("ocorrencia", t("01"))?
+            .set("seu_numero", t(&truncate(&title.seu_numero, 10)))?
+            .set("vencimento", Value::Date(Some(title.due)))?
+            .set("valor", Value::Money(title.amount))?
+            .set("banco_cobrador", t("000"))?
+            .set("agencia_cobradora", t("00000"))?
+            .set("especie", t("01"))?
+            .set("aceite", t("N"))?
+            .set("emissao", Value::Date(Some(title.issued)))?
+            .set("instrucao_1", t("00"))?
+            .set("instrucao_2", t("00"))?
+            .set("juros_valor", Value::Money(title.interest_per_day))?
+            .set(
+                "desconto_data",
+                Value::Date((title.discount > 0).then_some(title.due)),
+            )?
+            .set("desconto_valor", Value::Money(title.discount))?
+            .set(
+                "sacado_inscricao_tipo",
+                t(if py.document.len() == 14 { "02" } else { "01" }),
+            )?
+            .set("sacado_inscricao", t(&py.document))?
+            .set("sacado_nome", t(&truncate(&py.name, 40)))?
+            .set("sacado_endereco", t(&truncate(&py.address, 40)))?
+            .set(
+                "sacado_cep",
+                t(if py.postal_code.is_empty() {
+                    "0"
+                } else {
+                    &py.postal_code
+                }),
+            )?;
+        emit(&mut out, &mut d)?;
+    }
+    let mut tr = RecordBuilder::new(record(layout, "9")?);
+    emit(&mut out, &mut tr)?;
+    out.flush().map_err(io)
+}
+
+fn write_240<W: Write>(
+    mut out: W,
+    r: &Remittance,
+    layout: &'static Layout,
+) -> Result<(), CnabError> {
+    let code = r.bank.map_or("000", Bank::code);
+    let b = &r.beneficiary;
     let emit = |out: &mut W, rb: &RecordBuilder<'_>| -> Result<(), CnabError> {
         out.write_all(rb.finish().as_bytes()).map_err(io)?;
         out.write_all(b"\r\n").map_err(io)
     };
-    let rec = |code: &str| {
-        layout.record(code).ok_or_else(|| CnabError::UnknownRecord {
-            line: 0,
-            found: code.to_owned(),
-        })
-    };
+    let rec = |code: &str| record(layout, code);
     let doc_type = if b.document.len() == 11 { "1" } else { "2" };
     let bank_name = r.bank.map_or("", Bank::name).to_uppercase();
 

@@ -364,6 +364,7 @@ fn remittance_round_trip_for_every_bank() {
     for bank in banks {
         let r = Remittance {
             bank,
+            format: Format::Cnab240,
             file_number: 42,
             generated: date!(2025 - 03 - 10),
             beneficiary: Beneficiary {
@@ -423,6 +424,64 @@ fn remittance_round_trip_for_every_bank() {
         let last = recs.last().and_then(|r| r.text("quantidade_registros"));
         assert_eq!(last, Some("000011"));
     }
+}
+
+#[test]
+fn bradesco_400_remittance_round_trip() {
+    use crate::boleto::banks::Bank;
+    let r = Remittance {
+        bank: Some(Bank::Bradesco),
+        format: Format::Cnab400,
+        file_number: 7,
+        generated: date!(2025 - 03 - 10),
+        beneficiary: Beneficiary {
+            name: "Provedor Exemplo Ltda".into(),
+            document: "11222333000181".into(),
+            agencia: "1172".into(),
+            conta: "0403005".into(),
+            conta_dv: "1".into(),
+            convenio: "4466911".into(),
+            carteira: "19".into(),
+            ..Default::default()
+        },
+        titles: vec![Title {
+            nosso_numero: "2".into(),
+            seu_numero: "FAT-9".into(),
+            issued: date!(2025 - 03 - 10),
+            due: date!(2025 - 04 - 10),
+            amount: 10_000,
+            interest_per_day: 3,
+            fine: 200,
+            discount: 0,
+            payer: Payer {
+                name: "Ana".into(),
+                document: "52998224725".into(),
+                ..Default::default()
+            },
+        }],
+    };
+    let mut out = Vec::new();
+    assert_eq!(write_remittance(&mut out, &r), Ok(()));
+    let recs: Result<Vec<Record>, _> = parse(Cursor::new(out)).and_then(|p| p.collect());
+    let recs = recs.unwrap_or_default();
+    assert_eq!(recs.len(), 3);
+    let d = &recs[1];
+    // Bradesco's manual: carteira 19, nosso número 00000000002 → DV 8
+    assert_eq!(d.text("nosso_numero"), Some("00000000002"));
+    assert_eq!(d.text("nosso_numero_dv"), Some("8"));
+    assert_eq!(d.text("identificacao_empresa"), Some("00190117204030051"));
+    assert_eq!(d.text("multa_percentual"), Some("0200"));
+    assert_eq!(d.date("vencimento"), Some(date!(2025 - 04 - 10)));
+    assert_eq!(recs[2].text("sequencial"), Some("000003"));
+    // no Itaú CNAB 400 remittance layout
+    let itau = Remittance {
+        bank: Some(Bank::Itau),
+        ..r
+    };
+    assert!(matches!(
+        write_remittance(Vec::new(), &itau),
+        Err(CnabError::UnsupportedBank { .. })
+    ));
 }
 
 mod props {
