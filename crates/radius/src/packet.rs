@@ -95,6 +95,9 @@ pub enum AuthenticatorError {
     /// A reply was decoded without its request, so it cannot be checked.
     #[error("reply was decoded without its request's authenticator")]
     NoRequest,
+    /// Status-Server without Message-Authenticator (RFC 5997 requires one).
+    #[error("Status-Server without Message-Authenticator")]
+    MissingMessageAuthenticator,
 }
 
 /// An attribute could not be set by name.
@@ -508,6 +511,9 @@ impl Packet {
             }
             let ty = b[o];
             let al = usize::from(b[o + 1]);
+            if ty == 0 {
+                return Err(attr_err("Attr-0", o, "attribute number 0 is invalid"));
+            }
             if al < 2 {
                 return Err(attr_err(
                     d.name(AttributeId::Standard(ty)),
@@ -669,6 +675,9 @@ impl Packet {
         }
         if self.checks.message_authenticator == Some(false) {
             return Err(AuthenticatorError::MessageAuthenticator);
+        }
+        if self.code == Code::StatusServer && self.checks.message_authenticator.is_none() {
+            return Err(AuthenticatorError::MissingMessageAuthenticator);
         }
         Ok(())
     }
