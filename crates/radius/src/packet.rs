@@ -923,9 +923,17 @@ impl Packet {
                 }
             }
             AttributeId::Extended { ty, ext } => {
+                if ext == 26 || !(241..=246).contains(&ty) {
+                    return Err(bad(format!(
+                        "{ty}.{ext} is not an extended attribute number (26 is Extended-Vendor-Specific)"
+                    )));
+                }
                 encode_extended(out, ty, ext, &v).map_err(too_long)?
             }
             AttributeId::ExtendedVendor { ty, vendor, ext } => {
+                if !(241..=246).contains(&ty) {
+                    return Err(bad(format!("{ty} is not an extended attribute number")));
+                }
                 let mut inner = Vec::with_capacity(5 + v.len());
                 inner.extend_from_slice(&vendor.to_be_bytes());
                 inner.push(ext);

@@ -210,9 +210,9 @@ impl Dictionary {
         }
     }
 
-    /// Adds an attribute definition. A second definition of the same
-    /// number under another name becomes an alias of the first; one under
-    /// the same name replaces its type and flags. Returns its index.
+    /// Adds an attribute definition. A definition of a number already
+    /// defined under another name takes over that number (the earlier name
+    /// still resolves); one under the same name replaces type and flags.
     pub fn add_attribute(&mut self, def: AttrDef) -> Result<(), String> {
         let key = def.name.to_ascii_lowercase();
         if let Some(&i) = self.by_name.get(&key) {
@@ -234,13 +234,16 @@ impl Dictionary {
             Some(p) => self.children.get(&p).copied(),
             None => self.by_id.get(&def.id).copied(),
         };
-        if let Some(i) = existing {
-            if self.attrs[i].name.eq_ignore_ascii_case(&def.name) {
-                self.attrs[i] = def;
-            }
+        if let Some(i) = existing
+            && self.attrs[i].name.eq_ignore_ascii_case(&def.name)
+        {
+            self.attrs[i] = def;
             self.by_name.insert(key, i);
             return i;
         }
+        // A new name for a number already defined: as in FreeRADIUS, the
+        // latest definition decides how the number decodes; earlier names
+        // stay valid.
         let i = self.attrs.len();
         match def.parent {
             Some(p) => {

@@ -6,8 +6,8 @@ use std::net::UdpSocket;
 use std::process::{Command, Output};
 use std::thread;
 
-use radius::auth::{chap, mschap, mschap2, pap, AuthError, Method};
-use radius::{attr, Code, Packet};
+use radius::auth::{AuthError, Method, chap, mschap, mschap2, pap};
+use radius::{Code, Packet, attr};
 
 const SECRET: &str = "interop-secret";
 const USER: &str = "alice";
@@ -34,8 +34,12 @@ fn responder() -> u16 {
     thread::spawn(move || {
         let mut buf = [0u8; 4096];
         loop {
-            let Ok((n, peer)) = sock.recv_from(&mut buf) else { continue };
-            let Ok(req) = Packet::decode(&buf[..n], SECRET.as_bytes()) else { continue };
+            let Ok((n, peer)) = sock.recv_from(&mut buf) else {
+                continue;
+            };
+            let Ok(req) = Packet::decode(&buf[..n], SECRET.as_bytes()) else {
+                continue;
+            };
             if req.verify_request_authenticator().is_err() {
                 continue;
             }
@@ -58,10 +62,10 @@ fn responder() -> u16 {
                 if let Ok(Some(success)) = &result {
                     success.add_to(&mut reply);
                 }
-                if let Some(Method::MsChap) = Method::of(&req) {
-                    if let Ok(v1) = mschap::verify(&req, PASSWORD) {
-                        v1.add_to(&mut reply);
-                    }
+                if let (Some(Method::MsChap), Ok(v1)) =
+                    (Method::of(&req), mschap::verify(&req, PASSWORD))
+                {
+                    v1.add_to(&mut reply);
                 }
             } else {
                 reply.add_text(attr::REPLY_MESSAGE, "rejected");
@@ -75,12 +79,25 @@ fn responder() -> u16 {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn radtest(method: &str, password: &str, port: u16) -> Output {
     Command::new(tool("radtest"))
-        .args(["-t", method, "-x", USER, password, &format!("127.0.0.1:{port}"), "0", SECRET])
+        .args([
+            "-t",
+            method,
+            "-x",
+            USER,
+            password,
+            &format!("127.0.0.1:{port}"),
+            "0",
+            SECRET,
+        ])
         .output()
         .expect("radtest runs")
 }
@@ -88,9 +105,18 @@ fn radtest(method: &str, password: &str, port: u16) -> Output {
 fn assert_accepted(o: &Output) {
     let t = text(o);
     assert!(o.status.success(), "radclient failed ({}):\n{t}", o.status);
-    assert!(t.contains("Received Access-Accept"), "no Access-Accept:\n{t}");
-    assert!(t.contains("Message-Authenticator"), "reply shows no Message-Authenticator:\n{t}");
-    assert!(!t.to_lowercase().contains("invalid") && !t.contains("failed"), "radclient complained:\n{t}");
+    assert!(
+        t.contains("Received Access-Accept"),
+        "no Access-Accept:\n{t}"
+    );
+    assert!(
+        t.contains("Message-Authenticator"),
+        "reply shows no Message-Authenticator:\n{t}"
+    );
+    assert!(
+        !t.to_lowercase().contains("invalid") && !t.contains("failed"),
+        "radclient complained:\n{t}"
+    );
 }
 
 #[test]
@@ -98,9 +124,17 @@ fn radtest_pap_accepted_and_wrong_password_rejected() {
     let port = responder();
     let ok = radtest("pap", PASSWORD, port);
     assert_accepted(&ok);
-    assert!(text(&ok).contains("Mikrotik-Rate-Limit = \"10M/20M\""), "{}", text(&ok));
+    assert!(
+        text(&ok).contains("Mikrotik-Rate-Limit = \"10M/20M\""),
+        "{}",
+        text(&ok)
+    );
     let bad = radtest("pap", "wrong", port);
-    assert!(text(&bad).contains("Received Access-Reject"), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("Received Access-Reject"),
+        "{}",
+        text(&bad)
+    );
 }
 
 #[test]
@@ -108,7 +142,11 @@ fn radtest_chap_accepted_and_wrong_password_rejected() {
     let port = responder();
     assert_accepted(&radtest("chap", PASSWORD, port));
     let bad = radtest("chap", "wrong", port);
-    assert!(text(&bad).contains("Received Access-Reject"), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("Received Access-Reject"),
+        "{}",
+        text(&bad)
+    );
 }
 
 #[test]
@@ -116,8 +154,18 @@ fn radtest_mschap_accepted_and_wrong_password_rejected() {
     let port = responder();
     let ok = radtest("mschap", PASSWORD, port);
     assert_accepted(&ok);
+    // Debian's radtest -t mschap speaks MS-CHAPv1: the reply carries the v1 keys.
+    assert!(
+        text(&ok).contains("MS-CHAP-MPPE-Keys = 0x"),
+        "{}",
+        text(&ok)
+    );
     let bad = radtest("mschap", "wrong", port);
-    assert!(text(&bad).contains("Received Access-Reject"), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("Received Access-Reject"),
+        "{}",
+        text(&bad)
+    );
 }
 
 /// radclient sends an MS-CHAPv2 exchange (computed with this crate's client
@@ -128,7 +176,13 @@ fn radclient_mschapv2_accepted_with_success_and_mppe_keys() {
     let port = responder();
     let auth_challenge: [u8; 16] = *b"0123456789ABCDEF";
     let peer_challenge: [u8; 16] = *b"fedcba9876543210";
-    let response = mschap2::client_response(7, &auth_challenge, &peer_challenge, USER.as_bytes(), PASSWORD);
+    let response = mschap2::client_response(
+        7,
+        &auth_challenge,
+        &peer_challenge,
+        USER.as_bytes(),
+        PASSWORD,
+    );
     let hexs = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     let input = format!(
         "User-Name = \"{USER}\"\nMS-CHAP-Challenge = 0x{}\nMS-CHAP2-Response = 0x{}\nMessage-Authenticator = 0x00\n",
@@ -152,9 +206,22 @@ fn radclient_mschapv2_accepted_with_success_and_mppe_keys() {
     let t = text(&out);
 
     let nt = mschap::nt_password_hash(PASSWORD);
-    let expected = mschap2::verify_response(USER.as_bytes(), &nt, &auth_challenge, &response).expect("valid");
+    let expected =
+        mschap2::verify_response(USER.as_bytes(), &nt, &auth_challenge, &response).expect("valid");
     let success = format!("MS-CHAP2-Success = 0x{}", hexs(&expected.success_value()));
     assert!(t.contains(&success), "no {success} in:\n{t}");
-    assert!(t.contains(&format!("MS-MPPE-Send-Key = 0x{}", hexs(&expected.mppe.send_key))), "send key differs:\n{t}");
-    assert!(t.contains(&format!("MS-MPPE-Recv-Key = 0x{}", hexs(&expected.mppe.recv_key))), "recv key differs:\n{t}");
+    assert!(
+        t.contains(&format!(
+            "MS-MPPE-Send-Key = 0x{}",
+            hexs(&expected.mppe.send_key)
+        )),
+        "send key differs:\n{t}"
+    );
+    assert!(
+        t.contains(&format!(
+            "MS-MPPE-Recv-Key = 0x{}",
+            hexs(&expected.mppe.recv_key)
+        )),
+        "recv key differs:\n{t}"
+    );
 }

@@ -1,7 +1,7 @@
 //! Examples and test vectors from the RFCs.
 
 use radius::auth::{chap, mppe, mschap, mschap2};
-use radius::{attr, AuthenticatorError, Code, DecodeError, Packet, Value};
+use radius::{AuthenticatorError, Code, DecodeError, Packet, Value, attr};
 
 use crate::hex;
 
@@ -41,16 +41,25 @@ fn rfc2865_7_1_request_reencodes_byte_for_byte() {
 fn rfc2865_7_1_accept_is_rebuilt_exactly() {
     let req = Packet::decode(&hex(R7_1_REQUEST), SECRET).expect("decodes");
     let mut reply = req.make_response(Code::AccessAccept);
-    reply.add_parsed("Service-Type", "Login-User").expect("value");
+    reply
+        .add_parsed("Service-Type", "Login-User")
+        .expect("value");
     reply.add_parsed("Login-Service", "Telnet").expect("value");
-    reply.add_parsed("Login-IP-Host", "192.168.1.3").expect("value");
+    reply
+        .add_parsed("Login-IP-Host", "192.168.1.3")
+        .expect("value");
     assert_eq!(reply.encode(SECRET).expect("encodes"), hex(R7_1_ACCEPT));
 
-    let got = Packet::decode_response(&hex(R7_1_ACCEPT), SECRET, &req.authenticator).expect("decodes");
+    let got =
+        Packet::decode_response(&hex(R7_1_ACCEPT), SECRET, &req.authenticator).expect("decodes");
     got.verify_response_authenticator().expect("valid");
     assert_eq!(got.value_text("Login-Service").as_deref(), Some("Telnet"));
-    let bad = Packet::decode_response(&hex(R7_1_ACCEPT), b"wrong", &req.authenticator).expect("decodes");
-    assert_eq!(bad.verify_response_authenticator(), Err(AuthenticatorError::Response));
+    let bad =
+        Packet::decode_response(&hex(R7_1_ACCEPT), b"wrong", &req.authenticator).expect("decodes");
+    assert_eq!(
+        bad.verify_response_authenticator(),
+        Err(AuthenticatorError::Response)
+    );
 }
 
 #[test]
@@ -67,13 +76,20 @@ fn rfc2865_7_2_chap_request_and_accept() {
     let p = Packet::decode(&req, SECRET).expect("decodes");
     assert_eq!(p.get(attr::USER_NAME).as_deref(), Some("flopsy"));
     assert_eq!(p.raw(attr::CHAP_PASSWORD.id).map(|v| v[0]), Some(22));
-    assert_eq!(radius::auth::Method::of(&p), Some(radius::auth::Method::Chap));
+    assert_eq!(
+        radius::auth::Method::of(&p),
+        Some(radius::auth::Method::Chap)
+    );
     // The RFC does not give flopsy's password; a wrong one must fail.
     assert!(chap::verify(&p, b"not-the-password").is_err());
     let a = Packet::decode_response(&accept, SECRET, &auth16(&req)).expect("decodes");
-    a.verify_response_authenticator().expect("valid response authenticator");
+    a.verify_response_authenticator()
+        .expect("valid response authenticator");
     assert_eq!(a.get(attr::FRAMED_MTU), Some(1500));
-    assert_eq!(a.value("Framed-IP-Address"), Some(Value::Ipv4Addr([255, 255, 255, 254].into())));
+    assert_eq!(
+        a.value("Framed-IP-Address"),
+        Some(Value::Ipv4Addr([255, 255, 255, 254].into()))
+    );
 }
 
 #[test]
@@ -91,7 +107,10 @@ fn rfc2865_7_3_challenge_response_card() {
     assert_eq!(p.raw(attr::USER_PASSWORD.id), Some(&b"challenge"[..]));
     let c = Packet::decode_response(&challenge, SECRET, &auth16(&req1)).expect("decodes");
     c.verify_response_authenticator().expect("valid");
-    assert_eq!(c.get(attr::REPLY_MESSAGE).as_deref(), Some("Challenge 32769430.  Enter response at prompt."));
+    assert_eq!(
+        c.get(attr::REPLY_MESSAGE).as_deref(),
+        Some("Challenge 32769430.  Enter response at prompt.")
+    );
     assert_eq!(c.get(attr::STATE).as_deref(), Some(&b"32769430"[..]));
 
     // The RFC's second request has a known erratum: State's length octet is
@@ -102,8 +121,14 @@ fn rfc2865_7_3_challenge_response_card() {
          18 10 33 32 37 36 39 34 33 30",
     );
     let err = Packet::decode(&req2_as_printed, SECRET).expect_err("erratum");
-    assert!(matches!(&err, DecodeError::Attribute { attribute, offset: 57, .. } if attribute == "State"), "{err}");
-    assert_eq!(err.to_string(), "State at byte 57: length 16 overruns the packet (10 octets left)");
+    assert!(
+        matches!(&err, DecodeError::Attribute { attribute, offset: 57, .. } if attribute == "State"),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "State at byte 57: length 16 overruns the packet (10 octets left)"
+    );
     let mut fixed = req2_as_printed.clone();
     fixed[58] = 0x0a;
     let p2 = Packet::decode(&fixed, SECRET).expect("decodes");
@@ -129,13 +154,22 @@ fn arr<const N: usize>(s: &str) -> [u8; N] {
 fn rfc2759_9_2_hash_example() {
     let ac: [u8; 16] = arr(AUTH_CHALLENGE);
     let pc: [u8; 16] = arr(PEER_CHALLENGE);
-    assert_eq!(mschap2::challenge_hash(&pc, &ac, USER), arr::<8>("D0 2E 43 86 BC E9 12 26"));
+    assert_eq!(
+        mschap2::challenge_hash(&pc, &ac, USER),
+        arr::<8>("D0 2E 43 86 BC E9 12 26")
+    );
     let ph = mschap::nt_password_hash(PASSWORD);
-    assert_eq!(ph, arr::<16>("44 EB BA 8D 53 12 B8 D6 11 47 44 11 F5 69 89 AE"));
+    assert_eq!(
+        ph,
+        arr::<16>("44 EB BA 8D 53 12 B8 D6 11 47 44 11 F5 69 89 AE")
+    );
     let ntr = mschap2::nt_response(&ac, &pc, USER, &ph);
     assert_eq!(ntr, arr::<24>(NT_RESPONSE));
     let phh = mschap::hash_nt_password_hash(&ph);
-    assert_eq!(phh, arr::<16>("41 C0 0C 58 4B D2 D9 1C 40 17 A2 A1 2F A5 9F 3F"));
+    assert_eq!(
+        phh,
+        arr::<16>("41 C0 0C 58 4B D2 D9 1C 40 17 A2 A1 2F A5 9F 3F")
+    );
     assert_eq!(
         mschap2::authenticator_response(&phh, &ntr, &pc, &ac, USER),
         "S=407A5589115FD0D6209F510FE9C04566932CDA56"
@@ -157,38 +191,74 @@ fn rfc2759_9_2_through_a_packet() {
     let req = Packet::decode(&req.encode(b"s").expect("encodes"), b"s").expect("decodes");
     let ok = mschap2::verify(&req, PASSWORD).expect("valid");
     assert_eq!(ok.ident, 0x2a);
-    assert_eq!(ok.authenticator_response, "S=407A5589115FD0D6209F510FE9C04566932CDA56");
-    assert_eq!(&ok.success_value()[1..], b"S=407A5589115FD0D6209F510FE9C04566932CDA56");
-    assert_eq!(mschap2::verify(&req, "clientpass"), Err(radius::auth::AuthError::WrongPassword));
+    assert_eq!(
+        ok.authenticator_response,
+        "S=407A5589115FD0D6209F510FE9C04566932CDA56"
+    );
+    assert_eq!(
+        &ok.success_value()[1..],
+        b"S=407A5589115FD0D6209F510FE9C04566932CDA56"
+    );
+    assert_eq!(
+        mschap2::verify(&req, "clientpass"),
+        Err(radius::auth::AuthError::WrongPassword)
+    );
 }
 
 #[test]
 fn rfc2759_9_3_des_key_parity() {
-    assert_eq!(mschap::nt_password_hash("MyPw"), arr::<16>("FC 15 6A F7 ED CD 6C 0E DD E3 33 7D 42 7F 4E AC"));
-    assert_eq!(mschap::des_key(&arr::<7>("FC 15 6A F7 ED CD 6C")), arr::<8>("FD 0B 5B 5E 7F 6E 34 D9"));
-    assert_eq!(mschap::des_key(&arr::<7>("0E DD E3 33 7D 42 7F")), arr::<8>("0E 6E 79 67 37 EA 08 FE"));
+    assert_eq!(
+        mschap::nt_password_hash("MyPw"),
+        arr::<16>("FC 15 6A F7 ED CD 6C 0E DD E3 33 7D 42 7F 4E AC")
+    );
+    assert_eq!(
+        mschap::des_key(&arr::<7>("FC 15 6A F7 ED CD 6C")),
+        arr::<8>("FD 0B 5B 5E 7F 6E 34 D9")
+    );
+    assert_eq!(
+        mschap::des_key(&arr::<7>("0E DD E3 33 7D 42 7F")),
+        arr::<8>("0E 6E 79 67 37 EA 08 FE")
+    );
 }
 
 #[test]
 fn rfc2433_b2_mschapv1_response() {
     let challenge: [u8; 8] = arr("10 2D B5 DF 08 5D 30 41");
     let r = mschap::challenge_response(&challenge, &mschap::nt_password_hash("MyPw"));
-    assert_eq!(r, arr::<24>("4E 9D 3C 8F 9C FD 38 5D 5B F4 D3 24 67 91 95 6C A4 C3 51 AB 40 9A 3D 61"));
+    assert_eq!(
+        r,
+        arr::<24>("4E 9D 3C 8F 9C FD 38 5D 5B F4 D3 24 67 91 95 6C A4 C3 51 AB 40 9A 3D 61")
+    );
 }
 
 #[test]
 fn rfc3079_3_5_3_128_bit_keys() {
     let phh: [u8; 16] = arr("41 C0 0C 58 4B D2 D9 1C 40 17 A2 A1 2F A5 9F 3F");
     let master = mppe::master_key(&phh, &arr(NT_RESPONSE));
-    assert_eq!(master, arr::<16>("FD EC E3 71 7A 8C 83 8C B3 88 E5 27 AE 3C DD 31"));
+    assert_eq!(
+        master,
+        arr::<16>("FD EC E3 71 7A 8C 83 8C B3 88 E5 27 AE 3C DD 31")
+    );
     // The RFC's sample is the server's send key (MS-MPPE-Send-Key); it is
     // also the client's receive key.
     let send_start = mppe::asymmetric_start_key(&master, true, true);
-    assert_eq!(send_start, arr::<16>("8B 7C DC 14 9B 99 3A 1B A1 18 CB 15 3F 56 DC CB"));
-    assert_eq!(mppe::asymmetric_start_key(&master, false, false), send_start);
+    assert_eq!(
+        send_start,
+        arr::<16>("8B 7C DC 14 9B 99 3A 1B A1 18 CB 15 3F 56 DC CB")
+    );
+    assert_eq!(
+        mppe::asymmetric_start_key(&master, false, false),
+        send_start
+    );
     let session = mppe::new_key_from_sha(&send_start, &send_start);
-    assert_eq!(session, arr::<16>("40 5C B2 24 7A 79 56 E6 E2 11 00 7A E2 7B 22 D4"));
-    assert_eq!(rc4(&session, b"test message"), hex("81 84 83 17 DF 68 84 62 72 FB 5A BE"));
+    assert_eq!(
+        session,
+        arr::<16>("40 5C B2 24 7A 79 56 E6 E2 11 00 7A E2 7B 22 D4")
+    );
+    assert_eq!(
+        rc4(&session, b"test message"),
+        hex("81 84 83 17 DF 68 84 62 72 FB 5A BE")
+    );
     let keys = mppe::MppeKeys::from_mschap2(&phh, &arr(NT_RESPONSE));
     assert_eq!(keys.send_key, send_start);
     assert_ne!(keys.send_key, keys.recv_key);
