@@ -77,6 +77,10 @@ pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
 /// Runs setup; returns the admin's user id. Refused with
 /// `Error::Refused("setup-done")` once a company exists.
 pub async fn run(svc: &Services, input: &SetupInput, source_ip: Option<String>) -> Result<i64> {
+    // Refuse before validating, so a late attempt learns nothing but "done".
+    if is_done(svc).await? {
+        return Err(Error::Refused("setup-done"));
+    }
     validate(input)?;
     let hash = crate::passwords::hash(&input.admin_password)?;
     let now = store::now();

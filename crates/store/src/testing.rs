@@ -69,7 +69,7 @@ pub async fn postgres() -> Db {
 async fn drop_stale(conn: &mut sqlx::AnyConnection) {
     let cutoff = crate::now() - 3600;
     let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'lmtest_%'")
+        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'lmtest_%'")
             .fetch_all(&mut *conn)
             .await
             .unwrap_or_default();

@@ -1,0 +1,563 @@
+//! Accounts and security, end to end through the services, on SQLite and
+//! PostgreSQL.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use services::auth::{LoginOutcome, LoginRequest};
+use services::secrets::SecretBox;
+use services::setup::SetupInput;
+use services::staff::{RoleInput, UserInput};
+use services::{Actor, Error, Services};
+use store::testing::each_engine;
+
+const PASSWORD: &str = "correct horse battery";
+
+fn svc(db: store::Db) -> Services {
+    Services::new(db, SecretBox::from_key(&[42; 32]), std::env::temp_dir())
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn setup_input() -> SetupInput {
+    SetupInput {
+        company: "Fibra Sul".into(),
+        legal_document: "12.345.678/0001-95".into(),
+        country: "BR".into(),
+        currency: "BRL".into(),
+        locale: "pt-BR".into(),
+        timezone: "America/Sao_Paulo".into(),
+        admin_username: "ana".into(),
+        admin_email: "ana@fibrasul.com.br".into(),
+        admin_name: "Ana Souza".into(),
+        admin_password: PASSWORD.into(),
+        logo: None,
+    }
+}
+
+fn cli() -> Actor {
+    Actor {
+        kind: "cli",
+        id: None,
+        name: "test".into(),
+        source_ip: None,
+    }
+}
+
+async fn login(
+    s: &Services,
+    user: &str,
+    password: &str,
+    from: &str,
+) -> Result<LoginOutcome, Error> {
+    services::auth::login(
+        s,
+        &LoginRequest {
+            username: user,
+            password,
+            ip: ip(from),
+            user_agent: "test",
+        },
+    )
+    .await
+}
+
+fn token_of(o: LoginOutcome) -> String {
+    match o {
+        LoginOutcome::Done { session_token }
+        | LoginOutcome::NeedsSecondFactor { session_token }
+        | LoginOutcome::MustEnroll { session_token } => session_token,
+    }
+}
+
+#[tokio::test]
+async fn setup_runs_once_and_validates() {
+    each_engine(|db| async move {
+        let s = svc(db);
+        let mut bad = setup_input();
+        bad.timezone = "Mars/Base".into();
+        assert!(matches!(
+            services::setup::run(&s, &bad, None).await,
+            Err(Error::Invalid {
+                field: "timezone",
+                ..
+            })
+        ));
+        assert!(!services::setup::is_done(&s).await.unwrap());
+        services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        // A second attempt is refused before anything else, even with bad data.
+        assert!(matches!(
+            services::setup::run(&s, &bad, None).await,
+            Err(Error::Refused("setup-done"))
+        ));
+        assert!(matches!(
+            services::setup::run(&s, &setup_input(), None).await,
+            Err(Error::Refused("setup-done"))
+        ));
+        let roles: Vec<String> = services::staff::list_roles(&s)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(roles.len(), 4);
+        for r in ["admin", "finance", "technician", "support"] {
+            assert!(roles.contains(&r.to_string()), "{r}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn failed_logins_ban_the_account_until_lifted() {
+    each_engine(|db| async move {
+        let s = svc(db);
+        services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        assert!(matches!(
+            login(&s, "ana", PASSWORD, "192.0.2.1").await,
+            Ok(LoginOutcome::Done { .. })
+        ));
+        for _ in 0..5 {
+            assert!(matches!(
+                login(&s, "ana", "wrong password", "192.0.2.1").await,
+                Err(Error::Refused("bad-credentials"))
+            ));
+        }
+        // Locked now, even with the right password and from another address.
+        assert!(matches!(
+            login(&s, "ana", PASSWORD, "198.51.100.9").await,
+            Err(Error::Refused("banned"))
+        ));
+        let bans = services::auth::active_bans(&s).await.unwrap();
+        let ban = bans
+            .iter()
+            .find(|b| b.kind == "account")
+            .expect("account ban");
+        assert_eq!(ban.subject, "ana");
+        services::auth::lift_ban(&s, &cli(), ban.id).await.unwrap();
+        assert!(login(&s, "ana", PASSWORD, "198.51.100.9").await.is_ok());
+        let failures = services::auth::recent_failures(&s, 100).await.unwrap();
+        assert!(failures.is_empty(), "lifting a ban forgets its failures");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn many_failures_from_one_address_ban_the_address() {
+    each_engine(|db| async move {
+        let s = svc(db);
+        services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        for i in 0..10 {
+            let _ = login(&s, &format!("nobody{i}"), "x", "203.0.113.5").await;
+        }
+        assert!(matches!(
+            login(&s, "ana", PASSWORD, "203.0.113.5").await,
+            Err(Error::Refused("banned"))
+        ));
+        assert!(login(&s, "ana", PASSWORD, "203.0.113.6").await.is_ok());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn allowlists_refuse_other_addresses_and_are_logged() {
+    each_engine(|db| async move {
+        let s = svc(db);
+        services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        let admin = services::staff::list_roles(&s)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.name == "admin")
+            .unwrap();
+        let input = RoleInput {
+            name: "admin".into(),
+            permissions: vec![],
+            ip_allowlist: "10.0.0.0/8\n2001:db8::/32".into(),
+        };
+        services::staff::update_role(&s, &cli(), admin.id, &input)
+            .await
+            .unwrap();
+        assert!(matches!(
+            login(&s, "ana", PASSWORD, "192.0.2.1").await,
+            Err(Error::Refused("ip-not-allowed"))
+        ));
+        assert!(login(&s, "ana", PASSWORD, "10.1.2.3").await.is_ok());
+        assert!(login(&s, "ana", PASSWORD, "2001:db8::7").await.is_ok());
+        let failures = services::auth::recent_failures(&s, 10).await.unwrap();
+        assert_eq!(failures[0].reason, "ip_not_allowed");
+        // A session opened inside the network is not valid from outside it.
+        let token = token_of(login(&s, "ana", PASSWORD, "10.1.2.3").await.unwrap());
+        assert!(
+            services::auth::session(&s, &token, ip("10.9.9.9"))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            services::auth::session(&s, &token, ip("192.0.2.1"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // A bad network is refused naming the field.
+        let bad = RoleInput {
+            ip_allowlist: "10.0.0.0/40".into(),
+            ..input
+        };
+        assert!(matches!(
+            services::staff::update_role(&s, &cli(), admin.id, &bad).await,
+            Err(Error::Invalid {
+                field: "ip_allowlist",
+                ..
+            })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn totp_enrolment_login_replay_and_recovery_codes() {
+    each_engine(|db| async move {
+        let s = svc(db.clone());
+        let admin_id = services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        let secret = services::auth::begin_2fa(&s, admin_id).await.unwrap();
+        let now = store::now() as u64;
+        assert!(matches!(
+            services::auth::confirm_2fa(&s, &cli(), admin_id, "000000").await,
+            Err(Error::Invalid { field: "code", .. })
+        ));
+        let codes = services::auth::confirm_2fa(
+            &s,
+            &cli(),
+            admin_id,
+            &services::totp::current(&secret, now),
+        )
+        .await
+        .unwrap();
+        assert_eq!(codes.len(), 10);
+
+        // The seed is encrypted at rest.
+        let stored: String = sqlx::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
+            .bind(admin_id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert!(!stored.contains(&secret) && SecretBox::is_encrypted(&stored));
+
+        let token = token_of(login(&s, "ana", PASSWORD, "192.0.2.1").await.unwrap());
+        assert!(
+            services::auth::session(&s, &token, ip("192.0.2.1"))
+                .await
+                .unwrap()
+                .unwrap()
+                .1
+                .mfa_pending
+        );
+        // The code used at enrolment cannot be replayed.
+        let used = services::totp::current(&secret, now);
+        assert!(matches!(
+            services::auth::second_factor(&s, &token, &used, ip("192.0.2.1")).await,
+            Err(Error::Refused("bad-code"))
+        ));
+        // A recovery code works once.
+        services::auth::second_factor(&s, &token, &codes[0], ip("192.0.2.1"))
+            .await
+            .unwrap();
+        assert!(
+            !services::auth::session(&s, &token, ip("192.0.2.1"))
+                .await
+                .unwrap()
+                .unwrap()
+                .1
+                .mfa_pending
+        );
+        let token2 = token_of(login(&s, "ana", PASSWORD, "192.0.2.1").await.unwrap());
+        assert!(matches!(
+            services::auth::second_factor(&s, &token2, &codes[0], ip("192.0.2.1")).await,
+            Err(Error::Refused("bad-code"))
+        ));
+        assert_eq!(
+            services::auth::unused_recovery_codes(&s, admin_id)
+                .await
+                .unwrap(),
+            9
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn mandatory_2fa_for_a_role() {
+    each_engine(|db| async move {
+        let s = svc(db);
+        services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        let mut values = BTreeMap::new();
+        values.insert(
+            "security.require_2fa_roles".to_owned(),
+            "admin, nosuchrole".to_owned(),
+        );
+        assert!(matches!(
+            services::settings::update(&s, &cli(), &values).await,
+            Err(Error::Invalid {
+                field: "security.require_2fa_roles",
+                ..
+            })
+        ));
+        values.insert("security.require_2fa_roles".to_owned(), "admin".to_owned());
+        services::settings::update(&s, &cli(), &values)
+            .await
+            .unwrap();
+        assert!(matches!(
+            login(&s, "ana", PASSWORD, "192.0.2.1").await,
+            Ok(LoginOutcome::MustEnroll { .. })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn idle_sessions_expire_and_logout_everywhere_ends_all() {
+    each_engine(|db| async move {
+        let s = svc(db.clone());
+        let id = services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        let a = token_of(login(&s, "ana", PASSWORD, "192.0.2.1").await.unwrap());
+        let b = token_of(login(&s, "ana", PASSWORD, "192.0.2.1").await.unwrap());
+        assert!(
+            services::auth::session(&s, &a, ip("192.0.2.1"))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // Idle for longer than the 30-minute default.
+        sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 1801 WHERE token_hash = $1")
+            .bind(services::auth::token_hash(&a))
+            .execute(db.pool())
+            .await
+            .unwrap();
+        assert!(
+            services::auth::session(&s, &a, ip("192.0.2.1"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            services::auth::logout_everywhere(&s, &cli(), id)
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(
+            services::auth::session(&s, &b, ip("192.0.2.1"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn users_roles_tokens_and_the_rules_that_guard_them() {
+    each_engine(|db| async move {
+        let s = svc(db.clone());
+        let admin_id = services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        let role = RoleInput {
+            name: "billing".into(),
+            permissions: vec!["dashboard.view".into(), "audit.view".into()],
+            ip_allowlist: String::new(),
+        };
+        let role_id = services::staff::create_role(&s, &cli(), &role)
+            .await
+            .unwrap();
+        assert!(matches!(
+            services::staff::create_role(&s, &cli(), &role).await,
+            Err(Error::Conflict(_))
+        ));
+        let bad = RoleInput {
+            permissions: vec!["nope.view".into()],
+            name: "x2".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            services::staff::create_role(&s, &cli(), &bad).await,
+            Err(Error::Invalid {
+                field: "permissions",
+                ..
+            })
+        ));
+
+        let user = UserInput {
+            username: "bia".into(),
+            email: "bia@fibrasul.com.br".into(),
+            display_name: "Bia".into(),
+            role: "billing".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            services::staff::create_user(&s, &cli(), &user, "short").await,
+            Err(Error::Invalid {
+                field: "password",
+                ..
+            })
+        ));
+        let bia = services::staff::create_user(&s, &cli(), &user, PASSWORD)
+            .await
+            .unwrap();
+        assert!(matches!(
+            services::staff::delete_role(&s, &cli(), role_id).await,
+            Err(Error::Refused("role-in-use"))
+        ));
+
+        // The last admin cannot be demoted or disabled.
+        let admin = services::staff::get_user(&s, admin_id).await.unwrap();
+        let demote = UserInput {
+            username: admin.username.clone(),
+            email: admin.email.clone(),
+            display_name: admin.display_name.clone(),
+            role: "support".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            services::staff::update_user(&s, &cli(), admin_id, &demote).await,
+            Err(Error::Refused("last-admin"))
+        ));
+
+        // Tokens: scopes narrow the role; revoked tokens stop working.
+        let (tid, token) =
+            services::tokens::create(&s, &cli(), bia, "ci", "audit.view,users.manage")
+                .await
+                .unwrap();
+        let p = services::tokens::authenticate(&s, &token)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(p.can(domain::Permission::AuditView));
+        assert!(!p.can(domain::Permission::UsersManage), "not in the role");
+        assert!(
+            !p.can(domain::Permission::DashboardView),
+            "not in the scopes"
+        );
+        let stored: String = sqlx::query_scalar("SELECT token_hash FROM api_tokens WHERE id = $1")
+            .bind(tid)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_ne!(stored, token);
+        services::tokens::revoke(&s, &p, &cli(), tid).await.unwrap();
+        assert!(
+            services::tokens::authenticate(&s, &token)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(matches!(
+            services::tokens::create(&s, &cli(), bia, "x", "").await,
+            Err(Error::Invalid {
+                field: "scopes",
+                ..
+            })
+        ));
+
+        // Every change above is in the audit log, and the chain is whole.
+        let (entries, _) = services::audit::list(
+            &s,
+            &store::audit::Filter {
+                limit: 200,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        for action in [
+            "setup.complete",
+            "role.create",
+            "user.create",
+            "token.create",
+            "token.revoke",
+        ] {
+            assert!(
+                entries.iter().any(|e| e.action == action),
+                "{action} audited"
+            );
+        }
+        let created = entries
+            .iter()
+            .find(|e| e.action == "user.create" && e.entity_id == bia.to_string())
+            .unwrap();
+        assert!(
+            created
+                .after_json
+                .as_deref()
+                .unwrap()
+                .contains("bia@fibrasul.com.br")
+        );
+        assert!(matches!(
+            services::audit::verify(&s).await.unwrap(),
+            store::audit::Verdict::Intact { .. }
+        ));
+    })
+    .await;
+}
+
+/// Secrets are never stored in clear: search every text column of every
+/// table for them.
+#[tokio::test]
+async fn database_never_holds_secrets_in_clear() {
+    each_engine(|db| async move {
+        let s = svc(db.clone());
+        services::setup::run(&s, &setup_input(), None).await.unwrap();
+        let smtp_password = "smtp-Pa55word-visible-if-leaked";
+        let mut values = BTreeMap::new();
+        values.insert("email.smtp_password".to_owned(), smtp_password.to_owned());
+        services::settings::update(&s, &cli(), &values).await.unwrap();
+        let settings = services::settings::current(&s).await.unwrap();
+        assert_eq!(settings.secret(&s, "email.smtp_password").unwrap(), smtp_password);
+        assert_eq!(settings.display("email.smtp_password"), "********");
+
+        let tables_sql = match db.engine() {
+            store::Engine::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+            store::Engine::Postgres => "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '_sqlx%'",
+        };
+        let tables: Vec<String> = sqlx::query_scalar(tables_sql).fetch_all(db.pool()).await.unwrap();
+        assert!(tables.len() >= 10);
+        for table in tables {
+            let cast = format!("SELECT COUNT(*) FROM {table} AS t WHERE t::text LIKE $1");
+            // SQLite has no row-to-text cast: compare each column instead.
+            let hits: i64 = if db.engine() == store::Engine::Sqlite {
+                let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT name FROM pragma_table_info('{table}')")))
+                    .fetch_all(db.pool())
+                    .await
+                    .unwrap();
+                let cond = cols.iter().map(|c| format!("CAST({c} AS TEXT) LIKE $1")).collect::<Vec<_>>().join(" OR ");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table} WHERE {cond}")))
+                    .bind(format!("%{smtp_password}%"))
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap()
+            } else {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(cast)).bind(format!("%{smtp_password}%")).fetch_one(db.pool()).await.unwrap()
+            };
+            assert_eq!(hits, 0, "secret found in clear in table {table}");
+        }
+    })
+    .await;
+}
