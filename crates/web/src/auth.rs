@@ -22,6 +22,8 @@ pub struct Staff {
     pub tr: Tr,
     pub csrf: String,
     pub company: String,
+    /// The installation's time zone.
+    pub tz: jiff::tz::TimeZone,
 }
 
 impl Staff {
@@ -103,10 +105,12 @@ impl FromRequestParts<AppState> for Staff {
             .unwrap_or_default();
         let company = services::setup::company(&state.svc)
             .await
-            .ok()
-            .flatten()
-            .map(|c| c.name)
-            .unwrap_or_else(|| "Lastmile".into());
+            .map_err(|e| crate::error::Fail::from(e).into_response())?;
+        let tz = company
+            .as_ref()
+            .and_then(|c| jiff::tz::TimeZone::get(&c.timezone).ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        let company = company.map(|c| c.name).unwrap_or_else(|| "Lastmile".into());
         Ok(Staff {
             principal,
             session_token: token,
@@ -114,6 +118,7 @@ impl FromRequestParts<AppState> for Staff {
             tr,
             csrf,
             company,
+            tz,
         })
     }
 }

@@ -95,7 +95,7 @@ pub async fn render(req: Request, next: Next) -> Response {
                 detail,
             }
             .render_html();
-            (page.status, html).into_response()
+            (page.status, axum::response::Html(html)).into_response()
         }
         None => resp,
     }

@@ -19,6 +19,8 @@ pub struct Page {
     pub perms: PermissionSet,
     /// A translated confirmation shown once at the top (from `?ok=<key>`).
     pub flash: Option<String>,
+    /// The installation's time zone, for showing instants.
+    pub tz: jiff::tz::TimeZone,
 }
 
 /// A navigation entry.
@@ -132,6 +134,7 @@ impl Page {
             company: staff.company.clone(),
             perms: staff.principal.permissions.clone(),
             flash: None,
+            tz: staff.tz.clone(),
         }
     }
 
@@ -174,20 +177,26 @@ impl Page {
             .to_uppercase()
     }
 
-    /// Formats Unix seconds for display (UTC; the installation's zone is
-    /// applied by [`Page::when_in`] where known).
+    /// Formats Unix seconds in the installation's time zone.
     pub fn when(&self, ts: &i64) -> String {
-        format_time(*ts)
+        format_time(*ts, &self.tz)
     }
 
     pub fn when_opt(&self, ts: &Option<i64>) -> String {
-        ts.map(format_time).unwrap_or_else(|| "—".into())
+        ts.map(|t| format_time(t, &self.tz))
+            .unwrap_or_else(|| "—".into())
     }
 }
 
-pub fn format_time(ts: i64) -> String {
+/// `2026-11-24 13:47 -03`: local time with its offset, so staff in other
+/// zones are never misled.
+pub fn format_time(ts: i64, tz: &jiff::tz::TimeZone) -> String {
     jiff::Timestamp::from_second(ts)
-        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .map(|t| {
+            t.to_zoned(tz.clone())
+                .strftime("%Y-%m-%d %H:%M %Z")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 

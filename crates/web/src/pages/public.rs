@@ -46,10 +46,19 @@ fn safe_next(next: &str) -> String {
 pub async fn login_form(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: axum::http::HeaderMap,
     Query(q): Query<LoginQuery>,
 ) -> PageResult {
     if !services::setup::is_done(&state.svc).await? {
         return Ok(Redirect::to("/setup").into_response());
+    }
+    // Already signed in: nothing to do here.
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && let Some((_, session)) =
+            services::auth::session(&state.svc, &token, visitor.client.ip).await?
+        && !session.mfa_pending
+    {
+        return Ok(Redirect::to("/").into_response());
     }
     let notice =
         q.ok.as_deref()

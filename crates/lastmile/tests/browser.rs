@@ -1,0 +1,378 @@
+//! Browser tests: the real binary, driven through headless Chromium with
+//! ChromeDriver (both from Debian; the test command installs them).
+//!
+//! One journey per database: setup wizard with 2FA enrolment, sign-in with
+//! a code, a custom role and a user in it, the audit log, a permission
+//! refusal, language switching, and an idle-session timeout. On PostgreSQL
+//! a second node shares the database and the session.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A `lastmile serve` process on a free port.
+struct Node {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_node(data_dir: &std::path::Path, database_url: Option<&str>) -> Node {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lastmile"));
+    cmd.args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir);
+    if let Some(url) = database_url {
+        cmd.args(["--database-url", url]);
+    }
+    let mut child = cmd
+        .env("LASTMILE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start lastmile");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("lastmile exited before printing its URL")
+            .expect("read stdout");
+        if let Some(rest) = line.split("running at ").nth(1) {
+            break rest.trim().trim_end_matches('/').to_owned();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Node { child, url }
+}
+
+/// ChromeDriver on a free port, and a headless Chromium session.
+struct Browser {
+    driver: Child,
+    client: Client,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+async fn browser() -> Browser {
+    let port = free_port();
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is missing: install chromium-driver (the README test command does)");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                     "--window-size=1366,900", "--lang=en-US"],
+            "prefs": {"intl.accept_languages": "en-US,en"}
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let mut last_err = None;
+    for _ in 0..50 {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return Browser { driver, client },
+            Err(e) => {
+                last_err = Some(e);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    panic!("cannot start a Chromium session: {last_err:?}");
+}
+
+/// The text of `css`, waiting up to 10 s for it; on failure the panic shows
+/// where the browser is and what the page says.
+async fn text(c: &Client, css: &str) -> String {
+    match c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+    {
+        Ok(el) => el.text().await.expect("text"),
+        Err(e) => {
+            let body = c.find(Locator::Css("body")).await.ok();
+            let shown = match body {
+                Some(b) => b.text().await.unwrap_or_default(),
+                None => String::new(),
+            };
+            panic!("{css}: {e}\nat {}\npage text:\n{shown}", path(c).await)
+        }
+    }
+}
+
+async fn fill(c: &Client, css: &str, value: &str) {
+    let el = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    el.clear().await.expect("clear");
+    el.send_keys(value).await.expect("type");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+/// Clicks something that loads a new page, and waits until the old page is
+/// gone and the new one has loaded.
+async fn submit(c: &Client, css: &str) {
+    let old = c.find(Locator::Css("html")).await.expect("html");
+    click(c, css).await;
+    for _ in 0..100 {
+        if old.tag_name().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..100 {
+        let state = c.execute("return document.readyState", vec![]).await.ok();
+        if state.as_ref().and_then(|v| v.as_str()) == Some("complete") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Chooses `<option>` matching `css` in an auto-submitting select.
+async fn choose_and_wait(c: &Client, css: &str) {
+    submit(c, css).await;
+}
+
+async fn path(c: &Client) -> String {
+    let u = c.current_url().await.expect("url");
+    match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_owned(),
+    }
+}
+
+/// Waits (up to 10 s) until the browser is on `want`.
+async fn wait_path(c: &Client, want: &str, what: &str) {
+    for _ in 0..100 {
+        if c.current_url()
+            .await
+            .map(|u| u.path() == want)
+            .unwrap_or(false)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what}: expected {want}, at {}", path(c).await);
+}
+
+async fn logout(c: &Client) {
+    click(c, ".user-menu summary").await;
+    submit(c, ".user-menu form[action='/logout'] button").await;
+    wait_path(c, "/login", "back at login").await;
+}
+
+async fn login(c: &Client, base: &str, user: &str, password: &str) {
+    c.goto(&format!("{base}/login")).await.expect("goto login");
+    fill(c, "#f-username", user).await;
+    fill(c, "#f-password", password).await;
+    submit(c, "form[action='/login'] button[type=submit]").await;
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+async fn journey(database_url: Option<String>) {
+    let dir = std::env::temp_dir().join(format!(
+        "lastmile-browser-{}-{}",
+        std::process::id(),
+        database_url.is_some()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let node = start_node(&dir, database_url.as_deref());
+    let b = browser().await;
+    let c = &b.client;
+    let base = node.url.clone();
+
+    // First run: the wizard, in the browser's language, switchable.
+    c.goto(&format!("{base}/")).await.expect("goto /");
+    assert_eq!(path(c).await, "/setup");
+    assert_eq!(text(c, ".wizard h1").await, "Set up Lastmile");
+    submit(c, ".bare-lang button[value='pt-BR']").await;
+    assert_eq!(text(c, ".wizard h1").await, "Configurar o Lastmile");
+    submit(c, ".bare-lang button[value='en']").await;
+    assert_eq!(text(c, ".wizard h1").await, "Set up Lastmile");
+
+    fill(c, "#f-company", "Fibra Sul Telecom").await;
+    fill(c, "#f-legal_document", "12.345.678/0001-95").await;
+    fill(c, "#f-country", "BR").await;
+    fill(c, "#f-currency", "BRL").await;
+    fill(c, "#f-admin_name", "Ana Souza").await;
+    fill(c, "#f-admin_username", "ana").await;
+    fill(c, "#f-admin_email", "ana@fibrasul.com.br").await;
+    // A weak password is refused next to its field, and nothing is created.
+    fill(c, "#f-admin_password", "short").await;
+    submit(c, ".wizard button[type=submit]").await;
+    assert!(text(c, "#e-admin_password").await.contains("at least 10"));
+    fill(c, "#f-admin_password", PASSWORD).await;
+    submit(c, ".wizard button[type=submit]").await;
+
+    // Enrolment straight after setup.
+    wait_path(c, "/account/2fa", "2FA page").await;
+    let secret = text(c, "#totp-secret").await;
+    fill(c, "#f-code", &services::totp::current(&secret, now())).await;
+    submit(c, "form[action='/account/2fa'] button[type=submit]").await;
+    let codes = text(c, "#recovery-codes").await;
+    assert!(codes.contains("recovery codes"), "{codes}");
+
+    // Setup is closed for good.
+    c.goto(&format!("{base}/setup")).await.expect("goto setup");
+    assert_eq!(path(c).await, "/");
+
+    // Sign in again with a code (the next time step: the enrolment code is spent).
+    logout(c).await;
+    login(c, &base, "ana", "not the password").await;
+    assert_eq!(text(c, "#login-error").await, "Wrong username or password.");
+    login(c, &base, "ana", PASSWORD).await;
+    wait_path(c, "/login/2fa", "2FA step").await;
+    fill(c, "#f-code", "000000").await;
+    submit(c, "form[action='/login/2fa'] button[type=submit]").await;
+    assert!(text(c, "#code-error").await.contains("not valid"));
+    fill(c, "#f-code", &services::totp::current(&secret, now() + 30)).await;
+    submit(c, "form[action='/login/2fa'] button[type=submit]").await;
+    wait_path(c, "/", "dashboard").await;
+    assert_eq!(text(c, ".page-title").await, "Dashboard");
+
+    // A custom role and a finance user in it.
+    c.goto(&format!("{base}/roles/new"))
+        .await
+        .expect("roles/new");
+    fill(c, "#f-name", "billing").await;
+    click(c, "input[name=permissions][value='audit.view']").await;
+    submit(c, ".content form button[type=submit]").await;
+    wait_path(c, "/roles", "roles list").await;
+    assert!(text(c, ".flash-ok").await.contains("Role created"));
+
+    c.goto(&format!("{base}/users/new"))
+        .await
+        .expect("users/new");
+    fill(c, "#f-username", "fin").await;
+    fill(c, "#f-display_name", "Fernanda Lima").await;
+    fill(c, "#f-email", "fin@fibrasul.com.br").await;
+    c.find(Locator::Css("#f-role option[value='billing']"))
+        .await
+        .expect("billing option")
+        .click()
+        .await
+        .expect("select");
+    fill(c, "#f-password", PASSWORD).await;
+    submit(c, ".content form[action='/users/new'] button[type=submit]").await;
+    assert!(text(c, ".flash-ok").await.contains("User created"));
+
+    // Every change is in the audit log.
+    c.goto(&format!("{base}/audit")).await.expect("audit");
+    let audit = text(c, ".table").await;
+    for action in [
+        "setup.complete",
+        "user.2fa_enable",
+        "role.create",
+        "user.create",
+        "auth.login",
+    ] {
+        assert!(audit.contains(action), "{action} in {audit}");
+    }
+
+    // Language switch for a signed-in user.
+    click(c, ".user-menu summary").await;
+    choose_and_wait(c, "#lang-pick option[value='pt-BR']").await;
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Auditoria']"))
+        .await
+        .expect("Portuguese heading");
+    click(c, ".user-menu summary").await;
+    choose_and_wait(c, "#lang-pick option[value='en']").await;
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='Audit log']"))
+        .await
+        .expect("English heading");
+
+    // The finance user is refused what the role does not grant.
+    logout(c).await;
+    login(c, &base, "fin", PASSWORD).await;
+    wait_path(c, "/", "fin dashboard").await;
+    c.goto(&format!("{base}/users")).await.expect("users");
+    assert_eq!(text(c, ".error-code").await, "403");
+    assert!(text(c, ".error-card").await.contains("See staff users"));
+
+    // A second node on the same PostgreSQL serves the same session.
+    if let Some(url) = &database_url {
+        let node_b = start_node(&dir.join("b"), Some(url));
+        c.goto(&format!("{}/", node_b.url)).await.expect("node b");
+        assert_eq!(text(c, ".page-title").await, "Dashboard");
+        assert!(text(c, ".user-name").await.contains("Fernanda"));
+    }
+
+    // An idle session ends: move its clock back past the idle timeout.
+    let db_url = database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("lastmile.db").display()));
+    let db = store::Db::connect(&db_url, 1).await.expect("open db");
+    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 7200")
+        .execute(db.pool())
+        .await
+        .expect("age sessions");
+    c.goto(&format!("{base}/audit")).await.expect("audit again");
+    assert_eq!(path(c).await, "/login?next=%2Faudit");
+    db.close().await;
+
+    let _ = b.client.clone().close().await;
+    drop(node);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_journey_on_sqlite_and_postgres() {
+    journey(None).await;
+    let pg = store::testing::postgres().await;
+    let url = pg.url().to_owned();
+    pg.close().await;
+    journey(Some(url)).await;
+}
