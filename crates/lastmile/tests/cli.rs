@@ -1,0 +1,247 @@
+//! The command line, run as a real process against a SQLite data dir.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn lastmile(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lastmile"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("LASTMILE_DATABASE_URL")
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run lastmile");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("wait")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lastmile-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+const SETUP: &[&str] = &[
+    "setup",
+    "--company",
+    "Fibra Sul",
+    "--country",
+    "BR",
+    "--currency",
+    "BRL",
+    "--locale",
+    "pt-BR",
+    "--timezone",
+    "America/Sao_Paulo",
+    "--admin-username",
+    "ana",
+    "--admin-email",
+    "ana@fibrasul.com.br",
+    "--password-stdin",
+];
+
+#[test]
+fn unattended_install_users_tokens_and_audit() {
+    let dir = temp_dir("install");
+    let o = lastmile(&dir, SETUP, Some("correct horse battery\n"));
+    assert!(o.status.success(), "{}", err(&o));
+    // Setup cannot run twice.
+    let o = lastmile(&dir, SETUP, Some("correct horse battery\n"));
+    assert!(!o.status.success());
+    assert!(err(&o).contains("already completed"), "{}", err(&o));
+
+    // Bad input names the flag.
+    let o = lastmile(
+        &dir,
+        &[
+            "user",
+            "create",
+            "--username",
+            "Bad Name",
+            "--role",
+            "support",
+            "--password-stdin",
+        ],
+        Some("long enough password"),
+    );
+    assert!(err(&o).contains("--username"), "{}", err(&o));
+    let o = lastmile(
+        &dir,
+        &[
+            "user",
+            "create",
+            "--username",
+            "joao",
+            "--role",
+            "nosuch",
+            "--email",
+            "j@x.net",
+            "--password-stdin",
+        ],
+        Some("long enough password"),
+    );
+    assert!(
+        err(&o).contains("--role") && err(&o).contains("nosuch"),
+        "{}",
+        err(&o)
+    );
+
+    let o = lastmile(
+        &dir,
+        &[
+            "user",
+            "create",
+            "--username",
+            "joao",
+            "--role",
+            "finance",
+            "--email",
+            "joao@fibrasul.com.br",
+            "--password-stdin",
+        ],
+        Some("long enough password\n"),
+    );
+    assert!(o.status.success(), "{}", err(&o));
+
+    // `token create` prints the token and nothing else.
+    let o = lastmile(
+        &dir,
+        &[
+            "token",
+            "create",
+            "--user",
+            "joao",
+            "--scopes",
+            "audit.view,dashboard.view",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let token = out(&o);
+    assert_eq!(token.lines().count(), 1);
+    assert!(
+        token.starts_with("lm_") && token.trim().len() > 40,
+        "{token}"
+    );
+    let o = lastmile(
+        &dir,
+        &[
+            "token",
+            "create",
+            "--user",
+            "joao",
+            "--scopes",
+            "bogus.scope",
+        ],
+        None,
+    );
+    assert!(
+        err(&o).contains("--scopes") && err(&o).contains("bogus.scope"),
+        "{}",
+        err(&o)
+    );
+
+    let o = lastmile(&dir, &["user", "reset-2fa", "--username", "joao"], None);
+    assert!(o.status.success(), "{}", err(&o));
+
+    // The audit chain is intact...
+    let o = lastmile(&dir, &["audit", "verify"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("intact"));
+
+    // ...and tampering is detected (after dropping the append-only triggers,
+    // as someone with file access could).
+    let db = dir.join("lastmile.db");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let db = store::Db::connect(&format!("sqlite://{}", db.display()), 1)
+            .await
+            .expect("open");
+        for sql in [
+            "DROP TRIGGER audit_log_no_update",
+            "UPDATE audit_log SET actor_name = 'someone else' WHERE id = 2",
+        ] {
+            sqlx::query(sql).execute(db.pool()).await.expect(sql);
+        }
+        db.close().await;
+    });
+    let o = lastmile(&dir, &["audit", "verify"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("entry 2 was altered"), "{}", err(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn config_check_names_bad_keys_and_values() {
+    let dir = temp_dir("config");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let file = dir.join("lastmile.toml");
+    std::fs::write(&file, "http = \"127.0.0.1:9000\"\nhtpp = \"x\"\n").expect("write");
+    let o = lastmile(&dir, &["config", "check"], None);
+    assert!(!o.status.success());
+    assert!(err(&o).contains("htpp"), "{}", err(&o));
+
+    std::fs::write(&file, "http = \"not an address\"\n").expect("write");
+    let o = lastmile(&dir, &["config", "check"], None);
+    assert!(
+        err(&o).contains("http:") && err(&o).contains("not an address"),
+        "{}",
+        err(&o)
+    );
+
+    std::fs::write(
+        &file,
+        "trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.1\"]\nrole = \"web\"\n",
+    )
+    .expect("write");
+    let o = lastmile(&dir, &["config", "check"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("role = web") && out(&o).contains("10.0.0.0/8"));
+
+    let o = Command::new(env!("CARGO_BIN_EXE_lastmile"))
+        .args(["--data-dir"])
+        .arg(&dir)
+        .args(["config", "check"])
+        .env("LASTMILE_HTTPP", "x")
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("LASTMILE_HTTPP"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn help_and_version() {
+    let dir = temp_dir("help");
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["user", "create", "--help"],
+        &["token", "create", "--help"],
+    ] {
+        let o = lastmile(&dir, args, None);
+        assert!(o.status.success());
+        assert!(out(&o).contains("Usage"), "{args:?}");
+    }
+    assert!(out(&lastmile(&dir, &["version"], None)).starts_with("lastmile "));
+}
