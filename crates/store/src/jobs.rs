@@ -194,6 +194,21 @@ pub async fn claim(
         .await?)
 }
 
+/// Whether [`claim`] would find something: a read, so idle workers poll
+/// without taking the write lock (SQLite) or opening a transaction.
+pub async fn has_due(conn: &mut AnyConnection, now: i64) -> Result<bool> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM jobs
+         WHERE (status IN ('queued', 'failed') AND run_at <= $1)
+            OR (status = 'running' AND lease_until < $1)
+         LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(conn)
+    .await?;
+    Ok(id.is_some())
+}
+
 const HELD: &str = "id = $1 AND locked_by = $2 AND attempts = $3 AND status = 'running'";
 
 /// Extends the lease (heartbeat). False if the lease was lost.

@@ -207,6 +207,12 @@ async fn run(
 
 /// Claims one due job for this worker.
 pub async fn claim(svc: &Services, cfg: &RunnerConfig) -> Result<Option<Job>> {
+    {
+        let mut c = svc.db.conn().await?;
+        if !store::jobs::has_due(&mut c, store::now()).await? {
+            return Ok(None);
+        }
+    }
     let mut tx = svc.db.begin().await?;
     let job = store::jobs::claim(
         &mut tx,
