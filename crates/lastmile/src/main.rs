@@ -1,1 +1,9 @@
-fn main() {}
+//! `lastmile`: the ISP operations platform in one binary.
+
+mod cli;
+mod config;
+mod serve;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

@@ -341,3 +341,68 @@ pub async fn get_role(svc: &Services, id: i64) -> Result<Role> {
     let mut c = svc.db.conn().await?;
     Ok(store::roles::get(&mut c, id).await?)
 }
+
+/// A user's own language choice.
+pub async fn set_locale(svc: &Services, actor: &Actor, id: i64, locale: Locale) -> Result<()> {
+    let mut tx = svc.db.begin().await?;
+    let before = store::users::get(&mut tx, id).await?;
+    if before.locale.as_deref() == Some(locale.tag()) {
+        return Ok(());
+    }
+    store::users::set_locale(&mut tx, id, Some(locale.tag()), store::now()).await?;
+    crate::audit::record(
+        &mut tx,
+        svc.db.engine(),
+        actor,
+        "user.locale",
+        "user",
+        id,
+        Some(json!({"locale": before.locale})),
+        Some(json!({"locale": locale.tag()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Counts for the dashboard.
+#[derive(Debug, Clone, Default)]
+pub struct Overview {
+    pub users: i64,
+    pub active_sessions: i64,
+    pub audit_today: i64,
+    pub active_bans: i64,
+}
+
+pub async fn overview(svc: &Services) -> Result<Overview> {
+    let mut c = svc.db.conn().await?;
+    let now = store::now();
+    Ok(Overview {
+        users: store::users::count(&mut c).await?,
+        active_sessions: store::sessions::count_active(&mut c, now).await?,
+        audit_today: store::audit::count_since(&mut c, now - 86_400).await?,
+        active_bans: store::security::active_bans(&mut c, now).await?.len() as i64,
+    })
+}
+
+/// A user edits their own name, e-mail and language (not role or status).
+pub async fn update_own_profile(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    email: &str,
+    display_name: &str,
+    locale: Option<String>,
+) -> Result<()> {
+    let user = get_user(svc, id).await?;
+    let input = UserInput {
+        username: user.username.clone(),
+        email: email.to_owned(),
+        display_name: display_name.to_owned(),
+        role: user.role_name.clone(),
+        locale,
+        disabled: user.disabled,
+        ip_allowlist: user.ip_allowlist.clone(),
+    };
+    update_user(svc, actor, id, &input).await
+}

@@ -1,0 +1,378 @@
+//! The command line: parsing, and one function per command.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use services::Services;
+
+use crate::config::{Config, Overrides, Role};
+
+#[derive(Parser)]
+#[command(
+    name = "lastmile",
+    version,
+    about = "Lastmile: ISP operations platform (customers, billing, RADIUS, network, support)"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Args, Clone)]
+struct Global {
+    /// TOML configuration file (default: <data-dir>/lastmile.toml if it exists).
+    #[arg(long, global = true, env = "LASTMILE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory for the SQLite database, the secret key and backups.
+    #[arg(long, global = true, env = "LASTMILE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: SQLite in the data dir).
+    #[arg(long, global = true, env = "LASTMILE_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run Lastmile (web, API, jobs; RADIUS arrives with its own release).
+    Serve {
+        /// Address to listen on for HTTP.
+        #[arg(long, env = "LASTMILE_HTTP")]
+        http: Option<String>,
+        /// What this node does.
+        #[arg(long, value_enum, env = "LASTMILE_ROLE")]
+        role: Option<Role>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// First-run setup without the browser (for unattended installs).
+    Setup(SetupArgs),
+    /// Staff users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Back up the database (SQLite online backup or pg_dump).
+    Backup {
+        /// Directory to write into (default: <data-dir>/backups).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Restore a backup made by `lastmile backup` (stop `serve` first).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print the version.
+    Version,
+}
+
+#[derive(Args)]
+struct SetupArgs {
+    #[arg(long)]
+    company: String,
+    /// Legal document (CNPJ, VAT number, …).
+    #[arg(long, default_value = "-")]
+    legal_document: String,
+    /// ISO 3166 country code, e.g. BR.
+    #[arg(long)]
+    country: String,
+    /// ISO 4217 currency code, e.g. BRL.
+    #[arg(long)]
+    currency: String,
+    /// en or pt-BR.
+    #[arg(long, default_value = "en")]
+    locale: String,
+    /// IANA time zone, e.g. America/Sao_Paulo.
+    #[arg(long, default_value = "UTC")]
+    timezone: String,
+    #[arg(long)]
+    admin_username: String,
+    #[arg(long)]
+    admin_email: String,
+    #[arg(long, default_value = "")]
+    admin_name: String,
+    /// Read the admin password from standard input.
+    #[arg(long, required = true)]
+    password_stdin: bool,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff user.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Role name: admin, finance, technician, support or a custom role.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Read the password from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Remove a user's two-factor authentication (lost phone).
+    #[command(name = "reset-2fa")]
+    Reset2fa {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token; prints only the token.
+    Create {
+        /// Username the token acts as.
+        #[arg(long)]
+        user: String,
+        /// Comma-separated permission codes, or `all`.
+        #[arg(long)]
+        scopes: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain; exits 1 if it was tampered with.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration file and LASTMILE_* variables.
+    Check,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn overrides(g: &Global) -> Overrides {
+    let database_url = g
+        .database_url
+        .clone()
+        .or_else(|| std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()));
+    Overrides {
+        config: g.config.clone(),
+        data_dir: g.data_dir.clone(),
+        database_url,
+        http: None,
+        role: None,
+    }
+}
+
+fn cli_actor() -> services::Actor {
+    let who = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "cli".into());
+    services::Actor {
+        kind: "cli",
+        id: None,
+        name: who,
+        source_ip: None,
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("reading the password from standard input")?;
+    let p = s.trim_end_matches(['\n', '\r']).to_owned();
+    anyhow::ensure!(!p.is_empty(), "no password on standard input");
+    Ok(p)
+}
+
+/// Opens the database, migrates it, and builds the services.
+pub async fn open(config: &Config) -> anyhow::Result<Services> {
+    let db = store::Db::connect(&config.database_url, config.max_connections)
+        .await
+        .with_context(|| format!("opening {}", store::redact_url(&config.database_url)))?;
+    db.migrate().await.context("migrating the database")?;
+    let secrets =
+        services::secrets::SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?;
+    Ok(Services::new(db, secrets, config.data_dir.clone()))
+}
+
+/// Shows a service error the way a person at a terminal needs it.
+fn explain(e: services::Error) -> anyhow::Error {
+    match e {
+        services::Error::Invalid { field, reason } => {
+            anyhow::anyhow!("--{}: {reason}", field.replace('_', "-"))
+        }
+        other => anyhow::anyhow!(other),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut o = overrides(&cli.global);
+    match cli.command {
+        Command::Version => {
+            println!("lastmile {}", env!("CARGO_PKG_VERSION"));
+        }
+        Command::Config(ConfigCommand::Check) => {
+            for line in Config::check(&o)? {
+                println!("{line}");
+            }
+            println!("configuration OK");
+        }
+        Command::Serve { http, role } => {
+            o.http = http;
+            o.role = role;
+            let config = Config::load(&o)?;
+            crate::serve::run(config).await?;
+        }
+        Command::Migrate => {
+            let config = Config::load(&o)?;
+            open(&config).await?;
+            println!("database is up to date");
+        }
+        Command::Setup(a) => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            let input = services::setup::SetupInput {
+                company: a.company,
+                legal_document: a.legal_document,
+                country: a.country.to_uppercase(),
+                currency: a.currency.to_uppercase(),
+                locale: a.locale,
+                timezone: a.timezone,
+                admin_username: a.admin_username.to_lowercase(),
+                admin_email: a.admin_email,
+                admin_name: a.admin_name,
+                admin_password: if a.password_stdin {
+                    read_password()?
+                } else {
+                    String::new()
+                },
+                logo: None,
+            };
+            match services::setup::run(&svc, &input, None).await {
+                Ok(_) => println!("setup complete: sign in as {}", input.admin_username),
+                Err(services::Error::Refused("setup-done")) => {
+                    anyhow::bail!("setup was already completed for this database")
+                }
+                Err(e) => return Err(explain(e)),
+            }
+        }
+        Command::User(UserCommand::Create {
+            username,
+            role,
+            email,
+            name,
+            password_stdin,
+        }) => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            let password = if password_stdin {
+                read_password()?
+            } else {
+                String::new()
+            };
+            let input = services::staff::UserInput {
+                email: email.unwrap_or_default(),
+                display_name: name,
+                username: username.to_lowercase(),
+                role,
+                ..Default::default()
+            };
+            let id = services::staff::create_user(&svc, &cli_actor(), &input, &password)
+                .await
+                .map_err(explain)?;
+            println!("created user {} (id {id})", input.username);
+        }
+        Command::User(UserCommand::Reset2fa { username }) => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            let user = services::staff::user_by_username(&svc, &username)
+                .await
+                .map_err(|_| anyhow::anyhow!("--username: no user named `{username}`"))?;
+            services::staff::reset_2fa(&svc, &cli_actor(), user.id)
+                .await
+                .map_err(explain)?;
+            println!("two-factor authentication removed for {username}");
+        }
+        Command::Token(TokenCommand::Create { user, scopes, name }) => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            let u = services::staff::user_by_username(&svc, &user)
+                .await
+                .map_err(|_| anyhow::anyhow!("--user: no user named `{user}`"))?;
+            let (_, token) = services::tokens::create(&svc, &cli_actor(), u.id, &name, &scopes)
+                .await
+                .map_err(explain)?;
+            println!("{token}");
+        }
+        Command::Backup { output } => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            let path = crate::serve::backup(&svc, output).await?;
+            println!("{}", path.display());
+        }
+        Command::Restore { file } => {
+            let config = Config::load(&o)?;
+            crate::serve::restore(&config, &file).await?;
+            println!("restored {}", file.display());
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            let verdict = services::audit::verify(&svc).await.map_err(explain)?;
+            use store::audit::Verdict::*;
+            let problem = match verdict {
+                Intact { entries } => {
+                    println!("audit log intact: {entries} entries, hash chain verified");
+                    return Ok(ExitCode::SUCCESS);
+                }
+                Altered { id } => format!("entry {id} was altered after it was written"),
+                Broken { id, .. } => format!(
+                    "entry {id} does not follow the entry before it (rows removed, inserted or reordered)"
+                ),
+                Gap { after, next } => format!("entries between {after} and {next} are missing"),
+                Truncated { last_id, head_id } => {
+                    format!(
+                        "the log ends at {last_id} but was written up to {head_id}: the last entries were removed"
+                    )
+                }
+            };
+            eprintln!("AUDIT LOG TAMPERED: {problem}");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,136 @@
+//! Translations: Fluent catalogues compiled into the binary, one per locale
+//! (`locales/<tag>/*.ftl`). Every user-facing string goes through [`Tr`].
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use domain::Locale;
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static EN: LanguageIdentifier = langid!("en");
+static PT_BR: LanguageIdentifier = langid!("pt-BR");
+
+/// A translator for one locale.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub locale: Locale,
+}
+
+impl Tr {
+    pub fn new(locale: Locale) -> Tr {
+        Tr { locale }
+    }
+
+    fn lang(&self) -> &'static LanguageIdentifier {
+        match self.locale {
+            Locale::En => &EN,
+            Locale::PtBr => &PT_BR,
+        }
+    }
+
+    /// The message `key`; the key itself if no catalogue has it (a test
+    /// keeps that from happening).
+    pub fn t(&self, key: &str) -> String {
+        LOCALES
+            .try_lookup(self.lang(), key)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The message `key` with one argument.
+    pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
+        args.insert(Cow::Borrowed(name), FluentValue::from(value.to_string()));
+        LOCALES
+            .try_lookup_with_args(self.lang(), key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The message `key` with a numeric argument (plural rules apply).
+    pub fn tn(&self, key: &str, name: &'static str, n: i64) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
+        args.insert(Cow::Borrowed(name), FluentValue::from(n));
+        LOCALES
+            .try_lookup_with_args(self.lang(), key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        LOCALES.try_lookup(self.lang(), key).is_some()
+    }
+
+    pub fn tag(&self) -> &'static str {
+        self.locale.tag()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    fn keys(locale: &str) -> BTreeSet<String> {
+        let dir = format!("{}/locales/{locale}", env!("CARGO_MANIFEST_DIR"));
+        let mut out = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines() {
+                if let Some((k, _)) = line.split_once(" =")
+                    && !k.starts_with(' ')
+                    && !k.starts_with('#')
+                    && !k.is_empty()
+                {
+                    out.insert(k.trim().to_owned());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn both_catalogues_have_the_same_keys() {
+        let en = keys("en");
+        let pt = keys("pt-BR");
+        let missing_pt: Vec<_> = en.difference(&pt).collect();
+        let missing_en: Vec<_> = pt.difference(&en).collect();
+        assert!(missing_pt.is_empty(), "missing in pt-BR: {missing_pt:?}");
+        assert!(missing_en.is_empty(), "missing in en: {missing_en:?}");
+    }
+
+    /// Every literal key used in templates and code exists in the catalogue.
+    #[test]
+    fn every_used_key_exists() {
+        let en = keys("en");
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut missing = Vec::new();
+        for dir in ["templates", "src", "src/pages"] {
+            for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for pat in [".t(\"", ".t1(\"", ".tn(\""] {
+                    for (i, _) in text.match_indices(pat) {
+                        let rest = &text[i + pat.len()..];
+                        let key = &rest[..rest.find('"').unwrap()];
+                        if !key.is_empty() && !key.contains('{') && !en.contains(key) {
+                            missing.push(format!("{}: {key}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys not in the catalogue: {missing:#?}"
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! The admin panel's pages, one module per area.
+
+mod account;
+mod audit;
+mod dashboard;
+mod public;
+mod roles;
+mod security;
+mod settings;
+mod setup;
+mod users;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/setup", get(setup::form).post(setup::submit))
+        .route("/login", get(public::login_form).post(public::login))
+        .route(
+            "/login/2fa",
+            get(public::second_factor_form).post(public::second_factor),
+        )
+        .route("/logout", post(public::logout))
+        .route("/language", post(public::language))
+        .route(
+            "/password-reset",
+            get(public::reset_request_form).post(public::reset_request),
+        )
+        .route(
+            "/password-reset/{token}",
+            get(public::reset_form).post(public::reset),
+        )
+        .route("/logo", get(public::logo))
+        .route("/", get(dashboard::show))
+        .route("/users", get(users::list))
+        .route("/users/new", get(users::new_form).post(users::create))
+        .route("/users/{id}", get(users::edit_form).post(users::update))
+        .route("/users/{id}/password", post(users::set_password))
+        .route("/users/{id}/reset-2fa", post(users::reset_2fa))
+        .route(
+            "/users/{id}/logout-everywhere",
+            post(users::logout_everywhere),
+        )
+        .route("/roles", get(roles::list))
+        .route("/roles/new", get(roles::new_form).post(roles::create))
+        .route("/roles/{id}", get(roles::edit_form).post(roles::update))
+        .route("/roles/{id}/delete", post(roles::delete))
+        .route("/audit", get(audit::list))
+        .route("/audit/{id}", get(audit::show))
+        .route("/security", get(security::show))
+        .route("/security/bans/{id}/lift", post(security::lift))
+        .route(
+            "/settings",
+            get(settings::company_form).post(settings::company_save),
+        )
+        .route(
+            "/settings/{group}",
+            get(settings::group_form).post(settings::group_save),
+        )
+        .route("/account", get(account::show).post(account::save_profile))
+        .route("/account/password", post(account::change_password))
+        .route(
+            "/account/logout-everywhere",
+            post(account::logout_everywhere),
+        )
+        .route(
+            "/account/2fa",
+            get(account::two_factor).post(account::two_factor_confirm),
+        )
+        .route("/account/2fa/start", post(account::two_factor_start))
+        .route("/account/2fa/disable", post(account::two_factor_disable))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .layer(axum::middleware::from_fn(crate::error::render))
+}
+
+/// `?ok=…` confirmation and list cursor parameters shared by pages.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Flash {
+    pub ok: Option<String>,
+}
+
+/// Redirects after a successful POST, with a confirmation key.
+pub fn done(to: &str, ok: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let sep = if to.contains('?') { '&' } else { '?' };
+    axum::response::Redirect::to(&format!("{to}{sep}ok={ok}")).into_response()
+}
+
+/// Forms post checkboxes as repeated keys; this collects them.
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+pub fn field(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+pub fn fields(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}

@@ -1,0 +1,345 @@
+//! Pages reachable without a session: login, second factor, password reset,
+//! language choice, the company logo.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use services::auth::{LoginOutcome, LoginRequest};
+
+use super::{field, form_pairs};
+use crate::auth::{LANG_COOKIE, SESSION_COOKIE, Visitor};
+use crate::error::PageResult;
+use crate::i18n::Tr;
+use crate::pages::setup::session_redirect;
+use crate::request::{cookie, set_cookie};
+use crate::state::AppState;
+use crate::views::{FormErrors, html};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginView {
+    tr: Tr,
+    csrf: String,
+    username: String,
+    next: String,
+    errors: FormErrors,
+    notice: String,
+}
+
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+    ok: Option<String>,
+}
+
+/// Only local paths are followed after login (no open redirects).
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".into()
+    }
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(q): Query<LoginQuery>,
+) -> PageResult {
+    if !services::setup::is_done(&state.svc).await? {
+        return Ok(Redirect::to("/setup").into_response());
+    }
+    let notice =
+        q.ok.as_deref()
+            .map(|k| format!("flash-{k}"))
+            .filter(|k| visitor.tr.has(k))
+            .map(|k| visitor.tr.t(&k))
+            .unwrap_or_default();
+    Ok(html(&LoginView {
+        tr: visitor.tr,
+        csrf: visitor.csrf,
+        username: String::new(),
+        next: q
+            .next
+            .as_deref()
+            .map(safe_next)
+            .unwrap_or_else(|| "/".into()),
+        errors: FormErrors::default(),
+        notice,
+    }))
+}
+
+pub async fn login(State(state): State<AppState>, visitor: Visitor, body: Bytes) -> PageResult {
+    let pairs = form_pairs(&body);
+    let username = field(&pairs, "username").trim().to_lowercase();
+    let password = field(&pairs, "password");
+    let next = safe_next(&field(&pairs, "next"));
+    let tr = visitor.tr;
+    let req = LoginRequest {
+        username: &username,
+        password: &password,
+        ip: visitor.client.ip,
+        user_agent: &visitor.client.user_agent,
+    };
+    let outcome = match services::auth::login(&state.svc, &req).await {
+        Ok(o) => o,
+        Err(services::Error::Refused(code)) => {
+            let errors = FormErrors(vec![("_form".into(), tr.t(&format!("refused-{code}")))]);
+            let status = if code == "banned" {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            let view = LoginView {
+                tr,
+                csrf: visitor.csrf,
+                username,
+                next,
+                errors,
+                notice: String::new(),
+            };
+            return Ok((status, html(&view)).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (token, to) = match outcome {
+        LoginOutcome::Done { session_token } => (session_token, next),
+        LoginOutcome::NeedsSecondFactor { session_token } => {
+            (session_token, "/login/2fa".to_owned())
+        }
+        LoginOutcome::MustEnroll { session_token } => (session_token, "/account/2fa".to_owned()),
+    };
+    Ok(session_redirect(
+        &to,
+        &set_cookie(SESSION_COOKIE, &token, None, "Lax", visitor.client.https),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "login_2fa.html")]
+struct SecondFactorView {
+    tr: Tr,
+    csrf: String,
+    errors: FormErrors,
+}
+
+pub async fn second_factor_form(visitor: Visitor, headers: axum::http::HeaderMap) -> PageResult {
+    if cookie(&headers, SESSION_COOKIE).is_none() {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    Ok(html(&SecondFactorView {
+        tr: visitor.tr,
+        csrf: visitor.csrf,
+        errors: FormErrors::default(),
+    }))
+}
+
+pub async fn second_factor(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> PageResult {
+    let Some(token) = cookie(&headers, SESSION_COOKIE) else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let code = field(&form_pairs(&body), "code");
+    match services::auth::second_factor(&state.svc, &token, &code, visitor.client.ip).await {
+        Ok(()) => Ok(Redirect::to("/").into_response()),
+        Err(services::Error::Refused("session-expired")) => {
+            Ok(Redirect::to("/login?ok=session-expired").into_response())
+        }
+        Err(services::Error::Refused(code)) => {
+            let errors = FormErrors(vec![(
+                "code".into(),
+                visitor.tr.t(&format!("refused-{code}")),
+            )]);
+            let view = SecondFactorView {
+                tr: visitor.tr,
+                csrf: visitor.csrf,
+                errors,
+            };
+            Ok((StatusCode::UNAUTHORIZED, html(&view)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: axum::http::HeaderMap,
+) -> PageResult {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        let actor = match services::auth::session(&state.svc, &token, visitor.client.ip).await? {
+            Some((p, _)) => p.actor(Some(visitor.client.ip)),
+            None => services::Actor {
+                kind: "anonymous",
+                id: None,
+                name: String::new(),
+                source_ip: None,
+            },
+        };
+        services::auth::logout(&state.svc, &token, &actor).await?;
+    }
+    Ok(session_redirect(
+        "/login?ok=logged-out",
+        &set_cookie(SESSION_COOKIE, "", Some(0), "Lax", visitor.client.https),
+    ))
+}
+
+/// Sets the language: for the signed-in user (stored) and as a cookie.
+pub async fn language(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> PageResult {
+    let locale: domain::Locale = field(&form_pairs(&body), "locale")
+        .parse()
+        .unwrap_or_default();
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && let Some((p, _)) = services::auth::session(&state.svc, &token, visitor.client.ip).await?
+    {
+        services::staff::set_locale(
+            &state.svc,
+            &p.actor(Some(visitor.client.ip)),
+            p.user.id,
+            locale,
+        )
+        .await?;
+    }
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
+        .map(|p| safe_next(&p))
+        .unwrap_or_else(|| "/".into());
+    let c = set_cookie(
+        LANG_COOKIE,
+        locale.tag(),
+        Some(31_536_000),
+        "Lax",
+        visitor.client.https,
+    );
+    Ok(session_redirect(&back, &c))
+}
+
+#[derive(Template)]
+#[template(path = "reset_request.html")]
+struct ResetRequestView {
+    tr: Tr,
+    csrf: String,
+    sent: bool,
+}
+
+pub async fn reset_request_form(visitor: Visitor) -> PageResult {
+    Ok(html(&ResetRequestView {
+        tr: visitor.tr,
+        csrf: visitor.csrf,
+        sent: false,
+    }))
+}
+
+pub async fn reset_request(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    body: Bytes,
+) -> PageResult {
+    let email = field(&form_pairs(&body), "email");
+    services::auth::request_password_reset(
+        &state.svc,
+        &email,
+        &visitor.client.base_url(&state),
+        visitor.client.ip,
+    )
+    .await?;
+    Ok(html(&ResetRequestView {
+        tr: visitor.tr,
+        csrf: visitor.csrf,
+        sent: true,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetView {
+    tr: Tr,
+    csrf: String,
+    token: String,
+    valid: bool,
+    errors: FormErrors,
+}
+
+pub async fn reset_form(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+) -> PageResult {
+    let valid = services::auth::reset_token_valid(&state.svc, &token).await?;
+    Ok(html(&ResetView {
+        tr: visitor.tr,
+        csrf: visitor.csrf,
+        token,
+        valid,
+        errors: FormErrors::default(),
+    }))
+}
+
+pub async fn reset(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let pairs = form_pairs(&body);
+    let (new, confirm) = (
+        field(&pairs, "new_password"),
+        field(&pairs, "confirm_password"),
+    );
+    let tr = visitor.tr;
+    let result = if new != confirm {
+        Err(services::Error::invalid_msg(
+            "confirm_password",
+            tr.t("invalid-mismatch"),
+        ))
+    } else {
+        services::auth::reset_password(&state.svc, &token, &new, visitor.client.ip).await
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/login?ok=password-reset").into_response()),
+        Err(e) => {
+            let errors = FormErrors::from_error(&tr, e)?;
+            let view = ResetView {
+                tr,
+                csrf: visitor.csrf,
+                token,
+                valid: true,
+                errors,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&view)).into_response())
+        }
+    }
+}
+
+/// The company logo, or Lastmile's mark before one is uploaded.
+pub async fn logo(State(state): State<AppState>) -> Response {
+    let mut c = match state.svc.db.conn().await {
+        Ok(c) => c,
+        Err(_) => return crate::assets::favicon(),
+    };
+    match store::company::logo(&mut c).await {
+        Ok(Some((bytes, ct))) => (
+            [
+                (header::CONTENT_TYPE, ct),
+                (header::CACHE_CONTROL, "private, max-age=300".into()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => crate::assets::favicon(),
+    }
+}

@@ -1,0 +1,42 @@
+//! Login bans and refused logins.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use domain::Permission;
+use store::security::{Ban, Failure};
+
+use super::done;
+use crate::auth::Staff;
+use crate::error::PageResult;
+use crate::state::AppState;
+use crate::views::{Page, html};
+
+#[derive(Template)]
+#[template(path = "security.html")]
+struct View {
+    page: Page,
+    bans: Vec<Ban>,
+    failures: Vec<Failure>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(f): Query<super::Flash>,
+) -> PageResult {
+    staff.require(Permission::SecurityManage)?;
+    let bans = services::auth::active_bans(&state.svc).await?;
+    let failures = services::auth::recent_failures(&state.svc, 50).await?;
+    let page = Page::new(&staff, "security", "nav-security").with_flash(f.ok.as_deref());
+    Ok(html(&View {
+        page,
+        bans,
+        failures,
+    }))
+}
+
+pub async fn lift(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
+    staff.require(Permission::SecurityManage)?;
+    services::auth::lift_ban(&state.svc, &staff.actor(), id).await?;
+    Ok(done("/security", "ban-lifted"))
+}

@@ -1,0 +1,34 @@
+use std::sync::Arc;
+
+use ipnet::IpNet;
+use services::Services;
+
+/// HTTP settings that come from the configuration file, not the database.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// The URL staff reach Lastmile at, for links in e-mails. When unset, it
+    /// is taken from the request's Host.
+    pub public_url: Option<String>,
+    /// This node's id, shown in health and metrics.
+    pub node_id: String,
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub svc: Services,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+}
+
+impl AppState {
+    pub fn new(svc: Services, config: WebConfig) -> AppState {
+        AppState {
+            svc,
+            config: Arc::new(config),
+            metrics: Arc::new(crate::metrics::Metrics::default()),
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! What every page template receives, and rendering helpers.
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use domain::PermissionSet;
+
+use crate::auth::Staff;
+use crate::i18n::Tr;
+
+/// The frame around every signed-in page: who, where, which language.
+pub struct Page {
+    pub tr: Tr,
+    pub title: String,
+    /// The active navigation entry.
+    pub nav: &'static str,
+    pub csrf: String,
+    pub user_display: String,
+    pub company: String,
+    pub perms: PermissionSet,
+    /// A translated confirmation shown once at the top (from `?ok=<key>`).
+    pub flash: Option<String>,
+}
+
+/// A navigation entry.
+pub struct NavItem {
+    pub key: &'static str,
+    pub href: &'static str,
+    pub icon: &'static str,
+    /// Areas later releases bring are listed but not yet links.
+    pub ready: bool,
+}
+
+pub const NAV: &[NavItem] = &[
+    NavItem {
+        key: "dashboard",
+        href: "/",
+        icon: "M3 13h8V3H3zm0 8h8v-6H3zm10 0h8V11h-8zm0-18v6h8V3z",
+        ready: true,
+    },
+    NavItem {
+        key: "customers",
+        href: "/customers",
+        icon: "M16 11a4 4 0 1 0-4-4 4 4 0 0 0 4 4zm-8 0a3 3 0 1 0-3-3 3 3 0 0 0 3 3zm0 2c-2.3 0-7 1.2-7 3.5V19h7v-2.5c0-.9.4-1.8 1-2.5-.4 0-.7 0-1 0zm8 0c-2.7 0-8 1.3-8 4v2h16v-2c0-2.7-5.3-4-8-4z",
+        ready: false,
+    },
+    NavItem {
+        key: "plans",
+        href: "/plans",
+        icon: "M4 6h16v2H4zm0 5h16v2H4zm0 5h10v2H4z",
+        ready: false,
+    },
+    NavItem {
+        key: "billing",
+        href: "/billing",
+        icon: "M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 14H4v-6h16zm0-10H4V6h16z",
+        ready: false,
+    },
+    NavItem {
+        key: "network",
+        href: "/network",
+        icon: "M12 2a3 3 0 0 0-1 5.8V11H6a2 2 0 0 0-2 2v3.2a3 3 0 1 0 2 0V13h5v3.2a3 3 0 1 0 2 0V13h5v3.2a3 3 0 1 0 2 0V13a2 2 0 0 0-2-2h-5V7.8A3 3 0 0 0 12 2z",
+        ready: false,
+    },
+    NavItem {
+        key: "support",
+        href: "/support",
+        icon: "M12 2a10 10 0 1 0 10 10A10 10 0 0 0 12 2zm1 17h-2v-2h2zm2.1-7.7-.9.9A3.4 3.4 0 0 0 13 15h-2v-.5a4 4 0 0 1 1.2-2.8l1.2-1.3A2 2 0 1 0 10 9H8a4 4 0 1 1 7.1 2.3z",
+        ready: false,
+    },
+    NavItem {
+        key: "map",
+        href: "/map",
+        icon: "M15 5.1 9 3 3 5v16l6-2 6 2 6-2V3zM15 19l-6-2.1V5l6 2.1z",
+        ready: false,
+    },
+    NavItem {
+        key: "reports",
+        href: "/reports",
+        icon: "M5 9h3v10H5zm5.5-5h3v15h-3zM16 13h3v6h-3z",
+        ready: false,
+    },
+];
+
+/// Administration entries, each shown only with its permission.
+pub struct AdminItem {
+    pub key: &'static str,
+    pub href: &'static str,
+    pub perm: &'static str,
+}
+
+pub const ADMIN_NAV: &[AdminItem] = &[
+    AdminItem {
+        key: "users",
+        href: "/users",
+        perm: "users.view",
+    },
+    AdminItem {
+        key: "roles",
+        href: "/roles",
+        perm: "roles.manage",
+    },
+    AdminItem {
+        key: "audit",
+        href: "/audit",
+        perm: "audit.view",
+    },
+    AdminItem {
+        key: "jobs",
+        href: "/jobs",
+        perm: "jobs.view",
+    },
+    AdminItem {
+        key: "security",
+        href: "/security",
+        perm: "security.manage",
+    },
+    AdminItem {
+        key: "settings",
+        href: "/settings",
+        perm: "settings.view",
+    },
+];
+
+impl Page {
+    pub fn new(staff: &Staff, nav: &'static str, title_key: &str) -> Page {
+        Page {
+            tr: staff.tr,
+            title: staff.tr.t(title_key),
+            nav,
+            csrf: staff.csrf.clone(),
+            user_display: staff.principal.user.display_name.clone(),
+            company: staff.company.clone(),
+            perms: staff.principal.permissions.clone(),
+            flash: None,
+        }
+    }
+
+    /// Shows the confirmation `flash-<key>` if `ok` names one.
+    pub fn with_flash(mut self, ok: Option<&str>) -> Page {
+        self.flash = ok
+            .map(|k| format!("flash-{k}"))
+            .filter(|k| self.tr.has(k))
+            .map(|k| self.tr.t(&k));
+        self
+    }
+
+    pub fn can(&self, code: &str) -> bool {
+        code.parse().is_ok_and(|p| self.perms.contains(p))
+    }
+
+    pub fn nav(&self) -> &'static [NavItem] {
+        NAV
+    }
+
+    /// The translation of `<prefix><value>`, e.g. a status code's label.
+    pub fn label(&self, prefix: &str, value: &str) -> String {
+        self.tr.t(&format!("{prefix}{}", value.replace('_', "-")))
+    }
+
+    pub fn nav_label(&self, key: &str) -> String {
+        self.tr.t(&format!("nav-{key}"))
+    }
+
+    pub fn admin_nav(&self) -> Vec<&'static AdminItem> {
+        ADMIN_NAV.iter().filter(|a| self.can(a.perm)).collect()
+    }
+
+    pub fn initials(&self) -> String {
+        self.user_display
+            .split_whitespace()
+            .filter_map(|w| w.chars().next())
+            .take(2)
+            .collect::<String>()
+            .to_uppercase()
+    }
+
+    /// Formats Unix seconds for display (UTC; the installation's zone is
+    /// applied by [`Page::when_in`] where known).
+    pub fn when(&self, ts: &i64) -> String {
+        format_time(*ts)
+    }
+
+    pub fn when_opt(&self, ts: &Option<i64>) -> String {
+        ts.map(format_time).unwrap_or_else(|| "—".into())
+    }
+}
+
+pub fn format_time(ts: i64) -> String {
+    jiff::Timestamp::from_second(ts)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// Renders a template as an HTML response (a template error is a 500).
+pub fn html<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(s) => Html(s).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "template error",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Field-level messages for a form, already translated.
+#[derive(Debug, Default, Clone)]
+pub struct FormErrors(pub Vec<(String, String)>);
+
+impl FormErrors {
+    pub fn get(&self, field: &str) -> String {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|(f, _)| f == field)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// A message for the whole form (not tied to a field).
+    pub fn general(&self) -> String {
+        self.get("_form")
+    }
+
+    /// The form message for a service error, or `Err` when it is not a
+    /// user mistake (then it becomes an error page).
+    pub fn from_error(tr: &Tr, e: services::Error) -> Result<FormErrors, crate::error::Fail> {
+        use services::Error as E;
+        let msg = match &e {
+            E::Invalid { field, reason } => {
+                let key = format!("invalid-{}", reason.code());
+                let text = match reason {
+                    services::FieldReason::Rule(_) => tr.t(&key),
+                    services::FieldReason::Message(m) => {
+                        format!("{} ({m})", tr.t("invalid-invalid"))
+                    }
+                };
+                return Ok(FormErrors(vec![((*field).to_owned(), text)]));
+            }
+            E::Conflict(what) => tr.t1("error-conflict-field", "what", what),
+            E::Refused(code) => tr.t(&format!("refused-{code}")),
+            _ => return Err(e.into()),
+        };
+        let field = match &e {
+            E::Conflict("username") => "username",
+            E::Conflict("role name") => "name",
+            _ => "_form",
+        };
+        Ok(FormErrors(vec![(field.to_owned(), msg)]))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorView {
+    pub tr: Tr,
+    pub status: u16,
+    pub message: String,
+    pub detail: Option<String>,
+}
+
+impl ErrorView {
+    pub fn render_html(&self) -> String {
+        self.render().unwrap_or_else(|_| self.message.clone())
+    }
+}
