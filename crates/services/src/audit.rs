@@ -6,6 +6,7 @@ use store::audit::{Change, Entry, Filter, Verdict};
 use crate::{Actor, Result, Services};
 
 /// Records `change` by `actor` inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
 pub async fn record(
     conn: &mut AnyConnection,
     engine: store::Engine,

@@ -97,8 +97,7 @@ pub fn must_enroll(settings: &crate::settings::Settings, user: &User) -> bool {
     !user.totp_enabled
         && settings
             .list(keys::REQUIRE_2FA_ROLES)
-            .iter()
-            .any(|r| *r == user.role_name)
+            .contains(&user.role_name)
 }
 
 fn anonymous(ip: IpAddr, username: &str) -> Actor {

@@ -4,7 +4,11 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
 mod context;
+pub mod email;
+pub mod health;
+pub mod jobs;
 pub mod passwords;
 pub mod secrets;
 pub mod settings;

@@ -66,7 +66,7 @@ impl Entry {
 }
 
 /// An arbitrary constant naming the audit chain's advisory lock.
-const CHAIN_LOCK: i64 = 0x4c4d_4155_4449_54;
+const CHAIN_LOCK: i64 = 0x004c_4d41_5544_4954;
 
 /// Appends an entry inside the caller's transaction; returns its id.
 pub async fn append(

@@ -23,3 +23,125 @@ pub async fn enqueue(
     .fetch_one(conn)
     .await?)
 }
+
+/// One queued message.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: String,
+    /// `pending`, `sent` or `failed` (gave up).
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub next_attempt_at: i64,
+}
+
+const COLUMNS: &str = "id, to_addr, subject, body_text, status, attempts, last_error, created_at, \
+     sent_at, next_attempt_at";
+
+/// Takes up to `limit` pending messages that are due, holding them until
+/// `now + hold_secs` so a concurrent drain (another node) skips them.
+pub async fn claim_batch(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    now: i64,
+    hold_secs: i64,
+    limit: i64,
+) -> Result<Vec<Message>> {
+    let lock = match engine {
+        crate::Engine::Postgres => "FOR UPDATE SKIP LOCKED",
+        crate::Engine::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE email_outbox SET claimed_until = $2
+         WHERE id IN (
+            SELECT id FROM email_outbox
+            WHERE status = 'pending' AND next_attempt_at <= $1
+              AND (claimed_until IS NULL OR claimed_until < $1)
+            ORDER BY id LIMIT $3 {lock})
+         RETURNING {COLUMNS}"
+    );
+    let mut rows: Vec<Message> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(now)
+        .bind(now + hold_secs)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.sort_by_key(|m| m.id);
+    Ok(rows)
+}
+
+pub async fn mark_sent(conn: &mut AnyConnection, id: i64, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE email_outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1,
+            claimed_until = NULL, last_error = NULL
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed send: retried at `retry_at`, or `failed` for good when
+/// `retry_at` is `None`.
+pub async fn mark_failed(
+    conn: &mut AnyConnection,
+    id: i64,
+    error: &str,
+    retry_at: Option<i64>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE email_outbox SET
+            status = CASE WHEN $3 IS NULL THEN 'failed' ELSE 'pending' END,
+            next_attempt_at = COALESCE($3, next_attempt_at),
+            attempts = attempts + 1, claimed_until = NULL, last_error = $2
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(retry_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Message>> {
+    let sql = format!("SELECT {COLUMNS} FROM email_outbox WHERE id = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Newest first.
+pub async fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Message>> {
+    let sql = format!("SELECT {COLUMNS} FROM email_outbox ORDER BY id DESC LIMIT $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// How many messages wait to be sent.
+pub async fn pending_count(conn: &mut AnyConnection) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM email_outbox WHERE status = 'pending'")
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// Deletes sent messages older than `before`.
+pub async fn purge_sent(conn: &mut AnyConnection, before: i64) -> Result<u64> {
+    let r = sqlx::query("DELETE FROM email_outbox WHERE status = 'sent' AND sent_at < $1")
+        .bind(before)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}

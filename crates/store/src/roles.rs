@@ -69,7 +69,7 @@ pub async fn insert(
     ip_allowlist: &str,
     at: i64,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    sqlx::query_scalar(
         "INSERT INTO roles (name, builtin, permissions, ip_allowlist, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
     )
@@ -80,7 +80,7 @@ pub async fn insert(
     .bind(at)
     .fetch_one(conn)
     .await
-    .map_err(crate::conflict("role name"))?)
+    .map_err(crate::conflict("role name"))
 }
 
 pub async fn update(

@@ -148,7 +148,7 @@ pub struct NewUser<'a> {
 }
 
 pub async fn insert(conn: &mut AnyConnection, u: &NewUser<'_>, at: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    sqlx::query_scalar(
         "INSERT INTO users (username, email, display_name, password_hash, role_id, locale,
             ip_allowlist, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -163,7 +163,7 @@ pub async fn insert(conn: &mut AnyConnection, u: &NewUser<'_>, at: i64) -> Resul
     .bind(at)
     .fetch_one(conn)
     .await
-    .map_err(crate::conflict("username"))?)
+    .map_err(crate::conflict("username"))
 }
 
 /// Editable profile fields (not the password or 2FA).

@@ -1,5 +1,7 @@
 //! Store tests, each run on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used)]
+
 use store::audit::{self, Actor, Change, Verdict};
 use store::testing::each_engine;
 use store::{Db, Engine, company, roles, settings, users};

@@ -14,6 +14,31 @@ struct DashboardView {
     overview: services::staff::Overview,
     db_size: String,
     engine: &'static str,
+    nodes: Vec<NodeRow>,
+    queue_lag: String,
+    /// Failed (waiting to retry) plus dead.
+    jobs_failing: i64,
+    jobs_running: i64,
+    jobs_queued: i64,
+}
+
+/// One node of the health panel, formatted.
+struct NodeRow {
+    id: String,
+    roles: String,
+    version: String,
+    cpu: String,
+    mem: String,
+    mem_pct: i64,
+    disk: String,
+    disk_pct: i64,
+    rss: String,
+    seen: i64,
+    stale: bool,
+}
+
+fn pct(used: i64, total: i64) -> i64 {
+    if total > 0 { used * 100 / total } else { 0 }
 }
 
 pub fn human_bytes(n: i64) -> String {
@@ -38,16 +63,48 @@ pub async fn show(
 ) -> PageResult {
     staff.require(domain::Permission::DashboardView)?;
     let overview = services::staff::overview(&state.svc).await?;
-    let db_size = human_bytes(state.svc.db.size_bytes().await?);
-    let engine = match state.svc.db.engine() {
-        store::Engine::Sqlite => "SQLite",
-        store::Engine::Postgres => "PostgreSQL",
+    let health = services::health::dashboard_health(&state.svc).await?;
+    let count = |s: store::jobs::Status| {
+        health
+            .jobs
+            .iter()
+            .find(|(st, _)| *st == s)
+            .map_or(0, |(_, n)| *n)
     };
+    let nodes = health
+        .nodes
+        .iter()
+        .map(|l| {
+            let n = &l.node;
+            NodeRow {
+                id: n.node_id.clone(),
+                roles: n.roles.clone(),
+                version: n.version.clone(),
+                cpu: format!("{:.1} %", n.cpu_percent),
+                mem: format!("{} / {}", human_bytes(n.mem_used), human_bytes(n.mem_total)),
+                mem_pct: pct(n.mem_used, n.mem_total),
+                disk: format!(
+                    "{} / {}",
+                    human_bytes(n.disk_used),
+                    human_bytes(n.disk_total)
+                ),
+                disk_pct: pct(n.disk_used, n.disk_total),
+                rss: human_bytes(n.rss),
+                seen: n.heartbeat_at,
+                stale: l.stale,
+            }
+        })
+        .collect();
     let page = Page::new(&staff, "dashboard", "nav-dashboard").with_flash(f.ok.as_deref());
     Ok(html(&DashboardView {
         page,
         overview,
-        db_size,
-        engine,
+        db_size: human_bytes(health.database_bytes),
+        engine: health.database_engine,
+        nodes,
+        queue_lag: super::jobs::duration(health.queue_lag_secs),
+        jobs_failing: count(store::jobs::Status::Failed) + count(store::jobs::Status::Dead),
+        jobs_running: count(store::jobs::Status::Running),
+        jobs_queued: count(store::jobs::Status::Queued),
     }))
 }

@@ -3,6 +3,7 @@
 mod account;
 mod audit;
 mod dashboard;
+mod jobs;
 mod public;
 mod roles;
 mod security;
@@ -50,6 +51,9 @@ pub fn routes() -> Router<AppState> {
         .route("/roles/{id}/delete", post(roles::delete))
         .route("/audit", get(audit::list))
         .route("/audit/{id}", get(audit::show))
+        .route("/jobs", get(jobs::list))
+        .route("/jobs/{id}", get(jobs::show))
+        .route("/jobs/{id}/retry", post(jobs::retry))
         .route("/security", get(security::show))
         .route("/security/bans/{id}/lift", post(security::lift))
         .route(
@@ -60,6 +64,7 @@ pub fn routes() -> Router<AppState> {
             "/settings/{group}",
             get(settings::group_form).post(settings::group_save),
         )
+        .route("/settings/email/test", post(settings::send_test_email))
         .route("/account", get(account::show).post(account::save_profile))
         .route("/account/password", post(account::change_password))
         .route(

@@ -38,6 +38,9 @@ struct GroupView {
     fields: Vec<SettingField>,
     errors: FormErrors,
     can_edit: bool,
+    /// The e-mail page: recent outbox messages and the test recipient.
+    outbox: Vec<store::outbox::Message>,
+    test_to: String,
 }
 
 #[derive(Template)]
@@ -145,13 +148,41 @@ pub async fn group_form(
     let s = services::settings::current(&state.svc).await?;
     let page = Page::new(&staff, "settings", "nav-settings").with_flash(f.ok.as_deref());
     let can_edit = staff.principal.can(Permission::SettingsManage);
+    let outbox = if g == Group::Email {
+        services::email::recent(&state.svc, 10).await?
+    } else {
+        Vec::new()
+    };
     Ok(html(&GroupView {
         page,
         group: g.slug(),
         fields: fields_of(g, &s, &BTreeMap::new()),
         errors: FormErrors::default(),
         can_edit,
+        outbox,
+        test_to: staff.principal.user.email.clone(),
     }))
+}
+
+/// Queues a test message through the outbox and starts the outbox job.
+pub async fn send_test_email(
+    State(state): State<AppState>,
+    staff: Staff,
+    body: Bytes,
+) -> PageResult {
+    staff.require(Permission::SettingsManage)?;
+    let pairs = form_pairs(&body);
+    let to = field(&pairs, "to");
+    match services::email::send_test_email(&state.svc, &staff.actor(), &to).await {
+        Ok(_) => Ok(done("/settings/email", "test-email-queued")),
+        Err(services::Error::Invalid { .. }) => {
+            Ok(done("/settings/email", "test-email-bad-address"))
+        }
+        Err(services::Error::Refused(code)) => {
+            Ok(done("/settings/email", &format!("refused-{code}")))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn group_save(
@@ -188,6 +219,8 @@ pub async fn group_save(
                 fields: fields_of(g, &s, &values),
                 errors,
                 can_edit: true,
+                outbox: Vec::new(),
+                test_to: staff.principal.user.email.clone(),
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&view)).into_response())
         }

@@ -1,0 +1,76 @@
+//! Service tests, each run on SQLite and on PostgreSQL
+//! (`store::testing::each_engine`).
+
+#![allow(clippy::unwrap_used)]
+
+mod backup;
+mod email;
+mod jobs;
+mod schedule;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use services::{Actor, Services};
+use store::Db;
+
+/// Services over `db` with a fresh data dir.
+pub fn svc(db: &Db) -> Services {
+    let dir = data_dir();
+    Services::new(
+        db.clone(),
+        services::secrets::SecretBox::from_key(&[7; 32]),
+        dir,
+    )
+}
+
+pub fn data_dir() -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "lastmile-svc-tests/{}-{}-{}",
+        std::process::id(),
+        store::now(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn admin() -> Actor {
+    Actor {
+        kind: "user",
+        id: Some(1),
+        name: "admin".into(),
+        source_ip: Some("192.0.2.10".into()),
+    }
+}
+
+/// Polls `check` until it returns `Some`, failing after `secs` seconds.
+pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Audit entries with `action`.
+pub async fn audited(svc: &Services, action: &str) -> Vec<store::audit::Entry> {
+    let filter = store::audit::Filter {
+        action: Some(action.into()),
+        limit: 100,
+        ..Default::default()
+    };
+    services::audit::list(svc, &filter).await.unwrap().0
+}
