@@ -341,12 +341,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Backup { output } => {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
-            let path = crate::serve::backup(&svc, output).await?;
+            let path = crate::serve::backup(&svc, output, &cli_actor()).await?;
             println!("{}", path.display());
         }
         Command::Restore { file } => {
             let config = Config::load(&o)?;
-            crate::serve::restore(&config, &file).await?;
+            crate::serve::restore(&config, &file, &cli_actor()).await?;
             println!("restored {}", file.display());
         }
         Command::Audit(AuditCommand::Verify) => {

@@ -1,6 +1,7 @@
 //! `lastmile serve`: wiring the services to their listeners.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use services::Services;
@@ -19,19 +20,42 @@ fn init_logging(filter: &str) {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     init_logging(&config.log);
     let svc = crate::cli::open(&config).await?;
-    let node_id = format!("{}-{}", hostname(), std::process::id());
-    let web_config = web::WebConfig {
-        trusted_proxies: config.trusted_proxies.clone(),
-        public_url: config.public_url.clone(),
-        node_id: node_id.clone(),
+    let listener = match config.role.web() {
+        true => Some(
+            tokio::net::TcpListener::bind(config.http)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.http))?,
+        ),
+        false => None,
     };
+    // Several nodes may share a host: the bound address (or the process id)
+    // tells them apart.
+    let instance = match &listener {
+        Some(l) => l.local_addr()?.to_string(),
+        None => format!("pid{}", std::process::id()),
+    };
+    let node = services::health::NodeInfo::detect(
+        config.role.name(),
+        env!("CARGO_PKG_VERSION"),
+        &instance,
+    );
+    let heartbeat = services::health::start_heartbeat(&svc, node.clone());
+    let worker = config.role.worker().then(|| {
+        services::jobs::start(
+            &svc,
+            services::jobs::Registry::with_builtins(),
+            services::jobs::RunnerConfig::new(node.node_id.clone()),
+        )
+    });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut tasks = Vec::new();
-    if config.role.web() {
-        let listener = tokio::net::TcpListener::bind(config.http)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.http))?;
+    let mut web_task = None;
+    if let Some(listener) = listener {
         let addr = listener.local_addr()?;
+        let web_config = web::WebConfig {
+            trusted_proxies: config.trusted_proxies.clone(),
+            public_url: config.public_url.clone(),
+            node_id: node.node_id.clone(),
+        };
         let state = web::AppState::new(svc.clone(), web_config);
         let first_run = !services::setup::is_done(&svc).await?;
         println!(
@@ -42,7 +66,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             println!("First run: open that address in your browser to complete setup.");
         }
         let mut rx = stop_rx.clone();
-        tasks.push(tokio::spawn(async move {
+        web_task = Some(tokio::spawn(async move {
             let shutdown = async move {
                 let _ = rx.wait_for(|s| *s).await;
             };
@@ -51,13 +75,22 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             }
         }));
     }
-    tracing::info!(node = %node_id, role = config.role.name(), "node started");
+    if config.role == crate::config::Role::Radius {
+        tracing::warn!(
+            "role `radius`: the RADIUS server is not part of this release; this node only reports its health"
+        );
+    }
+    tracing::info!(node = %node.node_id, role = config.role.name(), "node started");
     shutdown_signal().await;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
-    for t in tasks {
+    if let Some(t) = web_task {
         let _ = t.await;
     }
+    if let Some(w) = worker {
+        w.stop(Duration::from_secs(30)).await;
+    }
+    heartbeat.stop(Duration::from_secs(5)).await;
     svc.db.close().await;
     Ok(())
 }
@@ -82,16 +115,23 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "node".into())
+/// `lastmile backup`: into `output`, or the data dir's backups folder (with
+/// retention and an audit entry).
+pub async fn backup(
+    svc: &Services,
+    output: Option<PathBuf>,
+    actor: &services::Actor,
+) -> anyhow::Result<PathBuf> {
+    let file = match output {
+        Some(dir) => services::backup::create(&svc.db, &dir).await,
+        None => services::backup::run(svc, actor).await,
+    };
+    Ok(file.map_err(|e| anyhow::anyhow!(e))?.path)
 }
 
-pub async fn backup(_svc: &Services, _output: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    anyhow::bail!("backup: wired in by the jobs module")
-}
-
-pub async fn restore(_config: &Config, _file: &Path) -> anyhow::Result<()> {
-    anyhow::bail!("restore: wired in by the jobs module")
+/// `lastmile restore FILE` (the server must be stopped).
+pub async fn restore(config: &Config, file: &Path, actor: &services::Actor) -> anyhow::Result<()> {
+    services::backup::restore(&config.database_url, file, actor)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))
 }

@@ -109,16 +109,9 @@ pub async fn create(db: &Db, dir: &Path) -> Result<BackupFile> {
 }
 
 async fn vacuum_into(db: &Db, target: &Path) -> Result<()> {
-    let target = target
-        .to_str()
-        .ok_or_else(|| Error::Internal(format!("backup path {} is not UTF-8", target.display())))?;
-    // VACUUM INTO takes no bound parameters: quote the path as an SQL string.
-    let sql = format!("VACUUM INTO '{}'", target.replace('\'', "''"));
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(db.pool())
+    db.vacuum_into(target)
         .await
-        .map_err(|e| Error::Internal(format!("SQLite backup failed: {e}")))?;
-    Ok(())
+        .map_err(|e| Error::Internal(format!("SQLite backup failed: {e}")))
 }
 
 /// The URL without its password, and the password (for `PGPASSWORD`), so it
@@ -340,27 +333,14 @@ async fn restore_sqlite(url: &str, file: &Path) -> Result<()> {
         ));
     }
     // Is it ours? Open it read-only and look for our tables.
-    {
-        use sqlx::Connection as _;
-        sqlx::any::install_default_drivers();
-        let mut check =
-            sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", file.display()))
-                .await
-                .map_err(|e| Error::invalid_msg("file", format!("{}: {e}", file.display())))?;
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'
-               AND name IN ('_sqlx_migrations', 'company', 'users', 'audit_log', 'jobs')",
-        )
-        .fetch_one(&mut check)
+    let ours = store::is_lastmile_sqlite(file)
         .await
         .map_err(|e| Error::invalid_msg("file", format!("{}: {e}", file.display())))?;
-        let _ = check.close().await;
-        if n != 5 {
-            return Err(Error::invalid_msg(
-                "file",
-                format!("{} is not a Lastmile database", file.display()),
-            ));
-        }
+    if !ours {
+        return Err(Error::invalid_msg(
+            "file",
+            format!("{} is not a Lastmile database", file.display()),
+        ));
     }
     let target = sqlite_path(url);
     if let Some(parent) = target.parent()

@@ -159,6 +159,20 @@ impl Db {
         Ok(sqlx::query_scalar(sql).fetch_one(&self.pool).await?)
     }
 
+    /// SQLite only: writes a consistent copy of the live database to
+    /// `target` (an online backup; writers wait while it runs).
+    pub async fn vacuum_into(&self, target: &Path) -> Result<()> {
+        let target = target
+            .to_str()
+            .ok_or_else(|| Error::Config(format!("path {} is not UTF-8", target.display())))?;
+        // VACUUM INTO takes no bound parameters: quote the path as an SQL string.
+        let sql = format!("VACUUM INTO '{}'", target.replace('\'', "''"));
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -167,6 +181,22 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Whether the SQLite file at `path` holds a Lastmile database (opened
+/// read-only; nothing is written).
+pub async fn is_lastmile_sqlite(path: &Path) -> Result<bool> {
+    use sqlx::Connection as _;
+    sqlx::any::install_default_drivers();
+    let mut conn = AnyConnection::connect(&format!("sqlite://{}?mode=ro", path.display())).await?;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'
+           AND name IN ('_sqlx_migrations', 'company', 'users', 'audit_log', 'jobs')",
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    let _ = conn.close().await;
+    Ok(n == 5)
 }
 
 /// A write transaction; derefs to the connection every store function takes.

@@ -25,7 +25,7 @@ pub mod settings;
 pub mod testing;
 pub mod users;
 
-pub use db::{Db, Engine, WriteTx, redact_url};
+pub use db::{Db, Engine, WriteTx, is_lastmile_sqlite, redact_url};
 pub use sqlx::AnyConnection;
 
 /// A database failure. Unique-key violations are told apart because the
