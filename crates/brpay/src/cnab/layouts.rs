@@ -7,7 +7,9 @@
 //! Arquivo Eletrônico CNAB240"), Santander's "Layout Cobrança CNAB 240
 //! posições" (H7815), Bradesco's "Cobrança – Layout do Arquivo Retorno/Remessa
 //! 400 posições" and Itaú's "Cobrança 400 bytes CNAB" (Jul/2021). Positions
-//! were checked against the sample files in `shared/samples/cnab`.
+//! were checked against the sample files in `shared/samples/cnab`. The other
+//! banks' CNAB 400 tables name their manual next to them; the crate README
+//! says which were also checked against a file.
 
 use super::{Direction, Field, FieldKind, Format, Layout, RecordLayout};
 use crate::boleto::banks::Bank;
@@ -734,7 +736,8 @@ const SANTANDER_HR400: &[Field] = &[
     f("literal_servico", 12, 26, A),
     f("agencia", 27, 30, N),
     f("conta", 31, 38, N),
-    f("conta_cobranca", 39, 46, N),
+    // blank in real files (kivanio/brcobranca spec/arquivos/CNAB400SANTANDER.RET)
+    f("conta_cobranca", 39, 46, A),
     f("empresa_nome", 47, 76, A),
     f("banco", 77, 79, N),
     f("banco_nome", 80, 94, A),
@@ -753,7 +756,7 @@ const SANTANDER_DR400: &[Field] = &[
     f("inscricao", 4, 17, N),
     f("agencia", 18, 21, N),
     f("conta", 22, 29, N),
-    f("conta_cobranca", 30, 37, N),
+    f("conta_cobranca", 30, 37, A),
     f("uso_empresa", 38, 62, A),
     f("nosso_numero", 63, 70, A),
     f("brancos_1", 71, 107, A),
@@ -788,7 +791,8 @@ const SANTANDER_DR400: &[Field] = &[
     f("unidade_valor", 339, 340, A),
     f("valor_outra_unidade", 341, 353, A),
     f("iof_outra_unidade", 354, 366, A),
-    f("valor_lancamento", 367, 379, M),
+    // blank in real files when there is no debit or credit (CNAB400SANTANDER.RET)
+    f("valor_lancamento", 367, 379, A),
     f("debito_credito", 380, 380, A),
     f("brancos_5", 381, 383, A),
     f("complemento", 384, 385, A),
