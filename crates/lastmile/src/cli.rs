@@ -75,6 +75,9 @@ enum Command {
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Pix, boleto and CNAB tools that print JSON (no database needed).
+    #[command(subcommand)]
+    Tools(crate::tools::ToolsCommand),
     /// Print the version.
     Version,
 }
@@ -242,6 +245,7 @@ fn explain(e: services::Error) -> anyhow::Error {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut o = overrides(&cli.global);
     match cli.command {
+        Command::Tools(t) => return Ok(crate::tools::run(t)),
         Command::Version => {
             println!("lastmile {}", env!("CARGO_PKG_VERSION"));
         }

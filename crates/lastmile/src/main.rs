@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod serve;
+mod tools;
 
 fn main() -> std::process::ExitCode {
     cli::main()

@@ -77,6 +77,8 @@ pub enum FieldKind {
     Date8,
     /// `DDMMAA` (years 00–69 → 20xx, 70–99 → 19xx); zeros or spaces mean no date.
     Date6,
+    /// `AAAAMMDD` (Sicredi); zeros or spaces mean no date.
+    DateYmd,
 }
 
 /// One field of a record: 1-based inclusive column range.
@@ -395,7 +397,9 @@ fn decode(f: &Field, s: &[u8]) -> Value {
         FieldKind::Alpha => Value::Text(String::from_utf8_lossy(s).trim_end().to_owned()),
         FieldKind::Num => Value::Text(text()),
         FieldKind::Money => Value::Money(s.iter().fold(0i64, |a, c| a * 10 + i64::from(c - b'0'))),
-        FieldKind::Date8 | FieldKind::Date6 => Value::Date(parse_date(f.kind, s).ok().flatten()),
+        FieldKind::Date8 | FieldKind::Date6 | FieldKind::DateYmd => {
+            Value::Date(parse_date(f.kind, s).ok().flatten())
+        }
     }
 }
 
@@ -412,13 +416,14 @@ fn parse_date(kind: FieldKind, s: &[u8]) -> Result<Option<Date>, ()> {
     if !s.iter().all(u8::is_ascii_digit) {
         return Err(());
     }
-    let (d, m) = (num(&s[0..2]), num(&s[2..4]));
-    let y = match kind {
+    let (d, m, y) = match kind {
         FieldKind::Date6 => {
             let y = num(&s[4..6]) as i32;
-            if y < 70 { 2000 + y } else { 1900 + y }
+            let y = if y < 70 { 2000 + y } else { 1900 + y };
+            (num(&s[0..2]), num(&s[2..4]), y)
         }
-        _ => num(&s[4..8]) as i32,
+        FieldKind::DateYmd => (num(&s[6..8]), num(&s[4..6]), num(&s[0..4]) as i32),
+        _ => (num(&s[0..2]), num(&s[2..4]), num(&s[4..8]) as i32),
     };
     let month = Month::try_from(m as u8).map_err(|_| ())?;
     Date::from_calendar_date(y, month, d as u8)
@@ -453,6 +458,9 @@ fn validate(line_no: u64, f: &Field, s: &[u8]) -> Result<(), CnabError> {
         FieldKind::Date6 => parse_date(f.kind, s)
             .map(|_| ())
             .map_err(|_| err("a date DDMMAA or zeros")),
+        FieldKind::DateYmd => parse_date(f.kind, s)
+            .map(|_| ())
+            .map_err(|_| err("a date AAAAMMDD or zeros")),
     }
 }
 
@@ -724,47 +732,52 @@ impl<'a> RecordBuilder<'a> {
             expected,
             found,
         };
-        let bytes: Vec<u8> = match (f.kind, value) {
-            (FieldKind::Alpha, Value::Text(t)) => {
-                let t =
-                    crate::pix::fold_accents(&t).map_err(|c| err("ASCII text", c.to_string()))?;
-                if t.len() > w {
-                    return Err(err("text that fits the field", t));
+        let bytes: Vec<u8> =
+            match (f.kind, value) {
+                (FieldKind::Alpha, Value::Text(t)) => {
+                    let t = crate::pix::fold_accents(&t)
+                        .map_err(|c| err("ASCII text", c.to_string()))?;
+                    if t.len() > w {
+                        return Err(err("text that fits the field", t));
+                    }
+                    format!("{t:<w$}").into_bytes()
                 }
-                format!("{t:<w$}").into_bytes()
-            }
-            (FieldKind::Num, Value::Text(t)) => {
-                if t.len() > w || !t.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(err("digits that fit the field", t));
+                (FieldKind::Num, Value::Text(t)) => {
+                    if t.len() > w || !t.bytes().all(|b| b.is_ascii_digit()) {
+                        return Err(err("digits that fit the field", t));
+                    }
+                    format!("{t:0>w$}").into_bytes()
                 }
-                format!("{t:0>w$}").into_bytes()
-            }
-            (FieldKind::Money, Value::Money(m)) => {
-                let s = m.to_string();
-                if m < 0 || s.len() > w {
-                    return Err(err("a non-negative amount that fits the field", s));
+                (FieldKind::Money, Value::Money(m)) => {
+                    let s = m.to_string();
+                    if m < 0 || s.len() > w {
+                        return Err(err("a non-negative amount that fits the field", s));
+                    }
+                    format!("{s:0>w$}").into_bytes()
                 }
-                format!("{s:0>w$}").into_bytes()
-            }
-            (FieldKind::Date8, Value::Date(d)) => match d {
-                Some(d) => {
-                    format!("{:02}{:02}{:04}", d.day(), u8::from(d.month()), d.year()).into_bytes()
-                }
-                None => vec![b'0'; w],
-            },
-            (FieldKind::Date6, Value::Date(d)) => match d {
-                Some(d) if (1970..2070).contains(&d.year()) => format!(
-                    "{:02}{:02}{:02}",
-                    d.day(),
-                    u8::from(d.month()),
-                    d.year() % 100
-                )
-                .into_bytes(),
-                Some(d) => return Err(err("a date between 1970 and 2069", d.to_string())),
-                None => vec![b'0'; w],
-            },
-            (_, v) => return Err(err("a value of the field's kind", format!("{v:?}"))),
-        };
+                (FieldKind::Date8, Value::Date(d)) => match d {
+                    Some(d) => format!("{:02}{:02}{:04}", d.day(), u8::from(d.month()), d.year())
+                        .into_bytes(),
+                    None => vec![b'0'; w],
+                },
+                (FieldKind::DateYmd, Value::Date(d)) => match d {
+                    Some(d) => format!("{:04}{:02}{:02}", d.year(), u8::from(d.month()), d.day())
+                        .into_bytes(),
+                    None => vec![b'0'; w],
+                },
+                (FieldKind::Date6, Value::Date(d)) => match d {
+                    Some(d) if (1970..2070).contains(&d.year()) => format!(
+                        "{:02}{:02}{:02}",
+                        d.day(),
+                        u8::from(d.month()),
+                        d.year() % 100
+                    )
+                    .into_bytes(),
+                    Some(d) => return Err(err("a date between 1970 and 2069", d.to_string())),
+                    None => vec![b'0'; w],
+                },
+                (_, v) => return Err(err("a value of the field's kind", format!("{v:?}"))),
+            };
         if bytes.len() != w {
             return Err(err(
                 "a value of the field's width",

@@ -160,6 +160,15 @@ fn write_400<W: Write>(
     r: &Remittance,
     layout: &'static Layout,
 ) -> Result<(), CnabError> {
+    // the detail below follows Bradesco's manual; the other banks' CNAB 400
+    // remittance layouts are for reading and for RecordBuilder
+    if r.bank != Some(Bank::Bradesco) {
+        return Err(CnabError::UnsupportedBank {
+            bank_code: code_of(r.bank).to_owned(),
+            format: Format::Cnab400,
+            direction: Direction::Remessa,
+        });
+    }
     let b = &r.beneficiary;
     let mut seq = 1u32;
     let mut emit = |out: &mut W, rb: &mut RecordBuilder<'_>| -> Result<(), CnabError> {
