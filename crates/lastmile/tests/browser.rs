@@ -6,6 +6,8 @@
 //! refusal, language switching, and an idle-session timeout. On PostgreSQL
 //! a second node shares the database and the session.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

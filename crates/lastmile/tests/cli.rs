@@ -1,5 +1,7 @@
 //! The command line, run as a real process against a SQLite data dir.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

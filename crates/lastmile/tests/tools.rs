@@ -1,5 +1,7 @@
 //! `lastmile tools …` run as a process, as support staff and scripts run it.
 
+#![allow(clippy::unwrap_used)] // tests may panic on unexpected values
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

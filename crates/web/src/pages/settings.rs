@@ -30,6 +30,13 @@ pub struct SettingField {
     pub max: i64,
 }
 
+impl SettingField {
+    /// Whether `choice` is the current value.
+    pub fn is(&self, choice: &str) -> bool {
+        self.value == choice
+    }
+}
+
 #[derive(Template)]
 #[template(path = "settings.html")]
 struct GroupView {

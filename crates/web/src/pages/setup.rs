@@ -25,6 +25,12 @@ struct SetupView {
     timezones: Vec<&'static str>,
 }
 
+impl SetupView {
+    fn is_timezone(&self, tz: &str) -> bool {
+        self.v.timezone == tz
+    }
+}
+
 const TIMEZONES: &[&str] = &[
     "America/Sao_Paulo",
     "America/Manaus",
