@@ -87,10 +87,10 @@ pub struct ProblemKind {
   <section class="card table-card">
     <div class="card-head"><h2>{{ tr.t("api-docs-operations") }}</h2></div>
     <table class="table">
-      <thead><tr><th>{{ tr.t("api-docs-method") }}</th><th>{{ tr.t("api-docs-path") }}</th><th>{{ tr.t("api-docs-summary") }}</th><th>{{ tr.t("api-docs-scope") }}</th></tr></thead>
+      <thead><tr><th>{{ tr.t("api-docs-method") }}</th><th>{{ tr.t("api-docs-path") }}</th><th class="hide-sm">{{ tr.t("api-docs-summary") }}</th><th>{{ tr.t("api-docs-scope") }}</th></tr></thead>
       <tbody>
       {% for op in operations %}
-        <tr><td><span class="badge">{{ op.method }}</span></td><td class="mono"><a href="#{{ op.anchor }}">{{ op.path }}</a></td><td>{{ op.summary }}</td>
+        <tr><td><span class="badge">{{ op.method }}</span></td><td class="mono"><a href="#{{ op.anchor }}">{{ op.path }}</a></td><td class="hide-sm">{{ op.summary }}</td>
         <td>{% for s in op.scopes %}<span class="tag">{{ s }}</span> {% endfor %}{% if op.scopes.is_empty() %}<span class="muted small">{{ tr.t("api-docs-scope-any") }}</span>{% endif %}</td></tr>
       {% endfor %}
       </tbody>
@@ -112,37 +112,37 @@ pub struct ProblemKind {
     </dl>
     {% if !op.params.is_empty() %}
     <h3>{{ tr.t("api-docs-parameters") }}</h3>
-    <table class="table">
+    <div class="table-card"><table class="table">
       <thead><tr><th>{{ tr.t("api-docs-name") }}</th><th>{{ tr.t("api-docs-in") }}</th><th>{{ tr.t("api-docs-type") }}</th><th>{{ tr.t("api-docs-description") }}</th></tr></thead>
       <tbody>
       {% for p in op.params %}
         <tr><td class="mono">{{ p.name }}{% if p.required %} <span class="badge badge-warn">{{ tr.t("api-docs-required") }}</span>{% endif %}</td><td>{{ p.location }}</td><td class="mono">{{ p.ty }}</td><td>{{ p.description }}</td></tr>
       {% endfor %}
       </tbody>
-    </table>
+    </table></div>
     {% endif %}
     <h3>{{ tr.t("api-docs-responses") }}</h3>
-    <table class="table">
+    <div class="table-card"><table class="table">
       <thead><tr><th>{{ tr.t("api-docs-status") }}</th><th>{{ tr.t("api-docs-description") }}</th><th>{{ tr.t("api-docs-type") }}</th></tr></thead>
       <tbody>
       {% for r in op.responses %}
         <tr><td class="mono">{{ r.status }}</td><td>{{ r.description }}</td><td class="mono wrap">{{ r.ty }}</td></tr>
       {% endfor %}
       </tbody>
-    </table>
+    </table></div>
   </section>
   {% endfor %}
 
   <section class="card" id="problems">
     <div class="card-head"><h2>{{ tr.t("api-docs-problems") }}</h2><p class="muted">{{ tr.t("api-docs-problems-intro") }}</p></div>
-    <table class="table">
+    <div class="table-card"><table class="table">
       <thead><tr><th>{{ tr.t("api-docs-status") }}</th><th>type</th><th>title</th></tr></thead>
       <tbody>
       {% for k in problems %}
         <tr id="problem-{{ k.slug }}"><td class="mono">{{ k.status }}</td><td class="mono">/api/docs#problem-{{ k.slug }}</td><td>{{ k.title }}</td></tr>
       {% endfor %}
       </tbody>
-    </table>
+    </table></div>
   </section>
 
   <section class="card">
@@ -152,14 +152,14 @@ pub struct ProblemKind {
       <h3 class="mono">{{ s.name }}</h3>
       {% if !s.description.is_empty() %}<p class="muted small">{{ s.description }}</p>{% endif %}
       {% if !s.properties.is_empty() %}
-      <table class="table">
+      <div class="table-card"><table class="table">
         <thead><tr><th>{{ tr.t("api-docs-name") }}</th><th>{{ tr.t("api-docs-type") }}</th><th>{{ tr.t("api-docs-description") }}</th></tr></thead>
         <tbody>
         {% for p in s.properties %}
           <tr><td class="mono">{{ p.name }}{% if p.required %} <span class="badge badge-warn">{{ tr.t("api-docs-required") }}</span>{% endif %}</td><td class="mono wrap">{{ p.ty }}</td><td>{{ p.description }}</td></tr>
         {% endfor %}
         </tbody>
-      </table>
+      </table></div>
       {% endif %}
     </div>
     {% endfor %}
