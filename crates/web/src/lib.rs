@@ -4,6 +4,7 @@
 //! Only this crate knows HTTP, HTML and JSON. Handlers parse requests, call
 //! `services`, and render templates; no business rule lives here.
 
+mod api;
 mod assets;
 mod auth;
 mod csrf;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
     ));
     Router::new()
         .merge(browser)
+        .merge(api::routes())
         .merge(metrics::routes())
         .merge(assets::routes())
         .layer(axum::middleware::from_fn_with_state(

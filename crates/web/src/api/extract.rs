@@ -1,0 +1,315 @@
+//! Extractors for the API. Each wraps axum's own (or replaces it) so that a
+//! bad token, body, path or query string becomes a problem document naming
+//! the offending field — never a plain-text rejection or a 500.
+
+use std::net::IpAddr;
+
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use domain::net::Allowlist;
+use serde::de::DeserializeOwned;
+use services::auth::Principal;
+
+use super::problem::Problem;
+use crate::request::Client;
+use crate::state::AppState;
+
+/// The caller behind an `Authorization: Bearer lm_…` header. Cookies are
+/// never consulted.
+pub struct Caller {
+    pub principal: Principal,
+    pub client: Client,
+}
+
+impl Caller {
+    pub fn actor(&self) -> services::Actor {
+        self.principal.actor(Some(self.client.ip))
+    }
+
+    /// Refuses with a 403 problem naming `p` unless the token carries it.
+    pub fn require(&self, p: domain::Permission) -> Result<(), Problem> {
+        self.principal.require(p).map_err(Problem::from)
+    }
+}
+
+fn allowed(user: &store::users::User, ip: IpAddr) -> bool {
+    let role = Allowlist::parse(&user.role_ip_allowlist).unwrap_or_default();
+    let own = Allowlist::parse(&user.ip_allowlist).unwrap_or_default();
+    role.allows(ip) && own.allows(ip)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let client = Client::from_request_parts(parts, state)
+            .await
+            .unwrap_or_else(|e| match e {});
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            Problem::unauthorized("send an API token as `Authorization: Bearer lm_…`")
+        })?;
+        let value = header
+            .to_str()
+            .map_err(|_| Problem::unauthorized("the Authorization header is not valid text"))?;
+        let token = value
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Problem::unauthorized("use the Bearer authentication scheme"))?;
+        let principal = services::tokens::authenticate(&state.svc, token)
+            .await?
+            .ok_or_else(|| {
+                Problem::unauthorized("the token is unknown, revoked or its user is disabled")
+            })?;
+        if !allowed(&principal.user, client.ip) {
+            let mut p = Problem::new(
+                "forbidden",
+                "requests from this address are not allowed for this user",
+            );
+            p.code = Some("ip-not-allowed".into());
+            return Err(p);
+        }
+        Ok(Caller { principal, client })
+    }
+}
+
+/// A serde_path_to_error path without its unknown (`?`) parts; empty at the root.
+fn clean(path: &str) -> String {
+    path.split('.')
+        .filter(|seg| !seg.is_empty() && *seg != "?")
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Names the field a serde error is about: the path, completed by the key
+/// named in "missing field `x`" / "unknown field `x`" messages.
+fn field_of(path: &str, message: &str) -> (String, &'static str) {
+    let path = &clean(path);
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    let join = |key: String| {
+        if path.is_empty() {
+            key
+        } else if path.rsplit('.').next() == Some(key.as_str()) {
+            path.clone()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    if let Some(k) = named("missing field `") {
+        return (join(k), "required");
+    }
+    if let Some(k) = named("unknown field `") {
+        return (join(k), "unknown-field");
+    }
+    if let Some(k) = named("duplicate field `") {
+        return (join(k), "duplicate");
+    }
+    let field = if path.is_empty() || path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
+    (field, "type")
+}
+
+/// A JSON request body (`Content-Type: application/json`). Its problems are
+/// kept until [`ApiJson::parse`], so a handler checks the caller's permission
+/// first: a refused caller learns nothing about the body's validity.
+pub struct ApiJson<T>(Result<T, Problem>);
+
+impl<T> ApiJson<T> {
+    pub fn parse(self) -> Result<T, Problem> {
+        self.0
+    }
+}
+
+fn is_json(ct: &str) -> bool {
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ApiJson(read_json(req, state).await))
+    }
+}
+
+async fn read_json<T: DeserializeOwned>(req: Request, state: &AppState) -> Result<T, Problem> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !is_json(ct) {
+        return Err(Problem::new(
+            "unsupported-media-type",
+            "send the body as JSON with `Content-Type: application/json`",
+        )
+        .with_field("Content-Type", "content-type", "must be application/json"));
+    }
+    let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status().as_u16() == 413 {
+            Problem::new("too-large", "the request body is too large")
+        } else {
+            Problem::malformed("body", "unreadable", "could not be read")
+        }
+    })?;
+    parse_json(&bytes)
+}
+
+/// Parses a JSON body, naming the offending field on failure.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.inner();
+        let message = inner.to_string();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let (field, code) = field_of(&path, &message);
+                Problem::invalid(&field, code, message)
+            }
+            _ => {
+                let path = clean(&path);
+                let field = if path.is_empty() {
+                    "body".to_owned()
+                } else {
+                    path
+                };
+                Problem::malformed(&field, "json", format!("is not valid JSON: {message}"))
+            }
+        }
+    })?;
+    de.end()
+        .map_err(|e| Problem::malformed("body", "json", format!("has trailing data: {e}")))?;
+    Ok(value)
+}
+
+/// A query string, deserialized with the offending parameter named on failure.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let message = e.inner().to_string();
+                let (field, code) = field_of(&e.path().to_string(), &message);
+                let field = if field == "body" {
+                    "query".to_owned()
+                } else {
+                    field
+                };
+                Problem::malformed(&field, code, message)
+            })
+    }
+}
+
+/// Path parameters; a value of the wrong type is a 400 naming the parameter.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        use axum::extract::path::ErrorKind;
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                let (field, message) = match e.kind() {
+                    ErrorKind::ParseErrorAtKey {
+                        key, expected_type, ..
+                    } => (key.clone(), format!("must be {expected_type}")),
+                    ErrorKind::InvalidUtf8InPathParam { key } => {
+                        (key.clone(), "must be valid UTF-8".to_owned())
+                    }
+                    ErrorKind::DeserializeError { key, message, .. } => {
+                        (key.clone(), message.clone())
+                    }
+                    other => ("path".to_owned(), other.to_string()),
+                };
+                let message = if field.ends_with("id") && message.starts_with("must be i64") {
+                    "must be a positive integer id".to_owned()
+                } else {
+                    message
+                };
+                Err(Problem::malformed(&field, "type", message))
+            }
+            Err(other) => Err(Problem::malformed("path", "invalid", other.body_text())),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        n: Option<i64>,
+        tags: Option<Vec<String>>,
+    }
+
+    fn field(r: Result<Body, Problem>) -> (u16, String) {
+        let p = r.unwrap_err();
+        (p.status, p.errors[0].field.clone())
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        assert_eq!(field(parse_json(b"{")), (400, "body".into()));
+        assert_eq!(field(parse_json(b"")), (400, "body".into()));
+        assert_eq!(field(parse_json(b"{}")), (422, "name".into()));
+        assert_eq!(
+            field(parse_json(br#"{"name":"a","n":"x"}"#)),
+            (422, "n".into())
+        );
+        assert_eq!(
+            field(parse_json(br#"{"name":"a","tags":[1]}"#)),
+            (422, "tags[0]".into())
+        );
+        assert_eq!(
+            field(parse_json(br#"{"name":"a","zzz":1}"#)),
+            (422, "zzz".into())
+        );
+        assert_eq!(field(parse_json(b"[]")), (422, "body".into()));
+        assert_eq!(
+            field(parse_json(br#"{"name":"a"} x"#)),
+            (400, "body".into())
+        );
+    }
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("Application/JSON; charset=utf-8"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json(""));
+    }
+}

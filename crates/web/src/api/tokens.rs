@@ -1,0 +1,186 @@
+//! `/api/v1/tokens`: API tokens. Anyone with a token manages their own;
+//! `users.manage` sees and revokes everyone's. A token can only create
+//! tokens with scopes it holds itself.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::{Permission, PermissionSet};
+use serde::{Deserialize, Serialize};
+use store::api_tokens::ApiToken;
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use super::pagination::{self, Paged};
+use super::problem::{ApiResult, Problem};
+use super::{IdPath, time};
+use crate::state::AppState;
+
+/// An API token (never the secret itself, except once on creation).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    /// The token's first characters, to recognise it.
+    pub prefix: String,
+    /// Permission codes, or `["all"]`.
+    pub scopes: Vec<String>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl From<ApiToken> for TokenView {
+    fn from(t: ApiToken) -> TokenView {
+        TokenView {
+            id: t.id,
+            user_id: t.user_id,
+            scopes: t.scopes.split_whitespace().map(str::to_owned).collect(),
+            name: t.name,
+            prefix: t.prefix,
+            created_at: time(t.created_at),
+            last_used_at: t.last_used_at.map(time),
+            revoked_at: t.revoked_at.map(time),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TokenListQuery {
+    /// Only this user's tokens (others' need `users.manage`).
+    user_id: Option<i64>,
+    /// 1 to 200 (default 50).
+    limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    cursor: Option<String>,
+}
+
+/// Lists tokens, newest first: your own, or everyone's with `users.manage`.
+#[utoipa::path(
+    get, path = "/api/v1/tokens", tag = "tokens",
+    params(TokenListQuery),
+    responses(
+        (status = 200, description = "A page of tokens", body = Paged<TokenView>),
+        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another user's tokens without users.manage", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<TokenListQuery>,
+) -> ApiResult<Json<Paged<TokenView>>> {
+    let me = caller.principal.user.id;
+    let user = match q.user_id {
+        Some(u) if u != me => {
+            caller.require(Permission::UsersManage)?;
+            Some(u)
+        }
+        Some(u) => Some(u),
+        None if caller.principal.can(Permission::UsersManage) => None,
+        None => Some(me),
+    };
+    let limit = pagination::limit(q.limit)?;
+    let before = pagination::decode(q.cursor.as_deref())?;
+    let (rows, more) = services::tokens::list(&state.svc, user, before, limit).await?;
+    let data: Vec<TokenView> = rows.into_iter().map(Into::into).collect();
+    Ok(Json(pagination::page(data, more, |t| t.id)))
+}
+
+/// A new token for yourself.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    pub name: String,
+    /// Permission codes, or `["all"]`. At most the scopes of the token making the request.
+    pub scopes: Vec<String>,
+}
+
+/// A token just created: `token` is shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    /// Send as `Authorization: Bearer <token>`; it cannot be shown again.
+    pub token: String,
+    #[serde(flatten)]
+    pub info: TokenView,
+}
+
+/// Creates a token for the calling user.
+#[utoipa::path(
+    post, path = "/api/v1/tokens", tag = "tokens",
+    request_body = CreateToken,
+    responses(
+        (status = 201, description = "Created; the token is in the body, once", body = CreatedToken),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A scope beyond the calling token's", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: ApiJson<CreateToken>,
+) -> ApiResult<Response> {
+    let body = body.parse()?;
+    let requested = body.scopes.join(" ");
+    let wanted = PermissionSet::parse(&requested)
+        .map_err(|e| Problem::invalid("scopes", "invalid", e.to_string()))?;
+    // The caller's own token bounds what it may hand out.
+    if let Some(own) = caller.principal.token_id {
+        let mine = services::tokens::get(&state.svc, own).await?;
+        if mine.scopes.trim() != "all" {
+            let held = PermissionSet::parse(&mine.scopes).unwrap_or_default();
+            if let Some(p) = wanted.iter().find(|p| !held.contains(*p)) {
+                return Err(Problem::forbidden(p.code()));
+            }
+        }
+    }
+    let (id, token) = services::tokens::create(
+        &state.svc,
+        &caller.actor(),
+        caller.principal.user.id,
+        &body.name,
+        &requested,
+    )
+    .await?;
+    let info: TokenView = services::tokens::get(&state.svc, id).await?.into();
+    Ok((
+        StatusCode::CREATED,
+        [
+            (header::LOCATION, format!("/api/v1/tokens/{id}")),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        Json(CreatedToken { token, info }),
+    )
+        .into_response())
+}
+
+/// Revokes a token: your own, or anyone's with `users.manage`.
+#[utoipa::path(
+    delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(IdPath),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another user's token without users.manage", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already revoked", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(p): ApiPath<IdPath>,
+) -> ApiResult<StatusCode> {
+    services::tokens::revoke(&state.svc, &caller.principal, &caller.actor(), p.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

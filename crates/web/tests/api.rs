@@ -1,0 +1,841 @@
+//! The REST API end to end: tokens, permissions, problem documents,
+//! pagination, audit, OpenAPI, and random input never causing a 5xx.
+//! Every test runs on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use serde_json::{Value, json};
+use services::secrets::SecretBox;
+use services::setup::SetupInput;
+use services::{Actor, Services};
+use store::testing::each_engine;
+use tower::ServiceExt;
+use web::{AppState, WebConfig};
+
+struct App {
+    router: Router,
+    svc: Services,
+    admin_id: i64,
+    /// A token with every scope.
+    token: String,
+}
+
+fn cli() -> Actor {
+    Actor {
+        kind: "cli",
+        id: None,
+        name: "test".into(),
+        source_ip: None,
+    }
+}
+
+async fn app(db: store::Db) -> App {
+    let dir = std::env::temp_dir().join("lastmile-tests");
+    let svc = Services::new(db, SecretBox::from_key(&[7; 32]), dir);
+    let input = SetupInput {
+        company: "Provedor Teste".into(),
+        legal_document: "12.345.678/0001-90".into(),
+        country: "BR".into(),
+        currency: "BRL".into(),
+        locale: "en".into(),
+        timezone: "America/Sao_Paulo".into(),
+        admin_username: "admin".into(),
+        admin_email: "admin@example.net".into(),
+        admin_name: "Admin".into(),
+        admin_password: "correct horse battery".into(),
+        logo: None,
+    };
+    let admin_id = services::setup::run(&svc, &input, None).await.unwrap();
+    let (_, token) = services::tokens::create(&svc, &cli(), admin_id, "test", "all")
+        .await
+        .unwrap();
+    let router = web::router(AppState::new(svc.clone(), WebConfig::default()));
+    App {
+        router,
+        svc,
+        admin_id,
+        token,
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Reply {
+    fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    fn field(&self) -> &str {
+        self.body["errors"][0]["field"].as_str().unwrap_or("")
+    }
+}
+
+async fn send(router: &Router, req: Request<Body>) -> Reply {
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn call(
+    app: &App,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let body = match body {
+        Some(b) => {
+            req = req.header("content-type", "application/json");
+            Body::from(b.to_string())
+        }
+        None => Body::empty(),
+    };
+    send(&app.router, req.body(body).unwrap()).await
+}
+
+fn assert_problem(r: &Reply, status: u16) {
+    assert_eq!(r.status.as_u16(), status, "{}", r.body);
+    assert_eq!(r.content_type(), "application/problem+json");
+    assert_eq!(r.body["status"], status);
+    assert!(r.body["title"].is_string() && r.body["detail"].is_string());
+    assert!(
+        r.body["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("/api/docs#problem-")
+    );
+}
+
+#[tokio::test]
+async fn authentication_and_permissions() {
+    each_engine(|db| async move {
+        let app = app(db).await;
+        // No token, a bad scheme, an unknown token: 401 problem.
+        let r = call(&app, Method::GET, "/api/v1/users", None, None).await;
+        assert_problem(&r, 401);
+        assert!(r.headers.contains_key("www-authenticate"));
+        let r = send(
+            &app.router,
+            Request::get("/api/v1/me")
+                .header("authorization", "Basic YTpi")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_problem(&r, 401);
+        let r = call(&app, Method::GET, "/api/v1/me", Some("lm_nope"), None).await;
+        assert_problem(&r, 401);
+        // A session cookie is not an API credential.
+        let r = send(
+            &app.router,
+            Request::get("/api/v1/me")
+                .header("cookie", "lm_session=whatever")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_problem(&r, 401);
+
+        // A token scoped to audit.view: /me shows it, users are refused naming the permission.
+        let (_, narrow) =
+            services::tokens::create(&app.svc, &cli(), app.admin_id, "narrow", "audit.view")
+                .await
+                .unwrap();
+        let r = call(&app, Method::GET, "/api/v1/me", Some(&narrow), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["permissions"], json!(["audit.view"]));
+        assert_eq!(r.body["user"]["username"], "admin");
+        let r = call(&app, Method::GET, "/api/v1/users", Some(&narrow), None).await;
+        assert_problem(&r, 403);
+        assert_eq!(r.body["permission"], "users.view");
+        assert!(r.body["detail"].as_str().unwrap().contains("users.view"));
+        let r = call(
+            &app,
+            Method::POST,
+            "/api/v1/users",
+            Some(&narrow),
+            Some(json!({"username": "x"})),
+        )
+        .await;
+        assert_problem(&r, 403);
+        assert_eq!(r.body["permission"], "users.manage");
+        // A narrow token cannot mint a broader one.
+        let r = call(
+            &app,
+            Method::POST,
+            "/api/v1/tokens",
+            Some(&narrow),
+            Some(json!({"name": "wider", "scopes": ["users.manage"]})),
+        )
+        .await;
+        assert_problem(&r, 403);
+        assert_eq!(r.body["permission"], "users.manage");
+        let r = call(&app, Method::GET, "/api/v1/audit", Some(&narrow), None).await;
+        assert_eq!(r.status, StatusCode::OK);
+
+        // Unknown routes and methods are problems too.
+        let r = call(&app, Method::GET, "/api/v1/nope", Some(&app.token), None).await;
+        assert_problem(&r, 404);
+        let r = call(&app, Method::PUT, "/api/v1/users", Some(&app.token), None).await;
+        assert_problem(&r, 405);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn users_create_validate_paginate_and_audit() {
+    each_engine(|db| async move {
+        let app = app(db).await;
+        let t = Some(app.token.as_str());
+        let new = json!({
+            "username": "maria", "email": "maria@example.net", "display_name": "Maria",
+            "role": "finance", "password": "a long enough password",
+            "ip_allowlist": ["10.0.0.0/8"]
+        });
+        let r = call(&app, Method::POST, "/api/v1/users", t, Some(new.clone())).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.body["id"].as_i64().unwrap();
+        assert_eq!(r.body["role"], "finance");
+        assert_eq!(r.body["ip_allowlist"], json!(["10.0.0.0/8"]));
+        assert!(r.body.get("password_hash").is_none());
+        assert_eq!(
+            r.headers["location"].to_str().unwrap(),
+            format!("/api/v1/users/{id}")
+        );
+
+        // The audit log names the token's user as the actor.
+        let r = call(
+            &app,
+            Method::GET,
+            &format!("/api/v1/audit?action=user.create&entity_id={id}"),
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let entry = &r.body["data"][0];
+        assert_eq!(entry["actor"]["kind"], "token");
+        assert_eq!(entry["actor"]["name"], "admin");
+        assert_eq!(entry["after"]["username"], "maria");
+        let entry_id = entry["id"].as_i64().unwrap();
+        let r = call(&app, Method::GET, &format!("/api/v1/audit/{entry_id}"), t, None).await;
+        assert_eq!(r.body["action"], "user.create");
+
+        // Same username again: 409 naming the field.
+        let r = call(&app, Method::POST, "/api/v1/users", t, Some(new)).await;
+        assert_problem(&r, 409);
+        assert_eq!(r.field(), "username");
+
+        // Validation errors name the field.
+        let cases = [
+            (json!({"username": "Bad Name", "email": "b@example.net", "role": "finance", "password": "long enough pw"}), 422, "username"),
+            (json!({"username": "bob", "email": "nope", "role": "finance", "password": "long enough pw"}), 422, "email"),
+            (json!({"username": "bob", "email": "b@example.net", "role": "finance", "password": "short"}), 422, "password"),
+            (json!({"username": "bob", "email": "b@example.net", "role": "nobody", "password": "long enough pw"}), 422, "role"),
+            (json!({"username": "bob", "email": "b@example.net", "role": "finance"}), 422, "password"),
+            (json!({"username": "bob", "email": "b@example.net", "role": "finance", "password": 5}), 422, "password"),
+            (json!({"username": "bob", "email": "b@example.net", "role": "finance", "password": "long enough pw", "admin": true}), 422, "admin"),
+            (json!({"username": "bob", "email": "b@example.net", "role": "finance", "password": "long enough pw", "ip_allowlist": ["not-a-net"]}), 422, "ip_allowlist"),
+        ];
+        for (body, status, field) in cases {
+            let r = call(&app, Method::POST, "/api/v1/users", t, Some(body.clone())).await;
+            assert_problem(&r, status);
+            assert_eq!(r.field(), field, "{body} → {}", r.body);
+            assert!(r.body["errors"][0]["code"].is_string());
+            assert!(r.body["errors"][0]["message"].is_string());
+        }
+        // Malformed JSON and the wrong content type.
+        let r = send(
+            &app.router,
+            Request::post("/api/v1/users")
+                .header("authorization", format!("Bearer {}", app.token))
+                .header("content-type", "application/json")
+                .body(Body::from("{\"username\": "))
+                .unwrap(),
+        )
+        .await;
+        assert_problem(&r, 400);
+        assert_eq!(r.field(), "username");
+        let r = send(
+            &app.router,
+            Request::post("/api/v1/users")
+                .header("authorization", format!("Bearer {}", app.token))
+                .header("content-type", "text/plain")
+                .body(Body::from("username=x"))
+                .unwrap(),
+        )
+        .await;
+        assert_problem(&r, 415);
+        // Bad path and query parameters.
+        let r = call(&app, Method::GET, "/api/v1/users/abc", t, None).await;
+        assert_problem(&r, 400);
+        assert_eq!(r.field(), "id");
+        let r = call(&app, Method::GET, "/api/v1/users/999999", t, None).await;
+        assert_problem(&r, 404);
+        let r = call(&app, Method::GET, "/api/v1/users?limit=abc", t, None).await;
+        assert_problem(&r, 400);
+        assert_eq!(r.field(), "limit");
+        let r = call(&app, Method::GET, "/api/v1/users?limit=500", t, None).await;
+        assert_problem(&r, 422);
+        assert_eq!(r.field(), "limit");
+        let r = call(&app, Method::GET, "/api/v1/users?cursor=zzz", t, None).await;
+        assert_problem(&r, 400);
+        assert_eq!(r.field(), "cursor");
+        let r = call(&app, Method::GET, "/api/v1/users?status=weird", t, None).await;
+        assert_eq!(r.field(), "status");
+        let r = call(&app, Method::GET, "/api/v1/audit?from=yesterday", t, None).await;
+        assert_problem(&r, 400);
+        assert_eq!(r.field(), "from");
+
+        // PATCH: change the role, refuse demoting the last admin.
+        let r = call(&app, Method::PATCH, &format!("/api/v1/users/{id}"), t, Some(json!({"role": "support", "display_name": "Maria S."}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["role"], "support");
+        assert_eq!(r.body["email"], "maria@example.net");
+        let r = call(&app, Method::PATCH, &format!("/api/v1/users/{}", app.admin_id), t, Some(json!({"disabled": true}))).await;
+        assert_problem(&r, 409);
+        assert_eq!(r.body["code"], "last-admin");
+        let r = call(&app, Method::PATCH, &format!("/api/v1/users/{id}"), t, Some(json!({"email": ""}))).await;
+        assert_problem(&r, 422);
+        assert_eq!(r.field(), "email");
+
+        // Cursor pagination over more users than the limit.
+        for i in 0..4 {
+            let r = call(&app, Method::POST, "/api/v1/users", t, Some(json!({
+                "username": format!("tech{i}"), "email": format!("tech{i}@example.net"),
+                "role": "technician", "password": "a long enough password"
+            }))).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        let mut seen = Vec::new();
+        let mut uri = "/api/v1/users?limit=2".to_owned();
+        let mut pages = 0;
+        loop {
+            let r = call(&app, Method::GET, &uri, t, None).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let data = r.body["data"].as_array().unwrap();
+            assert!(data.len() <= 2);
+            seen.extend(data.iter().map(|u| u["username"].as_str().unwrap().to_owned()));
+            pages += 1;
+            match r.body["next_cursor"].as_str() {
+                Some(c) => uri = format!("/api/v1/users?limit=2&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 6, "{seen:?}");
+        assert_eq!(pages, 3);
+        let mut dedup = seen.clone();
+        dedup.sort();
+        dedup.dedup();
+        assert_eq!(dedup.len(), 6);
+        // Filters.
+        let r = call(&app, Method::GET, "/api/v1/users?role=technician&q=tech1", t, None).await;
+        assert_eq!(r.body["data"].as_array().unwrap().len(), 1);
+        assert_eq!(r.body["data"][0]["username"], "tech1");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn roles_settings_and_tokens() {
+    each_engine(|db| async move {
+        let app = app(db).await;
+        let t = Some(app.token.as_str());
+        // Roles.
+        let r = call(
+            &app,
+            Method::POST,
+            "/api/v1/roles",
+            t,
+            Some(json!({"name": "billing-clerk", "permissions": ["users.view", "audit.view"]})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let role = r.body["id"].as_i64().unwrap();
+        let r = call(
+            &app,
+            Method::POST,
+            "/api/v1/roles",
+            t,
+            Some(json!({"name": "x2", "permissions": ["nope.nope"]})),
+        )
+        .await;
+        assert_problem(&r, 422);
+        assert_eq!(r.field(), "permissions");
+        let r = call(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/roles/{role}"),
+            t,
+            Some(json!({"permissions": ["users.view"]})),
+        )
+        .await;
+        assert_eq!(r.body["permissions"], json!(["users.view"]));
+        let r = call(&app, Method::GET, "/api/v1/roles?limit=2", t, None).await;
+        assert_eq!(r.body["data"].as_array().unwrap().len(), 2);
+        let cursor = r.body["next_cursor"].as_str().unwrap().to_owned();
+        let r = call(
+            &app,
+            Method::GET,
+            &format!("/api/v1/roles?limit=200&cursor={cursor}"),
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(r.body["data"].as_array().unwrap().len(), 3);
+        let r = call(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/roles/{role}"),
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        let r = call(&app, Method::GET, &format!("/api/v1/roles/{role}"), t, None).await;
+        assert_problem(&r, 404);
+
+        // Settings: secrets masked, validation names the key.
+        let r = call(
+            &app,
+            Method::PATCH,
+            "/api/v1/settings",
+            t,
+            Some(json!({
+                "security.session_idle_minutes": 60, "email.smtp_password": "hunter2hunter2"
+            })),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let value = |body: &Value, key: &str| {
+            body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["key"] == key)
+                .unwrap()["value"]
+                .clone()
+        };
+        assert_eq!(value(&r.body, "security.session_idle_minutes"), "60");
+        assert_eq!(value(&r.body, "email.smtp_password"), "********");
+        let r = call(&app, Method::GET, "/api/v1/settings", t, None).await;
+        assert_eq!(value(&r.body, "email.smtp_password"), "********");
+        assert!(!r.body.to_string().contains("hunter2"));
+        for (body, field) in [
+            (
+                json!({"security.session_idle_minutes": 1}),
+                "security.session_idle_minutes",
+            ),
+            (json!({"email.smtp_port": "abc"}), "email.smtp_port"),
+            (json!({"no.such": "1"}), "no.such"),
+            (json!({"backup.enabled": [1]}), "backup.enabled"),
+        ] {
+            let r = call(&app, Method::PATCH, "/api/v1/settings", t, Some(body)).await;
+            assert_problem(&r, 422);
+            assert_eq!(r.field(), field, "{}", r.body);
+        }
+        let r = call(
+            &app,
+            Method::PATCH,
+            "/api/v1/settings",
+            t,
+            Some(json!(["x"])),
+        )
+        .await;
+        assert_problem(&r, 422);
+
+        // Tokens: create via the API, see it listed, revoke it, then it is refused.
+        let r = call(
+            &app,
+            Method::POST,
+            "/api/v1/tokens",
+            t,
+            Some(json!({"name": "ci", "scopes": ["users.view"]})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let new_token = r.body["token"].as_str().unwrap().to_owned();
+        let new_id = r.body["id"].as_i64().unwrap();
+        assert!(new_token.starts_with("lm_"));
+        let r = call(&app, Method::GET, "/api/v1/users", Some(&new_token), None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let r = call(&app, Method::GET, "/api/v1/tokens", t, None).await;
+        assert!(
+            r.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["id"] == new_id)
+        );
+        assert!(!r.body.to_string().contains(&new_token));
+        let r = call(
+            &app,
+            Method::POST,
+            "/api/v1/tokens",
+            t,
+            Some(json!({"name": "", "scopes": ["users.view"]})),
+        )
+        .await;
+        assert_eq!(r.field(), "name");
+        let r = call(
+            &app,
+            Method::POST,
+            "/api/v1/tokens",
+            t,
+            Some(json!({"name": "x", "scopes": ["bogus"]})),
+        )
+        .await;
+        assert_eq!(r.field(), "scopes");
+        let r = call(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/tokens/{new_id}"),
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        let r = call(&app, Method::GET, "/api/v1/users", Some(&new_token), None).await;
+        assert_problem(&r, 401);
+        let r = call(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/tokens/{new_id}"),
+            t,
+            None,
+        )
+        .await;
+        assert_problem(&r, 409);
+        let r = call(
+            &app,
+            Method::GET,
+            "/api/v1/audit?action=token.revoke",
+            t,
+            None,
+        )
+        .await;
+        assert_eq!(r.body["data"][0]["entity_id"], new_id.to_string());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn openapi_document_and_docs_page() {
+    each_engine(|db| async move {
+        let app = app(db).await;
+        let r = call(&app, Method::GET, "/api/v1/openapi.json", None, None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body["openapi"].as_str().unwrap().starts_with("3.1"));
+        let paths = r.body["paths"].as_object().unwrap();
+        for p in [
+            "/api/v1/me",
+            "/api/v1/users",
+            "/api/v1/users/{id}",
+            "/api/v1/roles",
+            "/api/v1/roles/{id}",
+            "/api/v1/tokens",
+            "/api/v1/tokens/{id}",
+            "/api/v1/settings",
+            "/api/v1/audit",
+            "/api/v1/audit/{id}",
+        ] {
+            assert!(paths.contains_key(p), "missing {p}");
+        }
+        assert_eq!(
+            r.body["paths"]["/api/v1/users"]["post"]["security"][0]["bearer"],
+            json!(["users.manage"])
+        );
+        assert_eq!(
+            r.body["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        // Every operation in the document answers (no route left undocumented or vice versa).
+        for (path, item) in paths {
+            for method in item.as_object().unwrap().keys() {
+                let uri = path.replace("{id}", "1");
+                let m: Method = method.to_uppercase().parse().unwrap();
+                let body = matches!(m, Method::POST | Method::PATCH).then(|| json!({}));
+                let r = call(&app, m, &uri, Some(&app.token), body).await;
+                assert!(
+                    ![404u16, 405].contains(&r.status.as_u16())
+                        || r.body["type"] == "/api/docs#problem-not-found" && uri.ends_with('1'),
+                    "{method} {uri}: {}",
+                    r.status
+                );
+            }
+        }
+
+        let resp = app
+            .router
+            .clone()
+            .oneshot(
+                Request::get("/api/docs")
+                    .header("accept-language", "pt-BR")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let csp = resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(csp.contains("script-src 'self'"));
+        let html = String::from_utf8(
+            axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .unwrap()
+                .to_vec(),
+        )
+        .unwrap();
+        assert!(html.contains("Referência da API"));
+        assert!(html.contains("/api/v1/users/{id}"));
+        assert!(html.contains("users.manage"));
+        assert!(html.contains("CreateUser"));
+        assert!(!html.contains("<script"));
+        assert!(!html.contains("style="));
+    })
+    .await;
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRunner};
+
+    const PATHS: &[&str] = &[
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/users/1",
+        "/api/v1/roles",
+        "/api/v1/roles/1",
+        "/api/v1/tokens",
+        "/api/v1/tokens/1",
+        "/api/v1/settings",
+        "/api/v1/audit",
+        "/api/v1/audit/1",
+        "/api/v1/openapi.json",
+        "/api/docs",
+    ];
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|f| json!(f)),
+            ".{0,40}".prop_map(Value::String),
+            prop::sample::select(vec![
+                "admin",
+                "finance",
+                "all",
+                "users.view",
+                "10.0.0.0/8",
+                "",
+                "a@b.c",
+                "pt-BR",
+                "true"
+            ])
+            .prop_map(|s| Value::String(s.into())),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        prop::sample::select(vec![
+                            "username",
+                            "email",
+                            "display_name",
+                            "role",
+                            "password",
+                            "locale",
+                            "disabled",
+                            "ip_allowlist",
+                            "name",
+                            "permissions",
+                            "scopes",
+                            "security.session_idle_minutes",
+                            "email.smtp_port",
+                            "backup.enabled",
+                        ])
+                        .prop_map(str::to_owned),
+                        ".{0,12}",
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    #[derive(Debug, Clone)]
+    struct Case {
+        method: Method,
+        path: String,
+        query: String,
+        body: Vec<u8>,
+        content_type: Option<&'static str>,
+        auth: u8,
+    }
+
+    fn case() -> impl Strategy<Value = Case> {
+        let method = prop::sample::select(vec![
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::PUT,
+            Method::DELETE,
+            Method::HEAD,
+            Method::OPTIONS,
+        ]);
+        let path = prop_oneof![
+            prop::sample::select(PATHS.to_vec()).prop_map(str::to_owned),
+            (
+                prop::sample::select(vec![
+                    "/api/v1/users/",
+                    "/api/v1/roles/",
+                    "/api/v1/tokens/",
+                    "/api/v1/audit/",
+                    "/api/v1/",
+                    "/api/"
+                ]),
+                "[a-zA-Z0-9%._~-]{0,24}"
+            )
+                .prop_map(|(p, s)| format!("{p}{s}")),
+        ];
+        let query = prop_oneof![
+            Just(String::new()),
+            "[a-z_]{1,8}=[a-zA-Z0-9%+=_-]{0,16}(&[a-z_]{1,8}=[a-zA-Z0-9%+_-]{0,16}){0,3}",
+            (
+                prop::sample::select(vec![
+                    "limit",
+                    "cursor",
+                    "q",
+                    "role",
+                    "status",
+                    "from",
+                    "to",
+                    "actor",
+                    "action",
+                    "user_id",
+                    "entity_id"
+                ]),
+                "[a-zA-Z0-9%+=_.:-]{0,24}"
+            )
+                .prop_map(|(k, v)| format!("{k}={v}")),
+        ];
+        let body = prop_oneof![
+            json_value().prop_map(|v| v.to_string().into_bytes()),
+            prop::collection::vec(any::<u8>(), 0..64),
+            Just(Vec::new()),
+        ];
+        let ct = prop::sample::select(vec![
+            Some("application/json"),
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("application/merge-patch+json"),
+            None,
+        ]);
+        (method, path, query, body, ct, 0u8..3).prop_map(
+            |(method, path, query, body, content_type, auth)| Case {
+                method,
+                path,
+                query,
+                body,
+                content_type,
+                auth,
+            },
+        )
+    }
+
+    /// Random methods, paths, query strings, bodies and content types
+    /// against the API: never a 5xx, and every error is a problem document.
+    #[tokio::test]
+    async fn random_requests_never_cause_a_5xx() {
+        each_engine(|db| async move {
+            let app = app(db).await;
+            let (_, narrow) =
+                services::tokens::create(&app.svc, &cli(), app.admin_id, "narrow", "users.view")
+                    .await
+                    .unwrap();
+            let cases: u32 = std::env::var("API_FUZZ_CASES")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(150);
+            let mut runner = TestRunner::new(Config {
+                cases,
+                failure_persistence: None,
+                ..Config::default()
+            });
+            let strategy = case();
+            // The runner is synchronous: generate the cases, then send each.
+            let generated: Vec<Case> = (0..cases)
+                .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+                .collect();
+            for c in generated {
+                let uri = if c.query.is_empty() {
+                    c.path.clone()
+                } else {
+                    format!("{}?{}", c.path, c.query)
+                };
+                let Ok(mut req) = Request::builder()
+                    .method(c.method.clone())
+                    .uri(&uri)
+                    .body(Body::from(c.body.clone()))
+                else {
+                    continue;
+                };
+                if let Some(ct) = c.content_type {
+                    req.headers_mut()
+                        .insert("content-type", ct.parse().unwrap());
+                }
+                let token = match c.auth {
+                    0 => None,
+                    1 => Some(app.token.as_str()),
+                    _ => Some(narrow.as_str()),
+                };
+                if let Some(t) = token {
+                    req.headers_mut()
+                        .insert("authorization", format!("Bearer {t}").parse().unwrap());
+                }
+                let r = send(&app.router, req).await;
+                assert!(r.status.as_u16() < 500, "{c:?} → {} {}", r.status, r.body);
+                if r.status.is_client_error() && c.method != Method::HEAD {
+                    assert_eq!(
+                        r.content_type(),
+                        "application/problem+json",
+                        "{c:?} → {}",
+                        r.status
+                    );
+                }
+            }
+        })
+        .await;
+    }
+}
