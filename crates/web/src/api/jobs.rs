@@ -1,16 +1,164 @@
-//! `/api/v1/jobs` — NOT YET BUILT.
-//!
-//! The jobs endpoints (list jobs with state and progress, show one, retry a
-//! failed or dead job; `jobs.view` / `jobs.manage`) arrive with the jobs
-//! engine in `services::jobs`. Until then this module adds no routes and the
-//! OpenAPI document lists no jobs operations; nothing here invents a jobs
-//! store.
+//! `/api/v1/jobs`: background jobs, their progress and failures, and
+//! "retry now".
 
-use axum::Router;
+use axum::Json;
+use axum::extract::State;
+use domain::Permission;
+use serde::{Deserialize, Serialize};
+use store::jobs::{Filter, Job, Status};
+use utoipa::{IntoParams, ToSchema};
 
+use super::extract::{ApiPath, ApiQuery, Caller};
+use super::pagination::{self, Paged};
+use super::problem::{ApiResult, Problem};
+use super::{IdPath, time};
 use crate::state::AppState;
 
-/// No routes yet; see the module documentation.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// A background job.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobView {
+    pub id: i64,
+    /// `backup`, `expire-sessions`, `email-outbox`, …
+    pub kind: String,
+    /// `queued`, `running`, `succeeded`, `failed` (will be retried) or `dead`.
+    pub status: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    /// RFC 3339: when it is due (for `failed`, when it is retried).
+    pub run_at: String,
+    /// The node holding it while `running`.
+    pub locked_by: Option<String>,
+    pub progress_done: i64,
+    pub progress_total: i64,
+    pub progress_note: String,
+    pub last_error: Option<String>,
+    /// The job's input (JSON).
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+}
+
+impl From<Job> for JobView {
+    fn from(j: Job) -> JobView {
+        JobView {
+            id: j.id,
+            kind: j.kind,
+            status: j.status.as_str().to_owned(),
+            attempts: j.attempts,
+            max_attempts: j.max_attempts,
+            run_at: time(j.run_at),
+            locked_by: j.locked_by,
+            progress_done: j.progress_done,
+            progress_total: j.progress_total,
+            progress_note: j.progress_note,
+            last_error: j.last_error,
+            payload: serde_json::from_str(&j.payload)
+                .unwrap_or(serde_json::Value::String(j.payload)),
+            created_at: time(j.created_at),
+            started_at: j.started_at.map(time),
+            finished_at: j.finished_at.map(time),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JobQuery {
+    /// `queued`, `running`, `succeeded`, `failed` or `dead`.
+    status: Option<String>,
+    /// Exact job kind.
+    kind: Option<String>,
+    /// 1 to 200 (default 50).
+    limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    cursor: Option<String>,
+}
+
+/// Lists jobs, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/jobs", tag = "jobs",
+    params(JobQuery),
+    responses(
+        (status = 200, description = "A page of jobs", body = Paged<JobView>),
+        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown status", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["jobs.view"]))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<JobQuery>,
+) -> ApiResult<Json<Paged<JobView>>> {
+    caller.require(Permission::JobsView)?;
+    let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            Problem::invalid(
+                "status",
+                "choice",
+                "must be one of queued, running, succeeded, failed, dead",
+            )
+        })?),
+    };
+    let filter = Filter {
+        status,
+        kind: q
+            .kind
+            .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty()),
+        before: pagination::decode(q.cursor.as_deref())?,
+        limit: pagination::limit(q.limit)?,
+    };
+    let (rows, more) = services::jobs::list(&state.svc, &filter).await?;
+    let data: Vec<JobView> = rows.into_iter().map(Into::into).collect();
+    Ok(Json(pagination::page(data, more, |j| j.id)))
+}
+
+/// One job.
+#[utoipa::path(
+    get, path = "/api/v1/jobs/{id}", tag = "jobs",
+    params(IdPath),
+    responses(
+        (status = 200, description = "The job", body = JobView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["jobs.view"]))
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(p): ApiPath<IdPath>,
+) -> ApiResult<Json<JobView>> {
+    caller.require(Permission::JobsView)?;
+    Ok(Json(services::jobs::get(&state.svc, p.id).await?.into()))
+}
+
+/// Queues a failed or dead job to run again now.
+#[utoipa::path(
+    post, path = "/api/v1/jobs/{id}/retry", tag = "jobs",
+    params(IdPath),
+    responses(
+        (status = 200, description = "The job, queued again", body = JobView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The job is not failed or dead", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["jobs.manage"]))
+)]
+pub async fn retry(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(p): ApiPath<IdPath>,
+) -> ApiResult<Json<JobView>> {
+    caller.require(Permission::JobsManage)?;
+    services::jobs::retry_now(&state.svc, &caller.actor(), p.id).await?;
+    Ok(Json(services::jobs::get(&state.svc, p.id).await?.into()))
 }

@@ -89,7 +89,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "Lastmile API",
-        description = "Staff users, roles, API tokens, settings and the audit log of a Lastmile installation. \
+        description = "Staff users, roles, API tokens, settings, background jobs and the audit log of a Lastmile installation. \
             Errors are `application/problem+json` (RFC 9457); lists are paginated with `limit` and an opaque `cursor`."
     ),
     paths(
@@ -99,6 +99,7 @@ impl Modify for BearerAuth {
         tokens::list, tokens::create, tokens::revoke,
         settings::show, settings::update,
         audit::list, audit::show,
+        jobs::list, jobs::show, jobs::retry,
     ),
     components(schemas(problem::Problem, problem::FieldIssue)),
     modifiers(&BearerAuth),
@@ -110,6 +111,7 @@ impl Modify for BearerAuth {
         (name = "tokens", description = "API tokens"),
         (name = "settings", description = "Installation settings"),
         (name = "audit", description = "The audit log"),
+        (name = "jobs", description = "Background jobs"),
     )
 )]
 pub struct ApiDoc;
@@ -144,7 +146,9 @@ pub fn routes() -> Router<AppState> {
         .route(&v1("/audit"), get(audit::list))
         .route(&v1("/audit/{id}"), get(audit::show))
         .route(&v1("/openapi.json"), get(openapi))
-        .merge(jobs::routes())
+        .route(&v1("/jobs"), get(jobs::list))
+        .route(&v1("/jobs/{id}"), get(jobs::show))
+        .route(&v1("/jobs/{id}/retry"), axum::routing::post(jobs::retry))
         .route("/api/docs", get(docs::page))
         .route("/api", any(problem::unknown_route))
         .route("/api/", any(problem::unknown_route))
