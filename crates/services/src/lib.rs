@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backup;
 mod context;
 pub mod email;
+pub mod firewall;
 pub mod health;
 pub mod jobs;
 pub mod passwords;

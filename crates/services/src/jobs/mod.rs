@@ -28,6 +28,7 @@ pub const EXPIRE_SESSIONS: &str = "expire-sessions";
 pub const BACKUP: &str = "backup";
 pub const EMAIL_OUTBOX: &str = "email-outbox";
 pub const PURGE_JOBS: &str = "purge-jobs";
+pub const NFTABLES_EXPORT: &str = "nftables-export";
 
 /// Attempts a job gets unless its producer says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 5;

@@ -47,6 +47,12 @@ impl Registry {
             ctx.note(&format!("{} ({} bytes)", file.name, file.size))
                 .await
         });
+        r.register(super::NFTABLES_EXPORT, |ctx| async move {
+            match crate::firewall::export(ctx.svc()).await? {
+                Some(path) => ctx.note(&path.display().to_string()).await,
+                None => Ok(()),
+            }
+        });
         r.register(super::EMAIL_OUTBOX, |ctx| async move {
             crate::email::drain_job(&ctx).await
         });

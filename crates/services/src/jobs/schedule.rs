@@ -58,6 +58,11 @@ pub fn builtin() -> Vec<Spec> {
             cron: |_| ("* * * * *".into(), true),
         },
         Spec {
+            name: super::NFTABLES_EXPORT,
+            job_kind: super::NFTABLES_EXPORT,
+            cron: |s| ("* * * * *".into(), s.bool(keys::NFTABLES_EXPORT)),
+        },
+        Spec {
             name: super::PURGE_JOBS,
             job_kind: super::PURGE_JOBS,
             cron: |_| ("30 4 * * *".into(), true),

@@ -561,3 +561,35 @@ async fn database_never_holds_secrets_in_clear() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn banned_addresses_export_to_nftables_when_enabled() {
+    each_engine(|db| async move {
+        let dir = crate::data_dir();
+        let s = Services::new(db, SecretBox::from_key(&[42; 32]), dir.clone());
+        services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        for i in 0..10 {
+            let _ = login(&s, &format!("nobody{i}"), "x", "203.0.113.5").await;
+        }
+        // Off by default: nothing is written.
+        assert_eq!(services::firewall::export(&s).await.unwrap(), None);
+        let mut values = BTreeMap::new();
+        values.insert("security.nftables_export".to_owned(), "true".to_owned());
+        services::settings::update(&s, &cli(), &values)
+            .await
+            .unwrap();
+        let path = services::firewall::export(&s)
+            .await
+            .unwrap()
+            .expect("exported");
+        assert_eq!(path, services::firewall::path(&dir));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("add element inet lastmile banned_ipv4 { 203.0.113.5 timeout"),
+            "{text}"
+        );
+    })
+    .await;
+}

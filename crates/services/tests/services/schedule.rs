@@ -97,7 +97,7 @@ async fn builtin_schedules_follow_settings_without_moving_runs() {
         ra.unwrap();
         rb.unwrap();
         let before = jobs::schedules(&a).await.unwrap();
-        assert_eq!(before.len(), 4);
+        assert_eq!(before.len(), 5);
         let backup = before.iter().find(|s| s.name == jobs::BACKUP).unwrap();
         assert_eq!(backup.cron, "0 3 * * *");
         assert!(backup.enabled);
@@ -121,7 +121,7 @@ async fn builtin_schedules_follow_settings_without_moving_runs() {
         let backup = after.iter().find(|s| s.name == jobs::BACKUP).unwrap();
         assert_eq!(backup.cron, "0 5 * * *");
         assert!(!backup.enabled);
-        // A disabled schedule never fires.
+        // A disabled schedule never fires (nor the nftables export, off by default).
         let fired = schedule::tick(&a, now + 2 * 86_400).await.unwrap();
         assert_eq!(fired.len(), 3);
         assert_eq!(jobs_of(&a, jobs::BACKUP).await, 0);
