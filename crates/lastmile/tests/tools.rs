@@ -42,12 +42,22 @@ fn json(o: &Output) -> Value {
     serde_json::from_str(&stdout(o)).expect("JSON output")
 }
 
+/// A bank file from the steering repository's `shared/samples/cnab`, read in
+/// place: `LASTMILE_SAMPLES` (set by the test command) or `../shared/samples`
+/// beside the checkout.
 fn sample(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/samples/cnab")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
+    let dir = std::env::var("LASTMILE_SAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
+        });
+    let path = dir.join("cnab").join(name);
+    assert!(
+        path.exists(),
+        "{}: missing (set LASTMILE_SAMPLES to the shared/samples directory)",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
 }
 
 fn json_lines(o: &Output) -> Vec<Value> {

@@ -8,10 +8,10 @@
 //! [`BufRead`], one line in memory at a time, and detects format, bank and
 //! direction from the header.
 //!
-//! ```
+//! ```no_run
 //! use std::io::Cursor;
-//! let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"),
-//!     "/../../../shared/samples/cnab/laravel-boleto_cnab240_banco_brasil.ret"))?;
+//! // A CNAB 240 return file from Banco do Brasil.
+//! let file = std::fs::read("retorno-bb.ret")?;
 //! let mut paid = 0;
 //! for record in brpay::cnab::parse_return(Cursor::new(file))? {
 //!     let record = record?;

@@ -2,12 +2,16 @@ use super::*;
 use std::io::Cursor;
 use time::macros::date;
 
+/// A bank file from the steering repository's `shared/samples/cnab`, read in
+/// place: `LASTMILE_SAMPLES` (set by the test command) or `../shared/samples`
+/// beside the checkout.
 fn sample(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../../../shared/samples/cnab/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    let dir = std::env::var("LASTMILE_SAMPLES")
+        .unwrap_or_else(|_| format!("{}/../../../shared/samples", env!("CARGO_MANIFEST_DIR")));
+    let path = format!("{dir}/cnab/{name}");
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!("{path}: {e} (set LASTMILE_SAMPLES to the shared/samples directory)")
+    })
 }
 
 fn records(name: &str) -> Vec<Record> {
