@@ -83,7 +83,9 @@ const ENV_KEYS: &[&str] = &[
     "LASTMILE_MAX_CONNECTIONS",
     "LASTMILE_LOG",
     "LASTMILE_SECRET_KEY",
+    // Read by the test suite only.
     "LASTMILE_TEST_POSTGRES",
+    "LASTMILE_SAMPLES",
 ];
 
 fn env(key: &str) -> Option<String> {
