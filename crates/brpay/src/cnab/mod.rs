@@ -714,6 +714,16 @@ impl<'a> RecordBuilder<'a> {
         self.record.field(name).is_some()
     }
 
+    /// A field's width, if the layout has it.
+    pub fn width(&self, name: &str) -> Option<usize> {
+        self.record.field(name).map(Field::width)
+    }
+
+    /// A field's kind, if the layout has it.
+    pub fn kind(&self, name: &str) -> Option<FieldKind> {
+        self.record.field(name).map(|f| f.kind)
+    }
+
     /// Sets a field; accents in alpha fields are folded to ASCII.
     pub fn set(&mut self, name: &str, value: Value) -> Result<&mut Self, CnabError> {
         let f = *self

@@ -483,14 +483,15 @@ fn bradesco_400_remittance_round_trip() {
     assert_eq!(d.text("multa_percentual"), Some("0200"));
     assert_eq!(d.date("vencimento"), Some(date!(2025 - 04 - 10)));
     assert_eq!(recs[2].text("sequencial"), Some("000003"));
-    // no Itaú CNAB 400 remittance layout
-    let itau = Remittance {
+    // Itaú's detail has no fine field: a title with a fine is refused by name
+    let mut itau = Remittance {
         bank: Some(Bank::Itau),
         ..r
     };
+    itau.beneficiary.conta = "12345".into();
     assert!(matches!(
         write_remittance(Vec::new(), &itau),
-        Err(CnabError::UnsupportedBank { .. })
+        Err(CnabError::NoSuchField { .. })
     ));
 }
 
@@ -508,6 +509,12 @@ fn cnab400_layouts_of_every_bank_round_trip() {
         (Sicoob, Direction::Retorno, "1"),
         (Sicredi, Direction::Retorno, "1"),
         (Itau, Direction::Remessa, "1"),
+        (BancoDoBrasil, Direction::Remessa, "7"),
+        (Caixa, Direction::Remessa, "1"),
+        (Sicoob, Direction::Remessa, "1"),
+        (Sicredi, Direction::Remessa, "1"),
+        (Inter, Direction::Remessa, "1"),
+        (Inter, Direction::Retorno, "1"),
     ];
     for (bank, direction, detail_code) in cases {
         let layout = Layout::find(Some(bank), Format::Cnab400, direction)
@@ -555,7 +562,7 @@ fn cnab400_layouts_of_every_bank_round_trip() {
         let recs: Vec<Record> = p
             .map(|r| r.unwrap_or_else(|e| panic!("{bank:?} {direction:?}: {e}")))
             .collect();
-        assert_eq!(recs.len(), 3);
+        assert_eq!(recs.len(), layout.records.len());
         for (r, want) in recs.iter().zip(&expected) {
             for (name, v) in want {
                 assert_eq!(
@@ -584,28 +591,200 @@ fn sicredi_dates_are_year_first() {
     assert_eq!(&h.finish()[94..102], "20190831");
 }
 
-#[test]
-fn cnab400_remittance_writer_stays_bradesco_only() {
-    // Santander and Itaú have remittance layouts for RecordBuilder, but the
-    // writer's detail mapping follows Bradesco's manual
-    for bank in [
-        crate::boleto::banks::Bank::Santander,
-        crate::boleto::banks::Bank::Itau,
-    ] {
-        assert!(Layout::find(Some(bank), Format::Cnab400, Direction::Remessa).is_some());
-        let r = Remittance {
-            bank: Some(bank),
-            format: Format::Cnab400,
-            file_number: 1,
-            generated: date!(2025 - 03 - 10),
-            beneficiary: Beneficiary::default(),
-            titles: Vec::new(),
-        };
-        assert!(matches!(
-            write_remittance(Vec::new(), &r),
-            Err(CnabError::UnsupportedBank { .. })
-        ));
+fn sample_remittance(bank: crate::boleto::banks::Bank) -> Remittance {
+    Remittance {
+        bank: Some(bank),
+        format: Format::Cnab400,
+        file_number: 42,
+        generated: date!(2025 - 03 - 10),
+        beneficiary: Beneficiary {
+            name: "Provedor Exemplo Ltda".into(),
+            document: "11222333000181".into(),
+            agencia: "1234".into(),
+            agencia_dv: "5".into(),
+            conta: "12345".into(),
+            conta_dv: "6".into(),
+            convenio: "1234567".into(),
+            codigo_beneficiario: "12345".into(),
+            carteira: "1".into(),
+        },
+        titles: (1..=3)
+            .map(|i| Title {
+                nosso_numero: format!("{i:07}"),
+                seu_numero: format!("FAT-{i}"),
+                issued: date!(2025 - 03 - 10),
+                due: date!(2025 - 03 - 20),
+                amount: 9990 * i,
+                interest_per_day: 3,
+                fine: 0,
+                discount: if i == 3 { 500 } else { 0 },
+                payer: Payer {
+                    name: "João da Conceição".into(),
+                    document: "52998224725".into(),
+                    address: "Rua das Flores, 10".into(),
+                    district: "Centro".into(),
+                    postal_code: "57000000".into(),
+                    city: "Maceió".into(),
+                    state: "AL".into(),
+                },
+            })
+            .collect(),
     }
+}
+
+/// The CNAB 400 writer produces a file for every bank with a remittance
+/// layout; the parser detects bank and direction and reads back the
+/// title's values under the shared field names.
+#[test]
+fn cnab400_remittance_writer_for_every_bank() {
+    use crate::boleto::banks::Bank;
+    for bank in Bank::ALL {
+        assert!(
+            Layout::find(Some(bank), Format::Cnab400, Direction::Remessa).is_some(),
+            "{bank:?}"
+        );
+        let r = sample_remittance(bank);
+        let mut out = Vec::new();
+        if let Err(e) = write_remittance(&mut out, &r) {
+            panic!("{bank:?}: {e}");
+        }
+        let text = String::from_utf8(out.clone()).unwrap_or_default();
+        assert!(text.lines().all(|l| l.len() == 400), "{bank:?}");
+        let p = parse(Cursor::new(out)).unwrap_or_else(|e| panic!("{bank:?}: {e}"));
+        assert_eq!(p.layout().bank, Some(bank));
+        assert_eq!(p.layout().direction, Direction::Remessa);
+        let recs: Vec<Record> = p
+            .map(|r| r.unwrap_or_else(|e| panic!("{bank:?}: {e}")))
+            .collect();
+        assert_eq!(recs.len(), 5, "{bank:?}");
+        for (i, r) in recs.iter().enumerate() {
+            assert_eq!(r.text("sequencial"), Some(&*format!("{:06}", i + 1)));
+            assert_eq!(rebuild(r), r.raw(), "{bank:?} {}", r.kind());
+        }
+        let d: Vec<&Record> = recs.iter().filter(|r| r.kind() == "detalhe").collect();
+        assert_eq!(d.len(), 3, "{bank:?}");
+        assert_eq!(d[1].money("valor"), Some(19980), "{bank:?}");
+        assert_eq!(
+            d[0].date("vencimento"),
+            Some(date!(2025 - 03 - 20)),
+            "{bank:?}"
+        );
+        assert_eq!(d[0].text("seu_numero"), Some("FAT-1"), "{bank:?}");
+        assert_eq!(d[0].text("ocorrencia"), Some("01"), "{bank:?}");
+        assert_eq!(
+            d[0].text("sacado_inscricao"),
+            Some("00052998224725"),
+            "{bank:?}"
+        );
+        assert_eq!(d[0].text("sacado_cep"), Some("57000000"), "{bank:?}");
+        assert_eq!(d[0].money("juros_valor"), Some(3), "{bank:?}");
+        assert_eq!(d[2].money("desconto_valor"), Some(500), "{bank:?}");
+        assert_eq!(
+            d[2].date("desconto_data"),
+            Some(date!(2025 - 03 - 20)),
+            "{bank:?}"
+        );
+        assert!(
+            d[0].text("sacado_nome")
+                .is_some_and(|n| n.starts_with("Joao da Conceicao")),
+            "{bank:?}"
+        );
+        // the header date reads back whatever its format (DDMMAA or AAAAMMDD)
+        assert_eq!(recs[0].date("data_geracao"), Some(date!(2025 - 03 - 10)));
+        assert_eq!(recs[4].kind(), "trailer");
+    }
+}
+
+#[test]
+fn cnab400_bank_specific_fields() {
+    use crate::boleto::banks::Bank;
+    let read = |r: &Remittance| -> Vec<Record> {
+        let mut out = Vec::new();
+        write_remittance(&mut out, r).unwrap_or_else(|e| panic!("{:?}: {e}", r.bank));
+        parse(Cursor::new(out))
+            .and_then(|p| p.collect())
+            .unwrap_or_else(|e| panic!("{:?}: {e}", r.bank))
+    };
+
+    // Banco do Brasil: detail type 7, carteira-variação, fine in a type-5 record
+    let mut bb = sample_remittance(Bank::BancoDoBrasil);
+    bb.beneficiary.carteira = "17-019".into();
+    bb.titles[1].fine = 199;
+    bb.titles[1].nosso_numero = "12345670000000002".into();
+    let recs = read(&bb);
+    assert_eq!(recs.len(), 6);
+    assert_eq!(recs[0].text("convenio"), Some("1234567"));
+    assert_eq!(recs[0].text("banco_nome"), Some("BANCODOBRASIL"));
+    assert_eq!(recs[2].text("carteira"), Some("17"));
+    assert_eq!(recs[2].text("variacao_carteira"), Some("019"));
+    assert_eq!(recs[2].text("nosso_numero"), Some("12345670000000002"));
+    assert_eq!(recs[3].kind(), "detalhe_multa");
+    assert_eq!(recs[3].text("tipo_servico"), Some("99"));
+    assert_eq!(recs[3].text("multa_data"), Some("210325"));
+    assert_eq!(recs[3].text("multa_valor"), Some("000000000199"));
+
+    // Caixa: modalidade + nosso número, fine as a value from the next day
+    let mut cx = sample_remittance(Bank::Caixa);
+    cx.beneficiary.codigo_beneficiario = "1234567".into();
+    cx.titles[0].fine = 250;
+    cx.titles[0].nosso_numero = "14000000000000001".into();
+    let recs = read(&cx);
+    assert_eq!(recs[0].text("versao_layout"), Some("007"));
+    assert_eq!(recs[1].text("modalidade"), Some("14"));
+    assert_eq!(recs[1].text("nosso_numero"), Some("000000000000001"));
+    assert_eq!(recs[1].money("multa_valor"), Some(250));
+    assert_eq!(recs[1].date("multa_data"), Some(date!(2025 - 03 - 21)));
+    assert_eq!(recs[1].date("juros_data"), Some(date!(2025 - 03 - 21)));
+
+    // Sicredi: year-first header date, letter codes, percentage fine
+    let mut sc = sample_remittance(Bank::Sicredi);
+    sc.titles[0].fine = 200; // 2 % of 99.90 → 2.00 %
+    sc.titles[0].nosso_numero = "252000017".into();
+    let recs = read(&sc);
+    assert_eq!(&recs[0].raw()[94..102], "20250310");
+    assert_eq!(recs[0].text("versao"), Some("2.00"));
+    assert_eq!(recs[1].text("nosso_numero"), Some("252000017"));
+    assert_eq!(recs[1].text("multa_percentual"), Some("0200"));
+    assert_eq!(recs[1].text("especie"), Some("A"));
+    assert_eq!(recs[4].text("codigo_beneficiario"), Some("12345"));
+
+    // Sicoob: nosso número DV computed when not given
+    let recs = read(&sample_remittance(Bank::Sicoob));
+    let dv = crate::boleto::banks::sicoob::nosso_numero_dv("1234", "12345", "0000001");
+    assert_eq!(
+        recs[1].text("nosso_numero_dv"),
+        dv.map(|d| d.to_string()).as_deref()
+    );
+
+    // Inter: carteira 112 + agency + account, zeros for the nosso número,
+    // fine as a value, trailer with the number of titles
+    let mut it = sample_remittance(Bank::Inter);
+    it.beneficiary.agencia = "0001".into();
+    it.beneficiary.conta = "123456789".into();
+    it.titles[0].fine = 300;
+    let recs = read(&it);
+    assert_eq!(
+        recs[1].text("identificacao_empresa"),
+        Some("11200010123456789")
+    );
+    assert_eq!(recs[1].text("nosso_numero"), Some("00000000000"));
+    assert_eq!(recs[1].text("multa_codigo"), Some("1"));
+    assert_eq!(recs[1].money("multa_valor"), Some(300));
+    assert_eq!(recs[1].text("juros_codigo"), Some("1"));
+    assert_eq!(recs[4].text("quantidade_titulos"), Some("000003"));
+
+    // Santander: trailer counts lines and sums amounts
+    let recs = read(&sample_remittance(Bank::Santander));
+    assert_eq!(recs[4].text("quantidade_registros"), Some("000005"));
+    assert_eq!(recs[4].money("valor_total"), Some(9990 * 6));
+
+    // Sicoob's detail has no fine field
+    let mut so = sample_remittance(Bank::Sicoob);
+    so.titles[0].fine = 1;
+    assert!(matches!(
+        write_remittance(Vec::new(), &so),
+        Err(CnabError::NoSuchField { .. })
+    ));
 }
 
 mod props {
