@@ -896,3 +896,85 @@ async fn jobs_list_show_and_retry() {
     })
     .await;
 }
+
+/// Browser routes: CSRF on every state-changing request, strict headers.
+#[tokio::test]
+async fn csrf_and_security_headers_on_pages() {
+    each_engine(|db| async move {
+        let app = app(db).await;
+        let get = send(
+            &app.router,
+            Request::get("/login").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_eq!(get.status, StatusCode::OK);
+        let csp = get.headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(get.headers["x-frame-options"], "DENY");
+        let cookie = get.headers["set-cookie"].to_str().unwrap();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        let csrf = cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("lm_csrf=")
+            .to_owned();
+
+        let form = |cookie: Option<&str>, body: String, origin: Option<&str>| {
+            let mut r =
+                Request::post("/login").header("content-type", "application/x-www-form-urlencoded");
+            if let Some(c) = cookie {
+                r = r.header("cookie", c);
+            }
+            if let Some(o) = origin {
+                r = r.header("origin", o);
+            }
+            r.body(Body::from(body)).unwrap()
+        };
+        let creds = "username=admin&password=correct+horse+battery";
+        // No token, a wrong token, or another site's Origin: refused.
+        for req in [
+            form(Some(&format!("lm_csrf={csrf}")), creds.into(), None),
+            form(
+                Some(&format!("lm_csrf={csrf}")),
+                format!("{creds}&_csrf=forged{csrf}"),
+                None,
+            ),
+            form(None, format!("{creds}&_csrf={csrf}"), None),
+            form(
+                Some(&format!("lm_csrf={csrf}")),
+                format!("{creds}&_csrf={csrf}"),
+                Some("https://evil.example"),
+            ),
+        ] {
+            let r = send(&app.router, req).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN);
+        }
+        // The real form signs in.
+        let r = send(
+            &app.router,
+            form(
+                Some(&format!("lm_csrf={csrf}")),
+                format!("{creds}&_csrf={csrf}"),
+                None,
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let session = r.headers["set-cookie"].to_str().unwrap();
+        assert!(
+            session.starts_with("lm_session=") && session.contains("HttpOnly"),
+            "{session}"
+        );
+        // Over plain HTTP (no trusted proxy saying otherwise) there is no HSTS.
+        assert!(r.headers.get("strict-transport-security").is_none());
+    })
+    .await;
+}

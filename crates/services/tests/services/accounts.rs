@@ -593,3 +593,74 @@ async fn banned_addresses_export_to_nftables_when_enabled() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn password_reset_by_emailed_link() {
+    each_engine(|db| async move {
+        let s = svc(db.clone());
+        services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        let old = token_of(login(&s, "ana", PASSWORD, "192.0.2.1").await.unwrap());
+        // Unknown addresses get the same answer and no e-mail.
+        services::auth::request_password_reset(
+            &s,
+            "nobody@example.net",
+            "https://panel.example.net",
+            ip("192.0.2.1"),
+        )
+        .await
+        .unwrap();
+        services::auth::request_password_reset(
+            &s,
+            "ANA@fibrasul.com.br",
+            "https://panel.example.net/",
+            ip("192.0.2.1"),
+        )
+        .await
+        .unwrap();
+        let bodies: Vec<(String, String)> =
+            sqlx::query_as("SELECT to_addr, body_text FROM email_outbox")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        assert_eq!(bodies.len(), 1);
+        assert_eq!(bodies[0].0, "ana@fibrasul.com.br");
+        let link = bodies[0]
+            .1
+            .lines()
+            .find(|l| l.starts_with("https://panel.example.net/password-reset/"))
+            .unwrap();
+        let token = link.rsplit('/').next().unwrap();
+        assert!(services::auth::reset_token_valid(&s, token).await.unwrap());
+        assert!(matches!(
+            services::auth::reset_password(&s, token, "short", ip("192.0.2.1")).await,
+            Err(Error::Invalid {
+                field: "new_password",
+                ..
+            })
+        ));
+        services::auth::reset_password(&s, token, "a brand new passphrase", ip("192.0.2.1"))
+            .await
+            .unwrap();
+        // Single use; old sessions and the old password are gone.
+        assert!(matches!(
+            services::auth::reset_password(&s, token, "another new passphrase", ip("192.0.2.1"))
+                .await,
+            Err(Error::Refused("reset-invalid"))
+        ));
+        assert!(
+            services::auth::session(&s, &old, ip("192.0.2.1"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(login(&s, "ana", PASSWORD, "192.0.2.1").await.is_err());
+        assert!(
+            login(&s, "ana", "a brand new passphrase", "192.0.2.1")
+                .await
+                .is_ok()
+        );
+    })
+    .await;
+}
