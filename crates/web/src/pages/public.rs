@@ -21,6 +21,8 @@ use crate::views::{FormErrors, html};
 #[template(path = "login.html")]
 struct LoginView {
     tr: Tr,
+    /// The provider's name, shown above the form.
+    company: String,
     csrf: String,
     username: String,
     next: String,
@@ -66,7 +68,12 @@ pub async fn login_form(
             .filter(|k| visitor.tr.has(k))
             .map(|k| visitor.tr.t(&k))
             .unwrap_or_default();
+    let company = services::setup::company(&state.svc)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
     Ok(html(&LoginView {
+        company,
         tr: visitor.tr,
         csrf: visitor.csrf,
         username: String::new(),
@@ -101,7 +108,12 @@ pub async fn login(State(state): State<AppState>, visitor: Visitor, body: Bytes)
             } else {
                 StatusCode::UNAUTHORIZED
             };
+            let company = services::setup::company(&state.svc)
+                .await?
+                .map(|c| c.name)
+                .unwrap_or_default();
             let view = LoginView {
+                company,
                 tr,
                 csrf: visitor.csrf,
                 username,
