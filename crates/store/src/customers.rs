@@ -275,12 +275,13 @@ pub async fn with_keys(
     Ok(out)
 }
 
-/// Customers with a key starting with `prefix` (an index range scan).
+/// Customers with a key starting with `prefix` (an index range scan), with
+/// the kind of key that matched.
 pub async fn ids_by_key_prefix(
     conn: &mut AnyConnection,
     prefix: &str,
     limit: i64,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<(i64, String)>> {
     if prefix.is_empty() {
         return Ok(Vec::new());
     }
@@ -292,9 +293,9 @@ pub async fn ids_by_key_prefix(
     };
     let lim = p.add(limit);
     let sql = format!(
-        "SELECT DISTINCT customer_id FROM customer_keys WHERE {cond} ORDER BY customer_id LIMIT {lim}"
+        "SELECT customer_id, kind FROM customer_keys WHERE {cond} ORDER BY key, customer_id LIMIT {lim}"
     );
-    Ok(p.bind_scalar(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)))
+    Ok(p.bind_as(sqlx::query_as(sqlx::AssertSqlSafe(sql)))
         .fetch_all(conn)
         .await?)
 }

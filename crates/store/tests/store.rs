@@ -435,7 +435,7 @@ mod crm {
                 customers::ids_by_key_prefix(&mut c, "5299822", 10)
                     .await
                     .unwrap(),
-                vec![a]
+                vec![(a, "document".to_owned())]
             );
             assert_eq!(
                 customers::with_keys(&mut c, &[("phone", "5511987654321".into())], None)
