@@ -22,6 +22,34 @@ pub enum FieldError {
     Country,
     #[error("must be a three-letter ISO 4217 currency code")]
     Currency,
+    #[error("is not a valid CPF (11 digits with check digits)")]
+    Cpf,
+    #[error("is not a valid CNPJ (14 characters with check digits)")]
+    Cnpj,
+    #[error("is not a valid tax document")]
+    Document,
+    #[error("must be a CEP of 8 digits, e.g. 01310-100")]
+    Cep,
+    #[error("is not a valid phone number")]
+    Phone,
+    #[error("must be a date as YYYY-MM-DD")]
+    Date,
+    #[error("must be an amount such as 99.90")]
+    Amount,
+    #[error("is out of range")]
+    Range,
+    #[error("is not one of the allowed values")]
+    Choice,
+    #[error("must be 3 to 64 characters: lowercase letters, digits, '.', '-', '_' or '@'")]
+    Login,
+    #[error("must be a MAC address such as 00:11:22:33:44:55")]
+    Mac,
+    #[error("must be an IPv4 address")]
+    Ipv4,
+    #[error("must be an IPv6 prefix such as 2001:db8:100::/56")]
+    Ipv6Prefix,
+    #[error("must be a latitude between -90 and 90 and a longitude between -180 and 180")]
+    Coordinates,
 }
 
 impl FieldError {
@@ -37,6 +65,20 @@ impl FieldError {
             FieldError::TimeZone => "timezone",
             FieldError::Country => "country",
             FieldError::Currency => "currency",
+            FieldError::Cpf => "cpf",
+            FieldError::Cnpj => "cnpj",
+            FieldError::Document => "document",
+            FieldError::Cep => "cep",
+            FieldError::Phone => "phone",
+            FieldError::Date => "date",
+            FieldError::Amount => "amount",
+            FieldError::Range => "range",
+            FieldError::Choice => "choice",
+            FieldError::Login => "login",
+            FieldError::Mac => "mac",
+            FieldError::Ipv4 => "ipv4",
+            FieldError::Ipv6Prefix => "ipv6-prefix",
+            FieldError::Coordinates => "coordinates",
         }
     }
 }
@@ -50,6 +92,38 @@ pub fn required(v: &str, max: usize) -> Result<(), FieldError> {
     } else {
         Ok(())
     }
+}
+
+/// A field name with why it was refused: what a multi-field check returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {error}")]
+pub struct Invalid {
+    pub field: &'static str,
+    pub error: FieldError,
+}
+
+impl Invalid {
+    pub fn new(field: &'static str, error: FieldError) -> Invalid {
+        Invalid { field, error }
+    }
+}
+
+/// Like [`required`], for an optional field: empty is fine.
+pub fn optional(v: &str, max: usize) -> Result<(), FieldError> {
+    if v.trim().chars().count() > max {
+        Err(FieldError::TooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// A calendar date as `YYYY-MM-DD`.
+pub fn date(v: &str) -> Result<jiff::civil::Date, FieldError> {
+    let v = v.trim();
+    if v.len() != 10 {
+        return Err(FieldError::Date);
+    }
+    v.parse::<jiff::civil::Date>().map_err(|_| FieldError::Date)
 }
 
 pub fn username(v: &str) -> Result<(), FieldError> {

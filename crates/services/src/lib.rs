@@ -5,7 +5,10 @@
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod catalog;
 mod context;
+pub mod contracts;
+pub mod crm;
 pub mod email;
 pub mod firewall;
 pub mod health;

@@ -12,10 +12,15 @@
 pub mod api_tokens;
 pub mod audit;
 pub mod company;
+pub mod contracts;
+pub mod customers;
 mod db;
+pub mod events;
 pub mod jobs;
 pub mod nodes;
 pub mod outbox;
+mod params;
+pub mod plans;
 pub mod roles;
 pub mod schedules;
 pub mod security;
@@ -23,6 +28,7 @@ pub mod sessions;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod timeline;
 pub mod users;
 
 pub use db::{Db, Engine, WriteTx, is_lastmile_sqlite, redact_url};

@@ -293,3 +293,355 @@ async fn settings_upsert() {
     })
     .await;
 }
+
+mod crm {
+    use store::audit::Actor;
+    use store::customers::{self, AddressData, After, CustomerData, Filter, Sort};
+    use store::testing::each_engine;
+    use store::{Error, contracts, events, plans, timeline};
+
+    fn actor() -> Actor {
+        super::actor()
+    }
+
+    fn customer(name: &str, doc: &str) -> CustomerData {
+        let folded = domain::search::fold(name);
+        CustomerData {
+            kind: "person".into(),
+            name: name.into(),
+            document_kind: "cpf".into(),
+            document: doc.into(),
+            document_norm: domain::search::digits(doc),
+            preferred_channel: "email".into(),
+            tags: vec!["vip".into()],
+            search_text: folded.clone(),
+            name_key: folded,
+            ..Default::default()
+        }
+    }
+
+    fn plan(name: &str, price: i64) -> plans::Plan {
+        plans::Plan {
+            id: 0,
+            name: name.into(),
+            description: String::new(),
+            download_kbps: 100_000,
+            upload_kbps: 50_000,
+            burst_down_rate_kbps: None,
+            burst_down_threshold_kbps: None,
+            burst_down_time_secs: None,
+            burst_up_rate_kbps: None,
+            burst_up_threshold_kbps: None,
+            burst_up_time_secs: None,
+            quota_mb: Some(1000),
+            quota_action: Some("block".into()),
+            quota_throttle_kbps: None,
+            price,
+            billing_mode: "postpaid".into(),
+            cycle: "monthly".into(),
+            installation_fee: 0,
+            loyalty_months: 0,
+            early_termination_fee: 0,
+            tax_category: String::new(),
+            technology: "fiber".into(),
+            suspended_behavior: "reject".into(),
+            active: true,
+            public: false,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn customers_search_list_and_contracts() {
+        each_engine(|db| async move {
+            let mut tx = db.begin().await.unwrap();
+            let a = customers::insert(&mut tx, &customer("João da Silva", "529.982.247-25"), 10)
+                .await
+                .unwrap();
+            let b = customers::insert(&mut tx, &customer("Maria Conceição", "111.444.777-35"), 11)
+                .await
+                .unwrap();
+            customers::replace_keys(
+                &mut tx,
+                a,
+                &[
+                    ("document", "52998224725".into()),
+                    ("phone", "5511987654321".into()),
+                ],
+            )
+            .await
+            .unwrap();
+            let addr = customers::insert_address(
+                &mut tx,
+                a,
+                &AddressData {
+                    kind: "billing".into(),
+                    street: "Rua Frei Caneca".into(),
+                    city: "São Paulo".into(),
+                    country: "BR".into(),
+                    lat: Some(-23.55),
+                    lng: Some(-46.65),
+                    search_text: "rua frei caneca sao paulo".into(),
+                    city_key: "sao paulo".into(),
+                    ..Default::default()
+                },
+                10,
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            // A unique violation aborts a PostgreSQL transaction: try it alone.
+            let mut tx = db.begin().await.unwrap();
+            let second_billing = customers::insert_address(
+                &mut tx,
+                a,
+                &AddressData {
+                    kind: "billing".into(),
+                    street: "x".into(),
+                    city: "y".into(),
+                    country: "BR".into(),
+                    search_text: "x y".into(),
+                    city_key: "y".into(),
+                    ..Default::default()
+                },
+                10,
+            )
+            .await;
+            assert!(matches!(second_billing, Err(Error::Conflict(_))));
+            drop(tx);
+
+            let mut c = db.conn().await.unwrap();
+            let words = |s: &str| domain::search::words(s);
+            assert_eq!(
+                customers::ids_by_name(&mut c, db.engine(), &words("JOAO silv"), 10)
+                    .await
+                    .unwrap(),
+                vec![a]
+            );
+            assert_eq!(
+                customers::ids_by_name(&mut c, db.engine(), &words("ção"), 10)
+                    .await
+                    .unwrap(),
+                vec![b]
+            );
+            assert_eq!(
+                customers::ids_by_address(&mut c, db.engine(), &words("caneca"), 10)
+                    .await
+                    .unwrap(),
+                vec![a]
+            );
+            assert_eq!(
+                customers::ids_by_key_prefix(&mut c, "5299822", 10)
+                    .await
+                    .unwrap(),
+                vec![(a, "document".to_owned())]
+            );
+            assert_eq!(
+                customers::with_keys(&mut c, &[("phone", "5511987654321".into())], None)
+                    .await
+                    .unwrap()[0]
+                    .customer_id,
+                a
+            );
+            let got = customers::get(&mut c, a).await.unwrap();
+            assert_eq!(got.tags, vec!["vip".to_owned()]);
+            let addr_row = customers::get_address(&mut c, addr).await.unwrap();
+            assert_eq!(addr_row.lat, Some(-23.55));
+
+            // List: by name, keyset.
+            let f = Filter {
+                sort: Sort::Name,
+                limit: 1,
+                ..Default::default()
+            };
+            let (page1, more) = customers::list(&mut c, db.engine(), &f).await.unwrap();
+            assert!(more);
+            assert_eq!(page1[0].customer.id, a);
+            let f2 = Filter {
+                after: Some(After {
+                    key: page1[0].name_key.clone(),
+                    id: a,
+                }),
+                ..f.clone()
+            };
+            let (page2, more) = customers::list(&mut c, db.engine(), &f2).await.unwrap();
+            assert!(!more);
+            assert_eq!(page2[0].customer.id, b);
+            let by_city = Filter {
+                city: Some("sao paulo".into()),
+                tag: Some("vip".into()),
+                words: words("silva"),
+                limit: 10,
+                ..Default::default()
+            };
+            let (rows, _) = customers::list(&mut c, db.engine(), &by_city)
+                .await
+                .unwrap();
+            assert_eq!(rows.len(), 1);
+            drop(c);
+
+            // Plans and contracts.
+            let mut tx = db.begin().await.unwrap();
+            let p = plans::insert(&mut tx, &plan("Fibra 100", 9990), 1)
+                .await
+                .unwrap();
+            let n = contracts::next_counter(&mut tx, "contract_number")
+                .await
+                .unwrap();
+            assert_eq!(n, 1);
+            let k = contracts::Contract {
+                id: 0,
+                number: format!("{n:06}"),
+                customer_id: a,
+                plan_id: p,
+                price: 9990,
+                installation_fee: 0,
+                billing_day: 10,
+                start_date: "2026-01-10".into(),
+                end_date: None,
+                loyalty_end_date: None,
+                early_termination_fee: 0,
+                status: "pending_installation".into(),
+                suspend_reason: None,
+                status_changed_at: 0,
+                service_address_id: Some(addr),
+                pppoe_login: "joao.silva".into(),
+                pppoe_password: "enc1:x".into(),
+                mac: None,
+                ipv4: Some("100.64.0.10".into()),
+                ipv6_prefix: None,
+                notes: String::new(),
+                created_at: 0,
+                updated_at: 0,
+            };
+            let kid = contracts::insert(&mut tx, &k, 5).await.unwrap();
+            assert!(
+                contracts::set_status(&mut tx, kid, "pending_installation", "active", None, 6)
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                !contracts::set_status(&mut tx, kid, "pending_installation", "active", None, 6)
+                    .await
+                    .unwrap()
+            );
+            events::append(
+                &mut tx,
+                db.engine(),
+                &actor(),
+                "contract.status_changed",
+                ("contract", &kid.to_string()),
+                &serde_json::json!({"to": "active"}),
+                6,
+            )
+            .await
+            .unwrap();
+            timeline::insert(
+                &mut tx,
+                &actor(),
+                &timeline::NewEvent {
+                    customer_id: a,
+                    kind: "contract.activated",
+                    summary: "activated",
+                    entity: Some(("contract", kid.to_string())),
+                    data: serde_json::json!({}),
+                },
+                6,
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+
+            let mut tx = db.begin().await.unwrap();
+            assert!(matches!(
+                plans::insert(&mut tx, &plan("Fibra 100", 1), 1).await,
+                Err(Error::Conflict("plan name"))
+            ));
+            drop(tx);
+            for (number, login, ip, what) in [
+                ("X", "joao.silva", None, "pppoe_login"),
+                ("X", "other", Some("100.64.0.10"), "ipv4"),
+                ("000001", "other", None, "number"),
+            ] {
+                let dup = contracts::Contract {
+                    number: number.into(),
+                    pppoe_login: login.into(),
+                    ipv4: ip.map(str::to_owned),
+                    ..k.clone()
+                };
+                let mut tx = db.begin().await.unwrap();
+                let r = contracts::insert(&mut tx, &dup, 5).await;
+                assert!(
+                    matches!(r, Err(Error::Conflict(w)) if w == what),
+                    "{what}: {r:?}"
+                );
+            }
+
+            let mut c = db.conn().await.unwrap();
+            assert_eq!(
+                contracts::by_login(&mut c, "joao.silva")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+                kid
+            );
+            assert_eq!(
+                contracts::by_ipv4(&mut c, "100.64.0.10")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+                kid
+            );
+            assert_eq!(
+                contracts::by_number(&mut c, "000001")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+                kid
+            );
+            let (list, _) = contracts::list(
+                &mut c,
+                &contracts::Filter {
+                    status: Some("active".into()),
+                    city: Some("sao paulo".into()),
+                    tag: Some("vip".into()),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            assert_eq!(list.len(), 1);
+            let f = Filter {
+                status: Some("active".into()),
+                plan_id: Some(p),
+                limit: 10,
+                ..Default::default()
+            };
+            assert_eq!(
+                customers::list(&mut c, db.engine(), &f)
+                    .await
+                    .unwrap()
+                    .0
+                    .len(),
+                1
+            );
+            let ev = events::after(&mut c, 0, None, 10).await.unwrap();
+            assert_eq!(ev.len(), 1);
+            let (tl, more) = timeline::list(&mut c, a, Some("contract."), None, 10)
+                .await
+                .unwrap();
+            assert_eq!((tl.len(), more), (1, false));
+            assert!(
+                plans::list(&mut c, false, true).await.unwrap().is_empty(),
+                "plan is not public"
+            );
+            assert_eq!(plans::list(&mut c, true, false).await.unwrap().len(), 1);
+        })
+        .await;
+    }
+}

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod backup;
+mod crm;
 mod email;
 mod jobs;
 mod schedule;

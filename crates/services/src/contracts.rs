@@ -1,0 +1,582 @@
+//! Contracts: creation with service credentials, status transitions (each
+//! recorded with reason, actor and time, on the timeline, in the audit log
+//! and as a domain event), and plan changes with an effective date.
+
+use domain::Money;
+use domain::contract::{self as rules, Status, SuspendReason};
+use domain::validate::{self, FieldError};
+use rand::Rng;
+use serde_json::json;
+use store::AnyConnection;
+use store::contracts::Contract;
+
+use crate::crm::{Event, record_event, today};
+use crate::{Actor, Error, Result, Services, check};
+
+/// A new contract as a form, the API or an import gives it.
+#[derive(Debug, Clone, Default)]
+pub struct ContractInput {
+    pub customer_id: i64,
+    pub plan_id: i64,
+    /// Empty: the plan's current price.
+    pub price: Option<Money>,
+    /// 1–28.
+    pub billing_day: i64,
+    /// `YYYY-MM-DD`; empty means today.
+    pub start_date: String,
+    pub service_address_id: Option<i64>,
+    /// Empty: generated from the customer's name.
+    pub login: String,
+    /// Empty: generated.
+    pub password: String,
+    pub mac: String,
+    pub ipv4: String,
+    pub ipv6_prefix: String,
+    /// Empty: the next number (`000001`…); imports keep their own.
+    pub number: String,
+    pub notes: String,
+    /// Service items with quantities.
+    pub items: Vec<(i64, i64)>,
+}
+
+fn contract_json(k: &Contract) -> serde_json::Value {
+    serde_json::to_value(k).unwrap_or_default()
+}
+
+/// A random password for PPPoE: 12 letters and digits, no look-alikes.
+pub fn generate_password() -> String {
+    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut r = rand::rng();
+    (0..12)
+        .map(|_| CHARS[r.random_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+async fn free_login(conn: &mut AnyConnection, base: &str) -> Result<String> {
+    if !store::contracts::login_exists(conn, base).await? {
+        return Ok(base.to_owned());
+    }
+    for n in 2..10_000 {
+        let candidate = format!("{base}{n}");
+        if !store::contracts::login_exists(conn, &candidate).await? {
+            return Ok(candidate);
+        }
+    }
+    Err(Error::Conflict("pppoe_login"))
+}
+
+fn optional<T>(
+    field: &'static str,
+    s: &str,
+    f: impl Fn(&str) -> Result<T, FieldError>,
+) -> Result<Option<T>> {
+    match s.trim() {
+        "" => Ok(None),
+        v => f(v).map(Some).map_err(|e| Error::invalid(field, e)),
+    }
+}
+
+fn add_months(d: jiff::civil::Date, months: i64) -> Result<jiff::civil::Date> {
+    d.checked_add(jiff::Span::new().months(months))
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Turns a store conflict on a contract column into "already exists" on the
+/// field the input names.
+fn field_conflict(e: store::Error) -> Error {
+    match e {
+        store::Error::Conflict("pppoe_login") => Error::Conflict("login"),
+        other => other.into(),
+    }
+}
+
+/// Creates a contract in `pending_installation`.
+pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Result<i64> {
+    check("billing_day", rules::billing_day(input.billing_day))?;
+    let login = input.login.trim().to_lowercase();
+    if !login.is_empty() {
+        check("login", rules::login(&login))?;
+    }
+    let password = match input.password.as_str() {
+        "" => generate_password(),
+        p if !(4..=64).contains(&p.chars().count()) => {
+            return Err(Error::invalid("password", FieldError::Range));
+        }
+        p => p.to_owned(),
+    };
+    let mac = optional("mac", &input.mac, rules::mac)?;
+    let ipv4 = optional("ipv4", &input.ipv4, rules::ipv4)?;
+    let ipv6 = optional("ipv6_prefix", &input.ipv6_prefix, rules::ipv6_prefix)?;
+    check("notes", validate::optional(&input.notes, 2000))?;
+    check("number", validate::optional(&input.number, 30))?;
+    if input.price.is_some_and(Money::is_negative) {
+        return Err(Error::invalid("price", FieldError::Range));
+    }
+    for (_, qty) in &input.items {
+        if !(1..=1000).contains(qty) {
+            return Err(Error::invalid("items", FieldError::Range));
+        }
+    }
+
+    let mut tx = svc.db.begin().await?;
+    let engine = svc.db.engine();
+    let customer = match store::customers::get(&mut tx, input.customer_id).await {
+        Err(store::Error::NotFound) => {
+            return Err(Error::invalid_msg("customer_id", "no such customer"));
+        }
+        r => r?,
+    };
+    let plan = match store::plans::get(&mut tx, input.plan_id).await {
+        Err(store::Error::NotFound) => {
+            return Err(Error::invalid_msg("plan_id", "no such plan"));
+        }
+        r => r?,
+    };
+    if !plan.active {
+        return Err(Error::invalid_msg("plan_id", "the plan is retired"));
+    }
+    let start = match input.start_date.trim() {
+        "" => today(&mut tx).await?,
+        s => validate::date(s).map_err(|e| Error::invalid("start_date", e))?,
+    };
+    if let Some(a) = input.service_address_id {
+        let addr = store::customers::get_address(&mut tx, a).await;
+        if !matches!(&addr, Ok(a) if a.customer_id == customer.id) {
+            return Err(Error::invalid_msg(
+                "service_address_id",
+                "not an address of this customer",
+            ));
+        }
+    }
+    let login = if login.is_empty() {
+        free_login(&mut tx, &rules::login_from_name(&customer.name)).await?
+    } else {
+        login
+    };
+    let number = match input.number.trim() {
+        "" => loop {
+            let n = store::contracts::next_counter(&mut tx, "contract_number").await?;
+            let candidate = format!("{n:06}");
+            if store::contracts::by_number(&mut tx, &candidate)
+                .await?
+                .is_none()
+            {
+                break candidate;
+            }
+        },
+        n => n.to_owned(),
+    };
+    let loyalty_end = if plan.loyalty_months > 0 {
+        Some(add_months(start, plan.loyalty_months)?.to_string())
+    } else {
+        None
+    };
+    let row = Contract {
+        id: 0,
+        number,
+        customer_id: customer.id,
+        plan_id: plan.id,
+        price: input.price.map(Money::minor).unwrap_or(plan.price),
+        installation_fee: plan.installation_fee,
+        billing_day: input.billing_day,
+        start_date: start.to_string(),
+        end_date: None,
+        loyalty_end_date: loyalty_end,
+        early_termination_fee: plan.early_termination_fee,
+        status: Status::PendingInstallation.as_str().into(),
+        suspend_reason: None,
+        status_changed_at: 0,
+        service_address_id: input.service_address_id,
+        pppoe_login: login,
+        pppoe_password: svc.secrets.encrypt(&password),
+        mac,
+        ipv4,
+        ipv6_prefix: ipv6,
+        notes: input.notes.trim().to_owned(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    let now = store::now();
+    let id = store::contracts::insert(&mut tx, &row, now)
+        .await
+        .map_err(field_conflict)?;
+    for (item_id, qty) in &input.items {
+        let item = match store::plans::get_item(&mut tx, *item_id).await {
+            Err(store::Error::NotFound) => {
+                return Err(Error::invalid_msg("items", "no such service item"));
+            }
+            r => r?,
+        };
+        store::contracts::add_item(&mut tx, id, item.id, item.price, *qty, now).await?;
+    }
+    let created = store::contracts::get(&mut tx, id).await?;
+    crate::audit::record(
+        &mut tx,
+        engine,
+        actor,
+        "contract.create",
+        "contract",
+        id,
+        None,
+        Some(contract_json(&created)),
+    )
+    .await?;
+    let payload = json!({
+        "contract_id": id, "customer_id": customer.id, "plan_id": plan.id,
+        "status": created.status, "login": created.pppoe_login,
+    });
+    store::events::append(
+        &mut tx,
+        engine,
+        actor,
+        "contract.created",
+        ("contract", &id.to_string()),
+        &payload,
+        now,
+    )
+    .await?;
+    record_event(
+        &mut tx,
+        actor,
+        &Event {
+            customer_id: customer.id,
+            kind: "contract.created",
+            summary: format!("Contract {} created on plan {}", created.number, plan.name),
+            entity: Some(("contract", id.to_string())),
+            data: payload,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn get(svc: &Services, id: i64) -> Result<Contract> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::contracts::get(&mut c, id).await?)
+}
+
+/// The PPPoE login and clear-text password (for RADIUS CHAP / MS-CHAPv2 and
+/// for showing to staff allowed to see it).
+pub async fn credentials(svc: &Services, id: i64) -> Result<(String, String)> {
+    let k = get(svc, id).await?;
+    let pw = svc
+        .secrets
+        .decrypt(&k.pppoe_password)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    Ok((k.pppoe_login, pw))
+}
+
+pub async fn list(
+    svc: &Services,
+    filter: &store::contracts::Filter,
+) -> Result<(Vec<Contract>, bool)> {
+    let mut c = svc.db.conn().await?;
+    let mut f = filter.clone();
+    f.limit = f.limit.clamp(1, 500);
+    f.city = f.city.as_deref().map(domain::search::fold);
+    Ok(store::contracts::list(&mut c, &f).await?)
+}
+
+pub async fn transitions(svc: &Services, id: i64) -> Result<Vec<store::contracts::Transition>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::contracts::transitions(&mut c, id).await?)
+}
+
+/// Moves a contract to `to` (with a reason when suspending). Illegal moves
+/// are refused naming the current and the requested status.
+pub async fn transition(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    to: Status,
+    reason: Option<SuspendReason>,
+    note: &str,
+) -> Result<()> {
+    check("note", validate::optional(note, 2000))?;
+    let engine = svc.db.engine();
+    let mut tx = svc.db.begin().await?;
+    let before = store::contracts::get(&mut tx, id).await?;
+    let from = Status::parse(&before.status)
+        .ok_or_else(|| Error::Internal(format!("contract {id} has status {}", before.status)))?;
+    from.transition(to, reason).map_err(|e| {
+        let field = match e {
+            rules::TransitionError::Illegal { .. } => "status",
+            _ => "reason",
+        };
+        Error::invalid_msg(field, e.to_string())
+    })?;
+    let now = store::now();
+    let reason_s = reason.map(|r| r.as_str());
+    if !store::contracts::set_status(&mut tx, id, from.as_str(), to.as_str(), reason_s, now).await?
+    {
+        return Err(Error::Refused("contract-changed"));
+    }
+    if to == Status::Canceled {
+        let today = today(&mut tx).await?;
+        store::contracts::set_end_date(&mut tx, id, &today.to_string()).await?;
+        store::contracts::cancel_pending_plan_changes(&mut tx, id, now).await?;
+    }
+    store::contracts::insert_transition(
+        &mut tx,
+        id,
+        from.as_str(),
+        to.as_str(),
+        reason_s,
+        note.trim(),
+        actor,
+        now,
+    )
+    .await?;
+    let after = store::contracts::get(&mut tx, id).await?;
+    crate::audit::record(
+        &mut tx,
+        engine,
+        actor,
+        "contract.transition",
+        "contract",
+        id,
+        Some(json!({ "status": from.as_str(), "suspend_reason": before.suspend_reason })),
+        Some(json!({ "status": to.as_str(), "suspend_reason": reason_s, "note": note.trim() })),
+    )
+    .await?;
+    let payload = json!({
+        "contract_id": id, "customer_id": before.customer_id, "login": before.pppoe_login,
+        "from": from.as_str(), "to": to.as_str(), "reason": reason_s, "at": now,
+    });
+    store::events::append(
+        &mut tx,
+        engine,
+        actor,
+        "contract.status_changed",
+        ("contract", &id.to_string()),
+        &payload,
+        now,
+    )
+    .await?;
+    let kind = match to {
+        Status::Active if from == Status::PendingInstallation => "contract.activated",
+        Status::Active => "contract.reactivated",
+        Status::Suspended => "contract.suspended",
+        Status::Canceled => "contract.canceled",
+        Status::PendingInstallation => "contract.pending",
+    };
+    let mut summary = format!("Contract {}: {} → {}", after.number, from, to);
+    if let Some(r) = reason_s {
+        summary.push_str(&format!(" ({r})"));
+    }
+    record_event(
+        &mut tx,
+        actor,
+        &Event {
+            customer_id: before.customer_id,
+            kind,
+            summary,
+            entity: Some(("contract", id.to_string())),
+            data: payload,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a plan change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanChange {
+    /// The contract is on the new plan now.
+    Applied(i64),
+    /// Waiting for its effective date ([`apply_due_plan_changes`]).
+    Scheduled(i64),
+}
+
+/// Moves a contract to another plan (upgrade or downgrade) from
+/// `effective_date`: now when the date is today or past, else on that date.
+/// The new price is the given one or the new plan's. A later request
+/// replaces a pending one.
+pub async fn change_plan(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    plan_id: i64,
+    price: Option<Money>,
+    effective_date: &str,
+) -> Result<PlanChange> {
+    if price.is_some_and(Money::is_negative) {
+        return Err(Error::invalid("price", FieldError::Range));
+    }
+    let engine = svc.db.engine();
+    let mut tx = svc.db.begin().await?;
+    let k = store::contracts::get(&mut tx, id).await?;
+    if k.status == Status::Canceled.as_str() {
+        return Err(Error::invalid_msg(
+            "status",
+            "a canceled contract cannot change plans",
+        ));
+    }
+    let today = today(&mut tx).await?;
+    let effective = match effective_date.trim() {
+        "" => today,
+        s => validate::date(s).map_err(|e| Error::invalid("effective_date", e))?,
+    };
+    let plan = match store::plans::get(&mut tx, plan_id).await {
+        Err(store::Error::NotFound) => return Err(Error::invalid_msg("plan_id", "no such plan")),
+        r => r?,
+    };
+    if !plan.active {
+        return Err(Error::invalid_msg("plan_id", "the plan is retired"));
+    }
+    if plan.id == k.plan_id {
+        return Err(Error::invalid_msg(
+            "plan_id",
+            "the contract is already on this plan",
+        ));
+    }
+    let new_price = price.map(Money::minor).unwrap_or(plan.price);
+    let now = store::now();
+    store::contracts::cancel_pending_plan_changes(&mut tx, id, now).await?;
+    let apply_now = effective <= today;
+    let change_id = store::contracts::insert_plan_change(
+        &mut tx,
+        id,
+        (k.plan_id, k.price),
+        (plan.id, new_price),
+        &effective.to_string(),
+        actor,
+        now,
+        apply_now,
+    )
+    .await?;
+    let payload = json!({
+        "contract_id": id, "customer_id": k.customer_id, "login": k.pppoe_login,
+        "from_plan_id": k.plan_id, "to_plan_id": plan.id, "from_price": k.price,
+        "to_price": new_price, "effective_date": effective.to_string(),
+    });
+    if apply_now {
+        store::contracts::set_plan(&mut tx, id, plan.id, new_price, now).await?;
+        store::events::append(
+            &mut tx,
+            engine,
+            actor,
+            "contract.plan_changed",
+            ("contract", &id.to_string()),
+            &payload,
+            now,
+        )
+        .await?;
+    }
+    crate::audit::record(
+        &mut tx,
+        engine,
+        actor,
+        if apply_now {
+            "contract.plan_change"
+        } else {
+            "contract.plan_change_schedule"
+        },
+        "contract",
+        id,
+        Some(json!({ "plan_id": k.plan_id, "price": k.price })),
+        Some(json!({
+            "plan_id": plan.id, "price": new_price, "effective_date": effective.to_string(),
+        })),
+    )
+    .await?;
+    record_event(
+        &mut tx,
+        actor,
+        &Event {
+            customer_id: k.customer_id,
+            kind: if apply_now {
+                "contract.plan_changed"
+            } else {
+                "contract.plan_change_scheduled"
+            },
+            summary: format!(
+                "Contract {}: plan {} from {}",
+                k.number, plan.name, effective
+            ),
+            entity: Some(("contract", id.to_string())),
+            data: payload,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(if apply_now {
+        PlanChange::Applied(change_id)
+    } else {
+        PlanChange::Scheduled(change_id)
+    })
+}
+
+/// Applies scheduled plan changes due on or before `date` (a daily job
+/// calls it with today). Returns how many were applied.
+pub async fn apply_due_plan_changes(
+    svc: &Services,
+    actor: &Actor,
+    date: jiff::civil::Date,
+) -> Result<i64> {
+    let engine = svc.db.engine();
+    let mut done = 0;
+    loop {
+        let mut tx = svc.db.begin().await?;
+        let due = store::contracts::due_plan_changes(&mut tx, &date.to_string(), 100).await?;
+        if due.is_empty() {
+            break;
+        }
+        let now = store::now();
+        for ch in due {
+            if !store::contracts::mark_plan_change_applied(&mut tx, ch.id, now).await? {
+                continue;
+            }
+            let k = store::contracts::get(&mut tx, ch.contract_id).await?;
+            store::contracts::set_plan(&mut tx, k.id, ch.to_plan_id, ch.to_price, now).await?;
+            let payload = json!({
+                "contract_id": k.id, "customer_id": k.customer_id, "login": k.pppoe_login,
+                "from_plan_id": k.plan_id, "to_plan_id": ch.to_plan_id, "from_price": k.price,
+                "to_price": ch.to_price, "effective_date": ch.effective_date,
+            });
+            store::events::append(
+                &mut tx,
+                engine,
+                actor,
+                "contract.plan_changed",
+                ("contract", &k.id.to_string()),
+                &payload,
+                now,
+            )
+            .await?;
+            crate::audit::record(
+                &mut tx,
+                engine,
+                actor,
+                "contract.plan_change",
+                "contract",
+                k.id,
+                Some(json!({ "plan_id": k.plan_id, "price": k.price })),
+                Some(json!({ "plan_id": ch.to_plan_id, "price": ch.to_price })),
+            )
+            .await?;
+            record_event(
+                &mut tx,
+                actor,
+                &Event {
+                    customer_id: k.customer_id,
+                    kind: "contract.plan_changed",
+                    summary: format!("Contract {}: scheduled plan change applied", k.number),
+                    entity: Some(("contract", k.id.to_string())),
+                    data: payload,
+                },
+            )
+            .await?;
+            done += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(done)
+}
+
+pub async fn plan_changes(svc: &Services, id: i64) -> Result<Vec<store::contracts::PlanChange>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::contracts::plan_changes(&mut c, id).await?)
+}
