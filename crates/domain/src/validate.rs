@@ -53,6 +53,33 @@ pub enum FieldError {
 }
 
 impl FieldError {
+    /// Every rule, so interfaces can check each has a message.
+    pub const ALL: [FieldError; 23] = [
+        FieldError::Required,
+        FieldError::TooLong,
+        FieldError::Username,
+        FieldError::Email,
+        FieldError::PasswordTooShort,
+        FieldError::PasswordTooLong,
+        FieldError::TimeZone,
+        FieldError::Country,
+        FieldError::Currency,
+        FieldError::Cpf,
+        FieldError::Cnpj,
+        FieldError::Document,
+        FieldError::Cep,
+        FieldError::Phone,
+        FieldError::Date,
+        FieldError::Amount,
+        FieldError::Range,
+        FieldError::Choice,
+        FieldError::Login,
+        FieldError::Mac,
+        FieldError::Ipv4,
+        FieldError::Ipv6Prefix,
+        FieldError::Coordinates,
+    ];
+
     /// Stable code, used as i18n key suffix and in API problem documents.
     pub fn code(self) -> &'static str {
         match self {

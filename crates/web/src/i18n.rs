@@ -104,6 +104,21 @@ mod tests {
         assert!(missing_en.is_empty(), "missing in en: {missing_en:?}");
     }
 
+    /// Every field rule and every permission has a message in both languages.
+    #[test]
+    fn every_rule_and_permission_is_translated() {
+        for locale in ["en", "pt-BR"] {
+            let have = keys(locale);
+            for rule in domain::validate::FieldError::ALL {
+                let key = format!("invalid-{}", rule.code());
+                assert!(have.contains(&key), "{locale}: {key}");
+            }
+            for p in domain::Permission::ALL {
+                assert!(have.contains(&p.label_key()), "{locale}: {}", p.label_key());
+            }
+        }
+    }
+
     /// Every literal key used in templates and code exists in the catalogue.
     #[test]
     fn every_used_key_exists() {
