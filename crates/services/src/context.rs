@@ -3,7 +3,25 @@ use std::sync::Arc;
 
 use store::Db;
 
+use crate::cache::Snapshot;
 use crate::secrets::SecretBox;
+
+/// This node's short-lived snapshots (see [`crate::cache`]).
+pub(crate) struct Caches {
+    pub(crate) settings: Snapshot<crate::settings::Settings>,
+    pub(crate) company: Snapshot<Option<store::company::Company>>,
+    pub(crate) dashboard: Snapshot<crate::health::Dashboard>,
+}
+
+impl Caches {
+    fn new() -> Caches {
+        Caches {
+            settings: Snapshot::new(crate::settings::CACHE_TTL),
+            company: Snapshot::new(crate::settings::CACHE_TTL),
+            dashboard: Snapshot::new(std::time::Duration::from_secs(2)),
+        }
+    }
+}
 
 /// Everything a service call needs besides its arguments.
 #[derive(Clone)]
@@ -12,7 +30,7 @@ pub struct Services {
     pub secrets: Arc<SecretBox>,
     /// Where backups, the secret key and uploaded files live.
     pub data_dir: PathBuf,
-    pub(crate) settings_cache: Arc<crate::settings::Cache>,
+    pub(crate) caches: Arc<Caches>,
     /// Wakes this node's job runner when this node queues a job.
     pub(crate) jobs_wake: Arc<tokio::sync::Notify>,
 }
@@ -23,7 +41,7 @@ impl Services {
             db,
             secrets: Arc::new(secrets),
             data_dir,
-            settings_cache: Default::default(),
+            caches: Arc::new(Caches::new()),
             jobs_wake: Default::default(),
         }
     }

@@ -249,6 +249,27 @@ pub struct DashboardHealth {
     pub jobs: Vec<(Status, i64)>,
 }
 
+/// Everything the dashboard shows, read at most every 2 s per node: the
+/// page is the one every staff member opens all day, and its counts do not
+/// need to be fresher than that.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub overview: crate::staff::Overview,
+    pub health: DashboardHealth,
+}
+
+pub async fn dashboard(svc: &Services) -> Result<std::sync::Arc<Dashboard>> {
+    svc.caches
+        .dashboard
+        .get_or_load(|| async {
+            Ok(Dashboard {
+                overview: crate::staff::overview(svc).await?,
+                health: dashboard_health(svc).await?,
+            })
+        })
+        .await
+}
+
 pub async fn dashboard_health(svc: &Services) -> Result<DashboardHealth> {
     let now = store::now();
     let mut c = svc.db.conn().await?;

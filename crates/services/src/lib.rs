@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod backup;
+mod cache;
 pub mod catalog;
 mod context;
 pub mod contracts;

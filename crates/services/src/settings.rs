@@ -7,8 +7,8 @@
 //! within [`CACHE_TTL`].
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use domain::settings::{self as defs, Kind};
 
@@ -65,29 +65,19 @@ impl Settings {
     }
 }
 
-#[derive(Default)]
-pub(crate) struct Cache(Mutex<Option<(Instant, Arc<Settings>)>>);
-
 /// The cached settings snapshot.
 pub async fn current(svc: &Services) -> Result<Arc<Settings>> {
-    if let Ok(guard) = svc.settings_cache.0.lock()
-        && let Some((at, s)) = guard.as_ref()
-        && at.elapsed() < CACHE_TTL
-    {
-        return Ok(s.clone());
-    }
-    let mut c = svc.db.conn().await?;
-    let s = Arc::new(Settings(store::settings::all(&mut c).await?));
-    if let Ok(mut guard) = svc.settings_cache.0.lock() {
-        *guard = Some((Instant::now(), s.clone()));
-    }
-    Ok(s)
+    svc.caches
+        .settings
+        .get_or_load(|| async {
+            let mut c = svc.db.conn().await?;
+            Ok(Settings(store::settings::all(&mut c).await?))
+        })
+        .await
 }
 
 pub(crate) fn invalidate(svc: &Services) {
-    if let Ok(mut guard) = svc.settings_cache.0.lock() {
-        *guard = None;
-    }
+    svc.caches.settings.invalidate();
 }
 
 /// Validates and stores several settings at once (all or nothing). An empty

@@ -170,6 +170,7 @@ pub async fn run(svc: &Services, input: &SetupInput, source_ip: Option<String>) 
     )
     .await?;
     tx.commit().await?;
+    svc.caches.company.invalidate();
     Ok(user_id)
 }
 
@@ -202,10 +203,19 @@ pub async fn update_company(
     )
     .await?;
     tx.commit().await?;
+    svc.caches.company.invalidate();
     Ok(())
 }
 
+/// The company profile (from this node's snapshot, at most a few seconds old).
 pub async fn company(svc: &Services) -> Result<Option<store::company::Company>> {
-    let mut c = svc.db.conn().await?;
-    Ok(store::company::get(&mut c).await?)
+    let snapshot = svc
+        .caches
+        .company
+        .get_or_load(|| async {
+            let mut c = svc.db.conn().await?;
+            Ok(store::company::get(&mut c).await?)
+        })
+        .await?;
+    Ok(snapshot.as_ref().clone())
 }

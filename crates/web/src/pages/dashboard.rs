@@ -62,8 +62,8 @@ pub async fn show(
     Query(f): Query<Flash>,
 ) -> PageResult {
     staff.require(domain::Permission::DashboardView)?;
-    let overview = services::staff::overview(&state.svc).await?;
-    let health = services::health::dashboard_health(&state.svc).await?;
+    let dash = services::health::dashboard(&state.svc).await?;
+    let (overview, health) = (dash.overview.clone(), &dash.health);
     let count = |s: store::jobs::Status| {
         health
             .jobs
