@@ -158,7 +158,7 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<Entry>, b
                 before_json, after_json, source_ip, prev_hash, hash
          FROM audit_log
          WHERE ($1 IS NULL OR actor_name = $1)
-           AND ($2 IS NULL OR action LIKE $2)
+           AND ($2 IS NULL OR action LIKE $2 ESCAPE '\\')
            AND ($3 IS NULL OR entity_kind = $3)
            AND ($4 IS NULL OR entity_id = $4)
            AND ($5 IS NULL OR at >= $5)
@@ -167,7 +167,11 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<Entry>, b
          ORDER BY id DESC LIMIT $8",
     )
     .bind(f.actor.as_deref())
-    .bind(f.action.as_ref().map(|a| format!("{a}%")))
+    .bind(
+        f.action
+            .as_ref()
+            .map(|a| format!("{}%", crate::users::escape_like(a))),
+    )
     .bind(f.entity_kind.as_deref())
     .bind(f.entity_id.as_deref())
     .bind(f.from)

@@ -75,43 +75,30 @@ pub struct Filter {
 
 /// One page of users ordered by id, plus whether more follow.
 pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<User>, bool)> {
+    let mut p = crate::params::Params::default();
     let mut sql = format!("{SELECT} WHERE 1 = 1");
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        format!("${n}")
-    };
-    if f.q.is_some() {
-        let p = next();
+    if let Some(text) = &f.q {
+        let like = p.add(format!("%{}%", escape_like(&text.to_lowercase())));
         sql.push_str(&format!(
-            " AND (LOWER(u.username) LIKE {p} ESCAPE '\\' OR LOWER(u.display_name) LIKE {p} ESCAPE '\\' \
-             OR LOWER(u.email) LIKE {p} ESCAPE '\\')"
+            " AND (LOWER(u.username) LIKE {like} ESCAPE '\\' OR LOWER(u.display_name) LIKE {like} ESCAPE '\\' \
+             OR LOWER(u.email) LIKE {like} ESCAPE '\\')"
         ));
     }
-    if f.role_id.is_some() {
-        sql.push_str(&format!(" AND u.role_id = {}", next()));
-    }
-    if f.disabled.is_some() {
-        sql.push_str(&format!(" AND u.disabled = {}", next()));
-    }
-    if f.after.is_some() {
-        sql.push_str(&format!(" AND u.id > {}", next()));
-    }
-    sql.push_str(&format!(" ORDER BY u.id LIMIT {}", next()));
-    let mut q = sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(sql));
-    if let Some(text) = &f.q {
-        q = q.bind(format!("%{}%", escape_like(&text.to_lowercase())));
-    }
     if let Some(r) = f.role_id {
-        q = q.bind(r);
+        sql.push_str(&format!(" AND u.role_id = {}", p.add(r)));
     }
-    if let Some(d) = f.disabled {
-        q = q.bind(d);
+    // A literal, not a parameter: the column is BOOLEAN on PostgreSQL.
+    match f.disabled {
+        Some(true) => sql.push_str(" AND u.disabled = TRUE"),
+        Some(false) => sql.push_str(" AND u.disabled = FALSE"),
+        None => {}
     }
     if let Some(a) = f.after {
-        q = q.bind(a);
+        sql.push_str(&format!(" AND u.id > {}", p.add(a)));
     }
-    let mut rows = q.bind(f.limit + 1).fetch_all(conn).await?;
+    sql.push_str(&format!(" ORDER BY u.id LIMIT {}", p.add(f.limit + 1)));
+    let q = p.bind_as(sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(sql)));
+    let mut rows = q.fetch_all(conn).await?;
     let more = rows.len() as i64 > f.limit;
     rows.truncate(f.limit as usize);
     Ok((rows, more))

@@ -645,3 +645,21 @@ mod crm {
         .await;
     }
 }
+
+#[tokio::test]
+async fn audit_action_filter_is_a_literal_prefix() {
+    each_engine(|db| async move {
+        append(&db, 2).await;
+        let mut c = db.conn().await.unwrap();
+        let f = |action: &str| audit::Filter {
+            action: Some(action.into()),
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(audit::list(&mut c, &f("user.")).await.unwrap().0.len(), 2);
+        // `_` and `%` typed by a user are not wildcards.
+        assert_eq!(audit::list(&mut c, &f("user_")).await.unwrap().0.len(), 0);
+        assert_eq!(audit::list(&mut c, &f("%")).await.unwrap().0.len(), 0);
+    })
+    .await;
+}
