@@ -22,11 +22,22 @@ pub enum Permission {
     SettingsManage,
     SecurityManage,
     SystemView,
+    CustomersView,
+    CustomersManage,
+    CustomersDocuments,
+    CustomersImport,
+    PlansView,
+    PlansManage,
+    ContractsManage,
+    ContractsStatus,
+    RadiusView,
+    RadiusManage,
+    RadiusLookup,
 }
 
 impl Permission {
     /// Every permission, in the order the role editor shows them.
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 22] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -38,6 +49,17 @@ impl Permission {
         Permission::SettingsManage,
         Permission::SecurityManage,
         Permission::SystemView,
+        Permission::CustomersView,
+        Permission::CustomersManage,
+        Permission::CustomersDocuments,
+        Permission::CustomersImport,
+        Permission::PlansView,
+        Permission::PlansManage,
+        Permission::ContractsManage,
+        Permission::ContractsStatus,
+        Permission::RadiusView,
+        Permission::RadiusManage,
+        Permission::RadiusLookup,
     ];
 
     /// The stable code stored in the database and used as a token scope.
@@ -54,6 +76,17 @@ impl Permission {
             Permission::SettingsManage => "settings.manage",
             Permission::SecurityManage => "security.manage",
             Permission::SystemView => "system.view",
+            Permission::CustomersView => "customers.view",
+            Permission::CustomersManage => "customers.manage",
+            Permission::CustomersDocuments => "customers.documents",
+            Permission::CustomersImport => "customers.import",
+            Permission::PlansView => "plans.view",
+            Permission::PlansManage => "plans.manage",
+            Permission::ContractsManage => "contracts.manage",
+            Permission::ContractsStatus => "contracts.status",
+            Permission::RadiusView => "radius.view",
+            Permission::RadiusManage => "radius.manage",
+            Permission::RadiusLookup => "radius.lookup",
         }
     }
 

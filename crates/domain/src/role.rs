@@ -38,9 +38,39 @@ impl BuiltinRole {
         use Permission::*;
         match self {
             BuiltinRole::Admin => PermissionSet::all(),
-            BuiltinRole::Finance => [DashboardView, AuditView, JobsView].into_iter().collect(),
-            BuiltinRole::Technician => [DashboardView].into_iter().collect(),
-            BuiltinRole::Support => [DashboardView, UsersView].into_iter().collect(),
+            BuiltinRole::Finance => [
+                DashboardView,
+                AuditView,
+                JobsView,
+                CustomersView,
+                CustomersImport,
+                PlansView,
+                ContractsStatus,
+            ]
+            .into_iter()
+            .collect(),
+            BuiltinRole::Technician => [
+                DashboardView,
+                CustomersView,
+                PlansView,
+                ContractsManage,
+                RadiusView,
+            ]
+            .into_iter()
+            .collect(),
+            BuiltinRole::Support => [
+                DashboardView,
+                UsersView,
+                CustomersView,
+                CustomersManage,
+                CustomersDocuments,
+                PlansView,
+                ContractsManage,
+                ContractsStatus,
+                RadiusView,
+            ]
+            .into_iter()
+            .collect(),
         }
     }
 }

@@ -229,7 +229,11 @@ pub async fn open(config: &Config) -> anyhow::Result<Services> {
     db.migrate().await.context("migrating the database")?;
     let secrets =
         services::secrets::SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?;
-    Ok(Services::new(db, secrets, config.data_dir.clone()))
+    let svc = Services::new(db, secrets, config.data_dir.clone());
+    services::setup::sync_builtin_roles(&svc)
+        .await
+        .context("updating the built-in roles")?;
+    Ok(svc)
 }
 
 /// Shows a service error the way a person at a terminal needs it.

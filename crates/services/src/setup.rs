@@ -26,6 +26,19 @@ pub struct SetupInput {
 
 pub const MAX_LOGO_BYTES: usize = 512 * 1024;
 
+/// Brings the built-in roles' stored permissions up to this release's
+/// definition (new permissions appear in new releases); run at start-up.
+pub async fn sync_builtin_roles(svc: &Services) -> Result<()> {
+    let mut tx = svc.db.begin().await?;
+    let now = store::now();
+    for role in BuiltinRole::ALL {
+        store::roles::sync_builtin(&mut tx, role.name(), &role.permissions().to_codes(), now)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn is_done(svc: &Services) -> Result<bool> {
     let mut c = svc.db.conn().await?;
     Ok(store::company::get(&mut c).await?.is_some())

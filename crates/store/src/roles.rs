@@ -109,6 +109,26 @@ pub async fn update(
     }
 }
 
+/// Rewrites a built-in role's permissions when a release changes them; returns
+/// whether the stored set differed.
+pub async fn sync_builtin(
+    conn: &mut AnyConnection,
+    name: &str,
+    permissions: &str,
+    at: i64,
+) -> Result<bool> {
+    let r = sqlx::query(
+        "UPDATE roles SET permissions = $1, updated_at = $2
+         WHERE name = $3 AND builtin = TRUE AND permissions <> $1",
+    )
+    .bind(permissions)
+    .bind(at)
+    .bind(name)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() > 0)
+}
+
 pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<()> {
     sqlx::query("DELETE FROM roles WHERE id = $1 AND builtin = FALSE")
         .bind(id)

@@ -142,6 +142,17 @@ perm-settings-view = See settings
 perm-settings-manage = Change settings
 perm-security-manage = Manage bans and login security
 perm-system-view = See system health
+perm-customers-view = See customers, contracts and timelines
+perm-customers-manage = Create and edit customers, addresses and notes
+perm-customers-documents = See and verify identity documents (KYC)
+perm-customers-import = Import and export customers and contracts (CSV)
+perm-plans-view = See plans and service items
+perm-plans-manage = Create and edit plans and re-price contracts
+perm-contracts-manage = Create contracts, change plans and credentials
+perm-contracts-status = Activate, suspend and cancel contracts
+perm-radius-view = See routers (NAS), online sessions and the authentication log
+perm-radius-manage = Manage routers (NAS) and disconnect sessions
+perm-radius-lookup = Answer "who had this IP address" (court orders)
 
 # Fields
 field-2fa = 2FA

@@ -142,6 +142,17 @@ perm-settings-view = Ver configurações
 perm-settings-manage = Alterar configurações
 perm-security-manage = Gerenciar bloqueios e segurança de acesso
 perm-system-view = Ver a saúde do sistema
+perm-customers-view = Ver clientes, contratos e linhas do tempo
+perm-customers-manage = Criar e editar clientes, endereços e anotações
+perm-customers-documents = Ver e verificar documentos de identidade (KYC)
+perm-customers-import = Importar e exportar clientes e contratos (CSV)
+perm-plans-view = Ver planos e itens de serviço
+perm-plans-manage = Criar e editar planos e reajustar contratos
+perm-contracts-manage = Criar contratos, trocar planos e credenciais
+perm-contracts-status = Ativar, suspender e cancelar contratos
+perm-radius-view = Ver roteadores (NAS), sessões online e o log de autenticação
+perm-radius-manage = Gerenciar roteadores (NAS) e derrubar sessões
+perm-radius-lookup = Responder "quem usava este IP" (ordens judiciais)
 
 # Campos
 field-2fa = 2FA
