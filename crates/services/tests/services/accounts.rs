@@ -664,3 +664,37 @@ async fn password_reset_by_emailed_link() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn builtin_roles_gain_permissions_a_release_adds() {
+    each_engine(|db| async move {
+        let s = svc(db);
+        services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        // As an installation from an older release would have it.
+        let mut c = s.db.conn().await.unwrap();
+        sqlx::query("UPDATE roles SET permissions = 'dashboard.view' WHERE builtin = TRUE")
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        drop(c);
+        services::setup::sync_builtin_roles(&s).await.unwrap();
+        let mut c = s.db.conn().await.unwrap();
+        let admin = store::roles::by_name(&mut c, "admin")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            admin.permissions,
+            domain::PermissionSet::all().to_codes(),
+            "admin holds every permission again"
+        );
+        let support = store::roles::by_name(&mut c, "support")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(support.permissions.contains("customers.view"));
+    })
+    .await;
+}
