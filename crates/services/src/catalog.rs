@@ -238,6 +238,11 @@ pub async fn update_item(svc: &Services, actor: &Actor, id: i64, item: &ServiceI
     Ok(())
 }
 
+pub async fn get_item(svc: &Services, id: i64) -> Result<store::plans::ServiceItem> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::plans::get_item(&mut c, id).await?)
+}
+
 pub async fn list_items(
     svc: &Services,
     include_retired: bool,

@@ -10,6 +10,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use domain::net::Allowlist;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use services::auth::Principal;
 
@@ -200,6 +201,27 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     de.end()
         .map_err(|e| Problem::malformed("body", "json", format!("has trailing data: {e}")))?;
     Ok(value)
+}
+
+/// Applies a PATCH body to the current state: top-level members of `patch`
+/// replace the current ones (an object member such as `custom_fields` is
+/// replaced whole; `null` clears an optional field), then the result is read
+/// as `T`, so a bad or unknown field is named as in a POST body.
+pub fn merge_patch<T: Serialize + DeserializeOwned>(
+    current: &T,
+    patch: serde_json::Value,
+) -> Result<T, Problem> {
+    let serde_json::Value::Object(changes) = patch else {
+        return Err(Problem::invalid("body", "type", "must be a JSON object"));
+    };
+    let mut merged = serde_json::to_value(current)
+        .map_err(|e| Problem::new("internal", format!("could not read the resource: {e}")))?;
+    if let serde_json::Value::Object(m) = &mut merged {
+        m.extend(changes);
+    }
+    let bytes = serde_json::to_vec(&merged)
+        .map_err(|e| Problem::new("internal", format!("could not merge the change: {e}")))?;
+    parse_json(&bytes)
 }
 
 /// A query string, deserialized with the offending parameter named on failure.
