@@ -57,7 +57,12 @@ pub struct ContractView {
 impl From<Contract> for ContractView {
     fn from(k: Contract) -> ContractView {
         let next_statuses = Status::parse(&k.status)
-            .map(|s| s.next().into_iter().map(|n| n.as_str().to_owned()).collect())
+            .map(|s| {
+                s.next()
+                    .into_iter()
+                    .map(|n| n.as_str().to_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         ContractView {
             id: k.id,

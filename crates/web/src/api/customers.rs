@@ -150,7 +150,13 @@ pub async fn list(
     let sort = match q.sort.as_deref().map(str::trim).unwrap_or("") {
         "" | "newest" => Sort::Newest,
         "name" => Sort::Name,
-        _ => return Err(Problem::invalid("sort", "choice", "must be `newest` or `name`")),
+        _ => {
+            return Err(Problem::invalid(
+                "sort",
+                "choice",
+                "must be `newest` or `name`",
+            ));
+        }
     };
     let status = match nonempty(q.status) {
         Some(s) => Some(parse_status("status", &s)?),
@@ -470,7 +476,7 @@ pub struct AddressView {
     pub city: String,
     /// The UF in Brazil.
     pub state: String,
-    /// The CEP in Brazil (`01310-100`).
+    /// The CEP in Brazil, digits only (`01310100`).
     pub postal_code: String,
     pub country: String,
     pub lat: Option<f64>,
@@ -892,8 +898,7 @@ pub async fn timeline(
     };
     crm::get_customer(&state.svc, p.id).await?;
     let kind = nonempty(q.kind);
-    let (events, more) =
-        crm::timeline(&state.svc, p.id, kind.as_deref(), before, limit).await?;
+    let (events, more) = crm::timeline(&state.svc, p.id, kind.as_deref(), before, limit).await?;
     let next_cursor = if more {
         events
             .last()

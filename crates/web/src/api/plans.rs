@@ -118,15 +118,16 @@ fn choice<T: Copy>(
 ) -> Result<T, Problem> {
     parse(v.trim()).ok_or_else(|| {
         let names: Vec<String> = all.iter().map(|x| format!("`{}`", text(*x))).collect();
-        Problem::invalid(field, "choice", format!("must be one of {}", names.join(", ")))
+        Problem::invalid(
+            field,
+            "choice",
+            format!("must be one of {}", names.join(", ")),
+        )
     })
 }
 
 /// All three parts of a burst, or none.
-fn burst(
-    names: [&str; 3],
-    parts: [Option<i64>; 3],
-) -> Result<Option<Burst>, Problem> {
+fn burst(names: [&str; 3], parts: [Option<i64>; 3]) -> Result<Option<Burst>, Problem> {
     match parts {
         [None, None, None] => Ok(None),
         [Some(rate_kbps), Some(threshold_kbps), Some(time_secs)] => Ok(Some(Burst {
