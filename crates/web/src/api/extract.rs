@@ -326,6 +326,40 @@ mod tests {
         );
     }
 
+    #[derive(Debug, serde::Deserialize, serde::Serialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Thing {
+        name: String,
+        #[serde(default)]
+        note: Option<String>,
+        #[serde(default)]
+        tags: Vec<String>,
+    }
+
+    #[test]
+    fn patches_merge_and_name_bad_fields() {
+        let cur = Thing {
+            name: "a".into(),
+            note: Some("n".into()),
+            tags: vec!["x".into()],
+        };
+        let merged = merge_patch(&cur, serde_json::json!({"note": null, "tags": ["y"]})).unwrap();
+        assert_eq!(
+            merged,
+            Thing {
+                name: "a".into(),
+                note: None,
+                tags: vec!["y".into()]
+            }
+        );
+        let p = merge_patch(&cur, serde_json::json!({"name": 5})).unwrap_err();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "name"));
+        let p = merge_patch(&cur, serde_json::json!({"zzz": 1})).unwrap_err();
+        assert_eq!(p.errors[0].field, "zzz");
+        let p = merge_patch(&cur, serde_json::json!([1])).unwrap_err();
+        assert_eq!(p.errors[0].field, "body");
+    }
+
     #[test]
     fn json_content_types() {
         assert!(is_json("application/json"));
