@@ -238,6 +238,11 @@ pub async fn update_item(svc: &Services, actor: &Actor, id: i64, item: &ServiceI
     Ok(())
 }
 
+pub async fn get_item(svc: &Services, id: i64) -> Result<store::plans::ServiceItem> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::plans::get_item(&mut c, id).await?)
+}
+
 pub async fn list_items(
     svc: &Services,
     include_retired: bool,
@@ -265,6 +270,18 @@ pub struct RepricingPreview {
     pub count: i64,
     /// The first contracts, up to the requested sample size.
     pub sample: Vec<Repriced>,
+    /// A digest of exactly which contracts would change and from which
+    /// prices (pass it to [`apply_repricing_fingerprint`]): stricter than
+    /// the count, since another contract may have taken a leaving one's place.
+    pub fingerprint: String,
+}
+
+/// Starts the digest of a re-pricing with its plan and new price.
+fn fingerprint_start(plan_id: i64, new_price: Money) -> sha2::Sha256 {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(format!("repricing:{plan_id}:{}\n", new_price.minor()));
+    h
 }
 
 const BATCH: i64 = 500;
@@ -284,6 +301,7 @@ pub async fn preview_repricing(
     let mut count = 0;
     let mut rows = Vec::new();
     let mut after = 0;
+    let mut digest = fingerprint_start(plan_id, new_price);
     loop {
         let batch = store::contracts::repricing_candidates(
             &mut c,
@@ -297,6 +315,7 @@ pub async fn preview_repricing(
         after = last.id;
         count += batch.len() as i64;
         for k in batch {
+            sha2::Digest::update(&mut digest, format!("{}:{}\n", k.id, k.price));
             if (rows.len() as i64) < sample {
                 rows.push(Repriced {
                     contract_id: k.id,
@@ -313,6 +332,7 @@ pub async fn preview_repricing(
         new_price: new_price.minor(),
         count,
         sample: rows,
+        fingerprint: hex::encode(sha2::Digest::finalize(digest)),
     })
 }
 
@@ -332,6 +352,28 @@ pub async fn apply_repricing(
     if preview.count != expected_count {
         return Err(Error::Refused("repricing-changed"));
     }
+    reprice(svc, actor, plan_id, new_price).await
+}
+
+/// Like [`apply_repricing`], but refused (`repricing-changed`) unless the
+/// contracts that would change, and their prices, are still exactly those
+/// of the preview whose `fingerprint` is given (what the API hands out).
+pub async fn apply_repricing_fingerprint(
+    svc: &Services,
+    actor: &Actor,
+    plan_id: i64,
+    new_price: Money,
+    fingerprint: &str,
+) -> Result<i64> {
+    let preview = preview_repricing(svc, plan_id, new_price, 0).await?;
+    if !preview.fingerprint.eq_ignore_ascii_case(fingerprint.trim()) {
+        return Err(Error::Refused("repricing-changed"));
+    }
+    reprice(svc, actor, plan_id, new_price).await
+}
+
+/// Writes the re-pricing the caller has checked against its preview.
+async fn reprice(svc: &Services, actor: &Actor, plan_id: i64, new_price: Money) -> Result<i64> {
     let engine = svc.db.engine();
     let mut done = 0;
     let mut after = 0;

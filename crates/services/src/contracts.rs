@@ -267,6 +267,31 @@ pub async fn credentials(svc: &Services, id: i64) -> Result<(String, String)> {
     Ok((k.pppoe_login, pw))
 }
 
+/// [`credentials`] for a person: the read is audited
+/// (`contract.credentials.view`), since the password lets anyone connect as
+/// the subscriber.
+pub async fn reveal_credentials(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+) -> Result<(String, String)> {
+    let (login, password) = credentials(svc, id).await?;
+    let mut tx = svc.db.begin().await?;
+    crate::audit::record(
+        &mut tx,
+        svc.db.engine(),
+        actor,
+        "contract.credentials.view",
+        "contract",
+        id,
+        None,
+        Some(json!({ "login": login })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((login, password))
+}
+
 pub async fn list(
     svc: &Services,
     filter: &store::contracts::Filter,
@@ -579,4 +604,188 @@ pub async fn apply_due_plan_changes(
 pub async fn plan_changes(svc: &Services, id: i64) -> Result<Vec<store::contracts::PlanChange>> {
     let mut c = svc.db.conn().await?;
     Ok(store::contracts::plan_changes(&mut c, id).await?)
+}
+
+/// Changes to a contract's terms and service credentials; `None` keeps a
+/// value. Number, customer, plan, price and status have their own calls and
+/// history ([`change_plan`], [`transition`], re-pricing).
+#[derive(Debug, Clone, Default)]
+pub struct TermsInput {
+    /// 1–28.
+    pub billing_day: Option<i64>,
+    /// `Some(None)` removes the service address.
+    pub service_address_id: Option<Option<i64>>,
+    pub login: Option<String>,
+    /// A new PPPoE password (4–64 characters).
+    pub password: Option<String>,
+    /// Empty removes it.
+    pub mac: Option<String>,
+    /// Empty removes it.
+    pub ipv4: Option<String>,
+    /// Empty removes it.
+    pub ipv6_prefix: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Updates a contract's terms (audited, on the timeline, and announced as
+/// `contract.updated` so RADIUS sees a changed login, password or address).
+/// A canceled contract is history and cannot change.
+pub async fn update_terms(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    input: &TermsInput,
+) -> Result<()> {
+    if let Some(d) = input.billing_day {
+        check("billing_day", rules::billing_day(d))?;
+    }
+    let login = match &input.login {
+        Some(l) => {
+            let l = l.trim().to_lowercase();
+            check("login", rules::login(&l))?;
+            Some(l)
+        }
+        None => None,
+    };
+    if let Some(p) = &input.password
+        && !(4..=64).contains(&p.chars().count())
+    {
+        return Err(Error::invalid("password", FieldError::Range));
+    }
+    let mac = match &input.mac {
+        Some(m) => Some(optional("mac", m, rules::mac)?),
+        None => None,
+    };
+    let ipv4 = match &input.ipv4 {
+        Some(v) => Some(optional("ipv4", v, rules::ipv4)?),
+        None => None,
+    };
+    let ipv6 = match &input.ipv6_prefix {
+        Some(v) => Some(optional("ipv6_prefix", v, rules::ipv6_prefix)?),
+        None => None,
+    };
+    if let Some(n) = &input.notes {
+        check("notes", validate::optional(n, 2000))?;
+    }
+
+    let engine = svc.db.engine();
+    let mut tx = svc.db.begin().await?;
+    let before = store::contracts::get(&mut tx, id).await?;
+    if before.status == Status::Canceled.as_str() {
+        return Err(Error::invalid_msg(
+            "status",
+            "a canceled contract cannot change",
+        ));
+    }
+    if let Some(Some(a)) = input.service_address_id {
+        let addr = store::customers::get_address(&mut tx, a).await;
+        if !matches!(&addr, Ok(a) if a.customer_id == before.customer_id) {
+            return Err(Error::invalid_msg(
+                "service_address_id",
+                "not an address of this customer",
+            ));
+        }
+    }
+    let mut row = before.clone();
+    if let Some(d) = input.billing_day {
+        row.billing_day = d;
+    }
+    if let Some(a) = input.service_address_id {
+        row.service_address_id = a;
+    }
+    if let Some(l) = login {
+        row.pppoe_login = l;
+    }
+    let password_changed = input.password.is_some();
+    if let Some(p) = &input.password {
+        row.pppoe_password = svc.secrets.encrypt(p);
+    }
+    if let Some(m) = mac {
+        row.mac = m;
+    }
+    if let Some(v) = ipv4 {
+        row.ipv4 = v;
+    }
+    if let Some(v) = ipv6 {
+        row.ipv6_prefix = v;
+    }
+    if let Some(n) = &input.notes {
+        row.notes = n.trim().to_owned();
+    }
+    let now = store::now();
+    store::contracts::update_terms(&mut tx, id, &row, now)
+        .await
+        .map_err(field_conflict)?;
+    let after = store::contracts::get(&mut tx, id).await?;
+    // The password never enters the audit log: only the fact it changed.
+    let mut after_json = contract_json(&after);
+    if let Some(o) = after_json.as_object_mut() {
+        o.insert("password_changed".into(), json!(password_changed));
+    }
+    crate::audit::record(
+        &mut tx,
+        engine,
+        actor,
+        "contract.update",
+        "contract",
+        id,
+        Some(contract_json(&before)),
+        Some(after_json),
+    )
+    .await?;
+    let payload = json!({
+        "contract_id": id, "customer_id": before.customer_id,
+        "old_login": before.pppoe_login, "login": after.pppoe_login,
+        "password_changed": password_changed,
+    });
+    store::events::append(
+        &mut tx,
+        engine,
+        actor,
+        "contract.updated",
+        ("contract", &id.to_string()),
+        &payload,
+        now,
+    )
+    .await?;
+    record_event(
+        &mut tx,
+        actor,
+        &Event {
+            customer_id: before.customer_id,
+            kind: "contract.updated",
+            summary: format!("Contract {}: terms changed", after.number),
+            entity: Some(("contract", id.to_string())),
+            data: payload,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Contracts whose number (also zero-padded, as people drop the zeros) or
+/// PPPoE login is exactly `q`, oldest first, without repeats.
+pub async fn search(svc: &Services, q: &str) -> Result<Vec<Contract>> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut c = svc.db.conn().await?;
+    let mut found: Vec<Contract> = Vec::new();
+    let mut numbers = vec![q.to_owned()];
+    if q.len() < 6 && q.chars().all(|ch| ch.is_ascii_digit()) {
+        numbers.push(format!("{q:0>6}"));
+    }
+    for n in &numbers {
+        if let Some(k) = store::contracts::by_number(&mut c, n).await? {
+            found.push(k);
+        }
+    }
+    if let Some(k) = store::contracts::by_login(&mut c, &q.to_lowercase()).await? {
+        found.push(k);
+    }
+    found.sort_by_key(|k| k.id);
+    found.dedup_by_key(|k| k.id);
+    Ok(found)
 }

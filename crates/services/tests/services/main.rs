@@ -5,6 +5,7 @@
 
 mod accounts;
 mod backup;
+mod contract_terms;
 mod crm;
 mod email;
 mod jobs;

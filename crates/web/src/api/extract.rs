@@ -10,6 +10,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use domain::net::Allowlist;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use services::auth::Principal;
 
@@ -202,6 +203,27 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     Ok(value)
 }
 
+/// Applies a PATCH body to the current state: top-level members of `patch`
+/// replace the current ones (an object member such as `custom_fields` is
+/// replaced whole; `null` clears an optional field), then the result is read
+/// as `T`, so a bad or unknown field is named as in a POST body.
+pub fn merge_patch<T: Serialize + DeserializeOwned>(
+    current: &T,
+    patch: serde_json::Value,
+) -> Result<T, Problem> {
+    let serde_json::Value::Object(changes) = patch else {
+        return Err(Problem::invalid("body", "type", "must be a JSON object"));
+    };
+    let mut merged = serde_json::to_value(current)
+        .map_err(|e| Problem::new("internal", format!("could not read the resource: {e}")))?;
+    if let serde_json::Value::Object(m) = &mut merged {
+        m.extend(changes);
+    }
+    let bytes = serde_json::to_vec(&merged)
+        .map_err(|e| Problem::new("internal", format!("could not merge the change: {e}")))?;
+    parse_json(&bytes)
+}
+
 /// A query string, deserialized with the offending parameter named on failure.
 pub struct ApiQuery<T>(pub T);
 
@@ -302,6 +324,40 @@ mod tests {
             field(parse_json(br#"{"name":"a"} x"#)),
             (400, "body".into())
         );
+    }
+
+    #[derive(Debug, serde::Deserialize, serde::Serialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Thing {
+        name: String,
+        #[serde(default)]
+        note: Option<String>,
+        #[serde(default)]
+        tags: Vec<String>,
+    }
+
+    #[test]
+    fn patches_merge_and_name_bad_fields() {
+        let cur = Thing {
+            name: "a".into(),
+            note: Some("n".into()),
+            tags: vec!["x".into()],
+        };
+        let merged = merge_patch(&cur, serde_json::json!({"note": null, "tags": ["y"]})).unwrap();
+        assert_eq!(
+            merged,
+            Thing {
+                name: "a".into(),
+                note: None,
+                tags: vec!["y".into()]
+            }
+        );
+        let p = merge_patch(&cur, serde_json::json!({"name": 5})).unwrap_err();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "name"));
+        let p = merge_patch(&cur, serde_json::json!({"zzz": 1})).unwrap_err();
+        assert_eq!(p.errors[0].field, "zzz");
+        let p = merge_patch(&cur, serde_json::json!([1])).unwrap_err();
+        assert_eq!(p.errors[0].field, "body");
     }
 
     #[test]

@@ -12,11 +12,14 @@
 #![allow(clippy::result_large_err)]
 
 mod audit;
+mod contracts;
+mod customers;
 mod docs;
 mod extract;
 mod jobs;
 mod me;
 mod pagination;
+mod plans;
 mod problem;
 mod roles;
 mod settings;
@@ -28,7 +31,7 @@ use std::sync::OnceLock;
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{any, get};
+use axum::routing::{any, get, patch, post};
 use serde::Deserialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi};
@@ -41,6 +44,13 @@ use crate::state::AppState;
 pub struct IdPath {
     /// The resource's id.
     pub id: i64,
+}
+
+/// A short, complete list (a customer's addresses, a contract's
+/// transitions): no pagination.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct List<T> {
+    pub data: Vec<T>,
 }
 
 /// An RFC 3339 time from Unix seconds.
@@ -89,7 +99,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "Lastmile API",
-        description = "Staff users, roles, API tokens, settings, background jobs and the audit log of a Lastmile installation. \
+        description = "Customers, plans, contracts, staff users, roles, API tokens, settings, background jobs and the audit log of a Lastmile installation. \
             Errors are `application/problem+json` (RFC 9457); lists are paginated with `limit` and an opaque `cursor`."
     ),
     paths(
@@ -100,8 +110,17 @@ impl Modify for BearerAuth {
         settings::show, settings::update,
         audit::list, audit::show,
         jobs::list, jobs::show, jobs::retry,
+        customers::list, customers::show, customers::create, customers::update,
+        customers::addresses, customers::add_address, customers::update_address,
+        customers::delete_address, customers::notes, customers::add_note, customers::timeline,
+        plans::list, plans::show, plans::create, plans::update,
+        plans::repricing_preview, plans::repricing_apply,
+        plans::list_items, plans::show_item, plans::create_item, plans::update_item,
+        contracts::list, contracts::show, contracts::create, contracts::update,
+        contracts::transition, contracts::transitions, contracts::change_plan,
+        contracts::plan_changes, contracts::credentials,
     ),
-    components(schemas(problem::Problem, problem::FieldIssue)),
+    components(schemas(problem::Problem, problem::FieldIssue, problem::DuplicateRef)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(
@@ -112,6 +131,9 @@ impl Modify for BearerAuth {
         (name = "settings", description = "Installation settings"),
         (name = "audit", description = "The audit log"),
         (name = "jobs", description = "Background jobs"),
+        (name = "customers", description = "Customers, their addresses, notes and timeline"),
+        (name = "plans", description = "Internet plans, service items and re-pricing"),
+        (name = "contracts", description = "Contracts, their status, plan changes and credentials"),
     )
 )]
 pub struct ApiDoc;
@@ -149,6 +171,62 @@ pub fn routes() -> Router<AppState> {
         .route(&v1("/jobs"), get(jobs::list))
         .route(&v1("/jobs/{id}"), get(jobs::show))
         .route(&v1("/jobs/{id}/retry"), axum::routing::post(jobs::retry))
+        .route(
+            &v1("/customers"),
+            get(customers::list).post(customers::create),
+        )
+        .route(
+            &v1("/customers/{id}"),
+            get(customers::show).patch(customers::update),
+        )
+        .route(
+            &v1("/customers/{id}/addresses"),
+            get(customers::addresses).post(customers::add_address),
+        )
+        .route(
+            &v1("/customers/{id}/addresses/{address_id}"),
+            patch(customers::update_address).delete(customers::delete_address),
+        )
+        .route(
+            &v1("/customers/{id}/notes"),
+            get(customers::notes).post(customers::add_note),
+        )
+        .route(&v1("/customers/{id}/timeline"), get(customers::timeline))
+        .route(&v1("/plans"), get(plans::list).post(plans::create))
+        .route(&v1("/plans/{id}"), get(plans::show).patch(plans::update))
+        .route(
+            &v1("/plans/{id}/repricing/preview"),
+            post(plans::repricing_preview),
+        )
+        .route(&v1("/plans/{id}/repricing"), post(plans::repricing_apply))
+        .route(
+            &v1("/service-items"),
+            get(plans::list_items).post(plans::create_item),
+        )
+        .route(
+            &v1("/service-items/{id}"),
+            get(plans::show_item).patch(plans::update_item),
+        )
+        .route(
+            &v1("/contracts"),
+            get(contracts::list).post(contracts::create),
+        )
+        .route(
+            &v1("/contracts/{id}"),
+            get(contracts::show).patch(contracts::update),
+        )
+        .route(
+            &v1("/contracts/{id}/transitions"),
+            get(contracts::transitions).post(contracts::transition),
+        )
+        .route(
+            &v1("/contracts/{id}/plan-changes"),
+            get(contracts::plan_changes).post(contracts::change_plan),
+        )
+        .route(
+            &v1("/contracts/{id}/credentials"),
+            get(contracts::credentials),
+        )
         .route("/api/docs", get(docs::page))
         .route("/api", any(problem::unknown_route))
         .route("/api/", any(problem::unknown_route))

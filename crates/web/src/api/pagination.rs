@@ -51,6 +51,27 @@ pub fn encode(id: i64) -> String {
     B64.encode(format!("id:{id}"))
 }
 
+/// The cursor after a row ordered by `key` then `id` (name order, time order).
+pub fn encode_keyed(id: i64, key: &str) -> String {
+    B64.encode(format!("k:{id}:{key}"))
+}
+
+/// The id and key a [`encode_keyed`] cursor stands for.
+pub fn decode_keyed(raw: Option<&str>) -> Result<Option<(i64, String)>, Problem> {
+    let Some(raw) = raw.filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || Problem::malformed("cursor", "cursor", "is not a cursor this API returned");
+    let bytes = B64.decode(raw.trim()).map_err(|_| bad())?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| bad())?;
+    let (id, key) = text
+        .strip_prefix("k:")
+        .and_then(|rest| rest.split_once(':'))
+        .ok_or_else(bad)?;
+    let id = id.parse::<i64>().map_err(|_| bad())?;
+    Ok(Some((id, key.to_owned())))
+}
+
 /// A page whose next cursor is the last row's id, when `more` rows follow.
 pub fn page<T>(data: Vec<T>, more: bool, id: impl Fn(&T) -> i64) -> Paged<T> {
     let next_cursor = if more {
@@ -76,6 +97,13 @@ mod tests {
             assert_eq!(p.status, 400);
             assert_eq!(p.errors[0].field, "cursor");
         }
+        assert_eq!(
+            decode_keyed(Some(&encode_keyed(7, "ana: lima"))).unwrap(),
+            Some((7, "ana: lima".to_owned()))
+        );
+        assert_eq!(decode_keyed(None).unwrap(), None);
+        assert!(decode_keyed(Some(&encode(7))).is_err());
+        assert!(decode_keyed(Some("!!")).is_err());
         assert_eq!(limit(None).unwrap(), 50);
         assert_eq!(limit(Some(0)).unwrap_err().errors[0].field, "limit");
         assert_eq!(limit(Some(201)).unwrap_err().status, 422);

@@ -44,6 +44,27 @@ pub struct Problem {
     /// The offending fields, for validation problems.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldIssue>,
+    /// Existing customers a new one would duplicate (code `duplicates`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<DuplicateRef>,
+    /// For a refused contract transition (code `illegal-transition`): the
+    /// contract's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_status: Option<String>,
+    /// For a refused contract transition: the status asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_status: Option<String>,
+}
+
+/// An existing customer sharing a document, e-mail or phone with a new one.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct DuplicateRef {
+    pub customer_id: i64,
+    pub name: String,
+    /// `document`, `email` or `phone`.
+    pub matched: String,
+    /// The customer's API URL.
+    pub url: String,
 }
 
 /// The kinds of problem, as `(slug, title)`; `type` is `/api/docs#problem-<slug>`.
@@ -75,6 +96,9 @@ impl Problem {
             permission: None,
             code: None,
             errors: Vec::new(),
+            duplicates: Vec::new(),
+            current_status: None,
+            requested_status: None,
         }
     }
 
@@ -181,6 +205,12 @@ fn refusal_text(code: &str) -> String {
         "role-in-use" => "the role is held by users; move them to another role first".into(),
         "token-revoked" => "the token is already revoked".into(),
         "ip-not-allowed" => "requests from this address are not allowed for this user".into(),
+        "repricing-changed" => {
+            "the contracts to re-price changed since the preview; preview again".into()
+        }
+        "contract-changed" => {
+            "the contract's status changed meanwhile; read it again and retry".into()
+        }
         other => format!("refused: {other}"),
     }
 }
