@@ -10,6 +10,8 @@ pub mod catalog;
 mod context;
 pub mod contracts;
 pub mod crm;
+pub mod custom_fields;
+pub mod documents;
 pub mod email;
 pub mod firewall;
 pub mod health;

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod company;
 pub mod contracts;
 pub mod customers;
+pub mod documents;
 mod db;
 pub mod events;
 pub mod jobs;
