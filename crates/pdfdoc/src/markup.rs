@@ -5,6 +5,7 @@
 //! - `- item` or `* item`: bullet list items
 //! - `| key | value |`: a row of a key/value table
 //! - `**bold**` inside paragraphs and items
+//! - a line of only `_` (a signature line) is a paragraph of its own
 //! - `{{ name }}`: a placeholder (letters, digits, `_` and `.`)
 //!
 //! Parsing never fails: anything unrecognised is paragraph text. Only
@@ -164,6 +165,11 @@ pub fn parse(src: &str) -> Vec<Block> {
                 Some(Block::Table(rows)) => rows.push(row),
                 _ => blocks.push(Block::Table(vec![row])),
             }
+        } else if line.chars().all(|c| c == '_') {
+            // A signature line stands alone, so the name under it starts a
+            // line of its own.
+            flush(&mut para, &mut blocks);
+            blocks.push(Block::Paragraph(vec![Span::plain(line)]));
         } else {
             para.push(line);
         }

@@ -8,6 +8,7 @@ pub mod backup;
 mod cache;
 pub mod catalog;
 mod context;
+pub mod contract_document;
 pub mod contracts;
 pub mod crm;
 pub mod custom_fields;
