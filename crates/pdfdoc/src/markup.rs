@@ -151,7 +151,9 @@ pub fn parse(src: &str) -> Vec<Block> {
         }
         if line.starts_with('#') {
             flush(&mut para, &mut blocks);
-            blocks.push(Block::Heading(line.trim_start_matches('#').trim().to_owned()));
+            blocks.push(Block::Heading(
+                line.trim_start_matches('#').trim().to_owned(),
+            ));
         } else if let Some(item) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
             flush(&mut para, &mut blocks);
             let item = spans(item.trim());

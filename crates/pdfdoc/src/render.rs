@@ -383,7 +383,9 @@ fn load_logo(data: &[u8]) -> Result<Logo, Error> {
         let (w, h, comps) =
             jpeg_size(data).ok_or_else(|| Error::Logo("no JPEG frame header".into()))?;
         if comps != 1 && comps != 3 {
-            return Err(Error::Logo("only grayscale or RGB JPEGs are supported".into()));
+            return Err(Error::Logo(
+                "only grayscale or RGB JPEGs are supported".into(),
+            ));
         }
         return Ok(Logo {
             width: w,
@@ -417,7 +419,9 @@ fn load_logo(data: &[u8]) -> Result<Logo, Error> {
         ),
         png::ColorType::Rgb => (px.to_vec(), None, false),
         png::ColorType::Rgba => (
-            px.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+            px.chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect(),
             Some(px.chunks_exact(4).map(|p| p[3]).collect()),
             false,
         ),
@@ -537,7 +541,10 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, Error> {
     let catalog = alloc();
     let tree = alloc();
     let info = alloc();
-    let fonts = [(alloc(), &regular, "LMAAAA+DejaVuSans", 80.0), (alloc(), &bold, "LMAAAB+DejaVuSans-Bold", 140.0)];
+    let fonts = [
+        (alloc(), &regular, "LMAAAA+DejaVuSans", 80.0),
+        (alloc(), &bold, "LMAAAB+DejaVuSans-Bold", 140.0),
+    ];
     let image = logo.as_ref().map(|_| (alloc(), alloc()));
     let page_ids: Vec<(Ref, Ref)> = (0..count).map(|_| (alloc(), alloc())).collect();
 
@@ -615,10 +622,15 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, Error> {
             .cap_height(f32::from(font.face.capital_height().unwrap_or(700)) * scale)
             .stem_v(stem)
             .font_file2(file);
-        let data = if std::ptr::eq(font, &regular) { REGULAR } else { BOLD };
+        let data = if std::ptr::eq(font, &regular) {
+            REGULAR
+        } else {
+            BOLD
+        };
         let subset =
             subsetter::subset(data, 0, &font.remap).map_err(|e| Error::Font(format!("{e:?}")))?;
-        pdf.stream(file, &deflate(&subset)).filter(Filter::FlateDecode);
+        pdf.stream(file, &deflate(&subset))
+            .filter(Filter::FlateDecode);
         let mut cmap = UnicodeCmap::new(Name(b"Custom"), info);
         for (gid, c) in &font.used {
             cmap.pair(*gid, *c);

@@ -28,19 +28,25 @@ fn sample(paragraphs: usize) -> Document {
 }
 
 fn pdftotext(pdf: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("pdfdoc-test-{}-{}", std::process::id(), pdf.len()));
+    let dir =
+        std::env::temp_dir().join(format!("pdfdoc-test-{}-{}", std::process::id(), pdf.len()));
     std::fs::write(&dir, pdf).unwrap();
     let out = std::process::Command::new("pdftotext")
         .args([dir.to_str().unwrap(), "-"])
         .output()
         .expect("pdftotext (poppler-utils) must be installed for this test");
     let _ = std::fs::remove_file(&dir);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 fn pdfinfo_pages(pdf: &[u8]) -> usize {
-    let path = std::env::temp_dir().join(format!("pdfdoc-info-{}-{}", std::process::id(), pdf.len()));
+    let path =
+        std::env::temp_dir().join(format!("pdfdoc-info-{}-{}", std::process::id(), pdf.len()));
     std::fs::write(&path, pdf).unwrap();
     let out = std::process::Command::new("pdfinfo")
         .arg(&path)
@@ -48,8 +54,15 @@ fn pdfinfo_pages(pdf: &[u8]) -> usize {
         .expect("pdfinfo (poppler-utils)");
     let _ = std::fs::remove_file(&path);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{text} {}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("841.89") || text.contains("595.28"), "A4: {text}");
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("841.89") || text.contains("595.28"),
+        "A4: {text}"
+    );
     text.lines()
         .find_map(|l| l.strip_prefix("Pages:"))
         .unwrap()
@@ -88,7 +101,10 @@ fn long_documents_flow_onto_numbered_pages() {
     let pages = pdfinfo_pages(&pdf);
     assert!(pages >= 3, "{pages} pages");
     let text = pdftotext(&pdf);
-    assert!(text.contains(&format!("Página {pages} de {pages}")), "{text}");
+    assert!(
+        text.contains(&format!("Página {pages} de {pages}")),
+        "{text}"
+    );
     assert!(text.contains("Parágrafo 39:"));
     // Lines never run past the right margin: no extracted line is longer
     // than what fits (about 100 characters of body text).

@@ -54,7 +54,9 @@ fn locale_ok(locale: &str) -> Result<&'static str> {
         .iter()
         .copied()
         .find(|l| *l == locale)
-        .ok_or_else(|| Error::invalid_msg("locale", format!("must be one of: {}", LOCALES.join(", "))))
+        .ok_or_else(|| {
+            Error::invalid_msg("locale", format!("must be one of: {}", LOCALES.join(", ")))
+        })
 }
 
 /// A locale's template as the settings page shows it.
@@ -94,7 +96,10 @@ pub async fn template(svc: &Services, locale: &str) -> Result<Template> {
 /// the field `body` and the placeholder).
 pub fn check_template(body: &str) -> Result<()> {
     if body.trim().is_empty() {
-        return Err(Error::invalid("body", domain::validate::FieldError::Required));
+        return Err(Error::invalid(
+            "body",
+            domain::validate::FieldError::Required,
+        ));
     }
     if body.len() > MAX_TEMPLATE {
         return Err(Error::invalid_msg(
@@ -184,7 +189,11 @@ fn speed(kbps: i64) -> String {
 
 /// Renders a template with `values` to PDF bytes. The first heading becomes
 /// the document's title.
-pub fn render_template(body: &str, values: &BTreeMap<&str, String>, locale: &str) -> Result<Vec<u8>> {
+pub fn render_template(
+    body: &str,
+    values: &BTreeMap<&str, String>,
+    locale: &str,
+) -> Result<Vec<u8>> {
     let mut blocks = pdfdoc::markup::parse(body);
     let lookup = |name: &str| values.get(name).cloned();
     for b in &mut blocks {
@@ -214,7 +223,11 @@ pub fn render_template(body: &str, values: &BTreeMap<&str, String>, locale: &str
 }
 
 /// The placeholder values for one contract.
-pub async fn values(svc: &Services, contract_id: i64, locale: &str) -> Result<BTreeMap<&'static str, String>> {
+pub async fn values(
+    svc: &Services,
+    contract_id: i64,
+    locale: &str,
+) -> Result<BTreeMap<&'static str, String>> {
     let mut c = svc.db.conn().await?;
     let k = store::contracts::get(&mut c, contract_id).await?;
     let customer = store::customers::get(&mut c, k.customer_id).await?;
@@ -228,18 +241,33 @@ pub async fn values(svc: &Services, contract_id: i64, locale: &str) -> Result<BT
             .next(),
     };
     let today = crate::crm::today(&mut c).await?;
-    let currency = company.as_ref().map(|c| c.currency.clone()).unwrap_or_else(|| "BRL".into());
+    let currency = company
+        .as_ref()
+        .map(|c| c.currency.clone())
+        .unwrap_or_else(|| "BRL".into());
     let m = |v: i64| money(v, &currency, locale);
     let mut v = BTreeMap::new();
-    v.insert("company.name", company.as_ref().map(|c| c.name.clone()).unwrap_or_default());
+    v.insert(
+        "company.name",
+        company.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+    );
     v.insert(
         "company.document",
-        company.as_ref().map(|c| c.legal_document.clone()).unwrap_or_default(),
+        company
+            .as_ref()
+            .map(|c| c.legal_document.clone())
+            .unwrap_or_default(),
     );
     v.insert("customer.name", customer.name.clone());
     v.insert("customer.document", customer.document.clone());
-    v.insert("customer.email", customer.emails.first().cloned().unwrap_or_default());
-    v.insert("customer.phone", customer.phones.first().cloned().unwrap_or_default());
+    v.insert(
+        "customer.email",
+        customer.emails.first().cloned().unwrap_or_default(),
+    );
+    v.insert(
+        "customer.phone",
+        customer.phones.first().cloned().unwrap_or_default(),
+    );
     v.insert(
         "service.address",
         address
@@ -248,7 +276,10 @@ pub async fn values(svc: &Services, contract_id: i64, locale: &str) -> Result<BT
                 if !a.complement.is_empty() {
                     s.push_str(&format!(" ({})", a.complement));
                 }
-                format!("{s}, {}, {}/{}, CEP {}", a.district, a.city, a.state, a.postal_code)
+                format!(
+                    "{s}, {}, {}/{}, CEP {}",
+                    a.district, a.city, a.state, a.postal_code
+                )
             })
             .unwrap_or_default(),
     );
@@ -261,7 +292,10 @@ pub async fn values(svc: &Services, contract_id: i64, locale: &str) -> Result<BT
     v.insert("contract.start_date", date(&k.start_date, locale));
     v.insert(
         "contract.loyalty_end_date",
-        k.loyalty_end_date.as_deref().map(|d| date(d, locale)).unwrap_or_else(|| "—".into()),
+        k.loyalty_end_date
+            .as_deref()
+            .map(|d| date(d, locale))
+            .unwrap_or_else(|| "—".into()),
     );
     v.insert("plan.name", plan.name.clone());
     v.insert("plan.download", speed(plan.download_kbps));
@@ -274,8 +308,15 @@ pub async fn values(svc: &Services, contract_id: i64, locale: &str) -> Result<BT
 /// The installation's language for documents (`en` or `pt-BR`).
 async fn company_locale(svc: &Services) -> Result<&'static str> {
     let mut c = svc.db.conn().await?;
-    let locale = store::company::get(&mut c).await?.map(|c| c.locale).unwrap_or_default();
-    Ok(if locale.starts_with("en") { "en" } else { "pt-BR" })
+    let locale = store::company::get(&mut c)
+        .await?
+        .map(|c| c.locale)
+        .unwrap_or_default();
+    Ok(if locale.starts_with("en") {
+        "en"
+    } else {
+        "pt-BR"
+    })
 }
 
 /// The contract's PDF in the installation's language.
@@ -341,7 +382,11 @@ mod tests {
     fn default_templates_use_only_known_placeholders() {
         for l in LOCALES {
             check_template(default_template(l)).unwrap();
-            assert!(preview(l, default_template(l)).unwrap().starts_with(b"%PDF-"));
+            assert!(
+                preview(l, default_template(l))
+                    .unwrap()
+                    .starts_with(b"%PDF-")
+            );
         }
         for (name, _) in PLACEHOLDERS {
             assert!(sample_values("en").contains_key(name), "{name}");
@@ -350,7 +395,9 @@ mod tests {
 
     #[test]
     fn unknown_placeholders_are_named() {
-        let e = check_template("# X\n{{customer.nome}}").unwrap_err().to_string();
+        let e = check_template("# X\n{{customer.nome}}")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("body:") && e.contains("customer.nome"), "{e}");
         assert!(check_template("  ").is_err());
     }

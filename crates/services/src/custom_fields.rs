@@ -121,7 +121,12 @@ pub fn check_values(
                 let n = v.replace(',', ".");
                 match n.parse::<f64>() {
                     Ok(x) if x.is_finite() && n.len() <= 30 => n,
-                    _ => return Err(Error::invalid_msg(field, "must be a number such as 1234.50")),
+                    _ => {
+                        return Err(Error::invalid_msg(
+                            field,
+                            "must be a number such as 1234.50",
+                        ));
+                    }
                 }
             }
             "date" => validate::date(v)
@@ -343,7 +348,10 @@ mod tests {
         };
         assert_eq!(prepare(&ok, 0).unwrap().choices, r#"["a","b"]"#);
         for (field, edit) in [
-            ("key", (|d: &mut DefInput| d.key = "1abc".into()) as fn(&mut DefInput)),
+            (
+                "key",
+                (|d: &mut DefInput| d.key = "1abc".into()) as fn(&mut DefInput),
+            ),
             ("key", |d| d.key = "Abc".into()),
             ("label", |d| d.label = " ".into()),
             ("kind", |d| d.kind = "blob".into()),

@@ -126,9 +126,7 @@ fn kind_ok(kind: &str) -> Result<&'static str> {
         .iter()
         .copied()
         .find(|k| *k == kind)
-        .ok_or_else(|| {
-            Error::invalid_msg("kind", format!("must be one of: {}", KINDS.join(", ")))
-        })
+        .ok_or_else(|| Error::invalid_msg("kind", format!("must be one of: {}", KINDS.join(", "))))
 }
 
 fn doc_json(d: &Document) -> serde_json::Value {
@@ -346,13 +344,22 @@ mod tests {
 
     #[test]
     fn sniffs_the_four_types_and_nothing_else() {
-        assert_eq!(sniff(b"%PDF-1.7\n").map(|t| t.mime), Some("application/pdf"));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]).map(|t| t.mime), Some("image/jpeg"));
+        assert_eq!(
+            sniff(b"%PDF-1.7\n").map(|t| t.mime),
+            Some("application/pdf")
+        );
+        assert_eq!(
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0]).map(|t| t.mime),
+            Some("image/jpeg")
+        );
         assert_eq!(
             sniff(b"\x89PNG\r\n\x1a\n....").map(|t| t.mime),
             Some("image/png")
         );
-        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 ").map(|t| t.mime), Some("image/webp"));
+        assert_eq!(
+            sniff(b"RIFF\0\0\0\0WEBPVP8 ").map(|t| t.mime),
+            Some("image/webp")
+        );
         assert_eq!(sniff(b"GIF89a"), None);
         assert_eq!(sniff(b"<html>"), None);
         assert_eq!(sniff(b"RIFF\0\0\0\0WAVE"), None);
@@ -361,7 +368,10 @@ mod tests {
 
     #[test]
     fn filenames_are_cleaned_and_must_match_the_content() {
-        assert_eq!(clean_filename("C:\\x\\RG frente.PDF", PDF).unwrap(), "RG frente.PDF");
+        assert_eq!(
+            clean_filename("C:\\x\\RG frente.PDF", PDF).unwrap(),
+            "RG frente.PDF"
+        );
         assert_eq!(clean_filename("../../etc/\"a\"", PNG).unwrap(), "a.png");
         assert_eq!(clean_filename("", JPEG).unwrap(), "document.jpg");
         assert_eq!(clean_filename("foto.jpeg", JPEG).unwrap(), "foto.jpeg");

@@ -237,12 +237,14 @@ pub async fn delete_field_def(conn: &mut AnyConnection, key: &str) -> Result<()>
 pub async fn customers_with_field(conn: &mut AnyConnection, key: &str) -> Result<i64> {
     // custom_fields is a JSON object in TEXT; a quoted key followed by a
     // colon is how serde_json writes it (keys are slugs, so no escaping).
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM customers WHERE custom_fields LIKE $1 ESCAPE '\\'",
+    Ok(
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM customers WHERE custom_fields LIKE $1 ESCAPE '\\'",
+        )
+        .bind(format!("%\"{}\":%", crate::users::escape_like(key)))
+        .fetch_one(conn)
+        .await?,
     )
-    .bind(format!("%\"{}\":%", crate::users::escape_like(key)))
-    .fetch_one(conn)
-    .await?)
 }
 
 /// A contract template as stored.

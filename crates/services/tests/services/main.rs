@@ -6,6 +6,7 @@
 mod accounts;
 mod backup;
 mod crm;
+mod documents;
 mod email;
 mod jobs;
 mod schedule;
