@@ -13,6 +13,7 @@
 
 mod audit;
 mod docs;
+mod documents;
 mod extract;
 mod jobs;
 mod me;
@@ -100,6 +101,8 @@ impl Modify for BearerAuth {
         settings::show, settings::update,
         audit::list, audit::show,
         jobs::list, jobs::show, jobs::retry,
+        documents::list, documents::upload, documents::download, documents::verify,
+        documents::reject, documents::contract_pdf,
     ),
     components(schemas(problem::Problem, problem::FieldIssue)),
     modifiers(&BearerAuth),
@@ -112,6 +115,7 @@ impl Modify for BearerAuth {
         (name = "settings", description = "Installation settings"),
         (name = "audit", description = "The audit log"),
         (name = "jobs", description = "Background jobs"),
+        (name = "documents", description = "Customers' KYC documents and contract PDFs"),
     )
 )]
 pub struct ApiDoc;
@@ -149,6 +153,22 @@ pub fn routes() -> Router<AppState> {
         .route(&v1("/jobs"), get(jobs::list))
         .route(&v1("/jobs/{id}"), get(jobs::show))
         .route(&v1("/jobs/{id}/retry"), axum::routing::post(jobs::retry))
+        .route(
+            &v1("/customers/{id}/documents"),
+            get(documents::list)
+                .post(documents::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
+        .route(&v1("/customers/{id}/documents/{doc}"), get(documents::download))
+        .route(
+            &v1("/customers/{id}/documents/{doc}/verify"),
+            axum::routing::post(documents::verify),
+        )
+        .route(
+            &v1("/customers/{id}/documents/{doc}/reject"),
+            axum::routing::post(documents::reject),
+        )
+        .route(&v1("/contracts/{id}/contract.pdf"), get(documents::contract_pdf))
         .route("/api/docs", get(docs::page))
         .route("/api", any(problem::unknown_route))
         .route("/api/", any(problem::unknown_route))

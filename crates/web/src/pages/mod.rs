@@ -1,9 +1,11 @@
 //! The admin panel's pages, one module per area.
 
+pub(crate) use documents::attachment;
+
 mod account;
 mod audit;
 mod dashboard;
-mod documents;
+pub(crate) mod documents;
 mod jobs;
 mod public;
 mod roles;
