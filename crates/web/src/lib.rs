@@ -64,7 +64,11 @@ async fn body_limit(
         && path.starts_with("/")
         && path.ends_with("/documents")
         && (path.starts_with("/customers/") || path.starts_with("/api/v1/customers/"));
-    let limit = if upload { UPLOAD_LIMIT } else { 2 * 1024 * 1024 };
+    let limit = if upload {
+        UPLOAD_LIMIT
+    } else {
+        2 * 1024 * 1024
+    };
     let declared = req
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
@@ -75,7 +79,8 @@ async fn body_limit(
     }
     let (parts, body) = req.into_parts();
     let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
-    next.run(axum::extract::Request::from_parts(parts, body)).await
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 /// Serves the application on `listener` until `shutdown` completes.

@@ -177,7 +177,11 @@ pub async fn verify(
 ) -> ApiResult<Json<DocumentView>> {
     caller.require(Permission::CustomersDocuments)?;
     services::documents::verify(&state.svc, &caller.actor(), p.id, p.doc).await?;
-    Ok(Json(services::documents::get(&state.svc, p.id, p.doc).await?.into()))
+    Ok(Json(
+        services::documents::get(&state.svc, p.id, p.doc)
+            .await?
+            .into(),
+    ))
 }
 
 /// Rejects a document with a reason.
@@ -203,7 +207,11 @@ pub async fn reject(
     let b: RejectBody = serde_json::from_slice(&body)
         .map_err(|e| Problem::invalid("reason", "invalid", e.to_string()))?;
     services::documents::reject(&state.svc, &caller.actor(), p.id, p.doc, &b.reason).await?;
-    Ok(Json(services::documents::get(&state.svc, p.id, p.doc).await?.into()))
+    Ok(Json(
+        services::documents::get(&state.svc, p.id, p.doc)
+            .await?
+            .into(),
+    ))
 }
 
 /// The contract as a PDF from the installation's template.
@@ -225,5 +233,9 @@ pub async fn contract_pdf(
     caller.require(Permission::CustomersView)?;
     let pdf = services::contract_document::render(&state.svc, p.id).await?;
     let number = services::contracts::get(&state.svc, p.id).await?.number;
-    Ok(crate::pages::attachment("application/pdf", &format!("contract-{number}.pdf"), pdf))
+    Ok(crate::pages::attachment(
+        "application/pdf",
+        &format!("contract-{number}.pdf"),
+        pdf,
+    ))
 }

@@ -159,7 +159,10 @@ pub fn routes() -> Router<AppState> {
                 .post(documents::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
-        .route(&v1("/customers/{id}/documents/{doc}"), get(documents::download))
+        .route(
+            &v1("/customers/{id}/documents/{doc}"),
+            get(documents::download),
+        )
         .route(
             &v1("/customers/{id}/documents/{doc}/verify"),
             axum::routing::post(documents::verify),
@@ -168,7 +171,10 @@ pub fn routes() -> Router<AppState> {
             &v1("/customers/{id}/documents/{doc}/reject"),
             axum::routing::post(documents::reject),
         )
-        .route(&v1("/contracts/{id}/contract.pdf"), get(documents::contract_pdf))
+        .route(
+            &v1("/contracts/{id}/contract.pdf"),
+            get(documents::contract_pdf),
+        )
         .route("/api/docs", get(docs::page))
         .route("/api", any(problem::unknown_route))
         .route("/api/", any(problem::unknown_route))

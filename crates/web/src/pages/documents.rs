@@ -28,7 +28,13 @@ struct ListView {
     max_mib: usize,
 }
 
-async fn view(state: &AppState, staff: &Staff, id: i64, errors: FormErrors, ok: Option<&str>) -> PageResult {
+async fn view(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    errors: FormErrors,
+    ok: Option<&str>,
+) -> PageResult {
     let customer = services::crm::get_customer(&state.svc, id).await?;
     let docs = services::documents::list(&state.svc, id).await?;
     let mut page = Page::new(staff, "customers", "documents-title").with_flash(ok);
@@ -78,7 +84,10 @@ pub async fn upload(
         let next = match form.next_field().await {
             Ok(n) => n,
             Err(e) => {
-                let errors = FormErrors(vec![("file".into(), format!("{} ({e})", staff.tr.t("invalid-invalid")))]);
+                let errors = FormErrors(vec![(
+                    "file".into(),
+                    format!("{} ({e})", staff.tr.t("invalid-invalid")),
+                )]);
                 return view(&state, &staff, id, errors, None).await;
             }
         };
@@ -92,7 +101,11 @@ pub async fn upload(
                     Err(_) => {
                         let errors = FormErrors(vec![(
                             "file".into(),
-                            staff.tr.t1("documents-too-large", "mib", &(services::documents::MAX_SIZE / (1024 * 1024)).to_string()),
+                            staff.tr.t1(
+                                "documents-too-large",
+                                "mib",
+                                &(services::documents::MAX_SIZE / (1024 * 1024)).to_string(),
+                            ),
                         )]);
                         return view(&state, &staff, id, errors, None).await;
                     }
@@ -109,7 +122,10 @@ pub async fn upload(
         data: &data,
     };
     match services::documents::upload(&state.svc, &staff.actor(), &up).await {
-        Ok(_) => Ok(done(&format!("/customers/{id}/documents"), "document-uploaded")),
+        Ok(_) => Ok(done(
+            &format!("/customers/{id}/documents"),
+            "document-uploaded",
+        )),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
             view(&state, &staff, id, errors, None).await
@@ -168,7 +184,10 @@ pub async fn verify(
 ) -> PageResult {
     staff.require(Permission::CustomersDocuments)?;
     services::documents::verify(&state.svc, &staff.actor(), id, doc).await?;
-    Ok(done(&format!("/customers/{id}/documents"), "document-verified"))
+    Ok(done(
+        &format!("/customers/{id}/documents"),
+        "document-verified",
+    ))
 }
 
 pub async fn reject(
@@ -180,7 +199,10 @@ pub async fn reject(
     staff.require(Permission::CustomersDocuments)?;
     let reason = field(&form_pairs(&body), "reason");
     match services::documents::reject(&state.svc, &staff.actor(), id, doc, &reason).await {
-        Ok(()) => Ok(done(&format!("/customers/{id}/documents"), "document-rejected")),
+        Ok(()) => Ok(done(
+            &format!("/customers/{id}/documents"),
+            "document-rejected",
+        )),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
             view(&state, &staff, id, errors, None).await
@@ -195,7 +217,10 @@ pub async fn delete(
 ) -> PageResult {
     staff.require(Permission::CustomersDocuments)?;
     services::documents::delete(&state.svc, &staff.actor(), id, doc).await?;
-    Ok(done(&format!("/customers/{id}/documents"), "document-deleted"))
+    Ok(done(
+        &format!("/customers/{id}/documents"),
+        "document-deleted",
+    ))
 }
 
 /// The contract as a PDF, from the installation's template.
@@ -207,5 +232,9 @@ pub async fn contract_pdf(
     staff.require(Permission::CustomersView)?;
     let pdf = services::contract_document::render(&state.svc, id).await?;
     let number = services::contracts::get(&state.svc, id).await?.number;
-    Ok(attachment("application/pdf", &format!("contract-{number}.pdf"), pdf))
+    Ok(attachment(
+        "application/pdf",
+        &format!("contract-{number}.pdf"),
+        pdf,
+    ))
 }

@@ -75,9 +75,18 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
         .route("/customers/{id}/documents/{doc}", get(documents::download))
-        .route("/customers/{id}/documents/{doc}/verify", post(documents::verify))
-        .route("/customers/{id}/documents/{doc}/reject", post(documents::reject))
-        .route("/customers/{id}/documents/{doc}/delete", post(documents::delete))
+        .route(
+            "/customers/{id}/documents/{doc}/verify",
+            post(documents::verify),
+        )
+        .route(
+            "/customers/{id}/documents/{doc}/reject",
+            post(documents::reject),
+        )
+        .route(
+            "/customers/{id}/documents/{doc}/delete",
+            post(documents::delete),
+        )
         .route("/contracts/{id}/contract.pdf", get(documents::contract_pdf))
         .route("/account", get(account::show).post(account::save_profile))
         .route("/account/password", post(account::change_password))
