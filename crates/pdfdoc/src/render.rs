@@ -145,10 +145,8 @@ impl<'f> Layout<'f> {
         for s in spans {
             let mut first = true;
             for piece in s.text.split(' ') {
-                if !first {
-                    if let Some(w) = out.last_mut() {
-                        w.space_after = true;
-                    }
+                if !first && let Some(w) = out.last_mut() {
+                    w.space_after = true;
                 }
                 first = false;
                 if !piece.is_empty() {

@@ -104,7 +104,7 @@ pub async fn upload(
                             staff.tr.t1(
                                 "documents-too-large",
                                 "mib",
-                                &(services::documents::MAX_SIZE / (1024 * 1024)).to_string(),
+                                services::documents::MAX_SIZE / (1024 * 1024),
                             ),
                         )]);
                         return view(&state, &staff, id, errors, None).await;
