@@ -78,13 +78,26 @@ pub async fn today(conn: &mut AnyConnection) -> Result<jiff::civil::Date> {
     Ok(jiff::Timestamp::now().to_zoned(tz).date())
 }
 
+async fn field_defs(conn: &mut AnyConnection) -> Result<Vec<crate::custom_fields::Definition>> {
+    Ok(store::documents::field_defs(conn)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
 /// The validated row and lookup keys of a customer.
 struct Prepared {
     data: CustomerData,
     keys: Vec<(&'static str, String)>,
 }
 
-fn prepare(input: &CustomerInput, country: &str, today: jiff::civil::Date) -> Result<Prepared> {
+fn prepare(
+    input: &CustomerInput,
+    country: &str,
+    today: jiff::civil::Date,
+    defs: &[crate::custom_fields::Definition],
+) -> Result<Prepared> {
     let kind = input.kind.trim();
     if kind != "person" && kind != "company" {
         return Err(Error::invalid("kind", FieldError::Choice));
@@ -173,22 +186,9 @@ fn prepare(input: &CustomerInput, country: &str, today: jiff::civil::Date) -> Re
             tags.push(t);
         }
     }
-    let mut custom = serde_json::Map::new();
-    for (k, v) in &input.custom_fields {
-        let key_ok = (1..=40).contains(&k.len())
-            && k.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !key_ok {
-            return Err(Error::invalid_msg(
-                "custom_fields",
-                format!("`{k}` is not a field key (a-z, 0-9, _)"),
-            ));
-        }
-        check("custom_fields", validate::optional(v, 500))?;
-        if !v.trim().is_empty() {
-            custom.insert(k.clone(), json!(v.trim()));
-        }
-    }
+    // Checked against the provider's definitions (unknown keys, required
+    // fields, number/date/choice), naming `custom_fields.<key>`.
+    let custom = crate::custom_fields::check_values(defs, &input.custom_fields)?;
     let name = input.name.trim().to_owned();
     let trade_name = input.trade_name.trim().to_owned();
     let mut keys: Vec<(&'static str, String)> = vec![("document", doc.normalized.clone())];
@@ -261,7 +261,8 @@ async fn duplicates(
 pub async fn find_duplicates(svc: &Services, input: &CustomerInput) -> Result<Vec<Duplicate>> {
     let mut c = svc.db.conn().await?;
     let country = installation_country(&mut c).await?;
-    let p = prepare(input, &country, today(&mut c).await?)?;
+    let defs = field_defs(&mut c).await?;
+    let p = prepare(input, &country, today(&mut c).await?, &defs)?;
     duplicates(&mut c, &p.keys, None).await
 }
 
@@ -274,7 +275,8 @@ pub async fn create_customer(
 ) -> Result<Created> {
     let mut tx = svc.db.begin().await?;
     let country = installation_country(&mut tx).await?;
-    let p = prepare(input, &country, today(&mut tx).await?)?;
+    let defs = field_defs(&mut tx).await?;
+    let p = prepare(input, &country, today(&mut tx).await?, &defs)?;
     if !input.allow_duplicate {
         let dups = duplicates(&mut tx, &p.keys, None).await?;
         if !dups.is_empty() {
@@ -322,7 +324,8 @@ pub async fn update_customer(
     let mut tx = svc.db.begin().await?;
     let before = store::customers::get(&mut tx, id).await?;
     let country = installation_country(&mut tx).await?;
-    let p = prepare(input, &country, today(&mut tx).await?)?;
+    let defs = field_defs(&mut tx).await?;
+    let p = prepare(input, &country, today(&mut tx).await?, &defs)?;
     let now = store::now();
     store::customers::update(&mut tx, id, &p.data, now).await?;
     store::customers::replace_keys(&mut tx, id, &p.keys).await?;

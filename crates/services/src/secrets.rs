@@ -100,6 +100,31 @@ impl SecretBox {
         String::from_utf8(plain).map_err(|_| SecretError::Decrypt)
     }
 
+    /// Encrypts binary data (uploaded files): `nonce ‖ ciphertext`, with
+    /// no text prefix since it is stored in a binary column.
+    pub fn encrypt_bytes(&self, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; 24];
+        rand::rng().fill_bytes(&mut nonce);
+        let ct = self
+            .cipher
+            .encrypt(XNonce::from_slice(&nonce), plain)
+            .unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    /// Reverses [`SecretBox::encrypt_bytes`].
+    pub fn decrypt_bytes(&self, stored: &[u8]) -> Result<Vec<u8>, SecretError> {
+        if stored.len() < 24 {
+            return Err(SecretError::Format);
+        }
+        let (nonce, ct) = stored.split_at(24);
+        self.cipher
+            .decrypt(XNonce::from_slice(nonce), ct)
+            .map_err(|_| SecretError::Decrypt)
+    }
+
     /// Whether a stored value is one of ours (and so not plain text).
     pub fn is_encrypted(stored: &str) -> bool {
         stored.starts_with(PREFIX)

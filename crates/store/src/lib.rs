@@ -15,6 +15,7 @@ pub mod company;
 pub mod contracts;
 pub mod customers;
 mod db;
+pub mod documents;
 pub mod events;
 pub mod jobs;
 pub mod nodes;

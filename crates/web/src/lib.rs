@@ -43,11 +43,44 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            2 * 1024 * 1024,
-        ))
+        .layer(axum::middleware::from_fn(body_limit))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)
+}
+
+/// The largest request body for a document upload: the documents
+/// service's file limit plus room for the multipart envelope.
+pub const UPLOAD_LIMIT: usize = services::documents::MAX_SIZE + 256 * 1024;
+
+/// Every request body is capped at 2 MiB, except document uploads (the only
+/// routes that take files), which get [`UPLOAD_LIMIT`].
+async fn body_limit(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = req.uri().path();
+    let upload = req.method() == axum::http::Method::POST
+        && path.starts_with("/")
+        && path.ends_with("/documents")
+        && (path.starts_with("/customers/") || path.starts_with("/api/v1/customers/"));
+    let limit = if upload {
+        UPLOAD_LIMIT
+    } else {
+        2 * 1024 * 1024
+    };
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 /// Serves the application on `listener` until `shutdown` completes.

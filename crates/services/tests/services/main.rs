@@ -7,6 +7,7 @@ mod accounts;
 mod backup;
 mod contract_terms;
 mod crm;
+mod documents;
 mod email;
 mod jobs;
 mod schedule;

@@ -15,6 +15,7 @@ mod audit;
 mod contracts;
 mod customers;
 mod docs;
+mod documents;
 mod extract;
 mod jobs;
 mod me;
@@ -119,6 +120,8 @@ impl Modify for BearerAuth {
         contracts::list, contracts::show, contracts::create, contracts::update,
         contracts::transition, contracts::transitions, contracts::change_plan,
         contracts::plan_changes, contracts::credentials,
+        documents::list, documents::upload, documents::download, documents::verify,
+        documents::reject, documents::contract_pdf,
     ),
     components(schemas(problem::Problem, problem::FieldIssue, problem::DuplicateRef)),
     modifiers(&BearerAuth),
@@ -134,6 +137,7 @@ impl Modify for BearerAuth {
         (name = "customers", description = "Customers, their addresses, notes and timeline"),
         (name = "plans", description = "Internet plans, service items and re-pricing"),
         (name = "contracts", description = "Contracts, their status, plan changes and credentials"),
+        (name = "documents", description = "Customers' KYC documents and contract PDFs"),
     )
 )]
 pub struct ApiDoc;
@@ -226,6 +230,28 @@ pub fn routes() -> Router<AppState> {
         .route(
             &v1("/contracts/{id}/credentials"),
             get(contracts::credentials),
+        )
+        .route(
+            &v1("/customers/{id}/documents"),
+            get(documents::list)
+                .post(documents::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
+        .route(
+            &v1("/customers/{id}/documents/{doc}"),
+            get(documents::download),
+        )
+        .route(
+            &v1("/customers/{id}/documents/{doc}/verify"),
+            axum::routing::post(documents::verify),
+        )
+        .route(
+            &v1("/customers/{id}/documents/{doc}/reject"),
+            axum::routing::post(documents::reject),
+        )
+        .route(
+            &v1("/contracts/{id}/contract.pdf"),
+            get(documents::contract_pdf),
         )
         .route("/api/docs", get(docs::page))
         .route("/api", any(problem::unknown_route))

@@ -1,8 +1,11 @@
 //! The admin panel's pages, one module per area.
 
+pub(crate) use documents::attachment;
+
 mod account;
 mod audit;
 mod dashboard;
+pub(crate) mod documents;
 mod jobs;
 mod public;
 mod roles;
@@ -65,6 +68,26 @@ pub fn routes() -> Router<AppState> {
             get(settings::group_form).post(settings::group_save),
         )
         .route("/settings/email/test", post(settings::send_test_email))
+        .route(
+            "/customers/{id}/documents",
+            post(documents::upload)
+                .get(documents::list)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+        )
+        .route("/customers/{id}/documents/{doc}", get(documents::download))
+        .route(
+            "/customers/{id}/documents/{doc}/verify",
+            post(documents::verify),
+        )
+        .route(
+            "/customers/{id}/documents/{doc}/reject",
+            post(documents::reject),
+        )
+        .route(
+            "/customers/{id}/documents/{doc}/delete",
+            post(documents::delete),
+        )
+        .route("/contracts/{id}/contract.pdf", get(documents::contract_pdf))
         .route("/account", get(account::show).post(account::save_profile))
         .route("/account/password", post(account::change_password))
         .route(

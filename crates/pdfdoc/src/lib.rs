@@ -1,0 +1,112 @@
+//! Small, plain PDF documents: a title, headings, paragraphs with bold runs,
+//! bullet lists, key/value tables, an optional PNG or JPEG logo and page
+//! numbers, on A4, in one embedded font (DejaVu Sans, regular and bold).
+//! Nothing here knows about the application using it.
+//!
+//! Why these crates: `typst` would lay out anything but adds minutes of
+//! build and megabytes of binary for a contract; `printpdf` pulls in a
+//! larger tree and its own layout model. This crate writes the PDF objects
+//! with `pdf-writer`, measures text with the font's real advance widths
+//! through `ttf-parser`, and embeds only the glyphs used via `subsetter`,
+//! so a contract is a few tens of kilobytes and every Latin-1 character
+//! (all of Portuguese) renders and extracts as text (a ToUnicode map is
+//! written). `png` decodes logos; JPEG logos are embedded as they are.
+//!
+//! Text is laid out left-aligned with greedy line breaking at spaces; a word
+//! wider than a line is broken between characters. Kerning and ligatures are
+//! not applied, which is fine for Latin text at these sizes.
+//!
+//! [`markup`] parses the small Markdown-like text providers write
+//! templates in, with `{{placeholder}}` substitution.
+
+pub mod markup;
+mod render;
+
+pub use render::render;
+
+/// A document to render.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Document {
+    /// Shown large on the first page and stored as the PDF's title.
+    pub title: String,
+    pub blocks: Vec<Block>,
+    /// A PNG or JPEG drawn at the top of the first page.
+    pub logo: Option<Vec<u8>>,
+    /// Footer on every page; `{page}` and `{pages}` are replaced by the
+    /// page number and count (e.g. `Página {page} de {pages}`). Empty for
+    /// no footer.
+    pub footer: String,
+}
+
+/// A block of content, laid out top to bottom.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Heading(String),
+    Paragraph(Vec<Span>),
+    /// One item per entry, each a run of spans.
+    Bullets(Vec<Vec<Span>>),
+    /// Rows of (key, value), keys in bold.
+    Table(Vec<(String, String)>),
+}
+
+/// A run of text, bold or regular.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub text: String,
+    pub bold: bool,
+}
+
+impl Span {
+    pub fn plain(text: impl Into<String>) -> Span {
+        Span {
+            text: text.into(),
+            bold: false,
+        }
+    }
+    pub fn bold(text: impl Into<String>) -> Span {
+        Span {
+            text: text.into(),
+            bold: true,
+        }
+    }
+}
+
+impl Block {
+    /// Applies `f` to every piece of text in the block (for filling
+    /// placeholders after parsing, so values are never read as markup).
+    pub fn map_text<E>(&mut self, f: &mut impl FnMut(&str) -> Result<String, E>) -> Result<(), E> {
+        match self {
+            Block::Heading(t) => *t = f(t)?,
+            Block::Paragraph(spans) => {
+                for s in spans {
+                    s.text = f(&s.text)?;
+                }
+            }
+            Block::Bullets(items) => {
+                for spans in items {
+                    for s in spans {
+                        s.text = f(&s.text)?;
+                    }
+                }
+            }
+            Block::Table(rows) => {
+                for (k, v) in rows {
+                    *k = f(k)?;
+                    *v = f(v)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a document could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The logo is not a PNG or JPEG this crate can read.
+    #[error("the logo is not a readable PNG or JPEG image: {0}")]
+    Logo(String),
+    /// The embedded font could not be read or subset (a build defect).
+    #[error("font error: {0}")]
+    Font(String),
+}

@@ -1,0 +1,149 @@
+//! Rendering checks: the output is a well-formed PDF with the expected page
+//! count, and (through poppler's `pdftotext`, installed by scripts/test) its
+//! text, accents included, is what went in.
+
+#![allow(clippy::unwrap_used)]
+
+use pdfdoc::{Block, Document, Span, markup, render};
+
+fn sample(paragraphs: usize) -> Document {
+    let mut blocks = markup::parse(
+        "# Cláusula 1ª — Objeto\n\nA **CONTRATADA** prestará o serviço de comunicação multimídia ao \
+         CONTRATANTE, João da Conceição Araújo, em São Paulo (ÀÉÎÕÜ çãõ ñ ß ø µ ¿ « » ° ª º).\n\n\
+         - Velocidade: 300 Mbps\n- Fidelidade: 12 meses\n\n| Plano | Fibra 300 |\n| Preço | R$ 99,90 |",
+    );
+    for i in 0..paragraphs {
+        blocks.push(Block::Paragraph(vec![
+            Span::plain(format!("Parágrafo {i}: ")),
+            Span::plain("palavra ".repeat(60)),
+        ]));
+    }
+    blocks.push(Block::Paragraph(vec![Span::plain("x".repeat(400))]));
+    Document {
+        title: "Contrato de Prestação de Serviços".into(),
+        blocks,
+        logo: None,
+        footer: "Página {page} de {pages}".into(),
+    }
+}
+
+fn pdftotext(pdf: &[u8]) -> String {
+    let dir =
+        std::env::temp_dir().join(format!("pdfdoc-test-{}-{}", std::process::id(), pdf.len()));
+    std::fs::write(&dir, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args([dir.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed for this test");
+    let _ = std::fs::remove_file(&dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn pdfinfo_pages(pdf: &[u8]) -> usize {
+    let path =
+        std::env::temp_dir().join(format!("pdfdoc-info-{}-{}", std::process::id(), pdf.len()));
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdfinfo")
+        .arg(&path)
+        .output()
+        .expect("pdfinfo (poppler-utils)");
+    let _ = std::fs::remove_file(&path);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("841.89") || text.contains("595.28"),
+        "A4: {text}"
+    );
+    text.lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn structure_text_and_accents() {
+    let pdf = render(&sample(2)).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(pdf.windows(4).any(|w| w == b"xref"));
+    assert!(pdf.ends_with(b"%%EOF") || pdf.ends_with(b"%%EOF\n"));
+    assert_eq!(pdfinfo_pages(&pdf), 1);
+    // Subsetting keeps the file small although the font is ~750 kB.
+    assert!(pdf.len() < 80_000, "{} bytes", pdf.len());
+    let text = pdftotext(&pdf);
+    for want in [
+        "Contrato de Prestação de Serviços",
+        "Cláusula 1ª — Objeto",
+        "João da",
+        "Conceição Araújo, em São Paulo",
+        "ÀÉÎÕÜ çãõ ñ ß ø µ ¿ « » ° ª º",
+        "Velocidade: 300 Mbps",
+        "R$ 99,90",
+        "Página 1 de 1",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn long_documents_flow_onto_numbered_pages() {
+    let pdf = render(&sample(40)).unwrap();
+    let pages = pdfinfo_pages(&pdf);
+    assert!(pages >= 3, "{pages} pages");
+    let text = pdftotext(&pdf);
+    assert!(
+        text.contains(&format!("Página {pages} de {pages}")),
+        "{text}"
+    );
+    assert!(text.contains("Parágrafo 39:"));
+    // Lines never run past the right margin: no extracted line is longer
+    // than what fits (about 100 characters of body text).
+    let longest = text.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(longest < 110, "longest line {longest}");
+}
+
+#[test]
+fn logos_png_and_jpeg() {
+    // A 2x2 RGBA PNG.
+    let mut png_bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut png_bytes, 2, 2);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(&[255, 0, 0, 255, 0, 255, 0, 128, 0, 0, 255, 0, 9, 9, 9, 255])
+            .unwrap();
+    }
+    let mut doc = sample(0);
+    doc.logo = Some(png_bytes);
+    let pdf = render(&doc).unwrap();
+    assert!(String::from_utf8_lossy(&pdf).contains("/SMask"));
+    assert_eq!(pdfinfo_pages(&pdf), 1);
+    doc.logo = Some(b"not an image".to_vec());
+    assert!(render(&doc).is_err());
+}
+
+/// Writes the sample to `PDFDOC_SAMPLE` when set, to look at it.
+#[test]
+fn sample_file_on_request() {
+    if let Ok(path) = std::env::var("PDFDOC_SAMPLE") {
+        std::fs::write(path, render(&sample(30)).unwrap()).unwrap();
+    }
+    assert!(render(&sample(1)).is_ok());
+}
+
+#[test]
+fn empty_document_still_renders_one_page() {
+    let pdf = render(&Document::default()).unwrap();
+    assert_eq!(pdfinfo_pages(&pdf), 1);
+}
