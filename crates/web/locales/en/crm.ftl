@@ -50,6 +50,7 @@ field-customer-kind = Type
 field-customer-name = Name or company name
 field-trade-name = Trade name
 field-document = CPF / CNPJ / tax id
+field-document-short = Document
 field-document-country = Document country
 field-state-registration = State registration
 field-birth-date = Date of birth

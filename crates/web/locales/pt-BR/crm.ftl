@@ -50,6 +50,7 @@ field-customer-kind = Tipo
 field-customer-name = Nome ou razão social
 field-trade-name = Nome fantasia
 field-document = CPF / CNPJ / documento estrangeiro
+field-document-short = Documento
 field-document-country = País do documento
 field-state-registration = Inscrição estadual
 field-birth-date = Data de nascimento
