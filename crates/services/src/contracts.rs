@@ -292,6 +292,12 @@ pub async fn reveal_credentials(
     Ok((login, password))
 }
 
+/// The extra service items of a contract.
+pub async fn items(svc: &Services, id: i64) -> Result<Vec<store::contracts::Item>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::contracts::items(&mut c, id).await?)
+}
+
 pub async fn list(
     svc: &Services,
     filter: &store::contracts::Filter,

@@ -8,6 +8,7 @@ mod backup;
 mod contract_terms;
 mod crm;
 mod documents;
+mod crm_forms;
 mod email;
 mod jobs;
 mod schedule;
