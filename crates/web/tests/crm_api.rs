@@ -51,6 +51,21 @@ async fn app(db: store::Db) -> App {
         logo: None,
     };
     let admin_id = services::setup::run(&svc, &input, None).await.unwrap();
+    // The provider's own customer field the tests fill in.
+    services::custom_fields::create(
+        &svc,
+        &cli(),
+        &services::custom_fields::DefInput {
+            key: "portao".into(),
+            label: "Cor do portão".into(),
+            kind: "text".into(),
+            choices: vec![],
+            required: false,
+            position: 0,
+        },
+    )
+    .await
+    .unwrap();
     let (_, token) = services::tokens::create(&svc, &cli(), admin_id, "test", "all")
         .await
         .unwrap();

@@ -187,7 +187,10 @@ async fn summaries_lookup_and_password_reveal() {
         assert!(contracts::search(&s, "  ").await.unwrap().is_empty());
 
         assert_eq!(
-            contracts::reveal_credentials(&s, &admin(), k1).await.unwrap().1,
+            contracts::reveal_credentials(&s, &admin(), k1)
+                .await
+                .unwrap()
+                .1,
             "pw-secret-1"
         );
         let views = audited(&s, "contract.credentials.view").await;

@@ -102,10 +102,7 @@ async fn page_of(
     if q.is_empty() {
         return contracts::list(&state.svc, &f.filter(limit)).await;
     }
-    Ok((
-        contracts::search(&state.svc, &q).await?,
-        false,
-    ))
+    Ok((contracts::search(&state.svc, &q).await?, false))
 }
 
 #[derive(Template)]
@@ -488,7 +485,11 @@ pub async fn reveal_password(
 ) -> PageResult {
     staff.require(Permission::ContractsManage)?;
     let mut view = show_view(&state, &staff, id, None).await?;
-    view.password = Some(contracts::reveal_credentials(&state.svc, &staff.actor(), id).await?.1);
+    view.password = Some(
+        contracts::reveal_credentials(&state.svc, &staff.actor(), id)
+            .await?
+            .1,
+    );
     Ok(html(&view))
 }
 
