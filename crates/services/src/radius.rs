@@ -28,14 +28,14 @@ pub fn session_search(q: &str) -> Option<SessionSearch> {
     if let Ok(mac) = domain::contract::mac(q) {
         // NAS vendors spell Calling-Station-Id differently; match the usual
         // forms of the same address.
-        let upper = mac.to_uppercase();
+        let (lower, upper) = (mac.to_lowercase(), mac.to_uppercase());
         let forms = vec![
-            mac.clone(),
-            upper.clone(),
-            mac.replace(':', "-"),
+            lower.replace(':', "-"),
             upper.replace(':', "-"),
-            mac.replace(':', ""),
+            lower.replace(':', ""),
             upper.replace(':', ""),
+            lower,
+            upper,
         ];
         return Some(SessionSearch::Mac(forms));
     }

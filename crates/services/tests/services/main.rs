@@ -8,6 +8,7 @@ mod backup;
 mod crm;
 mod email;
 mod jobs;
+mod radius;
 mod schedule;
 
 use std::path::PathBuf;
