@@ -18,6 +18,7 @@ mod jobs;
 mod me;
 mod pagination;
 mod problem;
+mod radius;
 mod roles;
 mod settings;
 mod tokens;
@@ -89,7 +90,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "Lastmile API",
-        description = "Staff users, roles, API tokens, settings, background jobs and the audit log of a Lastmile installation. \
+        description = "Staff users, roles, API tokens, settings, background jobs, the audit log and RADIUS administration of a Lastmile installation. \
             Errors are `application/problem+json` (RFC 9457); lists are paginated with `limit` and an opaque `cursor`."
     ),
     paths(
@@ -100,6 +101,8 @@ impl Modify for BearerAuth {
         settings::show, settings::update,
         audit::list, audit::show,
         jobs::list, jobs::show, jobs::retry,
+        radius::nas_list, radius::nas_show, radius::nas_create, radius::nas_update, radius::nas_delete,
+        radius::sessions, radius::disconnect, radius::auth_log, radius::usage, radius::who,
     ),
     components(schemas(problem::Problem, problem::FieldIssue)),
     modifiers(&BearerAuth),
@@ -112,6 +115,7 @@ impl Modify for BearerAuth {
         (name = "settings", description = "Installation settings"),
         (name = "audit", description = "The audit log"),
         (name = "jobs", description = "Background jobs"),
+        (name = "radius", description = "Routers (NAS), sessions, the authentication log, usage and connection lookups"),
     )
 )]
 pub struct ApiDoc;
@@ -149,6 +153,21 @@ pub fn routes() -> Router<AppState> {
         .route(&v1("/jobs"), get(jobs::list))
         .route(&v1("/jobs/{id}"), get(jobs::show))
         .route(&v1("/jobs/{id}/retry"), axum::routing::post(jobs::retry))
+        .route(&v1("/nas"), get(radius::nas_list).post(radius::nas_create))
+        .route(
+            &v1("/nas/{id}"),
+            get(radius::nas_show)
+                .patch(radius::nas_update)
+                .delete(radius::nas_delete),
+        )
+        .route(&v1("/radius/sessions"), get(radius::sessions))
+        .route(
+            &v1("/radius/sessions/{id}/disconnect"),
+            axum::routing::post(radius::disconnect),
+        )
+        .route(&v1("/radius/auth-log"), get(radius::auth_log))
+        .route(&v1("/radius/who"), get(radius::who))
+        .route(&v1("/contracts/{id}/usage"), get(radius::usage))
         .route("/api/docs", get(docs::page))
         .route("/api", any(problem::unknown_route))
         .route("/api/", any(problem::unknown_route))

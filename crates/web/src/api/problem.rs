@@ -181,6 +181,7 @@ fn refusal_text(code: &str) -> String {
         "role-in-use" => "the role is held by users; move them to another role first".into(),
         "token-revoked" => "the token is already revoked".into(),
         "ip-not-allowed" => "requests from this address are not allowed for this user".into(),
+        "session-closed" => "the session has already ended".into(),
         other => format!("refused: {other}"),
     }
 }
