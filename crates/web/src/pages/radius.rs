@@ -153,19 +153,6 @@ impl Labels {
         let end = s.stopped_at.unwrap_or_else(store::now);
         duration(end - s.started_at)
     }
-
-    /// The addresses a session held, one string.
-    pub fn addresses(&self, s: &Session) -> String {
-        [
-            s.framed_ip.as_deref(),
-            s.framed_ipv6_prefix.as_deref(),
-            s.delegated_ipv6_prefix.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ")
-    }
 }
 
 fn labels(staff: &Staff) -> Labels {
@@ -404,7 +391,6 @@ pub async fn auth_log(
 #[template(path = "radius_who.html")]
 struct WhoView {
     page: Page,
-    l: Labels,
     tab: &'static str,
     ip: String,
     at: String,
@@ -421,7 +407,6 @@ pub async fn who_form(staff: Staff) -> PageResult {
     staff.require(Permission::RadiusLookup)?;
     let page = Page::new(&staff, "network", "radius-who-title");
     Ok(html(&WhoView {
-        l: labels(&staff),
         zone: zone_name(&staff),
         page,
         tab: "who",
@@ -458,7 +443,6 @@ pub async fn who(State(state): State<AppState>, staff: Staff, body: Bytes) -> Pa
     };
     let page = Page::new(&staff, "network", "radius-who-title");
     let view = WhoView {
-        l: labels(&staff),
         zone: zone_name(&staff),
         page,
         tab: "who",
@@ -752,7 +736,7 @@ const CHART_H: i64 = 220;
 const CHART_TOP: i64 = 12;
 const CHART_BASE: i64 = 190;
 const CHART_LEFT: i64 = 64;
-const SLOT: i64 = 56;
+const SLOT: i64 = 62;
 
 fn chart(tr: &Tr, usage: &[Usage]) -> Chart {
     let max = usage
@@ -780,12 +764,12 @@ fn chart(tr: &Tr, usage: &[Usage]) -> Chart {
                     bytes(&u.input_octets)
                 ),
                 x_down: x,
-                x_up: x + 20,
+                x_up: x + 22,
                 y_down: CHART_BASE - hd,
                 h_down: hd,
                 y_up: CHART_BASE - hu,
                 h_up: hu,
-                x_label: x + 19,
+                x_label: x + 21,
             }
         })
         .collect();
