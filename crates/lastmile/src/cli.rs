@@ -451,8 +451,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let svc = open(&config).await?;
             let all = services::nas::list(&svc).await.map_err(explain)?;
             println!(
-                "{:<5} {:<24} {:<40} {:<10} {:<6} {}",
-                "ID", "NAME", "ADDRESS", "KIND", "COA", "STATUS"
+                "{:<5} {:<24} {:<40} {:<10} {:<6} STATUS",
+                "ID", "NAME", "ADDRESS", "KIND", "COA"
             );
             for n in all {
                 println!(
