@@ -435,6 +435,19 @@ async fn sessions_who_usage_disconnect_and_purge() {
         let (page2, more) = radius::sessions(&s, &f).await.unwrap();
         assert!(!more);
         assert_eq!([page1[0].id, page2[0].id], [maria_now, maria_old]);
+        // And every session of a customer, through their contracts.
+        let maria = services::contracts::get(&s, k1).await.unwrap().customer_id;
+        let r = radius::sessions(
+            &s,
+            &SessionFilter {
+                customer_id: Some(maria),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(ids(r), [maria_now, maria_old]);
 
         // Who had 100.64.3.9: boundaries are inclusive.
         let who = |ip: &'static str, at: i64| {

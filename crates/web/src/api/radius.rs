@@ -338,6 +338,8 @@ pub struct SessionQuery {
     plan: Option<i64>,
     /// Contract id.
     contract: Option<i64>,
+    /// Customer id (every contract of the customer).
+    customer: Option<i64>,
     /// `true` (default): only online sessions; `false`: history too.
     online: Option<bool>,
     /// 1 to 200 (default 50).
@@ -373,7 +375,7 @@ pub async fn sessions(
         nas_id: q.nas,
         plan_id: q.plan,
         contract_id: q.contract,
-        customer_id: None,
+        customer_id: q.customer,
         before,
         limit,
     };
