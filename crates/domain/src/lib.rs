@@ -11,6 +11,7 @@ pub mod net;
 pub mod permission;
 pub mod phone;
 pub mod plan;
+pub mod radius;
 pub mod role;
 pub mod search;
 pub mod settings;

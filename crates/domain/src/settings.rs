@@ -36,15 +36,17 @@ pub enum Group {
     Security,
     Email,
     Backup,
+    Radius,
 }
 
 impl Group {
-    pub const ALL: [Group; 3] = [Group::Security, Group::Email, Group::Backup];
+    pub const ALL: [Group; 4] = [Group::Security, Group::Email, Group::Backup, Group::Radius];
     pub fn slug(self) -> &'static str {
         match self {
             Group::Security => "security",
             Group::Email => "email",
             Group::Backup => "backup",
+            Group::Radius => "radius",
         }
     }
     pub fn from_slug(s: &str) -> Option<Group> {
@@ -69,6 +71,10 @@ pub const EMAIL_FROM: &str = "email.from_address";
 pub const BACKUP_ENABLED: &str = "backup.enabled";
 pub const BACKUP_HOUR: &str = "backup.hour";
 pub const BACKUP_RETENTION_DAYS: &str = "backup.retention_days";
+/// Connection records (`radius_sessions`) are purged after this many days;
+/// at least a year (Marco Civil, art. 13).
+pub const RADIUS_SESSION_RETENTION_DAYS: &str = "radius.session_retention_days";
+pub const RADIUS_AUTH_LOG_RETENTION_DAYS: &str = "radius.auth_log_retention_days";
 
 /// Every setting.
 pub const DEFS: &[Def] = &[
@@ -173,6 +179,21 @@ pub const DEFS: &[Def] = &[
         group: Group::Backup,
         kind: Kind::Int { min: 1, max: 3650 },
         default: "14",
+    },
+    Def {
+        key: RADIUS_SESSION_RETENTION_DAYS,
+        group: Group::Radius,
+        kind: Kind::Int {
+            min: crate::radius::MIN_SESSION_RETENTION_DAYS,
+            max: 3650,
+        },
+        default: "400",
+    },
+    Def {
+        key: RADIUS_AUTH_LOG_RETENTION_DAYS,
+        group: Group::Radius,
+        kind: Kind::Int { min: 1, max: 3650 },
+        default: "90",
     },
 ];
 

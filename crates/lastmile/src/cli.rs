@@ -75,6 +75,12 @@ enum Command {
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Routers and concentrators (NAS) that speak RADIUS to Lastmile.
+    #[command(subcommand)]
+    Nas(NasCommand),
+    /// RADIUS records: connection lookups for court orders.
+    #[command(subcommand)]
+    Aaa(AaaCommand),
     /// Pix, boleto and CNAB tools that print JSON (no database needed).
     #[command(subcommand)]
     Tools(crate::tools::ToolsCommand),
@@ -159,6 +165,48 @@ enum AuditCommand {
 }
 
 #[derive(Subcommand)]
+enum NasCommand {
+    /// Register a NAS.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// The IPv4 or IPv6 address the NAS sends RADIUS from.
+        #[arg(long)]
+        address: String,
+        /// Read the shared secret from standard input.
+        #[arg(long, conflicts_with = "secret")]
+        secret_stdin: bool,
+        /// The shared secret (visible in the process list; prefer --secret-stdin).
+        #[arg(long)]
+        secret: Option<String>,
+        /// mikrotik, accel-ppp, cisco, huawei, juniper or generic.
+        #[arg(long, default_value = "generic")]
+        kind: String,
+        /// Where CoA and Disconnect requests go.
+        #[arg(long, default_value_t = 3799)]
+        coa_port: i64,
+        /// Always require Message-Authenticator in Access-Request (BlastRADIUS).
+        #[arg(long)]
+        require_message_authenticator: bool,
+    },
+    /// List the NAS.
+    List,
+}
+
+#[derive(Subcommand)]
+enum AaaCommand {
+    /// Who had an address at an instant (Marco Civil art. 13); the lookup is audited.
+    Who {
+        /// IPv4 address, or IPv6 address or prefix.
+        #[arg(long)]
+        ip: String,
+        /// RFC 3339, or 'YYYY-MM-DD HH:MM' in the company's time zone.
+        #[arg(long)]
+        at: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum ConfigCommand {
     /// Validate the configuration file and LASTMILE_* variables.
     Check,
@@ -218,6 +266,16 @@ fn read_password() -> anyhow::Result<String> {
         .context("reading the password from standard input")?;
     let p = s.trim_end_matches(['\n', '\r']).to_owned();
     anyhow::ensure!(!p.is_empty(), "no password on standard input");
+    Ok(p)
+}
+
+fn read_secret() -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("reading the secret from standard input")?;
+    let p = s.trim_end_matches(['\n', '\r']).to_owned();
+    anyhow::ensure!(!p.is_empty(), "no secret on standard input");
     Ok(p)
 }
 
@@ -356,6 +414,108 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::load(&o)?;
             crate::serve::restore(&config, &file, &cli_actor()).await?;
             println!("restored {}", file.display());
+        }
+        Command::Nas(NasCommand::Add {
+            name,
+            address,
+            secret_stdin,
+            secret,
+            kind,
+            coa_port,
+            require_message_authenticator,
+        }) => {
+            let secret = match (secret_stdin, secret) {
+                (true, _) => read_secret()?,
+                (false, Some(s)) => s,
+                (false, None) => anyhow::bail!("--secret-stdin or --secret is required"),
+            };
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            let input = services::nas::NasInput {
+                name,
+                address,
+                secret,
+                kind,
+                coa_port,
+                require_message_authenticator,
+                ..Default::default()
+            };
+            let id = services::nas::create(&svc, &cli_actor(), &input)
+                .await
+                .map_err(explain)?;
+            let n = services::nas::get(&svc, id).await.map_err(explain)?;
+            println!("added NAS {} at {} (id {id})", n.name, n.address);
+        }
+        Command::Nas(NasCommand::List) => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            let all = services::nas::list(&svc).await.map_err(explain)?;
+            println!(
+                "{:<5} {:<24} {:<40} {:<10} {:<6} STATUS",
+                "ID", "NAME", "ADDRESS", "KIND", "COA"
+            );
+            for n in all {
+                println!(
+                    "{:<5} {:<24} {:<40} {:<10} {:<6} {}",
+                    n.id,
+                    n.name,
+                    n.address,
+                    n.kind,
+                    n.coa_port,
+                    if n.disabled { "disabled" } else { "enabled" }
+                );
+            }
+        }
+        Command::Aaa(AaaCommand::Who { ip, at }) => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            let (target, at) = services::radius::parse_who(&svc, &ip, &at)
+                .await
+                .map_err(explain)?;
+            let tz = services::radius::company_tz(&svc).await.map_err(explain)?;
+            let answer = services::radius::who(&svc, &cli_actor(), &target, at)
+                .await
+                .map_err(explain)?;
+            let when = |t: i64| {
+                jiff::Timestamp::from_second(t)
+                    .map(|t| {
+                        t.to_zoned(tz.clone())
+                            .strftime("%Y-%m-%d %H:%M:%S %:z")
+                            .to_string()
+                    })
+                    .unwrap_or_else(|_| t.to_string())
+            };
+            println!("address {} at {}", answer.target, when(answer.at));
+            if answer.sessions.is_empty() {
+                println!("no connection record holds this address at that instant");
+            }
+            for s in &answer.sessions {
+                println!();
+                println!("login:              {}", s.login);
+                println!(
+                    "contract:           {}",
+                    s.contract_number.as_deref().unwrap_or("-")
+                );
+                println!(
+                    "customer:           {}",
+                    s.customer_name.as_deref().unwrap_or("-")
+                );
+                println!("NAS:                {}", s.nas_name);
+                let addrs = [
+                    s.framed_ip.as_deref(),
+                    s.framed_ipv6_prefix.as_deref(),
+                    s.delegated_ipv6_prefix.as_deref(),
+                ];
+                let addrs: Vec<&str> = addrs.into_iter().flatten().collect();
+                println!("addresses:          {}", addrs.join(", "));
+                println!("calling-station-id: {}", s.calling_station_id);
+                println!("acct-session-id:    {}", s.acct_session_id);
+                println!("start:              {}", when(s.started_at));
+                println!(
+                    "stop:               {}",
+                    s.stopped_at.map(when).unwrap_or_else(|| "(online)".into())
+                );
+            }
         }
         Command::Audit(AuditCommand::Verify) => {
             let config = Config::load(&o)?;

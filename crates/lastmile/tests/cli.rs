@@ -247,3 +247,198 @@ fn help_and_version() {
     }
     assert!(out(&lastmile(&dir, &["version"], None)).starts_with("lastmile "));
 }
+
+/// Inserts a connection record straight into the database, the way the
+/// RADIUS runtime would.
+fn insert_session(dir: &Path, nas_id: i64, login: &str, ip: &str, start: i64, stop: Option<i64>) {
+    let url = format!("sqlite://{}", dir.join("lastmile.db").display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let db = store::Db::connect(&url, 1).await.unwrap();
+        let mut c = db.conn().await.unwrap();
+        sqlx::query(
+            "INSERT INTO radius_sessions (nas_id, acct_session_id, login, framed_ip,
+                calling_station_id, started_at, updated_at, stopped_at)
+             VALUES ($1, $2, $3, $4, 'AA:BB:CC:00:11:22', $5, $5, $6)",
+        )
+        .bind(nas_id)
+        .bind(format!("sess-{login}-{start}"))
+        .bind(login)
+        .bind(ip)
+        .bind(start)
+        .bind(stop)
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    });
+}
+
+#[test]
+fn nas_add_list_and_who_had_an_address() {
+    let dir = temp_dir("nas");
+    let o = lastmile(&dir, SETUP, Some("correct horse battery\n"));
+    assert!(o.status.success(), "{}", err(&o));
+
+    let add = |args: &[&str], secret: Option<&str>| {
+        let mut all = vec!["nas", "add"];
+        all.extend_from_slice(args);
+        lastmile(&dir, &all, secret)
+    };
+    let o = add(
+        &[
+            "--name",
+            "bng-centro",
+            "--address",
+            "10.20.0.1",
+            "--kind",
+            "mikrotik",
+            "--secret-stdin",
+        ],
+        Some("s3cr3t-shared\n"),
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).contains("added NAS bng-centro at 10.20.0.1 (id 1)"),
+        "{}",
+        out(&o)
+    );
+    // Bad input names the flag; the same address twice is refused.
+    let o = add(
+        &["--name", "x", "--address", "10.20.0.300", "--secret", "abc"],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(err(&o).contains("--address"), "{}", err(&o));
+    let o = add(
+        &[
+            "--name",
+            "x",
+            "--address",
+            "10.20.0.2",
+            "--kind",
+            "nokia",
+            "--secret",
+            "abc",
+        ],
+        None,
+    );
+    assert!(err(&o).contains("--kind"), "{}", err(&o));
+    let o = add(
+        &["--name", "dup", "--address", "10.20.0.1", "--secret", "abc"],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(err(&o).contains("address already exists"), "{}", err(&o));
+    let o = add(
+        &[
+            "--name",
+            "v6",
+            "--address",
+            "2001:DB8::0:1",
+            "--kind",
+            "accel-ppp",
+            "--coa-port",
+            "1700",
+            "--secret",
+            "abc",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let o = lastmile(&dir, &["nas", "list"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    let listing = out(&o);
+    assert!(
+        listing.contains("bng-centro") && listing.contains("mikrotik"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("2001:db8::1") && listing.contains("1700"),
+        "{listing}"
+    );
+    assert!(!listing.contains("s3cr3t"), "the secret is never printed");
+
+    // 2026-03-01 14:00 to 16:00 in São Paulo (UTC-3) = 17:00 to 19:00 UTC.
+    let start = 1_772_384_400;
+    insert_session(
+        &dir,
+        1,
+        "maria.souza",
+        "100.64.3.9",
+        start,
+        Some(start + 7200),
+    );
+    insert_session(&dir, 1, "joao.lima", "100.64.3.9", start + 7200 + 60, None);
+    let o = lastmile(
+        &dir,
+        &[
+            "aaa",
+            "who",
+            "--ip",
+            "100.64.3.9",
+            "--at",
+            "2026-03-01 15:30",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let text = out(&o);
+    assert!(text.contains("maria.souza"), "{text}");
+    assert!(!text.contains("joao.lima"), "{text}");
+    assert!(text.contains("2026-03-01 14:00:00 -03:00"), "{text}");
+    let o = lastmile(
+        &dir,
+        &[
+            "aaa",
+            "who",
+            "--ip",
+            "100.64.3.9",
+            "--at",
+            "2026-03-01T22:00:00Z",
+        ],
+        None,
+    );
+    assert!(
+        out(&o).contains("joao.lima") && out(&o).contains("(online)"),
+        "{}",
+        out(&o)
+    );
+    let o = lastmile(
+        &dir,
+        &[
+            "aaa",
+            "who",
+            "--ip",
+            "100.64.3.10",
+            "--at",
+            "2026-03-01 15:30",
+        ],
+        None,
+    );
+    assert!(o.status.success());
+    assert!(out(&o).contains("no connection record"), "{}", out(&o));
+    let o = lastmile(
+        &dir,
+        &["aaa", "who", "--ip", "100.64.3.9", "--at", "yesterday"],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(err(&o).contains("--at"), "{}", err(&o));
+    let o = lastmile(
+        &dir,
+        &[
+            "aaa",
+            "who",
+            "--ip",
+            "not-an-ip",
+            "--at",
+            "2026-03-01 15:30",
+        ],
+        None,
+    );
+    assert!(err(&o).contains("--ip"), "{}", err(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -67,8 +67,8 @@ pub const NAV: &[NavItem] = &[
         key: "network",
         href: "/network",
         icon: "M12 2a3 3 0 0 0-1 5.8V11H6a2 2 0 0 0-2 2v3.2a3 3 0 1 0 2 0V13h5v3.2a3 3 0 1 0 2 0V13h5v3.2a3 3 0 1 0 2 0V13a2 2 0 0 0-2-2h-5V7.8A3 3 0 0 0 12 2z",
-        ready: false,
-        perm: None,
+        ready: true,
+        perm: Some("radius.view"),
     },
     NavItem {
         key: "support",

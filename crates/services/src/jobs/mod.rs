@@ -29,6 +29,9 @@ pub const BACKUP: &str = "backup";
 pub const EMAIL_OUTBOX: &str = "email-outbox";
 pub const PURGE_JOBS: &str = "purge-jobs";
 pub const NFTABLES_EXPORT: &str = "nftables-export";
+/// Purges connection records and authentication log entries past their
+/// retention settings.
+pub const PURGE_RADIUS: &str = "purge-radius";
 
 /// Attempts a job gets unless its producer says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 5;

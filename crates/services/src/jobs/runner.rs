@@ -37,6 +37,10 @@ impl Registry {
             let note = super::expire_sessions(ctx.svc()).await?;
             ctx.note(&note).await
         });
+        r.register(super::PURGE_RADIUS, |ctx| async move {
+            let note = crate::radius::purge(ctx.svc()).await?;
+            ctx.note(&note).await
+        });
         r.register(super::PURGE_JOBS, |ctx| async move {
             let note = super::purge_jobs(ctx.svc()).await?;
             ctx.note(&note).await

@@ -67,6 +67,11 @@ pub fn builtin() -> Vec<Spec> {
             job_kind: super::PURGE_JOBS,
             cron: |_| ("30 4 * * *".into(), true),
         },
+        Spec {
+            name: super::PURGE_RADIUS,
+            job_kind: super::PURGE_RADIUS,
+            cron: |_| ("45 4 * * *".into(), true),
+        },
     ]
 }
 

@@ -11,6 +11,7 @@ mod crm_forms;
 mod documents;
 mod email;
 mod jobs;
+mod radius;
 mod schedule;
 
 use std::path::PathBuf;

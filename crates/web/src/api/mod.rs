@@ -22,6 +22,7 @@ mod me;
 mod pagination;
 mod plans;
 mod problem;
+mod radius;
 mod roles;
 mod settings;
 mod tokens;
@@ -100,7 +101,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "Lastmile API",
-        description = "Customers, plans, contracts, staff users, roles, API tokens, settings, background jobs and the audit log of a Lastmile installation. \
+        description = "Customers, plans, contracts, staff users, roles, API tokens, settings, background jobs, the audit log and RADIUS administration of a Lastmile installation. \
             Errors are `application/problem+json` (RFC 9457); lists are paginated with `limit` and an opaque `cursor`."
     ),
     paths(
@@ -122,6 +123,8 @@ impl Modify for BearerAuth {
         contracts::plan_changes, contracts::credentials,
         documents::list, documents::upload, documents::download, documents::verify,
         documents::reject, documents::contract_pdf,
+        radius::nas_list, radius::nas_show, radius::nas_create, radius::nas_update, radius::nas_delete,
+        radius::sessions, radius::disconnect, radius::auth_log, radius::usage, radius::who,
     ),
     components(schemas(problem::Problem, problem::FieldIssue, problem::DuplicateRef)),
     modifiers(&BearerAuth),
@@ -138,6 +141,7 @@ impl Modify for BearerAuth {
         (name = "plans", description = "Internet plans, service items and re-pricing"),
         (name = "contracts", description = "Contracts, their status, plan changes and credentials"),
         (name = "documents", description = "Customers' KYC documents and contract PDFs"),
+        (name = "radius", description = "Routers (NAS), sessions, the authentication log, usage and connection lookups"),
     )
 )]
 pub struct ApiDoc;
@@ -253,6 +257,21 @@ pub fn routes() -> Router<AppState> {
             &v1("/contracts/{id}/contract.pdf"),
             get(documents::contract_pdf),
         )
+        .route(&v1("/nas"), get(radius::nas_list).post(radius::nas_create))
+        .route(
+            &v1("/nas/{id}"),
+            get(radius::nas_show)
+                .patch(radius::nas_update)
+                .delete(radius::nas_delete),
+        )
+        .route(&v1("/radius/sessions"), get(radius::sessions))
+        .route(
+            &v1("/radius/sessions/{id}/disconnect"),
+            axum::routing::post(radius::disconnect),
+        )
+        .route(&v1("/radius/auth-log"), get(radius::auth_log))
+        .route(&v1("/radius/who"), get(radius::who))
+        .route(&v1("/contracts/{id}/usage"), get(radius::usage))
         .route("/api/docs", get(docs::page))
         .route("/api", any(problem::unknown_route))
         .route("/api/", any(problem::unknown_route))

@@ -211,6 +211,7 @@ fn refusal_text(code: &str) -> String {
         "contract-changed" => {
             "the contract's status changed meanwhile; read it again and retry".into()
         }
+        "session-closed" => "the session has already ended".into(),
         other => format!("refused: {other}"),
     }
 }

@@ -12,6 +12,7 @@ pub(crate) mod documents;
 mod jobs;
 mod plans;
 mod public;
+pub mod radius;
 mod roles;
 mod security;
 mod settings;
@@ -143,6 +144,27 @@ pub fn routes() -> Router<AppState> {
             post(documents::delete),
         )
         .route("/contracts/{id}/contract.pdf", get(documents::contract_pdf))
+        .route("/network", get(radius::index))
+        .route("/network/sessions", get(radius::sessions))
+        .route(
+            "/network/sessions/{id}/disconnect",
+            post(radius::disconnect),
+        )
+        .route("/network/auth-log", get(radius::auth_log))
+        .route("/network/who", get(radius::who_form).post(radius::who))
+        .route("/network/nas", get(radius::nas_list))
+        .route(
+            "/network/nas/new",
+            get(radius::nas_new).post(radius::nas_create),
+        )
+        .route(
+            "/network/nas/{id}",
+            get(radius::nas_edit).post(radius::nas_update),
+        )
+        .route("/network/nas/{id}/delete", post(radius::nas_delete))
+        .route("/network/nas/{id}/test", post(radius::nas_test))
+        .route("/network/nas/{id}/reveal", post(radius::nas_reveal))
+        .route("/contracts/{id}/sessions", get(radius::contract_sessions))
         .route("/account", get(account::show).post(account::save_profile))
         .route("/account/password", post(account::change_password))
         .route(

@@ -1,0 +1,428 @@
+//! Routers and concentrators (NAS) that speak RADIUS to Lastmile: the
+//! editor's rules, the shared secret kept encrypted (shown again only by an
+//! audited reveal), the `nas.changed` outbox event the radius nodes reload
+//! on, and the CoA-port reachability test.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use domain::radius::{self as rules, NasKind};
+use domain::validate::{self, FieldError};
+use serde_json::json;
+use store::AnyConnection;
+use store::nas::Nas;
+
+use crate::{Actor, Error, Result, Services, check};
+
+/// The outbox event kind a radius node reloads its NAS table on.
+pub const CHANGED_EVENT: &str = "nas.changed";
+
+/// A NAS as the editor, the API or the CLI gives it.
+#[derive(Debug, Clone)]
+pub struct NasInput {
+    pub name: String,
+    /// IPv4 or IPv6 source address.
+    pub address: String,
+    /// The shared secret. On update, empty keeps the current one.
+    pub secret: String,
+    /// One of [`NasKind`]'s codes.
+    pub kind: String,
+    pub coa_port: i64,
+    pub require_message_authenticator: bool,
+    pub disabled: bool,
+    pub notes: String,
+}
+
+impl Default for NasInput {
+    fn default() -> NasInput {
+        NasInput {
+            name: String::new(),
+            address: String::new(),
+            secret: String::new(),
+            kind: NasKind::Mikrotik.as_str().into(),
+            coa_port: 3799,
+            require_message_authenticator: false,
+            disabled: false,
+            notes: String::new(),
+        }
+    }
+}
+
+impl From<&Nas> for NasInput {
+    fn from(n: &Nas) -> NasInput {
+        NasInput {
+            name: n.name.clone(),
+            address: n.address.clone(),
+            secret: String::new(),
+            kind: n.kind.clone(),
+            coa_port: n.coa_port,
+            require_message_authenticator: n.require_message_authenticator,
+            disabled: n.disabled,
+            notes: n.notes.clone(),
+        }
+    }
+}
+
+/// What [`delete`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removed {
+    Deleted,
+    /// Connection records or log entries refer to it: kept, disabled.
+    Disabled,
+}
+
+/// The audit view of a NAS: never the secret.
+fn nas_json(n: &Nas) -> serde_json::Value {
+    serde_json::to_value(n).unwrap_or_default()
+}
+
+/// Checks the fields other than the secret; returns (name, address, kind).
+fn validated(input: &NasInput) -> Result<(String, String, NasKind)> {
+    let name = input.name.trim().to_owned();
+    check("name", rules::nas_name(&name))?;
+    let address = rules::nas_address(&input.address).map_err(|e| match e {
+        FieldError::Required => Error::invalid("address", e),
+        _ => Error::invalid_msg("address", "must be an IPv4 or IPv6 address"),
+    })?;
+    let kind = NasKind::parse(&input.kind).ok_or(Error::invalid("kind", FieldError::Choice))?;
+    check("coa_port", rules::port(input.coa_port))?;
+    check("notes", validate::optional(&input.notes, 2000))?;
+    Ok((name, address, kind))
+}
+
+fn check_secret(s: &str) -> Result<()> {
+    check("secret", validate::required(s, 128))?;
+    // A secret with control characters cannot be typed on most routers and
+    // usually means a paste went wrong.
+    if s.chars().any(char::is_control) {
+        return Err(Error::invalid_msg(
+            "secret",
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+fn conflict(e: store::Error) -> Error {
+    match e {
+        store::Error::Conflict(what) => Error::Conflict(what),
+        other => other.into(),
+    }
+}
+
+async fn announce(
+    conn: &mut AnyConnection,
+    engine: store::Engine,
+    actor: &Actor,
+    id: i64,
+    action: &str,
+    at: i64,
+) -> Result<()> {
+    store::events::append(
+        conn,
+        engine,
+        actor,
+        CHANGED_EVENT,
+        ("nas", &id.to_string()),
+        &json!({"nas_id": id, "action": action}),
+        at,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Registers a NAS.
+pub async fn create(svc: &Services, actor: &Actor, input: &NasInput) -> Result<i64> {
+    let (name, address, kind) = validated(input)?;
+    check_secret(&input.secret)?;
+    let row = Nas {
+        id: 0,
+        name,
+        address,
+        secret: svc.secrets.encrypt(&input.secret),
+        kind: kind.as_str().into(),
+        coa_port: input.coa_port,
+        require_message_authenticator: input.require_message_authenticator,
+        seen_message_authenticator: false,
+        disabled: input.disabled,
+        notes: input.notes.trim().to_owned(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    let engine = svc.db.engine();
+    let now = store::now();
+    let mut tx = svc.db.begin().await?;
+    let id = store::nas::insert(&mut tx, &row, now)
+        .await
+        .map_err(conflict)?;
+    let created = store::nas::get(&mut tx, id).await?;
+    crate::audit::record(
+        &mut tx,
+        engine,
+        actor,
+        "nas.create",
+        "nas",
+        id,
+        None,
+        Some(nas_json(&created)),
+    )
+    .await?;
+    announce(&mut tx, engine, actor, id, "created", now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Changes a NAS; an empty secret keeps the current one.
+pub async fn update(svc: &Services, actor: &Actor, id: i64, input: &NasInput) -> Result<()> {
+    let (name, address, kind) = validated(input)?;
+    let new_secret = !input.secret.is_empty();
+    if new_secret {
+        check_secret(&input.secret)?;
+    }
+    let engine = svc.db.engine();
+    let now = store::now();
+    let mut tx = svc.db.begin().await?;
+    let before = store::nas::get(&mut tx, id).await?;
+    let row = Nas {
+        name,
+        address,
+        secret: if new_secret {
+            svc.secrets.encrypt(&input.secret)
+        } else {
+            before.secret.clone()
+        },
+        kind: kind.as_str().into(),
+        coa_port: input.coa_port,
+        require_message_authenticator: input.require_message_authenticator,
+        disabled: input.disabled,
+        notes: input.notes.trim().to_owned(),
+        ..before.clone()
+    };
+    store::nas::update(&mut tx, id, &row, now)
+        .await
+        .map_err(conflict)?;
+    let after = store::nas::get(&mut tx, id).await?;
+    let mut after_json = nas_json(&after);
+    if new_secret && let Some(o) = after_json.as_object_mut() {
+        // Say that it changed, never what it is.
+        o.insert("secret_changed".into(), json!(true));
+    }
+    crate::audit::record(
+        &mut tx,
+        engine,
+        actor,
+        "nas.update",
+        "nas",
+        id,
+        Some(nas_json(&before)),
+        Some(after_json),
+    )
+    .await?;
+    announce(&mut tx, engine, actor, id, "updated", now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes a NAS that nothing refers to; one with connection records, log
+/// entries or CoA requests is disabled instead (the records must keep
+/// naming it).
+pub async fn delete(svc: &Services, actor: &Actor, id: i64) -> Result<Removed> {
+    let engine = svc.db.engine();
+    let now = store::now();
+    let mut tx = svc.db.begin().await?;
+    let before = store::nas::get(&mut tx, id).await?;
+    let removed = if store::nas::in_use(&mut tx, id).await? {
+        let row = Nas {
+            disabled: true,
+            ..before.clone()
+        };
+        store::nas::update(&mut tx, id, &row, now).await?;
+        crate::audit::record(
+            &mut tx,
+            engine,
+            actor,
+            "nas.disable",
+            "nas",
+            id,
+            Some(nas_json(&before)),
+            Some(json!({"disabled": true, "reason": "has connection records"})),
+        )
+        .await?;
+        Removed::Disabled
+    } else {
+        store::nas::delete(&mut tx, id).await?;
+        crate::audit::record(
+            &mut tx,
+            engine,
+            actor,
+            "nas.delete",
+            "nas",
+            id,
+            Some(nas_json(&before)),
+            None,
+        )
+        .await?;
+        Removed::Deleted
+    };
+    let action = match removed {
+        Removed::Deleted => "deleted",
+        Removed::Disabled => "disabled",
+    };
+    announce(&mut tx, engine, actor, id, action, now).await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
+pub async fn get(svc: &Services, id: i64) -> Result<Nas> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::nas::get(&mut c, id).await?)
+}
+
+/// Every NAS, by name.
+pub async fn list(svc: &Services) -> Result<Vec<Nas>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::nas::list(&mut c).await?)
+}
+
+/// Online sessions per NAS id.
+pub async fn online_counts(svc: &Services) -> Result<std::collections::HashMap<i64, i64>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::nas::online_counts(&mut c)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The clear-text secret of a NAS row, for the RADIUS runtime (no audit:
+/// machines read it on every reload).
+pub fn secret_of(svc: &Services, n: &Nas) -> Result<String> {
+    svc.secrets
+        .decrypt(&n.secret)
+        .map_err(|e| Error::Internal(format!("NAS {} secret: {e}", n.id)))
+}
+
+/// Shows a NAS's secret to a person: the interfaces check `radius.manage`
+/// and this records who saw it (`nas.secret_revealed`).
+pub async fn reveal_secret(svc: &Services, actor: &Actor, id: i64) -> Result<String> {
+    let engine = svc.db.engine();
+    let mut tx = svc.db.begin().await?;
+    let n = store::nas::get(&mut tx, id).await?;
+    let secret = secret_of(svc, &n)?;
+    crate::audit::record(
+        &mut tx,
+        engine,
+        actor,
+        "nas.secret_revealed",
+        "nas",
+        id,
+        None,
+        Some(json!({"name": n.name})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(secret)
+}
+
+/// What the reachability test saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reachability {
+    /// A reply came back. `authentic` is false when its authenticators do
+    /// not verify with our secret (the secrets differ).
+    Answered {
+        code: String,
+        millis: u64,
+        authentic: bool,
+    },
+    /// Nothing within the timeout.
+    NoAnswer { timeout_ms: u64 },
+    /// The request could not be sent (no route, bad address…).
+    Failed(String),
+}
+
+/// How long the test waits for a reply.
+pub const TEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Sends a CoA-Request with a Message-Authenticator for a session that does
+/// not exist to the NAS's CoA port, and reports whether anything answered
+/// within [`TEST_TIMEOUT`] (a NAS that listens answers CoA-NAK, Error-Cause
+/// 503 "Session Context Not Found"; no session is touched).
+pub async fn test_coa(svc: &Services, id: i64) -> Result<Reachability> {
+    let n = get(svc, id).await?;
+    let secret = secret_of(svc, &n)?;
+    let ip: IpAddr = n
+        .address
+        .parse()
+        .map_err(|_| Error::Internal(format!("NAS {id} has address {}", n.address)))?;
+    let port = u16::try_from(n.coa_port)
+        .map_err(|_| Error::Internal(format!("NAS {id} has CoA port {}", n.coa_port)))?;
+    Ok(probe(SocketAddr::new(ip, port), secret.as_bytes(), TEST_TIMEOUT).await)
+}
+
+/// The probe behind [`test_coa`], on any address (tests use a local socket).
+pub async fn probe(to: SocketAddr, secret: &[u8], timeout: Duration) -> Reachability {
+    let identifier: u8 = rand::random();
+    let mut req = radius::Packet::new(radius::Code::CoaRequest, identifier);
+    req.add_message_authenticator();
+    req.add_text(radius::attr::USER_NAME, "lastmile-reachability-test");
+    req.add_text(
+        radius::attr::ACCT_SESSION_ID,
+        &format!("lastmile-test-{:016x}", rand::random::<u64>()),
+    );
+    let wire = match req.encode(secret) {
+        Ok(w) => w,
+        Err(e) => return Reachability::Failed(e.to_string()),
+    };
+    let mut auth = [0u8; 16];
+    auth.copy_from_slice(&wire[4..20]);
+    let bind: SocketAddr = if to.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let sock = match tokio::net::UdpSocket::bind(bind).await {
+        Ok(s) => s,
+        Err(e) => return Reachability::Failed(e.to_string()),
+    };
+    if let Err(e) = sock.connect(to).await {
+        return Reachability::Failed(e.to_string());
+    }
+    let started = Instant::now();
+    if let Err(e) = sock.send(&wire).await {
+        return Reachability::Failed(e.to_string());
+    }
+    let mut buf = vec![0u8; radius::MAX_PACKET_LEN];
+    let deadline = started + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let got = tokio::time::timeout(left, sock.recv(&mut buf)).await;
+        let len = match got {
+            Err(_) => {
+                return Reachability::NoAnswer {
+                    timeout_ms: timeout.as_millis() as u64,
+                };
+            }
+            // An ICMP "port unreachable" surfaces as a receive error on a
+            // connected socket: that is a clear "nothing listens".
+            Ok(Err(e)) => return Reachability::Failed(e.to_string()),
+            Ok(Ok(len)) => len,
+        };
+        let bytes = &buf[..len];
+        // Replies to someone else's identifier are not ours; keep waiting.
+        if bytes.len() < radius::HEADER_LEN || bytes[1] != identifier {
+            continue;
+        }
+        let millis = started.elapsed().as_millis() as u64;
+        return match radius::Packet::decode_response(bytes, secret, &auth) {
+            Ok(p) => Reachability::Answered {
+                code: format!("{:?}", p.code),
+                millis,
+                authentic: p.verify_response_authenticator().is_ok(),
+            },
+            Err(_) => Reachability::Answered {
+                code: format!("code {}", bytes[0]),
+                millis,
+                authentic: false,
+            },
+        };
+    }
+}

@@ -1,0 +1,281 @@
+//! What staff and courts read from the AAA runtime's records: online
+//! sessions and connection history, the authentication log, usage per
+//! billing cycle, "who had address X at time T" (Marco Civil, art. 13;
+//! every lookup audited), staff disconnects (a `radius_coa` row the radius
+//! node sends), and the retention purge.
+
+use domain::radius::{self as rules, Target};
+use serde_json::json;
+use store::radius::{
+    AuthEntry, AuthFilter, Coa, IpMatch, NewCoa, Session, SessionFilter, SessionSearch, Usage,
+};
+
+use crate::{Actor, Error, Result, Services};
+
+/// Rows a list returns at most per page.
+pub const MAX_PAGE: i64 = 500;
+
+/// Turns a search box's text into a session search: an IP address (or
+/// IPv6 prefix), a MAC address (any common spelling), or a login prefix.
+pub fn session_search(q: &str) -> Option<SessionSearch> {
+    let q = q.trim();
+    if q.is_empty() {
+        return None;
+    }
+    if let Ok(t) = rules::who_target(q) {
+        return Some(SessionSearch::Ip(ip_match(&t)));
+    }
+    if let Ok(mac) = domain::contract::mac(q) {
+        // NAS vendors spell Calling-Station-Id differently; match the usual
+        // forms of the same address.
+        let (lower, upper) = (mac.to_lowercase(), mac.to_uppercase());
+        let forms = vec![
+            lower.replace(':', "-"),
+            upper.replace(':', "-"),
+            lower.replace(':', ""),
+            upper.replace(':', ""),
+            lower,
+            upper,
+        ];
+        return Some(SessionSearch::Mac(forms));
+    }
+    Some(SessionSearch::Login(q.to_lowercase()))
+}
+
+fn ip_match(t: &Target) -> IpMatch {
+    match t {
+        Target::V4(a) => IpMatch::V4(a.clone()),
+        Target::V6 { prefixes, .. } => IpMatch::V6(prefixes.clone()),
+    }
+}
+
+/// A page of sessions (newest first) and whether more follow.
+pub async fn sessions(svc: &Services, filter: &SessionFilter) -> Result<(Vec<Session>, bool)> {
+    let mut f = filter.clone();
+    f.limit = f.limit.clamp(1, MAX_PAGE);
+    let mut c = svc.db.conn().await?;
+    Ok(store::radius::sessions(&mut c, &f).await?)
+}
+
+pub async fn session(svc: &Services, id: i64) -> Result<Session> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::radius::session(&mut c, id).await?)
+}
+
+pub async fn online_count(svc: &Services) -> Result<i64> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::radius::online_count(&mut c).await?)
+}
+
+/// A page of the authentication log (newest first). Unknown results or
+/// reasons are refused naming the field.
+pub async fn auth_log(svc: &Services, filter: &AuthFilter) -> Result<(Vec<AuthEntry>, bool)> {
+    if let Some(r) = &filter.result
+        && !rules::AUTH_RESULTS.contains(&r.as_str())
+    {
+        return Err(Error::invalid(
+            "result",
+            domain::validate::FieldError::Choice,
+        ));
+    }
+    if let Some(r) = &filter.reason
+        && !rules::AUTH_REASONS.contains(&r.as_str())
+    {
+        return Err(Error::invalid(
+            "reason",
+            domain::validate::FieldError::Choice,
+        ));
+    }
+    if let (Some(a), Some(b)) = (filter.from, filter.to)
+        && a > b
+    {
+        return Err(Error::invalid_msg("to", "must not be before `from`"));
+    }
+    let mut f = filter.clone();
+    f.limit = f.limit.clamp(1, MAX_PAGE);
+    f.login = f
+        .login
+        .map(|l| l.trim().to_lowercase())
+        .filter(|l| !l.is_empty());
+    let mut c = svc.db.conn().await?;
+    Ok(store::radius::auth_log(&mut c, &f).await?)
+}
+
+/// The last `cycles` billing cycles of a contract's usage, oldest first
+/// (the order a chart reads).
+pub async fn usage(svc: &Services, contract_id: i64, cycles: i64) -> Result<Vec<Usage>> {
+    let mut c = svc.db.conn().await?;
+    store::contracts::get(&mut c, contract_id).await?;
+    let mut rows = store::radius::usage(&mut c, contract_id, cycles.clamp(1, 120)).await?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// The answer to "who had address X at time T".
+#[derive(Debug, Clone)]
+pub struct WhoAnswer {
+    /// The address or prefix asked about, canonical.
+    pub target: String,
+    /// Unix seconds.
+    pub at: i64,
+    pub sessions: Vec<Session>,
+}
+
+/// Parses the address and the instant of a lookup (`at` as RFC 3339 or a
+/// wall-clock time in the company's zone), naming the field on error.
+pub async fn parse_who(svc: &Services, ip: &str, at: &str) -> Result<(Target, i64)> {
+    let target = rules::who_target(ip).map_err(|e| match e {
+        domain::validate::FieldError::Required => Error::invalid("ip", e),
+        _ => Error::invalid_msg("ip", "must be an IPv4 address or an IPv6 address or prefix"),
+    })?;
+    let tz = company_tz(svc).await?;
+    let at = rules::parse_instant(at, &tz).map_err(|e| match e {
+        domain::validate::FieldError::Required => Error::invalid("at", e),
+        _ => Error::invalid_msg(
+            "at",
+            "must be RFC 3339 (2026-03-01T14:05:00-03:00) or YYYY-MM-DD HH:MM",
+        ),
+    })?;
+    Ok((target, at))
+}
+
+/// The company's time zone (UTC before setup).
+pub async fn company_tz(svc: &Services) -> Result<jiff::tz::TimeZone> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::company::get(&mut c)
+        .await?
+        .and_then(|c| jiff::tz::TimeZone::get(&c.timezone).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC))
+}
+
+/// The sessions that held `target` at `at`, with the lookup recorded in the
+/// audit log (who asked, for what, how many records answered) in the same
+/// transaction: a court-ordered disclosure must leave a trace.
+pub async fn who(svc: &Services, actor: &Actor, target: &Target, at: i64) -> Result<WhoAnswer> {
+    let engine = svc.db.engine();
+    let mut tx = svc.db.begin().await?;
+    let sessions = store::radius::who(&mut tx, &ip_match(target), at).await?;
+    crate::audit::record(
+        &mut tx,
+        engine,
+        actor,
+        "radius.who",
+        "address",
+        target.text(),
+        None,
+        Some(json!({
+            "ip": target.text(),
+            "at": at,
+            "sessions": sessions.iter().map(|s| s.id).collect::<Vec<_>>(),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(WhoAnswer {
+        target: target.text().to_owned(),
+        at,
+        sessions,
+    })
+}
+
+/// Asks the radius node to disconnect an online session: a pending
+/// Disconnect-Request in `radius_coa`, audited. Refused with
+/// `session-closed` when the session already stopped.
+pub async fn disconnect(svc: &Services, actor: &Actor, session_id: i64) -> Result<i64> {
+    let engine = svc.db.engine();
+    let now = store::now();
+    let mut tx = svc.db.begin().await?;
+    let s = store::radius::session(&mut tx, session_id).await?;
+    if s.stopped_at.is_some() {
+        return Err(Error::Refused("session-closed"));
+    }
+    let id = store::radius::insert_coa(
+        &mut tx,
+        &NewCoa {
+            kind: "disconnect",
+            session_id: Some(s.id),
+            contract_id: s.contract_id,
+            nas_id: s.nas_id,
+            reason: "staff",
+            requested_by: &actor.name,
+        },
+        now,
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        engine,
+        actor,
+        "radius.disconnect",
+        "radius_session",
+        s.id,
+        None,
+        Some(json!({
+            "coa_id": id, "login": s.login, "nas": s.nas_name,
+            "acct_session_id": s.acct_session_id, "framed_ip": s.framed_ip,
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Recent CoA / Disconnect requests, optionally for one contract or session.
+pub async fn coa_requests(
+    svc: &Services,
+    contract_id: Option<i64>,
+    session_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Coa>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::radius::coa_list(&mut c, contract_id, session_id, limit.clamp(1, MAX_PAGE)).await?)
+}
+
+/// Rows deleted per transaction, so a first purge of a large table never
+/// holds the writer for long.
+const PURGE_BATCH: i64 = 5_000;
+
+/// Deletes connection records that stopped more than the retention setting
+/// ago (never less than a year) and authentication log entries older than
+/// theirs.
+pub async fn purge(svc: &Services) -> Result<String> {
+    let settings = crate::settings::current(svc).await?;
+    let session_days = settings
+        .int(domain::settings::RADIUS_SESSION_RETENTION_DAYS)
+        .max(rules::MIN_SESSION_RETENTION_DAYS);
+    let log_days = settings
+        .int(domain::settings::RADIUS_AUTH_LOG_RETENTION_DAYS)
+        .max(1);
+    purge_older_than(svc, session_days, log_days).await
+}
+
+/// [`purge`] with explicit retentions (days); `session_days` is raised to
+/// the legal minimum.
+pub async fn purge_older_than(svc: &Services, session_days: i64, log_days: i64) -> Result<String> {
+    let now = store::now();
+    let session_cutoff = now - session_days.max(rules::MIN_SESSION_RETENTION_DAYS) * 86_400;
+    let log_cutoff = now - log_days.max(1) * 86_400;
+    let mut sessions = 0;
+    loop {
+        let mut tx = svc.db.begin().await?;
+        let n = store::radius::purge_sessions(&mut tx, session_cutoff, PURGE_BATCH).await?;
+        tx.commit().await?;
+        sessions += n;
+        if n < PURGE_BATCH as u64 {
+            break;
+        }
+    }
+    let mut log = 0;
+    loop {
+        let mut tx = svc.db.begin().await?;
+        let n = store::radius::purge_auth_log(&mut tx, log_cutoff, PURGE_BATCH).await?;
+        tx.commit().await?;
+        log += n;
+        if n < PURGE_BATCH as u64 {
+            break;
+        }
+    }
+    Ok(format!(
+        "{sessions} connection records and {log} authentication log entries removed"
+    ))
+}
