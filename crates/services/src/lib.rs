@@ -11,6 +11,7 @@ mod context;
 pub mod contracts;
 pub mod crm;
 pub mod email;
+pub mod extra_metrics;
 pub mod firewall;
 pub mod health;
 pub mod jobs;
