@@ -181,12 +181,11 @@ impl Committer {
 
     async fn today(&mut self) -> jiff::civil::Date {
         let now = store::now();
-        if now - self.today.0 >= 60 {
-            if let Ok(mut c) = self.svc.db.conn().await
-                && let Ok(d) = services::crm::today(&mut c).await
-            {
-                self.today = (now, d);
-            }
+        if now - self.today.0 >= 60
+            && let Ok(mut c) = self.svc.db.conn().await
+            && let Ok(d) = services::crm::today(&mut c).await
+        {
+            self.today = (now, d);
         }
         self.today.1
     }

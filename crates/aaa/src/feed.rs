@@ -115,17 +115,17 @@ pub(crate) async fn housekeeping(sh: Arc<Shared>) {
             sh.log_accepts
                 .store(s.bool(domain::settings::RADIUS_LOG_ACCEPTS), Relaxed);
         }
-        if tick % 3 == 0
+        if tick.is_multiple_of(3)
             && let Err(e) = sh.view.reload_usage(&sh.svc).await
         {
             tracing::warn!(error = %e, "cannot re-read usage");
         }
-        if tick % 6 == 0
+        if tick.is_multiple_of(6)
             && let Err(e) = sh.view.reload_sessions(&sh.svc).await
         {
             tracing::warn!(error = %e, "cannot re-count open sessions");
         }
-        if tick % 12 == 0 {
+        if tick.is_multiple_of(12) {
             let s = sh.view.settings.load();
             match crate::acct::sweep_stale(
                 &sh.svc,

@@ -150,10 +150,8 @@ pub fn add_profile(p: &mut Packet, kind: Kind, plan: &Plan, mode: Mode, s: &Sett
                 speeds(p, kind, s.restricted_kbps, s.restricted_kbps, None, None);
             }
             match kind {
-                Kind::Mikrotik => {
-                    if !s.restricted_address_list.is_empty() {
-                        p.add_text(attr::mikrotik::ADDRESS_LIST, &s.restricted_address_list);
-                    }
+                Kind::Mikrotik if !s.restricted_address_list.is_empty() => {
+                    p.add_text(attr::mikrotik::ADDRESS_LIST, &s.restricted_address_list);
                 }
                 Kind::Generic => p.add_text(attr::FILTER_ID, "restricted"),
                 _ => {}
@@ -177,10 +175,10 @@ pub fn add_profile(p: &mut Packet, kind: Kind, plan: &Plan, mode: Mode, s: &Sett
 pub fn add_subscriber(p: &mut Packet, sub: &Sub, mode: Mode, s: &Settings) {
     // A restricted subscriber takes an address from the restricted pool so
     // the router's redirect rules apply.
-    if mode != Mode::Restricted || s.restricted_pool.is_empty() {
-        if let Some(ip) = sub.ipv4 {
-            p.add(attr::FRAMED_IP_ADDRESS, ip);
-        }
+    if (mode != Mode::Restricted || s.restricted_pool.is_empty())
+        && let Some(ip) = sub.ipv4
+    {
+        p.add(attr::FRAMED_IP_ADDRESS, ip);
     }
     if let Some((addr, len)) = sub.ipv6 {
         let prefix = radius::Ipv6Prefix { addr, len };

@@ -333,8 +333,13 @@ fn auth_loop(sock: UdpSocket, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
         let reply = match req.code {
             Code::AccessRequest => {
                 sh.metrics.auth_requests.fetch_add(1, Relaxed);
-                if !has_ma && nas.requires_message_authenticator() {
-                    // BlastRADIUS: never answer such a request; tell staff why.
+                // BlastRADIUS: never answer such a request; tell staff why.
+                // Proxy-State without Message-Authenticator is dropped too
+                // (the published mitigation, FreeRADIUS's
+                // limit_proxy_state): NAS are not proxies, and the attack
+                // hides its collision blob in Proxy-State.
+                let proxy_state = req.find(radius::attr::PROXY_STATE.id).is_some();
+                if !has_ma && (proxy_state || nas.requires_message_authenticator()) {
                     sh.metrics.dropped(DropReason::MissingMessageAuthenticator);
                     log::push(
                         &sh.log_tx,

@@ -11,7 +11,7 @@
 //! hot path free of any lock.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
@@ -169,6 +169,8 @@ impl Settings {
 }
 
 type Shard = HashMap<Box<str>, Arc<Sub>>;
+/// Per shard: logins to set (`Some`) or remove (`None`).
+type Edits = HashMap<usize, Vec<(Box<str>, Option<Arc<Sub>>)>>;
 
 /// The whole view. Cheap to share (`Arc<View>`).
 pub struct View {
@@ -399,9 +401,7 @@ impl View {
     }
 
     fn shard_of(&self, login: &str) -> usize {
-        let mut h = self.hasher.build_hasher();
-        login.hash(&mut h);
-        (h.finish() as usize) % SHARDS
+        (self.hasher.hash_one(login) as usize) % SHARDS
     }
 
     /// The subscriber with this login (the auth path's one lookup).
@@ -488,7 +488,7 @@ impl View {
         }
         let mut need_plans = false;
         // Group the edits per shard so each shard is copied once.
-        let mut edits: HashMap<usize, Vec<(Box<str>, Option<Arc<Sub>>)>> = HashMap::new();
+        let mut edits: Edits = HashMap::new();
         {
             let Ok(mut logins) = self.logins.lock() else {
                 return Err(Error::Internal("subscriber view lock poisoned".into()));
@@ -601,5 +601,41 @@ pub fn cycle_start(today: jiff::civil::Date, day: u8) -> jiff::civil::Date {
             .checked_sub(jiff::Span::new().days(1))
             .unwrap_or(today);
         jiff::civil::date(prev.year(), prev.month(), day)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mac_spellings() {
+        let want = Some([0x00, 0x11, 0x22, 0xaa, 0xbb, 0xcc]);
+        for s in [
+            "00:11:22:aa:bb:cc",
+            "00-11-22-AA-BB-CC",
+            "0011.22aa.bbcc",
+            "001122AABBCC",
+        ] {
+            assert_eq!(parse_mac(s.as_bytes()), want, "{s}");
+        }
+        for s in [
+            "00:11:22:aa:bb",
+            "00:11:22:aa:bb:cc:dd",
+            "zz:11:22:aa:bb:cc",
+            "",
+        ] {
+            assert_eq!(parse_mac(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn billing_cycles() {
+        let d = |y, m, day| jiff::civil::date(y, m, day);
+        assert_eq!(cycle_start(d(2026, 3, 15), 10), d(2026, 3, 10));
+        assert_eq!(cycle_start(d(2026, 3, 10), 10), d(2026, 3, 10));
+        assert_eq!(cycle_start(d(2026, 3, 9), 10), d(2026, 2, 10));
+        assert_eq!(cycle_start(d(2026, 1, 5), 28), d(2025, 12, 28));
+        assert_eq!(cycle_start(d(2026, 1, 1), 1), d(2026, 1, 1));
     }
 }
