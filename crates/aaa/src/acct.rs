@@ -228,30 +228,147 @@ impl Committer {
         records: impl Iterator<Item = &'a Record>,
         today: jiff::civil::Date,
     ) -> Result<Effects> {
+        let records: Vec<&Record> = records.collect();
         let mut tx = self.svc.db.begin().await?;
         let mut fx = Effects::default();
-        for r in records {
+        // Fast path: Interim-Updates and Stops of sessions this node knows
+        // open, written with one multi-row UPDATE per chunk instead of one
+        // round trip each. A session seen twice in the batch, or a NAS
+        // sending Accounting-On/Off in it, keeps the ordered slow path.
+        let mut seen: HashMap<(i64, &str), usize> = HashMap::new();
+        let mut reboot: Vec<i64> = Vec::new();
+        for r in &records {
+            *seen.entry((r.nas_id, r.session_id.as_str())).or_default() += 1;
+            if matches!(r.status, Status::On | Status::Off) {
+                reboot.push(r.nas_id);
+            }
+        }
+        let mut fast: Vec<(&Record, Open)> = Vec::new();
+        let mut slow: Vec<&Record> = Vec::new();
+        for r in &records {
+            let cached = matches!(r.status, Status::Interim | Status::Stop)
+                && seen.get(&(r.nas_id, r.session_id.as_str())) == Some(&1)
+                && !reboot.contains(&r.nas_id);
+            match cached
+                .then(|| self.open.get(&(r.nas_id, r.session_id.clone())).cloned())
+                .flatten()
+            {
+                Some(o) => fast.push((r, o)),
+                None => slow.push(r),
+            }
+        }
+        for chunk in fast.chunks(400) {
+            let mut sql = String::from(
+                "UPDATE radius_sessions SET updated_at = v.column2, input_octets = v.column3, output_octets = v.column4, session_time = v.column5, stopped_at = v.column6, terminate_cause = v.column7, framed_ip = COALESCE(radius_sessions.framed_ip, v.column8) FROM (VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 8;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${},${},${},${},${},${},${},${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8
+                ));
+            }
+            sql.push_str(") AS v WHERE radius_sessions.id = v.column1 AND radius_sessions.stopped_at IS NULL RETURNING radius_sessions.id");
+            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+            for (r, o) in chunk {
+                let stop = r.status == Status::Stop;
+                q = q
+                    .bind(o.id)
+                    .bind(r.at)
+                    .bind(r.input)
+                    .bind(r.output)
+                    .bind(r.session_time)
+                    .bind(stop.then_some(r.at))
+                    .bind(r.terminate_cause.clone())
+                    .bind(r.framed_ip.clone());
+            }
+            let updated: std::collections::HashSet<i64> =
+                q.fetch_all(&mut *tx).await?.into_iter().collect();
+            for (r, o) in chunk {
+                let key = (r.nas_id, r.session_id.clone());
+                if !updated.contains(&o.id) {
+                    // Closed meanwhile (stale sweep): the slow path decides.
+                    self.open.remove(&key);
+                    slow.push(r);
+                    continue;
+                }
+                let d = |new: i64, old: i64| if new >= old { new - old } else { new };
+                let delta = (
+                    d(r.input, o.input),
+                    d(r.output, o.output),
+                    d(r.session_time, o.time),
+                );
+                if r.status == Status::Stop {
+                    self.open.remove(&key);
+                    if let Some(k) = o.contract_id {
+                        fx.sessions.push((k, -1));
+                    }
+                } else {
+                    self.open.insert(
+                        key,
+                        Open {
+                            input: r.input,
+                            output: r.output,
+                            time: r.session_time,
+                            ..o.clone()
+                        },
+                    );
+                }
+                self.add_usage(&mut fx, &r.login, o.contract_id, today, delta);
+            }
+        }
+        for r in slow {
             self.apply(&mut tx, r, today, &mut fx).await?;
         }
         let now = store::now();
-        for ((contract, cycle), (i, o, t)) in &fx.usage {
-            sqlx::query(
-                "INSERT INTO contract_usage (contract_id, cycle_start, input_octets, output_octets, session_time, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (contract_id, cycle_start) DO UPDATE SET
+        let usage: Vec<_> = fx.usage.iter().collect();
+        for chunk in usage.chunks(400) {
+            let mut sql = String::from(
+                "INSERT INTO contract_usage (contract_id, cycle_start, input_octets, output_octets, session_time, updated_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 6;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${},${},${},${},${},${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                ));
+            }
+            sql.push_str(
+                " ON CONFLICT (contract_id, cycle_start) DO UPDATE SET
                    input_octets = contract_usage.input_octets + excluded.input_octets,
                    output_octets = contract_usage.output_octets + excluded.output_octets,
                    session_time = contract_usage.session_time + excluded.session_time,
                    updated_at = excluded.updated_at",
-            )
-            .bind(contract)
-            .bind(cycle)
-            .bind(i)
-            .bind(o)
-            .bind(t)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for ((contract, cycle), (i, o, t)) in chunk {
+                q = q
+                    .bind(*contract)
+                    .bind(cycle.clone())
+                    .bind(*i)
+                    .bind(*o)
+                    .bind(*t)
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(fx)
