@@ -75,6 +75,14 @@ pub const BACKUP_RETENTION_DAYS: &str = "backup.retention_days";
 /// at least a year (Marco Civil, art. 13).
 pub const RADIUS_SESSION_RETENTION_DAYS: &str = "radius.session_retention_days";
 pub const RADIUS_AUTH_LOG_RETENTION_DAYS: &str = "radius.auth_log_retention_days";
+pub const RADIUS_SESSION_TIMEOUT: &str = "radius.session_timeout";
+pub const RADIUS_INTERIM_INTERVAL: &str = "radius.interim_interval";
+pub const RADIUS_STALE_AFTER_MISSED_INTERIMS: &str = "radius.stale_after_missed_interims";
+pub const RADIUS_SIMULTANEOUS_USE: &str = "radius.simultaneous_use";
+pub const RADIUS_RESTRICTED_ADDRESS_LIST: &str = "radius.restricted_address_list";
+pub const RADIUS_RESTRICTED_POOL: &str = "radius.restricted_pool";
+pub const RADIUS_RESTRICTED_KBPS: &str = "radius.restricted_kbps";
+pub const RADIUS_LOG_ACCEPTS: &str = "radius.log_accepts";
 
 /// Every setting.
 pub const DEFS: &[Def] = &[
@@ -194,6 +202,68 @@ pub const DEFS: &[Def] = &[
         group: Group::Radius,
         kind: Kind::Int { min: 1, max: 3650 },
         default: "90",
+    },
+    // Seconds; 0 sends no Session-Timeout.
+    Def {
+        key: RADIUS_SESSION_TIMEOUT,
+        group: Group::Radius,
+        kind: Kind::Int {
+            min: 0,
+            max: 31_536_000,
+        },
+        default: "0",
+    },
+    // Seconds; 0 sends no Acct-Interim-Interval.
+    Def {
+        key: RADIUS_INTERIM_INTERVAL,
+        group: Group::Radius,
+        kind: Kind::Int {
+            min: 0,
+            max: 86_400,
+        },
+        default: "300",
+    },
+    Def {
+        key: RADIUS_STALE_AFTER_MISSED_INTERIMS,
+        group: Group::Radius,
+        kind: Kind::Int { min: 0, max: 100 },
+        default: "3",
+    },
+    // Open sessions per contract; 0 is unlimited.
+    Def {
+        key: RADIUS_SIMULTANEOUS_USE,
+        group: Group::Radius,
+        kind: Kind::Int { min: 0, max: 100 },
+        default: "1",
+    },
+    Def {
+        key: RADIUS_RESTRICTED_ADDRESS_LIST,
+        group: Group::Radius,
+        kind: Kind::Text { max: 64 },
+        default: "lastmile-restricted",
+    },
+    Def {
+        key: RADIUS_RESTRICTED_POOL,
+        group: Group::Radius,
+        kind: Kind::Text { max: 64 },
+        default: "",
+    },
+    // kbit/s both ways; 0 sends no speed.
+    Def {
+        key: RADIUS_RESTRICTED_KBPS,
+        group: Group::Radius,
+        kind: Kind::Int {
+            min: 0,
+            max: 100_000_000,
+        },
+        default: "512",
+    },
+    // Accepts are logged only when asked: rejects always are.
+    Def {
+        key: RADIUS_LOG_ACCEPTS,
+        group: Group::Radius,
+        kind: Kind::Bool,
+        default: "false",
     },
 ];
 

@@ -21,6 +21,9 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub max_connections: Option<u32>,
     pub log: Option<String>,
+    pub radius_auth: Option<String>,
+    pub radius_acct: Option<String>,
+    pub radius_threads: Option<usize>,
 }
 
 /// What `serve` and the other commands run with.
@@ -35,6 +38,12 @@ pub struct Config {
     pub max_connections: u32,
     pub log: String,
     pub secret_key: Option<String>,
+    /// RADIUS authentication address (roles `all` and `radius`).
+    pub radius_auth: SocketAddr,
+    /// RADIUS accounting address.
+    pub radius_acct: SocketAddr,
+    /// RADIUS receive threads per port (0: one per core).
+    pub radius_threads: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -51,6 +60,9 @@ impl Role {
     }
     pub fn worker(self) -> bool {
         matches!(self, Role::All | Role::Worker)
+    }
+    pub fn radius(self) -> bool {
+        matches!(self, Role::All | Role::Radius)
     }
     pub fn name(self) -> &'static str {
         match self {
@@ -83,6 +95,9 @@ const ENV_KEYS: &[&str] = &[
     "LASTMILE_MAX_CONNECTIONS",
     "LASTMILE_LOG",
     "LASTMILE_SECRET_KEY",
+    "LASTMILE_RADIUS_AUTH",
+    "LASTMILE_RADIUS_ACCT",
+    "LASTMILE_RADIUS_THREADS",
     // Read by the test suite only.
     "LASTMILE_TEST_POSTGRES",
     "LASTMILE_SAMPLES",
@@ -189,6 +204,32 @@ impl Config {
             .or(file.log)
             .unwrap_or_else(|| "info".into());
         let secret_key = env("LASTMILE_SECRET_KEY");
+        let udp = |key: &str, env_key: &str, file: Option<String>, default: &str| {
+            let v = env(env_key).or(file).unwrap_or_else(|| default.into());
+            v.parse::<SocketAddr>()
+                .map_err(|_| anyhow::anyhow!("{key}: `{v}` is not an address like {default}"))
+        };
+        let radius_auth = udp(
+            "radius_auth",
+            "LASTMILE_RADIUS_AUTH",
+            file.radius_auth,
+            "0.0.0.0:1812",
+        )?;
+        let radius_acct = udp(
+            "radius_acct",
+            "LASTMILE_RADIUS_ACCT",
+            file.radius_acct,
+            "0.0.0.0:1813",
+        )?;
+        let radius_threads = match env("LASTMILE_RADIUS_THREADS") {
+            Some(v) => v
+                .parse()
+                .map_err(|_| anyhow::anyhow!("LASTMILE_RADIUS_THREADS: `{v}` is not a number"))?,
+            None => file.radius_threads.unwrap_or(0),
+        };
+        if radius_threads > 64 {
+            bail!("radius_threads: {radius_threads} is outside 0..=64 (0 is one per core)");
+        }
         Ok(Config {
             data_dir,
             database_url,
@@ -199,6 +240,9 @@ impl Config {
             max_connections,
             log,
             secret_key,
+            radius_auth,
+            radius_acct,
+            radius_threads,
         })
     }
 
@@ -219,6 +263,9 @@ impl Config {
                     .collect::<Vec<_>>()
             ),
             format!("max_connections = {}", c.max_connections),
+            format!("radius_auth = {}", c.radius_auth),
+            format!("radius_acct = {}", c.radius_acct),
+            format!("radius_threads = {}", c.radius_threads),
         ];
         if let Some(k) = &c.secret_key {
             services::secrets::SecretBox::load(Some(k), &c.data_dir)

@@ -75,11 +75,29 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             }
         }));
     }
-    if config.role == crate::config::Role::Radius {
-        tracing::warn!(
-            "role `radius`: the RADIUS server is not part of this release; this node only reports its health"
-        );
-    }
+    let radius = match config.role.radius() {
+        true => {
+            let server = aaa::Server::start(
+                &svc,
+                aaa::Config {
+                    auth: config.radius_auth,
+                    acct: config.radius_acct,
+                    threads: config.radius_threads,
+                },
+            )
+            .await
+            .context("cannot start the RADIUS server")?;
+            println!(
+                "RADIUS: authentication on {}, accounting on {}",
+                server.auth_addr(),
+                server.acct_addr()
+            );
+            let metrics = server.metrics().clone();
+            services::extra_metrics::register("radius", move |out| metrics.render(out));
+            Some(server)
+        }
+        false => None,
+    };
     tracing::info!(node = %node.node_id, role = config.role.name(), "node started");
     shutdown_signal().await;
     tracing::info!("shutting down");
@@ -89,6 +107,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     if let Some(w) = worker {
         w.stop(Duration::from_secs(30)).await;
+    }
+    if let Some(r) = radius {
+        services::extra_metrics::unregister("radius");
+        r.stop().await;
     }
     heartbeat.stop(Duration::from_secs(5)).await;
     svc.db.close().await;

@@ -155,6 +155,19 @@ pub async fn update_plan(svc: &Services, actor: &Actor, id: i64, plan: &Plan) ->
         Some(plan_json(&after)),
     )
     .await?;
+    // RADIUS nodes re-read plans on this event (speeds, quota, suspended
+    // behaviour reach the next Access-Accept).
+    let now = store::now();
+    store::events::append(
+        &mut tx,
+        svc.db.engine(),
+        actor,
+        "plan.updated",
+        ("plan", &id.to_string()),
+        &json!({ "plan_id": id, "at": now }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod crm;
 pub mod custom_fields;
 pub mod documents;
 pub mod email;
+pub mod extra_metrics;
 pub mod firewall;
 pub mod health;
 pub mod jobs;

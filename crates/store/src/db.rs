@@ -80,9 +80,15 @@ impl Db {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if engine == Engine::Sqlite {
+                        // synchronous = FULL: in WAL mode every commit
+                        // fsyncs the WAL before it returns, so a committed
+                        // transaction (an acknowledged RADIUS accounting
+                        // record among them) survives power loss. NORMAL
+                        // only survives a process crash: it can lose the
+                        // last commits if the machine stops.
                         for pragma in [
                             "PRAGMA journal_mode = WAL",
-                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA synchronous = FULL",
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA busy_timeout = 10000",
                         ] {

@@ -93,6 +93,14 @@ async fn metrics(State(state): State<AppState>) -> Response {
     if prometheus_client::encoding::text::encode(&mut out, &state.metrics.registry).is_err() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
+    // Parts this crate does not depend on (the RADIUS server) add theirs
+    // before the OpenMetrics terminator.
+    let mut extra = String::new();
+    services::extra_metrics::render(&mut extra);
+    if !extra.is_empty() {
+        let body_end = out.rfind("# EOF").unwrap_or(out.len());
+        out.insert_str(body_end, &extra);
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -1,0 +1,346 @@
+//! CoA / Disconnect (RFC 5176).
+//!
+//! [`enqueue`] turns contract events into `radius_coa` rows, one per open
+//! session: suspension, cancellation and reactivation → Disconnect-Request
+//! (the subscriber reconnects and the Access-Accept then carries the
+//! restricted or the full profile: every NAS kind handles a disconnect,
+//! while changing address lists or pools of a live session is not
+//! something Mikrotik, accel-ppp or generic NAS do reliably over CoA);
+//! a plan change → CoA-Request with the new speed (generic NAS, which
+//! take no speed attributes, get a Disconnect-Request). Events are taken
+//! from a shared cursor (`domain_event_cursors`, consumer `aaa.coa`) moved
+//! by compare-and-swap in the transaction that writes the rows, so with
+//! several radius nodes each event is handled once.
+//!
+//! [`sender`] sends pending rows (those inserted by staff "disconnect"
+//! too) to the NAS's CoA port, three attempts 3 s apart, and records
+//! `ack`, `nak` with its Error-Cause, or `failed`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use radius::{Code, Packet, attr};
+use serde_json::Value;
+
+use crate::Result;
+use crate::profile::{self, Kind, Mode};
+use crate::server::Shared;
+use crate::view::Status;
+
+const CONSUMER: &str = "aaa.coa";
+/// Attempts before a row is `failed`.
+pub const ATTEMPTS: i64 = 3;
+/// Wait for an answer (and between attempts).
+pub const TIMEOUT: Duration = Duration::from_secs(3);
+
+/// What an event asks of a contract's sessions.
+fn action(ev: &store::events::DomainEvent) -> Option<(&'static str, &'static str)> {
+    let payload: Value = serde_json::from_str(&ev.payload).unwrap_or(Value::Null);
+    match ev.kind.as_str() {
+        "contract.status_changed" => match payload.get("to").and_then(Value::as_str) {
+            Some("suspended") => Some(("disconnect", "contract suspended")),
+            Some("canceled") => Some(("disconnect", "contract canceled")),
+            Some("active") if payload.get("from").and_then(Value::as_str) == Some("suspended") => {
+                Some(("disconnect", "contract reactivated"))
+            }
+            _ => None,
+        },
+        "contract.plan_changed" => Some(("coa", "plan changed")),
+        "contract.access_changed" | "contract.updated"
+            if payload.get("reconnect").and_then(Value::as_bool) == Some(true) =>
+        {
+            Some(("disconnect", "access changed"))
+        }
+        _ => None,
+    }
+}
+
+/// Queues CoA / Disconnect rows for new contract events (see the module
+/// documentation).
+pub(crate) async fn enqueue(sh: &Shared) -> Result<()> {
+    let svc = &sh.svc;
+    let (cursor, events) = {
+        let mut c = svc.db.conn().await?;
+        let cur: Option<i64> =
+            sqlx::query_scalar("SELECT last_id FROM domain_event_cursors WHERE consumer = $1")
+                .bind(CONSUMER)
+                .fetch_optional(&mut *c)
+                .await?;
+        let Some(cur) = cur else {
+            // First start: begin from now, not from history.
+            let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM domain_events")
+                .fetch_one(&mut *c)
+                .await?;
+            drop(c);
+            let mut tx = svc.db.begin().await?;
+            sqlx::query(
+                "INSERT INTO domain_event_cursors (consumer, last_id, updated_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (consumer) DO NOTHING",
+            )
+            .bind(CONSUMER)
+            .bind(max.unwrap_or(0))
+            .bind(store::now())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(());
+        };
+        (cur, store::events::after(&mut c, cur, None, 500).await?)
+    };
+    let Some(last) = events.last().map(|e| e.id) else {
+        return Ok(());
+    };
+    let now = store::now();
+    let mut tx = svc.db.begin().await?;
+    let mut queued = 0;
+    for ev in &events {
+        let Some((mut kind, reason)) = action(ev) else {
+            continue;
+        };
+        let Ok(contract) = ev.entity_id.parse::<i64>() else {
+            continue;
+        };
+        let sessions: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT id, nas_id FROM radius_sessions WHERE contract_id = $1 AND stopped_at IS NULL",
+        )
+        .bind(contract)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (session, nas_id) in sessions {
+            if kind == "coa"
+                && sh
+                    .nas
+                    .by_id(nas_id)
+                    .is_some_and(|n| n.kind == Kind::Generic)
+            {
+                kind = "disconnect";
+            }
+            sqlx::query(
+                "INSERT INTO radius_coa (created_at, updated_at, kind, session_id, contract_id, nas_id, reason, requested_by)
+                 VALUES ($1, $1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(now)
+            .bind(kind)
+            .bind(session)
+            .bind(contract)
+            .bind(nas_id)
+            .bind(reason)
+            .bind(format!("{}:{}", ev.actor_kind, ev.actor_name))
+            .execute(&mut *tx)
+            .await?;
+            queued += 1;
+        }
+    }
+    let moved = sqlx::query(
+        "UPDATE domain_event_cursors SET last_id = $1, updated_at = $2 WHERE consumer = $3 AND last_id = $4",
+    )
+    .bind(last)
+    .bind(now)
+    .bind(CONSUMER)
+    .bind(cursor)
+    .execute(&mut *tx)
+    .await?;
+    if moved.rows_affected() != 1 {
+        // Another radius node handled these events first.
+        return Ok(());
+    }
+    tx.commit().await?;
+    if queued > 0 {
+        sh.coa_wake.notify_one();
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow, Debug)]
+struct Pending {
+    id: i64,
+    kind: String,
+    attempts: i64,
+    contract_id: Option<i64>,
+    nas_id: i64,
+    acct_session_id: Option<String>,
+    login: Option<String>,
+    framed_ip: Option<String>,
+}
+
+/// Sends pending rows forever (every second, or at once when woken).
+pub(crate) async fn sender(sh: Arc<Shared>) {
+    loop {
+        if let Err(e) = send_pending(&sh).await {
+            tracing::warn!(error = %e, "CoA sender failed; retrying");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = sh.coa_wake.notified() => {}
+        }
+    }
+}
+
+async fn send_pending(sh: &Arc<Shared>) -> Result<()> {
+    let now = store::now();
+    let rows: Vec<Pending> = {
+        let mut c = sh.svc.db.conn().await?;
+        sqlx::query_as(
+            "SELECT q.id, q.kind, q.attempts, q.contract_id, q.nas_id, s.acct_session_id, s.login, s.framed_ip
+               FROM radius_coa q LEFT JOIN radius_sessions s ON s.id = q.session_id
+              WHERE q.status = 'pending' AND (q.attempts = 0 OR q.updated_at <= $1)
+              ORDER BY q.id LIMIT 200",
+        )
+        .bind(now - TIMEOUT.as_secs() as i64)
+        .fetch_all(&mut *c)
+        .await?
+    };
+    for row in rows {
+        // Claim this attempt (another node may be looking at the same row).
+        let mut tx = sh.svc.db.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE radius_coa SET attempts = attempts + 1, updated_at = $1
+              WHERE id = $2 AND status = 'pending' AND attempts = $3",
+        )
+        .bind(store::now())
+        .bind(row.id)
+        .bind(row.attempts)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if claimed.rows_affected() != 1 {
+            continue;
+        }
+        let sh = sh.clone();
+        tokio::spawn(async move {
+            let outcome = attempt(&sh, &row).await;
+            let (status, cause) = match outcome {
+                Some(Ok(())) => {
+                    sh.metrics.coa_ack.fetch_add(1, Relaxed);
+                    ("ack", None)
+                }
+                Some(Err(cause)) => {
+                    sh.metrics.coa_nak.fetch_add(1, Relaxed);
+                    ("nak", cause)
+                }
+                None if row.attempts + 1 >= ATTEMPTS => {
+                    sh.metrics.coa_failed.fetch_add(1, Relaxed);
+                    ("failed", None)
+                }
+                None => return,
+            };
+            if let Err(e) = record(&sh, row.id, status, cause).await {
+                tracing::warn!(coa = row.id, error = %e, "cannot record the CoA answer");
+            }
+        });
+    }
+    Ok(())
+}
+
+async fn record(sh: &Shared, id: i64, status: &str, cause: Option<i64>) -> Result<()> {
+    let mut tx = sh.svc.db.begin().await?;
+    sqlx::query(
+        "UPDATE radius_coa SET status = $1, error_cause = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(status)
+    .bind(cause)
+    .bind(store::now())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Builds the request for a row.
+fn request(sh: &Shared, row: &Pending, kind: Kind) -> Packet {
+    let code = if row.kind == "coa" {
+        Code::CoaRequest
+    } else {
+        Code::DisconnectRequest
+    };
+    let mut p = Packet::new(code, rand_id(row.id));
+    p.add_message_authenticator();
+    let sub = row.contract_id.and_then(|k| sh.view.by_contract(k));
+    let login = row
+        .login
+        .clone()
+        .or_else(|| sub.as_ref().map(|s| s.login.to_string()));
+    if let Some(l) = &login {
+        p.add_text(attr::USER_NAME, l);
+    }
+    if let Some(s) = &row.acct_session_id {
+        p.add_text(attr::ACCT_SESSION_ID, s);
+    }
+    if let Some(ip) = row.framed_ip.as_deref().and_then(|s| s.parse().ok()) {
+        p.add(attr::FRAMED_IP_ADDRESS, ip);
+    }
+    if code == Code::CoaRequest
+        && let Some(sub) = &sub
+        && let Some(plan) = sh.view.plan(sub.plan_id)
+    {
+        let settings = sh.view.settings.load();
+        let mode = if sub.status == Status::Suspended {
+            Mode::Restricted
+        } else {
+            Mode::Normal
+        };
+        profile::add_profile(&mut p, kind, &plan, mode, &settings);
+    }
+    p
+}
+
+fn rand_id(id: i64) -> u8 {
+    (id & 0xff) as u8
+}
+
+/// One send and wait: `Some(Ok)` ACK, `Some(Err(cause))` NAK, `None` no
+/// valid answer in time.
+async fn attempt(sh: &Shared, row: &Pending) -> Option<std::result::Result<(), Option<i64>>> {
+    let Some(nas) = sh.nas.by_id(row.nas_id) else {
+        tracing::warn!(
+            coa = row.id,
+            nas = row.nas_id,
+            "CoA for an unknown or disabled NAS"
+        );
+        return None;
+    };
+    let req = request(sh, row, nas.kind);
+    let wire = match req.encode(&nas.secret) {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!(coa = row.id, error = %e, "cannot encode the CoA request");
+            return None;
+        }
+    };
+    let mut req_auth = [0u8; 16];
+    req_auth.copy_from_slice(&wire[4..20]);
+    let bind: SocketAddr = match nas.address {
+        IpAddr::V4(_) => ([0, 0, 0, 0], 0).into(),
+        IpAddr::V6(_) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    let sock = tokio::net::UdpSocket::bind(bind).await.ok()?;
+    let to = SocketAddr::new(nas.address, nas.coa_port);
+    sock.send_to(&wire, to).await.ok()?;
+    let mut buf = [0u8; radius::MAX_PACKET_LEN];
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let (n, from) = tokio::time::timeout_at(deadline, sock.recv_from(&mut buf))
+            .await
+            .ok()?
+            .ok()?;
+        if from.ip() != nas.address {
+            continue;
+        }
+        let Ok(ans) = Packet::decode_response(&buf[..n], &nas.secret, &req_auth) else {
+            continue;
+        };
+        if ans.identifier != req.identifier || ans.verify_response_authenticator().is_err() {
+            continue;
+        }
+        return match ans.code {
+            Code::DisconnectAck | Code::CoaAck => Some(Ok(())),
+            Code::DisconnectNak | Code::CoaNak => {
+                Some(Err(ans.get(attr::ERROR_CAUSE).map(i64::from)))
+            }
+            _ => continue,
+        };
+    }
+}

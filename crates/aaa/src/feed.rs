@@ -1,0 +1,169 @@
+//! Keeping the view current: the domain-event outbox polled every 250 ms
+//! (an indexed range scan on the primary key) and, on PostgreSQL, a
+//! `LISTEN` connection that wakes the poll at once when an event or a CoA
+//! row is committed (migration 0007's triggers `NOTIFY`). Every radius
+//! node runs its own feed, so all of them see a change within a poll.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use services::Services;
+
+use crate::Result;
+use crate::server::Shared;
+use crate::view::Settings;
+
+/// Poll period of the outbox.
+pub const POLL: Duration = Duration::from_millis(250);
+
+/// The newest event id (0 when there is none).
+pub async fn last_event_id(svc: &Services) -> Result<i64> {
+    let mut c = svc.db.conn().await?;
+    let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM domain_events")
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(id.unwrap_or(0))
+}
+
+/// What a batch of events asks the view to re-read.
+#[derive(Default)]
+struct Todo {
+    contracts: BTreeSet<i64>,
+    plans: bool,
+    nas: bool,
+}
+
+fn classify(todo: &mut Todo, ev: &store::events::DomainEvent) {
+    match ev.entity_kind.as_str() {
+        "contract" => {
+            if let Ok(id) = ev.entity_id.parse() {
+                todo.contracts.insert(id);
+            }
+        }
+        "plan" => todo.plans = true,
+        "nas" => todo.nas = true,
+        _ => {}
+    }
+}
+
+/// Applies events after `from` to the view, forever.
+pub(crate) async fn run(sh: Arc<Shared>, mut from: i64) {
+    loop {
+        match step(&sh, from).await {
+            Ok(last) => from = last,
+            Err(e) => tracing::warn!(error = %e, "RADIUS change feed failed; retrying"),
+        }
+        if let Err(e) = crate::coa::enqueue(&sh).await {
+            tracing::warn!(error = %e, "cannot queue CoA / Disconnect requests");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(POLL) => {}
+            _ = sh.feed_wake.notified() => {}
+        }
+    }
+}
+
+async fn step(sh: &Shared, mut from: i64) -> Result<i64> {
+    loop {
+        let events = {
+            let mut c = sh.svc.db.conn().await?;
+            store::events::after(&mut c, from, None, 1000).await?
+        };
+        let Some(last) = events.last().map(|e| e.id) else {
+            return Ok(from);
+        };
+        let mut todo = Todo::default();
+        for ev in &events {
+            classify(&mut todo, ev);
+        }
+        if todo.plans {
+            sh.view.reload_plans(&sh.svc).await?;
+        }
+        if todo.nas {
+            sh.nas.reload(&sh.svc).await?;
+        }
+        let ids: Vec<i64> = todo.contracts.into_iter().collect();
+        sh.view.reload_contracts(&sh.svc, &ids).await?;
+        from = last;
+        if events.len() < 1000 {
+            return Ok(from);
+        }
+    }
+}
+
+/// Periodic work: NAS table (5 s), settings (5 s), usage (15 s), open
+/// sessions from every node (30 s), stale sessions (60 s).
+pub(crate) async fn housekeeping(sh: Arc<Shared>) {
+    let mut tick = 0u64;
+    loop {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        tick += 1;
+        if let Err(e) = sh.nas.reload(&sh.svc).await {
+            tracing::warn!(error = %e, "cannot re-read the NAS table");
+        }
+        match Settings::load(&sh.svc).await {
+            Ok(s) => {
+                if **sh.view.settings.load() != s {
+                    sh.view.settings.store(Arc::new(s));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot re-read the RADIUS settings"),
+        }
+        if let Ok(s) = services::settings::current(&sh.svc).await {
+            sh.log_accepts
+                .store(s.bool(domain::settings::RADIUS_LOG_ACCEPTS), Relaxed);
+        }
+        if tick.is_multiple_of(3)
+            && let Err(e) = sh.view.reload_usage(&sh.svc).await
+        {
+            tracing::warn!(error = %e, "cannot re-read usage");
+        }
+        if tick.is_multiple_of(6)
+            && let Err(e) = sh.view.reload_sessions(&sh.svc).await
+        {
+            tracing::warn!(error = %e, "cannot re-count open sessions");
+        }
+        if tick.is_multiple_of(12) {
+            let s = sh.view.settings.load();
+            match crate::acct::sweep_stale(
+                &sh.svc,
+                &sh.view,
+                s.interim_interval,
+                s.stale_after_missed_interims,
+            )
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "closed stale RADIUS sessions"),
+                Err(e) => tracing::warn!(error = %e, "cannot close stale sessions"),
+            }
+        }
+    }
+}
+
+/// PostgreSQL only: wakes the feed and the CoA sender on `NOTIFY`.
+pub(crate) async fn listen(sh: Arc<Shared>) {
+    loop {
+        match listen_once(&sh).await {
+            Ok(()) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "PostgreSQL LISTEN failed; polling only until it reconnects")
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+async fn listen_once(sh: &Shared) -> Result<()> {
+    let mut l = sqlx::postgres::PgListener::connect(sh.svc.db.url()).await?;
+    l.listen_all(["lastmile_events", "lastmile_coa"]).await?;
+    loop {
+        let n = l.recv().await?;
+        match n.channel() {
+            "lastmile_coa" => sh.coa_wake.notify_one(),
+            _ => sh.feed_wake.notify_one(),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Lastmile's RADIUS AAA server runtime.
+//!
+//! - [`Server::start`] binds the authentication and accounting ports with one
+//!   `SO_REUSEPORT` socket per worker thread. Auth threads run a blocking
+//!   receive → decide → send loop that reads only memory: the NAS table
+//!   ([`nas`]) and the subscriber view ([`view`]). Auth never touches the
+//!   database; its log lines go to a batched background writer that drops
+//!   (and counts) when its queue is full.
+//! - Accounting threads verify and parse, then hand records to one group
+//!   committer ([`acct`]) that writes everything queued in one transaction
+//!   and only then sends the Accounting-Responses.
+//! - A change feed ([`feed`]) polls the domain-event outbox every 250 ms
+//!   (and wakes at once on PostgreSQL `NOTIFY`) to keep the view current,
+//!   and turns contract status and plan changes into CoA / Disconnect work
+//!   that [`coa`] sends to the NAS holding the session.
+//! - [`metrics::Metrics`] counts everything; [`Server::render_metrics`]
+//!   prints them for `/metrics`.
+
+pub mod acct;
+pub mod auth;
+pub mod coa;
+pub mod feed;
+pub mod log;
+pub mod metrics;
+pub mod nas;
+pub mod profile;
+mod server;
+pub mod view;
+
+pub use server::{Config, Server};
+
+/// What can go wrong starting or running the server.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A socket could not be bound or configured.
+    #[error("RADIUS {what} socket on {addr}: {source}")]
+    Bind {
+        /// `authentication` or `accounting`.
+        what: &'static str,
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A database failure.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// A database failure from a query written here.
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+    /// A services failure.
+    #[error(transparent)]
+    Services(#[from] services::Error),
+    /// Anything else.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

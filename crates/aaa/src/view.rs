@@ -1,0 +1,641 @@
+//! The in-memory subscriber view the auth path reads: contracts by login
+//! (with clear-text passwords and precomputed NT hashes), plans, usage this
+//! cycle, open-session counts, and the RADIUS settings.
+//!
+//! Reads are lock-free: logins are spread over [`SHARDS`] `ArcSwap`ped maps,
+//! so a reader does one atomic load and a hash lookup. A writer (only the
+//! change feed task) copies one shard (about 1/64th of the subscribers),
+//! changes it and swaps it in: a change costs microseconds, not a copy of
+//! the whole view, and readers never wait. A concurrent map (dashmap) would
+//! make readers take shard read-locks on every request; snapshots keep the
+//! hot path free of any lock.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+use services::Services;
+use sqlx::AnyConnection;
+
+use crate::metrics::Metrics;
+use crate::{Error, Result};
+
+/// Number of shards of the login map.
+pub const SHARDS: usize = 64;
+
+/// A contract's status as RADIUS sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Service on.
+    Active,
+    /// Suspended: rejected or restricted per the plan.
+    Suspended,
+    /// Ended.
+    Canceled,
+    /// Not installed yet.
+    Pending,
+}
+
+impl Status {
+    fn parse(s: &str) -> Status {
+        match s {
+            "active" => Status::Active,
+            "suspended" => Status::Suspended,
+            "canceled" => Status::Canceled,
+            _ => Status::Pending,
+        }
+    }
+}
+
+/// One subscriber (contract) as the auth path needs it.
+#[derive(Debug)]
+pub struct Sub {
+    /// contracts.id
+    pub contract_id: i64,
+    /// PPPoE / hotspot login.
+    pub login: Box<str>,
+    /// Clear text (PAP, CHAP and MS-CHAPv1 need it).
+    pub password: Box<str>,
+    /// MD4 of the UTF-16LE password (MS-CHAP), computed once at load.
+    pub nt_hash: [u8; 16],
+    /// Contract status.
+    pub status: Status,
+    /// plans.id
+    pub plan_id: i64,
+    /// Bound MAC (Calling-Station-Id must match when set).
+    pub mac: Option<[u8; 6]>,
+    /// Static IPv4.
+    pub ipv4: Option<Ipv4Addr>,
+    /// Static IPv6 prefix (`/64` is Framed-IPv6-Prefix, shorter ones are
+    /// delegated with Delegated-IPv6-Prefix).
+    pub ipv6: Option<(Ipv6Addr, u8)>,
+    /// Day of the month the billing cycle starts (usage per cycle).
+    pub billing_day: u8,
+}
+
+/// Burst settings of one direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Burst {
+    /// Burst rate, kbit/s.
+    pub rate: i64,
+    /// Average rate under which a burst may start, kbit/s.
+    pub threshold: i64,
+    /// Averaging window, seconds.
+    pub time: i64,
+}
+
+/// What a plan does once its quota is used up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaAction {
+    /// Rate-limit to this many kbit/s (both directions).
+    Throttle(i64),
+    /// Reject new sessions.
+    Block,
+}
+
+/// A plan as replies need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// plans.id
+    pub id: i64,
+    /// Download (to the subscriber), kbit/s.
+    pub down_kbps: i64,
+    /// Upload, kbit/s.
+    pub up_kbps: i64,
+    /// Download burst.
+    pub burst_down: Option<Burst>,
+    /// Upload burst.
+    pub burst_up: Option<Burst>,
+    /// Quota per cycle in bytes, and what happens past it.
+    pub quota: Option<(u64, QuotaAction)>,
+    /// Suspended contracts get the restricted profile (else Access-Reject).
+    pub suspended_restricted: bool,
+    /// Mikrotik-Rate-Limit, spelled once here rather than per request.
+    pub mikrotik_rate: String,
+}
+
+/// The RADIUS settings (domain::settings `radius.*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Session-Timeout in seconds (0: not sent).
+    pub session_timeout: u32,
+    /// Acct-Interim-Interval in seconds (0: not sent).
+    pub interim_interval: u32,
+    /// Sessions without accounting for this many intervals are closed.
+    pub stale_after_missed_interims: u32,
+    /// Open sessions allowed per contract (0: unlimited).
+    pub simultaneous_use: u32,
+    /// Address list for the restricted profile (Mikrotik).
+    pub restricted_address_list: String,
+    /// Pool for the restricted profile.
+    pub restricted_pool: String,
+    /// Rate of the restricted profile, kbit/s (0: none sent).
+    pub restricted_kbps: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            session_timeout: 0,
+            interim_interval: 300,
+            stale_after_missed_interims: 3,
+            simultaneous_use: 1,
+            restricted_address_list: "lastmile-restricted".into(),
+            restricted_pool: String::new(),
+            restricted_kbps: 512,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the current settings (the 5 s snapshot services keeps).
+    pub async fn load(svc: &Services) -> Result<Settings> {
+        use domain::settings as k;
+        let s = services::settings::current(svc).await?;
+        let u = |key: &str| s.int(key).clamp(0, u32::MAX as i64) as u32;
+        Ok(Settings {
+            session_timeout: u(k::RADIUS_SESSION_TIMEOUT),
+            interim_interval: u(k::RADIUS_INTERIM_INTERVAL),
+            stale_after_missed_interims: u(k::RADIUS_STALE_AFTER_MISSED_INTERIMS),
+            simultaneous_use: u(k::RADIUS_SIMULTANEOUS_USE),
+            restricted_address_list: s.raw(k::RADIUS_RESTRICTED_ADDRESS_LIST).to_owned(),
+            restricted_pool: s.raw(k::RADIUS_RESTRICTED_POOL).to_owned(),
+            restricted_kbps: s.int(k::RADIUS_RESTRICTED_KBPS),
+        })
+    }
+}
+
+type Shard = HashMap<Box<str>, Arc<Sub>>;
+/// Per shard: logins to set (`Some`) or remove (`None`).
+type Edits = HashMap<usize, Vec<(Box<str>, Option<Arc<Sub>>)>>;
+
+/// The whole view. Cheap to share (`Arc<View>`).
+pub struct View {
+    shards: Vec<ArcSwap<Shard>>,
+    hasher: std::collections::hash_map::RandomState,
+    /// contract id → login, for the updater (a login may change).
+    logins: Mutex<HashMap<i64, Box<str>>>,
+    /// Plans by id.
+    pub plans: ArcSwap<HashMap<i64, Arc<Plan>>>,
+    /// Bytes (in + out) used per contract in its current cycle.
+    pub usage: ArcSwap<HashMap<i64, u64>>,
+    /// Open sessions per contract (fed by accounting, refreshed from the
+    /// database for sessions accounted by other nodes).
+    pub sessions: Mutex<HashMap<i64, u32>>,
+    /// Settings.
+    pub settings: ArcSwap<Settings>,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for View {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("View").finish_non_exhaustive()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ContractRow {
+    id: i64,
+    pppoe_login: String,
+    pppoe_password: String,
+    status: String,
+    plan_id: i64,
+    mac: Option<String>,
+    ipv4: Option<String>,
+    ipv6_prefix: Option<String>,
+    billing_day: i64,
+}
+
+const CONTRACT_COLS: &str =
+    "id, pppoe_login, pppoe_password, status, plan_id, mac, ipv4, ipv6_prefix, billing_day";
+
+#[derive(sqlx::FromRow)]
+struct PlanRow {
+    id: i64,
+    download_kbps: i64,
+    upload_kbps: i64,
+    burst_down_rate_kbps: Option<i64>,
+    burst_down_threshold_kbps: Option<i64>,
+    burst_down_time_secs: Option<i64>,
+    burst_up_rate_kbps: Option<i64>,
+    burst_up_threshold_kbps: Option<i64>,
+    burst_up_time_secs: Option<i64>,
+    quota_mb: Option<i64>,
+    quota_action: Option<String>,
+    quota_throttle_kbps: Option<i64>,
+    suspended_behavior: String,
+}
+
+fn burst(r: Option<i64>, t: Option<i64>, s: Option<i64>) -> Option<Burst> {
+    Some(Burst {
+        rate: r?,
+        threshold: t?,
+        time: s?,
+    })
+}
+
+impl From<PlanRow> for Plan {
+    fn from(p: PlanRow) -> Plan {
+        let quota = p.quota_mb.filter(|q| *q > 0).map(|mb| {
+            let action = match (p.quota_action.as_deref(), p.quota_throttle_kbps) {
+                (Some("throttle"), Some(k)) => QuotaAction::Throttle(k),
+                _ => QuotaAction::Block,
+            };
+            ((mb as u64).saturating_mul(1_000_000), action)
+        });
+        let burst_down = burst(
+            p.burst_down_rate_kbps,
+            p.burst_down_threshold_kbps,
+            p.burst_down_time_secs,
+        );
+        let burst_up = burst(
+            p.burst_up_rate_kbps,
+            p.burst_up_threshold_kbps,
+            p.burst_up_time_secs,
+        );
+        Plan {
+            id: p.id,
+            down_kbps: p.download_kbps,
+            up_kbps: p.upload_kbps,
+            burst_down,
+            burst_up,
+            quota,
+            suspended_restricted: p.suspended_behavior == "restricted",
+            mikrotik_rate: crate::profile::mikrotik_rate(
+                p.upload_kbps,
+                p.download_kbps,
+                burst_up,
+                burst_down,
+            ),
+        }
+    }
+}
+
+/// Canonical MAC from any common spelling (`aa:bb:..`, `AA-BB-..`,
+/// `aabb.ccdd.eeff`, `AABBCCDDEEFF`); `None` if it is not 12 hex digits.
+pub fn parse_mac(s: &[u8]) -> Option<[u8; 6]> {
+    let mut out = [0u8; 6];
+    let mut n = 0;
+    for &c in s {
+        let v = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            b':' | b'-' | b'.' | b' ' => continue,
+            _ => return None,
+        };
+        if n >= 12 {
+            return None;
+        }
+        out[n / 2] = (out[n / 2] << 4) | v;
+        n += 1;
+    }
+    (n == 12).then_some(out)
+}
+
+fn parse_v6(s: &str) -> Option<(Ipv6Addr, u8)> {
+    let (a, l) = s.split_once('/').unwrap_or((s, "128"));
+    Some((a.trim().parse().ok()?, l.trim().parse().ok()?))
+}
+
+/// The NT password hash (MD4 of UTF-16LE), through the radius crate.
+fn nt_hash(pw: &str) -> [u8; 16] {
+    radius::auth::mschap::nt_password_hash(pw)
+}
+
+fn build_sub(svc: &Services, r: ContractRow) -> Option<Sub> {
+    let password = match svc.secrets.decrypt(&r.pppoe_password) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(contract = r.id, error = %e, "cannot decrypt the PPPoE password; login disabled");
+            return None;
+        }
+    };
+    Some(Sub {
+        contract_id: r.id,
+        nt_hash: nt_hash(&password),
+        login: r.pppoe_login.into(),
+        password: password.into(),
+        status: Status::parse(&r.status),
+        plan_id: r.plan_id,
+        mac: r.mac.as_deref().and_then(|m| parse_mac(m.as_bytes())),
+        ipv4: r.ipv4.as_deref().and_then(|s| s.trim().parse().ok()),
+        ipv6: r.ipv6_prefix.as_deref().and_then(parse_v6),
+        billing_day: r.billing_day.clamp(1, 28) as u8,
+    })
+}
+
+/// Decrypts and hashes rows on every core (XChaCha20-Poly1305 and MD4 per
+/// contract are what start-up time is made of).
+fn build_all(svc: &Services, rows: Vec<ContractRow>) -> Vec<Sub> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 16);
+    let chunk = rows.len().div_ceil(threads).max(1);
+    let mut parts: Vec<Vec<ContractRow>> = Vec::new();
+    let mut it = rows.into_iter().peekable();
+    while it.peek().is_some() {
+        parts.push(it.by_ref().take(chunk).collect());
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|p| s.spawn(move || p.into_iter().filter_map(|r| build_sub(svc, r)).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|_| Vec::new()))
+            .collect()
+    })
+}
+
+impl View {
+    /// Loads every contract, plan, usage and open-session count.
+    pub async fn load(svc: &Services, metrics: Arc<Metrics>) -> Result<View> {
+        let view = View {
+            shards: (0..SHARDS)
+                .map(|_| ArcSwap::from_pointee(Shard::new()))
+                .collect(),
+            hasher: Default::default(),
+            logins: Mutex::new(HashMap::new()),
+            plans: ArcSwap::from_pointee(HashMap::new()),
+            usage: ArcSwap::from_pointee(HashMap::new()),
+            sessions: Mutex::new(HashMap::new()),
+            settings: ArcSwap::from_pointee(Settings::load(svc).await?),
+            metrics,
+        };
+        view.reload_plans(svc).await?;
+        let rows: Vec<ContractRow> = {
+            let mut c = svc.db.conn().await?;
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {CONTRACT_COLS} FROM contracts"
+            )))
+            .fetch_all(&mut *c)
+            .await?
+        };
+        let svc2 = svc.clone();
+        let subs = tokio::task::spawn_blocking(move || build_all(&svc2, rows))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let mut shards: Vec<Shard> = (0..SHARDS).map(|_| Shard::new()).collect();
+        let mut logins = HashMap::with_capacity(subs.len());
+        for s in subs {
+            logins.insert(s.contract_id, s.login.clone());
+            let i = view.shard_of(&s.login);
+            shards[i].insert(s.login.clone(), Arc::new(s));
+        }
+        view.metrics.subscribers.store(logins.len() as u64, Relaxed);
+        for (i, sh) in shards.into_iter().enumerate() {
+            view.shards[i].store(Arc::new(sh));
+        }
+        if let Ok(mut l) = view.logins.lock() {
+            *l = logins;
+        }
+        view.reload_usage(svc).await?;
+        view.reload_sessions(svc).await?;
+        Ok(view)
+    }
+
+    fn shard_of(&self, login: &str) -> usize {
+        (self.hasher.hash_one(login) as usize) % SHARDS
+    }
+
+    /// The subscriber with this login (the auth path's one lookup).
+    pub fn get(&self, login: &str) -> Option<Arc<Sub>> {
+        self.shards[self.shard_of(login)].load().get(login).cloned()
+    }
+
+    /// The subscriber of a contract.
+    pub fn by_contract(&self, id: i64) -> Option<Arc<Sub>> {
+        let login = self.logins.lock().ok()?.get(&id)?.clone();
+        self.get(&login)
+    }
+
+    /// A plan by id.
+    pub fn plan(&self, id: i64) -> Option<Arc<Plan>> {
+        self.plans.load().get(&id).cloned()
+    }
+
+    /// Open sessions of a contract as far as this node knows.
+    pub fn open_sessions(&self, contract: i64) -> u32 {
+        self.sessions
+            .lock()
+            .map(|m| m.get(&contract).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    /// Adds `delta` to a contract's open-session count.
+    pub fn count_session(&self, contract: i64, delta: i32) {
+        if let Ok(mut m) = self.sessions.lock() {
+            let e = m.entry(contract).or_insert(0);
+            *e = e.saturating_add_signed(delta);
+            if *e == 0 {
+                m.remove(&contract);
+            }
+        }
+    }
+
+    /// Re-reads every plan.
+    pub async fn reload_plans(&self, svc: &Services) -> Result<()> {
+        let mut c = svc.db.conn().await?;
+        let rows: Vec<PlanRow> = sqlx::query_as(
+            "SELECT id, download_kbps, upload_kbps, burst_down_rate_kbps, burst_down_threshold_kbps,
+                    burst_down_time_secs, burst_up_rate_kbps, burst_up_threshold_kbps, burst_up_time_secs,
+                    quota_mb, quota_action, quota_throttle_kbps, suspended_behavior
+               FROM plans",
+        )
+        .fetch_all(&mut *c)
+        .await?;
+        let map = rows
+            .into_iter()
+            .map(|r| (r.id, Arc::new(Plan::from(r))))
+            .collect();
+        self.plans.store(Arc::new(map));
+        Ok(())
+    }
+
+    /// Re-reads these contracts (after a change event) and swaps them in.
+    pub async fn reload_contracts(&self, svc: &Services, ids: &[i64]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut rows: Vec<ContractRow> = Vec::new();
+        {
+            let mut c = svc.db.conn().await?;
+            for chunk in ids.chunks(500) {
+                // Ids are integers: inlining them is safe and spares a
+                // placeholder per id.
+                let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+                let sql = format!(
+                    "SELECT {CONTRACT_COLS} FROM contracts WHERE id IN ({})",
+                    list.join(",")
+                );
+                rows.extend(
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .fetch_all(&mut *c)
+                        .await?,
+                );
+            }
+        }
+        let mut subs: HashMap<i64, Option<Sub>> = ids.iter().map(|id| (*id, None)).collect();
+        for r in rows {
+            let id = r.id;
+            subs.insert(id, build_sub(svc, r));
+        }
+        let mut need_plans = false;
+        // Group the edits per shard so each shard is copied once.
+        let mut edits: Edits = HashMap::new();
+        {
+            let Ok(mut logins) = self.logins.lock() else {
+                return Err(Error::Internal("subscriber view lock poisoned".into()));
+            };
+            for (id, sub) in subs {
+                if let Some(old) = logins.remove(&id) {
+                    edits
+                        .entry(self.shard_of(&old))
+                        .or_default()
+                        .push((old, None));
+                }
+                if let Some(s) = sub {
+                    need_plans |= !self.plans.load().contains_key(&s.plan_id);
+                    logins.insert(id, s.login.clone());
+                    edits
+                        .entry(self.shard_of(&s.login))
+                        .or_default()
+                        .push((s.login.clone(), Some(Arc::new(s))));
+                }
+            }
+            self.metrics.subscribers.store(logins.len() as u64, Relaxed);
+        }
+        for (i, list) in edits {
+            let mut shard: Shard = (**self.shards[i].load()).clone();
+            for (login, sub) in list {
+                match sub {
+                    Some(s) => {
+                        shard.insert(login, s);
+                    }
+                    None => {
+                        shard.remove(&login);
+                    }
+                }
+            }
+            self.shards[i].store(Arc::new(shard));
+        }
+        if need_plans {
+            self.reload_plans(svc).await?;
+        }
+        Ok(())
+    }
+
+    /// Re-reads usage of the current cycles (other nodes' accounting
+    /// included).
+    pub async fn reload_usage(&self, svc: &Services) -> Result<()> {
+        let today = {
+            let mut c = svc.db.conn().await?;
+            services::crm::today(&mut c).await?
+        };
+        let oldest = today
+            .checked_sub(jiff::Span::new().days(31))
+            .unwrap_or(today)
+            .to_string();
+        let rows: Vec<(i64, String, i64)> = {
+            let mut c = svc.db.conn().await?;
+            sqlx::query_as(
+                "SELECT contract_id, cycle_start, input_octets + output_octets
+                   FROM contract_usage WHERE cycle_start >= $1",
+            )
+            .bind(&oldest)
+            .fetch_all(&mut *c)
+            .await?
+        };
+        let mut map = HashMap::new();
+        for (id, cycle, bytes) in rows {
+            let Some(sub) = self.by_contract(id) else {
+                continue;
+            };
+            if cycle_start(today, sub.billing_day).to_string() == cycle {
+                map.insert(id, bytes.max(0) as u64);
+            }
+        }
+        self.usage.store(Arc::new(map));
+        Ok(())
+    }
+
+    /// Re-counts open sessions per contract from the database.
+    pub async fn reload_sessions(&self, svc: &Services) -> Result<()> {
+        let mut c = svc.db.conn().await?;
+        let rows = open_session_counts(&mut c).await?;
+        if let Ok(mut m) = self.sessions.lock() {
+            *m = rows;
+        }
+        Ok(())
+    }
+}
+
+async fn open_session_counts(c: &mut AnyConnection) -> Result<HashMap<i64, u32>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT contract_id, COUNT(*) FROM radius_sessions
+          WHERE stopped_at IS NULL AND contract_id IS NOT NULL GROUP BY contract_id",
+    )
+    .fetch_all(c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(k, n)| (k, n.clamp(0, u32::MAX as i64) as u32))
+        .collect())
+}
+
+/// The first day of the billing cycle holding `today` for a contract billed
+/// on `day` (1–28).
+pub fn cycle_start(today: jiff::civil::Date, day: u8) -> jiff::civil::Date {
+    let day = day.clamp(1, 28) as i8;
+    if today.day() >= day {
+        jiff::civil::date(today.year(), today.month(), day)
+    } else {
+        let prev = today
+            .first_of_month()
+            .checked_sub(jiff::Span::new().days(1))
+            .unwrap_or(today);
+        jiff::civil::date(prev.year(), prev.month(), day)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mac_spellings() {
+        let want = Some([0x00, 0x11, 0x22, 0xaa, 0xbb, 0xcc]);
+        for s in [
+            "00:11:22:aa:bb:cc",
+            "00-11-22-AA-BB-CC",
+            "0011.22aa.bbcc",
+            "001122AABBCC",
+        ] {
+            assert_eq!(parse_mac(s.as_bytes()), want, "{s}");
+        }
+        for s in [
+            "00:11:22:aa:bb",
+            "00:11:22:aa:bb:cc:dd",
+            "zz:11:22:aa:bb:cc",
+            "",
+        ] {
+            assert_eq!(parse_mac(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn billing_cycles() {
+        let d = |y, m, day| jiff::civil::date(y, m, day);
+        assert_eq!(cycle_start(d(2026, 3, 15), 10), d(2026, 3, 10));
+        assert_eq!(cycle_start(d(2026, 3, 10), 10), d(2026, 3, 10));
+        assert_eq!(cycle_start(d(2026, 3, 9), 10), d(2026, 2, 10));
+        assert_eq!(cycle_start(d(2026, 1, 5), 28), d(2025, 12, 28));
+        assert_eq!(cycle_start(d(2026, 1, 1), 1), d(2026, 1, 1));
+    }
+}
