@@ -119,6 +119,29 @@ mod tests {
         assert!(missing_en.is_empty(), "missing in en: {missing_en:?}");
     }
 
+    /// Fluent refuses a bundle whose files define a message twice, and the
+    /// panic would come only on the first translated page.
+    #[test]
+    fn no_message_is_defined_twice() {
+        for locale in ["en", "pt-BR"] {
+            let dir = format!("{}/locales/{locale}", env!("CARGO_MANIFEST_DIR"));
+            let mut seen = std::collections::BTreeMap::new();
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                for line in text.lines() {
+                    if let Some((k, _)) = line.split_once(" =")
+                        && !k.starts_with([' ', '#', '-'])
+                        && !k.is_empty()
+                        && let Some(first) = seen.insert(k.trim().to_owned(), path.clone())
+                    {
+                        panic!("{locale}: `{k}` in {path:?} and {first:?}");
+                    }
+                }
+            }
+        }
+    }
+
     /// Every field rule and every permission has a message in both languages.
     #[test]
     fn every_rule_and_permission_is_translated() {

@@ -152,7 +152,6 @@ flash-radius-nas-deleted = NAS deleted.
 flash-radius-nas-disabled = This NAS has connection records, so it was disabled instead of deleted.
 refused-session-closed = That session has already ended.
 
-settings-radius = RADIUS
 setting-radius-session-retention-days = Keep connection records for (days)
 setting-radius-session-retention-days-hint = At least 365: the Marco Civil da Internet (art. 13) requires one year. Older closed sessions are purged nightly.
 setting-radius-auth-log-retention-days = Keep the authentication log for (days)

@@ -152,7 +152,6 @@ flash-radius-nas-deleted = NAS excluído.
 flash-radius-nas-disabled = Este NAS tem registros de conexão, por isso foi desativado em vez de excluído.
 refused-session-closed = Essa sessão já terminou.
 
-settings-radius = RADIUS
 setting-radius-session-retention-days = Guardar registros de conexão por (dias)
 setting-radius-session-retention-days-hint = No mínimo 365: o Marco Civil da Internet (art. 13) exige um ano. Sessões encerradas mais antigas são apagadas toda noite.
 setting-radius-auth-log-retention-days = Guardar o log de autenticação por (dias)
