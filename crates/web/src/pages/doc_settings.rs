@@ -137,11 +137,7 @@ pub async fn fields(
     fields_view(&state, &staff, v, FormErrors::default(), f.ok.as_deref()).await
 }
 
-pub async fn create_field(
-    State(state): State<AppState>,
-    staff: Staff,
-    body: Bytes,
-) -> PageResult {
+pub async fn create_field(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
     staff.require(Permission::SettingsManage)?;
     let v = DefForm::from_pairs(&form_pairs(&body));
     let result = match v.input() {
@@ -346,11 +342,7 @@ fn back_to(locale: &str) -> String {
     format!("/settings/contract-template?locale={locale}")
 }
 
-pub async fn template_save(
-    State(state): State<AppState>,
-    staff: Staff,
-    body: Bytes,
-) -> PageResult {
+pub async fn template_save(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
     staff.require(Permission::SettingsManage)?;
     let p = form_pairs(&body);
     let locale = locale_of(&staff, Some(&field(&p, "locale")));
