@@ -904,7 +904,11 @@ async fn contract_template_settings_page() {
             "{}",
             pt.body
         );
-        assert!(pt.body.contains("Edited by admin") || pt.body.contains("Edited by Admin"), "{}", pt.body);
+        assert!(
+            pt.body.contains("Edited by admin") || pt.body.contains("Edited by Admin"),
+            "{}",
+            pt.body
+        );
         assert!(pt.body.contains("/settings/contract-template/reset"));
         let en = b.get("/settings/contract-template?locale=en").await;
         assert!(en.body.contains("This is the built-in template"));

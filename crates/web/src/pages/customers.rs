@@ -487,7 +487,16 @@ fn form_view(
         .map(|def| CustomInput {
             name: format!("custom_{}", def.key),
             error_key: format!("custom_fields.{}", def.key),
-            value: v.custom.get(&def.key).cloned().unwrap_or_default(),
+            value: {
+                let value = v.custom.get(&def.key).cloned().unwrap_or_default();
+                // Numbers are stored with a point; Portuguese forms show the
+                // decimal comma people type (the service accepts both).
+                if def.kind == "number" && page.tr.locale == domain::Locale::PtBr {
+                    value.replace('.', ",")
+                } else {
+                    value
+                }
+            },
             def,
         })
         .collect();
