@@ -188,11 +188,14 @@ fn speed(kbps: i64) -> String {
 }
 
 /// Renders a template with `values` to PDF bytes. The first heading becomes
-/// the document's title.
+/// the document's title; `logo` (PNG or JPEG bytes) is drawn at the top.
+/// A logo that cannot be decoded is left out rather than refusing the
+/// contract: the document matters more than the picture.
 pub fn render_template(
     body: &str,
     values: &BTreeMap<&str, String>,
     locale: &str,
+    logo: Option<Vec<u8>>,
 ) -> Result<Vec<u8>> {
     let mut blocks = pdfdoc::markup::parse(body);
     let lookup = |name: &str| values.get(name).cloned();
@@ -213,13 +216,31 @@ pub fn render_template(
     } else {
         "Página {page} de {pages}"
     };
-    pdfdoc::render(&pdfdoc::Document {
+    let mut doc = pdfdoc::Document {
         title,
         blocks,
-        logo: None,
+        logo,
         footer: footer.into(),
-    })
+    };
+    match pdfdoc::render(&doc) {
+        Err(pdfdoc::Error::Logo(e)) => {
+            tracing::warn!(error = %e, "company logo left out of the contract PDF");
+            doc.logo = None;
+            pdfdoc::render(&doc)
+        }
+        other => other,
+    }
     .map_err(|e| Error::Internal(format!("contract PDF: {e}")))
+}
+
+/// The company logo when it is a PNG or JPEG (the kinds `pdfdoc` draws;
+/// a WebP logo is left out of documents).
+pub async fn company_logo(svc: &Services) -> Result<Option<Vec<u8>>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::company::logo(&mut c)
+        .await?
+        .filter(|(_, ct)| ct == "image/png" || ct == "image/jpeg")
+        .map(|(bytes, _)| bytes))
 }
 
 /// The placeholder values for one contract.
@@ -330,7 +351,8 @@ pub async fn render_in(svc: &Services, contract_id: i64, locale: &str) -> Result
     let locale = locale_ok(locale)?;
     let values = values(svc, contract_id, locale).await?;
     let t = template(svc, locale).await?;
-    render_template(&t.body, &values, locale)
+    let logo = company_logo(svc).await?;
+    render_template(&t.body, &values, locale, logo)
 }
 
 /// Sample values for previews (a made-up contract).
@@ -367,11 +389,12 @@ pub fn sample_values(locale: &str) -> BTreeMap<&'static str, String> {
     v
 }
 
-/// A preview of `body` (as typed, not yet saved) with sample values.
-pub fn preview(locale: &str, body: &str) -> Result<Vec<u8>> {
+/// A preview of `body` (as typed, not yet saved) with sample values and
+/// `logo` (see [`company_logo`]).
+pub fn preview(locale: &str, body: &str, logo: Option<Vec<u8>>) -> Result<Vec<u8>> {
     let locale = locale_ok(locale)?;
     check_template(body)?;
-    render_template(body, &sample_values(locale), locale)
+    render_template(body, &sample_values(locale), locale, logo)
 }
 
 #[cfg(test)]
@@ -383,7 +406,7 @@ mod tests {
         for l in LOCALES {
             check_template(default_template(l)).unwrap();
             assert!(
-                preview(l, default_template(l))
+                preview(l, default_template(l), None)
                     .unwrap()
                     .starts_with(b"%PDF-")
             );

@@ -14,6 +14,9 @@ use store::testing::each_engine;
 use tower::ServiceExt;
 use web::{AppState, WebConfig};
 
+/// A 2×2 RGB PNG, as a company logo.
+const LOGO: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x02\x00\x00\x00\x02\x08\x02\x00\x00\x00\xfd\xd4\x9a\x73\x00\x00\x00\x0f\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\x00\x04\x10\x02\x08\x00\x20\xee\x05\xfb\xf5\x2b\xe9\xca\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
 const CSRF: &str = "csrf-token-for-tests-0123456789abcdef";
 
 fn cli() -> Actor {
@@ -295,6 +298,24 @@ async fn customer_plan_contract_journey() {
         assert!(detail.body.contains("Pending installation"));
         assert!(detail.body.contains("ana.beatriz.souza") || detail.body.contains("ana.souza"));
         assert!(!detail.body.contains("s3cret-pw-1"));
+        // The contract PDF is linked; the company logo goes in its header.
+        assert!(
+            detail
+                .body
+                .contains(&format!("href=\"/contracts/{k}/contract.pdf\""))
+        );
+        let pdf = b.get(&format!("/contracts/{k}/contract.pdf")).await;
+        assert_eq!(pdf.status, StatusCode::OK);
+        assert!(pdf.bytes.starts_with(b"%PDF-"));
+        assert!(!String::from_utf8_lossy(&pdf.bytes).contains("/Subtype /Image"));
+        let mut c = svc.db.conn().await.unwrap();
+        store::company::set_logo(&mut c, LOGO, "image/png")
+            .await
+            .unwrap();
+        drop(c);
+        let pdf = b.get(&format!("/contracts/{k}/contract.pdf")).await;
+        assert_eq!(pdf.status, StatusCode::OK);
+        assert!(String::from_utf8_lossy(&pdf.bytes).contains("/Subtype /Image"));
         let shown = b.post(&format!("/contracts/{k}/password"), &[]).await;
         assert_eq!(shown.status, StatusCode::OK);
         assert!(shown.body.contains("s3cret-pw-1"));
@@ -512,6 +533,24 @@ async fn permissions_are_enforced_per_route() {
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         let r = tech.post("/contracts/1/status", &[("to", "active")]).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Custom fields and the contract template are for settings.manage.
+        for uri in ["/settings/custom-fields", "/settings/contract-template"] {
+            assert_eq!(tech.get(uri).await.status, StatusCode::FORBIDDEN, "{uri}");
+        }
+        let r = tech
+            .post(
+                "/settings/custom-fields",
+                &[("key", "x"), ("label", "X"), ("kind", "text")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = tech
+            .post(
+                "/settings/contract-template/preview",
+                &[("locale", "en"), ("body", "# X")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
         // A form without the CSRF field is refused before anything runs.
         let req = Request::post("/plans/new")
             .header("content-type", "application/x-www-form-urlencoded")
@@ -519,6 +558,373 @@ async fn permissions_are_enforced_per_route() {
             .body(Body::from("name=x"))
             .unwrap();
         assert_eq!(send(&router, req).await.status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
+
+fn def(
+    key: &str,
+    label: &str,
+    kind: &str,
+    choices: &[&str],
+    required: bool,
+    position: i64,
+) -> services::custom_fields::DefInput {
+    services::custom_fields::DefInput {
+        key: key.into(),
+        label: label.into(),
+        kind: kind.into(),
+        choices: choices.iter().map(|c| c.to_string()).collect(),
+        required,
+        position,
+    }
+}
+
+#[tokio::test]
+async fn custom_fields_on_the_customer_form_and_overview() {
+    each_engine(|db| async move {
+        let (router, svc) = app(db).await;
+        for d in [
+            def("rg", "RG", "text", &[], true, 1),
+            def("renda", "Monthly income", "number", &[], false, 2),
+            def("origem", "Found us through", "choice", &["site", "indicação"], false, 3),
+            def("desde", "Customer since", "date", &[], false, 4),
+        ] {
+            services::custom_fields::create(&svc, &cli(), &d).await.unwrap();
+        }
+        let b = Browser::login(&router, "admin", "correct horse battery").await;
+
+        // One input per definition, in order, the required one marked.
+        let form = b.get("/customers/new").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let at = |n: &str| form.body.find(&format!("name=\"custom_{n}\"")).unwrap_or_else(|| panic!("{n} in {}", form.body));
+        assert!(at("rg") < at("renda") && at("renda") < at("origem") && at("origem") < at("desde"));
+        assert!(form.body.contains("<option value=\"indicação\">indicação</option>"));
+        assert!(form.body.contains("id=\"f-custom_desde\" name=\"custom_desde\" value=\"\" autocomplete=\"off\" type=\"date\""), "{}", form.body);
+        assert!(form.body.contains("inputmode=\"decimal\""));
+        assert!(form.body.contains("aria-required=\"true\""));
+
+        // The required value missing: named next to its input, typed values kept.
+        let mut input = customer("Bruna Lima", "529.982.247-25");
+        input.push(("custom_renda", "2500,75"));
+        input.push(("custom_origem", "indicação"));
+        let r = b.post("/customers/new", &input).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"e-custom_rg\""), "{}", r.body);
+        assert!(r.body.contains("value=\"2500,75\""));
+        assert!(r.body.contains("<option value=\"indicação\" selected>"));
+        // A number that is not one.
+        input.push(("custom_rg", "12.345.678-9"));
+        input.retain(|(k, _)| *k != "custom_renda");
+        input.push(("custom_renda", "lots"));
+        let r = b.post("/customers/new", &input).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"e-custom_renda\""), "{}", r.body);
+        assert!(r.body.contains("value=\"lots\""));
+        assert!(r.body.contains("value=\"12.345.678-9\""));
+        input.retain(|(k, _)| *k != "custom_renda");
+        input.push(("custom_renda", "2500,75"));
+        let r = b.post("/customers/new", &input).await;
+        assert_redirect(&r, "/customers/");
+        let id = r.id();
+        let c = services::crm::get_customer(&svc, id).await.unwrap();
+        assert_eq!(c.custom_fields["rg"], "12.345.678-9");
+        assert_eq!(c.custom_fields["renda"], "2500.75");
+        assert!(!c.custom_fields.contains_key("desde"));
+
+        // The overview shows them with their labels; Documents is a tab.
+        let page = b.get(&format!("/customers/{id}")).await;
+        assert!(page.body.contains("<dt>RG</dt><dd>12.345.678-9</dd>"), "{}", page.body);
+        assert!(page.body.contains("<dt>Found us through</dt><dd>indicação</dd>"));
+        assert!(!page.body.contains("Customer since"));
+        let docs = b.get(&format!("/customers/{id}/documents")).await;
+        assert_eq!(docs.status, StatusCode::OK);
+        assert!(docs.body.contains(&format!("<a href=\"/customers/{id}/documents\" class=\"active\" aria-current=\"page\">")), "{}", docs.body);
+        assert!(docs.body.contains("Bruna Lima"));
+
+        // Editing: stored values filled in; clearing an optional one drops it.
+        let edit = b.get(&format!("/customers/{id}/edit")).await;
+        assert!(edit.body.contains("value=\"12.345.678-9\""));
+        assert!(edit.body.contains("value=\"2500.75\""));
+        input.retain(|(k, _)| *k != "custom_renda");
+        input.push(("custom_renda", ""));
+        input.push(("custom_desde", "2020-05-01"));
+        let r = b.post(&format!("/customers/{id}/edit"), &input).await;
+        assert_redirect(&r, &format!("/customers/{id}"));
+        let c = services::crm::get_customer(&svc, id).await.unwrap();
+        assert!(!c.custom_fields.contains_key("renda"));
+        assert_eq!(c.custom_fields["desde"], "2020-05-01");
+        input.retain(|(k, _)| *k != "custom_rg");
+        let r = b.post(&format!("/customers/{id}/edit"), &input).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"e-custom_rg\""));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn custom_fields_settings_page() {
+    each_engine(|db| async move {
+        let (router, svc) = app(db).await;
+        let b = Browser::login(&router, "admin", "correct horse battery").await;
+        let list = b.get("/settings/custom-fields").await;
+        assert_eq!(list.status, StatusCode::OK);
+        assert!(
+            list.body
+                .contains("href=\"/settings/custom-fields\" class=\"active\"")
+        );
+        assert!(list.body.contains("href=\"/settings/contract-template\""));
+        assert!(list.body.contains("No custom fields yet."));
+
+        // Field errors inline, typed values kept.
+        let r = b
+            .post(
+                "/settings/custom-fields",
+                &[("key", "1bad"), ("label", "Plano antigo"), ("kind", "text")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"e-key\""), "{}", r.body);
+        assert!(r.body.contains("value=\"Plano antigo\""));
+        let r = b
+            .post(
+                "/settings/custom-fields",
+                &[
+                    ("key", "origem"),
+                    ("label", "Origem"),
+                    ("kind", "choice"),
+                    ("choices", " \n"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("<p class=\"field-error\">"), "{}", r.body);
+        assert!(r.body.contains("<option value=\"choice\" selected>"));
+        let r = b
+            .post(
+                "/settings/custom-fields",
+                &[
+                    ("key", "origem"),
+                    ("label", "Origem"),
+                    ("kind", "text"),
+                    ("position", "soon"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"e-position\""), "{}", r.body);
+
+        // Added, then a second one with the same key is named on the key.
+        let ok = [
+            ("key", "origem"),
+            ("label", "Origem"),
+            ("kind", "choice"),
+            ("choices", "site\r\nindicação\r\n"),
+            ("required", "1"),
+            ("position", "2"),
+        ];
+        assert_redirect(
+            &b.post("/settings/custom-fields", &ok).await,
+            "/settings/custom-fields?ok=custom-field-saved",
+        );
+        let r = b.post("/settings/custom-fields", &ok).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body.contains("Another field already uses this key"),
+            "{}",
+            r.body
+        );
+        let spare = [("key", "spare"), ("label", "Spare"), ("kind", "date")];
+        assert_redirect(
+            &b.post("/settings/custom-fields", &spare).await,
+            "/settings/custom-fields",
+        );
+        let list = b.get("/settings/custom-fields?ok=custom-field-saved").await;
+        assert!(list.body.contains("Custom field saved."));
+        assert!(list.body.contains("site · indicação"));
+        assert!(list.body.find("Origem").unwrap() > list.body.find("Spare").unwrap());
+
+        // Edit: the key stays, errors inline.
+        let edit = b.get("/settings/custom-fields/origem").await;
+        assert_eq!(edit.status, StatusCode::OK);
+        assert!(edit.body.contains("readonly"));
+        assert!(
+            edit.body.contains("site\nindicação</textarea>"),
+            "{}",
+            edit.body
+        );
+        let r = b
+            .post(
+                "/settings/custom-fields/origem",
+                &[("label", " "), ("kind", "choice"), ("choices", "site")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"e-label\""), "{}", r.body);
+        let r = b
+            .post(
+                "/settings/custom-fields/origem",
+                &[
+                    ("label", "Como nos conheceu"),
+                    ("kind", "choice"),
+                    ("choices", "site\nindicação\nrádio"),
+                    ("position", "0"),
+                ],
+            )
+            .await;
+        assert_redirect(&r, "/settings/custom-fields?ok=custom-field-saved");
+        let defs = services::custom_fields::definitions(&svc).await.unwrap();
+        let origem = defs.iter().find(|d| d.key == "origem").unwrap();
+        assert_eq!(origem.label, "Como nos conheceu");
+        assert_eq!(origem.choices, ["site", "indicação", "rádio"]);
+        assert!(!origem.required);
+        assert_eq!(
+            b.get("/settings/custom-fields/nope").await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        // In use: refused with the reason, translated.
+        let mut input = customer("Carla Dias", "529.982.247-25");
+        input.push(("custom_origem", "rádio"));
+        assert_redirect(&b.post("/customers/new", &input).await, "/customers/");
+        let r = b.post("/settings/custom-fields/origem/delete", &[]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body.contains("Customers have a value for this field"),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body
+                .contains("data-confirm=\"Delete this custom field?\"")
+        );
+        let r = b.post("/settings/custom-fields/spare/delete", &[]).await;
+        assert_redirect(&r, "/settings/custom-fields?ok=custom-field-deleted");
+        let keys: Vec<String> = services::custom_fields::definitions(&svc)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.key)
+            .collect();
+        assert_eq!(keys, ["origem"]);
+        let filter = store::audit::Filter {
+            limit: 50,
+            ..Default::default()
+        };
+        let (audit, _) = services::audit::list(&svc, &filter).await.unwrap();
+        for action in [
+            "custom_field.create",
+            "custom_field.update",
+            "custom_field.delete",
+        ] {
+            assert!(audit.iter().any(|e| e.action == action), "{action}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn contract_template_settings_page() {
+    each_engine(|db| async move {
+        let (router, svc) = app(db).await;
+        let b = Browser::login(&router, "admin", "correct horse battery").await;
+        let page = b.get("/settings/contract-template").await;
+        assert_eq!(page.status, StatusCode::OK);
+        // The staff member's language first, placeholders listed.
+        assert!(
+            page.body.contains("Internet Service Agreement"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("<code>{{customer.name}}</code>"));
+        assert!(page.body.contains("early termination fee"));
+        assert!(page.body.contains("This is the built-in template"));
+        assert!(!page.body.contains("/settings/contract-template/reset"));
+        let pt = b.get("/settings/contract-template?locale=pt-BR").await;
+        assert!(pt.body.contains("name=\"locale\" value=\"pt-BR\""));
+        assert!(pt.body.contains("fidelidade"));
+
+        // An unknown placeholder is named next to the text, which is kept.
+        let bad = "# Contrato\n\nCliente: {{cliente.nome}}";
+        let r = b
+            .post(
+                "/settings/contract-template",
+                &[("locale", "pt-BR"), ("body", bad)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"e-body\""), "{}", r.body);
+        assert!(r.body.contains("cliente.nome"));
+        assert!(r.body.contains("Cliente: {{cliente.nome}}</textarea>"));
+        let r = b
+            .post(
+                "/settings/contract-template/preview",
+                &[("locale", "pt-BR"), ("body", bad)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"e-body\""));
+
+        // The preview is the unsaved text as a PDF.
+        let text = "# Contrato {{contract.number}}\n\nCliente: **{{customer.name}}**.";
+        let r = b
+            .post(
+                "/settings/contract-template/preview",
+                &[("locale", "pt-BR"), ("body", text)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers["content-type"], "application/pdf");
+        assert!(r.bytes.starts_with(b"%PDF-"));
+        assert!(
+            services::contract_document::template(&svc, "pt-BR")
+                .await
+                .unwrap()
+                .is_default
+        );
+
+        // Saved, shown with who edited it, then reset.
+        let r = b
+            .post(
+                "/settings/contract-template",
+                &[("locale", "pt-BR"), ("body", text)],
+            )
+            .await;
+        assert_redirect(
+            &r,
+            "/settings/contract-template?locale=pt-BR&ok=contract-template-saved",
+        );
+        let pt = b
+            .get("/settings/contract-template?locale=pt-BR&ok=contract-template-saved")
+            .await;
+        assert!(pt.body.contains("Contract template saved."));
+        assert!(
+            pt.body
+                .contains("Cliente: **{{customer.name}}**.</textarea>"),
+            "{}",
+            pt.body
+        );
+        assert!(
+            pt.body.contains("Edited by admin") || pt.body.contains("Edited by Admin"),
+            "{}",
+            pt.body
+        );
+        assert!(pt.body.contains("/settings/contract-template/reset"));
+        let en = b.get("/settings/contract-template?locale=en").await;
+        assert!(en.body.contains("This is the built-in template"));
+        let r = b
+            .post("/settings/contract-template/reset", &[("locale", "pt-BR")])
+            .await;
+        assert_redirect(
+            &r,
+            "/settings/contract-template?locale=pt-BR&ok=contract-template-reset",
+        );
+        assert!(
+            services::contract_document::template(&svc, "pt-BR")
+                .await
+                .unwrap()
+                .is_default
+        );
     })
     .await;
 }

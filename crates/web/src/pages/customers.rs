@@ -1,6 +1,7 @@
 //! Customers: the list (search by any key, filters, keyset pages, CSV
 //! export), the registration form with duplicate warnings, and the detail
-//! tabs (overview with addresses and notes, contracts, timeline).
+//! tabs (overview with addresses, notes and custom field values,
+//! contracts, timeline). The form shows one input per custom field.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,7 @@ use axum::response::IntoResponse;
 use domain::Permission;
 use domain::contract::Status;
 use services::crm::{self, AddressInput, Created, CustomerInput, Duplicate};
+use services::custom_fields::{self, Definition};
 use store::customers::{Address, After, Customer, Note, Sort};
 
 use super::crm::{CustomerHeader, id_param, plan_names};
@@ -316,6 +318,8 @@ struct CustomerForm {
     billing_state: String,
     billing_postal_code: String,
     billing_country: String,
+    /// Custom field values by key, as typed (inputs `custom_<key>`).
+    custom: BTreeMap<String, String>,
 }
 
 fn lines(s: &str) -> Vec<String> {
@@ -348,6 +352,10 @@ impl CustomerForm {
             billing_state: field(p, "billing_state"),
             billing_postal_code: field(p, "billing_postal_code"),
             billing_country: field(p, "billing_country"),
+            custom: p
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix("custom_")?.to_owned(), v.clone())))
+                .collect(),
         }
     }
 
@@ -374,11 +382,21 @@ impl CustomerForm {
             billing_state: b(|a| &a.state),
             billing_postal_code: b(|a| &a.postal_code),
             billing_country: billing.map(|a| a.country.clone()).unwrap_or_default(),
+            custom: custom_of(c),
         }
     }
 
-    /// The service's input; `custom` keeps fields this form does not show.
-    fn input(&self, custom: BTreeMap<String, String>) -> CustomerInput {
+    /// The service's input. `stored` are the customer's saved values: the
+    /// form's value replaces each defined field's (empty clears it), and
+    /// anything the form does not show is kept as it was.
+    fn input(&self, defs: &[Definition], stored: BTreeMap<String, String>) -> CustomerInput {
+        let mut custom = stored;
+        for d in defs {
+            custom.insert(
+                d.key.clone(),
+                self.custom.get(&d.key).cloned().unwrap_or_default(),
+            );
+        }
         CustomerInput {
             kind: self.kind.clone(),
             name: self.name.clone(),
@@ -432,6 +450,16 @@ impl CustomerForm {
     }
 }
 
+/// One custom field's input on the customer form.
+pub struct CustomInput {
+    pub def: Definition,
+    /// The form field's name, `custom_<key>`.
+    pub name: String,
+    /// The name its errors carry, `custom_fields.<key>`.
+    pub error_key: String,
+    pub value: String,
+}
+
 #[derive(Template)]
 #[template(path = "customer_form.html")]
 struct FormView {
@@ -441,9 +469,37 @@ struct FormView {
     errors: FormErrors,
     duplicates: Vec<Duplicate>,
     channels: &'static [&'static str],
+    custom: Vec<CustomInput>,
+    /// Whether to explain the required marker.
+    any_required: bool,
 }
 
-fn form_view(page: Page, id: Option<i64>, v: CustomerForm, errors: FormErrors) -> FormView {
+fn form_view(
+    page: Page,
+    id: Option<i64>,
+    v: CustomerForm,
+    errors: FormErrors,
+    defs: Vec<Definition>,
+) -> FormView {
+    let any_required = defs.iter().any(|d| d.required);
+    let custom = defs
+        .into_iter()
+        .map(|def| CustomInput {
+            name: format!("custom_{}", def.key),
+            error_key: format!("custom_fields.{}", def.key),
+            value: {
+                let value = v.custom.get(&def.key).cloned().unwrap_or_default();
+                // Numbers are stored with a point; Portuguese forms show the
+                // decimal comma people type (the service accepts both).
+                if def.kind == "number" && page.tr.locale == domain::Locale::PtBr {
+                    value.replace('.', ",")
+                } else {
+                    value
+                }
+            },
+            def,
+        })
+        .collect();
     FormView {
         page,
         id,
@@ -451,10 +507,12 @@ fn form_view(page: Page, id: Option<i64>, v: CustomerForm, errors: FormErrors) -
         errors,
         duplicates: Vec::new(),
         channels: crm::CHANNELS,
+        custom,
+        any_required,
     }
 }
 
-pub async fn new_form(staff: Staff) -> PageResult {
+pub async fn new_form(State(state): State<AppState>, staff: Staff) -> PageResult {
     staff.require(Permission::CustomersManage)?;
     let v = CustomerForm {
         kind: "person".into(),
@@ -462,13 +520,15 @@ pub async fn new_form(staff: Staff) -> PageResult {
         ..Default::default()
     };
     let page = Page::new(&staff, "customers", "customers-new");
-    Ok(html(&form_view(page, None, v, FormErrors::default())))
+    let defs = custom_fields::definitions(&state.svc).await?;
+    Ok(html(&form_view(page, None, v, FormErrors::default(), defs)))
 }
 
 pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
     staff.require(Permission::CustomersManage)?;
     let v = CustomerForm::from_pairs(&form_pairs(&body));
-    let input = v.input(BTreeMap::new());
+    let defs = custom_fields::definitions(&state.svc).await?;
+    let input = v.input(&defs, BTreeMap::new());
     let billing = v.billing();
     let result =
         crm::create_customer_with_billing(&state.svc, &staff.actor(), &input, billing.as_ref())
@@ -477,7 +537,7 @@ pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) ->
     match result {
         Ok(Created::Customer(id)) => Ok(done(&format!("/customers/{id}"), "customer-created")),
         Ok(Created::Duplicates(duplicates)) => {
-            let mut view = form_view(page, None, v, FormErrors::default());
+            let mut view = form_view(page, None, v, FormErrors::default(), defs);
             view.duplicates = duplicates;
             Ok((StatusCode::CONFLICT, html(&view)).into_response())
         }
@@ -485,7 +545,7 @@ pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) ->
             let errors = FormErrors::from_error(&staff.tr, e)?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                html(&form_view(page, None, v, errors)),
+                html(&form_view(page, None, v, errors, defs)),
             )
                 .into_response())
         }
@@ -520,7 +580,14 @@ pub async fn edit_form(
     let mut page = Page::new(&staff, "customers", "customers-edit");
     page.title = c.name.clone();
     let v = CustomerForm::of(&c, billing_of(&addrs));
-    Ok(html(&form_view(page, Some(id), v, FormErrors::default())))
+    let defs = custom_fields::definitions(&state.svc).await?;
+    Ok(html(&form_view(
+        page,
+        Some(id),
+        v,
+        FormErrors::default(),
+        defs,
+    )))
 }
 
 pub async fn update(
@@ -532,7 +599,8 @@ pub async fn update(
     staff.require(Permission::CustomersManage)?;
     let c = crm::get_customer(&state.svc, id).await?;
     let v = CustomerForm::from_pairs(&form_pairs(&body));
-    let input = v.input(custom_of(&c));
+    let defs = custom_fields::definitions(&state.svc).await?;
+    let input = v.input(&defs, custom_of(&c));
     let billing = v.billing();
     match crm::update_customer_with_billing(
         &state.svc,
@@ -550,7 +618,7 @@ pub async fn update(
             page.title = c.name.clone();
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                html(&form_view(page, Some(id), v, errors)),
+                html(&form_view(page, Some(id), v, errors, defs)),
             )
                 .into_response())
         }
@@ -567,6 +635,8 @@ struct ShowView {
     notes: Vec<Note>,
     errors: FormErrors,
     note: String,
+    /// Custom field values with their labels, in definition order.
+    custom: Vec<(String, String)>,
 }
 
 async fn show_view(
@@ -578,6 +648,12 @@ async fn show_view(
     let c = crm::get_customer(&state.svc, id).await?;
     let addresses = crm::addresses(&state.svc, id).await?;
     let notes = crm::notes(&state.svc, id, 50).await?;
+    let values = custom_of(&c);
+    let custom = custom_fields::definitions(&state.svc)
+        .await?
+        .into_iter()
+        .filter_map(|d| Some((d.label, values.get(&d.key)?.clone())))
+        .collect();
     let mut page = Page::new(staff, "customers", "customers-overview").with_flash(ok);
     page.title = c.name.clone();
     Ok(ShowView {
@@ -588,6 +664,7 @@ async fn show_view(
         notes,
         errors: FormErrors::default(),
         note: String::new(),
+        custom,
     })
 }
 

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use domain::Permission;
 use store::documents::Document;
 
+use super::crm::CustomerHeader;
 use super::{done, field, form_pairs};
 use crate::auth::Staff;
 use crate::error::PageResult;
@@ -20,8 +21,8 @@ use crate::views::{FormErrors, Page, html};
 #[template(path = "documents.html")]
 struct ListView {
     page: Page,
+    head: CustomerHeader,
     customer_id: i64,
-    customer_name: String,
     docs: Vec<Document>,
     kinds: &'static [&'static str],
     errors: FormErrors,
@@ -48,8 +49,8 @@ async fn view(
         status,
         html(&ListView {
             page,
+            head: CustomerHeader::of(&customer, "documents"),
             customer_id: id,
-            customer_name: customer.name,
             docs,
             kinds: services::documents::KINDS,
             errors,

@@ -8,6 +8,7 @@ mod contracts;
 mod crm;
 mod customers;
 mod dashboard;
+mod doc_settings;
 pub(crate) mod documents;
 mod jobs;
 mod plans;
@@ -118,6 +119,30 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/settings",
             get(settings::company_form).post(settings::company_save),
+        )
+        .route(
+            "/settings/custom-fields",
+            get(doc_settings::fields).post(doc_settings::create_field),
+        )
+        .route(
+            "/settings/custom-fields/{key}",
+            get(doc_settings::edit_field).post(doc_settings::update_field),
+        )
+        .route(
+            "/settings/custom-fields/{key}/delete",
+            post(doc_settings::delete_field),
+        )
+        .route(
+            "/settings/contract-template",
+            get(doc_settings::template_form).post(doc_settings::template_save),
+        )
+        .route(
+            "/settings/contract-template/reset",
+            post(doc_settings::template_reset),
+        )
+        .route(
+            "/settings/contract-template/preview",
+            post(doc_settings::template_preview),
         )
         .route(
             "/settings/{group}",
