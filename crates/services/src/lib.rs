@@ -10,6 +10,7 @@ pub mod catalog;
 mod context;
 pub mod contracts;
 pub mod crm;
+pub mod demo;
 pub mod email;
 pub mod firewall;
 pub mod health;
