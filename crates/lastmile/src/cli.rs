@@ -75,6 +75,17 @@ enum Command {
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Import customers or contracts from a CSV file (`,` or `;`, English or Portuguese headers).
+    Import {
+        /// What the file holds.
+        #[arg(value_parser = ["customers", "contracts"])]
+        what: String,
+        /// The CSV file.
+        file: PathBuf,
+        /// Only check the file and report every bad row; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Fill the database with realistic demo data (doing setup first if needed).
     Demo {
         /// How many customers to create.
@@ -369,6 +380,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::serve::restore(&config, &file, &cli_actor()).await?;
             println!("restored {}", file.display());
         }
+        Command::Import {
+            what,
+            file,
+            dry_run,
+        } => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            return import(&svc, &what, &file, dry_run).await;
+        }
         Command::Demo {
             customers,
             seed,
@@ -470,4 +490,47 @@ async fn demo(
         println!("credentials of every contract: {}", p.display());
     }
     Ok(())
+}
+
+async fn import(
+    svc: &Services,
+    what: &str,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let kind = services::import::Kind::parse(what)
+        .ok_or_else(|| anyhow::anyhow!("import customers or contracts, not `{what}`"))?;
+    let data = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let report = if dry_run {
+        services::import::check(svc, kind, &data).await
+    } else {
+        services::import::import(svc, &cli_actor(), kind, &data).await
+    }
+    .map_err(explain)?;
+    for p in &report.problems {
+        let field = if p.field.is_empty() { "-" } else { &p.field };
+        println!("line {}: {field}: {}", p.line, p.message);
+    }
+    if report.more_problems > 0 {
+        println!("… and {} more problems", report.more_problems);
+    }
+    println!(
+        "{} rows, {} good, {} with problems",
+        report.rows,
+        report.good,
+        report.rows - report.good
+    );
+    if report.is_clean() {
+        if dry_run {
+            println!("the file is clean: run again without --dry-run to import it");
+        } else {
+            println!("imported {} {}", report.imported, kind.as_str());
+        }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        if !dry_run {
+            println!("nothing was imported: fix the rows above and try again");
+        }
+        Ok(ExitCode::from(1))
+    }
 }

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod email;
 pub mod firewall;
 pub mod health;
+pub mod import;
 pub mod jobs;
 pub mod passwords;
 pub mod secrets;

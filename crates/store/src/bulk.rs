@@ -556,3 +556,100 @@ pub async fn insert_notes(
     .await?;
     Ok(())
 }
+
+/// Values per `IN (…)` lookup.
+const LOOKUP_CHUNK: usize = 1_000;
+
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Customer lookup keys equal to any of `keys` (duplicate detection for a
+/// whole import in a few queries rather than one per row).
+pub async fn keys_matching(
+    conn: &mut AnyConnection,
+    keys: &[String],
+) -> Result<Vec<crate::customers::Key>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT customer_id, kind, key FROM customer_keys WHERE key IN ({})",
+            placeholders(chunk.len())
+        );
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for k in chunk {
+            q = q.bind(k.clone());
+        }
+        let rows: Vec<crate::customers::Key> = q.fetch_all(&mut *conn).await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// A contract column whose values must be unique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContractColumn {
+    Number,
+    Login,
+    Ipv4,
+    Ipv6Prefix,
+}
+
+impl ContractColumn {
+    fn column(self) -> &'static str {
+        match self {
+            ContractColumn::Number => "number",
+            ContractColumn::Login => "pppoe_login",
+            ContractColumn::Ipv4 => "ipv4",
+            ContractColumn::Ipv6Prefix => "ipv6_prefix",
+        }
+    }
+}
+
+/// Which of `values` some contract already has in `column`.
+pub async fn contract_values_taken(
+    conn: &mut AnyConnection,
+    column: ContractColumn,
+    values: &[String],
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let col = column.column();
+    for chunk in values.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT {col} FROM contracts WHERE {col} IN ({})",
+            placeholders(chunk.len())
+        );
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+        for v in chunk {
+            q = q.bind(v.clone());
+        }
+        let rows: Vec<String> = q.fetch_all(&mut *conn).await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// `(document_norm, customer id)` of the customers with any of `documents`
+/// (normalised), lowest id first.
+pub async fn customers_by_document(
+    conn: &mut AnyConnection,
+    documents: &[String],
+) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for chunk in documents.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT document_norm, id FROM customers WHERE document_norm IN ({}) ORDER BY id",
+            placeholders(chunk.len())
+        );
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        for d in chunk {
+            q = q.bind(d.clone());
+        }
+        let rows: Vec<(String, i64)> = q.fetch_all(&mut *conn).await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
