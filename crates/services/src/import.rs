@@ -310,6 +310,37 @@ struct Table {
     /// Per column: the canonical field.
     fields: Vec<Option<&'static str>>,
     records: csv::StringRecordsIntoIter<std::io::Cursor<Vec<u8>>>,
+    /// The file (BOM removed), and the last byte offset whose line is known:
+    /// line numbers are counted here from byte offsets, which stay right
+    /// with `\r\n` endings and quoted line breaks.
+    data: Vec<u8>,
+    offset: usize,
+    line: u64,
+}
+
+impl Table {
+    /// The line of byte `pos` (counting forward from the previous call, so
+    /// a whole file costs one pass).
+    fn line_at(&mut self, pos: u64) -> u64 {
+        let mut pos = (pos as usize).min(self.data.len());
+        // With `\r\n` endings a record's position can be the `\n` ending the
+        // line before it.
+        while self
+            .data
+            .get(pos)
+            .is_some_and(|b| *b == b'\r' || *b == b'\n')
+        {
+            pos += 1;
+        }
+        if pos >= self.offset {
+            self.line += self.data[self.offset..pos]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            self.offset = pos;
+        }
+        self.line
+    }
 }
 
 /// The delimiter of a CSV file: whichever of `;` and `,` the header line
@@ -375,6 +406,9 @@ fn open(
     Some(Table {
         fields,
         records: r.into_records(),
+        data: data.to_vec(),
+        offset: 0,
+        line: 1,
     })
 }
 
@@ -415,7 +449,10 @@ fn next_row(t: &mut Table, problems: &mut Problems, rows: &mut u64) -> Option<Ro
         *rows += 1;
         match rec {
             Ok(rec) => {
-                let line = rec.position().map(|p| p.line()).unwrap_or(*rows + 1);
+                let line = match rec.position() {
+                    Some(p) => t.line_at(p.byte()),
+                    None => *rows + 1,
+                };
                 if rec.iter().all(str::is_empty) {
                     // Blank lines (Excel leaves them at the end) are not rows.
                     *rows -= 1;
@@ -430,7 +467,10 @@ fn next_row(t: &mut Table, problems: &mut Problems, rows: &mut u64) -> Option<Ro
                 return Some(Row { line, values });
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(*rows + 1);
+                let line = match e.position() {
+                    Some(p) => t.line_at(p.byte()),
+                    None => *rows + 1,
+                };
                 let what = match e.kind() {
                     csv::ErrorKind::Utf8 { .. } => "the line is not UTF-8 text".to_owned(),
                     _ => e.to_string(),
