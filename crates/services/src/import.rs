@@ -1243,3 +1243,70 @@ async fn write_contracts(
     store::audit::append_many(tx, engine, actor, &changes, now).await?;
     Ok(())
 }
+
+/// How long a checked file waits for its confirmation.
+pub const STASH_SECS: u64 = 3_600;
+
+fn stash_dir(svc: &Services) -> std::path::PathBuf {
+    svc.data_dir.join("imports")
+}
+
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Keeps a checked file on this node's disk, named by its SHA-256, until it
+/// is confirmed or expires (older files are removed here); returns the hash.
+/// The confirmation then imports exactly the bytes that were checked.
+pub fn stash(svc: &Services, kind: Kind, data: &[u8]) -> Result<String> {
+    let dir = stash_dir(svc);
+    let io = |e: std::io::Error| Error::Internal(format!("{}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > STASH_SECS);
+            if old {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    let sha = sha256(data);
+    std::fs::write(dir.join(format!("{}-{sha}.csv", kind.as_str())), data).map_err(io)?;
+    Ok(sha)
+}
+
+/// The stashed file with this hash, if it has not expired.
+pub fn stashed(svc: &Services, kind: Kind, sha: &str) -> Result<Vec<u8>> {
+    if !is_sha256(sha) {
+        return Err(Error::NotFound);
+    }
+    let path = stash_dir(svc).join(format!("{}-{sha}.csv", kind.as_str()));
+    let fresh = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age.as_secs() <= STASH_SECS);
+    if !fresh {
+        return Err(Error::NotFound);
+    }
+    let data = std::fs::read(&path).map_err(|_| Error::NotFound)?;
+    // The name says what was checked; the bytes must still be that.
+    if sha256(&data) != sha {
+        return Err(Error::NotFound);
+    }
+    Ok(data)
+}
+
+/// Forgets a stashed file (after its import).
+pub fn discard(svc: &Services, kind: Kind, sha: &str) {
+    if is_sha256(sha) {
+        let _ = std::fs::remove_file(stash_dir(svc).join(format!("{}-{sha}.csv", kind.as_str())));
+    }
+}

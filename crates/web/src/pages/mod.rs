@@ -3,6 +3,7 @@
 mod account;
 mod audit;
 mod dashboard;
+pub(crate) mod import;
 mod jobs;
 mod public;
 mod roles;
@@ -15,6 +16,14 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::state::AppState;
+
+/// Routes that take large uploads (their own body limit; see `router`).
+pub fn upload_routes() -> Router<AppState> {
+    Router::new()
+        .route("/customers/import", get(import::form).post(import::check))
+        .route("/customers/import/confirm", post(import::confirm))
+        .layer(axum::middleware::from_fn(crate::error::render))
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
