@@ -98,6 +98,9 @@ enum Command {
         #[arg(long)]
         credentials_out: Option<PathBuf>,
     },
+    /// Latency of the CRM's read paths on this database (for scripts/bench-crm).
+    #[command(name = "bench-crm", hide = true)]
+    BenchCrm,
     /// Pix, boleto and CNAB tools that print JSON (no database needed).
     #[command(subcommand)]
     Tools(crate::tools::ToolsCommand),
@@ -388,6 +391,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
             return import(&svc, &what, &file, dry_run).await;
+        }
+        Command::BenchCrm => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            crate::bench::run(&svc).await?;
         }
         Command::Demo {
             customers,
