@@ -164,6 +164,12 @@ pub async fn get_plan(svc: &Services, id: i64) -> Result<store::plans::Plan> {
     Ok(store::plans::get(&mut c, id).await?)
 }
 
+/// How many contracts are on plan `id`, per status.
+pub async fn contract_counts(svc: &Services, id: i64) -> Result<Vec<(String, i64)>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::contracts::count_by_status(&mut c, Some(id)).await?)
+}
+
 pub async fn list_plans(
     svc: &Services,
     include_retired: bool,

@@ -305,6 +305,56 @@ pub async fn credentials(svc: &Services, id: i64) -> Result<(String, String)> {
     Ok((k.pppoe_login, pw))
 }
 
+/// The clear-text service password for staff who asked to see it; the
+/// viewing is audited (`contract.password_view`) because it is a secret.
+pub async fn reveal_password(svc: &Services, actor: &Actor, id: i64) -> Result<String> {
+    let mut tx = svc.db.begin().await?;
+    let k = store::contracts::get(&mut tx, id).await?;
+    let pw = svc
+        .secrets
+        .decrypt(&k.pppoe_password)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    crate::audit::record(
+        &mut tx,
+        svc.db.engine(),
+        actor,
+        "contract.password_view",
+        "contract",
+        id,
+        None,
+        Some(json!({ "login": k.pppoe_login })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(pw)
+}
+
+/// The extra service items of a contract.
+pub async fn items(svc: &Services, id: i64) -> Result<Vec<store::contracts::Item>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::contracts::items(&mut c, id).await?)
+}
+
+/// The contract with this number (`42` also finds `000042`) or PPPoE login
+/// (any case), for a list's search box.
+pub async fn find(svc: &Services, q: &str) -> Result<Option<Contract>> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(None);
+    }
+    let mut c = svc.db.conn().await?;
+    if let Some(k) = store::contracts::by_number(&mut c, q).await? {
+        return Ok(Some(k));
+    }
+    if q.len() < 6 && q.chars().all(|ch| ch.is_ascii_digit()) {
+        let padded = format!("{q:0>6}");
+        if let Some(k) = store::contracts::by_number(&mut c, &padded).await? {
+            return Ok(Some(k));
+        }
+    }
+    Ok(store::contracts::by_login(&mut c, &q.to_lowercase()).await?)
+}
+
 pub async fn list(
     svc: &Services,
     filter: &store::contracts::Filter,

@@ -278,22 +278,37 @@ pub async fn create_customer(
     actor: &Actor,
     input: &CustomerInput,
 ) -> Result<Created> {
+    create_customer_with_billing(svc, actor, input, None).await
+}
+
+/// Like [`create_customer`], and adds `billing` as the customer's billing
+/// address in the same transaction (a form that registers both never leaves
+/// a customer without the address it showed as saved). Address errors name
+/// the field with a `billing_` prefix (`billing_street`).
+pub async fn create_customer_with_billing(
+    svc: &Services,
+    actor: &Actor,
+    input: &CustomerInput,
+    billing: Option<&AddressInput>,
+) -> Result<Created> {
     let mut tx = svc.db.begin().await?;
     let country = installation_country(&mut tx).await?;
     let p = prepare(input, &country, today(&mut tx).await?)?;
+    let billing = billing.map(|a| prepare_billing(a, &country)).transpose()?;
     if !input.allow_duplicate {
         let dups = duplicates(&mut tx, &p.keys, None).await?;
         if !dups.is_empty() {
             return Ok(Created::Duplicates(dups));
         }
     }
+    let engine = svc.db.engine();
     let now = store::now();
     let id = store::customers::insert(&mut tx, &p.data, now).await?;
     store::customers::replace_keys(&mut tx, id, &p.keys).await?;
     let created = store::customers::get(&mut tx, id).await?;
     crate::audit::record(
         &mut tx,
-        svc.db.engine(),
+        engine,
         actor,
         "customer.create",
         "customer",
@@ -314,6 +329,9 @@ pub async fn create_customer(
         },
     )
     .await?;
+    if let Some(data) = &billing {
+        insert_address(&mut tx, engine, actor, id, data).await?;
+    }
     tx.commit().await?;
     Ok(Created::Customer(id))
 }
@@ -325,17 +343,31 @@ pub async fn update_customer(
     id: i64,
     input: &CustomerInput,
 ) -> Result<()> {
+    update_customer_with_billing(svc, actor, id, input, None).await
+}
+
+/// Like [`update_customer`], and sets `billing` as the billing address
+/// (updating the current one, or adding it) in the same transaction.
+pub async fn update_customer_with_billing(
+    svc: &Services,
+    actor: &Actor,
+    id: i64,
+    input: &CustomerInput,
+    billing: Option<&AddressInput>,
+) -> Result<()> {
     let mut tx = svc.db.begin().await?;
     let before = store::customers::get(&mut tx, id).await?;
     let country = installation_country(&mut tx).await?;
     let p = prepare(input, &country, today(&mut tx).await?)?;
+    let billing = billing.map(|a| prepare_billing(a, &country)).transpose()?;
+    let engine = svc.db.engine();
     let now = store::now();
     store::customers::update(&mut tx, id, &p.data, now).await?;
     store::customers::replace_keys(&mut tx, id, &p.keys).await?;
     let after = store::customers::get(&mut tx, id).await?;
     crate::audit::record(
         &mut tx,
-        svc.db.engine(),
+        engine,
         actor,
         "customer.update",
         "customer",
@@ -356,8 +388,49 @@ pub async fn update_customer(
         },
     )
     .await?;
+    if let Some(data) = &billing {
+        let current = store::customers::addresses(&mut tx, id)
+            .await?
+            .into_iter()
+            .find(|a| a.kind == "billing");
+        match current {
+            Some(a) => change_address(&mut tx, engine, actor, a.id, data).await?,
+            None => {
+                insert_address(&mut tx, engine, actor, id, data).await?;
+            }
+        }
+    }
     tx.commit().await?;
     Ok(())
+}
+
+/// Customers by id, in the order given (missing ones left out).
+pub async fn get_customers(svc: &Services, ids: &[i64]) -> Result<Vec<Customer>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::customers::get_many(&mut c, ids).await?)
+}
+
+/// The city of each of the customers `ids` (billing address first).
+pub async fn cities(svc: &Services, ids: &[i64]) -> Result<BTreeMap<i64, String>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::customers::cities(&mut c, ids)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// How many contracts each of the customers `ids` has in each status
+/// (`customer_id → [(status, count)]`), for list pages and exports.
+pub async fn status_summaries(
+    svc: &Services,
+    ids: &[i64],
+) -> Result<BTreeMap<i64, Vec<(String, i64)>>> {
+    let mut c = svc.db.conn().await?;
+    let mut out: BTreeMap<i64, Vec<(String, i64)>> = BTreeMap::new();
+    for (id, status, n) in store::contracts::status_counts_by_customer(&mut c, ids).await? {
+        out.entry(id).or_default().push((status, n));
+    }
+    Ok(out)
 }
 
 pub async fn get_customer(svc: &Services, id: i64) -> Result<Customer> {
@@ -451,6 +524,79 @@ fn address_json(a: &Address) -> serde_json::Value {
     serde_json::to_value(a).unwrap_or_default()
 }
 
+/// A billing address from a customer form, its errors named `billing_*`.
+fn prepare_billing(a: &AddressInput, country: &str) -> Result<AddressData> {
+    let a = AddressInput {
+        kind: "billing".into(),
+        ..a.clone()
+    };
+    prepare_address(&a, country).map_err(|e| match e {
+        Error::Invalid { field, reason } => Error::Invalid {
+            field: match field {
+                "label" => "billing_label",
+                "street" => "billing_street",
+                "number" => "billing_number",
+                "complement" => "billing_complement",
+                "district" => "billing_district",
+                "city" => "billing_city",
+                "state" => "billing_state",
+                "postal_code" => "billing_postal_code",
+                "country" => "billing_country",
+                "lat" => "billing_lat",
+                other => other,
+            },
+            reason,
+        },
+        e => e,
+    })
+}
+
+async fn insert_address(
+    conn: &mut AnyConnection,
+    engine: store::Engine,
+    actor: &Actor,
+    customer_id: i64,
+    data: &AddressData,
+) -> Result<i64> {
+    let id = store::customers::insert_address(conn, customer_id, data, store::now()).await?;
+    let a = store::customers::get_address(conn, id).await?;
+    crate::audit::record(
+        conn,
+        engine,
+        actor,
+        "customer.address.create",
+        "customer",
+        customer_id,
+        None,
+        Some(address_json(&a)),
+    )
+    .await?;
+    Ok(id)
+}
+
+async fn change_address(
+    conn: &mut AnyConnection,
+    engine: store::Engine,
+    actor: &Actor,
+    address_id: i64,
+    data: &AddressData,
+) -> Result<()> {
+    let before = store::customers::get_address(conn, address_id).await?;
+    store::customers::update_address(conn, address_id, data, store::now()).await?;
+    let after = store::customers::get_address(conn, address_id).await?;
+    crate::audit::record(
+        conn,
+        engine,
+        actor,
+        "customer.address.update",
+        "customer",
+        before.customer_id,
+        Some(address_json(&before)),
+        Some(address_json(&after)),
+    )
+    .await
+}
+
 /// Adds an address; a customer has at most one billing address.
 pub async fn add_address(
     svc: &Services,
@@ -462,19 +608,7 @@ pub async fn add_address(
     store::customers::get(&mut tx, customer_id).await?;
     let country = installation_country(&mut tx).await?;
     let data = prepare_address(input, &country)?;
-    let id = store::customers::insert_address(&mut tx, customer_id, &data, store::now()).await?;
-    let a = store::customers::get_address(&mut tx, id).await?;
-    crate::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "customer.address.create",
-        "customer",
-        customer_id,
-        None,
-        Some(address_json(&a)),
-    )
-    .await?;
+    let id = insert_address(&mut tx, svc.db.engine(), actor, customer_id, &data).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -486,22 +620,9 @@ pub async fn update_address(
     input: &AddressInput,
 ) -> Result<()> {
     let mut tx = svc.db.begin().await?;
-    let before = store::customers::get_address(&mut tx, address_id).await?;
     let country = installation_country(&mut tx).await?;
     let data = prepare_address(input, &country)?;
-    store::customers::update_address(&mut tx, address_id, &data, store::now()).await?;
-    let after = store::customers::get_address(&mut tx, address_id).await?;
-    crate::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "customer.address.update",
-        "customer",
-        before.customer_id,
-        Some(address_json(&before)),
-        Some(address_json(&after)),
-    )
-    .await?;
+    change_address(&mut tx, svc.db.engine(), actor, address_id, &data).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -349,6 +349,25 @@ pub async fn count_by_status(
     })
 }
 
+/// Contract counts per customer and status for the customers `ids` (a list
+/// page's status column), as `(customer_id, status, count)`.
+pub async fn status_counts_by_customer(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are integers formatted by us, never outside text.
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT customer_id, status, COUNT(*) FROM contracts WHERE customer_id IN ({})
+         GROUP BY customer_id, status ORDER BY customer_id, status",
+        crate::params::id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
 /// An extra item on a contract.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct Item {

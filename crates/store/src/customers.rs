@@ -638,6 +638,29 @@ pub async fn delete_address(conn: &mut AnyConnection, id: i64) -> Result<()> {
     }
 }
 
+/// The city of each of the customers `ids`, from the billing address when
+/// there is one, else the oldest address (list pages and exports).
+pub async fn cities(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are integers formatted by us, never outside text.
+    let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT customer_id, city FROM customer_addresses WHERE customer_id IN ({})
+         ORDER BY customer_id, CASE WHEN kind = 'billing' THEN 0 ELSE 1 END, id",
+        id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?;
+    let mut out: Vec<(i64, String)> = Vec::new();
+    for (id, city) in rows {
+        if out.last().is_none_or(|(last, _)| *last != id) {
+            out.push((id, city));
+        }
+    }
+    Ok(out)
+}
+
 /// A staff note on a customer.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct Note {

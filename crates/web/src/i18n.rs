@@ -54,6 +54,21 @@ impl Tr {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// The message `key` with two arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        a: (&'static str, impl ToString),
+        b: (&'static str, impl ToString),
+    ) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
+        args.insert(Cow::Borrowed(a.0), FluentValue::from(a.1.to_string()));
+        args.insert(Cow::Borrowed(b.0), FluentValue::from(b.1.to_string()));
+        LOCALES
+            .try_lookup_with_args(self.lang(), key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
     /// The message `key` with a numeric argument (plural rules apply).
     pub fn tn(&self, key: &str, name: &'static str, n: i64) -> String {
         let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
@@ -132,7 +147,7 @@ mod tests {
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
-                for pat in [".t(\"", ".t1(\"", ".tn(\""] {
+                for pat in [".t(\"", ".t1(\"", ".t2(\"", ".tn(\""] {
                     for (i, _) in text.match_indices(pat) {
                         let rest = &text[i + pat.len()..];
                         let key = &rest[..rest.find('"').unwrap()];

@@ -30,6 +30,8 @@ pub struct NavItem {
     pub icon: &'static str,
     /// Areas later releases bring are listed but not yet links.
     pub ready: bool,
+    /// The permission needed to see the entry (`None`: everyone).
+    pub perm: Option<&'static str>,
 }
 
 pub const NAV: &[NavItem] = &[
@@ -38,48 +40,56 @@ pub const NAV: &[NavItem] = &[
         href: "/",
         icon: "M3 13h8V3H3zm0 8h8v-6H3zm10 0h8V11h-8zm0-18v6h8V3z",
         ready: true,
+        perm: None,
     },
     NavItem {
         key: "customers",
         href: "/customers",
         icon: "M16 11a4 4 0 1 0-4-4 4 4 0 0 0 4 4zm-8 0a3 3 0 1 0-3-3 3 3 0 0 0 3 3zm0 2c-2.3 0-7 1.2-7 3.5V19h7v-2.5c0-.9.4-1.8 1-2.5-.4 0-.7 0-1 0zm8 0c-2.7 0-8 1.3-8 4v2h16v-2c0-2.7-5.3-4-8-4z",
-        ready: false,
+        ready: true,
+        perm: Some("customers.view"),
     },
     NavItem {
         key: "plans",
         href: "/plans",
         icon: "M4 6h16v2H4zm0 5h16v2H4zm0 5h10v2H4z",
-        ready: false,
+        ready: true,
+        perm: Some("plans.view"),
     },
     NavItem {
         key: "billing",
         href: "/billing",
         icon: "M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 14H4v-6h16zm0-10H4V6h16z",
         ready: false,
+        perm: None,
     },
     NavItem {
         key: "network",
         href: "/network",
         icon: "M12 2a3 3 0 0 0-1 5.8V11H6a2 2 0 0 0-2 2v3.2a3 3 0 1 0 2 0V13h5v3.2a3 3 0 1 0 2 0V13h5v3.2a3 3 0 1 0 2 0V13a2 2 0 0 0-2-2h-5V7.8A3 3 0 0 0 12 2z",
         ready: false,
+        perm: None,
     },
     NavItem {
         key: "support",
         href: "/support",
         icon: "M12 2a10 10 0 1 0 10 10A10 10 0 0 0 12 2zm1 17h-2v-2h2zm2.1-7.7-.9.9A3.4 3.4 0 0 0 13 15h-2v-.5a4 4 0 0 1 1.2-2.8l1.2-1.3A2 2 0 1 0 10 9H8a4 4 0 1 1 7.1 2.3z",
         ready: false,
+        perm: None,
     },
     NavItem {
         key: "map",
         href: "/map",
         icon: "M15 5.1 9 3 3 5v16l6-2 6 2 6-2V3zM15 19l-6-2.1V5l6 2.1z",
         ready: false,
+        perm: None,
     },
     NavItem {
         key: "reports",
         href: "/reports",
         icon: "M5 9h3v10H5zm5.5-5h3v15h-3zM16 13h3v6h-3z",
         ready: false,
+        perm: None,
     },
 ];
 
@@ -151,8 +161,73 @@ impl Page {
         code.parse().is_ok_and(|p| self.perms.contains(p))
     }
 
-    pub fn nav(&self) -> &'static [NavItem] {
-        NAV
+    /// The main navigation entries this user may see.
+    pub fn nav(&self) -> Vec<&'static NavItem> {
+        NAV.iter()
+            .filter(|n| n.perm.is_none_or(|p| self.can(p)))
+            .collect()
+    }
+
+    /// An amount in minor units (cents) with the language's separators:
+    /// `1,299.90` or `1.299,90`.
+    pub fn money(&self, minor: &i64) -> String {
+        let m = domain::Money(*minor);
+        match self.tr.locale {
+            domain::Locale::PtBr => m.display(2, ',', Some('.')),
+            domain::Locale::En => m.display(2, '.', Some(',')),
+        }
+    }
+
+    /// A speed in kbit/s as people read it: `300 Mbps`, `1.5 Gbps`, `512 kbps`.
+    pub fn speed(&self, kbps: &i64) -> String {
+        let k = *kbps;
+        let (v, unit) = if k >= 1_000_000 && k % 100_000 == 0 {
+            (k as f64 / 1_000_000.0, "Gbps")
+        } else if k >= 1000 && k % 100 == 0 {
+            (k as f64 / 1000.0, "Mbps")
+        } else {
+            (k as f64, "kbps")
+        };
+        let text = format!("{v}");
+        let text = match self.tr.locale {
+            domain::Locale::PtBr => text.replace('.', ","),
+            domain::Locale::En => text,
+        };
+        format!("{text} {unit}")
+    }
+
+    /// A Brazilian CEP as people write it (`88010-000`); other postal codes
+    /// as stored.
+    pub fn cep(&self, code: &str) -> String {
+        domain::cep::format(code)
+    }
+
+    /// A stored E.164 phone for reading: `+55 48 99911-2233`.
+    pub fn phone(&self, e164: &str) -> String {
+        domain::phone::parse(e164, "BR")
+            .map(|p| p.international())
+            .unwrap_or_else(|_| e164.to_owned())
+    }
+
+    /// The badge style of a contract status.
+    pub fn status_class(&self, status: &str) -> &'static str {
+        match status {
+            "active" => "badge badge-ok",
+            "suspended" => "badge badge-warn",
+            "canceled" => "badge badge-muted",
+            _ => "badge badge-info",
+        }
+    }
+
+    /// The translation of `<prefix><value>` if the catalogue has it, else
+    /// the value itself (kinds other areas add later still show).
+    pub fn label_or(&self, prefix: &str, value: &str) -> String {
+        let key = format!("{prefix}{}", value.replace(['_', '.'], "-"));
+        if self.tr.has(&key) {
+            self.tr.t(&key)
+        } else {
+            value.to_owned()
+        }
     }
 
     /// The translation of `<prefix><value>`, e.g. a status code's label.

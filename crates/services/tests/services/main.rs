@@ -6,6 +6,7 @@
 mod accounts;
 mod backup;
 mod crm;
+mod crm_forms;
 mod crmdata;
 mod email;
 mod jobs;

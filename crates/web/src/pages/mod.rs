@@ -2,9 +2,13 @@
 
 mod account;
 mod audit;
+mod contracts;
+mod crm;
+mod customers;
 mod dashboard;
 pub(crate) mod import;
 mod jobs;
+mod plans;
 mod public;
 mod roles;
 mod security;
@@ -58,6 +62,57 @@ pub fn routes() -> Router<AppState> {
         .route("/roles/new", get(roles::new_form).post(roles::create))
         .route("/roles/{id}", get(roles::edit_form).post(roles::update))
         .route("/roles/{id}/delete", post(roles::delete))
+        .route("/customers", get(customers::list))
+        .route("/customers/export.csv", get(customers::export))
+        .route(
+            "/customers/new",
+            get(customers::new_form).post(customers::create),
+        )
+        .route("/customers/{id}", get(customers::show))
+        .route(
+            "/customers/{id}/edit",
+            get(customers::edit_form).post(customers::update),
+        )
+        .route("/customers/{id}/notes", post(customers::add_note))
+        .route(
+            "/customers/{id}/addresses/new",
+            get(customers::new_address).post(customers::create_address),
+        )
+        .route(
+            "/customers/{id}/addresses/{aid}",
+            get(customers::edit_address).post(customers::update_address),
+        )
+        .route(
+            "/customers/{id}/addresses/{aid}/delete",
+            post(customers::delete_address),
+        )
+        .route("/customers/{id}/contracts", get(customers::contracts))
+        .route("/customers/{id}/timeline", get(customers::timeline))
+        .route("/plans", get(plans::list))
+        .route("/plans/new", get(plans::new_form).post(plans::create))
+        .route("/plans/{id}", get(plans::edit_form).post(plans::update))
+        .route(
+            "/plans/{id}/reprice",
+            get(plans::reprice_form).post(plans::reprice_apply),
+        )
+        .route(
+            "/service-items/new",
+            get(plans::new_item).post(plans::create_item),
+        )
+        .route(
+            "/service-items/{id}",
+            get(plans::edit_item).post(plans::update_item),
+        )
+        .route("/contracts", get(contracts::list))
+        .route("/contracts/export.csv", get(contracts::export))
+        .route(
+            "/contracts/new",
+            get(contracts::new_form).post(contracts::create),
+        )
+        .route("/contracts/{id}", get(contracts::show))
+        .route("/contracts/{id}/password", post(contracts::reveal_password))
+        .route("/contracts/{id}/status", post(contracts::transition))
+        .route("/contracts/{id}/plan", post(contracts::change_plan))
         .route("/audit", get(audit::list))
         .route("/audit/{id}", get(audit::show))
         .route("/jobs", get(jobs::list))
