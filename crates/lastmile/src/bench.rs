@@ -93,7 +93,10 @@ async fn samples(svc: &Services) -> anyhow::Result<Samples> {
         s.customer_ids.push(id);
         // A partial name: the start of the first word and a later word.
         let words = domain::search::words(&cust.name);
-        let first: String = words.first().map(|w| w.chars().take(4).collect()).unwrap_or_default();
+        let first: String = words
+            .first()
+            .map(|w| w.chars().take(4).collect())
+            .unwrap_or_default();
         let last = words.last().cloned().unwrap_or_default();
         s.names.push(format!("{first} {last}"));
         s.docs.push(cust.document.clone());

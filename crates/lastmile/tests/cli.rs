@@ -267,7 +267,10 @@ fn demo_and_import() {
     );
     assert!(o.status.success(), "{}", err(&o));
     let text = out(&o);
-    assert!(text.contains("setup done: sign in as admin with password "), "{text}");
+    assert!(
+        text.contains("setup done: sign in as admin with password "),
+        "{text}"
+    );
     assert!(text.contains("demo data: 50 customers"), "{text}");
     assert!(text.contains("example PPPoE logins:"), "{text}");
     let csv = std::fs::read_to_string(&creds).unwrap();

@@ -681,7 +681,8 @@ fn report(kind: Kind, data: &[u8], rows: u64, problems: Problems) -> Report {
     Report {
         kind,
         rows,
-        good: rows.saturating_sub(problems.bad_lines.len() as u64),
+        // Header problems (line 1) spoil the file, not a row.
+        good: rows.saturating_sub(problems.bad_lines.iter().filter(|l| **l > 1).count() as u64),
         problems: list,
         more_problems: problems.more,
         sha256: sha256(data),

@@ -66,9 +66,14 @@ impl From<Option<String>> for Value {
     }
 }
 
-/// Placeholders per statement: below SQLite's limit (32766) and
-/// PostgreSQL's (65535), large enough that statement overhead vanishes.
-const MAX_PARAMS: usize = 30_000;
+/// Placeholders per statement on PostgreSQL (its limit is 65535).
+const MAX_PARAMS_PG: usize = 30_000;
+/// Placeholders per statement on SQLite (its limit is 32766). SQLite gets
+/// anonymous `?` placeholders here: sqlx binds each named `$n` by asking
+/// SQLite its name, a linear scan of the statement's names, which made a
+/// 30,000-placeholder insert quadratic (100,000 demo customers took ten
+/// minutes, nine of them in `sqlite3_bind_parameter_name`).
+const MAX_PARAMS_SQLITE: usize = 10_000;
 
 /// Inserts `rows` (each with one value per column, in `columns` order) into
 /// `table` with as few multi-row statements as the placeholder limits allow.
@@ -82,7 +87,13 @@ pub async fn insert_rows(
     if rows.is_empty() || columns.is_empty() {
         return Ok(0);
     }
-    let per_statement = (MAX_PARAMS / columns.len()).max(1);
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let max_params = if sqlite {
+        MAX_PARAMS_SQLITE
+    } else {
+        MAX_PARAMS_PG
+    };
+    let per_statement = (max_params / columns.len()).max(1);
     let mut written = 0;
     for chunk in rows.chunks(per_statement) {
         let mut sql = String::with_capacity(64 + chunk.len() * columns.len() * 6);
@@ -103,8 +114,12 @@ pub async fn insert_rows(
                     sql.push_str(", ");
                 }
                 n += 1;
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                if sqlite {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
             }
             sql.push(')');
         }
@@ -560,9 +575,17 @@ pub async fn insert_notes(
 /// Values per `IN (…)` lookup.
 const LOOKUP_CHUNK: usize = 1_000;
 
-fn placeholders(n: usize) -> String {
+/// `$1, $2, …` (`?, ?, …` on SQLite: see [`MAX_PARAMS_SQLITE`]).
+fn placeholders(conn: &AnyConnection, n: usize) -> String {
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
     (1..=n)
-        .map(|i| format!("${i}"))
+        .map(|i| {
+            if sqlite {
+                "?".to_owned()
+            } else {
+                format!("${i}")
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -577,7 +600,7 @@ pub async fn keys_matching(
     for chunk in keys.chunks(LOOKUP_CHUNK) {
         let sql = format!(
             "SELECT customer_id, kind, key FROM customer_keys WHERE key IN ({})",
-            placeholders(chunk.len())
+            placeholders(conn, chunk.len())
         );
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
         for k in chunk {
@@ -620,7 +643,7 @@ pub async fn contract_values_taken(
     for chunk in values.chunks(LOOKUP_CHUNK) {
         let sql = format!(
             "SELECT {col} FROM contracts WHERE {col} IN ({})",
-            placeholders(chunk.len())
+            placeholders(conn, chunk.len())
         );
         let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
         for v in chunk {
@@ -642,7 +665,7 @@ pub async fn customers_by_document(
     for chunk in documents.chunks(LOOKUP_CHUNK) {
         let sql = format!(
             "SELECT document_norm, id FROM customers WHERE document_norm IN ({}) ORDER BY id",
-            placeholders(chunk.len())
+            placeholders(conn, chunk.len())
         );
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
         for d in chunk {
