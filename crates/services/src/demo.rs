@@ -960,6 +960,10 @@ pub async fn run(
         done += n;
         progress(done, opts.customers);
     }
+    {
+        let mut c = svc.db.conn().await?;
+        bulk::analyze(&mut c, engine).await?;
+    }
     if let Some(mut w) = csv {
         w.flush()
             .map_err(|e| Error::Internal(format!("credentials file: {e}")))?;

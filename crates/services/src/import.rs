@@ -737,6 +737,10 @@ pub async fn import(svc: &Services, actor: &Actor, kind: Kind, data: &[u8]) -> R
         }
     };
     tx.commit().await?;
+    if imported.rows >= 1_000 {
+        let mut c = svc.db.conn().await?;
+        bulk::analyze(&mut c, engine).await?;
+    }
     Ok(Report {
         imported: imported.rows,
         ..imported

@@ -676,3 +676,20 @@ pub async fn customers_by_document(
     }
     Ok(out)
 }
+
+/// Refreshes the planner's statistics of the CRM tables after a bulk load
+/// (PostgreSQL; autovacuum would do it minutes later, and until then the
+/// planner, knowing nothing of 100,000 new rows, picks plans that are
+/// 100 times slower for filtered lists). SQLite keeps no statistics unless
+/// asked and its plans here do not depend on them.
+pub async fn analyze(conn: &mut AnyConnection, engine: Engine) -> Result<()> {
+    if engine == Engine::Postgres {
+        sqlx::query(
+            "ANALYZE customers, customer_keys, customer_tags, customer_addresses,
+                customer_notes, customer_events, contracts, contract_transitions",
+        )
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
