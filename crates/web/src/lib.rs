@@ -30,11 +30,19 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         csrf::protect,
     ));
+    // CSV imports are far larger than any form (`body_limit` caps them).
+    let uploads = pages::upload_routes()
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::protect,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT));
     Router::new()
         .merge(browser)
         .merge(api::routes())
         .merge(metrics::routes())
         .merge(assets::routes())
+        .merge(uploads)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,
@@ -52,8 +60,11 @@ pub fn router(state: AppState) -> Router {
 /// service's file limit plus room for the multipart envelope.
 pub const UPLOAD_LIMIT: usize = services::documents::MAX_SIZE + 256 * 1024;
 
-/// Every request body is capped at 2 MiB, except document uploads (the only
-/// routes that take files), which get [`UPLOAD_LIMIT`].
+/// The largest CSV import: the file plus room for the multipart envelope.
+pub const IMPORT_LIMIT: usize = pages::import::MAX_UPLOAD_BYTES + 64 * 1024;
+
+/// Every request body is capped at 2 MiB, except document uploads, which
+/// get [`UPLOAD_LIMIT`], and CSV imports, which get [`IMPORT_LIMIT`].
 async fn body_limit(
     req: axum::extract::Request,
     next: axum::middleware::Next,
@@ -64,8 +75,12 @@ async fn body_limit(
         && path.starts_with("/")
         && path.ends_with("/documents")
         && (path.starts_with("/customers/") || path.starts_with("/api/v1/customers/"));
+    let import = req.method() == axum::http::Method::POST
+        && (path == "/customers/import" || path == "/customers/import/confirm");
     let limit = if upload {
         UPLOAD_LIMIT
+    } else if import {
+        IMPORT_LIMIT
     } else {
         2 * 1024 * 1024
     };

@@ -8,6 +8,7 @@ mod backup;
 mod contract_terms;
 mod crm;
 mod crm_forms;
+mod crmdata;
 mod documents;
 mod email;
 mod jobs;
