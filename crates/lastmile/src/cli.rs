@@ -103,6 +103,10 @@ enum Command {
         /// Write `login,password,contract_status` of every contract to this CSV file.
         #[arg(long)]
         credentials_out: Option<PathBuf>,
+        /// Shared secret of the loopback NAS the demo registers (generated
+        /// when not given).
+        #[arg(long)]
+        nas_secret: Option<String>,
     },
     /// Latency of the CRM's read paths on this database (for scripts/bench-crm).
     #[command(name = "bench-crm", hide = true)]
@@ -561,10 +565,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             customers,
             seed,
             credentials_out,
+            nas_secret,
         } => {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
-            demo(&svc, customers, seed, credentials_out).await?;
+            let examples = demo(&svc, customers, seed, credentials_out).await?;
+            demo_nas(&svc, &config, nas_secret, &examples).await?;
         }
         Command::Audit(AuditCommand::Verify) => {
             let config = Config::load(&o)?;
@@ -599,7 +605,7 @@ async fn demo(
     customers: usize,
     seed: u64,
     credentials_out: Option<PathBuf>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<services::demo::DemoLogin>> {
     let mut file = match &credentials_out {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
@@ -656,6 +662,68 @@ async fn demo(
     }
     if let Some(p) = credentials_out {
         println!("credentials of every contract: {}", p.display());
+    }
+    Ok(s.examples)
+}
+
+/// Registers the loopback NAS (so `radtest` on this machine is a router)
+/// and prints request lines that work as they stand against `lastmile serve`.
+async fn demo_nas(
+    svc: &Services,
+    config: &Config,
+    secret: Option<String>,
+    examples: &[services::demo::DemoLogin],
+) -> anyhow::Result<()> {
+    use rand::Rng;
+    let secret = secret.unwrap_or_else(|| {
+        let mut rng = rand::rng();
+        (0..16)
+            .map(|_| char::from(b"abcdefghjkmnpqrstuvwxyz23456789"[rng.random_range(0..31)]))
+            .collect()
+    });
+    let input = services::nas::NasInput {
+        name: "demo-loopback".into(),
+        address: "127.0.0.1".into(),
+        secret: secret.clone(),
+        kind: "mikrotik".into(),
+        notes: "Registered by `lastmile demo`: radtest / radclient on this machine.".into(),
+        ..Default::default()
+    };
+    services::nas::create(svc, &cli_actor(), &input)
+        .await
+        .map_err(explain)?;
+    let port = config.radius_auth.port();
+    let target = format!("127.0.0.1:{port}");
+    let examples = examples.iter().filter(|e| e.status == "active").take(2);
+    println!();
+    println!("loopback NAS registered (127.0.0.1, MikroTik profile, secret {secret}).");
+    println!(
+        "Start `lastmile serve`, then from this machine (Debian: apt install freeradius-utils):"
+    );
+    for e in examples {
+        println!("  # {}", e.login);
+        println!("  radtest {} '{}' {target} 0 {secret}", e.login, e.password);
+        println!(
+            "  radtest -t chap {} '{}' {target} 0 {secret}",
+            e.login, e.password
+        );
+        // Debian's radtest speaks MS-CHAPv1 only; MS-CHAPv2 goes through
+        // radclient with a response computed here.
+        let challenge: [u8; 16] = rand::random();
+        let peer: [u8; 16] = rand::random();
+        let response = radius::auth::mschap2::client_response(
+            1,
+            &challenge,
+            &peer,
+            e.login.as_bytes(),
+            &e.password,
+        );
+        println!(
+            "  printf 'User-Name = \"{}\"\\nMS-CHAP-Challenge = 0x{}\\nMS-CHAP2-Response = 0x{}\\nMessage-Authenticator = 0x00\\n' | radclient -x {target} auth {secret}",
+            e.login,
+            hex::encode(challenge),
+            hex::encode(response)
+        );
     }
     Ok(())
 }

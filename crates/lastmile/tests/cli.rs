@@ -468,6 +468,11 @@ fn demo_and_import() {
     );
     assert!(text.contains("demo data: 50 customers"), "{text}");
     assert!(text.contains("example PPPoE logins:"), "{text}");
+    assert!(text.contains("loopback NAS registered"), "{text}");
+    assert!(
+        text.contains("radtest ") && text.contains("| radclient -x"),
+        "{text}"
+    );
     let csv = std::fs::read_to_string(&creds).unwrap();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("login,password,contract_status"));
