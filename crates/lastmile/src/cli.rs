@@ -81,6 +81,32 @@ enum Command {
     /// RADIUS records: connection lookups for court orders.
     #[command(subcommand)]
     Aaa(AaaCommand),
+    /// Import customers or contracts from a CSV file (`,` or `;`, English or Portuguese headers).
+    Import {
+        /// What the file holds.
+        #[arg(value_parser = ["customers", "contracts"])]
+        what: String,
+        /// The CSV file.
+        file: PathBuf,
+        /// Only check the file and report every bad row; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Fill the database with realistic demo data (doing setup first if needed).
+    Demo {
+        /// How many customers to create.
+        #[arg(long, default_value_t = 1000)]
+        customers: usize,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write `login,password,contract_status` of every contract to this CSV file.
+        #[arg(long)]
+        credentials_out: Option<PathBuf>,
+    },
+    /// Latency of the CRM's read paths on this database (for scripts/bench-crm).
+    #[command(name = "bench-crm", hide = true)]
+    BenchCrm,
     /// Pix, boleto and CNAB tools that print JSON (no database needed).
     #[command(subcommand)]
     Tools(crate::tools::ToolsCommand),
@@ -517,6 +543,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        Command::Import {
+            what,
+            file,
+            dry_run,
+        } => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            return import(&svc, &what, &file, dry_run).await;
+        }
+        Command::BenchCrm => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            crate::bench::run(&svc).await?;
+        }
+        Command::Demo {
+            customers,
+            seed,
+            credentials_out,
+        } => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            demo(&svc, customers, seed, credentials_out).await?;
+        }
         Command::Audit(AuditCommand::Verify) => {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
@@ -543,4 +592,113 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn demo(
+    svc: &Services,
+    customers: usize,
+    seed: u64,
+    credentials_out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let mut file = match &credentials_out {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let started = std::time::Instant::now();
+    let progress = |done: usize, total: usize| {
+        if total >= 20_000 || done == total {
+            eprintln!(
+                "  {done}/{total} customers ({:.1} s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let opts = services::demo::DemoOptions { customers, seed };
+    let sink = file.as_mut().map(|f| f as &mut (dyn std::io::Write + Send));
+    let s = match services::demo::run(svc, &cli_actor(), &opts, &progress, sink).await {
+        Err(services::Error::Refused("demo-not-empty")) => {
+            anyhow::bail!("this database already has customers: run the demo on an empty one")
+        }
+        other => other.map_err(explain)?,
+    };
+    if let Some(mut f) = file {
+        use std::io::Write;
+        f.flush().context("writing the credentials file")?;
+    }
+    if let Some(a) = &s.admin {
+        println!(
+            "setup done: sign in as {} with password {}",
+            a.username, a.password
+        );
+    }
+    println!(
+        "demo data: {} customers ({} companies), {} contracts, {} notes, {} timeline events in {:.1} s",
+        s.customers,
+        s.companies,
+        s.contracts,
+        s.notes,
+        s.events,
+        s.elapsed.as_secs_f64()
+    );
+    println!("plans: {}", s.plans.join(", "));
+    for (status, n) in &s.by_status {
+        println!("  {status:<30} {n}");
+    }
+    println!("example PPPoE logins:");
+    for e in &s.examples {
+        let status = match &e.suspend_reason {
+            Some(r) => format!("{} ({r})", e.status),
+            None => e.status.clone(),
+        };
+        println!("  {:<28} {:<14} {status}", e.login, e.password);
+    }
+    if let Some(p) = credentials_out {
+        println!("credentials of every contract: {}", p.display());
+    }
+    Ok(())
+}
+
+async fn import(
+    svc: &Services,
+    what: &str,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let kind = services::import::Kind::parse(what)
+        .ok_or_else(|| anyhow::anyhow!("import customers or contracts, not `{what}`"))?;
+    let data = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let report = if dry_run {
+        services::import::check(svc, kind, &data).await
+    } else {
+        services::import::import(svc, &cli_actor(), kind, &data).await
+    }
+    .map_err(explain)?;
+    for p in &report.problems {
+        let field = if p.field.is_empty() { "-" } else { &p.field };
+        println!("line {}: {field}: {}", p.line, p.message);
+    }
+    if report.more_problems > 0 {
+        println!("… and {} more problems", report.more_problems);
+    }
+    println!(
+        "{} rows, {} good, {} with problems",
+        report.rows,
+        report.good,
+        report.rows - report.good
+    );
+    if report.is_clean() {
+        if dry_run {
+            println!("the file is clean: run again without --dry-run to import it");
+        } else {
+            println!("imported {} {}", report.imported, kind.as_str());
+        }
+        Ok(ExitCode::SUCCESS)
+    } else {
+        if !dry_run {
+            println!("nothing was imported: fix the rows above and try again");
+        }
+        Ok(ExitCode::from(1))
+    }
 }

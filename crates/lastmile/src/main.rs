@@ -1,5 +1,6 @@
 //! `lastmile`: the ISP operations platform in one binary.
 
+mod bench;
 mod cli;
 mod config;
 mod serve;

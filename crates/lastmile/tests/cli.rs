@@ -442,3 +442,71 @@ fn nas_add_list_and_who_had_an_address() {
     assert!(err(&o).contains("--ip"), "{}", err(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+#[test]
+fn demo_and_import() {
+    let dir = temp_dir("demo");
+    let creds = dir.join("credentials.csv");
+    let o = lastmile(
+        &dir,
+        &[
+            "demo",
+            "--customers",
+            "50",
+            "--seed",
+            "3",
+            "--credentials-out",
+            creds.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let text = out(&o);
+    assert!(
+        text.contains("setup done: sign in as admin with password "),
+        "{text}"
+    );
+    assert!(text.contains("demo data: 50 customers"), "{text}");
+    assert!(text.contains("example PPPoE logins:"), "{text}");
+    let csv = std::fs::read_to_string(&creds).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("login,password,contract_status"));
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() >= 50, "{csv}");
+    assert!(rows.iter().all(|r| r.split(',').count() == 3));
+    assert!(rows.iter().any(|r| r.ends_with(",active")));
+
+    // A second run on a filled database is refused, naming why.
+    let o = lastmile(&dir, &["demo", "--customers", "5"], None);
+    assert!(!o.status.success());
+    assert!(err(&o).contains("already has customers"), "{}", err(&o));
+
+    // Import: the dry run lists each bad row and writes nothing.
+    let file = dir.join("clientes.csv");
+    std::fs::write(
+        &file,
+        "\u{feff}nome;cpf_cnpj;email\nAna Teste;529.982.247-24;ana.teste@example.com\nBia Teste;390.533.447-05;bia@\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let o = lastmile(&dir, &["import", "customers", f, "--dry-run"], None);
+    assert_eq!(o.status.code(), Some(1));
+    let text = out(&o);
+    assert!(text.contains("line 2: document:"), "{text}");
+    assert!(text.contains("line 3: emails:"), "{text}");
+    assert!(text.contains("2 rows, 0 good, 2 with problems"), "{text}");
+
+    std::fs::write(
+        &file,
+        "nome;cpf_cnpj;email\nAna Teste;529.982.247-25;ana.teste@example.com\n",
+    )
+    .unwrap();
+    let o = lastmile(&dir, &["import", "customers", f, "--dry-run"], None);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("the file is clean"));
+    let o = lastmile(&dir, &["import", "customers", f], None);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("imported 1 customers"), "{}", out(&o));
+    let o = lastmile(&dir, &["audit", "verify"], None);
+    assert!(o.status.success(), "{}", out(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -90,8 +90,20 @@ fn field_conflict(e: store::Error) -> Error {
     }
 }
 
-/// Creates a contract in `pending_installation`.
-pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Result<i64> {
+/// A new contract's fields after the rules that need no database.
+pub(crate) struct Checked {
+    /// Lower-cased; empty means "generate one".
+    pub(crate) login: String,
+    /// Clear text (generated when the input had none).
+    pub(crate) password: String,
+    pub(crate) mac: Option<String>,
+    pub(crate) ipv4: Option<String>,
+    pub(crate) ipv6: Option<String>,
+}
+
+/// The rules of [`create`] that need no database (imports run them on every
+/// row of a file).
+pub(crate) fn check_input(input: &ContractInput) -> Result<Checked> {
     check("billing_day", rules::billing_day(input.billing_day))?;
     let login = input.login.trim().to_lowercase();
     if !login.is_empty() {
@@ -117,6 +129,36 @@ pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Res
             return Err(Error::invalid("items", FieldError::Range));
         }
     }
+    Ok(Checked {
+        login,
+        password,
+        mac,
+        ipv4,
+        ipv6,
+    })
+}
+
+/// The date a plan's loyalty period ends for a contract starting `start`.
+pub(crate) fn loyalty_end(
+    plan: &store::plans::Plan,
+    start: jiff::civil::Date,
+) -> Result<Option<String>> {
+    Ok(if plan.loyalty_months > 0 {
+        Some(add_months(start, plan.loyalty_months)?.to_string())
+    } else {
+        None
+    })
+}
+
+/// Creates a contract in `pending_installation`.
+pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Result<i64> {
+    let Checked {
+        login,
+        password,
+        mac,
+        ipv4,
+        ipv6,
+    } = check_input(input)?;
 
     let mut tx = svc.db.begin().await?;
     let engine = svc.db.engine();
@@ -166,11 +208,7 @@ pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Res
         },
         n => n.to_owned(),
     };
-    let loyalty_end = if plan.loyalty_months > 0 {
-        Some(add_months(start, plan.loyalty_months)?.to_string())
-    } else {
-        None
-    };
+    let loyalty_end = loyalty_end(&plan, start)?;
     let row = Contract {
         id: 0,
         number,

@@ -87,12 +87,14 @@ async fn field_defs(conn: &mut AnyConnection) -> Result<Vec<crate::custom_fields
 }
 
 /// The validated row and lookup keys of a customer.
-struct Prepared {
-    data: CustomerData,
-    keys: Vec<(&'static str, String)>,
+pub(crate) struct Prepared {
+    pub(crate) data: CustomerData,
+    pub(crate) keys: Vec<(&'static str, String)>,
 }
 
-fn prepare(
+/// Validates and normalises a customer (every interface, imports and demo
+/// data go through here) and computes its search columns and lookup keys.
+pub(crate) fn prepare(
     input: &CustomerInput,
     country: &str,
     today: jiff::civil::Date,
@@ -221,12 +223,12 @@ fn prepare(
     })
 }
 
-fn customer_json(c: &Customer) -> serde_json::Value {
+pub(crate) fn customer_json(c: &Customer) -> serde_json::Value {
     serde_json::to_value(c).unwrap_or_default()
 }
 
 /// Other customers with the same document, e-mail or phone (E.164) as `keys`.
-async fn duplicates(
+pub(crate) async fn duplicates(
     conn: &mut AnyConnection,
     keys: &[(&'static str, String)],
     except: Option<i64>,
@@ -455,12 +457,13 @@ pub struct AddressInput {
 }
 
 /// Brazil's federative units.
-const UF: &[&str] = &[
+pub(crate) const UF: &[&str] = &[
     "AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA", "PB", "PR",
     "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO",
 ];
 
-fn prepare_address(a: &AddressInput, installation: &str) -> Result<AddressData> {
+/// Validates and normalises an address and computes its search columns.
+pub(crate) fn prepare_address(a: &AddressInput, installation: &str) -> Result<AddressData> {
     let kind = a.kind.trim();
     if kind != "billing" && kind != "service" {
         return Err(Error::invalid("kind", FieldError::Choice));

@@ -136,6 +136,100 @@ pub async fn append(
     Ok(entry.id)
 }
 
+/// Appends many entries at once inside the caller's transaction (imports):
+/// the chain is computed here and written with multi-row inserts, so the log
+/// is exactly what as many [`append`] calls would have written.
+pub async fn append_many(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    actor: &Actor,
+    changes: &[Change<'_>],
+    at: i64,
+) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    if engine == Engine::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(CHAIN_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let head: Option<(i64, String)> =
+        sqlx::query_as("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (mut id, mut prev_hash) = head.unwrap_or((0, GENESIS.to_owned()));
+    let mut rows = Vec::with_capacity(changes.len());
+    for change in changes {
+        id += 1;
+        let before = change.before.as_ref().map(|v| v.to_string());
+        let after = change.after.as_ref().map(|v| v.to_string());
+        let hash = chain_hash(
+            &prev_hash,
+            &Fields {
+                id,
+                at,
+                actor_kind: actor.kind,
+                actor_id: actor.id,
+                actor_name: &actor.name,
+                action: change.action,
+                entity_kind: change.entity_kind,
+                entity_id: change.entity_id,
+                before: before.as_deref(),
+                after: after.as_deref(),
+                source_ip: actor.source_ip.as_deref(),
+            },
+        );
+        rows.push(vec![
+            id.into(),
+            at.into(),
+            actor.kind.into(),
+            actor.id.into(),
+            (&actor.name).into(),
+            change.action.into(),
+            change.entity_kind.into(),
+            change.entity_id.into(),
+            before.into(),
+            after.into(),
+            actor.source_ip.clone().into(),
+            prev_hash.as_str().into(),
+            hash.as_str().into(),
+        ]);
+        prev_hash = hash;
+    }
+    crate::bulk::insert_rows(
+        conn,
+        "audit_log",
+        &[
+            "id",
+            "at",
+            "actor_kind",
+            "actor_id",
+            "actor_name",
+            "action",
+            "entity_kind",
+            "entity_id",
+            "before_json",
+            "after_json",
+            "source_ip",
+            "prev_hash",
+            "hash",
+        ],
+        &rows,
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, $1, $2)
+         ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash",
+    )
+    .bind(id)
+    .bind(&prev_hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Filters for the audit list; text filters match exactly, except `q`,
 /// which matches action or entity partially.
 #[derive(Debug, Clone, Default)]

@@ -119,3 +119,53 @@ pub async fn set_cursor(
     .await?;
     Ok(())
 }
+
+/// Appends many events (imports) inside the caller's transaction, in the
+/// order given: `(kind, (entity_kind, entity_id), payload)`.
+pub async fn append_many(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    actor: &Actor,
+    events: &[(&str, (&str, String), serde_json::Value)],
+    at: i64,
+) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    if engine == Engine::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(OUTBOX_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let rows: Vec<Vec<crate::bulk::Value>> = events
+        .iter()
+        .map(|(kind, (ek, eid), payload)| {
+            vec![
+                at.into(),
+                (*kind).into(),
+                (*ek).into(),
+                eid.into(),
+                payload.to_string().into(),
+                actor.kind.into(),
+                (&actor.name).into(),
+            ]
+        })
+        .collect();
+    crate::bulk::insert_rows(
+        conn,
+        "domain_events",
+        &[
+            "at",
+            "kind",
+            "entity_kind",
+            "entity_id",
+            "payload",
+            "actor_kind",
+            "actor_name",
+        ],
+        &rows,
+    )
+    .await?;
+    Ok(())
+}

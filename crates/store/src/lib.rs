@@ -11,6 +11,7 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod bulk;
 pub mod company;
 pub mod contracts;
 pub mod customers;

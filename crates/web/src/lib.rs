@@ -30,11 +30,31 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         csrf::protect,
     ));
+    // CSV imports are far larger than any form: their routes get their own
+    // limit, everything else stays at 2 MiB.
+    let uploads = pages::upload_routes()
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::protect,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            pages::import::MAX_UPLOAD_BYTES,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            pages::import::MAX_UPLOAD_BYTES + 64 * 1024,
+        ));
     Router::new()
-        .merge(browser)
-        .merge(api::routes())
-        .merge(metrics::routes())
-        .merge(assets::routes())
+        .merge(
+            Router::new()
+                .merge(browser)
+                .merge(api::routes())
+                .merge(metrics::routes())
+                .merge(assets::routes())
+                .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                    2 * 1024 * 1024,
+                )),
+        )
+        .merge(uploads)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,

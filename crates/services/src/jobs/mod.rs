@@ -2,7 +2,7 @@
 //! backoff), the [`Runner`](runner) that executes them on worker nodes, the
 //! [`schedule`]r that turns cron schedules into jobs exactly once across
 //! nodes, and the built-in jobs (session expiry, backups, the e-mail
-//! outbox, purging old jobs).
+//! outbox, scheduled plan changes, purging old jobs).
 //!
 //! A node in role `worker` or `all` calls [`start`] with the handlers
 //! ([`Registry::with_builtins`] plus any of its own) and keeps the returned
@@ -32,6 +32,7 @@ pub const NFTABLES_EXPORT: &str = "nftables-export";
 /// Purges connection records and authentication log entries past their
 /// retention settings.
 pub const PURGE_RADIUS: &str = "purge-radius";
+pub const PLAN_CHANGES: &str = "plan-changes";
 
 /// Attempts a job gets unless its producer says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 5;
@@ -170,6 +171,18 @@ pub async fn expire_sessions(svc: &Services) -> Result<String> {
     Ok(format!(
         "{sessions} sessions expired, {security} old login failures and bans removed"
     ))
+}
+
+/// Applies the plan changes (upgrades, downgrades) due today in the
+/// installation's time zone, and any missed on earlier days.
+pub async fn apply_plan_changes(svc: &Services) -> Result<String> {
+    let today = {
+        let mut c = svc.db.conn().await?;
+        crate::crm::today(&mut c).await?
+    };
+    let actor = system_actor(PLAN_CHANGES);
+    let n = crate::contracts::apply_due_plan_changes(svc, &actor, today).await?;
+    Ok(format!("{n} plan changes applied (due by {today})"))
 }
 
 /// Deletes old finished jobs, sent e-mail and nodes gone for a day.

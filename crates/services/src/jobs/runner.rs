@@ -29,8 +29,8 @@ impl Registry {
         Registry::default()
     }
 
-    /// The built-in jobs: session expiry, backups, the e-mail outbox and
-    /// purging old jobs.
+    /// The built-in jobs: session expiry, backups, the e-mail outbox,
+    /// scheduled plan changes and purging old jobs.
     pub fn with_builtins() -> Registry {
         let mut r = Registry::new();
         r.register(super::EXPIRE_SESSIONS, |ctx| async move {
@@ -56,6 +56,10 @@ impl Registry {
                 Some(path) => ctx.note(&path.display().to_string()).await,
                 None => Ok(()),
             }
+        });
+        r.register(super::PLAN_CHANGES, |ctx| async move {
+            let note = super::apply_plan_changes(ctx.svc()).await?;
+            ctx.note(&note).await
         });
         r.register(super::EMAIL_OUTBOX, |ctx| async move {
             crate::email::drain_job(&ctx).await

@@ -62,6 +62,13 @@ pub fn builtin() -> Vec<Spec> {
             job_kind: super::NFTABLES_EXPORT,
             cron: |s| ("* * * * *".into(), s.bool(keys::NFTABLES_EXPORT)),
         },
+        // Shortly after midnight in the installation's time zone, so a change
+        // effective today holds from the day's first minutes.
+        Spec {
+            name: super::PLAN_CHANGES,
+            job_kind: super::PLAN_CHANGES,
+            cron: |_| ("5 0 * * *".into(), true),
+        },
         Spec {
             name: super::PURGE_JOBS,
             job_kind: super::PURGE_JOBS,

@@ -398,6 +398,7 @@ async fn the_runner_runs_handlers_and_records_outcomes() {
             jobs::EMAIL_OUTBOX,
             jobs::EXPIRE_SESSIONS,
             jobs::PURGE_JOBS,
+            jobs::PLAN_CHANGES,
         ] {
             assert!(names.iter().any(|x| x == n), "{n} in {names:?}");
         }

@@ -9,6 +9,7 @@ mod contract_terms;
 mod crm;
 mod crm_forms;
 mod documents;
+mod crmdata;
 mod email;
 mod jobs;
 mod radius;

@@ -10,6 +10,7 @@ mod customers;
 mod dashboard;
 mod doc_settings;
 pub(crate) mod documents;
+pub(crate) mod import;
 mod jobs;
 mod plans;
 mod public;
@@ -24,6 +25,14 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::state::AppState;
+
+/// Routes that take large uploads (their own body limit; see `router`).
+pub fn upload_routes() -> Router<AppState> {
+    Router::new()
+        .route("/customers/import", get(import::form).post(import::check))
+        .route("/customers/import/confirm", post(import::confirm))
+        .layer(axum::middleware::from_fn(crate::error::render))
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -1,0 +1,36 @@
+## CSV import of customers and contracts
+
+import-title = Import customers and contracts
+import-upload = Upload a CSV file
+import-kind = The file holds
+import-kind-customers = Customers
+import-kind-contracts = Contracts
+import-file = CSV file
+import-hint = UTF-8 text, fields separated by commas or semicolons (as Excel saves them), one header line. Column names may be in English or Portuguese. Nothing is written until the whole file is clean.
+import-hint-customers = Customers: name (nome), document (cpf_cnpj), email, phone (telefone, celular), street (logradouro), number (numero), complement, district (bairro), city (cidade), state (uf), cep, birth_date (data_nascimento), tags, notes (observacoes).
+import-hint-contracts = Contracts: customer_document (cpf_cnpj), plan (plano), billing_day (vencimento), login, password (senha), start_date (data_inicio), price (valor), status (situacao), suspend_reason (motivo), mac, ipv4 (ip), ipv6_prefix, number (numero_contrato), notes.
+import-check = Check the file
+import-report = Check report
+import-rows = Rows
+import-good = Good rows
+import-bad = Rows with problems
+import-clean = Every row is valid. Import writes all of them at once.
+import-not-clean = Nothing can be imported until every row below is fixed. Correct the file and upload it again.
+import-confirm = Import
+import-line = Line
+import-field = Field
+import-reason = Problem
+import-more-problems = More problems not listed:
+import-done = Rows imported:
+import-error-no-file = Choose a CSV file to upload.
+import-error-upload = The upload failed or the file is too large (32 MB at most).
+import-error-expired = The checked file is no longer available (it is kept for an hour). Upload it again.
+import-reason-duplicate-in-file = Repeats an earlier row of the file
+import-reason-duplicate-in-database = Already registered
+import-reason-taken = Already in use by another contract
+import-reason-no-customer = No customer with this document
+import-reason-no-plan = No active plan with this name
+import-reason-unknown-column = Unknown column
+import-reason-missing-column = Required column missing
+import-reason-malformed = The line cannot be read
+import-reason-empty = The file is empty

@@ -1,0 +1,36 @@
+## Importação de clientes e contratos em CSV
+
+import-title = Importar clientes e contratos
+import-upload = Enviar um arquivo CSV
+import-kind = O arquivo contém
+import-kind-customers = Clientes
+import-kind-contracts = Contratos
+import-file = Arquivo CSV
+import-hint = Texto em UTF-8, campos separados por vírgula ou ponto e vírgula (como o Excel salva), com uma linha de cabeçalho. Os nomes das colunas podem estar em português ou em inglês. Nada é gravado até que o arquivo inteiro esteja correto.
+import-hint-customers = Clientes: nome (name), cpf_cnpj (document), email, telefone ou celular (phone), logradouro (street), numero (number), complemento, bairro (district), cidade (city), uf (state), cep, data_nascimento (birth_date), tags, observacoes (notes).
+import-hint-contracts = Contratos: cpf_cnpj do cliente (customer_document), plano (plan), vencimento (billing_day), login, senha (password), data_inicio (start_date), valor (price), situacao (status), motivo (suspend_reason), mac, ip (ipv4), ipv6_prefix, numero_contrato (number), observacoes (notes).
+import-check = Verificar o arquivo
+import-report = Resultado da verificação
+import-rows = Linhas
+import-good = Linhas corretas
+import-bad = Linhas com problemas
+import-clean = Todas as linhas estão corretas. A importação grava todas de uma só vez.
+import-not-clean = Nada pode ser importado enquanto houver linhas com problema. Corrija o arquivo e envie-o de novo.
+import-confirm = Importar
+import-line = Linha
+import-field = Campo
+import-reason = Problema
+import-more-problems = Outros problemas não listados:
+import-done = Linhas importadas:
+import-error-no-file = Escolha um arquivo CSV para enviar.
+import-error-upload = O envio falhou ou o arquivo é grande demais (no máximo 32 MB).
+import-error-expired = O arquivo verificado não está mais disponível (ele fica guardado por uma hora). Envie-o de novo.
+import-reason-duplicate-in-file = Repete uma linha anterior do arquivo
+import-reason-duplicate-in-database = Já cadastrado
+import-reason-taken = Já usado por outro contrato
+import-reason-no-customer = Nenhum cliente com este documento
+import-reason-no-plan = Nenhum plano ativo com este nome
+import-reason-unknown-column = Coluna desconhecida
+import-reason-missing-column = Falta uma coluna obrigatória
+import-reason-malformed = A linha não pode ser lida
+import-reason-empty = O arquivo está vazio

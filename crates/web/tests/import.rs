@@ -1,0 +1,152 @@
+//! The CSV import page: upload, dry-run report, confirmation of exactly the
+//! checked file; on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use services::Services;
+use services::secrets::SecretBox;
+use services::setup::SetupInput;
+use store::testing::each_engine;
+use tower::ServiceExt;
+use web::{AppState, WebConfig};
+
+const CSRF: &str = "0123456789abcdef0123456789abcdef0123";
+
+async fn app(db: store::Db) -> (Router, Services, String) {
+    let dir = std::env::temp_dir().join(format!(
+        "lastmile-web-import-{}-{}",
+        std::process::id(),
+        store::now()
+    ));
+    let svc = Services::new(db, SecretBox::from_key(&[7; 32]), dir);
+    let input = SetupInput {
+        company: "Provedor Teste".into(),
+        legal_document: "12.345.678/0001-90".into(),
+        country: "BR".into(),
+        currency: "BRL".into(),
+        locale: "pt-BR".into(),
+        timezone: "America/Sao_Paulo".into(),
+        admin_username: "admin".into(),
+        admin_email: "admin@example.net".into(),
+        admin_name: "Admin".into(),
+        admin_password: "correct horse battery".into(),
+        logo: None,
+    };
+    services::setup::run(&svc, &input, None).await.unwrap();
+    let req = services::auth::LoginRequest {
+        username: "admin",
+        password: "correct horse battery",
+        ip: "127.0.0.1".parse().unwrap(),
+        user_agent: "test",
+    };
+    let token = match services::auth::login(&svc, &req).await.unwrap() {
+        services::auth::LoginOutcome::Done { session_token } => session_token,
+        other => panic!("{other:?}"),
+    };
+    let router = web::router(AppState::new(svc.clone(), WebConfig::default()));
+    (router, svc, format!("lm_session={token}; lm_csrf={CSRF}"))
+}
+
+async fn send(router: &Router, req: Request<Body>) -> (StatusCode, String, String) {
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        location,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+fn upload(cookie: &str, kind: &str, file: &str) -> Request<Body> {
+    let b = "XyZbOuNdArY";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{file}\r\n--{b}--\r\n"
+    );
+    Request::post(format!("/customers/import?_csrf={CSRF}"))
+        .header("cookie", cookie)
+        .header("content-type", format!("multipart/form-data; boundary={b}"))
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn confirm(cookie: &str, kind: &str, sha: &str) -> Request<Body> {
+    Request::post("/customers/import/confirm")
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(format!("_csrf={CSRF}&kind={kind}&sha256={sha}")))
+        .unwrap()
+}
+
+async fn count(svc: &Services) -> i64 {
+    let mut c = svc.db.conn().await.unwrap();
+    store::customers::count(&mut c).await.unwrap()
+}
+
+#[tokio::test]
+async fn import_page_checks_then_imports_the_checked_file() {
+    each_engine(|db| async move {
+        let (router, svc, cookie) = app(db).await;
+        let (status, _, body) = send(
+            &router,
+            Request::get("/customers/import")
+                .header("cookie", &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("Importar clientes e contratos"), "{body}");
+
+        // A file with bad rows: each listed, translated, no confirm button.
+        let bad = "nome;cpf_cnpj;email\nAna;529.982.247-24;ana@example.com\nBia;390.533.447-05;bia@\n";
+        let (status, _, body) = send(&router, upload(&cookie, "customers", bad)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("Informe um CPF válido") || body.contains("CPF"), "{body}");
+        assert!(body.contains("<code>document</code>"));
+        assert!(body.contains("<code>emails</code>"));
+        assert!(!body.contains("/customers/import/confirm"));
+
+        // A clean file: the report offers "Import" for its hash.
+        let good = "nome;cpf_cnpj;email\nAna;529.982.247-25;ana@example.com\nBia;390.533.447-05;bia@example.com\n";
+        let sha = services::import::sha256(good.as_bytes());
+        let (status, _, body) = send(&router, upload(&cookie, "customers", good)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains(&sha), "{body}");
+        assert!(body.contains("/customers/import/confirm"));
+        assert_eq!(count(&svc).await, 0);
+
+        // A hash that was never checked is refused; the checked one imports.
+        let other = "0".repeat(64);
+        let (status, _, _) = send(&router, confirm(&cookie, "customers", &other)).await;
+        assert_eq!(status, StatusCode::GONE);
+        let (status, location, _) = send(&router, confirm(&cookie, "customers", &sha)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(location, "/customers/import?ok=imported&n=2");
+        assert_eq!(count(&svc).await, 2);
+        // Confirming twice does not import twice.
+        let (status, _, _) = send(&router, confirm(&cookie, "customers", &sha)).await;
+        assert_eq!(status, StatusCode::GONE);
+        assert_eq!(count(&svc).await, 2);
+
+        // Without the CSRF token nothing is checked.
+        let mut req = upload(&cookie, "customers", good);
+        *req.uri_mut() = "/customers/import".parse().unwrap();
+        let (status, _, _) = send(&router, req).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
