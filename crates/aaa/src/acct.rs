@@ -339,7 +339,10 @@ impl Committer {
             self.apply(&mut tx, r, today, &mut fx).await?;
         }
         let now = store::now();
-        let usage: Vec<_> = fx.usage.iter().collect();
+        // Sorted: concurrent committers (PostgreSQL) then lock the usage
+        // rows in the same order and cannot deadlock on them.
+        let mut usage: Vec<_> = fx.usage.iter().collect();
+        usage.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for chunk in usage.chunks(400) {
             let mut sql = String::from(
                 "INSERT INTO contract_usage (contract_id, cycle_start, input_octets, output_octets, session_time, updated_at) VALUES ",
