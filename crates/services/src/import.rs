@@ -1226,8 +1226,7 @@ async fn write_contracts(
     bulk::insert_contracts(tx, &rows).await?;
     bulk::insert_transitions(tx, actor, &transitions).await?;
     bulk::insert_events(tx, actor, &events).await?;
-    let outbox_refs: Vec<(&str, (&str, String), serde_json::Value)> =
-        outbox.into_iter().collect();
+    let outbox_refs: Vec<(&str, (&str, String), serde_json::Value)> = outbox.into_iter().collect();
     store::events::append_many(tx, engine, actor, &outbox_refs, now).await?;
     let changes: Vec<Change<'_>> = audit_after
         .iter()
