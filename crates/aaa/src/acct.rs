@@ -12,6 +12,7 @@
 //! already closed.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -116,6 +117,28 @@ pub fn parse(p: &Packet, nas_id: i64, now: i64) -> Option<Record> {
         },
         at: now - p.get(attr::ACCT_DELAY_TIME).unwrap_or(0).min(86_400) as i64,
     })
+}
+
+/// `items` in chunks whose lengths are powers of two, at most `max` (a
+/// power of two): 300 → 256, 32, 8, 4. A multi-row statement's text depends
+/// on its row count; with a few fixed counts each text is prepared once per
+/// connection and stays in sqlx's statement cache. Batches of every size
+/// from 1 to thousands would otherwise parse and plan a new statement of up
+/// to thousands of placeholders nearly every time (measured: throughput
+/// fell as the window grew).
+fn ladder<T>(mut items: &[T], max: usize) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    while !items.is_empty() {
+        let n = if items.len() >= max {
+            max
+        } else {
+            1 << items.len().ilog2()
+        };
+        let (head, rest) = items.split_at(n);
+        out.push(head);
+        items = rest;
+    }
+    out
 }
 
 /// A record waiting for its commit, with the reply to send after it.
@@ -244,20 +267,27 @@ impl Committer {
             }
         }
         let mut fast: Vec<(&Record, Open)> = Vec::new();
+        let mut starts: Vec<&Record> = Vec::new();
         let mut slow: Vec<&Record> = Vec::new();
         for r in &records {
-            let cached = matches!(r.status, Status::Interim | Status::Stop)
-                && seen.get(&(r.nas_id, r.session_id.as_str())) == Some(&1)
+            let alone = seen.get(&(r.nas_id, r.session_id.as_str())) == Some(&1)
                 && !reboot.contains(&r.nas_id);
-            match cached
-                .then(|| self.open.get(&(r.nas_id, r.session_id.clone())).cloned())
-                .flatten()
-            {
-                Some(o) => fast.push((r, o)),
-                None => slow.push(r),
+            if !alone {
+                slow.push(r);
+                continue;
+            }
+            let cached = self.open.get(&(r.nas_id, r.session_id.clone()));
+            match (r.status, cached) {
+                (Status::Interim | Status::Stop, Some(o)) => fast.push((r, o.clone())),
+                // A repeated Start of a session this node has open: nothing
+                // to write (the same answer the slow path would give).
+                (Status::Start, Some(_)) => {}
+                (Status::Start, None) => starts.push(r),
+                _ => slow.push(r),
             }
         }
-        for chunk in fast.chunks(400) {
+        self.insert_starts(&mut tx, &starts, today, &mut fx).await?;
+        for chunk in ladder(&fast, 256) {
             let mut sql = String::from(
                 "UPDATE radius_sessions SET updated_at = v.column2, input_octets = v.column3, output_octets = v.column4, session_time = v.column5, stopped_at = v.column6, terminate_cause = v.column7, framed_ip = COALESCE(radius_sessions.framed_ip, v.column8) FROM (VALUES ",
             );
@@ -331,8 +361,11 @@ impl Committer {
             self.apply(&mut tx, r, today, &mut fx).await?;
         }
         let now = store::now();
-        let usage: Vec<_> = fx.usage.iter().collect();
-        for chunk in usage.chunks(400) {
+        // Sorted: concurrent committers (PostgreSQL) then lock the usage
+        // rows in the same order and cannot deadlock on them.
+        let mut usage: Vec<_> = fx.usage.iter().collect();
+        usage.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for chunk in ladder(&usage, 256) {
             let mut sql = String::from(
                 "INSERT INTO contract_usage (contract_id, cycle_start, input_octets, output_octets, session_time, updated_at) VALUES ",
             );
@@ -372,6 +405,108 @@ impl Committer {
         }
         tx.commit().await?;
         Ok(fx)
+    }
+
+    /// Starts of sessions unknown to the cache, one multi-row INSERT per
+    /// chunk. `ON CONFLICT … DO NOTHING` on the partial unique index of open
+    /// sessions is the idempotency check: a Start whose session is already
+    /// open (a retransmission, or opened by another node) returns no row and
+    /// changes nothing, exactly like the one-by-one path.
+    async fn insert_starts(
+        &mut self,
+        c: &mut AnyConnection,
+        starts: &[&Record],
+        today: jiff::civil::Date,
+        fx: &mut Effects,
+    ) -> Result<()> {
+        const COLUMNS: usize = 16;
+        // 16 × 256 = 4,096 placeholders: well under SQLite's 32,766 and
+        // PostgreSQL's 65,535.
+        for chunk in ladder(starts, 256) {
+            let mut sql = String::with_capacity(400 + chunk.len() * 80);
+            sql.push_str(
+                "INSERT INTO radius_sessions (nas_id, acct_session_id, login, contract_id, framed_ip,
+                    framed_ipv6_prefix, delegated_ipv6_prefix, calling_station_id, nas_port_id,
+                    started_at, updated_at, stopped_at, input_octets, output_octets, session_time, terminate_cause)
+                 VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                for k in 1..=COLUMNS {
+                    if k > 1 {
+                        sql.push(',');
+                    }
+                    let _ = write!(sql, "${}", i * COLUMNS + k);
+                }
+                sql.push(')');
+            }
+            sql.push_str(
+                " ON CONFLICT (nas_id, acct_session_id) WHERE stopped_at IS NULL DO NOTHING
+                 RETURNING id, nas_id, acct_session_id",
+            );
+            let mut q = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
+            let mut contracts = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                let contract = self.view.get(&r.login).map(|s| s.contract_id);
+                contracts.push(contract);
+                q = q
+                    .bind(r.nas_id)
+                    .bind(r.session_id.clone())
+                    .bind(r.login.clone())
+                    .bind(contract)
+                    .bind(r.framed_ip.clone())
+                    .bind(r.framed_ipv6_prefix.clone())
+                    .bind(r.delegated_ipv6_prefix.clone())
+                    .bind(r.calling_station_id.clone())
+                    .bind(r.nas_port_id.clone())
+                    .bind(r.at - r.session_time)
+                    .bind(r.at)
+                    .bind(None::<i64>)
+                    .bind(r.input)
+                    .bind(r.output)
+                    .bind(r.session_time)
+                    .bind(String::new());
+            }
+            // RETURNING order is not the VALUES order on either engine:
+            // match rows back by their (NAS, Acct-Session-Id), unique in
+            // this chunk.
+            let inserted: HashMap<(i64, String), i64> = q
+                .fetch_all(&mut *c)
+                .await?
+                .into_iter()
+                .map(|(id, nas, session)| ((nas, session), id))
+                .collect();
+            for (r, contract) in chunk.iter().zip(contracts) {
+                let key = (r.nas_id, r.session_id.clone());
+                let Some(&id) = inserted.get(&key) else {
+                    continue;
+                };
+                self.open.insert(
+                    key,
+                    Open {
+                        id,
+                        contract_id: contract,
+                        input: r.input,
+                        output: r.output,
+                        time: r.session_time,
+                    },
+                );
+                if let Some(k) = contract {
+                    fx.sessions.push((k, 1));
+                }
+                self.add_usage(
+                    fx,
+                    &r.login,
+                    contract,
+                    today,
+                    (r.input, r.output, r.session_time),
+                );
+            }
+        }
+        Ok(())
     }
 
     fn add_usage(
@@ -635,4 +770,18 @@ pub async fn sweep_stale(
         view.count_session(*k, -1);
     }
     Ok(closed.len())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ladder_chunks_are_powers_of_two() {
+        let v: Vec<u32> = (0..300).collect();
+        let sizes: Vec<usize> = super::ladder(&v, 256).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [256, 32, 8, 4]);
+        let v: Vec<u32> = (0..600).collect();
+        let sizes: Vec<usize> = super::ladder(&v, 256).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [256, 256, 64, 16, 8]);
+        assert!(super::ladder(&v[..0], 256).is_empty());
+    }
 }

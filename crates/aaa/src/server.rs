@@ -42,6 +42,33 @@ impl Default for Config {
     }
 }
 
+/// Group committers per node. SQLite has one writer at a time, so one.
+/// PostgreSQL commits concurrent transactions with one WAL flush (its own
+/// group commit): while one committer waits for its flush the others write
+/// their batches, which multiplies closed-loop throughput.
+fn committers(engine: store::Engine) -> usize {
+    match engine {
+        store::Engine::Postgres => 4,
+        _ => 1,
+    }
+}
+
+/// The committer of a record: by NAS and Acct-Session-Id, so the records
+/// of one session stay in order in one queue and one committer's cache.
+/// Accounting-On/Off lands on one committer; the others find the closed
+/// rows through `stopped_at IS NULL` in their UPDATE and take the slow path
+/// (as after a stale sweep).
+fn partition(r: &acct::Record, n: usize) -> usize {
+    if n <= 1 {
+        return 0;
+    }
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    r.nas_id.hash(&mut h);
+    r.session_id.hash(&mut h);
+    (h.finish() % n as u64) as usize
+}
+
 /// RFC 5080's duplicate detection window.
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(10);
 
@@ -52,7 +79,9 @@ pub(crate) struct Shared {
     pub nas: NasTable,
     pub metrics: Arc<Metrics>,
     pub log_tx: mpsc::Sender<Line>,
-    pub acct_tx: mpsc::Sender<Job>,
+    /// One queue per group committer; a session always goes to the same
+    /// one (see [`committers`]).
+    pub acct_tx: Vec<mpsc::Sender<Job>>,
     pub seen_tx: mpsc::UnboundedSender<i64>,
     pub log_accepts: AtomicBool,
     pub coa_wake: Notify,
@@ -123,7 +152,10 @@ impl Server {
         let nas = NasTable::default();
         nas.reload(svc).await?;
         let (log_tx, log_rx) = mpsc::channel(log::QUEUE);
-        let (acct_tx, acct_rx) = mpsc::channel(65_536);
+        let n_committers = committers(svc.db.engine());
+        let (acct_tx, acct_rx): (Vec<_>, Vec<_>) = (0..n_committers)
+            .map(|_| mpsc::channel::<Job>(65_536 / n_committers))
+            .unzip();
         let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<i64>();
         let log_accepts = services::settings::current(svc)
             .await?
@@ -176,9 +208,11 @@ impl Server {
             log_rx,
             metrics.clone(),
         )));
-        tasks.push(tokio::spawn(
-            Committer::new(svc.clone(), view.clone(), metrics.clone()).run(acct_rx),
-        ));
+        for rx in acct_rx {
+            tasks.push(tokio::spawn(
+                Committer::new(svc.clone(), view.clone(), metrics.clone()).run(rx),
+            ));
+        }
         {
             let svc = svc.clone();
             tasks.push(tokio::spawn(async move {
@@ -412,17 +446,18 @@ fn auth_loop(sock: UdpSocket, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
                 continue;
             }
         };
-        let wire = match reply.encode(&nas.secret) {
-            Ok(w) => w,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot encode a RADIUS reply");
-                continue;
-            }
-        };
+        // The reply goes into the buffer of the entry it replaces in the
+        // duplicate cache (a NAS reuses its identifiers), not a new one.
+        let key = (peer, data[1]);
+        let mut wire = cache.remove(&key).map(|c| c.reply).unwrap_or_default();
+        if let Err(e) = reply.encode_into(&nas.secret, &mut wire) {
+            tracing::warn!(error = %e, "cannot encode a RADIUS reply");
+            continue;
+        }
         let _ = sock.send_to(&wire, peer);
         sh.metrics.observe(t0.elapsed());
         cache.insert(
-            (peer, data[1]),
+            key,
             Cached {
                 authenticator,
                 reply: wire,
@@ -495,7 +530,8 @@ fn acct_loop(sock: Arc<UdpSocket>, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
             peer,
             sock: sock.clone(),
         };
-        if sh.acct_tx.try_send(job).is_err() {
+        let queue = &sh.acct_tx[partition(&job.record, sh.acct_tx.len())];
+        if queue.try_send(job).is_err() {
             sh.metrics.dropped(DropReason::AccountingBacklog);
         }
     }

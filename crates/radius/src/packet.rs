@@ -750,6 +750,15 @@ impl Packet {
     /// values, computes the Message-Authenticator (if the packet has one)
     /// and the Request or Response Authenticator.
     pub fn encode(&self, secret: &[u8]) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::with_capacity(256);
+        self.encode_into(secret, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Packet::encode`] into a buffer the caller keeps (cleared first), so
+    /// a server answering many requests reuses one allocation.
+    pub fn encode_into(&self, secret: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        out.clear();
         let kind = self.code.authenticator_kind();
         let header_auth = match kind {
             AuthenticatorKind::Random => self.authenticator,
@@ -758,7 +767,6 @@ impl Packet {
                 .request_authenticator
                 .ok_or(EncodeError::NoRequestAuthenticator(self.code))?,
         };
-        let mut out = Vec::with_capacity(256);
         out.push(u8::from(self.code));
         out.push(self.identifier);
         out.extend_from_slice(&[0, 0]);
@@ -773,7 +781,7 @@ impl Packet {
                 }
                 continue;
             }
-            self.encode_attr(&mut out, a, secret, &header_auth)?;
+            self.encode_attr(out, a, secret, &header_auth)?;
             if out.len() > MAX_PACKET_LEN {
                 return Err(EncodeError::TooLong(out.len()));
             }
@@ -787,17 +795,17 @@ impl Packet {
                     reason: "bad key".into(),
                 }
             })?;
-            mac.update(&out);
+            mac.update(out);
             out[m + 2..m + 18].copy_from_slice(&mac.finalize().into_bytes());
         }
         if kind != AuthenticatorKind::Random {
             let mut h = Md5::new();
-            h.update(&out);
+            h.update(&*out);
             h.update(secret);
             let sig: [u8; 16] = h.finalize().into();
             out[4..20].copy_from_slice(&sig);
         }
-        Ok(out)
+        Ok(())
     }
 
     fn encode_attr(

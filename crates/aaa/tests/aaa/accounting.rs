@@ -142,3 +142,103 @@ async fn sessions_and_usage_are_durable_before_the_answer() {
     })
     .await;
 }
+
+fn start_record(nas_id: i64, session: &str, login: &str) -> aaa::acct::Record {
+    aaa::acct::Record {
+        nas_id,
+        status: aaa::acct::Status::Start,
+        session_id: session.into(),
+        login: login.into(),
+        framed_ip: Some("100.64.1.1".into()),
+        framed_ipv6_prefix: None,
+        delegated_ipv6_prefix: None,
+        calling_station_id: "00:11:22:33:44:55".into(),
+        nas_port_id: "ether1".into(),
+        input: 0,
+        output: 0,
+        session_time: 0,
+        terminate_cause: String::new(),
+        at: store::now(),
+    }
+}
+
+/// Many Starts in one group commit go out as multi-row INSERTs; a Start of
+/// a session already open in the database (opened before a restart, so not
+/// in the committer's memory) and a repeated Start inside the batch change
+/// nothing, and every Start is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_starts_is_written_once_each() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let c = customer(&s).await;
+        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 300", SuspendedBehavior::Reject))
+            .await
+            .unwrap();
+        let bob = contract(&s, c, p, "bob", "bob-pass", "", "").await;
+        let nas = add_nas(&s, "bng-1", "127.0.0.1", "mikrotik", 3799).await;
+        {
+            let mut conn = s.db.conn().await.unwrap();
+            sqlx::query(
+                "INSERT INTO radius_sessions (nas_id, acct_session_id, login, calling_station_id, started_at, updated_at)
+                 VALUES ($1, 'old', 'bob', '', 1, 1)",
+            )
+            .bind(nas)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        }
+        let metrics = std::sync::Arc::new(aaa::metrics::Metrics::default());
+        let view = std::sync::Arc::new(aaa::view::View::load(&s, metrics.clone()).await.unwrap());
+        let sock = std::sync::Arc::new(std::net::UdpSocket::bind("127.0.0.1:0").unwrap());
+        let inbox = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let (tx, rx) = tokio::sync::mpsc::channel(2048);
+        let mut sessions: Vec<String> = (0..1200).map(|i| format!("b{i}")).collect();
+        sessions.push("old".into());
+        sessions.push("b7".into());
+        for id in &sessions {
+            let job = aaa::acct::Job {
+                record: start_record(nas, id, if id == "b3" { "bob" } else { "nobody" }),
+                reply: vec![1],
+                peer: inbox.local_addr().unwrap(),
+                sock: sock.clone(),
+            };
+            tx.try_send(job).unwrap();
+        }
+        drop(tx);
+        // Everything is queued before the committer runs: one batch.
+        aaa::acct::Committer::new(s.clone(), view.clone(), metrics.clone())
+            .run(rx)
+            .await;
+        // Every job was answered after the commit (the replies themselves
+        // would overflow the test socket's receive buffer).
+        assert_eq!(
+            metrics.acct_writes.load(std::sync::atomic::Ordering::Relaxed),
+            sessions.len() as u64
+        );
+        let mut buf = [0u8; 16];
+        assert_eq!(inbox.recv(&mut buf).unwrap(), 1);
+        let mut conn = s.db.conn().await.unwrap();
+        let (rows, distinct): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COUNT(DISTINCT acct_session_id) FROM radius_sessions WHERE stopped_at IS NULL",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!((rows, distinct), (1201, 1201));
+        let (contract, ip): (Option<i64>, Option<String>) = sqlx::query_as(
+            "SELECT contract_id, framed_ip FROM radius_sessions WHERE acct_session_id = 'b3'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!((contract, ip.as_deref()), (Some(bob), Some("100.64.1.1")));
+        let old_ip: Option<String> =
+            sqlx::query_scalar("SELECT framed_ip FROM radius_sessions WHERE acct_session_id = 'old'")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(old_ip, None, "the Start of an open session wrote nothing");
+        assert_eq!(view.open_sessions(bob), 1);
+    })
+    .await;
+}
