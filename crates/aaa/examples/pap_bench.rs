@@ -246,6 +246,7 @@ async fn main() {
             auth: "127.0.0.1:0".parse().unwrap(),
             acct: "127.0.0.1:0".parse().unwrap(),
             threads: 0,
+            journal: dir.join("radius-journal"),
         },
     )
     .await

@@ -1,28 +1,29 @@
-//! Accounting: records parsed on the listener threads, written by one group
-//! committer per node. The committer takes everything queued (while the
-//! previous transaction committed, more arrived), writes it in one
-//! transaction, and only after the commit sends the Accounting-Responses:
-//! nothing acknowledged is lost by a crash (SQLite runs with
-//! `synchronous = FULL`, PostgreSQL with its default `synchronous_commit`).
+//! Accounting: records parsed on the listener threads, acknowledged once
+//! they are synced to the node's [`journal`](crate::journal), and applied
+//! to the database behind by one [`Committer`] per node, thousands of
+//! records per transaction, with the journal position in the same
+//! transaction (applied exactly once, replayed after a crash).
 //!
-//! Every record is idempotent, so a NAS's retransmission of an
-//! unacknowledged request is harmless: a repeated Start finds the open
+//! Every record is also idempotent, so a NAS's retransmission of a request
+//! whose answer was lost is harmless: a repeated Start finds the open
 //! session (`ON CONFLICT … DO NOTHING`), a repeated Interim-Update sets the
 //! same absolute counters (delta 0), a repeated Stop finds the session
 //! already closed.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
 
 use radius::{Packet, attr};
 use sqlx::AnyConnection;
 use tokio::sync::mpsc;
 
 use crate::Result;
-use crate::metrics::{DropReason, Metrics};
+use crate::journal::{self, Batch, Position};
+use crate::metrics::Metrics;
+use crate::sql::Placeholders;
 use crate::view::{View, cycle_start};
 
 /// Acct-Status-Type values.
@@ -141,19 +142,6 @@ fn ladder<T>(mut items: &[T], max: usize) -> Vec<&[T]> {
     out
 }
 
-/// A record waiting for its commit, with the reply to send after it.
-#[derive(Debug)]
-pub struct Job {
-    /// The record.
-    pub record: Record,
-    /// The encoded Accounting-Response.
-    pub reply: Vec<u8>,
-    /// Where it goes.
-    pub peer: SocketAddr,
-    /// The socket it came in on.
-    pub sock: Arc<UdpSocket>,
-}
-
 /// An open session as the committer remembers it (the row id and the
 /// counters last written, to turn absolute counters into usage deltas).
 #[derive(Debug, Clone)]
@@ -165,40 +153,131 @@ struct Open {
     time: i64,
 }
 
-/// Per batch: usage deltas per (contract, cycle) and session-count deltas.
+/// Open sessions by NAS and Acct-Session-Id (nested, so a lookup borrows
+/// the record's id instead of building a key).
+#[derive(Default)]
+struct OpenSessions(HashMap<i64, HashMap<String, Open>>);
+
+impl OpenSessions {
+    fn get(&self, nas: i64, session: &str) -> Option<&Open> {
+        self.0.get(&nas)?.get(session)
+    }
+
+    fn insert(&mut self, nas: i64, session: &str, o: Open) {
+        let m = self.0.entry(nas).or_default();
+        match m.get_mut(session) {
+            Some(slot) => *slot = o,
+            None => {
+                m.insert(session.to_owned(), o);
+            }
+        }
+    }
+
+    fn remove(&mut self, nas: i64, session: &str) {
+        if let Some(m) = self.0.get_mut(&nas) {
+            m.remove(session);
+        }
+    }
+
+    fn close_nas(&mut self, nas: i64) {
+        self.0.remove(&nas);
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// Per transaction: usage deltas per (contract, cycle) and session-count
+/// deltas.
 #[derive(Default)]
 struct Effects {
     usage: HashMap<(i64, String), (i64, i64, i64)>,
     sessions: Vec<(i64, i32)>,
 }
 
-/// The committer's state.
+/// Records per transaction at most: large enough that a commit's cost is
+/// spread thin, small enough that one transaction stays short.
+const MAX_TRANSACTION: usize = 16_384;
+
+/// `records` in rounds that keep each session's records in order: round k
+/// holds every session's k-th record, so a round names a session at most
+/// once and can be written with multi-row statements. Accounting-On/Off
+/// closes every open session of its NAS, so it gets a round of its own
+/// between what came before and after it.
+fn rounds<'a>(records: &[&'a Record]) -> Vec<Vec<&'a Record>> {
+    let mut out: Vec<Vec<&Record>> = Vec::new();
+    let mut base = 0;
+    let mut count: HashMap<(i64, &str), usize> = HashMap::new();
+    for r in records {
+        if matches!(r.status, Status::On | Status::Off) {
+            out.push(vec![*r]);
+            base = out.len();
+            count.clear();
+            continue;
+        }
+        let k = count.entry((r.nas_id, r.session_id.as_str())).or_insert(0);
+        let i = base + *k;
+        *k += 1;
+        if out.len() <= i {
+            out.resize_with(i + 1, Vec::new);
+        }
+        out[i].push(*r);
+    }
+    out
+}
+
+/// Applies journaled accounting records to the database, in journal order,
+/// many per transaction, storing in the same transaction the journal
+/// position applied up to (so a restart replays exactly what is missing).
 pub struct Committer {
     svc: services::Services,
     view: Arc<View>,
     metrics: Arc<Metrics>,
-    open: HashMap<(i64, String), Open>,
+    /// This node's journal: its id (the `radius_journal` key) and directory.
+    journal: Option<(String, PathBuf)>,
+    /// Segments below this one are deleted.
+    deleted_below: u64,
+    open: OpenSessions,
     today: (i64, jiff::civil::Date),
 }
 
 impl Committer {
-    /// A committer over `svc`.
+    /// A committer over `svc` that records no journal position (tests).
     pub fn new(svc: services::Services, view: Arc<View>, metrics: Arc<Metrics>) -> Committer {
         Committer {
             svc,
             view,
             metrics,
-            open: HashMap::new(),
+            journal: None,
+            deleted_below: 0,
+            open: OpenSessions::default(),
             today: (0, jiff::civil::date(2000, 1, 1)),
         }
     }
 
-    /// Runs until every sender is gone.
-    pub async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
-        let mut batch = Vec::with_capacity(4096);
-        while rx.recv_many(&mut batch, 8192).await > 0 {
-            self.commit_batch(&mut batch).await;
-            batch.clear();
+    /// Records the position applied up to under `node` and deletes the
+    /// applied segments of `dir`.
+    pub fn with_journal(mut self, node: String, dir: PathBuf) -> Committer {
+        self.journal = Some((node, dir));
+        self
+    }
+
+    /// Runs until every sender is gone. What arrived while a transaction
+    /// ran goes into the next one.
+    pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Batch>) {
+        let mut batches = Vec::new();
+        while let Some(b) = rx.recv().await {
+            let mut n = b.records.len();
+            batches.push(b);
+            while n < MAX_TRANSACTION
+                && let Ok(b) = rx.try_recv()
+            {
+                n += b.records.len();
+                batches.push(b);
+            }
+            self.apply_batches(&batches).await;
+            batches.clear();
         }
     }
 
@@ -213,21 +292,49 @@ impl Committer {
         self.today.1
     }
 
-    async fn commit_batch(&mut self, batch: &mut [Job]) {
+    /// Writes the batches in one transaction; on failure, retries, then
+    /// goes record by record. The records are already acknowledged, so
+    /// none is given up while the database is unreachable; one the
+    /// database refuses while it accepts others is logged and skipped.
+    async fn apply_batches(&mut self, batches: &[Batch]) {
+        let records: Vec<&Record> = batches.iter().flat_map(|b| &b.records).collect();
+        let Some(upto) = batches.iter().rev().find_map(Batch::end) else {
+            return;
+        };
         let today = self.today().await;
-        match self.write(batch.iter().map(|j| &j.record), today).await {
-            Ok(fx) => self.done(batch.iter(), fx),
-            Err(e) => {
-                // The cache may hold rows of the rolled-back transaction.
-                self.open.clear();
-                tracing::warn!(error = %e, records = batch.len(), "accounting batch failed; retrying one by one");
-                for j in batch.iter() {
-                    match self.write(std::iter::once(&j.record), today).await {
-                        Ok(fx) => self.done(std::iter::once(j), fx),
+        for attempt in 0..3u64 {
+            match self.write(&records, today, Some(upto)).await {
+                Ok(fx) => return self.done(records.len(), fx, upto),
+                Err(e) => {
+                    // The cache may hold rows of the rolled-back transaction.
+                    self.open.clear();
+                    tracing::warn!(error = %e, records = records.len(), attempt, "accounting batch failed");
+                    tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
+                }
+            }
+        }
+        for b in batches {
+            for (r, &offset) in b.records.iter().zip(&b.ends) {
+                let at = Position {
+                    segment: b.segment,
+                    offset,
+                };
+                let mut tries = 0;
+                loop {
+                    match self.write(&[r], today, Some(at)).await {
+                        Ok(fx) => {
+                            self.done(1, fx, at);
+                            break;
+                        }
                         Err(e) => {
                             self.open.clear();
-                            self.metrics.dropped(DropReason::AccountingFailed);
-                            tracing::warn!(error = %e, session = %j.record.session_id, "accounting record not written; the NAS will retransmit");
+                            tries += 1;
+                            if tries >= 3 && self.database_answers().await {
+                                self.metrics.acct_skipped.fetch_add(1, Relaxed);
+                                tracing::error!(error = %e, record = ?r, "accounting record refused by the database; skipped (it stays in the journal until its segment is applied)");
+                                break;
+                            }
+                            tokio::time::sleep(Duration::from_secs(1)).await;
                         }
                     }
                 }
@@ -235,155 +342,52 @@ impl Committer {
         }
     }
 
-    fn done<'a>(&self, jobs: impl Iterator<Item = &'a Job>, fx: Effects) {
+    async fn database_answers(&self) -> bool {
+        match self.svc.db.conn().await {
+            Ok(mut c) => sqlx::query("SELECT 1").execute(&mut *c).await.is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    fn done(&mut self, n: usize, fx: Effects, upto: Position) {
         for (contract, d) in fx.sessions {
             self.view.count_session(contract, d);
         }
-        for j in jobs {
-            self.metrics.acct_writes.fetch_add(1, Relaxed);
-            let _ = j.sock.send_to(&j.reply, j.peer);
-        }
+        self.metrics.acct_writes.fetch_add(n as u64, Relaxed);
         self.metrics.acct_commits.fetch_add(1, Relaxed);
+        if let Some((_, dir)) = &self.journal
+            && upto.segment > self.deleted_below
+        {
+            match journal::delete_before(dir, upto.segment) {
+                Ok(()) => self.deleted_below = upto.segment,
+                Err(e) => {
+                    tracing::warn!(error = %e, dir = %dir.display(), "cannot delete applied accounting journal segments")
+                }
+            }
+        }
     }
 
-    async fn write<'a>(
+    async fn write(
         &mut self,
-        records: impl Iterator<Item = &'a Record>,
+        records: &[&Record],
         today: jiff::civil::Date,
+        upto: Option<Position>,
     ) -> Result<Effects> {
-        let records: Vec<&Record> = records.collect();
         let mut tx = self.svc.db.begin().await?;
         let mut fx = Effects::default();
-        // Fast path: Interim-Updates and Stops of sessions this node knows
-        // open, written with one multi-row UPDATE per chunk instead of one
-        // round trip each. A session seen twice in the batch, or a NAS
-        // sending Accounting-On/Off in it, keeps the ordered slow path.
-        let mut seen: HashMap<(i64, &str), usize> = HashMap::new();
-        let mut reboot: Vec<i64> = Vec::new();
-        for r in &records {
-            *seen.entry((r.nas_id, r.session_id.as_str())).or_default() += 1;
-            if matches!(r.status, Status::On | Status::Off) {
-                reboot.push(r.nas_id);
-            }
-        }
-        let mut fast: Vec<(&Record, Open)> = Vec::new();
-        let mut starts: Vec<&Record> = Vec::new();
-        let mut slow: Vec<&Record> = Vec::new();
-        for r in &records {
-            let alone = seen.get(&(r.nas_id, r.session_id.as_str())) == Some(&1)
-                && !reboot.contains(&r.nas_id);
-            if !alone {
-                slow.push(r);
-                continue;
-            }
-            let cached = self.open.get(&(r.nas_id, r.session_id.clone()));
-            match (r.status, cached) {
-                (Status::Interim | Status::Stop, Some(o)) => fast.push((r, o.clone())),
-                // A repeated Start of a session this node has open: nothing
-                // to write (the same answer the slow path would give).
-                (Status::Start, Some(_)) => {}
-                (Status::Start, None) => starts.push(r),
-                _ => slow.push(r),
-            }
-        }
-        self.insert_starts(&mut tx, &starts, today, &mut fx).await?;
-        for chunk in ladder(&fast, 256) {
-            let mut sql = String::from(
-                "UPDATE radius_sessions SET updated_at = v.column2, input_octets = v.column3, output_octets = v.column4, session_time = v.column5, stopped_at = v.column6, terminate_cause = v.column7, framed_ip = COALESCE(radius_sessions.framed_ip, v.column8) FROM (VALUES ",
-            );
-            for i in 0..chunk.len() {
-                let b = i * 8;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${},${},${},${},${},${},${},${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8
-                ));
-            }
-            sql.push_str(") AS v WHERE radius_sessions.id = v.column1 AND radius_sessions.stopped_at IS NULL RETURNING radius_sessions.id");
-            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
-            for (r, o) in chunk {
-                let stop = r.status == Status::Stop;
-                q = q
-                    .bind(o.id)
-                    .bind(r.at)
-                    .bind(r.input)
-                    .bind(r.output)
-                    .bind(r.session_time)
-                    .bind(stop.then_some(r.at))
-                    .bind(r.terminate_cause.clone())
-                    .bind(r.framed_ip.clone());
-            }
-            let updated: std::collections::HashSet<i64> =
-                q.fetch_all(&mut *tx).await?.into_iter().collect();
-            for (r, o) in chunk {
-                let key = (r.nas_id, r.session_id.clone());
-                if !updated.contains(&o.id) {
-                    // Closed meanwhile (stale sweep): the slow path decides.
-                    self.open.remove(&key);
-                    slow.push(r);
-                    continue;
-                }
-                let d = |new: i64, old: i64| if new >= old { new - old } else { new };
-                let delta = (
-                    d(r.input, o.input),
-                    d(r.output, o.output),
-                    d(r.session_time, o.time),
-                );
-                if r.status == Status::Stop {
-                    self.open.remove(&key);
-                    if let Some(k) = o.contract_id {
-                        fx.sessions.push((k, -1));
-                    }
-                } else {
-                    self.open.insert(
-                        key,
-                        Open {
-                            input: r.input,
-                            output: r.output,
-                            time: r.session_time,
-                            ..o.clone()
-                        },
-                    );
-                }
-                self.add_usage(&mut fx, &r.login, o.contract_id, today, delta);
-            }
-        }
-        for r in slow {
-            self.apply(&mut tx, r, today, &mut fx).await?;
+        for round in rounds(records) {
+            self.write_round(&mut tx, &round, today, &mut fx).await?;
         }
         let now = store::now();
-        // Sorted: concurrent committers (PostgreSQL) then lock the usage
-        // rows in the same order and cannot deadlock on them.
+        // Sorted, so concurrent writers (several nodes on PostgreSQL) lock
+        // the usage rows in the same order and cannot deadlock on them.
         let mut usage: Vec<_> = fx.usage.iter().collect();
         usage.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for chunk in ladder(&usage, 256) {
             let mut sql = String::from(
                 "INSERT INTO contract_usage (contract_id, cycle_start, input_octets, output_octets, session_time, updated_at) VALUES ",
             );
-            for i in 0..chunk.len() {
-                let b = i * 6;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${},${},${},${},${},${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6
-                ));
-            }
+            Placeholders::new(self.svc.db.engine()).rows(&mut sql, chunk.len(), 6);
             sql.push_str(
                 " ON CONFLICT (contract_id, cycle_start) DO UPDATE SET
                    input_octets = contract_usage.input_octets + excluded.input_octets,
@@ -403,8 +407,155 @@ impl Committer {
             }
             q.execute(&mut *tx).await?;
         }
+        if let (Some((node, _)), Some(p)) = (&self.journal, upto) {
+            sqlx::query(
+                "INSERT INTO radius_journal (node, segment, position, updated_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (node) DO UPDATE SET segment = excluded.segment,
+                   position = excluded.position, updated_at = excluded.updated_at",
+            )
+            .bind(node)
+            .bind(p.segment as i64)
+            .bind(p.offset as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(fx)
+    }
+
+    /// One round (a session at most once): Starts as multi-row INSERTs,
+    /// Interim-Updates and Stops of known open sessions as multi-row
+    /// UPDATEs, the rest (sessions never started here, Accounting-On/Off)
+    /// one by one.
+    async fn write_round(
+        &mut self,
+        c: &mut AnyConnection,
+        round: &[&Record],
+        today: jiff::civil::Date,
+        fx: &mut Effects,
+    ) -> Result<()> {
+        self.prefetch(c, round).await?;
+        let mut fast: Vec<(&Record, Open)> = Vec::new();
+        let mut starts: Vec<&Record> = Vec::new();
+        let mut slow: Vec<&Record> = Vec::new();
+        for r in round {
+            let cached = self.open.get(r.nas_id, &r.session_id);
+            match (r.status, cached) {
+                (Status::Interim | Status::Stop, Some(o)) => fast.push((r, o.clone())),
+                // A repeated Start of a session this node has open: nothing
+                // to write (the same answer the slow path would give).
+                (Status::Start, Some(_)) => {}
+                (Status::Start, None) => starts.push(r),
+                _ => slow.push(r),
+            }
+        }
+        self.insert_starts(c, &starts, today, fx).await?;
+        for chunk in ladder(&fast, 256) {
+            let mut sql = String::from(
+                "UPDATE radius_sessions SET updated_at = v.column2, input_octets = v.column3, output_octets = v.column4, session_time = v.column5, stopped_at = v.column6, terminate_cause = v.column7, framed_ip = COALESCE(radius_sessions.framed_ip, v.column8) FROM (VALUES ",
+            );
+            Placeholders::new(self.svc.db.engine()).rows(&mut sql, chunk.len(), 8);
+            sql.push_str(") AS v WHERE radius_sessions.id = v.column1 AND radius_sessions.stopped_at IS NULL RETURNING radius_sessions.id");
+            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+            for (r, o) in chunk {
+                let stop = r.status == Status::Stop;
+                q = q
+                    .bind(o.id)
+                    .bind(r.at)
+                    .bind(r.input)
+                    .bind(r.output)
+                    .bind(r.session_time)
+                    .bind(stop.then_some(r.at))
+                    .bind(r.terminate_cause.clone())
+                    .bind(r.framed_ip.clone());
+            }
+            let updated: std::collections::HashSet<i64> =
+                q.fetch_all(&mut *c).await?.into_iter().collect();
+            for (r, o) in chunk {
+                if !updated.contains(&o.id) {
+                    // Closed meanwhile (stale sweep): the slow path decides.
+                    self.open.remove(r.nas_id, &r.session_id);
+                    slow.push(r);
+                    continue;
+                }
+                let d = |new: i64, old: i64| if new >= old { new - old } else { new };
+                let delta = (
+                    d(r.input, o.input),
+                    d(r.output, o.output),
+                    d(r.session_time, o.time),
+                );
+                if r.status == Status::Stop {
+                    self.open.remove(r.nas_id, &r.session_id);
+                    if let Some(k) = o.contract_id {
+                        fx.sessions.push((k, -1));
+                    }
+                } else {
+                    self.open.insert(
+                        r.nas_id,
+                        &r.session_id,
+                        Open {
+                            input: r.input,
+                            output: r.output,
+                            time: r.session_time,
+                            ..o.clone()
+                        },
+                    );
+                }
+                self.add_usage(fx, &r.login, o.contract_id, today, delta);
+            }
+        }
+        for r in slow {
+            self.apply(c, r, today, fx).await?;
+        }
+        Ok(())
+    }
+
+    /// Loads the open sessions of the round's Interim-Updates and Stops
+    /// that the cache lacks (after a restart, or sessions another node
+    /// started) with one query per NAS and chunk, instead of one each.
+    async fn prefetch(&mut self, c: &mut AnyConnection, round: &[&Record]) -> Result<()> {
+        let mut by_nas: HashMap<i64, Vec<&str>> = HashMap::new();
+        for r in round {
+            if matches!(r.status, Status::Interim | Status::Stop)
+                && self.open.get(r.nas_id, &r.session_id).is_none()
+            {
+                by_nas.entry(r.nas_id).or_default().push(&r.session_id);
+            }
+        }
+        for (nas, ids) in by_nas {
+            for chunk in ladder(&ids, 256) {
+                let mut p = Placeholders::new(self.svc.db.engine());
+                let mut sql = String::from(
+                    "SELECT id, acct_session_id, contract_id, input_octets, output_octets, session_time
+                       FROM radius_sessions WHERE stopped_at IS NULL AND nas_id = ",
+                );
+                p.push(&mut sql);
+                sql.push_str(" AND acct_session_id IN ");
+                p.rows(&mut sql, 1, chunk.len());
+                let mut q = sqlx::query_as::<_, (i64, String, Option<i64>, i64, i64, i64)>(
+                    sqlx::AssertSqlSafe(sql),
+                )
+                .bind(nas);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                for (id, session, contract_id, input, output, time) in q.fetch_all(&mut *c).await? {
+                    self.open.insert(
+                        nas,
+                        &session,
+                        Open {
+                            id,
+                            contract_id,
+                            input,
+                            output,
+                            time,
+                        },
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Starts of sessions unknown to the cache, one multi-row INSERT per
@@ -430,19 +581,7 @@ impl Committer {
                     started_at, updated_at, stopped_at, input_octets, output_octets, session_time, terminate_cause)
                  VALUES ",
             );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                for k in 1..=COLUMNS {
-                    if k > 1 {
-                        sql.push(',');
-                    }
-                    let _ = write!(sql, "${}", i * COLUMNS + k);
-                }
-                sql.push(')');
-            }
+            Placeholders::new(self.svc.db.engine()).rows(&mut sql, chunk.len(), COLUMNS);
             sql.push_str(
                 " ON CONFLICT (nas_id, acct_session_id) WHERE stopped_at IS NULL DO NOTHING
                  RETURNING id, nas_id, acct_session_id",
@@ -485,7 +624,8 @@ impl Committer {
                     continue;
                 };
                 self.open.insert(
-                    key,
+                    r.nas_id,
+                    &r.session_id,
                     Open {
                         id,
                         contract_id: contract,
@@ -537,8 +677,7 @@ impl Committer {
     }
 
     async fn find_open(&mut self, c: &mut AnyConnection, r: &Record) -> Result<Option<Open>> {
-        let key = (r.nas_id, r.session_id.clone());
-        if let Some(o) = self.open.get(&key) {
+        if let Some(o) = self.open.get(r.nas_id, &r.session_id) {
             return Ok(Some(o.clone()));
         }
         let row: Option<(i64, Option<i64>, i64, i64, i64)> = sqlx::query_as(
@@ -597,7 +736,8 @@ impl Committer {
             && open
         {
             self.open.insert(
-                (r.nas_id, r.session_id.clone()),
+                r.nas_id,
+                &r.session_id,
                 Open {
                     id,
                     contract_id: contract,
@@ -638,7 +778,6 @@ impl Committer {
             }
             Status::Interim | Status::Stop => {
                 let stop = r.status == Status::Stop;
-                let key = (r.nas_id, r.session_id.clone());
                 let mut handled = false;
                 if let Some(o) = self.find_open(c, r).await? {
                     let d = |new: i64, old: i64| if new >= old { new - old } else { new };
@@ -670,13 +809,14 @@ impl Committer {
                     if res.rows_affected() == 1 {
                         handled = true;
                         if stop {
-                            self.open.remove(&key);
+                            self.open.remove(r.nas_id, &r.session_id);
                             if let Some(k) = o.contract_id {
                                 fx.sessions.push((k, -1));
                             }
                         } else {
                             self.open.insert(
-                                key.clone(),
+                                r.nas_id,
+                                &r.session_id,
                                 Open {
                                     input: r.input,
                                     output: r.output,
@@ -688,7 +828,7 @@ impl Committer {
                         self.add_usage(fx, &r.login, o.contract_id, today, delta);
                     } else {
                         // Closed meanwhile (stale sweep, Accounting-On).
-                        self.open.remove(&key);
+                        self.open.remove(r.nas_id, &r.session_id);
                     }
                 }
                 if !handled {
@@ -737,7 +877,7 @@ impl Committer {
                     fx.sessions.push((k, -1));
                 }
                 let nas = r.nas_id;
-                self.open.retain(|(n, _), _| *n != nas);
+                self.open.close_nas(nas);
             }
         }
         Ok(())

@@ -6,9 +6,11 @@
 //!   ([`nas`]) and the subscriber view ([`view`]). Auth never touches the
 //!   database; its log lines go to a batched background writer that drops
 //!   (and counts) when its queue is full.
-//! - Accounting threads verify and parse, then hand records to one group
-//!   committer ([`acct`]) that writes everything queued in one transaction
-//!   and only then sends the Accounting-Responses.
+//! - Accounting threads verify and parse, then hand records to the journal
+//!   writer ([`journal`]), which appends everything queued with one write
+//!   and one `fdatasync` and only then sends the Accounting-Responses. One
+//!   committer ([`acct`]) applies the journal to the database behind, many
+//!   records per transaction, exactly once.
 //! - A change feed ([`feed`]) polls the domain-event outbox every 250 ms
 //!   (and wakes at once on PostgreSQL `NOTIFY`) to keep the view current,
 //!   and turns contract status and plan changes into CoA / Disconnect work
@@ -20,11 +22,13 @@ pub mod acct;
 pub mod auth;
 pub mod coa;
 pub mod feed;
+pub mod journal;
 pub mod log;
 pub mod metrics;
 pub mod nas;
 pub mod profile;
 mod server;
+mod sql;
 pub mod view;
 
 pub use server::{Config, Server};
@@ -39,6 +43,14 @@ pub enum Error {
         what: &'static str,
         /// The address.
         addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The accounting journal cannot be opened or read.
+    #[error("accounting journal {dir}: {source}")]
+    Journal {
+        /// Its directory.
+        dir: std::path::PathBuf,
         /// Why.
         source: std::io::Error,
     },

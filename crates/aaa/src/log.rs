@@ -67,23 +67,7 @@ async fn write(svc: &Services, lines: &[Line]) -> crate::Result<()> {
         let mut sql = String::from(
             "INSERT INTO radius_auth_log (at, nas_id, login, contract_id, method, result, reason, calling_station_id) VALUES ",
         );
-        for i in 0..chunk.len() {
-            let b = i * 8;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8
-            ));
-        }
+        crate::sql::Placeholders::new(svc.db.engine()).rows(&mut sql, chunk.len(), 8);
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for l in chunk {
             q = q

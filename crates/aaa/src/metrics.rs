@@ -81,9 +81,10 @@ pub enum DropReason {
     MissingMessageAuthenticator,
     /// A code this port does not serve.
     UnexpectedCode,
-    /// The accounting writer's queue is full (the NAS retransmits).
+    /// The accounting journal's queue is full, or too many journaled
+    /// records wait for the database (the NAS retransmits).
     AccountingBacklog,
-    /// The accounting transaction failed (the NAS retransmits).
+    /// The journal append failed (the NAS retransmits).
     AccountingFailed,
 }
 
@@ -131,8 +132,16 @@ pub struct Metrics {
     pub duplicates: AtomicU64,
     /// Accounting-Requests received from known clients.
     pub acct_requests: AtomicU64,
-    /// Accounting records committed.
+    /// Accounting records appended to the journal (and acknowledged), or
+    /// found there at start-up.
+    pub acct_journaled: AtomicU64,
+    /// Journal appends (one write and one sync each).
+    pub acct_syncs: AtomicU64,
+    /// Accounting records applied to the database.
     pub acct_writes: AtomicU64,
+    /// Accounting records the database refused every time (logged, then
+    /// skipped so the ones after them are applied).
+    pub acct_skipped: AtomicU64,
     /// Accounting transactions committed (each holds a batch).
     pub acct_commits: AtomicU64,
     /// Authentication log lines lost because the writer's queue was full.
@@ -168,6 +177,13 @@ impl Metrics {
     /// Drops so far for a reason.
     pub fn drops(&self, d: DropReason) -> u64 {
         self.drops[d as usize].load(Relaxed)
+    }
+
+    /// Accounting records journaled but not yet applied to the database.
+    pub fn acct_backlog(&self) -> u64 {
+        self.acct_journaled
+            .load(Relaxed)
+            .saturating_sub(self.acct_writes.load(Relaxed) + self.acct_skipped.load(Relaxed))
     }
 
     /// Records one auth request's time from receive to send.
@@ -221,9 +237,27 @@ impl Metrics {
         );
         c(
             out,
+            "acct_journaled",
+            "Accounting records appended to the journal and acknowledged",
+            self.acct_journaled.load(Relaxed),
+        );
+        c(
+            out,
+            "acct_syncs",
+            "Accounting journal appends (write and fdatasync)",
+            self.acct_syncs.load(Relaxed),
+        );
+        c(
+            out,
             "acct_writes",
-            "Accounting records committed",
+            "Accounting records applied to the database",
             self.acct_writes.load(Relaxed),
+        );
+        c(
+            out,
+            "acct_skipped",
+            "Accounting records the database refused on every retry",
+            self.acct_skipped.load(Relaxed),
         );
         c(
             out,
@@ -276,6 +310,12 @@ impl Metrics {
                 v.load(Relaxed)
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP lastmile_radius_acct_backlog Accounting records journaled, not yet in the database"
+        );
+        let _ = writeln!(out, "# TYPE lastmile_radius_acct_backlog gauge");
+        let _ = writeln!(out, "lastmile_radius_acct_backlog {}", self.acct_backlog());
         let _ = writeln!(
             out,
             "# HELP lastmile_radius_subscribers Subscribers in the in-memory view"

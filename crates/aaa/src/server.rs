@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::thread::JoinHandle;
@@ -13,8 +14,9 @@ use services::Services;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::sync::{Notify, mpsc};
 
-use crate::acct::{self, Committer, Job};
+use crate::acct::{self, Committer};
 use crate::auth;
+use crate::journal::{self, Entry, Journal};
 use crate::log::{self, Line};
 use crate::metrics::{DropReason, Metrics};
 use crate::nas::{self, NasTable};
@@ -30,6 +32,9 @@ pub struct Config {
     pub acct: SocketAddr,
     /// Receive threads per port (0: one per core).
     pub threads: usize,
+    /// The accounting journal's directory (on persistent storage: records
+    /// are acknowledged once they are synced there).
+    pub journal: PathBuf,
 }
 
 impl Default for Config {
@@ -38,35 +43,9 @@ impl Default for Config {
             auth: SocketAddr::from(([0, 0, 0, 0], 1812)),
             acct: SocketAddr::from(([0, 0, 0, 0], 1813)),
             threads: 0,
+            journal: PathBuf::from("data/radius-journal"),
         }
     }
-}
-
-/// Group committers per node. SQLite has one writer at a time, so one.
-/// PostgreSQL commits concurrent transactions with one WAL flush (its own
-/// group commit): while one committer waits for its flush the others write
-/// their batches, which multiplies closed-loop throughput.
-fn committers(engine: store::Engine) -> usize {
-    match engine {
-        store::Engine::Postgres => 4,
-        _ => 1,
-    }
-}
-
-/// The committer of a record: by NAS and Acct-Session-Id, so the records
-/// of one session stay in order in one queue and one committer's cache.
-/// Accounting-On/Off lands on one committer; the others find the closed
-/// rows through `stopped_at IS NULL` in their UPDATE and take the slow path
-/// (as after a stale sweep).
-fn partition(r: &acct::Record, n: usize) -> usize {
-    if n <= 1 {
-        return 0;
-    }
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    r.nas_id.hash(&mut h);
-    r.session_id.hash(&mut h);
-    (h.finish() % n as u64) as usize
 }
 
 /// RFC 5080's duplicate detection window.
@@ -79,9 +58,8 @@ pub(crate) struct Shared {
     pub nas: NasTable,
     pub metrics: Arc<Metrics>,
     pub log_tx: mpsc::Sender<Line>,
-    /// One queue per group committer; a session always goes to the same
-    /// one (see [`committers`]).
-    pub acct_tx: Vec<mpsc::Sender<Job>>,
+    /// The journal writer's queue.
+    pub acct_tx: std::sync::mpsc::SyncSender<Entry>,
     pub seen_tx: mpsc::UnboundedSender<i64>,
     pub log_accepts: AtomicBool,
     pub coa_wake: Notify,
@@ -112,6 +90,13 @@ impl std::fmt::Debug for Server {
 /// the rest join it.
 fn bind_group(what: &'static str, addr: SocketAddr, n: usize) -> Result<Vec<UdpSocket>> {
     let err = |source| Error::Bind { what, addr, source };
+    // SO_REUSEPORT would also let a second server (another `lastmile
+    // serve`, a leftover FreeRADIUS) join the group silently and take a
+    // share of the requests. Binding once without it first fails with
+    // "address in use" when anyone holds the port.
+    if addr.port() != 0 {
+        drop(UdpSocket::bind(addr).map_err(err)?);
+    }
     let mut out = Vec::with_capacity(n);
     let mut at = addr;
     for _ in 0..n {
@@ -152,10 +137,24 @@ impl Server {
         let nas = NasTable::default();
         nas.reload(svc).await?;
         let (log_tx, log_rx) = mpsc::channel(log::QUEUE);
-        let n_committers = committers(svc.db.engine());
-        let (acct_tx, acct_rx): (Vec<_>, Vec<_>) = (0..n_committers)
-            .map(|_| mpsc::channel::<Job>(65_536 / n_committers))
-            .unzip();
+        // Records journaled before a stop or crash and not yet applied go
+        // to the committer first.
+        let journal_err = |source| Error::Journal {
+            dir: config.journal.clone(),
+            source,
+        };
+        let node = Journal::node_id(&config.journal).map_err(journal_err)?;
+        let applied = journal::applied(svc, &node).await?;
+        let (journal, pending) =
+            Journal::replay(&config.journal, node, applied).map_err(journal_err)?;
+        let (acct_tx, journal_rx) = std::sync::mpsc::sync_channel::<Entry>(65_536);
+        let (batch_tx, batch_rx) = mpsc::unbounded_channel();
+        for b in pending {
+            metrics
+                .acct_journaled
+                .fetch_add(b.records.len() as u64, Relaxed);
+            let _ = batch_tx.send(b);
+        }
         let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<i64>();
         let log_accepts = services::settings::current(svc)
             .await?
@@ -182,6 +181,7 @@ impl Server {
             .map_err(|e| Error::Internal(e.to_string()))?;
         let stop = Arc::new(AtomicBool::new(false));
         let mut handles = Vec::new();
+        let mut tasks_first = Vec::new();
         for (i, s) in auth_socks.into_iter().enumerate() {
             let sh = shared.clone();
             let st = stop.clone();
@@ -191,6 +191,23 @@ impl Server {
                     .spawn(move || auth_loop(s, sh, st))
                     .map_err(|e| Error::Internal(e.to_string()))?,
             );
+        }
+        {
+            let m = metrics.clone();
+            let st = stop.clone();
+            let node = journal.node().to_owned();
+            let dir = journal.dir().to_owned();
+            handles.push(
+                std::thread::Builder::new()
+                    .name("radius-journal".into())
+                    .spawn(move || journal::writer(journal, journal_rx, batch_tx, m, st))
+                    .map_err(|e| Error::Internal(e.to_string()))?,
+            );
+            tasks_first.push(tokio::spawn(
+                Committer::new(svc.clone(), view.clone(), metrics.clone())
+                    .with_journal(node, dir)
+                    .run(batch_rx),
+            ));
         }
         for (i, s) in acct_socks.into_iter().enumerate() {
             let sh = shared.clone();
@@ -202,17 +219,12 @@ impl Server {
                     .map_err(|e| Error::Internal(e.to_string()))?,
             );
         }
-        let mut tasks = Vec::new();
+        let mut tasks = tasks_first;
         tasks.push(tokio::spawn(log::writer(
             svc.clone(),
             log_rx,
             metrics.clone(),
         )));
-        for rx in acct_rx {
-            tasks.push(tokio::spawn(
-                Committer::new(svc.clone(), view.clone(), metrics.clone()).run(rx),
-            ));
-        }
         {
             let svc = svc.clone();
             tasks.push(tokio::spawn(async move {
@@ -267,6 +279,14 @@ impl Server {
         &self.shared.view
     }
 
+    /// Waits until every accounting record acknowledged so far is in the
+    /// database (tests, benchmarks, an orderly stop).
+    pub async fn settled(&self) {
+        while self.shared.metrics.acct_backlog() > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     /// Re-reads the NAS table now (it is also re-read every few seconds).
     pub async fn reload_nas(&self) -> Result<()> {
         self.shared.nas.reload(&self.shared.svc).await
@@ -282,8 +302,9 @@ impl Server {
         self.shared.metrics.render(out);
     }
 
-    /// Stops threads and tasks. Accounting already queued is not waited
-    /// for: it was never acknowledged, so the NAS retransmits it.
+    /// Stops threads and tasks. Accounting not yet journaled was never
+    /// acknowledged (the NAS retransmits it); journaled records not yet
+    /// applied are replayed at the next start.
     pub async fn stop(self) {
         self.stop.store(true, Relaxed);
         for t in &self.tasks {
@@ -467,8 +488,8 @@ fn auth_loop(sock: UdpSocket, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
     }
 }
 
-/// One accounting thread: verify, parse, queue for the group committer
-/// (which answers after the commit).
+/// One accounting thread: verify, parse, queue for the journal writer
+/// (which answers once the record is synced).
 fn acct_loop(sock: Arc<UdpSocket>, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
     let mut buf = [0u8; radius::MAX_PACKET_LEN];
     while !stop.load(Relaxed) {
@@ -524,15 +545,30 @@ fn acct_loop(sock: Arc<UdpSocket>, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
         let Ok(wire) = reply.encode(&nas.secret) else {
             continue;
         };
-        let job = Job {
+        let entry = Entry {
             record,
             reply: wire,
             peer,
             sock: sock.clone(),
         };
-        let queue = &sh.acct_tx[partition(&job.record, sh.acct_tx.len())];
-        if queue.try_send(job).is_err() {
+        if sh.acct_tx.try_send(entry).is_err() {
             sh.metrics.dropped(DropReason::AccountingBacklog);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_port_held_by_another_socket_is_refused_not_shared() {
+        let holder = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = holder.local_addr().unwrap();
+        let err = super::bind_group("authentication", addr, 2).unwrap_err();
+        assert!(err.to_string().contains(&addr.to_string()), "{err}");
+        drop(holder);
+        assert_eq!(
+            super::bind_group("authentication", addr, 2).unwrap().len(),
+            2
+        );
     }
 }

@@ -83,6 +83,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                     auth: config.radius_auth,
                     acct: config.radius_acct,
                     threads: config.radius_threads,
+                    journal: config.data_dir.join("radius-journal"),
                 },
             )
             .await

@@ -35,7 +35,9 @@ async fn sessions_and_usage_are_durable_before_the_answer() {
         )
         .await;
         assert!(out.contains("Received Accounting-Response"), "{out}");
-        // Acknowledged means committed: the row is there now.
+        // Acknowledged means synced to the journal; the committer applies
+        // it right behind.
+        server.settled().await;
         let row: (i64, Option<i64>, Option<String>, Option<i64>) = {
             let mut conn = s.db.conn().await.unwrap();
             sqlx::query_as(
@@ -65,6 +67,7 @@ async fn sessions_and_usage_are_durable_before_the_answer() {
         )
         .await;
         assert!(out.contains("Received Accounting-Response"), "{out}");
+        server.settled().await;
         let (input, output, time, stopped, cause): (i64, i64, i64, Option<i64>, String) = {
             let mut conn = s.db.conn().await.unwrap();
             sqlx::query_as(
@@ -96,6 +99,7 @@ async fn sessions_and_usage_are_durable_before_the_answer() {
             "Acct-Status-Type = Stop\nAcct-Session-Id = \"s1\"\nUser-Name = \"alice\"\nAcct-Input-Octets = 2000\nAcct-Input-Gigawords = 1\nAcct-Session-Time = 120\n",
         )
         .await;
+        server.settled().await;
         let n: i64 = {
             let mut conn = s.db.conn().await.unwrap();
             sqlx::query_scalar("SELECT COUNT(*) FROM radius_sessions")
@@ -119,6 +123,7 @@ async fn sessions_and_usage_are_durable_before_the_answer() {
         }
         let out = acct(addr, "Acct-Status-Type = Accounting-On\n").await;
         assert!(out.contains("Received Accounting-Response"), "{out}");
+        server.settled().await;
         let open: i64 = {
             let mut conn = s.db.conn().await.unwrap();
             sqlx::query_scalar("SELECT COUNT(*) FROM radius_sessions WHERE stopped_at IS NULL")
@@ -162,10 +167,10 @@ fn start_record(nas_id: i64, session: &str, login: &str) -> aaa::acct::Record {
     }
 }
 
-/// Many Starts in one group commit go out as multi-row INSERTs; a Start of
+/// Many Starts in one transaction go out as multi-row INSERTs; a Start of
 /// a session already open in the database (opened before a restart, so not
 /// in the committer's memory) and a repeated Start inside the batch change
-/// nothing, and every Start is answered.
+/// nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_starts_is_written_once_each() {
     each_engine(|db| async move {
@@ -189,34 +194,31 @@ async fn a_batch_of_starts_is_written_once_each() {
         }
         let metrics = std::sync::Arc::new(aaa::metrics::Metrics::default());
         let view = std::sync::Arc::new(aaa::view::View::load(&s, metrics.clone()).await.unwrap());
-        let sock = std::sync::Arc::new(std::net::UdpSocket::bind("127.0.0.1:0").unwrap());
-        let inbox = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let (tx, rx) = tokio::sync::mpsc::channel(2048);
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let mut sessions: Vec<String> = (0..1200).map(|i| format!("b{i}")).collect();
         sessions.push("old".into());
         sessions.push("b7".into());
-        for id in &sessions {
-            let job = aaa::acct::Job {
-                record: start_record(nas, id, if id == "b3" { "bob" } else { "nobody" }),
-                reply: vec![1],
-                peer: inbox.local_addr().unwrap(),
-                sock: sock.clone(),
-            };
-            tx.try_send(job).unwrap();
-        }
+        let records: Vec<_> = sessions
+            .iter()
+            .map(|id| start_record(nas, id, if id == "b3" { "bob" } else { "nobody" }))
+            .collect();
+        let ends = (1..=records.len() as u64).collect();
+        tx.send(aaa::journal::Batch {
+            segment: 1,
+            records,
+            ends,
+        })
+        .unwrap();
         drop(tx);
-        // Everything is queued before the committer runs: one batch.
+        // Everything is queued before the committer runs: one transaction.
         aaa::acct::Committer::new(s.clone(), view.clone(), metrics.clone())
             .run(rx)
             .await;
-        // Every job was answered after the commit (the replies themselves
-        // would overflow the test socket's receive buffer).
         assert_eq!(
             metrics.acct_writes.load(std::sync::atomic::Ordering::Relaxed),
             sessions.len() as u64
         );
-        let mut buf = [0u8; 16];
-        assert_eq!(inbox.recv(&mut buf).unwrap(), 1);
+        assert_eq!(metrics.acct_commits.load(std::sync::atomic::Ordering::Relaxed), 1);
         let mut conn = s.db.conn().await.unwrap();
         let (rows, distinct): (i64, i64) = sqlx::query_as(
             "SELECT COUNT(*), COUNT(DISTINCT acct_session_id) FROM radius_sessions WHERE stopped_at IS NULL",
@@ -239,6 +241,82 @@ async fn a_batch_of_starts_is_written_once_each() {
                 .unwrap();
         assert_eq!(old_ip, None, "the Start of an open session wrote nothing");
         assert_eq!(view.open_sessions(bob), 1);
+    })
+    .await;
+}
+
+/// A record journaled (acknowledged) but not applied when the server
+/// stopped is applied at the next start, once: the position stored with
+/// it keeps a third start from applying it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journaled_records_are_replayed_once_after_a_restart() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let c = customer(&s).await;
+        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 300", SuspendedBehavior::Reject))
+            .await
+            .unwrap();
+        let alice = contract(&s, c, p, "alice", "alice-pass", "", "").await;
+        let nas = add_nas(&s, "bng-1", "127.0.0.1", "mikrotik", 3799).await;
+        let server = start(&s).await;
+        let out = acct(
+            server.acct_addr(),
+            "Acct-Status-Type = Start\nAcct-Session-Id = \"r1\"\nUser-Name = \"alice\"\n",
+        )
+        .await;
+        assert!(out.contains("Received Accounting-Response"), "{out}");
+        server.settled().await;
+        server.stop().await;
+
+        // What a crash leaves: an Interim-Update in a segment after the
+        // ones applied (the next start opens a segment after it).
+        let dir = s.data_dir.join("radius-journal");
+        let last = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.unwrap().file_name().into_string().unwrap();
+                u64::from_str_radix(name.strip_suffix(".acct")?, 16).ok()
+            })
+            .max()
+            .unwrap();
+        let mut interim = start_record(nas, "r1", "alice");
+        interim.status = aaa::acct::Status::Interim;
+        interim.input = 5_000;
+        interim.session_time = 30;
+        let mut bytes = Vec::new();
+        aaa::journal::encode_frame(&interim, &mut bytes);
+        std::fs::write(dir.join(format!("{:016x}.acct", last + 1)), &bytes).unwrap();
+
+        let usage = |s: Services| async move {
+            let mut conn = s.db.conn().await.unwrap();
+            sqlx::query_scalar::<_, i64>(
+                "SELECT input_octets FROM contract_usage WHERE contract_id = $1",
+            )
+            .bind(alice)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+        };
+        for _ in 0..2 {
+            let server = start(&s).await;
+            server.settled().await;
+            assert_eq!(usage(s.clone()).await, 5_000);
+            server.stop().await;
+        }
+        let segments = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".acct")
+            })
+            .count();
+        assert!(
+            segments <= 2,
+            "applied segments are deleted ({segments} left)"
+        );
     })
     .await;
 }

@@ -68,6 +68,7 @@ async fn suspension_disconnects_the_session() {
         )
         .await;
         assert!(out.contains("Received Accounting-Response"), "{out}");
+        server.settled().await;
 
         suspend(&s, alice).await;
         let (status, attempts): (String, i64) = eventually(5.0, "Disconnect-ACK recorded", || async {

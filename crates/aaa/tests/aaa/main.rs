@@ -180,6 +180,7 @@ pub async fn start(s: &Services) -> Server {
             auth: "127.0.0.1:0".parse().unwrap(),
             acct: "127.0.0.1:0".parse().unwrap(),
             threads: 2,
+            journal: s.data_dir.join("radius-journal"),
         },
     )
     .await
