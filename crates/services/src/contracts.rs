@@ -4,6 +4,7 @@
 
 use domain::Money;
 use domain::contract::{self as rules, Status, SuspendReason};
+use domain::timeline::EventKind;
 use domain::validate::{self, FieldError};
 use rand::Rng;
 use serde_json::json;
@@ -262,6 +263,7 @@ pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Res
     let payload = json!({
         "contract_id": id, "customer_id": customer.id, "plan_id": plan.id,
         "status": created.status, "login": created.pppoe_login,
+        "number": created.number, "plan": plan.name,
     });
     store::events::append(
         &mut tx,
@@ -278,7 +280,7 @@ pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Res
         actor,
         &Event {
             customer_id: customer.id,
-            kind: "contract.created",
+            kind: EventKind::ContractCreated,
             summary: format!("Contract {} created on plan {}", created.number, plan.name),
             entity: Some(("contract", id.to_string())),
             data: payload,
@@ -450,6 +452,7 @@ pub async fn transition(
     let payload = json!({
         "contract_id": id, "customer_id": before.customer_id, "login": before.pppoe_login,
         "from": from.as_str(), "to": to.as_str(), "reason": reason_s, "at": now,
+        "number": after.number,
     });
     store::events::append(
         &mut tx,
@@ -461,13 +464,7 @@ pub async fn transition(
         now,
     )
     .await?;
-    let kind = match to {
-        Status::Active if from == Status::PendingInstallation => "contract.activated",
-        Status::Active => "contract.reactivated",
-        Status::Suspended => "contract.suspended",
-        Status::Canceled => "contract.canceled",
-        Status::PendingInstallation => "contract.pending",
-    };
+    let kind = EventKind::of_transition(from, to);
     let mut summary = format!("Contract {}: {} → {}", after.number, from, to);
     if let Some(r) = reason_s {
         summary.push_str(&format!(" ({r})"));
@@ -558,6 +555,7 @@ pub async fn change_plan(
         "contract_id": id, "customer_id": k.customer_id, "login": k.pppoe_login,
         "from_plan_id": k.plan_id, "to_plan_id": plan.id, "from_price": k.price,
         "to_price": new_price, "effective_date": effective.to_string(),
+        "number": k.number, "plan": plan.name,
     });
     if apply_now {
         store::contracts::set_plan(&mut tx, id, plan.id, new_price, now).await?;
@@ -595,9 +593,9 @@ pub async fn change_plan(
         &Event {
             customer_id: k.customer_id,
             kind: if apply_now {
-                "contract.plan_changed"
+                EventKind::ContractPlanChanged
             } else {
-                "contract.plan_change_scheduled"
+                EventKind::ContractPlanChangeScheduled
             },
             summary: format!(
                 "Contract {}: plan {} from {}",
@@ -638,10 +636,12 @@ pub async fn apply_due_plan_changes(
             }
             let k = store::contracts::get(&mut tx, ch.contract_id).await?;
             store::contracts::set_plan(&mut tx, k.id, ch.to_plan_id, ch.to_price, now).await?;
+            let plan = store::plans::get(&mut tx, ch.to_plan_id).await?;
             let payload = json!({
                 "contract_id": k.id, "customer_id": k.customer_id, "login": k.pppoe_login,
                 "from_plan_id": k.plan_id, "to_plan_id": ch.to_plan_id, "from_price": k.price,
                 "to_price": ch.to_price, "effective_date": ch.effective_date,
+                "number": k.number, "plan": plan.name,
             });
             store::events::append(
                 &mut tx,
@@ -669,7 +669,7 @@ pub async fn apply_due_plan_changes(
                 actor,
                 &Event {
                     customer_id: k.customer_id,
-                    kind: "contract.plan_changed",
+                    kind: EventKind::ContractPlanChanged,
                     summary: format!("Contract {}: scheduled plan change applied", k.number),
                     entity: Some(("contract", k.id.to_string())),
                     data: payload,
@@ -818,7 +818,7 @@ pub async fn update_terms(
     let payload = json!({
         "contract_id": id, "customer_id": before.customer_id,
         "old_login": before.pppoe_login, "login": after.pppoe_login,
-        "password_changed": password_changed, "at": now,
+        "password_changed": password_changed, "at": now, "number": after.number,
         // A live session keeps its old login and addresses until it reconnects.
         "reconnect": before.pppoe_login != after.pppoe_login
             || before.ipv4 != after.ipv4
@@ -839,7 +839,7 @@ pub async fn update_terms(
         actor,
         &Event {
             customer_id: before.customer_id,
-            kind: "contract.updated",
+            kind: EventKind::ContractUpdated,
             summary: format!("Contract {}: terms changed", after.number),
             entity: Some(("contract", id.to_string())),
             data: payload,

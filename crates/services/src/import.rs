@@ -19,6 +19,7 @@
 use std::collections::{HashMap, HashSet};
 
 use domain::contract::{Status, SuspendReason};
+use domain::timeline::EventKind;
 use domain::validate::{self, FieldError};
 use domain::{Money, document, search};
 use serde_json::json;
@@ -779,10 +780,10 @@ async fn write_customers(
         events.push(NewEvent {
             customer_id: id,
             at: now,
-            kind: "customer.created",
+            kind: EventKind::CustomerCreated.as_str(),
             summary: format!("Customer {} imported (line {})", d.name, g.line),
             entity: Some(("customer", id.to_string())),
-            data: json!({ "import_line": g.line }),
+            data: json!({ "name": d.name, "import_line": g.line }),
         });
         if let Some(a) = g.address {
             addresses.push(NewAddress {
@@ -1168,6 +1169,7 @@ async fn write_contracts(
         let payload = json!({
             "contract_id": id, "customer_id": g.customer_id, "plan_id": g.plan.id,
             "status": g.status.as_str(), "login": login, "import_line": g.line,
+            "number": number, "plan": g.plan.name,
         });
         outbox.push((
             "contract.created",
@@ -1177,7 +1179,7 @@ async fn write_contracts(
         events.push(NewEvent {
             customer_id: g.customer_id,
             at: now,
-            kind: "contract.created",
+            kind: EventKind::ContractCreated.as_str(),
             summary: format!(
                 "Contract {number} imported on plan {} ({})",
                 g.plan.name,

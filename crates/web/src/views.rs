@@ -171,11 +171,7 @@ impl Page {
     /// An amount in minor units (cents) with the language's separators:
     /// `1,299.90` or `1.299,90`.
     pub fn money(&self, minor: &i64) -> String {
-        let m = domain::Money(*minor);
-        match self.tr.locale {
-            domain::Locale::PtBr => m.display(2, ',', Some('.')),
-            domain::Locale::En => m.display(2, '.', Some(',')),
-        }
+        self.tr.money(*minor)
     }
 
     /// A speed in kbit/s as people read it: `300 Mbps`, `1.5 Gbps`, `512 kbps`.
@@ -222,12 +218,7 @@ impl Page {
     /// The translation of `<prefix><value>` if the catalogue has it, else
     /// the value itself (kinds other areas add later still show).
     pub fn label_or(&self, prefix: &str, value: &str) -> String {
-        let key = format!("{prefix}{}", value.replace(['_', '.'], "-"));
-        if self.tr.has(&key) {
-            self.tr.t(&key)
-        } else {
-            value.to_owned()
-        }
+        self.tr.label_or(prefix, value)
     }
 
     /// The translation of `<prefix><value>`, e.g. a status code's label.

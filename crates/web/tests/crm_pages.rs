@@ -928,3 +928,233 @@ async fn contract_template_settings_page() {
     })
     .await;
 }
+
+fn fiber_plan(name: &str, price: i64) -> domain::plan::Plan {
+    use domain::plan::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
+    Plan {
+        name: name.into(),
+        description: String::new(),
+        download_kbps: 300_000,
+        upload_kbps: 150_000,
+        burst_down: None,
+        burst_up: None,
+        quota: None,
+        price: domain::Money(price),
+        billing_mode: BillingMode::Postpaid,
+        cycle: Cycle::Monthly,
+        installation_fee: domain::Money(0),
+        loyalty_months: 0,
+        early_termination_fee: domain::Money(0),
+        tax_category: String::new(),
+        technology: Technology::Fiber,
+        suspended_behavior: SuspendedBehavior::Reject,
+        active: true,
+        public: true,
+    }
+}
+
+/// Every kind of entry the services write, for one customer; returns the
+/// customer and another one brought by a CSV import.
+async fn eventful_customers(svc: &Services) -> (i64, i64) {
+    use domain::contract::{Status, SuspendReason};
+    use services::contracts::{self, ContractInput, TermsInput};
+    use services::crm::{self, Created, CustomerInput};
+    use services::documents::{self, Upload};
+    use services::import::{self, Kind};
+
+    let a = cli();
+    let input = CustomerInput {
+        kind: "person".into(),
+        name: "Ana Lima".into(),
+        document: "52998224725".into(),
+        ..Default::default()
+    };
+    let Created::Customer(ana) = crm::create_customer(svc, &a, &input).await.unwrap() else {
+        panic!("duplicates")
+    };
+    let edited = CustomerInput {
+        trade_name: "Ana".into(),
+        ..input
+    };
+    crm::update_customer(svc, &a, ana, &edited).await.unwrap();
+    crm::add_note(svc, &a, ana, "Prefere contato à tarde")
+        .await
+        .unwrap();
+    let fibra = services::catalog::create_plan(svc, &a, &fiber_plan("Fibra 300", 9990))
+        .await
+        .unwrap();
+    let giga = services::catalog::create_plan(svc, &a, &fiber_plan("Giga", 19990))
+        .await
+        .unwrap();
+    let k = contracts::create(
+        svc,
+        &a,
+        &ContractInput {
+            customer_id: ana,
+            plan_id: fibra,
+            billing_day: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let moves = [
+        (Status::Active, None),
+        (Status::Suspended, Some(SuspendReason::NonPayment)),
+        (Status::Active, None),
+    ];
+    for (to, reason) in moves {
+        contracts::transition(svc, &a, k, to, reason, "")
+            .await
+            .unwrap();
+    }
+    contracts::change_plan(svc, &a, k, giga, None, "")
+        .await
+        .unwrap();
+    contracts::change_plan(svc, &a, k, fibra, None, "2099-01-01")
+        .await
+        .unwrap();
+    let terms = TermsInput {
+        billing_day: Some(20),
+        ..Default::default()
+    };
+    contracts::update_terms(svc, &a, k, &terms).await.unwrap();
+    services::catalog::apply_repricing(svc, &a, giga, domain::Money(21990), 1)
+        .await
+        .unwrap();
+    let upload = |kind, filename| Upload {
+        customer_id: ana,
+        kind,
+        filename,
+        data: b"%PDF-1.4 x",
+    };
+    let rg = documents::upload(svc, &a, &upload("identity", "rg.pdf"))
+        .await
+        .unwrap();
+    documents::verify(svc, &a, ana, rg).await.unwrap();
+    let bill = documents::upload(svc, &a, &upload("proof_of_address", "luz.pdf"))
+        .await
+        .unwrap();
+    documents::reject(svc, &a, ana, bill, "ilegível")
+        .await
+        .unwrap();
+    documents::delete(svc, &a, ana, bill).await.unwrap();
+    contracts::transition(svc, &a, k, Status::Canceled, None, "")
+        .await
+        .unwrap();
+
+    let people = b"nome;cpf\nBia Souza;111.444.777-35\n";
+    assert_eq!(
+        import::import(svc, &a, Kind::Customers, people)
+            .await
+            .unwrap()
+            .imported,
+        1
+    );
+    let contracts_csv =
+        b"customer_document;plan;billing_day;status\n11144477735;Fibra 300;5;active\n";
+    assert_eq!(
+        import::import(svc, &a, Kind::Contracts, contracts_csv)
+            .await
+            .unwrap()
+            .imported,
+        1
+    );
+    let bia = crm::search(svc, "11144477735", 1).await.unwrap()[0]
+        .customer
+        .id;
+    (ana, bia)
+}
+
+#[tokio::test]
+async fn timeline_in_the_readers_language() {
+    each_engine(|db| async move {
+        let (router, svc) = app(db).await;
+        let (ana, bia) = eventful_customers(&svc).await;
+        let user = UserInput {
+            username: "joana".into(),
+            email: "joana@example.net".into(),
+            display_name: "Joana".into(),
+            role: "admin".into(),
+            locale: Some("pt-BR".into()),
+            disabled: false,
+            ip_allowlist: String::new(),
+        };
+        let joana = services::staff::create_user(&svc, &cli(), &user, "another long password")
+            .await
+            .unwrap();
+        // Her own language wins over the browser's `lm_lang=en` cookie.
+        let b = Browser::login(&router, "joana", "another long password").await;
+
+        let page = b.get(&format!("/customers/{ana}/timeline")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for line in [
+            "Cliente Ana Lima cadastrado",
+            "Dados do cliente alterados",
+            "Prefere contato à tarde",
+            "Contrato 000001 criado no plano Fibra 300",
+            "Contrato 000001 ativado",
+            "Contrato 000001 suspenso: Inadimplência",
+            "Contrato 000001 reativado",
+            "Contrato 000001 passou para o plano Giga em ",
+            "Contrato 000001 passa para o plano Fibra 300 em 2099-01-01",
+            "Contrato 000001: condições alteradas",
+            "Contrato 000001 reajustado de 199,90 para 219,90",
+            "Documento enviado: rg.pdf (Documento de identidade)",
+            "Documento conferido: rg.pdf",
+            "Documento recusado: luz.pdf (ilegível)",
+            "Documento excluído: luz.pdf",
+            "Contrato 000001 cancelado",
+        ] {
+            assert!(page.body.contains(line), "missing {line:?}");
+        }
+        let bias = b.get(&format!("/customers/{bia}/timeline")).await;
+        for line in [
+            "Cliente Bia Souza importado (linha 2)",
+            "Contrato 000002 importado no plano Fibra 300 (Ativo)",
+        ] {
+            assert!(bias.body.contains(line), "missing {line:?}");
+        }
+        // No stored English line is left (a note is the staff's own words).
+        for id in [ana, bia] {
+            let (events, _) = services::crm::timeline(&svc, id, None, None, 100)
+                .await
+                .unwrap();
+            assert!(events.len() >= 2);
+            let page = b.get(&format!("/customers/{id}/timeline")).await;
+            for e in events.iter().filter(|e| e.kind != "note.added") {
+                assert!(!page.body.contains(&e.summary), "{}: {}", e.kind, e.summary);
+            }
+        }
+
+        // The API: the request's Accept-Language, else the token owner's.
+        let (_, token) = services::tokens::create(&svc, &cli(), joana, "t", "all")
+            .await
+            .unwrap();
+        let api = |lang: Option<&'static str>| {
+            let mut req = Request::get(format!(
+                "/api/v1/customers/{ana}/timeline?kind=contract.suspended"
+            ))
+            .header("authorization", format!("Bearer {token}"));
+            if let Some(l) = lang {
+                req = req.header("accept-language", l);
+            }
+            req.body(Body::empty()).unwrap()
+        };
+        for (lang, want) in [
+            (None, "Contrato 000001 suspenso: Inadimplência"),
+            (
+                Some("pt-BR,pt;q=0.9"),
+                "Contrato 000001 suspenso: Inadimplência",
+            ),
+            (Some("en-US"), "Contract 000001 suspended: Non-payment"),
+        ] {
+            let r = send(&router, api(lang)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            assert_eq!(body["data"][0]["summary"], want, "{lang:?}");
+            assert_eq!(body["data"][0]["data"]["reason"], "non_payment");
+        }
+    })
+    .await;
+}
