@@ -79,7 +79,9 @@ pub async fn today(conn: &mut AnyConnection) -> Result<jiff::civil::Date> {
     Ok(jiff::Timestamp::now().to_zoned(tz).date())
 }
 
-async fn field_defs(conn: &mut AnyConnection) -> Result<Vec<crate::custom_fields::Definition>> {
+pub(crate) async fn field_defs(
+    conn: &mut AnyConnection,
+) -> Result<Vec<crate::custom_fields::Definition>> {
     Ok(store::documents::field_defs(conn)
         .await?
         .into_iter()

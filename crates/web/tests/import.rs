@@ -150,3 +150,68 @@ async fn import_page_checks_then_imports_the_checked_file() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn import_page_checks_custom_fields() {
+    each_engine(|db| async move {
+        let (router, svc, cookie) = app(db).await;
+        let actor = services::Actor {
+            kind: "cli",
+            id: None,
+            name: "test".into(),
+            source_ip: None,
+        };
+        services::custom_fields::create(
+            &svc,
+            &actor,
+            &services::custom_fields::DefInput {
+                key: "periodo".into(),
+                label: "Período de instalação".into(),
+                kind: "choice".into(),
+                choices: vec!["manhã".into(), "tarde".into()],
+                required: true,
+                position: 0,
+            },
+        )
+        .await
+        .unwrap();
+
+        // The column is missing: one header problem names the field.
+        let without = "nome;cpf_cnpj\nAna;529.982.247-25\n";
+        let (status, _, body) = send(&router, upload(&cookie, "customers", without)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains("<code>custom_fields.periodo</code>"),
+            "{body}"
+        );
+        assert!(body.contains("Falta uma coluna obrigatória"), "{body}");
+        assert!(!body.contains("/customers/import/confirm"));
+
+        // Present by its label: an empty and a wrong value, each on its line.
+        let bad =
+            "nome;cpf_cnpj;Período de instalação\nAna;529.982.247-25;\nBia;390.533.447-05;noite\n";
+        let (_, _, body) = send(&router, upload(&cookie, "customers", bad)).await;
+        let rows: Vec<&str> = body
+            .split("<tr><td class=\"mono\">")
+            .skip(1)
+            .map(|r| r.split("</tr>").next().unwrap())
+            .collect();
+        assert_eq!(rows.len(), 2, "{body}");
+        assert!(rows[0].starts_with("2<") && rows[0].contains("custom_fields.periodo"));
+        assert!(rows[0].contains("Campo obrigatório"), "{}", rows[0]);
+        assert!(rows[1].starts_with("3<") && rows[1].contains("custom_fields.periodo"));
+        assert!(rows[1].contains("Escolha uma das opções"), "{}", rows[1]);
+        assert!(!body.contains("/customers/import/confirm"));
+
+        // A clean file imports the values.
+        let good = "nome;cpf_cnpj;periodo\nAna;529.982.247-25;tarde\n";
+        let sha = services::import::sha256(good.as_bytes());
+        let (_, _, body) = send(&router, upload(&cookie, "customers", good)).await;
+        assert!(body.contains(&sha), "{body}");
+        let (status, _, _) = send(&router, confirm(&cookie, "customers", &sha)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let hits = services::crm::search(&svc, "52998224725", 1).await.unwrap();
+        assert_eq!(hits[0].customer.custom_fields["periodo"], "tarde");
+    })
+    .await;
+}
