@@ -3,153 +3,17 @@
 
 #![allow(clippy::unwrap_used)]
 
-use axum::Router;
+mod common;
+
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
-use services::secrets::SecretBox;
-use services::setup::SetupInput;
+use axum::http::{Request, StatusCode};
+use common::{App, Browser, PASSWORD, app, assert_redirect, cli, send};
+use services::Services;
 use services::staff::UserInput;
-use services::{Actor, Services};
 use store::testing::each_engine;
-use tower::ServiceExt;
-use web::{AppState, WebConfig};
 
 /// A 2×2 RGB PNG, as a company logo.
 const LOGO: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x02\x00\x00\x00\x02\x08\x02\x00\x00\x00\xfd\xd4\x9a\x73\x00\x00\x00\x0f\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\x00\x04\x10\x02\x08\x00\x20\xee\x05\xfb\xf5\x2b\xe9\xca\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
-
-const CSRF: &str = "csrf-token-for-tests-0123456789abcdef";
-
-fn cli() -> Actor {
-    Actor {
-        kind: "cli",
-        id: None,
-        name: "test".into(),
-        source_ip: None,
-    }
-}
-
-async fn app(db: store::Db) -> (Router, Services) {
-    let dir = std::env::temp_dir().join("lastmile-tests");
-    let svc = Services::new(db, SecretBox::from_key(&[7; 32]), dir);
-    let input = SetupInput {
-        company: "Provedor Teste".into(),
-        legal_document: "12.345.678/0001-90".into(),
-        country: "BR".into(),
-        currency: "BRL".into(),
-        locale: "en".into(),
-        timezone: "America/Sao_Paulo".into(),
-        admin_username: "admin".into(),
-        admin_email: "admin@example.net".into(),
-        admin_name: "Admin".into(),
-        admin_password: "correct horse battery".into(),
-        logo: None,
-    };
-    services::setup::run(&svc, &input, None).await.unwrap();
-    let router = web::router(AppState::new(svc.clone(), WebConfig::default()));
-    (router, svc)
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-    bytes: Vec<u8>,
-}
-
-impl Reply {
-    fn location(&self) -> &str {
-        self.headers
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-    /// The id at the end of a redirect to `/things/{id}?ok=…`.
-    fn id(&self) -> i64 {
-        let path = self.location().split('?').next().unwrap();
-        path.rsplit('/').next().unwrap().parse().unwrap()
-    }
-}
-
-/// A signed-in browser.
-struct Browser {
-    router: Router,
-    cookie: String,
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Reply {
-    let resp = router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        bytes,
-    }
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    let mut all: Vec<(&str, &str)> = vec![("_csrf", CSRF)];
-    all.extend_from_slice(pairs);
-    serde_urlencoded::to_string(all).unwrap()
-}
-
-impl Browser {
-    async fn login(router: &Router, username: &str, password: &str) -> Browser {
-        let req = Request::post("/login")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", format!("lm_csrf={CSRF}"))
-            .body(Body::from(form(&[
-                ("username", username),
-                ("password", password),
-            ])))
-            .unwrap();
-        let r = send(router, req).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        let session = r
-            .headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.strip_prefix("lm_session="))
-            .map(|c| c.split(';').next().unwrap().to_owned())
-            .expect("a session cookie");
-        Browser {
-            router: router.clone(),
-            cookie: format!("lm_csrf={CSRF}; lm_session={session}; lm_lang=en"),
-        }
-    }
-
-    async fn get(&self, uri: &str) -> Reply {
-        let req = Request::get(uri)
-            .header("cookie", &self.cookie)
-            .body(Body::empty())
-            .unwrap();
-        send(&self.router, req).await
-    }
-
-    async fn post(&self, uri: &str, pairs: &[(&str, &str)]) -> Reply {
-        let req = Request::post(uri)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", &self.cookie)
-            .body(Body::from(form(pairs)))
-            .unwrap();
-        send(&self.router, req).await
-    }
-}
-
-fn assert_redirect(r: &Reply, prefix: &str) {
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert!(
-        r.location().starts_with(prefix),
-        "redirected to {} instead of {prefix}",
-        r.location()
-    );
-}
 
 const PLAN: &[(&str, &str)] = &[
     ("name", "Fibra 500"),
@@ -193,8 +57,8 @@ fn customer<'a>(name: &'a str, document: &'a str) -> Vec<(&'a str, &'a str)> {
 #[tokio::test]
 async fn customer_plan_contract_journey() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
-        let b = Browser::login(&router, "admin", "correct horse battery").await;
+        let App { router, svc, .. } = app(db).await;
+        let b = Browser::login(&router, "admin", PASSWORD).await;
 
         // Navigation links the areas now.
         let home = b.get("/").await;
@@ -416,8 +280,8 @@ async fn customer_plan_contract_journey() {
 #[tokio::test]
 async fn repricing_preview_confirm_and_stale_preview() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
-        let b = Browser::login(&router, "admin", "correct horse battery").await;
+        let App { router, svc, .. } = app(db).await;
+        let b = Browser::login(&router, "admin", PASSWORD).await;
         assert_redirect(&b.post("/plans/new", PLAN).await, "/plans");
         let plan = services::catalog::list_plans(&svc, true, false)
             .await
@@ -493,8 +357,8 @@ async fn repricing_preview_confirm_and_stale_preview() {
 #[tokio::test]
 async fn permissions_are_enforced_per_route() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
-        let admin = Browser::login(&router, "admin", "correct horse battery").await;
+        let App { router, svc, .. } = app(db).await;
+        let admin = Browser::login(&router, "admin", PASSWORD).await;
         assert_redirect(&admin.post("/plans/new", PLAN).await, "/plans");
         let user = UserInput {
             username: "tech".into(),
@@ -583,7 +447,7 @@ fn def(
 #[tokio::test]
 async fn custom_fields_on_the_customer_form_and_overview() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
+        let App { router, svc, .. } = app(db).await;
         for d in [
             def("rg", "RG", "text", &[], true, 1),
             def("renda", "Monthly income", "number", &[], false, 2),
@@ -592,7 +456,7 @@ async fn custom_fields_on_the_customer_form_and_overview() {
         ] {
             services::custom_fields::create(&svc, &cli(), &d).await.unwrap();
         }
-        let b = Browser::login(&router, "admin", "correct horse battery").await;
+        let b = Browser::login(&router, "admin", PASSWORD).await;
 
         // One input per definition, in order, the required one marked.
         let form = b.get("/customers/new").await;
@@ -665,8 +529,8 @@ async fn custom_fields_on_the_customer_form_and_overview() {
 #[tokio::test]
 async fn custom_fields_settings_page() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
-        let b = Browser::login(&router, "admin", "correct horse battery").await;
+        let App { router, svc, .. } = app(db).await;
+        let b = Browser::login(&router, "admin", PASSWORD).await;
         let list = b.get("/settings/custom-fields").await;
         assert_eq!(list.status, StatusCode::OK);
         assert!(
@@ -826,8 +690,8 @@ async fn custom_fields_settings_page() {
 #[tokio::test]
 async fn contract_template_settings_page() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
-        let b = Browser::login(&router, "admin", "correct horse battery").await;
+        let App { router, svc, .. } = app(db).await;
+        let b = Browser::login(&router, "admin", PASSWORD).await;
         let page = b.get("/settings/contract-template").await;
         assert_eq!(page.status, StatusCode::OK);
         // The staff member's language first, placeholders listed.
@@ -1069,7 +933,7 @@ async fn eventful_customers(svc: &Services) -> (i64, i64) {
 #[tokio::test]
 async fn timeline_in_the_readers_language() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
+        let App { router, svc, .. } = app(db).await;
         let (ana, bia) = eventful_customers(&svc).await;
         let user = UserInput {
             username: "joana".into(),

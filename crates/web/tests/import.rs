@@ -3,70 +3,20 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::{CSRF, Page, cli, send};
 use services::Services;
-use services::secrets::SecretBox;
-use services::setup::SetupInput;
 use store::testing::each_engine;
-use tower::ServiceExt;
-use web::{AppState, WebConfig};
 
-const CSRF: &str = "0123456789abcdef0123456789abcdef0123";
-
+/// A pt-BR installation, its services and the admin's browser cookies.
 async fn app(db: store::Db) -> (Router, Services, String) {
-    let dir = std::env::temp_dir().join(format!(
-        "lastmile-web-import-{}-{}",
-        std::process::id(),
-        store::now()
-    ));
-    let svc = Services::new(db, SecretBox::from_key(&[7; 32]), dir);
-    let input = SetupInput {
-        company: "Provedor Teste".into(),
-        legal_document: "12.345.678/0001-90".into(),
-        country: "BR".into(),
-        currency: "BRL".into(),
-        locale: "pt-BR".into(),
-        timezone: "America/Sao_Paulo".into(),
-        admin_username: "admin".into(),
-        admin_email: "admin@example.net".into(),
-        admin_name: "Admin".into(),
-        admin_password: "correct horse battery".into(),
-        logo: None,
-    };
-    services::setup::run(&svc, &input, None).await.unwrap();
-    let req = services::auth::LoginRequest {
-        username: "admin",
-        password: "correct horse battery",
-        ip: "127.0.0.1".parse().unwrap(),
-        user_agent: "test",
-    };
-    let token = match services::auth::login(&svc, &req).await.unwrap() {
-        services::auth::LoginOutcome::Done { session_token } => session_token,
-        other => panic!("{other:?}"),
-    };
-    let router = web::router(AppState::new(svc.clone(), WebConfig::default()));
-    (router, svc, format!("lm_session={token}; lm_csrf={CSRF}"))
-}
-
-async fn send(router: &Router, req: Request<Body>) -> (StatusCode, String, String) {
-    let resp = router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let location = resp
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (
-        status,
-        location,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
+    let app = common::app_in(db, "pt-BR").await;
+    let cookie = app.browser("admin").await.cookie;
+    (app.router, app.svc, cookie)
 }
 
 fn upload(cookie: &str, kind: &str, file: &str) -> Request<Body> {
@@ -100,7 +50,7 @@ async fn count(svc: &Services) -> i64 {
 async fn import_page_checks_then_imports_the_checked_file() {
     each_engine(|db| async move {
         let (router, svc, cookie) = app(db).await;
-        let (status, _, body) = send(
+        let Page { status, body, .. } = send(
             &router,
             Request::get("/customers/import")
                 .header("cookie", &cookie)
@@ -113,7 +63,7 @@ async fn import_page_checks_then_imports_the_checked_file() {
 
         // A file with bad rows: each listed, translated, no confirm button.
         let bad = "nome;cpf_cnpj;email\nAna;529.982.247-24;ana@example.com\nBia;390.533.447-05;bia@\n";
-        let (status, _, body) = send(&router, upload(&cookie, "customers", bad)).await;
+        let Page { status, body, .. } = send(&router, upload(&cookie, "customers", bad)).await;
         assert_eq!(status, StatusCode::OK);
         assert!(body.contains("Informe um CPF válido") || body.contains("CPF"), "{body}");
         assert!(body.contains("<code>document</code>"));
@@ -123,7 +73,7 @@ async fn import_page_checks_then_imports_the_checked_file() {
         // A clean file: the report offers "Import" for its hash.
         let good = "nome;cpf_cnpj;email\nAna;529.982.247-25;ana@example.com\nBia;390.533.447-05;bia@example.com\n";
         let sha = services::import::sha256(good.as_bytes());
-        let (status, _, body) = send(&router, upload(&cookie, "customers", good)).await;
+        let Page { status, body, .. } = send(&router, upload(&cookie, "customers", good)).await;
         assert_eq!(status, StatusCode::OK);
         assert!(body.contains(&sha), "{body}");
         assert!(body.contains("/customers/import/confirm"));
@@ -131,21 +81,21 @@ async fn import_page_checks_then_imports_the_checked_file() {
 
         // A hash that was never checked is refused; the checked one imports.
         let other = "0".repeat(64);
-        let (status, _, _) = send(&router, confirm(&cookie, "customers", &other)).await;
+        let status = send(&router, confirm(&cookie, "customers", &other)).await.status;
         assert_eq!(status, StatusCode::GONE);
-        let (status, location, _) = send(&router, confirm(&cookie, "customers", &sha)).await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-        assert_eq!(location, "/customers/import?ok=imported&n=2");
+        let r = send(&router, confirm(&cookie, "customers", &sha)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), "/customers/import?ok=imported&n=2");
         assert_eq!(count(&svc).await, 2);
         // Confirming twice does not import twice.
-        let (status, _, _) = send(&router, confirm(&cookie, "customers", &sha)).await;
+        let status = send(&router, confirm(&cookie, "customers", &sha)).await.status;
         assert_eq!(status, StatusCode::GONE);
         assert_eq!(count(&svc).await, 2);
 
         // Without the CSRF token nothing is checked.
         let mut req = upload(&cookie, "customers", good);
         *req.uri_mut() = "/customers/import".parse().unwrap();
-        let (status, _, _) = send(&router, req).await;
+        let status = send(&router, req).await.status;
         assert_eq!(status, StatusCode::FORBIDDEN);
     })
     .await;
@@ -155,15 +105,9 @@ async fn import_page_checks_then_imports_the_checked_file() {
 async fn import_page_checks_custom_fields() {
     each_engine(|db| async move {
         let (router, svc, cookie) = app(db).await;
-        let actor = services::Actor {
-            kind: "cli",
-            id: None,
-            name: "test".into(),
-            source_ip: None,
-        };
         services::custom_fields::create(
             &svc,
-            &actor,
+            &cli(),
             &services::custom_fields::DefInput {
                 key: "periodo".into(),
                 label: "Período de instalação".into(),
@@ -178,7 +122,7 @@ async fn import_page_checks_custom_fields() {
 
         // The column is missing: one header problem names the field.
         let without = "nome;cpf_cnpj\nAna;529.982.247-25\n";
-        let (status, _, body) = send(&router, upload(&cookie, "customers", without)).await;
+        let Page { status, body, .. } = send(&router, upload(&cookie, "customers", without)).await;
         assert_eq!(status, StatusCode::OK);
         assert!(
             body.contains("<code>custom_fields.periodo</code>"),
@@ -190,7 +134,7 @@ async fn import_page_checks_custom_fields() {
         // Present by its label: an empty and a wrong value, each on its line.
         let bad =
             "nome;cpf_cnpj;Período de instalação\nAna;529.982.247-25;\nBia;390.533.447-05;noite\n";
-        let (_, _, body) = send(&router, upload(&cookie, "customers", bad)).await;
+        let body = send(&router, upload(&cookie, "customers", bad)).await.body;
         let rows: Vec<&str> = body
             .split("<tr><td class=\"mono\">")
             .skip(1)
@@ -206,9 +150,11 @@ async fn import_page_checks_custom_fields() {
         // A clean file imports the values.
         let good = "nome;cpf_cnpj;periodo\nAna;529.982.247-25;tarde\n";
         let sha = services::import::sha256(good.as_bytes());
-        let (_, _, body) = send(&router, upload(&cookie, "customers", good)).await;
+        let body = send(&router, upload(&cookie, "customers", good)).await.body;
         assert!(body.contains(&sha), "{body}");
-        let (status, _, _) = send(&router, confirm(&cookie, "customers", &sha)).await;
+        let status = send(&router, confirm(&cookie, "customers", &sha))
+            .await
+            .status;
         assert_eq!(status, StatusCode::SEE_OTHER);
         let hits = services::crm::search(&svc, "52998224725", 1).await.unwrap();
         assert_eq!(hits[0].customer.custom_fields["periodo"], "tarde");
