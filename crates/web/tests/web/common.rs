@@ -1,11 +1,8 @@
-//! What the web test binaries share: an installation set up on the
+//! What the web tests share: an installation set up on the
 //! database `store::testing::each_engine` hands each test (so every test
 //! runs on SQLite and on PostgreSQL), its router, and requests as an API
 //! client (bearer token, JSON) or as a signed-in browser (session cookie
 //! and the CSRF double-submit token).
-
-// Each test binary uses its own part of this module.
-#![allow(dead_code)]
 
 use axum::Router;
 use axum::body::Body;

@@ -3,12 +3,8 @@
 //! audit trail. Every test runs on SQLite and on PostgreSQL; connection
 //! records are inserted directly, the way the AAA runtime writes them.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
+use crate::common::{self, App, call, cli};
 use axum::http::{Method, StatusCode};
-use common::{App, call, cli};
 use serde_json::json;
 use services::Services;
 use store::testing::each_engine;

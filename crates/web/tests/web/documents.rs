@@ -1,14 +1,10 @@
 //! Document downloads are permission-checked and served as attachments,
 //! through the API, on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
+use crate::common::{self, App, Page, app, cli};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use common::{App, Page, app, cli};
 use services::crm::{Created, CustomerInput};
 use store::testing::each_engine;
 

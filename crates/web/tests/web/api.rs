@@ -2,13 +2,9 @@
 //! pagination, audit, OpenAPI, and random input never causing a 5xx.
 //! Every test runs on SQLite and on PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
+use crate::common::{app, assert_problem, call, cli, send, send_json};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use common::{app, assert_problem, call, cli, send, send_json};
 use serde_json::{Value, json};
 use store::testing::each_engine;
 

@@ -4,13 +4,9 @@
 //! credentials), field-naming validation, scopes and the OpenAPI document.
 //! Every test runs on SQLite and on PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
+use crate::common::{self, App, Reply, assert_problem, call, cli, send};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use common::{App, Reply, assert_problem, call, cli, send};
 use serde_json::{Value, json};
 use store::testing::each_engine;
 

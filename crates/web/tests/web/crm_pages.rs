@@ -1,13 +1,9 @@
 //! The customer, plan and contract pages driven over HTTP as a browser
 //! would (session cookie, CSRF field, form posts), on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
+use crate::common::{App, Browser, PASSWORD, app, assert_redirect, cli, send};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{App, Browser, PASSWORD, app, assert_redirect, cli, send};
 use services::Services;
 use services::staff::UserInput;
 use store::testing::each_engine;

@@ -1,14 +1,10 @@
 //! The CSV import page: upload, dry-run report, confirmation of exactly the
 //! checked file; on SQLite and on PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
+use crate::common::{self, CSRF, Page, cli, send};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{CSRF, Page, cli, send};
 use services::Services;
 use store::testing::each_engine;
 
