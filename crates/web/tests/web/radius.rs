@@ -415,3 +415,137 @@ async fn radius_api() {
     })
     .await;
 }
+
+/// The links (`href="/…"`) and post-form targets of a page.
+fn targets(body: &str) -> (Vec<String>, Vec<String>) {
+    let attr = |name: &str| -> Vec<String> {
+        body.split(name)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|u| u.starts_with('/'))
+            .map(|u| u.replace("&amp;", "&"))
+            .collect()
+    };
+    let posts = body
+        .split("<form")
+        .skip(1)
+        .filter_map(|f| f.split('>').next())
+        .filter(|tag| tag.contains("method=\"post\""))
+        .filter_map(|tag| tag.split("action=\"").nth(1)?.split('"').next())
+        .map(str::to_owned)
+        .collect();
+    (attr("href=\""), posts)
+}
+
+#[tokio::test]
+async fn a_network_viewer_is_shown_only_what_answers() {
+    each_engine(|db| async move {
+        let app = app(db).await;
+        let role = services::staff::RoleInput {
+            name: "noc".into(),
+            permissions: vec!["radius.view".into()],
+            ip_allowlist: String::new(),
+        };
+        services::staff::create_role(&app.svc, &cli(), &role)
+            .await
+            .unwrap();
+        app.user("noc", "noc", Some("en")).await;
+        let nas = services::nas::NasInput {
+            name: "bng-centro".into(),
+            address: "10.0.0.1".into(),
+            secret: "s3cr3t-shared".into(),
+            kind: "mikrotik".into(),
+            coa_port: 3799,
+            ..Default::default()
+        };
+        let nas = services::nas::create(&app.svc, &cli(), &nas).await.unwrap();
+        let k = contract(&app.svc).await;
+        let now = store::now();
+        insert_session(
+            &app.db,
+            nas,
+            "maria.souza",
+            Some(k),
+            "100.64.7.7",
+            now - 60,
+            None,
+        )
+        .await;
+        insert_session(
+            &app.db,
+            nas,
+            "maria.souza",
+            Some(k),
+            "100.64.3.9",
+            now - 9000,
+            Some(now - 7200),
+        )
+        .await;
+
+        // Every page reachable from the network area, through links only.
+        let noc = app.browser("noc").await;
+        let mut queue = vec!["/network".to_owned()];
+        let mut seen = std::collections::BTreeSet::new();
+        let mut forms = std::collections::BTreeSet::new();
+        let mut refused = Vec::new();
+        while let Some(uri) = queue.pop() {
+            if !seen.insert(uri.clone()) || seen.len() > 60 {
+                continue;
+            }
+            let p = noc.get(&uri).await;
+            assert!(!p.status.is_server_error(), "{uri}: {}", p.status);
+            if p.status == StatusCode::FORBIDDEN {
+                refused.push(uri);
+                continue;
+            }
+            if p.status.is_redirection() {
+                queue.push(p.location().to_owned());
+                continue;
+            }
+            let (links, posts) = targets(&p.body);
+            if uri.starts_with("/network") || uri.starts_with("/contracts/") {
+                forms.extend(posts);
+            }
+            queue.extend(
+                links.into_iter().filter(|l| {
+                    !l.starts_with("/assets/") && l != "/logo" && !l.starts_with("/api/")
+                }),
+            );
+        }
+        assert!(refused.is_empty(), "linked but answer 403: {refused:?}");
+        assert!(
+            seen.contains("/network/sessions") && seen.contains("/network/nas"),
+            "{seen:?}"
+        );
+        assert!(
+            seen.contains(&format!("/contracts/{k}/sessions")),
+            "{seen:?}"
+        );
+        // Nothing it cannot do is offered (signing out and the language
+        // are on every page).
+        let own = ["/logout", "/language"];
+        let offered: Vec<_> = forms
+            .iter()
+            .filter(|f| !own.contains(&f.as_str()))
+            .collect();
+        assert!(offered.is_empty(), "forms that answer 403: {offered:?}");
+
+        // Its navigation is the network area alone, and home leads there.
+        let p = noc.get("/network/sessions").await;
+        let nav = p.body.split("</nav>").next().unwrap();
+        assert!(nav.contains("href=\"/network\""));
+        for other in [
+            "href=\"/\" class=\"nav-link",
+            "/customers",
+            "/plans",
+            "/users",
+            "/settings",
+        ] {
+            assert!(!nav.contains(other), "{other} in {nav}");
+        }
+        let home = noc.get("/").await;
+        assert_eq!(home.status, StatusCode::SEE_OTHER);
+        assert_eq!(home.location(), "/network");
+    })
+    .await;
+}
