@@ -6,6 +6,7 @@ use domain::Money;
 use domain::plan::{
     BillingMode, Burst, Cycle, Plan, Quota, QuotaAction, ServiceItem, SuspendedBehavior, Technology,
 };
+use domain::timeline::EventKind;
 use domain::validate::FieldError;
 use serde_json::json;
 
@@ -424,7 +425,7 @@ async fn reprice(svc: &Services, actor: &Actor, plan_id: i64, new_price: Money) 
             .await?;
             let payload = json!({
                 "contract_id": k.id, "customer_id": k.customer_id,
-                "old_price": k.price, "new_price": new_price.minor(),
+                "old_price": k.price, "new_price": new_price.minor(), "number": k.number,
             });
             store::events::append(
                 &mut tx,
@@ -441,7 +442,7 @@ async fn reprice(svc: &Services, actor: &Actor, plan_id: i64, new_price: Money) 
                 actor,
                 &Event {
                     customer_id: k.customer_id,
-                    kind: "contract.price_changed",
+                    kind: EventKind::ContractPriceChanged,
                     summary: format!("Contract {} re-priced", k.number),
                     entity: Some(("contract", k.id.to_string())),
                     data: payload,

@@ -4,6 +4,7 @@
 
 use domain::Money;
 use domain::contract::{self as rules, Status, SuspendReason};
+use domain::timeline::EventKind;
 use domain::validate::{self, FieldError};
 use rand::Rng;
 use serde_json::json;
@@ -262,6 +263,7 @@ pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Res
     let payload = json!({
         "contract_id": id, "customer_id": customer.id, "plan_id": plan.id,
         "status": created.status, "login": created.pppoe_login,
+        "number": created.number, "plan": plan.name,
     });
     store::events::append(
         &mut tx,
@@ -278,7 +280,7 @@ pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Res
         actor,
         &Event {
             customer_id: customer.id,
-            kind: "contract.created",
+            kind: EventKind::ContractCreated,
             summary: format!("Contract {} created on plan {}", created.number, plan.name),
             entity: Some(("contract", id.to_string())),
             data: payload,
@@ -336,8 +338,9 @@ pub async fn items(svc: &Services, id: i64) -> Result<Vec<store::contracts::Item
     Ok(store::contracts::items(&mut c, id).await?)
 }
 
-/// A change to a contract's service access. `None` leaves a field as it
-/// is; `Some("")` clears MAC, IPv4 or IPv6 prefix.
+/// A change to a contract's service access, as the RADIUS side names it.
+/// `None` leaves a field as it is; `Some("")` clears MAC, IPv4 or IPv6
+/// prefix.
 #[derive(Debug, Clone, Default)]
 pub struct AccessInput {
     pub login: Option<String>,
@@ -347,112 +350,30 @@ pub struct AccessInput {
     pub ipv6_prefix: Option<String>,
 }
 
-/// Changes login, password, MAC binding or static addresses, with audit
-/// (the password itself never enters the log) and a
-/// `contract.access_changed` event that RADIUS nodes follow; `reconnect`
-/// in its payload is true when a live session must be dropped to take
-/// the change (login or addresses).
+impl From<&AccessInput> for TermsInput {
+    fn from(a: &AccessInput) -> TermsInput {
+        TermsInput {
+            login: a.login.clone(),
+            password: a.password.clone(),
+            mac: a.mac.clone(),
+            ipv4: a.ipv4.clone(),
+            ipv6_prefix: a.ipv6_prefix.clone(),
+            ..TermsInput::default()
+        }
+    }
+}
+
+/// Changes login, password, MAC binding or static addresses: an
+/// [`update_terms`] that touches only those, with its audit entry and its
+/// `contract.updated` event (RADIUS nodes follow it; `reconnect` says a
+/// live session must be dropped to take the change).
 pub async fn update_access(
     svc: &Services,
     actor: &Actor,
     id: i64,
     input: &AccessInput,
 ) -> Result<()> {
-    let login = match &input.login {
-        Some(l) => {
-            let l = l.trim().to_lowercase();
-            check("login", rules::login(&l))?;
-            Some(l)
-        }
-        None => None,
-    };
-    if let Some(p) = &input.password
-        && !(4..=64).contains(&p.chars().count())
-    {
-        return Err(Error::invalid("password", FieldError::Range));
-    }
-    let mac = match &input.mac {
-        Some(m) => Some(optional("mac", m, rules::mac)?),
-        None => None,
-    };
-    let ipv4 = match &input.ipv4 {
-        Some(v) => Some(optional("ipv4", v, rules::ipv4)?),
-        None => None,
-    };
-    let ipv6 = match &input.ipv6_prefix {
-        Some(v) => Some(optional("ipv6_prefix", v, rules::ipv6_prefix)?),
-        None => None,
-    };
-    let engine = svc.db.engine();
-    let mut tx = svc.db.begin().await?;
-    let before = store::contracts::get(&mut tx, id).await?;
-    let mut after = before.clone();
-    if let Some(l) = login {
-        after.pppoe_login = l;
-    }
-    if let Some(p) = &input.password {
-        after.pppoe_password = svc.secrets.encrypt(p);
-    }
-    if let Some(m) = mac {
-        after.mac = m;
-    }
-    if let Some(v) = ipv4 {
-        after.ipv4 = v;
-    }
-    if let Some(v) = ipv6 {
-        after.ipv6_prefix = v;
-    }
-    let now = store::now();
-    store::contracts::update_terms(&mut tx, id, &after, now)
-        .await
-        .map_err(field_conflict)?;
-    let shown = |k: &Contract| json!({ "login": k.pppoe_login, "mac": k.mac, "ipv4": k.ipv4, "ipv6_prefix": k.ipv6_prefix });
-    let mut new = shown(&after);
-    if input.password.is_some() {
-        new["password"] = json!("changed");
-    }
-    crate::audit::record(
-        &mut tx,
-        engine,
-        actor,
-        "contract.access",
-        "contract",
-        id,
-        Some(shown(&before)),
-        Some(new),
-    )
-    .await?;
-    let reconnect = before.pppoe_login != after.pppoe_login
-        || before.ipv4 != after.ipv4
-        || before.ipv6_prefix != after.ipv6_prefix;
-    let payload = json!({
-        "contract_id": id, "customer_id": before.customer_id, "login": after.pppoe_login,
-        "password_changed": input.password.is_some(), "reconnect": reconnect, "at": now,
-    });
-    store::events::append(
-        &mut tx,
-        engine,
-        actor,
-        "contract.access_changed",
-        ("contract", &id.to_string()),
-        &payload,
-        now,
-    )
-    .await?;
-    record_event(
-        &mut tx,
-        actor,
-        &Event {
-            customer_id: before.customer_id,
-            kind: "contract.access_changed",
-            summary: format!("Contract {}: service access changed", before.number),
-            entity: Some(("contract", id.to_string())),
-            data: payload,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    update_terms(svc, actor, id, &TermsInput::from(input)).await
 }
 
 pub async fn list(
@@ -531,6 +452,7 @@ pub async fn transition(
     let payload = json!({
         "contract_id": id, "customer_id": before.customer_id, "login": before.pppoe_login,
         "from": from.as_str(), "to": to.as_str(), "reason": reason_s, "at": now,
+        "number": after.number,
     });
     store::events::append(
         &mut tx,
@@ -542,13 +464,7 @@ pub async fn transition(
         now,
     )
     .await?;
-    let kind = match to {
-        Status::Active if from == Status::PendingInstallation => "contract.activated",
-        Status::Active => "contract.reactivated",
-        Status::Suspended => "contract.suspended",
-        Status::Canceled => "contract.canceled",
-        Status::PendingInstallation => "contract.pending",
-    };
+    let kind = EventKind::of_transition(from, to);
     let mut summary = format!("Contract {}: {} → {}", after.number, from, to);
     if let Some(r) = reason_s {
         summary.push_str(&format!(" ({r})"));
@@ -639,6 +555,7 @@ pub async fn change_plan(
         "contract_id": id, "customer_id": k.customer_id, "login": k.pppoe_login,
         "from_plan_id": k.plan_id, "to_plan_id": plan.id, "from_price": k.price,
         "to_price": new_price, "effective_date": effective.to_string(),
+        "number": k.number, "plan": plan.name,
     });
     if apply_now {
         store::contracts::set_plan(&mut tx, id, plan.id, new_price, now).await?;
@@ -676,9 +593,9 @@ pub async fn change_plan(
         &Event {
             customer_id: k.customer_id,
             kind: if apply_now {
-                "contract.plan_changed"
+                EventKind::ContractPlanChanged
             } else {
-                "contract.plan_change_scheduled"
+                EventKind::ContractPlanChangeScheduled
             },
             summary: format!(
                 "Contract {}: plan {} from {}",
@@ -719,10 +636,12 @@ pub async fn apply_due_plan_changes(
             }
             let k = store::contracts::get(&mut tx, ch.contract_id).await?;
             store::contracts::set_plan(&mut tx, k.id, ch.to_plan_id, ch.to_price, now).await?;
+            let plan = store::plans::get(&mut tx, ch.to_plan_id).await?;
             let payload = json!({
                 "contract_id": k.id, "customer_id": k.customer_id, "login": k.pppoe_login,
                 "from_plan_id": k.plan_id, "to_plan_id": ch.to_plan_id, "from_price": k.price,
                 "to_price": ch.to_price, "effective_date": ch.effective_date,
+                "number": k.number, "plan": plan.name,
             });
             store::events::append(
                 &mut tx,
@@ -750,7 +669,7 @@ pub async fn apply_due_plan_changes(
                 actor,
                 &Event {
                     customer_id: k.customer_id,
-                    kind: "contract.plan_changed",
+                    kind: EventKind::ContractPlanChanged,
                     summary: format!("Contract {}: scheduled plan change applied", k.number),
                     entity: Some(("contract", k.id.to_string())),
                     data: payload,
@@ -899,7 +818,7 @@ pub async fn update_terms(
     let payload = json!({
         "contract_id": id, "customer_id": before.customer_id,
         "old_login": before.pppoe_login, "login": after.pppoe_login,
-        "password_changed": password_changed,
+        "password_changed": password_changed, "at": now, "number": after.number,
         // A live session keeps its old login and addresses until it reconnects.
         "reconnect": before.pppoe_login != after.pppoe_login
             || before.ipv4 != after.ipv4
@@ -920,7 +839,7 @@ pub async fn update_terms(
         actor,
         &Event {
             customer_id: before.customer_id,
-            kind: "contract.updated",
+            kind: EventKind::ContractUpdated,
             summary: format!("Contract {}: terms changed", after.number),
             entity: Some(("contract", id.to_string())),
             data: payload,

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use domain::search;
+use domain::timeline::EventKind;
 use domain::validate::{self, FieldError};
 use domain::{cep, document, phone};
 use serde_json::json;
@@ -78,7 +79,9 @@ pub async fn today(conn: &mut AnyConnection) -> Result<jiff::civil::Date> {
     Ok(jiff::Timestamp::now().to_zoned(tz).date())
 }
 
-async fn field_defs(conn: &mut AnyConnection) -> Result<Vec<crate::custom_fields::Definition>> {
+pub(crate) async fn field_defs(
+    conn: &mut AnyConnection,
+) -> Result<Vec<crate::custom_fields::Definition>> {
     Ok(store::documents::field_defs(conn)
         .await?
         .into_iter()
@@ -320,10 +323,10 @@ pub async fn create_customer_with_billing(
         actor,
         &Event {
             customer_id: id,
-            kind: "customer.created",
+            kind: EventKind::CustomerCreated,
             summary: format!("Customer {} registered", created.name),
             entity: Some(("customer", id.to_string())),
-            data: json!({}),
+            data: json!({ "name": created.name }),
         },
     )
     .await?;
@@ -380,7 +383,7 @@ pub async fn update_customer_with_billing(
         actor,
         &Event {
             customer_id: id,
-            kind: "customer.updated",
+            kind: EventKind::CustomerUpdated,
             summary: "Customer details changed".into(),
             entity: Some(("customer", id.to_string())),
             data: json!({}),
@@ -675,7 +678,7 @@ pub async fn add_note(svc: &Services, actor: &Actor, customer_id: i64, body: &st
         actor,
         &Event {
             customer_id,
-            kind: "note.added",
+            kind: EventKind::NoteAdded,
             summary,
             entity: Some(("note", id.to_string())),
             data: json!({}),
@@ -695,13 +698,14 @@ pub async fn notes(svc: &Services, customer_id: i64, limit: i64) -> Result<Vec<N
 #[derive(Debug, Clone)]
 pub struct Event {
     pub customer_id: i64,
-    /// Dotted: `invoice.paid`, `ticket.opened`, `contract.suspended`.
-    pub kind: &'static str,
-    /// One line for people, in the installation's language.
+    pub kind: EventKind,
+    /// One line for people, in English: what interfaces show when they
+    /// cannot write the line in the reader's language from `kind` and
+    /// `data`.
     pub summary: String,
     /// What it is about, e.g. `("invoice", "123")`.
     pub entity: Option<(&'static str, String)>,
-    /// Details as a JSON object.
+    /// Details as a JSON object, with the values `kind` lists.
     pub data: serde_json::Value,
 }
 
@@ -714,7 +718,7 @@ pub async fn record_event(conn: &mut AnyConnection, actor: &Actor, e: &Event) ->
         actor,
         &store::timeline::NewEvent {
             customer_id: e.customer_id,
-            kind: e.kind,
+            kind: e.kind.as_str(),
             summary: &e.summary,
             entity: e.entity.clone(),
             data: e.data.clone(),

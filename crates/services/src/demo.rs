@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use domain::contract::{self as rules, Status, SuspendReason};
 use domain::plan::{BillingMode, Cycle, Plan, Quota, QuotaAction, SuspendedBehavior, Technology};
+use domain::timeline::EventKind;
 use domain::{Money, document, search};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -723,10 +724,10 @@ pub async fn run(
             events.push(NewEvent {
                 customer_id,
                 at: joined,
-                kind: "customer.created",
+                kind: EventKind::CustomerCreated.as_str(),
                 summary: format!("Customer {name} registered"),
                 entity: Some(("customer", customer_id.to_string())),
-                data: json!({}),
+                data: json!({ "name": name }),
             });
             if r.random_bool(0.05) {
                 let at = r.random_range(joined..=now);
@@ -734,7 +735,7 @@ pub async fn run(
                 events.push(NewEvent {
                     customer_id,
                     at,
-                    kind: "note.added",
+                    kind: EventKind::NoteAdded.as_str(),
                     summary: body.clone(),
                     entity: None,
                     data: json!({}),
@@ -858,11 +859,12 @@ pub async fn run(
                 let payload = json!({
                     "contract_id": id, "customer_id": customer_id, "plan_id": plan.id,
                     "status": "pending_installation", "login": login,
+                    "number": number, "plan": plan.name,
                 });
                 events.push(NewEvent {
                     customer_id,
                     at: start,
-                    kind: "contract.created",
+                    kind: EventKind::ContractCreated.as_str(),
                     summary: format!("Contract {number} created on plan {}", plan.name),
                     entity: Some(("contract", id.to_string())),
                     data: payload,
@@ -876,15 +878,7 @@ pub async fn run(
                         note: String::new(),
                         at: *at,
                     });
-                    let kind = match to {
-                        Status::Active if *from == Status::PendingInstallation => {
-                            "contract.activated"
-                        }
-                        Status::Active => "contract.reactivated",
-                        Status::Suspended => "contract.suspended",
-                        Status::Canceled => "contract.canceled",
-                        Status::PendingInstallation => "contract.pending",
-                    };
+                    let kind = EventKind::of_transition(*from, *to).as_str();
                     let mut summary_line = format!("Contract {number}: {from} → {to}");
                     if let Some(w) = why {
                         summary_line.push_str(&format!(" ({})", w.as_str()));
@@ -899,6 +893,7 @@ pub async fn run(
                             "contract_id": id, "customer_id": customer_id, "login": login,
                             "from": from.as_str(), "to": to.as_str(),
                             "reason": why.map(|w| w.as_str()), "at": at,
+                            "number": number,
                         }),
                     });
                 }

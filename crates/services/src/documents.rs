@@ -6,6 +6,7 @@
 //! them. Callers must hold `customers.documents` for every function here,
 //! listing included.
 
+use domain::timeline::EventKind;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use store::documents::{Document, NewDocument};
@@ -199,7 +200,7 @@ pub async fn upload(svc: &Services, actor: &Actor, up: &Upload<'_>) -> Result<i6
         actor,
         &Event {
             customer_id: up.customer_id,
-            kind: "document.uploaded",
+            kind: EventKind::DocumentUploaded,
             summary: format!("Document uploaded: {filename} ({kind})"),
             entity: Some(("customer_document", id.to_string())),
             data: json!({ "kind": kind, "filename": filename, "size": doc.size }),
@@ -250,13 +251,13 @@ async fn review(
     let (action, kind, summary) = if status == "verified" {
         (
             "customer_document.verify",
-            "document.verified",
+            EventKind::DocumentVerified,
             format!("Document verified: {}", after.filename),
         )
     } else {
         (
             "customer_document.reject",
-            "document.rejected",
+            EventKind::DocumentRejected,
             format!("Document rejected: {} ({reason})", after.filename),
         )
     };
@@ -279,7 +280,7 @@ async fn review(
             kind,
             summary,
             entity: Some(("customer_document", id.to_string())),
-            data: json!({ "kind": after.kind, "reason": reason }),
+            data: json!({ "kind": after.kind, "filename": after.filename, "reason": reason }),
         },
     )
     .await?;
@@ -327,7 +328,7 @@ pub async fn delete(svc: &Services, actor: &Actor, customer_id: i64, id: i64) ->
         actor,
         &Event {
             customer_id,
-            kind: "document.deleted",
+            kind: EventKind::DocumentDeleted,
             summary: format!("Document deleted: {}", before.filename),
             entity: Some(("customer_document", id.to_string())),
             data: json!({ "kind": before.kind, "filename": before.filename }),

@@ -3,7 +3,10 @@
 //! A file is read as UTF-8 (with or without a byte-order mark), with `,` or
 //! `;` between fields (Brazilian Excel writes `;`), and headers in English or
 //! Portuguese (`name`/`nome`, `document`/`cpf_cnpj`, …; accents, case and
-//! spacing do not matter). Every row goes through the same rules as the
+//! spacing do not matter). A customers file may also carry the provider's
+//! custom fields, each in a column named by the field's key or its label; a
+//! required one must have its column and a value on every row. Every row
+//! goes through the same rules as the
 //! create services ([`crate::crm::prepare`], [`crate::contracts::check_input`]),
 //! and duplicates are looked for inside the file and in the database.
 //!
@@ -16,9 +19,10 @@
 //! customer or contract gets its audit entry and timeline event, as if
 //! created one by one.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use domain::contract::{Status, SuspendReason};
+use domain::timeline::EventKind;
 use domain::validate::{self, FieldError};
 use domain::{Money, document, search};
 use serde_json::json;
@@ -29,6 +33,7 @@ use store::contracts::Contract;
 
 use crate::contracts::{ContractInput, check_input, loyalty_end};
 use crate::crm::{self, AddressInput, CustomerInput};
+use crate::custom_fields::Definition;
 use crate::{Actor, Error, FieldReason, Result, Services};
 
 /// What a file holds.
@@ -305,10 +310,27 @@ const CONTRACT_COLUMNS: &[(&str, &[&str])] = &[
     ("notes", &["notes", "observacoes", "observacao", "obs"]),
 ];
 
-/// The file's header mapped to canonical fields, and its records.
+/// What a column of a file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Column {
+    /// A built-in field (its canonical name).
+    Field(&'static str),
+    /// A custom customer field (its key).
+    Custom(String),
+}
+
+/// The custom field a column header names: its key or its label, compared
+/// like built-in column names.
+fn custom_column(key: &str, defs: &[Definition]) -> Option<Column> {
+    defs.iter()
+        .find(|d| header_key(&d.key) == key || header_key(&d.label) == key)
+        .map(|d| Column::Custom(d.key.clone()))
+}
+
+/// The file's header mapped to fields, and its records.
 struct Table {
-    /// Per column: the canonical field.
-    fields: Vec<Option<&'static str>>,
+    /// Per column: what it holds (`None`: nothing known, already reported).
+    fields: Vec<Option<Column>>,
     records: csv::StringRecordsIntoIter<std::io::Cursor<Vec<u8>>>,
     /// The file (BOM removed), and the last byte offset whose line is known:
     /// line numbers are counted here from byte offsets, which stay right
@@ -358,10 +380,14 @@ fn delimiter(data: &[u8]) -> u8 {
     if semi > comma { b';' } else { b',' }
 }
 
+/// Reads the header of a file with `columns` (a built-in name wins over a
+/// custom field of the same name) and `custom` fields; reports unknown
+/// columns and missing `required` ones (required custom fields included).
 fn open(
     data: &[u8],
     columns: &[(&'static str, &[&str])],
-    required: &[&str],
+    required: &[&'static str],
+    custom: &[Definition],
     problems: &mut Problems,
 ) -> Option<Table> {
     let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
@@ -387,19 +413,33 @@ fn open(
         let field = columns
             .iter()
             .find(|(_, aliases)| aliases.contains(&key.as_str()))
-            .map(|(f, _)| *f);
+            .map(|(f, _)| Column::Field(f))
+            .or_else(|| custom_column(&key, custom));
         if field.is_none() && !key.is_empty() {
             problems.add(1, h, "unknown-column", format!("unknown column `{h}`"));
         }
         fields.push(field);
     }
     for req in required {
-        if !fields.contains(&Some(*req)) {
+        if !fields.contains(&Some(Column::Field(req))) {
             problems.add(
                 1,
                 req,
                 "missing-column",
                 format!("the file has no `{req}` column"),
+            );
+        }
+    }
+    for d in custom.iter().filter(|d| d.required) {
+        if !fields.contains(&Some(Column::Custom(d.key.clone()))) {
+            problems.add(
+                1,
+                &format!("custom_fields.{}", d.key),
+                "missing-column",
+                format!(
+                    "the file has no column for the required custom field `{}` ({})",
+                    d.key, d.label
+                ),
             );
         }
     }
@@ -417,6 +457,8 @@ fn open(
 struct Row {
     line: u64,
     values: HashMap<&'static str, Vec<String>>,
+    /// Custom field key → value (the first non-empty one).
+    custom: BTreeMap<String, String>,
 }
 
 impl Row {
@@ -459,12 +501,26 @@ fn next_row(t: &mut Table, problems: &mut Problems, rows: &mut u64) -> Option<Ro
                     continue;
                 }
                 let mut values: HashMap<&'static str, Vec<String>> = HashMap::new();
+                let mut custom: BTreeMap<String, String> = BTreeMap::new();
                 for (i, v) in rec.iter().enumerate() {
-                    if let Some(Some(f)) = t.fields.get(i) {
-                        values.entry(f).or_default().push(v.to_owned());
+                    match t.fields.get(i) {
+                        Some(Some(Column::Field(f))) => {
+                            values.entry(f).or_default().push(v.to_owned());
+                        }
+                        Some(Some(Column::Custom(k))) => {
+                            let slot = custom.entry(k.clone()).or_default();
+                            if slot.is_empty() {
+                                v.clone_into(slot);
+                            }
+                        }
+                        _ => {}
                     }
                 }
-                return Some(Row { line, values });
+                return Some(Row {
+                    line,
+                    values,
+                    custom,
+                });
             }
             Err(e) => {
                 let line = match e.position() {
@@ -526,7 +582,12 @@ struct GoodCustomer {
     note: String,
 }
 
-fn customer_row(row: &Row, country: &str, today: jiff::civil::Date) -> Result<GoodCustomer> {
+fn customer_row(
+    row: &Row,
+    country: &str,
+    today: jiff::civil::Date,
+    defs: &[Definition],
+) -> Result<GoodCustomer> {
     let doc = row.get("document");
     let input = CustomerInput {
         kind: person_or_company(&row.get("kind"), &doc, country),
@@ -540,11 +601,18 @@ fn customer_row(row: &Row, country: &str, today: jiff::civil::Date) -> Result<Go
         phones: row.list("phones", &[',', ';', '/', '|']),
         preferred_channel: row.get("preferred_channel").to_lowercase(),
         tags: row.list("tags", &[',', ';', '|']),
-        custom_fields: Default::default(),
+        custom_fields: row
+            .custom
+            .iter()
+            .map(|(k, v)| {
+                // Spreadsheets write dates as 31/12/1980, like birth dates.
+                let is_date = defs.iter().any(|d| &d.key == k && d.kind == "date");
+                (k.clone(), if is_date { iso_date(v) } else { v.clone() })
+            })
+            .collect(),
         allow_duplicate: false,
     };
-    // Files carry no custom fields (yet), so there is nothing to check them against.
-    let prepared = crm::prepare(&input, country, today, &[])?;
+    let prepared = crm::prepare(&input, country, today, defs)?;
     let address_fields = [
         "street",
         "number",
@@ -606,15 +674,31 @@ async fn check_customers(
     let _ = svc;
     let country = crm::installation_country(conn).await?;
     let today = crm::today(conn).await?;
+    let defs = crm::field_defs(conn).await?;
     let mut good = Vec::new();
     let mut rows = 0;
-    let Some(mut table) = open(data, CUSTOMER_COLUMNS, &["name", "document"], problems) else {
+    let Some(mut table) = open(
+        data,
+        CUSTOMER_COLUMNS,
+        &["name", "document"],
+        &defs,
+        problems,
+    ) else {
         return Ok((0, good));
     };
+    // A required field whose column is missing is reported once, for the
+    // header, rather than again on every row.
+    let row_defs: Vec<Definition> = defs
+        .into_iter()
+        .map(|mut d| {
+            d.required &= table.fields.contains(&Some(Column::Custom(d.key.clone())));
+            d
+        })
+        .collect();
     // Strong keys (document, e-mail, full E.164 phone) → first line.
     let mut seen: HashMap<(&'static str, String), u64> = HashMap::new();
     while let Some(row) = next_row(&mut table, problems, &mut rows) {
-        match customer_row(&row, &country, today) {
+        match customer_row(&row, &country, today, &row_defs) {
             Ok(g) => {
                 let mut dup = false;
                 for (kind, key) in strong_keys(&g.prepared.keys) {
@@ -773,16 +857,16 @@ async fn write_customers(
             json!({
                 "id": id, "kind": d.kind, "name": d.name, "trade_name": d.trade_name,
                 "document": d.document, "emails": d.emails, "phones": d.phones,
-                "tags": d.tags, "import_line": g.line,
+                "tags": d.tags, "custom_fields": d.custom_fields, "import_line": g.line,
             }),
         ));
         events.push(NewEvent {
             customer_id: id,
             at: now,
-            kind: "customer.created",
+            kind: EventKind::CustomerCreated.as_str(),
             summary: format!("Customer {} imported (line {})", d.name, g.line),
             entity: Some(("customer", id.to_string())),
-            data: json!({ "import_line": g.line }),
+            data: json!({ "name": d.name, "import_line": g.line }),
         });
         if let Some(a) = g.address {
             addresses.push(NewAddress {
@@ -938,6 +1022,7 @@ async fn check_contracts(
         data,
         CONTRACT_COLUMNS,
         &["customer_document", "plan", "billing_day"],
+        &[],
         problems,
     ) else {
         return Ok((0, Vec::new()));
@@ -1168,6 +1253,7 @@ async fn write_contracts(
         let payload = json!({
             "contract_id": id, "customer_id": g.customer_id, "plan_id": g.plan.id,
             "status": g.status.as_str(), "login": login, "import_line": g.line,
+            "number": number, "plan": g.plan.name,
         });
         outbox.push((
             "contract.created",
@@ -1177,7 +1263,7 @@ async fn write_contracts(
         events.push(NewEvent {
             customer_id: g.customer_id,
             at: now,
-            kind: "contract.created",
+            kind: EventKind::ContractCreated.as_str(),
             summary: format!(
                 "Contract {number} imported on plan {} ({})",
                 g.plan.name,

@@ -78,6 +78,38 @@ impl Tr {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// The message `key` with any number of text arguments.
+    pub fn targs(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(name, value)| (Cow::Borrowed(*name), FluentValue::from(value.as_str())))
+            .collect();
+        LOCALES
+            .try_lookup_with_args(self.lang(), key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The translation of `<prefix><code>` (a code's `_` read as `-`), or
+    /// the code itself when the catalogue has none.
+    pub fn label_or(&self, prefix: &str, code: &str) -> String {
+        let key = format!("{prefix}{}", code.replace(['_', '.'], "-"));
+        if self.has(&key) {
+            self.t(&key)
+        } else {
+            code.to_owned()
+        }
+    }
+
+    /// An amount in minor units (cents) with the language's separators:
+    /// `1,299.90` or `1.299,90`.
+    pub fn money(&self, minor: i64) -> String {
+        let m = domain::Money(minor);
+        match self.locale {
+            Locale::PtBr => m.display(2, ',', Some('.')),
+            Locale::En => m.display(2, '.', Some(',')),
+        }
+    }
+
     pub fn has(&self, key: &str) -> bool {
         LOCALES.try_lookup(self.lang(), key).is_some()
     }
@@ -170,7 +202,7 @@ mod tests {
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
-                for pat in [".t(\"", ".t1(\"", ".t2(\"", ".tn(\""] {
+                for pat in [".t(\"", ".t1(\"", ".t2(\"", ".tn(\"", ".targs(\""] {
                     for (i, _) in text.match_indices(pat) {
                         let rest = &text[i + pat.len()..];
                         let key = &rest[..rest.find('"').unwrap()];

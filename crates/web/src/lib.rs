@@ -15,6 +15,7 @@ mod metrics;
 mod pages;
 mod request;
 mod state;
+mod timeline;
 mod views;
 
 pub use state::{AppState, WebConfig};

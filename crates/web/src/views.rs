@@ -30,8 +30,29 @@ pub struct NavItem {
     pub icon: &'static str,
     /// Areas later releases bring are listed but not yet links.
     pub ready: bool,
-    /// The permission needed to see the entry (`None`: everyone).
+    /// The permission its page needs (`None`: areas not built yet, shown
+    /// to everyone as "soon").
     pub perm: Option<&'static str>,
+}
+
+/// Whether `perms` holds the permission named `code`.
+fn holds(perms: &PermissionSet, code: &str) -> bool {
+    code.parse().is_ok_and(|p| perms.contains(p))
+}
+
+/// Where someone without the dashboard starts: the first area, then the
+/// first administration page, they may open.
+pub fn home(perms: &PermissionSet) -> Option<&'static str> {
+    NAV.iter()
+        .filter(|n| n.ready && n.perm.is_some_and(|p| holds(perms, p)))
+        .map(|n| n.href)
+        .chain(
+            ADMIN_NAV
+                .iter()
+                .filter(|a| holds(perms, a.perm))
+                .map(|a| a.href),
+        )
+        .next()
 }
 
 pub const NAV: &[NavItem] = &[
@@ -40,7 +61,7 @@ pub const NAV: &[NavItem] = &[
         href: "/",
         icon: "M3 13h8V3H3zm0 8h8v-6H3zm10 0h8V11h-8zm0-18v6h8V3z",
         ready: true,
-        perm: None,
+        perm: Some("dashboard.view"),
     },
     NavItem {
         key: "customers",
@@ -158,7 +179,7 @@ impl Page {
     }
 
     pub fn can(&self, code: &str) -> bool {
-        code.parse().is_ok_and(|p| self.perms.contains(p))
+        holds(&self.perms, code)
     }
 
     /// The main navigation entries this user may see.
@@ -171,11 +192,7 @@ impl Page {
     /// An amount in minor units (cents) with the language's separators:
     /// `1,299.90` or `1.299,90`.
     pub fn money(&self, minor: &i64) -> String {
-        let m = domain::Money(*minor);
-        match self.tr.locale {
-            domain::Locale::PtBr => m.display(2, ',', Some('.')),
-            domain::Locale::En => m.display(2, '.', Some(',')),
-        }
+        self.tr.money(*minor)
     }
 
     /// A speed in kbit/s as people read it: `300 Mbps`, `1.5 Gbps`, `512 kbps`.
@@ -222,12 +239,7 @@ impl Page {
     /// The translation of `<prefix><value>` if the catalogue has it, else
     /// the value itself (kinds other areas add later still show).
     pub fn label_or(&self, prefix: &str, value: &str) -> String {
-        let key = format!("{prefix}{}", value.replace(['_', '.'], "-"));
-        if self.tr.has(&key) {
-            self.tr.t(&key)
-        } else {
-            value.to_owned()
-        }
+        self.tr.label_or(prefix, value)
     }
 
     /// The translation of `<prefix><value>`, e.g. a status code's label.

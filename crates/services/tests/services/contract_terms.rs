@@ -6,7 +6,7 @@ use domain::Money;
 use domain::contract::Status;
 use domain::plan::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
 use services::catalog;
-use services::contracts::{self, ContractInput, TermsInput};
+use services::contracts::{self, AccessInput, ContractInput, TermsInput};
 use services::crm::{self, AddressInput, Created, CustomerInput};
 use services::{Error, Services};
 use store::testing::each_engine;
@@ -279,6 +279,128 @@ async fn terms_are_validated_audited_and_announced() {
         .await
         .unwrap_err();
         assert_eq!(field_of(e), "status");
+    })
+    .await;
+}
+
+/// `contract.updated` payloads, oldest first.
+async fn updated_events(s: &Services) -> Vec<serde_json::Value> {
+    let mut c = s.db.conn().await.unwrap();
+    store::events::after(&mut c, 0, Some("contract.updated"), 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::from_str(&e.payload).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn access_changes_are_terms_changes() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let ana = customer(&s, "Ana Lima", "52998224725").await;
+        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 300", 9990))
+            .await
+            .unwrap();
+        let k = contract(&s, ana, p, "ana.lima").await;
+
+        // The same rules name the same fields, and nothing is written.
+        let bad: Vec<(&str, AccessInput)> = vec![
+            (
+                "login",
+                AccessInput {
+                    login: Some("no spaces".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "password",
+                AccessInput {
+                    password: Some("abc".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "mac",
+                AccessInput {
+                    mac: Some("zz".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "ipv4",
+                AccessInput {
+                    ipv4: Some("300.1.1.1".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                "ipv6_prefix",
+                AccessInput {
+                    ipv6_prefix: Some("nope".into()),
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (field, input) in bad {
+            let e = contracts::update_access(&s, &admin(), k, &input)
+                .await
+                .unwrap_err();
+            assert_eq!(field_of(e), field);
+        }
+        assert!(audited(&s, "contract.update").await.is_empty());
+        assert!(updated_events(&s).await.is_empty());
+
+        // A new password alone keeps live sessions; the log never holds it.
+        contracts::update_access(
+            &s,
+            &admin(),
+            k,
+            &AccessInput {
+                password: Some("radius-pw".into()),
+                mac: Some("AA-BB-CC-00-11-22".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        // A new address drops them.
+        contracts::update_access(
+            &s,
+            &admin(),
+            k,
+            &AccessInput {
+                ipv4: Some("100.64.0.20".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let got = contracts::get(&s, k).await.unwrap();
+        assert_eq!(got.mac.as_deref(), Some("AA:BB:CC:00:11:22"));
+        assert_eq!(got.ipv4.as_deref(), Some("100.64.0.20"));
+        assert_eq!(got.billing_day, 10, "access changes leave the terms alone");
+        assert_eq!(
+            contracts::credentials(&s, k).await.unwrap().1,
+            "radius-pw".to_owned()
+        );
+        let entries = audited(&s, "contract.update").await;
+        assert_eq!(entries.len(), 2);
+        assert!(entries.iter().all(|e| {
+            !e.after_json.as_deref().unwrap().contains("radius-pw")
+                && !e.before_json.as_deref().unwrap().contains("radius-pw")
+        }));
+        let events = updated_events(&s).await;
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0]["password_changed"], true);
+        assert_eq!(events[0]["reconnect"], false);
+        assert_eq!(events[1]["password_changed"], false);
+        assert_eq!(events[1]["reconnect"], true);
+        assert_eq!(events[1]["login"], "ana.lima");
+        let (timeline, _) = crm::timeline(&s, ana, Some("contract.updated"), None, 10)
+            .await
+            .unwrap();
+        assert_eq!(timeline.len(), 2);
     })
     .await;
 }

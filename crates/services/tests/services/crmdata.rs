@@ -155,6 +155,128 @@ async fn import_header_problems() {
     .await;
 }
 
+/// The provider's custom fields: a required choice, an optional number
+/// and an optional date.
+async fn define_fields(s: &Services) {
+    use services::custom_fields::{self, DefInput};
+    let defs = [
+        DefInput {
+            key: "vencimento_pref".into(),
+            label: "Período preferido".into(),
+            kind: "choice".into(),
+            choices: vec!["manhã".into(), "tarde".into()],
+            required: true,
+            position: 0,
+        },
+        DefInput {
+            key: "renda".into(),
+            label: "Renda mensal".into(),
+            kind: "number".into(),
+            choices: vec![],
+            required: false,
+            position: 1,
+        },
+        DefInput {
+            key: "cliente_desde".into(),
+            label: "Cliente desde".into(),
+            kind: "date".into(),
+            choices: vec![],
+            required: false,
+            position: 2,
+        },
+    ];
+    for d in &defs {
+        custom_fields::create(s, &admin(), d).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn import_custom_fields_by_key_or_label() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        define_fields(&s).await;
+
+        // Columns named by key or by label; values checked like the form.
+        let bad = "nome;cpf;vencimento_pref;Renda Mensal;cliente_desde
+Ana;529.982.247-25;manhã;2500,50;31/01/2020
+Bia;390.533.447-05;noite;;
+Caio;111.444.777-35;tarde;muito;
+Dora;418.594.616-38;;;
+Enzo;765.019.588-06;tarde;;31/02/2020
+";
+        let r = import::check(&s, Kind::Customers, bad.as_bytes())
+            .await
+            .unwrap();
+        let want: Vec<(u64, String, String)> = [
+            (3, "custom_fields.vencimento_pref", "choice"),
+            (4, "custom_fields.renda", "invalid"),
+            (5, "custom_fields.vencimento_pref", "required"),
+            (6, "custom_fields.cliente_desde", "date"),
+        ]
+        .iter()
+        .map(|(l, f, c)| (*l, f.to_string(), c.to_string()))
+        .collect();
+        assert_eq!(problems(&r), want);
+        assert_eq!((r.rows, r.good), (5, 1));
+        assert!(
+            r.problems[1].message.contains("number"),
+            "{:?}",
+            r.problems[1]
+        );
+
+        // A required custom field without its column is one header problem,
+        // not one per row.
+        let r = import::check(
+            &s,
+            Kind::Customers,
+            b"nome;cpf
+Ana;529.982.247-25
+Bia;390.533.447-05
+",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            problems(&r),
+            vec![(
+                1,
+                "custom_fields.vencimento_pref".into(),
+                "missing-column".into()
+            )]
+        );
+        assert!(r.problems[0].message.contains("Período preferido"));
+        assert!(!r.is_clean());
+
+        // A clean file stores the values as the form would.
+        let good = "nome;cpf;Período preferido;renda;cliente desde
+Ana;529.982.247-25;manhã;2500,50;31/01/2020
+Bia;390.533.447-05;tarde;;
+";
+        let r = import::import(&s, &admin(), Kind::Customers, good.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(r.imported, 2, "{:?}", r.problems);
+        let ana = crm::search(&s, "52998224725", 1).await.unwrap()[0]
+            .customer
+            .clone();
+        assert_eq!(ana.custom_fields["vencimento_pref"], "manhã");
+        assert_eq!(ana.custom_fields["renda"], "2500.50");
+        assert_eq!(ana.custom_fields["cliente_desde"], "2020-01-31");
+        let bia = crm::search(&s, "39053344705", 1).await.unwrap()[0]
+            .customer
+            .clone();
+        assert_eq!(bia.custom_fields.get("renda"), None);
+        let entries = audited(&s, "customer.import").await;
+        assert!(entries.iter().any(|e| {
+            e.after_json
+                .as_deref()
+                .unwrap()
+                .contains("\"renda\":\"2500.50\"")
+        }));
+    })
+    .await;
+}
+
 fn plan(name: &str) -> Plan {
     Plan {
         name: name.into(),

@@ -104,6 +104,30 @@ event-contract-pending = Pending installation
 event-contract-plan-changed = Plan changed
 event-contract-plan-change-scheduled = Plan change scheduled
 event-contract-price-changed = Re-priced
+event-contract-updated = Terms changed
+event-document-uploaded = Document
+event-document-verified = Document verified
+event-document-rejected = Document rejected
+event-document-deleted = Document deleted
+# Timeline lines, written when shown from each entry's details.
+timeline-customer-created = Customer { $name } registered
+timeline-customer-imported = Customer { $name } imported (line { $line })
+timeline-customer-updated = Customer details changed
+timeline-contract-created = Contract { $number } created on plan { $plan }
+timeline-contract-imported = Contract { $number } imported on plan { $plan } ({ $status })
+timeline-contract-activated = Contract { $number } activated
+timeline-contract-reactivated = Contract { $number } reactivated
+timeline-contract-suspended = Contract { $number } suspended: { $reason }
+timeline-contract-canceled = Contract { $number } canceled
+timeline-contract-pending = Contract { $number } back to pending installation
+timeline-contract-plan-changed = Contract { $number } moved to plan { $plan } on { $date }
+timeline-contract-plan-change-scheduled = Contract { $number } moves to plan { $plan } on { $date }
+timeline-contract-updated = Contract { $number }: terms changed
+timeline-contract-price-changed = Contract { $number } re-priced from { $old } to { $new }
+timeline-document-uploaded = Document uploaded: { $filename } ({ $kind })
+timeline-document-verified = Document verified: { $filename }
+timeline-document-rejected = Document rejected: { $filename } ({ $reason })
+timeline-document-deleted = Document deleted: { $filename }
 
 # Plans and service items
 plans-internet = Internet plans

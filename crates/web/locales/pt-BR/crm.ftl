@@ -104,6 +104,30 @@ event-contract-pending = Aguardando instalação
 event-contract-plan-changed = Troca de plano
 event-contract-plan-change-scheduled = Troca de plano agendada
 event-contract-price-changed = Reajuste de preço
+event-contract-updated = Condições alteradas
+event-document-uploaded = Documento
+event-document-verified = Documento conferido
+event-document-rejected = Documento recusado
+event-document-deleted = Documento excluído
+# Linhas da linha do tempo, escritas ao exibir a partir dos detalhes de cada registro.
+timeline-customer-created = Cliente { $name } cadastrado
+timeline-customer-imported = Cliente { $name } importado (linha { $line })
+timeline-customer-updated = Dados do cliente alterados
+timeline-contract-created = Contrato { $number } criado no plano { $plan }
+timeline-contract-imported = Contrato { $number } importado no plano { $plan } ({ $status })
+timeline-contract-activated = Contrato { $number } ativado
+timeline-contract-reactivated = Contrato { $number } reativado
+timeline-contract-suspended = Contrato { $number } suspenso: { $reason }
+timeline-contract-canceled = Contrato { $number } cancelado
+timeline-contract-pending = Contrato { $number } voltou a aguardar instalação
+timeline-contract-plan-changed = Contrato { $number } passou para o plano { $plan } em { $date }
+timeline-contract-plan-change-scheduled = Contrato { $number } passa para o plano { $plan } em { $date }
+timeline-contract-updated = Contrato { $number }: condições alteradas
+timeline-contract-price-changed = Contrato { $number } reajustado de { $old } para { $new }
+timeline-document-uploaded = Documento enviado: { $filename } ({ $kind })
+timeline-document-verified = Documento conferido: { $filename }
+timeline-document-rejected = Documento recusado: { $filename } ({ $reason })
+timeline-document-deleted = Documento excluído: { $filename }
 
 # Planos e serviços adicionais
 plans-internet = Planos de internet

@@ -17,7 +17,9 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, merge_patch};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, DuplicateRef, Problem};
 use super::{IdPath, List, time};
+use crate::i18n::Tr;
 use crate::state::AppState;
+use crate::timeline;
 
 /// A customer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -842,6 +844,8 @@ pub struct TimelineEvent {
     pub at: String,
     /// Dotted: `customer.created`, `contract.suspended`, `note.added`, …
     pub kind: String,
+    /// One line for people, in the caller's language (`Accept-Language`,
+    /// else the token owner's language).
     pub summary: String,
     pub actor_kind: String,
     pub actor_id: Option<i64>,
@@ -906,14 +910,15 @@ pub async fn timeline(
     } else {
         None
     };
+    let tr = Tr::new(caller.locale);
     let data = events
         .into_iter()
         .map(|e| TimelineEvent {
             id: e.id,
             at: time(e.at),
+            summary: timeline::summary_of(&tr, &e),
             data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
             kind: e.kind,
-            summary: e.summary,
             actor_kind: e.actor_kind,
             actor_id: e.actor_id,
             actor_name: e.actor_name,

@@ -23,6 +23,9 @@ use crate::state::AppState;
 pub struct Caller {
     pub principal: Principal,
     pub client: Client,
+    /// The language for text meant for people (timeline lines): the
+    /// request's `Accept-Language`, else the token owner's own, else English.
+    pub locale: domain::Locale,
 }
 
 impl Caller {
@@ -74,7 +77,18 @@ impl FromRequestParts<AppState> for Caller {
             p.code = Some("ip-not-allowed".into());
             return Err(p);
         }
-        Ok(Caller { principal, client })
+        let locale = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(domain::Locale::from_accept_language)
+            .or_else(|| principal.user.locale.as_deref()?.parse().ok())
+            .unwrap_or_default();
+        Ok(Caller {
+            principal,
+            client,
+            locale,
+        })
     }
 }
 

@@ -21,6 +21,7 @@ use super::{done, field, form_pairs};
 use crate::auth::Staff;
 use crate::error::PageResult;
 use crate::state::AppState;
+use crate::timeline;
 use crate::views::{FormErrors, Page, html};
 
 const PAGE_SIZE: i64 = 25;
@@ -993,7 +994,10 @@ pub async fn timeline(
             id: eid.parse().ok()?,
         })
     });
-    let (events, more) = crm::timeline(&state.svc, id, None, before, PAGE_SIZE).await?;
+    let (mut events, more) = crm::timeline(&state.svc, id, None, before, PAGE_SIZE).await?;
+    for e in &mut events {
+        e.summary = timeline::summary_of(&staff.tr, e);
+    }
     let next = more
         .then(|| events.last())
         .flatten()

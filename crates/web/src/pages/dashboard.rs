@@ -1,5 +1,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect};
+use domain::Permission;
 
 use super::Flash;
 use crate::auth::Staff;
@@ -61,7 +63,15 @@ pub async fn show(
     staff: Staff,
     Query(f): Query<Flash>,
 ) -> PageResult {
-    staff.require(domain::Permission::DashboardView)?;
+    let perms = &staff.principal.permissions;
+    if !perms.contains(Permission::DashboardView)
+        && let Some(home) = crate::views::home(perms)
+    {
+        // "/" is everyone's home link (logo, sign-in); without the
+        // dashboard it leads to the first area they may open.
+        return Ok(Redirect::to(home).into_response());
+    }
+    staff.require(Permission::DashboardView)?;
     let dash = services::health::dashboard(&state.svc).await?;
     let (overview, health) = (dash.overview.clone(), &dash.health);
     let count = |s: store::jobs::Status| {

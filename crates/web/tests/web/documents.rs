@@ -1,38 +1,17 @@
 //! Document downloads are permission-checked and served as attachments,
 //! through the API, on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
-
+use crate::common::{self, App, Page, app, cli};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use services::Services;
 use services::crm::{Created, CustomerInput};
-use services::secrets::SecretBox;
-use services::setup::SetupInput;
-use store::audit::Actor;
 use store::testing::each_engine;
-use tower::ServiceExt;
-use web::{AppState, WebConfig};
-
-fn cli() -> Actor {
-    Actor {
-        kind: "cli",
-        id: None,
-        name: "test".into(),
-        source_ip: None,
-    }
-}
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-rest";
 
-async fn send(
-    router: &Router,
-    method: Method,
-    uri: &str,
-    token: &str,
-    body: &[u8],
-) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+/// An API call with a raw body.
+async fn send(router: &Router, method: Method, uri: &str, token: &str, body: &[u8]) -> Page {
     let req = Request::builder()
         .method(method)
         .uri(uri)
@@ -40,37 +19,19 @@ async fn send(
         .header("content-type", "application/octet-stream")
         .body(Body::from(body.to_vec()))
         .unwrap();
-    let resp = router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    (status, headers, bytes.to_vec())
+    common::send(router, req).await
 }
 
 #[tokio::test]
 async fn downloads_need_the_documents_permission_and_are_attachments() {
     each_engine(|db| async move {
-        let dir = std::env::temp_dir().join("lastmile-tests");
-        let svc = Services::new(db, SecretBox::from_key(&[7; 32]), dir);
-        let input = SetupInput {
-            company: "Provedor Teste".into(),
-            legal_document: "12.345.678/0001-90".into(),
-            country: "BR".into(),
-            currency: "BRL".into(),
-            locale: "en".into(),
-            timezone: "America/Sao_Paulo".into(),
-            admin_username: "admin".into(),
-            admin_email: "admin@example.net".into(),
-            admin_name: "Admin".into(),
-            admin_password: "correct horse battery".into(),
-            logo: None,
-        };
-        let admin = services::setup::run(&svc, &input, None).await.unwrap();
-        let (_, all) = services::tokens::create(&svc, &cli(), admin, "all", "all")
-            .await
-            .unwrap();
+        let App {
+            router,
+            svc,
+            admin_id: admin,
+            token: all,
+            ..
+        } = app(db).await;
         let (_, view) = services::tokens::create(&svc, &cli(), admin, "view", "customers.view")
             .await
             .unwrap();
@@ -86,10 +47,13 @@ async fn downloads_need_the_documents_permission_and_are_attachments() {
         else {
             panic!("duplicate")
         };
-        let router = web::router(AppState::new(svc.clone(), WebConfig::default()));
 
         let base = format!("/api/v1/customers/{c}/documents");
-        let (st, _, body) = send(
+        let Page {
+            status: st,
+            bytes: body,
+            ..
+        } = send(
             &router,
             Method::POST,
             &format!("{base}?kind=identity&filename=rg.png"),
@@ -109,7 +73,11 @@ async fn downloads_need_the_documents_permission_and_are_attachments() {
         let id = doc["id"].as_i64().unwrap();
 
         // Content decides the type, and the problem names the field.
-        let (st, _, body) = send(
+        let Page {
+            status: st,
+            bytes: body,
+            ..
+        } = send(
             &router,
             Method::POST,
             &format!("{base}?kind=identity&filename=x.png"),
@@ -122,13 +90,19 @@ async fn downloads_need_the_documents_permission_and_are_attachments() {
         assert_eq!(p["errors"][0]["field"], "file", "{p}");
 
         // Without customers.documents: refused, listing included.
-        let (st, _, _) = send(&router, Method::GET, &format!("{base}/{id}"), &view, b"").await;
+        let Page { status: st, .. } =
+            send(&router, Method::GET, &format!("{base}/{id}"), &view, b"").await;
         assert_eq!(st, StatusCode::FORBIDDEN);
-        let (st, _, _) = send(&router, Method::GET, &base, &view, b"").await;
+        let Page { status: st, .. } = send(&router, Method::GET, &base, &view, b"").await;
         assert_eq!(st, StatusCode::FORBIDDEN);
 
         // With it: the bytes, as an attachment, never sniffed or cached.
-        let (st, h, body) = send(&router, Method::GET, &format!("{base}/{id}"), &all, b"").await;
+        let Page {
+            status: st,
+            headers: h,
+            bytes: body,
+            ..
+        } = send(&router, Method::GET, &format!("{base}/{id}"), &all, b"").await;
         assert_eq!(st, StatusCode::OK);
         assert_eq!(body, PNG);
         assert_eq!(h["content-type"], "image/png");
@@ -140,7 +114,11 @@ async fn downloads_need_the_documents_permission_and_are_attachments() {
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["cache-control"], "private, no-store");
 
-        let (st, _, body) = send(
+        let Page {
+            status: st,
+            bytes: body,
+            ..
+        } = send(
             &router,
             Method::POST,
             &format!("{base}/{id}/verify"),
@@ -158,22 +136,17 @@ async fn downloads_need_the_documents_permission_and_are_attachments() {
             .uri(format!("/customers/{c}/documents/{id}"))
             .body(Body::empty())
             .unwrap();
-        let resp = router.clone().oneshot(req).await.unwrap();
+        let status = common::send(&router, req).await.status;
         assert!(
-            resp.status().is_redirection() || resp.status() == StatusCode::UNAUTHORIZED,
-            "{}",
-            resp.status()
+            status.is_redirection() || status == StatusCode::UNAUTHORIZED,
+            "{status}"
         );
 
         let req = Request::builder()
             .uri("/api/v1/openapi.json")
             .body(Body::empty())
             .unwrap();
-        let resp = router.clone().oneshot(req).await.unwrap();
-        let spec = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let spec = String::from_utf8_lossy(&spec);
+        let spec = common::send(&router, req).await.body;
         assert!(spec.contains("/api/v1/customers/{id}/documents/{doc}"));
         assert!(spec.contains("/api/v1/contracts/{id}/contract.pdf"));
     })

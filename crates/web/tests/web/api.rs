@@ -2,131 +2,11 @@
 //! pagination, audit, OpenAPI, and random input never causing a 5xx.
 //! Every test runs on SQLite and on PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
-
-use axum::Router;
+use crate::common::{app, assert_problem, call, cli, send, send_json};
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
-use services::secrets::SecretBox;
-use services::setup::SetupInput;
-use services::{Actor, Services};
 use store::testing::each_engine;
-use tower::ServiceExt;
-use web::{AppState, WebConfig};
-
-struct App {
-    router: Router,
-    svc: Services,
-    admin_id: i64,
-    /// A token with every scope.
-    token: String,
-}
-
-fn cli() -> Actor {
-    Actor {
-        kind: "cli",
-        id: None,
-        name: "test".into(),
-        source_ip: None,
-    }
-}
-
-async fn app(db: store::Db) -> App {
-    let dir = std::env::temp_dir().join("lastmile-tests");
-    let svc = Services::new(db, SecretBox::from_key(&[7; 32]), dir);
-    let input = SetupInput {
-        company: "Provedor Teste".into(),
-        legal_document: "12.345.678/0001-90".into(),
-        country: "BR".into(),
-        currency: "BRL".into(),
-        locale: "en".into(),
-        timezone: "America/Sao_Paulo".into(),
-        admin_username: "admin".into(),
-        admin_email: "admin@example.net".into(),
-        admin_name: "Admin".into(),
-        admin_password: "correct horse battery".into(),
-        logo: None,
-    };
-    let admin_id = services::setup::run(&svc, &input, None).await.unwrap();
-    let (_, token) = services::tokens::create(&svc, &cli(), admin_id, "test", "all")
-        .await
-        .unwrap();
-    let router = web::router(AppState::new(svc.clone(), WebConfig::default()));
-    App {
-        router,
-        svc,
-        admin_id,
-        token,
-    }
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl Reply {
-    fn content_type(&self) -> &str {
-        self.headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-    fn field(&self) -> &str {
-        self.body["errors"][0]["field"].as_str().unwrap_or("")
-    }
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Reply {
-    let resp = router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn call(
-    app: &App,
-    method: Method,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> Reply {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let body = match body {
-        Some(b) => {
-            req = req.header("content-type", "application/json");
-            Body::from(b.to_string())
-        }
-        None => Body::empty(),
-    };
-    send(&app.router, req.body(body).unwrap()).await
-}
-
-fn assert_problem(r: &Reply, status: u16) {
-    assert_eq!(r.status.as_u16(), status, "{}", r.body);
-    assert_eq!(r.content_type(), "application/problem+json");
-    assert_eq!(r.body["status"], status);
-    assert!(r.body["title"].is_string() && r.body["detail"].is_string());
-    assert!(
-        r.body["type"]
-            .as_str()
-            .unwrap()
-            .starts_with("/api/docs#problem-")
-    );
-}
 
 #[tokio::test]
 async fn authentication_and_permissions() {
@@ -136,7 +16,7 @@ async fn authentication_and_permissions() {
         let r = call(&app, Method::GET, "/api/v1/users", None, None).await;
         assert_problem(&r, 401);
         assert!(r.headers.contains_key("www-authenticate"));
-        let r = send(
+        let r = send_json(
             &app.router,
             Request::get("/api/v1/me")
                 .header("authorization", "Basic YTpi")
@@ -148,7 +28,7 @@ async fn authentication_and_permissions() {
         let r = call(&app, Method::GET, "/api/v1/me", Some("lm_nope"), None).await;
         assert_problem(&r, 401);
         // A session cookie is not an API credential.
-        let r = send(
+        let r = send_json(
             &app.router,
             Request::get("/api/v1/me")
                 .header("cookie", "lm_session=whatever")
@@ -267,7 +147,7 @@ async fn users_create_validate_paginate_and_audit() {
             assert!(r.body["errors"][0]["message"].is_string());
         }
         // Malformed JSON and the wrong content type.
-        let r = send(
+        let r = send_json(
             &app.router,
             Request::post("/api/v1/users")
                 .header("authorization", format!("Bearer {}", app.token))
@@ -278,7 +158,7 @@ async fn users_create_validate_paginate_and_audit() {
         .await;
         assert_problem(&r, 400);
         assert_eq!(r.field(), "username");
-        let r = send(
+        let r = send_json(
             &app.router,
             Request::post("/api/v1/users")
                 .header("authorization", format!("Bearer {}", app.token))
@@ -587,30 +467,18 @@ async fn openapi_document_and_docs_page() {
             }
         }
 
-        let resp = app
-            .router
-            .clone()
-            .oneshot(
-                Request::get("/api/docs")
-                    .header("accept-language", "pt-BR")
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK);
-        let csp = resp.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        assert!(csp.contains("script-src 'self'"));
-        let html = String::from_utf8(
-            axum::body::to_bytes(resp.into_body(), usize::MAX)
-                .await
-                .unwrap()
-                .to_vec(),
+        let docs = send(
+            &app.router,
+            Request::get("/api/docs")
+                .header("accept-language", "pt-BR")
+                .body(Body::empty())
+                .unwrap(),
         )
-        .unwrap();
+        .await;
+        assert_eq!(docs.status, StatusCode::OK);
+        let csp = docs.headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'"));
+        let html = &docs.body;
         assert!(html.contains("Referência da API"));
         assert!(html.contains("/api/v1/users/{id}"));
         assert!(html.contains("users.manage"));
@@ -868,7 +736,7 @@ mod fuzz {
                     req.headers_mut()
                         .insert("authorization", format!("Bearer {t}").parse().unwrap());
                 }
-                let r = send(&app.router, req).await;
+                let r = send_json(&app.router, req).await;
                 assert!(r.status.as_u16() < 500, "{c:?} → {} {}", r.status, r.body);
                 if r.status.is_client_error() && c.method != Method::HEAD {
                     assert_eq!(
@@ -946,7 +814,7 @@ async fn jobs_list_show_and_retry() {
 async fn csrf_and_security_headers_on_pages() {
     each_engine(|db| async move {
         let app = app(db).await;
-        let get = send(
+        let get = send_json(
             &app.router,
             Request::get("/login").body(Body::empty()).unwrap(),
         )
@@ -998,11 +866,11 @@ async fn csrf_and_security_headers_on_pages() {
                 Some("https://evil.example"),
             ),
         ] {
-            let r = send(&app.router, req).await;
+            let r = send_json(&app.router, req).await;
             assert_eq!(r.status, StatusCode::FORBIDDEN);
         }
         // The real form signs in.
-        let r = send(
+        let r = send_json(
             &app.router,
             form(
                 Some(&format!("lm_csrf={csrf}")),

@@ -4,56 +4,17 @@
 //! credentials), field-naming validation, scopes and the OpenAPI document.
 //! Every test runs on SQLite and on PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
-
-use axum::Router;
+use crate::common::{self, App, Reply, assert_problem, call, cli, send};
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
-use services::secrets::SecretBox;
-use services::setup::SetupInput;
-use services::{Actor, Services};
 use store::testing::each_engine;
-use tower::ServiceExt;
-use web::{AppState, WebConfig};
 
-struct App {
-    router: Router,
-    svc: Services,
-    admin_id: i64,
-    /// A token with every scope.
-    token: String,
-}
-
-fn cli() -> Actor {
-    Actor {
-        kind: "cli",
-        id: None,
-        name: "test".into(),
-        source_ip: None,
-    }
-}
-
+/// [`common::app`] with the provider's own customer field the tests fill in.
 async fn app(db: store::Db) -> App {
-    let dir = std::env::temp_dir().join("lastmile-tests");
-    let svc = Services::new(db, SecretBox::from_key(&[7; 32]), dir);
-    let input = SetupInput {
-        company: "Provedor Teste".into(),
-        legal_document: "12.345.678/0001-90".into(),
-        country: "BR".into(),
-        currency: "BRL".into(),
-        locale: "en".into(),
-        timezone: "America/Sao_Paulo".into(),
-        admin_username: "admin".into(),
-        admin_email: "admin@example.net".into(),
-        admin_name: "Admin".into(),
-        admin_password: "correct horse battery".into(),
-        logo: None,
-    };
-    let admin_id = services::setup::run(&svc, &input, None).await.unwrap();
-    // The provider's own customer field the tests fill in.
+    let app = common::app(db).await;
     services::custom_fields::create(
-        &svc,
+        &app.svc,
         &cli(),
         &services::custom_fields::DefInput {
             key: "portao".into(),
@@ -66,84 +27,9 @@ async fn app(db: store::Db) -> App {
     )
     .await
     .unwrap();
-    let (_, token) = services::tokens::create(&svc, &cli(), admin_id, "test", "all")
-        .await
-        .unwrap();
-    let router = web::router(AppState::new(svc.clone(), WebConfig::default()));
-    App {
-        router,
-        svc,
-        admin_id,
-        token,
-    }
+    app
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl Reply {
-    fn content_type(&self) -> &str {
-        self.headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-    fn field(&self) -> &str {
-        self.body["errors"][0]["field"].as_str().unwrap_or("")
-    }
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Reply {
-    let resp = router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn call(
-    app: &App,
-    method: Method,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> Reply {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let body = match body {
-        Some(b) => {
-            req = req.header("content-type", "application/json");
-            Body::from(b.to_string())
-        }
-        None => Body::empty(),
-    };
-    send(&app.router, req.body(body).unwrap()).await
-}
-
-fn assert_problem(r: &Reply, status: u16) {
-    assert_eq!(r.status.as_u16(), status, "{}", r.body);
-    assert_eq!(r.content_type(), "application/problem+json");
-    assert_eq!(r.body["status"], status);
-    assert!(r.body["title"].is_string() && r.body["detail"].is_string());
-    assert!(
-        r.body["type"]
-            .as_str()
-            .unwrap()
-            .starts_with("/api/docs#problem-")
-    );
-}
 async fn get(app: &App, uri: &str) -> Reply {
     call(app, Method::GET, uri, Some(&app.token), None).await
 }
@@ -859,19 +745,12 @@ async fn openapi_document_lists_the_crm_operations() {
         ] {
             assert!(schemas.contains_key(s), "missing schema {s}");
         }
-        let resp = app
-            .router
-            .clone()
-            .oneshot(Request::get("/api/docs").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let html = String::from_utf8(
-            axum::body::to_bytes(resp.into_body(), usize::MAX)
-                .await
-                .unwrap()
-                .to_vec(),
+        let html = send(
+            &app.router,
+            Request::get("/api/docs").body(Body::empty()).unwrap(),
         )
-        .unwrap();
+        .await
+        .body;
         assert!(html.contains("/api/v1/contracts/{id}/transitions"));
         assert!(html.contains("contracts.status"));
     })

@@ -1,155 +1,15 @@
 //! The customer, plan and contract pages driven over HTTP as a browser
 //! would (session cookie, CSRF field, form posts), on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used)]
-
-use axum::Router;
+use crate::common::{App, Browser, PASSWORD, app, assert_redirect, cli, send};
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
-use services::secrets::SecretBox;
-use services::setup::SetupInput;
+use axum::http::{Request, StatusCode};
+use services::Services;
 use services::staff::UserInput;
-use services::{Actor, Services};
 use store::testing::each_engine;
-use tower::ServiceExt;
-use web::{AppState, WebConfig};
 
 /// A 2×2 RGB PNG, as a company logo.
 const LOGO: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x02\x00\x00\x00\x02\x08\x02\x00\x00\x00\xfd\xd4\x9a\x73\x00\x00\x00\x0f\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\x00\x04\x10\x02\x08\x00\x20\xee\x05\xfb\xf5\x2b\xe9\xca\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
-
-const CSRF: &str = "csrf-token-for-tests-0123456789abcdef";
-
-fn cli() -> Actor {
-    Actor {
-        kind: "cli",
-        id: None,
-        name: "test".into(),
-        source_ip: None,
-    }
-}
-
-async fn app(db: store::Db) -> (Router, Services) {
-    let dir = std::env::temp_dir().join("lastmile-tests");
-    let svc = Services::new(db, SecretBox::from_key(&[7; 32]), dir);
-    let input = SetupInput {
-        company: "Provedor Teste".into(),
-        legal_document: "12.345.678/0001-90".into(),
-        country: "BR".into(),
-        currency: "BRL".into(),
-        locale: "en".into(),
-        timezone: "America/Sao_Paulo".into(),
-        admin_username: "admin".into(),
-        admin_email: "admin@example.net".into(),
-        admin_name: "Admin".into(),
-        admin_password: "correct horse battery".into(),
-        logo: None,
-    };
-    services::setup::run(&svc, &input, None).await.unwrap();
-    let router = web::router(AppState::new(svc.clone(), WebConfig::default()));
-    (router, svc)
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-    bytes: Vec<u8>,
-}
-
-impl Reply {
-    fn location(&self) -> &str {
-        self.headers
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-    /// The id at the end of a redirect to `/things/{id}?ok=…`.
-    fn id(&self) -> i64 {
-        let path = self.location().split('?').next().unwrap();
-        path.rsplit('/').next().unwrap().parse().unwrap()
-    }
-}
-
-/// A signed-in browser.
-struct Browser {
-    router: Router,
-    cookie: String,
-}
-
-async fn send(router: &Router, req: Request<Body>) -> Reply {
-    let resp = router.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        bytes,
-    }
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    let mut all: Vec<(&str, &str)> = vec![("_csrf", CSRF)];
-    all.extend_from_slice(pairs);
-    serde_urlencoded::to_string(all).unwrap()
-}
-
-impl Browser {
-    async fn login(router: &Router, username: &str, password: &str) -> Browser {
-        let req = Request::post("/login")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", format!("lm_csrf={CSRF}"))
-            .body(Body::from(form(&[
-                ("username", username),
-                ("password", password),
-            ])))
-            .unwrap();
-        let r = send(router, req).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        let session = r
-            .headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|c| c.strip_prefix("lm_session="))
-            .map(|c| c.split(';').next().unwrap().to_owned())
-            .expect("a session cookie");
-        Browser {
-            router: router.clone(),
-            cookie: format!("lm_csrf={CSRF}; lm_session={session}; lm_lang=en"),
-        }
-    }
-
-    async fn get(&self, uri: &str) -> Reply {
-        let req = Request::get(uri)
-            .header("cookie", &self.cookie)
-            .body(Body::empty())
-            .unwrap();
-        send(&self.router, req).await
-    }
-
-    async fn post(&self, uri: &str, pairs: &[(&str, &str)]) -> Reply {
-        let req = Request::post(uri)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("cookie", &self.cookie)
-            .body(Body::from(form(pairs)))
-            .unwrap();
-        send(&self.router, req).await
-    }
-}
-
-fn assert_redirect(r: &Reply, prefix: &str) {
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert!(
-        r.location().starts_with(prefix),
-        "redirected to {} instead of {prefix}",
-        r.location()
-    );
-}
 
 const PLAN: &[(&str, &str)] = &[
     ("name", "Fibra 500"),
@@ -193,8 +53,8 @@ fn customer<'a>(name: &'a str, document: &'a str) -> Vec<(&'a str, &'a str)> {
 #[tokio::test]
 async fn customer_plan_contract_journey() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
-        let b = Browser::login(&router, "admin", "correct horse battery").await;
+        let App { router, svc, .. } = app(db).await;
+        let b = Browser::login(&router, "admin", PASSWORD).await;
 
         // Navigation links the areas now.
         let home = b.get("/").await;
@@ -416,8 +276,8 @@ async fn customer_plan_contract_journey() {
 #[tokio::test]
 async fn repricing_preview_confirm_and_stale_preview() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
-        let b = Browser::login(&router, "admin", "correct horse battery").await;
+        let App { router, svc, .. } = app(db).await;
+        let b = Browser::login(&router, "admin", PASSWORD).await;
         assert_redirect(&b.post("/plans/new", PLAN).await, "/plans");
         let plan = services::catalog::list_plans(&svc, true, false)
             .await
@@ -493,8 +353,8 @@ async fn repricing_preview_confirm_and_stale_preview() {
 #[tokio::test]
 async fn permissions_are_enforced_per_route() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
-        let admin = Browser::login(&router, "admin", "correct horse battery").await;
+        let App { router, svc, .. } = app(db).await;
+        let admin = Browser::login(&router, "admin", PASSWORD).await;
         assert_redirect(&admin.post("/plans/new", PLAN).await, "/plans");
         let user = UserInput {
             username: "tech".into(),
@@ -583,7 +443,7 @@ fn def(
 #[tokio::test]
 async fn custom_fields_on_the_customer_form_and_overview() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
+        let App { router, svc, .. } = app(db).await;
         for d in [
             def("rg", "RG", "text", &[], true, 1),
             def("renda", "Monthly income", "number", &[], false, 2),
@@ -592,7 +452,7 @@ async fn custom_fields_on_the_customer_form_and_overview() {
         ] {
             services::custom_fields::create(&svc, &cli(), &d).await.unwrap();
         }
-        let b = Browser::login(&router, "admin", "correct horse battery").await;
+        let b = Browser::login(&router, "admin", PASSWORD).await;
 
         // One input per definition, in order, the required one marked.
         let form = b.get("/customers/new").await;
@@ -665,8 +525,8 @@ async fn custom_fields_on_the_customer_form_and_overview() {
 #[tokio::test]
 async fn custom_fields_settings_page() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
-        let b = Browser::login(&router, "admin", "correct horse battery").await;
+        let App { router, svc, .. } = app(db).await;
+        let b = Browser::login(&router, "admin", PASSWORD).await;
         let list = b.get("/settings/custom-fields").await;
         assert_eq!(list.status, StatusCode::OK);
         assert!(
@@ -826,8 +686,8 @@ async fn custom_fields_settings_page() {
 #[tokio::test]
 async fn contract_template_settings_page() {
     each_engine(|db| async move {
-        let (router, svc) = app(db).await;
-        let b = Browser::login(&router, "admin", "correct horse battery").await;
+        let App { router, svc, .. } = app(db).await;
+        let b = Browser::login(&router, "admin", PASSWORD).await;
         let page = b.get("/settings/contract-template").await;
         assert_eq!(page.status, StatusCode::OK);
         // The staff member's language first, placeholders listed.
@@ -925,6 +785,236 @@ async fn contract_template_settings_page() {
                 .unwrap()
                 .is_default
         );
+    })
+    .await;
+}
+
+fn fiber_plan(name: &str, price: i64) -> domain::plan::Plan {
+    use domain::plan::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
+    Plan {
+        name: name.into(),
+        description: String::new(),
+        download_kbps: 300_000,
+        upload_kbps: 150_000,
+        burst_down: None,
+        burst_up: None,
+        quota: None,
+        price: domain::Money(price),
+        billing_mode: BillingMode::Postpaid,
+        cycle: Cycle::Monthly,
+        installation_fee: domain::Money(0),
+        loyalty_months: 0,
+        early_termination_fee: domain::Money(0),
+        tax_category: String::new(),
+        technology: Technology::Fiber,
+        suspended_behavior: SuspendedBehavior::Reject,
+        active: true,
+        public: true,
+    }
+}
+
+/// Every kind of entry the services write, for one customer; returns the
+/// customer and another one brought by a CSV import.
+async fn eventful_customers(svc: &Services) -> (i64, i64) {
+    use domain::contract::{Status, SuspendReason};
+    use services::contracts::{self, ContractInput, TermsInput};
+    use services::crm::{self, Created, CustomerInput};
+    use services::documents::{self, Upload};
+    use services::import::{self, Kind};
+
+    let a = cli();
+    let input = CustomerInput {
+        kind: "person".into(),
+        name: "Ana Lima".into(),
+        document: "52998224725".into(),
+        ..Default::default()
+    };
+    let Created::Customer(ana) = crm::create_customer(svc, &a, &input).await.unwrap() else {
+        panic!("duplicates")
+    };
+    let edited = CustomerInput {
+        trade_name: "Ana".into(),
+        ..input
+    };
+    crm::update_customer(svc, &a, ana, &edited).await.unwrap();
+    crm::add_note(svc, &a, ana, "Prefere contato à tarde")
+        .await
+        .unwrap();
+    let fibra = services::catalog::create_plan(svc, &a, &fiber_plan("Fibra 300", 9990))
+        .await
+        .unwrap();
+    let giga = services::catalog::create_plan(svc, &a, &fiber_plan("Giga", 19990))
+        .await
+        .unwrap();
+    let k = contracts::create(
+        svc,
+        &a,
+        &ContractInput {
+            customer_id: ana,
+            plan_id: fibra,
+            billing_day: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let moves = [
+        (Status::Active, None),
+        (Status::Suspended, Some(SuspendReason::NonPayment)),
+        (Status::Active, None),
+    ];
+    for (to, reason) in moves {
+        contracts::transition(svc, &a, k, to, reason, "")
+            .await
+            .unwrap();
+    }
+    contracts::change_plan(svc, &a, k, giga, None, "")
+        .await
+        .unwrap();
+    contracts::change_plan(svc, &a, k, fibra, None, "2099-01-01")
+        .await
+        .unwrap();
+    let terms = TermsInput {
+        billing_day: Some(20),
+        ..Default::default()
+    };
+    contracts::update_terms(svc, &a, k, &terms).await.unwrap();
+    services::catalog::apply_repricing(svc, &a, giga, domain::Money(21990), 1)
+        .await
+        .unwrap();
+    let upload = |kind, filename| Upload {
+        customer_id: ana,
+        kind,
+        filename,
+        data: b"%PDF-1.4 x",
+    };
+    let rg = documents::upload(svc, &a, &upload("identity", "rg.pdf"))
+        .await
+        .unwrap();
+    documents::verify(svc, &a, ana, rg).await.unwrap();
+    let bill = documents::upload(svc, &a, &upload("proof_of_address", "luz.pdf"))
+        .await
+        .unwrap();
+    documents::reject(svc, &a, ana, bill, "ilegível")
+        .await
+        .unwrap();
+    documents::delete(svc, &a, ana, bill).await.unwrap();
+    contracts::transition(svc, &a, k, Status::Canceled, None, "")
+        .await
+        .unwrap();
+
+    let people = b"nome;cpf\nBia Souza;111.444.777-35\n";
+    assert_eq!(
+        import::import(svc, &a, Kind::Customers, people)
+            .await
+            .unwrap()
+            .imported,
+        1
+    );
+    let contracts_csv =
+        b"customer_document;plan;billing_day;status\n11144477735;Fibra 300;5;active\n";
+    assert_eq!(
+        import::import(svc, &a, Kind::Contracts, contracts_csv)
+            .await
+            .unwrap()
+            .imported,
+        1
+    );
+    let bia = crm::search(svc, "11144477735", 1).await.unwrap()[0]
+        .customer
+        .id;
+    (ana, bia)
+}
+
+#[tokio::test]
+async fn timeline_in_the_readers_language() {
+    each_engine(|db| async move {
+        let App { router, svc, .. } = app(db).await;
+        let (ana, bia) = eventful_customers(&svc).await;
+        let user = UserInput {
+            username: "joana".into(),
+            email: "joana@example.net".into(),
+            display_name: "Joana".into(),
+            role: "admin".into(),
+            locale: Some("pt-BR".into()),
+            disabled: false,
+            ip_allowlist: String::new(),
+        };
+        let joana = services::staff::create_user(&svc, &cli(), &user, "another long password")
+            .await
+            .unwrap();
+        // Her own language wins over the browser's `lm_lang=en` cookie.
+        let b = Browser::login(&router, "joana", "another long password").await;
+
+        let page = b.get(&format!("/customers/{ana}/timeline")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for line in [
+            "Cliente Ana Lima cadastrado",
+            "Dados do cliente alterados",
+            "Prefere contato à tarde",
+            "Contrato 000001 criado no plano Fibra 300",
+            "Contrato 000001 ativado",
+            "Contrato 000001 suspenso: Inadimplência",
+            "Contrato 000001 reativado",
+            "Contrato 000001 passou para o plano Giga em ",
+            "Contrato 000001 passa para o plano Fibra 300 em 2099-01-01",
+            "Contrato 000001: condições alteradas",
+            "Contrato 000001 reajustado de 199,90 para 219,90",
+            "Documento enviado: rg.pdf (Documento de identidade)",
+            "Documento conferido: rg.pdf",
+            "Documento recusado: luz.pdf (ilegível)",
+            "Documento excluído: luz.pdf",
+            "Contrato 000001 cancelado",
+        ] {
+            assert!(page.body.contains(line), "missing {line:?}");
+        }
+        let bias = b.get(&format!("/customers/{bia}/timeline")).await;
+        for line in [
+            "Cliente Bia Souza importado (linha 2)",
+            "Contrato 000002 importado no plano Fibra 300 (Ativo)",
+        ] {
+            assert!(bias.body.contains(line), "missing {line:?}");
+        }
+        // No stored English line is left (a note is the staff's own words).
+        for id in [ana, bia] {
+            let (events, _) = services::crm::timeline(&svc, id, None, None, 100)
+                .await
+                .unwrap();
+            assert!(events.len() >= 2);
+            let page = b.get(&format!("/customers/{id}/timeline")).await;
+            for e in events.iter().filter(|e| e.kind != "note.added") {
+                assert!(!page.body.contains(&e.summary), "{}: {}", e.kind, e.summary);
+            }
+        }
+
+        // The API: the request's Accept-Language, else the token owner's.
+        let (_, token) = services::tokens::create(&svc, &cli(), joana, "t", "all")
+            .await
+            .unwrap();
+        let api = |lang: Option<&'static str>| {
+            let mut req = Request::get(format!(
+                "/api/v1/customers/{ana}/timeline?kind=contract.suspended"
+            ))
+            .header("authorization", format!("Bearer {token}"));
+            if let Some(l) = lang {
+                req = req.header("accept-language", l);
+            }
+            req.body(Body::empty()).unwrap()
+        };
+        for (lang, want) in [
+            (None, "Contrato 000001 suspenso: Inadimplência"),
+            (
+                Some("pt-BR,pt;q=0.9"),
+                "Contrato 000001 suspenso: Inadimplência",
+            ),
+            (Some("en-US"), "Contract 000001 suspended: Non-payment"),
+        ] {
+            let r = send(&router, api(lang)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            assert_eq!(body["data"][0]["summary"], want, "{lang:?}");
+            assert_eq!(body["data"][0]["data"]["reason"], "non_payment");
+        }
     })
     .await;
 }

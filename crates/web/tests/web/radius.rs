@@ -3,163 +3,19 @@
 //! audit trail. Every test runs on SQLite and on PostgreSQL; connection
 //! records are inserted directly, the way the AAA runtime writes them.
 
-#![allow(clippy::unwrap_used)]
-
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
-use serde_json::{Value, json};
-use services::secrets::SecretBox;
-use services::setup::SetupInput;
-use services::{Actor, Services};
+use crate::common::{self, App, call, cli};
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use services::Services;
 use store::testing::each_engine;
-use tower::ServiceExt;
-use web::{AppState, WebConfig};
 
-const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789";
-const PASSWORD: &str = "correct horse battery";
-
-struct App {
-    router: Router,
-    svc: Services,
-    db: store::Db,
-}
-
-fn cli() -> Actor {
-    Actor {
-        kind: "cli",
-        id: None,
-        name: "test".into(),
-        source_ip: None,
-    }
-}
-
+/// [`common::app`] with a technician and a finance user.
 async fn app(db: store::Db) -> App {
-    let dir = std::env::temp_dir().join("lastmile-tests");
-    let svc = Services::new(db.clone(), SecretBox::from_key(&[7; 32]), dir);
-    let input = SetupInput {
-        company: "Provedor Teste".into(),
-        legal_document: "12.345.678/0001-90".into(),
-        country: "BR".into(),
-        currency: "BRL".into(),
-        locale: "en".into(),
-        timezone: "America/Sao_Paulo".into(),
-        admin_username: "admin".into(),
-        admin_email: "admin@example.net".into(),
-        admin_name: "Admin".into(),
-        admin_password: PASSWORD.into(),
-        logo: None,
-    };
-    services::setup::run(&svc, &input, None).await.unwrap();
+    let app = common::app(db).await;
     for role in ["technician", "finance"] {
-        let u = services::staff::UserInput {
-            username: role.into(),
-            email: format!("{role}@example.net"),
-            role: role.into(),
-            ..Default::default()
-        };
-        services::staff::create_user(&svc, &cli(), &u, PASSWORD)
-            .await
-            .unwrap();
+        app.user(role, role, None).await;
     }
-    let router = web::router(AppState::new(svc.clone(), WebConfig::default()));
-    App { router, svc, db }
-}
-
-/// A signed-in browser session for `username`.
-async fn session(app: &App, username: &str) -> String {
-    let req = services::auth::LoginRequest {
-        username,
-        password: PASSWORD,
-        ip: "127.0.0.1".parse().unwrap(),
-        user_agent: "test",
-    };
-    match services::auth::login(&app.svc, &req).await.unwrap() {
-        services::auth::LoginOutcome::Done { session_token } => session_token,
-        other => panic!("{other:?}"),
-    }
-}
-
-struct Page {
-    status: StatusCode,
-    location: String,
-    body: String,
-}
-
-async fn page(app: &App, who: &str, method: Method, uri: &str, form: &[(&str, &str)]) -> Page {
-    let mut req = Request::builder()
-        .method(method.clone())
-        .uri(uri)
-        .header("host", "localhost")
-        .header("cookie", format!("lm_session={who}; lm_csrf={CSRF}"));
-    let body = if method == Method::POST {
-        req = req.header("content-type", "application/x-www-form-urlencoded");
-        let mut pairs = vec![("_csrf", CSRF)];
-        pairs.extend_from_slice(form);
-        Body::from(serde_urlencoded::to_string(&pairs).unwrap())
-    } else {
-        Body::empty()
-    };
-    let resp = app
-        .router
-        .clone()
-        .oneshot(req.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let location = resp
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    Page {
-        status,
-        location,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
-
-struct Reply {
-    status: StatusCode,
-    body: Value,
-}
-
-impl Reply {
-    fn field(&self) -> &str {
-        self.body["errors"][0]["field"].as_str().unwrap_or("")
-    }
-}
-
-async fn api(app: &App, token: &str, method: Method, uri: &str, body: Option<Value>) -> Reply {
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {token}"));
-    let body = match body {
-        Some(b) => {
-            req = req.header("content-type", "application/json");
-            Body::from(b.to_string())
-        }
-        None => Body::empty(),
-    };
-    let resp = app
-        .router
-        .clone()
-        .oneshot(req.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    Reply {
-        status,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    }
+    app
 }
 
 async fn insert_session(
@@ -253,13 +109,13 @@ async fn contract(svc: &Services) -> i64 {
 async fn network_pages_permissions_and_forms() {
     each_engine(|db| async move {
         let app = app(db).await;
-        let admin = session(&app, "admin").await;
-        let tech = session(&app, "technician").await;
-        let finance = session(&app, "finance").await;
+        let admin = app.browser("admin").await;
+        let tech = app.browser("technician").await;
+        let finance = app.browser("finance").await;
 
         // The area's front door, and who may enter.
-        let p = page(&app, &admin, Method::GET, "/network", &[]).await;
-        assert_eq!(p.location, "/network/sessions");
+        let p = admin.request(Method::GET, "/network", &[]).await;
+        assert_eq!(p.location(), "/network/sessions");
         for uri in [
             "/network/sessions",
             "/network/auth-log",
@@ -268,17 +124,17 @@ async fn network_pages_permissions_and_forms() {
             "/network/nas/new",
             "/settings/radius",
         ] {
-            let p = page(&app, &admin, Method::GET, uri, &[]).await;
+            let p = admin.request(Method::GET, uri, &[]).await;
             assert_eq!(p.status, StatusCode::OK, "{uri}: {}", p.body);
         }
-        let p = page(&app, &tech, Method::GET, "/network/sessions", &[]).await;
+        let p = tech.request(Method::GET, "/network/sessions", &[]).await;
         assert_eq!(p.status, StatusCode::OK);
         assert!(!p.body.contains("/network/who\""), "no lookup tab without the permission");
         for uri in ["/network/who", "/network/nas/new"] {
-            let p = page(&app, &tech, Method::GET, uri, &[]).await;
+            let p = tech.request(Method::GET, uri, &[]).await;
             assert_eq!(p.status, StatusCode::FORBIDDEN, "{uri}");
         }
-        let p = page(&app, &finance, Method::GET, "/network/sessions", &[]).await;
+        let p = finance.request(Method::GET, "/network/sessions", &[]).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
         assert!(p.body.contains("See routers (NAS)"), "names the permission: {}", p.body);
 
@@ -290,14 +146,11 @@ async fn network_pages_permissions_and_forms() {
             ("coa_port", "3799"),
             ("secret", "s3cr3t-shared"),
         ];
-        let p = page(&app, &admin, Method::POST, "/network/nas/new", &bad).await;
+        let p = admin.request(Method::POST, "/network/nas/new", &bad).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(p.body.contains("Enter an IPv4 or IPv6 address"), "{}", p.body);
         assert!(!p.body.contains("s3cr3t-shared"));
-        let p = page(
-            &app,
-            &admin,
-            Method::POST,
+        let p = admin.request(Method::POST,
             "/network/nas/new",
             &[
                 ("name", "bng-centro"),
@@ -318,27 +171,27 @@ async fn network_pages_permissions_and_forms() {
             ("secret", "s3cr3t-shared"),
             ("notes", "rack 3"),
         ];
-        let p = page(&app, &admin, Method::POST, "/network/nas/new", &good).await;
+        let p = admin.request(Method::POST, "/network/nas/new", &good).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-        assert!(p.location.starts_with("/network/nas/1?ok="), "{}", p.location);
+        assert!(p.location().starts_with("/network/nas/1?ok="), "{}", p.location());
         let mut same_name = good;
         same_name[1] = ("address", "10.0.0.2");
-        let p = page(&app, &admin, Method::POST, "/network/nas/new", &same_name).await;
+        let p = admin.request(Method::POST, "/network/nas/new", &same_name).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(p.body.contains("Another NAS already has this name"), "{}", p.body);
         let mut same_address = good;
         same_address[0] = ("name", "bng-2");
-        let p = page(&app, &admin, Method::POST, "/network/nas/new", &same_address).await;
+        let p = admin.request(Method::POST, "/network/nas/new", &same_address).await;
         assert!(p.body.contains("Another NAS already uses this address"), "{}", p.body);
-        let p = page(&app, &admin, Method::GET, "/network/nas/1", &[]).await;
+        let p = admin.request(Method::GET, "/network/nas/1", &[]).await;
         assert!(p.body.contains("bng-centro") && !p.body.contains("s3cr3t-shared"));
         // A technician sees the list but cannot change anything.
-        let p = page(&app, &tech, Method::POST, "/network/nas/1", &good).await;
+        let p = tech.request(Method::POST, "/network/nas/1", &good).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        let p = page(&app, &tech, Method::POST, "/network/nas/1/reveal", &[]).await;
+        let p = tech.request(Method::POST, "/network/nas/1/reveal", &[]).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
         // Reveal shows it once, audited.
-        let p = page(&app, &admin, Method::POST, "/network/nas/1/reveal", &[]).await;
+        let p = admin.request(Method::POST, "/network/nas/1/reveal", &[]).await;
         assert_eq!(p.status, StatusCode::OK);
         assert!(p.body.contains("s3cr3t-shared"));
         let revealed = services::audit::list(
@@ -355,7 +208,7 @@ async fn network_pages_permissions_and_forms() {
         assert_eq!(revealed.len(), 1);
         assert_eq!(revealed[0].actor_name, "admin");
         // The CoA test reports silence from a router that is not there.
-        let p = page(&app, &admin, Method::POST, "/network/nas/1/test", &[]).await;
+        let p = admin.request(Method::POST, "/network/nas/1/test", &[]).await;
         assert_eq!(p.status, StatusCode::OK);
         assert!(
             p.body.contains("No answer within 2 seconds") || p.body.contains("could not be sent"),
@@ -368,20 +221,20 @@ async fn network_pages_permissions_and_forms() {
         let t = 1_772_384_400; // 2026-03-01 14:00 in São Paulo
         let old = insert_session(&app.db, 1, "maria.souza", Some(k), "100.64.3.9", t, Some(t + 7200)).await;
         let online = insert_session(&app.db, 1, "maria.souza", Some(k), "100.64.7.7", store::now() - 60, None).await;
-        let p = page(&app, &tech, Method::GET, "/network/sessions?q=100.64.7.7", &[]).await;
+        let p = tech.request(Method::GET, "/network/sessions?q=100.64.7.7", &[]).await;
         assert!(p.body.contains("maria.souza") && p.body.contains("Maria Souza"), "{}", p.body);
         assert!(!p.body.contains("/disconnect"), "no disconnect button without radius.manage");
-        let p = page(&app, &tech, Method::POST, &format!("/network/sessions/{online}/disconnect"), &[]).await;
+        let p = tech.request(Method::POST, &format!("/network/sessions/{online}/disconnect"), &[]).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        let p = page(&app, &admin, Method::GET, "/network/sessions", &[]).await;
+        let p = admin.request(Method::GET, "/network/sessions", &[]).await;
         assert!(p.body.contains(&format!("/network/sessions/{online}/disconnect")));
-        let p = page(&app, &admin, Method::POST, &format!("/network/sessions/{online}/disconnect"), &[]).await;
+        let p = admin.request(Method::POST, &format!("/network/sessions/{online}/disconnect"), &[]).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER);
-        assert!(p.location.contains("ok=radius-disconnect-queued"), "{}", p.location);
-        let p = page(&app, &admin, Method::GET, &p.location, &[]).await;
+        assert!(p.location().contains("ok=radius-disconnect-queued"), "{}", p.location());
+        let p = admin.request(Method::GET, p.location(), &[]).await;
         assert!(p.body.contains("Disconnect requested") && p.body.contains("Pending"), "{}", p.body);
-        let p = page(&app, &admin, Method::POST, &format!("/network/sessions/{old}/disconnect"), &[("back", "https://evil.example/")]).await;
-        assert!(p.location.starts_with("/network/sessions?ok=radius-session-closed"), "{}", p.location);
+        let p = admin.request(Method::POST, &format!("/network/sessions/{old}/disconnect"), &[("back", "https://evil.example/")]).await;
+        assert!(p.location().starts_with("/network/sessions?ok=radius-session-closed"), "{}", p.location());
 
         let mut c = app.db.conn().await.unwrap();
         sqlx::query(
@@ -402,31 +255,31 @@ async fn network_pages_permissions_and_forms() {
         .await
         .unwrap();
         drop(c);
-        let p = page(&app, &tech, Method::GET, &format!("/contracts/{k}/sessions"), &[]).await;
+        let p = tech.request(Method::GET, &format!("/contracts/{k}/sessions"), &[]).await;
         assert_eq!(p.status, StatusCode::OK, "{}", p.body);
         assert!(p.body.contains("<svg class=\"chart\""), "usage chart");
         assert!(p.body.contains("82.0 GB"), "{}", p.body);
         assert!(p.body.contains("MAC address does not match the contract"));
-        let p = page(&app, &tech, Method::GET, "/contracts/9999/sessions", &[]).await;
+        let p = tech.request(Method::GET, "/contracts/9999/sessions", &[]).await;
         assert_eq!(p.status, StatusCode::NOT_FOUND);
 
         // The auth log explains every reject, in both languages.
-        let p = page(&app, &tech, Method::GET, "/network/auth-log?result=reject", &[]).await;
+        let p = tech.request(Method::GET, "/network/auth-log?result=reject", &[]).await;
         assert!(p.body.contains("MAC address does not match the contract"), "{}", p.body);
-        let p = page(&app, &tech, Method::GET, "/network/auth-log?from=yesterday", &[]).await;
+        let p = tech.request(Method::GET, "/network/auth-log?from=yesterday", &[]).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
 
         // Who had 100.64.3.9 at 15:30 São Paulo time: Maria, audited.
-        let p = page(&app, &admin, Method::POST, "/network/who", &[("ip", "100.64.3.9"), ("at", "2026-03-01 15:30")]).await;
+        let p = admin.request(Method::POST, "/network/who", &[("ip", "100.64.3.9"), ("at", "2026-03-01 15:30")]).await;
         assert_eq!(p.status, StatusCode::OK, "{}", p.body);
         assert!(p.body.contains("maria.souza") && p.body.contains("AA:BB:CC:00:11:22"), "{}", p.body);
         assert!(p.body.contains("2026-03-01 14:00"), "start shown in the company zone");
-        let p = page(&app, &admin, Method::POST, "/network/who", &[("ip", "100.64.3.9"), ("at", "2026-03-01 17:30")]).await;
+        let p = admin.request(Method::POST, "/network/who", &[("ip", "100.64.3.9"), ("at", "2026-03-01 17:30")]).await;
         assert!(p.body.contains("No connection record holds this address"), "{}", p.body);
-        let p = page(&app, &admin, Method::POST, "/network/who", &[("ip", "banana"), ("at", "2026-03-01 15:30")]).await;
+        let p = admin.request(Method::POST, "/network/who", &[("ip", "banana"), ("at", "2026-03-01 15:30")]).await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(p.body.contains("Enter an IPv4 address"), "{}", p.body);
-        let p = page(&app, &tech, Method::POST, "/network/who", &[("ip", "100.64.3.9"), ("at", "2026-03-01 15:30")]).await;
+        let p = tech.request(Method::POST, "/network/who", &[("ip", "100.64.3.9"), ("at", "2026-03-01 15:30")]).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
         let lookups = services::audit::list(
             &app.svc,
@@ -448,36 +301,33 @@ async fn network_pages_permissions_and_forms() {
 async fn radius_api() {
     each_engine(|db| async move {
         let app = app(db).await;
-        let admin = services::staff::user_by_username(&app.svc, "admin").await.unwrap();
-        let (_, token) = services::tokens::create(&app.svc, &cli(), admin.id, "all", "all")
-            .await
-            .unwrap();
+        let token = app.token.clone();
         let (_, viewer) =
-            services::tokens::create(&app.svc, &cli(), admin.id, "viewer", "radius.view")
+            services::tokens::create(&app.svc, &cli(), app.admin_id, "viewer", "radius.view")
                 .await
                 .unwrap();
 
         // Create: validation names fields; the secret never comes back.
-        let r = api(&app, &token, Method::POST, "/api/v1/nas", Some(json!({
+        let r = call(&app, Method::POST, "/api/v1/nas", Some(&token), Some(json!({
             "name": "bng-1", "address": "not-an-ip", "secret": "x1", "kind": "mikrotik"
         }))).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert_eq!(r.field(), "address");
-        let r = api(&app, &token, Method::POST, "/api/v1/nas", Some(json!({
+        let r = call(&app, Method::POST, "/api/v1/nas", Some(&token), Some(json!({
             "name": "bng-1", "address": "10.0.0.1", "secret": "x1", "kind": "nokia"
         }))).await;
         assert_eq!(r.field(), "kind");
-        let r = api(&app, &token, Method::POST, "/api/v1/nas", Some(json!({
+        let r = call(&app, Method::POST, "/api/v1/nas", Some(&token), Some(json!({
             "name": "bng-1", "address": "10.0.0.1", "secret": "x1", "kind": "mikrotik", "colour": "red"
         }))).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert_eq!(r.field(), "colour");
-        let r = api(&app, &viewer, Method::POST, "/api/v1/nas", Some(json!({
+        let r = call(&app, Method::POST, "/api/v1/nas", Some(&viewer), Some(json!({
             "name": "bng-1", "address": "10.0.0.1", "secret": "x1", "kind": "mikrotik"
         }))).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         assert_eq!(r.body["permission"], "radius.manage");
-        let r = api(&app, &token, Method::POST, "/api/v1/nas", Some(json!({
+        let r = call(&app, Method::POST, "/api/v1/nas", Some(&token), Some(json!({
             "name": "bng-1", "address": "2001:DB8::1", "secret": "top-secret", "kind": "accel-ppp"
         }))).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -485,83 +335,217 @@ async fn radius_api() {
         assert_eq!(r.body["coa_port"], 3799);
         assert!(!r.body.to_string().contains("top-secret") && r.body.get("secret").is_none());
         let id = r.body["id"].as_i64().unwrap();
-        let r = api(&app, &token, Method::POST, "/api/v1/nas", Some(json!({
+        let r = call(&app, Method::POST, "/api/v1/nas", Some(&token), Some(json!({
             "name": "bng-2", "address": "2001:db8::1", "secret": "x", "kind": "cisco"
         }))).await;
         assert_eq!(r.status, StatusCode::CONFLICT);
         assert_eq!(r.field(), "address");
-        let r = api(&app, &token, Method::PATCH, &format!("/api/v1/nas/{id}"), Some(json!({
+        let r = call(&app, Method::PATCH, &format!("/api/v1/nas/{id}"), Some(&token), Some(json!({
             "coa_port": 1700, "notes": "POP centro"
         }))).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.body["coa_port"], 1700);
-        let r = api(&app, &token, Method::PATCH, &format!("/api/v1/nas/{id}"), Some(json!({"coa_port": 0}))).await;
+        let r = call(&app, Method::PATCH, &format!("/api/v1/nas/{id}"), Some(&token), Some(json!({"coa_port": 0}))).await;
         assert_eq!(r.field(), "coa_port");
-        let r = api(&app, &viewer, Method::GET, "/api/v1/nas", None).await;
+        let r = call(&app, Method::GET, "/api/v1/nas", Some(&viewer), None).await;
         assert_eq!(r.body.as_array().unwrap().len(), 1);
 
         // Sessions, disconnect, who.
         let t = 1_772_384_400;
         let old = insert_session(&app.db, id, "maria", None, "100.64.3.9", t, Some(t + 7200)).await;
         let online = insert_session(&app.db, id, "joao", None, "100.64.3.9", t + 7300, None).await;
-        let r = api(&app, &viewer, Method::GET, "/api/v1/radius/sessions", None).await;
+        let r = call(&app, Method::GET, "/api/v1/radius/sessions", Some(&viewer), None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.body["data"].as_array().unwrap().len(), 1);
         assert_eq!(r.body["data"][0]["login"], "joao");
-        let r = api(&app, &viewer, Method::GET, "/api/v1/radius/sessions?online=false&limit=1", None).await;
+        let r = call(&app, Method::GET, "/api/v1/radius/sessions?online=false&limit=1", Some(&viewer), None).await;
         assert_eq!(r.body["data"][0]["id"], online);
         let cursor = r.body["next_cursor"].as_str().unwrap().to_owned();
-        let r = api(&app, &viewer, Method::GET, &format!("/api/v1/radius/sessions?online=false&limit=1&cursor={cursor}"), None).await;
+        let r = call(&app, Method::GET, &format!("/api/v1/radius/sessions?online=false&limit=1&cursor={cursor}"), Some(&viewer), None).await;
         assert_eq!(r.body["data"][0]["id"], old);
         assert!(r.body["next_cursor"].is_null());
-        let r = api(&app, &viewer, Method::GET, "/api/v1/radius/sessions?cursor=@@", None).await;
+        let r = call(&app, Method::GET, "/api/v1/radius/sessions?cursor=@@", Some(&viewer), None).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
         assert_eq!(r.field(), "cursor");
-        let r = api(&app, &viewer, Method::POST, &format!("/api/v1/radius/sessions/{online}/disconnect"), None).await;
+        let r = call(&app, Method::POST, &format!("/api/v1/radius/sessions/{online}/disconnect"), Some(&viewer), None).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
-        let r = api(&app, &token, Method::POST, &format!("/api/v1/radius/sessions/{online}/disconnect"), None).await;
+        let r = call(&app, Method::POST, &format!("/api/v1/radius/sessions/{online}/disconnect"), Some(&token), None).await;
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
         assert_eq!(r.body["status"], "pending");
-        let r = api(&app, &token, Method::POST, &format!("/api/v1/radius/sessions/{old}/disconnect"), None).await;
+        let r = call(&app, Method::POST, &format!("/api/v1/radius/sessions/{old}/disconnect"), Some(&token), None).await;
         assert_eq!(r.status, StatusCode::CONFLICT);
         assert_eq!(r.body["code"], "session-closed");
 
-        let r = api(&app, &viewer, Method::GET, "/api/v1/radius/who?ip=100.64.3.9&at=2026-03-01T15:00:00-03:00", None).await;
+        let r = call(&app, Method::GET, "/api/v1/radius/who?ip=100.64.3.9&at=2026-03-01T15:00:00-03:00", Some(&viewer), None).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         assert_eq!(r.body["permission"], "radius.lookup");
-        let r = api(&app, &token, Method::GET, "/api/v1/radius/who?ip=100.64.3.9&at=2026-03-01%2015:00", None).await;
+        let r = call(&app, Method::GET, "/api/v1/radius/who?ip=100.64.3.9&at=2026-03-01%2015:00", Some(&token), None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.body["at"], "2026-03-01T18:00:00Z");
         assert_eq!(r.body["sessions"][0]["login"], "maria");
-        let r = api(&app, &token, Method::GET, "/api/v1/radius/who?at=2026-03-01%2015:00", None).await;
+        let r = call(&app, Method::GET, "/api/v1/radius/who?at=2026-03-01%2015:00", Some(&token), None).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.field(), "ip");
-        let r = api(&app, &token, Method::GET, "/api/v1/radius/who?ip=100.64.3.9&at=noon", None).await;
+        let r = call(&app, Method::GET, "/api/v1/radius/who?ip=100.64.3.9&at=noon", Some(&token), None).await;
         assert_eq!(r.field(), "at");
 
         // Auth log and usage.
-        let r = api(&app, &viewer, Method::GET, "/api/v1/radius/auth-log?reason=bad-luck", None).await;
+        let r = call(&app, Method::GET, "/api/v1/radius/auth-log?reason=bad-luck", Some(&viewer), None).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.field(), "reason");
-        let r = api(&app, &viewer, Method::GET, "/api/v1/radius/auth-log?from=soon", None).await;
+        let r = call(&app, Method::GET, "/api/v1/radius/auth-log?from=soon", Some(&viewer), None).await;
         assert_eq!(r.field(), "from");
-        let r = api(&app, &viewer, Method::GET, "/api/v1/radius/auth-log?result=reject&limit=10", None).await;
+        let r = call(&app, Method::GET, "/api/v1/radius/auth-log?result=reject&limit=10", Some(&viewer), None).await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.body["data"].as_array().unwrap().is_empty());
-        let r = api(&app, &viewer, Method::GET, "/api/v1/contracts/9999/usage", None).await;
+        let r = call(&app, Method::GET, "/api/v1/contracts/9999/usage", Some(&viewer), None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        let r = api(&app, &viewer, Method::GET, "/api/v1/contracts/1/usage?cycles=0", None).await;
+        let r = call(&app, Method::GET, "/api/v1/contracts/1/usage?cycles=0", Some(&viewer), None).await;
         assert_eq!(r.field(), "cycles");
 
         // Delete: a NAS with records is disabled instead.
-        let r = api(&app, &token, Method::DELETE, &format!("/api/v1/nas/{id}"), None).await;
+        let r = call(&app, Method::DELETE, &format!("/api/v1/nas/{id}"), Some(&token), None).await;
         assert_eq!(r.body["result"], "disabled");
-        let r = api(&app, &token, Method::GET, &format!("/api/v1/nas/{id}"), None).await;
+        let r = call(&app, Method::GET, &format!("/api/v1/nas/{id}"), Some(&token), None).await;
         assert_eq!(r.body["disabled"], true);
 
         // The OpenAPI document lists the area.
-        let r = api(&app, &token, Method::GET, "/api/v1/openapi.json", None).await;
+        let r = call(&app, Method::GET, "/api/v1/openapi.json", Some(&token), None).await;
         assert!(r.body["paths"]["/api/v1/radius/who"]["get"].is_object());
+    })
+    .await;
+}
+
+/// The links (`href="/…"`) and post-form targets of a page.
+fn targets(body: &str) -> (Vec<String>, Vec<String>) {
+    let attr = |name: &str| -> Vec<String> {
+        body.split(name)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|u| u.starts_with('/'))
+            .map(|u| u.replace("&amp;", "&"))
+            .collect()
+    };
+    let posts = body
+        .split("<form")
+        .skip(1)
+        .filter_map(|f| f.split('>').next())
+        .filter(|tag| tag.contains("method=\"post\""))
+        .filter_map(|tag| tag.split("action=\"").nth(1)?.split('"').next())
+        .map(str::to_owned)
+        .collect();
+    (attr("href=\""), posts)
+}
+
+#[tokio::test]
+async fn a_network_viewer_is_shown_only_what_answers() {
+    each_engine(|db| async move {
+        let app = app(db).await;
+        let role = services::staff::RoleInput {
+            name: "noc".into(),
+            permissions: vec!["radius.view".into()],
+            ip_allowlist: String::new(),
+        };
+        services::staff::create_role(&app.svc, &cli(), &role)
+            .await
+            .unwrap();
+        app.user("noc", "noc", Some("en")).await;
+        let nas = services::nas::NasInput {
+            name: "bng-centro".into(),
+            address: "10.0.0.1".into(),
+            secret: "s3cr3t-shared".into(),
+            kind: "mikrotik".into(),
+            coa_port: 3799,
+            ..Default::default()
+        };
+        let nas = services::nas::create(&app.svc, &cli(), &nas).await.unwrap();
+        let k = contract(&app.svc).await;
+        let now = store::now();
+        insert_session(
+            &app.db,
+            nas,
+            "maria.souza",
+            Some(k),
+            "100.64.7.7",
+            now - 60,
+            None,
+        )
+        .await;
+        insert_session(
+            &app.db,
+            nas,
+            "maria.souza",
+            Some(k),
+            "100.64.3.9",
+            now - 9000,
+            Some(now - 7200),
+        )
+        .await;
+
+        // Every page reachable from the network area, through links only.
+        let noc = app.browser("noc").await;
+        let mut queue = vec!["/network".to_owned()];
+        let mut seen = std::collections::BTreeSet::new();
+        let mut forms = std::collections::BTreeSet::new();
+        let mut refused = Vec::new();
+        while let Some(uri) = queue.pop() {
+            if !seen.insert(uri.clone()) || seen.len() > 60 {
+                continue;
+            }
+            let p = noc.get(&uri).await;
+            assert!(!p.status.is_server_error(), "{uri}: {}", p.status);
+            if p.status == StatusCode::FORBIDDEN {
+                refused.push(uri);
+                continue;
+            }
+            if p.status.is_redirection() {
+                queue.push(p.location().to_owned());
+                continue;
+            }
+            let (links, posts) = targets(&p.body);
+            if uri.starts_with("/network") || uri.starts_with("/contracts/") {
+                forms.extend(posts);
+            }
+            queue.extend(
+                links.into_iter().filter(|l| {
+                    !l.starts_with("/assets/") && l != "/logo" && !l.starts_with("/api/")
+                }),
+            );
+        }
+        assert!(refused.is_empty(), "linked but answer 403: {refused:?}");
+        assert!(
+            seen.contains("/network/sessions") && seen.contains("/network/nas"),
+            "{seen:?}"
+        );
+        assert!(
+            seen.contains(&format!("/contracts/{k}/sessions")),
+            "{seen:?}"
+        );
+        // Nothing it cannot do is offered (signing out and the language
+        // are on every page).
+        let own = ["/logout", "/language"];
+        let offered: Vec<_> = forms
+            .iter()
+            .filter(|f| !own.contains(&f.as_str()))
+            .collect();
+        assert!(offered.is_empty(), "forms that answer 403: {offered:?}");
+
+        // Its navigation is the network area alone, and home leads there.
+        let p = noc.get("/network/sessions").await;
+        let nav = p.body.split("</nav>").next().unwrap();
+        assert!(nav.contains("href=\"/network\""));
+        for other in [
+            "href=\"/\" class=\"nav-link",
+            "/customers",
+            "/plans",
+            "/users",
+            "/settings",
+        ] {
+            assert!(!nav.contains(other), "{other} in {nav}");
+        }
+        let home = noc.get("/").await;
+        assert_eq!(home.status, StatusCode::SEE_OTHER);
+        assert_eq!(home.location(), "/network");
     })
     .await;
 }

@@ -1,0 +1,14 @@
+//! The web crate's integration tests, one binary: pages driven as a
+//! browser would and the REST API end to end, each test on SQLite and on
+//! PostgreSQL through the shared harness in `common`.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+mod api;
+mod crm_api;
+mod crm_pages;
+mod documents;
+mod import;
+mod radius;
