@@ -200,31 +200,157 @@ struct Effects {
 /// spread thin, small enough that one transaction stays short.
 const MAX_TRANSACTION: usize = 16_384;
 
-/// `records` in rounds that keep each session's records in order: round k
-/// holds every session's k-th record, so a round names a session at most
-/// once and can be written with multi-row statements. Accounting-On/Off
-/// closes every open session of its NAS, so it gets a round of its own
-/// between what came before and after it.
-fn rounds<'a>(records: &[&'a Record]) -> Vec<Vec<&'a Record>> {
-    let mut out: Vec<Vec<&Record>> = Vec::new();
-    let mut base = 0;
-    let mut count: HashMap<(i64, &str), usize> = HashMap::new();
-    for r in records {
+/// `records` cut at every Accounting-On/Off, which gets a slice of its own:
+/// it closes every open session of its NAS, so what came before it is
+/// written before it and what came after, after.
+fn sections<'a, 'r>(records: &'a [&'r Record]) -> Vec<&'a [&'r Record]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, r) in records.iter().enumerate() {
         if matches!(r.status, Status::On | Status::Off) {
-            out.push(vec![*r]);
-            base = out.len();
-            count.clear();
-            continue;
+            if start < i {
+                out.push(&records[start..i]);
+            }
+            out.push(&records[i..=i]);
+            start = i + 1;
         }
-        let k = count.entry((r.nas_id, r.session_id.as_str())).or_insert(0);
-        let i = base + *k;
-        *k += 1;
-        if out.len() <= i {
-            out.resize_with(i + 1, Vec::new);
-        }
-        out[i].push(*r);
+    }
+    if start < records.len() {
+        out.push(&records[start..]);
     }
     out
+}
+
+/// A session row's state after a section's records.
+#[derive(Debug, Clone)]
+struct Row {
+    nas_id: i64,
+    session_id: String,
+    login: String,
+    framed_ip: Option<String>,
+    framed_ipv6_prefix: Option<String>,
+    delegated_ipv6_prefix: Option<String>,
+    calling_station_id: String,
+    nas_port_id: String,
+    started_at: i64,
+    at: i64,
+    stopped: bool,
+    input: i64,
+    output: i64,
+    session_time: i64,
+    terminate_cause: String,
+}
+
+impl Row {
+    fn from_record(r: &Record) -> Row {
+        Row {
+            nas_id: r.nas_id,
+            session_id: r.session_id.clone(),
+            login: r.login.clone(),
+            framed_ip: r.framed_ip.clone(),
+            framed_ipv6_prefix: r.framed_ipv6_prefix.clone(),
+            delegated_ipv6_prefix: r.delegated_ipv6_prefix.clone(),
+            calling_station_id: r.calling_station_id.clone(),
+            nas_port_id: r.nas_port_id.clone(),
+            started_at: r.at - r.session_time,
+            at: r.at,
+            stopped: r.status == Status::Stop,
+            input: r.input,
+            output: r.output,
+            session_time: r.session_time,
+            terminate_cause: r.terminate_cause.clone(),
+        }
+    }
+
+    /// An Interim-Update or Stop after the state so far.
+    fn advance(&mut self, r: &Record) {
+        self.at = r.at;
+        self.input = r.input;
+        self.output = r.output;
+        self.session_time = r.session_time;
+        self.stopped = r.status == Status::Stop;
+        self.terminate_cause = r.terminate_cause.clone();
+        // First one seen wins, as COALESCE does in the one-by-one path.
+        if self.framed_ip.is_none() {
+            self.framed_ip = r.framed_ip.clone();
+        }
+        if self.framed_ipv6_prefix.is_none() {
+            self.framed_ipv6_prefix = r.framed_ipv6_prefix.clone();
+        }
+        if self.delegated_ipv6_prefix.is_none() {
+            self.delegated_ipv6_prefix = r.delegated_ipv6_prefix.clone();
+        }
+    }
+}
+
+/// A session's records in one section, folded into one write.
+#[derive(Debug)]
+struct Folded {
+    /// Its open row before the section (cache or database): an UPDATE;
+    /// none: an INSERT.
+    existing: Option<Open>,
+    /// The row after the section; `None` when nothing changes (a repeated
+    /// Start of an open session).
+    row: Option<Row>,
+    contract: Option<i64>,
+    /// Usage: the sum of every step's delta.
+    usage: (i64, i64, i64),
+    /// Set once written: the row id.
+    id: Option<i64>,
+}
+
+/// Folds one session's records (in order), starting from its open row if
+/// it has one; `None` for what the fold does not model (records of a
+/// session not open, a second session under the same id).
+fn fold(existing: Option<&Open>, records: &[&Record]) -> Option<Folded> {
+    let mut f = Folded {
+        existing: existing.cloned(),
+        row: None,
+        contract: existing.and_then(|o| o.contract_id),
+        usage: (0, 0, 0),
+        id: None,
+    };
+    let mut counters = existing.map(|o| (o.input, o.output, o.time));
+    let mut open = existing.is_some();
+    let add = |u: &mut (i64, i64, i64), d: (i64, i64, i64)| {
+        u.0 += d.0;
+        u.1 += d.1;
+        u.2 += d.2;
+    };
+    for r in records {
+        match r.status {
+            Status::Start if open => {}
+            Status::Start => {
+                if f.row.is_some() || f.existing.is_some() {
+                    return None;
+                }
+                f.row = Some(Row::from_record(r));
+                add(&mut f.usage, (r.input, r.output, r.session_time));
+                counters = Some((r.input, r.output, r.session_time));
+                open = true;
+            }
+            Status::Interim | Status::Stop => {
+                if !open {
+                    return None;
+                }
+                let (i, o, t) = counters?;
+                // A counter that went backwards restarted (NAS reboot).
+                let d = |new: i64, old: i64| if new >= old { new - old } else { new };
+                add(
+                    &mut f.usage,
+                    (d(r.input, i), d(r.output, o), d(r.session_time, t)),
+                );
+                counters = Some((r.input, r.output, r.session_time));
+                match &mut f.row {
+                    Some(row) => row.advance(r),
+                    None => f.row = Some(Row::from_record(r)),
+                }
+                open = r.status != Status::Stop;
+            }
+            Status::On | Status::Off => return None,
+        }
+    }
+    Some(f)
 }
 
 /// Applies journaled accounting records to the database, in journal order,
@@ -375,8 +501,8 @@ impl Committer {
     ) -> Result<Effects> {
         let mut tx = self.svc.db.begin().await?;
         let mut fx = Effects::default();
-        for round in rounds(records) {
-            self.write_round(&mut tx, &round, today, &mut fx).await?;
+        for section in sections(records) {
+            self.write_section(&mut tx, section, today, &mut fx).await?;
         }
         let now = store::now();
         // Sorted, so concurrent writers (several nodes on PostgreSQL) lock
@@ -424,103 +550,130 @@ impl Committer {
         Ok(fx)
     }
 
-    /// One round (a session at most once): Starts as multi-row INSERTs,
-    /// Interim-Updates and Stops of known open sessions as multi-row
-    /// UPDATEs, the rest (sessions never started here, Accounting-On/Off)
-    /// one by one.
-    async fn write_round(
+    /// One section (no Accounting-On/Off inside): each session's records
+    /// folded into at most one INSERT of a new row or one UPDATE of its
+    /// open row, written with multi-row statements. A Start, Interim and
+    /// Stop of a short session in one transaction become one row written
+    /// once; the database ends as if each record had been written in turn
+    /// (it keeps only a session's latest counters), and usage gets the sum
+    /// of the steps. Sequences the fold does not model (a session id
+    /// reused after its Stop, records of a session not open) and rows
+    /// found closed meanwhile take the one-by-one path.
+    async fn write_section(
         &mut self,
         c: &mut AnyConnection,
-        round: &[&Record],
+        section: &[&Record],
         today: jiff::civil::Date,
         fx: &mut Effects,
     ) -> Result<()> {
-        self.prefetch(c, round).await?;
-        let mut fast: Vec<(&Record, Open)> = Vec::new();
-        let mut starts: Vec<&Record> = Vec::new();
-        let mut slow: Vec<&Record> = Vec::new();
-        for r in round {
-            let cached = self.open.get(r.nas_id, &r.session_id);
-            match (r.status, cached) {
-                (Status::Interim | Status::Stop, Some(o)) => fast.push((r, o.clone())),
-                // A repeated Start of a session this node has open: nothing
-                // to write (the same answer the slow path would give).
-                (Status::Start, Some(_)) => {}
-                (Status::Start, None) => starts.push(r),
-                _ => slow.push(r),
+        if let [r] = section
+            && matches!(r.status, Status::On | Status::Off)
+        {
+            return self.apply(c, r, today, fx).await;
+        }
+        let mut groups: Vec<(i64, &str, Vec<&Record>)> = Vec::new();
+        let mut index: HashMap<(i64, &str), usize> = HashMap::new();
+        for r in section {
+            let i = *index
+                .entry((r.nas_id, r.session_id.as_str()))
+                .or_insert_with(|| {
+                    groups.push((r.nas_id, r.session_id.as_str(), Vec::new()));
+                    groups.len() - 1
+                });
+            groups[i].2.push(r);
+        }
+        let keys: Vec<(i64, &str)> = groups.iter().map(|(n, s, _)| (*n, *s)).collect();
+        self.prefetch(c, &keys).await?;
+        let mut inserts: Vec<Folded> = Vec::new();
+        let mut updates: Vec<Folded> = Vec::new();
+        let mut slow: Vec<&[&Record]> = Vec::new();
+        for (nas, session, records) in &groups {
+            let folded = fold(self.open.get(*nas, session), records).map(|mut f| {
+                if f.existing.is_none()
+                    && let Some(row) = &f.row
+                {
+                    f.contract = self.view.get(&row.login).map(|s| s.contract_id);
+                }
+                f
+            });
+            match folded {
+                // A repeated Start of an open session: nothing to write.
+                Some(f) if f.row.is_none() => {}
+                Some(f) if f.existing.is_some() => updates.push(f),
+                Some(f) => inserts.push(f),
+                None => slow.push(records),
             }
         }
-        self.insert_starts(c, &starts, today, fx).await?;
-        for chunk in ladder(&fast, 256) {
-            let mut sql = String::from(
-                "UPDATE radius_sessions SET updated_at = v.column2, input_octets = v.column3, output_octets = v.column4, session_time = v.column5, stopped_at = v.column6, terminate_cause = v.column7, framed_ip = COALESCE(radius_sessions.framed_ip, v.column8) FROM (VALUES ",
-            );
-            Placeholders::new(self.svc.db.engine()).rows(&mut sql, chunk.len(), 8);
-            sql.push_str(") AS v WHERE radius_sessions.id = v.column1 AND radius_sessions.stopped_at IS NULL RETURNING radius_sessions.id");
-            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
-            for (r, o) in chunk {
-                let stop = r.status == Status::Stop;
-                q = q
-                    .bind(o.id)
-                    .bind(r.at)
-                    .bind(r.input)
-                    .bind(r.output)
-                    .bind(r.session_time)
-                    .bind(stop.then_some(r.at))
-                    .bind(r.terminate_cause.clone())
-                    .bind(r.framed_ip.clone());
-            }
-            let updated: std::collections::HashSet<i64> =
-                q.fetch_all(&mut *c).await?.into_iter().collect();
-            for (r, o) in chunk {
-                if !updated.contains(&o.id) {
-                    // Closed meanwhile (stale sweep): the slow path decides.
-                    self.open.remove(r.nas_id, &r.session_id);
-                    slow.push(r);
-                    continue;
-                }
-                let d = |new: i64, old: i64| if new >= old { new - old } else { new };
-                let delta = (
-                    d(r.input, o.input),
-                    d(r.output, o.output),
-                    d(r.session_time, o.time),
-                );
-                if r.status == Status::Stop {
-                    self.open.remove(r.nas_id, &r.session_id);
-                    if let Some(k) = o.contract_id {
-                        fx.sessions.push((k, -1));
-                    }
-                } else {
-                    self.open.insert(
-                        r.nas_id,
-                        &r.session_id,
-                        Open {
-                            input: r.input,
-                            output: r.output,
-                            time: r.session_time,
-                            ..o.clone()
-                        },
-                    );
-                }
-                self.add_usage(fx, &r.login, o.contract_id, today, delta);
+        let ids = self.insert_rows(c, &inserts).await?;
+        for (f, id) in inserts.iter_mut().zip(ids) {
+            f.id = id;
+        }
+        let ids = self.update_rows(c, &updates).await?;
+        for (f, id) in updates.iter_mut().zip(ids) {
+            f.id = id;
+        }
+        for f in inserts.iter().chain(&updates) {
+            if f.id.is_none()
+                && let Some(row) = &f.row
+            {
+                slow.push(&groups[index[&(row.nas_id, row.session_id.as_str())]].2);
             }
         }
-        for r in slow {
-            self.apply(c, r, today, fx).await?;
+        for records in slow {
+            for r in records {
+                self.apply(c, r, today, fx).await?;
+            }
+        }
+        for f in inserts.iter().chain(&updates) {
+            if f.id.is_some() {
+                self.settle(f, today, fx);
+            }
         }
         Ok(())
     }
 
-    /// Loads the open sessions of the round's Interim-Updates and Stops
-    /// that the cache lacks (after a restart, or sessions another node
-    /// started) with one query per NAS and chunk, instead of one each.
-    async fn prefetch(&mut self, c: &mut AnyConnection, round: &[&Record]) -> Result<()> {
+    /// Effects of a folded session once its statement succeeded.
+    fn settle(&mut self, f: &Folded, today: jiff::civil::Date, fx: &mut Effects) {
+        let row = f.row.as_ref().expect("a folded session writes a row");
+        let contract = f.contract;
+        match (&f.existing, row.stopped) {
+            (Some(_), true) => {
+                self.open.remove(row.nas_id, &row.session_id);
+                if let Some(k) = contract {
+                    fx.sessions.push((k, -1));
+                }
+            }
+            (None, true) => {}
+            (_, false) => {
+                self.open.insert(
+                    row.nas_id,
+                    &row.session_id,
+                    Open {
+                        id: f.id.unwrap_or_default(),
+                        contract_id: contract,
+                        input: row.input,
+                        output: row.output,
+                        time: row.session_time,
+                    },
+                );
+                if f.existing.is_none()
+                    && let Some(k) = contract
+                {
+                    fx.sessions.push((k, 1));
+                }
+            }
+        }
+        self.add_usage(fx, &row.login, contract, today, f.usage);
+    }
+
+    /// Loads the open sessions of `keys` that the cache lacks (after a
+    /// restart, or sessions another node started) with one query per NAS
+    /// and chunk.
+    async fn prefetch(&mut self, c: &mut AnyConnection, keys: &[(i64, &str)]) -> Result<()> {
         let mut by_nas: HashMap<i64, Vec<&str>> = HashMap::new();
-        for r in round {
-            if matches!(r.status, Status::Interim | Status::Stop)
-                && self.open.get(r.nas_id, &r.session_id).is_none()
-            {
-                by_nas.entry(r.nas_id).or_default().push(&r.session_id);
+        for (nas, session) in keys {
+            if self.open.get(*nas, session).is_none() {
+                by_nas.entry(*nas).or_default().push(session);
             }
         }
         for (nas, ids) in by_nas {
@@ -558,22 +711,18 @@ impl Committer {
         Ok(())
     }
 
-    /// Starts of sessions unknown to the cache, one multi-row INSERT per
-    /// chunk. `ON CONFLICT … DO NOTHING` on the partial unique index of open
-    /// sessions is the idempotency check: a Start whose session is already
-    /// open (a retransmission, or opened by another node) returns no row and
-    /// changes nothing, exactly like the one-by-one path.
-    async fn insert_starts(
+    /// New rows, one multi-row INSERT per chunk; returns each one's id, or
+    /// `None` to redo it one by one (an open row appeared meanwhile: `ON
+    /// CONFLICT … DO NOTHING` on the partial unique index of open sessions).
+    async fn insert_rows(
         &mut self,
         c: &mut AnyConnection,
-        starts: &[&Record],
-        today: jiff::civil::Date,
-        fx: &mut Effects,
-    ) -> Result<()> {
-        const COLUMNS: usize = 16;
+        rows: &[Folded],
+    ) -> Result<Vec<Option<i64>>> {
+        let mut ids = Vec::with_capacity(rows.len());
         // 16 × 256 = 4,096 placeholders: well under SQLite's 32,766 and
         // PostgreSQL's 65,535.
-        for chunk in ladder(starts, 256) {
+        for chunk in ladder(rows, 256) {
             let mut sql = String::with_capacity(400 + chunk.len() * 80);
             sql.push_str(
                 "INSERT INTO radius_sessions (nas_id, acct_session_id, login, contract_id, framed_ip,
@@ -581,33 +730,31 @@ impl Committer {
                     started_at, updated_at, stopped_at, input_octets, output_octets, session_time, terminate_cause)
                  VALUES ",
             );
-            Placeholders::new(self.svc.db.engine()).rows(&mut sql, chunk.len(), COLUMNS);
+            Placeholders::new(self.svc.db.engine()).rows(&mut sql, chunk.len(), 16);
             sql.push_str(
                 " ON CONFLICT (nas_id, acct_session_id) WHERE stopped_at IS NULL DO NOTHING
                  RETURNING id, nas_id, acct_session_id",
             );
             let mut q = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
-            let mut contracts = Vec::with_capacity(chunk.len());
-            for r in chunk {
-                let contract = self.view.get(&r.login).map(|s| s.contract_id);
-                contracts.push(contract);
+            for f in chunk {
+                let r = f.row.as_ref().expect("an insert has a row");
                 q = q
                     .bind(r.nas_id)
                     .bind(r.session_id.clone())
                     .bind(r.login.clone())
-                    .bind(contract)
+                    .bind(f.contract)
                     .bind(r.framed_ip.clone())
                     .bind(r.framed_ipv6_prefix.clone())
                     .bind(r.delegated_ipv6_prefix.clone())
                     .bind(r.calling_station_id.clone())
                     .bind(r.nas_port_id.clone())
-                    .bind(r.at - r.session_time)
+                    .bind(r.started_at)
                     .bind(r.at)
-                    .bind(None::<i64>)
+                    .bind(r.stopped.then_some(r.at))
                     .bind(r.input)
                     .bind(r.output)
                     .bind(r.session_time)
-                    .bind(String::new());
+                    .bind(r.terminate_cause.clone());
             }
             // RETURNING order is not the VALUES order on either engine:
             // match rows back by their (NAS, Acct-Session-Id), unique in
@@ -618,35 +765,57 @@ impl Committer {
                 .into_iter()
                 .map(|(id, nas, session)| ((nas, session), id))
                 .collect();
-            for (r, contract) in chunk.iter().zip(contracts) {
-                let key = (r.nas_id, r.session_id.clone());
-                let Some(&id) = inserted.get(&key) else {
-                    continue;
-                };
-                self.open.insert(
-                    r.nas_id,
-                    &r.session_id,
-                    Open {
-                        id,
-                        contract_id: contract,
-                        input: r.input,
-                        output: r.output,
-                        time: r.session_time,
-                    },
-                );
-                if let Some(k) = contract {
-                    fx.sessions.push((k, 1));
-                }
-                self.add_usage(
-                    fx,
-                    &r.login,
-                    contract,
-                    today,
-                    (r.input, r.output, r.session_time),
-                );
+            for f in chunk {
+                let r = f.row.as_ref().expect("an insert has a row");
+                ids.push(inserted.get(&(r.nas_id, r.session_id.clone())).copied());
             }
         }
-        Ok(())
+        Ok(ids)
+    }
+
+    /// Open rows brought to their folded state, one multi-row UPDATE per
+    /// chunk; returns each one's id, or `None` to redo it one by one (closed
+    /// meanwhile by the stale sweep or another node).
+    async fn update_rows(
+        &mut self,
+        c: &mut AnyConnection,
+        rows: &[Folded],
+    ) -> Result<Vec<Option<i64>>> {
+        let mut ids = Vec::with_capacity(rows.len());
+        for chunk in ladder(rows, 256) {
+            let mut sql = String::from(
+                "UPDATE radius_sessions SET updated_at = v.column2, input_octets = v.column3, output_octets = v.column4, session_time = v.column5, stopped_at = v.column6, terminate_cause = v.column7, framed_ip = COALESCE(radius_sessions.framed_ip, v.column8) FROM (VALUES ",
+            );
+            Placeholders::new(self.svc.db.engine()).rows(&mut sql, chunk.len(), 8);
+            sql.push_str(") AS v WHERE radius_sessions.id = v.column1 AND radius_sessions.stopped_at IS NULL RETURNING radius_sessions.id");
+            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+            for f in chunk {
+                let r = f.row.as_ref().expect("an update has a row");
+                let id = f.existing.as_ref().map_or(0, |o| o.id);
+                q = q
+                    .bind(id)
+                    .bind(r.at)
+                    .bind(r.input)
+                    .bind(r.output)
+                    .bind(r.session_time)
+                    .bind(r.stopped.then_some(r.at))
+                    .bind(r.terminate_cause.clone())
+                    .bind(r.framed_ip.clone());
+            }
+            let updated: std::collections::HashSet<i64> =
+                q.fetch_all(&mut *c).await?.into_iter().collect();
+            for f in chunk {
+                let r = f.row.as_ref().expect("an update has a row");
+                let id = f.existing.as_ref().map_or(0, |o| o.id);
+                if updated.contains(&id) {
+                    ids.push(Some(id));
+                } else {
+                    self.open.remove(r.nas_id, &r.session_id);
+                    ids.push(None);
+                }
+            }
+        }
+        Ok(ids)
     }
 
     fn add_usage(
@@ -923,5 +1092,95 @@ mod tests {
         let sizes: Vec<usize> = super::ladder(&v, 256).iter().map(|c| c.len()).collect();
         assert_eq!(sizes, [256, 256, 64, 16, 8]);
         assert!(super::ladder(&v[..0], 256).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::*;
+
+    fn rec(status: Status, input: i64, at: i64) -> Record {
+        Record {
+            nas_id: 1,
+            status,
+            session_id: "s1".into(),
+            login: "ana".into(),
+            framed_ip: (status == Status::Interim).then(|| "100.64.0.1".into()),
+            framed_ipv6_prefix: None,
+            delegated_ipv6_prefix: None,
+            calling_station_id: String::new(),
+            nas_port_id: String::new(),
+            input,
+            output: 0,
+            session_time: at - 100,
+            terminate_cause: if status == Status::Stop {
+                "User-Request".into()
+            } else {
+                String::new()
+            },
+            at,
+        }
+    }
+
+    #[test]
+    fn a_short_session_becomes_one_closed_row_with_the_summed_usage() {
+        let (s, i, p) = (
+            rec(Status::Start, 0, 100),
+            rec(Status::Interim, 700, 160),
+            rec(Status::Stop, 900, 220),
+        );
+        let f = fold(None, &[&s, &i, &p]).unwrap();
+        let row = f.row.unwrap();
+        assert!(f.existing.is_none());
+        assert!(row.stopped);
+        assert_eq!((row.started_at, row.at, row.input), (100, 220, 900));
+        assert_eq!(row.framed_ip.as_deref(), Some("100.64.0.1"));
+        assert_eq!(row.terminate_cause, "User-Request");
+        assert_eq!(f.usage, (900, 0, 120));
+    }
+
+    #[test]
+    fn an_open_session_is_updated_from_its_counters() {
+        let open = Open {
+            id: 7,
+            contract_id: Some(3),
+            input: 500,
+            output: 0,
+            time: 30,
+        };
+        let (a, b) = (
+            rec(Status::Interim, 800, 160),
+            rec(Status::Interim, 100, 220),
+        );
+        let f = fold(Some(&open), &[&a, &b]).unwrap();
+        assert!(!f.row.as_ref().unwrap().stopped);
+        // 500 → 800 is +300; 800 → 100 went backwards (restarted): +100.
+        assert_eq!(f.usage.0, 400);
+        assert_eq!(f.contract, Some(3));
+        // A repeated Start of an open session writes nothing.
+        let f = fold(Some(&open), &[&rec(Status::Start, 0, 100)]).unwrap();
+        assert!(f.row.is_none());
+    }
+
+    #[test]
+    fn what_the_fold_does_not_model_goes_one_by_one() {
+        let (s, p) = (rec(Status::Start, 0, 100), rec(Status::Stop, 10, 200));
+        // The same id started again after its Stop.
+        assert!(fold(None, &[&s, &p, &s]).is_none());
+        // Records of a session that is not open.
+        assert!(fold(None, &[&rec(Status::Interim, 5, 150)]).is_none());
+        assert!(fold(None, &[&p]).is_none());
+    }
+
+    #[test]
+    fn accounting_on_and_off_get_a_section_of_their_own() {
+        let (a, on, b) = (
+            rec(Status::Start, 0, 100),
+            rec(Status::On, 0, 150),
+            rec(Status::Stop, 1, 200),
+        );
+        let all = [&a, &a, &on, &b];
+        let lens: Vec<usize> = sections(&all).iter().map(|s| s.len()).collect();
+        assert_eq!(lens, [2, 1, 1]);
     }
 }

@@ -307,6 +307,43 @@ pub async fn applied(svc: &services::Services, node: &str) -> crate::Result<Posi
     )
 }
 
+/// This node's id when the journal exists (read only; `lastmile aaa journal`).
+pub fn existing_node_id(dir: &Path) -> io::Result<Option<String>> {
+    match fs::read_to_string(dir.join("node")) {
+        Ok(s) => Ok(Some(s.trim().to_owned())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Bytes of records after `applied` and the segments holding them: what a
+/// running server has acknowledged and not yet written to the database.
+pub fn pending(dir: &Path, applied: Position) -> io::Result<(u64, usize)> {
+    let mut bytes = 0;
+    let mut segs = 0;
+    for n in segments(dir)? {
+        if n < applied.segment {
+            continue;
+        }
+        let len = match fs::metadata(segment_path(dir, n)) {
+            Ok(m) => m.len(),
+            // Deleted meanwhile: applied.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let after = if n == applied.segment {
+            len.saturating_sub(applied.offset)
+        } else {
+            len
+        };
+        if after > 0 {
+            bytes += after;
+            segs += 1;
+        }
+    }
+    Ok((bytes, segs))
+}
+
 /// Deletes segments numbered below `segment` (wholly applied).
 pub fn delete_before(dir: &Path, segment: u64) -> io::Result<()> {
     for n in segments(dir)? {

@@ -234,6 +234,14 @@ enum AaaCommand {
         #[arg(long)]
         at: String,
     },
+    /// The accounting journal: records acknowledged to the NAS and not yet
+    /// in the database.
+    Journal {
+        /// Wait until nothing is pending (at most this many seconds) and
+        /// print how long it took.
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<f64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -494,6 +502,48 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     n.coa_port,
                     if n.disabled { "disabled" } else { "enabled" }
                 );
+            }
+        }
+        Command::Aaa(AaaCommand::Journal { wait }) => {
+            let config = Config::load(&o)?;
+            let svc = open(&config).await?;
+            let dir = config.data_dir.join("radius-journal");
+            let Some(node) = aaa::journal::existing_node_id(&dir)
+                .with_context(|| format!("cannot read {}", dir.display()))?
+            else {
+                println!(
+                    "no accounting journal in {} (the RADIUS server has not run with this data directory)",
+                    dir.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            };
+            let started = std::time::Instant::now();
+            loop {
+                let applied = aaa::journal::applied(&svc, &node).await?;
+                let (bytes, segments) = aaa::journal::pending(&dir, applied)
+                    .with_context(|| format!("cannot read {}", dir.display()))?;
+                let waited = started.elapsed().as_secs_f64();
+                match wait {
+                    Some(limit) if bytes > 0 && waited < limit => {
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        continue;
+                    }
+                    Some(_) if bytes > 0 => {
+                        anyhow::bail!("{bytes} bytes still pending after {waited:.2} s")
+                    }
+                    _ => {}
+                }
+                println!("journal:  {}", dir.display());
+                println!("node:     {node}");
+                println!(
+                    "applied:  segment {}, byte {}",
+                    applied.segment, applied.offset
+                );
+                println!("pending:  {bytes} bytes in {segments} segment(s)");
+                if wait.is_some() {
+                    println!("drained in {waited:.3} s");
+                }
+                break;
             }
         }
         Command::Aaa(AaaCommand::Who { ip, at }) => {
