@@ -1,5 +1,5 @@
-//! Placeholders for the multi-row statements of the accounting committer
-//! and the auth log writer.
+//! Bulk SQL: placeholders for the multi-row statements of the accounting
+//! committer and the auth log writer, and whole-table reads for the view.
 //!
 //! SQLite gets anonymous `?`: for every numbered `$n`, sqlx-sqlite asks
 //! SQLite for the parameter's name, which SQLite finds by a linear scan, so
@@ -50,6 +50,38 @@ impl Placeholders {
             sql.push(')');
         }
     }
+}
+
+/// `SELECT {cols} {rest}` with every row at once. On SQLite the rows come
+/// back as one JSON array: sqlx-sqlite hands rows over from its worker
+/// thread one at a time, about 8 µs each (0.87 s of a 1.1 s start-up with
+/// 110,000 contracts), and one document is a single hand-off. `rest` must
+/// not aggregate (wrap a `GROUP BY` in a subquery) and may use `$1`.
+pub(crate) async fn select_all<T>(
+    c: &mut sqlx::AnyConnection,
+    engine: store::Engine,
+    cols: &str,
+    rest: &str,
+    arg: Option<&str>,
+) -> crate::Result<Vec<T>>
+where
+    T: serde::de::DeserializeOwned + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    if engine != store::Engine::Sqlite {
+        let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(format!("SELECT {cols} {rest}")));
+        if let Some(a) = arg {
+            q = q.bind(a.to_owned());
+        }
+        return Ok(q.fetch_all(c).await?);
+    }
+    let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+        "SELECT json_group_array(json_array({cols})) {rest}"
+    )));
+    if let Some(a) = arg {
+        q = q.bind(a.to_owned());
+    }
+    let doc = q.fetch_one(c).await?;
+    serde_json::from_str(&doc).map_err(|e| crate::Error::Internal(format!("rows as JSON: {e}")))
 }
 
 #[cfg(test)]

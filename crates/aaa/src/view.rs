@@ -196,7 +196,8 @@ impl std::fmt::Debug for View {
     }
 }
 
-#[derive(sqlx::FromRow)]
+/// Also read from a JSON array in field order (`sql::select_all`).
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct ContractRow {
     id: i64,
     pppoe_login: String,
@@ -328,6 +329,19 @@ fn build_sub(svc: &Services, r: ContractRow) -> Option<Sub> {
     })
 }
 
+/// Every contract's row.
+async fn load_contracts(svc: &Services) -> Result<Vec<ContractRow>> {
+    let mut c = svc.db.conn().await?;
+    crate::sql::select_all(
+        &mut c,
+        svc.db.engine(),
+        CONTRACT_COLS,
+        "FROM contracts",
+        None,
+    )
+    .await
+}
+
 /// Decrypts and hashes rows on every core (XChaCha20-Poly1305 and MD4 per
 /// contract are what start-up time is made of).
 fn build_all(svc: &Services, rows: Vec<ContractRow>) -> Vec<Sub> {
@@ -369,14 +383,7 @@ impl View {
             metrics,
         };
         view.reload_plans(svc).await?;
-        let rows: Vec<ContractRow> = {
-            let mut c = svc.db.conn().await?;
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {CONTRACT_COLS} FROM contracts"
-            )))
-            .fetch_all(&mut *c)
-            .await?
-        };
+        let rows = load_contracts(svc).await?;
         let svc2 = svc.clone();
         let subs = tokio::task::spawn_blocking(move || build_all(&svc2, rows))
             .await
@@ -544,12 +551,13 @@ impl View {
             .to_string();
         let rows: Vec<(i64, String, i64)> = {
             let mut c = svc.db.conn().await?;
-            sqlx::query_as(
-                "SELECT contract_id, cycle_start, input_octets + output_octets
-                   FROM contract_usage WHERE cycle_start >= $1",
+            crate::sql::select_all(
+                &mut c,
+                svc.db.engine(),
+                "contract_id, cycle_start, input_octets + output_octets",
+                "FROM contract_usage WHERE cycle_start >= $1",
+                Some(&oldest),
             )
-            .bind(&oldest)
-            .fetch_all(&mut *c)
             .await?
         };
         let mut map = HashMap::new();
@@ -568,7 +576,7 @@ impl View {
     /// Re-counts open sessions per contract from the database.
     pub async fn reload_sessions(&self, svc: &Services) -> Result<()> {
         let mut c = svc.db.conn().await?;
-        let rows = open_session_counts(&mut c).await?;
+        let rows = open_session_counts(&mut c, svc.db.engine()).await?;
         if let Ok(mut m) = self.sessions.lock() {
             *m = rows;
         }
@@ -576,12 +584,18 @@ impl View {
     }
 }
 
-async fn open_session_counts(c: &mut AnyConnection) -> Result<HashMap<i64, u32>> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT contract_id, COUNT(*) FROM radius_sessions
-          WHERE stopped_at IS NULL AND contract_id IS NOT NULL GROUP BY contract_id",
+async fn open_session_counts(
+    c: &mut AnyConnection,
+    engine: store::Engine,
+) -> Result<HashMap<i64, u32>> {
+    let rows: Vec<(i64, i64)> = crate::sql::select_all(
+        c,
+        engine,
+        "contract_id, n",
+        "FROM (SELECT contract_id, COUNT(*) AS n FROM radius_sessions
+                WHERE stopped_at IS NULL AND contract_id IS NOT NULL GROUP BY contract_id) AS t",
+        None,
     )
-    .fetch_all(c)
     .await?;
     Ok(rows
         .into_iter()
