@@ -329,17 +329,32 @@ fn build_sub(svc: &Services, r: ContractRow) -> Option<Sub> {
     })
 }
 
-/// Every contract's row.
+/// Every contract's row, 8,192 at a time.
 async fn load_contracts(svc: &Services) -> Result<Vec<ContractRow>> {
+    const PAGE: usize = 8192;
     let mut c = svc.db.conn().await?;
-    crate::sql::select_all(
-        &mut c,
-        svc.db.engine(),
-        CONTRACT_COLS,
-        "FROM contracts",
-        None,
-    )
-    .await
+    let mut out: Vec<ContractRow> = Vec::new();
+    let mut after = i64::MIN;
+    loop {
+        let page: Vec<ContractRow> = crate::sql::select_all(
+            &mut c,
+            svc.db.engine(),
+            CONTRACT_COLS,
+            &format!(
+                "FROM (SELECT {CONTRACT_COLS} FROM contracts WHERE id > $1 ORDER BY id LIMIT {PAGE}) AS t"
+            ),
+            Some(crate::sql::Arg::Int(after)),
+        )
+        .await?;
+        let n = page.len();
+        if let Some(last) = page.last() {
+            after = last.id;
+        }
+        out.extend(page);
+        if n < PAGE {
+            return Ok(out);
+        }
+    }
 }
 
 /// Decrypts and hashes rows on every core (XChaCha20-Poly1305 and MD4 per
@@ -556,7 +571,7 @@ impl View {
                 svc.db.engine(),
                 "contract_id, cycle_start, input_octets + output_octets",
                 "FROM contract_usage WHERE cycle_start >= $1",
-                Some(&oldest),
+                Some(crate::sql::Arg::Text(&oldest)),
             )
             .await?
         };
