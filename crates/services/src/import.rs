@@ -891,11 +891,34 @@ async fn write_customers(
     bulk::insert_addresses(tx, &addresses).await?;
     bulk::insert_notes(tx, actor, &notes).await?;
     bulk::insert_events(tx, actor, &events).await?;
-    let changes: Vec<Change<'_>> = audit_after
+    audit_created(
+        tx,
+        engine,
+        actor,
+        "customer.import",
+        "customer",
+        &audit_after,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// One audit entry per imported row (`(id, row as JSON)`), in one statement.
+async fn audit_created(
+    tx: &mut store::AnyConnection,
+    engine: store::Engine,
+    actor: &Actor,
+    action: &str,
+    kind: &str,
+    created: &[(String, serde_json::Value)],
+    now: i64,
+) -> Result<()> {
+    let changes: Vec<Change<'_>> = created
         .iter()
         .map(|(id, after)| Change {
-            action: "customer.import",
-            entity_kind: "customer",
+            action,
+            entity_kind: kind,
             entity_id: id,
             before: None,
             after: Some(after.clone()),
@@ -1318,17 +1341,16 @@ async fn write_contracts(
     bulk::insert_transitions(tx, actor, &transitions).await?;
     bulk::insert_events(tx, actor, &events).await?;
     store::events::append_many(tx, engine, actor, &outbox, now).await?;
-    let changes: Vec<Change<'_>> = audit_after
-        .iter()
-        .map(|(id, after)| Change {
-            action: "contract.import",
-            entity_kind: "contract",
-            entity_id: id,
-            before: None,
-            after: Some(after.clone()),
-        })
-        .collect();
-    store::audit::append_many(tx, engine, actor, &changes, now).await?;
+    audit_created(
+        tx,
+        engine,
+        actor,
+        "contract.import",
+        "contract",
+        &audit_after,
+        now,
+    )
+    .await?;
     Ok(())
 }
 

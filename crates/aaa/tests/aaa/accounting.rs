@@ -8,6 +8,18 @@ use store::testing::each_engine;
 
 use crate::*;
 
+/// A contract "alice" (password "alice-pass") and a loopback NAS: its
+/// contract id and the NAS id.
+async fn alice_on_a_nas(s: &Services) -> (i64, i64) {
+    let c = customer(s).await;
+    let p = catalog::create_plan(s, &admin(), &plan("Fibra 300", SuspendedBehavior::Reject))
+        .await
+        .unwrap();
+    let alice = contract(s, c, p, "alice", "alice-pass", "", "").await;
+    let nas = add_nas(s, "bng-1", "127.0.0.1", "mikrotik", 3799).await;
+    (alice, nas)
+}
+
 async fn acct(addr: std::net::SocketAddr, lines: &str) -> String {
     radclient(addr, "acct", lines.to_owned()).await
 }
@@ -16,12 +28,7 @@ async fn acct(addr: std::net::SocketAddr, lines: &str) -> String {
 async fn sessions_and_usage_are_durable_before_the_answer() {
     each_engine(|db| async move {
         let s = svc(&db);
-        let c = customer(&s).await;
-        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 300", SuspendedBehavior::Reject))
-            .await
-            .unwrap();
-        let alice = contract(&s, c, p, "alice", "alice-pass", "", "").await;
-        let nas = add_nas(&s, "bng-1", "127.0.0.1", "mikrotik", 3799).await;
+        let (alice, nas) = alice_on_a_nas(&s).await;
         let server = start(&s).await;
         let auth = server.auth_addr();
         let addr = server.acct_addr();
@@ -252,12 +259,7 @@ async fn a_batch_of_starts_is_written_once_each() {
 async fn journaled_records_are_replayed_once_after_a_restart() {
     each_engine(|db| async move {
         let s = svc(&db);
-        let c = customer(&s).await;
-        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 300", SuspendedBehavior::Reject))
-            .await
-            .unwrap();
-        let alice = contract(&s, c, p, "alice", "alice-pass", "", "").await;
-        let nas = add_nas(&s, "bng-1", "127.0.0.1", "mikrotik", 3799).await;
+        let (alice, nas) = alice_on_a_nas(&s).await;
         let server = start(&s).await;
         let out = acct(
             server.acct_addr(),
