@@ -38,6 +38,10 @@ fn start_node(data_dir: &std::path::Path, database_url: Option<&str>) -> Node {
     }
     let mut child = cmd
         .env("LASTMILE_LOG", "warn")
+        // Two nodes run at once: RADIUS on ports of their own, never the
+        // machine's 1812/1813 (a held port is refused, not shared).
+        .env("LASTMILE_RADIUS_AUTH", "127.0.0.1:0")
+        .env("LASTMILE_RADIUS_ACCT", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
