@@ -24,10 +24,17 @@
 //! [`SEGMENT_BYTES`]. A record is `[payload length u32 LE][CRC-32 of the
 //! payload u32 LE][payload]`; a torn tail (a crash mid-append, never
 //! acknowledged) fails its length or checksum and is cut off.
+//!
+//! Segments grow by [`PREPARE_BYTES`] of zeros, synced before records are
+//! written over them: an `fdatasync` that only flushes data is about half
+//! the time of one that must also record a new file size (ext4 here:
+//! 110 µs against 180–240 µs), and the sync is on every request's path.
+//! The records end at the first frame of length zero.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, UdpSocket};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -45,6 +52,11 @@ pub const SEGMENT_BYTES: u64 = 64 << 20;
 /// Records journaled but not yet applied beyond which new requests are
 /// left unanswered (about 60 MB of records in memory at most).
 pub const MAX_BACKLOG: u64 = 262_144;
+
+/// Zeros a segment is extended by, ahead of the records (see the module
+/// comment). Writing and syncing 1 MiB takes about 2.5 ms, once per some
+/// ten thousand records.
+pub const PREPARE_BYTES: u64 = 1 << 20;
 
 /// Records per append at most (one write and one sync each).
 const MAX_APPEND: usize = 8192;
@@ -104,7 +116,10 @@ pub struct Journal {
     node: String,
     segment: u64,
     file: File,
+    /// Where the next record goes (the end of the records).
     len: u64,
+    /// The end of the zeros written and synced ahead of the records.
+    prepared: u64,
 }
 
 fn segment_path(dir: &Path, n: u64) -> PathBuf {
@@ -177,17 +192,17 @@ impl Journal {
             }
             let mut data = Vec::new();
             File::open(&path)?.read_to_end(&mut data)?;
-            // Wholly applied, or empty (a start-up's segment that never got
-            // a record): nothing to replay.
-            if data.is_empty() || (n == applied.segment && applied.offset >= data.len() as u64) {
-                fs::remove_file(&path)?;
-                continue;
-            }
             let from = if n == applied.segment {
                 applied.offset as usize
             } else {
                 0
             };
+            // Wholly applied, or without records (a start-up's segment that
+            // never got one): nothing to replay.
+            if records_end(&data, from) <= from {
+                fs::remove_file(&path)?;
+                continue;
+            }
             let mut at = from.min(data.len());
             let mut batch = Batch {
                 segment: n,
@@ -210,14 +225,16 @@ impl Journal {
                         }
                     }
                     None => {
-                        // Never acknowledged: the append that wrote it
-                        // did not return (crash) or failed.
-                        tracing::warn!(
-                            segment = %path.display(),
-                            offset = at,
-                            bytes = data.len() - at,
-                            "accounting journal: incomplete record at the end of a segment cut off"
-                        );
+                        // Zeros prepared ahead: the end. Anything else was
+                        // never acknowledged: the append that wrote it did
+                        // not return (crash) or failed.
+                        if data[at..].iter().any(|&b| b != 0) {
+                            tracing::warn!(
+                                segment = %path.display(),
+                                offset = at,
+                                "accounting journal: incomplete record at the end of a segment cut off"
+                            );
+                        }
                         OpenOptions::new()
                             .write(true)
                             .open(&path)?
@@ -231,14 +248,15 @@ impl Journal {
             }
         }
         let segment = present.last().map_or(1, |n| n + 1).max(applied.segment + 1);
-        let (file, len) = create_segment(dir, segment)?;
+        let file = create_segment(dir, segment)?;
         Ok((
             Journal {
                 dir: dir.to_owned(),
                 node,
                 segment,
                 file,
-                len,
+                len: 0,
+                prepared: 0,
             },
             batches,
         ))
@@ -258,37 +276,67 @@ impl Journal {
     /// The caller rotates first when the segment is full, so the offsets it
     /// computed from `len` hold.
     fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if let Err(e) = self
-            .file
-            .write_all(bytes)
-            .and_then(|_| self.file.sync_data())
-        {
+        let end = self.len + bytes.len() as u64;
+        let written = self.file.write_all_at(bytes, self.len).and_then(|()| {
+            if end <= self.prepared {
+                return self.file.sync_data();
+            }
+            // Past the zeros: extend by more, synced together with these
+            // records (this one sync also records the new size).
+            let prepared = end.next_multiple_of(PREPARE_BYTES);
+            write_zeros(&self.file, end, prepared - end)?;
+            self.file.sync_data()?;
+            self.prepared = prepared;
+            Ok(())
+        });
+        if let Err(e) = written {
             // Part of the frames may be on disk: later appends go to a
             // new segment, never behind a partial frame.
             let _ = self.rotate();
             return Err(e);
         }
-        self.len += bytes.len() as u64;
+        self.len = end;
         Ok(())
     }
 
     fn rotate(&mut self) -> io::Result<()> {
-        let (file, len) = create_segment(&self.dir, self.segment + 1)?;
+        let file = create_segment(&self.dir, self.segment + 1)?;
         self.segment += 1;
         self.file = file;
-        self.len = len;
+        self.len = 0;
+        self.prepared = 0;
         Ok(())
     }
 }
 
-fn create_segment(dir: &Path, n: u64) -> io::Result<(File, u64)> {
+fn create_segment(dir: &Path, n: u64) -> io::Result<File> {
     let file = OpenOptions::new()
-        .create(true)
-        .append(true)
+        .create_new(true)
+        .write(true)
         .open(segment_path(dir, n))?;
     sync_dir(dir)?;
-    let len = file.metadata()?.len();
-    Ok((file, len))
+    Ok(file)
+}
+
+fn write_zeros(file: &File, mut at: u64, mut n: u64) -> io::Result<()> {
+    static ZEROS: [u8; 64 << 10] = [0; 64 << 10];
+    while n > 0 {
+        let k = n.min(ZEROS.len() as u64);
+        file.write_all_at(&ZEROS[..k as usize], at)?;
+        at += k;
+        n -= k;
+    }
+    Ok(())
+}
+
+/// The offset after the last whole record from `from` on: the first frame
+/// that does not decode (zeros prepared ahead, or a torn tail) ends them.
+fn records_end(data: &[u8], from: usize) -> usize {
+    let mut at = from.min(data.len());
+    while let Some((_, used)) = decode_frame(&data[at..]) {
+        at += used;
+    }
+    at
 }
 
 /// The position `node` has applied up to (the start when none).
@@ -325,17 +373,18 @@ pub fn pending(dir: &Path, applied: Position) -> io::Result<(u64, usize)> {
         if n < applied.segment {
             continue;
         }
-        let len = match fs::metadata(segment_path(dir, n)) {
-            Ok(m) => m.len(),
+        let data = match fs::read(segment_path(dir, n)) {
+            Ok(d) => d,
             // Deleted meanwhile: applied.
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
         };
-        let after = if n == applied.segment {
-            len.saturating_sub(applied.offset)
+        let from = if n == applied.segment {
+            applied.offset as usize
         } else {
-            len
+            0
         };
+        let after = records_end(&data, from).saturating_sub(from) as u64;
         if after > 0 {
             bytes += after;
             segs += 1;
@@ -659,6 +708,38 @@ mod tests {
             bad[i] ^= 0x40;
             assert!(decode_frame(&bad).is_none(), "byte {i} flipped");
         }
+    }
+
+    #[test]
+    fn records_are_written_over_zeros_prepared_ahead_and_all_replayed() {
+        let dir = temp_dir("prepared");
+        let node = Journal::node_id(&dir).unwrap();
+        let (mut j, _) = Journal::replay(&dir, node.clone(), Position::default()).unwrap();
+        let first = j.segment;
+        let mut n = 0;
+        // Appends of 1,000 records each until past two extensions.
+        while j.len < 2 * PREPARE_BYTES + 1 {
+            let mut buf = Vec::new();
+            for _ in 0..1000 {
+                encode_frame(&record(n), &mut buf);
+                n += 1;
+            }
+            j.append(&buf).unwrap();
+            let size = fs::metadata(segment_path(&dir, first)).unwrap().len();
+            assert_eq!(size % PREPARE_BYTES, 0, "the file ends in prepared zeros");
+            assert!(size >= j.len);
+        }
+        drop(j);
+        let (bytes, segments) = pending(&dir, Position::default()).unwrap();
+        assert_eq!(segments, 1);
+        let (_j, batches) = Journal::replay(&dir, node, Position::default()).unwrap();
+        let replayed: usize = batches.iter().map(|b| b.records.len()).sum();
+        assert_eq!(
+            replayed as i64, n,
+            "every record, and nothing from the zeros"
+        );
+        assert_eq!(batches.last().and_then(Batch::end).unwrap().offset, bytes);
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

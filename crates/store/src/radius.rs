@@ -36,12 +36,12 @@ pub struct Session {
     pub terminate_cause: String,
 }
 
-const SESSION_SELECT: &str = "SELECT s.id, s.nas_id, n.name AS nas_name, s.acct_session_id, \
+const SESSION_SELECT: &str = "SELECT s.id, s.nas_id, COALESCE(n.name, '') AS nas_name, s.acct_session_id, \
     s.login, s.contract_id, k.number AS contract_number, k.customer_id, c.name AS customer_name, \
     k.plan_id, p.name AS plan_name, s.framed_ip, s.framed_ipv6_prefix, s.delegated_ipv6_prefix, \
     s.calling_station_id, s.nas_port_id, s.started_at, s.updated_at, s.stopped_at, \
     s.input_octets, s.output_octets, s.session_time, s.terminate_cause \
-    FROM radius_sessions s JOIN nas n ON n.id = s.nas_id \
+    FROM radius_sessions s LEFT JOIN nas n ON n.id = s.nas_id \
     LEFT JOIN contracts k ON k.id = s.contract_id \
     LEFT JOIN customers c ON c.id = k.customer_id \
     LEFT JOIN plans p ON p.id = k.plan_id";
