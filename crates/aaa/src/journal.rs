@@ -75,18 +75,62 @@ pub struct Position {
 }
 
 /// Records appended together (or replayed), in journal order, for the
-/// committer. Never spans two segments.
+/// committer. Never spans two segments. They stay in their journal
+/// encoding until the committer's transaction: a tenth of the memory of
+/// parsed records, in one allocation instead of one per string, which
+/// matters while the database is behind.
 #[derive(Debug)]
 pub struct Batch {
     /// The segment they are in.
     pub segment: u64,
-    /// The records.
-    pub records: Vec<Record>,
-    /// The offset after each record, same length as `records`.
+    /// The records' frames, as in the journal.
+    pub frames: Vec<u8>,
+    /// The offset in the segment after each record.
     pub ends: Vec<u64>,
 }
 
 impl Batch {
+    /// Records encoded one after the other, the first at `offset`.
+    pub fn encode(segment: u64, offset: u64, records: &[Record]) -> Batch {
+        let mut frames = Vec::new();
+        let mut ends = Vec::with_capacity(records.len());
+        for r in records {
+            encode_frame(r, &mut frames);
+            ends.push(offset + frames.len() as u64);
+        }
+        Batch {
+            segment,
+            frames,
+            ends,
+        }
+    }
+
+    /// How many records.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The records with the position after each, decoded.
+    pub fn records(&self) -> impl Iterator<Item = (Record, Position)> + '_ {
+        let mut at = 0;
+        self.ends.iter().map_while(move |&offset| {
+            let (r, used) = decode_frame(self.frames.get(at..)?)?;
+            at += used;
+            Some((
+                r,
+                Position {
+                    segment: self.segment,
+                    offset,
+                },
+            ))
+        })
+    }
+
     /// The position after the last record.
     pub fn end(&self) -> Option<Position> {
         self.ends.last().map(|&offset| Position {
@@ -99,8 +143,8 @@ impl Batch {
 /// A record waiting for its append, with the reply to send after the sync.
 #[derive(Debug)]
 pub struct Entry {
-    /// The record.
-    pub record: Record,
+    /// The record's frame ([`encode_frame`]).
+    pub frame: Vec<u8>,
     /// The encoded Accounting-Response.
     pub reply: Vec<u8>,
     /// Where it goes.
@@ -204,24 +248,20 @@ impl Journal {
                 continue;
             }
             let mut at = from.min(data.len());
-            let mut batch = Batch {
+            let empty = || Batch {
                 segment: n,
-                records: Vec::new(),
+                frames: Vec::new(),
                 ends: Vec::new(),
             };
+            let mut batch = empty();
             while at < data.len() {
                 match decode_frame(&data[at..]) {
-                    Some((record, used)) => {
+                    Some((_, used)) => {
+                        batch.frames.extend_from_slice(&data[at..at + used]);
                         at += used;
-                        batch.records.push(record);
                         batch.ends.push(at as u64);
-                        if batch.records.len() == REPLAY_BATCH {
-                            let next = Batch {
-                                segment: n,
-                                records: Vec::new(),
-                                ends: Vec::new(),
-                            };
-                            batches.push(std::mem::replace(&mut batch, next));
+                        if batch.len() == REPLAY_BATCH {
+                            batches.push(std::mem::replace(&mut batch, empty()));
                         }
                     }
                     None => {
@@ -243,7 +283,7 @@ impl Journal {
                     }
                 }
             }
-            if !batch.records.is_empty() {
+            if !batch.is_empty() {
                 batches.push(batch);
             }
         }
@@ -432,7 +472,6 @@ pub(crate) fn writer(
     stop: Arc<AtomicBool>,
 ) {
     let mut entries: Vec<Entry> = Vec::with_capacity(MAX_APPEND);
-    let mut buf = Vec::with_capacity(1 << 20);
     while !stop.load(Relaxed) {
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(e) => entries.push(e),
@@ -450,8 +489,6 @@ pub(crate) fn writer(
             }
             continue;
         }
-        buf.clear();
-        let mut ends = Vec::with_capacity(entries.len());
         // Offsets assume no rotation inside append; rotate first.
         if journal.len >= SEGMENT_BYTES
             && let Err(e) = journal.rotate()
@@ -460,30 +497,27 @@ pub(crate) fn writer(
             fail(&mut entries, &metrics);
             continue;
         }
+        // The frames were encoded by the receiving threads; this one only
+        // concatenates them (its time is on every request's path).
+        let mut batch = Batch {
+            segment: journal.segment,
+            frames: Vec::with_capacity(entries.iter().map(|e| e.frame.len()).sum()),
+            ends: Vec::with_capacity(entries.len()),
+        };
         for e in &entries {
-            encode_frame(&e.record, &mut buf);
-            ends.push(journal.len + buf.len() as u64);
+            batch.frames.extend_from_slice(&e.frame);
+            batch.ends.push(journal.len + batch.frames.len() as u64);
         }
-        let segment = journal.segment;
-        match journal.append(&buf) {
+        match journal.append(&batch.frames) {
             Ok(()) => {
                 metrics.acct_syncs.fetch_add(1, Relaxed);
                 metrics
                     .acct_journaled
                     .fetch_add(entries.len() as u64, Relaxed);
-                let mut records = Vec::with_capacity(entries.len());
                 for e in entries.drain(..) {
                     let _ = e.sock.send_to(&e.reply, e.peer);
-                    records.push(e.record);
                 }
-                if out
-                    .send(Batch {
-                        segment,
-                        records,
-                        ends,
-                    })
-                    .is_err()
-                {
+                if out.send(batch).is_err() {
                     // The committer is gone (shutting down): the records
                     // are in the journal and replayed at the next start.
                     break;
@@ -733,7 +767,7 @@ mod tests {
         let (bytes, segments) = pending(&dir, Position::default()).unwrap();
         assert_eq!(segments, 1);
         let (_j, batches) = Journal::replay(&dir, node, Position::default()).unwrap();
-        let replayed: usize = batches.iter().map(|b| b.records.len()).sum();
+        let replayed: usize = batches.iter().map(|b| b.records().count()).sum();
         assert_eq!(
             replayed as i64, n,
             "every record, and nothing from the zeros"
@@ -771,7 +805,7 @@ mod tests {
         let (j, pending) = Journal::replay(&dir, node.clone(), applied).unwrap();
         let replayed: Vec<String> = pending
             .iter()
-            .flat_map(|b| b.records.iter().map(|r| r.session_id.clone()))
+            .flat_map(|b| b.records().map(|(r, _)| r.session_id))
             .collect();
         assert_eq!(replayed, ["s2", "s3", "s4"]);
         assert_eq!(pending[0].ends, &ends[2..]);

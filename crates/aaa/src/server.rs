@@ -158,9 +158,7 @@ impl Server {
         let (acct_tx, journal_rx) = std::sync::mpsc::sync_channel::<Entry>(ACCT_QUEUE);
         let (batch_tx, batch_rx) = mpsc::unbounded_channel();
         for b in pending {
-            metrics
-                .acct_journaled
-                .fetch_add(b.records.len() as u64, Relaxed);
+            metrics.acct_journaled.fetch_add(b.len() as u64, Relaxed);
             let _ = batch_tx.send(b);
         }
         let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<i64>();
@@ -553,8 +551,10 @@ fn acct_loop(sock: Arc<UdpSocket>, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
         let Ok(wire) = reply.encode(&nas.secret) else {
             continue;
         };
+        let mut frame = Vec::with_capacity(160);
+        journal::encode_frame(&record, &mut frame);
         let entry = Entry {
-            record,
+            frame,
             reply: wire,
             peer,
             sock: sock.clone(),

@@ -1,5 +1,8 @@
 //! `lastmile`: the ISP operations platform in one binary.
 
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod bench;
 mod cli;
 mod config;

@@ -209,13 +209,7 @@ async fn a_batch_of_starts_is_written_once_each() {
             .iter()
             .map(|id| start_record(nas, id, if id == "b3" { "bob" } else { "nobody" }))
             .collect();
-        let ends = (1..=records.len() as u64).collect();
-        tx.send(aaa::journal::Batch {
-            segment: 1,
-            records,
-            ends,
-        })
-        .unwrap();
+        tx.send(aaa::journal::Batch::encode(1, 0, &records)).unwrap();
         drop(tx);
         // Everything is queued before the committer runs: one transaction.
         aaa::acct::Committer::new(s.clone(), view.clone(), metrics.clone())
