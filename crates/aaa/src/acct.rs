@@ -870,6 +870,8 @@ impl Committer {
         }))
     }
 
+    /// One new row for the one-by-one path, open or already closed (a Stop
+    /// whose Start was lost); `None` when an open row was there already.
     async fn insert(
         &mut self,
         c: &mut AnyConnection,
@@ -877,34 +879,21 @@ impl Committer {
         open: bool,
     ) -> Result<Option<i64>> {
         let contract = self.view.get(&r.login).map(|s| s.contract_id);
-        let started = r.at - r.session_time;
-        let stopped = (!open).then_some(r.at);
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO radius_sessions (nas_id, acct_session_id, login, contract_id, framed_ip,
-                framed_ipv6_prefix, delegated_ipv6_prefix, calling_station_id, nas_port_id,
-                started_at, updated_at, stopped_at, input_octets, output_octets, session_time, terminate_cause)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-             ON CONFLICT (nas_id, acct_session_id) WHERE stopped_at IS NULL DO NOTHING
-             RETURNING id",
-        )
-        .bind(r.nas_id)
-        .bind(&r.session_id)
-        .bind(&r.login)
-        .bind(contract)
-        .bind(&r.framed_ip)
-        .bind(&r.framed_ipv6_prefix)
-        .bind(&r.delegated_ipv6_prefix)
-        .bind(&r.calling_station_id)
-        .bind(&r.nas_port_id)
-        .bind(started)
-        .bind(r.at)
-        .bind(stopped)
-        .bind(r.input)
-        .bind(r.output)
-        .bind(r.session_time)
-        .bind(&r.terminate_cause)
-        .fetch_optional(c)
-        .await?;
+        let mut row = Row::from_record(r);
+        row.stopped = !open;
+        let one = Folded {
+            existing: None,
+            row: Some(row),
+            contract,
+            usage: (0, 0, 0),
+            id: None,
+        };
+        let id = self
+            .insert_rows(c, std::slice::from_ref(&one))
+            .await?
+            .first()
+            .copied()
+            .flatten();
         if let Some(id) = id
             && open
         {

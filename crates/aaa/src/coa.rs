@@ -48,9 +48,7 @@ fn action(ev: &store::events::DomainEvent) -> Option<(&'static str, &'static str
             _ => None,
         },
         "contract.plan_changed" => Some(("coa", "plan changed")),
-        "contract.access_changed" | "contract.updated"
-            if payload.get("reconnect").and_then(Value::as_bool) == Some(true) =>
-        {
+        "contract.updated" if payload.get("reconnect").and_then(Value::as_bool) == Some(true) => {
             Some(("disconnect", "access changed"))
         }
         _ => None,

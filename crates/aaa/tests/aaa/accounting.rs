@@ -205,10 +205,16 @@ async fn a_batch_of_starts_is_written_once_each() {
         let mut sessions: Vec<String> = (0..1200).map(|i| format!("b{i}")).collect();
         sessions.push("old".into());
         sessions.push("b7".into());
-        let records: Vec<_> = sessions
+        let mut records: Vec<_> = sessions
             .iter()
             .map(|id| start_record(nas, id, if id == "b3" { "bob" } else { "nobody" }))
             .collect();
+        // A Stop whose Start never arrived: one closed row, one by one.
+        let mut lost = start_record(nas, "lost", "bob");
+        lost.status = aaa::acct::Status::Stop;
+        lost.input = 4_242;
+        lost.session_time = 60;
+        records.push(lost);
         tx.send(aaa::journal::Batch::encode(1, 0, &records)).unwrap();
         drop(tx);
         // Everything is queued before the committer runs: one transaction.
@@ -217,7 +223,7 @@ async fn a_batch_of_starts_is_written_once_each() {
             .await;
         assert_eq!(
             metrics.acct_writes.load(std::sync::atomic::Ordering::Relaxed),
-            sessions.len() as u64
+            records.len() as u64
         );
         assert_eq!(metrics.acct_commits.load(std::sync::atomic::Ordering::Relaxed), 1);
         let mut conn = s.db.conn().await.unwrap();
@@ -241,6 +247,14 @@ async fn a_batch_of_starts_is_written_once_each() {
                 .await
                 .unwrap();
         assert_eq!(old_ip, None, "the Start of an open session wrote nothing");
+        let (contract, input, stopped): (Option<i64>, i64, Option<i64>) = sqlx::query_as(
+            "SELECT contract_id, input_octets, stopped_at FROM radius_sessions WHERE acct_session_id = 'lost'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!((contract, input), (Some(bob), 4_242));
+        assert!(stopped.is_some(), "closed at its Stop");
         assert_eq!(view.open_sessions(bob), 1);
     })
     .await;
