@@ -168,16 +168,42 @@ impl Settings {
     }
 }
 
-type Shard = HashMap<Box<str>, Arc<Sub>>;
-/// Per shard: logins to set (`Some`) or remove (`None`).
-type Edits = HashMap<usize, Vec<(Box<str>, Option<Arc<Sub>>)>>;
+/// A subscriber in a shard, found by its login: the set's key is the
+/// `Sub`'s own login (a map would keep a second copy of every login).
+#[derive(Clone)]
+struct ByLogin(Arc<Sub>);
+
+impl std::hash::Hash for ByLogin {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        // As `str` hashes, for `Borrow<str>`.
+        (*self.0.login).hash(h);
+    }
+}
+
+impl PartialEq for ByLogin {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.login == other.0.login
+    }
+}
+
+impl Eq for ByLogin {}
+
+impl std::borrow::Borrow<str> for ByLogin {
+    fn borrow(&self) -> &str {
+        &self.0.login
+    }
+}
+
+type Shard = std::collections::HashSet<ByLogin>;
+/// Per shard: subscribers to set, logins to remove.
+type Edits = HashMap<usize, (Vec<Arc<Sub>>, Vec<Arc<Sub>>)>;
 
 /// The whole view. Cheap to share (`Arc<View>`).
 pub struct View {
     shards: Vec<ArcSwap<Shard>>,
     hasher: std::collections::hash_map::RandomState,
-    /// contract id → login, for the updater (a login may change).
-    logins: Mutex<HashMap<i64, Box<str>>>,
+    /// contract id → subscriber, for the updater (a login may change).
+    logins: Mutex<HashMap<i64, Arc<Sub>>>,
     /// Plans by id.
     pub plans: ArcSwap<HashMap<i64, Arc<Plan>>>,
     /// Bytes (in + out) used per contract in its current cycle.
@@ -406,9 +432,10 @@ impl View {
         let mut shards: Vec<Shard> = (0..SHARDS).map(|_| Shard::new()).collect();
         let mut logins = HashMap::with_capacity(subs.len());
         for s in subs {
-            logins.insert(s.contract_id, s.login.clone());
+            let s = Arc::new(s);
+            logins.insert(s.contract_id, s.clone());
             let i = view.shard_of(&s.login);
-            shards[i].insert(s.login.clone(), Arc::new(s));
+            shards[i].insert(ByLogin(s));
         }
         view.metrics.subscribers.store(logins.len() as u64, Relaxed);
         for (i, sh) in shards.into_iter().enumerate() {
@@ -428,13 +455,15 @@ impl View {
 
     /// The subscriber with this login (the auth path's one lookup).
     pub fn get(&self, login: &str) -> Option<Arc<Sub>> {
-        self.shards[self.shard_of(login)].load().get(login).cloned()
+        self.shards[self.shard_of(login)]
+            .load()
+            .get(login)
+            .map(|e| e.0.clone())
     }
 
     /// The subscriber of a contract.
     pub fn by_contract(&self, id: i64) -> Option<Arc<Sub>> {
-        let login = self.logins.lock().ok()?.get(&id)?.clone();
-        self.get(&login)
+        self.logins.lock().ok()?.get(&id).cloned()
     }
 
     /// A plan by id.
@@ -518,32 +547,28 @@ impl View {
             for (id, sub) in subs {
                 if let Some(old) = logins.remove(&id) {
                     edits
-                        .entry(self.shard_of(&old))
+                        .entry(self.shard_of(&old.login))
                         .or_default()
-                        .push((old, None));
+                        .1
+                        .push(old);
                 }
                 if let Some(s) = sub {
                     need_plans |= !self.plans.load().contains_key(&s.plan_id);
-                    logins.insert(id, s.login.clone());
-                    edits
-                        .entry(self.shard_of(&s.login))
-                        .or_default()
-                        .push((s.login.clone(), Some(Arc::new(s))));
+                    let s = Arc::new(s);
+                    logins.insert(id, s.clone());
+                    edits.entry(self.shard_of(&s.login)).or_default().0.push(s);
                 }
             }
             self.metrics.subscribers.store(logins.len() as u64, Relaxed);
         }
         for (i, list) in edits {
             let mut shard: Shard = (**self.shards[i].load()).clone();
-            for (login, sub) in list {
-                match sub {
-                    Some(s) => {
-                        shard.insert(login, s);
-                    }
-                    None => {
-                        shard.remove(&login);
-                    }
-                }
+            let (set, removed) = list;
+            for old in removed {
+                shard.remove(&*old.login);
+            }
+            for s in set {
+                shard.replace(ByLogin(s));
             }
             self.shards[i].store(Arc::new(shard));
         }
