@@ -29,7 +29,7 @@
 //! written over them: an `fdatasync` that only flushes data is about half
 //! the time of one that must also record a new file size (ext4 here:
 //! 110 µs against 180–240 µs), and the sync is on every request's path.
-//! The records end at the first frame of length zero.
+//! The records end at the first frame that does not decode.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -50,7 +50,7 @@ use crate::metrics::{DropReason, Metrics};
 pub const SEGMENT_BYTES: u64 = 64 << 20;
 
 /// Records journaled but not yet applied beyond which new requests are
-/// left unanswered (about 60 MB of records in memory at most).
+/// left unanswered (about 30 MB of encoded records in memory at most).
 pub const MAX_BACKLOG: u64 = 262_144;
 
 /// Zeros a segment is extended by, ahead of the records (see the module
@@ -241,47 +241,43 @@ impl Journal {
             } else {
                 0
             };
-            // Wholly applied, or without records (a start-up's segment that
-            // never got one): nothing to replay.
-            if records_end(&data, from) <= from {
-                fs::remove_file(&path)?;
-                continue;
-            }
-            let mut at = from.min(data.len());
+            let from = from.min(data.len());
+            let mut at = from;
             let empty = || Batch {
                 segment: n,
                 frames: Vec::new(),
                 ends: Vec::new(),
             };
             let mut batch = empty();
-            while at < data.len() {
-                match decode_frame(&data[at..]) {
-                    Some((_, used)) => {
-                        batch.frames.extend_from_slice(&data[at..at + used]);
-                        at += used;
-                        batch.ends.push(at as u64);
-                        if batch.len() == REPLAY_BATCH {
-                            batches.push(std::mem::replace(&mut batch, empty()));
-                        }
-                    }
-                    None => {
-                        // Zeros prepared ahead: the end. Anything else was
-                        // never acknowledged: the append that wrote it did
-                        // not return (crash) or failed.
-                        if data[at..].iter().any(|&b| b != 0) {
-                            tracing::warn!(
-                                segment = %path.display(),
-                                offset = at,
-                                "accounting journal: incomplete record at the end of a segment cut off"
-                            );
-                        }
-                        OpenOptions::new()
-                            .write(true)
-                            .open(&path)?
-                            .set_len(at as u64)?;
-                        break;
-                    }
+            while let Some((_, used)) = decode_frame(&data[at..]) {
+                batch.frames.extend_from_slice(&data[at..at + used]);
+                at += used;
+                batch.ends.push(at as u64);
+                if batch.len() == REPLAY_BATCH {
+                    batches.push(std::mem::replace(&mut batch, empty()));
                 }
+            }
+            if at == from {
+                // Wholly applied, or without records (a start-up's segment
+                // that never got one): nothing to replay.
+                fs::remove_file(&path)?;
+                continue;
+            }
+            if at < data.len() {
+                // Zeros prepared ahead end the records. Anything else was
+                // never acknowledged: the append that wrote it did not
+                // return (crash) or failed.
+                if data[at..].iter().any(|&b| b != 0) {
+                    tracing::warn!(
+                        segment = %path.display(),
+                        offset = at,
+                        "accounting journal: incomplete record at the end of a segment cut off"
+                    );
+                }
+                OpenOptions::new()
+                    .write(true)
+                    .open(&path)?
+                    .set_len(at as u64)?;
             }
             if !batch.is_empty() {
                 batches.push(batch);
