@@ -1,5 +1,7 @@
 //! `lastmile`: the ISP operations platform in one binary.
 
+// Also `malloc` for the C code (SQLite): one allocator, whose freed pages go
+// back to the system (see .cargo/config.toml).
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
