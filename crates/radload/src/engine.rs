@@ -348,9 +348,16 @@ impl<'a> Worker<'a> {
     fn new_session(&mut self) -> AcctSession {
         let number = self.next_session;
         self.next_session += 1;
+        // Counted Starts take their user when sent, so the first N sent
+        // are N different users whichever lanes they go out on.
+        let user = if self.cfg.acct_start_only {
+            0
+        } else {
+            self.take_user() as u32
+        };
         AcctSession {
             number,
-            user: self.take_user() as u32,
+            user,
             status: AcctStatus::Start,
             session_time: 0,
             input: 0,
@@ -389,6 +396,9 @@ impl<'a> Worker<'a> {
         };
         let expect = if self.cfg.mode == Mode::Acct {
             let l = lane as usize;
+            if self.cfg.acct_start_only {
+                self.lanes[l].user = self.take_user() as u32;
+            }
             let s = self.lanes[l];
             let e = self.builder.accounting_request(
                 &mut self.buf,
