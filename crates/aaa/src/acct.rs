@@ -221,77 +221,74 @@ fn sections<'a, 'r>(records: &'a [&'r Record]) -> Vec<&'a [&'r Record]> {
     out
 }
 
-/// A session row's state after a section's records.
+/// A session row's state after a section's records, borrowed from them
+/// (a transaction folds thousands; copies would double its allocations).
 #[derive(Debug, Clone)]
-struct Row {
+struct Row<'r> {
     nas_id: i64,
-    session_id: String,
-    login: String,
-    framed_ip: Option<String>,
-    framed_ipv6_prefix: Option<String>,
-    delegated_ipv6_prefix: Option<String>,
-    calling_station_id: String,
-    nas_port_id: String,
+    session_id: &'r str,
+    login: &'r str,
+    framed_ip: Option<&'r str>,
+    framed_ipv6_prefix: Option<&'r str>,
+    delegated_ipv6_prefix: Option<&'r str>,
+    calling_station_id: &'r str,
+    nas_port_id: &'r str,
     started_at: i64,
     at: i64,
     stopped: bool,
     input: i64,
     output: i64,
     session_time: i64,
-    terminate_cause: String,
+    terminate_cause: &'r str,
 }
 
-impl Row {
-    fn from_record(r: &Record) -> Row {
+impl<'r> Row<'r> {
+    fn from_record(r: &'r Record) -> Row<'r> {
         Row {
             nas_id: r.nas_id,
-            session_id: r.session_id.clone(),
-            login: r.login.clone(),
-            framed_ip: r.framed_ip.clone(),
-            framed_ipv6_prefix: r.framed_ipv6_prefix.clone(),
-            delegated_ipv6_prefix: r.delegated_ipv6_prefix.clone(),
-            calling_station_id: r.calling_station_id.clone(),
-            nas_port_id: r.nas_port_id.clone(),
+            session_id: &r.session_id,
+            login: &r.login,
+            framed_ip: r.framed_ip.as_deref(),
+            framed_ipv6_prefix: r.framed_ipv6_prefix.as_deref(),
+            delegated_ipv6_prefix: r.delegated_ipv6_prefix.as_deref(),
+            calling_station_id: &r.calling_station_id,
+            nas_port_id: &r.nas_port_id,
             started_at: r.at - r.session_time,
             at: r.at,
             stopped: r.status == Status::Stop,
             input: r.input,
             output: r.output,
             session_time: r.session_time,
-            terminate_cause: r.terminate_cause.clone(),
+            terminate_cause: &r.terminate_cause,
         }
     }
 
     /// An Interim-Update or Stop after the state so far.
-    fn advance(&mut self, r: &Record) {
+    fn advance(&mut self, r: &'r Record) {
         self.at = r.at;
         self.input = r.input;
         self.output = r.output;
         self.session_time = r.session_time;
         self.stopped = r.status == Status::Stop;
-        self.terminate_cause = r.terminate_cause.clone();
+        self.terminate_cause = &r.terminate_cause;
         // First one seen wins, as COALESCE does in the one-by-one path.
-        if self.framed_ip.is_none() {
-            self.framed_ip = r.framed_ip.clone();
-        }
-        if self.framed_ipv6_prefix.is_none() {
-            self.framed_ipv6_prefix = r.framed_ipv6_prefix.clone();
-        }
-        if self.delegated_ipv6_prefix.is_none() {
-            self.delegated_ipv6_prefix = r.delegated_ipv6_prefix.clone();
-        }
+        self.framed_ip = self.framed_ip.or(r.framed_ip.as_deref());
+        self.framed_ipv6_prefix = self.framed_ipv6_prefix.or(r.framed_ipv6_prefix.as_deref());
+        self.delegated_ipv6_prefix = self
+            .delegated_ipv6_prefix
+            .or(r.delegated_ipv6_prefix.as_deref());
     }
 }
 
 /// A session's records in one section, folded into one write.
 #[derive(Debug)]
-struct Folded {
+struct Folded<'r> {
     /// Its open row before the section (cache or database): an UPDATE;
     /// none: an INSERT.
     existing: Option<Open>,
     /// The row after the section; `None` when nothing changes (a repeated
     /// Start of an open session).
-    row: Option<Row>,
+    row: Option<Row<'r>>,
     contract: Option<i64>,
     /// Usage: the sum of every step's delta.
     usage: (i64, i64, i64),
@@ -302,7 +299,7 @@ struct Folded {
 /// Folds one session's records (in order), starting from its open row if
 /// it has one; `None` for what the fold does not model (records of a
 /// session not open, a second session under the same id).
-fn fold(existing: Option<&Open>, records: &[&Record]) -> Option<Folded> {
+fn fold<'r>(existing: Option<&Open>, records: &[&'r Record]) -> Option<Folded<'r>> {
     let mut f = Folded {
         existing: existing.cloned(),
         row: None,
@@ -596,7 +593,7 @@ impl Committer {
                 if f.existing.is_none()
                     && let Some(row) = &f.row
                 {
-                    f.contract = self.view.get(&row.login).map(|s| s.contract_id);
+                    f.contract = self.view.get(row.login).map(|s| s.contract_id);
                 }
                 f
             });
@@ -620,7 +617,7 @@ impl Committer {
             if f.id.is_none()
                 && let Some(row) = &f.row
             {
-                slow.push(&groups[index[&(row.nas_id, row.session_id.as_str())]].2);
+                slow.push(&groups[index[&(row.nas_id, row.session_id)]].2);
             }
         }
         for records in slow {
@@ -637,12 +634,12 @@ impl Committer {
     }
 
     /// Effects of a folded session once its statement succeeded.
-    fn settle(&mut self, f: &Folded, today: jiff::civil::Date, fx: &mut Effects) {
+    fn settle(&mut self, f: &Folded<'_>, today: jiff::civil::Date, fx: &mut Effects) {
         let row = f.row.as_ref().expect("a folded session writes a row");
         let contract = f.contract;
         match (&f.existing, row.stopped) {
             (Some(_), true) => {
-                self.open.remove(row.nas_id, &row.session_id);
+                self.open.remove(row.nas_id, row.session_id);
                 if let Some(k) = contract {
                     fx.sessions.push((k, -1));
                 }
@@ -651,7 +648,7 @@ impl Committer {
             (_, false) => {
                 self.open.insert(
                     row.nas_id,
-                    &row.session_id,
+                    row.session_id,
                     Open {
                         id: f.id.unwrap_or_default(),
                         contract_id: contract,
@@ -667,7 +664,7 @@ impl Committer {
                 }
             }
         }
-        self.add_usage(fx, &row.login, contract, today, f.usage);
+        self.add_usage(fx, row.login, contract, today, f.usage);
     }
 
     /// Loads the open sessions of `keys` that the cache lacks (after a
@@ -721,7 +718,7 @@ impl Committer {
     async fn insert_rows(
         &mut self,
         c: &mut AnyConnection,
-        rows: &[Folded],
+        rows: &[Folded<'_>],
     ) -> Result<Vec<Option<i64>>> {
         let mut ids = Vec::with_capacity(rows.len());
         // 16 × 256 = 4,096 placeholders: well under SQLite's 32,766 and
@@ -744,21 +741,21 @@ impl Committer {
                 let r = f.row.as_ref().expect("an insert has a row");
                 q = q
                     .bind(r.nas_id)
-                    .bind(r.session_id.clone())
-                    .bind(r.login.clone())
+                    .bind(r.session_id.to_owned())
+                    .bind(r.login.to_owned())
                     .bind(f.contract)
-                    .bind(r.framed_ip.clone())
-                    .bind(r.framed_ipv6_prefix.clone())
-                    .bind(r.delegated_ipv6_prefix.clone())
-                    .bind(r.calling_station_id.clone())
-                    .bind(r.nas_port_id.clone())
+                    .bind(r.framed_ip.map(str::to_owned))
+                    .bind(r.framed_ipv6_prefix.map(str::to_owned))
+                    .bind(r.delegated_ipv6_prefix.map(str::to_owned))
+                    .bind(r.calling_station_id.to_owned())
+                    .bind(r.nas_port_id.to_owned())
                     .bind(r.started_at)
                     .bind(r.at)
                     .bind(r.stopped.then_some(r.at))
                     .bind(r.input)
                     .bind(r.output)
                     .bind(r.session_time)
-                    .bind(r.terminate_cause.clone());
+                    .bind(r.terminate_cause.to_owned());
             }
             // RETURNING order is not the VALUES order on either engine:
             // match rows back by their (NAS, Acct-Session-Id), unique in
@@ -771,7 +768,7 @@ impl Committer {
                 .collect();
             for f in chunk {
                 let r = f.row.as_ref().expect("an insert has a row");
-                ids.push(inserted.get(&(r.nas_id, r.session_id.clone())).copied());
+                ids.push(inserted.get(&(r.nas_id, r.session_id.to_owned())).copied());
             }
         }
         Ok(ids)
@@ -783,7 +780,7 @@ impl Committer {
     async fn update_rows(
         &mut self,
         c: &mut AnyConnection,
-        rows: &[Folded],
+        rows: &[Folded<'_>],
     ) -> Result<Vec<Option<i64>>> {
         let mut ids = Vec::with_capacity(rows.len());
         for chunk in ladder(rows, 256) {
@@ -803,8 +800,8 @@ impl Committer {
                     .bind(r.output)
                     .bind(r.session_time)
                     .bind(r.stopped.then_some(r.at))
-                    .bind(r.terminate_cause.clone())
-                    .bind(r.framed_ip.clone());
+                    .bind(r.terminate_cause.to_owned())
+                    .bind(r.framed_ip.map(str::to_owned));
             }
             let updated: std::collections::HashSet<i64> =
                 q.fetch_all(&mut *c).await?.into_iter().collect();
@@ -814,7 +811,7 @@ impl Committer {
                 if updated.contains(&id) {
                     ids.push(Some(id));
                 } else {
-                    self.open.remove(r.nas_id, &r.session_id);
+                    self.open.remove(r.nas_id, r.session_id);
                     ids.push(None);
                 }
             }
@@ -1127,7 +1124,7 @@ mod fold_tests {
         assert!(f.existing.is_none());
         assert!(row.stopped);
         assert_eq!((row.started_at, row.at, row.input), (100, 220, 900));
-        assert_eq!(row.framed_ip.as_deref(), Some("100.64.0.1"));
+        assert_eq!(row.framed_ip, Some("100.64.0.1"));
         assert_eq!(row.terminate_cause, "User-Request");
         assert_eq!(f.usage, (900, 0, 120));
     }
@@ -1151,7 +1148,8 @@ mod fold_tests {
         assert_eq!(f.usage.0, 400);
         assert_eq!(f.contract, Some(3));
         // A repeated Start of an open session writes nothing.
-        let f = fold(Some(&open), &[&rec(Status::Start, 0, 100)]).unwrap();
+        let start = rec(Status::Start, 0, 100);
+        let f = fold(Some(&open), &[&start]).unwrap();
         assert!(f.row.is_none());
     }
 
