@@ -840,10 +840,14 @@ pub async fn run(
                     Some(r) => format!("{}:{}", status.as_str(), r.as_str()),
                     None => status.as_str().to_owned(),
                 };
-                if !summary.examples.iter().any(|e| {
-                    e.status == status.as_str()
-                        && e.suspend_reason.as_deref() == reason.map(|r| r.as_str())
-                }) {
+                // Examples are for `radtest`, which sends no
+                // Calling-Station-Id: a MAC-bound login would be rejected.
+                if mac.is_none()
+                    && !summary.examples.iter().any(|e| {
+                        e.status == status.as_str()
+                            && e.suspend_reason.as_deref() == reason.map(|r| r.as_str())
+                    })
+                {
                     summary.examples.push(DemoLogin {
                         login: login.clone(),
                         password: pw.clone(),
