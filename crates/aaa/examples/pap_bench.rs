@@ -247,6 +247,7 @@ async fn main() {
             acct: "127.0.0.1:0".parse().unwrap(),
             threads: 0,
             journal: dir.join("radius-journal"),
+            ..aaa::Config::default()
         },
     )
     .await

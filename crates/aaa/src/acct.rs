@@ -20,11 +20,12 @@ use radius::{Packet, attr};
 use sqlx::AnyConnection;
 use tokio::sync::mpsc;
 
-use crate::Result;
+use crate::deadletter::{self, DeadLetters, Letter};
 use crate::journal::{self, Batch, Position};
 use crate::metrics::Metrics;
 use crate::sql::Placeholders;
 use crate::view::{View, cycle_start};
+use crate::{Error, Result};
 
 /// Acct-Status-Type values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +75,49 @@ pub struct Record {
     pub at: i64,
 }
 
+/// Octet counts at or above this are refused: 2^56 bytes (about 72 PB) is
+/// a 10 Gbit/s subscriber transferring flat out for 1.8 years in one
+/// session. Beyond it a counter is broken or forged, and summing such
+/// values into usage would overflow.
+pub const MAX_OCTETS: i64 = 1 << 56;
+
+impl Record {
+    /// Whether the record's counters are ones a NAS can have sent; the
+    /// reason otherwise (the record then goes to the dead letters rather
+    /// than into usage).
+    pub fn check(&self) -> std::result::Result<(), String> {
+        for (name, v) in [("input", self.input), ("output", self.output)] {
+            if !(0..MAX_OCTETS).contains(&v) {
+                return Err(format!(
+                    "Acct-{}-Octets with its Gigawords give {v}, outside 0 to 2^56 (a broken or forged counter)",
+                    if name == "input" { "Input" } else { "Output" }
+                ));
+            }
+        }
+        if self.session_time < 0 {
+            return Err(format!(
+                "Acct-Session-Time {} is negative",
+                self.session_time
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The usage a counter moved by since `old`: a counter that went backwards
+/// restarted (a NAS reboot, or a 64-bit counter wrapping), as FreeRADIUS's
+/// sqlcounter reads it, so the new value is all new usage.
+fn step(new: i64, old: i64) -> i64 {
+    if new >= old { new - old } else { new }
+}
+
+/// Adds usage without overflow (a sum past i64 stays at its maximum).
+fn add_usage_to(u: &mut (i64, i64, i64), d: (i64, i64, i64)) {
+    u.0 = u.0.saturating_add(d.0.max(0));
+    u.1 = u.1.saturating_add(d.1.max(0));
+    u.2 = u.2.saturating_add(d.2.max(0));
+}
+
 fn prefix_text(p: radius::Ipv6Prefix) -> String {
     format!("{}/{}", p.addr, p.len)
 }
@@ -93,10 +137,12 @@ pub fn parse(p: &Packet, nas_id: i64, now: i64) -> Option<Record> {
     if session_id.is_empty() && !matches!(status, Status::On | Status::Off) {
         return None;
     }
+    // Computed without overflow; a value past i64 (Gigawords of a broken
+    // or forged counter) saturates, and [`Record::check`] refuses it.
     let octets = |lo, hi| {
-        let lo = p.get(lo).unwrap_or(0) as i64;
-        let hi = p.get(hi).unwrap_or(0) as i64;
-        (hi << 32) | lo
+        let lo = u64::from(p.get(lo).unwrap_or(0));
+        let hi = u64::from(p.get(hi).unwrap_or(0));
+        i64::try_from((hi << 32) | lo).unwrap_or(i64::MAX)
     };
     Some(Record {
         nas_id,
@@ -309,11 +355,7 @@ fn fold<'r>(existing: Option<&Open>, records: &[&'r Record]) -> Option<Folded<'r
     };
     let mut counters = existing.map(|o| (o.input, o.output, o.time));
     let mut open = existing.is_some();
-    let add = |u: &mut (i64, i64, i64), d: (i64, i64, i64)| {
-        u.0 += d.0;
-        u.1 += d.1;
-        u.2 += d.2;
-    };
+    let add = add_usage_to;
     for r in records {
         match r.status {
             Status::Start if open => {}
@@ -331,11 +373,13 @@ fn fold<'r>(existing: Option<&Open>, records: &[&'r Record]) -> Option<Folded<'r
                     return None;
                 }
                 let (i, o, t) = counters?;
-                // A counter that went backwards restarted (NAS reboot).
-                let d = |new: i64, old: i64| if new >= old { new - old } else { new };
+                if r.input < i || r.output < o {
+                    tracing::info!(nas = r.nas_id, session = %r.session_id, login = %r.login,
+                        "accounting counters went backwards within a session: read as restarted (NAS reboot or wrap)");
+                }
                 add(
                     &mut f.usage,
-                    (d(r.input, i), d(r.output, o), d(r.session_time, t)),
+                    (step(r.input, i), step(r.output, o), step(r.session_time, t)),
                 );
                 counters = Some((r.input, r.output, r.session_time));
                 match &mut f.row {
@@ -359,38 +403,117 @@ pub struct Committer {
     metrics: Arc<Metrics>,
     /// This node's journal: its id (the `radius_journal` key) and directory.
     journal: Option<(String, PathBuf)>,
+    /// Records refused for their content, beside the journal.
+    dead: Option<DeadLetters>,
     /// Segments below this one are deleted.
     deleted_below: u64,
     open: OpenSessions,
     today: (i64, jiff::civil::Date),
+    /// Since when writes have failed for want of a database (Unix seconds).
+    stalled_since: Option<i64>,
 }
 
+/// Why a write failed.
+#[derive(Debug, PartialEq, Eq)]
+enum Failure {
+    /// The database takes no writes now (down, read-only, disk full, a
+    /// lock or statement timeout, a serialization failure, or an error of
+    /// unknown meaning such as a trigger refusing every row): keep the
+    /// journal position and retry for as long as it takes.
+    Outage,
+    /// The database refuses this content (a constraint on the row, a value
+    /// out of range): the record goes to the dead letters with the reason.
+    Refused(String),
+}
+
+fn classify(e: &Error) -> Failure {
+    let sql = match e {
+        Error::Sql(s) | Error::Store(store::Error::Sql(s)) => s,
+        _ => return Failure::Outage,
+    };
+    let sqlx::Error::Database(d) = sql else {
+        return Failure::Outage;
+    };
+    use sqlx::error::ErrorKind;
+    let constraint = matches!(
+        d.kind(),
+        ErrorKind::UniqueViolation
+            | ErrorKind::ForeignKeyViolation
+            | ErrorKind::NotNullViolation
+            | ErrorKind::CheckViolation
+    );
+    let code = d.code();
+    let code = code.as_deref().unwrap_or("");
+    // PostgreSQL SQLSTATE class 22 (data exception: numeric value out of
+    // range, invalid text…); SQLite's SQLITE_TOOBIG (18), SQLITE_MISMATCH (20).
+    let data = (code.len() == 5 && code.starts_with("22")) || matches!(code, "18" | "20");
+    if constraint || data {
+        Failure::Refused(d.message().to_owned())
+    } else {
+        Failure::Outage
+    }
+}
+
+/// Waits between attempts while the database takes no writes: 100 ms,
+/// doubling up to 10 s.
+struct Backoff(Duration);
+
+impl Backoff {
+    fn new() -> Backoff {
+        Backoff(Duration::from_millis(100))
+    }
+
+    async fn wait(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// How often an idle committer looks for a dead-letter retry request.
+const TICK: Duration = Duration::from_secs(1);
+
 impl Committer {
-    /// A committer over `svc` that records no journal position (tests).
+    /// A committer over `svc` that records no journal position and keeps no
+    /// dead letters (tests; refused records are only logged).
     pub fn new(svc: services::Services, view: Arc<View>, metrics: Arc<Metrics>) -> Committer {
         Committer {
             svc,
             view,
             metrics,
             journal: None,
+            dead: None,
             deleted_below: 0,
             open: OpenSessions::default(),
             today: (0, jiff::civil::date(2000, 1, 1)),
+            stalled_since: None,
         }
     }
 
-    /// Records the position applied up to under `node` and deletes the
-    /// applied segments of `dir`.
-    pub fn with_journal(mut self, node: String, dir: PathBuf) -> Committer {
+    /// Records the position applied up to under `node`, deletes the applied
+    /// segments of `dir`, and keeps refused records in its dead letters.
+    pub fn with_journal(mut self, node: String, dir: PathBuf) -> std::io::Result<Committer> {
+        let dead = DeadLetters::open(&dir)?;
+        self.metrics
+            .acct_dead_letters
+            .store(dead.len() as u64, Relaxed);
+        self.dead = Some(dead);
         self.journal = Some((node, dir));
-        self
+        Ok(self)
     }
 
     /// Runs until every sender is gone. What arrived while a transaction
-    /// ran goes into the next one.
+    /// ran goes into the next one. Between batches (at least every second)
+    /// it looks for a dead-letter retry request.
     pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Batch>) {
         let mut batches = Vec::new();
-        while let Some(b) = rx.recv().await {
+        loop {
+            let first = match tokio::time::timeout(TICK, rx.recv()).await {
+                Ok(Some(b)) => Some(b),
+                Ok(None) => break,
+                Err(_) => None,
+            };
+            self.retry_dead_letters().await;
+            let Some(b) = first else { continue };
             let mut n = b.len();
             batches.push(b);
             while n < MAX_TRANSACTION
@@ -401,6 +524,36 @@ impl Committer {
             }
             self.apply_batches(&batches).await;
             batches.clear();
+        }
+    }
+
+    /// Runs over the journal files: reads what the writer has synced
+    /// (`written`) from `tail`, up to [`MAX_TRANSACTION`] records per
+    /// transaction, until the writer is gone and everything is read.
+    pub async fn run_journal(mut self, mut tail: journal::Tail, mut written: journal::Written) {
+        let mut closing = false;
+        loop {
+            let end = *written.borrow_and_update();
+            let batch = match tail.read(end, MAX_TRANSACTION) {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::error!(error = %e, "accounting journal: cannot read; retrying");
+                    tokio::time::sleep(TICK).await;
+                    continue;
+                }
+            };
+            if batch.is_empty() {
+                if closing {
+                    return;
+                }
+                tokio::select! {
+                    changed = written.changed() => closing = changed.is_err(),
+                    () = tokio::time::sleep(TICK) => {}
+                }
+            } else {
+                self.apply_batches(std::slice::from_ref(&batch)).await;
+            }
+            self.retry_dead_letters().await;
         }
     }
 
@@ -415,10 +568,13 @@ impl Committer {
         self.today.1
     }
 
-    /// Writes the batches in one transaction; on failure, retries, then
-    /// goes record by record. The records are already acknowledged, so
-    /// none is given up while the database is unreachable; one the
-    /// database refuses while it accepts others is logged and skipped.
+    /// Writes the batches, in one transaction when it can. The records are
+    /// already acknowledged, so none is ever given up: while the database
+    /// takes no writes the same transaction is retried with back-off, the
+    /// journal position staying where it is (RADIUS goes on acknowledging
+    /// into the journal); a record the database refuses for its content is
+    /// found by halving the batch, and goes to the dead letters, as does a
+    /// record whose counters no NAS can have sent.
     async fn apply_batches(&mut self, batches: &[Batch]) {
         let decoded: Vec<(Record, Position)> = batches.iter().flat_map(Batch::records).collect();
         let encoded: usize = batches.iter().map(Batch::len).sum();
@@ -430,58 +586,203 @@ impl Committer {
                 "accounting journal: records in memory do not decode; the rest of the batch is replayed at the next start"
             );
         }
-        let records: Vec<&Record> = decoded.iter().map(|(r, _)| r).collect();
         let Some(upto) = decoded.last().map(|&(_, at)| at) else {
             return;
         };
-        let today = self.today().await;
-        for attempt in 0..3u64 {
-            match self.write(&records, today, Some(upto)).await {
-                Ok(fx) => return self.done(records.len(), fx, upto),
-                Err(e) => {
-                    // The cache may hold rows of the rolled-back transaction.
-                    self.open.clear();
-                    tracing::warn!(error = %e, records = records.len(), attempt, "accounting batch failed");
-                    tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
-                }
+        let mut valid: Vec<(&Record, Position)> = Vec::with_capacity(decoded.len());
+        for (r, at) in &decoded {
+            match r.check() {
+                Ok(()) => valid.push((r, *at)),
+                Err(why) => self.refuse(r, *at, why).await,
             }
         }
-        for &(ref r, at) in &decoded {
-            let mut tries = 0;
+        // Parts of the batch, in journal order; one that the database
+        // refuses for its content is split in two until the record is found.
+        let mut parts: Vec<&[(&Record, Position)]> = vec![&valid];
+        while let Some(part) = parts.pop() {
+            let Some(&(_, end)) = part.last() else {
+                continue;
+            };
+            let records: Vec<&Record> = part.iter().map(|&(r, _)| r).collect();
+            let mut backoff = Backoff::new();
             loop {
-                match self.write(&[r], today, Some(at)).await {
+                let today = self.today().await;
+                match self.write(&records, today, Some(end)).await {
                     Ok(fx) => {
-                        self.done(1, fx, at);
+                        self.done(records.len(), fx, end);
                         break;
                     }
                     Err(e) => {
+                        // The cache may hold rows of the rolled-back transaction.
                         self.open.clear();
-                        tries += 1;
-                        if tries >= 3 && self.database_answers().await {
-                            self.metrics.acct_skipped.fetch_add(1, Relaxed);
-                            tracing::error!(error = %e, record = ?r, "accounting record refused by the database; skipped (it stays in the journal until its segment is applied)");
-                            break;
+                        match classify(&e) {
+                            Failure::Outage => {
+                                self.stalled(&e, records.len());
+                                backoff.wait().await;
+                            }
+                            Failure::Refused(reason) if part.len() == 1 => {
+                                let (r, at) = part[0];
+                                self.refuse(r, at, reason).await;
+                                self.save_position(at).await;
+                                break;
+                            }
+                            Failure::Refused(_) => {
+                                let (a, b) = part.split_at(part.len() / 2);
+                                parts.push(b);
+                                parts.push(a);
+                                break;
+                            }
                         }
-                        tokio::time::sleep(Duration::from_secs(1)).await;
                     }
+                }
+            }
+        }
+        // Refused records at the end of the batch: move past them too.
+        if valid.last().map(|&(_, at)| at) != Some(upto) {
+            self.save_position(upto).await;
+        }
+    }
+
+    /// Notes that writes fail for want of a database (logged once a minute).
+    fn stalled(&mut self, e: &Error, records: usize) {
+        let now = store::now();
+        let since = *self.stalled_since.get_or_insert(now);
+        self.metrics.acct_stalled_since.store(since, Relaxed);
+        let secs = now - since;
+        if secs == 0 || secs % 60 == 0 {
+            tracing::warn!(error = %e, records, stalled_s = secs,
+                "accounting: the database takes no writes; records stay in the journal and are retried");
+        }
+    }
+
+    /// Moves the journal position on alone (past refused records), retrying
+    /// while the database takes no writes.
+    async fn save_position(&mut self, at: Position) {
+        let mut backoff = Backoff::new();
+        loop {
+            let today = self.today().await;
+            match self.write(&[], today, Some(at)).await {
+                Ok(fx) => return self.done(0, fx, at),
+                Err(e) => {
+                    self.stalled(&e, 0);
+                    backoff.wait().await;
                 }
             }
         }
     }
 
-    async fn database_answers(&self) -> bool {
-        match self.svc.db.conn().await {
-            Ok(mut c) => sqlx::query("SELECT 1").execute(&mut *c).await.is_ok(),
-            Err(_) => false,
+    /// Keeps a refused record in the dead letters (synced before the journal
+    /// position moves past it; retried while the file cannot be written).
+    async fn refuse(&mut self, r: &Record, at: Position, reason: String) {
+        tracing::error!(nas = r.nas_id, session = %r.session_id, login = %r.login, status = ?r.status, reason = %reason,
+            "accounting record refused: kept in the dead letters (`lastmile aaa journal --retry` applies them again)");
+        self.metrics.acct_refused.fetch_add(1, Relaxed);
+        let Some(dead) = &mut self.dead else { return };
+        let letter = Letter {
+            position: at,
+            refused_at: store::now(),
+            reason,
+            record: r.clone(),
+        };
+        let mut backoff = Backoff::new();
+        loop {
+            match dead.add(letter.clone()) {
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot write the accounting dead letters; retrying");
+                    backoff.wait().await;
+                }
+            }
         }
+        self.metrics
+            .acct_dead_letters
+            .store(dead.len() as u64, Relaxed);
+    }
+
+    /// Applies the dead letters again when `lastmile aaa journal --retry`
+    /// asked for it; what is refused again stays, with the new reason.
+    async fn retry_dead_letters(&mut self) {
+        let Some((node, dir)) = self.journal.clone() else {
+            return;
+        };
+        if !deadletter::retry_pending(&dir) {
+            return;
+        }
+        let letters = match &mut self.dead {
+            Some(d) => d.take(),
+            None => return,
+        };
+        let total = letters.len();
+        let mut keep = Vec::new();
+        for l in letters {
+            if let Err(why) = l.record.check() {
+                keep.push(Letter { reason: why, ..l });
+                continue;
+            }
+            let today = self.today().await;
+            match self.write(&[&l.record], today, None).await {
+                Ok(fx) => {
+                    for (contract, d) in fx.sessions {
+                        self.view.count_session(contract, d);
+                    }
+                }
+                Err(e) => {
+                    self.open.clear();
+                    let reason = match classify(&e) {
+                        Failure::Refused(why) => why,
+                        Failure::Outage => e.to_string(),
+                    };
+                    keep.push(Letter {
+                        reason,
+                        refused_at: store::now(),
+                        ..l
+                    });
+                }
+            }
+        }
+        let kept = keep.len();
+        if let Some(d) = &mut self.dead {
+            if let Err(e) = d.replace(keep) {
+                // The old file is intact: a retry later applies the records
+                // again, which is harmless (records are idempotent).
+                tracing::error!(error = %e, "cannot rewrite the accounting dead letters");
+                return;
+            }
+            self.metrics
+                .acct_dead_letters
+                .store(d.len() as u64, Relaxed);
+        }
+        if let Ok(mut c) = self.svc.db.conn().await {
+            let _ = sqlx::query("UPDATE radius_journal SET dead_letters = $1 WHERE node = $2")
+                .bind(kept as i64)
+                .bind(&node)
+                .execute(&mut *c)
+                .await;
+        }
+        // Last: its absence tells `lastmile aaa journal --retry` it is done.
+        if let Err(e) = std::fs::remove_file(dir.join(deadletter::RETRY_REQUEST)) {
+            tracing::warn!(error = %e, "cannot remove the dead-letter retry request");
+        }
+        tracing::info!(
+            retried = total,
+            applied = total - kept,
+            refused = kept,
+            "accounting dead letters retried"
+        );
     }
 
     fn done(&mut self, n: usize, fx: Effects, upto: Position) {
+        if self.stalled_since.take().is_some() {
+            self.metrics.acct_stalled_since.store(0, Relaxed);
+            tracing::info!("accounting: the database takes writes again");
+        }
         for (contract, d) in fx.sessions {
             self.view.count_session(contract, d);
         }
         self.metrics.acct_writes.fetch_add(n as u64, Relaxed);
-        self.metrics.acct_commits.fetch_add(1, Relaxed);
+        if n > 0 {
+            self.metrics.acct_commits.fetch_add(1, Relaxed);
+        }
         if let Some((_, dir)) = &self.journal
             && upto.segment > self.deleted_below
         {
@@ -516,10 +817,15 @@ impl Committer {
             );
             Placeholders::new(self.svc.db.engine()).rows(&mut sql, chunk.len(), 6);
             sql.push_str(
+                // Sums saturate at i64's maximum instead of overflowing
+                // (PostgreSQL would raise, SQLite turn the column into REAL).
                 " ON CONFLICT (contract_id, cycle_start) DO UPDATE SET
-                   input_octets = contract_usage.input_octets + excluded.input_octets,
-                   output_octets = contract_usage.output_octets + excluded.output_octets,
-                   session_time = contract_usage.session_time + excluded.session_time,
+                   input_octets = CASE WHEN contract_usage.input_octets > 9223372036854775807 - excluded.input_octets
+                     THEN 9223372036854775807 ELSE contract_usage.input_octets + excluded.input_octets END,
+                   output_octets = CASE WHEN contract_usage.output_octets > 9223372036854775807 - excluded.output_octets
+                     THEN 9223372036854775807 ELSE contract_usage.output_octets + excluded.output_octets END,
+                   session_time = CASE WHEN contract_usage.session_time > 9223372036854775807 - excluded.session_time
+                     THEN 9223372036854775807 ELSE contract_usage.session_time + excluded.session_time END,
                    updated_at = excluded.updated_at",
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -536,14 +842,16 @@ impl Committer {
         }
         if let (Some((node, _)), Some(p)) = (&self.journal, upto) {
             sqlx::query(
-                "INSERT INTO radius_journal (node, segment, position, updated_at) VALUES ($1, $2, $3, $4)
+                "INSERT INTO radius_journal (node, segment, position, updated_at, dead_letters) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (node) DO UPDATE SET segment = excluded.segment,
-                   position = excluded.position, updated_at = excluded.updated_at",
+                   position = excluded.position, updated_at = excluded.updated_at,
+                   dead_letters = excluded.dead_letters",
             )
             .bind(node)
             .bind(p.segment as i64)
             .bind(p.offset as i64)
             .bind(now)
+            .bind(self.dead.as_ref().map_or(0, |d| d.len() as i64))
             .execute(&mut *tx)
             .await?;
         }
@@ -841,9 +1149,7 @@ impl Committer {
             .usage
             .entry((contract, cycle_start(today, day).to_string()))
             .or_default();
-        e.0 += d.0;
-        e.1 += d.1;
-        e.2 += d.2;
+        add_usage_to(e, d);
     }
 
     async fn find_open(&mut self, c: &mut AnyConnection, r: &Record) -> Result<Option<Open>> {
@@ -939,11 +1245,10 @@ impl Committer {
                 let stop = r.status == Status::Stop;
                 let mut handled = false;
                 if let Some(o) = self.find_open(c, r).await? {
-                    let d = |new: i64, old: i64| if new >= old { new - old } else { new };
                     let delta = (
-                        d(r.input, o.input),
-                        d(r.output, o.output),
-                        d(r.session_time, o.time),
+                        step(r.input, o.input),
+                        step(r.output, o.output),
+                        step(r.session_time, o.time),
                     );
                     let res = sqlx::query(
                         "UPDATE radius_sessions SET updated_at = $1, input_octets = $2, output_octets = $3,
@@ -1082,6 +1387,61 @@ mod tests {
         let sizes: Vec<usize> = super::ladder(&v, 256).iter().map(|c| c.len()).collect();
         assert_eq!(sizes, [256, 256, 64, 16, 8]);
         assert!(super::ladder(&v[..0], 256).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod counter_tests {
+    use super::*;
+    use radius::Code;
+
+    fn interim(octets: u32, gigawords: u32) -> Record {
+        let mut p = Packet::new(Code::AccountingRequest, 1);
+        p.add(attr::ACCT_STATUS_TYPE, 3);
+        p.add_text(attr::ACCT_SESSION_ID, "s1");
+        p.add(attr::ACCT_INPUT_OCTETS, octets);
+        p.add(attr::ACCT_INPUT_GIGAWORDS, gigawords);
+        p.add(attr::ACCT_OUTPUT_OCTETS, octets);
+        p.add(attr::ACCT_OUTPUT_GIGAWORDS, gigawords);
+        parse(&p, 1, 1_000).expect("an Interim-Update")
+    }
+
+    /// The worst values a NAS can send, and what becomes of them.
+    #[test]
+    fn counters_are_computed_without_overflow_and_checked() {
+        let max = u32::MAX;
+        let cases: [(u32, u32, Option<i64>); 7] = [
+            (0, 0, Some(0)),
+            (max, 0, Some(i64::from(max))),
+            (5, 1, Some((1 << 32) + 5)),
+            (max, (1 << 24) - 1, Some(MAX_OCTETS - 1)),
+            (0, 1 << 24, None),
+            (max, 0x7FFF_FFFF, None),
+            (max, max, None),
+        ];
+        for (octets, gigawords, want) in cases {
+            let r = interim(octets, gigawords);
+            assert!(r.input >= 0, "{octets}/{gigawords}: {}", r.input);
+            match want {
+                Some(v) => {
+                    assert_eq!(r.input, v, "{octets}/{gigawords}");
+                    assert_eq!(r.check(), Ok(()), "{octets}/{gigawords}");
+                }
+                None => {
+                    let why = r.check().expect_err("refused");
+                    assert!(why.contains("Acct-Input-Octets"), "{why}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn usage_steps_restart_on_a_counter_going_backwards_and_sums_saturate() {
+        assert_eq!(step(700, 500), 200);
+        assert_eq!(step(100, 800), 100);
+        let mut u = (i64::MAX - 1, 0, 0);
+        add_usage_to(&mut u, (5, -3, 2));
+        assert_eq!(u, (i64::MAX, 0, 2));
     }
 }
 

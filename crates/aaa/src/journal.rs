@@ -9,9 +9,11 @@
 //! milliseconds; appending them here and syncing takes a fraction of one.
 //! This is FreeRADIUS's "buffered-sql" pattern (detail file, then SQL),
 //! except that the file is synced before the reply. The database being
-//! down, or slow, no longer refuses accounting either; when the records
-//! not yet applied pass [`MAX_BACKLOG`], new requests go unanswered (the
-//! NAS retransmits) instead of growing memory.
+//! down, or slow, no longer refuses accounting either: the committer reads
+//! the files behind the writer ([`Tail`]), so what waits for the database
+//! waits on disk; when the records not yet applied pass the configured cap
+//! ([`MAX_BACKLOG`] by default), new requests go unanswered (the NAS
+//! retransmits) instead of filling the disk.
 //!
 //! Applied exactly once: the committer stores the position it has applied
 //! up to in `radius_journal` (one row per node), in the same transaction as
@@ -41,17 +43,17 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedSender;
-
 use crate::acct::{Record, Status};
 use crate::metrics::{DropReason, Metrics};
 
 /// A segment is closed and a new one started past this size.
 pub const SEGMENT_BYTES: u64 = 64 << 20;
 
-/// Records journaled but not yet applied beyond which new requests are
-/// left unanswered (about 30 MB of encoded records in memory at most).
-pub const MAX_BACKLOG: u64 = 262_144;
+/// The default number of records journaled but not yet applied beyond
+/// which new requests are left unanswered: about 600 MB of journal on disk
+/// (records waiting for the database wait in the files, not in memory);
+/// `radius_journal_max_backlog` in the configuration.
+pub const MAX_BACKLOG: u64 = 4_000_000;
 
 /// Zeros a segment is extended by, ahead of the records (see the module
 /// comment). Writing and syncing 1 MiB takes about 2.5 ms, once per some
@@ -61,12 +63,9 @@ pub const PREPARE_BYTES: u64 = 1 << 20;
 /// Records per append at most (one write and one sync each).
 const MAX_APPEND: usize = 8192;
 
-/// Records per replayed batch.
-const REPLAY_BATCH: usize = 4096;
-
 /// Where the applier has got to: a segment and the byte offset after the
 /// last record applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Position {
     /// Segment number.
     pub segment: u64,
@@ -219,15 +218,12 @@ impl Journal {
         }
     }
 
-    /// Reads every record after `applied`, deletes segments wholly before
-    /// it, cuts a torn tail, and opens a new segment for appends.
-    pub fn replay(
-        dir: &Path,
-        node: String,
-        applied: Position,
-    ) -> io::Result<(Journal, Vec<Batch>)> {
+    /// Counts the records after `applied` (the committer's [`Tail`] reads
+    /// them from there), deletes segments wholly before it, cuts a torn
+    /// tail, and opens a new segment for appends.
+    pub fn replay(dir: &Path, node: String, applied: Position) -> io::Result<(Journal, u64)> {
         let present = segments(dir)?;
-        let mut batches = Vec::new();
+        let mut pending = 0u64;
         for &n in &present {
             let path = segment_path(dir, n);
             if n < applied.segment {
@@ -243,19 +239,9 @@ impl Journal {
             };
             let from = from.min(data.len());
             let mut at = from;
-            let empty = || Batch {
-                segment: n,
-                frames: Vec::new(),
-                ends: Vec::new(),
-            };
-            let mut batch = empty();
             while let Some((_, used)) = decode_frame(&data[at..]) {
-                batch.frames.extend_from_slice(&data[at..at + used]);
                 at += used;
-                batch.ends.push(at as u64);
-                if batch.len() == REPLAY_BATCH {
-                    batches.push(std::mem::replace(&mut batch, empty()));
-                }
+                pending += 1;
             }
             if at == from {
                 // Wholly applied, or without records (a start-up's segment
@@ -279,9 +265,6 @@ impl Journal {
                     .open(&path)?
                     .set_len(at as u64)?;
             }
-            if !batch.is_empty() {
-                batches.push(batch);
-            }
         }
         let segment = present.last().map_or(1, |n| n + 1).max(applied.segment + 1);
         let file = create_segment(dir, segment)?;
@@ -294,8 +277,21 @@ impl Journal {
                 len: 0,
                 prepared: 0,
             },
-            batches,
+            pending,
         ))
+    }
+
+    /// The segment appends go to now.
+    pub fn segment(&self) -> u64 {
+        self.segment
+    }
+
+    /// The position after the last record appended.
+    pub fn written(&self) -> Position {
+        Position {
+            segment: self.segment,
+            offset: self.len,
+        }
     }
 
     /// This node's id.
@@ -373,6 +369,131 @@ fn records_end(data: &[u8], from: usize) -> usize {
         at += used;
     }
     at
+}
+
+/// What the writer has appended and synced so far: the committer reads
+/// the journal up to here.
+pub type Written = tokio::sync::watch::Receiver<Position>;
+
+/// The committer's reader over the journal files: the journal is the
+/// queue between the writer and the database, so records waiting for the
+/// database wait on disk, not in memory, however far behind it is.
+#[derive(Debug)]
+pub struct Tail {
+    dir: PathBuf,
+    /// The next record to read.
+    at: Position,
+    file: Option<File>,
+    buf: Vec<u8>,
+}
+
+/// Bytes read from a segment at a time.
+const READ_BYTES: usize = 4 << 20;
+
+impl Tail {
+    /// A reader of `dir` from `from` (the position applied up to).
+    pub fn new(dir: &Path, from: Position) -> Tail {
+        Tail {
+            dir: dir.to_owned(),
+            at: from,
+            file: None,
+            buf: Vec::new(),
+        }
+    }
+
+    /// The records after the last read, up to `written` and about `max`
+    /// of them; empty when there are none yet.
+    pub fn read(&mut self, written: Position, max: usize) -> io::Result<Batch> {
+        loop {
+            let mut batch = Batch {
+                segment: self.at.segment,
+                frames: Vec::new(),
+                ends: Vec::new(),
+            };
+            if self.at >= written {
+                return Ok(batch);
+            }
+            if self.file.is_none() {
+                match File::open(segment_path(&self.dir, self.at.segment)) {
+                    Ok(f) => self.file = Some(f),
+                    Err(e)
+                        if e.kind() == io::ErrorKind::NotFound
+                            && self.at.segment < written.segment =>
+                    {
+                        // Wholly applied, or a start-up's segment without
+                        // records: deleted at replay. Go on with the next.
+                        self.next_segment(written)?;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            let Some(file) = &self.file else { continue };
+            // In the segment being written, only what the writer published
+            // (zeros prepared ahead follow); older ones end at their last
+            // whole record.
+            let limit = if self.at.segment == written.segment {
+                written.offset
+            } else {
+                u64::MAX
+            };
+            let want = (limit - self.at.offset).min(READ_BYTES as u64) as usize;
+            self.buf.resize(want, 0);
+            let mut got = 0;
+            while got < want {
+                match file.read_at(&mut self.buf[got..], self.at.offset + got as u64)? {
+                    0 => break,
+                    n => got += n,
+                }
+            }
+            let data = &self.buf[..got];
+            let mut used = 0;
+            while batch.ends.len() < max
+                && let Some((_, n)) = decode_frame(&data[used..])
+            {
+                used += n;
+                batch.ends.push(self.at.offset + used as u64);
+            }
+            batch.frames.extend_from_slice(&data[..used]);
+            self.at.offset += used as u64;
+            if !batch.is_empty() {
+                return Ok(batch);
+            }
+            if self.at.segment < written.segment {
+                // The end of a finished segment.
+                self.next_segment(written)?;
+                continue;
+            }
+            if got > 0 {
+                // Published but not decodable: cannot happen (appends are
+                // whole frames); never spin on it.
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "accounting journal: no record at segment {} byte {}",
+                        self.at.segment, self.at.offset
+                    ),
+                ));
+            }
+            return Ok(batch);
+        }
+    }
+
+    /// Moves to the first segment after the current one (called only while
+    /// the current one is before the one being written).
+    fn next_segment(&mut self, written: Position) -> io::Result<()> {
+        self.file = None;
+        let next = segments(&self.dir)?
+            .into_iter()
+            .find(|&n| n > self.at.segment)
+            .unwrap_or(written.segment)
+            .min(written.segment);
+        self.at = Position {
+            segment: next,
+            offset: 0,
+        };
+        Ok(())
+    }
 }
 
 /// The position `node` has applied up to (the start when none).
@@ -463,11 +584,13 @@ fn rand_id() -> u128 {
 pub(crate) fn writer(
     mut journal: Journal,
     rx: Receiver<Entry>,
-    out: UnboundedSender<Batch>,
+    out: tokio::sync::watch::Sender<Position>,
     metrics: Arc<Metrics>,
     stop: Arc<AtomicBool>,
 ) {
     let mut entries: Vec<Entry> = Vec::with_capacity(MAX_APPEND);
+    let mut frames: Vec<u8> = Vec::new();
+    let mut alarmed = false;
     while !stop.load(Relaxed) {
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(e) => entries.push(e),
@@ -479,7 +602,29 @@ pub(crate) fn writer(
         {
             entries.push(e);
         }
-        if metrics.acct_backlog() + entries.len() as u64 > MAX_BACKLOG {
+        let limit = match metrics.acct_backlog_limit.load(Relaxed) {
+            0 => MAX_BACKLOG,
+            n => n,
+        };
+        let backlog = metrics.acct_backlog();
+        // The size alarm: once past 80 % of the cap, again after it fell
+        // below half.
+        if !alarmed && backlog > limit / 5 * 4 {
+            alarmed = true;
+            tracing::error!(
+                backlog,
+                limit,
+                "accounting journal: the backlog nears its cap (is the database taking writes?); past it Accounting-Requests go unanswered"
+            );
+        } else if alarmed && backlog < limit / 2 {
+            alarmed = false;
+            tracing::info!(
+                backlog,
+                limit,
+                "accounting journal: backlog back under half its cap"
+            );
+        }
+        if backlog + entries.len() as u64 > limit {
             for _ in entries.drain(..) {
                 metrics.dropped(DropReason::AccountingBacklog);
             }
@@ -495,16 +640,11 @@ pub(crate) fn writer(
         }
         // The frames were encoded by the receiving threads; this one only
         // concatenates them (its time is on every request's path).
-        let mut batch = Batch {
-            segment: journal.segment,
-            frames: Vec::with_capacity(entries.iter().map(|e| e.frame.len()).sum()),
-            ends: Vec::with_capacity(entries.len()),
-        };
+        frames.clear();
         for e in &entries {
-            batch.frames.extend_from_slice(&e.frame);
-            batch.ends.push(journal.len + batch.frames.len() as u64);
+            frames.extend_from_slice(&e.frame);
         }
-        match journal.append(&batch.frames) {
+        match journal.append(&frames) {
             Ok(()) => {
                 metrics.acct_syncs.fetch_add(1, Relaxed);
                 metrics
@@ -513,11 +653,12 @@ pub(crate) fn writer(
                 for e in entries.drain(..) {
                     let _ = e.sock.send_to(&e.reply, e.peer);
                 }
-                if out.send(batch).is_err() {
-                    // The committer is gone (shutting down): the records
-                    // are in the journal and replayed at the next start.
-                    break;
-                }
+                // The committer reads them from the file; if it is gone
+                // (shutting down), the next start replays them.
+                out.send_replace(Position {
+                    segment: journal.segment,
+                    offset: journal.len,
+                });
             }
             Err(e) => {
                 tracing::error!(error = %e, dir = %journal.dir.display(), "accounting journal: append failed; requests left unanswered");
@@ -762,13 +903,67 @@ mod tests {
         drop(j);
         let (bytes, segments) = pending(&dir, Position::default()).unwrap();
         assert_eq!(segments, 1);
-        let (_j, batches) = Journal::replay(&dir, node, Position::default()).unwrap();
+        let (j, count) = Journal::replay(&dir, node, Position::default()).unwrap();
+        assert_eq!(count as i64, n);
+        let batches = read_all(&dir, Position::default(), j.written());
         let replayed: usize = batches.iter().map(|b| b.records().count()).sum();
         assert_eq!(
             replayed as i64, n,
             "every record, and nothing from the zeros"
         );
         assert_eq!(batches.last().and_then(Batch::end).unwrap().offset, bytes);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// Everything a [`Tail`] reads from `from` up to `written`, in reads of
+    /// at most 3 records (so reads stop inside segments too).
+    fn read_all(dir: &Path, from: Position, written: Position) -> Vec<Batch> {
+        let mut tail = Tail::new(dir, from);
+        let mut out = Vec::new();
+        loop {
+            let b = tail.read(written, 3).unwrap();
+            if b.is_empty() {
+                return out;
+            }
+            out.push(b);
+        }
+    }
+
+    #[test]
+    fn a_tail_reads_across_segments_up_to_what_was_written() {
+        let dir = temp_dir("tail");
+        let node = Journal::node_id(&dir).unwrap();
+        let (mut j, _) = Journal::replay(&dir, node, Position::default()).unwrap();
+        let mut n = 0;
+        let mut append = |j: &mut Journal, k: i64| {
+            let mut buf = Vec::new();
+            for _ in 0..k {
+                encode_frame(&record(n), &mut buf);
+                n += 1;
+            }
+            j.append(&buf).unwrap();
+        };
+        append(&mut j, 4);
+        let first = j.written();
+        j.rotate().unwrap();
+        // An empty segment between two others (removed at a replay).
+        j.rotate().unwrap();
+        fs::remove_file(segment_path(&dir, j.segment - 1)).unwrap();
+        append(&mut j, 5);
+        let ids = |bs: &[Batch]| -> Vec<String> {
+            bs.iter()
+                .flat_map(|b| b.records().map(|(r, _)| r.session_id))
+                .collect()
+        };
+        // Only what was published is read, never the zeros after it.
+        assert_eq!(ids(&read_all(&dir, Position::default(), first)).len(), 4);
+        let all = read_all(&dir, Position::default(), j.written());
+        assert_eq!(
+            ids(&all),
+            (0..9).map(|i| format!("s{i}")).collect::<Vec<_>>()
+        );
+        assert!(all.iter().all(|b| b.len() <= 3));
+        assert_eq!(all.last().and_then(Batch::end), Some(j.written()));
         let _ = fs::remove_dir_all(&dir);
     }
 
@@ -779,7 +974,7 @@ mod tests {
         assert_eq!(node.len(), 32);
         assert_eq!(Journal::node_id(&dir).unwrap(), node, "the id persists");
         let (mut j, pending) = Journal::replay(&dir, node.clone(), Position::default()).unwrap();
-        assert!(pending.is_empty());
+        assert_eq!(pending, 0);
         let first = j.segment;
         let mut buf = Vec::new();
         let mut ends = Vec::new();
@@ -798,7 +993,9 @@ mod tests {
             segment: first,
             offset: ends[1],
         };
-        let (j, pending) = Journal::replay(&dir, node.clone(), applied).unwrap();
+        let (j, count) = Journal::replay(&dir, node.clone(), applied).unwrap();
+        assert_eq!(count, 3);
+        let pending = read_all(&dir, applied, j.written());
         let replayed: Vec<String> = pending
             .iter()
             .flat_map(|b| b.records().map(|(r, _)| r.session_id))
@@ -821,7 +1018,7 @@ mod tests {
             },
         )
         .unwrap();
-        assert!(pending.is_empty());
+        assert_eq!(pending, 0);
         assert!(!segment_path(&dir, first).exists());
         let _ = fs::remove_dir_all(&dir);
     }

@@ -21,6 +21,7 @@
 pub mod acct;
 pub mod auth;
 pub mod coa;
+pub mod deadletter;
 pub mod feed;
 pub mod journal;
 pub mod log;

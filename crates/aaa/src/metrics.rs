@@ -3,7 +3,7 @@
 //! `/metrics`.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 /// Why an Access-Request was rejected (the stable codes written to
@@ -139,9 +139,17 @@ pub struct Metrics {
     pub acct_syncs: AtomicU64,
     /// Accounting records applied to the database.
     pub acct_writes: AtomicU64,
-    /// Accounting records the database refused every time (logged, then
-    /// skipped so the ones after them are applied).
-    pub acct_skipped: AtomicU64,
+    /// Accounting records refused for their content (by the database, or
+    /// counters no NAS can send) and kept in the dead letters.
+    pub acct_refused: AtomicU64,
+    /// Records in this node's dead letters now.
+    pub acct_dead_letters: AtomicU64,
+    /// Accounting-Requests whose counters failed [`crate::acct::Record::check`]
+    /// when decoded.
+    pub acct_invalid: AtomicU64,
+    /// Since when (Unix seconds) the database has taken no accounting
+    /// writes; 0 while it does.
+    pub acct_stalled_since: AtomicI64,
     /// Accounting transactions committed (each holds a batch).
     pub acct_commits: AtomicU64,
     /// Authentication log lines lost because the writer's queue was full.
@@ -156,6 +164,8 @@ pub struct Metrics {
     latency_sum_ns: AtomicU64,
     /// Subscribers in the in-memory view.
     pub subscribers: AtomicU64,
+    /// The journal backlog's cap ([`crate::Config::journal_max_backlog`]).
+    pub acct_backlog_limit: AtomicU64,
 }
 
 impl Metrics {
@@ -183,7 +193,7 @@ impl Metrics {
     pub fn acct_backlog(&self) -> u64 {
         self.acct_journaled
             .load(Relaxed)
-            .saturating_sub(self.acct_writes.load(Relaxed) + self.acct_skipped.load(Relaxed))
+            .saturating_sub(self.acct_writes.load(Relaxed) + self.acct_refused.load(Relaxed))
     }
 
     /// Records one auth request's time from receive to send.
@@ -255,9 +265,15 @@ impl Metrics {
         );
         c(
             out,
-            "acct_skipped",
-            "Accounting records the database refused on every retry",
-            self.acct_skipped.load(Relaxed),
+            "acct_refused",
+            "Accounting records refused for their content and kept in the dead letters",
+            self.acct_refused.load(Relaxed),
+        );
+        c(
+            out,
+            "acct_invalid",
+            "Accounting-Requests with counters no NAS can send (Gigawords out of bounds)",
+            self.acct_invalid.load(Relaxed),
         );
         c(
             out,
@@ -316,6 +332,41 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE lastmile_radius_acct_backlog gauge");
         let _ = writeln!(out, "lastmile_radius_acct_backlog {}", self.acct_backlog());
+        let _ = writeln!(
+            out,
+            "# HELP lastmile_radius_acct_backlog_limit Backlog past which Accounting-Requests go unanswered"
+        );
+        let _ = writeln!(out, "# TYPE lastmile_radius_acct_backlog_limit gauge");
+        let _ = writeln!(
+            out,
+            "lastmile_radius_acct_backlog_limit {}",
+            self.acct_backlog_limit.load(Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP lastmile_radius_acct_dead_letters Accounting records waiting in this node's dead letters"
+        );
+        let _ = writeln!(out, "# TYPE lastmile_radius_acct_dead_letters gauge");
+        let _ = writeln!(
+            out,
+            "lastmile_radius_acct_dead_letters {}",
+            self.acct_dead_letters.load(Relaxed)
+        );
+        let since = self.acct_stalled_since.load(Relaxed);
+        let _ = writeln!(
+            out,
+            "# HELP lastmile_radius_acct_stalled_seconds How long the database has taken no accounting writes"
+        );
+        let _ = writeln!(out, "# TYPE lastmile_radius_acct_stalled_seconds gauge");
+        let _ = writeln!(
+            out,
+            "lastmile_radius_acct_stalled_seconds {}",
+            if since > 0 {
+                (store::now() - since).max(0)
+            } else {
+                0
+            }
+        );
         let _ = writeln!(
             out,
             "# HELP lastmile_radius_subscribers Subscribers in the in-memory view"

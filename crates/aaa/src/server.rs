@@ -35,6 +35,9 @@ pub struct Config {
     /// The accounting journal's directory (on persistent storage: records
     /// are acknowledged once they are synced there).
     pub journal: PathBuf,
+    /// Records journaled and not yet applied beyond which new
+    /// Accounting-Requests go unanswered (default [`journal::MAX_BACKLOG`]).
+    pub journal_max_backlog: u64,
 }
 
 impl Default for Config {
@@ -44,6 +47,7 @@ impl Default for Config {
             acct: SocketAddr::from(([0, 0, 0, 0], 1813)),
             threads: 0,
             journal: PathBuf::from("data/radius-journal"),
+            journal_max_backlog: journal::MAX_BACKLOG,
         }
     }
 }
@@ -150,17 +154,20 @@ impl Server {
         let applied = journal::applied(svc, &node).await?;
         let (journal, pending) =
             Journal::replay(&config.journal, node, applied).map_err(journal_err)?;
+        metrics.acct_journaled.fetch_add(pending, Relaxed);
         // A bounded std channel is a ring of slots allocated up front and
         // touched as it turns: 65,536 entries of ~330 bytes became 21 MB of
         // RSS after the first burst. The writer drains it at every sync, so
         // a few thousand slots hold any NAS window; beyond them requests are
         // dropped (and counted) for the NAS to retransmit.
         let (acct_tx, journal_rx) = std::sync::mpsc::sync_channel::<Entry>(ACCT_QUEUE);
-        let (batch_tx, batch_rx) = mpsc::unbounded_channel();
-        for b in pending {
-            metrics.acct_journaled.fetch_add(b.len() as u64, Relaxed);
-            let _ = batch_tx.send(b);
-        }
+        let (written_tx, written_rx) = tokio::sync::watch::channel(journal::Position {
+            segment: journal.segment(),
+            offset: 0,
+        });
+        metrics
+            .acct_backlog_limit
+            .store(config.journal_max_backlog.max(1), Relaxed);
         let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<i64>();
         let log_accepts = services::settings::current(svc)
             .await?
@@ -206,14 +213,14 @@ impl Server {
             handles.push(
                 std::thread::Builder::new()
                     .name("radius-journal".into())
-                    .spawn(move || journal::writer(journal, journal_rx, batch_tx, m, st))
+                    .spawn(move || journal::writer(journal, journal_rx, written_tx, m, st))
                     .map_err(|e| Error::Internal(e.to_string()))?,
             );
-            tasks_first.push(tokio::spawn(
-                Committer::new(svc.clone(), view.clone(), metrics.clone())
-                    .with_journal(node, dir)
-                    .run(batch_rx),
-            ));
+            let tail = journal::Tail::new(&dir, applied);
+            let committer = Committer::new(svc.clone(), view.clone(), metrics.clone())
+                .with_journal(node, dir)
+                .map_err(journal_err)?;
+            tasks_first.push(tokio::spawn(committer.run_journal(tail, written_rx)));
         }
         for (i, s) in acct_socks.into_iter().enumerate() {
             let sh = shared.clone();
@@ -548,6 +555,14 @@ fn acct_loop(sock: Arc<UdpSocket>, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
             }
             continue;
         };
+        if let Err(why) = record.check() {
+            // Acknowledged and journaled all the same: the committer keeps
+            // it in the dead letters, so nothing the NAS sent is lost and
+            // nothing impossible reaches usage.
+            sh.metrics.acct_invalid.fetch_add(1, Relaxed);
+            tracing::warn!(nas = nas.id, session = %record.session_id, login = %record.login, reason = %why,
+                "Accounting-Request with impossible counters");
+        }
         let Ok(wire) = reply.encode(&nas.secret) else {
             continue;
         };

@@ -65,6 +65,10 @@ pub(crate) enum Arg<'a> {
 /// not aggregate (wrap a `GROUP BY` in a subquery) and may use `$1`. Keep
 /// results to a few megabytes (page large tables): glibc keeps the heap a
 /// large document grew, and RSS with it.
+///
+/// A row that does not decode (a value of the wrong type) is left out and
+/// logged with `what`: one bad row never stops the RADIUS server from
+/// starting or its view from being refreshed.
 pub(crate) async fn select_all<T>(
     c: &mut sqlx::AnyConnection,
     engine: store::Engine,
@@ -75,25 +79,102 @@ pub(crate) async fn select_all<T>(
 where
     T: serde::de::DeserializeOwned + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
+    Ok(select_page(c, engine, cols, rest, arg).await?.rows)
+}
+
+/// What [`select_page`] read.
+pub(crate) struct Page<T> {
+    /// The rows that decode.
+    pub rows: Vec<T>,
+    /// Rows the query returned, those left out included.
+    pub returned: usize,
+    /// The first column of the last row returned, when it is an integer
+    /// (the key a keyset-paged query goes on from).
+    pub last_key: Option<i64>,
+}
+
+/// [`select_all`], also saying how many rows the query returned and the
+/// key of the last one, so a paged read goes past a row left out.
+pub(crate) async fn select_page<T>(
+    c: &mut sqlx::AnyConnection,
+    engine: store::Engine,
+    cols: &str,
+    rest: &str,
+    arg: Option<Arg<'_>>,
+) -> crate::Result<Page<T>>
+where
+    T: serde::de::DeserializeOwned + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    use sqlx::Row as _;
+    let what = rest.split_whitespace().nth(1).unwrap_or(rest);
+    let mut skipped = 0usize;
+    let mut out = Vec::new();
+    let returned;
+    let last_key;
     if engine != store::Engine::Sqlite {
-        let mut q = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(format!("SELECT {cols} {rest}")));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {cols} {rest}")));
         q = match arg {
             Some(Arg::Int(v)) => q.bind(v),
             Some(Arg::Text(v)) => q.bind(v.to_owned()),
             None => q,
         };
-        return Ok(q.fetch_all(c).await?);
+        let rows = q.fetch_all(c).await?;
+        returned = rows.len();
+        last_key = rows.last().and_then(|r| r.try_get::<i64, _>(0).ok());
+        out.reserve(rows.len());
+        for row in &rows {
+            match T::from_row(row) {
+                Ok(t) => out.push(t),
+                Err(e) => {
+                    skipped += 1;
+                    if skipped <= 10 {
+                        tracing::error!(table = what, error = %e, "row left out: it does not decode");
+                    }
+                }
+            }
+        }
+    } else {
+        let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+            "SELECT json_group_array(json_array({cols})) {rest}"
+        )));
+        q = match arg {
+            Some(Arg::Int(v)) => q.bind(v),
+            Some(Arg::Text(v)) => q.bind(v.to_owned()),
+            None => q,
+        };
+        let doc = q.fetch_one(c).await?;
+        let rows: Vec<&serde_json::value::RawValue> = serde_json::from_str(&doc)
+            .map_err(|e| crate::Error::Internal(format!("rows as JSON: {e}")))?;
+        returned = rows.len();
+        last_key = rows.last().and_then(|r| {
+            let v: Vec<serde_json::Value> = serde_json::from_str(r.get()).ok()?;
+            v.first()?.as_i64()
+        });
+        out.reserve(rows.len());
+        for row in rows {
+            match serde_json::from_str(row.get()) {
+                Ok(t) => out.push(t),
+                Err(e) => {
+                    skipped += 1;
+                    if skipped <= 10 {
+                        tracing::error!(table = what, row = row.get(), error = %e, "row left out: it does not decode");
+                    }
+                }
+            }
+        }
     }
-    let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
-        "SELECT json_group_array(json_array({cols})) {rest}"
-    )));
-    q = match arg {
-        Some(Arg::Int(v)) => q.bind(v),
-        Some(Arg::Text(v)) => q.bind(v.to_owned()),
-        None => q,
-    };
-    let doc = q.fetch_one(c).await?;
-    serde_json::from_str(&doc).map_err(|e| crate::Error::Internal(format!("rows as JSON: {e}")))
+    if skipped > 0 {
+        tracing::error!(
+            table = what,
+            skipped,
+            "rows left out because they do not decode (see the lines above)"
+        );
+    }
+    Ok(Page {
+        rows: out,
+        returned,
+        last_key,
+    })
 }
 
 #[cfg(test)]

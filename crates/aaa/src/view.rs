@@ -362,7 +362,7 @@ async fn load_contracts(svc: &Services) -> Result<Vec<ContractRow>> {
     let mut out: Vec<ContractRow> = Vec::new();
     let mut after = i64::MIN;
     loop {
-        let page: Vec<ContractRow> = crate::sql::select_all(
+        let page: crate::sql::Page<ContractRow> = crate::sql::select_page(
             &mut c,
             svc.db.engine(),
             CONTRACT_COLS,
@@ -372,12 +372,13 @@ async fn load_contracts(svc: &Services) -> Result<Vec<ContractRow>> {
             Some(crate::sql::Arg::Int(after)),
         )
         .await?;
-        let n = page.len();
-        if let Some(last) = page.last() {
-            after = last.id;
+        // Past the last row returned, even one left out for not decoding.
+        match page.last_key.or(page.rows.last().map(|r| r.id)) {
+            Some(k) if k > after => after = k,
+            _ => return Ok(out),
         }
-        out.extend(page);
-        if n < PAGE {
+        out.extend(page.rows);
+        if page.returned < PAGE {
             return Ok(out);
         }
     }
@@ -589,24 +590,29 @@ impl View {
             .checked_sub(jiff::Span::new().days(31))
             .unwrap_or(today)
             .to_string();
-        let rows: Vec<(i64, String, i64)> = {
+        // Summed here, saturating: in SQL a sum of two large counters
+        // overflows (PostgreSQL raises for the whole query).
+        let rows: Vec<(i64, String, i64, i64)> = {
             let mut c = svc.db.conn().await?;
             crate::sql::select_all(
                 &mut c,
                 svc.db.engine(),
-                "contract_id, cycle_start, input_octets + output_octets",
+                "contract_id, cycle_start, input_octets, output_octets",
                 "FROM contract_usage WHERE cycle_start >= $1",
                 Some(crate::sql::Arg::Text(&oldest)),
             )
             .await?
         };
         let mut map = HashMap::new();
-        for (id, cycle, bytes) in rows {
+        for (id, cycle, input, output) in rows {
             let Some(sub) = self.by_contract(id) else {
                 continue;
             };
             if cycle_start(today, sub.billing_day).to_string() == cycle {
-                map.insert(id, bytes.max(0) as u64);
+                map.insert(
+                    id,
+                    (input.max(0) as u64).saturating_add(output.max(0) as u64),
+                );
             }
         }
         self.usage.store(Arc::new(map));

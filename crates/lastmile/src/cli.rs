@@ -235,12 +235,18 @@ enum AaaCommand {
         at: String,
     },
     /// The accounting journal: records acknowledged to the NAS and not yet
-    /// in the database.
+    /// in the database, and the dead letters (records the database refused
+    /// for their content, kept beside the journal).
     Journal {
         /// Wait until nothing is pending (at most this many seconds) and
-        /// print how long it took.
+        /// print how long it took; with --retry, wait for the retry.
         #[arg(long, value_name = "SECONDS")]
         wait: Option<f64>,
+        /// Ask the RADIUS node using this data directory to apply the dead
+        /// letters again (once the cause is fixed); what is refused again
+        /// stays, with the new reason.
+        #[arg(long)]
+        retry: bool,
     },
 }
 
@@ -504,7 +510,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        Command::Aaa(AaaCommand::Journal { wait }) => {
+        Command::Aaa(AaaCommand::Journal { wait, retry }) => {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
             let dir = config.data_dir.join("radius-journal");
@@ -518,6 +524,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             };
             let started = std::time::Instant::now();
+            if retry {
+                let before = aaa::deadletter::read(&dir)
+                    .with_context(|| format!("cannot read the dead letters in {}", dir.display()))?
+                    .len();
+                aaa::deadletter::request_retry(&dir)
+                    .with_context(|| format!("cannot write in {}", dir.display()))?;
+                println!(
+                    "retry of {before} dead letter(s) requested: the RADIUS node applies it within a second (or at its next start)"
+                );
+                if let Some(limit) = wait {
+                    while aaa::deadletter::retry_pending(&dir) {
+                        if started.elapsed().as_secs_f64() > limit {
+                            anyhow::bail!(
+                                "the retry has not run after {limit} s: is `lastmile serve` running with the RADIUS role?"
+                            );
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    }
+                    let after = aaa::deadletter::read(&dir)
+                        .with_context(|| {
+                            format!("cannot read the dead letters in {}", dir.display())
+                        })?
+                        .len();
+                    println!(
+                        "retried: {} applied, {after} refused again",
+                        before.saturating_sub(after)
+                    );
+                }
+            }
             loop {
                 let applied = aaa::journal::applied(&svc, &node).await?;
                 let (bytes, segments) = aaa::journal::pending(&dir, applied)
@@ -540,8 +575,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     applied.segment, applied.offset
                 );
                 println!("pending:  {bytes} bytes in {segments} segment(s)");
-                if wait.is_some() {
+                if wait.is_some() && !retry {
                     println!("drained in {waited:.3} s");
+                }
+                let letters = aaa::deadletter::read(&dir).with_context(|| {
+                    format!("cannot read the dead letters in {}", dir.display())
+                })?;
+                println!("dead letters: {}", letters.len());
+                for l in letters.iter().take(50) {
+                    let r = &l.record;
+                    println!(
+                        "  {} NAS {} session {} login {} ({:?}): {}",
+                        jiff::Timestamp::from_second(l.refused_at)
+                            .map_or_else(|_| l.refused_at.to_string(), |t| t.to_string()),
+                        r.nas_id,
+                        r.session_id,
+                        r.login,
+                        r.status,
+                        l.reason
+                    );
+                }
+                if letters.len() > 50 {
+                    println!("  … and {} more", letters.len() - 50);
+                }
+                if !letters.is_empty() && !retry {
+                    println!("once the cause is fixed: lastmile aaa journal --retry --wait 30");
                 }
                 break;
             }

@@ -24,6 +24,7 @@ pub struct FileConfig {
     pub radius_auth: Option<String>,
     pub radius_acct: Option<String>,
     pub radius_threads: Option<usize>,
+    pub radius_journal_max_backlog: Option<u64>,
 }
 
 /// What `serve` and the other commands run with.
@@ -44,6 +45,9 @@ pub struct Config {
     pub radius_acct: SocketAddr,
     /// RADIUS receive threads per port (0: one per core).
     pub radius_threads: usize,
+    /// Accounting records journaled and not yet in the database beyond
+    /// which new Accounting-Requests go unanswered (the NAS retransmits).
+    pub radius_journal_max_backlog: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -98,6 +102,7 @@ const ENV_KEYS: &[&str] = &[
     "LASTMILE_RADIUS_AUTH",
     "LASTMILE_RADIUS_ACCT",
     "LASTMILE_RADIUS_THREADS",
+    "LASTMILE_RADIUS_JOURNAL_MAX_BACKLOG",
     // Read by the test suite only.
     "LASTMILE_TEST_POSTGRES",
     "LASTMILE_SAMPLES",
@@ -230,6 +235,19 @@ impl Config {
         if radius_threads > 64 {
             bail!("radius_threads: {radius_threads} is outside 0..=64 (0 is one per core)");
         }
+        let radius_journal_max_backlog = match env("LASTMILE_RADIUS_JOURNAL_MAX_BACKLOG") {
+            Some(v) => v.parse().map_err(|_| {
+                anyhow::anyhow!("LASTMILE_RADIUS_JOURNAL_MAX_BACKLOG: `{v}` is not a number")
+            })?,
+            None => file
+                .radius_journal_max_backlog
+                .unwrap_or(aaa::journal::MAX_BACKLOG),
+        };
+        if !(1_000..=100_000_000).contains(&radius_journal_max_backlog) {
+            bail!(
+                "radius_journal_max_backlog: {radius_journal_max_backlog} is outside 1000..=100000000 (records)"
+            );
+        }
         Ok(Config {
             data_dir,
             database_url,
@@ -243,6 +261,7 @@ impl Config {
             radius_auth,
             radius_acct,
             radius_threads,
+            radius_journal_max_backlog,
         })
     }
 
@@ -266,6 +285,10 @@ impl Config {
             format!("radius_auth = {}", c.radius_auth),
             format!("radius_acct = {}", c.radius_acct),
             format!("radius_threads = {}", c.radius_threads),
+            format!(
+                "radius_journal_max_backlog = {}",
+                c.radius_journal_max_backlog
+            ),
         ];
         if let Some(k) = &c.secret_key {
             services::secrets::SecretBox::load(Some(k), &c.data_dir)

@@ -84,6 +84,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                     acct: config.radius_acct,
                     threads: config.radius_threads,
                     journal: config.data_dir.join("radius-journal"),
+                    journal_max_backlog: config.radius_journal_max_backlog,
                 },
             )
             .await

@@ -67,6 +67,14 @@ pub async fn online_count(svc: &Services) -> Result<i64> {
     Ok(store::radius::online_count(&mut c).await?)
 }
 
+/// Accounting records the database refused for their content, waiting in
+/// RADIUS nodes' dead letters (`lastmile aaa journal` on the node lists
+/// them): the count and the number of nodes.
+pub async fn dead_letters(svc: &Services) -> Result<(i64, i64)> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::radius::dead_letters(&mut c).await?)
+}
+
 /// A page of the authentication log (newest first). Unknown results or
 /// reasons are refused naming the field.
 pub async fn auth_log(svc: &Services, filter: &AuthFilter) -> Result<(Vec<AuthEntry>, bool)> {

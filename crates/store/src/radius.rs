@@ -187,6 +187,18 @@ pub async fn online_count(conn: &mut AnyConnection) -> Result<i64> {
     )
 }
 
+/// Accounting records waiting in RADIUS nodes' dead letters (refused by the
+/// database for their content), summed over nodes, and how many nodes hold
+/// some.
+pub async fn dead_letters(conn: &mut AnyConnection) -> Result<(i64, i64)> {
+    let (n, nodes): (Option<i64>, i64) = sqlx::query_as(
+        "SELECT CAST(SUM(dead_letters) AS BIGINT), COUNT(*) FROM radius_journal WHERE dead_letters > 0",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((n.unwrap_or(0), nodes))
+}
+
 /// An authentication log entry.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct AuthEntry {

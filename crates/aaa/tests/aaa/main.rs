@@ -6,6 +6,7 @@
 mod accounting;
 mod authentication;
 mod coa;
+mod hardening;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -181,6 +182,7 @@ pub async fn start(s: &Services) -> Server {
             acct: "127.0.0.1:0".parse().unwrap(),
             threads: 2,
             journal: s.data_dir.join("radius-journal"),
+            ..Config::default()
         },
     )
     .await

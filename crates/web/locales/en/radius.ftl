@@ -23,6 +23,11 @@ radius-online-count = { $count ->
     [one] { $count } session online
    *[other] { $count } sessions online
 }
+radius-dead-letters = { $count ->
+    [one] { $count } accounting record was refused by the database and waits in a RADIUS node's dead letters.
+   *[other] { $count } accounting records were refused by the database and wait in RADIUS nodes' dead letters.
+}
+radius-dead-letters-hint = On the node, `lastmile aaa journal` shows why; once the cause is fixed, `lastmile aaa journal --retry` applies them.
 radius-login = Login
 radius-customer = Customer
 radius-contract = Contract

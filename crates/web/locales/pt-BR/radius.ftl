@@ -23,6 +23,11 @@ radius-online-count = { $count ->
     [one] { $count } sessão online
    *[other] { $count } sessões online
 }
+radius-dead-letters = { $count ->
+    [one] { $count } registro de accounting foi recusado pelo banco de dados e aguarda na fila de rejeitados de um nó RADIUS.
+   *[other] { $count } registros de accounting foram recusados pelo banco de dados e aguardam na fila de rejeitados dos nós RADIUS.
+}
+radius-dead-letters-hint = No nó, `lastmile aaa journal` mostra o motivo; corrigida a causa, `lastmile aaa journal --retry` os aplica.
 radius-login = Login
 radius-customer = Cliente
 radius-contract = Contrato

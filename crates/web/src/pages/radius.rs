@@ -201,6 +201,8 @@ struct SessionsView {
     next: Option<String>,
     first_page: bool,
     coa: Vec<Coa>,
+    /// Records in RADIUS nodes' dead letters, and the nodes holding them.
+    dead_letters: (i64, i64),
 }
 
 pub async fn sessions(
@@ -252,6 +254,7 @@ pub async fn sessions(
         next,
         first_page: q.before.is_none(),
         coa: services::radius::coa_requests(&state.svc, None, None, 10).await?,
+        dead_letters: services::radius::dead_letters(&state.svc).await?,
     }))
 }
 
