@@ -7,7 +7,9 @@
 //! while changing address lists or pools of a live session is not
 //! something Mikrotik, accel-ppp or generic NAS do reliably over CoA);
 //! a plan change → CoA-Request with the new speed (generic NAS, which
-//! take no speed attributes, get a Disconnect-Request). Events are taken
+//! take no speed attributes, get a Disconnect-Request); new login or
+//! static addresses → Disconnect-Request. An event this release cannot
+//! read is logged and skipped. Events are taken
 //! from a shared cursor (`domain_event_cursors`, consumer `aaa.coa`) moved
 //! by compare-and-swap in the transaction that writes the rows, so with
 //! several radius nodes each event is handled once.
@@ -21,8 +23,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
+use domain::contract::Status as ContractStatus;
+use domain::event::DomainEvent;
 use radius::{Code, Packet, attr};
-use serde_json::Value;
 
 use crate::Result;
 use crate::profile::{self, Kind, Mode};
@@ -35,23 +38,51 @@ pub const ATTEMPTS: i64 = 3;
 /// Wait for an answer (and between attempts).
 pub const TIMEOUT: Duration = Duration::from_secs(3);
 
-/// What an event asks of a contract's sessions.
-fn action(ev: &store::events::DomainEvent) -> Option<(&'static str, &'static str)> {
-    let payload: Value = serde_json::from_str(&ev.payload).unwrap_or(Value::Null);
-    match ev.kind.as_str() {
-        "contract.status_changed" => match payload.get("to").and_then(Value::as_str) {
-            Some("suspended") => Some(("disconnect", "contract suspended")),
-            Some("canceled") => Some(("disconnect", "contract canceled")),
-            Some("active") if payload.get("from").and_then(Value::as_str) == Some("suspended") => {
-                Some(("disconnect", "contract reactivated"))
-            }
-            _ => None,
-        },
-        "contract.plan_changed" => Some(("coa", "plan changed")),
-        "contract.updated" if payload.get("reconnect").and_then(Value::as_bool) == Some(true) => {
-            Some(("disconnect", "access changed"))
+/// What a request to a contract's sessions is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Request {
+    Disconnect,
+    Coa,
+}
+
+impl Request {
+    /// `radius_coa.kind`.
+    fn as_str(self) -> &'static str {
+        match self {
+            Request::Disconnect => "disconnect",
+            Request::Coa => "coa",
         }
-        _ => None,
+    }
+}
+
+/// What an event asks of a contract's sessions: the contract, the request
+/// and its reason (`radius_coa.reason`).
+fn action(ev: &DomainEvent) -> Option<(i64, Request, &'static str)> {
+    use Request::{Coa, Disconnect};
+    match ev {
+        DomainEvent::ContractStatusChanged(e) => {
+            let reason = match e.to {
+                ContractStatus::Suspended => "contract suspended",
+                ContractStatus::Canceled => "contract canceled",
+                ContractStatus::Active if e.from == ContractStatus::Suspended => {
+                    "contract reactivated"
+                }
+                // A first activation has no session yet; a pending
+                // contract's logins are rejected.
+                ContractStatus::Active | ContractStatus::PendingInstallation => return None,
+            };
+            Some((e.contract_id, Disconnect, reason))
+        }
+        DomainEvent::ContractPlanChanged(e) => Some((e.contract_id, Coa, "plan changed")),
+        DomainEvent::ContractUpdated(e) => {
+            e.reconnect
+                .then_some((e.contract_id, Disconnect, "access changed"))
+        }
+        // The next Access-Accept reads these from the view (the feed).
+        DomainEvent::ContractCreated(_)
+        | DomainEvent::ContractPriceChanged(_)
+        | DomainEvent::PlanUpdated(_)
+        | DomainEvent::NasChanged(_) => None,
     }
 }
 
@@ -85,7 +116,7 @@ pub(crate) async fn enqueue(sh: &Shared) -> Result<()> {
             tx.commit().await?;
             return Ok(());
         };
-        (cur, store::events::after(&mut c, cur, None, 500).await?)
+        (cur, store::events::after(&mut c, cur, 500).await?)
     };
     let Some(last) = events.last().map(|e| e.id) else {
         return Ok(());
@@ -94,10 +125,14 @@ pub(crate) async fn enqueue(sh: &Shared) -> Result<()> {
     let mut tx = svc.db.begin().await?;
     let mut queued = 0;
     for ev in &events {
-        let Some((mut kind, reason)) = action(ev) else {
-            continue;
+        let event = match &ev.event {
+            Ok(event) => event,
+            Err(e) => {
+                tracing::warn!(event = ev.id, error = %e, "CoA: skipping an outbox event this node cannot read");
+                continue;
+            }
         };
-        let Ok(contract) = ev.entity_id.parse::<i64>() else {
+        let Some((contract, requested, reason)) = action(event) else {
             continue;
         };
         let sessions: Vec<(i64, i64)> = sqlx::query_as(
@@ -107,20 +142,24 @@ pub(crate) async fn enqueue(sh: &Shared) -> Result<()> {
         .fetch_all(&mut *tx)
         .await?;
         for (session, nas_id) in sessions {
-            if kind == "coa"
-                && sh
-                    .nas
-                    .by_id(nas_id)
-                    .is_some_and(|n| n.kind == Kind::Generic)
-            {
-                kind = "disconnect";
-            }
+            // Generic NAS take no speed attributes: they get a disconnect
+            // (for this session only; the contract's other sessions may be
+            // on NAS that take the CoA).
+            let generic = sh
+                .nas
+                .by_id(nas_id)
+                .is_some_and(|n| n.kind == Kind::Generic);
+            let kind = if generic {
+                Request::Disconnect
+            } else {
+                requested
+            };
             sqlx::query(
                 "INSERT INTO radius_coa (created_at, updated_at, kind, session_id, contract_id, nas_id, reason, requested_by)
                  VALUES ($1, $1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(now)
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(session)
             .bind(contract)
             .bind(nas_id)
@@ -340,5 +379,125 @@ async fn attempt(sh: &Shared, row: &Pending) -> Option<std::result::Result<(), O
             }
             _ => continue,
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::Money;
+    use domain::contract::SuspendReason;
+    use domain::event::{
+        ContractCreated, ContractPlanChanged, ContractPriceChanged, ContractStatusChanged,
+        ContractUpdated, NasChange, NasChanged, PlanUpdated,
+    };
+
+    use super::*;
+
+    fn moved(from: ContractStatus, to: ContractStatus) -> DomainEvent {
+        ContractStatusChanged {
+            contract_id: 7,
+            customer_id: 3,
+            login: "ana".into(),
+            from,
+            to,
+            reason: (to == ContractStatus::Suspended).then_some(SuspendReason::NonPayment),
+            number: "000007".into(),
+        }
+        .into()
+    }
+
+    fn updated(reconnect: bool) -> DomainEvent {
+        ContractUpdated {
+            contract_id: 7,
+            customer_id: 3,
+            old_login: "ana".into(),
+            login: "ana".into(),
+            password_changed: true,
+            reconnect,
+            number: "000007".into(),
+        }
+        .into()
+    }
+
+    #[test]
+    fn events_ask_for_requests() {
+        use ContractStatus::*;
+        use Request::{Coa, Disconnect};
+        let plan_changed = ContractPlanChanged {
+            contract_id: 7,
+            customer_id: 3,
+            login: "ana".into(),
+            from_plan_id: 1,
+            to_plan_id: 2,
+            from_price: Money(100),
+            to_price: Money(200),
+            effective_date: jiff::civil::date(2026, 3, 1),
+            number: "000007".into(),
+            plan: "Fibra".into(),
+        };
+        let table: Vec<(DomainEvent, Option<(Request, &str)>)> = vec![
+            (
+                moved(Active, Suspended),
+                Some((Disconnect, "contract suspended")),
+            ),
+            (
+                moved(Active, Canceled),
+                Some((Disconnect, "contract canceled")),
+            ),
+            (
+                moved(Suspended, Canceled),
+                Some((Disconnect, "contract canceled")),
+            ),
+            (
+                moved(Suspended, Active),
+                Some((Disconnect, "contract reactivated")),
+            ),
+            (moved(PendingInstallation, Active), None),
+            (
+                moved(PendingInstallation, Canceled),
+                Some((Disconnect, "contract canceled")),
+            ),
+            (plan_changed.into(), Some((Coa, "plan changed"))),
+            (updated(true), Some((Disconnect, "access changed"))),
+            (updated(false), None),
+            (
+                ContractCreated {
+                    contract_id: 7,
+                    customer_id: 3,
+                    plan_id: 1,
+                    status: Active,
+                    login: "ana".into(),
+                    number: "000007".into(),
+                    plan: "Fibra".into(),
+                    import_line: None,
+                }
+                .into(),
+                None,
+            ),
+            (
+                ContractPriceChanged {
+                    contract_id: 7,
+                    customer_id: 3,
+                    old_price: Money(100),
+                    new_price: Money(200),
+                    number: "000007".into(),
+                }
+                .into(),
+                None,
+            ),
+            (PlanUpdated { plan_id: 1 }.into(), None),
+            (
+                NasChanged {
+                    nas_id: 1,
+                    action: NasChange::Updated,
+                }
+                .into(),
+                None,
+            ),
+        ];
+        for (event, want) in table {
+            let got = action(&event);
+            assert_eq!(got, want.map(|(r, why)| (7, r, why)), "{event:?}");
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
+use domain::event::{DomainEvent, Entity};
 use services::Services;
 
 use crate::Result;
@@ -35,16 +36,42 @@ struct Todo {
     nas: bool,
 }
 
-fn classify(todo: &mut Todo, ev: &store::events::DomainEvent) {
-    match ev.entity_kind.as_str() {
-        "contract" => {
-            if let Ok(id) = ev.entity_id.parse() {
-                todo.contracts.insert(id);
+impl Todo {
+    fn reread(&mut self, entity: Entity) {
+        match entity {
+            Entity::Contract(id) => {
+                self.contracts.insert(id);
             }
+            Entity::Plan(_) => self.plans = true,
+            Entity::Nas(_) => self.nas = true,
         }
-        "plan" => todo.plans = true,
-        "nas" => todo.nas = true,
-        _ => {}
+    }
+}
+
+fn classify(todo: &mut Todo, rec: &store::events::Recorded) {
+    let event = match &rec.event {
+        Ok(event) => event,
+        Err(e) => {
+            // Re-reading what the row names is always safe: the view takes
+            // the database's state, not the event's.
+            tracing::warn!(event = rec.id, error = %e, "RADIUS feed: cannot read an outbox event; re-reading its entity");
+            if let Some(entity) = rec.entity {
+                todo.reread(entity);
+            }
+            return;
+        }
+    };
+    match event {
+        // Login, password, MAC, addresses, status and plan live on the
+        // contract row.
+        DomainEvent::ContractCreated(_)
+        | DomainEvent::ContractStatusChanged(_)
+        | DomainEvent::ContractPlanChanged(_)
+        | DomainEvent::ContractUpdated(_) => todo.reread(event.entity()),
+        // The view keeps no price.
+        DomainEvent::ContractPriceChanged(_) => {}
+        DomainEvent::PlanUpdated(_) => todo.plans = true,
+        DomainEvent::NasChanged(_) => todo.nas = true,
     }
 }
 
@@ -69,7 +96,7 @@ async fn step(sh: &Shared, mut from: i64) -> Result<i64> {
     loop {
         let events = {
             let mut c = sh.svc.db.conn().await?;
-            store::events::after(&mut c, from, None, 1000).await?
+            store::events::after(&mut c, from, 1000).await?
         };
         let Some(last) = events.last().map(|e| e.id) else {
             return Ok(from);

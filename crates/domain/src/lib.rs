@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cep;
 pub mod contract;
 pub mod document;
+pub mod event;
 pub mod locale;
 pub mod money;
 pub mod net;

@@ -25,6 +25,22 @@ macro_rules! text_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        // Serialised as the stored text, so typed event payloads spell
+        // values as the database does.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <String as serde::Deserialize>::deserialize(d)?;
+                $name::parse(&text)
+                    .ok_or_else(|| serde::de::Error::unknown_variant(&text, &[$($text),+]))
+            }
+        }
     };
 }
 pub(crate) use text_enum;

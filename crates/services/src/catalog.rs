@@ -3,6 +3,7 @@
 //! previewed re-pricing changes them (one audit entry per contract).
 
 use domain::Money;
+use domain::event::{ContractPriceChanged, DomainEvent, PlanUpdated};
 use domain::plan::{
     BillingMode, Burst, Cycle, Plan, Quota, QuotaAction, ServiceItem, SuspendedBehavior, Technology,
 };
@@ -163,9 +164,7 @@ pub async fn update_plan(svc: &Services, actor: &Actor, id: i64, plan: &Plan) ->
         &mut tx,
         svc.db.engine(),
         actor,
-        "plan.updated",
-        ("plan", &id.to_string()),
-        &json!({ "plan_id": id, "at": now }),
+        &PlanUpdated { plan_id: id }.into(),
         now,
     )
     .await?;
@@ -423,20 +422,14 @@ async fn reprice(svc: &Services, actor: &Actor, plan_id: i64, new_price: Money) 
                 Some(json!({ "price": new_price.minor(), "plan_id": plan_id })),
             )
             .await?;
-            let payload = json!({
-                "contract_id": k.id, "customer_id": k.customer_id,
-                "old_price": k.price, "new_price": new_price.minor(), "number": k.number,
+            let event = DomainEvent::from(ContractPriceChanged {
+                contract_id: k.id,
+                customer_id: k.customer_id,
+                old_price: Money(k.price),
+                new_price,
+                number: k.number.clone(),
             });
-            store::events::append(
-                &mut tx,
-                engine,
-                actor,
-                "contract.price_changed",
-                ("contract", &k.id.to_string()),
-                &payload,
-                now,
-            )
-            .await?;
+            store::events::append(&mut tx, engine, actor, &event, now).await?;
             record_event(
                 &mut tx,
                 actor,
@@ -445,7 +438,7 @@ async fn reprice(svc: &Services, actor: &Actor, plan_id: i64, new_price: Money) 
                     kind: EventKind::ContractPriceChanged,
                     summary: format!("Contract {} re-priced", k.number),
                     entity: Some(("contract", k.id.to_string())),
-                    data: payload,
+                    data: event.payload(),
                 },
             )
             .await?;

@@ -4,6 +4,9 @@
 
 use domain::Money;
 use domain::contract::{self as rules, Status, SuspendReason};
+use domain::event::{
+    ContractCreated, ContractPlanChanged, ContractStatusChanged, ContractUpdated, DomainEvent,
+};
 use domain::timeline::EventKind;
 use domain::validate::{self, FieldError};
 use rand::Rng;
@@ -260,21 +263,17 @@ pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Res
         Some(contract_json(&created)),
     )
     .await?;
-    let payload = json!({
-        "contract_id": id, "customer_id": customer.id, "plan_id": plan.id,
-        "status": created.status, "login": created.pppoe_login,
-        "number": created.number, "plan": plan.name,
+    let event = DomainEvent::from(ContractCreated {
+        contract_id: id,
+        customer_id: customer.id,
+        plan_id: plan.id,
+        status: status_of(&created)?,
+        login: created.pppoe_login.clone(),
+        number: created.number.clone(),
+        plan: plan.name.clone(),
+        import_line: None,
     });
-    store::events::append(
-        &mut tx,
-        engine,
-        actor,
-        "contract.created",
-        ("contract", &id.to_string()),
-        &payload,
-        now,
-    )
-    .await?;
+    store::events::append(&mut tx, engine, actor, &event, now).await?;
     record_event(
         &mut tx,
         actor,
@@ -283,12 +282,19 @@ pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Res
             kind: EventKind::ContractCreated,
             summary: format!("Contract {} created on plan {}", created.number, plan.name),
             entity: Some(("contract", id.to_string())),
-            data: payload,
+            data: event.payload(),
         },
     )
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// A stored contract's status (the column only ever holds the machine's
+/// statuses).
+fn status_of(k: &Contract) -> Result<Status> {
+    Status::parse(&k.status)
+        .ok_or_else(|| Error::Internal(format!("contract {} has status {}", k.id, k.status)))
 }
 
 pub async fn get(svc: &Services, id: i64) -> Result<Contract> {
@@ -406,8 +412,7 @@ pub async fn transition(
     let engine = svc.db.engine();
     let mut tx = svc.db.begin().await?;
     let before = store::contracts::get(&mut tx, id).await?;
-    let from = Status::parse(&before.status)
-        .ok_or_else(|| Error::Internal(format!("contract {id} has status {}", before.status)))?;
+    let from = status_of(&before)?;
     from.transition(to, reason).map_err(|e| {
         let field = match e {
             rules::TransitionError::Illegal { .. } => "status",
@@ -449,21 +454,16 @@ pub async fn transition(
         Some(json!({ "status": to.as_str(), "suspend_reason": reason_s, "note": note.trim() })),
     )
     .await?;
-    let payload = json!({
-        "contract_id": id, "customer_id": before.customer_id, "login": before.pppoe_login,
-        "from": from.as_str(), "to": to.as_str(), "reason": reason_s, "at": now,
-        "number": after.number,
+    let event = DomainEvent::from(ContractStatusChanged {
+        contract_id: id,
+        customer_id: before.customer_id,
+        login: before.pppoe_login.clone(),
+        from,
+        to,
+        reason,
+        number: after.number.clone(),
     });
-    store::events::append(
-        &mut tx,
-        engine,
-        actor,
-        "contract.status_changed",
-        ("contract", &id.to_string()),
-        &payload,
-        now,
-    )
-    .await?;
+    store::events::append(&mut tx, engine, actor, &event, now).await?;
     let kind = EventKind::of_transition(from, to);
     let mut summary = format!("Contract {}: {} → {}", after.number, from, to);
     if let Some(r) = reason_s {
@@ -477,7 +477,7 @@ pub async fn transition(
             kind,
             summary,
             entity: Some(("contract", id.to_string())),
-            data: payload,
+            data: event.payload(),
         },
     )
     .await?;
@@ -551,24 +551,23 @@ pub async fn change_plan(
         apply_now,
     )
     .await?;
-    let payload = json!({
-        "contract_id": id, "customer_id": k.customer_id, "login": k.pppoe_login,
-        "from_plan_id": k.plan_id, "to_plan_id": plan.id, "from_price": k.price,
-        "to_price": new_price, "effective_date": effective.to_string(),
-        "number": k.number, "plan": plan.name,
+    // The event a scheduled change will announce when it comes due; its
+    // fields are the timeline's details either way.
+    let event = DomainEvent::from(ContractPlanChanged {
+        contract_id: id,
+        customer_id: k.customer_id,
+        login: k.pppoe_login.clone(),
+        from_plan_id: k.plan_id,
+        to_plan_id: plan.id,
+        from_price: Money(k.price),
+        to_price: Money(new_price),
+        effective_date: effective,
+        number: k.number.clone(),
+        plan: plan.name.clone(),
     });
     if apply_now {
         store::contracts::set_plan(&mut tx, id, plan.id, new_price, now).await?;
-        store::events::append(
-            &mut tx,
-            engine,
-            actor,
-            "contract.plan_changed",
-            ("contract", &id.to_string()),
-            &payload,
-            now,
-        )
-        .await?;
+        store::events::append(&mut tx, engine, actor, &event, now).await?;
     }
     crate::audit::record(
         &mut tx,
@@ -602,7 +601,7 @@ pub async fn change_plan(
                 k.number, plan.name, effective
             ),
             entity: Some(("contract", id.to_string())),
-            data: payload,
+            data: event.payload(),
         },
     )
     .await?;
@@ -637,22 +636,25 @@ pub async fn apply_due_plan_changes(
             let k = store::contracts::get(&mut tx, ch.contract_id).await?;
             store::contracts::set_plan(&mut tx, k.id, ch.to_plan_id, ch.to_price, now).await?;
             let plan = store::plans::get(&mut tx, ch.to_plan_id).await?;
-            let payload = json!({
-                "contract_id": k.id, "customer_id": k.customer_id, "login": k.pppoe_login,
-                "from_plan_id": k.plan_id, "to_plan_id": ch.to_plan_id, "from_price": k.price,
-                "to_price": ch.to_price, "effective_date": ch.effective_date,
-                "number": k.number, "plan": plan.name,
+            let effective_date = ch.effective_date.parse().map_err(|e| {
+                Error::Internal(format!(
+                    "plan change {} has effective date {:?}: {e}",
+                    ch.id, ch.effective_date
+                ))
+            })?;
+            let event = DomainEvent::from(ContractPlanChanged {
+                contract_id: k.id,
+                customer_id: k.customer_id,
+                login: k.pppoe_login.clone(),
+                from_plan_id: k.plan_id,
+                to_plan_id: ch.to_plan_id,
+                from_price: Money(k.price),
+                to_price: Money(ch.to_price),
+                effective_date,
+                number: k.number.clone(),
+                plan: plan.name.clone(),
             });
-            store::events::append(
-                &mut tx,
-                engine,
-                actor,
-                "contract.plan_changed",
-                ("contract", &k.id.to_string()),
-                &payload,
-                now,
-            )
-            .await?;
+            store::events::append(&mut tx, engine, actor, &event, now).await?;
             crate::audit::record(
                 &mut tx,
                 engine,
@@ -672,7 +674,7 @@ pub async fn apply_due_plan_changes(
                     kind: EventKind::ContractPlanChanged,
                     summary: format!("Contract {}: scheduled plan change applied", k.number),
                     entity: Some(("contract", k.id.to_string())),
-                    data: payload,
+                    data: event.payload(),
                 },
             )
             .await?;
@@ -815,25 +817,19 @@ pub async fn update_terms(
         Some(after_json),
     )
     .await?;
-    let payload = json!({
-        "contract_id": id, "customer_id": before.customer_id,
-        "old_login": before.pppoe_login, "login": after.pppoe_login,
-        "password_changed": password_changed, "at": now, "number": after.number,
+    let event = DomainEvent::from(ContractUpdated {
+        contract_id: id,
+        customer_id: before.customer_id,
+        old_login: before.pppoe_login.clone(),
+        login: after.pppoe_login.clone(),
+        password_changed,
         // A live session keeps its old login and addresses until it reconnects.
-        "reconnect": before.pppoe_login != after.pppoe_login
+        reconnect: before.pppoe_login != after.pppoe_login
             || before.ipv4 != after.ipv4
             || before.ipv6_prefix != after.ipv6_prefix,
+        number: after.number.clone(),
     });
-    store::events::append(
-        &mut tx,
-        engine,
-        actor,
-        "contract.updated",
-        ("contract", &id.to_string()),
-        &payload,
-        now,
-    )
-    .await?;
+    store::events::append(&mut tx, engine, actor, &event, now).await?;
     record_event(
         &mut tx,
         actor,
@@ -842,7 +838,7 @@ pub async fn update_terms(
             kind: EventKind::ContractUpdated,
             summary: format!("Contract {}: terms changed", after.number),
             entity: Some(("contract", id.to_string())),
-            data: payload,
+            data: event.payload(),
         },
     )
     .await?;

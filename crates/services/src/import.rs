@@ -22,6 +22,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use domain::contract::{Status, SuspendReason};
+use domain::event::{ContractCreated, DomainEvent};
 use domain::timeline::EventKind;
 use domain::validate::{self, FieldError};
 use domain::{Money, document, search};
@@ -1273,16 +1274,18 @@ async fn write_contracts(
                 .ok_or_else(|| Error::Internal("contract numbers ran out".into()))?,
             n => n.to_owned(),
         };
-        let payload = json!({
-            "contract_id": id, "customer_id": g.customer_id, "plan_id": g.plan.id,
-            "status": g.status.as_str(), "login": login, "import_line": g.line,
-            "number": number, "plan": g.plan.name,
+        let event = DomainEvent::from(ContractCreated {
+            contract_id: id,
+            customer_id: g.customer_id,
+            plan_id: g.plan.id,
+            status: g.status,
+            login: login.clone(),
+            number: number.clone(),
+            plan: g.plan.name.clone(),
+            import_line: Some(g.line),
         });
-        outbox.push((
-            "contract.created",
-            ("contract", id.to_string()),
-            payload.clone(),
-        ));
+        let payload = event.payload();
+        outbox.push(event);
         events.push(NewEvent {
             customer_id: g.customer_id,
             at: now,

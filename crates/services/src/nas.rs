@@ -1,11 +1,12 @@
 //! Routers and concentrators (NAS) that speak RADIUS to Lastmile: the
 //! editor's rules, the shared secret kept encrypted (shown again only by an
-//! audited reveal), the `nas.changed` outbox event the radius nodes reload
-//! on, and the CoA-port reachability test.
+//! audited reveal), the `nas.changed` outbox event ([`NasChanged`]) the
+//! radius nodes reload on, and the CoA-port reachability test.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+use domain::event::{NasChange, NasChanged};
 use domain::radius::{self as rules, NasKind};
 use domain::validate::{self, FieldError};
 use serde_json::json;
@@ -13,9 +14,6 @@ use store::AnyConnection;
 use store::nas::Nas;
 
 use crate::{Actor, Error, Result, Services, check};
-
-/// The outbox event kind a radius node reloads its NAS table on.
-pub const CHANGED_EVENT: &str = "nas.changed";
 
 /// A NAS as the editor, the API or the CLI gives it.
 #[derive(Debug, Clone)]
@@ -114,20 +112,12 @@ async fn announce(
     conn: &mut AnyConnection,
     engine: store::Engine,
     actor: &Actor,
-    id: i64,
-    action: &str,
+    nas_id: i64,
+    action: NasChange,
     at: i64,
 ) -> Result<()> {
-    store::events::append(
-        conn,
-        engine,
-        actor,
-        CHANGED_EVENT,
-        ("nas", &id.to_string()),
-        &json!({"nas_id": id, "action": action}),
-        at,
-    )
-    .await?;
+    let event = NasChanged { nas_id, action }.into();
+    store::events::append(conn, engine, actor, &event, at).await?;
     Ok(())
 }
 
@@ -167,7 +157,7 @@ pub async fn create(svc: &Services, actor: &Actor, input: &NasInput) -> Result<i
         Some(nas_json(&created)),
     )
     .await?;
-    announce(&mut tx, engine, actor, id, "created", now).await?;
+    announce(&mut tx, engine, actor, id, NasChange::Created, now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -218,7 +208,7 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: &NasInput) ->
         Some(after_json),
     )
     .await?;
-    announce(&mut tx, engine, actor, id, "updated", now).await?;
+    announce(&mut tx, engine, actor, id, NasChange::Updated, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -265,8 +255,8 @@ pub async fn delete(svc: &Services, actor: &Actor, id: i64) -> Result<Removed> {
         Removed::Deleted
     };
     let action = match removed {
-        Removed::Deleted => "deleted",
-        Removed::Disabled => "disabled",
+        Removed::Deleted => NasChange::Deleted,
+        Removed::Disabled => NasChange::Disabled,
     };
     announce(&mut tx, engine, actor, id, action, now).await?;
     tx.commit().await?;

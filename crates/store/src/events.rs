@@ -2,92 +2,125 @@
 //! change they announce, read by consumers (RADIUS, billing…) in id order
 //! from their own cursor.
 //!
+//! Rows hold a [`DomainEvent`]: its kind, its entity, its payload and the
+//! payload's version (`domain::event::VERSION` when written). Reading
+//! decodes each row, upcasting older versions; a row this release cannot
+//! read comes back as its [`DecodeError`] instead of failing the read, so
+//! one bad row never stops a consumer.
+//!
 //! On PostgreSQL, ids come from a sequence and concurrent transactions could
 //! commit them out of order, so a consumer reading "after id N" might skip an
 //! event committed late. Appends therefore take a transaction-scoped advisory
 //! lock: the transactions that write events commit one at a time, in id
 //! order. (SQLite has one writer anyway.)
 
+use domain::event::{DecodeError, DomainEvent, Entity, VERSION};
 use sqlx::AnyConnection;
 
 use crate::audit::Actor;
 use crate::{Engine, Result};
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
-pub struct DomainEvent {
+/// An outbox row, decoded.
+#[derive(Debug)]
+pub struct Recorded {
     pub id: i64,
     pub at: i64,
-    pub kind: String,
-    pub entity_kind: String,
-    pub entity_id: String,
-    /// JSON object.
-    pub payload: String,
+    /// The row's entity columns, readable even when its payload is not
+    /// (`None` for an entity kind this release does not know).
+    pub entity: Option<Entity>,
     pub actor_kind: String,
     pub actor_name: String,
+    /// The event, or why this release cannot read it (consumers log the
+    /// error with the row's id and skip the row).
+    pub event: std::result::Result<DomainEvent, DecodeError>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    at: i64,
+    kind: String,
+    version: i64,
+    entity_kind: String,
+    entity_id: String,
+    payload: String,
+    actor_kind: String,
+    actor_name: String,
+}
+
+impl From<Row> for Recorded {
+    fn from(r: Row) -> Recorded {
+        Recorded {
+            id: r.id,
+            at: r.at,
+            entity: Entity::parse(&r.entity_kind, &r.entity_id),
+            event: DomainEvent::decode(&r.kind, r.version, &r.payload),
+            actor_kind: r.actor_kind,
+            actor_name: r.actor_name,
+        }
+    }
 }
 
 const OUTBOX_LOCK: i64 = 0x004c_4d45_5645_4e54;
+
+async fn lock(conn: &mut AnyConnection, engine: Engine) -> Result<()> {
+    if engine == Engine::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(OUTBOX_LOCK)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// What a row stores of an event: kind, entity kind, entity id, payload.
+fn encode(event: &DomainEvent) -> (&'static str, &'static str, String, String) {
+    let entity = event.entity();
+    (
+        event.kind().as_str(),
+        entity.kind(),
+        entity.id().to_string(),
+        event.payload().to_string(),
+    )
+}
 
 /// Appends an event inside the caller's transaction; returns its id.
 pub async fn append(
     conn: &mut AnyConnection,
     engine: Engine,
     actor: &Actor,
-    kind: &str,
-    entity: (&str, &str),
-    payload: &serde_json::Value,
+    event: &DomainEvent,
     at: i64,
 ) -> Result<i64> {
-    if engine == Engine::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(OUTBOX_LOCK)
-            .execute(&mut *conn)
-            .await?;
-    }
+    lock(&mut *conn, engine).await?;
+    let (kind, entity_kind, entity_id, payload) = encode(event);
     Ok(sqlx::query_scalar(
-        "INSERT INTO domain_events (at, kind, entity_kind, entity_id, payload, actor_kind, actor_name)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO domain_events (at, kind, version, entity_kind, entity_id, payload, actor_kind, actor_name)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(at)
     .bind(kind)
-    .bind(entity.0)
-    .bind(entity.1)
-    .bind(payload.to_string())
+    .bind(VERSION)
+    .bind(entity_kind)
+    .bind(entity_id)
+    .bind(payload)
     .bind(actor.kind)
     .bind(&actor.name)
     .fetch_one(conn)
     .await?)
 }
 
-/// Events after `after_id`, oldest first, optionally of one kind.
-pub async fn after(
-    conn: &mut AnyConnection,
-    after_id: i64,
-    kind: Option<&str>,
-    limit: i64,
-) -> Result<Vec<DomainEvent>> {
-    let cols = "id, at, kind, entity_kind, entity_id, payload, actor_kind, actor_name";
-    Ok(match kind {
-        Some(k) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {cols} FROM domain_events WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3"
-            )))
-            .bind(k)
-            .bind(after_id)
-            .bind(limit)
-            .fetch_all(conn)
-            .await?
-        }
-        None => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {cols} FROM domain_events WHERE id > $1 ORDER BY id LIMIT $2"
-            )))
-            .bind(after_id)
-            .bind(limit)
-            .fetch_all(conn)
-            .await?
-        }
-    })
+/// Events after `after_id`, oldest first.
+pub async fn after(conn: &mut AnyConnection, after_id: i64, limit: i64) -> Result<Vec<Recorded>> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, at, kind, version, entity_kind, entity_id, payload, actor_kind, actor_name
+           FROM domain_events WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(Recorded::from).collect())
 }
 
 /// A consumer's position (0 when it never read).
@@ -121,32 +154,29 @@ pub async fn set_cursor(
 }
 
 /// Appends many events (imports) inside the caller's transaction, in the
-/// order given: `(kind, (entity_kind, entity_id), payload)`.
+/// order given.
 pub async fn append_many(
     conn: &mut AnyConnection,
     engine: Engine,
     actor: &Actor,
-    events: &[(&str, (&str, String), serde_json::Value)],
+    events: &[DomainEvent],
     at: i64,
 ) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    if engine == Engine::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(OUTBOX_LOCK)
-            .execute(&mut *conn)
-            .await?;
-    }
+    lock(&mut *conn, engine).await?;
     let rows: Vec<Vec<crate::bulk::Value>> = events
         .iter()
-        .map(|(kind, (ek, eid), payload)| {
+        .map(|event| {
+            let (kind, entity_kind, entity_id, payload) = encode(event);
             vec![
                 at.into(),
-                (*kind).into(),
-                (*ek).into(),
-                eid.into(),
-                payload.to_string().into(),
+                kind.into(),
+                VERSION.into(),
+                entity_kind.into(),
+                entity_id.into(),
+                payload.into(),
                 actor.kind.into(),
                 (&actor.name).into(),
             ]
@@ -158,6 +188,7 @@ pub async fn append_many(
         &[
             "at",
             "kind",
+            "version",
             "entity_kind",
             "entity_id",
             "payload",

@@ -300,6 +300,9 @@ mod crm {
     use store::testing::each_engine;
     use store::{Error, contracts, events, plans, timeline};
 
+    use domain::contract::Status;
+    use domain::event::{ContractStatusChanged, DomainEvent, Entity};
+
     fn actor() -> Actor {
         super::actor()
     }
@@ -526,17 +529,18 @@ mod crm {
                     .await
                     .unwrap()
             );
-            events::append(
-                &mut tx,
-                db.engine(),
-                &actor(),
-                "contract.status_changed",
-                ("contract", &kid.to_string()),
-                &serde_json::json!({"to": "active"}),
-                6,
-            )
-            .await
-            .unwrap();
+            let activated = ContractStatusChanged {
+                contract_id: kid,
+                customer_id: a,
+                login: "ana".into(),
+                from: Status::PendingInstallation,
+                to: Status::Active,
+                reason: None,
+                number: "000001".into(),
+            };
+            events::append(&mut tx, db.engine(), &actor(), &activated.into(), 6)
+                .await
+                .unwrap();
             timeline::insert(
                 &mut tx,
                 &actor(),
@@ -630,8 +634,13 @@ mod crm {
                     .len(),
                 1
             );
-            let ev = events::after(&mut c, 0, None, 10).await.unwrap();
+            let ev = events::after(&mut c, 0, 10).await.unwrap();
             assert_eq!(ev.len(), 1);
+            assert_eq!(ev[0].entity, Some(Entity::Contract(kid)));
+            assert!(matches!(
+                &ev[0].event,
+                Ok(DomainEvent::ContractStatusChanged(e)) if e.to == Status::Active
+            ));
             let (tl, more) = timeline::list(&mut c, a, Some("contract."), None, 10)
                 .await
                 .unwrap();
@@ -662,4 +671,152 @@ async fn audit_action_filter_is_a_literal_prefix() {
         assert_eq!(audit::list(&mut c, &f("%")).await.unwrap().0.len(), 0);
     })
     .await;
+}
+
+mod outbox {
+    use domain::contract::Status;
+    use domain::event::{self, DecodeError, DomainEvent, Entity, NasChange, NasChanged};
+    use store::events;
+    use store::testing::each_engine;
+
+    /// Inserts a row as a writer of `version` would, bypassing the typed
+    /// append (`None`: as the code before typed events did, with no
+    /// version column, so the migration's default applies).
+    async fn raw(
+        db: &store::Db,
+        kind: &str,
+        version: Option<i64>,
+        entity: (&str, &str),
+        payload: &str,
+    ) {
+        let mut tx = db.begin().await.unwrap();
+        let sql = match version {
+            None => {
+                "INSERT INTO domain_events (at, kind, entity_kind, entity_id, payload, actor_kind, actor_name)
+                 VALUES (5, $1, $2, $3, $4, 'system', 'test')"
+            }
+            Some(_) => {
+                "INSERT INTO domain_events (at, kind, entity_kind, entity_id, payload, actor_kind, actor_name, version)
+                 VALUES (5, $1, $2, $3, $4, 'system', 'test', $5)"
+            }
+        };
+        let mut q = sqlx::query(sql)
+            .bind(kind)
+            .bind(entity.0)
+            .bind(entity.1)
+            .bind(payload);
+        if let Some(v) = version {
+            q = q.bind(v);
+        }
+        q.execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn unreadable_rows_come_back_as_errors_between_readable_ones() {
+        each_engine(|db| async move {
+            // A row the last untyped release wrote (version 1 by default).
+            raw(
+                &db,
+                "contract.status_changed",
+                None,
+                ("contract", "7"),
+                r#"{"contract_id": 7, "customer_id": 3, "login": "ana", "from": "active",
+                    "to": "suspended", "reason": "non_payment", "at": 5, "number": "000007"}"#,
+            )
+            .await;
+            raw(
+                &db,
+                "contract.teleported",
+                Some(event::VERSION),
+                ("contract", "7"),
+                "{}",
+            )
+            .await;
+            raw(
+                &db,
+                "nas.changed",
+                Some(event::VERSION),
+                ("nas", "4"),
+                "{not json",
+            )
+            .await;
+            raw(
+                &db,
+                "nas.changed",
+                Some(event::VERSION + 1),
+                ("nas", "4"),
+                "{}",
+            )
+            .await;
+            raw(
+                &db,
+                "nas.changed",
+                Some(event::VERSION),
+                ("router", "4"),
+                r#"{"nas_id": 4}"#,
+            )
+            .await;
+            {
+                let mut tx = db.begin().await.unwrap();
+                let created = NasChanged {
+                    nas_id: 4,
+                    action: NasChange::Created,
+                };
+                events::append_many(&mut tx, db.engine(), &super::actor(), &[created.into()], 6)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+            let mut c = db.conn().await.unwrap();
+            let rows = events::after(&mut c, 0, 100).await.unwrap();
+            assert_eq!(rows.len(), 6);
+            assert!(matches!(
+                &rows[0].event,
+                Ok(DomainEvent::ContractStatusChanged(e)) if e.to == Status::Suspended
+            ));
+            assert!(matches!(
+                rows[1].event,
+                Err(DecodeError::UnknownKind { .. })
+            ));
+            assert_eq!(rows[1].entity, Some(Entity::Contract(7)));
+            assert!(matches!(rows[2].event, Err(DecodeError::Payload { .. })));
+            assert!(matches!(
+                rows[3].event,
+                Err(DecodeError::UnknownVersion { version: 3, .. })
+            ));
+            assert!(matches!(rows[4].event, Err(DecodeError::Payload { .. })));
+            assert_eq!(rows[4].entity, None);
+            assert_eq!(
+                rows[5].event.as_ref().unwrap(),
+                &DomainEvent::NasChanged(NasChanged {
+                    nas_id: 4,
+                    action: NasChange::Created
+                })
+            );
+            assert_eq!((rows[5].at, rows[5].actor_name.as_str()), (6, "admin"));
+
+            // What the typed append stores.
+            let stored: Vec<(String, i64, String, String)> = sqlx::query_as(
+                "SELECT kind, version, entity_kind, entity_id FROM domain_events ORDER BY id",
+            )
+            .fetch_all(&mut *c)
+            .await
+            .unwrap();
+            assert_eq!(
+                stored[0].1, 1,
+                "rows from before the migration are version 1"
+            );
+            assert_eq!(
+                stored[5],
+                (
+                    "nas.changed".into(),
+                    event::VERSION,
+                    "nas".into(),
+                    "4".into()
+                )
+            );
+        })
+        .await;
+    }
 }

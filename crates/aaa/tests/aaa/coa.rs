@@ -133,3 +133,96 @@ async fn suspension_disconnects_the_session() {
     })
     .await;
 }
+
+/// Outbox rows this release cannot read (an unknown kind, a broken payload,
+/// a version from a newer release) are logged and skipped: the suspension
+/// after them still disconnects the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_events_are_skipped() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let c = customer(&s).await;
+        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 300", SuspendedBehavior::Restricted))
+            .await
+            .unwrap();
+        let alice = contract(&s, c, p, "alice", "alice-pass", "", "").await;
+        let (port, seen) = peer();
+        add_nas(&s, "bng-1", "127.0.0.1", "mikrotik", port).await;
+        let server = start(&s).await;
+        let out = radclient(
+            server.acct_addr(),
+            "acct",
+            "Acct-Status-Type = Start\nAcct-Session-Id = \"s9\"\nUser-Name = \"alice\"\n".into(),
+        )
+        .await;
+        assert!(out.contains("Received Accounting-Response"), "{out}");
+        server.settled().await;
+        // The CoA consumer starts from the events after its first look.
+        eventually(5.0, "the CoA cursor", || async {
+            let mut conn = s.db.conn().await.unwrap();
+            sqlx::query_scalar::<_, i64>(
+                "SELECT last_id FROM domain_event_cursors WHERE consumer = 'aaa.coa'",
+            )
+            .fetch_optional(&mut *conn)
+            .await
+            .unwrap()
+        })
+        .await;
+
+        let id = alice.to_string();
+        let unreadable = [
+            ("contract.teleported", domain::event::VERSION, "{}".to_owned()),
+            ("contract.status_changed", domain::event::VERSION, "{not json".to_owned()),
+            (
+                "contract.status_changed",
+                domain::event::VERSION + 1,
+                format!(r#"{{"contract_id": {id}, "to": "suspended"}}"#),
+            ),
+            // A renamed field: `to` is missing.
+            (
+                "contract.status_changed",
+                domain::event::VERSION,
+                format!(
+                    r#"{{"contract_id": {id}, "customer_id": {c}, "login": "alice", "from": "active",
+                        "status_to": "suspended", "reason": "non_payment", "number": "000001"}}"#
+                ),
+            ),
+        ];
+        {
+            let mut tx = s.db.begin().await.unwrap();
+            for (kind, version, payload) in unreadable {
+                sqlx::query(
+                    "INSERT INTO domain_events (at, kind, version, entity_kind, entity_id, payload, actor_kind, actor_name)
+                     VALUES ($1, $2, $3, 'contract', $4, $5, 'system', 'test')",
+                )
+                .bind(store::now())
+                .bind(kind)
+                .bind(version)
+                .bind(&id)
+                .bind(payload)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+
+        suspend(&s, alice).await;
+        let reasons: Vec<(String, String)> = eventually(5.0, "Disconnect-ACK recorded", || async {
+            let mut conn = s.db.conn().await.unwrap();
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT reason, status FROM radius_coa WHERE contract_id = $1 ORDER BY id",
+            )
+            .bind(alice)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+            (!rows.is_empty() && rows.iter().all(|(_, st)| st != "pending")).then_some(rows)
+        })
+        .await;
+        assert_eq!(reasons, [("contract suspended".to_owned(), "ack".to_owned())]);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        server.stop().await;
+    })
+    .await;
+}

@@ -4,6 +4,7 @@
 
 use domain::Money;
 use domain::contract::Status;
+use domain::event::{ContractUpdated, DomainEvent};
 use domain::plan::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
 use services::catalog;
 use services::contracts::{self, AccessInput, ContractInput, TermsInput};
@@ -284,13 +285,16 @@ async fn terms_are_validated_audited_and_announced() {
 }
 
 /// `contract.updated` payloads, oldest first.
-async fn updated_events(s: &Services) -> Vec<serde_json::Value> {
+async fn updated_events(s: &Services) -> Vec<ContractUpdated> {
     let mut c = s.db.conn().await.unwrap();
-    store::events::after(&mut c, 0, Some("contract.updated"), 100)
+    store::events::after(&mut c, 0, 1000)
         .await
         .unwrap()
-        .iter()
-        .map(|e| serde_json::from_str(&e.payload).unwrap())
+        .into_iter()
+        .filter_map(|e| match e.event.unwrap() {
+            DomainEvent::ContractUpdated(u) => Some(u),
+            _ => None,
+        })
         .collect()
 }
 
@@ -392,11 +396,11 @@ async fn access_changes_are_terms_changes() {
         }));
         let events = updated_events(&s).await;
         assert_eq!(events.len(), 2);
-        assert_eq!(events[0]["password_changed"], true);
-        assert_eq!(events[0]["reconnect"], false);
-        assert_eq!(events[1]["password_changed"], false);
-        assert_eq!(events[1]["reconnect"], true);
-        assert_eq!(events[1]["login"], "ana.lima");
+        assert!(events[0].password_changed);
+        assert!(!events[0].reconnect);
+        assert!(!events[1].password_changed);
+        assert!(events[1].reconnect);
+        assert_eq!(events[1].login, "ana.lima");
         let (timeline, _) = crm::timeline(&s, ana, Some("contract.updated"), None, 10)
             .await
             .unwrap();

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use domain::Money;
+use domain::event::{DomainEvent, NasChange};
 use domain::plan::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
 use services::nas::{NasInput, Reachability, Removed};
 use services::radius;
@@ -237,23 +238,18 @@ async fn nas_rules_secret_events_and_removal() {
             Err(Error::NotFound)
         ));
         let mut c = db.conn().await.unwrap();
-        let events = store::events::after(&mut c, 0, Some("nas.changed"), 100)
-            .await
-            .unwrap();
-        let actions: Vec<String> = events
-            .iter()
-            .map(|e| {
-                serde_json::from_str::<serde_json::Value>(&e.payload).unwrap()["action"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
+        let events = store::events::after(&mut c, 0, 1000).await.unwrap();
+        let actions: Vec<NasChange> = events
+            .into_iter()
+            .filter_map(|e| match e.event.unwrap() {
+                DomainEvent::NasChanged(n) => Some(n.action),
+                _ => None,
             })
             .collect();
+        use NasChange::*;
         assert_eq!(
             actions,
-            [
-                "created", "updated", "updated", "created", "disabled", "deleted"
-            ]
+            [Created, Updated, Updated, Created, Disabled, Deleted]
         );
     })
     .await;
