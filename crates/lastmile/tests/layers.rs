@@ -1,0 +1,123 @@
+//! The layers as ARCHITECTURE.md writes them, checked from `cargo metadata`:
+//! a crate that depends on one it must not fails this test.
+//!
+//! Dependencies point one way: protocol crates know nothing of Lastmile,
+//! `domain` knows only them, `store` adds the database, `services` the
+//! business areas, and the interfaces (`web`, `aaa`) use services. Only
+//! `store` writes SQL (services hold sqlx's connection types, to pass the
+//! caller's transaction down), and only `web` speaks HTTP and HTML (axum,
+//! askama). The binary wires everything.
+//!
+//! `KNOWN` lists the edges that break these rules today, each with the work
+//! that removes it; the test fails on any edge outside the rules and
+//! `KNOWN`, and on a `KNOWN` edge that no longer exists (so the list only
+//! shrinks).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+/// Which workspace and outside crates each workspace crate may depend on
+/// (normal dependencies; tests may use more).
+const RULES: &[(&str, &[&str])] = &[
+    ("radius", &[]),
+    ("brpay", &[]),
+    ("pdfdoc", &[]),
+    ("radload", &["radius"]),
+    ("domain", &["radius", "brpay"]),
+    ("store", &["domain", "sqlx"]),
+    (
+        "services",
+        &["domain", "store", "radius", "brpay", "pdfdoc", "sqlx"],
+    ),
+    ("aaa", &["domain", "services", "radius"]),
+    (
+        "web",
+        &["domain", "services", "radius", "brpay", "axum", "askama"],
+    ),
+    (
+        "lastmile",
+        &[
+            "domain", "store", "services", "web", "aaa", "radius", "brpay", "pdfdoc", "sqlx",
+        ],
+    ),
+];
+
+/// Edges that break the rules today, and what removes them.
+const KNOWN: &[(&str, &str, &str)] = &[
+    (
+        "aaa",
+        "store",
+        "aaa's queries move into store (a module for the RADIUS hot path)",
+    ),
+    ("aaa", "sqlx", "the same move"),
+    (
+        "web",
+        "store",
+        "services re-export the types pages and the API show; web reaches the database only through services",
+    ),
+    ("web", "sqlx", "the same"),
+];
+
+/// Outside crates the rules name; others are free to use.
+const WATCHED: &[&str] = &["sqlx", "axum", "askama"];
+
+#[test]
+fn crates_depend_only_on_the_layers_below_them() {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let packages = meta["packages"].as_array().expect("packages");
+    let ours: BTreeSet<&str> = packages
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    let rules: BTreeMap<&str, &[&str]> = RULES.iter().copied().collect();
+    let mut wrong = Vec::new();
+    let mut seen_known = BTreeSet::new();
+    for p in packages {
+        let name = p["name"].as_str().expect("name");
+        let Some(allowed) = rules.get(name) else {
+            wrong.push(format!(
+                "{name}: a workspace crate without a rule (add it to RULES and ARCHITECTURE.md)"
+            ));
+            continue;
+        };
+        for d in p["dependencies"].as_array().expect("dependencies") {
+            if !d["kind"].is_null() {
+                continue; // dev and build dependencies
+            }
+            let dep = d["name"].as_str().expect("dependency name");
+            if !ours.contains(dep) && !WATCHED.contains(&dep) {
+                continue;
+            }
+            if allowed.contains(&dep) {
+                continue;
+            }
+            if KNOWN.iter().any(|(a, b, _)| *a == name && *b == dep) {
+                seen_known.insert((name, dep));
+                continue;
+            }
+            wrong.push(format!("{name} → {dep}"));
+        }
+    }
+    for (a, b, why) in KNOWN {
+        if !seen_known.contains(&(*a, *b)) {
+            wrong.push(format!(
+                "{a} → {b} is gone ({why}): remove it from KNOWN"
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "dependencies against the layers:\n  {}",
+        wrong.join("\n  ")
+    );
+}
