@@ -133,6 +133,7 @@ invalid-mac = Enter a MAC address such as AA:BB:CC:DD:EE:FF.
 invalid-ipv4 = Enter an IPv4 address such as 192.0.2.10.
 invalid-ipv6-prefix = Enter an IPv6 prefix such as 2001:db8:1::/48.
 invalid-coordinates = Latitude must be between -90 and 90 and longitude between -180 and 180.
+invalid-control-character = Must not contain control characters (such as a bell or escape) or bidirectional overrides; one-line fields take no line breaks or tabs.
 
 # Permissions
 perm-dashboard-view = See the dashboard

@@ -133,6 +133,7 @@ invalid-mac = Informe um endereço MAC como AA:BB:CC:DD:EE:FF.
 invalid-ipv4 = Informe um endereço IPv4 como 192.0.2.10.
 invalid-ipv6-prefix = Informe um prefixo IPv6 como 2001:db8:1::/48.
 invalid-coordinates = A latitude deve estar entre -90 e 90 e a longitude entre -180 e 180.
+invalid-control-character = Não pode conter caracteres de controle (como bip ou escape) nem sobreposições de direção do texto; campos de uma linha não aceitam quebras de linha nem tabulações.
 
 # Permissões
 perm-dashboard-view = Ver o painel
