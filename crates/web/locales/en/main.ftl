@@ -255,7 +255,7 @@ audit-after = After
 
 # Security
 security-bans = Active bans
-security-bans-intro = Addresses and accounts blocked after too many failed sign-ins.
+security-bans-intro = Addresses blocked after too many failed sign-ins. Accounts are never blocked: failures only slow down further attempts on that account from the same address.
 security-kind = Type
 security-kind-ip = Address
 security-kind-account = Account

@@ -255,7 +255,7 @@ audit-after = Depois
 
 # Segurança
 security-bans = Bloqueios ativos
-security-bans-intro = Endereços e contas bloqueados após muitas tentativas de acesso sem sucesso.
+security-bans-intro = Endereços bloqueados após muitas tentativas de acesso sem sucesso. Contas nunca são bloqueadas: as falhas só deixam mais lentas as novas tentativas nessa conta a partir do mesmo endereço.
 security-kind = Tipo
 security-kind-ip = Endereço
 security-kind-account = Conta
