@@ -36,7 +36,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, UdpSocket};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -195,7 +195,7 @@ impl Journal {
     /// Opens (creating) the directory and reads or creates the node id.
     /// The new segment is created by [`Journal::replay`].
     pub fn node_id(dir: &Path) -> io::Result<String> {
-        fs::create_dir_all(dir)?;
+        store::files::create_dir_all(dir)?;
         let path = dir.join("node");
         match fs::read_to_string(&path) {
             Ok(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
@@ -207,7 +207,12 @@ impl Journal {
                 let id: u128 = rand_id();
                 let node = format!("{id:032x}");
                 let tmp = dir.join("node.tmp");
-                let mut f = File::create(&tmp)?;
+                let mut f = OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o600)
+                    .open(&tmp)?;
                 f.write_all(node.as_bytes())?;
                 f.sync_all()?;
                 fs::rename(&tmp, &path)?;
@@ -345,6 +350,7 @@ fn create_segment(dir: &Path, n: u64) -> io::Result<File> {
     let file = OpenOptions::new()
         .create_new(true)
         .write(true)
+        .mode(0o600)
         .open(segment_path(dir, n))?;
     sync_dir(dir)?;
     Ok(file)

@@ -16,6 +16,7 @@ pub mod radius;
 pub mod role;
 pub mod search;
 pub mod settings;
+pub mod throttle;
 pub mod timeline;
 pub mod validate;
 

@@ -154,7 +154,8 @@ impl Plan {
     /// Checks every rule, naming the first field that breaks one.
     pub fn validate(&self) -> Result<(), Invalid> {
         validate::required(&self.name, 80).map_err(|e| Invalid::new("name", e))?;
-        validate::optional(&self.description, 2000).map_err(|e| Invalid::new("description", e))?;
+        validate::optional_multiline(&self.description, 2000)
+            .map_err(|e| Invalid::new("description", e))?;
         speed("download_kbps", self.download_kbps)?;
         speed("upload_kbps", self.upload_kbps)?;
         if let Some(b) = &self.burst_down {
@@ -222,7 +223,8 @@ pub struct ServiceItem {
 impl ServiceItem {
     pub fn validate(&self) -> Result<(), Invalid> {
         validate::required(&self.name, 80).map_err(|e| Invalid::new("name", e))?;
-        validate::optional(&self.description, 2000).map_err(|e| Invalid::new("description", e))?;
+        validate::optional_multiline(&self.description, 2000)
+            .map_err(|e| Invalid::new("description", e))?;
         amount("price", self.price)?;
         validate::optional(&self.tax_category, 40).map_err(|e| Invalid::new("tax_category", e))?;
         Ok(())

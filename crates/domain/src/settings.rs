@@ -286,6 +286,8 @@ pub enum SettingError {
     NotEmail,
     #[error("must be one of: {0}")]
     NotChoice(String),
+    #[error("must not contain control characters or bidirectional overrides")]
+    ControlCharacter,
 }
 
 /// Validates and normalises a value for `key` (trimmed; booleans as
@@ -304,6 +306,9 @@ pub fn normalize(key: &str, value: &str) -> Result<String, SettingError> {
             _ => Err(SettingError::NotBool),
         },
         Kind::Text { max } if v.chars().count() > max => Err(SettingError::TooLong(max)),
+        Kind::Text { .. } if crate::validate::single_line(v).is_err() => {
+            Err(SettingError::ControlCharacter)
+        }
         Kind::Secret if v.chars().count() > SECRET_MAX => Err(SettingError::TooLong(SECRET_MAX)),
         Kind::Text { .. } | Kind::Secret => Ok(v.to_owned()),
         Kind::Email if v.is_empty() => Ok(String::new()),
@@ -363,6 +368,12 @@ mod tests {
                 Err(SettingError::NotChoice("starttls, tls, none".into())),
             ),
             (REQUIRE_2FA_ROLES, " admin , ,finance", Ok("admin,finance")),
+            (SMTP_HOST, "smtp.example.net", Ok("smtp.example.net")),
+            (
+                SMTP_HOST,
+                "smtp\u{1b}.example.net",
+                Err(SettingError::ControlCharacter),
+            ),
             ("nope", "1", Err(SettingError::UnknownKey("nope".into()))),
         ];
         for (key, value, want) in cases {

@@ -50,11 +50,13 @@ pub enum FieldError {
     Ipv6Prefix,
     #[error("must be a latitude between -90 and 90 and a longitude between -180 and 180")]
     Coordinates,
+    #[error("must not contain control characters or bidirectional overrides")]
+    ControlCharacter,
 }
 
 impl FieldError {
     /// Every rule, so interfaces can check each has a message.
-    pub const ALL: [FieldError; 23] = [
+    pub const ALL: [FieldError; 24] = [
         FieldError::Required,
         FieldError::TooLong,
         FieldError::Username,
@@ -78,6 +80,7 @@ impl FieldError {
         FieldError::Ipv4,
         FieldError::Ipv6Prefix,
         FieldError::Coordinates,
+        FieldError::ControlCharacter,
     ];
 
     /// Stable code, used as i18n key suffix and in API problem documents.
@@ -106,18 +109,83 @@ impl FieldError {
             FieldError::Ipv4 => "ipv4",
             FieldError::Ipv6Prefix => "ipv6-prefix",
             FieldError::Coordinates => "coordinates",
+            FieldError::ControlCharacter => "control-character",
         }
     }
 }
 
-pub fn required(v: &str, max: usize) -> Result<(), FieldError> {
-    let v = v.trim();
-    if v.is_empty() {
-        Err(FieldError::Required)
-    } else if v.chars().count() > max {
-        Err(FieldError::TooLong)
+/// Bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069): in a one-line name they can make text read differently
+/// from what it is ("Trojan Source").
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// One-line free text (names, titles, labels): no control characters
+/// (Unicode category Cc, tabs and line breaks included) and no
+/// bidirectional overrides. [`required`] and [`optional`] check this; it is
+/// public for fields with rules of their own.
+///
+/// ```
+/// use domain::validate::{FieldError, single_line};
+/// assert_eq!(single_line("Ana Souza"), Ok(()));
+/// assert_eq!(single_line("Ana\u{7}"), Err(FieldError::ControlCharacter));
+/// ```
+pub fn single_line(v: &str) -> Result<(), FieldError> {
+    if v.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        Err(FieldError::ControlCharacter)
     } else {
         Ok(())
+    }
+}
+
+/// Multi-line free text (notes, descriptions): no control characters but
+/// line feeds and tabs. A carriage return is accepted only before a line
+/// feed, since browsers send a textarea's lines as CR LF.
+///
+/// ```
+/// use domain::validate::{FieldError, multi_line};
+/// assert_eq!(multi_line("line one\r\nline\ttwo\n"), Ok(()));
+/// assert_eq!(multi_line("bell\u{7}"), Err(FieldError::ControlCharacter));
+/// ```
+pub fn multi_line(v: &str) -> Result<(), FieldError> {
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        let ok = match c {
+            '\n' | '\t' => true,
+            '\r' => chars.peek() == Some(&'\n'),
+            c => !c.is_control(),
+        };
+        if !ok {
+            return Err(FieldError::ControlCharacter);
+        }
+    }
+    Ok(())
+}
+
+/// One-line text that must be present and at most `max` characters
+/// (counted without surrounding blanks). Control characters are refused
+/// anywhere, also at the ends: callers may store the text untrimmed.
+pub fn required(v: &str, max: usize) -> Result<(), FieldError> {
+    let t = v.trim();
+    if t.is_empty() {
+        Err(FieldError::Required)
+    } else if t.chars().count() > max {
+        Err(FieldError::TooLong)
+    } else {
+        single_line(v)
+    }
+}
+
+/// Like [`required`], for multi-line text ([`multi_line`]).
+pub fn required_multiline(v: &str, max: usize) -> Result<(), FieldError> {
+    let t = v.trim();
+    if t.is_empty() {
+        Err(FieldError::Required)
+    } else if t.chars().count() > max {
+        Err(FieldError::TooLong)
+    } else {
+        multi_line(v)
     }
 }
 
@@ -140,7 +208,16 @@ pub fn optional(v: &str, max: usize) -> Result<(), FieldError> {
     if v.trim().chars().count() > max {
         Err(FieldError::TooLong)
     } else {
-        Ok(())
+        single_line(v)
+    }
+}
+
+/// Like [`optional`], for multi-line text ([`multi_line`]).
+pub fn optional_multiline(v: &str, max: usize) -> Result<(), FieldError> {
+    if v.trim().chars().count() > max {
+        Err(FieldError::TooLong)
+    } else {
+        multi_line(v)
     }
 }
 
@@ -239,5 +316,52 @@ mod tests {
         assert_eq!(country("BR"), Ok(()));
         assert_eq!(country("bra"), Err(FieldError::Country));
         assert_eq!(currency("BRL"), Ok(()));
+    }
+
+    #[test]
+    fn free_text_refuses_control_characters() {
+        use FieldError::{ControlCharacter as Cc, Required, TooLong};
+        // (text, one-line verdict, multi-line verdict)
+        type Verdict = Result<(), FieldError>;
+        let cases: &[(&str, Verdict, Verdict)] = &[
+            ("Ana Souza", Ok(()), Ok(())),
+            ("João da Conceição", Ok(()), Ok(())),
+            ("  padded  ", Ok(()), Ok(())),
+            ("مرحبا", Ok(()), Ok(())),
+            ("emoji 👍🏽 and ZWJ 👨\u{200D}👩", Ok(()), Ok(())),
+            ("bell\u{7}", Err(Cc), Err(Cc)),
+            ("nul\0", Err(Cc), Err(Cc)),
+            ("esc\u{1b}[31m", Err(Cc), Err(Cc)),
+            ("del\u{7f}", Err(Cc), Err(Cc)),
+            ("c1 \u{85} next line", Err(Cc), Err(Cc)),
+            ("c1 \u{9b} csi", Err(Cc), Err(Cc)),
+            ("two\nlines", Err(Cc), Ok(())),
+            ("tab\tstop", Err(Cc), Ok(())),
+            ("crlf\r\nline", Err(Cc), Ok(())),
+            ("bare\rreturn", Err(Cc), Err(Cc)),
+            ("trailing return\r", Err(Cc), Err(Cc)),
+            ("trailing newline\n", Err(Cc), Ok(())),
+            ("\u{202A}embedding", Err(Cc), Ok(())),
+            ("over\u{202E}ride", Err(Cc), Ok(())),
+            ("iso\u{2066}late\u{2069}", Err(Cc), Ok(())),
+            ("first strong \u{2068}", Err(Cc), Ok(())),
+            // Marks that do not reorder text are fine.
+            ("rlm \u{200F} lrm \u{200E}", Ok(()), Ok(())),
+        ];
+        for (text, one, multi) in cases {
+            assert_eq!(&required(text, 100), one, "required {text:?}");
+            assert_eq!(&optional(text, 100), one, "optional {text:?}");
+            assert_eq!(&required_multiline(text, 100), multi, "multi {text:?}");
+            assert_eq!(
+                &optional_multiline(text, 100),
+                multi,
+                "optional multi {text:?}"
+            );
+        }
+        // Emptiness and length are judged first, on the trimmed text.
+        assert_eq!(required(" \n ", 10), Err(Required));
+        assert_eq!(optional("", 10), Ok(()));
+        assert_eq!(required("abcdef\u{7}", 3), Err(TooLong));
+        assert_eq!(required("abc  ", 3), Ok(()));
     }
 }

@@ -325,6 +325,11 @@ fn read_secret() -> anyhow::Result<String> {
 
 /// Opens the database, migrates it, and builds the services.
 pub async fn open(config: &Config) -> anyhow::Result<Services> {
+    // The data directory holds the database, backups, imports and the key:
+    // private to Lastmile's user, also when an older release made it 0755.
+    store::files::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    store::files::tighten_logged(&config.data_dir);
     let db = store::Db::connect(&config.database_url, config.max_connections)
         .await
         .with_context(|| format!("opening {}", store::redact_url(&config.database_url)))?;
@@ -716,7 +721,12 @@ async fn demo(
 ) -> anyhow::Result<Vec<services::demo::DemoLogin>> {
     let mut file = match &credentials_out {
         Some(p) => Some(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+            // Subscriber passwords: private like everything else we write.
+            store::files::options()
+                .create(true)
+                .truncate(true)
+                .open(p)
+                .with_context(|| format!("creating {}", p.display()))?,
         )),
         None => None,
     };

@@ -12,5 +12,11 @@ mod serve;
 mod tools;
 
 fn main() -> std::process::ExitCode {
+    // Whatever Lastmile creates (database, WAL, backups, imports, journal,
+    // key) is for its own user only; the code also sets these modes
+    // explicitly, this is the belt for files made by libraries and tools
+    // (pg_dump, SQLite's temporary files).
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     cli::main()
 }

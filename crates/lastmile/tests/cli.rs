@@ -194,6 +194,53 @@ fn unattended_install_users_tokens_and_audit() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The data directory and what Lastmile writes in it are private to its
+/// user; an older installation's looser modes are tightened at start.
+#[cfg(unix)]
+#[test]
+fn data_dir_and_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let set = |p: &Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    };
+    let dir = temp_dir("modes");
+    let o = lastmile(&dir, SETUP, Some("correct horse battery\n"));
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(mode(&dir), 0o700);
+    for name in [
+        "lastmile.db",
+        "lastmile.db-wal",
+        "lastmile.db-shm",
+        "secret.key",
+    ] {
+        let p = dir.join(name);
+        if name == "lastmile.db" || name == "secret.key" || p.exists() {
+            assert_eq!(mode(&p), 0o600, "{name}");
+        }
+    }
+    let o = lastmile(&dir, &["backup"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    let file = PathBuf::from(out(&o).trim());
+    assert_eq!(mode(&dir.join("backups")), 0o700);
+    assert_eq!(mode(&file), 0o600);
+
+    // An installation made before: readable by everyone.
+    set(&dir, 0o755);
+    set(&dir.join("lastmile.db"), 0o644);
+    let o = lastmile(&dir, &["audit", "verify"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("lastmile.db")), 0o600);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn config_check_names_bad_keys_and_values() {
     let dir = temp_dir("config");

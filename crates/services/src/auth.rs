@@ -1,6 +1,7 @@
-//! Staff authentication: password login with throttling and bans, IP
-//! allowlists, TOTP second factor, server-side sessions with idle and
-//! absolute timeouts, password change and reset.
+//! Staff authentication: password login throttled per (account, address)
+//! with growing delays and per address with bans, known devices, attack
+//! notices, IP allowlists, TOTP second factor, server-side sessions with
+//! idle and absolute timeouts, password change and reset.
 
 use std::net::IpAddr;
 
@@ -72,19 +73,33 @@ pub struct LoginRequest<'a> {
     pub password: &'a str,
     pub ip: IpAddr,
     pub user_agent: &'a str,
+    /// The known-device token the browser sent (the `lm_device` cookie).
+    pub device: Option<&'a str>,
 }
 
 /// What a successful password check leads to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginOutcome {
-    /// Fully signed in.
-    Done { session_token: String },
+    /// Fully signed in. `device_token`, when set, is a new known-device
+    /// token for the browser to keep.
+    Done {
+        session_token: String,
+        device_token: Option<String>,
+    },
     /// Password accepted; a TOTP or recovery code must follow.
     NeedsSecondFactor { session_token: String },
     /// Signed in, but the role requires 2FA and the user has none yet: only
     /// the enrolment pages are open until it is set up.
-    MustEnroll { session_token: String },
+    MustEnroll {
+        session_token: String,
+        device_token: Option<String>,
+    },
 }
+
+/// A known device is forgotten after this long unused.
+pub const KNOWN_DEVICE_DAYS: i64 = 180;
+/// Devices remembered per user; the least recently used go first.
+const KNOWN_DEVICES_PER_USER: i64 = 20;
 
 fn allowed(user: &User, ip: IpAddr) -> bool {
     let role = Allowlist::parse(&user.role_ip_allowlist).unwrap_or_default();
@@ -109,30 +124,117 @@ fn anonymous(ip: IpAddr, username: &str) -> Actor {
     }
 }
 
-/// Checks bans, password, account state and allowlists, then opens a session.
-/// Every refusal is recorded; too many from one address or for one account
-/// bans it for the configured time.
+/// Whether `token` is a known device of `user_id` (used within
+/// [`KNOWN_DEVICE_DAYS`]).
+async fn known_device(
+    conn: &mut store::AnyConnection,
+    token: Option<&str>,
+    user_id: i64,
+    now: i64,
+) -> Result<bool> {
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return Ok(false);
+    };
+    Ok(store::security::device_of(
+        conn,
+        &token_hash(token),
+        user_id,
+        now - KNOWN_DEVICE_DAYS * 86_400,
+    )
+    .await?
+    .is_some())
+}
+
+/// Marks the browser as a known device of `user_id` after a completed
+/// sign-in: refreshes the token it sent if that one is valid, otherwise
+/// issues a new one (returned, for the browser to keep).
+async fn remember_device(
+    conn: &mut store::AnyConnection,
+    presented: Option<&str>,
+    user_id: i64,
+    ip: &str,
+    user_agent: &str,
+    now: i64,
+) -> Result<Option<String>> {
+    if known_device(conn, presented, user_id, now).await? {
+        let hash = token_hash(presented.unwrap_or_default());
+        store::security::touch_device(conn, &hash, now, ip).await?;
+        return Ok(None);
+    }
+    let (token, hash) = new_token();
+    store::security::insert_device(
+        conn,
+        &store::security::KnownDevice {
+            token_hash: hash,
+            user_id,
+            created_at: now,
+            last_used_at: now,
+            ip: ip.to_owned(),
+            user_agent: user_agent.chars().take(300).collect(),
+        },
+    )
+    .await?;
+    store::security::prune_devices(conn, user_id, KNOWN_DEVICES_PER_USER).await?;
+    Ok(Some(token))
+}
+
+/// Seconds the (account, address) pair must still wait before its next
+/// attempt (0: go ahead).
+async fn pair_wait(
+    conn: &mut store::AnyConnection,
+    s: &crate::settings::Settings,
+    username: &str,
+    ip: &str,
+    now: i64,
+) -> Result<i64> {
+    let since = now - s.int(keys::LOGIN_WINDOW_MINUTES) * 60;
+    let (failures, last) = store::security::failures_for_pair(conn, username, ip, since).await?;
+    Ok(domain::throttle::retry_after(
+        failures,
+        s.int(keys::LOGIN_MAX_FAILURES_ACCOUNT),
+        s.int(keys::BAN_MINUTES) * 60,
+        last,
+        now,
+    ))
+}
+
+/// Checks the address ban, the (account, address) throttle, the password,
+/// account state and allowlists, then opens a session. Every refusal is
+/// recorded; too many from one address ban the address, too many for one
+/// account from one address delay that pair's next attempts, and a known
+/// device of the account is not delayed by failures from its address.
+/// Nothing here locks an account for everyone.
 pub async fn login(svc: &Services, req: &LoginRequest<'_>) -> Result<LoginOutcome> {
     let s = crate::settings::current(svc).await?;
     let now = store::now();
     let ip = req.ip.to_string();
     let username = req.username.trim().to_lowercase();
-    {
+    let (user, wait) = {
         let mut c = svc.db.conn().await?;
         if store::security::active_ban(&mut c, "ip", &ip, now)
             .await?
             .is_some()
-            || store::security::active_ban(&mut c, "account", &username, now)
-                .await?
-                .is_some()
         {
             return Err(Error::Refused("banned"));
         }
-    }
-    let user = {
-        let mut c = svc.db.conn().await?;
-        store::users::by_username(&mut c, &username).await?
+        let user = store::users::by_username(&mut c, &username).await?;
+        // The throttle is the same for unknown usernames, so its answer does
+        // not reveal which exist.
+        let known = match &user {
+            Some(u) => known_device(&mut c, req.device, u.id, now).await?,
+            None => false,
+        };
+        let wait = if known {
+            0
+        } else {
+            pair_wait(&mut c, &s, &username, &ip, now).await?
+        };
+        (user, wait)
     };
+    if wait > 0 {
+        refuse(svc, &s, req.ip, &username, "throttled", None).await?;
+        return Err(Error::Throttled { retry_after: wait });
+    }
     // Verify even for unknown users so timing does not reveal which exist.
     let password_ok = crate::passwords::verify(
         req.password,
@@ -143,12 +245,12 @@ pub async fn login(svc: &Services, req: &LoginRequest<'_>) -> Result<LoginOutcom
     let user = match user {
         Some(u) if password_ok && !u.disabled => u,
         other => {
-            let reason = if other.is_some_and(|u| u.disabled && password_ok) {
+            let reason = if other.as_ref().is_some_and(|u| u.disabled && password_ok) {
                 "disabled"
             } else {
                 "bad_password"
             };
-            refuse(svc, &s, req.ip, &username, reason).await?;
+            refuse(svc, &s, req.ip, &username, reason, other.as_ref()).await?;
             return Err(Error::Refused("bad-credentials"));
         }
     };
@@ -185,8 +287,11 @@ pub async fn login(svc: &Services, req: &LoginRequest<'_>) -> Result<LoginOutcom
         },
     )
     .await?;
+    let mut device_token = None;
     if !user.totp_enabled {
         store::users::touch_login(&mut tx, user.id, now).await?;
+        device_token =
+            remember_device(&mut tx, req.device, user.id, &ip, req.user_agent, now).await?;
         let actor = Actor {
             kind: "user",
             id: Some(user.id),
@@ -213,24 +318,30 @@ pub async fn login(svc: &Services, req: &LoginRequest<'_>) -> Result<LoginOutcom
     } else if must_enroll(&s, &user) {
         LoginOutcome::MustEnroll {
             session_token: token,
+            device_token,
         }
     } else {
         LoginOutcome::Done {
             session_token: token,
+            device_token,
         }
     })
 }
 
-/// Records a refused login and bans the address or account past the limits.
+/// Records a refused login, bans the address past its limit, and tells the
+/// owner of an existing account (`user`) and the admins once per counting
+/// window when the account draws too many wrong passwords or codes.
 async fn refuse(
     svc: &Services,
     s: &crate::settings::Settings,
     ip: IpAddr,
     username: &str,
     reason: &str,
+    user: Option<&User>,
 ) -> Result<()> {
     let now = store::now();
-    let since = now - s.int(keys::LOGIN_WINDOW_MINUTES) * 60;
+    let window = s.int(keys::LOGIN_WINDOW_MINUTES) * 60;
+    let since = now - window;
     let until = now + s.int(keys::BAN_MINUTES) * 60;
     let ip_s = ip.to_string();
     let mut tx = svc.db.begin().await?;
@@ -262,47 +373,107 @@ async fn refuse(
         )
         .await?;
     }
-    if store::security::failures_for_account(&mut tx, username, since).await?
-        >= s.int(keys::LOGIN_MAX_FAILURES_ACCOUNT)
-        && store::security::active_ban(&mut tx, "account", username, now)
-            .await?
-            .is_none()
-    {
-        let id = store::security::insert_ban(
-            &mut tx,
-            "account",
-            username,
-            "too many failed logins",
-            now,
-            until,
-        )
-        .await?;
-        crate::audit::record(
-            &mut tx,
-            svc.db.engine(),
-            &system,
-            "security.ban",
-            "ban",
-            id,
-            None,
-            Some(json!({"kind": "account", "subject": username, "expires_at": until})),
-        )
-        .await?;
+    if let Some(user) = user.filter(|_| matches!(reason, "bad_password" | "bad_totp")) {
+        let failures = store::security::failures_for_account(&mut tx, username, since).await?;
+        if failures >= s.int(keys::LOGIN_MAX_FAILURES_ACCOUNT)
+            && store::security::claim_alert(&mut tx, username, now, since).await?
+        {
+            let addresses =
+                store::security::addresses_for_account(&mut tx, username, since).await?;
+            alert_attack(
+                svc,
+                &mut tx,
+                &system,
+                user,
+                failures,
+                addresses,
+                window / 60,
+            )
+            .await?;
+        }
     }
     tx.commit().await?;
     Ok(())
 }
 
+/// The audit entry and e-mails (to the account's owner and to every user
+/// who may manage security) saying an account draws failed sign-ins.
+async fn alert_attack(
+    svc: &Services,
+    tx: &mut store::AnyConnection,
+    system: &Actor,
+    user: &User,
+    failures: i64,
+    addresses: i64,
+    window_minutes: i64,
+) -> Result<()> {
+    let now = store::now();
+    let last_ip = system.source_ip.clone().unwrap_or_default();
+    crate::audit::record(
+        tx,
+        svc.db.engine(),
+        system,
+        "security.login_attack",
+        "user",
+        user.id,
+        None,
+        Some(json!({
+            "username": user.username,
+            "failures": failures,
+            "addresses": addresses,
+            "last_ip": last_ip,
+            "window_minutes": window_minutes,
+        })),
+    )
+    .await?;
+    let body = format!(
+        "Lastmile noticed {failures} failed sign-ins for the staff account \"{u}\" in the last \
+         {window_minutes} minutes, from {addresses} address(es), the latest from {last_ip}.\n\
+         The account is not locked: attempts from those addresses are slowed down and \
+         addresses that keep failing are banned. Browsers that signed in before keep working.\n\
+         If this was not the account's owner, consider changing its password and turning on \
+         two-factor authentication. The security page lists the attempts and bans.\n\n---\n\n\
+         O Lastmile notou {failures} tentativas de acesso sem sucesso à conta \"{u}\" nos últimos \
+         {window_minutes} minutos, de {addresses} endereço(s), a última de {last_ip}.\n\
+         A conta não foi bloqueada: as tentativas desses endereços ficam mais lentas e endereços \
+         que insistem são banidos. Navegadores que já entraram antes continuam funcionando.\n\
+         Se não foi o dono da conta, considere trocar a senha e ativar a verificação em duas \
+         etapas. A página de segurança lista as tentativas e os bloqueios.\n",
+        u = user.username,
+    );
+    let subject = "Lastmile: failed sign-ins / tentativas de acesso sem sucesso";
+    let mut to: Vec<String> = Vec::new();
+    if !user.email.trim().is_empty() {
+        to.push(user.email.trim().to_lowercase());
+    }
+    for admin in store::users::enabled(tx).await? {
+        let perms = PermissionSet::parse(&admin.role_permissions).unwrap_or_default();
+        let email = admin.email.trim().to_lowercase();
+        if perms.contains(Permission::SecurityManage) && !email.is_empty() && !to.contains(&email) {
+            to.push(email);
+        }
+    }
+    for address in &to {
+        store::outbox::enqueue(tx, address, subject, &body, now).await?;
+    }
+    Ok(())
+}
+
 /// Completes a login that awaits its second factor, with a TOTP code or a
-/// recovery code.
+/// recovery code. Wrong codes count like wrong passwords for the
+/// (account, address) throttle. Returns a new known-device token for the
+/// browser to keep, when it did not send a valid one (`device`).
 pub async fn second_factor(
     svc: &Services,
     session_token: &str,
     code: &str,
     ip: IpAddr,
-) -> Result<()> {
+    device: Option<&str>,
+) -> Result<Option<String>> {
+    let s = crate::settings::current(svc).await?;
     let now = store::now();
     let hash = token_hash(session_token);
+    let ip_s = ip.to_string();
     let mut tx = svc.db.begin().await?;
     let session = store::sessions::get(&mut tx, &hash)
         .await?
@@ -311,6 +482,14 @@ pub async fn second_factor(
         return Err(Error::Refused("session-expired"));
     }
     let user = store::users::get(&mut tx, session.user_id).await?;
+    if !known_device(&mut tx, device, user.id, now).await? {
+        let wait = pair_wait(&mut tx, &s, &user.username, &ip_s, now).await?;
+        if wait > 0 {
+            drop(tx);
+            refuse(svc, &s, ip, &user.username, "throttled", None).await?;
+            return Err(Error::Throttled { retry_after: wait });
+        }
+    }
     let secret = user
         .totp_secret
         .as_deref()
@@ -332,17 +511,18 @@ pub async fn second_factor(
     };
     if !ok {
         drop(tx);
-        let s = crate::settings::current(svc).await?;
-        refuse(svc, &s, ip, &user.username, "bad_totp").await?;
+        refuse(svc, &s, ip, &user.username, "bad_totp", Some(&user)).await?;
         return Err(Error::Refused("bad-code"));
     }
     store::sessions::complete_mfa(&mut tx, &hash).await?;
     store::users::touch_login(&mut tx, user.id, now).await?;
+    let device_token =
+        remember_device(&mut tx, device, user.id, &ip_s, &session.user_agent, now).await?;
     let actor = Actor {
         kind: "user",
         id: Some(user.id),
         name: user.username.clone(),
-        source_ip: Some(ip.to_string()),
+        source_ip: Some(ip_s),
     };
     crate::audit::record(
         &mut tx,
@@ -356,7 +536,7 @@ pub async fn second_factor(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(device_token)
 }
 
 /// A request's session, if its token is valid, not idle or expired, and its
@@ -548,6 +728,8 @@ pub async fn reset_password(svc: &Services, token: &str, new: &str, ip: IpAddr) 
         .ok_or(Error::Refused("reset-invalid"))?;
     store::users::set_password_hash(&mut tx, user_id, &hash, store::now()).await?;
     store::sessions::delete_for_user(&mut tx, user_id).await?;
+    // Whoever reset the password may be cleaning up after a break-in.
+    store::security::forget_devices(&mut tx, user_id).await?;
     let user = store::users::get(&mut tx, user_id).await?;
     crate::audit::record(
         &mut tx,

@@ -71,7 +71,7 @@ pub async fn run(svc: &Services, actor: &Actor) -> Result<BackupFile> {
 
 /// Writes a backup of `db` into `dir` (created if missing).
 pub async fn create(db: &Db, dir: &Path) -> Result<BackupFile> {
-    std::fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
+    store::files::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
     let now = jiff::Timestamp::now();
     let ext = match db.engine() {
         Engine::Sqlite => "db",
@@ -87,6 +87,12 @@ pub async fn create(db: &Db, dir: &Path) -> Result<BackupFile> {
     let path = dir.join(&name);
     let partial = dir.join(format!("{name}.partial"));
     let _ = std::fs::remove_file(&partial);
+    // Created empty and private first: VACUUM INTO accepts an empty file,
+    // pg_dump truncates it, and both keep its mode.
+    store::files::options()
+        .create_new(true)
+        .open(&partial)
+        .map_err(|e| io_error("create", &partial, e))?;
     let written = match db.engine() {
         Engine::Sqlite => vacuum_into(db, &partial).await,
         Engine::Postgres => pg_dump(db.url(), &partial).await,
@@ -346,10 +352,12 @@ async fn restore_sqlite(url: &str, file: &Path) -> Result<()> {
     if let Some(parent) = target.parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
+        store::files::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
     }
     let incoming = with_suffix(&target, ".restoring");
+    // A copy takes the source's mode; the database is private whatever that was.
     std::fs::copy(file, &incoming).map_err(|e| io_error("copy", file, e))?;
+    store::files::tighten(&incoming).map_err(|e| io_error("restrict", &incoming, e))?;
     if target.exists() {
         let stamp = jiff::Timestamp::now().strftime(STAMP).to_string();
         let keep = with_suffix(&target, &format!(".pre-restore-{stamp}"));

@@ -123,7 +123,7 @@ pub(crate) fn check_input(input: &ContractInput) -> Result<Checked> {
     let mac = optional("mac", &input.mac, rules::mac)?;
     let ipv4 = optional("ipv4", &input.ipv4, rules::ipv4)?;
     let ipv6 = optional("ipv6_prefix", &input.ipv6_prefix, rules::ipv6_prefix)?;
-    check("notes", validate::optional(&input.notes, 2000))?;
+    check("notes", validate::optional_multiline(&input.notes, 2000))?;
     check("number", validate::optional(&input.number, 30))?;
     if input.price.is_some_and(Money::is_negative) {
         return Err(Error::invalid("price", FieldError::Range));
@@ -408,7 +408,7 @@ pub async fn transition(
     reason: Option<SuspendReason>,
     note: &str,
 ) -> Result<()> {
-    check("note", validate::optional(note, 2000))?;
+    check("note", validate::optional_multiline(note, 2000))?;
     let engine = svc.db.engine();
     let mut tx = svc.db.begin().await?;
     let before = store::contracts::get(&mut tx, id).await?;
@@ -749,7 +749,7 @@ pub async fn update_terms(
         None => None,
     };
     if let Some(n) = &input.notes {
-        check("notes", validate::optional(n, 2000))?;
+        check("notes", validate::optional_multiline(n, 2000))?;
     }
 
     let engine = svc.db.engine();

@@ -656,7 +656,7 @@ pub async fn addresses(svc: &Services, customer_id: i64) -> Result<Vec<Address>>
 
 /// Adds a staff note (and a timeline entry).
 pub async fn add_note(svc: &Services, actor: &Actor, customer_id: i64, body: &str) -> Result<i64> {
-    check("body", validate::required(body, 10_000))?;
+    check("body", validate::required_multiline(body, 10_000))?;
     let mut tx = svc.db.begin().await?;
     store::customers::get(&mut tx, customer_id).await?;
     let id = store::customers::insert_note(&mut tx, customer_id, body.trim(), actor, store::now())

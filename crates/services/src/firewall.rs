@@ -77,10 +77,11 @@ pub async fn export(svc: &Services) -> Result<Option<PathBuf>> {
         Error::Internal(format!("cannot {what} {}: {e}", p.display()))
     };
     if let Some(dir) = target.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
+        store::files::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
     }
     let partial = target.with_extension("nft.partial");
-    std::fs::write(&partial, render(&bans, now)).map_err(|e| io("write", &partial, e))?;
+    store::files::write(&partial, render(&bans, now).as_bytes())
+        .map_err(|e| io("write", &partial, e))?;
     std::fs::rename(&partial, &target).map_err(|e| io("rename", &partial, e))?;
     Ok(Some(target))
 }

@@ -646,7 +646,7 @@ fn customer_row(
         None
     };
     let note = row.get("notes");
-    crate::check("notes", validate::optional(&note, 10_000))?;
+    crate::check("notes", validate::optional_multiline(&note, 10_000))?;
     Ok(GoodCustomer {
         line: row.line,
         prepared,
@@ -1376,7 +1376,7 @@ fn is_sha256(s: &str) -> bool {
 pub fn stash(svc: &Services, kind: Kind, data: &[u8]) -> Result<String> {
     let dir = stash_dir(svc);
     let io = |e: std::io::Error| Error::Internal(format!("{}: {e}", dir.display()));
-    std::fs::create_dir_all(&dir).map_err(io)?;
+    store::files::create_dir_all(&dir).map_err(io)?;
     if let Ok(entries) = std::fs::read_dir(&dir) {
         for e in entries.flatten() {
             let old = e
@@ -1391,7 +1391,7 @@ pub fn stash(svc: &Services, kind: Kind, data: &[u8]) -> Result<String> {
         }
     }
     let sha = sha256(data);
-    std::fs::write(dir.join(format!("{}-{sha}.csv", kind.as_str())), data).map_err(io)?;
+    store::files::write(&dir.join(format!("{}-{sha}.csv", kind.as_str())), data).map_err(io)?;
     Ok(sha)
 }
 

@@ -55,6 +55,11 @@ pub enum Error {
     /// Refused by a rule, with a stable code the interfaces translate.
     #[error("refused: {0}")]
     Refused(&'static str),
+    /// Too many failed sign-ins from this address for this account: try
+    /// again after `retry_after` seconds. Says nothing about whether the
+    /// account exists.
+    #[error("throttled: retry after {retry_after} s")]
+    Throttled { retry_after: i64 },
     #[error(transparent)]
     Store(store::Error),
     #[error("{0}")]

@@ -84,7 +84,7 @@ fn validated(input: &NasInput) -> Result<(String, String, NasKind)> {
     })?;
     let kind = NasKind::parse(&input.kind).ok_or(Error::invalid("kind", FieldError::Choice))?;
     check("coa_port", rules::port(input.coa_port))?;
-    check("notes", validate::optional(&input.notes, 2000))?;
+    check("notes", validate::optional_multiline(&input.notes, 2000))?;
     Ok((name, address, kind))
 }
 

@@ -64,7 +64,7 @@ impl SecretBox {
                 Ok(SecretBox::from_key(&key))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(data_dir).map_err(io)?;
+                store::files::create_dir_all(data_dir).map_err(io)?;
                 let mut key = [0u8; 32];
                 rand::rng().fill_bytes(&mut key);
                 write_private(&path, B64.encode(key).as_bytes()).map_err(io)?;

@@ -38,6 +38,29 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// Creates the SQLite file as 0600 before SQLite does (SQLite gives its
+/// `-wal` and `-shm` files the database file's mode), and takes group and
+/// other access away from an existing installation's files, saying so.
+fn private_sqlite_files(db: &Path) -> Result<()> {
+    match crate::files::options().create_new(true).open(db) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = db.as_os_str().to_owned();
+                p.push(suffix);
+                crate::files::tighten_logged(Path::new(&p));
+            }
+        }
+        Err(e) => {
+            return Err(Error::Config(format!(
+                "cannot create {}: {e}",
+                db.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl Db {
     /// Opens a pool on `url` (`sqlite://path` or `postgres://…`). SQLite files
     /// are created if missing and run in WAL mode.
@@ -62,12 +85,16 @@ impl Db {
             if let Some(parent) = Path::new(path).parent()
                 && !parent.as_os_str().is_empty()
             {
-                std::fs::create_dir_all(parent).map_err(|e| {
+                crate::files::create_dir_all(parent).map_err(|e| {
                     Error::Config(format!("cannot create {}: {e}", parent.display()))
                 })?;
             }
+            let creates = !url.contains('?') || url.contains("mode=rwc");
             if !url.contains('?') {
                 url_owned.push_str("?mode=rwc");
+            }
+            if creates && !path.is_empty() && !path.starts_with(':') {
+                private_sqlite_files(Path::new(path))?;
             }
         }
         let opts = AnyConnectOptions::from_str(&url_owned)?

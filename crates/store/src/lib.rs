@@ -18,6 +18,7 @@ pub mod customers;
 mod db;
 pub mod documents;
 pub mod events;
+pub mod files;
 pub mod jobs;
 pub mod nas;
 pub mod nodes;

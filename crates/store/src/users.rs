@@ -52,6 +52,16 @@ pub async fn by_username(conn: &mut AnyConnection, username: &str) -> Result<Opt
     .await?)
 }
 
+/// Enabled users, for notices to those with a permission (staff lists are
+/// short; the limit only guards against surprises).
+pub async fn enabled(conn: &mut AnyConnection) -> Result<Vec<User>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE u.disabled = FALSE ORDER BY u.id LIMIT 1000"
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
 pub async fn by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<User>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE LOWER(u.email) = LOWER($1) ORDER BY u.id LIMIT 1"

@@ -13,6 +13,9 @@ use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "lm_session";
 pub const LANG_COOKIE: &str = "lm_lang";
+/// A browser that signed in before ("known device"): exempt from the sign-in
+/// delays other attempts from its address cause (see `services::auth`).
+pub const DEVICE_COOKIE: &str = "lm_device";
 
 /// A request from a signed-in staff member.
 pub struct Staff {

@@ -63,6 +63,11 @@ impl IntoResponse for Fail {
                 message_key: "error-refused",
                 detail: Some(format!("refused-{code}")),
             },
+            E::Throttled { .. } => ErrorPage {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                message_key: "error-refused",
+                detail: Some("refused-banned".into()),
+            },
             E::Store(_) | E::Internal(_) => {
                 tracing::error!(error = %self.0, "request failed");
                 ErrorPage {

@@ -154,8 +154,9 @@ pub async fn retry_now(svc: &Services, actor: &Actor, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Deletes expired and idle sessions, used password-reset tokens, and
-/// login failures and bans that ended more than a day ago.
+/// Deletes expired and idle sessions, used password-reset tokens, login
+/// failures, bans and attack notices that ended more than a day ago, and
+/// known devices unused for [`crate::auth::KNOWN_DEVICE_DAYS`].
 pub async fn expire_sessions(svc: &Services) -> Result<String> {
     let settings = crate::settings::current(svc).await?;
     let idle = settings.int(domain::settings::SESSION_IDLE_MINUTES) * 60;
@@ -166,7 +167,9 @@ pub async fn expire_sessions(svc: &Services) -> Result<String> {
     // Failures still inside the throttling window count; keep a day for the
     // security page either way.
     let keep = window.max(86_400);
-    let security = store::security::purge(&mut tx, now - keep).await?;
+    let security = store::security::purge(&mut tx, now - keep).await?
+        + store::security::purge_devices(&mut tx, now - crate::auth::KNOWN_DEVICE_DAYS * 86_400)
+            .await?;
     tx.commit().await?;
     Ok(format!(
         "{sessions} sessions expired, {security} old login failures and bans removed"

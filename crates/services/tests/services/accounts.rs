@@ -52,6 +52,17 @@ async fn login(
     password: &str,
     from: &str,
 ) -> Result<LoginOutcome, Error> {
+    login_on(s, user, password, from, None).await
+}
+
+/// A sign-in from a browser that sends a known-device cookie.
+async fn login_on(
+    s: &Services,
+    user: &str,
+    password: &str,
+    from: &str,
+    device: Option<&str>,
+) -> Result<LoginOutcome, Error> {
     services::auth::login(
         s,
         &LoginRequest {
@@ -59,6 +70,7 @@ async fn login(
             password,
             ip: ip(from),
             user_agent: "test",
+            device,
         },
     )
     .await
@@ -66,10 +78,24 @@ async fn login(
 
 fn token_of(o: LoginOutcome) -> String {
     match o {
-        LoginOutcome::Done { session_token }
+        LoginOutcome::Done { session_token, .. }
         | LoginOutcome::NeedsSecondFactor { session_token }
-        | LoginOutcome::MustEnroll { session_token } => session_token,
+        | LoginOutcome::MustEnroll { session_token, .. } => session_token,
     }
+}
+
+async fn audited(s: &Services, action: &str) -> Vec<store::audit::Entry> {
+    services::audit::list(
+        s,
+        &store::audit::Filter {
+            action: Some(action.into()),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .0
 }
 
 #[tokio::test]
@@ -112,38 +138,238 @@ async fn setup_runs_once_and_validates() {
     .await;
 }
 
+/// Regression (issue 15): five wrong passwords for a username banned the
+/// account from every address, so anyone who knew a staff login could lock
+/// it out.
 #[tokio::test]
-async fn failed_logins_ban_the_account_until_lifted() {
+async fn an_attackers_failures_do_not_lock_the_owner_out() {
     each_engine(|db| async move {
         let s = svc(db);
         services::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
-        assert!(matches!(
-            login(&s, "ana", PASSWORD, "192.0.2.1").await,
-            Ok(LoginOutcome::Done { .. })
-        ));
+        let attacker = "203.0.113.66";
         for _ in 0..5 {
             assert!(matches!(
-                login(&s, "ana", "wrong password", "192.0.2.1").await,
+                login(&s, "ana", "wrong password", attacker).await,
                 Err(Error::Refused("bad-credentials"))
             ));
         }
-        // Locked now, even with the right password and from another address.
+        // The attacker's next try waits, even with the right password; an
+        // unknown username answers the same way once it has failed as often.
+        match login(&s, "ana", PASSWORD, attacker).await {
+            Err(Error::Throttled { retry_after }) => assert!(
+                (1..=domain::throttle::FIRST_DELAY_SECS).contains(&retry_after),
+                "{retry_after}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        for _ in 0..5 {
+            let _ = login(&s, "nobody", "wrong password", "198.51.100.77").await;
+        }
         assert!(matches!(
-            login(&s, "ana", PASSWORD, "198.51.100.9").await,
+            login(&s, "nobody", "wrong password", "198.51.100.77").await,
+            Err(Error::Throttled { .. })
+        ));
+        // The owner, from her own address, signs in at once.
+        assert!(matches!(
+            login(&s, "ana", PASSWORD, "192.0.2.10").await,
+            Ok(LoginOutcome::Done { .. })
+        ));
+        // No account ban exists; the attacker who keeps trying is banned by
+        // address (5 wrong passwords + 5 throttled tries = the address limit).
+        for _ in 0..4 {
+            assert!(matches!(
+                login(&s, "ana", "wrong password", attacker).await,
+                Err(Error::Throttled { .. })
+            ));
+        }
+        assert!(matches!(
+            login(&s, "ana", PASSWORD, attacker).await,
             Err(Error::Refused("banned"))
         ));
         let bans = services::auth::active_bans(&s).await.unwrap();
+        assert!(bans.iter().all(|b| b.kind == "ip"), "{bans:?}");
         let ban = bans
             .iter()
-            .find(|b| b.kind == "account")
-            .expect("account ban");
-        assert_eq!(ban.subject, "ana");
+            .find(|b| b.subject == attacker)
+            .expect("the attacker's address is banned");
+        assert!(login(&s, "ana", PASSWORD, "192.0.2.10").await.is_ok());
+        // Lifting the ban forgets the address's failures: no delay either.
         services::auth::lift_ban(&s, &cli(), ban.id).await.unwrap();
-        assert!(login(&s, "ana", PASSWORD, "198.51.100.9").await.is_ok());
+        assert!(login(&s, "ana", PASSWORD, attacker).await.is_ok());
         let failures = services::auth::recent_failures(&s, 100).await.unwrap();
-        assert!(failures.is_empty(), "lifting a ban forgets its failures");
+        assert!(failures.iter().all(|f| f.ip != attacker));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_known_device_is_not_delayed_by_failures_from_its_address() {
+    each_engine(|db| async move {
+        let s = svc(db);
+        services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        // Ana's browser signs in behind the provider's CGNAT address and is
+        // given a known-device token; signing in with it keeps the token.
+        let shared = "100.64.0.1";
+        let device = match login(&s, "ana", PASSWORD, shared).await.unwrap() {
+            LoginOutcome::Done {
+                device_token: Some(t),
+                ..
+            } => t,
+            other => panic!("{other:?}"),
+        };
+        assert!(matches!(
+            login_on(&s, "ana", PASSWORD, shared, Some(&device)).await,
+            Ok(LoginOutcome::Done {
+                device_token: None,
+                ..
+            })
+        ));
+        // Someone else behind the same address guesses her password.
+        for _ in 0..5 {
+            let _ = login(&s, "ana", "wrong password", shared).await;
+        }
+        assert!(matches!(
+            login(&s, "ana", PASSWORD, shared).await,
+            Err(Error::Throttled { .. })
+        ));
+        assert!(matches!(
+            login_on(&s, "ana", PASSWORD, shared, Some("forged-token")).await,
+            Err(Error::Throttled { .. })
+        ));
+        // Her browser is not delayed.
+        assert!(matches!(
+            login_on(&s, "ana", PASSWORD, shared, Some(&device)).await,
+            Ok(LoginOutcome::Done { .. })
+        ));
+        // Another user's device token does not vouch for Ana.
+        services::staff::create_user(
+            &s,
+            &cli(),
+            &UserInput {
+                username: "bruno".into(),
+                email: "bruno@fibrasul.com.br".into(),
+                display_name: "Bruno".into(),
+                role: "support".into(),
+                ..Default::default()
+            },
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+        let bruno_device = match login(&s, "bruno", PASSWORD, "192.0.2.30").await.unwrap() {
+            LoginOutcome::Done {
+                device_token: Some(t),
+                ..
+            } => t,
+            other => panic!("{other:?}"),
+        };
+        assert!(matches!(
+            login_on(&s, "ana", PASSWORD, shared, Some(&bruno_device)).await,
+            Err(Error::Throttled { .. })
+        ));
+        // A password reset forgets the account's devices.
+        services::auth::request_password_reset(&s, "ana@fibrasul.com.br", "http://x", ip(shared))
+            .await
+            .unwrap();
+        let mail = services::email::recent(&s, 10).await.unwrap();
+        let link = mail
+            .iter()
+            .find(|m| m.subject.contains("reset"))
+            .and_then(|m| m.body_text.split("/password-reset/").nth(1))
+            .and_then(|t| t.split_whitespace().next())
+            .expect("a reset link")
+            .to_owned();
+        services::auth::reset_password(&s, &link, "another long password", ip(shared))
+            .await
+            .unwrap();
+        assert!(matches!(
+            login_on(&s, "ana", "another long password", shared, Some(&device)).await,
+            Err(Error::Throttled { .. })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_owner_and_admins_are_told_once_per_window() {
+    each_engine(|db| async move {
+        let s = svc(db.clone());
+        services::setup::run(&s, &setup_input(), None)
+            .await
+            .unwrap();
+        for (name, role) in [("bruno", "admin"), ("carla", "support")] {
+            services::staff::create_user(
+                &s,
+                &cli(),
+                &UserInput {
+                    username: name.into(),
+                    email: format!("{name}@fibrasul.com.br"),
+                    display_name: name.into(),
+                    role: role.into(),
+                    ..Default::default()
+                },
+                PASSWORD,
+            )
+            .await
+            .unwrap();
+        }
+        // Four failures: not yet an attack.
+        for i in 0..4 {
+            let _ = login(&s, "carla", "wrong", &format!("198.51.100.{i}")).await;
+        }
+        assert!(audited(&s, "security.login_attack").await.is_empty());
+        // The fifth (from yet another address: a spread-out guesser counts
+        // too) tells Carla and the admins, Ana and Bruno.
+        let _ = login(&s, "carla", "wrong", "198.51.100.200").await;
+        // More failures in the same window, from anywhere, tell nobody again.
+        for i in 0..6 {
+            let _ = login(&s, "carla", "wrong", &format!("203.0.113.{i}")).await;
+        }
+        let entries = audited(&s, "security.login_attack").await;
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        let after = entries[0].after_json.as_deref().unwrap();
+        assert!(
+            after.contains("\"addresses\":5") && after.contains("carla"),
+            "{after}"
+        );
+        let mut to: Vec<String> = services::email::recent(&s, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.subject.contains("failed sign-ins"))
+            .map(|m| m.to_addr)
+            .collect();
+        to.sort();
+        assert_eq!(
+            to,
+            [
+                "ana@fibrasul.com.br",
+                "bruno@fibrasul.com.br",
+                "carla@fibrasul.com.br"
+            ]
+        );
+        // Unknown usernames draw no notice.
+        for _ in 0..6 {
+            let _ = login(&s, "nobody", "wrong", "192.0.2.99").await;
+        }
+        assert_eq!(audited(&s, "security.login_attack").await.len(), 1);
+        // Once the window has passed, a new attack is told again.
+        sqlx::query("UPDATE login_alerts SET notified_at = notified_at - 3600")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE login_failures SET at = at - 3600")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        for i in 0..5 {
+            let _ = login(&s, "carla", "wrong", &format!("192.0.2.{i}")).await;
+        }
+        assert_eq!(audited(&s, "security.login_attack").await.len(), 2);
     })
     .await;
 }
@@ -269,11 +495,11 @@ async fn totp_enrolment_login_replay_and_recovery_codes() {
         // The code used at enrolment cannot be replayed.
         let used = services::totp::current(&secret, now);
         assert!(matches!(
-            services::auth::second_factor(&s, &token, &used, ip("192.0.2.1")).await,
+            services::auth::second_factor(&s, &token, &used, ip("192.0.2.1"), None).await,
             Err(Error::Refused("bad-code"))
         ));
         // A recovery code works once.
-        services::auth::second_factor(&s, &token, &codes[0], ip("192.0.2.1"))
+        services::auth::second_factor(&s, &token, &codes[0], ip("192.0.2.1"), None)
             .await
             .unwrap();
         assert!(
@@ -286,7 +512,7 @@ async fn totp_enrolment_login_replay_and_recovery_codes() {
         );
         let token2 = token_of(login(&s, "ana", PASSWORD, "192.0.2.1").await.unwrap());
         assert!(matches!(
-            services::auth::second_factor(&s, &token2, &codes[0], ip("192.0.2.1")).await,
+            services::auth::second_factor(&s, &token2, &codes[0], ip("192.0.2.1"), None).await,
             Err(Error::Refused("bad-code"))
         ));
         assert_eq!(

@@ -135,3 +135,51 @@ async fn retention_removes_only_our_old_files() {
     })
     .await;
 }
+
+/// Everything Lastmile writes is for its own user: the data directory's
+/// folders 0700, its files 0600, whatever the umask of the process (this
+/// test runs under the usual 022; the binary also sets 077).
+#[cfg(unix)]
+#[tokio::test]
+async fn what_lastmile_writes_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    fn mode(p: &std::path::Path) -> u32 {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    }
+    each_engine(|db| async move {
+        let svc = svc(&db);
+        if db.engine() == store::Engine::Sqlite {
+            let path = db.url().trim_start_matches("sqlite://").to_owned();
+            // A write makes sure the WAL exists.
+            set_idle(&svc, "40").await;
+            for suffix in ["", "-wal", "-shm"] {
+                let p = std::path::PathBuf::from(format!("{path}{suffix}"));
+                assert_eq!(mode(&p), 0o600, "{}", p.display());
+            }
+        }
+        let file = backup::run(&svc, &admin()).await.unwrap();
+        assert_eq!(mode(&backup::dir(&svc.data_dir)), 0o700);
+        assert_eq!(mode(&file.path), 0o600, "{}", file.name);
+
+        let sha = services::import::stash(&svc, services::import::Kind::Customers, b"nome\nAna\n")
+            .unwrap();
+        let imports = svc.data_dir.join("imports");
+        assert_eq!(mode(&imports), 0o700);
+        assert_eq!(mode(&imports.join(format!("customers-{sha}.csv"))), 0o600);
+
+        // A restore of a backup someone left readable is private again.
+        if db.engine() == store::Engine::Sqlite {
+            std::fs::set_permissions(&file.path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let url = db.url().to_owned();
+            db.close().await;
+            backup::restore(&url, &file.path, &admin()).await.unwrap();
+            let path = url.trim_start_matches("sqlite://");
+            assert_eq!(mode(std::path::Path::new(path)), 0o600);
+        }
+    })
+    .await;
+}

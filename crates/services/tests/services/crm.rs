@@ -5,6 +5,7 @@ use domain::Money;
 use domain::contract::{Status, SuspendReason};
 use domain::event::DomainEvent;
 use domain::plan::{BillingMode, Cycle, Plan, ServiceItem, SuspendedBehavior, Technology};
+use domain::validate::FieldError;
 use services::catalog;
 use services::contracts::{self, ContractInput, PlanChange};
 use services::crm::{self, AddressInput, Created, CustomerInput};
@@ -163,6 +164,49 @@ async fn customer_validation_names_fields() {
             Err(Error::Conflict(_))
         ));
         assert_eq!(audited(&s, "customer.create").await.len(), 2);
+    })
+    .await;
+}
+
+/// Names and other one-line text refuse control characters and
+/// bidirectional overrides, naming the field; notes keep their lines.
+#[tokio::test]
+async fn free_text_refuses_control_characters() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let ok = person(
+            "Ana",
+            "529.982.247-25",
+            "ana@example.com",
+            "(11) 98765-4321",
+        );
+        type Edit = fn(&mut CustomerInput);
+        let cases: &[(&str, Edit)] = &[
+            ("name", |c| c.name = "Ana\u{0007}".into()),
+            ("name", |c| c.name = "Ana\nSouza".into()),
+            ("trade_name", |c| {
+                c.trade_name = "Loja \u{202E}moc.evil".into()
+            }),
+        ];
+        for (field, edit) in cases {
+            let mut input = ok.clone();
+            edit(&mut input);
+            match crm::create_customer(&s, &admin(), &input).await {
+                Err(Error::Invalid {
+                    field: f,
+                    reason: services::FieldReason::Rule(FieldError::ControlCharacter),
+                }) => assert_eq!(f, *field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        let id = create(&s, &ok).await;
+        crm::add_note(&s, &admin(), id, "first line\r\n\tsecond line")
+            .await
+            .unwrap();
+        assert!(matches!(
+            crm::add_note(&s, &admin(), id, "ring \u{0007}").await,
+            Err(Error::Invalid { field: "body", .. })
+        ));
     })
     .await;
 }

@@ -89,7 +89,11 @@ error-refused = This action was refused.
 error-internal = Something went wrong on our side. The error was logged; try again in a moment.
 refused-setup-done = Setup was already completed for this installation.
 refused-bad-credentials = Wrong username or password.
-refused-banned = Too many failed attempts. Try again later or ask an administrator to lift the block.
+refused-banned = Too many failed attempts from this address. Try again later or ask an administrator to lift the block.
+refused-throttled = { $seconds ->
+    [one] Too many failed attempts from this address. Wait one second and try again.
+   *[other] Too many failed attempts from this address. Wait { $seconds } seconds and try again.
+}
 refused-ip-not-allowed = Sign-in is not allowed from your network address.
 refused-session-expired = Your session expired. Sign in again.
 refused-bad-code = That code is not valid. Use the current code from your app or an unused recovery code.
@@ -129,6 +133,7 @@ invalid-mac = Enter a MAC address such as AA:BB:CC:DD:EE:FF.
 invalid-ipv4 = Enter an IPv4 address such as 192.0.2.10.
 invalid-ipv6-prefix = Enter an IPv6 prefix such as 2001:db8:1::/48.
 invalid-coordinates = Latitude must be between -90 and 90 and longitude between -180 and 180.
+invalid-control-character = Must not contain control characters (such as a bell or escape) or bidirectional overrides; one-line fields take no line breaks or tabs.
 
 # Permissions
 perm-dashboard-view = See the dashboard
@@ -250,7 +255,7 @@ audit-after = After
 
 # Security
 security-bans = Active bans
-security-bans-intro = Addresses and accounts blocked after too many failed sign-ins.
+security-bans-intro = Addresses blocked after too many failed sign-ins. Accounts are never blocked: failures only slow down further attempts on that account from the same address.
 security-kind = Type
 security-kind-ip = Address
 security-kind-account = Account
@@ -278,12 +283,12 @@ setting-security-require-2fa-roles = Roles that must use 2FA
 setting-security-require-2fa-roles-hint = Comma-separated role names, e.g. admin,finance. Their users enrol at next sign-in.
 setting-security-login-max-failures-ip = Failed sign-ins before an address is banned
 setting-security-login-max-failures-ip-hint = Counted within the window below.
-setting-security-login-max-failures-account = Failed sign-ins before an account is locked
-setting-security-login-max-failures-account-hint = Counted within the window below.
+setting-security-login-max-failures-account = Failed sign-ins for one account from one address before delays begin
+setting-security-login-max-failures-account-hint = Counted within the window below. Each further attempt from that address waits twice as long (15 s, 30 s, 60 s…, at most the ban length). Browsers that signed in to the account before are not delayed. The same count across all addresses e-mails the account's owner and the admins (once per window).
 setting-security-login-window-minutes = Counting window (minutes)
 setting-security-login-window-minutes-hint = Failures older than this no longer count.
 setting-security-ban-minutes = Ban length (minutes)
-setting-security-ban-minutes-hint = How long a ban lasts unless lifted.
+setting-security-ban-minutes-hint = How long an address ban lasts unless lifted; also the longest delay between attempts.
 setting-security-nftables-export = Export banned addresses to nftables
 setting-security-nftables-export-hint = Writes the banned addresses to an nftables set file in the data directory.
 setting-email-smtp-host = SMTP server

@@ -89,7 +89,11 @@ error-refused = Esta ação foi recusada.
 error-internal = Algo deu errado do nosso lado. O erro foi registrado; tente de novo em instantes.
 refused-setup-done = A configuração inicial já foi concluída nesta instalação.
 refused-bad-credentials = Usuário ou senha incorretos.
-refused-banned = Muitas tentativas sem sucesso. Tente mais tarde ou peça a um administrador para liberar o bloqueio.
+refused-banned = Muitas tentativas sem sucesso a partir deste endereço. Tente mais tarde ou peça a um administrador para liberar o bloqueio.
+refused-throttled = { $seconds ->
+    [one] Muitas tentativas sem sucesso a partir deste endereço. Aguarde um segundo e tente de novo.
+   *[other] Muitas tentativas sem sucesso a partir deste endereço. Aguarde { $seconds } segundos e tente de novo.
+}
 refused-ip-not-allowed = O acesso não é permitido a partir do seu endereço de rede.
 refused-session-expired = Sua sessão expirou. Entre novamente.
 refused-bad-code = Código inválido. Use o código atual do aplicativo ou um código de recuperação não usado.
@@ -129,6 +133,7 @@ invalid-mac = Informe um endereço MAC como AA:BB:CC:DD:EE:FF.
 invalid-ipv4 = Informe um endereço IPv4 como 192.0.2.10.
 invalid-ipv6-prefix = Informe um prefixo IPv6 como 2001:db8:1::/48.
 invalid-coordinates = A latitude deve estar entre -90 e 90 e a longitude entre -180 e 180.
+invalid-control-character = Não pode conter caracteres de controle (como bip ou escape) nem sobreposições de direção do texto; campos de uma linha não aceitam quebras de linha nem tabulações.
 
 # Permissões
 perm-dashboard-view = Ver o painel
@@ -250,7 +255,7 @@ audit-after = Depois
 
 # Segurança
 security-bans = Bloqueios ativos
-security-bans-intro = Endereços e contas bloqueados após muitas tentativas de acesso sem sucesso.
+security-bans-intro = Endereços bloqueados após muitas tentativas de acesso sem sucesso. Contas nunca são bloqueadas: as falhas só deixam mais lentas as novas tentativas nessa conta a partir do mesmo endereço.
 security-kind = Tipo
 security-kind-ip = Endereço
 security-kind-account = Conta
@@ -278,12 +283,12 @@ setting-security-require-2fa-roles = Perfis que devem usar 2FA
 setting-security-require-2fa-roles-hint = Nomes de perfis separados por vírgula, ex.: admin,finance. Os usuários configuram no próximo acesso.
 setting-security-login-max-failures-ip = Falhas de acesso antes de bloquear um endereço
 setting-security-login-max-failures-ip-hint = Contadas dentro da janela abaixo.
-setting-security-login-max-failures-account = Falhas de acesso antes de bloquear uma conta
-setting-security-login-max-failures-account-hint = Contadas dentro da janela abaixo.
+setting-security-login-max-failures-account = Falhas de acesso de uma conta a partir de um endereço antes das esperas
+setting-security-login-max-failures-account-hint = Contadas dentro da janela abaixo. Cada nova tentativa desse endereço espera o dobro (15 s, 30 s, 60 s…, no máximo a duração do bloqueio). Navegadores que já entraram na conta antes não esperam. A mesma contagem somando todos os endereços envia um e-mail ao dono da conta e aos administradores (uma vez por janela).
 setting-security-login-window-minutes = Janela de contagem (minutos)
 setting-security-login-window-minutes-hint = Falhas mais antigas que isto deixam de contar.
 setting-security-ban-minutes = Duração do bloqueio (minutos)
-setting-security-ban-minutes-hint = Quanto tempo um bloqueio dura, se não for liberado antes.
+setting-security-ban-minutes-hint = Quanto tempo dura o bloqueio de um endereço, se não for liberado antes; também a maior espera entre tentativas.
 setting-security-nftables-export = Exportar endereços bloqueados para o nftables
 setting-security-nftables-export-hint = Grava os endereços bloqueados em um arquivo de conjunto do nftables no diretório de dados.
 setting-email-smtp-host = Servidor SMTP

@@ -183,6 +183,11 @@ impl From<services::Error> for Problem {
                 p.code = Some(code.to_owned());
                 p
             }
+            E::Throttled { retry_after } => {
+                let mut p = Problem::new("conflict", format!("retry after {retry_after} s"));
+                p.code = Some("throttled".into());
+                p
+            }
             E::Store(_) | E::Internal(_) => {
                 tracing::error!(error = %e, "api request failed");
                 Problem::new("internal", "the server could not complete the request")

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use services::auth::{LoginOutcome, LoginRequest};
 
 use super::{field, form_pairs};
-use crate::auth::{LANG_COOKIE, SESSION_COOKIE, Visitor};
+use crate::auth::{DEVICE_COOKIE, LANG_COOKIE, SESSION_COOKIE, Visitor};
 use crate::error::PageResult;
 use crate::i18n::Tr;
 use crate::pages::setup::session_redirect;
@@ -87,8 +87,32 @@ pub async fn login_form(
     }))
 }
 
-pub async fn login(State(state): State<AppState>, visitor: Visitor, body: Bytes) -> PageResult {
+/// Adds the known-device cookie to a response when the sign-in issued a
+/// new token.
+pub fn keep_device(mut resp: Response, token: Option<&str>, https: bool) -> Response {
+    if let Some(token) = token
+        && let Ok(v) = set_cookie(
+            DEVICE_COOKIE,
+            token,
+            Some(services::auth::KNOWN_DEVICE_DAYS * 86_400),
+            "Lax",
+            https,
+        )
+        .parse()
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let pairs = form_pairs(&body);
+    let device = cookie(&headers, DEVICE_COOKIE);
     let username = field(&pairs, "username").trim().to_lowercase();
     let password = field(&pairs, "password");
     let next = safe_next(&field(&pairs, "next"));
@@ -98,16 +122,26 @@ pub async fn login(State(state): State<AppState>, visitor: Visitor, body: Bytes)
         password: &password,
         ip: visitor.client.ip,
         user_agent: &visitor.client.user_agent,
+        device: device.as_deref(),
     };
     let outcome = match services::auth::login(&state.svc, &req).await {
         Ok(o) => o,
-        Err(services::Error::Refused(code)) => {
-            let errors = FormErrors(vec![("_form".into(), tr.t(&format!("refused-{code}")))]);
-            let status = if code == "banned" {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
+        Err(e @ (services::Error::Refused(_) | services::Error::Throttled { .. })) => {
+            let (message, status) = match e {
+                services::Error::Throttled { retry_after } => (
+                    tr.tn("refused-throttled", "seconds", retry_after),
+                    StatusCode::TOO_MANY_REQUESTS,
+                ),
+                services::Error::Refused(code @ "banned") => (
+                    tr.t(&format!("refused-{code}")),
+                    StatusCode::TOO_MANY_REQUESTS,
+                ),
+                services::Error::Refused(code) => {
+                    (tr.t(&format!("refused-{code}")), StatusCode::UNAUTHORIZED)
+                }
+                _ => (tr.t("refused-bad-credentials"), StatusCode::UNAUTHORIZED),
             };
+            let errors = FormErrors(vec![("_form".into(), message)]);
             let company = services::setup::company(&state.svc)
                 .await?
                 .map(|c| c.name)
@@ -125,17 +159,24 @@ pub async fn login(State(state): State<AppState>, visitor: Visitor, body: Bytes)
         }
         Err(e) => return Err(e.into()),
     };
-    let (token, to) = match outcome {
-        LoginOutcome::Done { session_token } => (session_token, next),
+    let (token, to, device) = match outcome {
+        LoginOutcome::Done {
+            session_token,
+            device_token,
+        } => (session_token, next, device_token),
         LoginOutcome::NeedsSecondFactor { session_token } => {
-            (session_token, "/login/2fa".to_owned())
+            (session_token, "/login/2fa".to_owned(), None)
         }
-        LoginOutcome::MustEnroll { session_token } => (session_token, "/account/2fa".to_owned()),
+        LoginOutcome::MustEnroll {
+            session_token,
+            device_token,
+        } => (session_token, "/account/2fa".to_owned(), device_token),
     };
-    Ok(session_redirect(
+    let resp = session_redirect(
         &to,
         &set_cookie(SESSION_COOKIE, &token, None, "Lax", visitor.client.https),
-    ))
+    );
+    Ok(keep_device(resp, device.as_deref(), visitor.client.https))
 }
 
 #[derive(Template)]
@@ -167,16 +208,33 @@ pub async fn second_factor(
         return Ok(Redirect::to("/login").into_response());
     };
     let code = field(&form_pairs(&body), "code");
-    match services::auth::second_factor(&state.svc, &token, &code, visitor.client.ip).await {
-        Ok(()) => Ok(Redirect::to("/").into_response()),
+    let device = cookie(&headers, DEVICE_COOKIE);
+    match services::auth::second_factor(
+        &state.svc,
+        &token,
+        &code,
+        visitor.client.ip,
+        device.as_deref(),
+    )
+    .await
+    {
+        Ok(device) => Ok(keep_device(
+            Redirect::to("/").into_response(),
+            device.as_deref(),
+            visitor.client.https,
+        )),
         Err(services::Error::Refused("session-expired")) => {
             Ok(Redirect::to("/login?ok=session-expired").into_response())
         }
-        Err(services::Error::Refused(code)) => {
-            let errors = FormErrors(vec![(
-                "code".into(),
-                visitor.tr.t(&format!("refused-{code}")),
-            )]);
+        Err(e @ (services::Error::Refused(_) | services::Error::Throttled { .. })) => {
+            let message = match e {
+                services::Error::Throttled { retry_after } => {
+                    visitor.tr.tn("refused-throttled", "seconds", retry_after)
+                }
+                services::Error::Refused(code) => visitor.tr.t(&format!("refused-{code}")),
+                _ => visitor.tr.t("refused-bad-code"),
+            };
+            let errors = FormErrors(vec![("code".into(), message)]);
             let view = SecondFactorView {
                 tr: visitor.tr,
                 csrf: visitor.csrf,

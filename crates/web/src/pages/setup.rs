@@ -141,12 +141,19 @@ pub async fn submit(
         password: &v.admin_password,
         ip: visitor.client.ip,
         user_agent: &visitor.client.user_agent,
+        device: None,
     };
     let outcome = services::auth::login(&state.svc, &req).await?;
-    let token = match outcome {
-        services::auth::LoginOutcome::Done { session_token }
-        | services::auth::LoginOutcome::MustEnroll { session_token }
-        | services::auth::LoginOutcome::NeedsSecondFactor { session_token } => session_token,
+    let (token, device) = match outcome {
+        services::auth::LoginOutcome::Done {
+            session_token,
+            device_token,
+        }
+        | services::auth::LoginOutcome::MustEnroll {
+            session_token,
+            device_token,
+        } => (session_token, device_token),
+        services::auth::LoginOutcome::NeedsSecondFactor { session_token } => (session_token, None),
     };
     let to = if enrol_2fa {
         "/account/2fa"
@@ -154,7 +161,11 @@ pub async fn submit(
         "/?ok=setup-done"
     };
     let cookie = set_cookie(SESSION_COOKIE, &token, None, "Lax", visitor.client.https);
-    Ok(session_redirect(to, &cookie))
+    Ok(crate::pages::public::keep_device(
+        session_redirect(to, &cookie),
+        device.as_deref(),
+        visitor.client.https,
+    ))
 }
 
 pub fn session_redirect(to: &str, cookie: &str) -> Response {

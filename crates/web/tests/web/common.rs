@@ -110,9 +110,10 @@ impl App {
             password: PASSWORD,
             ip: "127.0.0.1".parse().unwrap(),
             user_agent: "test",
+            device: None,
         };
         match services::auth::login(&self.svc, &req).await.unwrap() {
-            services::auth::LoginOutcome::Done { session_token } => session_token,
+            services::auth::LoginOutcome::Done { session_token, .. } => session_token,
             other => panic!("{other:?}"),
         }
     }

@@ -11,4 +11,5 @@ mod crm_api;
 mod crm_pages;
 mod documents;
 mod import;
+mod login;
 mod radius;
