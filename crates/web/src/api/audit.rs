@@ -35,10 +35,10 @@ pub struct AuditEntry {
     pub entity_kind: String,
     pub entity_id: String,
     /// The entity before the change (JSON), if any.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Value)]
     pub before: Option<serde_json::Value>,
     /// The entity after the change (JSON), if any.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Value)]
     pub after: Option<serde_json::Value>,
     pub source_ip: Option<String>,
     /// This entry's link in the hash chain.

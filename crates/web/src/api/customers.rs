@@ -829,7 +829,7 @@ pub struct TimelineEvent {
     pub entity_kind: Option<String>,
     pub entity_id: Option<String>,
     /// Details, as recorded.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub data: serde_json::Value,
 }
 

@@ -36,7 +36,7 @@ pub struct JobView {
     pub progress_note: String,
     pub last_error: Option<String>,
     /// The job's input (JSON).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub payload: serde_json::Value,
     #[schema(format = DateTime)]
     pub created_at: String,

@@ -103,7 +103,7 @@ pub async fn show(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
 /// All or nothing; an empty value for a secret keeps the stored one.
 #[utoipa::path(
     patch, path = "/api/v1/settings", operation_id = "settings.update", tag = "settings",
-    request_body(content = BTreeMap<String, String>, description = "Setting key → new value",
+    request_body(content = Object, description = "Setting key → new value: a string, number or boolean (`null` or empty keeps a secret)",
         example = json!({"security.session_idle_minutes": 60, "backup.enabled": true})),
     responses(
         (status = 200, description = "Every setting, and which changed", body = SettingsList),
