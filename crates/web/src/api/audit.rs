@@ -27,6 +27,7 @@ pub struct AuditActor {
 pub struct AuditEntry {
     pub id: i64,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub at: String,
     pub actor: AuditActor,
     /// `user.create`, `setting.update`, …
@@ -34,10 +35,10 @@ pub struct AuditEntry {
     pub entity_kind: String,
     pub entity_id: String,
     /// The entity before the change (JSON), if any.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Value)]
     pub before: Option<serde_json::Value>,
     /// The entity after the change (JSON), if any.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Value)]
     pub after: Option<serde_json::Value>,
     pub source_ip: Option<String>,
     /// This entry's link in the hash chain.
@@ -86,6 +87,7 @@ pub struct AuditQuery {
     /// Entries before this time: RFC 3339 or Unix seconds.
     to: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` from the previous page.
     cursor: Option<String>,
@@ -101,7 +103,7 @@ fn instant(field: &str, raw: Option<String>) -> ApiResult<Option<i64>> {
     raw.parse::<jiff::Timestamp>()
         .map(|t| Some(t.as_second()))
         .map_err(|_| {
-            Problem::malformed(
+            Problem::invalid(
                 field,
                 "timestamp",
                 "must be an RFC 3339 time (2025-01-31T12:00:00Z) or Unix seconds",
@@ -115,13 +117,10 @@ fn text(s: Option<String>) -> Option<String> {
 
 /// Lists audit entries, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/audit", tag = "audit",
+    get, path = "/api/v1/audit", operation_id = "audit.list", tag = "audit",
     params(AuditQuery),
     responses(
         (status = 200, description = "A page of entries", body = Paged<AuditEntry>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["audit.view"]))
 )]
@@ -148,13 +147,10 @@ pub async fn list(
 
 /// One audit entry.
 #[utoipa::path(
-    get, path = "/api/v1/audit/{id}", tag = "audit",
+    get, path = "/api/v1/audit/{id}", operation_id = "audit.show", tag = "audit",
     params(IdPath),
     responses(
         (status = 200, description = "The entry", body = AuditEntry),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such entry", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["audit.view"]))
 )]

@@ -13,6 +13,7 @@ use services::contracts::{self, ContractInput, PlanChange, TermsInput};
 use store::contracts::Contract;
 use utoipa::{IntoParams, ToSchema};
 
+use super::choices;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
@@ -30,27 +31,38 @@ pub struct ContractView {
     /// The contract's own price, in minor units.
     pub price: i64,
     pub installation_fee: i64,
+    #[schema(minimum = 1, maximum = 28)]
     pub billing_day: i64,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: Option<String>,
+    #[schema(format = Date)]
     pub loyalty_end_date: Option<String>,
     pub early_termination_fee: i64,
     /// `pending_installation`, `active`, `suspended` or `canceled`.
+    #[schema(value_type = choices::ContractStatus)]
     pub status: String,
     /// `non_payment`, `customer_request` or `administrative` when suspended.
+    #[schema(value_type = Option<choices::SuspendReason>)]
     pub suspend_reason: Option<String>,
     /// The statuses this contract may move to now.
+    #[schema(value_type = Vec<choices::ContractStatus>)]
     pub next_statuses: Vec<String>,
+    #[schema(format = DateTime)]
     pub status_changed_at: String,
     pub service_address_id: Option<i64>,
     /// The PPPoE login.
     pub login: String,
     pub mac: Option<String>,
+    #[schema(format = Ipv4)]
     pub ipv4: Option<String>,
     pub ipv6_prefix: Option<String>,
     pub notes: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -106,9 +118,11 @@ pub struct ContractListQuery {
     q: Option<String>,
     customer_id: Option<i64>,
     /// `pending_installation`, `active`, `suspended` or `canceled`.
+    #[param(value_type = Option<choices::ContractStatus>)]
     status: Option<String>,
     plan_id: Option<i64>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` from the previous page.
     cursor: Option<String>,
@@ -116,14 +130,10 @@ pub struct ContractListQuery {
 
 /// Lists contracts, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/contracts", tag = "contracts",
+    get, path = "/api/v1/contracts", operation_id = "contracts.list", tag = "contracts",
     params(ContractListQuery),
     responses(
         (status = 200, description = "A page of contracts", body = Paged<ContractView>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.view"]))
 )]
@@ -176,13 +186,10 @@ pub async fn list(
 
 /// One contract.
 #[utoipa::path(
-    get, path = "/api/v1/contracts/{id}", tag = "contracts",
+    get, path = "/api/v1/contracts/{id}", operation_id = "contracts.show", tag = "contracts",
     params(IdPath),
     responses(
         (status = 200, description = "The contract", body = ContractView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.view"]))
 )]
@@ -202,6 +209,7 @@ pub struct ContractItem {
     pub item_id: i64,
     /// 1 to 1000 (default 1).
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 1000)]
     pub quantity: i64,
 }
 
@@ -219,6 +227,7 @@ pub struct CreateContract {
     #[serde(default)]
     pub price: Option<i64>,
     /// 1 to 28.
+    #[schema(minimum = 1, maximum = 28)]
     pub billing_day: i64,
     /// `YYYY-MM-DD`; omitted: today.
     #[serde(default)]
@@ -250,16 +259,11 @@ pub struct CreateContract {
 /// Creates a contract (password encrypted at rest; read it back with
 /// `/credentials`).
 #[utoipa::path(
-    post, path = "/api/v1/contracts", tag = "contracts",
+    post, path = "/api/v1/contracts", operation_id = "contracts.create", tag = "contracts",
     request_body = CreateContract,
     responses(
         (status = 201, description = "Created", body = ContractView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Login, IP or number taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Login, IP or number taken"),
     ),
     security(("bearer" = ["contracts.manage"]))
 )]
@@ -312,6 +316,7 @@ where
 pub struct UpdateContract {
     /// 1 to 28.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 28)]
     pub billing_day: Option<i64>,
     /// One of the customer's addresses; `null` removes it.
     #[serde(default, deserialize_with = "present")]
@@ -340,18 +345,12 @@ pub struct UpdateContract {
 
 /// Updates a contract's terms and credentials (audited; RADIUS is told).
 #[utoipa::path(
-    patch, path = "/api/v1/contracts/{id}", tag = "contracts",
+    patch, path = "/api/v1/contracts/{id}", operation_id = "contracts.update", tag = "contracts",
     params(IdPath),
     request_body = UpdateContract,
     responses(
         (status = 200, description = "The updated contract", body = ContractView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Login or IP taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Login or IP taken"),
     ),
     security(("bearer" = ["contracts.manage"]))
 )]
@@ -382,10 +381,12 @@ pub async fn update(
 #[serde(deny_unknown_fields)]
 pub struct TransitionRequest {
     /// `active`, `suspended` or `canceled` (see the contract's `next_statuses`).
+    #[schema(value_type = choices::ContractStatus)]
     pub to: String,
     /// Required when suspending: `non_payment`, `customer_request` or
     /// `administrative`; refused otherwise.
     #[serde(default)]
+    #[schema(value_type = Option<choices::SuspendReason>)]
     pub reason: Option<String>,
     /// Up to 2000 characters.
     #[serde(default)]
@@ -395,18 +396,12 @@ pub struct TransitionRequest {
 /// Moves a contract to another status. A move the status machine does not
 /// allow is a 409 naming the current and the requested status.
 #[utoipa::path(
-    post, path = "/api/v1/contracts/{id}/transitions", tag = "contracts",
+    post, path = "/api/v1/contracts/{id}/transitions", operation_id = "contracts.transition", tag = "contracts",
     params(IdPath),
     request_body = TransitionRequest,
     responses(
         (status = 200, description = "The contract in its new status", body = ContractView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not allowed from the current status", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not allowed from the current status"),
     ),
     security(("bearer" = ["contracts.status"]))
 )]
@@ -452,26 +447,27 @@ pub async fn transition(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TransitionView {
     pub id: i64,
+    #[schema(value_type = choices::ContractStatus)]
     pub from_status: String,
+    #[schema(value_type = choices::ContractStatus)]
     pub to_status: String,
+    #[schema(value_type = Option<choices::SuspendReason>)]
     pub reason: Option<String>,
     pub note: String,
     pub actor_kind: String,
     pub actor_id: Option<i64>,
     pub actor_name: String,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub at: String,
 }
 
 /// A contract's status changes, oldest first.
 #[utoipa::path(
-    get, path = "/api/v1/contracts/{id}/transitions", tag = "contracts",
+    get, path = "/api/v1/contracts/{id}/transitions", operation_id = "contracts.transitions.list", tag = "contracts",
     params(IdPath),
     responses(
         (status = 200, description = "The transitions", body = List<TransitionView>),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.view"]))
 )]
@@ -523,11 +519,15 @@ pub struct PlanChangeView {
     pub to_plan_id: i64,
     pub from_price: i64,
     pub to_price: i64,
+    #[schema(format = Date)]
     pub effective_date: String,
     /// `applied`, `scheduled` or `canceled` (replaced or contract canceled).
+    #[schema(value_type = choices::PlanChangeState)]
     pub state: String,
     pub actor_name: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub applied_at: Option<String>,
 }
 
@@ -559,17 +559,11 @@ impl From<store::contracts::PlanChange> for PlanChangeView {
 /// Moves a contract to another plan now or from a later date (a later
 /// request replaces a pending one).
 #[utoipa::path(
-    post, path = "/api/v1/contracts/{id}/plan-changes", tag = "contracts",
+    post, path = "/api/v1/contracts/{id}/plan-changes", operation_id = "contracts.plan_changes.create", tag = "contracts",
     params(IdPath),
     request_body = PlanChangeRequest,
     responses(
         (status = 201, description = "Applied or scheduled (see `state`)", body = PlanChangeView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["contracts.manage"]))
 )]
@@ -612,13 +606,10 @@ pub async fn change_plan(
 
 /// A contract's plan changes.
 #[utoipa::path(
-    get, path = "/api/v1/contracts/{id}/plan-changes", tag = "contracts",
+    get, path = "/api/v1/contracts/{id}/plan-changes", operation_id = "contracts.plan_changes.list", tag = "contracts",
     params(IdPath),
     responses(
         (status = 200, description = "The plan changes", body = List<PlanChangeView>),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.view"]))
 )]
@@ -646,13 +637,10 @@ pub struct Credentials {
 
 /// The contract's PPPoE login and password. Every read is audited.
 #[utoipa::path(
-    get, path = "/api/v1/contracts/{id}/credentials", tag = "contracts",
+    get, path = "/api/v1/contracts/{id}/credentials", operation_id = "contracts.credentials.show", tag = "contracts",
     params(IdPath),
     responses(
         (status = 200, description = "The credentials", body = Credentials),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["contracts.manage"]))
 )]

@@ -13,6 +13,7 @@ use services::crm::{self, AddressInput, Created, CustomerInput};
 use store::customers::{Address, Customer, Sort};
 use utoipa::{IntoParams, ToSchema};
 
+use super::choices;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, merge_patch};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, DuplicateRef, Problem};
@@ -26,24 +27,30 @@ use crate::timeline;
 pub struct CustomerView {
     pub id: i64,
     /// `person` or `company`.
+    #[schema(value_type = choices::CustomerKind)]
     pub kind: String,
     pub name: String,
     pub trade_name: String,
     /// `cpf`, `cnpj` or `foreign`.
+    #[schema(value_type = choices::TaxDocumentKind)]
     pub document_kind: String,
     /// As shown (`529.982.247-25`).
     pub document: String,
     pub state_registration: String,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub birth_date: Option<String>,
     pub emails: Vec<String>,
     /// E.164 (`+5511987654321`).
     pub phones: Vec<String>,
+    #[schema(value_type = choices::Channel)]
     pub preferred_channel: String,
     pub tags: Vec<String>,
     pub custom_fields: BTreeMap<String, String>,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     /// Search results only: the key that found the customer (`name`,
     /// `document`, `email`, `phone`, `login`, `ip`, `contract`, `address`).
@@ -99,6 +106,7 @@ pub struct CustomerListQuery {
     q: Option<String>,
     /// Customers with a contract in this status (`pending_installation`,
     /// `active`, `suspended`, `canceled`).
+    #[param(value_type = Option<choices::ContractStatus>)]
     status: Option<String>,
     /// Customers with a contract on this plan.
     plan_id: Option<i64>,
@@ -107,8 +115,10 @@ pub struct CustomerListQuery {
     /// Customers with an address in this city (accents and case ignored).
     city: Option<String>,
     /// `newest` (default) or `name`.
+    #[param(value_type = Option<choices::CustomerSort>)]
     sort: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` from the previous page (with the same `sort`).
     cursor: Option<String>,
@@ -131,14 +141,10 @@ fn parse_status(field: &str, s: &str) -> Result<domain::contract::Status, Proble
 /// Lists customers, newest first or by name, with filters; or searches them
 /// by any key with `q`.
 #[utoipa::path(
-    get, path = "/api/v1/customers", tag = "customers",
+    get, path = "/api/v1/customers", operation_id = "customers.list", tag = "customers",
     params(CustomerListQuery),
     responses(
         (status = 200, description = "A page of customers", body = Paged<CustomerView>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.view"]))
 )]
@@ -222,13 +228,10 @@ pub async fn list(
 
 /// One customer.
 #[utoipa::path(
-    get, path = "/api/v1/customers/{id}", tag = "customers",
+    get, path = "/api/v1/customers/{id}", operation_id = "customers.show", tag = "customers",
     params(IdPath),
     responses(
         (status = 200, description = "The customer", body = CustomerView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.view"]))
 )]
@@ -247,6 +250,7 @@ pub async fn show(
 #[serde(deny_unknown_fields)]
 pub struct CustomerBody {
     /// `person` or `company`.
+    #[schema(value_type = choices::CustomerKind)]
     pub kind: String,
     pub name: String,
     #[serde(default)]
@@ -304,6 +308,7 @@ impl CustomerBody {
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomer {
     /// `person` or `company`.
+    #[schema(value_type = choices::CustomerKind)]
     pub kind: String,
     pub name: String,
     #[serde(default)]
@@ -341,16 +346,11 @@ pub struct CreateCustomer {
 /// Registers a customer. Another customer with the same document, e-mail or
 /// phone makes it a 409 listing them, unless `allow_duplicates` is true.
 #[utoipa::path(
-    post, path = "/api/v1/customers", tag = "customers",
+    post, path = "/api/v1/customers", operation_id = "customers.create", tag = "customers",
     request_body = CreateCustomer,
     responses(
         (status = 201, description = "Created", body = CustomerView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Possible duplicates (listed in `duplicates`)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Possible duplicates (listed in `duplicates`)"),
     ),
     security(("bearer" = ["customers.manage"]))
 )]
@@ -411,17 +411,11 @@ pub async fn create(
 /// Changes a customer; omitted fields keep their value (duplicates are not
 /// refused on edit).
 #[utoipa::path(
-    patch, path = "/api/v1/customers/{id}", tag = "customers",
+    patch, path = "/api/v1/customers/{id}", operation_id = "customers.update", tag = "customers",
     params(IdPath),
     request_body = CustomerBody,
     responses(
         (status = 200, description = "The updated customer", body = CustomerView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.manage"]))
 )]
@@ -469,6 +463,7 @@ pub struct AddressView {
     pub id: i64,
     pub customer_id: i64,
     /// `billing` or `service`.
+    #[schema(value_type = choices::AddressKind)]
     pub kind: String,
     pub label: String,
     pub street: String,
@@ -481,9 +476,13 @@ pub struct AddressView {
     /// The CEP in Brazil, digits only (`01310100`).
     pub postal_code: String,
     pub country: String,
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
     pub lng: Option<f64>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -515,6 +514,7 @@ impl From<Address> for AddressView {
 #[serde(deny_unknown_fields)]
 pub struct AddressBody {
     /// `billing` (at most one) or `service`.
+    #[schema(value_type = choices::AddressKind)]
     pub kind: String,
     #[serde(default)]
     pub label: String,
@@ -573,13 +573,10 @@ pub struct AddressPath {
 
 /// A customer's addresses.
 #[utoipa::path(
-    get, path = "/api/v1/customers/{id}/addresses", tag = "customers",
+    get, path = "/api/v1/customers/{id}/addresses", operation_id = "customers.addresses.list", tag = "customers",
     params(IdPath),
     responses(
         (status = 200, description = "The addresses", body = List<AddressView>),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.view"]))
 )]
@@ -598,18 +595,12 @@ pub async fn addresses(
 
 /// Adds an address to a customer.
 #[utoipa::path(
-    post, path = "/api/v1/customers/{id}/addresses", tag = "customers",
+    post, path = "/api/v1/customers/{id}/addresses", operation_id = "customers.addresses.create", tag = "customers",
     params(IdPath),
     request_body = AddressBody,
     responses(
         (status = 201, description = "Created", body = AddressView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A second billing address", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A second billing address"),
     ),
     security(("bearer" = ["customers.manage"]))
 )]
@@ -645,18 +636,12 @@ async fn address_of(state: &AppState, customer_id: i64, address_id: i64) -> ApiR
 
 /// Changes an address; omitted fields keep their value.
 #[utoipa::path(
-    patch, path = "/api/v1/customers/{id}/addresses/{address_id}", tag = "customers",
+    patch, path = "/api/v1/customers/{id}/addresses/{address_id}", operation_id = "customers.addresses.update", tag = "customers",
     params(AddressPath),
     request_body = AddressBody,
     responses(
         (status = 200, description = "The updated address", body = AddressView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such address", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A second billing address", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A second billing address"),
     ),
     security(("bearer" = ["customers.manage"]))
 )]
@@ -690,14 +675,11 @@ pub async fn update_address(
 
 /// Deletes an address no contract uses.
 #[utoipa::path(
-    delete, path = "/api/v1/customers/{id}/addresses/{address_id}", tag = "customers",
+    delete, path = "/api/v1/customers/{id}/addresses/{address_id}", operation_id = "customers.addresses.delete", tag = "customers",
     params(AddressPath),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such address", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A contract uses the address", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A contract uses the address"),
     ),
     security(("bearer" = ["customers.manage"]))
 )]
@@ -732,6 +714,7 @@ pub struct NoteView {
     pub author_kind: String,
     pub author_id: Option<i64>,
     pub author_name: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -753,19 +736,16 @@ impl From<store::customers::Note> for NoteView {
 #[into_params(parameter_in = Query)]
 pub struct NotesQuery {
     /// How many of the newest notes, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
 /// A customer's newest notes, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/customers/{id}/notes", tag = "customers",
+    get, path = "/api/v1/customers/{id}/notes", operation_id = "customers.notes.list", tag = "customers",
     params(IdPath, NotesQuery),
     responses(
         (status = 200, description = "The notes", body = List<NoteView>),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid limit", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.view"]))
 )]
@@ -794,17 +774,11 @@ pub struct CreateNote {
 
 /// Adds a staff note (it also goes on the timeline).
 #[utoipa::path(
-    post, path = "/api/v1/customers/{id}/notes", tag = "customers",
+    post, path = "/api/v1/customers/{id}/notes", operation_id = "customers.notes.create", tag = "customers",
     params(IdPath),
     request_body = CreateNote,
     responses(
         (status = 201, description = "Created", body = NoteView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.manage"]))
 )]
@@ -841,6 +815,7 @@ const MAX_NOTE_SCAN: i64 = 20;
 pub struct TimelineEvent {
     pub id: i64,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub at: String,
     /// Dotted: `customer.created`, `contract.suspended`, `note.added`, …
     pub kind: String,
@@ -854,7 +829,7 @@ pub struct TimelineEvent {
     pub entity_kind: Option<String>,
     pub entity_id: Option<String>,
     /// Details, as recorded.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub data: serde_json::Value,
 }
 
@@ -864,6 +839,7 @@ pub struct TimelineQuery {
     /// Only events whose kind starts with this (`contract.`).
     kind: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` from the previous page.
     cursor: Option<String>,
@@ -871,15 +847,10 @@ pub struct TimelineQuery {
 
 /// A customer's timeline, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/customers/{id}/timeline", tag = "customers",
+    get, path = "/api/v1/customers/{id}/timeline", operation_id = "customers.timeline.list", tag = "customers",
     params(IdPath, TimelineQuery),
     responses(
         (status = 200, description = "A page of events", body = Paged<TimelineEvent>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid limit", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.view"]))
 )]
@@ -896,7 +867,7 @@ pub async fn timeline(
         Some((id, at)) => Some(store::timeline::Before {
             id,
             at: at.parse().map_err(|_| {
-                Problem::malformed("cursor", "cursor", "is not a cursor this API returned")
+                Problem::invalid("cursor", "cursor", "is not a cursor this API returned")
             })?,
         }),
     };

@@ -293,10 +293,24 @@ pub fn describe(doc: &Value) -> (Vec<Operation>, Vec<Schema>) {
                     .and_then(Value::as_object)
                     .into_iter()
                     .flatten()
-                    .map(|(status, r)| Resp {
-                        status: status.clone(),
-                        description: s(r, "description"),
-                        ty: first_content_schema(r).unwrap_or_default(),
+                    .map(|(status, r)| {
+                        // A shared answer (`components.responses`), whose
+                        // description an operation may override.
+                        let shared = r
+                            .get("$ref")
+                            .and_then(Value::as_str)
+                            .and_then(|name| name.rsplit('/').next())
+                            .and_then(|name| doc.pointer(&format!("/components/responses/{name}")))
+                            .unwrap_or(r);
+                        let description = match s(r, "description") {
+                            d if d.is_empty() => s(shared, "description"),
+                            d => d,
+                        };
+                        Resp {
+                            status: status.clone(),
+                            description,
+                            ty: first_content_schema(shared).unwrap_or_default(),
+                        }
                     })
                     .collect();
                 let tag = op
@@ -465,5 +479,19 @@ mod tests {
             .map(|o| o.scopes.clone());
         assert_eq!(list, Some(vec!["users.view".to_owned()]));
         assert!(schemas.iter().any(|s| s.name == "Problem"));
+        // Shared answers show their own description and type.
+        let create = ops
+            .iter()
+            .find(|o| o.method == "POST" && o.path == "/api/v1/users")
+            .unwrap();
+        let conflict = create.responses.iter().find(|r| r.status == "409").unwrap();
+        assert_eq!(conflict.description, "Username taken");
+        assert!(conflict.ty.starts_with("Problem"), "{}", conflict.ty);
+        let denied = create.responses.iter().find(|r| r.status == "403").unwrap();
+        assert!(
+            denied.description.contains("permission"),
+            "{}",
+            denied.description
+        );
     }
 }

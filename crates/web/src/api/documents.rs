@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use store::documents::Document;
 use utoipa::{IntoParams, ToSchema};
 
+use super::choices;
 use super::extract::{ApiPath, ApiQuery, Caller};
-use super::problem::{ApiResult, Problem};
+use super::problem::ApiResult;
 use super::{IdPath, time};
 use crate::state::AppState;
 
@@ -21,19 +22,24 @@ pub struct DocumentView {
     pub id: i64,
     pub customer_id: i64,
     /// `identity`, `proof_of_address`, `contract_signed` or `other`.
+    #[schema(value_type = choices::KycKind)]
     pub kind: String,
     pub filename: String,
     /// From the content: `application/pdf`, `image/jpeg`, `image/png`, `image/webp`.
+    #[schema(value_type = choices::KycContentType)]
     pub content_type: String,
     pub size: i64,
     /// SHA-256 of the file, hex.
     pub sha256: String,
     /// `pending`, `verified` or `rejected`.
+    #[schema(value_type = choices::KycStatus)]
     pub status: String,
     pub verified_by: Option<String>,
+    #[schema(format = DateTime)]
     pub verified_at: Option<String>,
     pub rejection_reason: String,
     pub uploaded_by: String,
+    #[schema(format = DateTime)]
     pub uploaded_at: String,
 }
 
@@ -72,6 +78,7 @@ pub struct DocPath {
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// `identity`, `proof_of_address`, `contract_signed` or `other`.
+    #[param(value_type = choices::KycKind)]
     kind: String,
     /// The file's name (its extension must match the content).
     filename: Option<String>,
@@ -85,12 +92,10 @@ pub struct RejectBody {
 
 /// A customer's documents, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/customers/{id}/documents", tag = "documents",
+    get, path = "/api/v1/customers/{id}/documents", operation_id = "customers.documents.list", tag = "documents",
     params(IdPath),
     responses(
         (status = 200, description = "The documents", body = Vec<DocumentView>),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.documents"]))
 )]
@@ -107,15 +112,12 @@ pub async fn list(
 /// Uploads a document: the request body is the file itself (PDF, JPEG, PNG
 /// or WebP, at most 10 MiB; the type is read from the content).
 #[utoipa::path(
-    post, path = "/api/v1/customers/{id}/documents", tag = "documents",
+    post, path = "/api/v1/customers/{id}/documents", operation_id = "customers.documents.upload", tag = "documents",
     params(IdPath, UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file"),
     responses(
         (status = 201, description = "Stored, pending review", body = DocumentView),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over the limit"),
-        (status = 422, description = "Wrong type, too large, or unknown kind (field `file` or `kind`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.documents"]))
 )]
@@ -140,12 +142,10 @@ pub async fn upload(
 
 /// Downloads a document (as an attachment, with its sniffed type).
 #[utoipa::path(
-    get, path = "/api/v1/customers/{id}/documents/{doc}", tag = "documents",
+    get, path = "/api/v1/customers/{id}/documents/{doc}", operation_id = "customers.documents.download", tag = "documents",
     params(DocPath),
     responses(
         (status = 200, description = "The file", content_type = "application/octet-stream"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.documents"]))
 )]
@@ -161,12 +161,10 @@ pub async fn download(
 
 /// Marks a document verified by the caller.
 #[utoipa::path(
-    post, path = "/api/v1/customers/{id}/documents/{doc}/verify", tag = "documents",
+    post, path = "/api/v1/customers/{id}/documents/{doc}/verify", operation_id = "customers.documents.verify", tag = "documents",
     params(DocPath),
     responses(
         (status = 200, description = "Verified", body = DocumentView),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.documents"]))
 )]
@@ -186,14 +184,11 @@ pub async fn verify(
 
 /// Rejects a document with a reason.
 #[utoipa::path(
-    post, path = "/api/v1/customers/{id}/documents/{doc}/reject", tag = "documents",
+    post, path = "/api/v1/customers/{id}/documents/{doc}/reject", operation_id = "customers.documents.reject", tag = "documents",
     params(DocPath),
     request_body = RejectBody,
     responses(
         (status = 200, description = "Rejected", body = DocumentView),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing reason", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.documents"]))
 )]
@@ -204,8 +199,7 @@ pub async fn reject(
     body: Bytes,
 ) -> ApiResult<Json<DocumentView>> {
     caller.require(Permission::CustomersDocuments)?;
-    let b: RejectBody = serde_json::from_slice(&body)
-        .map_err(|e| Problem::invalid("reason", "invalid", e.to_string()))?;
+    let b: RejectBody = super::extract::parse_json(&body)?;
     services::documents::reject(&state.svc, &caller.actor(), p.id, p.doc, &b.reason).await?;
     Ok(Json(
         services::documents::get(&state.svc, p.id, p.doc)
@@ -216,12 +210,10 @@ pub async fn reject(
 
 /// The contract as a PDF from the installation's template.
 #[utoipa::path(
-    get, path = "/api/v1/contracts/{id}/contract.pdf", tag = "documents",
+    get, path = "/api/v1/contracts/{id}/contract.pdf", operation_id = "contracts.pdf.show", tag = "documents",
     params(IdPath),
     responses(
         (status = 200, description = "The PDF", content_type = "application/pdf"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["customers.view"]))
 )]

@@ -189,8 +189,19 @@ async fn read_json<T: DeserializeOwned>(req: Request, state: &AppState) -> Resul
     parse_json(&bytes)
 }
 
-/// Parses a JSON body, naming the offending field on failure.
+/// Parses a JSON body, naming the offending field on failure. Every body
+/// of this API is a JSON object.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    // serde reads a struct from an array too (`[null, null]` filled every
+    // optional field of a PATCH with nothing and was answered 200).
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        if !value.is_object() {
+            return Err(Problem::invalid("body", "type", "must be a JSON object"));
+        }
+        if let Some(field) = nul_in(&value, "") {
+            return Err(nul_problem(&field));
+        }
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -215,6 +226,42 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     de.end()
         .map_err(|e| Problem::malformed("body", "json", format!("has trailing data: {e}")))?;
     Ok(value)
+}
+
+/// The first field whose text (or key) holds a NUL character. PostgreSQL
+/// cannot store one in text, so such a request failed there with a 500.
+fn nul_in(v: &serde_json::Value, path: &str) -> Option<String> {
+    let here = || {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    match v {
+        serde_json::Value::String(s) => s.contains('\0').then(here),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| nul_in(x, &format!("{}[{i}]", here()))),
+        serde_json::Value::Object(m) => m.iter().find_map(|(k, x)| {
+            let field = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(field)
+            } else {
+                nul_in(x, &field)
+            }
+        }),
+        _ => None,
+    }
+}
+
+fn nul_problem(field: &str) -> Problem {
+    Problem::invalid(field, "nul", "must not contain a NUL character")
 }
 
 /// Applies a PATCH body to the current state: top-level members of `patch`
@@ -246,6 +293,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
         let query = parts.uri.query().unwrap_or("");
+        if let Some((key, _)) = form_urlencoded::parse(query.as_bytes())
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(nul_problem(&key.replace('\0', "")));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(ApiQuery)
@@ -334,6 +386,23 @@ mod tests {
             (422, "zzz".into())
         );
         assert_eq!(field(parse_json(b"[]")), (422, "body".into()));
+        assert_eq!(field(parse_json(br#""a""#)), (422, "body".into()));
+
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct AllOptional {
+            a: Option<i64>,
+            b: Option<String>,
+        }
+        // Regression: serde reads structs from arrays, so this was a valid
+        // PATCH body changing nothing.
+        let p = parse_json::<Body>(br#"{"name":"a\u0000b"}"#).unwrap_err();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "name"));
+        let p = parse_json::<Body>(br#"{"name":"a","tags":["x","\u0000"]}"#).unwrap_err();
+        assert_eq!(p.errors[0].field, "tags[1]");
+        let p = parse_json::<AllOptional>(b"[null, null]").unwrap_err();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "body"));
+        assert!(parse_json::<AllOptional>(b" {} ").is_ok());
         assert_eq!(
             field(parse_json(br#"{"name":"a"} x"#)),
             (400, "body".into())

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use store::jobs::{Filter, Job, Status};
 use utoipa::{IntoParams, ToSchema};
 
+use super::choices;
 use super::extract::{ApiPath, ApiQuery, Caller};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
@@ -21,10 +22,12 @@ pub struct JobView {
     /// `backup`, `expire-sessions`, `email-outbox`, …
     pub kind: String,
     /// `queued`, `running`, `succeeded`, `failed` (will be retried) or `dead`.
+    #[schema(value_type = choices::JobStatus)]
     pub status: String,
     pub attempts: i64,
     pub max_attempts: i64,
     /// RFC 3339: when it is due (for `failed`, when it is retried).
+    #[schema(format = DateTime)]
     pub run_at: String,
     /// The node holding it while `running`.
     pub locked_by: Option<String>,
@@ -33,10 +36,13 @@ pub struct JobView {
     pub progress_note: String,
     pub last_error: Option<String>,
     /// The job's input (JSON).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub payload: serde_json::Value,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub started_at: Option<String>,
+    #[schema(format = DateTime)]
     pub finished_at: Option<String>,
 }
 
@@ -67,10 +73,12 @@ impl From<Job> for JobView {
 #[into_params(parameter_in = Query)]
 pub struct JobQuery {
     /// `queued`, `running`, `succeeded`, `failed` or `dead`.
+    #[param(value_type = Option<choices::JobStatus>)]
     status: Option<String>,
     /// Exact job kind.
     kind: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` from the previous page.
     cursor: Option<String>,
@@ -78,14 +86,10 @@ pub struct JobQuery {
 
 /// Lists jobs, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/jobs", tag = "jobs",
+    get, path = "/api/v1/jobs", operation_id = "jobs.list", tag = "jobs",
     params(JobQuery),
     responses(
         (status = 200, description = "A page of jobs", body = Paged<JobView>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown status", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["jobs.view"]))
 )]
@@ -121,13 +125,10 @@ pub async fn list(
 
 /// One job.
 #[utoipa::path(
-    get, path = "/api/v1/jobs/{id}", tag = "jobs",
+    get, path = "/api/v1/jobs/{id}", operation_id = "jobs.show", tag = "jobs",
     params(IdPath),
     responses(
         (status = 200, description = "The job", body = JobView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["jobs.view"]))
 )]
@@ -142,14 +143,11 @@ pub async fn show(
 
 /// Queues a failed or dead job to run again now.
 #[utoipa::path(
-    post, path = "/api/v1/jobs/{id}/retry", tag = "jobs",
+    post, path = "/api/v1/jobs/{id}/retry", operation_id = "jobs.retry", tag = "jobs",
     params(IdPath),
     responses(
         (status = 200, description = "The job, queued again", body = JobView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The job is not failed or dead", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The job is not failed or dead"),
     ),
     security(("bearer" = ["jobs.manage"]))
 )]

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::Caller;
-use super::problem::{ApiResult, Problem};
+use super::problem::ApiResult;
 use super::users::UserView;
 
 /// The caller: the token's user and the token's effective permissions
@@ -21,10 +21,9 @@ pub struct Me {
 
 /// The calling token's user and effective permissions.
 #[utoipa::path(
-    get, path = "/api/v1/me", tag = "me",
+    get, path = "/api/v1/me", operation_id = "me.show", tag = "me",
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -12,6 +12,7 @@
 #![allow(clippy::result_large_err)]
 
 mod audit;
+mod choices;
 mod contracts;
 mod customers;
 mod docs;
@@ -19,6 +20,7 @@ mod documents;
 mod extract;
 mod jobs;
 mod me;
+mod openapi;
 mod pagination;
 mod plans;
 mod problem;
@@ -126,7 +128,12 @@ impl Modify for BearerAuth {
         radius::nas_list, radius::nas_show, radius::nas_create, radius::nas_update, radius::nas_delete,
         radius::sessions, radius::disconnect, radius::auth_log, radius::usage, radius::who,
     ),
-    components(schemas(problem::Problem, problem::FieldIssue, problem::DuplicateRef)),
+    // The choices are listed because schemas named only by query
+    // parameters are not collected by utoipa.
+    components(schemas(
+        problem::Problem, problem::FieldIssue, problem::DuplicateRef,
+        choices::ContractStatus, choices::SuspendReason, choices::CustomerKind, choices::TaxDocumentKind, choices::Channel, choices::AddressKind, choices::BillingMode, choices::Cycle, choices::Technology, choices::SuspendedBehavior, choices::QuotaAction, choices::NasKind, choices::KycKind, choices::KycStatus, choices::KycContentType, choices::JobStatus, choices::AuthResult, choices::PlanChangeState, choices::RemovalResult, choices::CoaStatus, choices::UserStatus, choices::CustomerSort, choices::Locale, choices::SettingGroup, choices::SettingType,
+    )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(
@@ -149,7 +156,12 @@ pub struct ApiDoc;
 /// The generated document, as JSON text (built once).
 pub fn openapi_json() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| ApiDoc::openapi().to_json().unwrap_or_else(|_| "{}".into()))
+    DOC.get_or_init(|| {
+        serde_json::to_value(ApiDoc::openapi())
+            .map(openapi::finish)
+            .and_then(|doc| serde_json::to_string(&doc))
+            .unwrap_or_else(|_| "{}".into())
+    })
 }
 
 async fn openapi() -> impl IntoResponse {

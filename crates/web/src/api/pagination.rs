@@ -37,7 +37,7 @@ pub fn decode(raw: Option<&str>) -> Result<Option<i64>, Problem> {
     let Some(raw) = raw.filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    let bad = || Problem::malformed("cursor", "cursor", "is not a cursor this API returned");
+    let bad = || Problem::invalid("cursor", "cursor", "is not a cursor this API returned");
     let bytes = B64.decode(raw.trim()).map_err(|_| bad())?;
     let text = std::str::from_utf8(&bytes).map_err(|_| bad())?;
     text.strip_prefix("id:")
@@ -61,7 +61,7 @@ pub fn decode_keyed(raw: Option<&str>) -> Result<Option<(i64, String)>, Problem>
     let Some(raw) = raw.filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    let bad = || Problem::malformed("cursor", "cursor", "is not a cursor this API returned");
+    let bad = || Problem::invalid("cursor", "cursor", "is not a cursor this API returned");
     let bytes = B64.decode(raw.trim()).map_err(|_| bad())?;
     let text = std::str::from_utf8(&bytes).map_err(|_| bad())?;
     let (id, key) = text
@@ -94,7 +94,7 @@ mod tests {
         assert_eq!(decode(Some("")).unwrap(), None);
         for junk in ["!!", "aWQ6eA", "eHl6", "%%%"] {
             let p = decode(Some(junk)).unwrap_err();
-            assert_eq!(p.status, 400);
+            assert_eq!(p.status, 422);
             assert_eq!(p.errors[0].field, "cursor");
         }
         assert_eq!(

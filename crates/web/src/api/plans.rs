@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use services::catalog;
 use utoipa::{IntoParams, ToSchema};
 
+use super::choices;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, merge_patch};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
@@ -28,7 +29,9 @@ pub struct PlanView {
     #[serde(flatten)]
     pub fields: PlanBody,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -60,6 +63,7 @@ pub struct PlanBody {
     pub quota_mb: Option<i64>,
     /// `throttle` (to `quota_throttle_kbps`) or `block`.
     #[serde(default)]
+    #[schema(value_type = Option<choices::QuotaAction>)]
     pub quota_action: Option<String>,
     #[serde(default)]
     pub quota_throttle_kbps: Option<i64>,
@@ -67,14 +71,17 @@ pub struct PlanBody {
     pub price: i64,
     /// `postpaid` (default) or `prepaid`.
     #[serde(default = "postpaid")]
+    #[schema(value_type = choices::BillingMode)]
     pub billing_mode: String,
     /// `monthly` (default), `quarterly` or `yearly`.
     #[serde(default = "monthly")]
+    #[schema(value_type = choices::Cycle)]
     pub cycle: String,
     #[serde(default)]
     pub installation_fee: i64,
     /// 0 to 60.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 60)]
     pub loyalty_months: i64,
     /// Only with a loyalty period.
     #[serde(default)]
@@ -82,10 +89,12 @@ pub struct PlanBody {
     #[serde(default)]
     pub tax_category: String,
     /// `fiber`, `wireless`, `cable` or `dsl`.
+    #[schema(value_type = choices::Technology)]
     pub technology: String,
     /// What RADIUS gives a suspended subscriber: `reject` (default) or
     /// `restricted`.
     #[serde(default = "reject")]
+    #[schema(value_type = choices::SuspendedBehavior)]
     pub suspended_behavior: String,
     /// Retired plans take no new contracts.
     #[serde(default = "yes")]
@@ -293,8 +302,10 @@ pub struct PlanListQuery {
     /// omitted: both.
     active: Option<bool>,
     /// `fiber`, `wireless`, `cable` or `dsl`.
+    #[param(value_type = Option<choices::Technology>)]
     technology: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` from the previous page.
     cursor: Option<String>,
@@ -313,7 +324,7 @@ fn page_of<T>(
         None => 0,
         Some(after) => {
             rows.iter().position(|r| id(r) == after).ok_or_else(|| {
-                Problem::malformed("cursor", "cursor", "names a row that no longer exists")
+                Problem::invalid("cursor", "cursor", "names a row that no longer exists")
             })? + 1
         }
     };
@@ -325,14 +336,10 @@ fn page_of<T>(
 
 /// Lists plans by name.
 #[utoipa::path(
-    get, path = "/api/v1/plans", tag = "plans",
+    get, path = "/api/v1/plans", operation_id = "plans.list", tag = "plans",
     params(PlanListQuery),
     responses(
         (status = 200, description = "A page of plans", body = Paged<PlanView>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["plans.view"]))
 )]
@@ -364,13 +371,10 @@ pub async fn list(
 
 /// One plan.
 #[utoipa::path(
-    get, path = "/api/v1/plans/{id}", tag = "plans",
+    get, path = "/api/v1/plans/{id}", operation_id = "plans.show", tag = "plans",
     params(IdPath),
     responses(
         (status = 200, description = "The plan", body = PlanView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plan", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["plans.view"]))
 )]
@@ -385,16 +389,11 @@ pub async fn show(
 
 /// Creates a plan.
 #[utoipa::path(
-    post, path = "/api/v1/plans", tag = "plans",
+    post, path = "/api/v1/plans", operation_id = "plans.create", tag = "plans",
     request_body = PlanBody,
     responses(
         (status = 201, description = "Created", body = PlanView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("bearer" = ["plans.manage"]))
 )]
@@ -418,18 +417,12 @@ pub async fn create(
 /// Changes a plan. A new price is for new contracts only: existing ones
 /// change through a re-pricing.
 #[utoipa::path(
-    patch, path = "/api/v1/plans/{id}", tag = "plans",
+    patch, path = "/api/v1/plans/{id}", operation_id = "plans.update", tag = "plans",
     params(IdPath),
     request_body = PlanBody,
     responses(
         (status = 200, description = "The updated plan", body = PlanView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plan", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("bearer" = ["plans.manage"]))
 )]
@@ -455,6 +448,7 @@ pub struct RepricingPreviewRequest {
     pub price: i64,
     /// How many affected contracts to list, 0 to 200 (default 20).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 200)]
     pub sample: Option<i64>,
 }
 
@@ -483,17 +477,11 @@ pub struct RepricingPreviewView {
 
 /// Previews setting a new price on the plan's existing contracts.
 #[utoipa::path(
-    post, path = "/api/v1/plans/{id}/repricing/preview", tag = "plans",
+    post, path = "/api/v1/plans/{id}/repricing/preview", operation_id = "plans.repricing.preview", tag = "plans",
     params(IdPath),
     request_body = RepricingPreviewRequest,
     responses(
         (status = 200, description = "The preview", body = RepricingPreviewView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plan", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["plans.manage"]))
 )]
@@ -554,18 +542,12 @@ pub struct RepricingResult {
 /// Sets the previewed price on the plan's contracts. Refused with 409
 /// (`repricing-changed`) if they changed since the preview.
 #[utoipa::path(
-    post, path = "/api/v1/plans/{id}/repricing", tag = "plans",
+    post, path = "/api/v1/plans/{id}/repricing", operation_id = "plans.repricing.apply", tag = "plans",
     params(IdPath),
     request_body = RepricingRequest,
     responses(
         (status = 200, description = "Applied", body = RepricingResult),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such plan", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Changed since the preview", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Changed since the preview"),
     ),
     security(("bearer" = ["plans.manage"]))
 )]
@@ -601,7 +583,9 @@ pub struct ServiceItemView {
     pub id: i64,
     #[serde(flatten)]
     pub fields: ServiceItemBody,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -616,6 +600,7 @@ pub struct ServiceItemBody {
     pub price: i64,
     /// `monthly` (default), `quarterly` or `yearly`.
     #[serde(default = "monthly")]
+    #[schema(value_type = choices::Cycle)]
     pub cycle: String,
     #[serde(default)]
     pub tax_category: String,
@@ -666,6 +651,7 @@ pub struct ItemListQuery {
     /// `true`: only active items; `false`: only retired ones; omitted: both.
     active: Option<bool>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` from the previous page.
     cursor: Option<String>,
@@ -677,13 +663,10 @@ async fn item(state: &AppState, id: i64) -> ApiResult<store::plans::ServiceItem>
 
 /// Lists service items by name.
 #[utoipa::path(
-    get, path = "/api/v1/service-items", tag = "plans",
+    get, path = "/api/v1/service-items", operation_id = "service_items.list", tag = "plans",
     params(ItemListQuery),
     responses(
         (status = 200, description = "A page of service items", body = Paged<ServiceItemView>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["plans.view"]))
 )]
@@ -704,13 +687,10 @@ pub async fn list_items(
 
 /// One service item.
 #[utoipa::path(
-    get, path = "/api/v1/service-items/{id}", tag = "plans",
+    get, path = "/api/v1/service-items/{id}", operation_id = "service_items.show", tag = "plans",
     params(IdPath),
     responses(
         (status = 200, description = "The service item", body = ServiceItemView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service item", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["plans.view"]))
 )]
@@ -725,16 +705,11 @@ pub async fn show_item(
 
 /// Creates a service item.
 #[utoipa::path(
-    post, path = "/api/v1/service-items", tag = "plans",
+    post, path = "/api/v1/service-items", operation_id = "service_items.create", tag = "plans",
     request_body = ServiceItemBody,
     responses(
         (status = 201, description = "Created", body = ServiceItemView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("bearer" = ["plans.manage"]))
 )]
@@ -757,18 +732,12 @@ pub async fn create_item(
 
 /// Changes a service item (contracts keep the price they were sold at).
 #[utoipa::path(
-    patch, path = "/api/v1/service-items/{id}", tag = "plans",
+    patch, path = "/api/v1/service-items/{id}", operation_id = "service_items.update", tag = "plans",
     params(IdPath),
     request_body = ServiceItemBody,
     responses(
         (status = 200, description = "The updated service item", body = ServiceItemView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such service item", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("bearer" = ["plans.manage"]))
 )]

@@ -13,6 +13,7 @@ use store::nas::Nas;
 use store::radius::{AuthEntry, AuthFilter, Session, SessionFilter, Usage};
 use utoipa::{IntoParams, ToSchema};
 
+use super::choices;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
@@ -28,6 +29,7 @@ pub struct NasView {
     /// Source IPv4 or IPv6 address, canonical.
     pub address: String,
     /// `mikrotik`, `accel-ppp`, `cisco`, `huawei`, `juniper` or `generic`.
+    #[schema(value_type = choices::NasKind)]
     pub kind: String,
     pub coa_port: i64,
     pub require_message_authenticator: bool,
@@ -35,7 +37,9 @@ pub struct NasView {
     pub seen_message_authenticator: bool,
     pub disabled: bool,
     pub notes: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -59,11 +63,9 @@ impl From<Nas> for NasView {
 
 /// Every NAS, by name.
 #[utoipa::path(
-    get, path = "/api/v1/nas", tag = "radius",
+    get, path = "/api/v1/nas", operation_id = "nas.list", tag = "radius",
     responses(
         (status = 200, description = "Every NAS", body = [NasView]),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["radius.view"]))
 )]
@@ -83,13 +85,10 @@ pub async fn nas_list(
 
 /// One NAS.
 #[utoipa::path(
-    get, path = "/api/v1/nas/{id}", tag = "radius",
+    get, path = "/api/v1/nas/{id}", operation_id = "nas.show", tag = "radius",
     params(IdPath),
     responses(
         (status = 200, description = "The NAS", body = NasView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such NAS", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["radius.view"]))
 )]
@@ -112,6 +111,7 @@ pub struct CreateNas {
     /// The shared secret (stored encrypted, never returned).
     pub secret: String,
     /// `mikrotik`, `accel-ppp`, `cisco`, `huawei`, `juniper` or `generic`.
+    #[schema(value_type = choices::NasKind)]
     pub kind: String,
     /// Default 3799.
     #[serde(default = "default_coa_port")]
@@ -130,16 +130,11 @@ fn default_coa_port() -> i64 {
 
 /// Registers a NAS; radius nodes pick it up within seconds.
 #[utoipa::path(
-    post, path = "/api/v1/nas", tag = "radius",
+    post, path = "/api/v1/nas", operation_id = "nas.create", tag = "radius",
     request_body = CreateNas,
     responses(
         (status = 201, description = "Created", body = NasView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name or address taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name or address taken"),
     ),
     security(("bearer" = ["radius.manage"]))
 )]
@@ -178,6 +173,7 @@ pub struct UpdateNas {
     pub address: Option<String>,
     /// A new shared secret.
     pub secret: Option<String>,
+    #[schema(value_type = Option<choices::NasKind>)]
     pub kind: Option<String>,
     pub coa_port: Option<i64>,
     pub require_message_authenticator: Option<bool>,
@@ -187,18 +183,12 @@ pub struct UpdateNas {
 
 /// Updates a NAS.
 #[utoipa::path(
-    patch, path = "/api/v1/nas/{id}", tag = "radius",
+    patch, path = "/api/v1/nas/{id}", operation_id = "nas.update", tag = "radius",
     params(IdPath),
     request_body = UpdateNas,
     responses(
         (status = 200, description = "The updated NAS", body = NasView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such NAS", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name or address taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name or address taken"),
     ),
     security(("bearer" = ["radius.manage"]))
 )]
@@ -235,18 +225,16 @@ pub async fn nas_update(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Removal {
     /// `deleted`, or `disabled` when connection records refer to the NAS.
+    #[schema(value_type = choices::RemovalResult)]
     pub result: String,
 }
 
 /// Deletes a NAS, or disables it when records refer to it.
 #[utoipa::path(
-    delete, path = "/api/v1/nas/{id}", tag = "radius",
+    delete, path = "/api/v1/nas/{id}", operation_id = "nas.delete", tag = "radius",
     params(IdPath),
     responses(
         (status = 200, description = "Deleted or disabled", body = Removal),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such NAS", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["radius.manage"]))
 )]
@@ -279,16 +267,20 @@ pub struct SessionView {
     pub customer_id: Option<i64>,
     pub customer_name: Option<String>,
     pub plan_id: Option<i64>,
+    #[schema(format = Ipv4)]
     pub framed_ip: Option<String>,
     pub framed_ipv6_prefix: Option<String>,
     pub delegated_ipv6_prefix: Option<String>,
     /// Usually the subscriber's MAC address.
     pub calling_station_id: String,
     pub nas_port_id: String,
+    #[schema(format = DateTime)]
     pub started_at: String,
     /// Last accounting packet seen.
+    #[schema(format = DateTime)]
     pub updated_at: String,
     /// `null` while online.
+    #[schema(format = DateTime)]
     pub stopped_at: Option<String>,
     /// From the subscriber (upload).
     pub input_octets: i64,
@@ -343,6 +335,7 @@ pub struct SessionQuery {
     /// `true` (default): only online sessions; `false`: history too.
     online: Option<bool>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` from the previous page.
     cursor: Option<String>,
@@ -350,14 +343,10 @@ pub struct SessionQuery {
 
 /// Lists sessions, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/radius/sessions", tag = "radius",
+    get, path = "/api/v1/radius/sessions", operation_id = "radius.sessions.list", tag = "radius",
     params(SessionQuery),
     responses(
         (status = 200, description = "A page of sessions", body = Paged<SessionView>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["radius.view"]))
 )]
@@ -390,20 +379,18 @@ pub struct DisconnectView {
     /// The request's id; its status (`pending`, `ack`, `nak`, `failed`)
     /// is filled in by the radius node.
     pub coa_id: i64,
+    #[schema(value_type = choices::CoaStatus)]
     pub status: String,
 }
 
 /// Asks the router to end an online session (RFC 5176 Disconnect-Request,
 /// sent by the radius node).
 #[utoipa::path(
-    post, path = "/api/v1/radius/sessions/{id}/disconnect", tag = "radius",
+    post, path = "/api/v1/radius/sessions/{id}/disconnect", operation_id = "radius.sessions.disconnect", tag = "radius",
     params(IdPath),
     responses(
         (status = 202, description = "Queued for the radius node", body = DisconnectView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The session already ended (`session-closed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The session already ended (`session-closed`)"),
     ),
     security(("bearer" = ["radius.manage"]))
 )]
@@ -428,6 +415,7 @@ pub async fn disconnect(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuthEntryView {
     pub id: i64,
+    #[schema(format = DateTime)]
     pub at: String,
     pub nas_id: Option<i64>,
     pub nas_name: Option<String>,
@@ -436,6 +424,7 @@ pub struct AuthEntryView {
     /// `pap`, `chap`, `mschap`, `mschapv2` or empty.
     pub method: String,
     /// `accept`, `restricted` or `reject`.
+    #[schema(value_type = choices::AuthResult)]
     pub result: String,
     /// Why: `wrong-password`, `unknown-user`, `contract-suspended`,
     /// `contract-canceled`, `contract-pending`, `mac-mismatch`,
@@ -468,6 +457,7 @@ pub struct AuthLogQuery {
     /// Logins starting with this text.
     login: Option<String>,
     /// `accept`, `restricted` or `reject`.
+    #[param(value_type = Option<choices::AuthResult>)]
     result: Option<String>,
     /// A reason code.
     reason: Option<String>,
@@ -479,20 +469,17 @@ pub struct AuthLogQuery {
     from: Option<String>,
     to: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
 /// The authentication log, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/radius/auth-log", tag = "radius",
+    get, path = "/api/v1/radius/auth-log", operation_id = "radius.auth_log.list", tag = "radius",
     params(AuthLogQuery),
     responses(
         (status = 200, description = "A page of entries", body = Paged<AuthEntryView>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["radius.view"]))
 )]
@@ -540,6 +527,7 @@ pub async fn auth_log(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UsageView {
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub cycle_start: String,
     /// From the subscriber (upload).
     pub input_octets: i64,
@@ -547,6 +535,7 @@ pub struct UsageView {
     pub output_octets: i64,
     /// Seconds online.
     pub session_time: i64,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -566,19 +555,16 @@ impl From<Usage> for UsageView {
 #[into_params(parameter_in = Query)]
 pub struct UsageQuery {
     /// How many recent cycles (1 to 120, default 12).
+    #[param(minimum = 1, maximum = 120)]
     cycles: Option<i64>,
 }
 
 /// A contract's usage per billing cycle, oldest first.
 #[utoipa::path(
-    get, path = "/api/v1/contracts/{id}/usage", tag = "radius",
+    get, path = "/api/v1/contracts/{id}/usage", operation_id = "contracts.usage.list", tag = "radius",
     params(IdPath, UsageQuery),
     responses(
         (status = 200, description = "Usage per cycle", body = [UsageView]),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["radius.view"]))
 )]
@@ -624,6 +610,7 @@ pub struct WhoView {
     /// The address or prefix asked about, canonical.
     pub ip: String,
     /// The instant asked about (RFC 3339, UTC).
+    #[schema(format = DateTime)]
     pub at: String,
     /// The connection records that held the address at that instant.
     pub sessions: Vec<SessionView>,
@@ -632,14 +619,10 @@ pub struct WhoView {
 /// Who had an address at an instant (Marco Civil, art. 13). Every call is
 /// recorded in the audit log with the token's user.
 #[utoipa::path(
-    get, path = "/api/v1/radius/who", tag = "radius",
+    get, path = "/api/v1/radius/who", operation_id = "radius.who", tag = "radius",
     params(WhoQuery),
     responses(
         (status = 200, description = "The matching connection records (possibly none)", body = WhoView),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid address or time", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["radius.lookup"]))
 )]

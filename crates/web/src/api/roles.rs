@@ -30,8 +30,10 @@ pub struct RoleView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub users: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub created_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub updated_at: Option<String>,
 }
 
@@ -73,6 +75,7 @@ impl From<Role> for RoleView {
 #[into_params(parameter_in = Query)]
 pub struct RoleListQuery {
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` from the previous page.
     cursor: Option<String>,
@@ -80,13 +83,10 @@ pub struct RoleListQuery {
 
 /// Lists roles, built-in first, then by name.
 #[utoipa::path(
-    get, path = "/api/v1/roles", tag = "roles",
+    get, path = "/api/v1/roles", operation_id = "roles.list", tag = "roles",
     params(RoleListQuery),
     responses(
         (status = 200, description = "A page of roles", body = Paged<RoleView>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["roles.manage"]))
 )]
@@ -103,7 +103,7 @@ pub async fn list(
         None => 0,
         Some(id) => {
             roles.iter().position(|r| r.id == id).ok_or_else(|| {
-                Problem::malformed("cursor", "cursor", "names a role that no longer exists")
+                Problem::invalid("cursor", "cursor", "names a role that no longer exists")
             })? + 1
         }
     };
@@ -115,13 +115,10 @@ pub async fn list(
 
 /// One role.
 #[utoipa::path(
-    get, path = "/api/v1/roles/{id}", tag = "roles",
+    get, path = "/api/v1/roles/{id}", operation_id = "roles.show", tag = "roles",
     params(IdPath),
     responses(
         (status = 200, description = "The role", body = RoleView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such role", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["roles.manage"]))
 )]
@@ -150,16 +147,11 @@ pub struct CreateRole {
 
 /// Creates a custom role.
 #[utoipa::path(
-    post, path = "/api/v1/roles", tag = "roles",
+    post, path = "/api/v1/roles", operation_id = "roles.create", tag = "roles",
     request_body = CreateRole,
     responses(
         (status = 201, description = "Created", body = RoleView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("bearer" = ["roles.manage"]))
 )]
@@ -197,18 +189,12 @@ pub struct UpdateRole {
 
 /// Updates a role.
 #[utoipa::path(
-    patch, path = "/api/v1/roles/{id}", tag = "roles",
+    patch, path = "/api/v1/roles/{id}", operation_id = "roles.update", tag = "roles",
     params(IdPath),
     request_body = UpdateRole,
     responses(
         (status = 200, description = "The updated role", body = RoleView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such role", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken"),
     ),
     security(("bearer" = ["roles.manage"]))
 )]
@@ -250,14 +236,11 @@ pub async fn update(
 
 /// Deletes a custom role no user holds.
 #[utoipa::path(
-    delete, path = "/api/v1/roles/{id}", tag = "roles",
+    delete, path = "/api/v1/roles/{id}", operation_id = "roles.delete", tag = "roles",
     params(IdPath),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such role", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Built-in or in use", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Built-in or in use"),
     ),
     security(("bearer" = ["roles.manage"]))
 )]

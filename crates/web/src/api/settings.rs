@@ -9,6 +9,7 @@ use domain::settings::{self as defs, Kind};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::choices;
 use super::extract::{ApiJson, Caller};
 use super::problem::{ApiResult, Problem};
 use crate::state::AppState;
@@ -18,9 +19,11 @@ use crate::state::AppState;
 pub struct SettingView {
     pub key: String,
     /// `security`, `email` or `backup`.
+    #[schema(value_type = choices::SettingGroup)]
     pub group: String,
     /// `int`, `bool`, `text`, `email`, `choice`, `role_list` or `secret`.
     #[serde(rename = "type")]
+    #[schema(value_type = choices::SettingType)]
     pub kind: String,
     /// The current value; secrets show as `********` when set.
     pub value: String,
@@ -82,11 +85,9 @@ async fn all(state: &AppState) -> ApiResult<Vec<SettingView>> {
 
 /// Lists every setting with its current value.
 #[utoipa::path(
-    get, path = "/api/v1/settings", tag = "settings",
+    get, path = "/api/v1/settings", operation_id = "settings.show", tag = "settings",
     responses(
         (status = 200, description = "Every setting", body = SettingsList),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["settings.view"]))
 )]
@@ -101,16 +102,11 @@ pub async fn show(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
 /// Changes settings: an object of key → value (string, number or boolean).
 /// All or nothing; an empty value for a secret keeps the stored one.
 #[utoipa::path(
-    patch, path = "/api/v1/settings", tag = "settings",
-    request_body(content = BTreeMap<String, String>, description = "Setting key → new value",
+    patch, path = "/api/v1/settings", operation_id = "settings.update", tag = "settings",
+    request_body(content = Object, description = "Setting key → new value: a string, number or boolean (`null` or empty keeps a secret)",
         example = json!({"security.session_idle_minutes": 60, "backup.enabled": true})),
     responses(
         (status = 200, description = "Every setting, and which changed", body = SettingsList),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown key or invalid value", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["settings.manage"]))
 )]

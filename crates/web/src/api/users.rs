@@ -10,6 +10,7 @@ use services::staff::UserInput;
 use store::users::{Filter, User};
 use utoipa::{IntoParams, ToSchema};
 
+use super::choices;
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
@@ -21,20 +22,25 @@ use crate::state::AppState;
 pub struct UserView {
     pub id: i64,
     pub username: String,
+    #[schema(format = Email)]
     pub email: String,
     pub display_name: String,
     /// The role's name.
     pub role: String,
     pub role_id: i64,
     /// `en` or `pt-BR`; `null` follows the browser.
+    #[schema(value_type = Option<choices::Locale>)]
     pub locale: Option<String>,
     pub disabled: bool,
     pub totp_enabled: bool,
     /// CIDR networks this user may sign in from; empty allows any.
     pub ip_allowlist: Vec<String>,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
+    #[schema(format = DateTime)]
     pub last_login_at: Option<String>,
 }
 
@@ -66,8 +72,10 @@ pub struct UserListQuery {
     /// A role name or id.
     role: Option<String>,
     /// `active` or `disabled`.
+    #[param(value_type = Option<choices::UserStatus>)]
     status: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` from the previous page.
     cursor: Option<String>,
@@ -75,14 +83,10 @@ pub struct UserListQuery {
 
 /// Lists staff users, ordered by id.
 #[utoipa::path(
-    get, path = "/api/v1/users", tag = "users",
+    get, path = "/api/v1/users", operation_id = "users.list", tag = "users",
     params(UserListQuery),
     responses(
         (status = 200, description = "A page of users", body = Paged<UserView>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["users.view"]))
 )]
@@ -134,13 +138,10 @@ pub async fn list(
 
 /// One user.
 #[utoipa::path(
-    get, path = "/api/v1/users/{id}", tag = "users",
+    get, path = "/api/v1/users/{id}", operation_id = "users.show", tag = "users",
     params(IdPath),
     responses(
         (status = 200, description = "The user", body = UserView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["users.view"]))
 )]
@@ -161,6 +162,7 @@ pub async fn show(
 pub struct CreateUser {
     /// 3 to 32 characters: lowercase letters, digits, `.`, `-`, `_`.
     pub username: String,
+    #[schema(format = Email)]
     pub email: String,
     /// Defaults to the username.
     #[serde(default)]
@@ -177,16 +179,11 @@ pub struct CreateUser {
 
 /// Creates a staff user with a password.
 #[utoipa::path(
-    post, path = "/api/v1/users", tag = "users",
+    post, path = "/api/v1/users", operation_id = "users.create", tag = "users",
     request_body = CreateUser,
     responses(
         (status = 201, description = "Created", body = UserView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Username taken"),
     ),
     security(("bearer" = ["users.manage"]))
 )]
@@ -235,18 +232,12 @@ pub struct UpdateUser {
 
 /// Updates a user's profile, role, status, allowlist or password.
 #[utoipa::path(
-    patch, path = "/api/v1/users/{id}", tag = "users",
+    patch, path = "/api/v1/users/{id}", operation_id = "users.update", tag = "users",
     params(IdPath),
     request_body = UpdateUser,
     responses(
         (status = 200, description = "The updated user", body = UserView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Refused (last admin)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Refused (last admin)"),
     ),
     security(("bearer" = ["users.manage"]))
 )]

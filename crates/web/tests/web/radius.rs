@@ -365,7 +365,7 @@ async fn radius_api() {
         assert_eq!(r.body["data"][0]["id"], old);
         assert!(r.body["next_cursor"].is_null());
         let r = call(&app, Method::GET, "/api/v1/radius/sessions?cursor=@@", Some(&viewer), None).await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.field(), "cursor");
         let r = call(&app, Method::POST, &format!("/api/v1/radius/sessions/{online}/disconnect"), Some(&viewer), None).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);

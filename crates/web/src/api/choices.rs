@@ -1,0 +1,212 @@
+//! Named `enum` schemas for the text fields that hold one of a fixed set
+//! of values. The fields stay `String`s (the services speak text); these
+//! types exist for the document only (`#[schema(value_type = …)]`), and a
+//! test checks each list against the list the domain or the services keep.
+
+use std::borrow::Cow;
+
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+macro_rules! choice {
+    ($(#[doc = $doc:literal])+ $name:ident = [$($v:literal),+ $(,)?]) => {
+        $(#[doc = $doc])+
+        pub struct $name;
+
+        impl $name {
+            /// The values, in the document's order.
+            #[allow(dead_code)] // read by the tests
+            pub const VALUES: &'static [&'static str] = &[$($v),+];
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some(concat!($($doc),+).trim()))
+                    .enum_values(Some(Self::VALUES.iter().copied()))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($name))
+            }
+        }
+    };
+}
+
+choice!(
+    /// Where a contract is in its life.
+    ContractStatus = ["pending_installation", "active", "suspended", "canceled"]
+);
+choice!(
+    /// Why a contract is suspended.
+    SuspendReason = ["non_payment", "customer_request", "administrative"]
+);
+choice!(
+    /// A person (CPF) or a company (CNPJ).
+    CustomerKind = ["person", "company"]
+);
+choice!(
+    /// The kind of a customer's tax document.
+    TaxDocumentKind = ["cpf", "cnpj", "foreign"]
+);
+choice!(
+    /// How a customer prefers to be reached.
+    Channel = ["email", "phone", "sms", "whatsapp", "mail"]
+);
+choice!(
+    /// A billing address (at most one per customer) or a service address.
+    AddressKind = ["billing", "service"]
+);
+choice!(
+    /// When a plan is paid.
+    BillingMode = ["prepaid", "postpaid"]
+);
+choice!(
+    /// How often a plan or service item is billed.
+    Cycle = ["monthly", "quarterly", "yearly"]
+);
+choice!(
+    /// The access technology of a plan.
+    Technology = ["fiber", "wireless", "cable", "dsl"]
+);
+choice!(
+    /// What RADIUS gives a suspended subscriber.
+    SuspendedBehavior = ["reject", "restricted"]
+);
+choice!(
+    /// What happens past a plan's data quota.
+    QuotaAction = ["throttle", "block"]
+);
+choice!(
+    /// A NAS's vendor profile.
+    NasKind = ["mikrotik", "accel-ppp", "cisco", "huawei", "juniper", "generic"]
+);
+choice!(
+    /// What a KYC document is.
+    KycKind = ["identity", "proof_of_address", "contract_signed", "other"]
+);
+choice!(
+    /// Where a KYC document is in its review.
+    KycStatus = ["pending", "verified", "rejected"]
+);
+choice!(
+    /// A KYC document's type, read from its content.
+    KycContentType = ["application/pdf", "image/jpeg", "image/png", "image/webp"]
+);
+choice!(
+    /// Where a background job is.
+    JobStatus = ["queued", "running", "succeeded", "failed", "dead"]
+);
+choice!(
+    /// The answer to an authentication attempt.
+    AuthResult = ["accept", "restricted", "reject"]
+);
+choice!(
+    /// A plan change: done, waiting for its date, or replaced / its contract canceled.
+    PlanChangeState = ["applied", "scheduled", "canceled"]
+);
+choice!(
+    /// What deleting a NAS did.
+    RemovalResult = ["deleted", "disabled"]
+);
+choice!(
+    /// Where a CoA / Disconnect request is.
+    CoaStatus = ["pending", "ack", "nak", "failed"]
+);
+choice!(
+    /// Which staff users a list shows.
+    UserStatus = ["active", "disabled", "all"]
+);
+choice!(
+    /// The order of a customer list.
+    CustomerSort = ["newest", "name"]
+);
+choice!(
+    /// A language of the interface.
+    Locale = ["en", "pt-BR"]
+);
+choice!(
+    /// A settings group.
+    SettingGroup = ["security", "email", "backup", "radius"]
+);
+choice!(
+    /// The type of a setting's value.
+    SettingType = ["int", "bool", "text", "email", "choice", "role_list", "secret"]
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts<T: Copy>(all: &[T], text: impl Fn(T) -> &'static str) -> Vec<&'static str> {
+        all.iter().map(|x| text(*x)).collect()
+    }
+
+    #[test]
+    fn every_choice_matches_the_list_the_code_keeps() {
+        use domain::plan;
+        assert_eq!(
+            ContractStatus::VALUES,
+            texts(
+                domain::contract::Status::ALL,
+                domain::contract::Status::as_str
+            )
+        );
+        assert_eq!(
+            SuspendReason::VALUES,
+            texts(
+                domain::contract::SuspendReason::ALL,
+                domain::contract::SuspendReason::as_str
+            )
+        );
+        for (i, k) in TaxDocumentKind::VALUES.iter().enumerate() {
+            let kind = domain::document::DocKind::parse(k);
+            assert_eq!(kind.map(|k| k.as_str()), Some(*k), "{i}");
+        }
+        assert_eq!(Channel::VALUES, services::crm::CHANNELS);
+        assert_eq!(
+            BillingMode::VALUES,
+            texts(plan::BillingMode::ALL, plan::BillingMode::as_str)
+        );
+        assert_eq!(Cycle::VALUES, texts(plan::Cycle::ALL, plan::Cycle::as_str));
+        assert_eq!(
+            Technology::VALUES,
+            texts(plan::Technology::ALL, plan::Technology::as_str)
+        );
+        assert_eq!(
+            SuspendedBehavior::VALUES,
+            texts(
+                plan::SuspendedBehavior::ALL,
+                plan::SuspendedBehavior::as_str
+            )
+        );
+        assert_eq!(
+            QuotaAction::VALUES,
+            texts(plan::QuotaAction::ALL, plan::QuotaAction::as_str)
+        );
+        assert_eq!(
+            NasKind::VALUES,
+            texts(
+                &domain::radius::NasKind::ALL,
+                domain::radius::NasKind::as_str
+            )
+        );
+        assert_eq!(KycKind::VALUES, services::documents::KINDS);
+        assert_eq!(AuthResult::VALUES, domain::radius::AUTH_RESULTS);
+        for s in JobStatus::VALUES {
+            assert_eq!(store::jobs::Status::parse(s).map(|x| x.as_str()), Some(*s));
+        }
+        assert_eq!(
+            Locale::VALUES,
+            texts(&domain::Locale::ALL, |l: domain::Locale| l.tag())
+        );
+        assert_eq!(
+            SettingGroup::VALUES,
+            texts(&domain::settings::Group::ALL, domain::settings::Group::slug)
+        );
+    }
+}
