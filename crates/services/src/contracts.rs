@@ -6,7 +6,7 @@ use domain::Money;
 use domain::contract::{self as rules, Status, SuspendReason};
 use domain::timeline::EventKind;
 use domain::validate::{self, FieldError};
-use rand::Rng;
+use rand::RngExt as _;
 use serde_json::json;
 use store::AnyConnection;
 use store::contracts::Contract;
