@@ -9,10 +9,10 @@ use brpay::boleto::banks::Bank;
 use brpay::boleto::{self, Boleto};
 use brpay::cnab::{self, Direction, Format, Layout, RecordBuilder, Value};
 use brpay::pix::{self, PixBuilder};
+use jiff::civil::date;
 use std::hint::black_box;
 use std::io::{BufReader, BufWriter, Write};
 use std::time::Instant;
-use time::macros::date;
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -54,14 +54,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // --- Boleto
     let b = Boleto::new(
         "341",
-        Some(date!(2025 - 06 - 10)),
+        Some(date(2025, 6, 10)),
         12345,
         "1101234567880057123457000",
     )?;
     let line = b.formatted_line();
     let t = Instant::now();
     for _ in 0..n {
-        black_box(boleto::decode_at(black_box(&line), date!(2025 - 06 - 01))?);
+        black_box(boleto::decode_at(black_box(&line), date(2025, 6, 1))?);
     }
     rate(
         "boleto lines validated (all check digits)",
@@ -85,7 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut h = RecordBuilder::new(rec("0")?);
         h.set("banco", Value::Text("001".into()))?
             .set("arquivo_codigo", Value::Text("2".into()))?
-            .set("data_geracao", Value::Date(Some(date!(2025 - 03 - 10))))?;
+            .set("data_geracao", Value::Date(Some(date(2025, 3, 10))))?;
         writeln!(w, "{}", h.finish())?;
         let mut hl = RecordBuilder::new(rec("1")?);
         hl.set("banco", Value::Text("001".into()))?
@@ -96,7 +96,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .set("lote", Value::Text("1".into()))?
             .set("movimento", Value::Text("06".into()))?
             .set("nosso_numero", Value::Text("32948600000000196".into()))?
-            .set("vencimento", Value::Date(Some(date!(2025 - 03 - 20))))?
+            .set("vencimento", Value::Date(Some(date(2025, 3, 20))))?
             .set("valor", Value::Money(9990))?
             .set("tarifa", Value::Money(250))?;
         let mut useg = RecordBuilder::new(rec("3U")?);
@@ -105,8 +105,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .set("movimento", Value::Text("06".into()))?
             .set("valor_pago", Value::Money(9990))?
             .set("valor_liquido", Value::Money(9740))?
-            .set("data_ocorrencia", Value::Date(Some(date!(2025 - 03 - 19))))?
-            .set("data_credito", Value::Date(Some(date!(2025 - 03 - 20))))?;
+            .set("data_ocorrencia", Value::Date(Some(date(2025, 3, 19))))?
+            .set("data_credito", Value::Date(Some(date(2025, 3, 20))))?;
         let (t_line, u_line) = (tseg.finish(), useg.finish());
         for i in 0..details {
             let l = if i % 2 == 0 { &t_line } else { &u_line };

@@ -12,7 +12,7 @@
 //!   tables of fields.
 //! * [`check`]: the check-digit algorithms (módulo 10, módulo 11, CPF, CNPJ).
 //!
-//! Money is always `i64` centavos; calendar dates are [`time::Date`].
+//! Money is always `i64` centavos; calendar dates are [`jiff::civil::Date`].
 //!
 //! ```
 //! let payload = brpay::pix::PixBuilder::with_key("+5511943214321")

@@ -792,7 +792,7 @@ async fn demo_nas(
     secret: Option<String>,
     examples: &[services::demo::DemoLogin],
 ) -> anyhow::Result<()> {
-    use rand::Rng;
+    use rand::RngExt as _;
     let secret = secret.unwrap_or_else(|| {
         let mut rng = rand::rng();
         (0..16)

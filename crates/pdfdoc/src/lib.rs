@@ -7,8 +7,9 @@
 //! build and megabytes of binary for a contract; `printpdf` pulls in a
 //! larger tree and its own layout model. This crate writes the PDF objects
 //! with `pdf-writer`, measures text with the font's real advance widths
-//! through `ttf-parser`, and embeds only the glyphs used via `subsetter`,
-//! so a contract is a few tens of kilobytes and every Latin-1 character
+//! through `skrifa` (Google's fontations, maintained; `ttf-parser` is not),
+//! and embeds only the glyphs used via `subsetter`, so a contract is a few
+//! tens of kilobytes and every Latin-1 character
 //! (all of Portuguese) renders and extracts as text (a ToUnicode map is
 //! written). `png` decodes logos; JPEG logos are embedded as they are.
 //!

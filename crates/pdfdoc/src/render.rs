@@ -2,8 +2,11 @@
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
+use skrifa::charmap::Charmap;
+use skrifa::instance::{LocationRef, Size};
+use skrifa::metrics::{GlyphMetrics, Metrics};
+use skrifa::{FontRef, GlyphId, MetadataProvider as _};
 use subsetter::GlyphRemapper;
-use ttf_parser::{Face, GlyphId};
 
 use crate::{Block, Document, Error, Span};
 
@@ -28,7 +31,11 @@ const LOGO_MAX_H: f32 = 48.0;
 const LOGO_MAX_W: f32 = 180.0;
 
 struct Font {
-    face: Face<'static>,
+    charmap: Charmap<'static>,
+    /// Advance widths in font units.
+    advances: GlyphMetrics<'static>,
+    /// Font-wide metrics in font units.
+    metrics: Metrics,
     upem: f32,
     remap: GlyphRemapper,
     /// (new gid, char) for the ToUnicode map.
@@ -37,11 +44,15 @@ struct Font {
 
 impl Font {
     fn load(data: &'static [u8]) -> Result<Font, Error> {
-        let face = Face::parse(data, 0).map_err(|e| Error::Font(e.to_string()))?;
-        let upem = f32::from(face.units_per_em());
+        let font = FontRef::new(data).map_err(|e| Error::Font(e.to_string()))?;
+        // Unscaled: every figure stays in font units, as the PDF wants them
+        // over units per em.
+        let metrics = font.metrics(Size::unscaled(), LocationRef::default());
         Ok(Font {
-            face,
-            upem,
+            charmap: font.charmap(),
+            advances: font.glyph_metrics(Size::unscaled(), LocationRef::default()),
+            upem: f32::from(metrics.units_per_em),
+            metrics,
             remap: GlyphRemapper::new(),
             used: Vec::new(),
         })
@@ -49,17 +60,19 @@ impl Font {
 
     /// The glyph for `c`, or for `?` when the font lacks it.
     fn glyph(&self, c: char) -> GlyphId {
-        self.face
-            .glyph_index(c)
-            .or_else(|| self.face.glyph_index('?'))
-            .unwrap_or(GlyphId(0))
+        self.charmap
+            .map(c)
+            .or_else(|| self.charmap.map('?'))
+            .unwrap_or(GlyphId::NOTDEF)
+    }
+
+    /// The advance width of glyph `gid`, in font units.
+    fn advance(&self, gid: GlyphId) -> f32 {
+        self.advances.advance_width(gid).unwrap_or(0.0)
     }
 
     fn width(&self, text: &str, size: f32) -> f32 {
-        let units: f32 = text
-            .chars()
-            .map(|c| f32::from(self.face.glyph_hor_advance(self.glyph(c)).unwrap_or(0)))
-            .sum();
+        let units: f32 = text.chars().map(|c| self.advance(self.glyph(c))).sum();
         units * size / self.upem
     }
 
@@ -67,7 +80,8 @@ impl Font {
     fn encode(&mut self, text: &str) -> Vec<u8> {
         let mut out = Vec::with_capacity(text.len() * 2);
         for c in text.chars() {
-            let old = self.glyph(c).0;
+            // The subsetter numbers glyphs in 16 bits, as TrueType does.
+            let old = u16::try_from(self.glyph(c).to_u32()).unwrap_or(0);
             let fresh = self.remap.get(old).is_none();
             let new = self.remap.remap(old);
             if fresh {
@@ -593,7 +607,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, Error> {
         let widths: Vec<f32> = font
             .remap
             .remapped_gids()
-            .map(|old| f32::from(font.face.glyph_hor_advance(GlyphId(old)).unwrap_or(0)) * scale)
+            .map(|old| font.advance(GlyphId::from(old)) * scale)
             .collect();
         pdf.cid_font(cid)
             .subtype(CidFontType::Type2)
@@ -604,20 +618,20 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, Error> {
             .cid_to_gid_map_predefined(Name(b"Identity"))
             .widths()
             .consecutive(0, widths);
-        let bb = font.face.global_bounding_box();
+        let bb = font.metrics.bounds.unwrap_or_default();
         pdf.font_descriptor(desc)
             .name(name)
             .flags(FontFlags::NON_SYMBOLIC)
             .bbox(Rect::new(
-                f32::from(bb.x_min) * scale,
-                f32::from(bb.y_min) * scale,
-                f32::from(bb.x_max) * scale,
-                f32::from(bb.y_max) * scale,
+                bb.x_min * scale,
+                bb.y_min * scale,
+                bb.x_max * scale,
+                bb.y_max * scale,
             ))
             .italic_angle(0.0)
-            .ascent(f32::from(font.face.ascender()) * scale)
-            .descent(f32::from(font.face.descender()) * scale)
-            .cap_height(f32::from(font.face.capital_height().unwrap_or(700)) * scale)
+            .ascent(font.metrics.ascent * scale)
+            .descent(font.metrics.descent * scale)
+            .cap_height(font.metrics.cap_height.unwrap_or(700.0) * scale)
             .stem_v(stem)
             .font_file2(file);
         let data = if std::ptr::eq(font, &regular) {

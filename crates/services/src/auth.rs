@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use domain::net::Allowlist;
 use domain::settings as keys;
 use domain::{Permission, PermissionSet, validate};
-use rand::RngCore;
+use rand::Rng as _;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use store::sessions::Session;

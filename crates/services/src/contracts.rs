@@ -9,7 +9,7 @@ use domain::event::{
 };
 use domain::timeline::EventKind;
 use domain::validate::{self, FieldError};
-use rand::Rng;
+use rand::RngExt as _;
 use serde_json::json;
 use store::AnyConnection;
 use store::contracts::Contract;

@@ -18,7 +18,7 @@ use domain::plan::{BillingMode, Cycle, Plan, Quota, QuotaAction, SuspendedBehavi
 use domain::timeline::EventKind;
 use domain::{Money, document, search};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt as _, SeedableRng};
 use serde_json::json;
 use store::bulk::{self, NewAddress, NewCustomer, NewEvent, NewTransition};
 use store::contracts::Contract;

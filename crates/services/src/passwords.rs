@@ -1,14 +1,12 @@
 //! Argon2id password hashing (the crate's defaults: 19 MiB, 2 passes).
 
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
 pub fn hash(password: &str) -> crate::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
+    // A random 16-byte salt from the operating system, as before.
+    PasswordHasher::<PasswordHash>::hash_password(&Argon2::default(), password.as_bytes())
         .map(|h| h.to_string())
         .map_err(|e| crate::Error::Internal(format!("password hashing failed: {e}")))
 }
@@ -40,5 +38,14 @@ mod tests {
         assert!(super::verify("correct horse battery", &h));
         assert!(!super::verify("wrong", &h));
         assert!(!super::verify("x", "not a hash"));
+    }
+
+    /// A hash stored by an earlier release (the same parameters, made by
+    /// argon2-cffi, outside Rust) still verifies.
+    #[test]
+    fn verifies_hashes_stored_before() {
+        let stored = "$argon2id$v=19$m=19456,t=2,p=1$4iVDnacuqMpCq6UUrIKZEg$B46bfE8xHXm/eRG00GnudoqN3SSqthKx6Pd/irQ4eCQ";
+        assert!(super::verify("correct horse battery", stored));
+        assert!(!super::verify("correct horse batteries", stored));
     }
 }

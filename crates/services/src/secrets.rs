@@ -10,7 +10,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rand::RngCore;
+use rand::Rng as _;
 
 const PREFIX: &str = "enc1:";
 
@@ -79,7 +79,7 @@ impl SecretBox {
         rand::rng().fill_bytes(&mut nonce);
         let ct = self
             .cipher
-            .encrypt(XNonce::from_slice(&nonce), plain.as_bytes())
+            .encrypt(&XNonce::from(nonce), plain.as_bytes())
             .unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
@@ -93,9 +93,10 @@ impl SecretBox {
             return Err(SecretError::Format);
         }
         let (nonce, ct) = raw.split_at(24);
+        let nonce = XNonce::try_from(nonce).map_err(|_| SecretError::Format)?;
         let plain = self
             .cipher
-            .decrypt(XNonce::from_slice(nonce), ct)
+            .decrypt(&nonce, ct)
             .map_err(|_| SecretError::Decrypt)?;
         String::from_utf8(plain).map_err(|_| SecretError::Decrypt)
     }
@@ -107,7 +108,7 @@ impl SecretBox {
         rand::rng().fill_bytes(&mut nonce);
         let ct = self
             .cipher
-            .encrypt(XNonce::from_slice(&nonce), plain)
+            .encrypt(&XNonce::from(nonce), plain)
             .unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
@@ -120,8 +121,9 @@ impl SecretBox {
             return Err(SecretError::Format);
         }
         let (nonce, ct) = stored.split_at(24);
+        let nonce = XNonce::try_from(nonce).map_err(|_| SecretError::Format)?;
         self.cipher
-            .decrypt(XNonce::from_slice(nonce), ct)
+            .decrypt(&nonce, ct)
             .map_err(|_| SecretError::Decrypt)
     }
 
@@ -163,6 +165,20 @@ mod tests {
         let other = SecretBox::from_key(&[8; 32]);
         assert!(matches!(other.decrypt(&c), Err(SecretError::Decrypt)));
         assert!(matches!(b.decrypt("plain"), Err(SecretError::Format)));
+    }
+
+    /// A value stored by an earlier release still decrypts: the ciphertext
+    /// was made outside Rust (HChaCha20 by hand over Python's
+    /// `cryptography` ChaCha20-Poly1305), key bytes 0..32, nonce 0x40..0x58.
+    #[test]
+    fn decrypts_values_stored_before() {
+        let key: [u8; 32] = std::array::from_fn(|i| i as u8);
+        let stored =
+            "enc1:QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXplhhGaWTVGXql/Xb22t7SWz8L8ljKrUIG/hwcwM=";
+        assert_eq!(
+            SecretBox::from_key(&key).decrypt(stored).unwrap(),
+            "radius-secret"
+        );
     }
 
     #[test]

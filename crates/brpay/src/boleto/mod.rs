@@ -33,18 +33,13 @@ pub mod itf;
 pub use arrecadacao::Arrecadacao;
 
 use crate::check::{boleto_general_dv, mod10};
-use time::{Date, Duration, Month};
+use jiff::ToSpan as _;
+use jiff::civil::{Date, date};
 
 /// 7 October 1997: factor 0 of the first cycle.
-pub const FACTOR_BASE: Date = match Date::from_calendar_date(1997, Month::October, 7) {
-    Ok(d) => d,
-    Err(_) => panic!("valid date"),
-};
+pub const FACTOR_BASE: Date = date(1997, 10, 7);
 /// 22 February 2025: the factor went back to 1000 on this day.
-pub const FACTOR_RESET: Date = match Date::from_calendar_date(2025, Month::February, 22) {
-    Ok(d) => d,
-    Err(_) => panic!("valid date"),
-};
+pub const FACTOR_RESET: Date = date(2025, 2, 22);
 
 /// Everything that can be wrong with a boleto, an arrecadação slip or their
 /// inputs. Positions are 1-based, in the digits as given (punctuation removed).
@@ -157,10 +152,10 @@ impl Boleto {
     ///
     /// ```
     /// use brpay::boleto::Boleto;
-    /// use time::macros::date;
+    /// use jiff::civil::date;
     /// // Itaú, "Cobrança 400 bytes CNAB" (Jul/2021), annex: carteira 110,
     /// // nosso número 12345678, agência 0057, conta 12345.
-    /// let b = Boleto::new("341", Some(date!(2002-05-01)), 12345, "1101234567880057123457000")?;
+    /// let b = Boleto::new("341", Some(date(2002, 5, 1)), 12345, "1101234567880057123457000")?;
     /// assert_eq!(b.barcode, "34196166700000123451101234567880057123457000");
     /// # Ok::<(), brpay::boleto::BoletoError>(())
     /// ```
@@ -255,20 +250,20 @@ fn from_barcode_digits(bc: &str, due_date: Option<Date>) -> Boleto {
 ///
 /// ```
 /// use brpay::boleto::due_factor;
-/// use time::macros::date;
+/// use jiff::civil::date;
 /// // FEBRABAN / Banco Inter manual, 6.1.2
-/// assert_eq!(due_factor(date!(2000-07-03)), Ok(1000));
-/// assert_eq!(due_factor(date!(2025-02-21)), Ok(9999));
-/// assert_eq!(due_factor(date!(2025-02-22)), Ok(1000));
+/// assert_eq!(due_factor(date(2000, 7, 3)), Ok(1000));
+/// assert_eq!(due_factor(date(2025, 2, 21)), Ok(9999));
+/// assert_eq!(due_factor(date(2025, 2, 22)), Ok(1000));
 /// ```
 pub fn due_factor(date: Date) -> Result<u16, BoletoError> {
     if date < FACTOR_BASE {
         return Err(BoletoError::DueDate(date));
     }
     if date < FACTOR_RESET {
-        return Ok((date - FACTOR_BASE).whole_days() as u16);
+        return Ok((date - FACTOR_BASE).get_days() as u16);
     }
-    let days = (date - FACTOR_RESET).whole_days();
+    let days = (date - FACTOR_RESET).get_days();
     Ok((1000 + days % 9000) as u16)
 }
 
@@ -278,23 +273,25 @@ pub fn due_factor(date: Date) -> Result<u16, BoletoError> {
 ///
 /// ```
 /// use brpay::boleto::factor_to_date;
-/// use time::macros::date;
-/// assert_eq!(factor_to_date(1000, date!(2025-03-01)), Some(date!(2025-02-22)));
-/// assert_eq!(factor_to_date(1000, date!(2001-01-01)), Some(date!(2000-07-03)));
-/// assert_eq!(factor_to_date(9999, date!(2025-03-01)), Some(date!(2025-02-21)));
+/// use jiff::civil::date;
+/// assert_eq!(factor_to_date(1000, date(2025, 3, 1)), Some(date(2025, 2, 22)));
+/// assert_eq!(factor_to_date(1000, date(2001, 1, 1)), Some(date(2000, 7, 3)));
+/// assert_eq!(factor_to_date(9999, date(2025, 3, 1)), Some(date(2025, 2, 21)));
 /// ```
 pub fn factor_to_date(factor: u16, reference: Date) -> Option<Date> {
     if factor == 0 || factor > 9999 {
         return None;
     }
-    let mut candidates = vec![FACTOR_BASE + Duration::days(i64::from(factor))];
+    // At most 9999 + 8 × 9000 days after 1997: far inside jiff's range.
+    let mut candidates = vec![FACTOR_BASE + i32::from(factor).days()];
     if factor >= 1000 {
         for k in 0..8 {
-            candidates.push(FACTOR_RESET + Duration::days(i64::from(factor - 1000) + 9000 * k));
+            candidates.push(FACTOR_RESET + (i32::from(factor - 1000) + 9000 * k).days());
         }
     }
-    let lo = reference - Duration::days(3000);
-    let hi = reference + Duration::days(5500);
+    // The reference is the caller's: saturate at the ends of the calendar.
+    let lo = reference.saturating_sub(3000.days());
+    let hi = reference.saturating_add(5500.days());
     candidates
         .iter()
         .copied()
@@ -302,7 +299,7 @@ pub fn factor_to_date(factor: u16, reference: Date) -> Option<Date> {
         .or_else(|| {
             candidates
                 .into_iter()
-                .min_by_key(|d| (*d - reference).whole_days().abs())
+                .min_by_key(|d| (*d - reference).get_days().abs())
         })
 }
 
@@ -321,17 +318,22 @@ pub enum Decoded {
 /// boleto, 48 for arrecadação), with or without punctuation, verifying every
 /// check digit. Due dates are decoded around today's date (UTC).
 pub fn decode(input: &str) -> Result<Decoded, BoletoError> {
-    decode_at(input, time::OffsetDateTime::now_utc().date())
+    decode_at(
+        input,
+        jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date(),
+    )
 }
 
 /// [`decode`] with an explicit reference date for the due-date window.
 ///
 /// ```
 /// use brpay::boleto::{decode_at, Decoded};
-/// use time::macros::date;
-/// let d = decode_at("34196166700000123451101234567880057123457000", date!(2002-04-01))?;
+/// use jiff::civil::date;
+/// let d = decode_at("34196166700000123451101234567880057123457000", date(2002, 4, 1))?;
 /// let Decoded::Bank(b) = d else { unreachable!() };
-/// assert_eq!(b.due_date, Some(date!(2002-05-01)));
+/// assert_eq!(b.due_date, Some(date(2002, 5, 1)));
 /// assert_eq!(b.formatted_line(), "34191.10121 34567.880058 71234.570001 6 16670000012345");
 /// # Ok::<(), brpay::boleto::BoletoError>(())
 /// ```

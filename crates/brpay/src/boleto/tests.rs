@@ -1,6 +1,6 @@
 use super::banks::{self, Bank, FreeFieldError};
 use super::*;
-use time::macros::date;
+use jiff::civil::date;
 
 fn bank(d: Result<Decoded, BoletoError>) -> Boleto {
     match d {
@@ -71,9 +71,9 @@ const VECTORS: &[(&str, &str, &str)] = &[
 #[test]
 fn published_lines_and_barcodes_agree() {
     for (src, barcode, line) in VECTORS {
-        let from_line = bank(decode_at(line, date!(2020 - 01 - 01)));
+        let from_line = bank(decode_at(line, date(2020, 1, 1)));
         assert_eq!(from_line.barcode, *barcode, "{src}");
-        let from_bc = bank(decode_at(barcode, date!(2020 - 01 - 01)));
+        let from_bc = bank(decode_at(barcode, date(2020, 1, 1)));
         assert_eq!(from_bc.formatted_line(), *line, "{src}");
         assert_eq!(
             from_bc.digitable_line,
@@ -98,7 +98,7 @@ fn sicredi_cnab400_manual_line_has_a_typo() {
     assert_eq!(
         decode_at(
             "74891.10727 00003.101656 02006.231019 1 37260000015035",
-            date!(2008 - 01 - 01)
+            date(2008, 1, 1)
         ),
         Err(BoletoError::FieldCheckDigit {
             field: 1,
@@ -117,19 +117,19 @@ fn each_check_digit_is_named() {
         String::from_utf8(v).unwrap_or_default()
     };
     assert!(matches!(
-        decode_at(&flip(9), date!(2020 - 01 - 01)),
+        decode_at(&flip(9), date(2020, 1, 1)),
         Err(BoletoError::FieldCheckDigit { field: 1, .. })
     ));
     assert!(matches!(
-        decode_at(&flip(20), date!(2020 - 01 - 01)),
+        decode_at(&flip(20), date(2020, 1, 1)),
         Err(BoletoError::FieldCheckDigit { field: 2, .. })
     ));
     assert!(matches!(
-        decode_at(&flip(31), date!(2020 - 01 - 01)),
+        decode_at(&flip(31), date(2020, 1, 1)),
         Err(BoletoError::FieldCheckDigit { field: 3, .. })
     ));
     assert_eq!(
-        decode_at(&flip(32), date!(2020 - 01 - 01)),
+        decode_at(&flip(32), date(2020, 1, 1)),
         Err(BoletoError::GeneralCheckDigit {
             expected: 3,
             found: 4
@@ -137,7 +137,7 @@ fn each_check_digit_is_named() {
     );
     // an amount digit changes only the general DV
     assert!(matches!(
-        decode_at(&flip(46), date!(2020 - 01 - 01)),
+        decode_at(&flip(46), date(2020, 1, 1)),
         Err(BoletoError::GeneralCheckDigit { .. })
     ));
     assert_eq!(
@@ -158,36 +158,36 @@ fn each_check_digit_is_named() {
 fn due_factor_cycles() {
     // FEBRABAN table (reproduced in Banco Inter's manual, 6.1.2)
     for (d, f) in [
-        (date!(2000 - 07 - 03), 1000),
-        (date!(2000 - 07 - 04), 1001),
-        (date!(2000 - 07 - 05), 1002),
-        (date!(2012 - 04 - 27), 5316),
-        (date!(2025 - 02 - 20), 9998),
-        (date!(2025 - 02 - 21), 9999),
-        (date!(2025 - 02 - 22), 1000),
-        (date!(2025 - 02 - 23), 1001),
-        (date!(1997 - 10 - 07), 0),
+        (date(2000, 7, 3), 1000),
+        (date(2000, 7, 4), 1001),
+        (date(2000, 7, 5), 1002),
+        (date(2012, 4, 27), 5316),
+        (date(2025, 2, 20), 9998),
+        (date(2025, 2, 21), 9999),
+        (date(2025, 2, 22), 1000),
+        (date(2025, 2, 23), 1001),
+        (date(1997, 10, 7), 0),
     ] {
         assert_eq!(due_factor(d), Ok(f), "{d}");
     }
     assert_eq!(
-        due_factor(date!(1997 - 10 - 06)),
-        Err(BoletoError::DueDate(date!(1997 - 10 - 06)))
+        due_factor(date(1997, 10, 6)),
+        Err(BoletoError::DueDate(date(1997, 10, 6)))
     );
     // decoding picks the window around the reference date
     assert_eq!(
-        factor_to_date(1001, date!(2025 - 01 - 01)),
-        Some(date!(2025 - 02 - 23))
+        factor_to_date(1001, date(2025, 1, 1)),
+        Some(date(2025, 2, 23))
     );
     assert_eq!(
-        factor_to_date(9000, date!(2025 - 01 - 01)),
-        Some(date!(2022 - 05 - 29))
+        factor_to_date(9000, date(2025, 1, 1)),
+        Some(date(2022, 5, 29))
     );
     assert_eq!(
-        factor_to_date(1001, date!(2010 - 01 - 01)),
-        Some(date!(2000 - 07 - 04))
+        factor_to_date(1001, date(2010, 1, 1)),
+        Some(date(2000, 7, 4))
     );
-    assert_eq!(factor_to_date(0, date!(2010 - 01 - 01)), None);
+    assert_eq!(factor_to_date(0, date(2010, 1, 1)), None);
 }
 
 #[test]
@@ -399,8 +399,8 @@ fn itf_dimensions() {
 
 mod props {
     use super::super::*;
+    use jiff::civil::date;
     use proptest::prelude::*;
-    use time::macros::date;
 
     proptest! {
         #[test]
@@ -410,9 +410,9 @@ mod props {
             amount in 0i64..=9_999_999_999,
             free in "[0-9]{25}",
         ) {
-            let due = FACTOR_BASE + time::Duration::days(days);
+            let due = FACTOR_BASE + days.days();
             let b = Boleto::new(&bank, Some(due), amount, &free).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let reference = due - time::Duration::days(30);
+            let reference = due - 30.days();
             for input in [b.barcode.clone(), b.digitable_line.clone(), b.formatted_line()] {
                 match decode_at(&input, reference) {
                     Ok(Decoded::Bank(d)) => {
@@ -429,7 +429,7 @@ mod props {
 
         #[test]
         fn decode_never_panics(s in "[0-9 .\\-]{0,60}") {
-            let _ = decode_at(&s, date!(2025-01-01));
+            let _ = decode_at(&s, date(2025, 1, 1));
         }
 
         #[test]
@@ -438,7 +438,7 @@ mod props {
             let mut v = line.to_vec();
             v[pos] = b'0' + (v[pos] - b'0' + delta) % 10;
             let s = String::from_utf8(v).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            prop_assert!(decode_at(&s, date!(2020-01-01)).is_err());
+            prop_assert!(decode_at(&s, date(2020, 1, 1)).is_err());
         }
     }
 }

@@ -29,8 +29,8 @@ mod remessa;
 pub use remessa::{Beneficiary, Payer, Remittance, Title, write_remittance};
 
 use crate::boleto::banks::Bank;
+use jiff::civil::Date;
 use std::io::BufRead;
-use time::{Date, Month};
 
 /// CNAB 240 or CNAB 400.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -425,10 +425,13 @@ fn parse_date(kind: FieldKind, s: &[u8]) -> Result<Option<Date>, ()> {
         FieldKind::DateYmd => (num(&s[6..8]), num(&s[4..6]), num(&s[0..4]) as i32),
         _ => (num(&s[0..2]), num(&s[2..4]), num(&s[4..8]) as i32),
     };
-    let month = Month::try_from(m as u8).map_err(|_| ())?;
-    Date::from_calendar_date(y, month, d as u8)
-        .map(Some)
-        .map_err(|_| ())
+    // At most four digits of year and two of month and day: they fit.
+    let (y, m, d) = (
+        i16::try_from(y).map_err(|_| ())?,
+        i8::try_from(m).map_err(|_| ())?,
+        i8::try_from(d).map_err(|_| ())?,
+    );
+    Date::new(y, m, d).map(Some).map_err(|_| ())
 }
 
 fn validate(line_no: u64, f: &Field, s: &[u8]) -> Result<(), CnabError> {
@@ -742,52 +745,45 @@ impl<'a> RecordBuilder<'a> {
             expected,
             found,
         };
-        let bytes: Vec<u8> =
-            match (f.kind, value) {
-                (FieldKind::Alpha, Value::Text(t)) => {
-                    let t = crate::pix::fold_accents(&t)
-                        .map_err(|c| err("ASCII text", c.to_string()))?;
-                    if t.len() > w {
-                        return Err(err("text that fits the field", t));
-                    }
-                    format!("{t:<w$}").into_bytes()
+        let bytes: Vec<u8> = match (f.kind, value) {
+            (FieldKind::Alpha, Value::Text(t)) => {
+                let t =
+                    crate::pix::fold_accents(&t).map_err(|c| err("ASCII text", c.to_string()))?;
+                if t.len() > w {
+                    return Err(err("text that fits the field", t));
                 }
-                (FieldKind::Num, Value::Text(t)) => {
-                    if t.len() > w || !t.bytes().all(|b| b.is_ascii_digit()) {
-                        return Err(err("digits that fit the field", t));
-                    }
-                    format!("{t:0>w$}").into_bytes()
+                format!("{t:<w$}").into_bytes()
+            }
+            (FieldKind::Num, Value::Text(t)) => {
+                if t.len() > w || !t.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(err("digits that fit the field", t));
                 }
-                (FieldKind::Money, Value::Money(m)) => {
-                    let s = m.to_string();
-                    if m < 0 || s.len() > w {
-                        return Err(err("a non-negative amount that fits the field", s));
-                    }
-                    format!("{s:0>w$}").into_bytes()
+                format!("{t:0>w$}").into_bytes()
+            }
+            (FieldKind::Money, Value::Money(m)) => {
+                let s = m.to_string();
+                if m < 0 || s.len() > w {
+                    return Err(err("a non-negative amount that fits the field", s));
                 }
-                (FieldKind::Date8, Value::Date(d)) => match d {
-                    Some(d) => format!("{:02}{:02}{:04}", d.day(), u8::from(d.month()), d.year())
-                        .into_bytes(),
-                    None => vec![b'0'; w],
-                },
-                (FieldKind::DateYmd, Value::Date(d)) => match d {
-                    Some(d) => format!("{:04}{:02}{:02}", d.year(), u8::from(d.month()), d.day())
-                        .into_bytes(),
-                    None => vec![b'0'; w],
-                },
-                (FieldKind::Date6, Value::Date(d)) => match d {
-                    Some(d) if (1970..2070).contains(&d.year()) => format!(
-                        "{:02}{:02}{:02}",
-                        d.day(),
-                        u8::from(d.month()),
-                        d.year() % 100
-                    )
-                    .into_bytes(),
-                    Some(d) => return Err(err("a date between 1970 and 2069", d.to_string())),
-                    None => vec![b'0'; w],
-                },
-                (_, v) => return Err(err("a value of the field's kind", format!("{v:?}"))),
-            };
+                format!("{s:0>w$}").into_bytes()
+            }
+            (FieldKind::Date8, Value::Date(d)) => match d {
+                Some(d) => format!("{:02}{:02}{:04}", d.day(), d.month(), d.year()).into_bytes(),
+                None => vec![b'0'; w],
+            },
+            (FieldKind::DateYmd, Value::Date(d)) => match d {
+                Some(d) => format!("{:04}{:02}{:02}", d.year(), d.month(), d.day()).into_bytes(),
+                None => vec![b'0'; w],
+            },
+            (FieldKind::Date6, Value::Date(d)) => match d {
+                Some(d) if (1970..2070).contains(&d.year()) => {
+                    format!("{:02}{:02}{:02}", d.day(), d.month(), d.year() % 100).into_bytes()
+                }
+                Some(d) => return Err(err("a date between 1970 and 2069", d.to_string())),
+                None => vec![b'0'; w],
+            },
+            (_, v) => return Err(err("a value of the field's kind", format!("{v:?}"))),
+        };
         if bytes.len() != w {
             return Err(err(
                 "a value of the field's width",

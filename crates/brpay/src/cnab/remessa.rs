@@ -7,8 +7,8 @@
 
 use super::{CnabError, Direction, Format, Layout, RecordBuilder, Value};
 use crate::boleto::banks::Bank;
+use jiff::civil::Date;
 use std::io::Write;
-use time::Date;
 
 /// The company that issues the boletos (*beneficiário*, *cedente*).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -121,17 +121,17 @@ fn n(v: impl ToString) -> Value {
 /// ```
 /// use brpay::cnab::{self, Remittance, Beneficiary, Title, Payer};
 /// use brpay::boleto::banks::Bank;
-/// use time::macros::date;
+/// use jiff::civil::date;
 /// let r = Remittance {
 ///     bank: Some(Bank::BancoDoBrasil),
 ///     format: cnab::Format::Cnab240,
 ///     file_number: 1,
-///     generated: date!(2025-03-10),
+///     generated: date(2025, 3, 10),
 ///     beneficiary: Beneficiary { name: "Provedor Exemplo".into(), document: "11222333000181".into(),
 ///         agencia: "1234".into(), agencia_dv: "5".into(), conta: "12345".into(), conta_dv: "6".into(),
 ///         convenio: "001234567".into(), carteira: "7".into(), ..Default::default() },
 ///     titles: vec![Title { nosso_numero: "12345670000000001".into(), seu_numero: "FAT-1".into(),
-///         issued: date!(2025-03-10), due: date!(2025-03-20), amount: 9990, interest_per_day: 3,
+///         issued: date(2025, 3, 10), due: date(2025, 3, 20), amount: 9990, interest_per_day: 3,
 ///         fine: 199, discount: 0, payer: Payer { name: "Joana Silva".into(), document: "52998224725".into(),
 ///         ..Default::default() } }],
 /// };
@@ -323,7 +323,7 @@ fn write_400<W: Write>(
         total += title.amount;
         let py = &title.payer;
         let due = Some(title.due);
-        let after_due = title.due.next_day();
+        let after_due = title.due.tomorrow().ok();
         let mut d = RecordBuilder::new(record(layout, detail_code)?);
         // fields every bank names alike
         put(&mut d, "inscricao_tipo", doc_kind(&b.document))?;
@@ -453,7 +453,7 @@ fn write_400<W: Write>(
                         &format!(
                             "{:02}{:02}{:02}",
                             day.day(),
-                            u8::from(day.month()),
+                            day.month(),
                             day.year().rem_euclid(100)
                         ),
                     )?;
@@ -694,7 +694,7 @@ fn write_240<W: Write>(
         if title.fine > 0 {
             let mut rr = next("3R")?;
             rr.set("multa_codigo", t("1"))?
-                .set("multa_data", Value::Date(title.due.next_day()))?
+                .set("multa_data", Value::Date(title.due.tomorrow().ok()))?
                 .set("multa_valor", Value::Money(title.fine))?;
             emit(&mut out, &rr)?;
         }

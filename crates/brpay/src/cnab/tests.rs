@@ -1,6 +1,7 @@
 use super::*;
+use jiff::ToSpan as _;
+use jiff::civil::date;
 use std::io::Cursor;
-use time::macros::date;
 
 /// A bank file from the steering repository's `shared/samples/cnab`, read in
 /// place: `LASTMILE_SAMPLES` (set by the test command) or `../shared/samples`
@@ -103,13 +104,13 @@ fn banco_do_brasil_240_return_sample() {
     assert_eq!((t.len(), u.len()), (5, 5));
     assert!(t.iter().all(|r| r.text("movimento") == Some("06")));
     assert_eq!(t[0].text("nosso_numero"), Some("32948600000000196"));
-    assert_eq!(t[0].date("vencimento"), Some(date!(2011 - 03 - 23)));
+    assert_eq!(t[0].date("vencimento"), Some(date(2011, 3, 23)));
     assert_eq!(t[0].money("valor"), Some(4000));
     assert_eq!(t[0].money("tarifa"), Some(500));
     assert_eq!(u[0].money("valor_pago"), Some(4000));
     assert_eq!(u[0].money("valor_liquido"), Some(3500));
-    assert_eq!(u[0].date("data_ocorrencia"), Some(date!(2011 - 03 - 21)));
-    assert_eq!(u[0].date("data_credito"), Some(date!(2011 - 03 - 23)));
+    assert_eq!(u[0].date("data_ocorrencia"), Some(date(2011, 3, 21)));
+    assert_eq!(u[0].date("data_credito"), Some(date(2011, 3, 23)));
     assert_eq!(recs[13].text("quantidade_registros"), Some("000014"));
 }
 
@@ -129,7 +130,7 @@ fn santander_240_return_sample() {
     );
     assert_eq!(recs[0].text("codigo_beneficiario"), Some("001111111"));
     assert_eq!(recs[2].text("nosso_numero"), Some("0000000001040"));
-    assert_eq!(recs[2].date("vencimento"), Some(date!(2014 - 06 - 04)));
+    assert_eq!(recs[2].date("vencimento"), Some(date(2014, 6, 4)));
     assert_eq!(recs[2].money("valor"), Some(1000));
     assert_eq!(recs[3].money("valor_pago"), Some(1100));
 }
@@ -142,11 +143,11 @@ fn bradesco_400_return_sample() {
         recs[0].text("empresa_nome"),
         Some("COOPERATIVA DE SERVICOS TECNIC")
     );
-    assert_eq!(recs[0].date("data_geracao"), Some(date!(2012 - 04 - 11)));
+    assert_eq!(recs[0].date("data_geracao"), Some(date(2012, 4, 11)));
     let d = &recs[1];
     assert_eq!(d.text("nosso_numero"), Some("000000000097"));
     assert_eq!(d.text("ocorrencia"), Some("02"));
-    assert_eq!(d.date("vencimento"), Some(date!(2012 - 04 - 12)));
+    assert_eq!(d.date("vencimento"), Some(date(2012, 4, 12)));
     assert_eq!(d.money("valor"), Some(500));
     assert_eq!(d.money("tarifa"), Some(252));
     assert_eq!(recs[2].text("ocorrencia"), Some("06"));
@@ -164,7 +165,7 @@ fn itau_400_return_sample() {
     assert_eq!(d.text("carteira"), Some("109"));
     assert_eq!(d.text("nosso_numero"), Some("00231327"));
     assert_eq!(d.text("ocorrencia"), Some("06"));
-    assert_eq!(d.date("data_ocorrencia"), Some(date!(2013 - 06 - 20)));
+    assert_eq!(d.date("data_ocorrencia"), Some(date(2013, 6, 20)));
     assert_eq!(d.money("valor"), Some(38975));
     assert_eq!(d.date("vencimento"), None);
     // The fixture's DAC (0) does not follow Itaú's rule for agência 0177,
@@ -189,7 +190,7 @@ fn banco_do_brasil_240_remittance_sample() {
         ]
     );
     assert_eq!(recs[2].text("nosso_numero"), Some("12345670000000123"));
-    assert_eq!(recs[2].date("vencimento"), Some(date!(2015 - 07 - 14)));
+    assert_eq!(recs[2].date("vencimento"), Some(date(2015, 7, 14)));
     assert_eq!(recs[2].money("valor"), Some(19990));
     assert_eq!(
         recs[3].text("sacado_nome"),
@@ -376,7 +377,7 @@ fn remittance_round_trip_for_every_bank() {
             bank,
             format: Format::Cnab240,
             file_number: 42,
-            generated: date!(2025 - 03 - 10),
+            generated: date(2025, 3, 10),
             beneficiary: Beneficiary {
                 name: "Provedor Exemplo Ltda".into(),
                 document: "11222333000181".into(),
@@ -392,8 +393,8 @@ fn remittance_round_trip_for_every_bank() {
                 .map(|i| Title {
                     nosso_numero: format!("{i:011}"),
                     seu_numero: format!("FAT-{i}"),
-                    issued: date!(2025 - 03 - 10),
-                    due: date!(2025 - 03 - 20),
+                    issued: date(2025, 3, 10),
+                    due: date(2025, 3, 20),
                     amount: 9990 * i,
                     interest_per_day: 3,
                     fine: if i == 2 { 199 } else { 0 },
@@ -424,7 +425,7 @@ fn remittance_round_trip_for_every_bank() {
         assert_eq!(recs[0].bank(), bank);
         let p: Vec<_> = recs.iter().filter(|r| r.kind() == "segmento_p").collect();
         assert_eq!(p[1].money("valor"), Some(19980));
-        assert_eq!(p[0].date("vencimento"), Some(date!(2025 - 03 - 20)));
+        assert_eq!(p[0].date("vencimento"), Some(date(2025, 3, 20)));
         assert_eq!(p[2].money("desconto_valor"), Some(500));
         let q = recs.iter().find(|r| r.kind() == "segmento_q");
         assert_eq!(
@@ -443,7 +444,7 @@ fn bradesco_400_remittance_round_trip() {
         bank: Some(Bank::Bradesco),
         format: Format::Cnab400,
         file_number: 7,
-        generated: date!(2025 - 03 - 10),
+        generated: date(2025, 3, 10),
         beneficiary: Beneficiary {
             name: "Provedor Exemplo Ltda".into(),
             document: "11222333000181".into(),
@@ -457,8 +458,8 @@ fn bradesco_400_remittance_round_trip() {
         titles: vec![Title {
             nosso_numero: "2".into(),
             seu_numero: "FAT-9".into(),
-            issued: date!(2025 - 03 - 10),
-            due: date!(2025 - 04 - 10),
+            issued: date(2025, 3, 10),
+            due: date(2025, 4, 10),
             amount: 10_000,
             interest_per_day: 3,
             fine: 200,
@@ -481,7 +482,7 @@ fn bradesco_400_remittance_round_trip() {
     assert_eq!(d.text("nosso_numero_dv"), Some("8"));
     assert_eq!(d.text("identificacao_empresa"), Some("00190117204030051"));
     assert_eq!(d.text("multa_percentual"), Some("0200"));
-    assert_eq!(d.date("vencimento"), Some(date!(2025 - 04 - 10)));
+    assert_eq!(d.date("vencimento"), Some(date(2025, 4, 10)));
     assert_eq!(recs[2].text("sequencial"), Some("000003"));
     // Itaú's detail has no fine field: a title with a fine is refused by name
     let mut itau = Remittance {
@@ -545,7 +546,7 @@ fn cnab400_layouts_of_every_bank_round_trip() {
                     (_, FieldKind::Money) => {
                         Value::Money((k * 10_007) % 10i64.pow(w.min(18) as u32))
                     }
-                    (_, _) => Value::Date(Some(date!(2025 - 02 - 22) + time::Duration::days(k))),
+                    (_, _) => Value::Date(Some(date(2025, 2, 22) + k.days())),
                 };
                 b.set(f.name, v.clone())
                     .unwrap_or_else(|e| panic!("{bank:?} {direction:?} {}: {e}", rec.code));
@@ -586,7 +587,7 @@ fn sicredi_dates_are_year_first() {
     )
     .expect("layout");
     let mut h = RecordBuilder::new(layout.record("0").expect("header"));
-    h.set("data_geracao", Value::Date(Some(date!(2019 - 08 - 31))))
+    h.set("data_geracao", Value::Date(Some(date(2019, 8, 31))))
         .expect("date");
     assert_eq!(&h.finish()[94..102], "20190831");
 }
@@ -596,7 +597,7 @@ fn sample_remittance(bank: crate::boleto::banks::Bank) -> Remittance {
         bank: Some(bank),
         format: Format::Cnab400,
         file_number: 42,
-        generated: date!(2025 - 03 - 10),
+        generated: date(2025, 3, 10),
         beneficiary: Beneficiary {
             name: "Provedor Exemplo Ltda".into(),
             document: "11222333000181".into(),
@@ -612,8 +613,8 @@ fn sample_remittance(bank: crate::boleto::banks::Bank) -> Remittance {
             .map(|i| Title {
                 nosso_numero: format!("{i:07}"),
                 seu_numero: format!("FAT-{i}"),
-                issued: date!(2025 - 03 - 10),
-                due: date!(2025 - 03 - 20),
+                issued: date(2025, 3, 10),
+                due: date(2025, 3, 20),
                 amount: 9990 * i,
                 interest_per_day: 3,
                 fine: 0,
@@ -664,11 +665,7 @@ fn cnab400_remittance_writer_for_every_bank() {
         let d: Vec<&Record> = recs.iter().filter(|r| r.kind() == "detalhe").collect();
         assert_eq!(d.len(), 3, "{bank:?}");
         assert_eq!(d[1].money("valor"), Some(19980), "{bank:?}");
-        assert_eq!(
-            d[0].date("vencimento"),
-            Some(date!(2025 - 03 - 20)),
-            "{bank:?}"
-        );
+        assert_eq!(d[0].date("vencimento"), Some(date(2025, 3, 20)), "{bank:?}");
         assert_eq!(d[0].text("seu_numero"), Some("FAT-1"), "{bank:?}");
         assert_eq!(d[0].text("ocorrencia"), Some("01"), "{bank:?}");
         assert_eq!(
@@ -681,7 +678,7 @@ fn cnab400_remittance_writer_for_every_bank() {
         assert_eq!(d[2].money("desconto_valor"), Some(500), "{bank:?}");
         assert_eq!(
             d[2].date("desconto_data"),
-            Some(date!(2025 - 03 - 20)),
+            Some(date(2025, 3, 20)),
             "{bank:?}"
         );
         assert!(
@@ -690,7 +687,7 @@ fn cnab400_remittance_writer_for_every_bank() {
             "{bank:?}"
         );
         // the header date reads back whatever its format (DDMMAA or AAAAMMDD)
-        assert_eq!(recs[0].date("data_geracao"), Some(date!(2025 - 03 - 10)));
+        assert_eq!(recs[0].date("data_geracao"), Some(date(2025, 3, 10)));
         assert_eq!(recs[4].kind(), "trailer");
     }
 }
@@ -733,8 +730,8 @@ fn cnab400_bank_specific_fields() {
     assert_eq!(recs[1].text("modalidade"), Some("14"));
     assert_eq!(recs[1].text("nosso_numero"), Some("000000000000001"));
     assert_eq!(recs[1].money("multa_valor"), Some(250));
-    assert_eq!(recs[1].date("multa_data"), Some(date!(2025 - 03 - 21)));
-    assert_eq!(recs[1].date("juros_data"), Some(date!(2025 - 03 - 21)));
+    assert_eq!(recs[1].date("multa_data"), Some(date(2025, 3, 21)));
+    assert_eq!(recs[1].date("juros_data"), Some(date(2025, 3, 21)));
 
     // Sicredi: year-first header date, letter codes, percentage fine
     let mut sc = sample_remittance(Bank::Sicredi);
@@ -789,6 +786,7 @@ fn cnab400_bank_specific_fields() {
 
 mod props {
     use super::super::*;
+    use jiff::ToSpan as _;
     use proptest::prelude::*;
 
     fn value_for(f: &Field) -> BoxedStrategy<Value> {
@@ -808,9 +806,7 @@ mod props {
             FieldKind::Date8 | FieldKind::Date6 | FieldKind::DateYmd => {
                 proptest::option::of(0i64..30_000)
                     .prop_map(|d| {
-                        Value::Date(d.map(|d| {
-                            time::macros::date!(1970 - 01 - 01) + time::Duration::days(d % 36_000)
-                        }))
+                        Value::Date(d.map(|d| jiff::civil::date(1970, 1, 1) + (d % 36_000).days()))
                     })
                     .boxed()
             }

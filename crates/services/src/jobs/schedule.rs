@@ -8,13 +8,14 @@
 //! at the next tick, not once per missed occurrence.
 //!
 //! Cron expressions are croner's (five fields, `L`, `#`, `W`, ranges and
-//! steps); daylight-saving gaps and folds follow croner's rules (a fixed-time
-//! job in a gap runs at the first valid time after it; in a fold, once).
+//! steps), evaluated on jiff's zoned times; daylight-saving gaps and folds
+//! follow croner's rules (a fixed-time job in a gap runs at the first valid
+//! time after it; in a fold, once; an interval job keeps its rhythm in real
+//! time).
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{FixedOffset, MappedLocalTime, NaiveDate, NaiveDateTime, Offset as _, TimeZone as _};
 use croner::Cron;
 use domain::settings as keys;
 use serde_json::json;
@@ -100,15 +101,13 @@ pub fn parse(cron: &str) -> Result<Cron> {
 /// The first run of `cron` strictly after `after` (Unix seconds), in `tz`.
 pub fn next_after(cron: &str, tz: &jiff::tz::TimeZone, after: i64) -> Result<i64> {
     let cron = parse(cron)?;
-    let zone = Zone(tz.clone());
-    let start = zone
-        .timestamp_opt(after, 0)
-        .single()
-        .ok_or_else(|| Error::Internal(format!("time {after} out of range")))?;
+    let start = jiff::Timestamp::from_second(after)
+        .map_err(|_| Error::Internal(format!("time {after} out of range")))?
+        .to_zoned(tz.clone());
     let next = cron
         .find_next_occurrence(&start, false)
         .map_err(|e| Error::Internal(format!("no next run for `{}`: {e}", cron.pattern)))?;
-    Ok(next.timestamp())
+    Ok(next.timestamp().as_second())
 }
 
 /// Creates or updates the schedules in `specs` to match the settings. Rows
@@ -207,85 +206,6 @@ pub fn spawn(
     })
 }
 
-/// A jiff time zone seen through chrono's `TimeZone`, which croner speaks.
-#[derive(Debug, Clone)]
-struct Zone(jiff::tz::TimeZone);
-
-/// An offset that remembers its zone (chrono rebuilds the zone from it).
-#[derive(Debug, Clone)]
-struct ZoneOffset {
-    fixed: FixedOffset,
-    zone: jiff::tz::TimeZone,
-}
-
-impl chrono::Offset for ZoneOffset {
-    fn fix(&self) -> FixedOffset {
-        self.fixed
-    }
-}
-
-impl std::fmt::Display for ZoneOffset {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.fixed.fmt(f)
-    }
-}
-
-impl Zone {
-    fn offset(&self, o: jiff::tz::Offset) -> ZoneOffset {
-        let utc = chrono::Utc.fix();
-        ZoneOffset {
-            fixed: FixedOffset::east_opt(o.seconds()).unwrap_or(utc),
-            zone: self.0.clone(),
-        }
-    }
-}
-
-impl chrono::TimeZone for Zone {
-    type Offset = ZoneOffset;
-
-    fn from_offset(offset: &ZoneOffset) -> Zone {
-        Zone(offset.zone.clone())
-    }
-
-    fn offset_from_local_date(&self, local: &NaiveDate) -> MappedLocalTime<ZoneOffset> {
-        self.offset_from_local_datetime(&local.and_time(chrono::NaiveTime::MIN))
-    }
-
-    fn offset_from_local_datetime(&self, local: &NaiveDateTime) -> MappedLocalTime<ZoneOffset> {
-        use chrono::{Datelike, Timelike};
-        use jiff::tz::AmbiguousOffset;
-        let civil = jiff::civil::DateTime::new(
-            local.year() as i16,
-            local.month() as i8,
-            local.day() as i8,
-            local.hour() as i8,
-            local.minute() as i8,
-            local.second() as i8,
-            0,
-        );
-        let Ok(civil) = civil else {
-            return MappedLocalTime::None;
-        };
-        match self.0.to_ambiguous_timestamp(civil).offset() {
-            AmbiguousOffset::Unambiguous { offset } => MappedLocalTime::Single(self.offset(offset)),
-            AmbiguousOffset::Gap { .. } => MappedLocalTime::None,
-            AmbiguousOffset::Fold { before, after } => {
-                MappedLocalTime::Ambiguous(self.offset(before), self.offset(after))
-            }
-        }
-    }
-
-    fn offset_from_utc_date(&self, utc: &NaiveDate) -> ZoneOffset {
-        self.offset_from_utc_datetime(&utc.and_time(chrono::NaiveTime::MIN))
-    }
-
-    fn offset_from_utc_datetime(&self, utc: &NaiveDateTime) -> ZoneOffset {
-        let ts = jiff::Timestamp::from_second(utc.and_utc().timestamp())
-            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        self.offset(self.0.to_offset(ts))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,16 +234,62 @@ mod tests {
         );
     }
 
+    /// `(cron, after, next)` in New York, where on 2026-03-08 clocks jump
+    /// 02:00 EST → 03:00 EDT (02:00-03:00 does not exist) and on 2026-11-01
+    /// go back 02:00 EDT → 01:00 EST (01:00-02:00 happens twice).
+    fn check_new_york(cases: &[(&str, &str, &str)]) {
+        let ny = jiff::tz::TimeZone::get("America/New_York").expect("tz");
+        for &(cron, after, want) in cases {
+            assert_eq!(
+                next_after(cron, &ny, at(after)).expect("next"),
+                at(want),
+                "{cron} after {after}"
+            );
+        }
+    }
+
     #[test]
     fn daylight_saving_gap_runs_after_the_gap() {
-        let ny = jiff::tz::TimeZone::get("America/New_York").expect("tz");
-        // 2026-03-08 02:30 does not exist in New York (clocks jump 02:00 → 03:00 EDT).
-        let next = next_after("30 2 * * *", &ny, at("2026-03-08T05:00:00Z")).expect("next");
-        let local = jiff::Timestamp::from_second(next)
-            .expect("ts")
-            .to_zoned(ny.clone());
-        assert_eq!(local.date(), jiff::civil::date(2026, 3, 8));
-        assert_eq!(local.hour(), 3);
+        check_new_york(&[
+            // 02:30 does not exist that day: the job runs at 03:00 EDT.
+            ("30 2 * * *", "2026-03-08T05:00:00Z", "2026-03-08T07:00:00Z"),
+            ("30 2 * * *", "2026-03-08T07:00:00Z", "2026-03-09T06:30:00Z"),
+            // A job in the hour before the gap runs once that day.
+            ("0 1 * * *", "2026-03-08T05:00:00Z", "2026-03-08T06:00:00Z"),
+            ("0 1 * * *", "2026-03-08T06:00:00Z", "2026-03-09T05:00:00Z"),
+            // Interval jobs skip the missing hour.
+            (
+                "*/30 * * * *",
+                "2026-03-08T06:30:00Z",
+                "2026-03-08T07:00:00Z",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn daylight_saving_fold_runs_once() {
+        check_new_york(&[
+            // A fixed-time job runs at the first 01:30 (EDT), then the next day.
+            ("30 1 * * *", "2026-11-01T04:00:00Z", "2026-11-01T05:30:00Z"),
+            ("30 1 * * *", "2026-11-01T05:30:00Z", "2026-11-02T06:30:00Z"),
+            // A job every half hour keeps its rhythm in real time through
+            // the repeated hour.
+            (
+                "*/30 * * * *",
+                "2026-11-01T05:30:00Z",
+                "2026-11-01T06:00:00Z",
+            ),
+            (
+                "*/30 * * * *",
+                "2026-11-01T06:00:00Z",
+                "2026-11-01T06:30:00Z",
+            ),
+            (
+                "*/30 * * * *",
+                "2026-11-01T06:30:00Z",
+                "2026-11-01T07:00:00Z",
+            ),
+        ]);
     }
 
     #[test]
