@@ -158,21 +158,34 @@ async fn click(c: &Client, css: &str) {
         .expect("click");
 }
 
-/// Clicks something that loads a new page, and waits until the old page is
-/// gone and the new one has loaded.
+/// Clicks something that loads a new page, and waits up to 10 s until the
+/// old page is gone and the new one has loaded; fails, saying where the
+/// browser is, when either does not happen.
 async fn submit(c: &Client, css: &str) {
     let old = c.find(Locator::Css("html")).await.expect("html");
     click(c, css).await;
-    for _ in 0..100 {
-        if old.tag_name().await.is_err() {
-            break;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    // the old document's element goes stale once the browser navigates
+    while old.tag_name().await.is_ok() {
+        if tokio::time::Instant::now() > deadline {
+            panic!(
+                "{css}: no new page within 10 s of the click; at {}",
+                path(c).await
+            );
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    for _ in 0..100 {
+    loop {
         let state = c.execute("return document.readyState", vec![]).await.ok();
         if state.as_ref().and_then(|v| v.as_str()) == Some("complete") {
             return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!(
+                "{css}: the new page did not finish loading within 10 s \
+                 (readyState {state:?}); at {}",
+                path(c).await
+            );
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

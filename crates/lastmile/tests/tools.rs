@@ -42,22 +42,34 @@ fn json(o: &Output) -> Value {
     serde_json::from_str(&stdout(o)).expect("JSON output")
 }
 
-/// A bank file from the steering repository's `shared/samples/cnab`, read in
-/// place: `LASTMILE_SAMPLES` (set by the test command) or `../shared/samples`
-/// beside the checkout.
-fn sample(name: &str) -> String {
-    let dir = std::env::var("LASTMILE_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-        });
-    let path = dir.join("cnab").join(name);
-    assert!(
-        path.exists(),
-        "{}: missing (set LASTMILE_SAMPLES to the shared/samples directory)",
-        path.display()
-    );
-    path.to_string_lossy().into_owned()
+/// A CNAB file a test hands to `lastmile tools cnab parse`.
+#[derive(Clone, Copy)]
+enum File {
+    /// brpay's `tests/fixtures/cnab/<name>`, written for the tests (its
+    /// README says what each holds).
+    Fixture(&'static str),
+    /// `<LASTMILE_SAMPLES>/cnab/<name>`: the steering repository's
+    /// `shared/samples`, shaped by real banks. Checked in place when
+    /// `LASTMILE_SAMPLES` is set (the test command sets it when the folder
+    /// is beside the checkout); never required.
+    Sample(&'static str),
+}
+
+impl File {
+    /// The file's path; `None` for a sample when `LASTMILE_SAMPLES` is
+    /// unset. A file that should be there and is not fails the test.
+    fn path(self) -> Option<String> {
+        let path = match self {
+            File::Fixture(name) => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../brpay/tests/fixtures/cnab")
+                .join(name),
+            File::Sample(name) => PathBuf::from(std::env::var_os("LASTMILE_SAMPLES")?)
+                .join("cnab")
+                .join(name),
+        };
+        assert!(path.exists(), "{}: missing", path.display());
+        Some(path.to_string_lossy().into_owned())
+    }
 }
 
 fn json_lines(o: &Output) -> Vec<Value> {
@@ -182,66 +194,121 @@ fn boleto_decode() {
 
 #[test]
 fn cnab_parse_banco_do_brasil_240_return() {
-    let o = lastmile(&[
-        "tools",
-        "cnab",
-        "parse",
-        &sample("laravel-boleto_cnab240_banco_brasil.ret"),
-    ]);
-    let recs = json_lines(&o);
-    assert_eq!(recs.len(), 14);
-    assert_eq!(recs[0]["kind"], "header_arquivo");
-    assert_eq!(recs[0]["format"], "cnab240");
-    assert_eq!(recs[0]["bank"], "001");
-    let t = recs.iter().find(|r| r["kind"] == "segmento_t").expect("T");
-    assert_eq!(t["fields"]["nosso_numero"], "32948600000000196");
-    assert_eq!(t["fields"]["vencimento"], "2011-03-23");
-    assert_eq!(t["fields"]["valor"], 4000);
-    assert_eq!(t["fields"]["tarifa"], 500);
-    let paid: i64 = recs
-        .iter()
-        .filter(|r| r["kind"] == "segmento_u")
-        .map(|r| r["fields"]["valor_pago"].as_i64().expect("money"))
-        .sum();
-    assert_eq!(paid, 4000 + 3000 + 1500 + 1500 + 2880);
-    assert_eq!(recs[13]["kind"], "trailer_arquivo");
+    // (file, first T: nosso número, due, value, fee; paid in all)
+    for (file, nosso_numero, due, value, fee, paid) in [
+        (
+            File::Fixture("banco_do_brasil_cnab240.ret"),
+            "12345670000000101",
+            "2025-03-10",
+            9990,
+            350,
+            9990 + 12990 + 8230 + 9990 + 14490,
+        ),
+        (
+            File::Sample("laravel-boleto_cnab240_banco_brasil.ret"),
+            "32948600000000196",
+            "2011-03-23",
+            4000,
+            500,
+            4000 + 3000 + 1500 + 1500 + 2880,
+        ),
+    ] {
+        let Some(path) = file.path() else { continue };
+        let recs = json_lines(&lastmile(&["tools", "cnab", "parse", &path]));
+        assert_eq!(recs.len(), 14, "{path}");
+        assert_eq!(recs[0]["kind"], "header_arquivo");
+        assert_eq!(recs[0]["format"], "cnab240");
+        assert_eq!(recs[0]["bank"], "001");
+        let t = recs.iter().find(|r| r["kind"] == "segmento_t").expect("T");
+        assert_eq!(t["fields"]["nosso_numero"], nosso_numero, "{path}");
+        assert_eq!(t["fields"]["vencimento"], due, "{path}");
+        assert_eq!(t["fields"]["valor"], value, "{path}");
+        assert_eq!(t["fields"]["tarifa"], fee, "{path}");
+        let total: i64 = recs
+            .iter()
+            .filter(|r| r["kind"] == "segmento_u")
+            .map(|r| r["fields"]["valor_pago"].as_i64().expect("money"))
+            .sum();
+        assert_eq!(total, paid, "{path}");
+        assert_eq!(recs[13]["kind"], "trailer_arquivo");
+    }
 }
 
 #[test]
-fn cnab_parse_every_sample() {
-    for (name, lines, format, bank) in [
-        ("laravel-boleto_cnab240_santander.ret", 6, "cnab240", "033"),
-        ("laravel-boleto_cnab400_bradesco.ret", 9, "cnab400", "237"),
-        ("laravel-boleto_cnab400_itau.ret", 6, "cnab400", "341"),
+fn cnab_parse_every_file() {
+    for (file, lines, format, bank) in [
+        (File::Fixture("santander_cnab240.ret"), 6, "cnab240", "033"),
+        (File::Fixture("bradesco_cnab400.ret"), 9, "cnab400", "237"),
+        (File::Fixture("itau_cnab400.ret"), 6, "cnab400", "341"),
         (
-            "brcobranca_remessa-banco_brasil-cnab240.rem",
+            File::Fixture("banco_do_brasil_cnab240.rem"),
+            7,
+            "cnab240",
+            "001",
+        ),
+        (
+            File::Sample("laravel-boleto_cnab240_santander.ret"),
+            6,
+            "cnab240",
+            "033",
+        ),
+        (
+            File::Sample("laravel-boleto_cnab400_bradesco.ret"),
+            9,
+            "cnab400",
+            "237",
+        ),
+        (
+            File::Sample("laravel-boleto_cnab400_itau.ret"),
+            6,
+            "cnab400",
+            "341",
+        ),
+        (
+            File::Sample("brcobranca_remessa-banco_brasil-cnab240.rem"),
             7,
             "cnab240",
             "001",
         ),
     ] {
-        let recs = json_lines(&lastmile(&["tools", "cnab", "parse", &sample(name)]));
-        assert_eq!(recs.len(), lines, "{name}");
+        let Some(path) = file.path() else { continue };
+        let recs = json_lines(&lastmile(&["tools", "cnab", "parse", &path]));
+        assert_eq!(recs.len(), lines, "{path}");
         for (i, r) in recs.iter().enumerate() {
-            assert_eq!(r["line"], i + 1, "{name}");
-            assert_eq!(r["format"], format, "{name}");
-            assert_eq!(r["bank"], bank, "{name}");
+            assert_eq!(r["line"], i + 1, "{path}");
+            assert_eq!(r["format"], format, "{path}");
+            assert_eq!(r["bank"], bank, "{path}");
         }
     }
-    let itau = json_lines(&lastmile(&[
-        "tools",
-        "cnab",
-        "parse",
-        &sample("laravel-boleto_cnab400_itau.ret"),
-    ]));
-    assert_eq!(itau[1]["fields"]["nosso_numero"], "00231327");
-    assert_eq!(itau[1]["fields"]["data_ocorrencia"], "2013-06-20");
-    assert_eq!(itau[1]["fields"]["valor"], 38975);
+    // Itaú's first detail: (file, nosso número, occurrence date, value)
+    for (file, nosso_numero, occurred, value) in [
+        (
+            File::Fixture("itau_cnab400.ret"),
+            "00004101",
+            "2025-03-11",
+            8990,
+        ),
+        (
+            File::Sample("laravel-boleto_cnab400_itau.ret"),
+            "00231327",
+            "2013-06-20",
+            38975,
+        ),
+    ] {
+        let Some(path) = file.path() else { continue };
+        let itau = json_lines(&lastmile(&["tools", "cnab", "parse", &path]));
+        assert_eq!(itau[1]["fields"]["nosso_numero"], nosso_numero, "{path}");
+        assert_eq!(itau[1]["fields"]["data_ocorrencia"], occurred, "{path}");
+        assert_eq!(itau[1]["fields"]["valor"], value, "{path}");
+    }
 }
 
 #[test]
 fn cnab_parse_errors_name_line_columns_and_field() {
-    let src = std::fs::read_to_string(sample("laravel-boleto_cnab400_bradesco.ret")).expect("read");
+    let bradesco = File::Fixture("bradesco_cnab400.ret")
+        .path()
+        .expect("fixture");
+    let src = std::fs::read_to_string(bradesco).expect("read");
     let mut lines: Vec<String> = src.lines().map(str::to_owned).collect();
     // line 3, valor_pago (columns 254-266): a letter among the digits
     lines[2].replace_range(259..260, "X");

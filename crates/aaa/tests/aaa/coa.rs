@@ -4,7 +4,6 @@
 
 use std::net::UdpSocket;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use domain::plan::SuspendedBehavior;
 use radius::{Code, Packet, attr};
@@ -128,7 +127,23 @@ async fn suspension_disconnects_the_session() {
         })
         .await;
         assert_eq!((status.as_str(), cause), ("nak", Some(503)));
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        // The NAS saw the CoA-Request for the same session, and the
+        // counters tell one ACK and one NAK.
+        let coa = eventually(5.0, "the NAS to have seen the CoA-Request", || {
+            let seen = seen.clone();
+            async move { seen.lock().unwrap().get(1).cloned() }
+        })
+        .await;
+        assert_eq!(coa.code, Code::CoaRequest);
+        assert_eq!(coa.get(attr::ACCT_SESSION_ID).as_deref(), Some("s9"));
+        eventually(5.0, "one CoA ACK and one NAK counted", || async {
+            let mut text = String::new();
+            server.render_metrics(&mut text);
+            (text.contains("lastmile_radius_coa_total{result=\"ack\"} 1")
+                && text.contains("lastmile_radius_coa_total{result=\"nak\"} 1"))
+            .then_some(())
+        })
+        .await;
         server.stop().await;
     })
     .await;

@@ -2,9 +2,10 @@
 use libfuzzer_sys::fuzz_target;
 use std::io::{Cursor, Read};
 
-/// A valid header (from shared/samples/cnab) so that the fuzzer spends its
-/// time on detail records, not on header detection.
-const HEADER: &str = "00100000         2026599530001760032948600014       0032860000000075367 SAPATARIA E CONFECSOES JIBA   BANCO DO BRASIL                         22103201102475000025703000000909214318PROCESSAMEN                                                 ";
+/// A valid header (the first line of
+/// `tests/fixtures/cnab/banco_do_brasil_cnab240.ret`) so that the fuzzer
+/// spends its time on detail records, not on header detection.
+const HEADER: &str = "00100000         2112223330001810012345670014170192 0345670000000123456 PROVEDOR EXEMPLO LTDA         BANCO DO BRASIL S.A.                    21203202506153000031808400000                                                                     ";
 
 fn drain(input: impl std::io::BufRead) {
     if let Ok(p) = brpay::cnab::parse(input) {

@@ -2,9 +2,10 @@
 use libfuzzer_sys::fuzz_target;
 use std::io::{Cursor, Read};
 
-/// A valid header (from shared/samples/cnab) so that the fuzzer spends its
-/// time on detail records, not on header detection.
-const HEADER: &str = "02RETORNO01COBRANCA       00000000000004466911COOPERATIVA DE SERVICOS TECNIC237BRADESCO       1104120160000000042                                                                                                                                                                                                                                                                          130412         000001";
+/// A valid header (the first line of
+/// `tests/fixtures/cnab/bradesco_cnab400.ret`) so that the fuzzer
+/// spends its time on detail records, not on header detection.
+const HEADER: &str = "02RETORNO01COBRANCA       00000000000004567890PROVEDOR EXEMPLO LTDA         237BRADESCO       1203250160000000318                                                                                                                                                                                                                                                                          130325         000001";
 
 fn drain(input: impl std::io::BufRead) {
     if let Ok(p) = brpay::cnab::parse(input) {

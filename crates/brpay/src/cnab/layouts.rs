@@ -7,9 +7,11 @@
 //! Arquivo Eletrônico CNAB240"), Santander's "Layout Cobrança CNAB 240
 //! posições" (H7815), Bradesco's "Cobrança – Layout do Arquivo Retorno/Remessa
 //! 400 posições" and Itaú's "Cobrança 400 bytes CNAB" (Jul/2021). Positions
-//! were checked against the sample files in `shared/samples/cnab`. The other
-//! banks' CNAB 400 tables name their manual next to them; the crate README
-//! says which were also checked against a file.
+//! were checked against the sample files in the steering repository's
+//! `shared/samples/cnab` (the tests check them again when `LASTMILE_SAMPLES`
+//! names that folder). The other banks' CNAB 400 tables name their manual
+//! next to them; the crate README says which were also checked against a
+//! file.
 
 use super::{Direction, Field, FieldKind, Format, Layout, RecordLayout};
 use crate::boleto::banks::Bank;

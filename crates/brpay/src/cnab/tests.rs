@@ -1,24 +1,66 @@
 use super::*;
 use jiff::ToSpan as _;
-use jiff::civil::date;
+use jiff::civil::{Date, date};
 use std::io::Cursor;
 
-/// A bank file from the steering repository's `shared/samples/cnab`, read in
-/// place: `LASTMILE_SAMPLES` (set by the test command) or `../shared/samples`
-/// beside the checkout.
-fn sample(name: &str) -> Vec<u8> {
-    let dir = std::env::var("LASTMILE_SAMPLES")
-        .unwrap_or_else(|_| format!("{}/../../../shared/samples", env!("CARGO_MANIFEST_DIR")));
-    let path = format!("{dir}/cnab/{name}");
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!("{path}: {e} (set LASTMILE_SAMPLES to the shared/samples directory)")
-    })
+/// A CNAB file a test reads: one of this crate's fixtures, or one of the
+/// outside samples.
+#[derive(Clone, Copy)]
+enum File {
+    /// `tests/fixtures/cnab/<name>`: written for these tests (its README
+    /// says how and what each holds).
+    Fixture(&'static str),
+    /// `<LASTMILE_SAMPLES>/cnab/<name>`: the steering repository's
+    /// `shared/samples`, public libraries' fixtures shaped by real banks.
+    /// Read in place when `LASTMILE_SAMPLES` is set (the test command sets
+    /// it when the folder is beside the checkout); extra checks, never
+    /// required.
+    Sample(&'static str),
 }
 
-fn records(name: &str) -> Vec<Record> {
-    let p = parse(Cursor::new(sample(name))).unwrap_or_else(|e| panic!("{name}: {e}"));
+impl File {
+    fn name(self) -> &'static str {
+        match self {
+            File::Fixture(n) | File::Sample(n) => n,
+        }
+    }
+
+    /// The file's bytes; `None` for a sample when `LASTMILE_SAMPLES` is
+    /// unset. A file that should be there and is not fails the test.
+    fn read(self) -> Option<Vec<u8>> {
+        let path = match self {
+            File::Fixture(n) => format!("{}/tests/fixtures/cnab/{n}", env!("CARGO_MANIFEST_DIR")),
+            File::Sample(n) => {
+                let dir = std::env::var("LASTMILE_SAMPLES").ok()?;
+                format!("{dir}/cnab/{n}")
+            }
+        };
+        Some(std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+    }
+}
+
+/// Every file: the fixtures, and the samples when they are at hand.
+const FILES: [File; 10] = [
+    File::Fixture("banco_do_brasil_cnab240.ret"),
+    File::Fixture("santander_cnab240.ret"),
+    File::Fixture("bradesco_cnab400.ret"),
+    File::Fixture("itau_cnab400.ret"),
+    File::Fixture("banco_do_brasil_cnab240.rem"),
+    File::Sample("laravel-boleto_cnab240_banco_brasil.ret"),
+    File::Sample("laravel-boleto_cnab240_santander.ret"),
+    File::Sample("laravel-boleto_cnab400_bradesco.ret"),
+    File::Sample("laravel-boleto_cnab400_itau.ret"),
+    File::Sample("brcobranca_remessa-banco_brasil-cnab240.rem"),
+];
+
+fn records_of(name: &str, bytes: Vec<u8>) -> Vec<Record> {
+    let p = parse(Cursor::new(bytes)).unwrap_or_else(|e| panic!("{name}: {e}"));
     p.map(|r| r.unwrap_or_else(|e| panic!("{name}: {e}")))
         .collect()
+}
+
+fn fixture(name: &'static str) -> Vec<u8> {
+    File::Fixture(name).read().unwrap_or_default()
 }
 
 /// Rebuilds a record from its decoded values: every field must round-trip.
@@ -87,133 +129,338 @@ fn every_layout_covers_every_column_once() {
     }
 }
 
-#[test]
-fn banco_do_brasil_240_return_sample() {
-    // shared/samples/cnab/README.md: five paid titles (movement 06); the first
-    // T has nosso número 32948600000000196, due 2011-03-23, 40.00, fee 5.00;
-    // its U: paid 40.00, net 35.00, occurrence 2011-03-21, credit 2011-03-23.
-    let recs = records("laravel-boleto_cnab240_banco_brasil.ret");
-    assert_eq!(recs.len(), 14);
-    assert_eq!(
-        recs[0].bank(),
-        Some(crate::boleto::banks::Bank::BancoDoBrasil)
-    );
-    assert_eq!(recs[0].layout().direction, Direction::Retorno);
-    let t: Vec<_> = recs.iter().filter(|r| r.kind() == "segmento_t").collect();
-    let u: Vec<_> = recs.iter().filter(|r| r.kind() == "segmento_u").collect();
-    assert_eq!((t.len(), u.len()), (5, 5));
-    assert!(t.iter().all(|r| r.text("movimento") == Some("06")));
-    assert_eq!(t[0].text("nosso_numero"), Some("32948600000000196"));
-    assert_eq!(t[0].date("vencimento"), Some(date(2011, 3, 23)));
-    assert_eq!(t[0].money("valor"), Some(4000));
-    assert_eq!(t[0].money("tarifa"), Some(500));
-    assert_eq!(u[0].money("valor_pago"), Some(4000));
-    assert_eq!(u[0].money("valor_liquido"), Some(3500));
-    assert_eq!(u[0].date("data_ocorrencia"), Some(date(2011, 3, 21)));
-    assert_eq!(u[0].date("data_credito"), Some(date(2011, 3, 23)));
-    assert_eq!(recs[13].text("quantidade_registros"), Some("000014"));
+/// What a Banco do Brasil CNAB 240 return file says: five paid titles
+/// (movement 06) as T/U pairs, and the first pair's values.
+struct Bb240Return {
+    file: File,
+    nosso_numero: &'static str,
+    due: Date,
+    value: i64,
+    fee: i64,
+    paid: i64,
+    net: i64,
+    occurred: Date,
+    credited: Date,
 }
 
 #[test]
-fn santander_240_return_sample() {
-    let recs = records("laravel-boleto_cnab240_santander.ret");
-    assert_eq!(
-        recs.iter().map(Record::kind).collect::<Vec<_>>(),
-        [
-            "header_arquivo",
-            "header_lote",
-            "segmento_t",
-            "segmento_u",
-            "trailer_lote",
-            "trailer_arquivo"
-        ]
-    );
-    assert_eq!(recs[0].text("codigo_beneficiario"), Some("001111111"));
-    assert_eq!(recs[2].text("nosso_numero"), Some("0000000001040"));
-    assert_eq!(recs[2].date("vencimento"), Some(date(2014, 6, 4)));
-    assert_eq!(recs[2].money("valor"), Some(1000));
-    assert_eq!(recs[3].money("valor_pago"), Some(1100));
+fn banco_do_brasil_240_return() {
+    let files = [
+        // tests/fixtures/cnab/README.md
+        Bb240Return {
+            file: File::Fixture("banco_do_brasil_cnab240.ret"),
+            nosso_numero: "12345670000000101",
+            due: date(2025, 3, 10),
+            value: 9990,
+            fee: 350,
+            paid: 9990,
+            net: 9640,
+            occurred: date(2025, 3, 11),
+            credited: date(2025, 3, 12),
+        },
+        // shared/samples/cnab/README.md
+        Bb240Return {
+            file: File::Sample("laravel-boleto_cnab240_banco_brasil.ret"),
+            nosso_numero: "32948600000000196",
+            due: date(2011, 3, 23),
+            value: 4000,
+            fee: 500,
+            paid: 4000,
+            net: 3500,
+            occurred: date(2011, 3, 21),
+            credited: date(2011, 3, 23),
+        },
+    ];
+    for e in files {
+        let Some(bytes) = e.file.read() else { continue };
+        let name = e.file.name();
+        let recs = records_of(name, bytes);
+        assert_eq!(recs.len(), 14, "{name}");
+        assert_eq!(
+            recs[0].bank(),
+            Some(crate::boleto::banks::Bank::BancoDoBrasil),
+            "{name}"
+        );
+        assert_eq!(recs[0].layout().direction, Direction::Retorno, "{name}");
+        let t: Vec<_> = recs.iter().filter(|r| r.kind() == "segmento_t").collect();
+        let u: Vec<_> = recs.iter().filter(|r| r.kind() == "segmento_u").collect();
+        assert_eq!((t.len(), u.len()), (5, 5), "{name}");
+        assert!(
+            t.iter().all(|r| r.text("movimento") == Some("06")),
+            "{name}"
+        );
+        assert_eq!(t[0].text("nosso_numero"), Some(e.nosso_numero), "{name}");
+        assert_eq!(t[0].date("vencimento"), Some(e.due), "{name}");
+        assert_eq!(t[0].money("valor"), Some(e.value), "{name}");
+        assert_eq!(t[0].money("tarifa"), Some(e.fee), "{name}");
+        assert_eq!(u[0].money("valor_pago"), Some(e.paid), "{name}");
+        assert_eq!(u[0].money("valor_liquido"), Some(e.net), "{name}");
+        assert_eq!(u[0].date("data_ocorrencia"), Some(e.occurred), "{name}");
+        assert_eq!(u[0].date("data_credito"), Some(e.credited), "{name}");
+        assert_eq!(
+            recs[13].text("quantidade_registros"),
+            Some("000014"),
+            "{name}"
+        );
+    }
+}
+
+/// What a Santander CNAB 240 return file with one title says.
+struct Santander240Return {
+    file: File,
+    beneficiary: &'static str,
+    nosso_numero: &'static str,
+    due: Date,
+    value: i64,
+    paid: i64,
 }
 
 #[test]
-fn bradesco_400_return_sample() {
-    let recs = records("laravel-boleto_cnab400_bradesco.ret");
-    assert_eq!(recs.len(), 9);
-    assert_eq!(
-        recs[0].text("empresa_nome"),
-        Some("COOPERATIVA DE SERVICOS TECNIC")
-    );
-    assert_eq!(recs[0].date("data_geracao"), Some(date(2012, 4, 11)));
-    let d = &recs[1];
-    assert_eq!(d.text("nosso_numero"), Some("000000000097"));
-    assert_eq!(d.text("ocorrencia"), Some("02"));
-    assert_eq!(d.date("vencimento"), Some(date(2012, 4, 12)));
-    assert_eq!(d.money("valor"), Some(500));
-    assert_eq!(d.money("tarifa"), Some(252));
-    assert_eq!(recs[2].text("ocorrencia"), Some("06"));
-    assert_eq!(recs[2].money("valor_pago"), Some(500));
-    assert_eq!(recs[8].kind(), "trailer");
+fn santander_240_return() {
+    let files = [
+        Santander240Return {
+            file: File::Fixture("santander_cnab240.ret"),
+            beneficiary: "004567890",
+            nosso_numero: "0000000012343",
+            due: date(2025, 3, 5),
+            value: 8990,
+            paid: 9170,
+        },
+        Santander240Return {
+            file: File::Sample("laravel-boleto_cnab240_santander.ret"),
+            beneficiary: "001111111",
+            nosso_numero: "0000000001040",
+            due: date(2014, 6, 4),
+            value: 1000,
+            paid: 1100,
+        },
+    ];
+    for e in files {
+        let Some(bytes) = e.file.read() else { continue };
+        let name = e.file.name();
+        let recs = records_of(name, bytes);
+        assert_eq!(
+            recs.iter().map(Record::kind).collect::<Vec<_>>(),
+            [
+                "header_arquivo",
+                "header_lote",
+                "segmento_t",
+                "segmento_u",
+                "trailer_lote",
+                "trailer_arquivo"
+            ],
+            "{name}"
+        );
+        assert_eq!(
+            recs[0].bank(),
+            Some(crate::boleto::banks::Bank::Santander),
+            "{name}"
+        );
+        assert_eq!(
+            recs[0].text("codigo_beneficiario"),
+            Some(e.beneficiary),
+            "{name}"
+        );
+        assert_eq!(recs[2].text("nosso_numero"), Some(e.nosso_numero), "{name}");
+        assert_eq!(recs[2].date("vencimento"), Some(e.due), "{name}");
+        assert_eq!(recs[2].money("valor"), Some(e.value), "{name}");
+        assert_eq!(recs[3].money("valor_pago"), Some(e.paid), "{name}");
+    }
+}
+
+/// What a Bradesco CNAB 400 return file says: an entry confirmed (02)
+/// first, a payment (06) second, seven details in all.
+struct Bradesco400Return {
+    file: File,
+    company: &'static str,
+    generated: Date,
+    nosso_numero: &'static str,
+    due: Date,
+    value: i64,
+    fee: i64,
+    paid: i64,
 }
 
 #[test]
-fn itau_400_return_sample() {
-    let recs = records("laravel-boleto_cnab400_itau.ret");
-    assert_eq!(recs.len(), 6);
-    assert_eq!(recs[0].text("agencia"), Some("0111"));
-    assert_eq!(recs[0].text("empresa_nome"), Some("Teste de Retorno"));
-    let d = &recs[1];
-    assert_eq!(d.text("carteira"), Some("109"));
-    assert_eq!(d.text("nosso_numero"), Some("00231327"));
-    assert_eq!(d.text("ocorrencia"), Some("06"));
-    assert_eq!(d.date("data_ocorrencia"), Some(date(2013, 6, 20)));
-    assert_eq!(d.money("valor"), Some(38975));
-    assert_eq!(d.date("vencimento"), None);
-    // The fixture's DAC (0) does not follow Itaú's rule for agência 0177,
-    // conta 65373, carteira 109 (which gives 5): the sample's accounts are
-    // anonymised. The parser reports what the file says.
-    assert_eq!(d.text("nosso_numero_dv"), Some("0"));
+fn bradesco_400_return() {
+    let files = [
+        Bradesco400Return {
+            file: File::Fixture("bradesco_cnab400.ret"),
+            company: "PROVEDOR EXEMPLO LTDA",
+            generated: date(2025, 3, 12),
+            nosso_numero: "000000003010",
+            due: date(2025, 3, 20),
+            value: 9990,
+            fee: 195,
+            paid: 9990,
+        },
+        Bradesco400Return {
+            file: File::Sample("laravel-boleto_cnab400_bradesco.ret"),
+            company: "COOPERATIVA DE SERVICOS TECNIC",
+            generated: date(2012, 4, 11),
+            nosso_numero: "000000000097",
+            due: date(2012, 4, 12),
+            value: 500,
+            fee: 252,
+            paid: 500,
+        },
+    ];
+    for e in files {
+        let Some(bytes) = e.file.read() else { continue };
+        let name = e.file.name();
+        let recs = records_of(name, bytes);
+        assert_eq!(recs.len(), 9, "{name}");
+        assert_eq!(recs[0].text("empresa_nome"), Some(e.company), "{name}");
+        assert_eq!(recs[0].date("data_geracao"), Some(e.generated), "{name}");
+        let d = &recs[1];
+        assert_eq!(d.text("nosso_numero"), Some(e.nosso_numero), "{name}");
+        assert_eq!(d.text("ocorrencia"), Some("02"), "{name}");
+        assert_eq!(d.date("vencimento"), Some(e.due), "{name}");
+        assert_eq!(d.money("valor"), Some(e.value), "{name}");
+        assert_eq!(d.money("tarifa"), Some(e.fee), "{name}");
+        assert_eq!(recs[2].text("ocorrencia"), Some("06"), "{name}");
+        assert_eq!(recs[2].money("valor_pago"), Some(e.paid), "{name}");
+        assert_eq!(recs[8].kind(), "trailer", "{name}");
+    }
+}
+
+/// What an Itaú CNAB 400 return file says of its first detail, a payment
+/// (06) whose due date is left blank.
+struct Itau400Return {
+    file: File,
+    agencia: &'static str,
+    conta: &'static str,
+    company: &'static str,
+    nosso_numero: &'static str,
+    occurred: Date,
+    value: i64,
+    /// The nosso número's DAC as the file has it.
+    dac: &'static str,
+    /// Whether that DAC follows Itaú's rule for agência, conta, carteira.
+    dac_follows_the_rule: bool,
 }
 
 #[test]
-fn banco_do_brasil_240_remittance_sample() {
-    let recs = records("brcobranca_remessa-banco_brasil-cnab240.rem");
-    assert_eq!(
-        recs.iter().map(Record::kind).collect::<Vec<_>>(),
-        [
-            "header_arquivo",
-            "header_lote",
-            "segmento_p",
-            "segmento_q",
-            "segmento_r",
-            "trailer_lote",
-            "trailer_arquivo"
-        ]
-    );
-    assert_eq!(recs[2].text("nosso_numero"), Some("12345670000000123"));
-    assert_eq!(recs[2].date("vencimento"), Some(date(2015, 7, 14)));
-    assert_eq!(recs[2].money("valor"), Some(19990));
-    assert_eq!(
-        recs[3].text("sacado_nome"),
-        Some("PABLO DIEGO JOSE FRANCISCO DE PAULA JUAN")
-    );
-    assert!(matches!(
-        parse_return(Cursor::new(sample(
-            "brcobranca_remessa-banco_brasil-cnab240.rem"
-        ))),
-        Err(CnabError::NotReturn)
-    ));
+fn itau_400_return() {
+    let files = [
+        Itau400Return {
+            file: File::Fixture("itau_cnab400.ret"),
+            agencia: "0057",
+            conta: "12345",
+            company: "PROVEDOR EXEMPLO LTDA",
+            nosso_numero: "00004101",
+            occurred: date(2025, 3, 11),
+            value: 8990,
+            dac: "0",
+            dac_follows_the_rule: true,
+        },
+        // The sample's DAC (0) does not follow Itaú's rule for agência 0177,
+        // conta 65373, carteira 109 (which gives 5): its accounts are
+        // anonymised. The parser reports what the file says.
+        Itau400Return {
+            file: File::Sample("laravel-boleto_cnab400_itau.ret"),
+            agencia: "0111",
+            conta: "65373",
+            company: "Teste de Retorno",
+            nosso_numero: "00231327",
+            occurred: date(2013, 6, 20),
+            value: 38975,
+            dac: "0",
+            dac_follows_the_rule: false,
+        },
+    ];
+    for e in files {
+        let Some(bytes) = e.file.read() else { continue };
+        let name = e.file.name();
+        let recs = records_of(name, bytes);
+        assert_eq!(recs.len(), 6, "{name}");
+        assert_eq!(recs[0].text("agencia"), Some(e.agencia), "{name}");
+        assert_eq!(recs[0].text("empresa_nome"), Some(e.company), "{name}");
+        let d = &recs[1];
+        assert_eq!(d.text("carteira"), Some("109"), "{name}");
+        assert_eq!(d.text("nosso_numero"), Some(e.nosso_numero), "{name}");
+        assert_eq!(d.text("ocorrencia"), Some("06"), "{name}");
+        assert_eq!(d.date("data_ocorrencia"), Some(e.occurred), "{name}");
+        assert_eq!(d.money("valor"), Some(e.value), "{name}");
+        assert_eq!(d.date("vencimento"), None, "{name}");
+        assert_eq!(d.text("nosso_numero_dv"), Some(e.dac), "{name}");
+        let rule = crate::boleto::banks::itau::nosso_numero_dac(
+            d.text("agencia").unwrap_or_default(),
+            e.conta,
+            "109",
+            e.nosso_numero,
+        )
+        .map(|n| n.to_string());
+        assert_eq!(
+            rule.as_deref() == Some(e.dac),
+            e.dac_follows_the_rule,
+            "{name}: rule gives {rule:?}"
+        );
+    }
+}
+
+/// What a Banco do Brasil CNAB 240 remittance with one title says.
+struct Bb240Remittance {
+    file: File,
+    nosso_numero: &'static str,
+    due: Date,
+    value: i64,
+    payer: &'static str,
 }
 
 #[test]
-fn every_sample_field_round_trips() {
-    for name in [
-        "laravel-boleto_cnab240_banco_brasil.ret",
-        "laravel-boleto_cnab240_santander.ret",
-        "laravel-boleto_cnab400_bradesco.ret",
-        "laravel-boleto_cnab400_itau.ret",
-        "brcobranca_remessa-banco_brasil-cnab240.rem",
-    ] {
-        for r in records(name) {
+fn banco_do_brasil_240_remittance() {
+    let files = [
+        Bb240Remittance {
+            file: File::Fixture("banco_do_brasil_cnab240.rem"),
+            nosso_numero: "12345670000000201",
+            due: date(2025, 4, 10),
+            value: 9990,
+            payer: "JOAO DA CONCEICAO DOS SANTOS PEREIRA",
+        },
+        Bb240Remittance {
+            file: File::Sample("brcobranca_remessa-banco_brasil-cnab240.rem"),
+            nosso_numero: "12345670000000123",
+            due: date(2015, 7, 14),
+            value: 19990,
+            payer: "PABLO DIEGO JOSE FRANCISCO DE PAULA JUAN",
+        },
+    ];
+    for e in files {
+        let Some(bytes) = e.file.read() else { continue };
+        let name = e.file.name();
+        let recs = records_of(name, bytes.clone());
+        assert_eq!(
+            recs.iter().map(Record::kind).collect::<Vec<_>>(),
+            [
+                "header_arquivo",
+                "header_lote",
+                "segmento_p",
+                "segmento_q",
+                "segmento_r",
+                "trailer_lote",
+                "trailer_arquivo"
+            ],
+            "{name}"
+        );
+        assert_eq!(recs[1].text("operacao"), Some("R"), "{name}");
+        assert_eq!(recs[2].text("nosso_numero"), Some(e.nosso_numero), "{name}");
+        assert_eq!(recs[2].date("vencimento"), Some(e.due), "{name}");
+        assert_eq!(recs[2].money("valor"), Some(e.value), "{name}");
+        assert_eq!(recs[3].text("sacado_nome"), Some(e.payer), "{name}");
+        assert!(
+            matches!(parse_return(Cursor::new(bytes)), Err(CnabError::NotReturn)),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn every_field_of_every_file_round_trips() {
+    for file in FILES {
+        let Some(bytes) = file.read() else { continue };
+        let name = file.name();
+        for r in records_of(name, bytes) {
             assert_eq!(rebuild(&r), r.raw(), "{name} line {}", r.line());
         }
     }
@@ -221,16 +468,16 @@ fn every_sample_field_round_trips() {
 
 #[test]
 fn json_shape() {
-    let recs = records("laravel-boleto_cnab240_banco_brasil.ret");
+    let recs = records_of("bb", fixture("banco_do_brasil_cnab240.ret"));
     let v = serde_json::to_value(&recs[3]).unwrap_or_default();
     assert_eq!(v["kind"], "segmento_u");
     assert_eq!(v["bank"], "001");
-    assert_eq!(v["fields"]["valor_pago"], 4000);
-    assert_eq!(v["fields"]["data_credito"], "2011-03-23");
+    assert_eq!(v["fields"]["valor_pago"], 9990);
+    assert_eq!(v["fields"]["data_credito"], "2025-03-12");
 }
 
 fn bb_lines() -> Vec<String> {
-    String::from_utf8(sample("laravel-boleto_cnab240_banco_brasil.ret"))
+    String::from_utf8(fixture("banco_do_brasil_cnab240.ret"))
         .unwrap_or_default()
         .lines()
         .map(str::to_owned)
@@ -258,7 +505,7 @@ fn precise_errors() {
             end: 92,
             field: "valor_pago",
             expected: "digits",
-            found: "1A0000000004000".into()
+            found: format!("1A0{}", &lines[3][80..92])
         }
     );
     let mut l = lines.clone();
@@ -298,7 +545,8 @@ fn precise_errors() {
         matches!(first_error(&l.join("\n")), CnabError::Encoding { line: 7, column: 149, byte: 0xC3, hint } if hint.contains("UTF-8"))
     );
     let mut latin1 = lines.join("\n").into_bytes();
-    latin1[240 * 2 + 2 + 150] = 0xE7;
+    // column 151 of line 3 (line 2 has a trailing space)
+    latin1[lines[0].len() + 1 + lines[1].len() + 1 + 150] = 0xE7;
     assert!(matches!(
         parse(Cursor::new(latin1)).map(|p| p.filter_map(Result::err).next()),
         Ok(Some(CnabError::Encoding { line: 3, byte: 0xE7, hint, .. })) if hint.contains("Latin-1")
@@ -329,7 +577,7 @@ fn precise_errors() {
         })
     );
     // a CNAB 400 file of a bank without a 400 layout here
-    let mut h = String::from_utf8(sample("laravel-boleto_cnab400_itau.ret")).unwrap_or_default();
+    let mut h = String::from_utf8(fixture("itau_cnab400.ret")).unwrap_or_default();
     h.replace_range(76..79, "999");
     assert!(matches!(
         parse(Cursor::new(h.into_bytes())),
@@ -665,7 +913,11 @@ fn cnab400_remittance_writer_for_every_bank() {
         let d: Vec<&Record> = recs.iter().filter(|r| r.kind() == "detalhe").collect();
         assert_eq!(d.len(), 3, "{bank:?}");
         assert_eq!(d[1].money("valor"), Some(19980), "{bank:?}");
-        assert_eq!(d[0].date("vencimento"), Some(date(2025, 3, 20)), "{bank:?}");
+        assert_eq!(
+            d[0].date("vencimento"),
+            Some(date(2025, 3, 20)),
+            "{bank:?}"
+        );
         assert_eq!(d[0].text("seu_numero"), Some("FAT-1"), "{bank:?}");
         assert_eq!(d[0].text("ocorrencia"), Some("01"), "{bank:?}");
         assert_eq!(

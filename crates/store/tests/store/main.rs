@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod schema;
+
 use store::audit::{self, Actor, Change, Verdict};
 use store::testing::each_engine;
 use store::{Db, Engine, company, roles, settings, users};
