@@ -311,7 +311,12 @@ fn data_dir_and_files_are_private() {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
     };
     let dir = temp_dir("modes");
-    let o = lastmile(&dir, SETUP, Some("correct horse battery\n"));
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lastmile"));
+        cmd.arg("--data-dir").arg(&dir);
+        lastmile(cmd, args, stdin)
+    };
+    let o = run(SETUP, Some("correct horse battery\n"));
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(mode(&dir), 0o700);
     for name in [
@@ -325,7 +330,7 @@ fn data_dir_and_files_are_private() {
             assert_eq!(mode(&p), 0o600, "{name}");
         }
     }
-    let o = lastmile(&dir, &["backup"], None);
+    let o = run(&["backup"], None);
     assert!(o.status.success(), "{}", err(&o));
     let file = PathBuf::from(out(&o).trim());
     assert_eq!(mode(&dir.join("backups")), 0o700);
@@ -334,7 +339,7 @@ fn data_dir_and_files_are_private() {
     // An installation made before: readable by everyone.
     set(&dir, 0o755);
     set(&dir.join("lastmile.db"), 0o644);
-    let o = lastmile(&dir, &["audit", "verify"], None);
+    let o = run(&["audit", "verify"], None);
     assert!(o.status.success(), "{}", err(&o));
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&dir.join("lastmile.db")), 0o600);

@@ -913,11 +913,7 @@ fn cnab400_remittance_writer_for_every_bank() {
         let d: Vec<&Record> = recs.iter().filter(|r| r.kind() == "detalhe").collect();
         assert_eq!(d.len(), 3, "{bank:?}");
         assert_eq!(d[1].money("valor"), Some(19980), "{bank:?}");
-        assert_eq!(
-            d[0].date("vencimento"),
-            Some(date(2025, 3, 20)),
-            "{bank:?}"
-        );
+        assert_eq!(d[0].date("vencimento"), Some(date(2025, 3, 20)), "{bank:?}");
         assert_eq!(d[0].text("seu_numero"), Some("FAT-1"), "{bank:?}");
         assert_eq!(d[0].text("ocorrencia"), Some("01"), "{bank:?}");
         assert_eq!(
