@@ -405,3 +405,57 @@ async fn one_bad_usage_row_never_stops_the_view() {
     })
     .await;
 }
+
+/// The database locked by another process (SQLite: a write transaction held
+/// past the 10 s busy timeout, so writes fail with SQLITE_BUSY; PostgreSQL:
+/// the table locked, so writes wait) delays accounting and loses nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_locked_by_another_process_delays_accounting_and_loses_nothing() {
+    use sqlx::Connection as _;
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let (_alice, nas) = alice(&s).await;
+        let mut c = Running::start(&s).await;
+        let mut other = sqlx::AnyConnection::connect(db.url()).await.unwrap();
+        let (lock, hold) = match db.engine() {
+            Engine::Sqlite => ("BEGIN IMMEDIATE", 11),
+            Engine::Postgres => (
+                "BEGIN; LOCK TABLE radius_sessions IN ACCESS EXCLUSIVE MODE",
+                3,
+            ),
+        };
+        sqlx::raw_sql(sqlx::AssertSqlSafe(lock))
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let starts: Vec<Record> = (0..50)
+            .map(|i| record(nas, &format!("l{i}"), "alice", Status::Start, 0))
+            .collect();
+        c.send(&starts);
+        tokio::time::sleep(std::time::Duration::from_secs(hold)).await;
+        if db.engine() == Engine::Sqlite {
+            // The write gave up with SQLITE_BUSY: a stall, not a refusal.
+            eventually(10.0, "the stall to be reported", || async {
+                (c.metrics.acct_stalled_since.load(Relaxed) > 0).then_some(())
+            })
+            .await;
+        }
+        assert_eq!(
+            c.metrics.acct_backlog(),
+            50,
+            "nothing applied under the lock"
+        );
+        sqlx::raw_sql("ROLLBACK").execute(&mut other).await.unwrap();
+        c.settled("the Starts after the lock").await;
+        assert_eq!(c.metrics.acct_refused.load(Relaxed), 0);
+        let open = scalar(
+            &s,
+            "SELECT COUNT(*) FROM radius_sessions WHERE stopped_at IS NULL",
+        )
+        .await;
+        assert_eq!(open, 50);
+        assert!(aaa::deadletter::read(&c.dir).unwrap().is_empty());
+        c.stop().await;
+    })
+    .await;
+}
