@@ -326,57 +326,45 @@ impl Metrics {
                 v.load(Relaxed)
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP lastmile_radius_acct_backlog Accounting records journaled, not yet in the database"
-        );
-        let _ = writeln!(out, "# TYPE lastmile_radius_acct_backlog gauge");
-        let _ = writeln!(out, "lastmile_radius_acct_backlog {}", self.acct_backlog());
-        let _ = writeln!(
-            out,
-            "# HELP lastmile_radius_acct_backlog_limit Backlog past which Accounting-Requests go unanswered"
-        );
-        let _ = writeln!(out, "# TYPE lastmile_radius_acct_backlog_limit gauge");
-        let _ = writeln!(
-            out,
-            "lastmile_radius_acct_backlog_limit {}",
-            self.acct_backlog_limit.load(Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP lastmile_radius_acct_dead_letters Accounting records waiting in this node's dead letters"
-        );
-        let _ = writeln!(out, "# TYPE lastmile_radius_acct_dead_letters gauge");
-        let _ = writeln!(
-            out,
-            "lastmile_radius_acct_dead_letters {}",
-            self.acct_dead_letters.load(Relaxed)
-        );
+        let gauge = |out: &mut String, name: &str, help: &str, v: u64| {
+            let _ = writeln!(out, "# HELP lastmile_radius_{name} {help}");
+            let _ = writeln!(out, "# TYPE lastmile_radius_{name} gauge");
+            let _ = writeln!(out, "lastmile_radius_{name} {v}");
+        };
         let since = self.acct_stalled_since.load(Relaxed);
-        let _ = writeln!(
-            out,
-            "# HELP lastmile_radius_acct_stalled_seconds How long the database has taken no accounting writes"
-        );
-        let _ = writeln!(out, "# TYPE lastmile_radius_acct_stalled_seconds gauge");
-        let _ = writeln!(
-            out,
-            "lastmile_radius_acct_stalled_seconds {}",
-            if since > 0 {
-                (store::now() - since).max(0)
-            } else {
-                0
-            }
-        );
-        let _ = writeln!(
-            out,
-            "# HELP lastmile_radius_subscribers Subscribers in the in-memory view"
-        );
-        let _ = writeln!(out, "# TYPE lastmile_radius_subscribers gauge");
-        let _ = writeln!(
-            out,
-            "lastmile_radius_subscribers {}",
-            self.subscribers.load(Relaxed)
-        );
+        for (name, help, v) in [
+            (
+                "acct_backlog",
+                "Accounting records journaled, not yet in the database",
+                self.acct_backlog(),
+            ),
+            (
+                "acct_backlog_limit",
+                "Backlog past which Accounting-Requests go unanswered",
+                self.acct_backlog_limit.load(Relaxed),
+            ),
+            (
+                "acct_dead_letters",
+                "Accounting records waiting in this node's dead letters",
+                self.acct_dead_letters.load(Relaxed),
+            ),
+            (
+                "acct_stalled_seconds",
+                "How long the database has taken no accounting writes",
+                if since > 0 {
+                    (store::now() - since).max(0) as u64
+                } else {
+                    0
+                },
+            ),
+            (
+                "subscribers",
+                "Subscribers in the in-memory view",
+                self.subscribers.load(Relaxed),
+            ),
+        ] {
+            gauge(out, name, help, v);
+        }
         let _ = writeln!(
             out,
             "# HELP lastmile_radius_auth_duration_seconds Access-Request receive-to-send time"
