@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use domain::contract::Status as ContractStatus;
+use domain::contracts::Status as ContractStatus;
 use domain::event::DomainEvent;
 use radius::{Code, Packet, attr};
 
@@ -385,7 +385,7 @@ async fn attempt(sh: &Shared, row: &Pending) -> Option<std::result::Result<(), O
 #[cfg(test)]
 mod tests {
     use domain::Money;
-    use domain::contract::SuspendReason;
+    use domain::contracts::SuspendReason;
     use domain::event::{
         ContractCreated, ContractPlanChanged, ContractPriceChanged, ContractStatusChanged,
         ContractUpdated, NasChange, NasChanged, PlanUpdated,

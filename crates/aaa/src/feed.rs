@@ -138,9 +138,11 @@ pub(crate) async fn housekeeping(sh: Arc<Shared>) {
             }
             Err(e) => tracing::warn!(error = %e, "cannot re-read the RADIUS settings"),
         }
-        if let Ok(s) = services::settings::current(&sh.svc).await {
-            sh.log_accepts
-                .store(s.bool(domain::settings::RADIUS_LOG_ACCEPTS), Relaxed);
+        if let Ok(s) = services::system::settings::current(&sh.svc).await {
+            sh.log_accepts.store(
+                s.bool(domain::system::settings::RADIUS_LOG_ACCEPTS),
+                Relaxed,
+            );
         }
         if tick.is_multiple_of(3)
             && let Err(e) = sh.view.reload_usage(&sh.svc).await

@@ -169,9 +169,9 @@ impl Server {
             .acct_backlog_limit
             .store(config.journal_max_backlog.max(1), Relaxed);
         let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<i64>();
-        let log_accepts = services::settings::current(svc)
+        let log_accepts = services::system::settings::current(svc)
             .await?
-            .bool(domain::settings::RADIUS_LOG_ACCEPTS);
+            .bool(domain::system::settings::RADIUS_LOG_ACCEPTS);
         let shared = Arc::new(Shared {
             svc: svc.clone(),
             view: view.clone(),

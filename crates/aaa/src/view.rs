@@ -117,7 +117,7 @@ pub struct Plan {
     pub mikrotik_rate: String,
 }
 
-/// The RADIUS settings (domain::settings `radius.*`).
+/// The RADIUS settings (domain::system::settings `radius.*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     /// Session-Timeout in seconds (0: not sent).
@@ -153,8 +153,8 @@ impl Default for Settings {
 impl Settings {
     /// Reads the current settings (the 5 s snapshot services keeps).
     pub async fn load(svc: &Services) -> Result<Settings> {
-        use domain::settings as k;
-        let s = services::settings::current(svc).await?;
+        use domain::system::settings as k;
+        let s = services::system::settings::current(svc).await?;
         let u = |key: &str| s.int(key).clamp(0, u32::MAX as i64) as u32;
         Ok(Settings {
             session_timeout: u(k::RADIUS_SESSION_TIMEOUT),

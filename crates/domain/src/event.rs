@@ -16,7 +16,7 @@
 //! [`DecodeError`], which consumers log and skip.
 //!
 //! ```
-//! use domain::contract::Status;
+//! use domain::contracts::Status;
 //! use domain::event::{ContractStatusChanged, DomainEvent, Entity, Kind, VERSION};
 //!
 //! let event = DomainEvent::from(ContractStatusChanged {
@@ -38,9 +38,9 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::contract::{Status, SuspendReason};
+use crate::catalog::text_enum;
+use crate::contracts::{Status, SuspendReason};
 use crate::money::Money;
-use crate::plan::text_enum;
 
 /// The payload version new events are written with.
 ///

@@ -92,7 +92,7 @@ async fn samples(svc: &Services) -> anyhow::Result<Samples> {
         };
         s.customer_ids.push(id);
         // A partial name: the start of the first word and a later word.
-        let words = domain::search::words(&cust.name);
+        let words = domain::crm::search::words(&cust.name);
         let first: String = words
             .first()
             .map(|w| w.chars().take(4).collect())
@@ -176,7 +176,7 @@ pub async fn run(svc: &Services) -> anyhow::Result<()> {
             "first page, by name",
             ListQuery {
                 limit: 50,
-                sort: store::customers::Sort::Name,
+                sort: store::crm::customers::Sort::Name,
                 ..Default::default()
             },
         ),
@@ -184,7 +184,7 @@ pub async fn run(svc: &Services) -> anyhow::Result<()> {
             "status = suspended",
             ListQuery {
                 limit: 50,
-                status: Some(domain::contract::Status::Suspended),
+                status: Some(domain::contracts::Status::Suspended),
                 ..Default::default()
             },
         ),

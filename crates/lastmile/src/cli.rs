@@ -337,7 +337,7 @@ pub async fn open(config: &Config) -> anyhow::Result<Services> {
     let secrets =
         services::secrets::SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?;
     let svc = Services::new(db, secrets, config.data_dir.clone());
-    services::setup::sync_builtin_roles(&svc)
+    services::system::setup::sync_builtin_roles(&svc)
         .await
         .context("updating the built-in roles")?;
     Ok(svc)
@@ -380,7 +380,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Setup(a) => {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
-            let input = services::setup::SetupInput {
+            let input = services::system::setup::SetupInput {
                 company: a.company,
                 legal_document: a.legal_document,
                 country: a.country.to_uppercase(),
@@ -397,7 +397,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 logo: None,
             };
-            match services::setup::run(&svc, &input, None).await {
+            match services::system::setup::run(&svc, &input, None).await {
                 Ok(_) => println!("setup complete: sign in as {}", input.admin_username),
                 Err(services::Error::Refused("setup-done")) => {
                     anyhow::bail!("setup was already completed for this database")
@@ -448,9 +448,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let u = services::staff::user_by_username(&svc, &user)
                 .await
                 .map_err(|_| anyhow::anyhow!("--user: no user named `{user}`"))?;
-            let (_, token) = services::tokens::create(&svc, &cli_actor(), u.id, &name, &scopes)
-                .await
-                .map_err(explain)?;
+            let (_, token) =
+                services::staff::tokens::create(&svc, &cli_actor(), u.id, &name, &scopes)
+                    .await
+                    .map_err(explain)?;
             println!("{token}");
         }
         Command::Backup { output } => {
@@ -688,8 +689,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
-            let verdict = services::audit::verify(&svc).await.map_err(explain)?;
-            use store::audit::Verdict::*;
+            let verdict = services::system::audit::verify(&svc)
+                .await
+                .map_err(explain)?;
+            use store::system::audit::Verdict::*;
             let problem = match verdict {
                 Intact { entries } => {
                     println!("audit log intact: {entries} entries, hash chain verified");
@@ -852,13 +855,13 @@ async fn import(
     file: &std::path::Path,
     dry_run: bool,
 ) -> anyhow::Result<ExitCode> {
-    let kind = services::import::Kind::parse(what)
+    let kind = services::crm::import::Kind::parse(what)
         .ok_or_else(|| anyhow::anyhow!("import customers or contracts, not `{what}`"))?;
     let data = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let report = if dry_run {
-        services::import::check(svc, kind, &data).await
+        services::crm::import::check(svc, kind, &data).await
     } else {
-        services::import::import(svc, &cli_actor(), kind, &data).await
+        services::crm::import::import(svc, &cli_actor(), kind, &data).await
     }
     .map_err(explain)?;
     for p in &report.problems {

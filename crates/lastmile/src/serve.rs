@@ -34,17 +34,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         Some(l) => l.local_addr()?.to_string(),
         None => format!("pid{}", std::process::id()),
     };
-    let node = services::health::NodeInfo::detect(
+    let node = services::system::health::NodeInfo::detect(
         config.role.name(),
         env!("CARGO_PKG_VERSION"),
         &instance,
     );
-    let heartbeat = services::health::start_heartbeat(&svc, node.clone());
+    let heartbeat = services::system::health::start_heartbeat(&svc, node.clone());
     let worker = config.role.worker().then(|| {
-        services::jobs::start(
+        services::system::jobs::start(
             &svc,
-            services::jobs::Registry::with_builtins(),
-            services::jobs::RunnerConfig::new(node.node_id.clone()),
+            services::system::jobs::Registry::with_builtins(),
+            services::system::jobs::RunnerConfig::new(node.node_id.clone()),
         )
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -57,7 +57,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             node_id: node.node_id.clone(),
         };
         let state = web::AppState::new(svc.clone(), web_config);
-        let first_run = !services::setup::is_done(&svc).await?;
+        let first_run = !services::system::setup::is_done(&svc).await?;
         println!(
             "Lastmile {} is running at http://{addr}/",
             env!("CARGO_PKG_VERSION")
@@ -147,15 +147,15 @@ pub async fn backup(
     actor: &services::Actor,
 ) -> anyhow::Result<PathBuf> {
     let file = match output {
-        Some(dir) => services::backup::create(&svc.db, &dir).await,
-        None => services::backup::run(svc, actor).await,
+        Some(dir) => services::system::backup::create(&svc.db, &dir).await,
+        None => services::system::backup::run(svc, actor).await,
     };
     Ok(file.map_err(|e| anyhow::anyhow!(e))?.path)
 }
 
 /// `lastmile restore FILE` (the server must be stopped).
 pub async fn restore(config: &Config, file: &Path, actor: &services::Actor) -> anyhow::Result<()> {
-    services::backup::restore(&config.database_url, file, actor)
+    services::system::backup::restore(&config.database_url, file, actor)
         .await
         .map_err(|e| anyhow::anyhow!(e))
 }

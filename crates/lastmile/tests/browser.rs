@@ -277,7 +277,12 @@ async fn journey(database_url: Option<String>) {
     // Enrolment straight after setup.
     wait_path(c, "/account/2fa", "2FA page").await;
     let secret = text(c, "#totp-secret").await;
-    fill(c, "#f-code", &services::totp::current(&secret, now())).await;
+    fill(
+        c,
+        "#f-code",
+        &services::staff::totp::current(&secret, now()),
+    )
+    .await;
     submit(c, "form[action='/account/2fa'] button[type=submit]").await;
     let codes = text(c, "#recovery-codes").await;
     assert!(codes.contains("recovery codes"), "{codes}");
@@ -295,7 +300,12 @@ async fn journey(database_url: Option<String>) {
     fill(c, "#f-code", "000000").await;
     submit(c, "form[action='/login/2fa'] button[type=submit]").await;
     assert!(text(c, "#code-error").await.contains("not valid"));
-    fill(c, "#f-code", &services::totp::current(&secret, now() + 30)).await;
+    fill(
+        c,
+        "#f-code",
+        &services::staff::totp::current(&secret, now() + 30),
+    )
+    .await;
     submit(c, "form[action='/login/2fa'] button[type=submit]").await;
     wait_path(c, "/", "dashboard").await;
     assert_eq!(text(c, ".page-title").await, "Dashboard");

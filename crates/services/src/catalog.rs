@@ -3,11 +3,11 @@
 //! previewed re-pricing changes them (one audit entry per contract).
 
 use domain::Money;
-use domain::event::{ContractPriceChanged, DomainEvent, PlanUpdated};
-use domain::plan::{
+use domain::catalog::{
     BillingMode, Burst, Cycle, Plan, Quota, QuotaAction, ServiceItem, SuspendedBehavior, Technology,
 };
-use domain::timeline::EventKind;
+use domain::crm::timeline::EventKind;
+use domain::event::{ContractPriceChanged, DomainEvent, PlanUpdated};
 use domain::validate::FieldError;
 use serde_json::json;
 
@@ -19,9 +19,9 @@ fn invalid(e: domain::validate::Invalid) -> Error {
 }
 
 /// The stored row of a plan.
-fn to_row(p: &Plan) -> store::plans::Plan {
+fn to_row(p: &Plan) -> store::catalog::Plan {
     let (bd, bu) = (p.burst_down, p.burst_up);
-    store::plans::Plan {
+    store::catalog::Plan {
         id: 0,
         name: p.name.trim().to_owned(),
         description: p.description.trim().to_owned(),
@@ -53,7 +53,7 @@ fn to_row(p: &Plan) -> store::plans::Plan {
 }
 
 /// A stored plan as the domain type.
-pub fn from_row(r: &store::plans::Plan) -> Result<Plan> {
+pub fn from_row(r: &store::catalog::Plan) -> Result<Plan> {
     let bad = |what: &str| Error::Internal(format!("plan {} has a bad {what}", r.id));
     let burst = |rate: Option<i64>, threshold: Option<i64>, time: Option<i64>| match (
         rate, threshold, time,
@@ -104,21 +104,21 @@ pub fn from_row(r: &store::plans::Plan) -> Result<Plan> {
     })
 }
 
-fn plan_json(p: &store::plans::Plan) -> serde_json::Value {
+fn plan_json(p: &store::catalog::Plan) -> serde_json::Value {
     serde_json::to_value(p).unwrap_or_default()
 }
 
 pub async fn create_plan(svc: &Services, actor: &Actor, plan: &Plan) -> Result<i64> {
     plan.validate().map_err(invalid)?;
     let mut tx = svc.db.begin().await?;
-    let id = store::plans::insert(&mut tx, &to_row(plan), store::now())
+    let id = store::catalog::insert(&mut tx, &to_row(plan), store::now())
         .await
         .map_err(|e| match e {
             store::Error::Conflict(_) => Error::Conflict("name"),
             e => e.into(),
         })?;
-    let created = store::plans::get(&mut tx, id).await?;
-    crate::audit::record(
+    let created = store::catalog::get(&mut tx, id).await?;
+    crate::system::audit::record(
         &mut tx,
         svc.db.engine(),
         actor,
@@ -138,15 +138,15 @@ pub async fn create_plan(svc: &Services, actor: &Actor, plan: &Plan) -> Result<i
 pub async fn update_plan(svc: &Services, actor: &Actor, id: i64, plan: &Plan) -> Result<()> {
     plan.validate().map_err(invalid)?;
     let mut tx = svc.db.begin().await?;
-    let before = store::plans::get(&mut tx, id).await?;
-    store::plans::update(&mut tx, id, &to_row(plan), store::now())
+    let before = store::catalog::get(&mut tx, id).await?;
+    store::catalog::update(&mut tx, id, &to_row(plan), store::now())
         .await
         .map_err(|e| match e {
             store::Error::Conflict(_) => Error::Conflict("name"),
             e => e.into(),
         })?;
-    let after = store::plans::get(&mut tx, id).await?;
-    crate::audit::record(
+    let after = store::catalog::get(&mut tx, id).await?;
+    crate::system::audit::record(
         &mut tx,
         svc.db.engine(),
         actor,
@@ -172,9 +172,9 @@ pub async fn update_plan(svc: &Services, actor: &Actor, id: i64, plan: &Plan) ->
     Ok(())
 }
 
-pub async fn get_plan(svc: &Services, id: i64) -> Result<store::plans::Plan> {
+pub async fn get_plan(svc: &Services, id: i64) -> Result<store::catalog::Plan> {
     let mut c = svc.db.conn().await?;
-    Ok(store::plans::get(&mut c, id).await?)
+    Ok(store::catalog::get(&mut c, id).await?)
 }
 
 /// How many contracts are on plan `id`, per status.
@@ -187,13 +187,13 @@ pub async fn list_plans(
     svc: &Services,
     include_retired: bool,
     public_only: bool,
-) -> Result<Vec<store::plans::Plan>> {
+) -> Result<Vec<store::catalog::Plan>> {
     let mut c = svc.db.conn().await?;
-    Ok(store::plans::list(&mut c, include_retired, public_only).await?)
+    Ok(store::catalog::list(&mut c, include_retired, public_only).await?)
 }
 
-fn item_row(i: &ServiceItem) -> store::plans::ServiceItem {
-    store::plans::ServiceItem {
+fn item_row(i: &ServiceItem) -> store::catalog::ServiceItem {
+    store::catalog::ServiceItem {
         id: 0,
         name: i.name.trim().to_owned(),
         description: i.description.trim().to_owned(),
@@ -209,14 +209,14 @@ fn item_row(i: &ServiceItem) -> store::plans::ServiceItem {
 pub async fn create_item(svc: &Services, actor: &Actor, item: &ServiceItem) -> Result<i64> {
     item.validate().map_err(invalid)?;
     let mut tx = svc.db.begin().await?;
-    let id = store::plans::insert_item(&mut tx, &item_row(item), store::now())
+    let id = store::catalog::insert_item(&mut tx, &item_row(item), store::now())
         .await
         .map_err(|e| match e {
             store::Error::Conflict(_) => Error::Conflict("name"),
             e => e.into(),
         })?;
-    let created = store::plans::get_item(&mut tx, id).await?;
-    crate::audit::record(
+    let created = store::catalog::get_item(&mut tx, id).await?;
+    crate::system::audit::record(
         &mut tx,
         svc.db.engine(),
         actor,
@@ -234,15 +234,15 @@ pub async fn create_item(svc: &Services, actor: &Actor, item: &ServiceItem) -> R
 pub async fn update_item(svc: &Services, actor: &Actor, id: i64, item: &ServiceItem) -> Result<()> {
     item.validate().map_err(invalid)?;
     let mut tx = svc.db.begin().await?;
-    let before = store::plans::get_item(&mut tx, id).await?;
-    store::plans::update_item(&mut tx, id, &item_row(item), store::now())
+    let before = store::catalog::get_item(&mut tx, id).await?;
+    store::catalog::update_item(&mut tx, id, &item_row(item), store::now())
         .await
         .map_err(|e| match e {
             store::Error::Conflict(_) => Error::Conflict("name"),
             e => e.into(),
         })?;
-    let after = store::plans::get_item(&mut tx, id).await?;
-    crate::audit::record(
+    let after = store::catalog::get_item(&mut tx, id).await?;
+    crate::system::audit::record(
         &mut tx,
         svc.db.engine(),
         actor,
@@ -257,17 +257,17 @@ pub async fn update_item(svc: &Services, actor: &Actor, id: i64, item: &ServiceI
     Ok(())
 }
 
-pub async fn get_item(svc: &Services, id: i64) -> Result<store::plans::ServiceItem> {
+pub async fn get_item(svc: &Services, id: i64) -> Result<store::catalog::ServiceItem> {
     let mut c = svc.db.conn().await?;
-    Ok(store::plans::get_item(&mut c, id).await?)
+    Ok(store::catalog::get_item(&mut c, id).await?)
 }
 
 pub async fn list_items(
     svc: &Services,
     include_retired: bool,
-) -> Result<Vec<store::plans::ServiceItem>> {
+) -> Result<Vec<store::catalog::ServiceItem>> {
     let mut c = svc.db.conn().await?;
-    Ok(store::plans::list_items(&mut c, include_retired).await?)
+    Ok(store::catalog::list_items(&mut c, include_retired).await?)
 }
 
 /// One contract a re-pricing would change.
@@ -316,7 +316,7 @@ pub async fn preview_repricing(
         return Err(Error::invalid("price", FieldError::Range));
     }
     let mut c = svc.db.conn().await?;
-    store::plans::get(&mut c, plan_id).await?;
+    store::catalog::get(&mut c, plan_id).await?;
     let mut count = 0;
     let mut rows = Vec::new();
     let mut after = 0;
@@ -411,7 +411,7 @@ async fn reprice(svc: &Services, actor: &Actor, plan_id: i64, new_price: Money) 
         let now = store::now();
         for k in batch {
             store::contracts::set_price(&mut tx, k.id, new_price.minor(), now).await?;
-            crate::audit::record(
+            crate::system::audit::record(
                 &mut tx,
                 engine,
                 actor,

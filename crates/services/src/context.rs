@@ -8,16 +8,16 @@ use crate::secrets::SecretBox;
 
 /// This node's short-lived snapshots (see [`crate::cache`]).
 pub(crate) struct Caches {
-    pub(crate) settings: Snapshot<crate::settings::Settings>,
-    pub(crate) company: Snapshot<Option<store::company::Company>>,
-    pub(crate) dashboard: Snapshot<crate::health::Dashboard>,
+    pub(crate) settings: Snapshot<crate::system::settings::Settings>,
+    pub(crate) company: Snapshot<Option<store::system::company::Company>>,
+    pub(crate) dashboard: Snapshot<crate::system::health::Dashboard>,
 }
 
 impl Caches {
     fn new() -> Caches {
         Caches {
-            settings: Snapshot::new(crate::settings::CACHE_TTL),
-            company: Snapshot::new(crate::settings::CACHE_TTL),
+            settings: Snapshot::new(crate::system::settings::CACHE_TTL),
+            company: Snapshot::new(crate::system::settings::CACHE_TTL),
             dashboard: Snapshot::new(std::time::Duration::from_secs(2)),
         }
     }

@@ -13,10 +13,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use domain::contract::{self as rules, Status, SuspendReason};
-use domain::plan::{BillingMode, Cycle, Plan, Quota, QuotaAction, SuspendedBehavior, Technology};
-use domain::timeline::EventKind;
-use domain::{Money, document, search};
+use domain::catalog::{
+    BillingMode, Cycle, Plan, Quota, QuotaAction, SuspendedBehavior, Technology,
+};
+use domain::contracts::{self as rules, Status, SuspendReason};
+use domain::crm::timeline::EventKind;
+use domain::{Money, crm::document, crm::search};
 use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng};
 use serde_json::json;
@@ -378,13 +380,13 @@ fn pick<T: Copy>(r: &mut StdRng, xs: &[T]) -> T {
 /// Sets the installation up with a demo company and admin unless that was
 /// done; returns the admin's credentials when it did.
 pub async fn ensure_setup(svc: &Services) -> Result<Option<DemoAdmin>> {
-    if crate::setup::is_done(svc).await? {
+    if crate::system::setup::is_done(svc).await? {
         return Ok(None);
     }
     let password = format!("demo-{}", crate::contracts::generate_password());
     let cnpj = document::cnpj_with_check_digits("112223330001")
         .ok_or_else(|| Error::Internal("demo CNPJ".into()))?;
-    let input = crate::setup::SetupInput {
+    let input = crate::system::setup::SetupInput {
         company: "Fibra Campinas Telecom (demo)".into(),
         legal_document: document::cnpj(&cnpj).map(|d| d.display).unwrap_or(cnpj),
         country: "BR".into(),
@@ -397,7 +399,7 @@ pub async fn ensure_setup(svc: &Services) -> Result<Option<DemoAdmin>> {
         admin_password: password.clone(),
         logo: None,
     };
-    crate::setup::run(svc, &input, None).await?;
+    crate::system::setup::run(svc, &input, None).await?;
     Ok(Some(DemoAdmin {
         username: "admin".into(),
         password,
@@ -406,7 +408,7 @@ pub async fn ensure_setup(svc: &Services) -> Result<Option<DemoAdmin>> {
 
 /// Finds or creates the demo plans; returns `(id, price, loyalty, name)`
 /// per [`PLANS`] entry.
-async fn ensure_plans(svc: &Services, actor: &Actor) -> Result<Vec<store::plans::Plan>> {
+async fn ensure_plans(svc: &Services, actor: &Actor) -> Result<Vec<store::catalog::Plan>> {
     let existing = crate::catalog::list_plans(svc, true, false).await?;
     let mut out = Vec::new();
     for p in PLANS {
@@ -619,7 +621,7 @@ pub async fn run(
     let admin = ensure_setup(svc).await?;
     {
         let mut c = svc.db.conn().await?;
-        if store::customers::count(&mut c).await? > 0 {
+        if store::crm::customers::count(&mut c).await? > 0 {
             return Err(Error::Refused("demo-not-empty"));
         }
     }
@@ -934,7 +936,7 @@ pub async fn run(
         bulk::insert_transitions(&mut tx, actor, &transitions).await?;
         bulk::insert_notes(&mut tx, actor, &notes).await?;
         bulk::insert_events(&mut tx, actor, &events).await?;
-        crate::audit::record(
+        crate::system::audit::record(
             &mut tx,
             engine,
             actor,

@@ -2,36 +2,21 @@
 //! every change takes an [`Actor`] and writes an audit entry in the same
 //! transaction.
 
-pub mod audit;
-pub mod auth;
-pub mod backup;
 mod cache;
 pub mod catalog;
 mod context;
-pub mod contract_document;
 pub mod contracts;
 pub mod crm;
-pub mod custom_fields;
 pub mod demo;
-pub mod documents;
-pub mod email;
 pub mod extra_metrics;
-pub mod firewall;
-pub mod health;
-pub mod import;
-pub mod jobs;
 pub mod nas;
-pub mod passwords;
 pub mod radius;
 pub mod secrets;
-pub mod settings;
-pub mod setup;
 pub mod staff;
-pub mod tokens;
-pub mod totp;
+pub mod system;
 
 pub use context::Services;
-pub use store::audit::Actor;
+pub use store::system::audit::Actor;
 
 use domain::validate::FieldError;
 

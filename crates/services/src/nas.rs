@@ -146,7 +146,7 @@ pub async fn create(svc: &Services, actor: &Actor, input: &NasInput) -> Result<i
         .await
         .map_err(conflict)?;
     let created = store::nas::get(&mut tx, id).await?;
-    crate::audit::record(
+    crate::system::audit::record(
         &mut tx,
         engine,
         actor,
@@ -197,7 +197,7 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: &NasInput) ->
         // Say that it changed, never what it is.
         o.insert("secret_changed".into(), json!(true));
     }
-    crate::audit::record(
+    crate::system::audit::record(
         &mut tx,
         engine,
         actor,
@@ -227,7 +227,7 @@ pub async fn delete(svc: &Services, actor: &Actor, id: i64) -> Result<Removed> {
             ..before.clone()
         };
         store::nas::update(&mut tx, id, &row, now).await?;
-        crate::audit::record(
+        crate::system::audit::record(
             &mut tx,
             engine,
             actor,
@@ -241,7 +241,7 @@ pub async fn delete(svc: &Services, actor: &Actor, id: i64) -> Result<Removed> {
         Removed::Disabled
     } else {
         store::nas::delete(&mut tx, id).await?;
-        crate::audit::record(
+        crate::system::audit::record(
             &mut tx,
             engine,
             actor,
@@ -298,7 +298,7 @@ pub async fn reveal_secret(svc: &Services, actor: &Actor, id: i64) -> Result<Str
     let mut tx = svc.db.begin().await?;
     let n = store::nas::get(&mut tx, id).await?;
     let secret = secret_of(svc, &n)?;
-    crate::audit::record(
+    crate::system::audit::record(
         &mut tx,
         engine,
         actor,

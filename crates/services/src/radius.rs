@@ -25,7 +25,7 @@ pub fn session_search(q: &str) -> Option<SessionSearch> {
     if let Ok(t) = rules::who_target(q) {
         return Some(SessionSearch::Ip(ip_match(&t)));
     }
-    if let Ok(mac) = domain::contract::mac(q) {
+    if let Ok(mac) = domain::contracts::mac(q) {
         // NAS vendors spell Calling-Station-Id differently; match the usual
         // forms of the same address.
         let (lower, upper) = (mac.to_lowercase(), mac.to_uppercase());
@@ -150,7 +150,7 @@ pub async fn parse_who(svc: &Services, ip: &str, at: &str) -> Result<(Target, i6
 /// The company's time zone (UTC before setup).
 pub async fn company_tz(svc: &Services) -> Result<jiff::tz::TimeZone> {
     let mut c = svc.db.conn().await?;
-    Ok(store::company::get(&mut c)
+    Ok(store::system::company::get(&mut c)
         .await?
         .and_then(|c| jiff::tz::TimeZone::get(&c.timezone).ok())
         .unwrap_or(jiff::tz::TimeZone::UTC))
@@ -163,7 +163,7 @@ pub async fn who(svc: &Services, actor: &Actor, target: &Target, at: i64) -> Res
     let engine = svc.db.engine();
     let mut tx = svc.db.begin().await?;
     let sessions = store::radius::who(&mut tx, &ip_match(target), at).await?;
-    crate::audit::record(
+    crate::system::audit::record(
         &mut tx,
         engine,
         actor,
@@ -210,7 +210,7 @@ pub async fn disconnect(svc: &Services, actor: &Actor, session_id: i64) -> Resul
         now,
     )
     .await?;
-    crate::audit::record(
+    crate::system::audit::record(
         &mut tx,
         engine,
         actor,
@@ -247,12 +247,12 @@ const PURGE_BATCH: i64 = 5_000;
 /// ago (never less than a year) and authentication log entries older than
 /// theirs.
 pub async fn purge(svc: &Services) -> Result<String> {
-    let settings = crate::settings::current(svc).await?;
+    let settings = crate::system::settings::current(svc).await?;
     let session_days = settings
-        .int(domain::settings::RADIUS_SESSION_RETENTION_DAYS)
+        .int(domain::system::settings::RADIUS_SESSION_RETENTION_DAYS)
         .max(rules::MIN_SESSION_RETENTION_DAYS);
     let log_days = settings
-        .int(domain::settings::RADIUS_AUTH_LOG_RETENTION_DAYS)
+        .int(domain::system::settings::RADIUS_AUTH_LOG_RETENTION_DAYS)
         .max(1);
     purge_older_than(svc, session_days, log_days).await
 }

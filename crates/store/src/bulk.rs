@@ -210,7 +210,7 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 #[derive(Debug, Clone)]
 pub struct NewCustomer {
     pub id: i64,
-    pub data: crate::customers::CustomerData,
+    pub data: crate::crm::customers::CustomerData,
     /// `(kind, key)` lookup keys, as `customers::replace_keys` takes them.
     pub keys: Vec<(&'static str, String)>,
     pub created_at: i64,
@@ -295,7 +295,7 @@ pub async fn insert_customers(conn: &mut AnyConnection, rows: &[NewCustomer]) ->
 pub struct NewAddress {
     pub id: i64,
     pub customer_id: i64,
-    pub data: crate::customers::AddressData,
+    pub data: crate::crm::customers::AddressData,
     pub created_at: i64,
 }
 
@@ -443,7 +443,7 @@ pub struct NewTransition {
 
 pub async fn insert_transitions(
     conn: &mut AnyConnection,
-    actor: &crate::audit::Actor,
+    actor: &crate::system::audit::Actor,
     rows: &[NewTransition],
 ) -> Result<()> {
     let values: Vec<Vec<Value>> = rows
@@ -495,7 +495,7 @@ pub struct NewEvent {
 
 pub async fn insert_events(
     conn: &mut AnyConnection,
-    actor: &crate::audit::Actor,
+    actor: &crate::system::audit::Actor,
     rows: &[NewEvent],
 ) -> Result<()> {
     let values: Vec<Vec<Value>> = rows
@@ -539,7 +539,7 @@ pub async fn insert_events(
 /// A staff note: `(customer_id, body, at)`.
 pub async fn insert_notes(
     conn: &mut AnyConnection,
-    actor: &crate::audit::Actor,
+    actor: &crate::system::audit::Actor,
     rows: &[(i64, String, i64)],
 ) -> Result<()> {
     let values: Vec<Vec<Value>> = rows
@@ -595,7 +595,7 @@ fn placeholders(conn: &AnyConnection, n: usize) -> String {
 pub async fn keys_matching(
     conn: &mut AnyConnection,
     keys: &[String],
-) -> Result<Vec<crate::customers::Key>> {
+) -> Result<Vec<crate::crm::customers::Key>> {
     let mut out = Vec::new();
     for chunk in keys.chunks(LOOKUP_CHUNK) {
         let sql = format!(
@@ -606,7 +606,7 @@ pub async fn keys_matching(
         for k in chunk {
             q = q.bind(k.clone());
         }
-        let rows: Vec<crate::customers::Key> = q.fetch_all(&mut *conn).await?;
+        let rows: Vec<crate::crm::customers::Key> = q.fetch_all(&mut *conn).await?;
         out.extend(rows);
     }
     Ok(out)

@@ -3,8 +3,8 @@
 
 use sqlx::AnyConnection;
 
-use crate::audit::Actor;
 use crate::params::Params;
+use crate::system::audit::Actor;
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]

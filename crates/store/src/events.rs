@@ -17,7 +17,7 @@
 use domain::event::{DecodeError, DomainEvent, Entity, VERSION};
 use sqlx::AnyConnection;
 
-use crate::audit::Actor;
+use crate::system::audit::Actor;
 use crate::{Engine, Result};
 
 /// An outbox row, decoded.

@@ -9,32 +9,20 @@
 //! Every function takes a `&mut AnyConnection`: a pooled connection for
 //! reads, or a [`WriteTx`] (which derefs to one) for changes.
 
-pub mod api_tokens;
-pub mod audit;
 pub mod bulk;
-pub mod company;
+pub mod catalog;
 pub mod contracts;
-pub mod customers;
+pub mod crm;
 mod db;
-pub mod documents;
 pub mod events;
 pub mod files;
-pub mod jobs;
 pub mod nas;
-pub mod nodes;
-pub mod outbox;
 mod params;
-pub mod plans;
 pub mod radius;
-pub mod roles;
-pub mod schedules;
-pub mod security;
-pub mod sessions;
-pub mod settings;
+pub mod staff;
+pub mod system;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod timeline;
-pub mod users;
 
 pub use db::{Db, Engine, WriteTx, is_lastmile_sqlite, redact_url};
 pub use sqlx::AnyConnection;

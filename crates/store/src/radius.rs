@@ -5,7 +5,7 @@
 use sqlx::AnyConnection;
 
 use crate::params::{Params, id_list};
-use crate::users::escape_like;
+use crate::staff::users::escape_like;
 use crate::{Error, Result};
 
 /// A connection record with the names staff need next to it.

@@ -4,7 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{Locale, Permission};
-use services::auth::Principal;
+use services::staff::auth::Principal;
 
 use crate::csrf::CsrfToken;
 use crate::i18n::Tr;
@@ -14,7 +14,7 @@ use crate::state::AppState;
 pub const SESSION_COOKIE: &str = "lm_session";
 pub const LANG_COOKIE: &str = "lm_lang";
 /// A browser that signed in before ("known device"): exempt from the sign-in
-/// delays other attempts from its address cause (see `services::auth`).
+/// delays other attempts from its address cause (see `services::staff::auth`).
 pub const DEVICE_COOKIE: &str = "lm_device";
 
 /// A request from a signed-in staff member.
@@ -82,7 +82,7 @@ impl FromRequestParts<AppState> for Staff {
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(login());
         };
-        let found = services::auth::session(&state.svc, &token, client.ip)
+        let found = services::staff::auth::session(&state.svc, &token, client.ip)
             .await
             .map_err(|e| crate::error::Fail::from(e).into_response())?;
         let Some((principal, session)) = found else {
@@ -91,10 +91,11 @@ impl FromRequestParts<AppState> for Staff {
         if session.mfa_pending {
             return Err(Redirect::to("/login/2fa").into_response());
         }
-        let settings = services::settings::current(&state.svc)
+        let settings = services::system::settings::current(&state.svc)
             .await
             .map_err(|e| crate::error::Fail::from(e).into_response())?;
-        if services::auth::must_enroll(&settings, &principal.user) && !enrolment_path(&path) {
+        if services::staff::auth::must_enroll(&settings, &principal.user) && !enrolment_path(&path)
+        {
             return Err(Redirect::to("/account/2fa").into_response());
         }
         let tr = Tr::new(request_locale(
@@ -106,7 +107,7 @@ impl FromRequestParts<AppState> for Staff {
             .get::<CsrfToken>()
             .map(|t| t.0.clone())
             .unwrap_or_default();
-        let company = services::setup::company(&state.svc)
+        let company = services::system::setup::company(&state.svc)
             .await
             .map_err(|e| crate::error::Fail::from(e).into_response())?;
         let tz = company

@@ -31,7 +31,7 @@ pub async fn protect(State(_): State<AppState>, mut req: Request, next: Next) ->
     let existing = cookie(req.headers(), COOKIE).filter(|t| t.len() >= 32);
     let token = existing
         .clone()
-        .unwrap_or_else(|| services::auth::new_token().0);
+        .unwrap_or_else(|| services::staff::auth::new_token().0);
     let https = req
         .headers()
         .get("x-forwarded-proto")

@@ -59,7 +59,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The largest request body for a document upload: the documents
 /// service's file limit plus room for the multipart envelope.
-pub const UPLOAD_LIMIT: usize = services::documents::MAX_SIZE + 256 * 1024;
+pub const UPLOAD_LIMIT: usize = services::crm::documents::MAX_SIZE + 256 * 1024;
 
 /// The largest CSV import: the file plus room for the multipart envelope.
 pub const IMPORT_LIMIT: usize = pages::import::MAX_UPLOAD_BYTES + 64 * 1024;

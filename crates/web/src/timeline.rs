@@ -4,7 +4,7 @@
 //! is the fallback for kinds this release does not know and for entries
 //! written before their details carried what the sentence needs.
 
-use domain::timeline::EventKind;
+use domain::crm::timeline::EventKind;
 use serde_json::Value;
 
 use crate::i18n::Tr;
@@ -17,7 +17,7 @@ pub fn summary(tr: &Tr, kind: &str, data: &Value, stored: &str) -> String {
 }
 
 /// [`summary`] for details as stored (JSON text).
-pub fn summary_of(tr: &Tr, e: &store::timeline::Event) -> String {
+pub fn summary_of(tr: &Tr, e: &store::crm::timeline::Event) -> String {
     let data = serde_json::from_str(&e.data).unwrap_or(Value::Null);
     summary(tr, &e.kind, &data, &e.summary)
 }

@@ -216,12 +216,12 @@ impl Page {
     /// A Brazilian CEP as people write it (`88010-000`); other postal codes
     /// as stored.
     pub fn cep(&self, code: &str) -> String {
-        domain::cep::format(code)
+        domain::crm::cep::format(code)
     }
 
     /// A stored E.164 phone for reading: `+55 48 99911-2233`.
     pub fn phone(&self, e164: &str) -> String {
-        domain::phone::parse(e164, "BR")
+        domain::crm::phone::parse(e164, "BR")
             .map(|p| p.international())
             .unwrap_or_else(|_| e164.to_owned())
     }

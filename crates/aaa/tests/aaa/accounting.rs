@@ -2,7 +2,7 @@
 //! radius_sessions and contract_usage, the simultaneous-use limit fed by
 //! it, and Accounting-On closing a NAS's sessions.
 
-use domain::plan::SuspendedBehavior;
+use domain::catalog::SuspendedBehavior;
 use services::catalog;
 use store::testing::each_engine;
 

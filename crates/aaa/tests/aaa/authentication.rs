@@ -6,7 +6,7 @@ use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
 use aaa::metrics::{DropReason, Reason};
-use domain::plan::SuspendedBehavior;
+use domain::catalog::SuspendedBehavior;
 use radius::auth::mschap2;
 use radius::{Code, Packet, attr};
 use services::{catalog, contracts};

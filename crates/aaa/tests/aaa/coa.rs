@@ -5,7 +5,7 @@
 use std::net::UdpSocket;
 use std::sync::{Arc, Mutex};
 
-use domain::plan::SuspendedBehavior;
+use domain::catalog::SuspendedBehavior;
 use radius::{Code, Packet, attr};
 use services::catalog;
 use store::testing::each_engine;

@@ -9,7 +9,7 @@ use aaa::acct::{Committer, Record, Status};
 use aaa::journal::Batch;
 use aaa::metrics::Metrics;
 use aaa::view::View;
-use domain::plan::SuspendedBehavior;
+use domain::catalog::SuspendedBehavior;
 use services::catalog;
 use store::Engine;
 use store::testing::each_engine;

@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use aaa::{Config, Server};
 use domain::Money;
-use domain::contract::{Status, SuspendReason};
-use domain::plan::{
+use domain::catalog::{
     BillingMode, Burst, Cycle, Plan, Quota, QuotaAction, SuspendedBehavior, Technology,
 };
+use domain::contracts::{Status, SuspendReason};
 use services::contracts::{self, ContractInput};
 use services::crm::{self, Created, CustomerInput};
 use services::{Actor, Services};

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use services::auth::{LoginOutcome, LoginRequest};
 use services::secrets::SecretBox;
-use services::setup::SetupInput;
+use services::staff::auth::{LoginOutcome, LoginRequest};
 use services::staff::{RoleInput, UserInput};
+use services::system::setup::SetupInput;
 use services::{Actor, Error, Services};
 use store::testing::each_engine;
 
@@ -63,7 +63,7 @@ async fn login_on(
     from: &str,
     device: Option<&str>,
 ) -> Result<LoginOutcome, Error> {
-    services::auth::login(
+    services::staff::auth::login(
         s,
         &LoginRequest {
             username: user,
@@ -84,10 +84,10 @@ fn token_of(o: LoginOutcome) -> String {
     }
 }
 
-async fn audited(s: &Services, action: &str) -> Vec<store::audit::Entry> {
-    services::audit::list(
+async fn audited(s: &Services, action: &str) -> Vec<store::system::audit::Entry> {
+    services::system::audit::list(
         s,
-        &store::audit::Filter {
+        &store::system::audit::Filter {
             action: Some(action.into()),
             limit: 100,
             ..Default::default()
@@ -105,23 +105,23 @@ async fn setup_runs_once_and_validates() {
         let mut bad = setup_input();
         bad.timezone = "Mars/Base".into();
         assert!(matches!(
-            services::setup::run(&s, &bad, None).await,
+            services::system::setup::run(&s, &bad, None).await,
             Err(Error::Invalid {
                 field: "timezone",
                 ..
             })
         ));
-        assert!(!services::setup::is_done(&s).await.unwrap());
-        services::setup::run(&s, &setup_input(), None)
+        assert!(!services::system::setup::is_done(&s).await.unwrap());
+        services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
         // A second attempt is refused before anything else, even with bad data.
         assert!(matches!(
-            services::setup::run(&s, &bad, None).await,
+            services::system::setup::run(&s, &bad, None).await,
             Err(Error::Refused("setup-done"))
         ));
         assert!(matches!(
-            services::setup::run(&s, &setup_input(), None).await,
+            services::system::setup::run(&s, &setup_input(), None).await,
             Err(Error::Refused("setup-done"))
         ));
         let roles: Vec<String> = services::staff::list_roles(&s)
@@ -145,7 +145,7 @@ async fn setup_runs_once_and_validates() {
 async fn an_attackers_failures_do_not_lock_the_owner_out() {
     each_engine(|db| async move {
         let s = svc(db);
-        services::setup::run(&s, &setup_input(), None)
+        services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
         let attacker = "203.0.113.66";
@@ -159,7 +159,7 @@ async fn an_attackers_failures_do_not_lock_the_owner_out() {
         // unknown username answers the same way once it has failed as often.
         match login(&s, "ana", PASSWORD, attacker).await {
             Err(Error::Throttled { retry_after }) => assert!(
-                (1..=domain::throttle::FIRST_DELAY_SECS).contains(&retry_after),
+                (1..=domain::staff::throttle::FIRST_DELAY_SECS).contains(&retry_after),
                 "{retry_after}"
             ),
             other => panic!("{other:?}"),
@@ -188,7 +188,7 @@ async fn an_attackers_failures_do_not_lock_the_owner_out() {
             login(&s, "ana", PASSWORD, attacker).await,
             Err(Error::Refused("banned"))
         ));
-        let bans = services::auth::active_bans(&s).await.unwrap();
+        let bans = services::staff::auth::active_bans(&s).await.unwrap();
         assert!(bans.iter().all(|b| b.kind == "ip"), "{bans:?}");
         let ban = bans
             .iter()
@@ -196,9 +196,13 @@ async fn an_attackers_failures_do_not_lock_the_owner_out() {
             .expect("the attacker's address is banned");
         assert!(login(&s, "ana", PASSWORD, "192.0.2.10").await.is_ok());
         // Lifting the ban forgets the address's failures: no delay either.
-        services::auth::lift_ban(&s, &cli(), ban.id).await.unwrap();
+        services::staff::auth::lift_ban(&s, &cli(), ban.id)
+            .await
+            .unwrap();
         assert!(login(&s, "ana", PASSWORD, attacker).await.is_ok());
-        let failures = services::auth::recent_failures(&s, 100).await.unwrap();
+        let failures = services::staff::auth::recent_failures(&s, 100)
+            .await
+            .unwrap();
         assert!(failures.iter().all(|f| f.ip != attacker));
     })
     .await;
@@ -208,7 +212,7 @@ async fn an_attackers_failures_do_not_lock_the_owner_out() {
 async fn a_known_device_is_not_delayed_by_failures_from_its_address() {
     each_engine(|db| async move {
         let s = svc(db);
-        services::setup::run(&s, &setup_input(), None)
+        services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
         // Ana's browser signs in behind the provider's CGNAT address and is
@@ -272,10 +276,15 @@ async fn a_known_device_is_not_delayed_by_failures_from_its_address() {
             Err(Error::Throttled { .. })
         ));
         // A password reset forgets the account's devices.
-        services::auth::request_password_reset(&s, "ana@fibrasul.com.br", "http://x", ip(shared))
-            .await
-            .unwrap();
-        let mail = services::email::recent(&s, 10).await.unwrap();
+        services::staff::auth::request_password_reset(
+            &s,
+            "ana@fibrasul.com.br",
+            "http://x",
+            ip(shared),
+        )
+        .await
+        .unwrap();
+        let mail = services::system::email::recent(&s, 10).await.unwrap();
         let link = mail
             .iter()
             .find(|m| m.subject.contains("reset"))
@@ -283,7 +292,7 @@ async fn a_known_device_is_not_delayed_by_failures_from_its_address() {
             .and_then(|t| t.split_whitespace().next())
             .expect("a reset link")
             .to_owned();
-        services::auth::reset_password(&s, &link, "another long password", ip(shared))
+        services::staff::auth::reset_password(&s, &link, "another long password", ip(shared))
             .await
             .unwrap();
         assert!(matches!(
@@ -298,7 +307,7 @@ async fn a_known_device_is_not_delayed_by_failures_from_its_address() {
 async fn the_owner_and_admins_are_told_once_per_window() {
     each_engine(|db| async move {
         let s = svc(db.clone());
-        services::setup::run(&s, &setup_input(), None)
+        services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
         for (name, role) in [("bruno", "admin"), ("carla", "support")] {
@@ -336,7 +345,7 @@ async fn the_owner_and_admins_are_told_once_per_window() {
             after.contains("\"addresses\":5") && after.contains("carla"),
             "{after}"
         );
-        let mut to: Vec<String> = services::email::recent(&s, 50)
+        let mut to: Vec<String> = services::system::email::recent(&s, 50)
             .await
             .unwrap()
             .into_iter()
@@ -378,7 +387,7 @@ async fn the_owner_and_admins_are_told_once_per_window() {
 async fn many_failures_from_one_address_ban_the_address() {
     each_engine(|db| async move {
         let s = svc(db);
-        services::setup::run(&s, &setup_input(), None)
+        services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
         for i in 0..10 {
@@ -397,7 +406,7 @@ async fn many_failures_from_one_address_ban_the_address() {
 async fn allowlists_refuse_other_addresses_and_are_logged() {
     each_engine(|db| async move {
         let s = svc(db);
-        services::setup::run(&s, &setup_input(), None)
+        services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
         let admin = services::staff::list_roles(&s)
@@ -420,18 +429,20 @@ async fn allowlists_refuse_other_addresses_and_are_logged() {
         ));
         assert!(login(&s, "ana", PASSWORD, "10.1.2.3").await.is_ok());
         assert!(login(&s, "ana", PASSWORD, "2001:db8::7").await.is_ok());
-        let failures = services::auth::recent_failures(&s, 10).await.unwrap();
+        let failures = services::staff::auth::recent_failures(&s, 10)
+            .await
+            .unwrap();
         assert_eq!(failures[0].reason, "ip_not_allowed");
         // A session opened inside the network is not valid from outside it.
         let token = token_of(login(&s, "ana", PASSWORD, "10.1.2.3").await.unwrap());
         assert!(
-            services::auth::session(&s, &token, ip("10.9.9.9"))
+            services::staff::auth::session(&s, &token, ip("10.9.9.9"))
                 .await
                 .unwrap()
                 .is_some()
         );
         assert!(
-            services::auth::session(&s, &token, ip("192.0.2.1"))
+            services::staff::auth::session(&s, &token, ip("192.0.2.1"))
                 .await
                 .unwrap()
                 .is_none()
@@ -456,20 +467,22 @@ async fn allowlists_refuse_other_addresses_and_are_logged() {
 async fn totp_enrolment_login_replay_and_recovery_codes() {
     each_engine(|db| async move {
         let s = svc(db.clone());
-        let admin_id = services::setup::run(&s, &setup_input(), None)
+        let admin_id = services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
-        let secret = services::auth::begin_2fa(&s, admin_id).await.unwrap();
+        let secret = services::staff::auth::begin_2fa(&s, admin_id)
+            .await
+            .unwrap();
         let now = store::now() as u64;
         assert!(matches!(
-            services::auth::confirm_2fa(&s, &cli(), admin_id, "000000").await,
+            services::staff::auth::confirm_2fa(&s, &cli(), admin_id, "000000").await,
             Err(Error::Invalid { field: "code", .. })
         ));
-        let codes = services::auth::confirm_2fa(
+        let codes = services::staff::auth::confirm_2fa(
             &s,
             &cli(),
             admin_id,
-            &services::totp::current(&secret, now),
+            &services::staff::totp::current(&secret, now),
         )
         .await
         .unwrap();
@@ -485,7 +498,7 @@ async fn totp_enrolment_login_replay_and_recovery_codes() {
 
         let token = token_of(login(&s, "ana", PASSWORD, "192.0.2.1").await.unwrap());
         assert!(
-            services::auth::session(&s, &token, ip("192.0.2.1"))
+            services::staff::auth::session(&s, &token, ip("192.0.2.1"))
                 .await
                 .unwrap()
                 .unwrap()
@@ -493,17 +506,17 @@ async fn totp_enrolment_login_replay_and_recovery_codes() {
                 .mfa_pending
         );
         // The code used at enrolment cannot be replayed.
-        let used = services::totp::current(&secret, now);
+        let used = services::staff::totp::current(&secret, now);
         assert!(matches!(
-            services::auth::second_factor(&s, &token, &used, ip("192.0.2.1"), None).await,
+            services::staff::auth::second_factor(&s, &token, &used, ip("192.0.2.1"), None).await,
             Err(Error::Refused("bad-code"))
         ));
         // A recovery code works once.
-        services::auth::second_factor(&s, &token, &codes[0], ip("192.0.2.1"), None)
+        services::staff::auth::second_factor(&s, &token, &codes[0], ip("192.0.2.1"), None)
             .await
             .unwrap();
         assert!(
-            !services::auth::session(&s, &token, ip("192.0.2.1"))
+            !services::staff::auth::session(&s, &token, ip("192.0.2.1"))
                 .await
                 .unwrap()
                 .unwrap()
@@ -512,11 +525,12 @@ async fn totp_enrolment_login_replay_and_recovery_codes() {
         );
         let token2 = token_of(login(&s, "ana", PASSWORD, "192.0.2.1").await.unwrap());
         assert!(matches!(
-            services::auth::second_factor(&s, &token2, &codes[0], ip("192.0.2.1"), None).await,
+            services::staff::auth::second_factor(&s, &token2, &codes[0], ip("192.0.2.1"), None)
+                .await,
             Err(Error::Refused("bad-code"))
         ));
         assert_eq!(
-            services::auth::unused_recovery_codes(&s, admin_id)
+            services::staff::auth::unused_recovery_codes(&s, admin_id)
                 .await
                 .unwrap(),
             9
@@ -529,7 +543,7 @@ async fn totp_enrolment_login_replay_and_recovery_codes() {
 async fn mandatory_2fa_for_a_role() {
     each_engine(|db| async move {
         let s = svc(db);
-        services::setup::run(&s, &setup_input(), None)
+        services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
         let mut values = BTreeMap::new();
@@ -538,14 +552,14 @@ async fn mandatory_2fa_for_a_role() {
             "admin, nosuchrole".to_owned(),
         );
         assert!(matches!(
-            services::settings::update(&s, &cli(), &values).await,
+            services::system::settings::update(&s, &cli(), &values).await,
             Err(Error::Invalid {
                 field: "security.require_2fa_roles",
                 ..
             })
         ));
         values.insert("security.require_2fa_roles".to_owned(), "admin".to_owned());
-        services::settings::update(&s, &cli(), &values)
+        services::system::settings::update(&s, &cli(), &values)
             .await
             .unwrap();
         assert!(matches!(
@@ -560,37 +574,37 @@ async fn mandatory_2fa_for_a_role() {
 async fn idle_sessions_expire_and_logout_everywhere_ends_all() {
     each_engine(|db| async move {
         let s = svc(db.clone());
-        let id = services::setup::run(&s, &setup_input(), None)
+        let id = services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
         let a = token_of(login(&s, "ana", PASSWORD, "192.0.2.1").await.unwrap());
         let b = token_of(login(&s, "ana", PASSWORD, "192.0.2.1").await.unwrap());
         assert!(
-            services::auth::session(&s, &a, ip("192.0.2.1"))
+            services::staff::auth::session(&s, &a, ip("192.0.2.1"))
                 .await
                 .unwrap()
                 .is_some()
         );
         // Idle for longer than the 30-minute default.
         sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 1801 WHERE token_hash = $1")
-            .bind(services::auth::token_hash(&a))
+            .bind(services::staff::auth::token_hash(&a))
             .execute(db.pool())
             .await
             .unwrap();
         assert!(
-            services::auth::session(&s, &a, ip("192.0.2.1"))
+            services::staff::auth::session(&s, &a, ip("192.0.2.1"))
                 .await
                 .unwrap()
                 .is_none()
         );
         assert_eq!(
-            services::auth::logout_everywhere(&s, &cli(), id)
+            services::staff::auth::logout_everywhere(&s, &cli(), id)
                 .await
                 .unwrap(),
             1
         );
         assert!(
-            services::auth::session(&s, &b, ip("192.0.2.1"))
+            services::staff::auth::session(&s, &b, ip("192.0.2.1"))
                 .await
                 .unwrap()
                 .is_none()
@@ -603,7 +617,7 @@ async fn idle_sessions_expire_and_logout_everywhere_ends_all() {
 async fn users_roles_tokens_and_the_rules_that_guard_them() {
     each_engine(|db| async move {
         let s = svc(db.clone());
-        let admin_id = services::setup::run(&s, &setup_input(), None)
+        let admin_id = services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
         let role = RoleInput {
@@ -669,10 +683,10 @@ async fn users_roles_tokens_and_the_rules_that_guard_them() {
 
         // Tokens: scopes narrow the role; revoked tokens stop working.
         let (tid, token) =
-            services::tokens::create(&s, &cli(), bia, "ci", "audit.view,users.manage")
+            services::staff::tokens::create(&s, &cli(), bia, "ci", "audit.view,users.manage")
                 .await
                 .unwrap();
-        let p = services::tokens::authenticate(&s, &token)
+        let p = services::staff::tokens::authenticate(&s, &token)
             .await
             .unwrap()
             .unwrap();
@@ -688,15 +702,17 @@ async fn users_roles_tokens_and_the_rules_that_guard_them() {
             .await
             .unwrap();
         assert_ne!(stored, token);
-        services::tokens::revoke(&s, &p, &cli(), tid).await.unwrap();
+        services::staff::tokens::revoke(&s, &p, &cli(), tid)
+            .await
+            .unwrap();
         assert!(
-            services::tokens::authenticate(&s, &token)
+            services::staff::tokens::authenticate(&s, &token)
                 .await
                 .unwrap()
                 .is_none()
         );
         assert!(matches!(
-            services::tokens::create(&s, &cli(), bia, "x", "").await,
+            services::staff::tokens::create(&s, &cli(), bia, "x", "").await,
             Err(Error::Invalid {
                 field: "scopes",
                 ..
@@ -704,9 +720,9 @@ async fn users_roles_tokens_and_the_rules_that_guard_them() {
         ));
 
         // Every change above is in the audit log, and the chain is whole.
-        let (entries, _) = services::audit::list(
+        let (entries, _) = services::system::audit::list(
             &s,
-            &store::audit::Filter {
+            &store::system::audit::Filter {
                 limit: 200,
                 ..Default::default()
             },
@@ -737,8 +753,8 @@ async fn users_roles_tokens_and_the_rules_that_guard_them() {
                 .contains("bia@fibrasul.com.br")
         );
         assert!(matches!(
-            services::audit::verify(&s).await.unwrap(),
-            store::audit::Verdict::Intact { .. }
+            services::system::audit::verify(&s).await.unwrap(),
+            store::system::audit::Verdict::Intact { .. }
         ));
     })
     .await;
@@ -750,12 +766,12 @@ async fn users_roles_tokens_and_the_rules_that_guard_them() {
 async fn database_never_holds_secrets_in_clear() {
     each_engine(|db| async move {
         let s = svc(db.clone());
-        services::setup::run(&s, &setup_input(), None).await.unwrap();
+        services::system::setup::run(&s, &setup_input(), None).await.unwrap();
         let smtp_password = "smtp-Pa55word-visible-if-leaked";
         let mut values = BTreeMap::new();
         values.insert("email.smtp_password".to_owned(), smtp_password.to_owned());
-        services::settings::update(&s, &cli(), &values).await.unwrap();
-        let settings = services::settings::current(&s).await.unwrap();
+        services::system::settings::update(&s, &cli(), &values).await.unwrap();
+        let settings = services::system::settings::current(&s).await.unwrap();
         assert_eq!(settings.secret(&s, "email.smtp_password").unwrap(), smtp_password);
         assert_eq!(settings.display("email.smtp_password"), "********");
 
@@ -793,24 +809,24 @@ async fn banned_addresses_export_to_nftables_when_enabled() {
     each_engine(|db| async move {
         let dir = crate::data_dir();
         let s = Services::new(db, SecretBox::from_key(&[42; 32]), dir.clone());
-        services::setup::run(&s, &setup_input(), None)
+        services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
         for i in 0..10 {
             let _ = login(&s, &format!("nobody{i}"), "x", "203.0.113.5").await;
         }
         // Off by default: nothing is written.
-        assert_eq!(services::firewall::export(&s).await.unwrap(), None);
+        assert_eq!(services::staff::firewall::export(&s).await.unwrap(), None);
         let mut values = BTreeMap::new();
         values.insert("security.nftables_export".to_owned(), "true".to_owned());
-        services::settings::update(&s, &cli(), &values)
+        services::system::settings::update(&s, &cli(), &values)
             .await
             .unwrap();
-        let path = services::firewall::export(&s)
+        let path = services::staff::firewall::export(&s)
             .await
             .unwrap()
             .expect("exported");
-        assert_eq!(path, services::firewall::path(&dir));
+        assert_eq!(path, services::staff::firewall::path(&dir));
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             text.contains("add element inet lastmile banned_ipv4 { 203.0.113.5 timeout"),
@@ -824,12 +840,12 @@ async fn banned_addresses_export_to_nftables_when_enabled() {
 async fn password_reset_by_emailed_link() {
     each_engine(|db| async move {
         let s = svc(db.clone());
-        services::setup::run(&s, &setup_input(), None)
+        services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
         let old = token_of(login(&s, "ana", PASSWORD, "192.0.2.1").await.unwrap());
         // Unknown addresses get the same answer and no e-mail.
-        services::auth::request_password_reset(
+        services::staff::auth::request_password_reset(
             &s,
             "nobody@example.net",
             "https://panel.example.net",
@@ -837,7 +853,7 @@ async fn password_reset_by_emailed_link() {
         )
         .await
         .unwrap();
-        services::auth::request_password_reset(
+        services::staff::auth::request_password_reset(
             &s,
             "ANA@fibrasul.com.br",
             "https://panel.example.net/",
@@ -858,25 +874,34 @@ async fn password_reset_by_emailed_link() {
             .find(|l| l.starts_with("https://panel.example.net/password-reset/"))
             .unwrap();
         let token = link.rsplit('/').next().unwrap();
-        assert!(services::auth::reset_token_valid(&s, token).await.unwrap());
+        assert!(
+            services::staff::auth::reset_token_valid(&s, token)
+                .await
+                .unwrap()
+        );
         assert!(matches!(
-            services::auth::reset_password(&s, token, "short", ip("192.0.2.1")).await,
+            services::staff::auth::reset_password(&s, token, "short", ip("192.0.2.1")).await,
             Err(Error::Invalid {
                 field: "new_password",
                 ..
             })
         ));
-        services::auth::reset_password(&s, token, "a brand new passphrase", ip("192.0.2.1"))
+        services::staff::auth::reset_password(&s, token, "a brand new passphrase", ip("192.0.2.1"))
             .await
             .unwrap();
         // Single use; old sessions and the old password are gone.
         assert!(matches!(
-            services::auth::reset_password(&s, token, "another new passphrase", ip("192.0.2.1"))
-                .await,
+            services::staff::auth::reset_password(
+                &s,
+                token,
+                "another new passphrase",
+                ip("192.0.2.1")
+            )
+            .await,
             Err(Error::Refused("reset-invalid"))
         ));
         assert!(
-            services::auth::session(&s, &old, ip("192.0.2.1"))
+            services::staff::auth::session(&s, &old, ip("192.0.2.1"))
                 .await
                 .unwrap()
                 .is_none()
@@ -895,7 +920,7 @@ async fn password_reset_by_emailed_link() {
 async fn builtin_roles_gain_permissions_a_release_adds() {
     each_engine(|db| async move {
         let s = svc(db);
-        services::setup::run(&s, &setup_input(), None)
+        services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
         // As an installation from an older release would have it.
@@ -905,9 +930,11 @@ async fn builtin_roles_gain_permissions_a_release_adds() {
             .await
             .unwrap();
         drop(c);
-        services::setup::sync_builtin_roles(&s).await.unwrap();
+        services::system::setup::sync_builtin_roles(&s)
+            .await
+            .unwrap();
         let mut c = s.db.conn().await.unwrap();
-        let admin = store::roles::by_name(&mut c, "admin")
+        let admin = store::staff::roles::by_name(&mut c, "admin")
             .await
             .unwrap()
             .unwrap();
@@ -916,7 +943,7 @@ async fn builtin_roles_gain_permissions_a_release_adds() {
             domain::PermissionSet::all().to_codes(),
             "admin holds every permission again"
         );
-        let support = store::roles::by_name(&mut c, "support")
+        let support = store::staff::roles::by_name(&mut c, "support")
             .await
             .unwrap()
             .unwrap();

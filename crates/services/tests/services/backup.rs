@@ -2,19 +2,19 @@
 
 use std::collections::BTreeMap;
 
-use services::backup;
+use services::system::backup;
 use store::Db;
-use store::audit::Verdict;
+use store::system::audit::Verdict;
 use store::testing::each_engine;
 
 use crate::{admin, audited, svc};
 
 async fn idle_minutes(db: &Db) -> String {
     let mut c = db.conn().await.unwrap();
-    store::settings::all(&mut c)
+    store::system::settings::all(&mut c)
         .await
         .unwrap()
-        .get(domain::settings::SESSION_IDLE_MINUTES)
+        .get(domain::system::settings::SESSION_IDLE_MINUTES)
         .cloned()
         .unwrap_or_default()
 }
@@ -22,10 +22,10 @@ async fn idle_minutes(db: &Db) -> String {
 async fn set_idle(svc: &services::Services, v: &str) {
     let mut values = BTreeMap::new();
     values.insert(
-        domain::settings::SESSION_IDLE_MINUTES.to_owned(),
+        domain::system::settings::SESSION_IDLE_MINUTES.to_owned(),
         v.to_owned(),
     );
-    services::settings::update(svc, &admin(), &values)
+    services::system::settings::update(svc, &admin(), &values)
         .await
         .unwrap();
 }
@@ -63,11 +63,11 @@ async fn backup_and_restore_round_trip() {
         let db = Db::connect(&url, 2).await.unwrap();
         assert_eq!(idle_minutes(&db).await, "45");
         let mut c = db.conn().await.unwrap();
-        let verdict = store::audit::verify(&mut c).await.unwrap();
+        let verdict = store::system::audit::verify(&mut c).await.unwrap();
         assert!(matches!(verdict, Verdict::Intact { .. }), "{verdict:?}");
-        let (last, _) = store::audit::list(
+        let (last, _) = store::system::audit::list(
             &mut c,
-            &store::audit::Filter {
+            &store::system::audit::Filter {
                 limit: 1,
                 ..Default::default()
             },
@@ -165,8 +165,12 @@ async fn what_lastmile_writes_is_private() {
         assert_eq!(mode(&backup::dir(&svc.data_dir)), 0o700);
         assert_eq!(mode(&file.path), 0o600, "{}", file.name);
 
-        let sha = services::import::stash(&svc, services::import::Kind::Customers, b"nome\nAna\n")
-            .unwrap();
+        let sha = services::crm::import::stash(
+            &svc,
+            services::crm::import::Kind::Customers,
+            b"nome\nAna\n",
+        )
+        .unwrap();
         let imports = svc.data_dir.join("imports");
         assert_eq!(mode(&imports), 0o700);
         assert_eq!(mode(&imports.join(format!("customers-{sha}.csv"))), 0o600);

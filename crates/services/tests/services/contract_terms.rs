@@ -3,9 +3,9 @@
 //! adds), on SQLite and PostgreSQL.
 
 use domain::Money;
-use domain::contract::Status;
+use domain::catalog::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
+use domain::contracts::Status;
 use domain::event::{ContractUpdated, DomainEvent};
-use domain::plan::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
 use services::catalog;
 use services::contracts::{self, AccessInput, ContractInput, TermsInput};
 use services::crm::{self, AddressInput, Created, CustomerInput};

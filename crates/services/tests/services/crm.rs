@@ -2,9 +2,9 @@
 //! and PostgreSQL.
 
 use domain::Money;
-use domain::contract::{Status, SuspendReason};
+use domain::catalog::{BillingMode, Cycle, Plan, ServiceItem, SuspendedBehavior, Technology};
+use domain::contracts::{Status, SuspendReason};
 use domain::event::DomainEvent;
-use domain::plan::{BillingMode, Cycle, Plan, ServiceItem, SuspendedBehavior, Technology};
 use domain::validate::FieldError;
 use services::catalog;
 use services::contracts::{self, ContractInput, PlanChange};
@@ -372,7 +372,7 @@ async fn search_finds_customers_by_every_key() {
             f(&mut q);
             q
         };
-        let ids = |rows: Vec<store::customers::Listed>| {
+        let ids = |rows: Vec<store::crm::customers::Listed>| {
             rows.into_iter().map(|r| r.customer.id).collect::<Vec<_>>()
         };
         let (rows, _) = crm::list(&s, &q(|q| q.city = Some("SAO PAULO".into())))
@@ -390,7 +390,7 @@ async fn search_finds_customers_by_every_key() {
         let (rows, more) = crm::list(
             &s,
             &q(|q| {
-                q.sort = store::customers::Sort::Name;
+                q.sort = store::crm::customers::Sort::Name;
                 q.limit = 2;
             }),
         )

@@ -3,7 +3,7 @@
 //! lookup by number or login, and the audited password reveal.
 
 use domain::Money;
-use domain::plan::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
+use domain::catalog::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
 use services::contracts::{self, ContractInput};
 use services::crm::{self, AddressInput, Created, CustomerInput};
 use services::{Error, catalog};
@@ -159,7 +159,7 @@ async fn summaries_lookup_and_password_reveal() {
             &s,
             &admin(),
             k2,
-            domain::contract::Status::Canceled,
+            domain::contracts::Status::Canceled,
             None,
             "",
         )

@@ -2,18 +2,18 @@
 //! PostgreSQL.
 
 use domain::Money;
-use domain::plan::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
+use domain::catalog::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
 use services::contracts::{self, ContractInput, PlanChange};
+use services::crm::import::{self, Kind, Report};
 use services::crm::{self, Created, CustomerInput};
-use services::import::{self, Kind, Report};
-use services::{Services, catalog, demo, jobs};
+use services::{Services, catalog, demo, system::jobs};
 use store::testing::each_engine;
 
 use crate::{admin, audited, svc};
 
 async fn customers(s: &Services) -> i64 {
     let mut c = s.db.conn().await.unwrap();
-    store::customers::count(&mut c).await.unwrap()
+    store::crm::customers::count(&mut c).await.unwrap()
 }
 
 /// `(line, field, code)` of every problem.
@@ -116,8 +116,8 @@ async fn import_semicolons_bom_and_portuguese_headers() {
         assert!(events.iter().any(|e| e.kind == "customer.created"));
         assert_eq!(audited(&s, "customer.import").await.len(), 2);
         assert!(matches!(
-            services::audit::verify(&s).await.unwrap(),
-            store::audit::Verdict::Intact { .. }
+            services::system::audit::verify(&s).await.unwrap(),
+            store::system::audit::Verdict::Intact { .. }
         ));
 
         // The same file again: every row is now a duplicate in the database.
@@ -158,7 +158,7 @@ async fn import_header_problems() {
 /// The provider's custom fields: a required choice, an optional number
 /// and an optional date.
 async fn define_fields(s: &Services) {
-    use services::custom_fields::{self, DefInput};
+    use services::crm::custom_fields::{self, DefInput};
     let defs = [
         DefInput {
             key: "vencimento_pref".into(),
@@ -426,7 +426,7 @@ async fn demo_makes_every_status_searchable() {
             assert_eq!(c.mac, None, "{}", e.login);
         }
         let c = &hit.customer;
-        let first_word = domain::search::words(&c.name)[0].clone();
+        let first_word = domain::crm::search::words(&c.name)[0].clone();
         assert!(!crm::search(&s, &first_word, 5).await.unwrap().is_empty());
         for q in [
             c.document.clone(),
@@ -440,8 +440,8 @@ async fn demo_makes_every_status_searchable() {
         let (events, _) = crm::timeline(&s, c.id, None, None, 20).await.unwrap();
         assert!(events.iter().any(|e| e.kind == "contract.created"));
         assert!(matches!(
-            services::audit::verify(&s).await.unwrap(),
-            store::audit::Verdict::Intact { .. }
+            services::system::audit::verify(&s).await.unwrap(),
+            store::system::audit::Verdict::Intact { .. }
         ));
 
         // Same seed, same data; a second run is refused.

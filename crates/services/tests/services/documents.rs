@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 
 use domain::Money;
-use domain::plan::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
+use domain::catalog::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
 use services::contracts::{self, ContractInput};
+use services::crm::custom_fields::{self, DefInput};
+use services::crm::documents::{self, Upload};
 use services::crm::{self, Created, CustomerInput};
-use services::custom_fields::{self, DefInput};
-use services::documents::{self, Upload};
-use services::{Error, Services, catalog, contract_document};
+use services::{Error, Services, catalog, contracts::document as contract_document};
 use store::testing::each_engine;
 
 use crate::{admin, audited, svc};
@@ -112,7 +112,7 @@ async fn documents_upload_review_download_delete() {
 
         // Encrypted at rest: the stored bytes are not the file.
         let mut conn = db.conn().await.unwrap();
-        let stored = store::documents::data(&mut conn, c, id).await.unwrap();
+        let stored = store::crm::documents::data(&mut conn, c, id).await.unwrap();
         assert!(!stored.windows(4).any(|w| w == b"IHDR"));
         drop(conn);
         let (doc, bytes) = documents::download(&s, c, id).await.unwrap();

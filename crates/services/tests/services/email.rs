@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use services::jobs::{self, Registry, RunnerConfig};
+use services::system::jobs::{self, Registry, RunnerConfig};
 use services::{Error, Services};
-use store::jobs::Status;
+use store::system::jobs::Status;
 use store::testing::each_engine;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -93,11 +93,13 @@ async fn configure_smtp(svc: &Services, port: u16) {
         "email.from_address".to_owned(),
         "noc@isp.example".to_owned(),
     );
-    services::settings::update(svc, &admin(), &v).await.unwrap();
+    services::system::settings::update(svc, &admin(), &v)
+        .await
+        .unwrap();
 }
 
 /// Claims and runs jobs in the foreground until none is due.
-async fn run_due_jobs(svc: &Services) -> Vec<store::jobs::Job> {
+async fn run_due_jobs(svc: &Services) -> Vec<store::system::jobs::Job> {
     let cfg = RunnerConfig::new("fg");
     let registry = Registry::with_builtins();
     let mut ran = Vec::new();
@@ -115,17 +117,17 @@ async fn test_email_goes_through_the_outbox_to_smtp() {
         let svc = svc(&db);
         // Not configured yet: refused with a clear code.
         assert!(matches!(
-            services::email::send_test_email(&svc, &admin(), "ops@isp.example").await,
+            services::system::email::send_test_email(&svc, &admin(), "ops@isp.example").await,
             Err(Error::Refused("email-not-configured"))
         ));
         let (port, inbox) = smtp_sink(false).await;
         configure_smtp(&svc, port).await;
         assert!(matches!(
-            services::email::send_test_email(&svc, &admin(), "not an address").await,
+            services::system::email::send_test_email(&svc, &admin(), "not an address").await,
             Err(Error::Invalid { field: "to", .. })
         ));
 
-        let id = services::email::send_test_email(&svc, &admin(), "ops@isp.example")
+        let id = services::system::email::send_test_email(&svc, &admin(), "ops@isp.example")
             .await
             .unwrap();
         assert_eq!(audited(&svc, "email.test").await.len(), 1);
@@ -146,14 +148,14 @@ async fn test_email_goes_through_the_outbox_to_smtp() {
             got[0].data
         );
         assert!(got[0].data.contains("To: ops@isp.example"));
-        let m = services::email::message(&svc, id).await.unwrap();
+        let m = services::system::email::message(&svc, id).await.unwrap();
         assert_eq!(m.status, "sent");
         assert!(m.sent_at.is_some());
 
         // Messages queued by other services go out with the next drain.
         let mut tx = svc.db.begin().await.unwrap();
         for n in 0..3 {
-            store::outbox::enqueue(
+            store::system::outbox::enqueue(
                 &mut tx,
                 &format!("user{n}@isp.example"),
                 "Hello",
@@ -164,10 +166,10 @@ async fn test_email_goes_through_the_outbox_to_smtp() {
             .unwrap();
         }
         tx.commit().await.unwrap();
-        let r = services::email::drain(&svc, None).await.unwrap();
+        let r = services::system::email::drain(&svc, None).await.unwrap();
         assert_eq!((r.sent, r.failed), (3, 0));
         assert_eq!(inbox.lock().unwrap().len(), 4);
-        assert!(services::email::drain(&svc, None).await.unwrap() == Default::default());
+        assert!(services::system::email::drain(&svc, None).await.unwrap() == Default::default());
     })
     .await;
 }
@@ -179,7 +181,7 @@ async fn refused_and_unreachable_sends_are_recorded() {
         // A server that refuses the recipient: a permanent failure.
         let (port, inbox) = smtp_sink(true).await;
         configure_smtp(&svc, port).await;
-        let id = services::email::send_test_email(&svc, &admin(), "ghost@isp.example")
+        let id = services::system::email::send_test_email(&svc, &admin(), "ghost@isp.example")
             .await
             .unwrap();
         let ran = run_due_jobs(&svc).await;
@@ -190,7 +192,7 @@ async fn refused_and_unreachable_sends_are_recorded() {
             "every send failed: the job fails"
         );
         assert!(ran[0].last_error.as_deref().unwrap().contains("550"));
-        let m = services::email::message(&svc, id).await.unwrap();
+        let m = services::system::email::message(&svc, id).await.unwrap();
         assert_eq!(m.status, "failed");
         assert_eq!(m.attempts, 1);
         assert!(m.last_error.unwrap().contains("no such mailbox"));
@@ -202,18 +204,18 @@ async fn refused_and_unreachable_sends_are_recorded() {
             l.local_addr().unwrap().port()
         };
         configure_smtp(&svc, closed).await;
-        let id = services::email::send_test_email(&svc, &admin(), "ops@isp.example")
+        let id = services::system::email::send_test_email(&svc, &admin(), "ops@isp.example")
             .await
             .unwrap();
-        let r = services::email::drain(&svc, None).await.unwrap();
+        let r = services::system::email::drain(&svc, None).await.unwrap();
         assert_eq!((r.sent, r.failed), (0, 1));
-        let m = services::email::message(&svc, id).await.unwrap();
+        let m = services::system::email::message(&svc, id).await.unwrap();
         assert_eq!(m.status, "pending");
         assert_eq!(m.attempts, 1);
         assert!(m.next_attempt_at > store::now());
         // Not due again yet.
         assert_eq!(
-            services::email::drain(&svc, None).await.unwrap(),
+            services::system::email::drain(&svc, None).await.unwrap(),
             Default::default()
         );
     })

@@ -6,16 +6,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::json;
-use services::jobs::{self, Registry, RunnerConfig};
+use services::system::jobs::{self, Registry, RunnerConfig};
 use services::{Error, Services};
-use store::jobs::{Filter, Status};
+use store::system::jobs::{Filter, Status};
 use store::testing::each_engine;
 
 use crate::{admin, audited, eventually, svc};
 
 async fn enqueue(svc: &Services, kind: &str, run_at: i64, max_attempts: i64) -> i64 {
     let mut tx = svc.db.begin().await.unwrap();
-    let id = store::jobs::enqueue(
+    let id = store::system::jobs::enqueue(
         &mut tx,
         kind,
         &json!({"n": 1}),
@@ -29,18 +29,18 @@ async fn enqueue(svc: &Services, kind: &str, run_at: i64, max_attempts: i64) -> 
     id
 }
 
-async fn claim_at(svc: &Services, worker: &str, now: i64) -> Option<store::jobs::Job> {
+async fn claim_at(svc: &Services, worker: &str, now: i64) -> Option<store::system::jobs::Job> {
     let mut tx = svc.db.begin().await.unwrap();
-    let job = store::jobs::claim(&mut tx, svc.db.engine(), worker, now, 60)
+    let job = store::system::jobs::claim(&mut tx, svc.db.engine(), worker, now, 60)
         .await
         .unwrap();
     tx.commit().await.unwrap();
     job
 }
 
-async fn fail_at(svc: &Services, job: &store::jobs::Job, now: i64) -> Option<Status> {
+async fn fail_at(svc: &Services, job: &store::system::jobs::Job, now: i64) -> Option<Status> {
     let mut tx = svc.db.begin().await.unwrap();
-    let s = store::jobs::fail(&mut tx, &job.lease(), "boom", now)
+    let s = store::system::jobs::fail(&mut tx, &job.lease(), "boom", now)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -176,7 +176,7 @@ async fn an_expired_lease_is_reclaimed_and_the_old_worker_is_fenced_off() {
         // node-a's heartbeat keeps it alive…
         let mut tx = svc.db.begin().await.unwrap();
         assert!(
-            store::jobs::extend_lease(&mut tx, &first.lease(), t0 + 120)
+            store::system::jobs::extend_lease(&mut tx, &first.lease(), t0 + 120)
                 .await
                 .unwrap()
         );
@@ -191,28 +191,28 @@ async fn an_expired_lease_is_reclaimed_and_the_old_worker_is_fenced_off() {
         let mut tx = svc.db.begin().await.unwrap();
         let lease_a = first.lease();
         assert!(
-            !store::jobs::succeed(&mut tx, &lease_a, t0 + 122)
+            !store::system::jobs::succeed(&mut tx, &lease_a, t0 + 122)
                 .await
                 .unwrap()
         );
         assert!(
-            !store::jobs::progress(&mut tx, &lease_a, 1, 2, "x")
+            !store::system::jobs::progress(&mut tx, &lease_a, 1, 2, "x")
                 .await
                 .unwrap()
         );
         assert_eq!(
-            store::jobs::fail(&mut tx, &lease_a, "late", t0 + 122)
+            store::system::jobs::fail(&mut tx, &lease_a, "late", t0 + 122)
                 .await
                 .unwrap(),
             None
         );
         assert!(
-            store::jobs::progress(&mut tx, &second.lease(), 1, 2, "half")
+            store::system::jobs::progress(&mut tx, &second.lease(), 1, 2, "half")
                 .await
                 .unwrap()
         );
         assert!(
-            store::jobs::succeed(&mut tx, &second.lease(), t0 + 123)
+            store::system::jobs::succeed(&mut tx, &second.lease(), t0 + 123)
                 .await
                 .unwrap()
         );
@@ -287,7 +287,7 @@ async fn lists_counts_lag_and_purge() {
 
         let job = claim_at(&svc, "w", now).await.unwrap();
         let mut tx = svc.db.begin().await.unwrap();
-        store::jobs::succeed(&mut tx, &job.lease(), now - 10 * 86_400)
+        store::system::jobs::succeed(&mut tx, &job.lease(), now - 10 * 86_400)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -412,13 +412,19 @@ async fn the_runner_runs_handlers_and_records_outcomes() {
 async fn heartbeats_feed_the_dashboard() {
     each_engine(|db| async move {
         let svc = svc(&db);
-        let info = services::health::NodeInfo::detect("all", "0.1.0", "127.0.0.1:8080");
-        let mut sampler = services::health::Sampler::new(&svc.data_dir);
+        let info = services::system::health::NodeInfo::detect("all", "0.1.0", "127.0.0.1:8080");
+        let mut sampler = services::system::health::Sampler::new(&svc.data_dir);
         let sample = sampler.sample();
-        services::health::beat(&svc, &info, &sample).await.unwrap();
-        services::health::beat(&svc, &info, &sample).await.unwrap();
+        services::system::health::beat(&svc, &info, &sample)
+            .await
+            .unwrap();
+        services::system::health::beat(&svc, &info, &sample)
+            .await
+            .unwrap();
         enqueue(&svc, "waiting", store::now() - 42, 3).await;
-        let h = services::health::dashboard_health(&svc).await.unwrap();
+        let h = services::system::health::dashboard_health(&svc)
+            .await
+            .unwrap();
         assert_eq!(h.nodes.len(), 1);
         let n = &h.nodes[0];
         assert!(!n.stale);

@@ -73,11 +73,11 @@ where
 }
 
 /// Audit entries with `action`.
-pub async fn audited(svc: &Services, action: &str) -> Vec<store::audit::Entry> {
-    let filter = store::audit::Filter {
+pub async fn audited(svc: &Services, action: &str) -> Vec<store::system::audit::Entry> {
+    let filter = store::system::audit::Filter {
         action: Some(action.into()),
         limit: 100,
         ..Default::default()
     };
-    services::audit::list(svc, &filter).await.unwrap().0
+    services::system::audit::list(svc, &filter).await.unwrap().0
 }

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use domain::Money;
+use domain::catalog::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
 use domain::event::{DomainEvent, NasChange};
-use domain::plan::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
 use services::nas::{NasInput, Reachability, Removed};
 use services::radius;
 use services::{Error, Services};

@@ -1,6 +1,6 @@
 //! Schedules fire once across nodes.
 
-use services::jobs::{self, schedule};
+use services::system::jobs::{self, schedule};
 use store::Db;
 use store::testing::each_engine;
 
@@ -14,7 +14,7 @@ async fn second_node(db: &Db) -> Db {
 async fn jobs_of(svc: &services::Services, kind: &str) -> usize {
     let (rows, _) = jobs::list(
         svc,
-        &store::jobs::Filter {
+        &store::system::jobs::Filter {
             kind: Some(kind.into()),
             limit: 500,
             ..Default::default()
@@ -33,7 +33,7 @@ async fn each_scheduled_run_happens_once_across_nodes() {
         let b = svc(&db2);
         let t0 = 1_800_000_000; // on a minute
         let mut tx = a.db.begin().await.unwrap();
-        store::schedules::upsert(&mut tx, "every-minute", "* * * * *", "tick", true, t0)
+        store::system::schedules::upsert(&mut tx, "every-minute", "* * * * *", "tick", true, t0)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -56,7 +56,7 @@ async fn each_scheduled_run_happens_once_across_nodes() {
             assert_eq!(jobs_of(&a, "tick").await, round as usize + 1);
             let s = {
                 let mut c = a.db.conn().await.unwrap();
-                store::schedules::get(&mut c, "every-minute")
+                store::system::schedules::get(&mut c, "every-minute")
                     .await
                     .unwrap()
                     .unwrap()
@@ -108,12 +108,15 @@ async fn builtin_schedules_follow_settings_without_moving_runs() {
 
         // Changing the backup hour or turning backups off changes the schedule.
         let mut values = std::collections::BTreeMap::new();
-        values.insert(domain::settings::BACKUP_HOUR.to_owned(), "5".to_owned());
         values.insert(
-            domain::settings::BACKUP_ENABLED.to_owned(),
+            domain::system::settings::BACKUP_HOUR.to_owned(),
+            "5".to_owned(),
+        );
+        values.insert(
+            domain::system::settings::BACKUP_ENABLED.to_owned(),
             "false".to_owned(),
         );
-        services::settings::update(&a, &crate::admin(), &values)
+        services::system::settings::update(&a, &crate::admin(), &values)
             .await
             .unwrap();
         schedule::sync(&a, &specs, now).await.unwrap();

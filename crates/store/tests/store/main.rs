@@ -4,9 +4,9 @@
 
 mod schema;
 
-use store::audit::{self, Actor, Change, Verdict};
+use store::system::audit::{self, Actor, Change, Verdict};
 use store::testing::each_engine;
-use store::{Db, Engine, company, roles, settings, users};
+use store::{Db, Engine, staff::roles, staff::users, system::company, system::settings};
 
 fn actor() -> Actor {
     Actor {
@@ -141,7 +141,7 @@ async fn audit_chain_detects_deleted_and_reordered_rows() {
             audit::verify(&mut c).await.unwrap(),
             Verdict::Broken {
                 id: 1,
-                expected_prev: domain::audit::GENESIS.into()
+                expected_prev: domain::system::audit::GENESIS.into()
             }
         );
     })
@@ -297,12 +297,12 @@ async fn settings_upsert() {
 }
 
 mod crm {
-    use store::audit::Actor;
-    use store::customers::{self, AddressData, After, CustomerData, Filter, Sort};
+    use store::crm::customers::{self, AddressData, After, CustomerData, Filter, Sort};
+    use store::system::audit::Actor;
     use store::testing::each_engine;
-    use store::{Error, contracts, events, plans, timeline};
+    use store::{Error, catalog as plans, contracts, crm::timeline, events};
 
-    use domain::contract::Status;
+    use domain::contracts::Status;
     use domain::event::{ContractStatusChanged, DomainEvent, Entity};
 
     fn actor() -> Actor {
@@ -310,13 +310,13 @@ mod crm {
     }
 
     fn customer(name: &str, doc: &str) -> CustomerData {
-        let folded = domain::search::fold(name);
+        let folded = domain::crm::search::fold(name);
         CustomerData {
             kind: "person".into(),
             name: name.into(),
             document_kind: "cpf".into(),
             document: doc.into(),
-            document_norm: domain::search::digits(doc),
+            document_norm: domain::crm::search::digits(doc),
             preferred_channel: "email".into(),
             tags: vec!["vip".into()],
             search_text: folded.clone(),
@@ -417,7 +417,7 @@ mod crm {
             drop(tx);
 
             let mut c = db.conn().await.unwrap();
-            let words = |s: &str| domain::search::words(s);
+            let words = |s: &str| domain::crm::search::words(s);
             assert_eq!(
                 customers::ids_by_name(&mut c, db.engine(), &words("JOAO silv"), 10)
                     .await
@@ -676,7 +676,7 @@ async fn audit_action_filter_is_a_literal_prefix() {
 }
 
 mod outbox {
-    use domain::contract::Status;
+    use domain::contracts::Status;
     use domain::event::{self, DecodeError, DomainEvent, Entity, NasChange, NasChanged};
     use store::events;
     use store::testing::each_engine;

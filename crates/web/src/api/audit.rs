@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use domain::Permission;
 use serde::{Deserialize, Serialize};
-use store::audit::{Entry, Filter};
+use store::system::audit::{Entry, Filter};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiPath, ApiQuery, Caller};
@@ -140,7 +140,7 @@ pub async fn list(
         before: pagination::decode(q.cursor.as_deref())?,
         limit: pagination::limit(q.limit)?,
     };
-    let (rows, more) = services::audit::list(&state.svc, &filter).await?;
+    let (rows, more) = services::system::audit::list(&state.svc, &filter).await?;
     let data: Vec<AuditEntry> = rows.into_iter().map(Into::into).collect();
     Ok(Json(pagination::page(data, more, |e| e.id)))
 }
@@ -160,5 +160,7 @@ pub async fn show(
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<AuditEntry>> {
     caller.require(Permission::AuditView)?;
-    Ok(Json(services::audit::get(&state.svc, p.id).await?.into()))
+    Ok(Json(
+        services::system::audit::get(&state.svc, p.id).await?.into(),
+    ))
 }

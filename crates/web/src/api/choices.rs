@@ -148,23 +148,23 @@ mod tests {
 
     #[test]
     fn every_choice_matches_the_list_the_code_keeps() {
-        use domain::plan;
+        use domain::catalog as plan;
         assert_eq!(
             ContractStatus::VALUES,
             texts(
-                domain::contract::Status::ALL,
-                domain::contract::Status::as_str
+                domain::contracts::Status::ALL,
+                domain::contracts::Status::as_str
             )
         );
         assert_eq!(
             SuspendReason::VALUES,
             texts(
-                domain::contract::SuspendReason::ALL,
-                domain::contract::SuspendReason::as_str
+                domain::contracts::SuspendReason::ALL,
+                domain::contracts::SuspendReason::as_str
             )
         );
         for (i, k) in TaxDocumentKind::VALUES.iter().enumerate() {
-            let kind = domain::document::DocKind::parse(k);
+            let kind = domain::crm::document::DocKind::parse(k);
             assert_eq!(kind.map(|k| k.as_str()), Some(*k), "{i}");
         }
         assert_eq!(Channel::VALUES, services::crm::CHANNELS);
@@ -195,10 +195,13 @@ mod tests {
                 domain::radius::NasKind::as_str
             )
         );
-        assert_eq!(KycKind::VALUES, services::documents::KINDS);
+        assert_eq!(KycKind::VALUES, services::crm::documents::KINDS);
         assert_eq!(AuthResult::VALUES, domain::radius::AUTH_RESULTS);
         for s in JobStatus::VALUES {
-            assert_eq!(store::jobs::Status::parse(s).map(|x| x.as_str()), Some(*s));
+            assert_eq!(
+                store::system::jobs::Status::parse(s).map(|x| x.as_str()),
+                Some(*s)
+            );
         }
         assert_eq!(
             Locale::VALUES,
@@ -206,7 +209,10 @@ mod tests {
         );
         assert_eq!(
             SettingGroup::VALUES,
-            texts(&domain::settings::Group::ALL, domain::settings::Group::slug)
+            texts(
+                &domain::system::settings::Group::ALL,
+                domain::system::settings::Group::slug
+            )
         );
     }
 }

@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::Money;
 use domain::Permission;
-use domain::contract::{Status, SuspendReason};
+use domain::contracts::{Status, SuspendReason};
 use serde::{Deserialize, Deserializer, Serialize};
 use services::contracts::{self, ContractInput, PlanChange, TermsInput};
 use store::contracts::Contract;

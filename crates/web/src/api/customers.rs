@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use domain::Permission;
 use serde::{Deserialize, Serialize};
 use services::crm::{self, AddressInput, Created, CustomerInput};
-use store::customers::{Address, Customer, Sort};
+use store::crm::customers::{Address, Customer, Sort};
 use utoipa::{IntoParams, ToSchema};
 
 use super::choices;
@@ -128,8 +128,8 @@ fn nonempty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-fn parse_status(field: &str, s: &str) -> Result<domain::contract::Status, Problem> {
-    domain::contract::Status::parse(s).ok_or_else(|| {
+fn parse_status(field: &str, s: &str) -> Result<domain::contracts::Status, Problem> {
+    domain::contracts::Status::parse(s).ok_or_else(|| {
         Problem::invalid(
             field,
             "choice",
@@ -202,7 +202,7 @@ pub async fn list(
         }));
     }
     let after = pagination::decode_keyed(q.cursor.as_deref())?
-        .map(|(id, key)| store::customers::After { key, id });
+        .map(|(id, key)| store::crm::customers::After { key, id });
     let query = crm::ListQuery {
         q: String::new(),
         status,
@@ -718,8 +718,8 @@ pub struct NoteView {
     pub created_at: String,
 }
 
-impl From<store::customers::Note> for NoteView {
-    fn from(n: store::customers::Note) -> NoteView {
+impl From<store::crm::customers::Note> for NoteView {
+    fn from(n: store::crm::customers::Note) -> NoteView {
         NoteView {
             id: n.id,
             customer_id: n.customer_id,
@@ -864,7 +864,7 @@ pub async fn timeline(
     let limit = pagination::limit(q.limit)?;
     let before = match pagination::decode_keyed(q.cursor.as_deref())? {
         None => None,
-        Some((id, at)) => Some(store::timeline::Before {
+        Some((id, at)) => Some(store::crm::timeline::Before {
             id,
             at: at.parse().map_err(|_| {
                 Problem::invalid("cursor", "cursor", "is not a cursor this API returned")

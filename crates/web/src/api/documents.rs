@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::response::Response;
 use domain::Permission;
 use serde::{Deserialize, Serialize};
-use store::documents::Document;
+use store::crm::documents::Document;
 use utoipa::{IntoParams, ToSchema};
 
 use super::choices;
@@ -105,7 +105,7 @@ pub async fn list(
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<Vec<DocumentView>>> {
     caller.require(Permission::CustomersDocuments)?;
-    let docs = services::documents::list(&state.svc, p.id).await?;
+    let docs = services::crm::documents::list(&state.svc, p.id).await?;
     Ok(Json(docs.into_iter().map(Into::into).collect()))
 }
 
@@ -129,14 +129,14 @@ pub async fn upload(
     body: Bytes,
 ) -> ApiResult<(axum::http::StatusCode, Json<DocumentView>)> {
     caller.require(Permission::CustomersDocuments)?;
-    let up = services::documents::Upload {
+    let up = services::crm::documents::Upload {
         customer_id: p.id,
         kind: q.kind.trim(),
         filename: q.filename.as_deref().unwrap_or(""),
         data: &body,
     };
-    let id = services::documents::upload(&state.svc, &caller.actor(), &up).await?;
-    let d = services::documents::get(&state.svc, p.id, id).await?;
+    let id = services::crm::documents::upload(&state.svc, &caller.actor(), &up).await?;
+    let d = services::crm::documents::get(&state.svc, p.id, id).await?;
     Ok((axum::http::StatusCode::CREATED, Json(d.into())))
 }
 
@@ -155,7 +155,7 @@ pub async fn download(
     ApiPath(p): ApiPath<DocPath>,
 ) -> ApiResult<Response> {
     caller.require(Permission::CustomersDocuments)?;
-    let (d, data) = services::documents::download(&state.svc, p.id, p.doc).await?;
+    let (d, data) = services::crm::documents::download(&state.svc, p.id, p.doc).await?;
     Ok(crate::pages::attachment(&d.content_type, &d.filename, data))
 }
 
@@ -174,9 +174,9 @@ pub async fn verify(
     ApiPath(p): ApiPath<DocPath>,
 ) -> ApiResult<Json<DocumentView>> {
     caller.require(Permission::CustomersDocuments)?;
-    services::documents::verify(&state.svc, &caller.actor(), p.id, p.doc).await?;
+    services::crm::documents::verify(&state.svc, &caller.actor(), p.id, p.doc).await?;
     Ok(Json(
-        services::documents::get(&state.svc, p.id, p.doc)
+        services::crm::documents::get(&state.svc, p.id, p.doc)
             .await?
             .into(),
     ))
@@ -200,9 +200,9 @@ pub async fn reject(
 ) -> ApiResult<Json<DocumentView>> {
     caller.require(Permission::CustomersDocuments)?;
     let b: RejectBody = super::extract::parse_json(&body)?;
-    services::documents::reject(&state.svc, &caller.actor(), p.id, p.doc, &b.reason).await?;
+    services::crm::documents::reject(&state.svc, &caller.actor(), p.id, p.doc, &b.reason).await?;
     Ok(Json(
-        services::documents::get(&state.svc, p.id, p.doc)
+        services::crm::documents::get(&state.svc, p.id, p.doc)
             .await?
             .into(),
     ))
@@ -223,7 +223,7 @@ pub async fn contract_pdf(
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Response> {
     caller.require(Permission::CustomersView)?;
-    let pdf = services::contract_document::render(&state.svc, p.id).await?;
+    let pdf = services::contracts::document::render(&state.svc, p.id).await?;
     let number = services::contracts::get(&state.svc, p.id).await?.number;
     Ok(crate::pages::attachment(
         "application/pdf",

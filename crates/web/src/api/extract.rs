@@ -12,7 +12,7 @@ use axum::http::request::Parts;
 use domain::net::Allowlist;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use services::auth::Principal;
+use services::staff::auth::Principal;
 
 use super::problem::Problem;
 use crate::request::Client;
@@ -39,7 +39,7 @@ impl Caller {
     }
 }
 
-fn allowed(user: &store::users::User, ip: IpAddr) -> bool {
+fn allowed(user: &store::staff::users::User, ip: IpAddr) -> bool {
     let role = Allowlist::parse(&user.role_ip_allowlist).unwrap_or_default();
     let own = Allowlist::parse(&user.ip_allowlist).unwrap_or_default();
     role.allows(ip) && own.allows(ip)
@@ -64,7 +64,7 @@ impl FromRequestParts<AppState> for Caller {
             .map(|(_, t)| t.trim())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| Problem::unauthorized("use the Bearer authentication scheme"))?;
-        let principal = services::tokens::authenticate(&state.svc, token)
+        let principal = services::staff::tokens::authenticate(&state.svc, token)
             .await?
             .ok_or_else(|| {
                 Problem::unauthorized("the token is unknown, revoked or its user is disabled")

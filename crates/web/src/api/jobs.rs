@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use domain::Permission;
 use serde::{Deserialize, Serialize};
-use store::jobs::{Filter, Job, Status};
+use store::system::jobs::{Filter, Job, Status};
 use utoipa::{IntoParams, ToSchema};
 
 use super::choices;
@@ -118,7 +118,7 @@ pub async fn list(
         before: pagination::decode(q.cursor.as_deref())?,
         limit: pagination::limit(q.limit)?,
     };
-    let (rows, more) = services::jobs::list(&state.svc, &filter).await?;
+    let (rows, more) = services::system::jobs::list(&state.svc, &filter).await?;
     let data: Vec<JobView> = rows.into_iter().map(Into::into).collect();
     Ok(Json(pagination::page(data, more, |j| j.id)))
 }
@@ -138,7 +138,9 @@ pub async fn show(
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<JobView>> {
     caller.require(Permission::JobsView)?;
-    Ok(Json(services::jobs::get(&state.svc, p.id).await?.into()))
+    Ok(Json(
+        services::system::jobs::get(&state.svc, p.id).await?.into(),
+    ))
 }
 
 /// Queues a failed or dead job to run again now.
@@ -157,6 +159,8 @@ pub async fn retry(
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<JobView>> {
     caller.require(Permission::JobsManage)?;
-    services::jobs::retry_now(&state.svc, &caller.actor(), p.id).await?;
-    Ok(Json(services::jobs::get(&state.svc, p.id).await?.into()))
+    services::system::jobs::retry_now(&state.svc, &caller.actor(), p.id).await?;
+    Ok(Json(
+        services::system::jobs::get(&state.svc, p.id).await?.into(),
+    ))
 }

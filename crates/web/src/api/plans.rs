@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::Money;
 use domain::Permission;
-use domain::plan::{
+use domain::catalog::{
     BillingMode, Burst, Cycle, Plan, Quota, QuotaAction, ServiceItem, SuspendedBehavior, Technology,
 };
 use serde::{Deserialize, Serialize};
@@ -259,8 +259,8 @@ impl PlanBody {
     }
 }
 
-impl From<store::plans::Plan> for PlanView {
-    fn from(p: store::plans::Plan) -> PlanView {
+impl From<store::catalog::Plan> for PlanView {
+    fn from(p: store::catalog::Plan) -> PlanView {
         PlanView {
             id: p.id,
             created_at: time(p.created_at),
@@ -627,8 +627,8 @@ impl ServiceItemBody {
     }
 }
 
-impl From<store::plans::ServiceItem> for ServiceItemView {
-    fn from(i: store::plans::ServiceItem) -> ServiceItemView {
+impl From<store::catalog::ServiceItem> for ServiceItemView {
+    fn from(i: store::catalog::ServiceItem) -> ServiceItemView {
         ServiceItemView {
             id: i.id,
             created_at: time(i.created_at),
@@ -657,7 +657,7 @@ pub struct ItemListQuery {
     cursor: Option<String>,
 }
 
-async fn item(state: &AppState, id: i64) -> ApiResult<store::plans::ServiceItem> {
+async fn item(state: &AppState, id: i64) -> ApiResult<store::catalog::ServiceItem> {
     Ok(catalog::get_item(&state.svc, id).await?)
 }
 

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use domain::Permission;
 use serde::{Deserialize, Serialize};
 use services::staff::RoleInput;
-use store::roles::{Role, RoleSummary};
+use store::staff::roles::{Role, RoleSummary};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::State;
 use domain::Permission;
-use domain::settings::{self as defs, Kind};
+use domain::system::settings::{self as defs, Kind};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -47,7 +47,7 @@ pub struct SettingsList {
 }
 
 async fn all(state: &AppState) -> ApiResult<Vec<SettingView>> {
-    let current = services::settings::current(&state.svc).await?;
+    let current = services::system::settings::current(&state.svc).await?;
     Ok(defs::DEFS
         .iter()
         .map(|d| {
@@ -141,7 +141,7 @@ pub async fn update(
         };
         values.insert(key, text);
     }
-    let changed = services::settings::update(&state.svc, &caller.actor(), &values).await?;
+    let changed = services::system::settings::update(&state.svc, &caller.actor(), &values).await?;
     Ok(Json(SettingsList {
         data: all(&state).await?,
         changed: Some(changed),

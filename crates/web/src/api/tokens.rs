@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::{Permission, PermissionSet};
 use serde::{Deserialize, Serialize};
-use store::api_tokens::ApiToken;
+use store::staff::api_tokens::ApiToken;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
@@ -88,7 +88,7 @@ pub async fn list(
     };
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode(q.cursor.as_deref())?;
-    let (rows, more) = services::tokens::list(&state.svc, user, before, limit).await?;
+    let (rows, more) = services::staff::tokens::list(&state.svc, user, before, limit).await?;
     let data: Vec<TokenView> = rows.into_iter().map(Into::into).collect();
     Ok(Json(pagination::page(data, more, |t| t.id)))
 }
@@ -131,7 +131,7 @@ pub async fn create(
         .map_err(|e| Problem::invalid("scopes", "invalid", e.to_string()))?;
     // The caller's own token bounds what it may hand out.
     if let Some(own) = caller.principal.token_id {
-        let mine = services::tokens::get(&state.svc, own).await?;
+        let mine = services::staff::tokens::get(&state.svc, own).await?;
         if mine.scopes.trim() != "all" {
             let held = PermissionSet::parse(&mine.scopes).unwrap_or_default();
             if let Some(p) = wanted.iter().find(|p| !held.contains(*p)) {
@@ -139,7 +139,7 @@ pub async fn create(
             }
         }
     }
-    let (id, token) = services::tokens::create(
+    let (id, token) = services::staff::tokens::create(
         &state.svc,
         &caller.actor(),
         caller.principal.user.id,
@@ -147,7 +147,7 @@ pub async fn create(
         &requested,
     )
     .await?;
-    let info: TokenView = services::tokens::get(&state.svc, id).await?.into();
+    let info: TokenView = services::staff::tokens::get(&state.svc, id).await?.into();
     Ok((
         StatusCode::CREATED,
         [
@@ -174,6 +174,6 @@ pub async fn revoke(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<StatusCode> {
-    services::tokens::revoke(&state.svc, &caller.principal, &caller.actor(), p.id).await?;
+    services::staff::tokens::revoke(&state.svc, &caller.principal, &caller.actor(), p.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use domain::Permission;
 use serde::{Deserialize, Serialize};
 use services::staff::UserInput;
-use store::users::{Filter, User};
+use store::staff::users::{Filter, User};
 use utoipa::{IntoParams, ToSchema};
 
 use super::choices;

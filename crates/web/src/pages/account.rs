@@ -6,8 +6,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use store::api_tokens::ApiToken;
-use store::sessions::Session;
+use store::staff::api_tokens::ApiToken;
+use store::staff::sessions::Session;
 
 use super::{done, field, fields, form_pairs};
 use crate::auth::Staff;
@@ -40,9 +40,9 @@ async fn account_view(
     errors: FormErrors,
 ) -> Result<AccountView, crate::error::Fail> {
     let user = services::staff::get_user(&state.svc, staff.principal.user.id).await?;
-    let (tokens, _) = services::tokens::list(&state.svc, Some(user.id), None, 100).await?;
-    let sessions = services::auth::sessions_of(&state.svc, user.id).await?;
-    let recovery_left = services::auth::unused_recovery_codes(&state.svc, user.id).await?;
+    let (tokens, _) = services::staff::tokens::list(&state.svc, Some(user.id), None, 100).await?;
+    let sessions = services::staff::auth::sessions_of(&state.svc, user.id).await?;
+    let recovery_left = services::staff::auth::unused_recovery_codes(&state.svc, user.id).await?;
     let page = Page::new(staff, "account", "nav-account").with_flash(ok);
     Ok(AccountView {
         page,
@@ -53,7 +53,7 @@ async fn account_view(
         recovery_left,
         tokens,
         sessions,
-        current_session: services::auth::token_hash(&staff.session_token),
+        current_session: services::staff::auth::token_hash(&staff.session_token),
         new_token,
         scopes: domain::Permission::ALL.iter().map(|p| p.code()).collect(),
         errors,
@@ -105,7 +105,7 @@ pub async fn change_password(
         let e = services::Error::invalid_msg("confirm_password", staff.tr.t("invalid-mismatch"));
         return with_errors(&state, &staff, e).await;
     }
-    match services::auth::change_password(
+    match services::staff::auth::change_password(
         &state.svc,
         &staff.actor(),
         staff.principal.user.id,
@@ -121,7 +121,8 @@ pub async fn change_password(
 }
 
 pub async fn logout_everywhere(State(state): State<AppState>, staff: Staff) -> PageResult {
-    services::auth::logout_everywhere(&state.svc, &staff.actor(), staff.principal.user.id).await?;
+    services::staff::auth::logout_everywhere(&state.svc, &staff.actor(), staff.principal.user.id)
+        .await?;
     Ok(done("/login", "logged-out-everywhere"))
 }
 
@@ -132,7 +133,7 @@ pub async fn create_token(State(state): State<AppState>, staff: Staff, body: Byt
     } else {
         fields(&p, "scopes").join(",")
     };
-    match services::tokens::create(
+    match services::staff::tokens::create(
         &state.svc,
         &staff.actor(),
         staff.principal.user.id,
@@ -161,7 +162,7 @@ pub async fn revoke_token(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    services::tokens::revoke(&state.svc, &staff.principal, &staff.actor(), id).await?;
+    services::staff::tokens::revoke(&state.svc, &staff.principal, &staff.actor(), id).await?;
     Ok(done("/account", "token-revoked"))
 }
 
@@ -187,17 +188,17 @@ async fn two_factor_view(
     let user = services::staff::get_user(&state.svc, user_id).await?;
     let (mut secret, mut qr_svg) = (String::new(), String::new());
     if !user.totp_enabled {
-        let s = match services::auth::pending_2fa_secret(&state.svc, user_id).await? {
+        let s = match services::staff::auth::pending_2fa_secret(&state.svc, user_id).await? {
             Some(s) => s,
-            None => services::auth::begin_2fa(&state.svc, user_id).await?,
+            None => services::staff::auth::begin_2fa(&state.svc, user_id).await?,
         };
-        let url = services::totp::otpauth_url(&s, &staff.company, &user.username);
-        qr_svg = services::totp::qr_svg(&url);
+        let url = services::staff::totp::otpauth_url(&s, &staff.company, &user.username);
+        qr_svg = services::staff::totp::qr_svg(&url);
         secret = s;
     }
-    let settings = services::settings::current(&state.svc).await?;
+    let settings = services::system::settings::current(&state.svc).await?;
     let required = settings
-        .list(domain::settings::REQUIRE_2FA_ROLES)
+        .list(domain::system::settings::REQUIRE_2FA_ROLES)
         .contains(&user.role_name);
     let page = Page::new(staff, "account", "twofa-title");
     Ok(TwoFactorView {
@@ -218,7 +219,7 @@ pub async fn two_factor(State(state): State<AppState>, staff: Staff) -> PageResu
 }
 
 pub async fn two_factor_start(State(state): State<AppState>, staff: Staff) -> PageResult {
-    services::auth::begin_2fa(&state.svc, staff.principal.user.id).await?;
+    services::staff::auth::begin_2fa(&state.svc, staff.principal.user.id).await?;
     Ok(done("/account/2fa", "2fa-restarted"))
 }
 
@@ -228,8 +229,13 @@ pub async fn two_factor_confirm(
     body: Bytes,
 ) -> PageResult {
     let code = field(&form_pairs(&body), "code");
-    match services::auth::confirm_2fa(&state.svc, &staff.actor(), staff.principal.user.id, &code)
-        .await
+    match services::staff::auth::confirm_2fa(
+        &state.svc,
+        &staff.actor(),
+        staff.principal.user.id,
+        &code,
+    )
+    .await
     {
         Ok(codes) => Ok(html(
             &two_factor_view(&state, &staff, FormErrors::default(), codes).await?,
@@ -251,7 +257,7 @@ pub async fn two_factor_disable(
     body: Bytes,
 ) -> PageResult {
     let password = field(&form_pairs(&body), "password");
-    match services::auth::disable_2fa(
+    match services::staff::auth::disable_2fa(
         &state.svc,
         &staff.actor(),
         staff.principal.user.id,

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use domain::Permission;
-use store::audit::{Entry, Filter};
+use store::system::audit::{Entry, Filter};
 
 use crate::auth::Staff;
 use crate::error::PageResult;
@@ -65,7 +65,7 @@ pub async fn list(
         before: q.before,
         limit: 50,
     };
-    let (entries, more) = services::audit::list(&state.svc, &filter).await?;
+    let (entries, more) = services::system::audit::list(&state.svc, &filter).await?;
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
     let next = more.then(|| {
         let params = serde_urlencoded::to_string([
@@ -115,7 +115,7 @@ fn pretty(json: &Option<String>) -> String {
 
 pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
     staff.require(Permission::AuditView)?;
-    let e = services::audit::get(&state.svc, id).await?;
+    let e = services::system::audit::get(&state.svc, id).await?;
     let mut page = Page::new(&staff, "audit", "nav-audit");
     page.title = format!("{} #{}", page.title, e.id);
     let (before, after) = (pretty(&e.before_json), pretty(&e.after_json));

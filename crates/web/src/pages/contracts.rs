@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::Permission;
-use domain::contract::{Status, SuspendReason};
+use domain::contracts::{Status, SuspendReason};
 use services::Error;
 use services::contracts::{self, ContractInput, PlanChange};
 use store::contracts::{Contract, Filter};
@@ -112,7 +112,7 @@ struct ListView {
     rows: Vec<Row>,
     f: ListQuery,
     q: String,
-    plans: Vec<store::plans::Plan>,
+    plans: Vec<store::catalog::Plan>,
     statuses: &'static [Status],
     next: Option<String>,
     first_href: String,
@@ -324,10 +324,10 @@ struct FormView {
     page: Page,
     v: ContractForm,
     errors: FormErrors,
-    customer: Option<store::customers::Customer>,
-    addresses: Vec<store::customers::Address>,
-    plans: Vec<store::plans::Plan>,
-    items: Vec<store::plans::ServiceItem>,
+    customer: Option<store::crm::customers::Customer>,
+    addresses: Vec<store::crm::customers::Address>,
+    plans: Vec<store::catalog::Plan>,
+    items: Vec<store::catalog::ServiceItem>,
 }
 
 async fn form_view(
@@ -402,14 +402,14 @@ pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) ->
 struct ShowView {
     page: Page,
     k: Contract,
-    customer: store::customers::Customer,
+    customer: store::crm::customers::Customer,
     plan: String,
-    address: Option<store::customers::Address>,
+    address: Option<store::crm::customers::Address>,
     items: Vec<store::contracts::Item>,
     transitions: Vec<store::contracts::Transition>,
     changes: Vec<store::contracts::PlanChange>,
     plans: BTreeMap<i64, String>,
-    active_plans: Vec<store::plans::Plan>,
+    active_plans: Vec<store::catalog::Plan>,
     next: Vec<Status>,
     reasons: &'static [SuspendReason],
     password: Option<String>,

@@ -11,10 +11,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::Permission;
-use domain::contract::Status;
+use domain::contracts::Status;
+use services::crm::custom_fields::{self, Definition};
 use services::crm::{self, AddressInput, Created, CustomerInput, Duplicate};
-use services::custom_fields::{self, Definition};
-use store::customers::{Address, After, Customer, Note, Sort};
+use store::crm::customers::{Address, After, Customer, Note, Sort};
 
 use super::crm::{CustomerHeader, id_param, plan_names};
 use super::{done, field, form_pairs};
@@ -108,7 +108,7 @@ struct ListView {
     rows: Vec<Row>,
     f: ListQuery,
     q: String,
-    plans: Vec<store::plans::Plan>,
+    plans: Vec<store::catalog::Plan>,
     statuses: &'static [Status],
     searching: bool,
     next: Option<String>,
@@ -959,7 +959,7 @@ pub struct TimelineQuery {
 struct TimelineView {
     page: Page,
     head: CustomerHeader,
-    events: Vec<store::timeline::Event>,
+    events: Vec<store::crm::timeline::Event>,
     next: Option<String>,
     first_page: bool,
 }
@@ -989,7 +989,7 @@ pub async fn timeline(
     let c = crm::get_customer(&state.svc, id).await?;
     let before = q.before.as_deref().and_then(|b| {
         let (at, eid) = b.split_once('.')?;
-        Some(store::timeline::Before {
+        Some(store::crm::timeline::Before {
             at: at.parse().ok()?,
             id: eid.parse().ok()?,
         })

@@ -72,9 +72,9 @@ pub async fn show(
         return Ok(Redirect::to(home).into_response());
     }
     staff.require(Permission::DashboardView)?;
-    let dash = services::health::dashboard(&state.svc).await?;
+    let dash = services::system::health::dashboard(&state.svc).await?;
     let (overview, health) = (dash.overview.clone(), &dash.health);
-    let count = |s: store::jobs::Status| {
+    let count = |s: store::system::jobs::Status| {
         health
             .jobs
             .iter()
@@ -113,8 +113,9 @@ pub async fn show(
         engine: health.database_engine,
         nodes,
         queue_lag: super::jobs::duration(health.queue_lag_secs),
-        jobs_failing: count(store::jobs::Status::Failed) + count(store::jobs::Status::Dead),
-        jobs_running: count(store::jobs::Status::Running),
-        jobs_queued: count(store::jobs::Status::Queued),
+        jobs_failing: count(store::system::jobs::Status::Failed)
+            + count(store::system::jobs::Status::Dead),
+        jobs_running: count(store::system::jobs::Status::Running),
+        jobs_queued: count(store::system::jobs::Status::Queued),
     }))
 }

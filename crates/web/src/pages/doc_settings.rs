@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use domain::Permission;
-use services::contract_document::{self, LOCALES, PLACEHOLDERS};
-use services::custom_fields::{self, DefInput, Definition, KINDS};
+use services::contracts::document::{self as contract_document, LOCALES, PLACEHOLDERS};
+use services::crm::custom_fields::{self, DefInput, Definition, KINDS};
 
 use super::{done, field, form_pairs};
 use crate::auth::Staff;

@@ -8,7 +8,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::Permission;
-use store::documents::Document;
+use store::crm::documents::Document;
 
 use super::crm::CustomerHeader;
 use super::{done, field, form_pairs};
@@ -37,7 +37,7 @@ async fn view(
     ok: Option<&str>,
 ) -> PageResult {
     let customer = services::crm::get_customer(&state.svc, id).await?;
-    let docs = services::documents::list(&state.svc, id).await?;
+    let docs = services::crm::documents::list(&state.svc, id).await?;
     let mut page = Page::new(staff, "customers", "documents-title").with_flash(ok);
     page.title = format!("{} — {}", page.title, customer.name);
     let status = if errors.is_empty() {
@@ -52,9 +52,9 @@ async fn view(
             head: CustomerHeader::of(&customer, "documents"),
             customer_id: id,
             docs,
-            kinds: services::documents::KINDS,
+            kinds: services::crm::documents::KINDS,
             errors,
-            max_mib: services::documents::MAX_SIZE / (1024 * 1024),
+            max_mib: services::crm::documents::MAX_SIZE / (1024 * 1024),
         }),
     )
         .into_response())
@@ -105,7 +105,7 @@ pub async fn upload(
                             staff.tr.t1(
                                 "documents-too-large",
                                 "mib",
-                                services::documents::MAX_SIZE / (1024 * 1024),
+                                services::crm::documents::MAX_SIZE / (1024 * 1024),
                             ),
                         )]);
                         return view(&state, &staff, id, errors, None).await;
@@ -116,13 +116,13 @@ pub async fn upload(
         }
     }
     let data = data.unwrap_or_default();
-    let up = services::documents::Upload {
+    let up = services::crm::documents::Upload {
         customer_id: id,
         kind: &kind,
         filename: &filename,
         data: &data,
     };
-    match services::documents::upload(&state.svc, &staff.actor(), &up).await {
+    match services::crm::documents::upload(&state.svc, &staff.actor(), &up).await {
         Ok(_) => Ok(done(
             &format!("/customers/{id}/documents"),
             "document-uploaded",
@@ -174,7 +174,7 @@ pub async fn download(
     Path((id, doc)): Path<(i64, i64)>,
 ) -> PageResult {
     staff.require(Permission::CustomersDocuments)?;
-    let (d, data) = services::documents::download(&state.svc, id, doc).await?;
+    let (d, data) = services::crm::documents::download(&state.svc, id, doc).await?;
     Ok(attachment(&d.content_type, &d.filename, data))
 }
 
@@ -184,7 +184,7 @@ pub async fn verify(
     Path((id, doc)): Path<(i64, i64)>,
 ) -> PageResult {
     staff.require(Permission::CustomersDocuments)?;
-    services::documents::verify(&state.svc, &staff.actor(), id, doc).await?;
+    services::crm::documents::verify(&state.svc, &staff.actor(), id, doc).await?;
     Ok(done(
         &format!("/customers/{id}/documents"),
         "document-verified",
@@ -199,7 +199,7 @@ pub async fn reject(
 ) -> PageResult {
     staff.require(Permission::CustomersDocuments)?;
     let reason = field(&form_pairs(&body), "reason");
-    match services::documents::reject(&state.svc, &staff.actor(), id, doc, &reason).await {
+    match services::crm::documents::reject(&state.svc, &staff.actor(), id, doc, &reason).await {
         Ok(()) => Ok(done(
             &format!("/customers/{id}/documents"),
             "document-rejected",
@@ -217,7 +217,7 @@ pub async fn delete(
     Path((id, doc)): Path<(i64, i64)>,
 ) -> PageResult {
     staff.require(Permission::CustomersDocuments)?;
-    services::documents::delete(&state.svc, &staff.actor(), id, doc).await?;
+    services::crm::documents::delete(&state.svc, &staff.actor(), id, doc).await?;
     Ok(done(
         &format!("/customers/{id}/documents"),
         "document-deleted",
@@ -231,7 +231,7 @@ pub async fn contract_pdf(
     Path(id): Path<i64>,
 ) -> PageResult {
     staff.require(Permission::CustomersView)?;
-    let pdf = services::contract_document::render(&state.svc, id).await?;
+    let pdf = services::contracts::document::render(&state.svc, id).await?;
     let number = services::contracts::get(&state.svc, id).await?.number;
     Ok(attachment(
         "application/pdf",

@@ -7,7 +7,7 @@ use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
-use services::import::{self, IMPORT_CODES, Kind, Report};
+use services::crm::import::{self, IMPORT_CODES, Kind, Report};
 
 use crate::auth::Staff;
 use crate::error::PageResult;

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use domain::Permission;
-use store::jobs::{Filter, Job, Status};
+use store::system::jobs::{Filter, Job, Status};
 
 use super::done;
 use crate::auth::Staff;
@@ -78,9 +78,9 @@ pub async fn list(
         before: q.before,
         limit: 50,
     };
-    let (jobs, more) = services::jobs::list(&state.svc, &filter).await?;
-    let counts = services::jobs::counts(&state.svc).await?;
-    let lag = services::jobs::queue_lag(&state.svc).await?;
+    let (jobs, more) = services::system::jobs::list(&state.svc, &filter).await?;
+    let counts = services::system::jobs::counts(&state.svc).await?;
+    let lag = services::system::jobs::queue_lag(&state.svc).await?;
     let status_code = status.map(Status::as_str).unwrap_or_default().to_owned();
     let kind_text = kind.unwrap_or_default();
     let next = more.then(|| {
@@ -130,7 +130,7 @@ pub async fn show(
     Query(f): Query<super::Flash>,
 ) -> PageResult {
     staff.require(Permission::JobsView)?;
-    let j = services::jobs::get(&state.svc, id).await?;
+    let j = services::system::jobs::get(&state.svc, id).await?;
     let mut page = Page::new(&staff, "jobs", "nav-jobs").with_flash(f.ok.as_deref());
     page.title = format!("{} #{} · {}", page.title, j.id, j.kind);
     let payload = serde_json::from_str::<serde_json::Value>(&j.payload)
@@ -150,7 +150,7 @@ pub async fn show(
 pub async fn retry(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
     staff.require(Permission::JobsManage)?;
     let to = format!("/jobs/{id}");
-    match services::jobs::retry_now(&state.svc, &staff.actor(), id).await {
+    match services::system::jobs::retry_now(&state.svc, &staff.actor(), id).await {
         Ok(()) => Ok(done(&to, "job-retried")),
         Err(services::Error::Refused(code)) => Ok(done(&to, &format!("refused-{code}"))),
         Err(e) => Err(e.into()),

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::Permission;
-use domain::plan::{
+use domain::catalog::{
     BillingMode, Burst, Cycle, Plan, Quota, QuotaAction, ServiceItem, SuspendedBehavior, Technology,
 };
 use services::Error;
@@ -36,8 +36,8 @@ pub struct ListQuery {
 #[template(path = "plans.html")]
 struct ListView {
     page: Page,
-    plans: Vec<store::plans::Plan>,
-    items: Vec<store::plans::ServiceItem>,
+    plans: Vec<store::catalog::Plan>,
+    items: Vec<store::catalog::ServiceItem>,
     status: String,
     technology: String,
     kind: String,
@@ -156,7 +156,7 @@ impl PlanForm {
         }
     }
 
-    fn of(r: &store::plans::Plan) -> PlanForm {
+    fn of(r: &store::catalog::Plan) -> PlanForm {
         PlanForm {
             name: r.name.clone(),
             description: r.description.clone(),
@@ -395,7 +395,7 @@ impl ItemForm {
             active: field(p, "active") == "1",
         }
     }
-    fn of(i: &store::plans::ServiceItem) -> ItemForm {
+    fn of(i: &store::catalog::ServiceItem) -> ItemForm {
         ItemForm {
             name: i.name.clone(),
             description: i.description.clone(),
@@ -470,7 +470,7 @@ pub async fn create_item(State(state): State<AppState>, staff: Staff, body: Byte
     }
 }
 
-async fn get_item(state: &AppState, id: i64) -> Result<store::plans::ServiceItem, Fail> {
+async fn get_item(state: &AppState, id: i64) -> Result<store::catalog::ServiceItem, Fail> {
     catalog::list_items(&state.svc, true)
         .await?
         .into_iter()
@@ -531,7 +531,7 @@ pub struct RepriceQuery {
 #[template(path = "repricing.html")]
 struct RepriceView {
     page: Page,
-    plan: store::plans::Plan,
+    plan: store::catalog::Plan,
     price: String,
     errors: FormErrors,
     preview: Option<RepricingPreview>,

@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use services::auth::{LoginOutcome, LoginRequest};
+use services::staff::auth::{LoginOutcome, LoginRequest};
 
 use super::{field, form_pairs};
 use crate::auth::{DEVICE_COOKIE, LANG_COOKIE, SESSION_COOKIE, Visitor};
@@ -51,13 +51,13 @@ pub async fn login_form(
     headers: axum::http::HeaderMap,
     Query(q): Query<LoginQuery>,
 ) -> PageResult {
-    if !services::setup::is_done(&state.svc).await? {
+    if !services::system::setup::is_done(&state.svc).await? {
         return Ok(Redirect::to("/setup").into_response());
     }
     // Already signed in: nothing to do here.
     if let Some(token) = cookie(&headers, SESSION_COOKIE)
         && let Some((_, session)) =
-            services::auth::session(&state.svc, &token, visitor.client.ip).await?
+            services::staff::auth::session(&state.svc, &token, visitor.client.ip).await?
         && !session.mfa_pending
     {
         return Ok(Redirect::to("/").into_response());
@@ -68,7 +68,7 @@ pub async fn login_form(
             .filter(|k| visitor.tr.has(k))
             .map(|k| visitor.tr.t(&k))
             .unwrap_or_default();
-    let company = services::setup::company(&state.svc)
+    let company = services::system::setup::company(&state.svc)
         .await?
         .map(|c| c.name)
         .unwrap_or_default();
@@ -94,7 +94,7 @@ pub fn keep_device(mut resp: Response, token: Option<&str>, https: bool) -> Resp
         && let Ok(v) = set_cookie(
             DEVICE_COOKIE,
             token,
-            Some(services::auth::KNOWN_DEVICE_DAYS * 86_400),
+            Some(services::staff::auth::KNOWN_DEVICE_DAYS * 86_400),
             "Lax",
             https,
         )
@@ -124,7 +124,7 @@ pub async fn login(
         user_agent: &visitor.client.user_agent,
         device: device.as_deref(),
     };
-    let outcome = match services::auth::login(&state.svc, &req).await {
+    let outcome = match services::staff::auth::login(&state.svc, &req).await {
         Ok(o) => o,
         Err(e @ (services::Error::Refused(_) | services::Error::Throttled { .. })) => {
             let (message, status) = match e {
@@ -142,7 +142,7 @@ pub async fn login(
                 _ => (tr.t("refused-bad-credentials"), StatusCode::UNAUTHORIZED),
             };
             let errors = FormErrors(vec![("_form".into(), message)]);
-            let company = services::setup::company(&state.svc)
+            let company = services::system::setup::company(&state.svc)
                 .await?
                 .map(|c| c.name)
                 .unwrap_or_default();
@@ -209,7 +209,7 @@ pub async fn second_factor(
     };
     let code = field(&form_pairs(&body), "code");
     let device = cookie(&headers, DEVICE_COOKIE);
-    match services::auth::second_factor(
+    match services::staff::auth::second_factor(
         &state.svc,
         &token,
         &code,
@@ -252,16 +252,17 @@ pub async fn logout(
     headers: axum::http::HeaderMap,
 ) -> PageResult {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        let actor = match services::auth::session(&state.svc, &token, visitor.client.ip).await? {
-            Some((p, _)) => p.actor(Some(visitor.client.ip)),
-            None => services::Actor {
-                kind: "anonymous",
-                id: None,
-                name: String::new(),
-                source_ip: None,
-            },
-        };
-        services::auth::logout(&state.svc, &token, &actor).await?;
+        let actor =
+            match services::staff::auth::session(&state.svc, &token, visitor.client.ip).await? {
+                Some((p, _)) => p.actor(Some(visitor.client.ip)),
+                None => services::Actor {
+                    kind: "anonymous",
+                    id: None,
+                    name: String::new(),
+                    source_ip: None,
+                },
+            };
+        services::staff::auth::logout(&state.svc, &token, &actor).await?;
     }
     Ok(session_redirect(
         "/login?ok=logged-out",
@@ -280,7 +281,8 @@ pub async fn language(
         .parse()
         .unwrap_or_default();
     if let Some(token) = cookie(&headers, SESSION_COOKIE)
-        && let Some((p, _)) = services::auth::session(&state.svc, &token, visitor.client.ip).await?
+        && let Some((p, _)) =
+            services::staff::auth::session(&state.svc, &token, visitor.client.ip).await?
     {
         services::staff::set_locale(
             &state.svc,
@@ -329,7 +331,7 @@ pub async fn reset_request(
     body: Bytes,
 ) -> PageResult {
     let email = field(&form_pairs(&body), "email");
-    services::auth::request_password_reset(
+    services::staff::auth::request_password_reset(
         &state.svc,
         &email,
         &visitor.client.base_url(&state),
@@ -358,7 +360,7 @@ pub async fn reset_form(
     visitor: Visitor,
     Path(token): Path<String>,
 ) -> PageResult {
-    let valid = services::auth::reset_token_valid(&state.svc, &token).await?;
+    let valid = services::staff::auth::reset_token_valid(&state.svc, &token).await?;
     Ok(html(&ResetView {
         tr: visitor.tr,
         csrf: visitor.csrf,
@@ -386,7 +388,7 @@ pub async fn reset(
             tr.t("invalid-mismatch"),
         ))
     } else {
-        services::auth::reset_password(&state.svc, &token, &new, visitor.client.ip).await
+        services::staff::auth::reset_password(&state.svc, &token, &new, visitor.client.ip).await
     };
     match result {
         Ok(()) => Ok(Redirect::to("/login?ok=password-reset").into_response()),
@@ -410,7 +412,7 @@ pub async fn logo(State(state): State<AppState>) -> Response {
         Ok(c) => c,
         Err(_) => return crate::assets::favicon(),
     };
-    match store::company::logo(&mut c).await {
+    match store::system::company::logo(&mut c).await {
         Ok(Some((bytes, ct))) => (
             [
                 (header::CONTENT_TYPE, ct),

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::Permission;
 use services::staff::RoleInput;
-use store::roles::RoleSummary;
+use store::staff::roles::RoleSummary;
 
 use super::{done, field, fields, form_pairs};
 use crate::auth::Staff;

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use domain::Permission;
-use store::security::{Ban, Failure};
+use store::staff::security::{Ban, Failure};
 
 use super::done;
 use crate::auth::Staff;
@@ -25,8 +25,8 @@ pub async fn show(
     Query(f): Query<super::Flash>,
 ) -> PageResult {
     staff.require(Permission::SecurityManage)?;
-    let bans = services::auth::active_bans(&state.svc).await?;
-    let failures = services::auth::recent_failures(&state.svc, 50).await?;
+    let bans = services::staff::auth::active_bans(&state.svc).await?;
+    let failures = services::staff::auth::recent_failures(&state.svc, 50).await?;
     let page = Page::new(&staff, "security", "nav-security").with_flash(f.ok.as_deref());
     Ok(html(&View {
         page,
@@ -37,6 +37,6 @@ pub async fn show(
 
 pub async fn lift(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
     staff.require(Permission::SecurityManage)?;
-    services::auth::lift_ban(&state.svc, &staff.actor(), id).await?;
+    services::staff::auth::lift_ban(&state.svc, &staff.actor(), id).await?;
     Ok(done("/security", "ban-lifted"))
 }

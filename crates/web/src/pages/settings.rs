@@ -1,5 +1,5 @@
 //! Settings: the company profile, and one page per settings group, all
-//! driven by the definitions in `domain::settings`.
+//! driven by the definitions in `domain::system::settings`.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::Permission;
-use domain::settings::{DEFS, Group, Kind};
+use domain::system::settings::{DEFS, Group, Kind};
 
 use super::{done, field, form_pairs};
 use crate::auth::Staff;
@@ -46,7 +46,7 @@ struct GroupView {
     errors: FormErrors,
     can_edit: bool,
     /// The e-mail page: recent outbox messages and the test recipient.
-    outbox: Vec<store::outbox::Message>,
+    outbox: Vec<store::system::outbox::Message>,
     test_to: String,
 }
 
@@ -54,7 +54,7 @@ struct GroupView {
 #[template(path = "settings_company.html")]
 struct CompanyView {
     page: Page,
-    c: store::company::Company,
+    c: store::system::company::Company,
     errors: FormErrors,
     can_edit: bool,
 }
@@ -65,7 +65,7 @@ pub async fn company_form(
     Query(f): Query<super::Flash>,
 ) -> PageResult {
     staff.require(Permission::SettingsView)?;
-    let c = services::setup::company(&state.svc)
+    let c = services::system::setup::company(&state.svc)
         .await?
         .ok_or(services::Error::NotFound)?;
     let page = Page::new(&staff, "settings", "nav-settings").with_flash(f.ok.as_deref());
@@ -81,7 +81,7 @@ pub async fn company_form(
 pub async fn company_save(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
     staff.require(Permission::SettingsManage)?;
     let p = form_pairs(&body);
-    let c = store::company::Company {
+    let c = store::system::company::Company {
         name: field(&p, "company").trim().to_owned(),
         legal_document: field(&p, "legal_document").trim().to_owned(),
         country: field(&p, "country").trim().to_uppercase(),
@@ -89,7 +89,7 @@ pub async fn company_save(State(state): State<AppState>, staff: Staff, body: Byt
         locale: field(&p, "locale"),
         timezone: field(&p, "timezone").trim().to_owned(),
     };
-    match services::setup::update_company(&state.svc, &staff.actor(), &c).await {
+    match services::system::setup::update_company(&state.svc, &staff.actor(), &c).await {
         Ok(()) => Ok(done("/settings", "saved")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
@@ -110,7 +110,7 @@ pub async fn company_save(State(state): State<AppState>, staff: Staff, body: Byt
 
 fn fields_of(
     group: Group,
-    s: &services::settings::Settings,
+    s: &services::system::settings::Settings,
     overrides: &BTreeMap<String, String>,
 ) -> Vec<SettingField> {
     DEFS.iter()
@@ -152,11 +152,11 @@ pub async fn group_form(
 ) -> PageResult {
     staff.require(Permission::SettingsView)?;
     let g = Group::from_slug(&group).ok_or(services::Error::NotFound)?;
-    let s = services::settings::current(&state.svc).await?;
+    let s = services::system::settings::current(&state.svc).await?;
     let page = Page::new(&staff, "settings", "nav-settings").with_flash(f.ok.as_deref());
     let can_edit = staff.principal.can(Permission::SettingsManage);
     let outbox = if g == Group::Email {
-        services::email::recent(&state.svc, 10).await?
+        services::system::email::recent(&state.svc, 10).await?
     } else {
         Vec::new()
     };
@@ -180,7 +180,7 @@ pub async fn send_test_email(
     staff.require(Permission::SettingsManage)?;
     let pairs = form_pairs(&body);
     let to = field(&pairs, "to");
-    match services::email::send_test_email(&state.svc, &staff.actor(), &to).await {
+    match services::system::email::send_test_email(&state.svc, &staff.actor(), &to).await {
         Ok(_) => Ok(done("/settings/email", "test-email-queued")),
         Err(services::Error::Invalid { .. }) => {
             Ok(done("/settings/email", "test-email-bad-address"))
@@ -214,11 +214,11 @@ pub async fn group_save(
             (d.key.to_owned(), v)
         })
         .collect();
-    match services::settings::update(&state.svc, &staff.actor(), &values).await {
+    match services::system::settings::update(&state.svc, &staff.actor(), &values).await {
         Ok(_) => Ok(done(&format!("/settings/{}", g.slug()), "saved")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
-            let s = services::settings::current(&state.svc).await?;
+            let s = services::system::settings::current(&state.svc).await?;
             let page = Page::new(&staff, "settings", "nav-settings");
             let view = GroupView {
                 page,

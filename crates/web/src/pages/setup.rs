@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use services::setup::SetupInput;
+use services::system::setup::SetupInput;
 
 use crate::auth::{SESSION_COOKIE, Visitor};
 use crate::error::PageResult;
@@ -61,7 +61,7 @@ const TIMEZONES: &[&str] = &[
 ];
 
 pub async fn form(State(state): State<AppState>, visitor: Visitor) -> PageResult {
-    if services::setup::is_done(&state.svc).await? {
+    if services::system::setup::is_done(&state.svc).await? {
         return Ok(Redirect::to("/login").into_response());
     }
     let pt = visitor.tr.tag() == "pt-BR";
@@ -115,7 +115,7 @@ pub async fn submit(
         }
     }
     let tr = visitor.tr;
-    match services::setup::run(&state.svc, &v, Some(visitor.client.ip.to_string())).await {
+    match services::system::setup::run(&state.svc, &v, Some(visitor.client.ip.to_string())).await {
         Ok(_) => {}
         Err(services::Error::Refused("setup-done")) => {
             return Ok((StatusCode::FORBIDDEN, tr.t("refused-setup-done")).into_response());
@@ -136,24 +136,26 @@ pub async fn submit(
         }
     }
     // Sign the new admin in straight away.
-    let req = services::auth::LoginRequest {
+    let req = services::staff::auth::LoginRequest {
         username: &v.admin_username,
         password: &v.admin_password,
         ip: visitor.client.ip,
         user_agent: &visitor.client.user_agent,
         device: None,
     };
-    let outcome = services::auth::login(&state.svc, &req).await?;
+    let outcome = services::staff::auth::login(&state.svc, &req).await?;
     let (token, device) = match outcome {
-        services::auth::LoginOutcome::Done {
+        services::staff::auth::LoginOutcome::Done {
             session_token,
             device_token,
         }
-        | services::auth::LoginOutcome::MustEnroll {
+        | services::staff::auth::LoginOutcome::MustEnroll {
             session_token,
             device_token,
         } => (session_token, device_token),
-        services::auth::LoginOutcome::NeedsSecondFactor { session_token } => (session_token, None),
+        services::staff::auth::LoginOutcome::NeedsSecondFactor { session_token } => {
+            (session_token, None)
+        }
     };
     let to = if enrol_2fa {
         "/account/2fa"

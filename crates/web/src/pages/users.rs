@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::Permission;
 use services::staff::UserInput;
-use store::roles::RoleSummary;
-use store::users::{Filter, User};
+use store::staff::roles::RoleSummary;
+use store::staff::users::{Filter, User};
 
 use super::{done, field, form_pairs};
 use crate::auth::Staff;
@@ -268,6 +268,6 @@ pub async fn logout_everywhere(
     Path(id): Path<i64>,
 ) -> PageResult {
     staff.require(Permission::UsersManage)?;
-    services::auth::logout_everywhere(&state.svc, &staff.actor(), id).await?;
+    services::staff::auth::logout_everywhere(&state.svc, &staff.actor(), id).await?;
     Ok(done(&format!("/users/{id}"), "logged-out-everywhere"))
 }

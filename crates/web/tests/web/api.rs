@@ -40,7 +40,7 @@ async fn authentication_and_permissions() {
 
         // A token scoped to audit.view: /me shows it, users are refused naming the permission.
         let (_, narrow) =
-            services::tokens::create(&app.svc, &cli(), app.admin_id, "narrow", "audit.view")
+            services::staff::tokens::create(&app.svc, &cli(), app.admin_id, "narrow", "audit.view")
                 .await
                 .unwrap();
         let r = call(&app, Method::GET, "/api/v1/me", Some(&narrow), None).await;
@@ -694,10 +694,15 @@ mod fuzz {
     async fn random_requests_never_cause_a_5xx() {
         each_engine(|db| async move {
             let app = app(db).await;
-            let (_, narrow) =
-                services::tokens::create(&app.svc, &cli(), app.admin_id, "narrow", "users.view")
-                    .await
-                    .unwrap();
+            let (_, narrow) = services::staff::tokens::create(
+                &app.svc,
+                &cli(),
+                app.admin_id,
+                "narrow",
+                "users.view",
+            )
+            .await
+            .unwrap();
             let cases: u32 = std::env::var("API_FUZZ_CASES")
                 .ok()
                 .and_then(|n| n.parse().ok())
@@ -759,9 +764,10 @@ async fn jobs_list_show_and_retry() {
     store::testing::each_engine(|db| async move {
         let app = app(db.clone()).await;
         let t = Some(app.token.as_str());
-        let id = services::jobs::enqueue(&app.svc, "backup", &json!({"why": "test"}), None, 3)
-            .await
-            .unwrap();
+        let id =
+            services::system::jobs::enqueue(&app.svc, "backup", &json!({"why": "test"}), None, 3)
+                .await
+                .unwrap();
         let r = call(&app, Method::GET, "/api/v1/jobs?status=queued", t, None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let first = &r.body["data"][0];

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use serde_json::Value;
 use services::secrets::SecretBox;
-use services::setup::SetupInput;
+use services::system::setup::SetupInput;
 use services::{Actor, Services};
 use tower::ServiceExt;
 use web::{AppState, WebConfig};
@@ -61,8 +61,10 @@ pub async fn app_in(db: store::Db, locale: &str) -> App {
         admin_password: PASSWORD.into(),
         logo: None,
     };
-    let admin_id = services::setup::run(&svc, &input, None).await.unwrap();
-    let (_, token) = services::tokens::create(&svc, &cli(), admin_id, "test", "all")
+    let admin_id = services::system::setup::run(&svc, &input, None)
+        .await
+        .unwrap();
+    let (_, token) = services::staff::tokens::create(&svc, &cli(), admin_id, "test", "all")
         .await
         .unwrap();
     let router = web::router(AppState::new(svc.clone(), WebConfig::default()));
@@ -105,15 +107,15 @@ impl App {
 
     /// A session token for `username` (signed in through the service).
     pub async fn session(&self, username: &str) -> String {
-        let req = services::auth::LoginRequest {
+        let req = services::staff::auth::LoginRequest {
             username,
             password: PASSWORD,
             ip: "127.0.0.1".parse().unwrap(),
             user_agent: "test",
             device: None,
         };
-        match services::auth::login(&self.svc, &req).await.unwrap() {
-            services::auth::LoginOutcome::Done { session_token, .. } => session_token,
+        match services::staff::auth::login(&self.svc, &req).await.unwrap() {
+            services::staff::auth::LoginOutcome::Done { session_token, .. } => session_token,
             other => panic!("{other:?}"),
         }
     }

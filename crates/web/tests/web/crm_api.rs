@@ -13,10 +13,10 @@ use store::testing::each_engine;
 /// [`common::app`] with the provider's own customer field the tests fill in.
 async fn app(db: store::Db) -> App {
     let app = common::app(db).await;
-    services::custom_fields::create(
+    services::crm::custom_fields::create(
         &app.svc,
         &cli(),
-        &services::custom_fields::DefInput {
+        &services::crm::custom_fields::DefInput {
             key: "portao".into(),
             label: "Cor do portão".into(),
             kind: "text".into(),
@@ -553,10 +553,15 @@ async fn scopes_are_required() {
         let plan = new_plan(&app, "Fibra 100", 7990).await;
         let ana = new_customer(&app, "Ana", "52998224725").await;
         let k = new_contract(&app, ana, plan, "ana").await;
-        let (_, viewer) =
-            services::tokens::create(&app.svc, &cli(), app.admin_id, "viewer", "customers.view")
-                .await
-                .unwrap();
+        let (_, viewer) = services::staff::tokens::create(
+            &app.svc,
+            &cli(),
+            app.admin_id,
+            "viewer",
+            "customers.view",
+        )
+        .await
+        .unwrap();
         let v = Some(viewer.as_str());
         assert_eq!(
             call(&app, Method::GET, "/api/v1/customers", v, None)
@@ -651,10 +656,15 @@ async fn scopes_are_required() {
         );
         assert_eq!(audit_count(&app, "contract.credentials.view").await, 0);
         // contracts.status alone moves a contract but cannot read customers.
-        let (_, ops) =
-            services::tokens::create(&app.svc, &cli(), app.admin_id, "ops", "contracts.status")
-                .await
-                .unwrap();
+        let (_, ops) = services::staff::tokens::create(
+            &app.svc,
+            &cli(),
+            app.admin_id,
+            "ops",
+            "contracts.status",
+        )
+        .await
+        .unwrap();
         let r = call(
             &app,
             Method::POST,

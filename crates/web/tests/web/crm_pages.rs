@@ -169,7 +169,7 @@ async fn customer_plan_contract_journey() {
         assert!(pdf.bytes.starts_with(b"%PDF-"));
         assert!(!String::from_utf8_lossy(&pdf.bytes).contains("/Subtype /Image"));
         let mut c = svc.db.conn().await.unwrap();
-        store::company::set_logo(&mut c, LOGO, "image/png")
+        store::system::company::set_logo(&mut c, LOGO, "image/png")
             .await
             .unwrap();
         drop(c);
@@ -429,8 +429,8 @@ fn def(
     choices: &[&str],
     required: bool,
     position: i64,
-) -> services::custom_fields::DefInput {
-    services::custom_fields::DefInput {
+) -> services::crm::custom_fields::DefInput {
+    services::crm::custom_fields::DefInput {
         key: key.into(),
         label: label.into(),
         kind: kind.into(),
@@ -450,7 +450,7 @@ async fn custom_fields_on_the_customer_form_and_overview() {
             def("origem", "Found us through", "choice", &["site", "indicação"], false, 3),
             def("desde", "Customer since", "date", &[], false, 4),
         ] {
-            services::custom_fields::create(&svc, &cli(), &d).await.unwrap();
+            services::crm::custom_fields::create(&svc, &cli(), &d).await.unwrap();
         }
         let b = Browser::login(&router, "admin", PASSWORD).await;
 
@@ -633,7 +633,9 @@ async fn custom_fields_settings_page() {
             )
             .await;
         assert_redirect(&r, "/settings/custom-fields?ok=custom-field-saved");
-        let defs = services::custom_fields::definitions(&svc).await.unwrap();
+        let defs = services::crm::custom_fields::definitions(&svc)
+            .await
+            .unwrap();
         let origem = defs.iter().find(|d| d.key == "origem").unwrap();
         assert_eq!(origem.label, "Como nos conheceu");
         assert_eq!(origem.choices, ["site", "indicação", "rádio"]);
@@ -660,18 +662,18 @@ async fn custom_fields_settings_page() {
         );
         let r = b.post("/settings/custom-fields/spare/delete", &[]).await;
         assert_redirect(&r, "/settings/custom-fields?ok=custom-field-deleted");
-        let keys: Vec<String> = services::custom_fields::definitions(&svc)
+        let keys: Vec<String> = services::crm::custom_fields::definitions(&svc)
             .await
             .unwrap()
             .into_iter()
             .map(|d| d.key)
             .collect();
         assert_eq!(keys, ["origem"]);
-        let filter = store::audit::Filter {
+        let filter = store::system::audit::Filter {
             limit: 50,
             ..Default::default()
         };
-        let (audit, _) = services::audit::list(&svc, &filter).await.unwrap();
+        let (audit, _) = services::system::audit::list(&svc, &filter).await.unwrap();
         for action in [
             "custom_field.create",
             "custom_field.update",
@@ -737,7 +739,7 @@ async fn contract_template_settings_page() {
         assert_eq!(r.headers["content-type"], "application/pdf");
         assert!(r.bytes.starts_with(b"%PDF-"));
         assert!(
-            services::contract_document::template(&svc, "pt-BR")
+            services::contracts::document::template(&svc, "pt-BR")
                 .await
                 .unwrap()
                 .is_default
@@ -780,7 +782,7 @@ async fn contract_template_settings_page() {
             "/settings/contract-template?locale=pt-BR&ok=contract-template-reset",
         );
         assert!(
-            services::contract_document::template(&svc, "pt-BR")
+            services::contracts::document::template(&svc, "pt-BR")
                 .await
                 .unwrap()
                 .is_default
@@ -789,8 +791,8 @@ async fn contract_template_settings_page() {
     .await;
 }
 
-fn fiber_plan(name: &str, price: i64) -> domain::plan::Plan {
-    use domain::plan::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
+fn fiber_plan(name: &str, price: i64) -> domain::catalog::Plan {
+    use domain::catalog::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
     Plan {
         name: name.into(),
         description: String::new(),
@@ -816,11 +818,11 @@ fn fiber_plan(name: &str, price: i64) -> domain::plan::Plan {
 /// Every kind of entry the services write, for one customer; returns the
 /// customer and another one brought by a CSV import.
 async fn eventful_customers(svc: &Services) -> (i64, i64) {
-    use domain::contract::{Status, SuspendReason};
+    use domain::contracts::{Status, SuspendReason};
     use services::contracts::{self, ContractInput, TermsInput};
+    use services::crm::documents::{self, Upload};
+    use services::crm::import::{self, Kind};
     use services::crm::{self, Created, CustomerInput};
-    use services::documents::{self, Upload};
-    use services::import::{self, Kind};
 
     let a = cli();
     let input = CustomerInput {
@@ -988,7 +990,7 @@ async fn timeline_in_the_readers_language() {
         }
 
         // The API: the request's Accept-Language, else the token owner's.
-        let (_, token) = services::tokens::create(&svc, &cli(), joana, "t", "all")
+        let (_, token) = services::staff::tokens::create(&svc, &cli(), joana, "t", "all")
             .await
             .unwrap();
         let api = |lang: Option<&'static str>| {

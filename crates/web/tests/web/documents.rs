@@ -32,9 +32,10 @@ async fn downloads_need_the_documents_permission_and_are_attachments() {
             token: all,
             ..
         } = app(db).await;
-        let (_, view) = services::tokens::create(&svc, &cli(), admin, "view", "customers.view")
-            .await
-            .unwrap();
+        let (_, view) =
+            services::staff::tokens::create(&svc, &cli(), admin, "view", "customers.view")
+                .await
+                .unwrap();
         let customer = CustomerInput {
             kind: "person".into(),
             name: "João da Silva".into(),

@@ -39,7 +39,7 @@ fn confirm(cookie: &str, kind: &str, sha: &str) -> Request<Body> {
 
 async fn count(svc: &Services) -> i64 {
     let mut c = svc.db.conn().await.unwrap();
-    store::customers::count(&mut c).await.unwrap()
+    store::crm::customers::count(&mut c).await.unwrap()
 }
 
 #[tokio::test]
@@ -68,7 +68,7 @@ async fn import_page_checks_then_imports_the_checked_file() {
 
         // A clean file: the report offers "Import" for its hash.
         let good = "nome;cpf_cnpj;email\nAna;529.982.247-25;ana@example.com\nBia;390.533.447-05;bia@example.com\n";
-        let sha = services::import::sha256(good.as_bytes());
+        let sha = services::crm::import::sha256(good.as_bytes());
         let Page { status, body, .. } = send(&router, upload(&cookie, "customers", good)).await;
         assert_eq!(status, StatusCode::OK);
         assert!(body.contains(&sha), "{body}");
@@ -101,10 +101,10 @@ async fn import_page_checks_then_imports_the_checked_file() {
 async fn import_page_checks_custom_fields() {
     each_engine(|db| async move {
         let (router, svc, cookie) = app(db).await;
-        services::custom_fields::create(
+        services::crm::custom_fields::create(
             &svc,
             &cli(),
-            &services::custom_fields::DefInput {
+            &services::crm::custom_fields::DefInput {
                 key: "periodo".into(),
                 label: "Período de instalação".into(),
                 kind: "choice".into(),
@@ -145,7 +145,7 @@ async fn import_page_checks_custom_fields() {
 
         // A clean file imports the values.
         let good = "nome;cpf_cnpj;periodo\nAna;529.982.247-25;tarde\n";
-        let sha = services::import::sha256(good.as_bytes());
+        let sha = services::crm::import::sha256(good.as_bytes());
         let body = send(&router, upload(&cookie, "customers", good)).await.body;
         assert!(body.contains(&sha), "{body}");
         let status = send(&router, confirm(&cookie, "customers", &sha))

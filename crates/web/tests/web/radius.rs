@@ -63,7 +63,7 @@ async fn contract(svc: &Services) -> i64 {
         services::crm::Created::Customer(id) => id,
         other => panic!("{other:?}"),
     };
-    use domain::plan::*;
+    use domain::catalog::*;
     let plan = services::catalog::create_plan(
         svc,
         &cli(),
@@ -194,9 +194,9 @@ async fn network_pages_permissions_and_forms() {
         let p = admin.request(Method::POST, "/network/nas/1/reveal", &[]).await;
         assert_eq!(p.status, StatusCode::OK);
         assert!(p.body.contains("s3cr3t-shared"));
-        let revealed = services::audit::list(
+        let revealed = services::system::audit::list(
             &app.svc,
-            &store::audit::Filter {
+            &store::system::audit::Filter {
                 action: Some("nas.secret_revealed".into()),
                 limit: 10,
                 ..Default::default()
@@ -281,9 +281,9 @@ async fn network_pages_permissions_and_forms() {
         assert!(p.body.contains("Enter an IPv4 address"), "{}", p.body);
         let p = tech.request(Method::POST, "/network/who", &[("ip", "100.64.3.9"), ("at", "2026-03-01 15:30")]).await;
         assert_eq!(p.status, StatusCode::FORBIDDEN);
-        let lookups = services::audit::list(
+        let lookups = services::system::audit::list(
             &app.svc,
-            &store::audit::Filter {
+            &store::system::audit::Filter {
                 action: Some("radius.who".into()),
                 limit: 10,
                 ..Default::default()
@@ -303,7 +303,7 @@ async fn radius_api() {
         let app = app(db).await;
         let token = app.token.clone();
         let (_, viewer) =
-            services::tokens::create(&app.svc, &cli(), app.admin_id, "viewer", "radius.view")
+            services::staff::tokens::create(&app.svc, &cli(), app.admin_id, "viewer", "radius.view")
                 .await
                 .unwrap();
 
