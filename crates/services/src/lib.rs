@@ -3,7 +3,9 @@
 //! transaction.
 
 mod cache;
+pub mod caller;
 pub mod catalog;
+pub mod change;
 mod context;
 pub mod contracts;
 pub mod crm;
@@ -15,6 +17,8 @@ pub mod secrets;
 pub mod staff;
 pub mod system;
 
+pub use caller::Caller;
+pub use change::Change;
 pub use context::Services;
 pub use store::system::audit::Actor;
 
