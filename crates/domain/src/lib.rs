@@ -1,6 +1,7 @@
 //! Lastmile's plain types and rules. No I/O: everything here is unit-testable
 //! without a database, a clock or a network.
 
+pub mod billing;
 pub mod catalog;
 pub mod contracts;
 pub mod crm;
