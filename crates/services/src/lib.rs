@@ -2,6 +2,7 @@
 //! every change takes an [`Actor`] and writes an audit entry in the same
 //! transaction.
 
+pub mod billing;
 mod cache;
 pub mod caller;
 pub mod catalog;

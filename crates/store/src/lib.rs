@@ -9,6 +9,7 @@
 //! Every function takes a `&mut AnyConnection`: a pooled connection for
 //! reads, or a [`WriteTx`] (which derefs to one) for changes.
 
+pub mod billing;
 pub mod bulk;
 pub mod catalog;
 pub mod contracts;

@@ -33,11 +33,14 @@ pub enum Permission {
     RadiusView,
     RadiusManage,
     RadiusLookup,
+    BillingView,
+    BillingManage,
+    BillingVoid,
 }
 
 impl Permission {
     /// Every permission, in the order the role editor shows them.
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 25] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -60,6 +63,9 @@ impl Permission {
         Permission::RadiusView,
         Permission::RadiusManage,
         Permission::RadiusLookup,
+        Permission::BillingView,
+        Permission::BillingManage,
+        Permission::BillingVoid,
     ];
 
     /// The stable code stored in the database and used as a token scope.
@@ -87,6 +93,9 @@ impl Permission {
             Permission::RadiusView => "radius.view",
             Permission::RadiusManage => "radius.manage",
             Permission::RadiusLookup => "radius.lookup",
+            Permission::BillingView => "billing.view",
+            Permission::BillingManage => "billing.manage",
+            Permission::BillingVoid => "billing.void",
         }
     }
 

@@ -46,6 +46,9 @@ impl BuiltinRole {
                 CustomersImport,
                 PlansView,
                 ContractsStatus,
+                BillingView,
+                BillingManage,
+                BillingVoid,
             ]
             .into_iter()
             .collect(),
@@ -68,6 +71,7 @@ impl BuiltinRole {
                 ContractsManage,
                 ContractsStatus,
                 RadiusView,
+                BillingView,
             ]
             .into_iter()
             .collect(),

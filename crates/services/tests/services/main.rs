@@ -5,6 +5,7 @@
 
 mod accounts;
 mod backup;
+mod billing;
 mod contract_terms;
 mod crm;
 mod crm_forms;

@@ -158,6 +158,9 @@ perm-contracts-status = Activate, suspend and cancel contracts
 perm-radius-view = See routers (NAS), online sessions and the authentication log
 perm-radius-manage = Manage routers (NAS) and disconnect sessions
 perm-radius-lookup = Answer "who had this IP address" (court orders)
+perm-billing-view = See invoices, credit notes, tax rates and billing runs
+perm-billing-manage = Manage tax rates and run billing
+perm-billing-void = Void invoices and issue credit notes
 
 # Fields
 field-2fa = 2FA

@@ -158,6 +158,9 @@ perm-contracts-status = Ativar, suspender e cancelar contratos
 perm-radius-view = Ver roteadores (NAS), sessões online e o log de autenticação
 perm-radius-manage = Gerenciar roteadores (NAS) e derrubar sessões
 perm-radius-lookup = Responder "quem usava este IP" (ordens judiciais)
+perm-billing-view = Ver faturas, notas de crédito, impostos e faturamentos
+perm-billing-manage = Gerir impostos e executar o faturamento
+perm-billing-void = Cancelar faturas e emitir notas de crédito
 
 # Campos
 field-2fa = 2FA

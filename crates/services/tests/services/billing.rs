@@ -1,0 +1,371 @@
+//! Billing on SQLite and PostgreSQL: tax rates, a run that issues each
+//! contract's periods once however often it runs (and concurrently), gap-free
+//! numbers, credit notes and voiding, and a customer that reaches only its
+//! own documents.
+
+use domain::Money;
+use domain::catalog::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
+use jiff::civil::date;
+use services::billing::documents::{self, CreditLine};
+use services::billing::run;
+use services::billing::taxes::{self, TaxInput};
+use services::billing::{Policy, documents::Full};
+use services::contracts::{self, ContractInput};
+use services::crm::{self, Created, CustomerInput};
+use services::{Caller, Error, Services, catalog};
+use store::billing::documents::Filter;
+use store::testing::each_engine;
+
+use crate::{admin, svc};
+
+fn console() -> Caller {
+    Caller::Cli {
+        name: "test".into(),
+    }
+}
+
+fn plan(name: &str, price: i64, mode: BillingMode) -> Plan {
+    Plan {
+        name: name.into(),
+        description: String::new(),
+        download_kbps: 300_000,
+        upload_kbps: 150_000,
+        burst_down: None,
+        burst_up: None,
+        quota: None,
+        price: Money(price),
+        billing_mode: mode,
+        cycle: Cycle::Monthly,
+        installation_fee: Money(0),
+        loyalty_months: 0,
+        early_termination_fee: Money(0),
+        tax_category: "scm".into(),
+        technology: Technology::Fiber,
+        suspended_behavior: SuspendedBehavior::Reject,
+        active: true,
+        public: true,
+    }
+}
+
+async fn customer(s: &Services, name: &str, doc: &str) -> i64 {
+    let input = CustomerInput {
+        kind: "person".into(),
+        name: name.into(),
+        document: doc.into(),
+        ..Default::default()
+    };
+    match crm::create_customer(s, &admin(), &input).await.unwrap() {
+        Created::Customer(id) => id,
+        Created::Duplicates(d) => panic!("unexpected duplicates {d:?}"),
+    }
+}
+
+/// An active postpaid contract started on 2026-01-10 with billing day 10.
+async fn contract(s: &Services, customer_id: i64, plan_id: i64, login: &str) -> i64 {
+    let id = contracts::create(
+        s,
+        &admin(),
+        &ContractInput {
+            customer_id,
+            plan_id,
+            billing_day: 10,
+            start_date: "2026-01-10".into(),
+            login: login.into(),
+            password: "first-pw".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // Activation recorded as of the start date, so billing starts there.
+    let mut tx = s.db.begin().await.unwrap();
+    sqlx::query("UPDATE contracts SET status = 'active' WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn scm_taxes(s: &Services) {
+    for (name, pct) in [("ICMS", "18"), ("PIS", "0,65"), ("COFINS", "3")] {
+        taxes::create(
+            s,
+            &console(),
+            &TaxInput {
+                name: name.into(),
+                percent: pct.into(),
+                mode: "included_share".into(),
+                category: "scm".into(),
+                position: 0,
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+    }
+}
+
+async fn invoices(s: &Services) -> Vec<Full> {
+    let (docs, _) = documents::list(
+        s,
+        &console(),
+        &Filter {
+            kind: Some("invoice".into()),
+            limit: 500,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for d in docs.iter().rev() {
+        out.push(documents::get(s, &console(), d.id).await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn tax_rates_are_validated_naming_the_field() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let bad = |percent: &str, mode: &str, name: &str| TaxInput {
+            name: name.into(),
+            percent: percent.into(),
+            mode: mode.into(),
+            active: true,
+            ..Default::default()
+        };
+        for (input, field) in [
+            (bad("101", "on_top", "VAT"), "percent"),
+            (bad("1,23456", "on_top", "VAT"), "percent"),
+            (bad("10", "sideways", "VAT"), "mode"),
+            (bad("10", "on_top", ""), "name"),
+        ] {
+            match taxes::create(&s, &console(), &input).await {
+                Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        taxes::create(&s, &console(), &bad("20", "on_top", "VAT"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            taxes::create(&s, &console(), &bad("5", "on_top", "VAT")).await,
+            Err(Error::Conflict("name"))
+        ));
+        let list = taxes::list(&s, &console()).await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].rate_ppm, 200_000);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_run_bills_each_period_once_with_gap_free_numbers() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        scm_taxes(&s).await;
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin(),
+            &plan("Fibra 300", 9_990, BillingMode::Postpaid),
+        )
+        .await
+        .unwrap();
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let b = customer(&s, "Bruno", "111.444.777-35").await;
+        let ka = contract(&s, a, plan_id, "ana").await;
+        contract(&s, b, plan_id, "bruno").await;
+        let policy = Policy::default();
+
+        let preview = run::preview(&s, &console(), date(2026, 3, 10), &policy)
+            .await
+            .unwrap();
+        assert_eq!((preview.contracts, preview.invoices), (2, 4));
+        assert_eq!(preview.total, Money(4 * 9_990));
+        assert!(invoices(&s).await.is_empty(), "a preview writes nothing");
+
+        let first = run::run(&s, &console(), date(2026, 3, 10), &policy)
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(docs.len(), 4);
+        let numbers: Vec<_> = docs
+            .iter()
+            .map(|d| d.document.number.clone().unwrap())
+            .collect();
+        assert_eq!(
+            numbers,
+            ["2026-000001", "2026-000002", "2026-000003", "2026-000004"]
+        );
+        let d = &docs[0];
+        assert_eq!(d.document.total, 9_990);
+        assert_eq!(d.lines[0].period_start.as_deref(), Some("2026-01-10"));
+        assert_eq!(d.lines[0].period_end.as_deref(), Some("2026-02-10"));
+        // ICMS 17.98 + PIS 0.65 + COFINS 3.00, inside the price.
+        let tax: Vec<i64> = d.taxes.iter().map(|t| t.amount).collect();
+        assert_eq!(tax.iter().sum::<i64>(), 1_798 + 65 + 300);
+        assert_eq!(d.document.tax, 2_163);
+
+        // Running again, or concurrently, bills nothing twice.
+        run::run(&s, &console(), date(2026, 3, 10), &policy)
+            .await
+            .unwrap();
+        let who = console();
+        let (x, y) = tokio::join!(
+            run::run(&s, &who, date(2026, 4, 10), &policy),
+            run::run(&s, &who, date(2026, 4, 10), &policy),
+        );
+        x.unwrap();
+        y.unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(docs.len(), 6, "one more period each, once");
+        let mut periods: Vec<_> = docs
+            .iter()
+            .map(|d| (d.document.contract_id, d.lines[0].period_start.clone()))
+            .collect();
+        periods.sort();
+        periods.dedup();
+        assert_eq!(periods.len(), 6);
+        let mut numbers: Vec<_> = docs
+            .iter()
+            .map(|d| d.document.number.clone().unwrap())
+            .collect();
+        numbers.sort();
+        assert_eq!(
+            numbers.last().map(String::as_str),
+            Some("2026-000006"),
+            "no gaps"
+        );
+
+        let mut c = s.db.conn().await.unwrap();
+        let r = store::billing::runs::get(&mut c, first).await.unwrap();
+        assert_eq!(
+            (r.status.as_str(), r.invoices, r.contracts_done),
+            ("done", 4, 2)
+        );
+        drop(c);
+
+        // The customer sees its own documents only.
+        let ana = Caller::Customer {
+            customer_id: a,
+            name: "Ana".into(),
+            source_ip: None,
+        };
+        let (own, _) = documents::list(
+            &s,
+            &ana,
+            &Filter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(!own.is_empty() && own.iter().all(|d| d.customer_id == a));
+        let other = docs
+            .iter()
+            .find(|d| d.document.contract_id != Some(ka))
+            .unwrap();
+        assert!(matches!(
+            documents::get(&s, &ana, other.document.id).await,
+            Err(Error::NotFound)
+        ));
+        assert!(matches!(
+            run::run(&s, &ana, date(2026, 5, 10), &policy).await,
+            Err(Error::Forbidden(_))
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn corrections_are_credit_notes_and_voiding_credits_the_rest() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        scm_taxes(&s).await;
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin(),
+            &plan("Fibra 500", 12_000, BillingMode::Postpaid),
+        )
+        .await
+        .unwrap();
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        contract(&s, a, plan_id, "ana").await;
+        let policy = Policy::default();
+        run::run(&s, &console(), date(2026, 2, 10), &policy)
+            .await
+            .unwrap();
+        let inv = invoices(&s).await.remove(0);
+        let line = inv.lines[0].id;
+
+        // Part of a line: 20.00 back.
+        let partial = documents::credit(
+            &s,
+            &console(),
+            inv.document.id,
+            &[CreditLine {
+                line_id: line,
+                amount: Some(Money(2_000)),
+            }],
+            "Two days without service",
+            &policy,
+        )
+        .await
+        .unwrap();
+        let note = documents::get(&s, &console(), partial).await.unwrap();
+        assert_eq!(note.document.kind, "credit_note");
+        assert_eq!(note.document.number.as_deref(), Some("NC2026-000001"));
+        assert_eq!(note.document.total, -2_000);
+        assert_eq!(note.lines[0].credits_line_id, Some(line));
+
+        // More than is left is refused naming the field.
+        match documents::credit(
+            &s,
+            &console(),
+            inv.document.id,
+            &[CreditLine {
+                line_id: line,
+                amount: Some(Money(10_001)),
+            }],
+            "too much",
+            &policy,
+        )
+        .await
+        {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "amount"),
+            other => panic!("{other:?}"),
+        }
+
+        // Voiding credits what is left: 100.00.
+        let rest = documents::void(
+            &s,
+            &console(),
+            inv.document.id,
+            "Billed by mistake",
+            &policy,
+        )
+        .await
+        .unwrap();
+        let rest = documents::get(&s, &console(), rest).await.unwrap();
+        assert_eq!(rest.document.total, -10_000);
+        assert_eq!(rest.document.number.as_deref(), Some("NC2026-000002"));
+        let voided = documents::get(&s, &console(), inv.document.id)
+            .await
+            .unwrap();
+        assert_eq!(voided.document.status, "voided");
+        // A voided invoice takes no more corrections.
+        assert!(matches!(
+            documents::void(&s, &console(), inv.document.id, "again", &policy).await,
+            Err(Error::Refused("invoice-not-issued"))
+        ));
+        // Taxes were taken back in proportion: the credits' taxes and the
+        // invoice's add up to zero.
+        let tax_back = note.document.tax + rest.document.tax;
+        assert_eq!(tax_back, -inv.document.tax);
+    })
+    .await;
+}
