@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use radius::{Packet, attr};
 use sqlx::AnyConnection;
 use tokio::sync::mpsc;
 
@@ -27,82 +26,7 @@ use crate::sql::Placeholders;
 use crate::view::{View, cycle_start};
 use crate::{Error, Result};
 
-/// Acct-Status-Type values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// 1
-    Start,
-    /// 2
-    Stop,
-    /// 3
-    Interim,
-    /// 7
-    On,
-    /// 8
-    Off,
-}
-
-/// One Accounting-Request, parsed.
-#[derive(Debug, Clone)]
-pub struct Record {
-    /// nas.id
-    pub nas_id: i64,
-    /// Acct-Status-Type.
-    pub status: Status,
-    /// Acct-Session-Id.
-    pub session_id: String,
-    /// User-Name.
-    pub login: String,
-    /// Framed-IP-Address.
-    pub framed_ip: Option<String>,
-    /// Framed-IPv6-Prefix.
-    pub framed_ipv6_prefix: Option<String>,
-    /// Delegated-IPv6-Prefix.
-    pub delegated_ipv6_prefix: Option<String>,
-    /// Calling-Station-Id.
-    pub calling_station_id: String,
-    /// NAS-Port-Id.
-    pub nas_port_id: String,
-    /// Octets from the subscriber, Gigawords included.
-    pub input: i64,
-    /// Octets to the subscriber, Gigawords included.
-    pub output: i64,
-    /// Acct-Session-Time.
-    pub session_time: i64,
-    /// Acct-Terminate-Cause name (Stop).
-    pub terminate_cause: String,
-    /// When it happened: now minus Acct-Delay-Time.
-    pub at: i64,
-}
-
-/// Octet counts at or above this are refused: 2^56 bytes (about 72 PB) is
-/// a 10 Gbit/s subscriber transferring flat out for 1.8 years in one
-/// session. Beyond it a counter is broken or forged, and summing such
-/// values into usage would overflow.
-pub const MAX_OCTETS: i64 = 1 << 56;
-
-impl Record {
-    /// Whether the record's counters are ones a NAS can have sent; the
-    /// reason otherwise (the record then goes to the dead letters rather
-    /// than into usage).
-    pub fn check(&self) -> std::result::Result<(), String> {
-        for (name, v) in [("input", self.input), ("output", self.output)] {
-            if !(0..MAX_OCTETS).contains(&v) {
-                return Err(format!(
-                    "Acct-{}-Octets with its Gigawords give {v}, outside 0 to 2^56 (a broken or forged counter)",
-                    if name == "input" { "Input" } else { "Output" }
-                ));
-            }
-        }
-        if self.session_time < 0 {
-            return Err(format!(
-                "Acct-Session-Time {} is negative",
-                self.session_time
-            ));
-        }
-        Ok(())
-    }
-}
+pub use crate::record::{MAX_OCTETS, Record, Status, parse};
 
 /// The usage a counter moved by since `old`: a counter that went backwards
 /// restarted (a NAS reboot, or a 64-bit counter wrapping), as FreeRADIUS's
@@ -116,54 +40,6 @@ fn add_usage_to(u: &mut (i64, i64, i64), d: (i64, i64, i64)) {
     u.0 = u.0.saturating_add(d.0.max(0));
     u.1 = u.1.saturating_add(d.1.max(0));
     u.2 = u.2.saturating_add(d.2.max(0));
-}
-
-fn prefix_text(p: radius::Ipv6Prefix) -> String {
-    format!("{}/{}", p.addr, p.len)
-}
-
-/// Parses a verified Accounting-Request; `None` when it has no usable
-/// Acct-Status-Type (or no Acct-Session-Id where one is needed).
-pub fn parse(p: &Packet, nas_id: i64, now: i64) -> Option<Record> {
-    let status = match p.get(attr::ACCT_STATUS_TYPE)? {
-        1 => Status::Start,
-        2 => Status::Stop,
-        3 => Status::Interim,
-        7 => Status::On,
-        8 => Status::Off,
-        _ => return None,
-    };
-    let session_id = p.get(attr::ACCT_SESSION_ID).unwrap_or_default();
-    if session_id.is_empty() && !matches!(status, Status::On | Status::Off) {
-        return None;
-    }
-    // Computed without overflow; a value past i64 (Gigawords of a broken
-    // or forged counter) saturates, and [`Record::check`] refuses it.
-    let octets = |lo, hi| {
-        let lo = u64::from(p.get(lo).unwrap_or(0));
-        let hi = u64::from(p.get(hi).unwrap_or(0));
-        i64::try_from((hi << 32) | lo).unwrap_or(i64::MAX)
-    };
-    Some(Record {
-        nas_id,
-        status,
-        session_id,
-        login: p.get(attr::USER_NAME).unwrap_or_default(),
-        framed_ip: p.get(attr::FRAMED_IP_ADDRESS).map(|ip| ip.to_string()),
-        framed_ipv6_prefix: p.get(attr::FRAMED_IPV6_PREFIX).map(prefix_text),
-        delegated_ipv6_prefix: p.get(attr::DELEGATED_IPV6_PREFIX).map(prefix_text),
-        calling_station_id: p.get(attr::CALLING_STATION_ID).unwrap_or_default(),
-        nas_port_id: p.get(attr::NAS_PORT_ID).unwrap_or_default(),
-        input: octets(attr::ACCT_INPUT_OCTETS, attr::ACCT_INPUT_GIGAWORDS),
-        output: octets(attr::ACCT_OUTPUT_OCTETS, attr::ACCT_OUTPUT_GIGAWORDS),
-        session_time: p.get(attr::ACCT_SESSION_TIME).unwrap_or(0) as i64,
-        terminate_cause: if status == Status::Stop {
-            p.value_text("Acct-Terminate-Cause").unwrap_or_default()
-        } else {
-            String::new()
-        },
-        at: now - p.get(attr::ACCT_DELAY_TIME).unwrap_or(0).min(86_400) as i64,
-    })
 }
 
 /// `items` in chunks whose lengths are powers of two, at most `max` (a
@@ -1393,47 +1269,6 @@ mod tests {
 #[cfg(test)]
 mod counter_tests {
     use super::*;
-    use radius::Code;
-
-    fn interim(octets: u32, gigawords: u32) -> Record {
-        let mut p = Packet::new(Code::AccountingRequest, 1);
-        p.add(attr::ACCT_STATUS_TYPE, 3);
-        p.add_text(attr::ACCT_SESSION_ID, "s1");
-        p.add(attr::ACCT_INPUT_OCTETS, octets);
-        p.add(attr::ACCT_INPUT_GIGAWORDS, gigawords);
-        p.add(attr::ACCT_OUTPUT_OCTETS, octets);
-        p.add(attr::ACCT_OUTPUT_GIGAWORDS, gigawords);
-        parse(&p, 1, 1_000).expect("an Interim-Update")
-    }
-
-    /// The worst values a NAS can send, and what becomes of them.
-    #[test]
-    fn counters_are_computed_without_overflow_and_checked() {
-        let max = u32::MAX;
-        let cases: [(u32, u32, Option<i64>); 7] = [
-            (0, 0, Some(0)),
-            (max, 0, Some(i64::from(max))),
-            (5, 1, Some((1 << 32) + 5)),
-            (max, (1 << 24) - 1, Some(MAX_OCTETS - 1)),
-            (0, 1 << 24, None),
-            (max, 0x7FFF_FFFF, None),
-            (max, max, None),
-        ];
-        for (octets, gigawords, want) in cases {
-            let r = interim(octets, gigawords);
-            assert!(r.input >= 0, "{octets}/{gigawords}: {}", r.input);
-            match want {
-                Some(v) => {
-                    assert_eq!(r.input, v, "{octets}/{gigawords}");
-                    assert_eq!(r.check(), Ok(()), "{octets}/{gigawords}");
-                }
-                None => {
-                    let why = r.check().expect_err("refused");
-                    assert!(why.contains("Acct-Input-Octets"), "{why}");
-                }
-            }
-        }
-    }
 
     #[test]
     fn usage_steps_restart_on_a_counter_going_backwards_and_sums_saturate() {

@@ -24,8 +24,9 @@
 //! `radius_journal`) and segments `<number, 16 hex digits>.acct`. Every
 //! start-up opens a new segment, and so does a segment passing
 //! [`SEGMENT_BYTES`]. A record is `[payload length u32 LE][CRC-32 of the
-//! payload u32 LE][payload]`; a torn tail (a crash mid-append, never
-//! acknowledged) fails its length or checksum and is cut off.
+//! payload u32 LE][payload]` ([`crate::record`] encodes it); a torn tail
+//! (a crash mid-append, never acknowledged) fails its length or checksum
+//! and is cut off.
 //!
 //! Segments grow by [`PREPARE_BYTES`] of zeros, synced before records are
 //! written over them: an `fdatasync` that only flushes data is about half
@@ -43,8 +44,9 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
-use crate::acct::{Record, Status};
+use crate::acct::Record;
 use crate::metrics::{DropReason, Metrics};
+pub use crate::record::{decode_frame, encode_frame};
 
 /// A segment is closed and a new one started past this size.
 pub const SEGMENT_BYTES: u64 = 64 << 20;
@@ -681,164 +683,10 @@ fn fail(entries: &mut Vec<Entry>, metrics: &Metrics) {
     }
 }
 
-// --- Record encoding ----------------------------------------------------
-
-const VERSION: u8 = 1;
-
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    // RADIUS attributes hold at most 253 bytes; a u16 length is plenty.
-    let b = &s.as_bytes()[..s.len().min(u16::MAX as usize)];
-    out.extend_from_slice(&(b.len() as u16).to_le_bytes());
-    out.extend_from_slice(b);
-}
-
-fn put_opt(out: &mut Vec<u8>, s: &Option<String>) {
-    match s {
-        Some(s) => {
-            out.push(1);
-            put_str(out, s);
-        }
-        None => out.push(0),
-    }
-}
-
-fn status_byte(s: Status) -> u8 {
-    match s {
-        Status::Start => 1,
-        Status::Stop => 2,
-        Status::Interim => 3,
-        Status::On => 7,
-        Status::Off => 8,
-    }
-}
-
-/// Appends one framed record to `out`.
-pub fn encode_frame(r: &Record, out: &mut Vec<u8>) {
-    let head = out.len();
-    out.extend_from_slice(&[0; 8]);
-    out.push(VERSION);
-    out.extend_from_slice(&r.nas_id.to_le_bytes());
-    out.push(status_byte(r.status));
-    for v in [r.at, r.input, r.output, r.session_time] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    for s in [
-        &r.session_id,
-        &r.login,
-        &r.calling_station_id,
-        &r.nas_port_id,
-        &r.terminate_cause,
-    ] {
-        put_str(out, s);
-    }
-    for s in [
-        &r.framed_ip,
-        &r.framed_ipv6_prefix,
-        &r.delegated_ipv6_prefix,
-    ] {
-        put_opt(out, s);
-    }
-    let payload = &out[head + 8..];
-    let len = payload.len() as u32;
-    let crc = crc32fast::hash(payload);
-    out[head..head + 4].copy_from_slice(&len.to_le_bytes());
-    out[head + 4..head + 8].copy_from_slice(&crc.to_le_bytes());
-}
-
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (a, b) = self.0.split_at(n);
-        self.0 = b;
-        Some(a)
-    }
-    fn u8(&mut self) -> Option<u8> {
-        self.take(1).map(|b| b[0])
-    }
-    fn i64(&mut self) -> Option<i64> {
-        self.take(8)?.try_into().ok().map(i64::from_le_bytes)
-    }
-    fn str(&mut self) -> Option<String> {
-        let n = u16::from_le_bytes(self.take(2)?.try_into().ok()?) as usize;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
-    }
-    fn opt(&mut self) -> Option<Option<String>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => self.str().map(Some),
-            _ => None,
-        }
-    }
-}
-
-/// Decodes the frame at the start of `data`: the record and the bytes it
-/// took, or `None` when it is incomplete or corrupt.
-pub fn decode_frame(data: &[u8]) -> Option<(Record, usize)> {
-    if data.len() < 8 {
-        return None;
-    }
-    let len = u32::from_le_bytes(data[0..4].try_into().ok()?) as usize;
-    let crc = u32::from_le_bytes(data[4..8].try_into().ok()?);
-    let payload = data.get(8..8 + len)?;
-    if crc32fast::hash(payload) != crc {
-        return None;
-    }
-    let mut r = Reader(payload);
-    if r.u8()? != VERSION {
-        return None;
-    }
-    let nas_id = r.i64()?;
-    let status = match r.u8()? {
-        1 => Status::Start,
-        2 => Status::Stop,
-        3 => Status::Interim,
-        7 => Status::On,
-        8 => Status::Off,
-        _ => return None,
-    };
-    let at = r.i64()?;
-    let input = r.i64()?;
-    let output = r.i64()?;
-    let session_time = r.i64()?;
-    let session_id = r.str()?;
-    let login = r.str()?;
-    let calling_station_id = r.str()?;
-    let nas_port_id = r.str()?;
-    let terminate_cause = r.str()?;
-    let framed_ip = r.opt()?;
-    let framed_ipv6_prefix = r.opt()?;
-    let delegated_ipv6_prefix = r.opt()?;
-    if !r.0.is_empty() {
-        return None;
-    }
-    Some((
-        Record {
-            nas_id,
-            status,
-            session_id,
-            login,
-            framed_ip,
-            framed_ipv6_prefix,
-            delegated_ipv6_prefix,
-            calling_station_id,
-            nas_port_id,
-            input,
-            output,
-            session_time,
-            terminate_cause,
-            at,
-        },
-        8 + len,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::acct::Status;
 
     fn record(i: i64) -> Record {
         Record {
@@ -867,24 +715,6 @@ mod tests {
         let d = std::env::temp_dir().join(format!("aaa-journal-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&d);
         d
-    }
-
-    #[test]
-    fn frames_round_trip_and_reject_damage() {
-        let mut buf = Vec::new();
-        encode_frame(&record(1), &mut buf);
-        let (r, used) = decode_frame(&buf).unwrap();
-        assert_eq!(used, buf.len());
-        assert_eq!(format!("{r:?}"), format!("{:?}", record(1)));
-        // Every truncation and every flipped byte is refused, never a panic.
-        for n in 0..buf.len() {
-            assert!(decode_frame(&buf[..n]).is_none(), "truncated to {n}");
-        }
-        for i in 0..buf.len() {
-            let mut bad = buf.clone();
-            bad[i] ^= 0x40;
-            assert!(decode_frame(&bad).is_none(), "byte {i} flipped");
-        }
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod log;
 pub mod metrics;
 pub mod nas;
 pub mod profile;
+pub mod record;
 mod server;
 mod sql;
 pub mod view;

@@ -10,6 +10,9 @@
 //!   attributes and the vendors Lastmile speaks to, plus a loader for
 //!   FreeRADIUS dictionary files.
 //! - [`value`] holds the RFC 8044 data types; [`attr`] typed constants.
+//! - [`acct`] reads an Accounting-Request's session record (status,
+//!   session, addresses, counters with Gigawords) and refuses impossible
+//!   counters.
 //! - [`auth`] verifies PAP, CHAP, MS-CHAPv1 and MS-CHAPv2 and derives MPPE
 //!   keys.
 //!
@@ -31,6 +34,7 @@
 
 #![warn(missing_docs)]
 
+pub mod acct;
 pub mod attr;
 mod attribute;
 pub mod auth;

@@ -1,6 +1,8 @@
 //! Accounting under a hostile NAS and an unlucky database: impossible
-//! counters, a database refusing every write for a while, a record refused
-//! for its content, and rows that do not decode at start-up.
+//! counters, a database refusing every write for a while (a trigger, a
+//! lock, killed connections, a read-only database, deadlocks and
+//! serialization failures, a full disk), a record refused for its content,
+//! and rows that do not decode at start-up.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -458,4 +460,458 @@ async fn a_database_locked_by_another_process_delays_accounting_and_loses_nothin
         c.stop().await;
     })
     .await;
+}
+
+// --- Transient failures: the committer waits them out ------------------------
+
+/// A PostgreSQL connection of its own on the test's database, and its
+/// backend's pid.
+async fn pg_session(db: &store::Db) -> (sqlx::AnyConnection, i64) {
+    use sqlx::Connection as _;
+    let mut c = sqlx::AnyConnection::connect(db.url()).await.unwrap();
+    let pid: i64 = sqlx::query_scalar("SELECT pg_backend_pid()::bigint")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    (c, pid)
+}
+
+/// Terminates every backend of the test's database but `spare` (as an
+/// administrator, a failover or a crashed pooler would); how many.
+async fn terminate_backends(c: &mut sqlx::AnyConnection, spare: &[i64]) -> i64 {
+    let spare: Vec<String> = spare.iter().map(i64::to_string).collect();
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) AS gone FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid NOT IN ({})) k
+          WHERE gone",
+        if spare.is_empty() {
+            "0".into()
+        } else {
+            spare.join(", ")
+        }
+    )))
+    .fetch_one(c)
+    .await
+    .unwrap()
+}
+
+/// Waits until a backend of the test's database other than `ours` waits
+/// for a lock (the committer, mid-transaction, behind one of ours): its pid.
+async fn lock_waiter(c: &mut sqlx::AnyConnection, ours: &[i64], what: &str) -> i64 {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let pids: Vec<i64> = sqlx::query_scalar(
+            "SELECT pid::bigint FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_all(&mut *c)
+        .await
+        .unwrap();
+        if let Some(pid) = pids.into_iter().find(|p| !ours.contains(p)) {
+            return pid;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+async fn raw(c: &mut sqlx::AnyConnection, sql: &str) {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(c)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+impl Running {
+    /// Waits until the committer reports that the database takes no writes.
+    async fn stalled(&self, what: &str) {
+        eventually(15.0, what, || async {
+            (self.metrics.acct_stalled_since.load(Relaxed) > 0).then_some(())
+        })
+        .await
+    }
+}
+
+/// Sessions `prefix0`… of alice: (open, closed, summed input octets), and
+/// how many rows share a session id (0 when each was written once).
+async fn sessions(s: &Services, prefix: &str) -> (i64, i64, i64, i64) {
+    let like = format!("'{prefix}%'");
+    let open = scalar(
+        s,
+        &format!("SELECT COUNT(*) FROM radius_sessions WHERE acct_session_id LIKE {like} AND stopped_at IS NULL"),
+    )
+    .await;
+    let closed = scalar(
+        s,
+        &format!("SELECT COUNT(*) FROM radius_sessions WHERE acct_session_id LIKE {like} AND stopped_at IS NOT NULL"),
+    )
+    .await;
+    let input = scalar(
+        s,
+        &format!("SELECT CAST(COALESCE(SUM(input_octets), 0) AS BIGINT) FROM radius_sessions WHERE acct_session_id LIKE {like}"),
+    )
+    .await;
+    let twice = scalar(
+        s,
+        &format!("SELECT COUNT(*) - COUNT(DISTINCT acct_session_id) FROM radius_sessions WHERE acct_session_id LIKE {like}"),
+    )
+    .await;
+    (open, closed, input, twice)
+}
+
+/// alice's usage this cycle (input octets), summed over the usage rows.
+async fn usage_input(s: &Services, contract: i64) -> i64 {
+    scalar(
+        s,
+        &format!("SELECT CAST(COALESCE(SUM(input_octets), 0) AS BIGINT) FROM contract_usage WHERE contract_id = {contract}"),
+    )
+    .await
+}
+
+/// PostgreSQL connections killed under the committer (`pg_terminate_backend`,
+/// as a restart, a failover or a pooler would): first deterministically,
+/// while its transaction waits behind a lock; then again and again during a
+/// burst of requests acknowledged by the server. Everything acknowledged is
+/// in the database once, nothing in the dead letters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_killed_mid_burst_lose_nothing() {
+    let db = store::testing::postgres().await;
+    let s = svc(&db);
+    let (alice, _nas) = alice(&s).await;
+    let server = start(&s).await;
+    let addr = server.acct_addr();
+    let requests = |kind: &str, from: usize, to: usize, input: Option<usize>| -> String {
+        (from..to)
+            .map(|i| {
+                let counters = input.map_or(String::new(), |n| {
+                    format!("Acct-Input-Octets = {}\nAcct-Session-Time = 60\n", n + i)
+                });
+                format!("Acct-Status-Type = {kind}\nAcct-Session-Id = \"k{i}\"\nUser-Name = \"alice\"\n{counters}")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let acked = |out: &str| out.matches("Received Accounting-Response").count();
+
+    // The committer's transaction waits behind a table lock; its backend
+    // is killed there.
+    let (mut admin, admin_pid) = pg_session(&db).await;
+    let (mut locker, locker_pid) = pg_session(&db).await;
+    raw(
+        &mut locker,
+        "BEGIN; LOCK TABLE radius_sessions IN ACCESS EXCLUSIVE MODE",
+    )
+    .await;
+    let out = radclient(addr, "acct", requests("Start", 0, 100, None)).await;
+    assert_eq!(acked(&out), 100, "{out}");
+    let ours = [admin_pid, locker_pid];
+    let committer = lock_waiter(&mut admin, &ours, "the committer behind the lock").await;
+    let killed: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT pg_terminate_backend({committer})"
+    )))
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(killed);
+    eventually(15.0, "the stall to be reported", || async {
+        (server.metrics().acct_stalled_since.load(Relaxed) > 0).then_some(())
+    })
+    .await;
+    assert_eq!(server.metrics().acct_backlog(), 100);
+    raw(&mut locker, "ROLLBACK").await;
+    eventually(20.0, "the Starts after the kill", || async {
+        (server.metrics().acct_backlog() == 0).then_some(())
+    })
+    .await;
+
+    // A burst while every backend of the database is killed every 20 ms.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let killer = tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            let mut kills = 0;
+            // Bounded: 500 rounds of 20 ms at most.
+            for _ in 0..500 {
+                if stop.load(Relaxed) {
+                    break;
+                }
+                kills += terminate_backends(&mut admin, &[locker_pid]).await;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            kills
+        }
+    });
+    let mut acknowledged = 0;
+    for (kind, from, to, input) in [
+        ("Interim-Update", 0, 100, Some(500)),
+        ("Start", 100, 150, None),
+        ("Stop", 0, 100, Some(1000)),
+        ("Start", 150, 200, None),
+    ] {
+        let out = radclient(addr, "acct", requests(kind, from, to, input)).await;
+        acknowledged += acked(&out);
+    }
+    assert_eq!(acknowledged, 300);
+    stop.store(true, Relaxed);
+    let kills = killer.await.unwrap();
+    assert!(kills > 0, "no backend was killed");
+    eventually(30.0, "the burst after the kills", || async {
+        (server.metrics().acct_backlog() == 0).then_some(())
+    })
+    .await;
+    assert_eq!(server.metrics().acct_refused.load(Relaxed), 0);
+    // k0–k99 started and stopped, k100–k199 open; each written once.
+    let stops: i64 = (0..100).map(|i| 1000 + i).sum();
+    assert_eq!(sessions(&s, "k").await, (100, 100, stops, 0));
+    assert_eq!(usage_input(&s, alice).await, stops);
+    assert!(
+        aaa::deadletter::read(&s.data_dir.join("radius-journal"))
+            .unwrap()
+            .is_empty()
+    );
+    server.stop().await;
+    db.close().await;
+}
+
+/// A PostgreSQL database that turns read-only (`default_transaction_read_only`,
+/// as a standby after a failover refuses writes) delays accounting and loses
+/// nothing. Sessions keep the setting they started with, so, as in a
+/// failover, the connections are dropped each time it changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_read_only_database_delays_accounting_and_loses_nothing() {
+    let db = store::testing::postgres().await;
+    let s = svc(&db);
+    let (alice, nas) = alice(&s).await;
+    let mut c = Running::start(&s).await;
+    let starts: Vec<Record> = (0..50)
+        .map(|i| record(nas, &format!("ro{i}"), "alice", Status::Start, 0))
+        .collect();
+    c.send(&starts);
+    c.settled("the Starts").await;
+    let (mut admin, pid) = pg_session(&db).await;
+    let name: String = sqlx::query_scalar("SELECT current_database()::text")
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    raw(
+        &mut admin,
+        &format!("ALTER DATABASE {name} SET default_transaction_read_only = on"),
+    )
+    .await;
+    terminate_backends(&mut admin, &[pid]).await;
+    let stops: Vec<Record> = (0..50)
+        .map(|i| record(nas, &format!("ro{i}"), "alice", Status::Stop, 700 + i))
+        .collect();
+    c.send(&stops);
+    c.stalled("the read-only database to stall the committer")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(c.metrics.acct_backlog(), 50, "nothing applied read-only");
+    assert_eq!(c.metrics.acct_refused.load(Relaxed), 0);
+    raw(
+        &mut admin,
+        &format!("ALTER DATABASE {name} RESET default_transaction_read_only"),
+    )
+    .await;
+    terminate_backends(&mut admin, &[pid]).await;
+    c.settled("the Stops once the database takes writes").await;
+    assert_eq!(c.metrics.acct_refused.load(Relaxed), 0);
+    let want: i64 = (0..50).map(|i| 700 + i).sum();
+    assert_eq!(sessions(&s, "ro").await, (0, 50, want, 0));
+    assert_eq!(usage_input(&s, alice).await, want);
+    assert!(aaa::deadletter::read(&c.dir).unwrap().is_empty());
+    c.stop().await;
+    db.close().await;
+}
+
+/// A deadlock (40P01) and a serialization failure (40001) abort the
+/// committer's transaction; it is retried, not refused. Both are provoked
+/// deterministically: the deadlock by a transaction that holds the journal
+/// position row and then wants a session row the committer holds (with a
+/// long deadlock_timeout of its own, so the committer is the one PostgreSQL
+/// aborts); the serialization failure by running the committer at
+/// REPEATABLE READ and committing a change to a row it waits for. A second
+/// lock keeps the retry waiting, so the stall is seen before it clears.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_deadlocks_and_serialization_failures_are_retried() {
+    let db = store::testing::postgres().await;
+    let s = svc(&db);
+    let (alice, nas) = alice(&s).await;
+    let mut c = Running::start(&s).await;
+    let starts: Vec<Record> = (0..20)
+        .map(|i| record(nas, &format!("d{i}"), "alice", Status::Start, 0))
+        .collect();
+    c.send(&starts);
+    c.settled("the Starts").await;
+    let interims = |input: i64| -> Vec<Record> {
+        (0..20)
+            .map(|i| record(nas, &format!("d{i}"), "alice", Status::Interim, input))
+            .collect()
+    };
+    let (mut admin, admin_pid) = pg_session(&db).await;
+    let name: String = sqlx::query_scalar("SELECT current_database()::text")
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    // PostgreSQL looks for a deadlock once, deadlock_timeout after a wait
+    // begins: 3 s leaves T ample time to close the cycle before the
+    // committer looks (T's own, 60 s, makes the committer the one aborted).
+    raw(
+        &mut admin,
+        &format!("ALTER DATABASE {name} SET deadlock_timeout = '3s'"),
+    )
+    .await;
+    terminate_backends(&mut admin, &[admin_pid]).await;
+    let (mut t, t_pid) = pg_session(&db).await;
+    let deadlocks = || async {
+        let mut conn = s.db.conn().await.unwrap();
+        sqlx::query_scalar::<_, i64>(
+            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+    };
+    let before = deadlocks().await;
+
+    // Deadlock: T holds the position row; the committer updates the session
+    // rows, then waits for the position row; T then wants a session row.
+    raw(
+        &mut t,
+        "BEGIN; SET LOCAL deadlock_timeout = '60s';
+         SELECT position FROM radius_journal WHERE node = 'test-node' FOR UPDATE",
+    )
+    .await;
+    c.send(&interims(500));
+    lock_waiter(
+        &mut admin,
+        &[admin_pid, t_pid],
+        "the committer behind the position row",
+    )
+    .await;
+    // Returns once PostgreSQL has aborted the committer (its 3 s timeout).
+    raw(
+        &mut t,
+        "UPDATE radius_sessions SET updated_at = updated_at WHERE acct_session_id = 'd0'",
+    )
+    .await;
+    c.stalled("the deadlock to stall the committer").await;
+    assert_eq!(c.metrics.acct_backlog(), 20);
+    raw(&mut t, "ROLLBACK").await;
+    c.settled("the Interims after the deadlock").await;
+    eventually(10.0, "the deadlock in pg_stat_database", || async {
+        (deadlocks().await > before).then_some(())
+    })
+    .await;
+
+    // Serialization failure: new sessions run REPEATABLE READ.
+    raw(
+        &mut admin,
+        &format!("ALTER DATABASE {name} SET default_transaction_isolation = 'repeatable read'"),
+    )
+    .await;
+    terminate_backends(&mut admin, &[admin_pid, t_pid]).await;
+    let (mut position, position_pid) = pg_session(&db).await;
+    raw(
+        &mut t,
+        "BEGIN; UPDATE radius_sessions SET updated_at = updated_at WHERE acct_session_id = 'd1'",
+    )
+    .await;
+    c.send(&interims(900));
+    let ours = [admin_pid, t_pid, position_pid];
+    // The committer's UPDATE waits for T's row. (At READ COMMITTED it would
+    // go on once T commits, and no stall would ever be seen below.)
+    lock_waiter(&mut admin, &ours, "the committer behind the session row").await;
+    // The retry will wait behind this lock on the position row.
+    raw(
+        &mut position,
+        "BEGIN; SELECT position FROM radius_journal WHERE node = 'test-node' FOR UPDATE",
+    )
+    .await;
+    raw(&mut t, "COMMIT").await;
+    c.stalled("the serialization failure to stall the committer")
+        .await;
+    assert_eq!(c.metrics.acct_backlog(), 20);
+    raw(&mut position, "ROLLBACK").await;
+    c.settled("the Interims after the serialization failure")
+        .await;
+    raw(&mut admin, &format!("ALTER DATABASE {name} RESET ALL")).await;
+
+    assert_eq!(c.metrics.acct_refused.load(Relaxed), 0);
+    assert_eq!(sessions(&s, "d").await, (20, 0, 20 * 900, 0));
+    assert_eq!(usage_input(&s, alice).await, 20 * 900);
+    assert!(aaa::deadletter::read(&c.dir).unwrap().is_empty());
+    c.stop().await;
+    db.close().await;
+}
+
+/// Runs `sql` on every connection of the pool (SQLite's limits and modes
+/// are per connection): holds them all at once, so none is missed.
+async fn on_every_connection(s: &Services, sql: &str) {
+    let pool = s.db.pool();
+    let mut held = Vec::new();
+    for _ in 0..pool.options().get_max_connections() {
+        held.push(pool.acquire().await.unwrap());
+    }
+    for conn in &mut held {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut **conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+/// SQLite refusing writes as a read-only database (`PRAGMA query_only`:
+/// SQLITE_READONLY, the error a read-only file or mount gives; the tests
+/// run as root, for whom file modes do not make a file read-only) and as a
+/// full disk (`PRAGMA max_page_count` at the current size: SQLITE_FULL)
+/// delays accounting and loses nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_read_only_and_full_database_delay_accounting_and_lose_nothing() {
+    let db = store::testing::sqlite().await;
+    let s = svc(&db);
+    let (alice, nas) = alice(&s).await;
+    let mut c = Running::start(&s).await;
+    let starts: Vec<Record> = (0..100)
+        .map(|i| record(nas, &format!("q{i}"), "alice", Status::Start, 0))
+        .collect();
+    c.send(&starts);
+    c.settled("the Starts").await;
+
+    on_every_connection(&s, "PRAGMA query_only = 1").await;
+    let stops: Vec<Record> = (0..100)
+        .map(|i| record(nas, &format!("q{i}"), "alice", Status::Stop, 300 + i))
+        .collect();
+    c.send(&stops);
+    c.stalled("the read-only database to stall the committer")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(c.metrics.acct_backlog(), 100, "nothing applied read-only");
+    on_every_connection(&s, "PRAGMA query_only = 0").await;
+    c.settled("the Stops once the database takes writes").await;
+    let stopped: i64 = (0..100).map(|i| 300 + i).sum();
+    assert_eq!(sessions(&s, "q").await, (0, 100, stopped, 0));
+
+    // Full: not one more page.
+    let pages = scalar(&s, "SELECT page_count FROM pragma_page_count()").await;
+    on_every_connection(&s, &format!("PRAGMA max_page_count = {pages}")).await;
+    let more: Vec<Record> = (0..2000)
+        .map(|i| record(nas, &format!("f{i}"), "alice", Status::Start, 5))
+        .collect();
+    c.send(&more);
+    c.stalled("the full database to stall the committer").await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(c.metrics.acct_backlog(), 2000, "nothing applied while full");
+    on_every_connection(&s, "PRAGMA max_page_count = 1073741823").await;
+    c.settled("the Starts once there is room").await;
+
+    assert_eq!(c.metrics.acct_refused.load(Relaxed), 0);
+    assert_eq!(sessions(&s, "f").await, (2000, 0, 2000 * 5, 0));
+    assert_eq!(usage_input(&s, alice).await, stopped + 2000 * 5);
+    assert!(aaa::deadletter::read(&c.dir).unwrap().is_empty());
+    c.stop().await;
+    db.close().await;
 }
