@@ -9,6 +9,7 @@ pub mod event;
 pub mod money;
 pub mod net;
 pub mod radius;
+pub mod refusal;
 pub mod staff;
 pub mod system;
 pub mod validate;
