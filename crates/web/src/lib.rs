@@ -5,23 +5,12 @@
 //! `services`, and render templates; no business rule lives here.
 
 mod api;
-mod assets;
-mod auth;
-mod csrf;
 mod error;
-mod headers;
-pub mod i18n;
-mod metrics;
 mod pages;
-mod request;
-mod state;
-mod timeline;
 mod views;
 
-pub use state::{AppState, WebConfig};
-
-/// The release, shown in the footer and `/metrics`.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use webkit::{AppState, UPLOAD_LIMIT, VERSION, WebConfig};
+use webkit::{assets, csrf, headers, metrics};
 
 use axum::Router;
 
@@ -56,10 +45,6 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)
 }
-
-/// The largest request body for a document upload: the documents
-/// service's file limit plus room for the multipart envelope.
-pub const UPLOAD_LIMIT: usize = services::crm::documents::MAX_SIZE + 256 * 1024;
 
 /// The largest CSV import: the file plus room for the multipart envelope.
 pub const IMPORT_LIMIT: usize = pages::import::MAX_UPLOAD_BYTES + 64 * 1024;
@@ -109,4 +94,18 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every literal message key in the templates and code exists.
+    #[test]
+    fn every_used_key_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let missing = webkit::i18n::unknown_keys(&[root.join("templates"), root.join("src")]);
+        assert!(
+            missing.is_empty(),
+            "keys not in the catalogue: {missing:#?}"
+        );
+    }
 }

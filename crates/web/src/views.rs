@@ -4,8 +4,8 @@ use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use domain::PermissionSet;
 
-use crate::auth::Staff;
-use crate::i18n::Tr;
+use webkit::auth::Staff;
+use webkit::i18n::Tr;
 
 /// The frame around every signed-in page: who, where, which language.
 pub struct Page {

@@ -11,7 +11,7 @@ use super::extract::{ApiPath, ApiQuery, Caller};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
 use super::{IdPath, time};
-use crate::state::AppState;
+use webkit::state::AppState;
 
 /// Who made a change.
 #[derive(Debug, Serialize, ToSchema)]

@@ -18,7 +18,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
 use super::{IdPath, List, time};
-use crate::state::AppState;
+use webkit::state::AppState;
 
 /// A contract (the PPPoE password is only shown by
 /// `GET /api/v1/contracts/{id}/credentials`).

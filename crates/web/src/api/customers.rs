@@ -18,9 +18,9 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, merge_patch};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, DuplicateRef, Problem};
 use super::{IdPath, List, time};
-use crate::i18n::Tr;
-use crate::state::AppState;
-use crate::timeline;
+use webkit::i18n::Tr;
+use webkit::state::AppState;
+use webkit::timeline;
 
 /// A customer.
 #[derive(Debug, Serialize, ToSchema)]

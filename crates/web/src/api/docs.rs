@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 
 use super::problem::KINDS;
-use crate::i18n::Tr;
+use webkit::i18n::Tr;
 
 pub struct Param {
     pub name: String,
@@ -377,7 +377,7 @@ pub fn describe(doc: &Value) -> (Vec<Operation>, Vec<Schema>) {
 }
 
 pub async fn page(headers: HeaderMap) -> Response {
-    let tr = Tr::new(crate::auth::request_locale(&headers, None));
+    let tr = Tr::new(webkit::auth::request_locale(&headers, None));
     let doc: Value = serde_json::from_str(super::openapi_json()).unwrap_or(Value::Null);
     let (operations, schemas) = describe(&doc);
     let view = DocsView {

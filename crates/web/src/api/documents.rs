@@ -14,7 +14,7 @@ use super::choices;
 use super::extract::{ApiPath, ApiQuery, Caller};
 use super::problem::ApiResult;
 use super::{IdPath, time};
-use crate::state::AppState;
+use webkit::state::AppState;
 
 /// A document's description (its bytes come from the download route).
 #[derive(Debug, Serialize, ToSchema)]
@@ -156,7 +156,11 @@ pub async fn download(
 ) -> ApiResult<Response> {
     caller.require(Permission::CustomersDocuments)?;
     let (d, data) = services::crm::documents::download(&state.svc, p.id, p.doc).await?;
-    Ok(crate::pages::attachment(&d.content_type, &d.filename, data))
+    Ok(webkit::download::attachment(
+        &d.content_type,
+        &d.filename,
+        data,
+    ))
 }
 
 /// Marks a document verified by the caller.
@@ -225,7 +229,7 @@ pub async fn contract_pdf(
     caller.require(Permission::CustomersView)?;
     let pdf = services::contracts::document::render(&state.svc, p.id).await?;
     let number = services::contracts::get(&state.svc, p.id).await?.number;
-    Ok(crate::pages::attachment(
+    Ok(webkit::download::attachment(
         "application/pdf",
         &format!("contract-{number}.pdf"),
         pdf,

@@ -15,8 +15,8 @@ use serde::de::DeserializeOwned;
 use services::staff::auth::Principal;
 
 use super::problem::Problem;
-use crate::request::Client;
-use crate::state::AppState;
+use webkit::request::Client;
+use webkit::state::AppState;
 
 /// The caller behind an `Authorization: Bearer lm_…` header. Cookies are
 /// never consulted.

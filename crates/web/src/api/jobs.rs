@@ -13,7 +13,7 @@ use super::extract::{ApiPath, ApiQuery, Caller};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
 use super::{IdPath, time};
-use crate::state::AppState;
+use webkit::state::AppState;
 
 /// A background job.
 #[derive(Debug, Serialize, ToSchema)]

@@ -40,7 +40,7 @@ use serde::Deserialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi};
 
-use crate::state::AppState;
+use webkit::state::AppState;
 
 /// A numeric id in the path.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -251,7 +251,7 @@ pub fn routes() -> Router<AppState> {
             &v1("/customers/{id}/documents"),
             get(documents::list)
                 .post(documents::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+                .layer(axum::extract::DefaultBodyLimit::max(webkit::UPLOAD_LIMIT)),
         )
         .route(
             &v1("/customers/{id}/documents/{doc}"),

@@ -20,7 +20,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, merge_patch};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
 use super::{IdPath, time};
-use crate::state::AppState;
+use webkit::state::AppState;
 
 /// An internet plan.
 #[derive(Debug, Serialize, ToSchema)]

@@ -18,7 +18,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
 use super::{IdPath, time};
-use crate::state::AppState;
+use webkit::state::AppState;
 
 /// A router or concentrator that speaks RADIUS to Lastmile. The shared
 /// secret is never returned.

@@ -14,7 +14,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
 use super::{IdPath, allowlist_text, allowlist_vec, time};
-use crate::state::AppState;
+use webkit::state::AppState;
 
 /// A role: a set of permissions and an IP allowlist.
 #[derive(Debug, Serialize, ToSchema)]

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::choices;
 use super::extract::{ApiJson, Caller};
 use super::problem::{ApiResult, Problem};
-use crate::state::AppState;
+use webkit::state::AppState;
 
 /// One setting.
 #[derive(Debug, Serialize, ToSchema)]

@@ -15,7 +15,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
 use super::{IdPath, time};
-use crate::state::AppState;
+use webkit::state::AppState;
 
 /// An API token (never the secret itself, except once on creation).
 #[derive(Debug, Serialize, ToSchema)]

@@ -15,7 +15,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::pagination::{self, Paged};
 use super::problem::{ApiResult, Problem};
 use super::{IdPath, allowlist_text, allowlist_vec, time};
-use crate::state::AppState;
+use webkit::state::AppState;
 
 /// A staff account.
 #[derive(Debug, Serialize, ToSchema)]

@@ -10,10 +10,10 @@ use store::staff::api_tokens::ApiToken;
 use store::staff::sessions::Session;
 
 use super::{done, field, fields, form_pairs};
-use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::state::AppState;
 use crate::views::{FormErrors, Page, html};
+use webkit::auth::Staff;
+use webkit::state::AppState;
 
 #[derive(Template)]
 #[template(path = "account.html")]

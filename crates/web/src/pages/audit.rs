@@ -5,10 +5,10 @@ use axum::extract::{Path, Query, State};
 use domain::Permission;
 use store::system::audit::{Entry, Filter};
 
-use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::state::AppState;
 use crate::views::{Page, html};
+use webkit::auth::Staff;
+use webkit::state::AppState;
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct ListQuery {

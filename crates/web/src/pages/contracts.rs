@@ -17,10 +17,10 @@ use store::contracts::{Contract, Filter};
 
 use super::crm::{id_param, int, int_opt, money_opt, plan_names};
 use super::{done, field, form_pairs};
-use crate::auth::Staff;
 use crate::error::{Fail, PageResult};
-use crate::state::AppState;
 use crate::views::{FormErrors, Page, html};
+use webkit::auth::Staff;
+use webkit::state::AppState;
 
 const PAGE_SIZE: i64 = 25;
 const EXPORT_BATCH: i64 = 500;

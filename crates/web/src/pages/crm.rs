@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use domain::Money;
 use services::Error;
 
-use crate::auth::Staff;
-use crate::state::AppState;
+use webkit::auth::Staff;
+use webkit::state::AppState;
 
 /// The customer shown above the detail tabs (`customer_tabs.html`).
 pub struct CustomerHeader {

@@ -18,11 +18,11 @@ use store::crm::customers::{Address, After, Customer, Note, Sort};
 
 use super::crm::{CustomerHeader, id_param, plan_names};
 use super::{done, field, form_pairs};
-use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::state::AppState;
-use crate::timeline;
 use crate::views::{FormErrors, Page, html};
+use webkit::auth::Staff;
+use webkit::state::AppState;
+use webkit::timeline;
 
 const PAGE_SIZE: i64 = 25;
 const SEARCH_LIMIT: i64 = 50;

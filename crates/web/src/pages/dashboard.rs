@@ -4,10 +4,10 @@ use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
 
 use super::Flash;
-use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::state::AppState;
 use crate::views::{Page, html};
+use webkit::auth::Staff;
+use webkit::state::AppState;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]

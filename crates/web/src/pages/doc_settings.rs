@@ -14,10 +14,10 @@ use services::contracts::document::{self as contract_document, LOCALES, PLACEHOL
 use services::crm::custom_fields::{self, DefInput, Definition, KINDS};
 
 use super::{done, field, form_pairs};
-use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::state::AppState;
 use crate::views::{FormErrors, Page, html};
+use webkit::auth::Staff;
+use webkit::state::AppState;
 
 /// A definition form's values as typed (kept on errors).
 #[derive(Debug, Default, Clone)]

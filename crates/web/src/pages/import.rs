@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Redirect};
 use domain::Permission;
 use services::crm::import::{self, IMPORT_CODES, Kind, Report};
 
-use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::i18n::Tr;
-use crate::state::AppState;
 use crate::views::{Page, html};
+use webkit::auth::Staff;
+use webkit::i18n::Tr;
+use webkit::state::AppState;
 
 /// The largest file the page accepts (about 150,000 customer rows).
 pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;

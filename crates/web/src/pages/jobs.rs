@@ -7,10 +7,10 @@ use domain::Permission;
 use store::system::jobs::{Filter, Job, Status};
 
 use super::done;
-use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::state::AppState;
 use crate::views::{Page, html};
+use webkit::auth::Staff;
+use webkit::state::AppState;
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct ListQuery {

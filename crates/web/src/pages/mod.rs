@@ -1,7 +1,5 @@
 //! The admin panel's pages, one module per area.
 
-pub(crate) use documents::attachment;
-
 mod account;
 mod audit;
 mod contracts;
@@ -24,7 +22,7 @@ mod users;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::state::AppState;
+use webkit::state::AppState;
 
 /// Routes that take large uploads (their own body limit; see `router`).
 pub fn upload_routes() -> Router<AppState> {
@@ -162,7 +160,7 @@ pub fn routes() -> Router<AppState> {
             "/customers/{id}/documents",
             post(documents::upload)
                 .get(documents::list)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
+                .layer(axum::extract::DefaultBodyLimit::max(webkit::UPLOAD_LIMIT)),
         )
         .route("/customers/{id}/documents/{doc}", get(documents::download))
         .route(

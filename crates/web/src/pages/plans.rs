@@ -17,10 +17,10 @@ use services::catalog::{self, RepricingPreview};
 
 use super::crm::{int, int_opt, money};
 use super::{done, field, form_pairs};
-use crate::auth::Staff;
 use crate::error::{Fail, PageResult};
-use crate::state::AppState;
 use crate::views::{FormErrors, Page, html};
+use webkit::auth::Staff;
+use webkit::state::AppState;
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct ListQuery {

@@ -9,13 +9,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use services::staff::auth::{LoginOutcome, LoginRequest};
 
 use super::{field, form_pairs};
-use crate::auth::{DEVICE_COOKIE, LANG_COOKIE, SESSION_COOKIE, Visitor};
 use crate::error::PageResult;
-use crate::i18n::Tr;
 use crate::pages::setup::session_redirect;
-use crate::request::{cookie, set_cookie};
-use crate::state::AppState;
 use crate::views::{FormErrors, html};
+use webkit::auth::{DEVICE_COOKIE, LANG_COOKIE, SESSION_COOKIE, Visitor};
+use webkit::i18n::Tr;
+use webkit::request::{cookie, set_cookie};
+use webkit::state::AppState;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -410,7 +410,7 @@ pub async fn reset(
 pub async fn logo(State(state): State<AppState>) -> Response {
     let mut c = match state.svc.db.conn().await {
         Ok(c) => c,
-        Err(_) => return crate::assets::favicon(),
+        Err(_) => return webkit::assets::favicon(),
     };
     match store::system::company::logo(&mut c).await {
         Ok(Some((bytes, ct))) => (
@@ -421,6 +421,6 @@ pub async fn logo(State(state): State<AppState>) -> Response {
             bytes,
         )
             .into_response(),
-        _ => crate::assets::favicon(),
+        _ => webkit::assets::favicon(),
     }
 }

@@ -15,11 +15,11 @@ use store::nas::Nas;
 use store::radius::{AuthEntry, AuthFilter, Coa, Session, SessionFilter, Usage};
 
 use super::{done, field, form_pairs};
-use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::i18n::Tr;
-use crate::state::AppState;
 use crate::views::{FormErrors, Page, html};
+use webkit::auth::Staff;
+use webkit::i18n::Tr;
+use webkit::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
 

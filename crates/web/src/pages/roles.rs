@@ -10,10 +10,10 @@ use services::staff::RoleInput;
 use store::staff::roles::RoleSummary;
 
 use super::{done, field, fields, form_pairs};
-use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::state::AppState;
 use crate::views::{FormErrors, Page, html};
+use webkit::auth::Staff;
+use webkit::state::AppState;
 
 #[derive(Template)]
 #[template(path = "roles.html")]

@@ -6,10 +6,10 @@ use domain::Permission;
 use store::staff::security::{Ban, Failure};
 
 use super::done;
-use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::state::AppState;
 use crate::views::{Page, html};
+use webkit::auth::Staff;
+use webkit::state::AppState;
 
 #[derive(Template)]
 #[template(path = "security.html")]

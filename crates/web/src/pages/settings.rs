@@ -12,10 +12,10 @@ use domain::Permission;
 use domain::system::settings::{DEFS, Group, Kind};
 
 use super::{done, field, form_pairs};
-use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::state::AppState;
 use crate::views::{FormErrors, Page, html};
+use webkit::auth::Staff;
+use webkit::state::AppState;
 
 /// One input on a settings page.
 pub struct SettingField {

@@ -7,12 +7,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use services::system::setup::SetupInput;
 
-use crate::auth::{SESSION_COOKIE, Visitor};
 use crate::error::PageResult;
-use crate::i18n::Tr;
-use crate::request::set_cookie;
-use crate::state::AppState;
 use crate::views::{FormErrors, html};
+use webkit::auth::{SESSION_COOKIE, Visitor};
+use webkit::i18n::Tr;
+use webkit::request::set_cookie;
+use webkit::state::AppState;
 
 #[derive(Template)]
 #[template(path = "setup.html")]

@@ -11,10 +11,10 @@ use store::staff::roles::RoleSummary;
 use store::staff::users::{Filter, User};
 
 use super::{done, field, form_pairs};
-use crate::auth::Staff;
 use crate::error::PageResult;
-use crate::state::AppState;
 use crate::views::{FormErrors, Page, html};
+use webkit::auth::Staff;
+use webkit::state::AppState;
 
 const PAGE_SIZE: i64 = 25;
 
