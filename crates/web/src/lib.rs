@@ -4,7 +4,6 @@
 //! Only this crate knows HTTP, HTML and JSON. Handlers parse requests, call
 //! `services`, and render templates; no business rule lives here.
 
-mod api;
 mod error;
 mod pages;
 mod views;

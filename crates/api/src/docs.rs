@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 
-use super::problem::KINDS;
+use crate::problem::KINDS;
 use webkit::i18n::Tr;
 
 pub struct Param {
@@ -378,7 +378,7 @@ pub fn describe(doc: &Value) -> (Vec<Operation>, Vec<Schema>) {
 
 pub async fn page(headers: HeaderMap) -> Response {
     let tr = Tr::new(webkit::auth::request_locale(&headers, None));
-    let doc: Value = serde_json::from_str(super::openapi_json()).unwrap_or(Value::Null);
+    let doc: Value = serde_json::from_str(crate::openapi_json()).unwrap_or(Value::Null);
     let (operations, schemas) = describe(&doc);
     let view = DocsView {
         tr,
@@ -402,7 +402,7 @@ pub async fn page(headers: HeaderMap) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "api docs render failed");
-            super::problem::Problem::new("internal", "the docs page could not be rendered")
+            crate::problem::Problem::new("internal", "the docs page could not be rendered")
                 .into_response()
         }
     }
@@ -470,7 +470,7 @@ mod tests {
 
     #[test]
     fn describes_every_operation_with_scopes() {
-        let doc: Value = serde_json::from_str(super::super::openapi_json()).unwrap_or(Value::Null);
+        let doc: Value = serde_json::from_str(crate::openapi_json()).unwrap_or(Value::Null);
         let (ops, schemas) = describe(&doc);
         assert!(ops.len() >= 17, "{}", ops.len());
         let list = ops

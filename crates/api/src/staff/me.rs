@@ -3,10 +3,18 @@
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use webkit::state::AppState;
 
-use super::extract::Caller;
-use super::problem::ApiResult;
-use super::users::UserView;
+use crate::extract::Caller;
+use crate::problem::ApiResult;
+use crate::staff::users::UserView;
+
+/// `/api/v1/me`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(show))
+}
 
 /// The caller: the token's user and the token's effective permissions
 /// (the user's role narrowed to the token's scopes).

@@ -7,13 +7,23 @@ use domain::Permission;
 use serde::{Deserialize, Serialize};
 use store::system::jobs::{Filter, Job, Status};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::choices;
-use super::extract::{ApiPath, ApiQuery, Caller};
-use super::pagination::{self, Paged};
-use super::problem::{ApiResult, Problem};
-use super::{IdPath, time};
+use crate::choices;
+use crate::extract::{ApiPath, ApiQuery, Caller};
+use crate::pagination::{self, Paged};
+use crate::problem::{ApiResult, Problem};
+use crate::{IdPath, time};
 use webkit::state::AppState;
+
+/// Background jobs.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(show))
+        .routes(routes!(retry))
+}
 
 /// A background job.
 #[derive(Debug, Serialize, ToSchema)]

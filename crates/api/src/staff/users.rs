@@ -9,13 +9,22 @@ use serde::{Deserialize, Serialize};
 use services::staff::UserInput;
 use store::staff::users::{Filter, User};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::choices;
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use super::pagination::{self, Paged};
-use super::problem::{ApiResult, Problem};
-use super::{IdPath, allowlist_text, allowlist_vec, time};
+use crate::choices;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::pagination::{self, Paged};
+use crate::problem::{ApiResult, Problem};
+use crate::{IdPath, allowlist_text, allowlist_vec, time};
 use webkit::state::AppState;
+
+/// Staff accounts.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
+}
 
 /// A staff account.
 #[derive(Debug, Serialize, ToSchema)]

@@ -12,13 +12,25 @@ use serde::{Deserialize, Deserializer, Serialize};
 use services::contracts::{self, ContractInput, PlanChange, TermsInput};
 use store::contracts::Contract;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::choices;
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use super::pagination::{self, Paged};
-use super::problem::{ApiResult, Problem};
-use super::{IdPath, List, time};
+use crate::choices;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::pagination::{self, Paged};
+use crate::problem::{ApiResult, Problem};
+use crate::{IdPath, List, time};
 use webkit::state::AppState;
+
+/// The contracts' paths: contracts, transitions, plan changes, credentials.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
+        .routes(routes!(transitions, transition))
+        .routes(routes!(plan_changes, change_plan))
+        .routes(routes!(credentials))
+}
 
 /// A contract (the PPPoE password is only shown by
 /// `GET /api/v1/contracts/{id}/credentials`).

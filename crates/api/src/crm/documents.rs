@@ -9,12 +9,26 @@ use domain::Permission;
 use serde::{Deserialize, Serialize};
 use store::crm::documents::Document;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::choices;
-use super::extract::{ApiPath, ApiQuery, Caller};
-use super::problem::ApiResult;
-use super::{IdPath, time};
+use crate::choices;
+use crate::extract::{ApiPath, ApiQuery, Caller};
+use crate::problem::ApiResult;
+use crate::{IdPath, time};
 use webkit::state::AppState;
+
+/// Customers' KYC documents and contract PDFs.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, upload))
+        // Uploads are larger than any other body (see `web::body_limit`).
+        .layer(axum::extract::DefaultBodyLimit::max(webkit::UPLOAD_LIMIT))
+        .routes(routes!(download))
+        .routes(routes!(verify))
+        .routes(routes!(reject))
+        .routes(routes!(contract_pdf))
+}
 
 /// A document's description (its bytes come from the download route).
 #[derive(Debug, Serialize, ToSchema)]
@@ -203,7 +217,7 @@ pub async fn reject(
     body: Bytes,
 ) -> ApiResult<Json<DocumentView>> {
     caller.require(Permission::CustomersDocuments)?;
-    let b: RejectBody = super::extract::parse_json(&body)?;
+    let b: RejectBody = crate::extract::parse_json(&body)?;
     services::crm::documents::reject(&state.svc, &caller.actor(), p.id, p.doc, &b.reason).await?;
     Ok(Json(
         services::crm::documents::get(&state.svc, p.id, p.doc)

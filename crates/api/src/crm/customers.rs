@@ -12,15 +12,28 @@ use serde::{Deserialize, Serialize};
 use services::crm::{self, AddressInput, Created, CustomerInput};
 use store::crm::customers::{Address, Customer, Sort};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::choices;
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, merge_patch};
-use super::pagination::{self, Paged};
-use super::problem::{ApiResult, DuplicateRef, Problem};
-use super::{IdPath, List, time};
+use crate::choices;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, merge_patch};
+use crate::pagination::{self, Paged};
+use crate::problem::{ApiResult, DuplicateRef, Problem};
+use crate::{IdPath, List, time};
 use webkit::i18n::Tr;
 use webkit::state::AppState;
 use webkit::timeline;
+
+/// Customers, their addresses, notes and timeline.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
+        .routes(routes!(addresses, add_address))
+        .routes(routes!(update_address, delete_address))
+        .routes(routes!(notes, add_note))
+        .routes(routes!(timeline))
+}
 
 /// A customer.
 #[derive(Debug, Serialize, ToSchema)]

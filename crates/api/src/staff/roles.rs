@@ -9,12 +9,21 @@ use serde::{Deserialize, Serialize};
 use services::staff::RoleInput;
 use store::staff::roles::{Role, RoleSummary};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use super::pagination::{self, Paged};
-use super::problem::{ApiResult, Problem};
-use super::{IdPath, allowlist_text, allowlist_vec, time};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::pagination::{self, Paged};
+use crate::problem::{ApiResult, Problem};
+use crate::{IdPath, allowlist_text, allowlist_vec, time};
 use webkit::state::AppState;
+
+/// Roles.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, delete))
+}
 
 /// A role: a set of permissions and an IP allowlist.
 #[derive(Debug, Serialize, ToSchema)]

@@ -10,12 +10,21 @@ use domain::{Permission, PermissionSet};
 use serde::{Deserialize, Serialize};
 use store::staff::api_tokens::ApiToken;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use super::pagination::{self, Paged};
-use super::problem::{ApiResult, Problem};
-use super::{IdPath, time};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::pagination::{self, Paged};
+use crate::problem::{ApiResult, Problem};
+use crate::{IdPath, time};
 use webkit::state::AppState;
+
+/// API tokens.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(revoke))
+}
 
 /// An API token (never the secret itself, except once on creation).
 #[derive(Debug, Serialize, ToSchema)]

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use services::staff::auth::Principal;
 
-use super::problem::Problem;
+use crate::problem::Problem;
 use webkit::request::Client;
 use webkit::state::AppState;
 

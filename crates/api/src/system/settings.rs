@@ -8,11 +8,18 @@ use domain::Permission;
 use domain::system::settings::{self as defs, Kind};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::choices;
-use super::extract::{ApiJson, Caller};
-use super::problem::{ApiResult, Problem};
+use crate::choices;
+use crate::extract::{ApiJson, Caller};
+use crate::problem::{ApiResult, Problem};
 use webkit::state::AppState;
+
+/// Installation settings.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(show, update))
+}
 
 /// One setting.
 #[derive(Debug, Serialize, ToSchema)]

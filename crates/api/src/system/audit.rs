@@ -6,12 +6,21 @@ use domain::Permission;
 use serde::{Deserialize, Serialize};
 use store::system::audit::{Entry, Filter};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::extract::{ApiPath, ApiQuery, Caller};
-use super::pagination::{self, Paged};
-use super::problem::{ApiResult, Problem};
-use super::{IdPath, time};
+use crate::extract::{ApiPath, ApiQuery, Caller};
+use crate::pagination::{self, Paged};
+use crate::problem::{ApiResult, Problem};
+use crate::{IdPath, time};
 use webkit::state::AppState;
+
+/// The audit log.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(show))
+}
 
 /// Who made a change.
 #[derive(Debug, Serialize, ToSchema)]

@@ -12,13 +12,28 @@ use services::nas::{NasInput, Removed};
 use store::nas::Nas;
 use store::radius::{AuthEntry, AuthFilter, Session, SessionFilter, Usage};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::choices;
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use super::pagination::{self, Paged};
-use super::problem::{ApiResult, Problem};
-use super::{IdPath, time};
+use crate::choices;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::pagination::{self, Paged};
+use crate::problem::{ApiResult, Problem};
+use crate::{IdPath, time};
 use webkit::state::AppState;
+
+/// The network's paths: routers (NAS), sessions, the authentication log,
+/// usage and connection lookups.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(nas_list, nas_create))
+        .routes(routes!(nas_show, nas_update, nas_delete))
+        .routes(routes!(sessions))
+        .routes(routes!(disconnect))
+        .routes(routes!(auth_log))
+        .routes(routes!(who))
+        .routes(routes!(usage))
+}
 
 /// A router or concentrator that speaks RADIUS to Lastmile. The shared
 /// secret is never returned.

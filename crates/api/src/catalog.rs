@@ -14,13 +14,26 @@ use domain::catalog::{
 use serde::{Deserialize, Serialize};
 use services::catalog;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::choices;
-use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, merge_patch};
-use super::pagination::{self, Paged};
-use super::problem::{ApiResult, Problem};
-use super::{IdPath, time};
+use crate::choices;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller, merge_patch};
+use crate::pagination::{self, Paged};
+use crate::problem::{ApiResult, Problem};
+use crate::{IdPath, time};
 use webkit::state::AppState;
+
+/// The catalog's paths: plans, their re-pricing, service items.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update))
+        .routes(routes!(repricing_preview))
+        .routes(routes!(repricing_apply))
+        .routes(routes!(list_items, create_item))
+        .routes(routes!(show_item, update_item))
+}
 
 /// An internet plan.
 #[derive(Debug, Serialize, ToSchema)]
