@@ -170,3 +170,46 @@ pub fn routes() -> Router<AppState> {
         .route("/api/{*rest}", any(problem::unknown_route))
         .layer(axum::middleware::from_fn(problem::normalize))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// Every literal message key the API uses (the reference page's words,
+    /// timeline sentences) exists.
+    #[test]
+    fn every_used_key_exists() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let missing = webkit::i18n::unknown_keys(&[src]);
+        assert!(
+            missing.is_empty(),
+            "keys not in the catalogue: {missing:#?}"
+        );
+    }
+
+    /// The scopes operations name (attribute text, not types) are
+    /// permission codes, so a misspelt one fails here.
+    #[test]
+    fn every_scope_is_a_permission() {
+        let doc: Value = serde_json::from_str(super::openapi_json()).expect("the document");
+        let mut seen = 0;
+        for item in doc["paths"].as_object().expect("paths").values() {
+            for op in item.as_object().expect("path item").values() {
+                for requirement in op["security"].as_array().into_iter().flatten() {
+                    for scope in requirement["bearer"].as_array().into_iter().flatten() {
+                        let code = scope.as_str().expect("a scope is text");
+                        assert!(
+                            code.parse::<domain::Permission>().is_ok(),
+                            "{code} is not a permission"
+                        );
+                        seen += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            seen > 50,
+            "only {seen} scopes found: is the document's shape as expected?"
+        );
+    }
+}

@@ -26,6 +26,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
+/// `/assets/{name}`: the embedded files, cached for an hour.
 pub fn routes() -> Router<AppState> {
     Router::new().route("/assets/{name}", get(asset))
 }
@@ -44,6 +45,7 @@ async fn asset(Path(name): Path<String>) -> Response {
     }
 }
 
+/// Lastmile's mark, for pages that have no logo of their own.
 pub fn favicon() -> Response {
     ([(header::CONTENT_TYPE, "image/svg+xml")], FILES[2].2).into_response()
 }

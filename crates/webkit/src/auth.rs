@@ -11,7 +11,9 @@ use crate::i18n::Tr;
 use crate::request::{Client, cookie};
 use crate::state::AppState;
 
+/// The session cookie (its value is the session token).
 pub const SESSION_COOKIE: &str = "lm_session";
+/// The language a signed-out visitor chose.
 pub const LANG_COOKIE: &str = "lm_lang";
 /// A browser that signed in before ("known device"): exempt from the sign-in
 /// delays other attempts from its address cause (see `services::staff::auth`).
@@ -19,17 +21,24 @@ pub const DEVICE_COOKIE: &str = "lm_device";
 
 /// A request from a signed-in staff member.
 pub struct Staff {
+    /// The user and their permissions.
     pub principal: Principal,
+    /// The session cookie's token.
     pub session_token: String,
+    /// Where the request came from.
     pub client: Client,
+    /// The translator for the user's language.
     pub tr: Tr,
+    /// The CSRF token the page's forms carry.
     pub csrf: String,
+    /// The company's name, shown in the page frame.
     pub company: String,
     /// The installation's time zone.
     pub tz: jiff::tz::TimeZone,
 }
 
 impl Staff {
+    /// The user as the actor of audited changes, with their address.
     pub fn actor(&self) -> services::Actor {
         self.principal.actor(Some(self.client.ip))
     }
@@ -127,6 +136,7 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
+/// `s` encoded for a query string value.
 pub fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)])
         .map(|e| e[1..].to_owned())
@@ -135,8 +145,11 @@ pub fn urlencode(s: &str) -> String {
 
 /// A browser request from anyone (login, setup): its translator and CSRF token.
 pub struct Visitor {
+    /// Where the request came from.
     pub client: Client,
+    /// The translator for the visitor's language.
     pub tr: Tr,
+    /// The CSRF token the page's forms carry.
     pub csrf: String,
 }
 

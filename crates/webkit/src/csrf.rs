@@ -15,7 +15,9 @@ use axum::response::{IntoResponse, Response};
 use crate::request::{cookie, set_cookie};
 use crate::state::AppState;
 
+/// The cookie holding the browser's token.
 pub const COOKIE: &str = "lm_csrf";
+/// The form field (or query parameter) that repeats it.
 pub const FIELD: &str = "_csrf";
 
 /// The token a page must embed in its forms (set by [`protect`] for every
@@ -27,6 +29,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The middleware: refuses a state-changing request from another
+/// origin or without the token, and gives new browsers a token.
 pub async fn protect(State(_): State<AppState>, mut req: Request, next: Next) -> Response {
     let existing = cookie(req.headers(), COOKIE).filter(|t| t.len() >= 32);
     let token = existing

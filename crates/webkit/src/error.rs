@@ -25,6 +25,7 @@ impl From<store::Error> for Fail {
 /// What went wrong, for the error page.
 #[derive(Debug, Clone)]
 pub struct ErrorPage {
+    /// The answer's status.
     pub status: StatusCode,
     /// i18n key of the explanation.
     pub message_key: &'static str,

@@ -11,6 +11,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
     frame-ancestors 'none'";
 
+/// The middleware: CSP, no sniffing, no framing, HSTS behind TLS.
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let peer_trusted = req
         .extensions()

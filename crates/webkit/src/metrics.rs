@@ -24,6 +24,7 @@ struct RequestLabels {
     status: u16,
 }
 
+/// The HTTP metrics this node exports.
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
@@ -59,6 +60,7 @@ impl Default for Metrics {
     }
 }
 
+/// `/healthz` and `/metrics`.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))

@@ -10,10 +10,15 @@ use axum::http::request::Parts;
 use crate::state::AppState;
 
 #[derive(Debug, Clone)]
+/// Who sent a request, as far as it can be trusted.
 pub struct Client {
+    /// The client's address (through trusted proxies only).
     pub ip: IpAddr,
+    /// Whether the request came over TLS.
     pub https: bool,
+    /// The `User-Agent` header.
     pub user_agent: String,
+    /// The `Host` header.
     pub host: String,
 }
 

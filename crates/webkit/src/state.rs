@@ -18,12 +18,16 @@ pub struct WebConfig {
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
+    /// The business services.
     pub svc: Services,
+    /// Settings from the configuration file.
     pub config: Arc<WebConfig>,
+    /// This node's HTTP metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
+    /// The state for `svc` and `config`, with fresh metrics.
     pub fn new(svc: Services, config: WebConfig) -> AppState {
         AppState {
             svc,

@@ -72,7 +72,7 @@ pub async fn new_form(staff: Staff) -> PageResult {
         builtin: false,
         role_name: String::new(),
         ip_allowlist: String::new(),
-        perms: options(&["dashboard.view".into()]),
+        perms: options(&[Permission::DashboardView.code().into()]),
         errors: FormErrors::default(),
     }))
 }
