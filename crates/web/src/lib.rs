@@ -1,38 +1,24 @@
-//! Lastmile's HTTP interfaces: the admin panel (server-rendered pages with
-//! progressive enhancement), the REST API, health and metrics endpoints.
-//!
-//! Only this crate knows HTTP, HTML and JSON. Handlers parse requests, call
-//! `services`, and render templates; no business rule lives here.
+//! Lastmile's HTTP application, composed: the admin panel (`admin`), the
+//! REST API (`api`), `/healthz` and `/metrics`, and the assets, all over
+//! the shared kit (`webkit`), with the middleware every request passes
+//! (CSRF for browser routes, security headers, metrics, body limits).
+//! Later interfaces (customer portal, public site, technician app) are
+//! crates of their own, merged here.
 
-mod api;
-mod assets;
-mod auth;
-mod csrf;
-mod error;
-mod headers;
-pub mod i18n;
-mod metrics;
-mod pages;
-mod request;
-mod state;
-mod timeline;
-mod views;
-
-pub use state::{AppState, WebConfig};
-
-/// The release, shown in the footer and `/metrics`.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use admin::IMPORT_LIMIT;
+pub use webkit::{AppState, UPLOAD_LIMIT, VERSION, WebConfig};
+use webkit::{assets, csrf, headers, metrics};
 
 use axum::Router;
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let browser = pages::routes().layer(axum::middleware::from_fn_with_state(
+    let browser = admin::routes().layer(axum::middleware::from_fn_with_state(
         state.clone(),
         csrf::protect,
     ));
     // CSV imports are far larger than any form (`body_limit` caps them).
-    let uploads = pages::upload_routes()
+    let uploads = admin::upload_routes()
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::protect,
@@ -56,13 +42,6 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)
 }
-
-/// The largest request body for a document upload: the documents
-/// service's file limit plus room for the multipart envelope.
-pub const UPLOAD_LIMIT: usize = services::crm::documents::MAX_SIZE + 256 * 1024;
-
-/// The largest CSV import: the file plus room for the multipart envelope.
-pub const IMPORT_LIMIT: usize = pages::import::MAX_UPLOAD_BYTES + 64 * 1024;
 
 /// Every request body is capped at 2 MiB, except document uploads, which
 /// get [`UPLOAD_LIMIT`], and CSV imports, which get [`IMPORT_LIMIT`].
