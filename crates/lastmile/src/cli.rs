@@ -744,7 +744,7 @@ async fn demo(
     };
     let opts = services::demo::DemoOptions { customers, seed };
     let sink = file.as_mut().map(|f| f as &mut (dyn std::io::Write + Send));
-    let s = match services::demo::run(svc, &cli_actor(), &opts, &progress, sink).await {
+    let s = match services::demo::run(svc, &services::Caller::cli(), &opts, &progress, sink).await {
         Err(services::Error::Refused("demo-not-empty")) => {
             anyhow::bail!("this database already has customers: run the demo on an empty one")
         }
@@ -858,10 +858,11 @@ async fn import(
     let kind = services::crm::import::Kind::parse(what)
         .ok_or_else(|| anyhow::anyhow!("import customers or contracts, not `{what}`"))?;
     let data = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let caller = services::Caller::cli();
     let report = if dry_run {
-        services::crm::import::check(svc, kind, &data).await
+        services::crm::import::check(svc, &caller, kind, &data).await
     } else {
-        services::crm::import::import(svc, &cli_actor(), kind, &data).await
+        services::crm::import::import(svc, &caller, kind, &data).await
     }
     .map_err(explain)?;
     for p in &report.problems {
