@@ -7,6 +7,7 @@ mod accounts;
 mod backup;
 mod contract_terms;
 mod crm;
+mod crm_access;
 mod crm_forms;
 mod crmdata;
 mod documents;
