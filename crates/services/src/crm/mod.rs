@@ -781,9 +781,10 @@ pub struct Event {
     pub data: serde_json::Value,
 }
 
-/// Adds an event to a customer's timeline inside the caller's transaction:
-/// the one call every area uses (the change it describes is audited by the
-/// caller).
+/// Adds an event to a customer's timeline inside the caller's transaction
+/// (the change it describes is audited by the caller). The customer area
+/// records through [`crate::Change`] instead; this stays for areas not yet
+/// on it.
 pub async fn record_event(conn: &mut AnyConnection, actor: &Actor, e: &Event) -> Result<i64> {
     Ok(store::crm::timeline::insert(
         conn,

@@ -156,8 +156,7 @@ async fn customer_validation_names_fields() {
         );
         crm::add_address(&s, &admin_caller(), id, &addr("Rua A", "88010-000"))
             .await
-            .unwrap()
-            .id;
+            .unwrap();
         let a = &crm::addresses(&s, &admin_caller(), id).await.unwrap()[0];
         assert_eq!(
             (a.postal_code.as_str(), a.state.as_str()),
@@ -206,8 +205,7 @@ async fn free_text_refuses_control_characters() {
         let id = create(&s, &ok).await;
         crm::add_note(&s, &admin_caller(), id, "first line\r\n\tsecond line")
             .await
-            .unwrap()
-            .id;
+            .unwrap();
         assert!(matches!(
             crm::add_note(&s, &admin_caller(), id, "ring \u{0007}").await,
             Err(Error::Invalid { field: "body", .. })
@@ -321,8 +319,7 @@ async fn search_finds_customers_by_every_key() {
             },
         )
         .await
-        .unwrap()
-        .id;
+        .unwrap();
         let p = catalog::create_plan(&s, &admin_caller(), &plan("Fibra 300", 9990))
             .await
             .unwrap()
@@ -651,8 +648,7 @@ async fn contract_status_machine_records_everything() {
         // Notes land on the timeline too.
         crm::add_note(&s, &admin_caller(), c, "Prefers visits after 2 pm")
             .await
-            .unwrap()
-            .id;
+            .unwrap();
         let (tl, _) = crm::timeline(&s, &admin_caller(), c, Some("note."), None, 10)
             .await
             .unwrap();

@@ -323,8 +323,7 @@ async fn import_contracts() {
         let s = svc(&db);
         catalog::create_plan(&s, &admin_caller(), &plan("Fibra 300 Mega"))
             .await
-            .unwrap()
-            .id;
+            .unwrap();
         let people = "nome,cpf\nAna Souza,529.982.247-25\nBruno Lima,390.533.447-05\n";
         let r = import::import(&s, &admin_caller(), Kind::Customers, people.as_bytes())
             .await

@@ -61,7 +61,8 @@ pub struct PlanBody {
     /// Data quota per cycle; with `quota_action`.
     #[serde(default)]
     pub quota_mb: Option<i64>,
-    /// `throttle` (to `quota_throttle_kbps`) or `block`.
+    /// `throttle` (to `quota_throttle_kbps`) or `block`: required with
+    /// `quota_mb`, ignored without it (no quota).
     #[serde(default)]
     #[schema(value_type = Option<choices::QuotaAction>)]
     pub quota_action: Option<String>,

@@ -775,7 +775,12 @@ async fn plan_form_and_api_share_the_burst_and_quota_rule() {
     each_engine(|db| async move {
         let app = app(db).await;
         let b = common::Browser::login(&app.router, "admin", common::PASSWORD).await;
-        let cases: &[(&[(&str, &str)], Option<&str>)] = &[
+        // The parts sent (besides a valid plan), and the field named missing.
+        type Case = (
+            &'static [(&'static str, &'static str)],
+            Option<&'static str>,
+        );
+        let cases: &[Case] = &[
             (
                 &[("burst_down_rate_kbps", "400000")],
                 Some("burst_down_threshold_kbps"),

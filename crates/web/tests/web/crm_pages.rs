@@ -880,8 +880,7 @@ async fn eventful_customers(svc: &Services) -> (i64, i64) {
         .unwrap();
     crm::add_note(svc, &cli_caller(), ana, "Prefere contato à tarde")
         .await
-        .unwrap()
-        .id;
+        .unwrap();
     let fibra = services::catalog::create_plan(svc, &cli_caller(), &fiber_plan("Fibra 300", 9990))
         .await
         .unwrap()
