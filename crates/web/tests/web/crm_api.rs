@@ -827,8 +827,10 @@ async fn plan_form_and_api_share_the_burst_and_quota_rule() {
             match missing {
                 Some(field) => {
                     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{parts:?}");
-                    let error = format!("id=\"e-{field}\">This field is required.");
-                    assert!(page.body.contains(&error), "{parts:?}: {}", page.body);
+                    // The field marked, with the "required" message.
+                    let marked = format!("has-error\">\n  <label for=\"f-{field}\">");
+                    assert!(page.body.contains(&marked), "{parts:?}: {}", page.body);
+                    assert!(page.body.contains("This field is required."));
                     assert_problem(&api, 422);
                     assert_eq!(api.field(), *field, "{parts:?}");
                     assert_eq!(api.body["errors"][0]["code"], "required");
