@@ -4,7 +4,6 @@
 use crate::views::NavItem;
 use axum::Router;
 use axum::routing::get;
-use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::body::Bytes;
@@ -13,7 +12,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::Permission;
 use domain::catalog::{
-    BillingMode, Burst, Cycle, Plan, Quota, QuotaAction, ServiceItem, SuspendedBehavior, Technology,
+    BURST_DOWN_FIELDS, BURST_UP_FIELDS, BillingMode, Burst, Cycle, Plan, Quota, QuotaAction,
+    ServiceItem, SuspendedBehavior, Technology,
 };
 use services::Error;
 use services::catalog::{self, RepricingPreview};
@@ -23,6 +23,7 @@ use crate::shared::{int, int_opt, money};
 use crate::views::{FormErrors, Page, html};
 use crate::{done, field, form_pairs};
 use webkit::auth::Staff;
+use webkit::i18n::Tr;
 use webkit::state::AppState;
 
 /// The catalog's navigation entry.
@@ -72,7 +73,7 @@ pub async fn list(
     staff: Staff,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    staff.require(Permission::PlansView)?;
+    let caller = staff.caller();
     let status = q.status.clone().unwrap_or_else(|| "active".into());
     let keep = |active: bool| match status.as_str() {
         "retired" => !active,
@@ -85,14 +86,14 @@ pub async fn list(
         _ => "internet",
     };
     let (plans, items) = if kind == "items" {
-        let items = catalog::list_items(&state.svc, true)
+        let items = catalog::list_items(&state.svc, &caller, true)
             .await?
             .into_iter()
             .filter(|i| keep(i.active))
             .collect();
         (Vec::new(), items)
     } else {
-        let plans = catalog::list_plans(&state.svc, true, false)
+        let plans = catalog::list_plans(&state.svc, &caller, true, false)
             .await?
             .into_iter()
             .filter(|p| keep(p.active))
@@ -145,10 +146,6 @@ fn opt_text(v: Option<i64>) -> String {
     v.map(|n| n.to_string()).unwrap_or_default()
 }
 
-fn decimal(minor: i64) -> String {
-    domain::Money(minor).to_decimal(2)
-}
-
 impl PlanForm {
     fn from_pairs(p: &[(String, String)]) -> PlanForm {
         PlanForm {
@@ -179,7 +176,8 @@ impl PlanForm {
         }
     }
 
-    fn of(r: &store::catalog::Plan) -> PlanForm {
+    fn of(r: &store::catalog::Plan, tr: &Tr) -> PlanForm {
+        let decimal = |minor: i64| tr.money_decimal(minor);
         PlanForm {
             name: r.name.clone(),
             description: r.description.clone(),
@@ -208,40 +206,37 @@ impl PlanForm {
         }
     }
 
+    /// A burst as typed: each part a number or empty; which parts go
+    /// together is the domain's rule, the same as the API's.
     fn burst(names: [&'static str; 3], vals: [&str; 3]) -> Result<Option<Burst>, Error> {
-        if vals.iter().all(|v| v.trim().is_empty()) {
-            return Ok(None);
-        }
-        Ok(Some(Burst {
-            rate_kbps: int(names[0], vals[0])?,
-            threshold_kbps: int(names[1], vals[1])?,
-            time_secs: int(names[2], vals[2])?,
-        }))
+        let parts = [
+            int_opt(names[0], vals[0])?,
+            int_opt(names[1], vals[1])?,
+            int_opt(names[2], vals[2])?,
+        ];
+        Burst::from_parts(names, parts).map_err(|e| Error::invalid(e.field, e.error))
     }
 
     /// The domain plan, or the first field that does not parse.
-    fn plan(&self) -> Result<Plan, Error> {
+    fn plan(&self, tr: &Tr) -> Result<Plan, Error> {
         let choice = |f: &'static str| Error::invalid(f, domain::validate::FieldError::Choice);
-        let quota = match int_opt("quota_mb", &self.quota_mb)? {
-            None => None,
-            Some(megabytes) => Some(Quota {
-                megabytes,
-                action: QuotaAction::parse(&self.quota_action)
-                    .ok_or_else(|| choice("quota_action"))?,
-                throttle_kbps: int_opt("quota_throttle_kbps", &self.quota_throttle_kbps)?,
-            }),
+        let action = match self.quota_action.trim() {
+            "" => None,
+            a => Some(QuotaAction::parse(a).ok_or_else(|| choice("quota_action"))?),
         };
+        let quota = Quota::from_parts(
+            int_opt("quota_mb", &self.quota_mb)?,
+            action,
+            int_opt("quota_throttle_kbps", &self.quota_throttle_kbps)?,
+        )
+        .map_err(|e| Error::invalid(e.field, e.error))?;
         Ok(Plan {
             name: self.name.clone(),
             description: self.description.clone(),
             download_kbps: int("download_kbps", &self.download_kbps)?,
             upload_kbps: int("upload_kbps", &self.upload_kbps)?,
             burst_down: Self::burst(
-                [
-                    "burst_down_rate_kbps",
-                    "burst_down_threshold_kbps",
-                    "burst_down_time_secs",
-                ],
+                BURST_DOWN_FIELDS,
                 [
                     &self.burst_down_rate_kbps,
                     &self.burst_down_threshold_kbps,
@@ -249,11 +244,7 @@ impl PlanForm {
                 ],
             )?,
             burst_up: Self::burst(
-                [
-                    "burst_up_rate_kbps",
-                    "burst_up_threshold_kbps",
-                    "burst_up_time_secs",
-                ],
+                BURST_UP_FIELDS,
                 [
                     &self.burst_up_rate_kbps,
                     &self.burst_up_threshold_kbps,
@@ -261,14 +252,14 @@ impl PlanForm {
                 ],
             )?,
             quota,
-            price: money("price", &self.price)?,
+            price: money(tr, "price", &self.price)?,
             billing_mode: BillingMode::parse(&self.billing_mode)
                 .ok_or_else(|| choice("billing_mode"))?,
             cycle: Cycle::parse(&self.cycle).ok_or_else(|| choice("cycle"))?,
             installation_fee: if self.installation_fee.trim().is_empty() {
                 domain::Money::ZERO
             } else {
-                money("installation_fee", &self.installation_fee)?
+                money(tr, "installation_fee", &self.installation_fee)?
             },
             loyalty_months: if self.loyalty_months.trim().is_empty() {
                 0
@@ -278,7 +269,7 @@ impl PlanForm {
             early_termination_fee: if self.early_termination_fee.trim().is_empty() {
                 domain::Money::ZERO
             } else {
-                money("early_termination_fee", &self.early_termination_fee)?
+                money(tr, "early_termination_fee", &self.early_termination_fee)?
             },
             tax_category: self.tax_category.clone(),
             technology: Technology::parse(&self.technology).ok_or_else(|| choice("technology"))?,
@@ -328,7 +319,7 @@ fn plan_error(staff: &Staff, e: Error, view: impl FnOnce(FormErrors) -> PlanView
 }
 
 pub async fn new_form(staff: Staff) -> PageResult {
-    staff.require(Permission::PlansManage)?;
+    catalog::access::manage(&staff.caller())?;
     let v = PlanForm {
         billing_mode: "postpaid".into(),
         cycle: "monthly".into(),
@@ -344,10 +335,11 @@ pub async fn new_form(staff: Staff) -> PageResult {
 }
 
 pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
-    staff.require(Permission::PlansManage)?;
+    let caller = staff.caller();
+    catalog::access::manage(&caller)?;
     let v = PlanForm::from_pairs(&form_pairs(&body));
-    let result = match v.plan() {
-        Ok(p) => catalog::create_plan(&state.svc, &staff.actor(), &p).await,
+    let result = match v.plan(&staff.tr) {
+        Ok(p) => catalog::create_plan(&state.svc, &caller, &p).await,
         Err(e) => Err(e),
     };
     match result {
@@ -364,12 +356,17 @@ pub async fn edit_form(
     Path(id): Path<i64>,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::PlansView)?;
-    let p = catalog::get_plan(&state.svc, id).await?;
+    let caller = staff.caller();
+    let p = catalog::get_plan(&state.svc, &caller, id).await?;
     let mut page = Page::new(&staff, "plans", "plans-edit").with_flash(f.ok.as_deref());
     page.title = p.name.clone();
-    let mut view = plan_view(page, Some(id), PlanForm::of(&p), FormErrors::default());
-    view.counts = catalog::contract_counts(&state.svc, id).await?;
+    let mut view = plan_view(
+        page,
+        Some(id),
+        PlanForm::of(&p, &staff.tr),
+        FormErrors::default(),
+    );
+    view.counts = catalog::contract_counts(&state.svc, &caller, id).await?;
     Ok(html(&view))
 }
 
@@ -379,15 +376,16 @@ pub async fn update(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::PlansManage)?;
-    let before = catalog::get_plan(&state.svc, id).await?;
+    let caller = staff.caller();
+    catalog::access::manage(&caller)?;
+    let before = catalog::get_plan(&state.svc, &caller, id).await?;
     let v = PlanForm::from_pairs(&form_pairs(&body));
-    let result = match v.plan() {
-        Ok(p) => catalog::update_plan(&state.svc, &staff.actor(), id, &p).await,
+    let result = match v.plan(&staff.tr) {
+        Ok(p) => catalog::update_plan(&state.svc, &caller, id, &p).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(done(&format!("/plans/{id}"), "saved")),
+        Ok(_) => Ok(done(&format!("/plans/{id}"), "saved")),
         Err(e) => plan_error(&staff, e, |errors| {
             let mut page = Page::new(&staff, "plans", "plans-edit");
             page.title = before.name.clone();
@@ -418,21 +416,21 @@ impl ItemForm {
             active: field(p, "active") == "1",
         }
     }
-    fn of(i: &store::catalog::ServiceItem) -> ItemForm {
+    fn of(i: &store::catalog::ServiceItem, tr: &Tr) -> ItemForm {
         ItemForm {
             name: i.name.clone(),
             description: i.description.clone(),
-            price: decimal(i.price),
+            price: tr.money_decimal(i.price),
             cycle: i.cycle.clone(),
             tax_category: i.tax_category.clone(),
             active: i.active,
         }
     }
-    fn item(&self) -> Result<ServiceItem, Error> {
+    fn item(&self, tr: &Tr) -> Result<ServiceItem, Error> {
         Ok(ServiceItem {
             name: self.name.clone(),
             description: self.description.clone(),
-            price: money("price", &self.price)?,
+            price: money(tr, "price", &self.price)?,
             cycle: Cycle::parse(&self.cycle)
                 .ok_or_else(|| Error::invalid("cycle", domain::validate::FieldError::Choice))?,
             tax_category: self.tax_category.clone(),
@@ -462,7 +460,7 @@ fn item_view(page: Page, id: Option<i64>, v: ItemForm, errors: FormErrors) -> It
 }
 
 pub async fn new_item(staff: Staff) -> PageResult {
-    staff.require(Permission::PlansManage)?;
+    catalog::access::manage(&staff.caller())?;
     let v = ItemForm {
         cycle: "monthly".into(),
         active: true,
@@ -473,10 +471,11 @@ pub async fn new_item(staff: Staff) -> PageResult {
 }
 
 pub async fn create_item(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
-    staff.require(Permission::PlansManage)?;
+    let caller = staff.caller();
+    catalog::access::manage(&caller)?;
     let v = ItemForm::from_pairs(&form_pairs(&body));
-    let result = match v.item() {
-        Ok(i) => catalog::create_item(&state.svc, &staff.actor(), &i).await,
+    let result = match v.item(&staff.tr) {
+        Ok(i) => catalog::create_item(&state.svc, &caller, &i).await,
         Err(e) => Err(e),
     };
     match result {
@@ -493,28 +492,19 @@ pub async fn create_item(State(state): State<AppState>, staff: Staff, body: Byte
     }
 }
 
-async fn get_item(state: &AppState, id: i64) -> Result<store::catalog::ServiceItem, Fail> {
-    catalog::list_items(&state.svc, true)
-        .await?
-        .into_iter()
-        .find(|i| i.id == id)
-        .ok_or(Fail(Error::NotFound))
-}
-
 pub async fn edit_item(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::PlansView)?;
-    let i = get_item(&state, id).await?;
+    let i = catalog::get_item(&state.svc, &staff.caller(), id).await?;
     let mut page = Page::new(&staff, "plans", "items-edit").with_flash(f.ok.as_deref());
     page.title = i.name.clone();
     Ok(html(&item_view(
         page,
         Some(id),
-        ItemForm::of(&i),
+        ItemForm::of(&i, &staff.tr),
         FormErrors::default(),
     )))
 }
@@ -525,14 +515,15 @@ pub async fn update_item(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::PlansManage)?;
+    let caller = staff.caller();
+    catalog::access::manage(&caller)?;
     let v = ItemForm::from_pairs(&form_pairs(&body));
-    let result = match v.item() {
-        Ok(i) => catalog::update_item(&state.svc, &staff.actor(), id, &i).await,
+    let result = match v.item(&staff.tr) {
+        Ok(i) => catalog::update_item(&state.svc, &caller, id, &i).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(done(&format!("/service-items/{id}"), "saved")),
+        Ok(_) => Ok(done(&format!("/service-items/{id}"), "saved")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
             let page = Page::new(&staff, "plans", "items-edit");
@@ -558,7 +549,6 @@ struct RepriceView {
     price: String,
     errors: FormErrors,
     preview: Option<RepricingPreview>,
-    customers: BTreeMap<i64, String>,
 }
 
 const SAMPLE: i64 = 200;
@@ -570,37 +560,27 @@ async fn reprice_view(
     price: Option<String>,
     mut errors: FormErrors,
 ) -> Result<RepriceView, Fail> {
-    let plan = catalog::get_plan(&state.svc, id).await?;
+    let caller = staff.caller();
+    let plan = catalog::get_plan(&state.svc, &caller, id).await?;
     let mut preview = None;
-    let mut customers = BTreeMap::new();
     if let Some(p) = price.as_deref() {
-        let parsed = money("price", p);
-        let result = match parsed {
-            Ok(m) => catalog::preview_repricing(&state.svc, id, m, SAMPLE).await,
+        let result = match money(&staff.tr, "price", p) {
+            Ok(m) => catalog::preview_repricing(&state.svc, &caller, id, m, SAMPLE).await,
             Err(e) => Err(e),
         };
         match result {
-            Ok(pv) => {
-                let ids: Vec<i64> = pv.sample.iter().map(|r| r.customer_id).collect();
-                customers = services::crm::get_customers(&state.svc, &ids)
-                    .await?
-                    .into_iter()
-                    .map(|c| (c.id, c.name))
-                    .collect();
-                preview = Some(pv);
-            }
+            Ok(pv) => preview = Some(pv),
             Err(e) => errors = FormErrors::from_error(&staff.tr, e)?,
         }
     }
     let mut page = Page::new(staff, "plans", "reprice-title");
     page.title = format!("{} · {}", page.title, plan.name);
     Ok(RepriceView {
-        price: price.unwrap_or_else(|| decimal(plan.price)),
+        price: price.unwrap_or_else(|| staff.tr.money_decimal(plan.price)),
         page,
         plan,
         errors,
         preview,
-        customers,
     })
 }
 
@@ -610,30 +590,30 @@ pub async fn reprice_form(
     Path(id): Path<i64>,
     Query(q): Query<RepriceQuery>,
 ) -> PageResult {
-    staff.require(Permission::PlansManage)?;
+    catalog::access::manage(&staff.caller())?;
     let price = q.price.filter(|p| !p.trim().is_empty());
     Ok(html(
         &reprice_view(&state, &staff, id, price, FormErrors::default()).await?,
     ))
 }
 
+/// Applies the re-pricing the user confirmed: the form carries the
+/// preview's fingerprint, which the service requires, so what changes is
+/// exactly what was shown.
 pub async fn reprice_apply(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::PlansManage)?;
+    let caller = staff.caller();
+    catalog::access::manage(&caller)?;
     let pairs = form_pairs(&body);
     let price = field(&pairs, "price");
-    let result = match (
-        money("price", &price),
-        int("count", &field(&pairs, "count")),
-    ) {
-        (Ok(m), Ok(count)) => {
-            catalog::apply_repricing(&state.svc, &staff.actor(), id, m, count).await
-        }
-        (Err(e), _) | (_, Err(e)) => Err(e),
+    let fingerprint = field(&pairs, "fingerprint");
+    let result = match money(&staff.tr, "price", &price) {
+        Ok(m) => catalog::apply_repricing(&state.svc, &caller, id, m, &fingerprint).await,
+        Err(e) => Err(e),
     };
     match result {
         Ok(_) => Ok(done(&format!("/plans/{id}"), "repriced")),

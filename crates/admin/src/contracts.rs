@@ -18,7 +18,7 @@ use services::contracts::{self, ContractInput, PlanChange};
 use store::contracts::{Contract, Filter};
 
 use crate::error::{Fail, PageResult};
-use crate::shared::{id_param, int, int_opt, money_opt, plan_names};
+use crate::shared::{PlanOption, id_param, int, int_opt, money_opt, plan_names, plan_options};
 use crate::views::{FormErrors, Page, html};
 use crate::{done, field, form_pairs};
 use webkit::auth::Staff;
@@ -88,11 +88,12 @@ struct Row {
 
 async fn rows_for(
     state: &AppState,
+    caller: &services::Caller,
     list: Vec<Contract>,
     plans: &BTreeMap<i64, String>,
 ) -> Result<Vec<Row>, Error> {
     let ids: Vec<i64> = list.iter().map(|k| k.customer_id).collect();
-    let names: BTreeMap<i64, String> = services::crm::get_customers(&state.svc, &ids)
+    let names: BTreeMap<i64, String> = services::crm::get_customers(&state.svc, caller, &ids)
         .await?
         .into_iter()
         .map(|c| (c.id, c.name))
@@ -110,14 +111,15 @@ async fn rows_for(
 /// One page of the list: a search finds at most one contract.
 async fn page_of(
     state: &AppState,
+    caller: &services::Caller,
     f: &ListQuery,
     limit: i64,
 ) -> Result<(Vec<Contract>, bool), Error> {
     let q = f.q();
     if q.is_empty() {
-        return contracts::list(&state.svc, &f.filter(limit)).await;
+        return contracts::list(&state.svc, caller, &f.filter(limit)).await;
     }
-    Ok((contracts::search(&state.svc, &q).await?, false))
+    Ok((contracts::search(&state.svc, caller, &q).await?, false))
 }
 
 #[derive(Template)]
@@ -127,7 +129,7 @@ struct ListView {
     rows: Vec<Row>,
     f: ListQuery,
     q: String,
-    plans: Vec<store::catalog::Plan>,
+    plans: Vec<PlanOption>,
     statuses: &'static [Status],
     next: Option<String>,
     first_href: String,
@@ -139,16 +141,17 @@ pub async fn list(
     staff: Staff,
     Query(f): Query<ListQuery>,
 ) -> PageResult {
-    staff.require(Permission::CustomersView)?;
-    let names = plan_names(&state).await?;
-    let (list, more) = page_of(&state, &f, PAGE_SIZE).await?;
+    let caller = staff.caller();
+    // The contracts first: they decide whether the caller may see the page.
+    let (list, more) = page_of(&state, &caller, &f, PAGE_SIZE).await?;
+    let names = plan_names(&state, &staff).await?;
     let qs = f.params();
     let next = more
         .then(|| list.last())
         .flatten()
         .map(|k| format!("/contracts?{qs}&before={}", k.id));
-    let rows = rows_for(&state, list, &names).await?;
-    let plans = services::catalog::list_plans(&state.svc, true, false).await?;
+    let rows = rows_for(&state, &caller, list, &names).await?;
+    let plans = plan_options(&state, &staff).await?;
     let page = Page::new(&staff, "customers", "contracts-title").with_flash(f.ok.as_deref());
     Ok(html(&ListView {
         page,
@@ -169,8 +172,12 @@ pub async fn export(
     staff: Staff,
     Query(f): Query<ListQuery>,
 ) -> PageResult {
-    staff.require(Permission::CustomersImport)?;
-    let names = plan_names(&state).await?;
+    // The download streams after its first bytes: refused now, not cut
+    // short later. An export reads the contracts it writes out.
+    let caller = staff.caller();
+    services::crm::access::import(&caller)?;
+    contracts::access::view(&caller)?;
+    let names = plan_names(&state, &staff).await?;
     let delimiter = crate::shared::csv_delimiter(&staff);
     let mut head = crate::shared::BOM.to_vec();
     head.extend(crate::shared::csv_chunk(
@@ -196,18 +203,20 @@ pub async fn export(
 
     struct Cursor {
         state: AppState,
+        caller: services::Caller,
         f: ListQuery,
         delimiter: u8,
         tz: jiff::tz::TimeZone,
+        tr: webkit::i18n::Tr,
         names: BTreeMap<i64, String>,
         head: Option<Vec<u8>>,
     }
     async fn next_chunk(cur: &mut Cursor) -> Result<(Vec<u8>, bool), Error> {
-        let (list, more) = page_of(&cur.state, &cur.f, EXPORT_BATCH).await?;
+        let (list, more) = page_of(&cur.state, &cur.caller, &cur.f, EXPORT_BATCH).await?;
         cur.f.before = list.last().map(|k| k.id);
-        let rows = rows_for(&cur.state, list, &cur.names).await?;
+        let rows = rows_for(&cur.state, &cur.caller, list, &cur.names).await?;
         let mut out = cur.head.take().unwrap_or_default();
-        let tz = &cur.tz;
+        let (tz, tr) = (&cur.tz, &cur.tr);
         let records = rows.into_iter().map(|r| {
             let k = &r.k;
             [
@@ -215,7 +224,7 @@ pub async fn export(
                 k.customer_id.to_string(),
                 r.customer,
                 r.plan,
-                domain::Money(k.price).to_decimal(2),
+                tr.money_decimal(k.price),
                 k.status.clone(),
                 k.suspend_reason.clone().unwrap_or_default(),
                 k.pppoe_login.clone(),
@@ -235,9 +244,11 @@ pub async fn export(
     start.before = None;
     let cur = Cursor {
         state: state.clone(),
+        caller,
         f: start,
         delimiter,
         tz: staff.tz.clone(),
+        tr: staff.tr,
         names,
         head: Some(head),
     };
@@ -304,7 +315,7 @@ impl ContractForm {
         self.items.get(item_id).cloned().unwrap_or_default()
     }
 
-    fn input(&self) -> Result<ContractInput, Error> {
+    fn input(&self, tr: &webkit::i18n::Tr) -> Result<ContractInput, Error> {
         let mut items = Vec::new();
         for (id, q) in &self.items {
             if let Some(n) = int_opt("items", q)?.filter(|n| *n != 0) {
@@ -317,7 +328,7 @@ impl ContractForm {
         Ok(ContractInput {
             customer_id: int("customer_id", &self.customer_id)?,
             plan_id: int("plan_id", &self.plan_id)?,
-            price: money_opt("price", &self.price)?,
+            price: money_opt(tr, "price", &self.price)?,
             billing_day: int("billing_day", &self.billing_day)?,
             start_date: self.start_date.clone(),
             service_address_id: int_opt("service_address_id", &self.service_address_id)?,
@@ -351,8 +362,10 @@ async fn form_view(
     v: ContractForm,
     errors: FormErrors,
 ) -> Result<FormView, Fail> {
+    let caller = staff.caller();
+    let (plans, items) = contracts::offer(&state.svc, &caller).await?;
     let customer = match v.customer_id.trim().parse::<i64>() {
-        Ok(id) => match services::crm::get_customer(&state.svc, id).await {
+        Ok(id) => match services::crm::get_customer(&state.svc, &caller, id).await {
             Ok(c) => Some(c),
             Err(Error::NotFound) => None,
             Err(e) => return Err(e.into()),
@@ -360,7 +373,7 @@ async fn form_view(
         Err(_) => None,
     };
     let addresses = match &customer {
-        Some(c) => services::crm::addresses(&state.svc, c.id).await?,
+        Some(c) => services::crm::addresses(&state.svc, &caller, c.id).await?,
         None => Vec::new(),
     };
     Ok(FormView {
@@ -369,8 +382,8 @@ async fn form_view(
         errors,
         customer,
         addresses,
-        plans: services::catalog::list_plans(&state.svc, false, false).await?,
-        items: services::catalog::list_items(&state.svc, false).await?,
+        plans,
+        items,
     })
 }
 
@@ -384,7 +397,6 @@ pub async fn new_form(
     staff: Staff,
     Query(q): Query<NewQuery>,
 ) -> PageResult {
-    staff.require(Permission::ContractsManage)?;
     let v = ContractForm {
         customer_id: q.customer.unwrap_or_default(),
         billing_day: "10".into(),
@@ -396,14 +408,15 @@ pub async fn new_form(
 }
 
 pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
-    staff.require(Permission::ContractsManage)?;
+    let caller = staff.caller();
+    contracts::access::manage(&caller)?;
     let v = ContractForm::from_pairs(&form_pairs(&body));
-    let result = match v.input() {
-        Ok(input) => contracts::create(&state.svc, &staff.actor(), &input).await,
+    let result = match v.input(&staff.tr) {
+        Ok(input) => contracts::create(&state.svc, &caller, &input).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(id) => Ok(done(&format!("/contracts/{id}"), "contract-created")),
+        Ok(k) => Ok(done(&format!("/contracts/{}", k.id), "contract-created")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
             let view = form_view(&state, &staff, v, errors).await?;
@@ -441,11 +454,12 @@ async fn show_view(
     id: i64,
     ok: Option<&str>,
 ) -> Result<ShowView, Fail> {
-    let k = contracts::get(&state.svc, id).await?;
-    let customer = services::crm::get_customer(&state.svc, k.customer_id).await?;
-    let plans = plan_names(state).await?;
+    let caller = staff.caller();
+    let k = contracts::get(&state.svc, &caller, id).await?;
+    let customer = services::crm::get_customer(&state.svc, &caller, k.customer_id).await?;
+    let plans = plan_names(state, staff).await?;
     let address = match k.service_address_id {
-        Some(a) => services::crm::addresses(&state.svc, k.customer_id)
+        Some(a) => services::crm::addresses(&state.svc, &caller, k.customer_id)
             .await?
             .into_iter()
             .find(|x| x.id == a),
@@ -454,20 +468,27 @@ async fn show_view(
     let next = Status::parse(&k.status)
         .map(Status::next)
         .unwrap_or_default();
+    // The plan change form is only there for who may change plans.
+    let active_plans = if caller.can(domain::Permission::ContractsManage) {
+        contracts::offer(&state.svc, &caller)
+            .await?
+            .0
+            .into_iter()
+            .filter(|p| p.id != k.plan_id)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut page = Page::new(staff, "customers", "contracts-title").with_flash(ok);
     page.title = format!("{} {}", page.tr.t("contracts-one"), k.number);
     Ok(ShowView {
         page,
         plan: plans.get(&k.plan_id).cloned().unwrap_or_default(),
         address,
-        items: contracts::items(&state.svc, id).await?,
-        transitions: contracts::transitions(&state.svc, id).await?,
-        changes: contracts::plan_changes(&state.svc, id).await?,
-        active_plans: services::catalog::list_plans(&state.svc, false, false)
-            .await?
-            .into_iter()
-            .filter(|p| p.id != k.plan_id)
-            .collect(),
+        items: contracts::items(&state.svc, &caller, id).await?,
+        transitions: contracts::transitions(&state.svc, &caller, id).await?,
+        changes: contracts::plan_changes(&state.svc, &caller, id).await?,
+        active_plans,
         plans,
         next,
         reasons: SuspendReason::ALL,
@@ -487,7 +508,6 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::CustomersView)?;
     Ok(html(&show_view(&state, &staff, id, f.ok.as_deref()).await?))
 }
 
@@ -498,10 +518,11 @@ pub async fn reveal_password(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    staff.require(Permission::ContractsManage)?;
+    let caller = staff.caller();
+    contracts::access::manage(&caller)?;
     let mut view = show_view(&state, &staff, id, None).await?;
     view.password = Some(
-        contracts::reveal_credentials(&state.svc, &staff.actor(), id)
+        contracts::reveal_credentials(&state.svc, &caller, id)
             .await?
             .1,
     );
@@ -514,7 +535,8 @@ pub async fn transition(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::ContractsStatus)?;
+    let caller = staff.caller();
+    contracts::access::status(&caller)?;
     let pairs = form_pairs(&body);
     let to_text = field(&pairs, "to");
     let reason_text = field(&pairs, "reason");
@@ -529,39 +551,18 @@ pub async fn transition(
     };
     let result = match (to, reason) {
         (Ok(to), Ok(reason)) => {
-            contracts::transition(&state.svc, &staff.actor(), id, to, reason, &note).await
+            contracts::transition(&state.svc, &caller, id, to, reason, &note).await
         }
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
     match result {
-        Ok(()) => Ok(done(&format!("/contracts/{id}"), "status-changed")),
+        Ok(_) => Ok(done(&format!("/contracts/{id}"), "status-changed")),
         Err(e) => {
-            let mut view = show_view(&state, &staff, id, None).await?;
             // An illegal move (a stale page, a second tab) names both
-            // statuses in the user's language.
-            let illegal = matches!(
-                &e,
-                Error::Invalid {
-                    field: "status",
-                    ..
-                }
-            );
-            view.errors = if illegal {
-                let tr = &view.page.tr;
-                FormErrors(vec![(
-                    "status".into(),
-                    tr.t2(
-                        "contracts-illegal-transition",
-                        (
-                            "current",
-                            view.page.label("contract-status-", &view.k.status),
-                        ),
-                        ("requested", view.page.label("contract-status-", &to_text)),
-                    ),
-                )])
-            } else {
-                FormErrors::from_error(&staff.tr, e)?
-            };
+            // statuses, as the service read them.
+            let errors = FormErrors::from_error(&staff.tr, e)?;
+            let mut view = show_view(&state, &staff, id, None).await?;
+            view.errors = errors;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&view)).into_response())
         }
     }
@@ -573,13 +574,14 @@ pub async fn change_plan(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::ContractsManage)?;
+    let caller = staff.caller();
+    contracts::access::manage(&caller)?;
     let pairs = form_pairs(&body);
     let plan = field(&pairs, "plan_id");
     let price = field(&pairs, "price");
     let date = field(&pairs, "effective_date");
-    let result = match (int("plan_id", &plan), money_opt("price", &price)) {
-        (Ok(p), Ok(m)) => contracts::change_plan(&state.svc, &staff.actor(), id, p, m, &date).await,
+    let result = match (int("plan_id", &plan), money_opt(&staff.tr, "price", &price)) {
+        (Ok(p), Ok(m)) => contracts::change_plan(&state.svc, &caller, id, p, m, &date).await,
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
     match result {

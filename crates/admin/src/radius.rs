@@ -263,11 +263,7 @@ pub async fn sessions(
         .unwrap_or_default();
         format!("/network/sessions?{params}")
     });
-    let plans = services::catalog::list_plans(&state.svc, true, false)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
+    let plans = services::catalog::plan_names(&state.svc, &staff.caller()).await?;
     let page = Page::new(&staff, "network", "radius-sessions-title").with_flash(q.ok.as_deref());
     Ok(html(&SessionsView {
         l: labels(&staff),
@@ -850,10 +846,8 @@ pub async fn contract_sessions(
     Query(q): Query<HistoryQuery>,
 ) -> PageResult {
     staff.require(Permission::RadiusView)?;
-    let contract = services::contracts::get(&state.svc, id).await?;
-    let customer = services::crm::get_customer(&state.svc, contract.customer_id)
-        .await?
-        .name;
+    let (contract, customer) =
+        services::contracts::subscriber(&state.svc, &staff.caller(), id).await?;
     let filter = SessionFilter {
         contract_id: Some(id),
         before: q.before,

@@ -7,6 +7,7 @@ use domain::Money;
 use services::Error;
 
 use webkit::auth::Staff;
+use webkit::i18n::Tr;
 use webkit::state::AppState;
 
 /// The customer shown above the detail tabs (`customer_tabs.html`).
@@ -36,27 +37,40 @@ impl CustomerHeader {
 }
 
 /// Plan names by id, retired plans included (old contracts show them).
-pub async fn plan_names(state: &AppState) -> Result<BTreeMap<i64, String>, Error> {
-    Ok(services::catalog::list_plans(&state.svc, true, false)
+pub async fn plan_names(state: &AppState, staff: &Staff) -> Result<BTreeMap<i64, String>, Error> {
+    Ok(services::catalog::plan_names(&state.svc, &staff.caller())
         .await?
         .into_iter()
-        .map(|p| (p.id, p.name))
         .collect())
 }
 
-/// An optional amount from a form field: empty is `None`.
-pub fn money_opt(field: &'static str, s: &str) -> Result<Option<Money>, Error> {
+/// A plan in a list filter.
+pub struct PlanOption {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Every plan, retired ones included, by name: a list page's plan filter.
+pub async fn plan_options(state: &AppState, staff: &Staff) -> Result<Vec<PlanOption>, Error> {
+    Ok(services::catalog::plan_names(&state.svc, &staff.caller())
+        .await?
+        .into_iter()
+        .map(|(id, name)| PlanOption { id, name })
+        .collect())
+}
+
+/// An optional amount from a form field, in the installation's currency:
+/// empty is `None`.
+pub fn money_opt(tr: &Tr, field: &'static str, s: &str) -> Result<Option<Money>, Error> {
     if s.trim().is_empty() {
         return Ok(None);
     }
-    Money::parse(s, 2)
-        .map(Some)
-        .map_err(|e| Error::invalid(field, e))
+    money(tr, field, s).map(Some)
 }
 
-/// A required amount from a form field.
-pub fn money(field: &'static str, s: &str) -> Result<Money, Error> {
-    Money::parse(s, 2).map_err(|e| Error::invalid(field, e))
+/// A required amount from a form field, in the installation's currency.
+pub fn money(tr: &Tr, field: &'static str, s: &str) -> Result<Money, Error> {
+    tr.parse_money(s).map_err(|e| Error::invalid(field, e))
 }
 
 /// An integer from a form field, named in the error when it is not one.

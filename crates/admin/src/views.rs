@@ -263,6 +263,19 @@ impl FormErrors {
                 };
                 return Ok(FormErrors(vec![((*field).to_owned(), text)]));
             }
+            // A stale page or a second tab: both statuses in the user's
+            // language, next to the status buttons.
+            E::IllegalTransition { current, requested } => {
+                let label = |s: domain::contracts::Status| {
+                    tr.t(&format!("contract-status-{}", s.as_str().replace('_', "-")))
+                };
+                let text = tr.t2(
+                    "contracts-illegal-transition",
+                    ("current", label(*current)),
+                    ("requested", label(*requested)),
+                );
+                return Ok(FormErrors(vec![("status".into(), text)]));
+            }
             E::Conflict(what) => tr.t1("error-conflict-field", "what", what),
             E::Refused(code) => tr.t(&format!("refused-{code}")),
             _ => return Err(e.into()),

@@ -7,9 +7,9 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::Money;
-use domain::Permission;
 use domain::catalog::{
-    BillingMode, Burst, Cycle, Plan, Quota, QuotaAction, ServiceItem, SuspendedBehavior, Technology,
+    BURST_DOWN_FIELDS, BURST_UP_FIELDS, BillingMode, Burst, Cycle, Plan, Quota, QuotaAction,
+    ServiceItem, SuspendedBehavior, Technology,
 };
 use serde::{Deserialize, Serialize};
 use services::catalog;
@@ -74,7 +74,8 @@ pub struct PlanBody {
     /// Data quota per cycle; with `quota_action`.
     #[serde(default)]
     pub quota_mb: Option<i64>,
-    /// `throttle` (to `quota_throttle_kbps`) or `block`.
+    /// `throttle` (to `quota_throttle_kbps`) or `block`: required with
+    /// `quota_mb`, ignored without it (no quota).
     #[serde(default)]
     #[schema(value_type = Option<choices::QuotaAction>)]
     pub quota_action: Option<String>,
@@ -148,90 +149,50 @@ fn choice<T: Copy>(
     })
 }
 
-/// All three parts of a burst, or none.
-fn burst(names: [&str; 3], parts: [Option<i64>; 3]) -> Result<Option<Burst>, Problem> {
-    match parts {
-        [None, None, None] => Ok(None),
-        [Some(rate_kbps), Some(threshold_kbps), Some(time_secs)] => Ok(Some(Burst {
-            rate_kbps,
-            threshold_kbps,
-            time_secs,
-        })),
-        _ => {
-            let missing = names
-                .iter()
-                .zip(parts)
-                .find(|(_, v)| v.is_none())
-                .map(|(n, _)| *n)
-                .unwrap_or(names[0]);
-            Err(Problem::invalid(
-                missing,
-                "required",
-                "is required with the other burst fields",
-            ))
-        }
-    }
+/// A domain rule's refusal as the problem every field error is.
+fn invalid(e: domain::validate::Invalid) -> Problem {
+    services::Error::invalid(e.field, e.error).into()
 }
 
 impl PlanBody {
     fn to_plan(&self) -> Result<Plan, Problem> {
-        let quota = match (self.quota_mb, self.quota_action.as_deref()) {
-            (None, None) => None,
-            (Some(megabytes), Some(a)) => Some(Quota {
-                megabytes,
-                action: choice(
-                    "quota_action",
-                    a,
-                    QuotaAction::ALL,
-                    QuotaAction::parse,
-                    QuotaAction::as_str,
-                )?,
-                throttle_kbps: self.quota_throttle_kbps,
-            }),
-            (Some(_), None) => {
-                return Err(Problem::invalid(
-                    "quota_action",
-                    "required",
-                    "is required with `quota_mb`",
-                ));
-            }
-            (None, Some(_)) => {
-                return Err(Problem::invalid(
-                    "quota_mb",
-                    "required",
-                    "is required with `quota_action`",
-                ));
-            }
+        let action = match self.quota_action.as_deref() {
+            None => None,
+            Some(a) => Some(choice(
+                "quota_action",
+                a,
+                QuotaAction::ALL,
+                QuotaAction::parse,
+                QuotaAction::as_str,
+            )?),
         };
+        // Which parts go together is the domain's rule, the same as the
+        // plan form's.
+        let quota =
+            Quota::from_parts(self.quota_mb, action, self.quota_throttle_kbps).map_err(invalid)?;
         Ok(Plan {
             name: self.name.clone(),
             description: self.description.clone(),
             download_kbps: self.download_kbps,
             upload_kbps: self.upload_kbps,
-            burst_down: burst(
-                [
-                    "burst_down_rate_kbps",
-                    "burst_down_threshold_kbps",
-                    "burst_down_time_secs",
-                ],
+            burst_down: Burst::from_parts(
+                BURST_DOWN_FIELDS,
                 [
                     self.burst_down_rate_kbps,
                     self.burst_down_threshold_kbps,
                     self.burst_down_time_secs,
                 ],
-            )?,
-            burst_up: burst(
-                [
-                    "burst_up_rate_kbps",
-                    "burst_up_threshold_kbps",
-                    "burst_up_time_secs",
-                ],
+            )
+            .map_err(invalid)?,
+            burst_up: Burst::from_parts(
+                BURST_UP_FIELDS,
                 [
                     self.burst_up_rate_kbps,
                     self.burst_up_threshold_kbps,
                     self.burst_up_time_secs,
                 ],
-            )?,
+            )
+            .map_err(invalid)?,
             quota,
             price: Money(self.price),
             billing_mode: choice(
@@ -361,7 +322,8 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<PlanListQuery>,
 ) -> ApiResult<Json<Paged<PlanView>>> {
-    caller.require(Permission::PlansView)?;
+    let caller = caller.caller();
+    catalog::access::view(&caller)?;
     let tech = match q.technology.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(t) => Some(choice(
@@ -372,7 +334,7 @@ pub async fn list(
             Technology::as_str,
         )?),
     };
-    let rows: Vec<PlanView> = catalog::list_plans(&state.svc, true, false)
+    let rows: Vec<PlanView> = catalog::list_plans(&state.svc, &caller, true, false)
         .await?
         .into_iter()
         .filter(|p| q.active.is_none_or(|a| p.active == a))
@@ -396,8 +358,11 @@ pub async fn show(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<PlanView>> {
-    caller.require(Permission::PlansView)?;
-    Ok(Json(catalog::get_plan(&state.svc, p.id).await?.into()))
+    Ok(Json(
+        catalog::get_plan(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Creates a plan.
@@ -415,10 +380,13 @@ pub async fn create(
     caller: Caller,
     body: ApiJson<PlanBody>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::PlansManage)?;
+    let caller = caller.caller();
+    catalog::access::manage(&caller)?;
     let plan = body.parse()?.to_plan()?;
-    let id = catalog::create_plan(&state.svc, &caller.actor(), &plan).await?;
-    let view: PlanView = catalog::get_plan(&state.svc, id).await?.into();
+    let view: PlanView = catalog::create_plan(&state.svc, &caller, &plan)
+        .await?
+        .into();
+    let id = view.id;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/plans/{id}"))],
@@ -445,12 +413,16 @@ pub async fn update(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<PlanView>> {
-    caller.require(Permission::PlansManage)?;
+    let caller = caller.caller();
+    catalog::access::manage(&caller)?;
     let patch = body.parse()?;
-    let current: PlanView = catalog::get_plan(&state.svc, p.id).await?.into();
+    let current: PlanView = catalog::get_plan(&state.svc, &caller, p.id).await?.into();
     let merged: PlanBody = merge_patch(&current.fields, patch)?;
-    catalog::update_plan(&state.svc, &caller.actor(), p.id, &merged.to_plan()?).await?;
-    Ok(Json(catalog::get_plan(&state.svc, p.id).await?.into()))
+    Ok(Json(
+        catalog::update_plan(&state.svc, &caller, p.id, &merged.to_plan()?)
+            .await?
+            .into(),
+    ))
 }
 
 /// A re-pricing to preview.
@@ -504,7 +476,8 @@ pub async fn repricing_preview(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<RepricingPreviewRequest>,
 ) -> ApiResult<Json<RepricingPreviewView>> {
-    caller.require(Permission::PlansManage)?;
+    let caller = caller.caller();
+    catalog::access::manage(&caller)?;
     let b = body.parse()?;
     let sample = b.sample.unwrap_or(20);
     if !(0..=pagination::MAX_LIMIT).contains(&sample) {
@@ -514,7 +487,7 @@ pub async fn repricing_preview(
             format!("must be between 0 and {}", pagination::MAX_LIMIT),
         ));
     }
-    let r = catalog::preview_repricing(&state.svc, p.id, Money(b.price), sample).await?;
+    let r = catalog::preview_repricing(&state.svc, &caller, p.id, Money(b.price), sample).await?;
     Ok(Json(RepricingPreviewView {
         plan_id: r.plan_id,
         new_price: r.new_price,
@@ -570,23 +543,13 @@ pub async fn repricing_apply(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<RepricingRequest>,
 ) -> ApiResult<Json<RepricingResult>> {
-    caller.require(Permission::PlansManage)?;
+    let caller = caller.caller();
+    catalog::access::manage(&caller)?;
     let b = body.parse()?;
-    if b.fingerprint.trim().is_empty() {
-        return Err(Problem::invalid(
-            "fingerprint",
-            "required",
-            "is required: preview the re-pricing first",
-        ));
-    }
-    let changed = catalog::apply_repricing_fingerprint(
-        &state.svc,
-        &caller.actor(),
-        p.id,
-        Money(b.price),
-        &b.fingerprint,
-    )
-    .await?;
+    // The service requires the preview's fingerprint (an empty one is
+    // refused naming `fingerprint`), as it does for the plan page.
+    let changed =
+        catalog::apply_repricing(&state.svc, &caller, p.id, Money(b.price), &b.fingerprint).await?;
     Ok(Json(RepricingResult { changed }))
 }
 
@@ -670,10 +633,6 @@ pub struct ItemListQuery {
     cursor: Option<String>,
 }
 
-async fn item(state: &AppState, id: i64) -> ApiResult<store::catalog::ServiceItem> {
-    Ok(catalog::get_item(&state.svc, id).await?)
-}
-
 /// Lists service items by name.
 #[utoipa::path(
     get, path = "/api/v1/service-items", operation_id = "service_items.list", tag = "plans",
@@ -688,8 +647,9 @@ pub async fn list_items(
     caller: Caller,
     ApiQuery(q): ApiQuery<ItemListQuery>,
 ) -> ApiResult<Json<Paged<ServiceItemView>>> {
-    caller.require(Permission::PlansView)?;
-    let rows: Vec<ServiceItemView> = catalog::list_items(&state.svc, true)
+    let caller = caller.caller();
+    catalog::access::view(&caller)?;
+    let rows: Vec<ServiceItemView> = catalog::list_items(&state.svc, &caller, true)
         .await?
         .into_iter()
         .filter(|i| q.active.is_none_or(|a| i.active == a))
@@ -712,8 +672,11 @@ pub async fn show_item(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<ServiceItemView>> {
-    caller.require(Permission::PlansView)?;
-    Ok(Json(item(&state, p.id).await?.into()))
+    Ok(Json(
+        catalog::get_item(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Creates a service item.
@@ -731,10 +694,11 @@ pub async fn create_item(
     caller: Caller,
     body: ApiJson<ServiceItemBody>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::PlansManage)?;
+    let caller = caller.caller();
+    catalog::access::manage(&caller)?;
     let i = body.parse()?.to_item()?;
-    let id = catalog::create_item(&state.svc, &caller.actor(), &i).await?;
-    let view: ServiceItemView = item(&state, id).await?.into();
+    let view: ServiceItemView = catalog::create_item(&state.svc, &caller, &i).await?.into();
+    let id = view.id;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/service-items/{id}"))],
@@ -760,10 +724,14 @@ pub async fn update_item(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<ServiceItemView>> {
-    caller.require(Permission::PlansManage)?;
+    let caller = caller.caller();
+    catalog::access::manage(&caller)?;
     let patch = body.parse()?;
-    let current: ServiceItemView = item(&state, p.id).await?.into();
+    let current: ServiceItemView = catalog::get_item(&state.svc, &caller, p.id).await?.into();
     let merged: ServiceItemBody = merge_patch(&current.fields, patch)?;
-    catalog::update_item(&state.svc, &caller.actor(), p.id, &merged.to_item()?).await?;
-    Ok(Json(item(&state, p.id).await?.into()))
+    Ok(Json(
+        catalog::update_item(&state.svc, &caller, p.id, &merged.to_item()?)
+            .await?
+            .into(),
+    ))
 }

@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::Money;
-use domain::Permission;
 use domain::contracts::{Status, SuspendReason};
 use serde::{Deserialize, Deserializer, Serialize};
 use services::contracts::{self, ContractInput, PlanChange, TermsInput};
@@ -154,7 +153,8 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<ContractListQuery>,
 ) -> ApiResult<Json<Paged<ContractView>>> {
-    caller.require(Permission::CustomersView)?;
+    let caller = caller.caller();
+    contracts::access::view(&caller)?;
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode(q.cursor.as_deref())?;
     let wanted = match q.status.as_deref().map(str::trim) {
@@ -169,7 +169,7 @@ pub async fn list(
                 "cannot be combined with `q` (a search returns one page)",
             ));
         }
-        let data = contracts::search(&state.svc, text)
+        let data = contracts::search(&state.svc, &caller, text)
             .await?
             .into_iter()
             .filter(|k| q.customer_id.is_none_or(|c| k.customer_id == c))
@@ -191,7 +191,7 @@ pub async fn list(
         limit,
         ..Default::default()
     };
-    let (rows, more) = contracts::list(&state.svc, &filter).await?;
+    let (rows, more) = contracts::list(&state.svc, &caller, &filter).await?;
     let data: Vec<ContractView> = rows.into_iter().map(Into::into).collect();
     Ok(Json(pagination::page(data, more, |k| k.id)))
 }
@@ -210,8 +210,11 @@ pub async fn show(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<ContractView>> {
-    caller.require(Permission::CustomersView)?;
-    Ok(Json(contracts::get(&state.svc, p.id).await?.into()))
+    Ok(Json(
+        contracts::get(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
+    ))
 }
 
 /// A service item on a new contract.
@@ -284,7 +287,8 @@ pub async fn create(
     caller: Caller,
     body: ApiJson<CreateContract>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::ContractsManage)?;
+    let caller = caller.caller();
+    contracts::access::manage(&caller)?;
     let b = body.parse()?;
     let input = ContractInput {
         customer_id: b.customer_id,
@@ -302,8 +306,8 @@ pub async fn create(
         notes: b.notes,
         items: b.items.iter().map(|i| (i.item_id, i.quantity)).collect(),
     };
-    let id = contracts::create(&state.svc, &caller.actor(), &input).await?;
-    let view: ContractView = contracts::get(&state.svc, id).await?.into();
+    let view: ContractView = contracts::create(&state.svc, &caller, &input).await?.into();
+    let id = view.id;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/contracts/{id}"))],
@@ -372,7 +376,8 @@ pub async fn update(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<UpdateContract>,
 ) -> ApiResult<Json<ContractView>> {
-    caller.require(Permission::ContractsManage)?;
+    let caller = caller.caller();
+    contracts::access::manage(&caller)?;
     let b = body.parse()?;
     let input = TermsInput {
         billing_day: b.billing_day,
@@ -384,8 +389,11 @@ pub async fn update(
         ipv6_prefix: b.ipv6_prefix.map(Option::unwrap_or_default),
         notes: b.notes,
     };
-    contracts::update_terms(&state.svc, &caller.actor(), p.id, &input).await?;
-    Ok(Json(contracts::get(&state.svc, p.id).await?.into()))
+    Ok(Json(
+        contracts::update_terms(&state.svc, &caller, p.id, &input)
+            .await?
+            .into(),
+    ))
 }
 
 /// A status change to make.
@@ -423,7 +431,8 @@ pub async fn transition(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<TransitionRequest>,
 ) -> ApiResult<Json<ContractView>> {
-    caller.require(Permission::ContractsStatus)?;
+    let caller = caller.caller();
+    contracts::access::status(&caller)?;
     let b = body.parse()?;
     let to = status("to", &b.to)?;
     let reason = match b.reason.as_deref().map(str::trim) {
@@ -436,23 +445,13 @@ pub async fn transition(
             )
         })?),
     };
-    let k = contracts::get(&state.svc, p.id).await?;
-    // The status machine's refusal is a conflict with the contract's state,
-    // not a bad field: name both statuses so a client can re-read and decide.
-    if let Some(current) = Status::parse(&k.status)
-        && !current.can_become(to)
-    {
-        let mut problem = Problem::new(
-            "conflict",
-            format!("a contract cannot go from {current} to {to}"),
-        );
-        problem.code = Some("illegal-transition".into());
-        problem.current_status = Some(current.as_str().into());
-        problem.requested_status = Some(to.as_str().into());
-        return Err(problem);
-    }
-    contracts::transition(&state.svc, &caller.actor(), p.id, to, reason, &b.note).await?;
-    Ok(Json(contracts::get(&state.svc, p.id).await?.into()))
+    // The service decides on the status it reads inside its transaction;
+    // a move the machine does not allow is a 409 naming both statuses.
+    Ok(Json(
+        contracts::transition(&state.svc, &caller, p.id, to, reason, &b.note)
+            .await?
+            .into(),
+    ))
 }
 
 /// A recorded status change.
@@ -488,9 +487,7 @@ pub async fn transitions(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<List<TransitionView>>> {
-    caller.require(Permission::CustomersView)?;
-    contracts::get(&state.svc, p.id).await?;
-    let data = contracts::transitions(&state.svc, p.id)
+    let data = contracts::transitions(&state.svc, &caller.caller(), p.id)
         .await?
         .into_iter()
         .map(|t| TransitionView {
@@ -585,26 +582,21 @@ pub async fn change_plan(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<PlanChangeRequest>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::ContractsManage)?;
+    let caller = caller.caller();
+    contracts::access::manage(&caller)?;
     let b = body.parse()?;
     let change = contracts::change_plan(
         &state.svc,
-        &caller.actor(),
+        &caller,
         p.id,
         b.plan_id,
         b.price.map(Money),
         &b.effective_date,
     )
     .await?;
-    let id = match change {
-        PlanChange::Applied(id) | PlanChange::Scheduled(id) => id,
+    let view: PlanChangeView = match change {
+        PlanChange::Applied(c) | PlanChange::Scheduled(c) => c.into(),
     };
-    let view: PlanChangeView = contracts::plan_changes(&state.svc, p.id)
-        .await?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(Problem::not_found)?
-        .into();
     Ok((
         StatusCode::CREATED,
         [(
@@ -630,9 +622,7 @@ pub async fn plan_changes(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<List<PlanChangeView>>> {
-    caller.require(Permission::CustomersView)?;
-    contracts::get(&state.svc, p.id).await?;
-    let data = contracts::plan_changes(&state.svc, p.id)
+    let data = contracts::plan_changes(&state.svc, &caller.caller(), p.id)
         .await?
         .into_iter()
         .map(Into::into)
@@ -661,9 +651,8 @@ pub async fn credentials(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::ContractsManage)?;
     let (login, password) =
-        contracts::reveal_credentials(&state.svc, &caller.actor(), p.id).await?;
+        contracts::reveal_credentials(&state.svc, &caller.caller(), p.id).await?;
     // A password: never kept by a shared cache.
     Ok((
         [(header::CACHE_CONTROL, "no-store")],

@@ -183,6 +183,18 @@ impl From<services::Error> for Problem {
                 p.code = Some(code.to_owned());
                 p
             }
+            // A conflict with the contract's state, not a bad field: both
+            // statuses, so a client can re-read and decide.
+            E::IllegalTransition { current, requested } => {
+                let mut p = Problem::new(
+                    "conflict",
+                    format!("a contract cannot go from {current} to {requested}"),
+                );
+                p.code = Some("illegal-transition".into());
+                p.current_status = Some(current.as_str().into());
+                p.requested_status = Some(requested.as_str().into());
+                p
+            }
             E::Throttled { retry_after } => {
                 let mut p = Problem::new("conflict", format!("retry after {retry_after} s"));
                 p.code = Some("throttled".into());

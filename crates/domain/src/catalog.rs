@@ -84,6 +84,49 @@ pub struct Burst {
     pub time_secs: i64,
 }
 
+/// The field names of the download burst's parts: rate, threshold, time.
+pub const BURST_DOWN_FIELDS: [&str; 3] = [
+    "burst_down_rate_kbps",
+    "burst_down_threshold_kbps",
+    "burst_down_time_secs",
+];
+
+/// The field names of the upload burst's parts: rate, threshold, time.
+pub const BURST_UP_FIELDS: [&str; 3] = [
+    "burst_up_rate_kbps",
+    "burst_up_threshold_kbps",
+    "burst_up_time_secs",
+];
+
+impl Burst {
+    /// A burst from its three parts as a form or the API gives them
+    /// (`names`: rate, threshold, time): none when no part is given, all
+    /// three together, or the first missing part is required. The one rule
+    /// for every interface; [`Plan::validate`] then checks the values.
+    pub fn from_parts(
+        names: [&'static str; 3],
+        parts: [Option<i64>; 3],
+    ) -> Result<Option<Burst>, Invalid> {
+        match parts {
+            [None, None, None] => Ok(None),
+            [Some(rate_kbps), Some(threshold_kbps), Some(time_secs)] => Ok(Some(Burst {
+                rate_kbps,
+                threshold_kbps,
+                time_secs,
+            })),
+            _ => {
+                let missing = names
+                    .iter()
+                    .zip(parts)
+                    .find(|(_, v)| v.is_none())
+                    .map(|(n, _)| *n)
+                    .unwrap_or(names[0]);
+                Err(Invalid::new(missing, FieldError::Required))
+            }
+        }
+    }
+}
+
 /// A data quota per billing cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quota {
@@ -91,6 +134,30 @@ pub struct Quota {
     pub action: QuotaAction,
     /// For [`QuotaAction::Throttle`]: the speed past the quota.
     pub throttle_kbps: Option<i64>,
+}
+
+impl Quota {
+    /// A quota from its parts as a form or the API gives them: the size
+    /// (`quota_mb`) makes the quota, and then its action is required;
+    /// without a size there is none, whatever action or throttle speed came
+    /// with it (the plan form always sends its action's choice, and
+    /// clearing the size removes a plan's quota). The throttle speed is
+    /// kept with a quota; [`Plan::validate`] checks the values.
+    pub fn from_parts(
+        megabytes: Option<i64>,
+        action: Option<QuotaAction>,
+        throttle_kbps: Option<i64>,
+    ) -> Result<Option<Quota>, Invalid> {
+        match (megabytes, action) {
+            (None, _) => Ok(None),
+            (Some(megabytes), Some(action)) => Ok(Some(Quota {
+                megabytes,
+                action,
+                throttle_kbps,
+            })),
+            (Some(_), None) => Err(Invalid::new("quota_action", FieldError::Required)),
+        }
+    }
 }
 
 /// An internet plan as it is offered (prices are the catalog price; each
@@ -159,26 +226,10 @@ impl Plan {
         speed("download_kbps", self.download_kbps)?;
         speed("upload_kbps", self.upload_kbps)?;
         if let Some(b) = &self.burst_down {
-            burst(
-                &[
-                    "burst_down_rate_kbps",
-                    "burst_down_threshold_kbps",
-                    "burst_down_time_secs",
-                ],
-                b,
-                self.download_kbps,
-            )?;
+            burst(&BURST_DOWN_FIELDS, b, self.download_kbps)?;
         }
         if let Some(b) = &self.burst_up {
-            burst(
-                &[
-                    "burst_up_rate_kbps",
-                    "burst_up_threshold_kbps",
-                    "burst_up_time_secs",
-                ],
-                b,
-                self.upload_kbps,
-            )?;
+            burst(&BURST_UP_FIELDS, b, self.upload_kbps)?;
         }
         if let Some(q) = &self.quota {
             if q.megabytes < 1 {
@@ -256,6 +307,49 @@ mod tests {
             active: true,
             public: true,
         }
+    }
+
+    #[test]
+    fn bursts_and_quotas_come_whole_or_name_the_missing_part() {
+        let f = BURST_DOWN_FIELDS;
+        assert_eq!(Burst::from_parts(f, [None, None, None]), Ok(None));
+        assert_eq!(
+            Burst::from_parts(f, [Some(600_000), Some(400_000), Some(8)]),
+            Ok(Some(Burst {
+                rate_kbps: 600_000,
+                threshold_kbps: 400_000,
+                time_secs: 8
+            }))
+        );
+        for (parts, missing) in [
+            ([Some(1), None, None], "burst_down_threshold_kbps"),
+            ([Some(1), Some(1), None], "burst_down_time_secs"),
+            ([None, Some(1), Some(1)], "burst_down_rate_kbps"),
+            ([None, None, Some(1)], "burst_down_rate_kbps"),
+        ] {
+            assert_eq!(
+                Burst::from_parts(f, parts),
+                Err(Invalid::new(missing, FieldError::Required)),
+                "{parts:?}"
+            );
+        }
+        assert_eq!(Quota::from_parts(None, None, Some(1000)), Ok(None));
+        assert_eq!(
+            Quota::from_parts(Some(1000), None, None),
+            Err(Invalid::new("quota_action", FieldError::Required))
+        );
+        assert_eq!(
+            Quota::from_parts(None, Some(QuotaAction::Block), Some(1000)),
+            Ok(None)
+        );
+        assert_eq!(
+            Quota::from_parts(Some(1000), Some(QuotaAction::Throttle), Some(5000)),
+            Ok(Some(Quota {
+                megabytes: 1000,
+                action: QuotaAction::Throttle,
+                throttle_kbps: Some(5000)
+            }))
+        );
     }
 
     #[test]

@@ -137,6 +137,38 @@ impl Money {
     }
 }
 
+/// Digits after the decimal point in `currency`'s minor unit (ISO 4217
+/// "minor unit"): what every amount of the installation is scaled by, in
+/// forms, lists, CSV files, imports and documents. 2 unless the currency
+/// says otherwise (yen and won have none; the Gulf dinars, three).
+///
+/// ```
+/// assert_eq!(domain::money::minor_units("BRL"), 2);
+/// assert_eq!(domain::money::minor_units("jpy"), 0);
+/// assert_eq!(domain::money::minor_units("KWD"), 3);
+/// ```
+pub fn minor_units(currency: &str) -> u32 {
+    // ISO 4217's list of currencies whose minor unit is not 2 (current
+    // codes; funds and metals left out).
+    const ZERO: &[&str] = &[
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
+        "VUV", "XAF", "XOF", "XPF",
+    ];
+    const THREE: &[&str] = &["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
+    const FOUR: &[&str] = &["CLF", "UYW"];
+    let code = currency.trim().to_ascii_uppercase();
+    let code = code.as_str();
+    if ZERO.contains(&code) {
+        0
+    } else if THREE.contains(&code) {
+        3
+    } else if FOUR.contains(&code) {
+        4
+    } else {
+        2
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +220,28 @@ mod tests {
             "1,000,000.00"
         );
         assert_eq!(Money(1500).display(0, '.', Some(',')), "1,500");
+    }
+
+    #[test]
+    fn minor_units_follow_iso_4217() {
+        for (code, digits) in [
+            ("BRL", 2),
+            ("USD", 2),
+            ("EUR", 2),
+            ("JPY", 0),
+            ("KRW", 0),
+            ("CLP", 0),
+            ("BHD", 3),
+            ("KWD", 3),
+            ("CLF", 4),
+            (" brl ", 2),
+            ("", 2),
+        ] {
+            assert_eq!(minor_units(code), digits, "{code}");
+        }
+        // An amount typed in yen is whole units; in dinar, thousandths.
+        assert_eq!(Money::parse("1.500", minor_units("JPY")), Ok(Money(1500)));
+        assert_eq!(Money::parse("1,5", minor_units("KWD")), Ok(Money(1500)));
+        assert_eq!(Money(1500).to_decimal(minor_units("KWD")), "1.500");
     }
 }

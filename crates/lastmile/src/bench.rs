@@ -15,6 +15,10 @@ use services::crm::{self, ListQuery};
 /// Samples per operation.
 const SAMPLES: usize = 300;
 
+/// The bench runs at the console, as the console's caller (built once,
+/// outside the timed calls).
+static CLI: std::sync::LazyLock<services::Caller> = std::sync::LazyLock::new(services::Caller::cli);
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -87,7 +91,7 @@ async fn samples(svc: &Services) -> anyhow::Result<Samples> {
     while s.customer_ids.len() < SAMPLES && tries < SAMPLES * 20 {
         tries += 1;
         let id = r.random_range(1..=max_id);
-        let Ok(cust) = crm::get_customer(svc, id).await else {
+        let Ok(cust) = crm::get_customer(svc, &CLI, id).await else {
             continue;
         };
         s.customer_ids.push(id);
@@ -112,7 +116,7 @@ async fn samples(svc: &Services) -> anyhow::Result<Samples> {
             limit: 10,
             ..Default::default()
         };
-        for k in services::contracts::list(svc, &filter).await?.0 {
+        for k in services::contracts::list(svc, &CLI, &filter).await?.0 {
             s.logins.push(k.pppoe_login.clone());
             s.numbers.push(k.number.trim_start_matches('0').to_owned());
             if let Some(ip) = k.ipv4 {
@@ -137,7 +141,7 @@ async fn time_search(svc: &Services, label: &str, queries: &[String]) -> anyhow:
     let mut found = 0;
     for q in queries {
         let t = Instant::now();
-        let hits = crm::search(svc, q, 20).await?;
+        let hits = crm::search(svc, &CLI, q, 20).await?;
         times.push(t.elapsed());
         if !hits.is_empty() {
             found += 1;
@@ -151,7 +155,7 @@ pub async fn run(svc: &Services) -> anyhow::Result<()> {
     let s = samples(svc).await.context("sampling the data")?;
     // Warm the pool and caches the way a running server has them.
     for q in s.names.iter().take(20) {
-        crm::search(svc, q, 20).await?;
+        crm::search(svc, &CLI, q, 20).await?;
     }
     println!("search (crm::search, 20 results):");
     time_search(svc, "name, partial words", &s.names).await?;
@@ -202,7 +206,7 @@ pub async fn run(svc: &Services) -> anyhow::Result<()> {
         let mut found = 0;
         for _ in 0..100 {
             let t = Instant::now();
-            let (rows, _) = crm::list(svc, &q).await?;
+            let (rows, _) = crm::list(svc, &CLI, &q).await?;
             times.push(t.elapsed());
             if !rows.is_empty() {
                 found += 1;
@@ -215,15 +219,15 @@ pub async fn run(svc: &Services) -> anyhow::Result<()> {
     let mut times = Vec::with_capacity(s.customer_ids.len());
     for id in &s.customer_ids {
         let t = Instant::now();
-        crm::get_customer(svc, *id).await?;
-        crm::addresses(svc, *id).await?;
+        crm::get_customer(svc, &CLI, *id).await?;
+        crm::addresses(svc, &CLI, *id).await?;
         let filter = store::contracts::Filter {
             customer_id: Some(*id),
             limit: 50,
             ..Default::default()
         };
-        services::contracts::list(svc, &filter).await?;
-        crm::timeline(svc, *id, None, None, 20).await?;
+        services::contracts::list(svc, &CLI, &filter).await?;
+        crm::timeline(svc, &CLI, *id, None, None, 20).await?;
         times.push(t.elapsed());
     }
     let n = times.len();

@@ -6,13 +6,33 @@ use domain::Money;
 use domain::catalog::{
     BillingMode, Burst, Cycle, Plan, Quota, QuotaAction, ServiceItem, SuspendedBehavior, Technology,
 };
+use std::collections::BTreeMap;
+
+use domain::Permission;
 use domain::crm::timeline::EventKind;
-use domain::event::{ContractPriceChanged, DomainEvent, PlanUpdated};
+use domain::event::{ContractPriceChanged, PlanUpdated};
 use domain::validate::FieldError;
 use serde_json::json;
 
-use crate::crm::{Event, record_event};
-use crate::{Actor, Error, Result, Services};
+use crate::{Caller, Change, Error, Result, Services};
+
+/// Who may do what with the catalog, named once (see `crm::access` for
+/// how interfaces use these).
+pub mod access {
+    use domain::Permission;
+
+    use crate::{Caller, Result};
+
+    /// Reading plans and service items: `plans.view`.
+    pub fn view(caller: &Caller) -> Result<()> {
+        caller.require(Permission::PlansView)
+    }
+
+    /// Creating and changing them, and re-pricing contracts: `plans.manage`.
+    pub fn manage(caller: &Caller) -> Result<()> {
+        caller.require(Permission::PlansManage)
+    }
+}
 
 fn invalid(e: domain::validate::Invalid) -> Error {
     Error::invalid(e.field, e.error)
@@ -108,7 +128,13 @@ fn plan_json(p: &store::catalog::Plan) -> serde_json::Value {
     serde_json::to_value(p).unwrap_or_default()
 }
 
-pub async fn create_plan(svc: &Services, actor: &Actor, plan: &Plan) -> Result<i64> {
+/// Creates a plan; returns it as stored.
+pub async fn create_plan(
+    svc: &Services,
+    caller: &Caller,
+    plan: &Plan,
+) -> Result<store::catalog::Plan> {
+    access::manage(caller)?;
     plan.validate().map_err(invalid)?;
     let mut tx = svc.db.begin().await?;
     let id = store::catalog::insert(&mut tx, &to_row(plan), store::now())
@@ -118,24 +144,23 @@ pub async fn create_plan(svc: &Services, actor: &Actor, plan: &Plan) -> Result<i
             e => e.into(),
         })?;
     let created = store::catalog::get(&mut tx, id).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "plan.create",
-        "plan",
-        id,
-        None,
-        Some(plan_json(&created)),
-    )
-    .await?;
+    Change::new("plan.create", "plan", id)
+        .after(plan_json(&created))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(created)
 }
 
-/// Updates a plan. A new price applies to new contracts only: existing ones
-/// keep theirs (see [`preview_repricing`]).
-pub async fn update_plan(svc: &Services, actor: &Actor, id: i64, plan: &Plan) -> Result<()> {
+/// Updates a plan; returns it as stored. A new price applies to new
+/// contracts only: existing ones keep theirs (see [`preview_repricing`]).
+pub async fn update_plan(
+    svc: &Services,
+    caller: &Caller,
+    id: i64,
+    plan: &Plan,
+) -> Result<store::catalog::Plan> {
+    access::manage(caller)?;
     plan.validate().map_err(invalid)?;
     let mut tx = svc.db.begin().await?;
     let before = store::catalog::get(&mut tx, id).await?;
@@ -146,50 +171,65 @@ pub async fn update_plan(svc: &Services, actor: &Actor, id: i64, plan: &Plan) ->
             e => e.into(),
         })?;
     let after = store::catalog::get(&mut tx, id).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "plan.update",
-        "plan",
-        id,
-        Some(plan_json(&before)),
-        Some(plan_json(&after)),
-    )
-    .await?;
-    // RADIUS nodes re-read plans on this event (speeds, quota, suspended
+    // RADIUS nodes re-read plans on the event (speeds, quota, suspended
     // behaviour reach the next Access-Accept).
-    let now = store::now();
-    store::events::append(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        &PlanUpdated { plan_id: id }.into(),
-        now,
-    )
-    .await?;
+    Change::new("plan.update", "plan", id)
+        .before(plan_json(&before))
+        .after(plan_json(&after))
+        .event(PlanUpdated { plan_id: id })
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(after)
 }
 
-pub async fn get_plan(svc: &Services, id: i64) -> Result<store::catalog::Plan> {
+pub async fn get_plan(svc: &Services, caller: &Caller, id: i64) -> Result<store::catalog::Plan> {
+    access::view(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::catalog::get(&mut c, id).await?)
 }
 
 /// How many contracts are on plan `id`, per status.
-pub async fn contract_counts(svc: &Services, id: i64) -> Result<Vec<(String, i64)>> {
+pub async fn contract_counts(
+    svc: &Services,
+    caller: &Caller,
+    id: i64,
+) -> Result<Vec<(String, i64)>> {
+    access::view(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::contracts::count_by_status(&mut c, Some(id)).await?)
 }
 
+/// Plans by name: with `plans.view`; the public ones (`public_only`,
+/// active) to anyone, customers included, since they are offered openly.
 pub async fn list_plans(
     svc: &Services,
+    caller: &Caller,
     include_retired: bool,
     public_only: bool,
 ) -> Result<Vec<store::catalog::Plan>> {
+    if !public_only || include_retired {
+        access::view(caller)?;
+    }
     let mut c = svc.db.conn().await?;
     Ok(store::catalog::list(&mut c, include_retired, public_only).await?)
+}
+
+/// Every plan's id and name, retired ones included, by name: for pages
+/// that show records naming a plan (customers, contracts, sessions) and
+/// their plan filters. Names are no secret to staff who see those
+/// records, so any staff caller (and jobs, the console) may read them;
+/// customers read their plan with their contract.
+pub async fn plan_names(svc: &Services, caller: &Caller) -> Result<Vec<(i64, String)>> {
+    if let Caller::Customer { .. } = caller {
+        return Err(Error::Forbidden(Permission::PlansView.code()));
+    }
+    let mut c = svc.db.conn().await?;
+    Ok(store::catalog::list(&mut c, true, false)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect())
 }
 
 fn item_row(i: &ServiceItem) -> store::catalog::ServiceItem {
@@ -206,7 +246,13 @@ fn item_row(i: &ServiceItem) -> store::catalog::ServiceItem {
     }
 }
 
-pub async fn create_item(svc: &Services, actor: &Actor, item: &ServiceItem) -> Result<i64> {
+/// Creates a service item; returns it as stored.
+pub async fn create_item(
+    svc: &Services,
+    caller: &Caller,
+    item: &ServiceItem,
+) -> Result<store::catalog::ServiceItem> {
+    access::manage(caller)?;
     item.validate().map_err(invalid)?;
     let mut tx = svc.db.begin().await?;
     let id = store::catalog::insert_item(&mut tx, &item_row(item), store::now())
@@ -216,22 +262,22 @@ pub async fn create_item(svc: &Services, actor: &Actor, item: &ServiceItem) -> R
             e => e.into(),
         })?;
     let created = store::catalog::get_item(&mut tx, id).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "service_item.create",
-        "service_item",
-        id,
-        None,
-        serde_json::to_value(&created).ok(),
-    )
-    .await?;
+    Change::new("service_item.create", "service_item", id)
+        .after(serde_json::to_value(&created).ok())
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(created)
 }
 
-pub async fn update_item(svc: &Services, actor: &Actor, id: i64, item: &ServiceItem) -> Result<()> {
+/// Changes a service item; returns it as stored.
+pub async fn update_item(
+    svc: &Services,
+    caller: &Caller,
+    id: i64,
+    item: &ServiceItem,
+) -> Result<store::catalog::ServiceItem> {
+    access::manage(caller)?;
     item.validate().map_err(invalid)?;
     let mut tx = svc.db.begin().await?;
     let before = store::catalog::get_item(&mut tx, id).await?;
@@ -242,30 +288,31 @@ pub async fn update_item(svc: &Services, actor: &Actor, id: i64, item: &ServiceI
             e => e.into(),
         })?;
     let after = store::catalog::get_item(&mut tx, id).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "service_item.update",
-        "service_item",
-        id,
-        serde_json::to_value(&before).ok(),
-        serde_json::to_value(&after).ok(),
-    )
-    .await?;
+    Change::new("service_item.update", "service_item", id)
+        .before(serde_json::to_value(&before).ok())
+        .after(serde_json::to_value(&after).ok())
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(after)
 }
 
-pub async fn get_item(svc: &Services, id: i64) -> Result<store::catalog::ServiceItem> {
+pub async fn get_item(
+    svc: &Services,
+    caller: &Caller,
+    id: i64,
+) -> Result<store::catalog::ServiceItem> {
+    access::view(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::catalog::get_item(&mut c, id).await?)
 }
 
 pub async fn list_items(
     svc: &Services,
+    caller: &Caller,
     include_retired: bool,
 ) -> Result<Vec<store::catalog::ServiceItem>> {
+    access::view(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::catalog::list_items(&mut c, include_retired).await?)
 }
@@ -276,6 +323,8 @@ pub struct Repriced {
     pub contract_id: i64,
     pub number: String,
     pub customer_id: i64,
+    /// The customer's name, for the people confirming the change.
+    pub customer_name: String,
     pub old_price: i64,
     pub new_price: i64,
 }
@@ -285,13 +334,14 @@ pub struct Repriced {
 pub struct RepricingPreview {
     pub plan_id: i64,
     pub new_price: i64,
-    /// How many contracts would change (pass it to [`apply_repricing`]).
+    /// How many contracts would change.
     pub count: i64,
     /// The first contracts, up to the requested sample size.
     pub sample: Vec<Repriced>,
     /// A digest of exactly which contracts would change and from which
-    /// prices (pass it to [`apply_repricing_fingerprint`]): stricter than
-    /// the count, since another contract may have taken a leaving one's place.
+    /// prices: the confirmation [`apply_repricing`] requires. Stricter than
+    /// the count, since another contract may have taken a leaving one's
+    /// place.
     pub fingerprint: String,
 }
 
@@ -308,6 +358,31 @@ const BATCH: i64 = 500;
 /// Contracts on the plan (not canceled) whose price is not `new_price`.
 pub async fn preview_repricing(
     svc: &Services,
+    caller: &Caller,
+    plan_id: i64,
+    new_price: Money,
+    sample: i64,
+) -> Result<RepricingPreview> {
+    access::manage(caller)?;
+    let mut c = svc.db.conn().await?;
+    let mut preview = preview_in(&mut c, plan_id, new_price, sample).await?;
+    // Names for the sample only (the page lists them; one query).
+    let ids: Vec<i64> = preview.sample.iter().map(|r| r.customer_id).collect();
+    let names: BTreeMap<i64, String> = store::crm::customers::get_many(&mut c, &ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    for r in &mut preview.sample {
+        r.customer_name = names.get(&r.customer_id).cloned().unwrap_or_default();
+    }
+    Ok(preview)
+}
+
+/// The preview, computed on `c` (the apply re-computes it in its own
+/// transaction).
+async fn preview_in(
+    c: &mut store::AnyConnection,
     plan_id: i64,
     new_price: Money,
     sample: i64,
@@ -315,21 +390,15 @@ pub async fn preview_repricing(
     if new_price.is_negative() {
         return Err(Error::invalid("price", FieldError::Range));
     }
-    let mut c = svc.db.conn().await?;
-    store::catalog::get(&mut c, plan_id).await?;
+    store::catalog::get(c, plan_id).await?;
     let mut count = 0;
     let mut rows = Vec::new();
     let mut after = 0;
     let mut digest = fingerprint_start(plan_id, new_price);
     loop {
-        let batch = store::contracts::repricing_candidates(
-            &mut c,
-            plan_id,
-            new_price.minor(),
-            after,
-            BATCH,
-        )
-        .await?;
+        let batch =
+            store::contracts::repricing_candidates(c, plan_id, new_price.minor(), after, BATCH)
+                .await?;
         let Some(last) = batch.last() else { break };
         after = last.id;
         count += batch.len() as i64;
@@ -340,6 +409,7 @@ pub async fn preview_repricing(
                     contract_id: k.id,
                     number: k.number,
                     customer_id: k.customer_id,
+                    customer_name: String::new(),
                     old_price: k.price,
                     new_price: new_price.minor(),
                 });
@@ -357,43 +427,36 @@ pub async fn preview_repricing(
 
 /// Sets `new_price` on every contract the preview listed, in batches, each
 /// change audited (`contract.reprice`), on the customer's timeline and
-/// announced as `contract.price_changed`. Refused (`repricing-changed`) when
-/// the number of affected contracts is no longer the previewed
-/// `expected_count`. Returns how many contracts changed.
+/// announced as `contract.price_changed`. Requires the preview's
+/// `fingerprint` as the confirmation, from every interface: empty is
+/// refused (`fingerprint` required), and a preview that no longer holds
+/// (other contracts, or other prices, than those previewed) is refused with
+/// `repricing-changed`. Returns how many contracts changed.
 pub async fn apply_repricing(
     svc: &Services,
-    actor: &Actor,
-    plan_id: i64,
-    new_price: Money,
-    expected_count: i64,
-) -> Result<i64> {
-    let preview = preview_repricing(svc, plan_id, new_price, 0).await?;
-    if preview.count != expected_count {
-        return Err(Error::Refused("repricing-changed"));
-    }
-    reprice(svc, actor, plan_id, new_price).await
-}
-
-/// Like [`apply_repricing`], but refused (`repricing-changed`) unless the
-/// contracts that would change, and their prices, are still exactly those
-/// of the preview whose `fingerprint` is given (what the API hands out).
-pub async fn apply_repricing_fingerprint(
-    svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     plan_id: i64,
     new_price: Money,
     fingerprint: &str,
 ) -> Result<i64> {
-    let preview = preview_repricing(svc, plan_id, new_price, 0).await?;
+    access::manage(caller)?;
+    if fingerprint.trim().is_empty() {
+        return Err(Error::invalid("fingerprint", FieldError::Required));
+    }
+    let preview = {
+        let mut c = svc.db.conn().await?;
+        preview_in(&mut c, plan_id, new_price, 0).await?
+    };
     if !preview.fingerprint.eq_ignore_ascii_case(fingerprint.trim()) {
         return Err(Error::Refused("repricing-changed"));
     }
-    reprice(svc, actor, plan_id, new_price).await
+    reprice(svc, caller, plan_id, new_price).await
 }
 
 /// Writes the re-pricing the caller has checked against its preview.
-async fn reprice(svc: &Services, actor: &Actor, plan_id: i64, new_price: Money) -> Result<i64> {
+async fn reprice(svc: &Services, caller: &Caller, plan_id: i64, new_price: Money) -> Result<i64> {
     let engine = svc.db.engine();
+    let actor = caller.actor();
     let mut done = 0;
     let mut after = 0;
     loop {
@@ -411,37 +474,23 @@ async fn reprice(svc: &Services, actor: &Actor, plan_id: i64, new_price: Money) 
         let now = store::now();
         for k in batch {
             store::contracts::set_price(&mut tx, k.id, new_price.minor(), now).await?;
-            crate::system::audit::record(
-                &mut tx,
-                engine,
-                actor,
-                "contract.reprice",
-                "contract",
-                k.id,
-                Some(json!({ "price": k.price, "plan_id": plan_id })),
-                Some(json!({ "price": new_price.minor(), "plan_id": plan_id })),
-            )
-            .await?;
-            let event = DomainEvent::from(ContractPriceChanged {
-                contract_id: k.id,
-                customer_id: k.customer_id,
-                old_price: Money(k.price),
-                new_price,
-                number: k.number.clone(),
-            });
-            store::events::append(&mut tx, engine, actor, &event, now).await?;
-            record_event(
-                &mut tx,
-                actor,
-                &Event {
+            Change::new("contract.reprice", "contract", k.id)
+                .before(json!({ "price": k.price, "plan_id": plan_id }))
+                .after(json!({ "price": new_price.minor(), "plan_id": plan_id }))
+                .event(ContractPriceChanged {
+                    contract_id: k.id,
                     customer_id: k.customer_id,
-                    kind: EventKind::ContractPriceChanged,
-                    summary: format!("Contract {} re-priced", k.number),
-                    entity: Some(("contract", k.id.to_string())),
-                    data: event.payload(),
-                },
-            )
-            .await?;
+                    old_price: Money(k.price),
+                    new_price,
+                    number: k.number.clone(),
+                })
+                .timeline(
+                    k.customer_id,
+                    EventKind::ContractPriceChanged,
+                    format!("Contract {} re-priced", k.number),
+                )
+                .record(&mut tx, engine, &actor)
+                .await?;
             done += 1;
         }
         tx.commit().await?;

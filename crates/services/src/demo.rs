@@ -8,7 +8,10 @@
 //! what the customer form would have stored; only the writing is different:
 //! ids are reserved in blocks and rows written with multi-row inserts, one
 //! transaction per [`CHUNK`] customers (each chunk audited in its own
-//! transaction as one `demo.generate` entry).
+//! transaction as one `demo.generate` entry, through [`crate::Change`]).
+//! The timeline lines are history made up with the data (a customer who
+//! joined two years ago, a suspension last month), so they keep their own
+//! instants and go in with `store::bulk` rather than as changes made now.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -26,7 +29,7 @@ use store::bulk::{self, NewAddress, NewCustomer, NewEvent, NewTransition};
 use store::contracts::Contract;
 
 use crate::crm::{self, AddressInput, CustomerInput};
-use crate::{Actor, Error, Result, Services};
+use crate::{Caller, Change, Error, Result, Services};
 
 /// Customers written per transaction.
 pub const CHUNK: usize = 5_000;
@@ -408,8 +411,8 @@ pub async fn ensure_setup(svc: &Services) -> Result<Option<DemoAdmin>> {
 
 /// Finds or creates the demo plans; returns `(id, price, loyalty, name)`
 /// per [`PLANS`] entry.
-async fn ensure_plans(svc: &Services, actor: &Actor) -> Result<Vec<store::catalog::Plan>> {
-    let existing = crate::catalog::list_plans(svc, true, false).await?;
+async fn ensure_plans(svc: &Services, caller: &Caller) -> Result<Vec<store::catalog::Plan>> {
+    let existing = crate::catalog::list_plans(svc, caller, true, false).await?;
     let mut out = Vec::new();
     for p in PLANS {
         if let Some(found) = existing.iter().find(|e| e.name == p.name) {
@@ -440,8 +443,7 @@ async fn ensure_plans(svc: &Services, actor: &Actor) -> Result<Vec<store::catalo
             active: true,
             public: true,
         };
-        let id = crate::catalog::create_plan(svc, actor, &plan).await?;
-        out.push(crate::catalog::get_plan(svc, id).await?);
+        out.push(crate::catalog::create_plan(svc, caller, &plan).await?);
     }
     Ok(out)
 }
@@ -612,11 +614,17 @@ fn pick_status(r: &mut StdRng) -> (Status, Option<SuspendReason>) {
 /// CSV for every contract.
 pub async fn run(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     opts: &DemoOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
     credentials: Option<&mut (dyn std::io::Write + Send)>,
 ) -> Result<DemoSummary> {
+    // It registers customers, plans and contracts in bulk: who may do all
+    // three (the console and jobs may).
+    caller.require(domain::Permission::CustomersImport)?;
+    caller.require(domain::Permission::PlansManage)?;
+    caller.require(domain::Permission::ContractsManage)?;
+    let actor = &caller.actor();
     let started = Instant::now();
     let admin = ensure_setup(svc).await?;
     {
@@ -625,7 +633,7 @@ pub async fn run(
             return Err(Error::Refused("demo-not-empty"));
         }
     }
-    let plans = ensure_plans(svc, actor).await?;
+    let plans = ensure_plans(svc, caller).await?;
     let weights: Vec<u32> = PLANS.iter().map(|p| p.weight).collect();
     let total_weight: u32 = weights.iter().sum();
     let (country, today) = {
@@ -936,23 +944,16 @@ pub async fn run(
         bulk::insert_transitions(&mut tx, actor, &transitions).await?;
         bulk::insert_notes(&mut tx, actor, &notes).await?;
         bulk::insert_events(&mut tx, actor, &events).await?;
-        crate::system::audit::record(
-            &mut tx,
-            engine,
-            actor,
-            "demo.generate",
-            "customer",
-            first_customer,
-            None,
-            Some(json!({
+        Change::new("demo.generate", "customer", first_customer)
+            .after(json!({
                 "seed": opts.seed,
                 "customers": [first_customer, first_customer + n as i64 - 1],
                 "contracts": [first_contract, first_contract + contract_total - 1],
                 "notes": notes.len(),
                 "events": events.len(),
-            })),
-        )
-        .await?;
+            }))
+            .record(&mut tx, engine, actor)
+            .await?;
         tx.commit().await?;
         summary.customers += n;
         summary.contracts += contracts.len();

@@ -45,6 +45,15 @@ pub enum Error {
     /// Refused by a rule, with a stable code the interfaces translate.
     #[error("refused: {0}")]
     Refused(&'static str),
+    /// A contract status move the status machine does not allow from the
+    /// contract's status at the time of the change (read inside the
+    /// change's transaction, so a concurrent move cannot slip between the
+    /// check and the write): the code `illegal-transition`.
+    #[error("a contract cannot go from {current} to {requested}")]
+    IllegalTransition {
+        current: domain::contracts::Status,
+        requested: domain::contracts::Status,
+    },
     /// Too many failed sign-ins from this address for this account: try
     /// again after `retry_after` seconds. Says nothing about whether the
     /// account exists.

@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 
 use crate::params::Params;
 use crate::system::audit::Actor;
-use crate::{Error, Result};
+use crate::{Engine, Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct Contract {
@@ -148,6 +148,24 @@ pub async fn update_terms(conn: &mut AnyConnection, id: i64, c: &Contract, at: i
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Contract> {
     by("k.id = $1", id, conn).await?.ok_or(Error::NotFound)
+}
+
+/// Contract `id`, locked until the caller's transaction ends, so a change
+/// decided on what it reads cannot race another writer: `FOR UPDATE` on
+/// PostgreSQL (a concurrent writer waits, then reads the committed row);
+/// SQLite's write transaction already excludes every other writer.
+pub async fn get_for_update(conn: &mut AnyConnection, engine: Engine, id: i64) -> Result<Contract> {
+    let lock = match engine {
+        Engine::Postgres => " FOR UPDATE",
+        Engine::Sqlite => "",
+    };
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM contracts k WHERE k.id = $1{lock}"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::NotFound)
 }
 
 async fn by<T>(cond: &str, v: T, conn: &mut AnyConnection) -> Result<Option<Contract>>
@@ -512,12 +530,12 @@ pub async fn insert_plan_change(
     actor: &Actor,
     at: i64,
     applied: bool,
-) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+) -> Result<PlanChange> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "INSERT INTO contract_plan_changes (contract_id, from_plan_id, to_plan_id, from_price,
             to_price, effective_date, actor_kind, actor_id, actor_name, created_at, applied_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {CHANGE_COLUMNS}"
+    )))
     .bind(contract_id)
     .bind(from.0)
     .bind(to.0)

@@ -43,6 +43,11 @@ impl Staff {
         self.principal.actor(Some(self.client.ip))
     }
 
+    /// The caller services check permissions against.
+    pub fn caller(&self) -> services::Caller {
+        services::Caller::staff(self.principal.clone(), Some(self.client.ip))
+    }
+
     /// Refuses with the 403 page unless the user holds `p`.
     pub fn require(&self, p: Permission) -> Result<(), crate::error::Fail> {
         self.principal.require(p).map_err(Into::into)
@@ -107,10 +112,6 @@ impl FromRequestParts<AppState> for Staff {
         {
             return Err(Redirect::to("/account/2fa").into_response());
         }
-        let tr = Tr::new(request_locale(
-            &parts.headers,
-            principal.user.locale.as_deref(),
-        ));
         let csrf = parts
             .extensions
             .get::<CsrfToken>()
@@ -119,6 +120,13 @@ impl FromRequestParts<AppState> for Staff {
         let company = services::system::setup::company(&state.svc)
             .await
             .map_err(|e| crate::error::Fail::from(e).into_response())?;
+        let mut tr = Tr::new(request_locale(
+            &parts.headers,
+            principal.user.locale.as_deref(),
+        ));
+        if let Some(c) = &company {
+            tr = tr.with_currency(&c.currency);
+        }
         let tz = company
             .as_ref()
             .and_then(|c| jiff::tz::TimeZone::get(&c.timezone).ok())

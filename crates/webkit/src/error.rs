@@ -62,6 +62,11 @@ impl IntoResponse for Fail {
                 message_key: "error-refused",
                 detail: Some(format!("refused-{code}")),
             },
+            E::IllegalTransition { .. } => ErrorPage {
+                status: StatusCode::CONFLICT,
+                message_key: "error-refused",
+                detail: Some(self.0.to_string()),
+            },
             E::Throttled { .. } => ErrorPage {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 message_key: "error-refused",

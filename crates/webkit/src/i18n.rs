@@ -19,17 +19,30 @@ fluent_templates::static_loader! {
 static EN: LanguageIdentifier = langid!("en");
 static PT_BR: LanguageIdentifier = langid!("pt-BR");
 
-/// A translator for one locale.
+/// A translator for one locale, writing amounts in the installation's
+/// currency.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
     /// The language it speaks.
     pub locale: Locale,
+    /// Digits of the currency's minor unit (`domain::money::minor_units`).
+    pub money_decimals: u32,
 }
 
 impl Tr {
-    /// A translator for `locale`.
+    /// A translator whose amounts have the usual two decimals, until
+    /// [`Tr::with_currency`] says otherwise.
     pub fn new(locale: Locale) -> Tr {
-        Tr { locale }
+        Tr {
+            locale,
+            money_decimals: domain::money::minor_units(""),
+        }
+    }
+
+    /// Amounts in `currency` (ISO 4217), with its minor unit.
+    pub fn with_currency(mut self, currency: &str) -> Tr {
+        self.money_decimals = domain::money::minor_units(currency);
+        self
     }
 
     fn lang(&self) -> &'static LanguageIdentifier {
@@ -107,9 +120,21 @@ impl Tr {
     pub fn money(&self, minor: i64) -> String {
         let m = domain::Money(minor);
         match self.locale {
-            Locale::PtBr => m.display(2, ',', Some('.')),
-            Locale::En => m.display(2, '.', Some(',')),
+            Locale::PtBr => m.display(self.money_decimals, ',', Some('.')),
+            Locale::En => m.display(self.money_decimals, '.', Some(',')),
         }
+    }
+
+    /// An amount as plain decimal text for a form field or a CSV cell:
+    /// `1299.90`.
+    pub fn money_decimal(&self, minor: i64) -> String {
+        domain::Money(minor).to_decimal(self.money_decimals)
+    }
+
+    /// An amount as people type it (either decimal separator), in the
+    /// currency's minor unit.
+    pub fn parse_money(&self, s: &str) -> Result<domain::Money, domain::validate::FieldError> {
+        domain::Money::parse(s, self.money_decimals)
     }
 
     /// Whether the catalogue has `key`.

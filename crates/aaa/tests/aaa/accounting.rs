@@ -12,9 +12,14 @@ use crate::*;
 /// contract id and the NAS id.
 async fn alice_on_a_nas(s: &Services) -> (i64, i64) {
     let c = customer(s).await;
-    let p = catalog::create_plan(s, &admin(), &plan("Fibra 300", SuspendedBehavior::Reject))
-        .await
-        .unwrap();
+    let p = catalog::create_plan(
+        s,
+        &setup_caller(),
+        &plan("Fibra 300", SuspendedBehavior::Reject),
+    )
+    .await
+    .unwrap()
+    .id;
     let alice = contract(s, c, p, "alice", "alice-pass", "", "").await;
     let nas = add_nas(s, "bng-1", "127.0.0.1", "mikrotik", 3799).await;
     (alice, nas)
@@ -183,9 +188,9 @@ async fn a_batch_of_starts_is_written_once_each() {
     each_engine(|db| async move {
         let s = svc(&db);
         let c = customer(&s).await;
-        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 300", SuspendedBehavior::Reject))
+        let p = catalog::create_plan(&s, &setup_caller(), &plan("Fibra 300", SuspendedBehavior::Reject))
             .await
-            .unwrap();
+            .unwrap().id;
         let bob = contract(&s, c, p, "bob", "bob-pass", "", "").await;
         let nas = add_nas(&s, "bng-1", "127.0.0.1", "mikrotik", 3799).await;
         {

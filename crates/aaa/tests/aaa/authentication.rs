@@ -23,15 +23,15 @@ async fn subscribers_are_accepted_with_their_plan_and_rejected_with_a_reason() {
     each_engine(|db| async move {
         let s = svc(&db);
         let c = customer(&s).await;
-        let restricted = catalog::create_plan(&s, &admin(), &plan("Fibra 300", SuspendedBehavior::Restricted))
+        let restricted = catalog::create_plan(&s, &setup_caller(), &plan("Fibra 300", SuspendedBehavior::Restricted))
             .await
-            .unwrap();
-        let rejecting = catalog::create_plan(&s, &admin(), &plan("Fibra 100", SuspendedBehavior::Reject))
+            .unwrap().id;
+        let rejecting = catalog::create_plan(&s, &setup_caller(), &plan("Fibra 100", SuspendedBehavior::Reject))
             .await
-            .unwrap();
-        let quota = catalog::create_plan(&s, &admin(), &quota_plan("Franquia"))
+            .unwrap().id;
+        let quota = catalog::create_plan(&s, &setup_caller(), &quota_plan("Franquia"))
             .await
-            .unwrap();
+            .unwrap().id;
         let alice = contract(&s, c, restricted, "alice", "alice-pass", "", "100.64.0.10").await;
         contract(&s, c, restricted, "bob", "bob-pass", "00:11:22:33:44:55", "").await;
         let carol = contract(&s, c, restricted, "carol", "carol-pass", "", "").await;
@@ -211,14 +211,12 @@ async fn subscribers_are_accepted_with_their_plan_and_rejected_with_a_reason() {
 
         // A changed password is seen within a second.
         contracts::update_access(
-            &s,
-            &admin(),
+            &s, &setup_caller(),
             alice,
             &contracts::AccessInput {
                 password: Some("new-alice-pass".into()),
                 ..Default::default()
-            },
-        )
+            })
         .await
         .unwrap();
         let changed = Instant::now();

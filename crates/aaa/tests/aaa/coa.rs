@@ -53,9 +53,9 @@ async fn suspension_disconnects_the_session() {
     each_engine(|db| async move {
         let s = svc(&db);
         let c = customer(&s).await;
-        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 300", SuspendedBehavior::Restricted))
+        let p = catalog::create_plan(&s, &setup_caller(), &plan("Fibra 300", SuspendedBehavior::Restricted))
             .await
-            .unwrap();
+            .unwrap().id;
         let alice = contract(&s, c, p, "alice", "alice-pass", "", "").await;
         let (port, seen) = peer();
         add_nas(&s, "bng-1", "127.0.0.1", "mikrotik", port).await;
@@ -157,9 +157,9 @@ async fn unreadable_events_are_skipped() {
     each_engine(|db| async move {
         let s = svc(&db);
         let c = customer(&s).await;
-        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 300", SuspendedBehavior::Restricted))
+        let p = catalog::create_plan(&s, &setup_caller(), &plan("Fibra 300", SuspendedBehavior::Restricted))
             .await
-            .unwrap();
+            .unwrap().id;
         let alice = contract(&s, c, p, "alice", "alice-pass", "", "").await;
         let (port, seen) = peer();
         add_nas(&s, "bng-1", "127.0.0.1", "mikrotik", port).await;

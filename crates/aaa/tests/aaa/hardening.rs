@@ -44,9 +44,14 @@ fn record(nas_id: i64, session: &str, login: &str, status: Status, input: i64) -
 /// A contract "alice" on a plan and a loopback NAS: contract id, NAS id.
 async fn alice(s: &Services) -> (i64, i64) {
     let c = customer(s).await;
-    let p = catalog::create_plan(s, &admin(), &plan("Fibra 500", SuspendedBehavior::Reject))
-        .await
-        .unwrap();
+    let p = catalog::create_plan(
+        s,
+        &setup_caller(),
+        &plan("Fibra 500", SuspendedBehavior::Reject),
+    )
+    .await
+    .unwrap()
+    .id;
     let k = contract(s, c, p, "alice", "alice-pass", "", "").await;
     let nas = add_nas(s, "bng-1", "127.0.0.1", "mikrotik", 3799).await;
     (k, nas)

@@ -35,6 +35,14 @@ pub fn admin() -> Actor {
     }
 }
 
+/// The caller of set-up calls to the customer and contract services: the
+/// console.
+pub fn setup_caller() -> services::Caller {
+    services::Caller::Cli {
+        name: "test".into(),
+    }
+}
+
 pub fn svc(db: &Db) -> Services {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
@@ -103,8 +111,11 @@ pub async fn customer(s: &Services) -> i64 {
         phones: vec!["(11) 98765-4321".into()],
         ..Default::default()
     };
-    match crm::create_customer(s, &admin(), &input).await.unwrap() {
-        Created::Customer(id) => id,
+    match crm::create_customer(s, &setup_caller(), &input)
+        .await
+        .unwrap()
+    {
+        Created::Customer(c) => c.id,
         Created::Duplicates(d) => panic!("duplicates {d:?}"),
     }
 }
@@ -121,7 +132,7 @@ pub async fn contract(
 ) -> i64 {
     let id = contracts::create(
         s,
-        &admin(),
+        &setup_caller(),
         &ContractInput {
             customer_id: customer,
             plan_id: plan,
@@ -134,8 +145,9 @@ pub async fn contract(
         },
     )
     .await
-    .unwrap();
-    contracts::transition(s, &admin(), id, Status::Active, None, "")
+    .unwrap()
+    .id;
+    contracts::transition(s, &setup_caller(), id, Status::Active, None, "")
         .await
         .unwrap();
     id
@@ -144,7 +156,7 @@ pub async fn contract(
 pub async fn suspend(s: &Services, id: i64) {
     contracts::transition(
         s,
-        &admin(),
+        &setup_caller(),
         id,
         Status::Suspended,
         Some(SuspendReason::NonPayment),

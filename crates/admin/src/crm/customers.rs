@@ -17,7 +17,7 @@ use services::crm::{self, AddressInput, Created, CustomerInput, Duplicate};
 use store::crm::customers::{Address, After, Customer, Note, Sort};
 
 use crate::error::PageResult;
-use crate::shared::{CustomerHeader, id_param, plan_names};
+use crate::shared::{CustomerHeader, PlanOption, id_param, plan_names, plan_options};
 use crate::views::{FormErrors, Page, html};
 use crate::{done, field, form_pairs};
 use webkit::auth::Staff;
@@ -108,7 +108,7 @@ struct ListView {
     rows: Vec<Row>,
     f: ListQuery,
     q: String,
-    plans: Vec<store::catalog::Plan>,
+    plans: Vec<PlanOption>,
     statuses: &'static [Status],
     searching: bool,
     next: Option<String>,
@@ -119,11 +119,12 @@ struct ListView {
 
 async fn rows_for(
     state: &AppState,
+    caller: &services::Caller,
     found: Vec<(Customer, Option<String>)>,
 ) -> PageResultOf<Vec<Row>> {
     let ids: Vec<i64> = found.iter().map(|(c, _)| c.id).collect();
-    let mut sums = crm::status_summaries(&state.svc, &ids).await?;
-    let mut cities = crm::cities(&state.svc, &ids).await?;
+    let mut sums = crm::status_summaries(&state.svc, caller, &ids).await?;
+    let mut cities = crm::cities(&state.svc, caller, &ids).await?;
     Ok(found
         .into_iter()
         .map(|(c, matched)| Row {
@@ -142,18 +143,18 @@ pub async fn list(
     staff: Staff,
     Query(f): Query<ListQuery>,
 ) -> PageResult {
-    staff.require(Permission::CustomersView)?;
+    let caller = staff.caller();
     let q = f.q();
     let searching = !q.is_empty();
     let (found, next) = if searching {
-        let hits = crm::search(&state.svc, &q, SEARCH_LIMIT).await?;
+        let hits = crm::search(&state.svc, &caller, &q, SEARCH_LIMIT).await?;
         let found = hits
             .into_iter()
             .map(|h| (h.customer, Some(h.matched)))
             .collect();
         (found, None)
     } else {
-        let (listed, more) = crm::list(&state.svc, &f.to_service(PAGE_SIZE)).await?;
+        let (listed, more) = crm::list(&state.svc, &caller, &f.to_service(PAGE_SIZE)).await?;
         let next = more.then(|| listed.last()).flatten().map(|last| {
             let mut p = f.params();
             p.push(("after", format!("{}:{}", last.customer.id, last.name_key)));
@@ -164,8 +165,8 @@ pub async fn list(
             next,
         )
     };
-    let rows = rows_for(&state, found).await?;
-    let plans = services::catalog::list_plans(&state.svc, true, false).await?;
+    let rows = rows_for(&state, &caller, found).await?;
+    let plans = plan_options(&state, &staff).await?;
     let qs = encode(&f.params());
     let page = Page::new(&staff, "customers", "nav-customers").with_flash(f.ok.as_deref());
     Ok(html(&ListView {
@@ -214,7 +215,11 @@ pub async fn export(
     staff: Staff,
     Query(f): Query<ListQuery>,
 ) -> PageResult {
-    staff.require(Permission::CustomersImport)?;
+    // The download streams after its first bytes: refused now, not cut
+    // short later. An export reads the customers it writes out.
+    let caller = staff.caller();
+    crm::access::import(&caller)?;
+    crm::access::view(&caller)?;
     let delimiter = crate::shared::csv_delimiter(&staff);
     let mut head = crate::shared::BOM.to_vec();
     head.extend(crate::shared::csv_chunk(
@@ -237,6 +242,7 @@ pub async fn export(
 
     struct Cursor {
         state: AppState,
+        caller: services::Caller,
         f: ListQuery,
         delimiter: u8,
         tz: jiff::tz::TimeZone,
@@ -246,14 +252,15 @@ pub async fn export(
         let q = cur.f.q();
         let (found, more) = if !q.is_empty() {
             // A search is one bounded batch.
-            let hits = crm::search(&cur.state.svc, &q, 1000).await?;
+            let hits = crm::search(&cur.state.svc, &cur.caller, &q, 1000).await?;
             let found = hits
                 .into_iter()
                 .map(|h| (h.customer, Some(h.matched)))
                 .collect::<Vec<_>>();
             (found, false)
         } else {
-            let (listed, more) = crm::list(&cur.state.svc, &cur.f.to_service(EXPORT_BATCH)).await?;
+            let (listed, more) =
+                crm::list(&cur.state.svc, &cur.caller, &cur.f.to_service(EXPORT_BATCH)).await?;
             if let Some(last) = listed.last() {
                 cur.f.after = Some(format!("{}:{}", last.customer.id, last.name_key));
             }
@@ -262,7 +269,9 @@ pub async fn export(
                 more,
             )
         };
-        let rows = rows_for(&cur.state, found).await.map_err(|e| e.0)?;
+        let rows = rows_for(&cur.state, &cur.caller, found)
+            .await
+            .map_err(|e| e.0)?;
         let mut out = cur.head.take().unwrap_or_default();
         out.extend(crate::shared::csv_chunk(
             cur.delimiter,
@@ -274,6 +283,7 @@ pub async fn export(
     start.after = None;
     let cur = Cursor {
         state: state.clone(),
+        caller,
         f: start,
         delimiter,
         tz,
@@ -514,29 +524,30 @@ fn form_view(
 }
 
 pub async fn new_form(State(state): State<AppState>, staff: Staff) -> PageResult {
-    staff.require(Permission::CustomersManage)?;
+    let caller = staff.caller();
+    crm::access::manage(&caller)?;
     let v = CustomerForm {
         kind: "person".into(),
         preferred_channel: "whatsapp".into(),
         ..Default::default()
     };
     let page = Page::new(&staff, "customers", "customers-new");
-    let defs = custom_fields::definitions(&state.svc).await?;
+    let defs = custom_fields::definitions(&state.svc, &caller).await?;
     Ok(html(&form_view(page, None, v, FormErrors::default(), defs)))
 }
 
 pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
-    staff.require(Permission::CustomersManage)?;
+    let caller = staff.caller();
+    crm::access::manage(&caller)?;
     let v = CustomerForm::from_pairs(&form_pairs(&body));
-    let defs = custom_fields::definitions(&state.svc).await?;
+    let defs = custom_fields::definitions(&state.svc, &caller).await?;
     let input = v.input(&defs, BTreeMap::new());
     let billing = v.billing();
     let result =
-        crm::create_customer_with_billing(&state.svc, &staff.actor(), &input, billing.as_ref())
-            .await;
+        crm::create_customer_with_billing(&state.svc, &caller, &input, billing.as_ref()).await;
     let page = Page::new(&staff, "customers", "customers-new");
     match result {
-        Ok(Created::Customer(id)) => Ok(done(&format!("/customers/{id}"), "customer-created")),
+        Ok(Created::Customer(c)) => Ok(done(&format!("/customers/{}", c.id), "customer-created")),
         Ok(Created::Duplicates(duplicates)) => {
             let mut view = form_view(page, None, v, FormErrors::default(), defs);
             view.duplicates = duplicates;
@@ -575,13 +586,14 @@ pub async fn edit_form(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    staff.require(Permission::CustomersManage)?;
-    let c = crm::get_customer(&state.svc, id).await?;
-    let addrs = crm::addresses(&state.svc, id).await?;
+    let caller = staff.caller();
+    crm::access::manage(&caller)?;
+    let c = crm::get_customer(&state.svc, &caller, id).await?;
+    let addrs = crm::addresses(&state.svc, &caller, id).await?;
     let mut page = Page::new(&staff, "customers", "customers-edit");
     page.title = c.name.clone();
     let v = CustomerForm::of(&c, billing_of(&addrs));
-    let defs = custom_fields::definitions(&state.svc).await?;
+    let defs = custom_fields::definitions(&state.svc, &caller).await?;
     Ok(html(&form_view(
         page,
         Some(id),
@@ -597,22 +609,16 @@ pub async fn update(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::CustomersManage)?;
-    let c = crm::get_customer(&state.svc, id).await?;
+    let caller = staff.caller();
+    crm::access::manage(&caller)?;
+    let c = crm::get_customer(&state.svc, &caller, id).await?;
     let v = CustomerForm::from_pairs(&form_pairs(&body));
-    let defs = custom_fields::definitions(&state.svc).await?;
+    let defs = custom_fields::definitions(&state.svc, &caller).await?;
     let input = v.input(&defs, custom_of(&c));
     let billing = v.billing();
-    match crm::update_customer_with_billing(
-        &state.svc,
-        &staff.actor(),
-        id,
-        &input,
-        billing.as_ref(),
-    )
-    .await
+    match crm::update_customer_with_billing(&state.svc, &caller, id, &input, billing.as_ref()).await
     {
-        Ok(()) => Ok(done(&format!("/customers/{id}"), "saved")),
+        Ok(_) => Ok(done(&format!("/customers/{id}"), "saved")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
             let mut page = Page::new(&staff, "customers", "customers-edit");
@@ -646,11 +652,12 @@ async fn show_view(
     id: i64,
     ok: Option<&str>,
 ) -> Result<ShowView, crate::error::Fail> {
-    let c = crm::get_customer(&state.svc, id).await?;
-    let addresses = crm::addresses(&state.svc, id).await?;
-    let notes = crm::notes(&state.svc, id, 50).await?;
+    let caller = staff.caller();
+    let c = crm::get_customer(&state.svc, &caller, id).await?;
+    let addresses = crm::addresses(&state.svc, &caller, id).await?;
+    let notes = crm::notes(&state.svc, &caller, id, 50).await?;
     let values = custom_of(&c);
-    let custom = custom_fields::definitions(&state.svc)
+    let custom = custom_fields::definitions(&state.svc, &caller)
         .await?
         .into_iter()
         .filter_map(|d| Some((d.label, values.get(&d.key)?.clone())))
@@ -675,7 +682,6 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::CustomersView)?;
     Ok(html(&show_view(&state, &staff, id, f.ok.as_deref()).await?))
 }
 
@@ -685,9 +691,8 @@ pub async fn add_note(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::CustomersManage)?;
     let note = field(&form_pairs(&body), "body");
-    match crm::add_note(&state.svc, &staff.actor(), id, &note).await {
+    match crm::add_note(&state.svc, &staff.caller(), id, &note).await {
         Ok(_) => Ok(done(&format!("/customers/{id}"), "note-added")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
@@ -793,7 +798,7 @@ async fn address_view(
     v: AddressForm,
     errors: FormErrors,
 ) -> Result<AddressView, crate::error::Fail> {
-    let c = crm::get_customer(&state.svc, customer_id).await?;
+    let c = crm::get_customer(&state.svc, &staff.caller(), customer_id).await?;
     let key = if address_id.is_some() {
         "addresses-edit"
     } else {
@@ -810,8 +815,13 @@ async fn address_view(
 
 /// The address `aid`, refused unless it belongs to customer `id` (URLs are
 /// typed by people).
-async fn address_of(state: &AppState, id: i64, aid: i64) -> Result<Address, crate::error::Fail> {
-    crm::addresses(&state.svc, id)
+async fn address_of(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    aid: i64,
+) -> Result<Address, crate::error::Fail> {
+    crm::addresses(&state.svc, &staff.caller(), id)
         .await?
         .into_iter()
         .find(|a| a.id == aid)
@@ -823,7 +833,7 @@ pub async fn new_address(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    staff.require(Permission::CustomersManage)?;
+    crm::access::manage(&staff.caller())?;
     let v = AddressForm {
         kind: "service".into(),
         ..Default::default()
@@ -839,10 +849,11 @@ pub async fn create_address(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::CustomersManage)?;
+    let caller = staff.caller();
+    crm::access::manage(&caller)?;
     let v = AddressForm::from_pairs(&form_pairs(&body));
     let result = match v.input() {
-        Ok(input) => crm::add_address(&state.svc, &staff.actor(), id, &input)
+        Ok(input) => crm::add_address(&state.svc, &caller, id, &input)
             .await
             .map(|_| ()),
         Err(e) => Err(e),
@@ -862,8 +873,8 @@ pub async fn edit_address(
     staff: Staff,
     Path((id, aid)): Path<(i64, i64)>,
 ) -> PageResult {
-    staff.require(Permission::CustomersManage)?;
-    let a = address_of(&state, id, aid).await?;
+    crm::access::manage(&staff.caller())?;
+    let a = address_of(&state, &staff, id, aid).await?;
     let view = address_view(
         &state,
         &staff,
@@ -882,15 +893,16 @@ pub async fn update_address(
     Path((id, aid)): Path<(i64, i64)>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::CustomersManage)?;
-    address_of(&state, id, aid).await?;
+    let caller = staff.caller();
+    crm::access::manage(&caller)?;
+    address_of(&state, &staff, id, aid).await?;
     let v = AddressForm::from_pairs(&form_pairs(&body));
     let result = match v.input() {
-        Ok(input) => crm::update_address(&state.svc, &staff.actor(), aid, &input).await,
+        Ok(input) => crm::update_address(&state.svc, &caller, id, aid, &input).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(done(&format!("/customers/{id}"), "address-saved")),
+        Ok(_) => Ok(done(&format!("/customers/{id}"), "address-saved")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
             let view = address_view(&state, &staff, id, Some(aid), v, errors).await?;
@@ -904,9 +916,7 @@ pub async fn delete_address(
     staff: Staff,
     Path((id, aid)): Path<(i64, i64)>,
 ) -> PageResult {
-    staff.require(Permission::CustomersManage)?;
-    address_of(&state, id, aid).await?;
-    match crm::delete_address(&state.svc, &staff.actor(), aid).await {
+    match crm::delete_address(&state.svc, &staff.caller(), id, aid).await {
         Ok(()) => Ok(done(&format!("/customers/{id}"), "address-deleted")),
         // A contract still uses it: say so on the customer page.
         Err(services::Error::Conflict(_)) | Err(services::Error::Refused(_)) => {
@@ -930,21 +940,21 @@ pub async fn contracts(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    staff.require(Permission::CustomersView)?;
-    let c = crm::get_customer(&state.svc, id).await?;
+    let caller = staff.caller();
+    let c = crm::get_customer(&state.svc, &caller, id).await?;
     let filter = store::contracts::Filter {
         customer_id: Some(id),
         limit: 200,
         ..Default::default()
     };
-    let (contracts, _) = services::contracts::list(&state.svc, &filter).await?;
+    let (contracts, _) = services::contracts::list(&state.svc, &caller, &filter).await?;
     let mut page = Page::new(&staff, "customers", "customers-contracts");
     page.title = c.name.clone();
     Ok(html(&ContractsView {
         page,
         head: CustomerHeader::of(&c, "contracts"),
         contracts,
-        plans: plan_names(&state).await?,
+        plans: plan_names(&state, &staff).await?,
     }))
 }
 
@@ -985,8 +995,8 @@ pub async fn timeline(
     Path(id): Path<i64>,
     Query(q): Query<TimelineQuery>,
 ) -> PageResult {
-    staff.require(Permission::CustomersView)?;
-    let c = crm::get_customer(&state.svc, id).await?;
+    let caller = staff.caller();
+    let c = crm::get_customer(&state.svc, &caller, id).await?;
     let before = q.before.as_deref().and_then(|b| {
         let (at, eid) = b.split_once('.')?;
         Some(store::crm::timeline::Before {
@@ -994,7 +1004,8 @@ pub async fn timeline(
             id: eid.parse().ok()?,
         })
     });
-    let (mut events, more) = crm::timeline(&state.svc, id, None, before, PAGE_SIZE).await?;
+    let (mut events, more) =
+        crm::timeline(&state.svc, &caller, id, None, before, PAGE_SIZE).await?;
     for e in &mut events {
         e.summary = timeline::summary_of(&staff.tr, e);
     }

@@ -37,8 +37,9 @@ async fn view(
     errors: FormErrors,
     ok: Option<&str>,
 ) -> PageResult {
-    let customer = services::crm::get_customer(&state.svc, id).await?;
-    let docs = services::crm::documents::list(&state.svc, id).await?;
+    let caller = staff.caller();
+    let docs = services::crm::documents::list(&state.svc, &caller, id).await?;
+    let customer = services::crm::get_customer(&state.svc, &caller, id).await?;
     let mut page = Page::new(staff, "customers", "documents-title").with_flash(ok);
     page.title = format!("{} — {}", page.title, customer.name);
     let status = if errors.is_empty() {
@@ -67,7 +68,6 @@ pub async fn list(
     Path(id): Path<i64>,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::CustomersDocuments)?;
     view(&state, &staff, id, FormErrors::default(), f.ok.as_deref()).await
 }
 
@@ -78,7 +78,9 @@ pub async fn upload(
     Path(id): Path<i64>,
     mut form: Multipart,
 ) -> PageResult {
-    staff.require(Permission::CustomersDocuments)?;
+    // Refused before the file is read.
+    let caller = staff.caller();
+    services::crm::access::documents(&caller)?;
     let mut kind = String::new();
     let mut filename = String::new();
     let mut data: Option<Bytes> = None;
@@ -123,7 +125,7 @@ pub async fn upload(
         filename: &filename,
         data: &data,
     };
-    match services::crm::documents::upload(&state.svc, &staff.actor(), &up).await {
+    match services::crm::documents::upload(&state.svc, &caller, &up).await {
         Ok(_) => Ok(done(
             &format!("/customers/{id}/documents"),
             "document-uploaded",
@@ -140,8 +142,8 @@ pub async fn download(
     staff: Staff,
     Path((id, doc)): Path<(i64, i64)>,
 ) -> PageResult {
-    staff.require(Permission::CustomersDocuments)?;
-    let (d, data) = services::crm::documents::download(&state.svc, id, doc).await?;
+    let (d, data) =
+        services::crm::documents::download(&state.svc, &staff.caller(), id, doc).await?;
     Ok(attachment(&d.content_type, &d.filename, data))
 }
 
@@ -150,8 +152,7 @@ pub async fn verify(
     staff: Staff,
     Path((id, doc)): Path<(i64, i64)>,
 ) -> PageResult {
-    staff.require(Permission::CustomersDocuments)?;
-    services::crm::documents::verify(&state.svc, &staff.actor(), id, doc).await?;
+    services::crm::documents::verify(&state.svc, &staff.caller(), id, doc).await?;
     Ok(done(
         &format!("/customers/{id}/documents"),
         "document-verified",
@@ -164,10 +165,9 @@ pub async fn reject(
     Path((id, doc)): Path<(i64, i64)>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::CustomersDocuments)?;
     let reason = field(&form_pairs(&body), "reason");
-    match services::crm::documents::reject(&state.svc, &staff.actor(), id, doc, &reason).await {
-        Ok(()) => Ok(done(
+    match services::crm::documents::reject(&state.svc, &staff.caller(), id, doc, &reason).await {
+        Ok(_) => Ok(done(
             &format!("/customers/{id}/documents"),
             "document-rejected",
         )),
@@ -183,8 +183,7 @@ pub async fn delete(
     staff: Staff,
     Path((id, doc)): Path<(i64, i64)>,
 ) -> PageResult {
-    staff.require(Permission::CustomersDocuments)?;
-    services::crm::documents::delete(&state.svc, &staff.actor(), id, doc).await?;
+    services::crm::documents::delete(&state.svc, &staff.caller(), id, doc).await?;
     Ok(done(
         &format!("/customers/{id}/documents"),
         "document-deleted",
@@ -197,9 +196,11 @@ pub async fn contract_pdf(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    staff.require(Permission::CustomersView)?;
-    let pdf = services::contracts::document::render(&state.svc, id).await?;
-    let number = services::contracts::get(&state.svc, id).await?.number;
+    let caller = staff.caller();
+    let pdf = services::contracts::document::render(&state.svc, &caller, id).await?;
+    let number = services::contracts::get(&state.svc, &caller, id)
+        .await?
+        .number;
     Ok(attachment(
         "application/pdf",
         &format!("contract-{number}.pdf"),

@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use domain::Permission;
 use services::crm::import::{self, IMPORT_CODES, Kind, Report};
 
 use crate::error::PageResult;
@@ -88,7 +87,7 @@ fn view(staff: &Staff, kind: Kind, report: Option<Report>, error: &str) -> Impor
 }
 
 pub async fn form(staff: Staff, Query(q): Query<FormQuery>) -> PageResult {
-    staff.require(Permission::CustomersImport)?;
+    services::crm::access::import(&staff.caller())?;
     let mut v = view(&staff, Kind::Customers, None, "");
     if q.ok.as_deref() == Some("imported") {
         v.imported = q.n;
@@ -103,7 +102,9 @@ pub async fn check(
     staff: Staff,
     mut multipart: Multipart,
 ) -> PageResult {
-    staff.require(Permission::CustomersImport)?;
+    // Refused before the file is read.
+    let caller = staff.caller();
+    services::crm::access::import(&caller)?;
     let mut kind = Kind::Customers;
     let mut data: Option<Vec<u8>> = None;
     loop {
@@ -134,9 +135,9 @@ pub async fn check(
         let v = view(&staff, kind, None, "import-error-no-file");
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&v)).into_response());
     };
-    let report = import::check(&state.svc, kind, &data).await?;
+    let report = import::check(&state.svc, &caller, kind, &data).await?;
     if report.is_clean() {
-        import::stash(&state.svc, kind, &data)?;
+        import::stash(&state.svc, &caller, kind, &data)?;
     }
     Ok(html(&view(&staff, kind, Some(report), "")))
 }
@@ -153,9 +154,9 @@ pub async fn confirm(
     staff: Staff,
     axum::Form(f): axum::Form<ConfirmForm>,
 ) -> PageResult {
-    staff.require(Permission::CustomersImport)?;
+    let caller = staff.caller();
     let kind = Kind::parse(&f.kind).unwrap_or(Kind::Customers);
-    let data = match import::stashed(&state.svc, kind, &f.sha256) {
+    let data = match import::stashed(&state.svc, &caller, kind, &f.sha256) {
         Ok(d) => d,
         Err(services::Error::NotFound) => {
             let v = view(&staff, kind, None, "import-error-expired");
@@ -163,7 +164,7 @@ pub async fn confirm(
         }
         Err(e) => return Err(e.into()),
     };
-    let report = import::import(&state.svc, &staff.actor(), kind, &data).await?;
+    let report = import::import(&state.svc, &caller, kind, &data).await?;
     if !report.is_clean() {
         // The database changed since the check (a duplicate appeared).
         return Ok((
@@ -172,7 +173,7 @@ pub async fn confirm(
         )
             .into_response());
     }
-    import::discard(&state.svc, kind, &f.sha256);
+    import::discard(&state.svc, &caller, kind, &f.sha256)?;
     Ok(Redirect::to(&format!(
         "/customers/import?ok=imported&n={}",
         report.imported

@@ -104,7 +104,7 @@ async fn fields_view(
     errors: FormErrors,
     ok: Option<&str>,
 ) -> PageResult {
-    let defs = custom_fields::definitions(&state.svc).await?;
+    let defs = custom_fields::definitions(&state.svc, &staff.caller()).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -129,7 +129,7 @@ pub async fn fields(
     staff: Staff,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::SettingsManage)?;
+    services::crm::access::settings(&staff.caller())?;
     let v = DefForm {
         kind: "text".into(),
         ..Default::default()
@@ -138,10 +138,11 @@ pub async fn fields(
 }
 
 pub async fn create_field(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
-    staff.require(Permission::SettingsManage)?;
+    let caller = staff.caller();
+    services::crm::access::settings(&caller)?;
     let v = DefForm::from_pairs(&form_pairs(&body));
     let result = match v.input() {
-        Ok(input) => custom_fields::create(&state.svc, &staff.actor(), &input).await,
+        Ok(input) => custom_fields::create(&state.svc, &caller, &input).await,
         Err(e) => Err(e),
     };
     match result {
@@ -159,8 +160,12 @@ pub async fn create_field(State(state): State<AppState>, staff: Staff, body: Byt
     }
 }
 
-async fn definition(state: &AppState, key: &str) -> Result<Definition, services::Error> {
-    custom_fields::definitions(&state.svc)
+async fn definition(
+    state: &AppState,
+    staff: &Staff,
+    key: &str,
+) -> Result<Definition, services::Error> {
+    custom_fields::definitions(&state.svc, &staff.caller())
         .await?
         .into_iter()
         .find(|d| d.key == key)
@@ -172,8 +177,8 @@ pub async fn edit_field(
     staff: Staff,
     Path(key): Path<String>,
 ) -> PageResult {
-    staff.require(Permission::SettingsManage)?;
-    let d = definition(&state, &key).await?;
+    services::crm::access::settings(&staff.caller())?;
+    let d = definition(&state, &staff, &key).await?;
     let mut page = Page::new(&staff, "settings", "custom-fields-edit");
     page.title = format!("{} — {}", page.title, d.label);
     Ok(html(&FieldView {
@@ -190,12 +195,13 @@ pub async fn update_field(
     Path(key): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::SettingsManage)?;
+    let caller = staff.caller();
+    services::crm::access::settings(&caller)?;
     let mut v = DefForm::from_pairs(&form_pairs(&body));
     // The key never changes: customers' values are stored under it.
     v.key = key.clone();
     let result = match v.input() {
-        Ok(input) => custom_fields::update(&state.svc, &staff.actor(), &key, &input).await,
+        Ok(input) => custom_fields::update(&state.svc, &caller, &key, &input).await,
         Err(e) => Err(e),
     };
     match result {
@@ -222,8 +228,7 @@ pub async fn delete_field(
     staff: Staff,
     Path(key): Path<String>,
 ) -> PageResult {
-    staff.require(Permission::SettingsManage)?;
-    match custom_fields::delete(&state.svc, &staff.actor(), &key).await {
+    match custom_fields::delete(&state.svc, &staff.caller(), &key).await {
         Ok(()) => Ok(done("/settings/custom-fields", "custom-field-deleted")),
         // In use: the list again, with the reason on top.
         Err(e @ services::Error::Refused(_)) => {
@@ -296,7 +301,7 @@ async fn template_view(
     errors: FormErrors,
     ok: Option<&str>,
 ) -> PageResult {
-    let t = contract_document::template(&state.svc, locale).await?;
+    let t = contract_document::template(&state.svc, &staff.caller(), locale).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -325,7 +330,6 @@ pub async fn template_form(
     staff: Staff,
     Query(q): Query<TemplateQuery>,
 ) -> PageResult {
-    staff.require(Permission::SettingsManage)?;
     let locale = locale_of(&staff, q.locale.as_deref());
     template_view(
         &state,
@@ -343,11 +347,10 @@ fn back_to(locale: &str) -> String {
 }
 
 pub async fn template_save(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
-    staff.require(Permission::SettingsManage)?;
     let p = form_pairs(&body);
     let locale = locale_of(&staff, Some(&field(&p, "locale")));
     let text = field(&p, "body");
-    match contract_document::save_template(&state.svc, &staff.actor(), locale, &text).await {
+    match contract_document::save_template(&state.svc, &staff.caller(), locale, &text).await {
         Ok(()) => Ok(done(&back_to(locale), "contract-template-saved")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
@@ -361,9 +364,8 @@ pub async fn template_reset(
     staff: Staff,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::SettingsManage)?;
     let locale = locale_of(&staff, Some(&field(&form_pairs(&body), "locale")));
-    contract_document::reset_template(&state.svc, &staff.actor(), locale).await?;
+    contract_document::reset_template(&state.svc, &staff.caller(), locale).await?;
     Ok(done(&back_to(locale), "contract-template-reset"))
 }
 
@@ -374,12 +376,10 @@ pub async fn template_preview(
     staff: Staff,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::SettingsManage)?;
     let p = form_pairs(&body);
     let locale = locale_of(&staff, Some(&field(&p, "locale")));
     let text = field(&p, "body");
-    let logo = contract_document::company_logo(&state.svc).await?;
-    match contract_document::preview(locale, &text, logo) {
+    match contract_document::preview(&state.svc, &staff.caller(), locale, &text).await {
         Ok(pdf) => Ok((
             [
                 (header::CONTENT_TYPE, "application/pdf"),

@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::Permission;
 use serde::{Deserialize, Serialize};
 use services::crm::{self, AddressInput, Created, CustomerInput};
 use store::crm::customers::{Address, Customer, Sort};
@@ -166,7 +165,8 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<CustomerListQuery>,
 ) -> ApiResult<Json<Paged<CustomerView>>> {
-    caller.require(Permission::CustomersView)?;
+    let caller = caller.caller();
+    crm::access::view(&caller)?;
     let limit = pagination::limit(q.limit)?;
     let sort = match q.sort.as_deref().map(str::trim).unwrap_or("") {
         "" | "newest" => Sort::Newest,
@@ -199,7 +199,7 @@ pub async fn list(
                 "cannot be combined with `q` (a search returns one page)",
             ));
         }
-        let hits = crm::search(&state.svc, &text, limit).await?;
+        let hits = crm::search(&state.svc, &caller, &text, limit).await?;
         let data = hits
             .into_iter()
             .map(|h| {
@@ -226,7 +226,7 @@ pub async fn list(
         after,
         limit,
     };
-    let (rows, more) = crm::list(&state.svc, &query).await?;
+    let (rows, more) = crm::list(&state.svc, &caller, &query).await?;
     let next_cursor = if more {
         rows.last()
             .map(|r| pagination::encode_keyed(r.customer.id, &r.name_key))
@@ -253,8 +253,11 @@ pub async fn show(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<CustomerView>> {
-    caller.require(Permission::CustomersView)?;
-    Ok(Json(crm::get_customer(&state.svc, p.id).await?.into()))
+    Ok(Json(
+        crm::get_customer(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
+    ))
 }
 
 /// A customer's fields. On PATCH, omitted fields keep their value and
@@ -372,7 +375,8 @@ pub async fn create(
     caller: Caller,
     body: ApiJson<CreateCustomer>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::CustomersManage)?;
+    let caller = caller.caller();
+    crm::access::manage(&caller)?;
     let b = body.parse()?;
     let allow = b.allow_duplicates;
     let input = CustomerBody {
@@ -390,9 +394,10 @@ pub async fn create(
         custom_fields: b.custom_fields,
     }
     .input(allow);
-    match crm::create_customer(&state.svc, &caller.actor(), &input).await? {
-        Created::Customer(id) => {
-            let c: CustomerView = crm::get_customer(&state.svc, id).await?.into();
+    match crm::create_customer(&state.svc, &caller, &input).await? {
+        Created::Customer(c) => {
+            let id = c.id;
+            let c = CustomerView::from(*c);
             Ok((
                 StatusCode::CREATED,
                 [(header::LOCATION, format!("/api/v1/customers/{id}"))],
@@ -438,9 +443,10 @@ pub async fn update(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<CustomerView>> {
-    caller.require(Permission::CustomersManage)?;
+    let caller = caller.caller();
+    crm::access::manage(&caller)?;
     let patch = body.parse()?;
-    let c = crm::get_customer(&state.svc, p.id).await?;
+    let c = crm::get_customer(&state.svc, &caller, p.id).await?;
     let foreign = c.document_kind == "foreign";
     let current = CustomerBody {
         kind: c.kind,
@@ -466,8 +472,11 @@ pub async fn update(
         ));
     }
     let merged: CustomerBody = merge_patch(&current, patch)?;
-    crm::update_customer(&state.svc, &caller.actor(), p.id, &merged.input(true)).await?;
-    Ok(Json(crm::get_customer(&state.svc, p.id).await?.into()))
+    Ok(Json(
+        crm::update_customer(&state.svc, &caller, p.id, &merged.input(true))
+            .await?
+            .into(),
+    ))
 }
 
 /// A customer's postal address.
@@ -598,9 +607,9 @@ pub async fn addresses(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<List<AddressView>>> {
-    caller.require(Permission::CustomersView)?;
-    crm::get_customer(&state.svc, p.id).await?;
-    let data = crm::addresses(&state.svc, p.id).await?;
+    let caller = caller.caller();
+    crm::get_customer(&state.svc, &caller, p.id).await?;
+    let data = crm::addresses(&state.svc, &caller, p.id).await?;
     Ok(Json(List {
         data: data.into_iter().map(Into::into).collect(),
     }))
@@ -623,10 +632,11 @@ pub async fn add_address(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<AddressBody>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::CustomersManage)?;
+    let caller = caller.caller();
+    crm::access::manage(&caller)?;
     let b = body.parse()?;
-    let id = crm::add_address(&state.svc, &caller.actor(), p.id, &b.into()).await?;
-    let a = address_of(&state, p.id, id).await?;
+    let a = crm::add_address(&state.svc, &caller, p.id, &b.into()).await?;
+    let id = a.id;
     Ok((
         StatusCode::CREATED,
         [(
@@ -639,8 +649,13 @@ pub async fn add_address(
 }
 
 /// The address, if it belongs to the customer (else 404).
-async fn address_of(state: &AppState, customer_id: i64, address_id: i64) -> ApiResult<Address> {
-    crm::addresses(&state.svc, customer_id)
+async fn address_of(
+    state: &AppState,
+    caller: &services::Caller,
+    customer_id: i64,
+    address_id: i64,
+) -> ApiResult<Address> {
+    crm::addresses(&state.svc, caller, customer_id)
         .await?
         .into_iter()
         .find(|a| a.id == address_id)
@@ -664,9 +679,10 @@ pub async fn update_address(
     ApiPath(p): ApiPath<AddressPath>,
     body: ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<AddressView>> {
-    caller.require(Permission::CustomersManage)?;
+    let caller = caller.caller();
+    crm::access::manage(&caller)?;
     let patch = body.parse()?;
-    let a = address_of(&state, p.id, p.address_id).await?;
+    let a = address_of(&state, &caller, p.id, p.address_id).await?;
     let current = AddressBody {
         kind: a.kind,
         label: a.label,
@@ -682,8 +698,11 @@ pub async fn update_address(
         lng: a.lng,
     };
     let merged: AddressBody = merge_patch(&current, patch)?;
-    crm::update_address(&state.svc, &caller.actor(), p.address_id, &merged.into()).await?;
-    Ok(Json(address_of(&state, p.id, p.address_id).await?.into()))
+    Ok(Json(
+        crm::update_address(&state.svc, &caller, p.id, p.address_id, &merged.into())
+            .await?
+            .into(),
+    ))
 }
 
 /// Deletes an address no contract uses.
@@ -701,9 +720,7 @@ pub async fn delete_address(
     caller: Caller,
     ApiPath(p): ApiPath<AddressPath>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Permission::CustomersManage)?;
-    address_of(&state, p.id, p.address_id).await?;
-    match crm::delete_address(&state.svc, &caller.actor(), p.address_id).await {
+    match crm::delete_address(&state.svc, &caller.caller(), p.id, p.address_id).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(services::Error::Conflict(_)) => {
             let mut p = Problem::new(
@@ -768,10 +785,11 @@ pub async fn notes(
     ApiPath(p): ApiPath<IdPath>,
     ApiQuery(q): ApiQuery<NotesQuery>,
 ) -> ApiResult<Json<List<NoteView>>> {
-    caller.require(Permission::CustomersView)?;
+    let caller = caller.caller();
+    crm::access::view(&caller)?;
     let limit = pagination::limit(q.limit)?;
-    crm::get_customer(&state.svc, p.id).await?;
-    let data = crm::notes(&state.svc, p.id, limit).await?;
+    crm::get_customer(&state.svc, &caller, p.id).await?;
+    let data = crm::notes(&state.svc, &caller, p.id, limit).await?;
     Ok(Json(List {
         data: data.into_iter().map(Into::into).collect(),
     }))
@@ -801,14 +819,11 @@ pub async fn add_note(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<CreateNote>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::CustomersManage)?;
+    let caller = caller.caller();
+    crm::access::manage(&caller)?;
     let b = body.parse()?;
-    let id = crm::add_note(&state.svc, &caller.actor(), p.id, &b.body).await?;
-    let note = crm::notes(&state.svc, p.id, MAX_NOTE_SCAN)
-        .await?
-        .into_iter()
-        .find(|n| n.id == id)
-        .ok_or_else(Problem::not_found)?;
+    // The service answers with the note it stored.
+    let note = crm::add_note(&state.svc, &caller, p.id, &b.body).await?;
     Ok((
         StatusCode::CREATED,
         [(
@@ -819,9 +834,6 @@ pub async fn add_note(
     )
         .into_response())
 }
-
-/// The new note is the newest; a few rows cover notes added concurrently.
-const MAX_NOTE_SCAN: i64 = 20;
 
 /// One event of a customer's timeline.
 #[derive(Debug, Serialize, ToSchema)]
@@ -873,7 +885,9 @@ pub async fn timeline(
     ApiPath(p): ApiPath<IdPath>,
     ApiQuery(q): ApiQuery<TimelineQuery>,
 ) -> ApiResult<Json<Paged<TimelineEvent>>> {
-    caller.require(Permission::CustomersView)?;
+    let locale = caller.locale;
+    let caller = caller.caller();
+    crm::access::view(&caller)?;
     let limit = pagination::limit(q.limit)?;
     let before = match pagination::decode_keyed(q.cursor.as_deref())? {
         None => None,
@@ -884,9 +898,10 @@ pub async fn timeline(
             })?,
         }),
     };
-    crm::get_customer(&state.svc, p.id).await?;
+    crm::get_customer(&state.svc, &caller, p.id).await?;
     let kind = nonempty(q.kind);
-    let (events, more) = crm::timeline(&state.svc, p.id, kind.as_deref(), before, limit).await?;
+    let (events, more) =
+        crm::timeline(&state.svc, &caller, p.id, kind.as_deref(), before, limit).await?;
     let next_cursor = if more {
         events
             .last()
@@ -894,7 +909,11 @@ pub async fn timeline(
     } else {
         None
     };
-    let tr = Tr::new(caller.locale);
+    // Amounts in the lines are in the installation's currency.
+    let mut tr = Tr::new(locale);
+    if let Some(c) = services::system::setup::company(&state.svc).await? {
+        tr = tr.with_currency(&c.currency);
+    }
     let data = events
         .into_iter()
         .map(|e| TimelineEvent {

@@ -5,7 +5,6 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
-use domain::Permission;
 use serde::{Deserialize, Serialize};
 use store::crm::documents::Document;
 use utoipa::{IntoParams, ToSchema};
@@ -118,8 +117,7 @@ pub async fn list(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<Vec<DocumentView>>> {
-    caller.require(Permission::CustomersDocuments)?;
-    let docs = services::crm::documents::list(&state.svc, p.id).await?;
+    let docs = services::crm::documents::list(&state.svc, &caller.caller(), p.id).await?;
     Ok(Json(docs.into_iter().map(Into::into).collect()))
 }
 
@@ -142,15 +140,13 @@ pub async fn upload(
     ApiQuery(q): ApiQuery<UploadQuery>,
     body: Bytes,
 ) -> ApiResult<(axum::http::StatusCode, Json<DocumentView>)> {
-    caller.require(Permission::CustomersDocuments)?;
     let up = services::crm::documents::Upload {
         customer_id: p.id,
         kind: q.kind.trim(),
         filename: q.filename.as_deref().unwrap_or(""),
         data: &body,
     };
-    let id = services::crm::documents::upload(&state.svc, &caller.actor(), &up).await?;
-    let d = services::crm::documents::get(&state.svc, p.id, id).await?;
+    let d = services::crm::documents::upload(&state.svc, &caller.caller(), &up).await?;
     Ok((axum::http::StatusCode::CREATED, Json(d.into())))
 }
 
@@ -168,8 +164,8 @@ pub async fn download(
     caller: Caller,
     ApiPath(p): ApiPath<DocPath>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::CustomersDocuments)?;
-    let (d, data) = services::crm::documents::download(&state.svc, p.id, p.doc).await?;
+    let (d, data) =
+        services::crm::documents::download(&state.svc, &caller.caller(), p.id, p.doc).await?;
     Ok(webkit::download::attachment(
         &d.content_type,
         &d.filename,
@@ -191,10 +187,8 @@ pub async fn verify(
     caller: Caller,
     ApiPath(p): ApiPath<DocPath>,
 ) -> ApiResult<Json<DocumentView>> {
-    caller.require(Permission::CustomersDocuments)?;
-    services::crm::documents::verify(&state.svc, &caller.actor(), p.id, p.doc).await?;
     Ok(Json(
-        services::crm::documents::get(&state.svc, p.id, p.doc)
+        services::crm::documents::verify(&state.svc, &caller.caller(), p.id, p.doc)
             .await?
             .into(),
     ))
@@ -216,11 +210,11 @@ pub async fn reject(
     ApiPath(p): ApiPath<DocPath>,
     body: Bytes,
 ) -> ApiResult<Json<DocumentView>> {
-    caller.require(Permission::CustomersDocuments)?;
+    let caller = caller.caller();
+    services::crm::access::documents(&caller)?;
     let b: RejectBody = crate::extract::parse_json(&body)?;
-    services::crm::documents::reject(&state.svc, &caller.actor(), p.id, p.doc, &b.reason).await?;
     Ok(Json(
-        services::crm::documents::get(&state.svc, p.id, p.doc)
+        services::crm::documents::reject(&state.svc, &caller, p.id, p.doc, &b.reason)
             .await?
             .into(),
     ))
@@ -240,9 +234,11 @@ pub async fn contract_pdf(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::CustomersView)?;
-    let pdf = services::contracts::document::render(&state.svc, p.id).await?;
-    let number = services::contracts::get(&state.svc, p.id).await?.number;
+    let caller = caller.caller();
+    let pdf = services::contracts::document::render(&state.svc, &caller, p.id).await?;
+    let number = services::contracts::get(&state.svc, &caller, p.id)
+        .await?
+        .number;
     Ok(webkit::download::attachment(
         "application/pdf",
         &format!("contract-{number}.pdf"),

@@ -63,7 +63,7 @@ async fn demo(
     };
     let opts = services::demo::DemoOptions { customers, seed };
     let sink = file.as_mut().map(|f| f as &mut (dyn std::io::Write + Send));
-    let s = match services::demo::run(svc, &cli_actor(), &opts, &progress, sink).await {
+    let s = match services::demo::run(svc, &services::Caller::cli(), &opts, &progress, sink).await {
         Err(services::Error::Refused("demo-not-empty")) => {
             anyhow::bail!("this database already has customers: run the demo on an empty one")
         }

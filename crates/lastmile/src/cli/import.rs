@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Args;
 use services::Services;
 
-use super::{Ctx, cli_actor, explain};
+use super::{Ctx, explain};
 
 // The help text is the command's own, in `Command`.
 #[derive(Args)]
@@ -36,10 +36,11 @@ async fn import(
     let kind = services::crm::import::Kind::parse(what)
         .ok_or_else(|| anyhow::anyhow!("import customers or contracts, not `{what}`"))?;
     let data = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let caller = services::Caller::cli();
     let report = if dry_run {
-        services::crm::import::check(svc, kind, &data).await
+        services::crm::import::check(svc, &caller, kind, &data).await
     } else {
-        services::crm::import::import(svc, &cli_actor(), kind, &data).await
+        services::crm::import::import(svc, &caller, kind, &data).await
     }
     .map_err(explain)?;
     for p in &report.problems {

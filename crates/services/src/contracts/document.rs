@@ -8,7 +8,12 @@ use std::collections::BTreeMap;
 use domain::Money;
 use serde_json::json;
 
-use crate::{Actor, Error, Result, Services};
+use crate::{Caller, Change, Error, Result, Services};
+
+/// Editing the contract templates: `settings.manage` (the settings page).
+fn settings(caller: &Caller) -> Result<()> {
+    caller.require(domain::Permission::SettingsManage)
+}
 
 /// Locales a template exists for.
 pub const LOCALES: &[&str] = &["pt-BR", "en"];
@@ -70,8 +75,13 @@ pub struct Template {
     pub updated_at: Option<i64>,
 }
 
-/// The template in use for `locale`.
-pub async fn template(svc: &Services, locale: &str) -> Result<Template> {
+/// The template in use for `locale`, as the settings page edits it.
+pub async fn template(svc: &Services, caller: &Caller, locale: &str) -> Result<Template> {
+    settings(caller)?;
+    template_in_use(svc, locale).await
+}
+
+async fn template_in_use(svc: &Services, locale: &str) -> Result<Template> {
     let locale = locale_ok(locale)?;
     let mut c = svc.db.conn().await?;
     Ok(
@@ -114,56 +124,52 @@ pub fn check_template(body: &str) -> Result<()> {
 }
 
 /// Saves the template for `locale`.
-pub async fn save_template(svc: &Services, actor: &Actor, locale: &str, body: &str) -> Result<()> {
+pub async fn save_template(
+    svc: &Services,
+    caller: &Caller,
+    locale: &str,
+    body: &str,
+) -> Result<()> {
+    settings(caller)?;
+    let actor = caller.actor();
     let locale = locale_ok(locale)?;
     check_template(body)?;
     let body = body.replace("\r\n", "\n");
     let mut tx = svc.db.begin().await?;
     let before = store::crm::documents::template(&mut tx, locale).await?;
     store::crm::documents::put_template(&mut tx, locale, &body, &actor.name, store::now()).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "contract_template.update",
-        "contract_template",
-        locale,
-        before.map(|t| json!({ "body": t.body })),
-        Some(json!({ "body": body })),
-    )
-    .await?;
+    Change::new("contract_template.update", "contract_template", locale)
+        .before(before.map(|t| json!({ "body": t.body })))
+        .after(json!({ "body": body }))
+        .record(&mut tx, svc.db.engine(), &actor)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Goes back to the built-in template for `locale`.
-pub async fn reset_template(svc: &Services, actor: &Actor, locale: &str) -> Result<()> {
+pub async fn reset_template(svc: &Services, caller: &Caller, locale: &str) -> Result<()> {
+    settings(caller)?;
     let locale = locale_ok(locale)?;
     let mut tx = svc.db.begin().await?;
     let Some(before) = store::crm::documents::template(&mut tx, locale).await? else {
         return Ok(());
     };
     store::crm::documents::delete_template(&mut tx, locale).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "contract_template.reset",
-        "contract_template",
-        locale,
-        Some(json!({ "body": before.body })),
-        None,
-    )
-    .await?;
+    Change::new("contract_template.reset", "contract_template", locale)
+        .before(json!({ "body": before.body }))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
 fn money(minor: i64, currency: &str, locale: &str) -> String {
+    let decimals = domain::money::minor_units(currency);
     let amount = if locale == "en" {
-        Money(minor).display(2, '.', Some(','))
+        Money(minor).display(decimals, '.', Some(','))
     } else {
-        Money(minor).display(2, ',', Some('.'))
+        Money(minor).display(decimals, ',', Some('.'))
     };
     match currency {
         "BRL" => format!("R$ {amount}"),
@@ -237,7 +243,7 @@ pub fn render_template(
 
 /// The company logo when it is a PNG or JPEG (the kinds `pdfdoc` draws;
 /// a WebP logo is left out of documents).
-pub async fn company_logo(svc: &Services) -> Result<Option<Vec<u8>>> {
+async fn company_logo(svc: &Services) -> Result<Option<Vec<u8>>> {
     let mut c = svc.db.conn().await?;
     Ok(store::system::company::logo(&mut c)
         .await?
@@ -246,7 +252,7 @@ pub async fn company_logo(svc: &Services) -> Result<Option<Vec<u8>>> {
 }
 
 /// The placeholder values for one contract.
-pub async fn values(
+async fn values(
     svc: &Services,
     contract_id: i64,
     locale: &str,
@@ -342,17 +348,24 @@ async fn company_locale(svc: &Services) -> Result<&'static str> {
     })
 }
 
-/// The contract's PDF in the installation's language.
-pub async fn render(svc: &Services, contract_id: i64) -> Result<Vec<u8>> {
+/// The contract's PDF in the installation's language: for who may read
+/// the contract (staff with `customers.view`, or its customer).
+pub async fn render(svc: &Services, caller: &Caller, contract_id: i64) -> Result<Vec<u8>> {
     let locale = company_locale(svc).await?;
-    render_in(svc, contract_id, locale).await
+    render_in(svc, caller, contract_id, locale).await
 }
 
 /// The contract's PDF from `locale`'s template.
-pub async fn render_in(svc: &Services, contract_id: i64, locale: &str) -> Result<Vec<u8>> {
+pub async fn render_in(
+    svc: &Services,
+    caller: &Caller,
+    contract_id: i64,
+    locale: &str,
+) -> Result<Vec<u8>> {
+    super::get(svc, caller, contract_id).await?;
     let locale = locale_ok(locale)?;
     let values = values(svc, contract_id, locale).await?;
-    let t = template(svc, locale).await?;
+    let t = template_in_use(svc, locale).await?;
     let logo = company_logo(svc).await?;
     render_template(&t.body, &values, locale, logo)
 }
@@ -392,8 +405,14 @@ pub fn sample_values(locale: &str) -> BTreeMap<&'static str, String> {
 }
 
 /// A preview of `body` (as typed, not yet saved) with sample values and
-/// `logo` (see [`company_logo`]).
-pub fn preview(locale: &str, body: &str, logo: Option<Vec<u8>>) -> Result<Vec<u8>> {
+/// the company logo, for who edits the templates.
+pub async fn preview(svc: &Services, caller: &Caller, locale: &str, body: &str) -> Result<Vec<u8>> {
+    settings(caller)?;
+    let logo = company_logo(svc).await?;
+    preview_pdf(locale, body, logo)
+}
+
+fn preview_pdf(locale: &str, body: &str, logo: Option<Vec<u8>>) -> Result<Vec<u8>> {
     let locale = locale_ok(locale)?;
     check_template(body)?;
     render_template(body, &sample_values(locale), locale, logo)
@@ -408,7 +427,7 @@ mod tests {
         for l in LOCALES {
             check_template(default_template(l)).unwrap();
             assert!(
-                preview(l, default_template(l), None)
+                preview_pdf(l, default_template(l), None)
                     .unwrap()
                     .starts_with(b"%PDF-")
             );
@@ -431,6 +450,9 @@ mod tests {
     fn formats() {
         assert_eq!(money(123456, "BRL", "pt-BR"), "R$ 1.234,56");
         assert_eq!(money(123456, "BRL", "en"), "R$ 1,234.56");
+        // The currency's own minor unit, not two digits for all.
+        assert_eq!(money(123456, "JPY", "en"), "JPY 123,456");
+        assert_eq!(money(123456, "KWD", "en"), "KWD 123.456");
         assert_eq!(date("2026-03-01", "pt-BR"), "01/03/2026");
         assert_eq!(date("2026-03-01", "en"), "March 1, 2026");
         assert_eq!(speed(300_000), "300 Mbps");

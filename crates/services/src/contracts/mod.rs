@@ -4,20 +4,54 @@
 
 pub mod document;
 
-use domain::Money;
 use domain::contracts::{self as rules, Status, SuspendReason};
 use domain::crm::timeline::EventKind;
 use domain::event::{
     ContractCreated, ContractPlanChanged, ContractStatusChanged, ContractUpdated, DomainEvent,
 };
 use domain::validate::{self, FieldError};
+use domain::{Money, Permission};
 use rand::RngExt as _;
 use serde_json::json;
 use store::AnyConnection;
 use store::contracts::Contract;
 
-use crate::crm::{Event, record_event, today};
-use crate::{Actor, Error, Result, Services, check};
+use crate::crm::today;
+use crate::{Caller, Change, Error, Result, Services, check};
+
+/// Who may do what with contracts, named once (see `crm::access` for how
+/// interfaces use these).
+pub mod access {
+    use domain::Permission;
+
+    use crate::{Caller, Result};
+
+    /// Reading contracts: staff with `customers.view`; a customer passes
+    /// here and is held to its own contracts when one is read.
+    pub fn view(caller: &Caller) -> Result<()> {
+        crate::crm::access::own_or(caller, Permission::CustomersView)
+    }
+
+    /// Creating contracts, changing their terms, credentials and plan:
+    /// `contracts.manage`.
+    pub fn manage(caller: &Caller) -> Result<()> {
+        caller.require(Permission::ContractsManage)
+    }
+
+    /// Moving contracts between statuses: `contracts.status`.
+    pub fn status(caller: &Caller) -> Result<()> {
+        caller.require(Permission::ContractsStatus)
+    }
+}
+
+/// Contract `id` if the caller may read it: staff with `customers.view`, or
+/// the customer it belongs to (another customer's is not found).
+async fn readable(conn: &mut AnyConnection, caller: &Caller, id: i64) -> Result<Contract> {
+    access::view(caller)?;
+    let k = store::contracts::get(conn, id).await?;
+    caller.require_for_customer(Permission::CustomersView, k.customer_id)?;
+    Ok(k)
+}
 
 /// A new contract as a form, the API or an import gives it.
 #[derive(Debug, Clone, Default)]
@@ -156,8 +190,10 @@ pub(crate) fn loyalty_end(
     })
 }
 
-/// Creates a contract in `pending_installation`.
-pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Result<i64> {
+/// Creates a contract in `pending_installation`; returns it as stored.
+pub async fn create(svc: &Services, caller: &Caller, input: &ContractInput) -> Result<Contract> {
+    access::manage(caller)?;
+    let actor = &caller.actor();
     let Checked {
         login,
         password,
@@ -254,42 +290,27 @@ pub async fn create(svc: &Services, actor: &Actor, input: &ContractInput) -> Res
         store::contracts::add_item(&mut tx, id, item.id, item.price, *qty, now).await?;
     }
     let created = store::contracts::get(&mut tx, id).await?;
-    crate::system::audit::record(
-        &mut tx,
-        engine,
-        actor,
-        "contract.create",
-        "contract",
-        id,
-        None,
-        Some(contract_json(&created)),
-    )
-    .await?;
-    let event = DomainEvent::from(ContractCreated {
-        contract_id: id,
-        customer_id: customer.id,
-        plan_id: plan.id,
-        status: status_of(&created)?,
-        login: created.pppoe_login.clone(),
-        number: created.number.clone(),
-        plan: plan.name.clone(),
-        import_line: None,
-    });
-    store::events::append(&mut tx, engine, actor, &event, now).await?;
-    record_event(
-        &mut tx,
-        actor,
-        &Event {
+    Change::new("contract.create", "contract", id)
+        .after(contract_json(&created))
+        .event(ContractCreated {
+            contract_id: id,
             customer_id: customer.id,
-            kind: EventKind::ContractCreated,
-            summary: format!("Contract {} created on plan {}", created.number, plan.name),
-            entity: Some(("contract", id.to_string())),
-            data: event.payload(),
-        },
-    )
-    .await?;
+            plan_id: plan.id,
+            status: status_of(&created)?,
+            login: created.pppoe_login.clone(),
+            number: created.number.clone(),
+            plan: plan.name.clone(),
+            import_line: None,
+        })
+        .timeline(
+            customer.id,
+            EventKind::ContractCreated,
+            format!("Contract {} created on plan {}", created.number, plan.name),
+        )
+        .record(&mut tx, engine, actor)
+        .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(created)
 }
 
 /// A stored contract's status (the column only ever holds the machine's
@@ -299,15 +320,37 @@ fn status_of(k: &Contract) -> Result<Status> {
         .ok_or_else(|| Error::Internal(format!("contract {} has status {}", k.id, k.status)))
 }
 
-pub async fn get(svc: &Services, id: i64) -> Result<Contract> {
+/// One contract: staff with `customers.view`, or its customer.
+pub async fn get(svc: &Services, caller: &Caller, id: i64) -> Result<Contract> {
     let mut c = svc.db.conn().await?;
-    Ok(store::contracts::get(&mut c, id).await?)
+    readable(&mut c, caller, id).await
 }
 
-/// The PPPoE login and clear-text password (for RADIUS CHAP / MS-CHAPv2 and
-/// for showing to staff allowed to see it).
-pub async fn credentials(svc: &Services, id: i64) -> Result<(String, String)> {
-    let k = get(svc, id).await?;
+/// A contract with its customer's name, as network pages head a
+/// subscriber's connection history: for staff with `radius.view` (session
+/// lists already name the contract and its customer) or `customers.view`,
+/// and for the customer itself.
+pub async fn subscriber(svc: &Services, caller: &Caller, id: i64) -> Result<(Contract, String)> {
+    if !(caller.can(Permission::RadiusView) || matches!(caller, Caller::Customer { .. })) {
+        access::view(caller)?;
+    }
+    let mut c = svc.db.conn().await?;
+    let k = store::contracts::get(&mut c, id).await?;
+    if let Caller::Customer { .. } = caller {
+        caller.require_for_customer(Permission::CustomersView, k.customer_id)?;
+    }
+    let name = store::crm::customers::get(&mut c, k.customer_id)
+        .await?
+        .name;
+    Ok((k, name))
+}
+
+/// The PPPoE login and clear-text password, unaudited: for jobs and the
+/// console (`contracts.manage`); people go through [`reveal_credentials`].
+pub async fn credentials(svc: &Services, caller: &Caller, id: i64) -> Result<(String, String)> {
+    access::manage(caller)?;
+    let mut c = svc.db.conn().await?;
+    let k = store::contracts::get(&mut c, id).await?;
     let pw = svc
         .secrets
         .decrypt(&k.pppoe_password)
@@ -320,30 +363,42 @@ pub async fn credentials(svc: &Services, id: i64) -> Result<(String, String)> {
 /// the subscriber.
 pub async fn reveal_credentials(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     id: i64,
 ) -> Result<(String, String)> {
-    let (login, password) = credentials(svc, id).await?;
+    let (login, password) = credentials(svc, caller, id).await?;
     let mut tx = svc.db.begin().await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "contract.credentials.view",
-        "contract",
-        id,
-        None,
-        Some(json!({ "login": login })),
-    )
-    .await?;
+    Change::new("contract.credentials.view", "contract", id)
+        .after(json!({ "login": login }))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok((login, password))
 }
 
 /// The extra service items of a contract.
-pub async fn items(svc: &Services, id: i64) -> Result<Vec<store::contracts::Item>> {
+pub async fn items(
+    svc: &Services,
+    caller: &Caller,
+    id: i64,
+) -> Result<Vec<store::contracts::Item>> {
     let mut c = svc.db.conn().await?;
+    readable(&mut c, caller, id).await?;
     Ok(store::contracts::items(&mut c, id).await?)
+}
+
+/// What a contract may be sold with: the active plans and service items
+/// (for the contract forms; `contracts.manage`).
+pub async fn offer(
+    svc: &Services,
+    caller: &Caller,
+) -> Result<(Vec<store::catalog::Plan>, Vec<store::catalog::ServiceItem>)> {
+    access::manage(caller)?;
+    let mut c = svc.db.conn().await?;
+    Ok((
+        store::catalog::list(&mut c, false, false).await?,
+        store::catalog::list_items(&mut c, false).await?,
+    ))
 }
 
 /// A change to a contract's service access, as the RADIUS side names it.
@@ -377,53 +432,83 @@ impl From<&AccessInput> for TermsInput {
 /// live session must be dropped to take the change).
 pub async fn update_access(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     id: i64,
     input: &AccessInput,
-) -> Result<()> {
-    update_terms(svc, actor, id, &TermsInput::from(input)).await
+) -> Result<Contract> {
+    update_terms(svc, caller, id, &TermsInput::from(input)).await
 }
 
+/// A page of contracts: staff with `customers.view`; a customer lists its
+/// own (naming another customer finds nothing).
 pub async fn list(
     svc: &Services,
+    caller: &Caller,
     filter: &store::contracts::Filter,
 ) -> Result<(Vec<Contract>, bool)> {
-    let mut c = svc.db.conn().await?;
+    access::view(caller)?;
     let mut f = filter.clone();
+    if let Caller::Customer { customer_id, .. } = caller {
+        match f.customer_id {
+            Some(other) if other != *customer_id => return Err(Error::NotFound),
+            _ => f.customer_id = Some(*customer_id),
+        }
+    }
+    let mut c = svc.db.conn().await?;
     f.limit = f.limit.clamp(1, 500);
     f.city = f.city.as_deref().map(domain::crm::search::fold);
     Ok(store::contracts::list(&mut c, &f).await?)
 }
 
-pub async fn transitions(svc: &Services, id: i64) -> Result<Vec<store::contracts::Transition>> {
+/// A contract's status changes, oldest first (not found when the caller
+/// may not read the contract, or it does not exist).
+pub async fn transitions(
+    svc: &Services,
+    caller: &Caller,
+    id: i64,
+) -> Result<Vec<store::contracts::Transition>> {
     let mut c = svc.db.conn().await?;
+    readable(&mut c, caller, id).await?;
     Ok(store::contracts::transitions(&mut c, id).await?)
 }
 
-/// Moves a contract to `to` (with a reason when suspending). Illegal moves
-/// are refused naming the current and the requested status.
+/// Moves a contract to `to` (with a reason when suspending); returns it as
+/// stored. The status machine decides on the status read, locked, inside
+/// this transaction, so two concurrent moves never both pass a check made
+/// on the same old status: the second one waits, then is judged from the
+/// first one's result. A move the machine does not allow from there is
+/// [`Error::IllegalTransition`], naming the current and the requested
+/// status; a missing or extra reason is refused naming `reason`.
 pub async fn transition(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     id: i64,
     to: Status,
     reason: Option<SuspendReason>,
     note: &str,
-) -> Result<()> {
-    check("note", validate::optional_multiline(note, 2000))?;
+) -> Result<Contract> {
+    access::status(caller)?;
+    let actor = &caller.actor();
     let engine = svc.db.engine();
     let mut tx = svc.db.begin().await?;
-    let before = store::contracts::get(&mut tx, id).await?;
+    let before = store::contracts::get_for_update(&mut tx, engine, id).await?;
     let from = status_of(&before)?;
-    from.transition(to, reason).map_err(|e| {
-        let field = match e {
-            rules::TransitionError::Illegal { .. } => "status",
-            _ => "reason",
-        };
-        Error::invalid_msg(field, e.to_string())
+    if !from.can_become(to) {
+        return Err(Error::IllegalTransition {
+            current: from,
+            requested: to,
+        });
+    }
+    check("note", validate::optional_multiline(note, 2000))?;
+    from.transition(to, reason).map_err(|e| match e {
+        rules::TransitionError::Illegal { current, requested } => {
+            Error::IllegalTransition { current, requested }
+        }
+        other => Error::invalid_msg("reason", other.to_string()),
     })?;
     let now = store::now();
     let reason_s = reason.map(|r| r.as_str());
+    // The row is locked: this only fails if the lock did not hold.
     if !store::contracts::set_status(&mut tx, id, from.as_str(), to.as_str(), reason_s, now).await?
     {
         return Err(Error::Refused("contract-changed"));
@@ -445,55 +530,40 @@ pub async fn transition(
     )
     .await?;
     let after = store::contracts::get(&mut tx, id).await?;
-    crate::system::audit::record(
-        &mut tx,
-        engine,
-        actor,
-        "contract.transition",
-        "contract",
-        id,
-        Some(json!({ "status": from.as_str(), "suspend_reason": before.suspend_reason })),
-        Some(json!({ "status": to.as_str(), "suspend_reason": reason_s, "note": note.trim() })),
-    )
-    .await?;
-    let event = DomainEvent::from(ContractStatusChanged {
-        contract_id: id,
-        customer_id: before.customer_id,
-        login: before.pppoe_login.clone(),
-        from,
-        to,
-        reason,
-        number: after.number.clone(),
-    });
-    store::events::append(&mut tx, engine, actor, &event, now).await?;
-    let kind = EventKind::of_transition(from, to);
     let mut summary = format!("Contract {}: {} → {}", after.number, from, to);
     if let Some(r) = reason_s {
         summary.push_str(&format!(" ({r})"));
     }
-    record_event(
-        &mut tx,
-        actor,
-        &Event {
+    Change::new("contract.transition", "contract", id)
+        .before(json!({ "status": from.as_str(), "suspend_reason": before.suspend_reason }))
+        .after(json!({ "status": to.as_str(), "suspend_reason": reason_s, "note": note.trim() }))
+        .event(ContractStatusChanged {
+            contract_id: id,
             customer_id: before.customer_id,
-            kind,
+            login: before.pppoe_login.clone(),
+            from,
+            to,
+            reason,
+            number: after.number.clone(),
+        })
+        .timeline(
+            before.customer_id,
+            EventKind::of_transition(from, to),
             summary,
-            entity: Some(("contract", id.to_string())),
-            data: event.payload(),
-        },
-    )
-    .await?;
+        )
+        .record(&mut tx, engine, actor)
+        .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(after)
 }
 
-/// What a plan change did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a plan change did, with the change as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanChange {
     /// The contract is on the new plan now.
-    Applied(i64),
+    Applied(store::contracts::PlanChange),
     /// Waiting for its effective date ([`apply_due_plan_changes`]).
-    Scheduled(i64),
+    Scheduled(store::contracts::PlanChange),
 }
 
 /// Moves a contract to another plan (upgrade or downgrade) from
@@ -502,12 +572,14 @@ pub enum PlanChange {
 /// replaces a pending one.
 pub async fn change_plan(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     id: i64,
     plan_id: i64,
     price: Option<Money>,
     effective_date: &str,
 ) -> Result<PlanChange> {
+    access::manage(caller)?;
+    let actor = &caller.actor();
     if price.is_some_and(Money::is_negative) {
         return Err(Error::invalid("price", FieldError::Range));
     }
@@ -542,7 +614,7 @@ pub async fn change_plan(
     let now = store::now();
     store::contracts::cancel_pending_plan_changes(&mut tx, id, now).await?;
     let apply_now = effective <= today;
-    let change_id = store::contracts::insert_plan_change(
+    let change = store::contracts::insert_plan_change(
         &mut tx,
         id,
         (k.plan_id, k.price),
@@ -567,14 +639,7 @@ pub async fn change_plan(
         number: k.number.clone(),
         plan: plan.name.clone(),
     });
-    if apply_now {
-        store::contracts::set_plan(&mut tx, id, plan.id, new_price, now).await?;
-        store::events::append(&mut tx, engine, actor, &event, now).await?;
-    }
-    crate::system::audit::record(
-        &mut tx,
-        engine,
-        actor,
+    let mut record = Change::new(
         if apply_now {
             "contract.plan_change"
         } else {
@@ -582,36 +647,34 @@ pub async fn change_plan(
         },
         "contract",
         id,
-        Some(json!({ "plan_id": k.plan_id, "price": k.price })),
-        Some(json!({
-            "plan_id": plan.id, "price": new_price, "effective_date": effective.to_string(),
-        })),
     )
-    .await?;
-    record_event(
-        &mut tx,
-        actor,
-        &Event {
-            customer_id: k.customer_id,
-            kind: if apply_now {
-                EventKind::ContractPlanChanged
-            } else {
-                EventKind::ContractPlanChangeScheduled
-            },
-            summary: format!(
-                "Contract {}: plan {} from {}",
-                k.number, plan.name, effective
-            ),
-            entity: Some(("contract", id.to_string())),
-            data: event.payload(),
+    .before(json!({ "plan_id": k.plan_id, "price": k.price }))
+    .after(json!({
+        "plan_id": plan.id, "price": new_price, "effective_date": effective.to_string(),
+    }))
+    .timeline(
+        k.customer_id,
+        if apply_now {
+            EventKind::ContractPlanChanged
+        } else {
+            EventKind::ContractPlanChangeScheduled
         },
+        format!(
+            "Contract {}: plan {} from {}",
+            k.number, plan.name, effective
+        ),
     )
-    .await?;
+    .timeline_data(event.payload());
+    if apply_now {
+        store::contracts::set_plan(&mut tx, id, plan.id, new_price, now).await?;
+        record = record.event(event);
+    }
+    record.record(&mut tx, engine, actor).await?;
     tx.commit().await?;
     Ok(if apply_now {
-        PlanChange::Applied(change_id)
+        PlanChange::Applied(change)
     } else {
-        PlanChange::Scheduled(change_id)
+        PlanChange::Scheduled(change)
     })
 }
 
@@ -619,9 +682,11 @@ pub async fn change_plan(
 /// calls it with today). Returns how many were applied.
 pub async fn apply_due_plan_changes(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     date: jiff::civil::Date,
 ) -> Result<i64> {
+    access::manage(caller)?;
+    let actor = &caller.actor();
     let engine = svc.db.engine();
     let mut done = 0;
     loop {
@@ -644,42 +709,28 @@ pub async fn apply_due_plan_changes(
                     ch.id, ch.effective_date
                 ))
             })?;
-            let event = DomainEvent::from(ContractPlanChanged {
-                contract_id: k.id,
-                customer_id: k.customer_id,
-                login: k.pppoe_login.clone(),
-                from_plan_id: k.plan_id,
-                to_plan_id: ch.to_plan_id,
-                from_price: Money(k.price),
-                to_price: Money(ch.to_price),
-                effective_date,
-                number: k.number.clone(),
-                plan: plan.name.clone(),
-            });
-            store::events::append(&mut tx, engine, actor, &event, now).await?;
-            crate::system::audit::record(
-                &mut tx,
-                engine,
-                actor,
-                "contract.plan_change",
-                "contract",
-                k.id,
-                Some(json!({ "plan_id": k.plan_id, "price": k.price })),
-                Some(json!({ "plan_id": ch.to_plan_id, "price": ch.to_price })),
-            )
-            .await?;
-            record_event(
-                &mut tx,
-                actor,
-                &Event {
+            Change::new("contract.plan_change", "contract", k.id)
+                .before(json!({ "plan_id": k.plan_id, "price": k.price }))
+                .after(json!({ "plan_id": ch.to_plan_id, "price": ch.to_price }))
+                .event(ContractPlanChanged {
+                    contract_id: k.id,
                     customer_id: k.customer_id,
-                    kind: EventKind::ContractPlanChanged,
-                    summary: format!("Contract {}: scheduled plan change applied", k.number),
-                    entity: Some(("contract", k.id.to_string())),
-                    data: event.payload(),
-                },
-            )
-            .await?;
+                    login: k.pppoe_login.clone(),
+                    from_plan_id: k.plan_id,
+                    to_plan_id: ch.to_plan_id,
+                    from_price: Money(k.price),
+                    to_price: Money(ch.to_price),
+                    effective_date,
+                    number: k.number.clone(),
+                    plan: plan.name.clone(),
+                })
+                .timeline(
+                    k.customer_id,
+                    EventKind::ContractPlanChanged,
+                    format!("Contract {}: scheduled plan change applied", k.number),
+                )
+                .record(&mut tx, engine, actor)
+                .await?;
             done += 1;
         }
         tx.commit().await?;
@@ -687,8 +738,15 @@ pub async fn apply_due_plan_changes(
     Ok(done)
 }
 
-pub async fn plan_changes(svc: &Services, id: i64) -> Result<Vec<store::contracts::PlanChange>> {
+/// A contract's plan changes, oldest first (not found when the caller may
+/// not read the contract, or it does not exist).
+pub async fn plan_changes(
+    svc: &Services,
+    caller: &Caller,
+    id: i64,
+) -> Result<Vec<store::contracts::PlanChange>> {
     let mut c = svc.db.conn().await?;
+    readable(&mut c, caller, id).await?;
     Ok(store::contracts::plan_changes(&mut c, id).await?)
 }
 
@@ -714,14 +772,16 @@ pub struct TermsInput {
 }
 
 /// Updates a contract's terms (audited, on the timeline, and announced as
-/// `contract.updated` so RADIUS sees a changed login, password or address).
-/// A canceled contract is history and cannot change.
+/// `contract.updated` so RADIUS sees a changed login, password or address);
+/// returns it as stored. A canceled contract is history and cannot change.
 pub async fn update_terms(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     id: i64,
     input: &TermsInput,
-) -> Result<()> {
+) -> Result<Contract> {
+    access::manage(caller)?;
+    let actor = &caller.actor();
     if let Some(d) = input.billing_day {
         check("billing_day", rules::billing_day(d))?;
     }
@@ -808,49 +868,37 @@ pub async fn update_terms(
     if let Some(o) = after_json.as_object_mut() {
         o.insert("password_changed".into(), json!(password_changed));
     }
-    crate::system::audit::record(
-        &mut tx,
-        engine,
-        actor,
-        "contract.update",
-        "contract",
-        id,
-        Some(contract_json(&before)),
-        Some(after_json),
-    )
-    .await?;
-    let event = DomainEvent::from(ContractUpdated {
-        contract_id: id,
-        customer_id: before.customer_id,
-        old_login: before.pppoe_login.clone(),
-        login: after.pppoe_login.clone(),
-        password_changed,
-        // A live session keeps its old login and addresses until it reconnects.
-        reconnect: before.pppoe_login != after.pppoe_login
-            || before.ipv4 != after.ipv4
-            || before.ipv6_prefix != after.ipv6_prefix,
-        number: after.number.clone(),
-    });
-    store::events::append(&mut tx, engine, actor, &event, now).await?;
-    record_event(
-        &mut tx,
-        actor,
-        &Event {
+    Change::new("contract.update", "contract", id)
+        .before(contract_json(&before))
+        .after(after_json)
+        .event(ContractUpdated {
+            contract_id: id,
             customer_id: before.customer_id,
-            kind: EventKind::ContractUpdated,
-            summary: format!("Contract {}: terms changed", after.number),
-            entity: Some(("contract", id.to_string())),
-            data: event.payload(),
-        },
-    )
-    .await?;
+            old_login: before.pppoe_login.clone(),
+            login: after.pppoe_login.clone(),
+            password_changed,
+            // A live session keeps its old login and addresses until it
+            // reconnects.
+            reconnect: before.pppoe_login != after.pppoe_login
+                || before.ipv4 != after.ipv4
+                || before.ipv6_prefix != after.ipv6_prefix,
+            number: after.number.clone(),
+        })
+        .timeline(
+            before.customer_id,
+            EventKind::ContractUpdated,
+            format!("Contract {}: terms changed", after.number),
+        )
+        .record(&mut tx, engine, actor)
+        .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(after)
 }
 
 /// Contracts whose number (also zero-padded, as people drop the zeros) or
 /// PPPoE login is exactly `q`, oldest first, without repeats.
-pub async fn search(svc: &Services, q: &str) -> Result<Vec<Contract>> {
+pub async fn search(svc: &Services, caller: &Caller, q: &str) -> Result<Vec<Contract>> {
+    caller.require(Permission::CustomersView)?;
     let q = q.trim();
     if q.is_empty() {
         return Ok(Vec::new());

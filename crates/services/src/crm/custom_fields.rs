@@ -9,7 +9,8 @@ use domain::validate::{self, FieldError};
 use serde_json::json;
 use store::crm::documents::FieldDef;
 
-use crate::{Actor, Error, Result, Services, check};
+use crate::crm::access;
+use crate::{Caller, Change, Error, Result, Services, check};
 
 /// Field kinds.
 pub const KINDS: &[&str] = &["text", "number", "date", "choice"];
@@ -87,7 +88,15 @@ fn field_name(key: &str) -> &'static str {
 }
 
 /// Every definition in display order (for customer forms and the API).
-pub async fn definitions(svc: &Services) -> Result<Vec<Definition>> {
+pub async fn definitions(svc: &Services, caller: &Caller) -> Result<Vec<Definition>> {
+    // The customer forms and pages show them (`customers.*`), the settings
+    // page edits them; they are configuration, not anyone's data.
+    if !(caller.can(domain::Permission::CustomersView)
+        || caller.can(domain::Permission::CustomersManage)
+        || caller.can(domain::Permission::SettingsManage))
+    {
+        return Err(Error::Forbidden(domain::Permission::CustomersView.code()));
+    }
     let mut c = svc.db.conn().await?;
     Ok(store::crm::documents::field_defs(&mut c)
         .await?
@@ -205,31 +214,26 @@ fn def_json(d: &FieldDef) -> serde_json::Value {
 }
 
 /// Adds a definition.
-pub async fn create(svc: &Services, actor: &Actor, input: &DefInput) -> Result<()> {
+pub async fn create(svc: &Services, caller: &Caller, input: &DefInput) -> Result<()> {
+    access::settings(caller)?;
     let def = prepare(input, store::now())?;
     let mut tx = svc.db.begin().await?;
     if store::crm::documents::field_defs(&mut tx).await?.len() >= MAX_DEFS {
         return Err(Error::Refused("too-many-custom-fields"));
     }
     store::crm::documents::insert_field_def(&mut tx, &def).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "custom_field.create",
-        "custom_field",
-        &def.key,
-        None,
-        Some(def_json(&def)),
-    )
-    .await?;
+    Change::new("custom_field.create", "custom_field", &def.key)
+        .after(def_json(&def))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Changes a definition (its key stays). Existing customers' values are
 /// not rewritten: they are checked again when the customer is next saved.
-pub async fn update(svc: &Services, actor: &Actor, key: &str, input: &DefInput) -> Result<()> {
+pub async fn update(svc: &Services, caller: &Caller, key: &str, input: &DefInput) -> Result<()> {
+    access::settings(caller)?;
     let mut tx = svc.db.begin().await?;
     let before = store::crm::documents::field_def(&mut tx, key).await?;
     let def = prepare(
@@ -240,41 +244,29 @@ pub async fn update(svc: &Services, actor: &Actor, key: &str, input: &DefInput) 
         before.created_at,
     )?;
     store::crm::documents::update_field_def(&mut tx, &def).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "custom_field.update",
-        "custom_field",
-        key,
-        Some(def_json(&before)),
-        Some(def_json(&def)),
-    )
-    .await?;
+    Change::new("custom_field.update", "custom_field", key)
+        .before(def_json(&before))
+        .after(def_json(&def))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Removes a definition; refused (`custom-field-in-use`) while customers
 /// have a value for it, since their next save would then fail.
-pub async fn delete(svc: &Services, actor: &Actor, key: &str) -> Result<()> {
+pub async fn delete(svc: &Services, caller: &Caller, key: &str) -> Result<()> {
+    access::settings(caller)?;
     let mut tx = svc.db.begin().await?;
     let before = store::crm::documents::field_def(&mut tx, key).await?;
     if store::crm::documents::customers_with_field(&mut tx, key).await? > 0 {
         return Err(Error::Refused("custom-field-in-use"));
     }
     store::crm::documents::delete_field_def(&mut tx, key).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "custom_field.delete",
-        "custom_field",
-        key,
-        Some(def_json(&before)),
-        None,
-    )
-    .await?;
+    Change::new("custom_field.delete", "custom_field", key)
+        .before(def_json(&before))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -4,15 +4,17 @@
 //! encrypted with the installation's secret box: they are personal data,
 //! every web node sharing the database can serve them, and backups include
 //! them. Callers must hold `customers.documents` for every function here,
-//! listing included.
+//! listing included; a customer reads (lists, downloads) its own.
 
 use domain::crm::timeline::EventKind;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use store::crm::documents::{Document, NewDocument};
 
-use crate::crm::{Event, record_event};
-use crate::{Actor, Error, Result, Services};
+use domain::Permission;
+
+use crate::crm::access;
+use crate::{Caller, Change, Error, Result, Services};
 
 /// The largest file accepted, in bytes (10 MiB).
 pub const MAX_SIZE: usize = 10 * 1024 * 1024;
@@ -158,8 +160,11 @@ pub fn check_file(data: &[u8]) -> Result<FileType> {
     })
 }
 
-/// Stores a document for a customer (status `pending`); returns its id.
-pub async fn upload(svc: &Services, actor: &Actor, up: &Upload<'_>) -> Result<i64> {
+/// Stores a document for a customer (status `pending`); returns it as
+/// stored.
+pub async fn upload(svc: &Services, caller: &Caller, up: &Upload<'_>) -> Result<Document> {
+    caller.require(Permission::CustomersDocuments)?;
+    let actor = &caller.actor();
     let kind = kind_ok(up.kind)?;
     let ty = check_file(up.data)?;
     let filename = clean_filename(up.filename, ty)?;
@@ -184,48 +189,46 @@ pub async fn upload(svc: &Services, actor: &Actor, up: &Upload<'_>) -> Result<i6
     )
     .await?;
     let doc = store::crm::documents::get(&mut tx, up.customer_id, id).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "customer_document.upload",
-        "customer_document",
-        id,
-        None,
-        Some(doc_json(&doc)),
-    )
-    .await?;
-    record_event(
-        &mut tx,
-        actor,
-        &Event {
-            customer_id: up.customer_id,
-            kind: EventKind::DocumentUploaded,
-            summary: format!("Document uploaded: {filename} ({kind})"),
-            entity: Some(("customer_document", id.to_string())),
-            data: json!({ "kind": kind, "filename": filename, "size": doc.size }),
-        },
-    )
-    .await?;
+    Change::new("customer_document.upload", "customer_document", id)
+        .after(doc_json(&doc))
+        .timeline(
+            up.customer_id,
+            EventKind::DocumentUploaded,
+            format!("Document uploaded: {filename} ({kind})"),
+        )
+        .timeline_data(json!({ "kind": kind, "filename": filename, "size": doc.size }))
+        .record(&mut tx, svc.db.engine(), actor)
+        .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(doc)
 }
 
 /// A customer's documents, newest first (without their bytes).
-pub async fn list(svc: &Services, customer_id: i64) -> Result<Vec<Document>> {
+pub async fn list(svc: &Services, caller: &Caller, customer_id: i64) -> Result<Vec<Document>> {
+    access::documents(caller)?;
+    caller.require_for_customer(Permission::CustomersDocuments, customer_id)?;
     let mut c = svc.db.conn().await?;
     store::crm::customers::get(&mut c, customer_id).await?;
     Ok(store::crm::documents::list(&mut c, customer_id).await?)
 }
 
 /// One document's description.
-pub async fn get(svc: &Services, customer_id: i64, id: i64) -> Result<Document> {
+pub async fn get(svc: &Services, caller: &Caller, customer_id: i64, id: i64) -> Result<Document> {
+    access::documents(caller)?;
+    caller.require_for_customer(Permission::CustomersDocuments, customer_id)?;
     let mut c = svc.db.conn().await?;
     Ok(store::crm::documents::get(&mut c, customer_id, id).await?)
 }
 
 /// A document and its decrypted bytes (type from the sniffed content).
-pub async fn download(svc: &Services, customer_id: i64, id: i64) -> Result<(Document, Vec<u8>)> {
+pub async fn download(
+    svc: &Services,
+    caller: &Caller,
+    customer_id: i64,
+    id: i64,
+) -> Result<(Document, Vec<u8>)> {
+    access::documents(caller)?;
+    caller.require_for_customer(Permission::CustomersDocuments, customer_id)?;
     let mut c = svc.db.conn().await?;
     let doc = store::crm::documents::get(&mut c, customer_id, id).await?;
     let sealed = store::crm::documents::data(&mut c, customer_id, id).await?;
@@ -238,12 +241,13 @@ pub async fn download(svc: &Services, customer_id: i64, id: i64) -> Result<(Docu
 
 async fn review(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     customer_id: i64,
     id: i64,
     status: &'static str,
     reason: &str,
-) -> Result<()> {
+) -> Result<Document> {
+    let actor = &caller.actor();
     let mut tx = svc.db.begin().await?;
     let before = store::crm::documents::get(&mut tx, customer_id, id).await?;
     store::crm::documents::set_status(&mut tx, id, status, reason, actor, store::now()).await?;
@@ -261,80 +265,59 @@ async fn review(
             format!("Document rejected: {} ({reason})", after.filename),
         )
     };
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        action,
-        "customer_document",
-        id,
-        Some(doc_json(&before)),
-        Some(doc_json(&after)),
-    )
-    .await?;
-    record_event(
-        &mut tx,
-        actor,
-        &Event {
-            customer_id,
-            kind,
-            summary,
-            entity: Some(("customer_document", id.to_string())),
-            data: json!({ "kind": after.kind, "filename": after.filename, "reason": reason }),
-        },
-    )
-    .await?;
+    Change::new(action, "customer_document", id)
+        .before(doc_json(&before))
+        .after(doc_json(&after))
+        .timeline(customer_id, kind, summary)
+        .timeline_data(json!({ "kind": after.kind, "filename": after.filename, "reason": reason }))
+        .record(&mut tx, svc.db.engine(), actor)
+        .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(after)
 }
 
-/// Marks a document verified by `actor`, now.
-pub async fn verify(svc: &Services, actor: &Actor, customer_id: i64, id: i64) -> Result<()> {
-    review(svc, actor, customer_id, id, "verified", "").await
+/// Marks a document verified by the caller, now; returns it as stored.
+pub async fn verify(
+    svc: &Services,
+    caller: &Caller,
+    customer_id: i64,
+    id: i64,
+) -> Result<Document> {
+    caller.require(Permission::CustomersDocuments)?;
+    review(svc, caller, customer_id, id, "verified", "").await
 }
 
-/// Marks a document rejected by `actor`, now, with a reason the customer
-/// can be told (required).
+/// Marks a document rejected by the caller, now, with a reason the
+/// customer can be told (required); returns it as stored.
 pub async fn reject(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     customer_id: i64,
     id: i64,
     reason: &str,
-) -> Result<()> {
+) -> Result<Document> {
+    caller.require(Permission::CustomersDocuments)?;
     crate::check("reason", domain::validate::required(reason, 500))?;
-    review(svc, actor, customer_id, id, "rejected", reason.trim()).await
+    review(svc, caller, customer_id, id, "rejected", reason.trim()).await
 }
 
 /// Deletes a document for good (the audit entry keeps its description and
 /// checksum, not its content).
-pub async fn delete(svc: &Services, actor: &Actor, customer_id: i64, id: i64) -> Result<()> {
+pub async fn delete(svc: &Services, caller: &Caller, customer_id: i64, id: i64) -> Result<()> {
+    caller.require(Permission::CustomersDocuments)?;
     let mut tx = svc.db.begin().await?;
     let before = store::crm::documents::get(&mut tx, customer_id, id).await?;
     store::crm::documents::delete(&mut tx, id).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "customer_document.delete",
-        "customer_document",
-        id,
-        Some(doc_json(&before)),
-        None,
-    )
-    .await?;
-    record_event(
-        &mut tx,
-        actor,
-        &Event {
+    Change::new("customer_document.delete", "customer_document", id)
+        .before(doc_json(&before))
+        .timeline(
             customer_id,
-            kind: EventKind::DocumentDeleted,
-            summary: format!("Document deleted: {}", before.filename),
-            entity: Some(("customer_document", id.to_string())),
-            data: json!({ "kind": before.kind, "filename": before.filename }),
-        },
-    )
-    .await?;
+            EventKind::DocumentDeleted,
+            format!("Document deleted: {}", before.filename),
+        )
+        .timeline_data(json!({ "kind": before.kind, "filename": before.filename }))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -28,14 +28,14 @@ use domain::validate::{self, FieldError};
 use domain::{Money, crm::document, crm::search};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use store::bulk::{self, ContractColumn, NewAddress, NewCustomer, NewEvent, NewTransition};
+use store::bulk::{self, ContractColumn, NewAddress, NewCustomer, NewTransition};
 use store::contracts::Contract;
-use store::system::audit::Change;
 
 use crate::contracts::{ContractInput, check_input, loyalty_end};
+use crate::crm::access;
 use crate::crm::custom_fields::Definition;
 use crate::crm::{self, AddressInput, CustomerInput};
-use crate::{Actor, Error, FieldReason, Result, Services};
+use crate::{Actor, Caller, Change, Error, FieldReason, Result, Services};
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -777,7 +777,8 @@ fn report(kind: Kind, data: &[u8], rows: u64, problems: Problems) -> Report {
 }
 
 /// The dry run: every problem of the file, nothing written.
-pub async fn check(svc: &Services, kind: Kind, data: &[u8]) -> Result<Report> {
+pub async fn check(svc: &Services, caller: &Caller, kind: Kind, data: &[u8]) -> Result<Report> {
+    access::import(caller)?;
     let mut conn = svc.db.conn().await?;
     let mut problems = Problems::new();
     let rows = match kind {
@@ -798,7 +799,9 @@ pub async fn check(svc: &Services, kind: Kind, data: &[u8]) -> Result<Report> {
 /// Checks the file again and, when it is clean, writes all of it in one
 /// transaction. A file with problems writes nothing: the report says why
 /// (`imported` = 0).
-pub async fn import(svc: &Services, actor: &Actor, kind: Kind, data: &[u8]) -> Result<Report> {
+pub async fn import(svc: &Services, caller: &Caller, kind: Kind, data: &[u8]) -> Result<Report> {
+    access::import(caller)?;
+    let actor = &caller.actor();
     let engine = svc.db.engine();
     let mut tx = svc.db.begin().await?;
     let mut problems = Problems::new();
@@ -848,27 +851,24 @@ async fn write_customers(
     let mut customers = Vec::with_capacity(good.len());
     let mut addresses = Vec::new();
     let mut notes = Vec::new();
-    let mut events = Vec::with_capacity(good.len());
-    let mut audit_after = Vec::with_capacity(good.len());
+    let mut changes = Vec::with_capacity(good.len());
     for (i, g) in good.into_iter().enumerate() {
         let id = first + i as i64;
         let d = &g.prepared.data;
-        audit_after.push((
-            id.to_string(),
-            json!({
-                "id": id, "kind": d.kind, "name": d.name, "trade_name": d.trade_name,
-                "document": d.document, "emails": d.emails, "phones": d.phones,
-                "tags": d.tags, "custom_fields": d.custom_fields, "import_line": g.line,
-            }),
-        ));
-        events.push(NewEvent {
-            customer_id: id,
-            at: now,
-            kind: EventKind::CustomerCreated.as_str(),
-            summary: format!("Customer {} imported (line {})", d.name, g.line),
-            entity: Some(("customer", id.to_string())),
-            data: json!({ "name": d.name, "import_line": g.line }),
-        });
+        changes.push(
+            Change::new("customer.import", "customer", id)
+                .after(json!({
+                    "id": id, "kind": d.kind, "name": d.name, "trade_name": d.trade_name,
+                    "document": d.document, "emails": d.emails, "phones": d.phones,
+                    "tags": d.tags, "custom_fields": d.custom_fields, "import_line": g.line,
+                }))
+                .timeline(
+                    id,
+                    EventKind::CustomerCreated,
+                    format!("Customer {} imported (line {})", d.name, g.line),
+                )
+                .timeline_data(json!({ "name": d.name, "import_line": g.line })),
+        );
         if let Some(a) = g.address {
             addresses.push(NewAddress {
                 id: next_address,
@@ -891,41 +891,7 @@ async fn write_customers(
     bulk::insert_customers(tx, &customers).await?;
     bulk::insert_addresses(tx, &addresses).await?;
     bulk::insert_notes(tx, actor, &notes).await?;
-    bulk::insert_events(tx, actor, &events).await?;
-    audit_created(
-        tx,
-        engine,
-        actor,
-        "customer.import",
-        "customer",
-        &audit_after,
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-/// One audit entry per imported row (`(id, row as JSON)`), in one statement.
-async fn audit_created(
-    tx: &mut store::AnyConnection,
-    engine: store::Engine,
-    actor: &Actor,
-    action: &str,
-    kind: &str,
-    created: &[(String, serde_json::Value)],
-    now: i64,
-) -> Result<()> {
-    let changes: Vec<Change<'_>> = created
-        .iter()
-        .map(|(id, after)| Change {
-            action,
-            entity_kind: kind,
-            entity_id: id,
-            before: None,
-            after: Some(after.clone()),
-        })
-        .collect();
-    store::system::audit::append_many(tx, engine, actor, &changes, now).await?;
+    crate::change::record_all(tx, engine, actor, &changes).await?;
     Ok(())
 }
 
@@ -977,6 +943,7 @@ fn parse_reason(s: &str) -> Option<Option<SuspendReason>> {
 fn contract_row(
     row: &Row,
     today: jiff::civil::Date,
+    decimals: u32,
 ) -> Result<(
     ContractInput,
     crate::contracts::Checked,
@@ -986,7 +953,7 @@ fn contract_row(
 )> {
     let price = match row.get("price").as_str() {
         "" => None,
-        p => Some(Money::parse(p, 2).map_err(|e| Error::invalid("price", e))?),
+        p => Some(Money::parse(p, decimals).map_err(|e| Error::invalid("price", e))?),
     };
     let billing_day = match row.get("billing_day").as_str() {
         "" => return Err(Error::invalid("billing_day", FieldError::Required)),
@@ -1039,6 +1006,8 @@ async fn check_contracts(
 ) -> Result<(u64, Vec<GoodContract>)> {
     let _ = svc;
     let today = crm::today(conn).await?;
+    // Prices are written in the installation's currency.
+    let decimals = domain::money::minor_units(&crm::installation_currency(conn).await?);
     let plans = store::catalog::list(conn, true, false).await?;
     let mut rows = 0;
     let mut parsed = Vec::new();
@@ -1077,7 +1046,7 @@ async fn check_contracts(
             );
             continue;
         };
-        match contract_row(&row, today) {
+        match contract_row(&row, today, decimals) {
             Ok((input, checked, start, status, reason)) => {
                 documents.insert(doc.clone());
                 parsed.push((row.line, doc, plan, input, checked, start, status, reason));
@@ -1246,9 +1215,7 @@ async fn write_contracts(
     };
     let mut rows = Vec::with_capacity(good.len());
     let mut transitions = Vec::new();
-    let mut events = Vec::with_capacity(good.len());
-    let mut outbox = Vec::with_capacity(good.len());
-    let mut audit_after = Vec::with_capacity(good.len());
+    let mut changes = Vec::with_capacity(good.len());
     for (i, g) in good.into_iter().enumerate() {
         let id = ids_first + i as i64;
         let login = if g.checked.login.is_empty() {
@@ -1284,20 +1251,11 @@ async fn write_contracts(
             plan: g.plan.name.clone(),
             import_line: Some(g.line),
         });
-        let payload = event.payload();
-        outbox.push(event);
-        events.push(NewEvent {
-            customer_id: g.customer_id,
-            at: now,
-            kind: EventKind::ContractCreated.as_str(),
-            summary: format!(
-                "Contract {number} imported on plan {} ({})",
-                g.plan.name,
-                g.status.as_str()
-            ),
-            entity: Some(("contract", id.to_string())),
-            data: payload,
-        });
+        let summary = format!(
+            "Contract {number} imported on plan {} ({})",
+            g.plan.name,
+            g.status.as_str()
+        );
         if g.status != Status::PendingInstallation {
             // The file states where the contract is; history says how.
             transitions.push(NewTransition {
@@ -1334,26 +1292,18 @@ async fn write_contracts(
             created_at: now,
             updated_at: now,
         };
-        audit_after.push((
-            id.to_string(),
-            serde_json::to_value(&row).unwrap_or_default(),
-        ));
+        // The timeline line's details are the event's payload.
+        changes.push(
+            Change::new("contract.import", "contract", id)
+                .after(serde_json::to_value(&row).unwrap_or_default())
+                .event(event)
+                .timeline(g.customer_id, EventKind::ContractCreated, summary),
+        );
         rows.push(row);
     }
     bulk::insert_contracts(tx, &rows).await?;
     bulk::insert_transitions(tx, actor, &transitions).await?;
-    bulk::insert_events(tx, actor, &events).await?;
-    store::events::append_many(tx, engine, actor, &outbox, now).await?;
-    audit_created(
-        tx,
-        engine,
-        actor,
-        "contract.import",
-        "contract",
-        &audit_after,
-        now,
-    )
-    .await?;
+    crate::change::record_all(tx, engine, actor, &changes).await?;
     Ok(())
 }
 
@@ -1373,7 +1323,8 @@ fn is_sha256(s: &str) -> bool {
 /// Keeps a checked file on this node's disk, named by its SHA-256, until it
 /// is confirmed or expires (older files are removed here); returns the hash.
 /// The confirmation then imports exactly the bytes that were checked.
-pub fn stash(svc: &Services, kind: Kind, data: &[u8]) -> Result<String> {
+pub fn stash(svc: &Services, caller: &Caller, kind: Kind, data: &[u8]) -> Result<String> {
+    access::import(caller)?;
     let dir = stash_dir(svc);
     let io = |e: std::io::Error| Error::Internal(format!("{}: {e}", dir.display()));
     store::files::create_dir_all(&dir).map_err(io)?;
@@ -1396,7 +1347,8 @@ pub fn stash(svc: &Services, kind: Kind, data: &[u8]) -> Result<String> {
 }
 
 /// The stashed file with this hash, if it has not expired.
-pub fn stashed(svc: &Services, kind: Kind, sha: &str) -> Result<Vec<u8>> {
+pub fn stashed(svc: &Services, caller: &Caller, kind: Kind, sha: &str) -> Result<Vec<u8>> {
+    access::import(caller)?;
     if !is_sha256(sha) {
         return Err(Error::NotFound);
     }
@@ -1418,8 +1370,11 @@ pub fn stashed(svc: &Services, kind: Kind, sha: &str) -> Result<Vec<u8>> {
 }
 
 /// Forgets a stashed file (after its import).
-pub fn discard(svc: &Services, kind: Kind, sha: &str) {
+pub fn discard(svc: &Services, caller: &Caller, kind: Kind, sha: &str) -> Result<()> {
+    access::import(caller)?;
     if is_sha256(sha) {
+        // Already gone (expired, or imported on another tab) is fine.
         let _ = std::fs::remove_file(stash_dir(svc).join(format!("{}-{sha}.csv", kind.as_str())));
     }
+    Ok(())
 }

@@ -7,7 +7,7 @@ use store::Db;
 use store::system::audit::Verdict;
 use store::testing::each_engine;
 
-use crate::{admin, audited, svc};
+use crate::{admin, admin_caller, audited, svc};
 
 async fn idle_minutes(db: &Db) -> String {
     let mut c = db.conn().await.unwrap();
@@ -167,6 +167,7 @@ async fn what_lastmile_writes_is_private() {
 
         let sha = services::crm::import::stash(
             &svc,
+            &admin_caller(),
             services::crm::import::Kind::Customers,
             b"nome\nAna\n",
         )

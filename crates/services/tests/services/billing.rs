@@ -16,7 +16,7 @@ use services::{Caller, Error, Services, catalog};
 use store::billing::documents::Filter;
 use store::testing::each_engine;
 
-use crate::{admin, svc};
+use crate::{admin_caller, svc};
 
 fn console() -> Caller {
     Caller::Cli {
@@ -54,8 +54,11 @@ async fn customer(s: &Services, name: &str, doc: &str) -> i64 {
         document: doc.into(),
         ..Default::default()
     };
-    match crm::create_customer(s, &admin(), &input).await.unwrap() {
-        Created::Customer(id) => id,
+    match crm::create_customer(s, &admin_caller(), &input)
+        .await
+        .unwrap()
+    {
+        Created::Customer(c) => c.id,
         Created::Duplicates(d) => panic!("unexpected duplicates {d:?}"),
     }
 }
@@ -64,7 +67,7 @@ async fn customer(s: &Services, name: &str, doc: &str) -> i64 {
 async fn contract(s: &Services, customer_id: i64, plan_id: i64, login: &str) -> i64 {
     let id = contracts::create(
         s,
-        &admin(),
+        &admin_caller(),
         &ContractInput {
             customer_id,
             plan_id,
@@ -76,7 +79,8 @@ async fn contract(s: &Services, customer_id: i64, plan_id: i64, login: &str) -> 
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .id;
     // Activation recorded as of the start date, so billing starts there.
     let mut tx = s.db.begin().await.unwrap();
     sqlx::query("UPDATE contracts SET status = 'active' WHERE id = $1")
@@ -169,11 +173,12 @@ async fn a_run_bills_each_period_once_with_gap_free_numbers() {
         scm_taxes(&s).await;
         let plan_id = catalog::create_plan(
             &s,
-            &admin(),
+            &admin_caller(),
             &plan("Fibra 300", 9_990, BillingMode::Postpaid),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .id;
         let a = customer(&s, "Ana", "529.982.247-25").await;
         let b = customer(&s, "Bruno", "111.444.777-35").await;
         let ka = contract(&s, a, plan_id, "ana").await;
@@ -288,11 +293,12 @@ async fn corrections_are_credit_notes_and_voiding_credits_the_rest() {
         scm_taxes(&s).await;
         let plan_id = catalog::create_plan(
             &s,
-            &admin(),
+            &admin_caller(),
             &plan("Fibra 500", 12_000, BillingMode::Postpaid),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .id;
         let a = customer(&s, "Ana", "529.982.247-25").await;
         contract(&s, a, plan_id, "ana").await;
         let policy = Policy::default();

@@ -12,7 +12,7 @@ use services::crm::{self, AddressInput, Created, CustomerInput};
 use services::{Error, Services};
 use store::testing::each_engine;
 
-use crate::{admin, audited, svc};
+use crate::{admin_caller, audited, svc};
 
 async fn customer(s: &Services, name: &str, doc: &str) -> i64 {
     let input = CustomerInput {
@@ -21,8 +21,11 @@ async fn customer(s: &Services, name: &str, doc: &str) -> i64 {
         document: doc.into(),
         ..Default::default()
     };
-    match crm::create_customer(s, &admin(), &input).await.unwrap() {
-        Created::Customer(id) => id,
+    match crm::create_customer(s, &admin_caller(), &input)
+        .await
+        .unwrap()
+    {
+        Created::Customer(c) => c.id,
         Created::Duplicates(d) => panic!("unexpected duplicates {d:?}"),
     }
 }
@@ -53,7 +56,7 @@ fn plan(name: &str, price: i64) -> Plan {
 async fn contract(s: &Services, customer_id: i64, plan_id: i64, login: &str) -> i64 {
     contracts::create(
         s,
-        &admin(),
+        &admin_caller(),
         &ContractInput {
             customer_id,
             plan_id,
@@ -65,6 +68,7 @@ async fn contract(s: &Services, customer_id: i64, plan_id: i64, login: &str) -> 
     )
     .await
     .unwrap()
+    .id
 }
 
 fn field_of(e: Error) -> String {
@@ -80,14 +84,15 @@ async fn terms_are_validated_audited_and_announced() {
         let s = svc(&db);
         let ana = customer(&s, "Ana Lima", "52998224725").await;
         let bia = customer(&s, "Bia Souza", "11144477735").await;
-        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 300", 9990))
+        let p = catalog::create_plan(&s, &admin_caller(), &plan("Fibra 300", 9990))
             .await
-            .unwrap();
+            .unwrap()
+            .id;
         let k = contract(&s, ana, p, "ana.lima").await;
         contract(&s, bia, p, "bia.souza").await;
         let bias_address = crm::add_address(
             &s,
-            &admin(),
+            &admin_caller(),
             bia,
             &AddressInput {
                 kind: "service".into(),
@@ -99,7 +104,8 @@ async fn terms_are_validated_audited_and_announced() {
             },
         )
         .await
-        .unwrap();
+        .unwrap()
+        .id;
 
         // Every bad field is named, and nothing is written.
         let bad: Vec<(&str, TermsInput)> = vec![
@@ -161,7 +167,7 @@ async fn terms_are_validated_audited_and_announced() {
             ),
         ];
         for (field, input) in bad {
-            let e = contracts::update_terms(&s, &admin(), k, &input)
+            let e = contracts::update_terms(&s, &admin_caller(), k, &input)
                 .await
                 .unwrap_err();
             assert_eq!(field_of(e), field);
@@ -171,7 +177,7 @@ async fn terms_are_validated_audited_and_announced() {
         assert!(matches!(
             contracts::update_terms(
                 &s,
-                &admin(),
+                &admin_caller(),
                 k,
                 &TermsInput {
                     login: Some("Bia.Souza".into()),
@@ -182,13 +188,13 @@ async fn terms_are_validated_audited_and_announced() {
             Err(Error::Conflict("login"))
         ));
         assert!(matches!(
-            contracts::update_terms(&s, &admin(), 999_999, &TermsInput::default()).await,
+            contracts::update_terms(&s, &admin_caller(), 999_999, &TermsInput::default()).await,
             Err(Error::NotFound)
         ));
 
         contracts::update_terms(
             &s,
-            &admin(),
+            &admin_caller(),
             k,
             &TermsInput {
                 billing_day: Some(20),
@@ -201,14 +207,16 @@ async fn terms_are_validated_audited_and_announced() {
         )
         .await
         .unwrap();
-        let got = contracts::get(&s, k).await.unwrap();
+        let got = contracts::get(&s, &admin_caller(), k).await.unwrap();
         assert_eq!(got.billing_day, 20);
         assert_eq!(got.pppoe_login, "ana.fibra");
         assert_eq!(got.ipv4.as_deref(), Some("100.64.0.10"));
         assert_eq!(got.notes, "poste 12");
         assert_eq!(got.price, 9990, "terms never touch the price");
         assert_eq!(
-            contracts::credentials(&s, k).await.unwrap(),
+            contracts::credentials(&s, &admin_caller(), k)
+                .await
+                .unwrap(),
             ("ana.fibra".to_owned(), "second-pw".to_owned())
         );
         let entries = audited(&s, "contract.update").await;
@@ -216,15 +224,16 @@ async fn terms_are_validated_audited_and_announced() {
         let after = entries[0].after_json.as_deref().unwrap();
         assert!(after.contains("\"password_changed\":true"), "{after}");
         assert!(!after.contains("second-pw"));
-        let (events, _) = crm::timeline(&s, ana, Some("contract.updated"), None, 10)
-            .await
-            .unwrap();
+        let (events, _) =
+            crm::timeline(&s, &admin_caller(), ana, Some("contract.updated"), None, 10)
+                .await
+                .unwrap();
         assert_eq!(events.len(), 1);
 
         // An empty value clears an optional credential.
         contracts::update_terms(
             &s,
-            &admin(),
+            &admin_caller(),
             k,
             &TermsInput {
                 ipv4: Some(String::new()),
@@ -233,24 +242,37 @@ async fn terms_are_validated_audited_and_announced() {
         )
         .await
         .unwrap();
-        assert_eq!(contracts::get(&s, k).await.unwrap().ipv4, None);
+        assert_eq!(
+            contracts::get(&s, &admin_caller(), k).await.unwrap().ipv4,
+            None
+        );
 
         // Search by number (zeros optional) and by login, any case.
         let number = got.number.clone();
         let short = number.trim_start_matches('0').to_owned();
         for q in [number.as_str(), short.as_str(), "ANA.FIBRA", " ana.fibra "] {
-            let hits = contracts::search(&s, q).await.unwrap();
+            let hits = contracts::search(&s, &admin_caller(), q).await.unwrap();
             assert_eq!(
                 hits.iter().map(|h| h.id).collect::<Vec<_>>(),
                 vec![k],
                 "{q}"
             );
         }
-        assert!(contracts::search(&s, "nobody").await.unwrap().is_empty());
-        assert!(contracts::search(&s, "  ").await.unwrap().is_empty());
+        assert!(
+            contracts::search(&s, &admin_caller(), "nobody")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            contracts::search(&s, &admin_caller(), "  ")
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         // Reading the password is audited; the log never holds it.
-        let (login, pw) = contracts::reveal_credentials(&s, &admin(), k)
+        let (login, pw) = contracts::reveal_credentials(&s, &admin_caller(), k)
             .await
             .unwrap();
         assert_eq!((login.as_str(), pw.as_str()), ("ana.fibra", "second-pw"));
@@ -265,12 +287,12 @@ async fn terms_are_validated_audited_and_announced() {
         );
 
         // A canceled contract is history.
-        contracts::transition(&s, &admin(), k, Status::Canceled, None, "")
+        contracts::transition(&s, &admin_caller(), k, Status::Canceled, None, "")
             .await
             .unwrap();
         let e = contracts::update_terms(
             &s,
-            &admin(),
+            &admin_caller(),
             k,
             &TermsInput {
                 notes: Some("late".into()),
@@ -303,9 +325,10 @@ async fn access_changes_are_terms_changes() {
     each_engine(|db| async move {
         let s = svc(&db);
         let ana = customer(&s, "Ana Lima", "52998224725").await;
-        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 300", 9990))
+        let p = catalog::create_plan(&s, &admin_caller(), &plan("Fibra 300", 9990))
             .await
-            .unwrap();
+            .unwrap()
+            .id;
         let k = contract(&s, ana, p, "ana.lima").await;
 
         // The same rules name the same fields, and nothing is written.
@@ -347,7 +370,7 @@ async fn access_changes_are_terms_changes() {
             ),
         ];
         for (field, input) in bad {
-            let e = contracts::update_access(&s, &admin(), k, &input)
+            let e = contracts::update_access(&s, &admin_caller(), k, &input)
                 .await
                 .unwrap_err();
             assert_eq!(field_of(e), field);
@@ -358,7 +381,7 @@ async fn access_changes_are_terms_changes() {
         // A new password alone keeps live sessions; the log never holds it.
         contracts::update_access(
             &s,
-            &admin(),
+            &admin_caller(),
             k,
             &AccessInput {
                 password: Some("radius-pw".into()),
@@ -371,7 +394,7 @@ async fn access_changes_are_terms_changes() {
         // A new address drops them.
         contracts::update_access(
             &s,
-            &admin(),
+            &admin_caller(),
             k,
             &AccessInput {
                 ipv4: Some("100.64.0.20".into()),
@@ -380,12 +403,15 @@ async fn access_changes_are_terms_changes() {
         )
         .await
         .unwrap();
-        let got = contracts::get(&s, k).await.unwrap();
+        let got = contracts::get(&s, &admin_caller(), k).await.unwrap();
         assert_eq!(got.mac.as_deref(), Some("AA:BB:CC:00:11:22"));
         assert_eq!(got.ipv4.as_deref(), Some("100.64.0.20"));
         assert_eq!(got.billing_day, 10, "access changes leave the terms alone");
         assert_eq!(
-            contracts::credentials(&s, k).await.unwrap().1,
+            contracts::credentials(&s, &admin_caller(), k)
+                .await
+                .unwrap()
+                .1,
             "radius-pw".to_owned()
         );
         let entries = audited(&s, "contract.update").await;
@@ -401,9 +427,10 @@ async fn access_changes_are_terms_changes() {
         assert!(!events[1].password_changed);
         assert!(events[1].reconnect);
         assert_eq!(events[1].login, "ana.lima");
-        let (timeline, _) = crm::timeline(&s, ana, Some("contract.updated"), None, 10)
-            .await
-            .unwrap();
+        let (timeline, _) =
+            crm::timeline(&s, &admin_caller(), ana, Some("contract.updated"), None, 10)
+                .await
+                .unwrap();
         assert_eq!(timeline.len(), 2);
     })
     .await;
@@ -413,64 +440,68 @@ async fn access_changes_are_terms_changes() {
 async fn repricing_with_a_stale_fingerprint_is_refused() {
     each_engine(|db| async move {
         let s = svc(&db);
-        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 100", 7990))
+        let p = catalog::create_plan(&s, &admin_caller(), &plan("Fibra 100", 7990))
             .await
-            .unwrap();
+            .unwrap()
+            .id;
         let a = customer(&s, "Ana", "52998224725").await;
         let b = customer(&s, "Bia", "11144477735").await;
         let ka = contract(&s, a, p, "ana").await;
-        let preview = catalog::preview_repricing(&s, p, Money(8990), 5)
+        let preview = catalog::preview_repricing(&s, &admin_caller(), p, Money(8990), 5)
             .await
             .unwrap();
         assert_eq!(preview.count, 1);
         assert_eq!(preview.fingerprint.len(), 64);
         // The same question gives the same fingerprint; another price does not.
-        let again = catalog::preview_repricing(&s, p, Money(8990), 0)
+        let again = catalog::preview_repricing(&s, &admin_caller(), p, Money(8990), 0)
             .await
             .unwrap();
         assert_eq!(again.fingerprint, preview.fingerprint);
-        let other = catalog::preview_repricing(&s, p, Money(9990), 0)
+        let other = catalog::preview_repricing(&s, &admin_caller(), p, Money(9990), 0)
             .await
             .unwrap();
         assert_ne!(other.fingerprint, preview.fingerprint);
 
         // One contract is canceled and another one arrives: the count is the
         // same, but the set changed, so the fingerprint refuses.
-        contracts::transition(&s, &admin(), ka, Status::Canceled, None, "")
+        contracts::transition(&s, &admin_caller(), ka, Status::Canceled, None, "")
             .await
             .unwrap();
         let kb = contract(&s, b, p, "bia").await;
         assert_eq!(
-            catalog::preview_repricing(&s, p, Money(8990), 0)
+            catalog::preview_repricing(&s, &admin_caller(), p, Money(8990), 0)
                 .await
                 .unwrap()
                 .count,
             1
         );
         assert!(matches!(
-            catalog::apply_repricing_fingerprint(
-                &s,
-                &admin(),
-                p,
-                Money(8990),
-                &preview.fingerprint
-            )
-            .await,
+            catalog::apply_repricing(&s, &admin_caller(), p, Money(8990), &preview.fingerprint)
+                .await,
             Err(Error::Refused("repricing-changed"))
         ));
-        assert_eq!(contracts::get(&s, kb).await.unwrap().price, 7990);
+        assert_eq!(
+            contracts::get(&s, &admin_caller(), kb).await.unwrap().price,
+            7990
+        );
 
-        let fresh = catalog::preview_repricing(&s, p, Money(8990), 0)
+        let fresh = catalog::preview_repricing(&s, &admin_caller(), p, Money(8990), 0)
             .await
             .unwrap();
         assert_eq!(
-            catalog::apply_repricing_fingerprint(&s, &admin(), p, Money(8990), &fresh.fingerprint)
+            catalog::apply_repricing(&s, &admin_caller(), p, Money(8990), &fresh.fingerprint)
                 .await
                 .unwrap(),
             1
         );
-        assert_eq!(contracts::get(&s, kb).await.unwrap().price, 8990);
-        assert_eq!(contracts::get(&s, ka).await.unwrap().price, 7990);
+        assert_eq!(
+            contracts::get(&s, &admin_caller(), kb).await.unwrap().price,
+            8990
+        );
+        assert_eq!(
+            contracts::get(&s, &admin_caller(), ka).await.unwrap().price,
+            7990
+        );
         assert_eq!(audited(&s, "contract.reprice").await.len(), 1);
     })
     .await;

@@ -12,7 +12,7 @@ use services::crm::{self, AddressInput, Created, CustomerInput};
 use services::{Error, Services};
 use store::testing::each_engine;
 
-use crate::{admin, audited, svc};
+use crate::{admin_caller, audited, svc};
 
 fn person(name: &str, doc: &str, email: &str, phone: &str) -> CustomerInput {
     CustomerInput {
@@ -27,8 +27,11 @@ fn person(name: &str, doc: &str, email: &str, phone: &str) -> CustomerInput {
 }
 
 async fn create(s: &Services, input: &CustomerInput) -> i64 {
-    match crm::create_customer(s, &admin(), input).await.unwrap() {
-        Created::Customer(id) => id,
+    match crm::create_customer(s, &admin_caller(), input)
+        .await
+        .unwrap()
+    {
+        Created::Customer(c) => c.id,
         Created::Duplicates(d) => panic!("unexpected duplicates {d:?}"),
     }
 }
@@ -95,7 +98,7 @@ async fn customer_validation_names_fields() {
         for (field, edit) in cases {
             let mut input = ok.clone();
             edit(&mut input);
-            let e = crm::create_customer(&s, &admin(), &input)
+            let e = crm::create_customer(&s, &admin_caller(), &input)
                 .await
                 .unwrap_err();
             assert_eq!(field_of(e), *field, "{field}");
@@ -105,7 +108,7 @@ async fn customer_validation_names_fields() {
         company.kind = "company".into();
         company.document = "12.ABC.345/01DE-35".into();
         let id = create(&s, &company).await;
-        let c = crm::get_customer(&s, id).await.unwrap();
+        let c = crm::get_customer(&s, &admin_caller(), id).await.unwrap();
         assert_eq!(c.document, "12.ABC.345/01DE-35");
         assert_eq!(c.document_norm, "12ABC34501DE35");
         assert_eq!(c.phones, vec!["+5511987654321".to_owned()]);
@@ -127,7 +130,7 @@ async fn customer_validation_names_fields() {
             lng: Some(-48.54),
             ..Default::default()
         };
-        let bad_cep = crm::add_address(&s, &admin(), id, &addr("Rua A", "8801-000"))
+        let bad_cep = crm::add_address(&s, &admin_caller(), id, &addr("Rua A", "8801-000"))
             .await
             .unwrap_err();
         assert_eq!(field_of(bad_cep), "postal_code");
@@ -135,7 +138,7 @@ async fn customer_validation_names_fields() {
         bad_uf.state = "XX".into();
         assert_eq!(
             field_of(
-                crm::add_address(&s, &admin(), id, &bad_uf)
+                crm::add_address(&s, &admin_caller(), id, &bad_uf)
                     .await
                     .unwrap_err()
             ),
@@ -145,22 +148,22 @@ async fn customer_validation_names_fields() {
         bad_lat.lat = Some(91.0);
         assert_eq!(
             field_of(
-                crm::add_address(&s, &admin(), id, &bad_lat)
+                crm::add_address(&s, &admin_caller(), id, &bad_lat)
                     .await
                     .unwrap_err()
             ),
             "lat"
         );
-        crm::add_address(&s, &admin(), id, &addr("Rua A", "88010-000"))
+        crm::add_address(&s, &admin_caller(), id, &addr("Rua A", "88010-000"))
             .await
             .unwrap();
-        let a = &crm::addresses(&s, id).await.unwrap()[0];
+        let a = &crm::addresses(&s, &admin_caller(), id).await.unwrap()[0];
         assert_eq!(
             (a.postal_code.as_str(), a.state.as_str()),
             ("88010000", "SC")
         );
         assert!(matches!(
-            crm::add_address(&s, &admin(), id, &addr("Rua B", "88010-000")).await,
+            crm::add_address(&s, &admin_caller(), id, &addr("Rua B", "88010-000")).await,
             Err(Error::Conflict(_))
         ));
         assert_eq!(audited(&s, "customer.create").await.len(), 2);
@@ -191,7 +194,7 @@ async fn free_text_refuses_control_characters() {
         for (field, edit) in cases {
             let mut input = ok.clone();
             edit(&mut input);
-            match crm::create_customer(&s, &admin(), &input).await {
+            match crm::create_customer(&s, &admin_caller(), &input).await {
                 Err(Error::Invalid {
                     field: f,
                     reason: services::FieldReason::Rule(FieldError::ControlCharacter),
@@ -200,11 +203,11 @@ async fn free_text_refuses_control_characters() {
             }
         }
         let id = create(&s, &ok).await;
-        crm::add_note(&s, &admin(), id, "first line\r\n\tsecond line")
+        crm::add_note(&s, &admin_caller(), id, "first line\r\n\tsecond line")
             .await
             .unwrap();
         assert!(matches!(
-            crm::add_note(&s, &admin(), id, "ring \u{0007}").await,
+            crm::add_note(&s, &admin_caller(), id, "ring \u{0007}").await,
             Err(Error::Invalid { field: "body", .. })
         ));
     })
@@ -245,7 +248,10 @@ async fn duplicates_are_detected() {
             ),
         ];
         for (matched, input) in cases {
-            match crm::create_customer(&s, &admin(), &input).await.unwrap() {
+            match crm::create_customer(&s, &admin_caller(), &input)
+                .await
+                .unwrap()
+            {
                 Created::Duplicates(d) => {
                     assert_eq!(d.len(), 1, "{matched}");
                     assert_eq!(d[0].customer_id, first);
@@ -255,14 +261,19 @@ async fn duplicates_are_detected() {
                 other => panic!("{matched}: {other:?}"),
             }
             assert_eq!(
-                crm::find_duplicates(&s, &input).await.unwrap()[0].customer_id,
+                crm::find_duplicates(&s, &admin_caller(), &input)
+                    .await
+                    .unwrap()[0]
+                    .customer_id,
                 first
             );
         }
         let mut anyway = person("Outro", "529.982.247-25", "x@example.com", "");
         anyway.allow_duplicate = true;
         assert!(matches!(
-            crm::create_customer(&s, &admin(), &anyway).await.unwrap(),
+            crm::create_customer(&s, &admin_caller(), &anyway)
+                .await
+                .unwrap(),
             Created::Customer(_)
         ));
     })
@@ -294,7 +305,7 @@ async fn search_finds_customers_by_every_key() {
         .await;
         crm::add_address(
             &s,
-            &admin(),
+            &admin_caller(),
             joao,
             &AddressInput {
                 kind: "service".into(),
@@ -309,12 +320,13 @@ async fn search_finds_customers_by_every_key() {
         )
         .await
         .unwrap();
-        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 300", 9990))
+        let p = catalog::create_plan(&s, &admin_caller(), &plan("Fibra 300", 9990))
             .await
-            .unwrap();
+            .unwrap()
+            .id;
         let k = contracts::create(
             &s,
-            &admin(),
+            &admin_caller(),
             &ContractInput {
                 customer_id: joao,
                 plan_id: p,
@@ -325,8 +337,9 @@ async fn search_finds_customers_by_every_key() {
             },
         )
         .await
-        .unwrap();
-        let contract = contracts::get(&s, k).await.unwrap();
+        .unwrap()
+        .id;
+        let contract = contracts::get(&s, &admin_caller(), k).await.unwrap();
         assert_eq!(contract.pppoe_login, "joao.silva");
         assert_eq!(contract.number, "000001");
 
@@ -355,13 +368,23 @@ async fn search_finds_customers_by_every_key() {
             ("frei caneca", joao, "address"),
         ];
         for (q, want, matched) in cases {
-            let hits = crm::search(&s, q, 10).await.unwrap();
+            let hits = crm::search(&s, &admin_caller(), q, 10).await.unwrap();
             assert!(!hits.is_empty(), "{q}: nothing found");
             assert_eq!(hits[0].customer.id, want, "{q}");
             assert_eq!(hits[0].matched, matched, "{q}");
         }
-        assert!(crm::search(&s, "inexistente", 10).await.unwrap().is_empty());
-        assert!(crm::search(&s, "   ", 10).await.unwrap().is_empty());
+        assert!(
+            crm::search(&s, &admin_caller(), "inexistente", 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            crm::search(&s, &admin_caller(), "   ", 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         // Lists filter by status, plan, tag and city.
         let q = |f: fn(&mut crm::ListQuery)| {
@@ -375,20 +398,29 @@ async fn search_finds_customers_by_every_key() {
         let ids = |rows: Vec<store::crm::customers::Listed>| {
             rows.into_iter().map(|r| r.customer.id).collect::<Vec<_>>()
         };
-        let (rows, _) = crm::list(&s, &q(|q| q.city = Some("SAO PAULO".into())))
-            .await
-            .unwrap();
+        let (rows, _) = crm::list(
+            &s,
+            &admin_caller(),
+            &q(|q| q.city = Some("SAO PAULO".into())),
+        )
+        .await
+        .unwrap();
         assert_eq!(ids(rows), vec![joao]);
-        let (rows, _) = crm::list(&s, &q(|q| q.status = Some(Status::PendingInstallation)))
-            .await
-            .unwrap();
+        let (rows, _) = crm::list(
+            &s,
+            &admin_caller(),
+            &q(|q| q.status = Some(Status::PendingInstallation)),
+        )
+        .await
+        .unwrap();
         assert_eq!(ids(rows), vec![joao]);
-        let (rows, _) = crm::list(&s, &q(|q| q.tag = Some("vip".into())))
+        let (rows, _) = crm::list(&s, &admin_caller(), &q(|q| q.tag = Some("vip".into())))
             .await
             .unwrap();
         assert_eq!(rows.len(), 3);
         let (rows, more) = crm::list(
             &s,
+            &admin_caller(),
             &q(|q| {
                 q.sort = store::crm::customers::Sort::Name;
                 q.limit = 2;
@@ -411,12 +443,13 @@ async fn contract_status_machine_records_everything() {
             &person("Ana Lima", "52998224725", "ana@example.com", ""),
         )
         .await;
-        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 500", 12990))
+        let p = catalog::create_plan(&s, &admin_caller(), &plan("Fibra 500", 12990))
             .await
-            .unwrap();
+            .unwrap()
+            .id;
         let k = contracts::create(
             &s,
-            &admin(),
+            &admin_caller(),
             &ContractInput {
                 customer_id: c,
                 plan_id: p,
@@ -429,8 +462,9 @@ async fn contract_status_machine_records_everything() {
             },
         )
         .await
-        .unwrap();
-        let got = contracts::get(&s, k).await.unwrap();
+        .unwrap()
+        .id;
+        let got = contracts::get(&s, &admin_caller(), k).await.unwrap();
         assert_eq!(got.status, "pending_installation");
         assert_eq!(got.price, 12990);
         assert_eq!(got.loyalty_end_date.as_deref(), Some("2027-03-01"));
@@ -448,7 +482,9 @@ async fn contract_status_machine_records_everything() {
         assert!(!stored.contains("s3cret-pw"));
         assert!(services::secrets::SecretBox::is_encrypted(&stored));
         assert_eq!(
-            contracts::credentials(&s, k).await.unwrap(),
+            contracts::credentials(&s, &admin_caller(), k)
+                .await
+                .unwrap(),
             ("ana.lima".to_owned(), "s3cret-pw".to_owned())
         );
 
@@ -461,7 +497,7 @@ async fn contract_status_machine_records_everything() {
             ..Default::default()
         };
         assert!(matches!(
-            contracts::create(&s, &admin(), &dup).await,
+            contracts::create(&s, &admin_caller(), &dup).await,
             Err(Error::Conflict("login"))
         ));
         for (field, edit) in [
@@ -481,14 +517,16 @@ async fn contract_status_machine_records_everything() {
             let mut input = dup.clone();
             input.login = "other.login".into();
             edit(&mut input);
-            let e = contracts::create(&s, &admin(), &input).await.unwrap_err();
+            let e = contracts::create(&s, &admin_caller(), &input)
+                .await
+                .unwrap_err();
             assert_eq!(field_of(e), field, "{field}");
         }
 
         // Illegal moves name both statuses; suspension needs a reason.
         let e = contracts::transition(
             &s,
-            &admin(),
+            &admin_caller(),
             k,
             Status::Suspended,
             Some(SuspendReason::NonPayment),
@@ -496,20 +534,30 @@ async fn contract_status_machine_records_everything() {
         )
         .await
         .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::IllegalTransition {
+                    current: Status::PendingInstallation,
+                    requested: Status::Suspended
+                }
+            ),
+            "{e:?}"
+        );
         assert_eq!(
             e.to_string(),
-            "status: a contract cannot go from pending_installation to suspended"
+            "a contract cannot go from pending_installation to suspended"
         );
-        contracts::transition(&s, &admin(), k, Status::Active, None, "installed")
+        contracts::transition(&s, &admin_caller(), k, Status::Active, None, "installed")
             .await
             .unwrap();
-        let e = contracts::transition(&s, &admin(), k, Status::Suspended, None, "")
+        let e = contracts::transition(&s, &admin_caller(), k, Status::Suspended, None, "")
             .await
             .unwrap_err();
         assert_eq!(field_of(e), "reason");
         contracts::transition(
             &s,
-            &admin(),
+            &admin_caller(),
             k,
             Status::Suspended,
             Some(SuspendReason::NonPayment),
@@ -518,31 +566,36 @@ async fn contract_status_machine_records_everything() {
         .await
         .unwrap();
         assert_eq!(
-            contracts::get(&s, k)
+            contracts::get(&s, &admin_caller(), k)
                 .await
                 .unwrap()
                 .suspend_reason
                 .as_deref(),
             Some("non_payment")
         );
-        contracts::transition(&s, &admin(), k, Status::Active, None, "paid")
+        contracts::transition(&s, &admin_caller(), k, Status::Active, None, "paid")
             .await
             .unwrap();
-        contracts::transition(&s, &admin(), k, Status::Canceled, None, "moved away")
+        contracts::transition(&s, &admin_caller(), k, Status::Canceled, None, "moved away")
             .await
             .unwrap();
-        let e = contracts::transition(&s, &admin(), k, Status::Active, None, "")
+        let e = contracts::transition(&s, &admin_caller(), k, Status::Active, None, "")
             .await
             .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "status: a contract cannot go from canceled to active"
-        );
-        let done = contracts::get(&s, k).await.unwrap();
+        assert!(matches!(
+            e,
+            Error::IllegalTransition {
+                current: Status::Canceled,
+                requested: Status::Active
+            }
+        ));
+        let done = contracts::get(&s, &admin_caller(), k).await.unwrap();
         assert_eq!(done.status, "canceled");
         assert!(done.end_date.is_some());
 
-        let tr = contracts::transitions(&s, k).await.unwrap();
+        let tr = contracts::transitions(&s, &admin_caller(), k)
+            .await
+            .unwrap();
         let path: Vec<(&str, &str)> = tr
             .iter()
             .map(|t| (t.from_status.as_str(), t.to_status.as_str()))
@@ -576,7 +629,9 @@ async fn contract_status_machine_records_everything() {
         assert_eq!(events[3].login, "ana.lima");
         drop(conn);
 
-        let (timeline, _) = crm::timeline(&s, c, None, None, 50).await.unwrap();
+        let (timeline, _) = crm::timeline(&s, &admin_caller(), c, None, None, 50)
+            .await
+            .unwrap();
         let kinds: Vec<&str> = timeline.iter().map(|e| e.kind.as_str()).collect();
         for want in [
             "customer.created",
@@ -591,13 +646,19 @@ async fn contract_status_machine_records_everything() {
         assert!(timeline.iter().all(|e| e.actor_name == "admin"));
 
         // Notes land on the timeline too.
-        crm::add_note(&s, &admin(), c, "Prefers visits after 2 pm")
+        crm::add_note(&s, &admin_caller(), c, "Prefers visits after 2 pm")
             .await
             .unwrap();
-        let (tl, _) = crm::timeline(&s, c, Some("note."), None, 10).await.unwrap();
+        let (tl, _) = crm::timeline(&s, &admin_caller(), c, Some("note."), None, 10)
+            .await
+            .unwrap();
         assert_eq!(tl[0].summary, "Prefers visits after 2 pm");
         assert_eq!(
-            field_of(crm::add_note(&s, &admin(), c, " ").await.unwrap_err()),
+            field_of(
+                crm::add_note(&s, &admin_caller(), c, " ")
+                    .await
+                    .unwrap_err()
+            ),
             "body"
         );
     })
@@ -608,12 +669,14 @@ async fn contract_status_machine_records_everything() {
 async fn repricing_is_previewed_and_audited_per_contract() {
     each_engine(|db| async move {
         let s = svc(&db);
-        let p = catalog::create_plan(&s, &admin(), &plan("Fibra 200", 8990))
+        let p = catalog::create_plan(&s, &admin_caller(), &plan("Fibra 200", 8990))
             .await
-            .unwrap();
-        let other = catalog::create_plan(&s, &admin(), &plan("Fibra 1G", 19990))
+            .unwrap()
+            .id;
+        let other = catalog::create_plan(&s, &admin_caller(), &plan("Fibra 1G", 19990))
             .await
-            .unwrap();
+            .unwrap()
+            .id;
         let mut ids = Vec::new();
         for (i, doc) in ["52998224725", "11144477735", "12345678909"]
             .iter()
@@ -623,7 +686,7 @@ async fn repricing_is_previewed_and_audited_per_contract() {
             ids.push(
                 contracts::create(
                     &s,
-                    &admin(),
+                    &admin_caller(),
                     &ContractInput {
                         customer_id: c,
                         plan_id: p,
@@ -632,52 +695,99 @@ async fn repricing_is_previewed_and_audited_per_contract() {
                     },
                 )
                 .await
-                .unwrap(),
+                .unwrap()
+                .id,
             );
         }
         // One is canceled: re-pricing leaves it alone.
-        contracts::transition(&s, &admin(), ids[2], Status::Canceled, None, "")
+        contracts::transition(&s, &admin_caller(), ids[2], Status::Canceled, None, "")
             .await
             .unwrap();
 
         // A plan price change does not touch contracts.
         let mut newer = plan("Fibra 200", 9990);
         newer.description = "now 9,90 more".into();
-        catalog::update_plan(&s, &admin(), p, &newer).await.unwrap();
-        assert_eq!(catalog::get_plan(&s, p).await.unwrap().price, 9990);
+        catalog::update_plan(&s, &admin_caller(), p, &newer)
+            .await
+            .unwrap();
+        assert_eq!(
+            catalog::get_plan(&s, &admin_caller(), p)
+                .await
+                .unwrap()
+                .price,
+            9990
+        );
         for id in &ids {
-            assert_eq!(contracts::get(&s, *id).await.unwrap().price, 8990);
+            assert_eq!(
+                contracts::get(&s, &admin_caller(), *id)
+                    .await
+                    .unwrap()
+                    .price,
+                8990
+            );
         }
-        let e = catalog::update_plan(&s, &admin(), other, &plan("Fibra 200", 1))
+        let e = catalog::update_plan(&s, &admin_caller(), other, &plan("Fibra 200", 1))
             .await
             .unwrap_err();
         assert!(matches!(e, Error::Conflict("name")), "{e:?}");
         let mut bad = plan("X", 1);
         bad.download_kbps = 0;
         assert_eq!(
-            field_of(catalog::create_plan(&s, &admin(), &bad).await.unwrap_err()),
+            field_of(
+                catalog::create_plan(&s, &admin_caller(), &bad)
+                    .await
+                    .unwrap_err()
+            ),
             "download_kbps"
         );
 
-        let preview = catalog::preview_repricing(&s, p, Money(9990), 10)
+        let preview = catalog::preview_repricing(&s, &admin_caller(), p, Money(9990), 10)
             .await
             .unwrap();
         assert_eq!(preview.count, 2);
         assert_eq!(preview.sample.len(), 2);
         assert_eq!(preview.sample[0].old_price, 8990);
+        // The preview's fingerprint is the confirmation: none, or another
+        // one, changes nothing.
+        assert_eq!(
+            field_of(
+                catalog::apply_repricing(&s, &admin_caller(), p, Money(9990), " ")
+                    .await
+                    .unwrap_err()
+            ),
+            "fingerprint"
+        );
         assert!(matches!(
-            catalog::apply_repricing(&s, &admin(), p, Money(9990), 3).await,
+            catalog::apply_repricing(&s, &admin_caller(), p, Money(9990), &"0".repeat(64)).await,
             Err(Error::Refused("repricing-changed"))
         ));
         assert_eq!(
-            catalog::apply_repricing(&s, &admin(), p, Money(9990), 2)
+            catalog::apply_repricing(&s, &admin_caller(), p, Money(9990), &preview.fingerprint)
                 .await
                 .unwrap(),
             2
         );
-        assert_eq!(contracts::get(&s, ids[0]).await.unwrap().price, 9990);
-        assert_eq!(contracts::get(&s, ids[1]).await.unwrap().price, 9990);
-        assert_eq!(contracts::get(&s, ids[2]).await.unwrap().price, 8990);
+        assert_eq!(
+            contracts::get(&s, &admin_caller(), ids[0])
+                .await
+                .unwrap()
+                .price,
+            9990
+        );
+        assert_eq!(
+            contracts::get(&s, &admin_caller(), ids[1])
+                .await
+                .unwrap()
+                .price,
+            9990
+        );
+        assert_eq!(
+            contracts::get(&s, &admin_caller(), ids[2])
+                .await
+                .unwrap()
+                .price,
+            8990
+        );
         let entries = audited(&s, "contract.reprice").await;
         assert_eq!(entries.len(), 2);
         let mut audited_ids: Vec<String> = entries.iter().map(|e| e.entity_id.clone()).collect();
@@ -685,7 +795,7 @@ async fn repricing_is_previewed_and_audited_per_contract() {
         assert_eq!(audited_ids, vec![ids[0].to_string(), ids[1].to_string()]);
         assert!(entries[0].before_json.as_deref().unwrap().contains("8990"));
         assert_eq!(
-            catalog::preview_repricing(&s, p, Money(9990), 10)
+            catalog::preview_repricing(&s, &admin_caller(), p, Money(9990), 10)
                 .await
                 .unwrap()
                 .count,
@@ -695,7 +805,7 @@ async fn repricing_is_previewed_and_audited_per_contract() {
         // Service items ride on contracts at their price snapshot.
         let iptv = catalog::create_item(
             &s,
-            &admin(),
+            &admin_caller(),
             &ServiceItem {
                 name: "IPTV".into(),
                 description: String::new(),
@@ -706,19 +816,26 @@ async fn repricing_is_previewed_and_audited_per_contract() {
             },
         )
         .await
-        .unwrap();
-        assert_eq!(catalog::list_items(&s, false).await.unwrap().len(), 1);
+        .unwrap()
+        .id;
+        assert_eq!(
+            catalog::list_items(&s, &admin_caller(), false)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
 
         // Plan change now and scheduled.
-        let changed = contracts::change_plan(&s, &admin(), ids[0], other, None, "")
+        let changed = contracts::change_plan(&s, &admin_caller(), ids[0], other, None, "")
             .await
             .unwrap();
         assert!(matches!(changed, PlanChange::Applied(_)));
-        let k0 = contracts::get(&s, ids[0]).await.unwrap();
+        let k0 = contracts::get(&s, &admin_caller(), ids[0]).await.unwrap();
         assert_eq!((k0.plan_id, k0.price), (other, 19990));
         let later = contracts::change_plan(
             &s,
-            &admin(),
+            &admin_caller(),
             ids[1],
             other,
             Some(Money(15000)),
@@ -727,31 +844,39 @@ async fn repricing_is_previewed_and_audited_per_contract() {
         .await
         .unwrap();
         assert!(matches!(later, PlanChange::Scheduled(_)));
-        assert_eq!(contracts::get(&s, ids[1]).await.unwrap().plan_id, p);
+        assert_eq!(
+            contracts::get(&s, &admin_caller(), ids[1])
+                .await
+                .unwrap()
+                .plan_id,
+            p
+        );
         let today = jiff::civil::date(2098, 12, 31);
         assert_eq!(
-            contracts::apply_due_plan_changes(&s, &admin(), today)
+            contracts::apply_due_plan_changes(&s, &admin_caller(), today)
                 .await
                 .unwrap(),
             0
         );
         let due = jiff::civil::date(2099, 1, 1);
         assert_eq!(
-            contracts::apply_due_plan_changes(&s, &admin(), due)
+            contracts::apply_due_plan_changes(&s, &admin_caller(), due)
                 .await
                 .unwrap(),
             1
         );
-        let k1 = contracts::get(&s, ids[1]).await.unwrap();
+        let k1 = contracts::get(&s, &admin_caller(), ids[1]).await.unwrap();
         assert_eq!((k1.plan_id, k1.price), (other, 15000));
         assert!(
-            contracts::plan_changes(&s, ids[1]).await.unwrap()[0]
+            contracts::plan_changes(&s, &admin_caller(), ids[1])
+                .await
+                .unwrap()[0]
                 .applied_at
                 .is_some()
         );
         assert_eq!(
             field_of(
-                contracts::change_plan(&s, &admin(), ids[2], other, None, "")
+                contracts::change_plan(&s, &admin_caller(), ids[2], other, None, "")
                     .await
                     .unwrap_err()
             ),
@@ -759,7 +884,7 @@ async fn repricing_is_previewed_and_audited_per_contract() {
         );
         let with_item = contracts::create(
             &s,
-            &admin(),
+            &admin_caller(),
             &ContractInput {
                 customer_id: k0.customer_id,
                 plan_id: other,
@@ -769,9 +894,13 @@ async fn repricing_is_previewed_and_audited_per_contract() {
             },
         )
         .await
-        .unwrap();
+        .unwrap()
+        .id;
         assert_ne!(
-            contracts::get(&s, with_item).await.unwrap().pppoe_login,
+            contracts::get(&s, &admin_caller(), with_item)
+                .await
+                .unwrap()
+                .pppoe_login,
             k0.pppoe_login,
             "a generated login never repeats"
         );

@@ -9,7 +9,7 @@ use services::crm::{self, AddressInput, Created, CustomerInput};
 use services::{Error, catalog};
 use store::testing::each_engine;
 
-use crate::{admin, audited, svc};
+use crate::{admin_caller, audited, svc};
 
 fn maria() -> CustomerInput {
     CustomerInput {
@@ -60,9 +60,10 @@ async fn customer_and_billing_address_are_saved_together() {
     each_engine(|db| async move {
         let s = svc(&db);
         // A bad CEP names the billing field and writes nothing at all.
-        let err = crm::create_customer_with_billing(&s, &admin(), &maria(), Some(&billing("123")))
-            .await
-            .unwrap_err();
+        let err =
+            crm::create_customer_with_billing(&s, &admin_caller(), &maria(), Some(&billing("123")))
+                .await
+                .unwrap_err();
         assert!(
             matches!(
                 err,
@@ -74,20 +75,24 @@ async fn customer_and_billing_address_are_saved_together() {
             "{err:?}"
         );
         assert!(
-            crm::search(&s, "529.982.247-25", 5)
+            crm::search(&s, &admin_caller(), "529.982.247-25", 5)
                 .await
                 .unwrap()
                 .is_empty()
         );
 
-        let Created::Customer(id) =
-            crm::create_customer_with_billing(&s, &admin(), &maria(), Some(&billing("88010-000")))
-                .await
-                .unwrap()
-        else {
+        let Created::Customer(created) = crm::create_customer_with_billing(
+            &s,
+            &admin_caller(),
+            &maria(),
+            Some(&billing("88010-000")),
+        )
+        .await
+        .unwrap() else {
             panic!("no duplicates expected");
         };
-        let addrs = crm::addresses(&s, id).await.unwrap();
+        let id = created.id;
+        let addrs = crm::addresses(&s, &admin_caller(), id).await.unwrap();
         assert_eq!(addrs.len(), 1);
         assert_eq!(addrs[0].kind, "billing");
         assert_eq!(addrs[0].postal_code, "88010000");
@@ -95,23 +100,33 @@ async fn customer_and_billing_address_are_saved_together() {
         // Editing replaces the billing address rather than adding another.
         let mut changed = maria();
         changed.name = "Maria Souza Lima".into();
-        crm::update_customer_with_billing(&s, &admin(), id, &changed, Some(&billing("88015-100")))
-            .await
-            .unwrap();
-        let addrs = crm::addresses(&s, id).await.unwrap();
+        crm::update_customer_with_billing(
+            &s,
+            &admin_caller(),
+            id,
+            &changed,
+            Some(&billing("88015-100")),
+        )
+        .await
+        .unwrap();
+        let addrs = crm::addresses(&s, &admin_caller(), id).await.unwrap();
         assert_eq!(addrs.len(), 1);
         assert_eq!(addrs[0].postal_code, "88015100");
         assert_eq!(
-            crm::get_customer(&s, id).await.unwrap().name,
+            crm::get_customer(&s, &admin_caller(), id)
+                .await
+                .unwrap()
+                .name,
             "Maria Souza Lima"
         );
         assert_eq!(audited(&s, "customer.address.update").await.len(), 1);
         // A failed edit changes neither the customer nor the address.
         let mut bad = changed.clone();
         bad.name = "Someone Else".into();
-        let err = crm::update_customer_with_billing(&s, &admin(), id, &bad, Some(&billing("x")))
-            .await
-            .unwrap_err();
+        let err =
+            crm::update_customer_with_billing(&s, &admin_caller(), id, &bad, Some(&billing("x")))
+                .await
+                .unwrap_err();
         assert!(matches!(
             err,
             Error::Invalid {
@@ -120,7 +135,10 @@ async fn customer_and_billing_address_are_saved_together() {
             }
         ));
         assert_eq!(
-            crm::get_customer(&s, id).await.unwrap().name,
+            crm::get_customer(&s, &admin_caller(), id)
+                .await
+                .unwrap()
+                .name,
             "Maria Souza Lima"
         );
     })
@@ -131,11 +149,17 @@ async fn customer_and_billing_address_are_saved_together() {
 async fn summaries_lookup_and_password_reveal() {
     each_engine(|db| async move {
         let s = svc(&db);
-        let Created::Customer(c) = crm::create_customer(&s, &admin(), &maria()).await.unwrap()
+        let Created::Customer(created) = crm::create_customer(&s, &admin_caller(), &maria())
+            .await
+            .unwrap()
         else {
             panic!("no duplicates expected");
         };
-        let p = catalog::create_plan(&s, &admin(), &plan()).await.unwrap();
+        let c = created.id;
+        let p = catalog::create_plan(&s, &admin_caller(), &plan())
+            .await
+            .unwrap()
+            .id;
         let input = ContractInput {
             customer_id: c,
             plan_id: p,
@@ -144,20 +168,24 @@ async fn summaries_lookup_and_password_reveal() {
             password: "pw-secret-1".into(),
             ..Default::default()
         };
-        let k1 = contracts::create(&s, &admin(), &input).await.unwrap();
+        let k1 = contracts::create(&s, &admin_caller(), &input)
+            .await
+            .unwrap()
+            .id;
         let k2 = contracts::create(
             &s,
-            &admin(),
+            &admin_caller(),
             &ContractInput {
                 login: "maria.souza2".into(),
                 ..input.clone()
             },
         )
         .await
-        .unwrap();
+        .unwrap()
+        .id;
         contracts::transition(
             &s,
-            &admin(),
+            &admin_caller(),
             k2,
             domain::contracts::Status::Canceled,
             None,
@@ -166,7 +194,9 @@ async fn summaries_lookup_and_password_reveal() {
         .await
         .unwrap();
 
-        let sums = crm::status_summaries(&s, &[c, c + 1000]).await.unwrap();
+        let sums = crm::status_summaries(&s, &admin_caller(), &[c, c + 1000])
+            .await
+            .unwrap();
         assert_eq!(
             sums.get(&c).unwrap(),
             &vec![
@@ -176,18 +206,37 @@ async fn summaries_lookup_and_password_reveal() {
         );
         assert!(!sums.contains_key(&(c + 1000)));
 
-        let number = contracts::get(&s, k1).await.unwrap().number;
+        let number = contracts::get(&s, &admin_caller(), k1)
+            .await
+            .unwrap()
+            .number;
         let short = number.trim_start_matches('0');
-        assert_eq!(contracts::search(&s, short).await.unwrap()[0].id, k1);
         assert_eq!(
-            contracts::search(&s, "MARIA.SOUZA2").await.unwrap()[0].id,
+            contracts::search(&s, &admin_caller(), short).await.unwrap()[0].id,
+            k1
+        );
+        assert_eq!(
+            contracts::search(&s, &admin_caller(), "MARIA.SOUZA2")
+                .await
+                .unwrap()[0]
+                .id,
             k2
         );
-        assert!(contracts::search(&s, "nobody").await.unwrap().is_empty());
-        assert!(contracts::search(&s, "  ").await.unwrap().is_empty());
+        assert!(
+            contracts::search(&s, &admin_caller(), "nobody")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            contracts::search(&s, &admin_caller(), "  ")
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         assert_eq!(
-            contracts::reveal_credentials(&s, &admin(), k1)
+            contracts::reveal_credentials(&s, &admin_caller(), k1)
                 .await
                 .unwrap()
                 .1,
@@ -196,7 +245,10 @@ async fn summaries_lookup_and_password_reveal() {
         let views = audited(&s, "contract.credentials.view").await;
         assert_eq!(views.len(), 1);
         assert_eq!(views[0].entity_id, k1.to_string());
-        assert_eq!(contracts::items(&s, k1).await.unwrap(), vec![]);
+        assert_eq!(
+            contracts::items(&s, &admin_caller(), k1).await.unwrap(),
+            vec![]
+        );
     })
     .await;
 }

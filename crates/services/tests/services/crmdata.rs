@@ -9,7 +9,7 @@ use services::crm::{self, Created, CustomerInput};
 use services::{Services, catalog, demo, system::jobs};
 use store::testing::each_engine;
 
-use crate::{admin, audited, svc};
+use crate::{admin_caller, audited, svc};
 
 async fn customers(s: &Services) -> i64 {
     let mut c = s.db.conn().await.unwrap();
@@ -39,7 +39,7 @@ Gil Dutra,765.019.588-06,ana@example.com,,,,,
 async fn import_dry_run_reports_each_bad_row() {
     each_engine(|db| async move {
         let s = svc(&db);
-        let r = import::check(&s, Kind::Customers, BAD.as_bytes())
+        let r = import::check(&s, &admin_caller(), Kind::Customers, BAD.as_bytes())
             .await
             .unwrap();
         assert_eq!(r.rows, 8);
@@ -62,7 +62,7 @@ async fn import_dry_run_reports_each_bad_row() {
         assert_eq!(r.sha256, import::sha256(BAD.as_bytes()));
 
         // Importing the same file writes nothing at all.
-        let r = import::import(&s, &admin(), Kind::Customers, BAD.as_bytes())
+        let r = import::import(&s, &admin_caller(), Kind::Customers, BAD.as_bytes())
             .await
             .unwrap();
         assert_eq!(r.imported, 0);
@@ -80,12 +80,12 @@ async fn import_semicolons_bom_and_portuguese_headers() {
             João da Conceição;529.982.247-25;joao@example.com;(19) 3232-1111;(19) 99876-5432;Rua Açaí;10;Cambuí;Campinas;sp;13010100;31/12/1980;Portão azul\r\n\
             \"Padaria Pão Quente; Ltda\";11.444.777/0001-61;pao@example.com;;;;;;;;;;\r\n\
             \r\n";
-        let r = import::check(&s, Kind::Customers, csv.as_bytes())
+        let r = import::check(&s, &admin_caller(), Kind::Customers, csv.as_bytes())
             .await
             .unwrap();
         assert!(r.is_clean(), "{:?}", r.problems);
         assert_eq!((r.rows, r.good), (2, 2));
-        let r = import::import(&s, &admin(), Kind::Customers, csv.as_bytes())
+        let r = import::import(&s, &admin_caller(), Kind::Customers, csv.as_bytes())
             .await
             .unwrap();
         assert_eq!(r.imported, 2);
@@ -93,7 +93,7 @@ async fn import_semicolons_bom_and_portuguese_headers() {
 
         // Stored like the form would have: kind from the document, keys,
         // folded search, address, note, timeline, audit.
-        let hits = crm::search(&s, "52998224725", 10).await.unwrap();
+        let hits = crm::search(&s, &admin_caller(), "52998224725", 10).await.unwrap();
         assert_eq!(hits.len(), 1);
         let joao = &hits[0].customer;
         assert_eq!(joao.name, "João da Conceição");
@@ -101,18 +101,18 @@ async fn import_semicolons_bom_and_portuguese_headers() {
         assert_eq!(joao.birth_date.as_deref(), Some("1980-12-31"));
         assert_eq!(joao.phones.len(), 2);
         assert_eq!(
-            crm::search(&s, "19 99876 5432", 10).await.unwrap()[0].customer.id,
+            crm::search(&s, &admin_caller(), "19 99876 5432", 10).await.unwrap()[0].customer.id,
             joao.id
         );
-        assert_eq!(crm::search(&s, "conceicao", 10).await.unwrap().len(), 1);
-        let addr = crm::addresses(&s, joao.id).await.unwrap();
+        assert_eq!(crm::search(&s, &admin_caller(), "conceicao", 10).await.unwrap().len(), 1);
+        let addr = crm::addresses(&s, &admin_caller(), joao.id).await.unwrap();
         assert_eq!(addr.len(), 1);
         assert_eq!((addr[0].state.as_str(), addr[0].postal_code.as_str()), ("SP", "13010100"));
-        assert_eq!(crm::notes(&s, joao.id, 10).await.unwrap().len(), 1);
-        let company = &crm::search(&s, "pao quente", 10).await.unwrap()[0].customer;
+        assert_eq!(crm::notes(&s, &admin_caller(), joao.id, 10).await.unwrap().len(), 1);
+        let company = &crm::search(&s, &admin_caller(), "pao quente", 10).await.unwrap()[0].customer;
         assert_eq!(company.kind, "company");
         assert_eq!(company.name, "Padaria Pão Quente; Ltda");
-        let (events, _) = crm::timeline(&s, joao.id, None, None, 10).await.unwrap();
+        let (events, _) = crm::timeline(&s, &admin_caller(), joao.id, None, None, 10).await.unwrap();
         assert!(events.iter().any(|e| e.kind == "customer.created"));
         assert_eq!(audited(&s, "customer.import").await.len(), 2);
         assert!(matches!(
@@ -121,7 +121,7 @@ async fn import_semicolons_bom_and_portuguese_headers() {
         ));
 
         // The same file again: every row is now a duplicate in the database.
-        let again = import::check(&s, Kind::Customers, csv.as_bytes())
+        let again = import::check(&s, &admin_caller(), Kind::Customers, csv.as_bytes())
             .await
             .unwrap();
         let codes: Vec<(u64, String, String)> = problems(&again);
@@ -139,17 +139,29 @@ async fn import_semicolons_bom_and_portuguese_headers() {
 async fn import_header_problems() {
     each_engine(|db| async move {
         let s = svc(&db);
-        let r = import::check(&s, Kind::Customers, b"nome;cor_favorita\nAna;azul\n")
-            .await
-            .unwrap();
+        let r = import::check(
+            &s,
+            &admin_caller(),
+            Kind::Customers,
+            b"nome;cor_favorita\nAna;azul\n",
+        )
+        .await
+        .unwrap();
         let got = problems(&r);
         assert!(got.contains(&(1, "cor_favorita".into(), "unknown-column".into())));
         assert!(got.contains(&(1, "document".into(), "missing-column".into())));
-        let r = import::check(&s, Kind::Customers, b"").await.unwrap();
-        assert!(!r.is_clean());
-        let r = import::check(&s, Kind::Customers, b"nome,cpf\n\"Ana,529.982.247-25\n")
+        let r = import::check(&s, &admin_caller(), Kind::Customers, b"")
             .await
             .unwrap();
+        assert!(!r.is_clean());
+        let r = import::check(
+            &s,
+            &admin_caller(),
+            Kind::Customers,
+            b"nome,cpf\n\"Ana,529.982.247-25\n",
+        )
+        .await
+        .unwrap();
         assert!(!r.is_clean());
     })
     .await;
@@ -186,7 +198,7 @@ async fn define_fields(s: &Services) {
         },
     ];
     for d in &defs {
-        custom_fields::create(s, &admin(), d).await.unwrap();
+        custom_fields::create(s, &admin_caller(), d).await.unwrap();
     }
 }
 
@@ -204,7 +216,7 @@ Caio;111.444.777-35;tarde;muito;
 Dora;418.594.616-38;;;
 Enzo;765.019.588-06;tarde;;31/02/2020
 ";
-        let r = import::check(&s, Kind::Customers, bad.as_bytes())
+        let r = import::check(&s, &admin_caller(), Kind::Customers, bad.as_bytes())
             .await
             .unwrap();
         let want: Vec<(u64, String, String)> = [
@@ -228,6 +240,7 @@ Enzo;765.019.588-06;tarde;;31/02/2020
         // not one per row.
         let r = import::check(
             &s,
+            &admin_caller(),
             Kind::Customers,
             b"nome;cpf
 Ana;529.982.247-25
@@ -252,17 +265,21 @@ Bia;390.533.447-05
 Ana;529.982.247-25;manhã;2500,50;31/01/2020
 Bia;390.533.447-05;tarde;;
 ";
-        let r = import::import(&s, &admin(), Kind::Customers, good.as_bytes())
+        let r = import::import(&s, &admin_caller(), Kind::Customers, good.as_bytes())
             .await
             .unwrap();
         assert_eq!(r.imported, 2, "{:?}", r.problems);
-        let ana = crm::search(&s, "52998224725", 1).await.unwrap()[0]
+        let ana = crm::search(&s, &admin_caller(), "52998224725", 1)
+            .await
+            .unwrap()[0]
             .customer
             .clone();
         assert_eq!(ana.custom_fields["vencimento_pref"], "manhã");
         assert_eq!(ana.custom_fields["renda"], "2500.50");
         assert_eq!(ana.custom_fields["cliente_desde"], "2020-01-31");
-        let bia = crm::search(&s, "39053344705", 1).await.unwrap()[0]
+        let bia = crm::search(&s, &admin_caller(), "39053344705", 1)
+            .await
+            .unwrap()[0]
             .customer
             .clone();
         assert_eq!(bia.custom_fields.get("renda"), None);
@@ -304,11 +321,11 @@ fn plan(name: &str) -> Plan {
 async fn import_contracts() {
     each_engine(|db| async move {
         let s = svc(&db);
-        catalog::create_plan(&s, &admin(), &plan("Fibra 300 Mega"))
+        catalog::create_plan(&s, &admin_caller(), &plan("Fibra 300 Mega"))
             .await
             .unwrap();
         let people = "nome,cpf\nAna Souza,529.982.247-25\nBruno Lima,390.533.447-05\n";
-        let r = import::import(&s, &admin(), Kind::Customers, people.as_bytes())
+        let r = import::import(&s, &admin_caller(), Kind::Customers, people.as_bytes())
             .await
             .unwrap();
         assert_eq!(r.imported, 2);
@@ -322,7 +339,7 @@ async fn import_contracts() {
 39053344705;fibra 300 mega;bruno3;;10;;suspenso;;
 39053344705;fibra 300 mega;bruno4;;10;;;;100.64.0.1
 ";
-        let r = import::check(&s, Kind::Contracts, bad.as_bytes())
+        let r = import::check(&s, &admin_caller(), Kind::Contracts, bad.as_bytes())
             .await
             .unwrap();
         assert_eq!(
@@ -336,39 +353,54 @@ async fn import_contracts() {
                 (8, "ipv4".into(), "duplicate-in-file".into()),
             ]
         );
-        let r = import::import(&s, &admin(), Kind::Contracts, bad.as_bytes())
+        let r = import::import(&s, &admin_caller(), Kind::Contracts, bad.as_bytes())
             .await
             .unwrap();
         assert_eq!(r.imported, 0);
-        let (list, _) = contracts::list(&s, &Default::default()).await.unwrap();
+        let (list, _) = contracts::list(&s, &admin_caller(), &Default::default())
+            .await
+            .unwrap();
         assert!(list.is_empty());
 
         let good = "cpf_cnpj;plano;login;senha;vencimento;valor;situação;motivo
 529.982.247-25;Fibra 300 Mega;ana;segredo12;10;89,90;ativo;
 390.533.447-05;fibra 300 mega;;;15;;suspenso;inadimplência
 ";
-        let r = import::import(&s, &admin(), Kind::Contracts, good.as_bytes())
+        let r = import::import(&s, &admin_caller(), Kind::Contracts, good.as_bytes())
             .await
             .unwrap();
         assert_eq!(r.imported, 2, "{:?}", r.problems);
-        let hit = &crm::search(&s, "ana", 10).await.unwrap()[0];
+        let hit = &crm::search(&s, &admin_caller(), "ana", 10).await.unwrap()[0];
         assert_eq!(hit.matched, "login");
-        let k = contracts::get(&s, hit.contract_id.unwrap()).await.unwrap();
+        let k = contracts::get(&s, &admin_caller(), hit.contract_id.unwrap())
+            .await
+            .unwrap();
         assert_eq!((k.status.as_str(), k.price), ("active", 8990));
         assert_eq!(
-            contracts::credentials(&s, k.id).await.unwrap().1,
+            contracts::credentials(&s, &admin_caller(), k.id)
+                .await
+                .unwrap()
+                .1,
             "segredo12"
         );
-        let (list, _) = contracts::list(&s, &Default::default()).await.unwrap();
+        let (list, _) = contracts::list(&s, &admin_caller(), &Default::default())
+            .await
+            .unwrap();
         let bruno = list.iter().find(|k| k.pppoe_login != "ana").unwrap();
         assert_eq!(bruno.pppoe_login, "bruno.lima");
         assert_eq!(bruno.suspend_reason.as_deref(), Some("non_payment"));
-        assert_eq!(contracts::transitions(&s, bruno.id).await.unwrap().len(), 1);
+        assert_eq!(
+            contracts::transitions(&s, &admin_caller(), bruno.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(audited(&s, "contract.import").await.len(), 2);
 
         // A login now taken in the database.
         let again = "cpf;plano;login;vencimento\n52998224725;Fibra 300 Mega;ana;10\n";
-        let r = import::check(&s, Kind::Contracts, again.as_bytes())
+        let r = import::check(&s, &admin_caller(), Kind::Contracts, again.as_bytes())
             .await
             .unwrap();
         assert_eq!(problems(&r), vec![(2, "login".into(), "taken".into())]);
@@ -385,7 +417,7 @@ async fn demo_makes_every_status_searchable() {
             customers: 300,
             seed: 7,
         };
-        let summary = demo::run(&s, &admin(), &opts, &|_, _| {}, Some(&mut creds))
+        let summary = demo::run(&s, &admin_caller(), &opts, &|_, _| {}, Some(&mut creds))
             .await
             .unwrap();
         assert!(summary.admin.is_some());
@@ -413,31 +445,42 @@ async fn demo_makes_every_status_searchable() {
         // Searchable by login (and the stored password decrypts), by name,
         // by document with and without punctuation, by e-mail and phone.
         let ex = &summary.examples[0];
-        let hit = &crm::search(&s, &ex.login, 5).await.unwrap()[0];
+        let hit = &crm::search(&s, &admin_caller(), &ex.login, 5)
+            .await
+            .unwrap()[0];
         assert_eq!(hit.matched, "login");
-        let (_, pw) = contracts::credentials(&s, hit.contract_id.unwrap())
+        let (_, pw) = contracts::credentials(&s, &admin_caller(), hit.contract_id.unwrap())
             .await
             .unwrap();
         assert_eq!(pw, ex.password);
         // Examples work with `radtest`, which sends no Calling-Station-Id.
         for e in &summary.examples {
-            let hit = &crm::search(&s, &e.login, 5).await.unwrap()[0];
-            let c = contracts::get(&s, hit.contract_id.unwrap()).await.unwrap();
+            let hit = &crm::search(&s, &admin_caller(), &e.login, 5).await.unwrap()[0];
+            let c = contracts::get(&s, &admin_caller(), hit.contract_id.unwrap())
+                .await
+                .unwrap();
             assert_eq!(c.mac, None, "{}", e.login);
         }
         let c = &hit.customer;
         let first_word = domain::crm::search::words(&c.name)[0].clone();
-        assert!(!crm::search(&s, &first_word, 5).await.unwrap().is_empty());
+        assert!(
+            !crm::search(&s, &admin_caller(), &first_word, 5)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         for q in [
             c.document.clone(),
             c.document_norm.clone(),
             c.emails[0].clone(),
             c.phones[0].clone(),
         ] {
-            let hits = crm::search(&s, &q, 5).await.unwrap();
+            let hits = crm::search(&s, &admin_caller(), &q, 5).await.unwrap();
             assert!(hits.iter().any(|h| h.customer.id == c.id), "{q}");
         }
-        let (events, _) = crm::timeline(&s, c.id, None, None, 20).await.unwrap();
+        let (events, _) = crm::timeline(&s, &admin_caller(), c.id, None, None, 20)
+            .await
+            .unwrap();
         assert!(events.iter().any(|e| e.kind == "contract.created"));
         assert!(matches!(
             services::system::audit::verify(&s).await.unwrap(),
@@ -446,7 +489,7 @@ async fn demo_makes_every_status_searchable() {
 
         // Same seed, same data; a second run is refused.
         assert!(matches!(
-            demo::run(&s, &admin(), &opts, &|_, _| {}, None).await,
+            demo::run(&s, &admin_caller(), &opts, &|_, _| {}, None).await,
             Err(services::Error::Refused("demo-not-empty"))
         ));
         let other = svc(&db);
@@ -469,36 +512,41 @@ async fn plan_change_job_applies_due_changes() {
                 .iter()
                 .any(|spec| spec.job_kind == jobs::PLAN_CHANGES)
         );
-        let p1 = catalog::create_plan(&s, &admin(), &plan("Fibra 300"))
+        let p1 = catalog::create_plan(&s, &admin_caller(), &plan("Fibra 300"))
             .await
-            .unwrap();
-        let p2 = catalog::create_plan(&s, &admin(), &plan("Fibra 600"))
+            .unwrap()
+            .id;
+        let p2 = catalog::create_plan(&s, &admin_caller(), &plan("Fibra 600"))
             .await
-            .unwrap();
+            .unwrap()
+            .id;
         let input = CustomerInput {
             kind: "person".into(),
             name: "Ana Souza".into(),
             document: "529.982.247-25".into(),
             ..Default::default()
         };
-        let Created::Customer(customer) = crm::create_customer(&s, &admin(), &input).await.unwrap()
+        let Created::Customer(customer) = crm::create_customer(&s, &admin_caller(), &input)
+            .await
+            .unwrap()
         else {
             panic!("duplicate");
         };
         let k = contracts::create(
             &s,
-            &admin(),
+            &admin_caller(),
             &ContractInput {
-                customer_id: customer,
+                customer_id: customer.id,
                 plan_id: p1,
                 billing_day: 10,
                 ..Default::default()
             },
         )
         .await
-        .unwrap();
+        .unwrap()
+        .id;
         let PlanChange::Scheduled(change) =
-            contracts::change_plan(&s, &admin(), k, p2, Some(Money(14990)), "2999-01-01")
+            contracts::change_plan(&s, &admin_caller(), k, p2, Some(Money(14990)), "2999-01-01")
                 .await
                 .unwrap()
         else {
@@ -511,7 +559,13 @@ async fn plan_change_job_applies_due_changes() {
                 .unwrap()
                 .starts_with("0 ")
         );
-        assert_eq!(contracts::get(&s, k).await.unwrap().plan_id, p1);
+        assert_eq!(
+            contracts::get(&s, &admin_caller(), k)
+                .await
+                .unwrap()
+                .plan_id,
+            p1
+        );
         // Its date came (yesterday, as if the job had not run that night).
         let yesterday = {
             let mut c = s.db.conn().await.unwrap();
@@ -519,13 +573,13 @@ async fn plan_change_job_applies_due_changes() {
         };
         sqlx::query("UPDATE contract_plan_changes SET effective_date = $1 WHERE id = $2")
             .bind(yesterday.to_string())
-            .bind(change)
+            .bind(change.id)
             .execute(s.db.pool())
             .await
             .unwrap();
         let note = jobs::apply_plan_changes(&s).await.unwrap();
         assert!(note.starts_with("1 "), "{note}");
-        let after = contracts::get(&s, k).await.unwrap();
+        let after = contracts::get(&s, &admin_caller(), k).await.unwrap();
         assert_eq!((after.plan_id, after.price), (p2, 14990));
         let applied: Vec<_> = audited(&s, "contract.plan_change")
             .await

@@ -12,7 +12,7 @@ use services::crm::{self, Created, CustomerInput};
 use services::{Error, Services, catalog, contracts::document as contract_document};
 use store::testing::each_engine;
 
-use crate::{admin, audited, svc};
+use crate::{admin_caller, audited, svc};
 
 fn person(name: &str, doc: &str) -> CustomerInput {
     CustomerInput {
@@ -24,8 +24,8 @@ fn person(name: &str, doc: &str) -> CustomerInput {
 }
 
 async fn customer(s: &Services, input: &CustomerInput) -> Result<i64, Error> {
-    match crm::create_customer(s, &admin(), input).await? {
-        Created::Customer(id) => Ok(id),
+    match crm::create_customer(s, &admin_caller(), input).await? {
+        Created::Customer(c) => Ok(c.id),
         Created::Duplicates(d) => panic!("unexpected duplicates {d:?}"),
     }
 }
@@ -52,34 +52,38 @@ async fn documents_upload_review_download_delete() {
             filename,
             data,
         };
-        let id = documents::upload(&s, &admin(), &up("identity", "rg.png", PNG))
+        let id = documents::upload(&s, &admin_caller(), &up("identity", "rg.png", PNG))
             .await
-            .unwrap();
+            .unwrap()
+            .id;
         let pdf = documents::upload(
             &s,
-            &admin(),
+            &admin_caller(),
             &up("proof_of_address", "conta", b"%PDF-1.4 x"),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .id;
 
         // Refusals name the field.
         assert_eq!(
-            field_of(documents::upload(&s, &admin(), &up("identity", "a.exe", b"MZ\x90\0")).await),
+            field_of(
+                documents::upload(&s, &admin_caller(), &up("identity", "a.exe", b"MZ\x90\0")).await
+            ),
             "file"
         );
         assert_eq!(
-            field_of(documents::upload(&s, &admin(), &up("identity", "rg.pdf", PNG)).await),
+            field_of(documents::upload(&s, &admin_caller(), &up("identity", "rg.pdf", PNG)).await),
             "file"
         );
         assert_eq!(
-            field_of(documents::upload(&s, &admin(), &up("selfie", "rg.png", PNG)).await),
+            field_of(documents::upload(&s, &admin_caller(), &up("selfie", "rg.png", PNG)).await),
             "kind"
         );
         let big = vec![b'%'; documents::MAX_SIZE + 1];
         let e = documents::upload(
             &s,
-            &admin(),
+            &admin_caller(),
             &Upload {
                 customer_id: c,
                 kind: "other",
@@ -93,7 +97,7 @@ async fn documents_upload_review_download_delete() {
         assert!(matches!(
             documents::upload(
                 &s,
-                &admin(),
+                &admin_caller(),
                 &Upload {
                     customer_id: 999_999,
                     ..up("identity", "rg.png", PNG)
@@ -103,7 +107,7 @@ async fn documents_upload_review_download_delete() {
             Err(Error::NotFound)
         ));
 
-        let list = documents::list(&s, c).await.unwrap();
+        let list = documents::list(&s, &admin_caller(), c).await.unwrap();
         assert_eq!(list.len(), 2);
         assert_eq!(list[0].filename, "conta.pdf");
         assert_eq!(list[0].content_type, "application/pdf");
@@ -115,7 +119,9 @@ async fn documents_upload_review_download_delete() {
         let stored = store::crm::documents::data(&mut conn, c, id).await.unwrap();
         assert!(!stored.windows(4).any(|w| w == b"IHDR"));
         drop(conn);
-        let (doc, bytes) = documents::download(&s, c, id).await.unwrap();
+        let (doc, bytes) = documents::download(&s, &admin_caller(), c, id)
+            .await
+            .unwrap();
         assert_eq!(bytes, PNG);
         assert_eq!(doc.content_type, "image/png");
         // A document is only reachable under its own customer.
@@ -123,32 +129,37 @@ async fn documents_upload_review_download_delete() {
             .await
             .unwrap();
         assert!(matches!(
-            documents::download(&s, other, id).await,
+            documents::download(&s, &admin_caller(), other, id).await,
             Err(Error::NotFound)
         ));
 
-        documents::verify(&s, &admin(), c, id).await.unwrap();
-        let d = documents::get(&s, c, id).await.unwrap();
+        documents::verify(&s, &admin_caller(), c, id).await.unwrap();
+        let d = documents::get(&s, &admin_caller(), c, id).await.unwrap();
         assert_eq!(d.status, "verified");
         assert_eq!(d.verified_by, Some(1));
         assert!(d.verified_at.is_some());
         assert_eq!(
-            field_of(documents::reject(&s, &admin(), c, pdf, " ").await),
+            field_of(documents::reject(&s, &admin_caller(), c, pdf, " ").await),
             "reason"
         );
-        documents::reject(&s, &admin(), c, pdf, "Ilegível")
+        documents::reject(&s, &admin_caller(), c, pdf, "Ilegível")
             .await
             .unwrap();
-        let d = documents::get(&s, c, pdf).await.unwrap();
+        let d = documents::get(&s, &admin_caller(), c, pdf).await.unwrap();
         assert_eq!(
             (d.status.as_str(), d.rejection_reason.as_str()),
             ("rejected", "Ilegível")
         );
 
-        documents::delete(&s, &admin(), c, pdf).await.unwrap();
-        assert_eq!(documents::list(&s, c).await.unwrap().len(), 1);
+        documents::delete(&s, &admin_caller(), c, pdf)
+            .await
+            .unwrap();
+        assert_eq!(
+            documents::list(&s, &admin_caller(), c).await.unwrap().len(),
+            1
+        );
         assert!(matches!(
-            documents::delete(&s, &admin(), c, pdf).await,
+            documents::delete(&s, &admin_caller(), c, pdf).await,
             Err(Error::NotFound)
         ));
 
@@ -160,7 +171,7 @@ async fn documents_upload_review_download_delete() {
         ] {
             assert!(!audited(&s, action).await.is_empty(), "{action}");
         }
-        let (events, _) = crm::timeline(&s, c, Some("document."), None, 50)
+        let (events, _) = crm::timeline(&s, &admin_caller(), c, Some("document."), None, 50)
             .await
             .unwrap();
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
@@ -188,28 +199,32 @@ async fn custom_fields_are_defined_and_enforced() {
             required,
             position: 0,
         };
-        custom_fields::create(&s, &admin(), &def("rg", "text", true, &[]))
+        custom_fields::create(&s, &admin_caller(), &def("rg", "text", true, &[]))
             .await
             .unwrap();
-        custom_fields::create(&s, &admin(), &def("renda", "number", false, &[]))
+        custom_fields::create(&s, &admin_caller(), &def("renda", "number", false, &[]))
             .await
             .unwrap();
         custom_fields::create(
             &s,
-            &admin(),
+            &admin_caller(),
             &def("origem", "choice", false, &["site", "indicação"]),
         )
         .await
         .unwrap();
         assert!(matches!(
-            custom_fields::create(&s, &admin(), &def("rg", "text", false, &[])).await,
+            custom_fields::create(&s, &admin_caller(), &def("rg", "text", false, &[])).await,
             Err(Error::Conflict(_))
         ));
         assert_eq!(
-            field_of(custom_fields::create(&s, &admin(), &def("x", "choice", false, &[])).await),
+            field_of(
+                custom_fields::create(&s, &admin_caller(), &def("x", "choice", false, &[])).await
+            ),
             "choices"
         );
-        let defs = custom_fields::definitions(&s).await.unwrap();
+        let defs = custom_fields::definitions(&s, &admin_caller())
+            .await
+            .unwrap();
         assert_eq!(defs.len(), 3);
         assert!(
             defs.iter()
@@ -233,33 +248,41 @@ async fn custom_fields_are_defined_and_enforced() {
         assert_eq!(field_of(customer(&s, &input).await), "custom_fields.renda");
         input.custom_fields.insert("renda".into(), "2500,75".into());
         let id = customer(&s, &input).await.unwrap();
-        let c = crm::get_customer(&s, id).await.unwrap();
+        let c = crm::get_customer(&s, &admin_caller(), id).await.unwrap();
         assert_eq!(c.custom_fields["renda"], "2500.75");
 
         input.custom_fields.insert("rg".into(), "".into());
         assert_eq!(
-            field_of(crm::update_customer(&s, &admin(), id, &input).await),
+            field_of(crm::update_customer(&s, &admin_caller(), id, &input).await),
             "custom_fields.rg"
         );
 
         // A field in use cannot be deleted; an unused one can.
         assert!(matches!(
-            custom_fields::delete(&s, &admin(), "renda").await,
+            custom_fields::delete(&s, &admin_caller(), "renda").await,
             Err(Error::Refused("custom-field-in-use"))
         ));
         custom_fields::update(
             &s,
-            &admin(),
+            &admin_caller(),
             "origem",
             &def("ignored", "choice", false, &["site", "indicação", "rádio"]),
         )
         .await
         .unwrap();
-        custom_fields::create(&s, &admin(), &def("vazio", "date", false, &[]))
+        custom_fields::create(&s, &admin_caller(), &def("vazio", "date", false, &[]))
             .await
             .unwrap();
-        custom_fields::delete(&s, &admin(), "vazio").await.unwrap();
-        assert_eq!(custom_fields::definitions(&s).await.unwrap().len(), 3);
+        custom_fields::delete(&s, &admin_caller(), "vazio")
+            .await
+            .unwrap();
+        assert_eq!(
+            custom_fields::definitions(&s, &admin_caller())
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
         for action in [
             "custom_field.create",
             "custom_field.update",
@@ -310,52 +333,48 @@ async fn contract_pdf_from_the_edited_template() {
     each_engine(|db| async move {
         let s = svc(&db);
         let c = customer(&s, &person("Conceição Araújo", "529.982.247-25")).await.unwrap();
-        let p = catalog::create_plan(&s, &admin(), &plan()).await.unwrap();
+        let p = catalog::create_plan(&s, &admin_caller(), &plan()).await.unwrap().id;
         let k = contracts::create(
-            &s,
-            &admin(),
+            &s, &admin_caller(),
             &ContractInput {
                 customer_id: c,
                 plan_id: p,
                 billing_day: 10,
                 start_date: "2026-03-01".into(),
                 ..Default::default()
-            },
-        )
+            })
         .await
-        .unwrap();
+        .unwrap().id;
 
         // The default Portuguese template.
-        let text = pdftotext(&contract_document::render_in(&s, k, "pt-BR").await.unwrap());
+        let text = pdftotext(&contract_document::render_in(&s, &admin_caller(), k, "pt-BR").await.unwrap());
         for want in ["Conceição Araújo", "R$ 99,90", "300 Mbps", "fidelidade", "01/03/2026", "Página 1 de"] {
             assert!(text.contains(want), "missing {want:?} in\n{text}");
         }
 
         // An edited template; unknown placeholders are refused by name.
-        let e = contract_document::save_template(&s, &admin(), "pt-BR", "# T\n{{cliente.nome}}")
+        let e = contract_document::save_template(&s, &admin_caller(), "pt-BR", "# T\n{{cliente.nome}}")
             .await
             .unwrap_err();
         assert!(matches!(&e, Error::Invalid { field: "body", .. }) && e.to_string().contains("cliente.nome"), "{e}");
         contract_document::save_template(
-            &s,
-            &admin(),
+            &s, &admin_caller(),
             "pt-BR",
-            "# Contrato {{contract.number}}\n\nCliente: **{{customer.name}}**, plano {{plan.name}} por {{contract.price}}.",
-        )
+            "# Contrato {{contract.number}}\n\nCliente: **{{customer.name}}**, plano {{plan.name}} por {{contract.price}}.")
         .await
         .unwrap();
-        let t = contract_document::template(&s, "pt-BR").await.unwrap();
+        let t = contract_document::template(&s, &admin_caller(), "pt-BR").await.unwrap();
         assert!(!t.is_default);
-        let text = pdftotext(&contract_document::render_in(&s, k, "pt-BR").await.unwrap());
+        let text = pdftotext(&contract_document::render_in(&s, &admin_caller(), k, "pt-BR").await.unwrap());
         assert!(text.contains("Cliente: Conceição Araújo, plano Fibra 300 por R$ 99,90."), "{text}");
-        contract_document::reset_template(&s, &admin(), "pt-BR").await.unwrap();
-        assert!(contract_document::template(&s, "pt-BR").await.unwrap().is_default);
+        contract_document::reset_template(&s, &admin_caller(), "pt-BR").await.unwrap();
+        assert!(contract_document::template(&s, &admin_caller(), "pt-BR").await.unwrap().is_default);
         assert!(!audited(&s, "contract_template.update").await.is_empty());
         assert!(!audited(&s, "contract_template.reset").await.is_empty());
 
-        let text = pdftotext(&contract_document::render_in(&s, k, "en").await.unwrap());
+        let text = pdftotext(&contract_document::render_in(&s, &admin_caller(), k, "en").await.unwrap());
         assert!(text.contains("Internet Service Agreement") && text.contains("March 1, 2026"), "{text}");
-        assert!(matches!(contract_document::render(&s, 999_999).await, Err(Error::NotFound)));
+        assert!(matches!(contract_document::render(&s, &admin_caller(), 999_999).await, Err(Error::NotFound)));
     })
     .await;
 }

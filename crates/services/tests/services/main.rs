@@ -8,6 +8,7 @@ mod backup;
 mod billing;
 mod contract_terms;
 mod crm;
+mod crm_access;
 mod crm_forms;
 mod crmdata;
 mod documents;
@@ -19,7 +20,9 @@ mod schedule;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use services::{Actor, Services};
+use domain::PermissionSet;
+use services::staff::auth::Principal;
+use services::{Actor, Caller, Services};
 use store::Db;
 
 /// Services over `db` with a fresh data dir.
@@ -52,6 +55,45 @@ pub fn admin() -> Actor {
         name: "admin".into(),
         source_ip: Some("192.0.2.10".into()),
     }
+}
+
+/// A signed-in staff caller holding the admin role's permissions: the same
+/// user, name and address as [`admin`], so audit entries read alike.
+pub fn admin_caller() -> Caller {
+    staff_with(domain::staff::role::BuiltinRole::Admin.permissions())
+}
+
+/// A staff caller as [`admin_caller`] holding only `permissions` (a
+/// narrower role, or an API token's scopes).
+pub fn staff_with(permissions: PermissionSet) -> Caller {
+    let user = store::staff::users::User {
+        id: 1,
+        username: "admin".into(),
+        email: "admin@example.net".into(),
+        display_name: "Admin".into(),
+        password_hash: String::new(),
+        role_id: 1,
+        role_name: "admin".into(),
+        role_permissions: permissions.to_codes(),
+        role_ip_allowlist: String::new(),
+        locale: None,
+        disabled: false,
+        totp_secret: None,
+        totp_enabled: false,
+        totp_last_step: 0,
+        ip_allowlist: String::new(),
+        created_at: 0,
+        updated_at: 0,
+        last_login_at: None,
+    };
+    Caller::staff(
+        Principal {
+            user,
+            permissions,
+            token_id: None,
+        },
+        Some([192, 0, 2, 10].into()),
+    )
 }
 
 /// Polls `check` until it returns `Some`, failing after `secs` seconds.

@@ -15,7 +15,7 @@ use store::AnyConnection;
 use store::radius::{AuthFilter, SessionFilter};
 use store::testing::each_engine;
 
-use crate::{admin, audited, svc};
+use crate::{admin, admin_caller, audited, svc};
 
 fn field_of(e: Error) -> String {
     match e {
@@ -38,7 +38,7 @@ fn nas(name: &str, address: &str) -> NasInput {
 async fn contract(s: &Services, name: &str, login: &str, doc: &str) -> (i64, i64) {
     let c = match services::crm::create_customer(
         s,
-        &admin(),
+        &admin_caller(),
         &services::crm::CustomerInput {
             kind: "person".into(),
             name: name.into(),
@@ -49,7 +49,7 @@ async fn contract(s: &Services, name: &str, login: &str, doc: &str) -> (i64, i64
     .await
     .unwrap()
     {
-        services::crm::Created::Customer(id) => id,
+        services::crm::Created::Customer(c) => c.id,
         other => panic!("{other:?}"),
     };
     let plan = Plan {
@@ -72,12 +72,13 @@ async fn contract(s: &Services, name: &str, login: &str, doc: &str) -> (i64, i64
         active: true,
         public: true,
     };
-    let p = services::catalog::create_plan(s, &admin(), &plan)
+    let p = services::catalog::create_plan(s, &admin_caller(), &plan)
         .await
-        .unwrap();
+        .unwrap()
+        .id;
     let k = services::contracts::create(
         s,
-        &admin(),
+        &admin_caller(),
         &services::contracts::ContractInput {
             customer_id: c,
             plan_id: p,
@@ -87,7 +88,8 @@ async fn contract(s: &Services, name: &str, login: &str, doc: &str) -> (i64, i64
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .id;
     (k, p)
 }
 
@@ -432,7 +434,7 @@ async fn sessions_who_usage_disconnect_and_purge() {
         assert!(!more);
         assert_eq!([page1[0].id, page2[0].id], [maria_now, maria_old]);
         // And every session of a customer, through their contracts.
-        let maria = services::contracts::get(&s, k1).await.unwrap().customer_id;
+        let maria = services::contracts::get(&s, &admin_caller(), k1).await.unwrap().customer_id;
         let r = radius::sessions(
             &s,
             &SessionFilter {

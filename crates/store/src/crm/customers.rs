@@ -673,16 +673,18 @@ pub struct Note {
     pub created_at: i64,
 }
 
+/// Adds a note; returns it as stored (from `RETURNING`, no second read).
 pub async fn insert_note(
     conn: &mut AnyConnection,
     customer_id: i64,
     body: &str,
     author: &crate::system::audit::Actor,
     at: i64,
-) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+) -> Result<Note> {
+    Ok(sqlx::query_as(
         "INSERT INTO customer_notes (customer_id, body, author_kind, author_id, author_name, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING id, customer_id, body, author_kind, author_id, author_name, created_at",
     )
     .bind(customer_id)
     .bind(body)

@@ -29,6 +29,14 @@ pub fn cli() -> Actor {
     }
 }
 
+/// The caller of set-up calls made straight to the services: the console,
+/// named as [`cli`] names it.
+pub fn cli_caller() -> services::Caller {
+    services::Caller::Cli {
+        name: "test".into(),
+    }
+}
+
 /// A set-up installation: company "Provedor Teste" (Brazil, BRL,
 /// São Paulo time) and its first admin, `admin`.
 pub struct App {

@@ -4,7 +4,7 @@
 //! credentials), field-naming validation, scopes and the OpenAPI document.
 //! Every test runs on SQLite and on PostgreSQL.
 
-use crate::common::{self, App, Reply, assert_problem, call, cli, send};
+use crate::common::{self, App, Reply, assert_problem, call, cli, cli_caller, send};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
@@ -15,7 +15,7 @@ async fn app(db: store::Db) -> App {
     let app = common::app(db).await;
     services::crm::custom_fields::create(
         &app.svc,
-        &cli(),
+        &cli_caller(),
         &services::crm::custom_fields::DefInput {
             key: "portao".into(),
             label: "Cor do portão".into(),
@@ -763,6 +763,128 @@ async fn openapi_document_lists_the_crm_operations() {
         .body;
         assert!(html.contains("/api/v1/contracts/{id}/transitions"));
         assert!(html.contains("contracts.status"));
+    })
+    .await;
+}
+
+/// The plan form and the API take a plan's burst and quota by one rule,
+/// the domain's: a burst comes whole or names its first missing part; a
+/// quota's size needs its action; an action without a size is no quota.
+#[tokio::test]
+async fn plan_form_and_api_share_the_burst_and_quota_rule() {
+    each_engine(|db| async move {
+        let app = app(db).await;
+        let b = common::Browser::login(&app.router, "admin", common::PASSWORD).await;
+        // The parts sent (besides a valid plan), and the field named missing.
+        type Case = (
+            &'static [(&'static str, &'static str)],
+            Option<&'static str>,
+        );
+        let cases: &[Case] = &[
+            (
+                &[("burst_down_rate_kbps", "400000")],
+                Some("burst_down_threshold_kbps"),
+            ),
+            (
+                &[
+                    ("burst_up_rate_kbps", "200000"),
+                    ("burst_up_threshold_kbps", "100000"),
+                ],
+                Some("burst_up_time_secs"),
+            ),
+            (
+                &[("burst_down_threshold_kbps", "100000")],
+                Some("burst_down_rate_kbps"),
+            ),
+            (&[("quota_mb", "100000")], Some("quota_action")),
+            (&[("quota_action", "block")], None),
+        ];
+        for (n, (parts, missing)) in cases.iter().enumerate() {
+            let name = format!("Plano {n}");
+            let mut form: Vec<(&str, &str)> = vec![
+                ("name", &name),
+                ("technology", "fiber"),
+                ("download_kbps", "300000"),
+                ("upload_kbps", "150000"),
+                ("price", "99,90"),
+                ("billing_mode", "postpaid"),
+                ("cycle", "monthly"),
+                ("loyalty_months", "0"),
+                ("suspended_behavior", "reject"),
+                ("active", "1"),
+                ("public", "1"),
+            ];
+            form.extend_from_slice(parts);
+            let page = b.post("/plans/new", &form).await;
+            let mut body = plan_body(&format!("API {name}"), 9990);
+            for (k, v) in *parts {
+                body[*k] = match v.parse::<i64>() {
+                    Ok(n) => json!(n),
+                    Err(_) => json!(v),
+                };
+            }
+            let api = post(&app, "/api/v1/plans", body).await;
+            match missing {
+                Some(field) => {
+                    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{parts:?}");
+                    // The field marked, with the "required" message.
+                    let marked = format!("has-error\">\n  <label for=\"f-{field}\">");
+                    assert!(page.body.contains(&marked), "{parts:?}: {}", page.body);
+                    assert!(page.body.contains("This field is required."));
+                    assert_problem(&api, 422);
+                    assert_eq!(api.field(), *field, "{parts:?}");
+                    assert_eq!(api.body["errors"][0]["code"], "required");
+                }
+                None => {
+                    common::assert_redirect(&page, "/plans?ok=plan-created");
+                    assert!(created(&api) > 0);
+                    assert!(api.body["quota_mb"].is_null(), "{}", api.body);
+                }
+            }
+        }
+    })
+    .await;
+}
+
+/// Amounts are written, read and shown in the installation's currency's
+/// minor unit: yen have none.
+#[tokio::test]
+async fn amounts_follow_the_currencys_minor_unit() {
+    each_engine(|db| async move {
+        let app = app(db).await;
+        let mut company = services::system::setup::company(&app.svc)
+            .await
+            .unwrap()
+            .unwrap();
+        company.currency = "JPY".into();
+        services::system::setup::update_company(&app.svc, &cli(), &company)
+            .await
+            .unwrap();
+        let b = common::Browser::login(&app.router, "admin", common::PASSWORD).await;
+        let form = [
+            ("name", "Hikari 1G"),
+            ("technology", "fiber"),
+            ("download_kbps", "1000000"),
+            ("upload_kbps", "500000"),
+            ("price", "4.980"),
+            ("billing_mode", "postpaid"),
+            ("cycle", "monthly"),
+            ("loyalty_months", "0"),
+            ("suspended_behavior", "reject"),
+            ("active", "1"),
+            ("public", "1"),
+        ];
+        common::assert_redirect(&b.post("/plans/new", &form).await, "/plans?ok=plan-created");
+        // 4.980 yen: thousands grouped, no minor unit (in reais it would
+        // have been 4,98).
+        let plans = get(&app, "/api/v1/plans").await;
+        assert_eq!(plans.body["data"][0]["price"], 4980, "{}", plans.body);
+        let list = b.get("/plans").await;
+        assert!(list.body.contains(">4,980<"), "{}", list.body);
+        assert!(!list.body.contains("49.80"));
+        let id = plans.body["data"][0]["id"].as_i64().unwrap();
+        let edit = b.get(&format!("/plans/{id}")).await;
+        assert!(edit.body.contains("value=\"4980\""), "{}", edit.body);
     })
     .await;
 }

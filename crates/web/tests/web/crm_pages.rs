@@ -1,7 +1,7 @@
 //! The customer, plan and contract pages driven over HTTP as a browser
 //! would (session cookie, CSRF field, form posts), on SQLite and PostgreSQL.
 
-use crate::common::{App, Browser, PASSWORD, app, assert_redirect, cli, send};
+use crate::common::{App, Browser, PASSWORD, app, assert_redirect, cli, cli_caller, send};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use services::Services;
@@ -70,7 +70,7 @@ async fn customer_plan_contract_journey() {
         assert!(r.body.contains("id=\"e-download_kbps\""), "{}", r.body);
         assert!(r.body.contains("value=\"Fibra 500\""));
         assert_redirect(&b.post("/plans/new", PLAN).await, "/plans?ok=plan-created");
-        let plans = services::catalog::list_plans(&svc, true, false)
+        let plans = services::catalog::list_plans(&svc, &cli_caller(), true, false)
             .await
             .unwrap();
         let plan = plans.iter().find(|p| p.name == "Fibra 500").unwrap();
@@ -207,7 +207,9 @@ async fn customer_plan_contract_journey() {
             "{}",
             r.body
         );
-        let history = services::contracts::transitions(&svc, k).await.unwrap();
+        let history = services::contracts::transitions(&svc, &cli_caller(), k)
+            .await
+            .unwrap();
         assert_eq!(history.len(), 4);
 
         // Timeline, newest first, with the actor.
@@ -230,7 +232,10 @@ async fn customer_plan_contract_journey() {
         let found = b.get("/customers?q=100.64.0.10").await;
         assert!(found.body.contains("Ana Beatriz Souza"));
         assert!(found.body.contains("IP address"));
-        let number = services::contracts::get(&svc, k).await.unwrap().number;
+        let number = services::contracts::get(&svc, &cli_caller(), k)
+            .await
+            .unwrap()
+            .number;
         let by_number = b
             .get(&format!("/contracts?q={}", number.trim_start_matches('0')))
             .await;
@@ -279,7 +284,7 @@ async fn repricing_preview_confirm_and_stale_preview() {
         let App { router, svc, .. } = app(db).await;
         let b = Browser::login(&router, "admin", PASSWORD).await;
         assert_redirect(&b.post("/plans/new", PLAN).await, "/plans");
-        let plan = services::catalog::list_plans(&svc, true, false)
+        let plan = services::catalog::list_plans(&svc, &cli_caller(), true, false)
             .await
             .unwrap()[0]
             .clone();
@@ -312,6 +317,15 @@ async fn repricing_preview_confirm_and_stale_preview() {
         assert!(pv.body.contains("2 contracts would change"), "{}", pv.body);
         assert!(pv.body.contains("129.90") && pv.body.contains("139.90"));
         assert!(pv.body.contains("Bruno Lima"));
+        // The confirmation carries what was previewed.
+        let fingerprint = |body: &str| {
+            let at = body
+                .find(r#"name="fingerprint" value=""#)
+                .expect("fingerprint")
+                + 26;
+            body[at..at + 64].to_owned()
+        };
+        let previewed = fingerprint(&pv.body);
 
         // The preview said 2; a third contract appears before confirming.
         let mut c = customer("Davi Rocha", "935.411.347-80");
@@ -328,21 +342,41 @@ async fn repricing_preview_confirm_and_stale_preview() {
             ],
         )
         .await;
-        let r = b.post(&url, &[("price", "139,90"), ("count", "2")]).await;
+        let r = b
+            .post(
+                &url,
+                &[("price", "139,90"), ("fingerprint", previewed.as_str())],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CONFLICT);
         assert!(r.body.contains("changed since the preview"), "{}", r.body);
         assert!(r.body.contains("3 contracts would change"));
+        // Without the preview's fingerprint nothing changes either.
+        let r = b.post(&url, &[("price", "139,90")]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
         for id in &ids {
             assert_eq!(
-                services::contracts::get(&svc, *id).await.unwrap().price,
+                services::contracts::get(&svc, &cli_caller(), *id)
+                    .await
+                    .unwrap()
+                    .price,
                 12990
             );
         }
-        let r = b.post(&url, &[("price", "139,90"), ("count", "3")]).await;
+        let fresh = fingerprint(&b.get(&format!("{url}?price=139,90")).await.body);
+        let r = b
+            .post(
+                &url,
+                &[("price", "139,90"), ("fingerprint", fresh.as_str())],
+            )
+            .await;
         assert_redirect(&r, &format!("/plans/{}?ok=repriced", plan.id));
         for id in &ids {
             assert_eq!(
-                services::contracts::get(&svc, *id).await.unwrap().price,
+                services::contracts::get(&svc, &cli_caller(), *id)
+                    .await
+                    .unwrap()
+                    .price,
                 13990
             );
         }
@@ -450,7 +484,7 @@ async fn custom_fields_on_the_customer_form_and_overview() {
             def("origem", "Found us through", "choice", &["site", "indicação"], false, 3),
             def("desde", "Customer since", "date", &[], false, 4),
         ] {
-            services::crm::custom_fields::create(&svc, &cli(), &d).await.unwrap();
+            services::crm::custom_fields::create(&svc, &cli_caller(), &d).await.unwrap();
         }
         let b = Browser::login(&router, "admin", PASSWORD).await;
 
@@ -487,7 +521,7 @@ async fn custom_fields_on_the_customer_form_and_overview() {
         let r = b.post("/customers/new", &input).await;
         assert_redirect(&r, "/customers/");
         let id = r.id();
-        let c = services::crm::get_customer(&svc, id).await.unwrap();
+        let c = services::crm::get_customer(&svc, &cli_caller(), id).await.unwrap();
         assert_eq!(c.custom_fields["rg"], "12.345.678-9");
         assert_eq!(c.custom_fields["renda"], "2500.75");
         assert!(!c.custom_fields.contains_key("desde"));
@@ -511,7 +545,7 @@ async fn custom_fields_on_the_customer_form_and_overview() {
         input.push(("custom_desde", "2020-05-01"));
         let r = b.post(&format!("/customers/{id}/edit"), &input).await;
         assert_redirect(&r, &format!("/customers/{id}"));
-        let c = services::crm::get_customer(&svc, id).await.unwrap();
+        let c = services::crm::get_customer(&svc, &cli_caller(), id).await.unwrap();
         assert!(!c.custom_fields.contains_key("renda"));
         assert_eq!(c.custom_fields["desde"], "2020-05-01");
         input.retain(|(k, _)| *k != "custom_rg");
@@ -633,7 +667,7 @@ async fn custom_fields_settings_page() {
             )
             .await;
         assert_redirect(&r, "/settings/custom-fields?ok=custom-field-saved");
-        let defs = services::crm::custom_fields::definitions(&svc)
+        let defs = services::crm::custom_fields::definitions(&svc, &cli_caller())
             .await
             .unwrap();
         let origem = defs.iter().find(|d| d.key == "origem").unwrap();
@@ -662,7 +696,7 @@ async fn custom_fields_settings_page() {
         );
         let r = b.post("/settings/custom-fields/spare/delete", &[]).await;
         assert_redirect(&r, "/settings/custom-fields?ok=custom-field-deleted");
-        let keys: Vec<String> = services::crm::custom_fields::definitions(&svc)
+        let keys: Vec<String> = services::crm::custom_fields::definitions(&svc, &cli_caller())
             .await
             .unwrap()
             .into_iter()
@@ -739,7 +773,7 @@ async fn contract_template_settings_page() {
         assert_eq!(r.headers["content-type"], "application/pdf");
         assert!(r.bytes.starts_with(b"%PDF-"));
         assert!(
-            services::contracts::document::template(&svc, "pt-BR")
+            services::contracts::document::template(&svc, &cli_caller(), "pt-BR")
                 .await
                 .unwrap()
                 .is_default
@@ -782,7 +816,7 @@ async fn contract_template_settings_page() {
             "/settings/contract-template?locale=pt-BR&ok=contract-template-reset",
         );
         assert!(
-            services::contracts::document::template(&svc, "pt-BR")
+            services::contracts::document::template(&svc, &cli_caller(), "pt-BR")
                 .await
                 .unwrap()
                 .is_default
@@ -824,33 +858,40 @@ async fn eventful_customers(svc: &Services) -> (i64, i64) {
     use services::crm::import::{self, Kind};
     use services::crm::{self, Created, CustomerInput};
 
-    let a = cli();
     let input = CustomerInput {
         kind: "person".into(),
         name: "Ana Lima".into(),
         document: "52998224725".into(),
         ..Default::default()
     };
-    let Created::Customer(ana) = crm::create_customer(svc, &a, &input).await.unwrap() else {
+    let Created::Customer(ana) = crm::create_customer(svc, &cli_caller(), &input)
+        .await
+        .unwrap()
+    else {
         panic!("duplicates")
     };
+    let ana = ana.id;
     let edited = CustomerInput {
         trade_name: "Ana".into(),
         ..input
     };
-    crm::update_customer(svc, &a, ana, &edited).await.unwrap();
-    crm::add_note(svc, &a, ana, "Prefere contato à tarde")
+    crm::update_customer(svc, &cli_caller(), ana, &edited)
         .await
         .unwrap();
-    let fibra = services::catalog::create_plan(svc, &a, &fiber_plan("Fibra 300", 9990))
+    crm::add_note(svc, &cli_caller(), ana, "Prefere contato à tarde")
         .await
         .unwrap();
-    let giga = services::catalog::create_plan(svc, &a, &fiber_plan("Giga", 19990))
+    let fibra = services::catalog::create_plan(svc, &cli_caller(), &fiber_plan("Fibra 300", 9990))
         .await
-        .unwrap();
+        .unwrap()
+        .id;
+    let giga = services::catalog::create_plan(svc, &cli_caller(), &fiber_plan("Giga", 19990))
+        .await
+        .unwrap()
+        .id;
     let k = contracts::create(
         svc,
-        &a,
+        &cli_caller(),
         &ContractInput {
             customer_id: ana,
             plan_id: fibra,
@@ -859,55 +900,74 @@ async fn eventful_customers(svc: &Services) -> (i64, i64) {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .id;
     let moves = [
         (Status::Active, None),
         (Status::Suspended, Some(SuspendReason::NonPayment)),
         (Status::Active, None),
     ];
     for (to, reason) in moves {
-        contracts::transition(svc, &a, k, to, reason, "")
+        contracts::transition(svc, &cli_caller(), k, to, reason, "")
             .await
             .unwrap();
     }
-    contracts::change_plan(svc, &a, k, giga, None, "")
+    contracts::change_plan(svc, &cli_caller(), k, giga, None, "")
         .await
         .unwrap();
-    contracts::change_plan(svc, &a, k, fibra, None, "2099-01-01")
+    contracts::change_plan(svc, &cli_caller(), k, fibra, None, "2099-01-01")
         .await
         .unwrap();
     let terms = TermsInput {
         billing_day: Some(20),
         ..Default::default()
     };
-    contracts::update_terms(svc, &a, k, &terms).await.unwrap();
-    services::catalog::apply_repricing(svc, &a, giga, domain::Money(21990), 1)
+    contracts::update_terms(svc, &cli_caller(), k, &terms)
         .await
         .unwrap();
+    let preview =
+        services::catalog::preview_repricing(svc, &cli_caller(), giga, domain::Money(21990), 0)
+            .await
+            .unwrap();
+    services::catalog::apply_repricing(
+        svc,
+        &cli_caller(),
+        giga,
+        domain::Money(21990),
+        &preview.fingerprint,
+    )
+    .await
+    .unwrap();
     let upload = |kind, filename| Upload {
         customer_id: ana,
         kind,
         filename,
         data: b"%PDF-1.4 x",
     };
-    let rg = documents::upload(svc, &a, &upload("identity", "rg.pdf"))
+    let rg = documents::upload(svc, &cli_caller(), &upload("identity", "rg.pdf"))
+        .await
+        .unwrap()
+        .id;
+    documents::verify(svc, &cli_caller(), ana, rg)
         .await
         .unwrap();
-    documents::verify(svc, &a, ana, rg).await.unwrap();
-    let bill = documents::upload(svc, &a, &upload("proof_of_address", "luz.pdf"))
+    let bill = documents::upload(svc, &cli_caller(), &upload("proof_of_address", "luz.pdf"))
+        .await
+        .unwrap()
+        .id;
+    documents::reject(svc, &cli_caller(), ana, bill, "ilegível")
         .await
         .unwrap();
-    documents::reject(svc, &a, ana, bill, "ilegível")
+    documents::delete(svc, &cli_caller(), ana, bill)
         .await
         .unwrap();
-    documents::delete(svc, &a, ana, bill).await.unwrap();
-    contracts::transition(svc, &a, k, Status::Canceled, None, "")
+    contracts::transition(svc, &cli_caller(), k, Status::Canceled, None, "")
         .await
         .unwrap();
 
     let people = b"nome;cpf\nBia Souza;111.444.777-35\n";
     assert_eq!(
-        import::import(svc, &a, Kind::Customers, people)
+        import::import(svc, &cli_caller(), Kind::Customers, people)
             .await
             .unwrap()
             .imported,
@@ -916,13 +976,15 @@ async fn eventful_customers(svc: &Services) -> (i64, i64) {
     let contracts_csv =
         b"customer_document;plan;billing_day;status\n11144477735;Fibra 300;5;active\n";
     assert_eq!(
-        import::import(svc, &a, Kind::Contracts, contracts_csv)
+        import::import(svc, &cli_caller(), Kind::Contracts, contracts_csv)
             .await
             .unwrap()
             .imported,
         1
     );
-    let bia = crm::search(svc, "11144477735", 1).await.unwrap()[0]
+    let bia = crm::search(svc, &cli_caller(), "11144477735", 1)
+        .await
+        .unwrap()[0]
         .customer
         .id;
     (ana, bia)
@@ -979,7 +1041,7 @@ async fn timeline_in_the_readers_language() {
         }
         // No stored English line is left (a note is the staff's own words).
         for id in [ana, bia] {
-            let (events, _) = services::crm::timeline(&svc, id, None, None, 100)
+            let (events, _) = services::crm::timeline(&svc, &cli_caller(), id, None, None, 100)
                 .await
                 .unwrap();
             assert!(events.len() >= 2);

@@ -1,7 +1,7 @@
 //! Document downloads are permission-checked and served as attachments,
 //! through the API, on SQLite and PostgreSQL.
 
-use crate::common::{self, App, Page, app, cli};
+use crate::common::{self, App, Page, app, cli, cli_caller};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -42,12 +42,13 @@ async fn downloads_need_the_documents_permission_and_are_attachments() {
             document: "529.982.247-25".into(),
             ..Default::default()
         };
-        let Created::Customer(c) = services::crm::create_customer(&svc, &cli(), &customer)
+        let Created::Customer(c) = services::crm::create_customer(&svc, &cli_caller(), &customer)
             .await
             .unwrap()
         else {
             panic!("duplicate")
         };
+        let c = c.id;
 
         let base = format!("/api/v1/customers/{c}/documents");
         let Page {

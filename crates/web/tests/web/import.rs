@@ -1,7 +1,7 @@
 //! The CSV import page: upload, dry-run report, confirmation of exactly the
 //! checked file; on SQLite and on PostgreSQL.
 
-use crate::common::{self, CSRF, Page, cli, send};
+use crate::common::{self, CSRF, Page, cli_caller, send};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -103,7 +103,7 @@ async fn import_page_checks_custom_fields() {
         let (router, svc, cookie) = app(db).await;
         services::crm::custom_fields::create(
             &svc,
-            &cli(),
+            &cli_caller(),
             &services::crm::custom_fields::DefInput {
                 key: "periodo".into(),
                 label: "Período de instalação".into(),
@@ -152,7 +152,9 @@ async fn import_page_checks_custom_fields() {
             .await
             .status;
         assert_eq!(status, StatusCode::SEE_OTHER);
-        let hits = services::crm::search(&svc, "52998224725", 1).await.unwrap();
+        let hits = services::crm::search(&svc, &cli_caller(), "52998224725", 1)
+            .await
+            .unwrap();
         assert_eq!(hits[0].customer.custom_fields["periodo"], "tarde");
     })
     .await;

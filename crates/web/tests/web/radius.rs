@@ -3,7 +3,7 @@
 //! audit trail. Every test runs on SQLite and on PostgreSQL; connection
 //! records are inserted directly, the way the AAA runtime writes them.
 
-use crate::common::{self, App, call, cli};
+use crate::common::{self, App, call, cli, cli_caller};
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use services::Services;
@@ -49,7 +49,7 @@ async fn insert_session(
 async fn contract(svc: &Services) -> i64 {
     let customer = match services::crm::create_customer(
         svc,
-        &cli(),
+        &cli_caller(),
         &services::crm::CustomerInput {
             kind: "person".into(),
             name: "Maria Souza".into(),
@@ -60,13 +60,13 @@ async fn contract(svc: &Services) -> i64 {
     .await
     .unwrap()
     {
-        services::crm::Created::Customer(id) => id,
+        services::crm::Created::Customer(c) => c.id,
         other => panic!("{other:?}"),
     };
     use domain::catalog::*;
     let plan = services::catalog::create_plan(
         svc,
-        &cli(),
+        &cli_caller(),
         &Plan {
             name: "Fibra 500".into(),
             description: String::new(),
@@ -89,10 +89,11 @@ async fn contract(svc: &Services) -> i64 {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .id;
     services::contracts::create(
         svc,
-        &cli(),
+        &cli_caller(),
         &services::contracts::ContractInput {
             customer_id: customer,
             plan_id: plan,
@@ -103,6 +104,7 @@ async fn contract(svc: &Services) -> i64 {
     )
     .await
     .unwrap()
+    .id
 }
 
 #[tokio::test]

@@ -188,8 +188,8 @@ pub async fn apply_plan_changes(svc: &Services) -> Result<String> {
         let mut c = svc.db.conn().await?;
         crate::crm::today(&mut c).await?
     };
-    let actor = system_actor(PLAN_CHANGES);
-    let n = crate::contracts::apply_due_plan_changes(svc, &actor, today).await?;
+    let caller = crate::Caller::system(PLAN_CHANGES);
+    let n = crate::contracts::apply_due_plan_changes(svc, &caller, today).await?;
     Ok(format!("{n} plan changes applied (due by {today})"))
 }
 
