@@ -426,18 +426,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 role,
                 ..Default::default()
             };
-            let id = services::staff::create_user(&svc, &cli_actor(), &input, &password)
-                .await
-                .map_err(explain)?;
+            let id =
+                services::staff::create_user(&svc, &services::Caller::cli(), &input, &password)
+                    .await
+                    .map_err(explain)?;
             println!("created user {} (id {id})", input.username);
         }
         Command::User(UserCommand::Reset2fa { username }) => {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
-            let user = services::staff::user_by_username(&svc, &username)
+            let caller = services::Caller::cli();
+            let user = services::staff::user_by_username(&svc, &caller, &username)
                 .await
                 .map_err(|_| anyhow::anyhow!("--username: no user named `{username}`"))?;
-            services::staff::reset_2fa(&svc, &cli_actor(), user.id)
+            services::staff::reset_2fa(&svc, &caller, user.id)
                 .await
                 .map_err(explain)?;
             println!("two-factor authentication removed for {username}");
@@ -445,24 +447,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(TokenCommand::Create { user, scopes, name }) => {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
-            let u = services::staff::user_by_username(&svc, &user)
+            let caller = services::Caller::cli();
+            let u = services::staff::user_by_username(&svc, &caller, &user)
                 .await
                 .map_err(|_| anyhow::anyhow!("--user: no user named `{user}`"))?;
-            let (_, token) =
-                services::staff::tokens::create(&svc, &cli_actor(), u.id, &name, &scopes)
-                    .await
-                    .map_err(explain)?;
+            let (_, token) = services::staff::tokens::create(&svc, &caller, u.id, &name, &scopes)
+                .await
+                .map_err(explain)?;
             println!("{token}");
         }
         Command::Backup { output } => {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
-            let path = crate::serve::backup(&svc, output, &cli_actor()).await?;
+            let path = crate::serve::backup(&svc, output, &services::Caller::cli()).await?;
             println!("{}", path.display());
         }
         Command::Restore { file } => {
             let config = Config::load(&o)?;
-            crate::serve::restore(&config, &file, &cli_actor()).await?;
+            crate::serve::restore(&config, &file, &services::Caller::cli()).await?;
             println!("restored {}", file.display());
         }
         Command::Nas(NasCommand::Add {
@@ -490,16 +492,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 require_message_authenticator,
                 ..Default::default()
             };
-            let id = services::nas::create(&svc, &cli_actor(), &input)
+            let caller = services::Caller::cli();
+            let id = services::nas::create(&svc, &caller, &input)
                 .await
                 .map_err(explain)?;
-            let n = services::nas::get(&svc, id).await.map_err(explain)?;
+            let n = services::nas::get(&svc, &caller, id)
+                .await
+                .map_err(explain)?;
             println!("added NAS {} at {} (id {id})", n.name, n.address);
         }
         Command::Nas(NasCommand::List) => {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
-            let all = services::nas::list(&svc).await.map_err(explain)?;
+            let all = services::nas::list(&svc, &services::Caller::cli())
+                .await
+                .map_err(explain)?;
             println!(
                 "{:<5} {:<24} {:<40} {:<10} {:<6} STATUS",
                 "ID", "NAME", "ADDRESS", "KIND", "COA"
@@ -613,13 +620,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Aaa(AaaCommand::Who { ip, at }) => {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
-            let (target, at) = services::radius::parse_who(&svc, &ip, &at)
+            let answer = services::radius::who(&svc, &services::Caller::cli(), &ip, &at)
                 .await
                 .map_err(explain)?;
             let tz = services::radius::company_tz(&svc).await.map_err(explain)?;
-            let answer = services::radius::who(&svc, &cli_actor(), &target, at)
-                .await
-                .map_err(explain)?;
             let when = |t: i64| {
                 jiff::Timestamp::from_second(t)
                     .map(|t| {
@@ -689,7 +693,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => {
             let config = Config::load(&o)?;
             let svc = open(&config).await?;
-            let verdict = services::system::audit::verify(&svc)
+            let verdict = services::system::audit::verify(&svc, &services::Caller::cli())
                 .await
                 .map_err(explain)?;
             use store::system::audit::Verdict::*;
@@ -810,7 +814,7 @@ async fn demo_nas(
         notes: "Registered by `lastmile demo`: radtest / radclient on this machine.".into(),
         ..Default::default()
     };
-    services::nas::create(svc, &cli_actor(), &input)
+    services::nas::create(svc, &services::Caller::cli(), &input)
         .await
         .map_err(explain)?;
     let port = config.radius_auth.port();

@@ -34,6 +34,11 @@ impl Staff {
         self.principal.actor(Some(self.client.ip))
     }
 
+    /// The caller services check permissions against.
+    pub fn caller(&self) -> services::Caller {
+        services::Caller::staff(self.principal.clone(), Some(self.client.ip))
+    }
+
     /// Refuses with the 403 page unless the user holds `p`.
     pub fn require(&self, p: Permission) -> Result<(), crate::error::Fail> {
         self.principal.require(p).map_err(Into::into)

@@ -18,7 +18,9 @@ mod schedule;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use services::{Actor, Services};
+use domain::PermissionSet;
+use services::staff::auth::Principal;
+use services::{Actor, Caller, Services};
 use store::Db;
 
 /// Services over `db` with a fresh data dir.
@@ -53,6 +55,45 @@ pub fn admin() -> Actor {
     }
 }
 
+/// A signed-in staff caller holding the admin role's permissions: the same
+/// user, name and address as [`admin`], so audit entries read alike.
+pub fn admin_caller() -> Caller {
+    staff_with(domain::staff::role::BuiltinRole::Admin.permissions())
+}
+
+/// A staff caller as [`admin_caller`] holding only `permissions` (a
+/// narrower role, or an API token's scopes).
+pub fn staff_with(permissions: PermissionSet) -> Caller {
+    let user = store::staff::users::User {
+        id: 1,
+        username: "admin".into(),
+        email: "admin@example.net".into(),
+        display_name: "Admin".into(),
+        password_hash: String::new(),
+        role_id: 1,
+        role_name: "admin".into(),
+        role_permissions: permissions.to_codes(),
+        role_ip_allowlist: String::new(),
+        locale: None,
+        disabled: false,
+        totp_secret: None,
+        totp_enabled: false,
+        totp_last_step: 0,
+        ip_allowlist: String::new(),
+        created_at: 0,
+        updated_at: 0,
+        last_login_at: None,
+    };
+    Caller::staff(
+        Principal {
+            user,
+            permissions,
+            token_id: None,
+        },
+        Some([192, 0, 2, 10].into()),
+    )
+}
+
 /// Polls `check` until it returns `Some`, failing after `secs` seconds.
 pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
 where
@@ -74,10 +115,13 @@ where
 
 /// Audit entries with `action`.
 pub async fn audited(svc: &Services, action: &str) -> Vec<store::system::audit::Entry> {
-    let filter = store::system::audit::Filter {
+    let query = services::system::audit::Query {
         action: Some(action.into()),
         limit: 100,
         ..Default::default()
     };
-    services::system::audit::list(svc, &filter).await.unwrap().0
+    services::system::audit::list(svc, &Caller::cli(), &query)
+        .await
+        .unwrap()
+        .0
 }

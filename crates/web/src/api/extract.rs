@@ -33,6 +33,11 @@ impl Caller {
         self.principal.actor(Some(self.client.ip))
     }
 
+    /// The caller services check permissions against.
+    pub fn caller(&self) -> services::Caller {
+        services::Caller::staff(self.principal.clone(), Some(self.client.ip))
+    }
+
     /// Refuses with a 403 problem naming `p` unless the token carries it.
     pub fn require(&self, p: domain::Permission) -> Result<(), Problem> {
         self.principal.require(p).map_err(Problem::from)

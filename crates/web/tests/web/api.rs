@@ -2,7 +2,7 @@
 //! pagination, audit, OpenAPI, and random input never causing a 5xx.
 //! Every test runs on SQLite and on PostgreSQL.
 
-use crate::common::{app, assert_problem, call, cli, send, send_json};
+use crate::common::{app, assert_problem, call, console, send, send_json};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
@@ -39,10 +39,15 @@ async fn authentication_and_permissions() {
         assert_problem(&r, 401);
 
         // A token scoped to audit.view: /me shows it, users are refused naming the permission.
-        let (_, narrow) =
-            services::staff::tokens::create(&app.svc, &cli(), app.admin_id, "narrow", "audit.view")
-                .await
-                .unwrap();
+        let (_, narrow) = services::staff::tokens::create(
+            &app.svc,
+            &console(),
+            app.admin_id,
+            "narrow",
+            "audit.view",
+        )
+        .await
+        .unwrap();
         let r = call(&app, Method::GET, "/api/v1/me", Some(&narrow), None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.body["permissions"], json!(["audit.view"]));
@@ -696,7 +701,7 @@ mod fuzz {
             let app = app(db).await;
             let (_, narrow) = services::staff::tokens::create(
                 &app.svc,
-                &cli(),
+                &console(),
                 app.admin_id,
                 "narrow",
                 "users.view",
@@ -764,10 +769,16 @@ async fn jobs_list_show_and_retry() {
     store::testing::each_engine(|db| async move {
         let app = app(db.clone()).await;
         let t = Some(app.token.as_str());
-        let id =
-            services::system::jobs::enqueue(&app.svc, "backup", &json!({"why": "test"}), None, 3)
-                .await
-                .unwrap();
+        let id = services::system::jobs::enqueue(
+            &app.svc,
+            &console(),
+            "backup",
+            &json!({"why": "test"}),
+            None,
+            3,
+        )
+        .await
+        .unwrap();
         let r = call(&app, Method::GET, "/api/v1/jobs?status=queued", t, None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let first = &r.body["data"][0];

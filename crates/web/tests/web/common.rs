@@ -29,6 +29,14 @@ pub fn cli() -> Actor {
     }
 }
 
+/// The console as the caller of set-up calls made straight to the
+/// services that check their caller.
+pub fn console() -> services::Caller {
+    services::Caller::Cli {
+        name: "test".into(),
+    }
+}
+
 /// A set-up installation: company "Provedor Teste" (Brazil, BRL,
 /// São Paulo time) and its first admin, `admin`.
 pub struct App {
@@ -64,7 +72,7 @@ pub async fn app_in(db: store::Db, locale: &str) -> App {
     let admin_id = services::system::setup::run(&svc, &input, None)
         .await
         .unwrap();
-    let (_, token) = services::staff::tokens::create(&svc, &cli(), admin_id, "test", "all")
+    let (_, token) = services::staff::tokens::create(&svc, &console(), admin_id, "test", "all")
         .await
         .unwrap();
     let router = web::router(AppState::new(svc.clone(), WebConfig::default()));
@@ -100,7 +108,7 @@ impl App {
             locale: locale.map(Into::into),
             ..Default::default()
         };
-        services::staff::create_user(&self.svc, &cli(), &u, PASSWORD)
+        services::staff::create_user(&self.svc, &console(), &u, PASSWORD)
             .await
             .unwrap()
     }
