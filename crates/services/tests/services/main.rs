@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod admin_access;
 mod backup;
 mod contract_terms;
 mod crm;

@@ -24,7 +24,7 @@ fn field_of(e: Error) -> String {
     }
 }
 
-fn nas(name: &str, address: &str) -> NasInput {
+pub(crate) fn nas(name: &str, address: &str) -> NasInput {
     NasInput {
         name: name.into(),
         address: address.into(),
@@ -35,7 +35,7 @@ fn nas(name: &str, address: &str) -> NasInput {
 }
 
 /// A customer, a plan and a contract with login `login`: (contract, plan).
-async fn contract(s: &Services, name: &str, login: &str, doc: &str) -> (i64, i64) {
+pub(crate) async fn contract(s: &Services, name: &str, login: &str, doc: &str) -> (i64, i64) {
     let c = match services::crm::create_customer(
         s,
         &admin(),
@@ -91,18 +91,18 @@ async fn contract(s: &Services, name: &str, login: &str, doc: &str) -> (i64, i64
     (k, p)
 }
 
-struct Row<'a> {
-    nas_id: i64,
-    login: &'a str,
-    contract_id: Option<i64>,
-    ip: Option<&'a str>,
-    v6: Option<&'a str>,
-    mac: &'a str,
-    start: i64,
-    stop: Option<i64>,
+pub(crate) struct Row<'a> {
+    pub(crate) nas_id: i64,
+    pub(crate) login: &'a str,
+    pub(crate) contract_id: Option<i64>,
+    pub(crate) ip: Option<&'a str>,
+    pub(crate) v6: Option<&'a str>,
+    pub(crate) mac: &'a str,
+    pub(crate) start: i64,
+    pub(crate) stop: Option<i64>,
 }
 
-async fn insert_session(c: &mut AnyConnection, r: &Row<'_>) -> i64 {
+pub(crate) async fn insert_session(c: &mut AnyConnection, r: &Row<'_>) -> i64 {
     sqlx::query_scalar(
         "INSERT INTO radius_sessions (nas_id, acct_session_id, login, contract_id, framed_ip,
             delegated_ipv6_prefix, calling_station_id, started_at, updated_at, stopped_at,

@@ -1073,3 +1073,62 @@ async fn nul_characters_are_refused_not_a_server_error() {
     })
     .await;
 }
+
+/// The audit list's dates are the company's days (São Paulo, UTC−3, here)
+/// on the page and in the API, read by the service for both; a date that
+/// is not one is named, never dropped.
+#[tokio::test]
+async fn audit_dates_are_company_days_on_page_and_api() {
+    each_engine(|db| async move {
+        let app = app(db.clone()).await;
+        // 01:30 UTC on 2 March 2026 is still 1 March in São Paulo.
+        let at = 1_772_415_000;
+        let mut tx = db.begin().await.unwrap();
+        let change = store::system::audit::Change {
+            action: "test.late",
+            entity_kind: "test",
+            entity_id: "1",
+            before: None,
+            after: None,
+        };
+        store::system::audit::append(&mut tx, db.engine(), &console().actor(), &change, at)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let t = Some(app.token.as_str());
+        let listed = |day: &'static str| {
+            let app = &app;
+            async move {
+                let uri = format!("/api/v1/audit?action=test.&from={day}&to={day}");
+                let r = call(app, Method::GET, &uri, t, None).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                r.body["data"].as_array().unwrap().len()
+            }
+        };
+        assert_eq!(listed("2026-03-01").await, 1);
+        // Cut in UTC, 2 March would hold it.
+        assert_eq!(listed("2026-03-02").await, 0);
+        let r = call(&app, Method::GET, "/api/v1/audit?to=2026-02-30", t, None).await;
+        assert_problem(&r, 422);
+        assert_eq!(r.field(), "to");
+
+        let admin = app.browser("admin").await;
+        let p = admin
+            .get("/audit?action=test.&from=2026-03-01&to=2026-03-01")
+            .await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("test.late"), "{}", p.body);
+        let p = admin
+            .get("/audit?action=test.&from=2026-03-02&to=2026-03-02")
+            .await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(!p.body.contains("test.late"));
+        // A bad date is shown by its field, with the filters kept.
+        let p = admin.get("/audit?action=test.&from=2026-13-01").await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("Enter a date as YYYY-MM-DD."), "{}", p.body);
+        assert!(p.body.contains("value=\"2026-13-01\""));
+        assert!(!p.body.contains("test.late"));
+    })
+    .await;
+}
