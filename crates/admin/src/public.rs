@@ -269,17 +269,7 @@ pub async fn logout(
     headers: axum::http::HeaderMap,
 ) -> PageResult {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        let actor =
-            match services::staff::auth::session(&state.svc, &token, visitor.client.ip).await? {
-                Some((p, _)) => p.actor(Some(visitor.client.ip)),
-                None => services::Actor {
-                    kind: "anonymous",
-                    id: None,
-                    name: String::new(),
-                    source_ip: None,
-                },
-            };
-        services::staff::auth::logout(&state.svc, &token, &actor).await?;
+        services::staff::auth::logout(&state.svc, &token, visitor.client.ip).await?;
     }
     Ok(session_redirect(
         "/login?ok=logged-out",
@@ -301,13 +291,8 @@ pub async fn language(
         && let Some((p, _)) =
             services::staff::auth::session(&state.svc, &token, visitor.client.ip).await?
     {
-        services::staff::set_locale(
-            &state.svc,
-            &p.actor(Some(visitor.client.ip)),
-            p.user.id,
-            locale,
-        )
-        .await?;
+        let caller = services::Caller::staff(p, Some(visitor.client.ip));
+        services::staff::set_locale(&state.svc, &caller, locale).await?;
     }
     let back = headers
         .get(header::REFERER)

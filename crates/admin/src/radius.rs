@@ -239,7 +239,7 @@ pub async fn sessions(
     staff: Staff,
     Query(q): Query<SessionsQuery>,
 ) -> PageResult {
-    staff.require(Permission::RadiusView)?;
+    let caller = staff.caller();
     let text = q.q.clone().unwrap_or_default().trim().to_owned();
     let (nas_id, plan_id) = (opt_id(&q.nas), opt_id(&q.plan));
     let filter = SessionFilter {
@@ -251,7 +251,7 @@ pub async fn sessions(
         limit: PAGE_SIZE,
         ..Default::default()
     };
-    let (sessions, more) = services::radius::sessions(&state.svc, &filter).await?;
+    let (sessions, more) = services::radius::sessions(&state.svc, &caller, &filter).await?;
     let next = more.then(|| {
         let last = sessions.last().map(|s| s.id).unwrap_or_default();
         let params = serde_urlencoded::to_string([
@@ -269,17 +269,17 @@ pub async fn sessions(
         l: labels(&staff),
         page,
         tab: "sessions",
-        online: services::radius::online_count(&state.svc).await?,
+        online: services::radius::online_count(&state.svc, &caller).await?,
         sessions,
-        nas: services::nas::list(&state.svc).await?,
+        nas: services::nas::list(&state.svc, &caller).await?,
         plans,
         q: text,
         nas_id,
         plan_id,
         next,
         first_page: q.before.is_none(),
-        coa: services::radius::coa_requests(&state.svc, None, None, 10).await?,
-        dead_letters: services::radius::dead_letters(&state.svc).await?,
+        coa: services::radius::coa_requests(&state.svc, &caller, None, None, 10).await?,
+        dead_letters: services::radius::dead_letters(&state.svc, &caller).await?,
     }))
 }
 
@@ -290,12 +290,11 @@ pub async fn disconnect(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::RadiusManage)?;
     let back = match field(&form_pairs(&body), "back").as_str() {
         b if b.starts_with("/network/") || b.starts_with("/contracts/") => b.to_owned(),
         _ => "/network/sessions".to_owned(),
     };
-    match services::radius::disconnect(&state.svc, &staff.actor(), id).await {
+    match services::radius::disconnect(&state.svc, &staff.caller(), id).await {
         Ok(_) => Ok(done(&back, "radius-disconnect-queued")),
         Err(services::Error::Refused("session-closed")) => Ok(done(&back, "radius-session-closed")),
         Err(e) => Err(e.into()),
@@ -339,7 +338,7 @@ pub async fn auth_log(
     staff: Staff,
     Query(q): Query<AuthLogQuery>,
 ) -> PageResult {
-    staff.require(Permission::RadiusView)?;
+    let caller = staff.caller();
     let mut errors = FormErrors::default();
     let mut instant = |name: &str, v: &Option<String>| match nonempty(v) {
         None => None,
@@ -367,7 +366,7 @@ pub async fn auth_log(
         before: q.before,
         limit: PAGE_SIZE,
     };
-    let (entries, more) = match services::radius::auth_log(&state.svc, &filter).await {
+    let (entries, more) = match services::radius::auth_log(&state.svc, &caller, &filter).await {
         Ok(r) => r,
         Err(e) => {
             errors.0.extend(FormErrors::from_error(&staff.tr, e)?.0);
@@ -394,7 +393,7 @@ pub async fn auth_log(
         page,
         tab: "auth-log",
         entries,
-        nas: services::nas::list(&state.svc).await?,
+        nas: services::nas::list(&state.svc, &caller).await?,
         results: AUTH_RESULTS,
         reasons: AUTH_REASONS,
         login: q.login.unwrap_or_default(),
@@ -448,15 +447,11 @@ pub async fn who_form(staff: Staff) -> PageResult {
 /// Runs a lookup (a POST: it writes an audit entry, and the address stays
 /// out of URLs and access logs).
 pub async fn who(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
-    staff.require(Permission::RadiusLookup)?;
     let pairs = form_pairs(&body);
     let (ip, at) = (field(&pairs, "ip"), field(&pairs, "at"));
-    let result = match services::radius::parse_who(&state.svc, &ip, &at).await {
-        Ok((target, t)) => services::radius::who(&state.svc, &staff.actor(), &target, t)
-            .await
-            .map(Some),
-        Err(e) => Err(e),
-    };
+    let result = services::radius::who(&state.svc, &staff.caller(), &ip, &at)
+        .await
+        .map(Some);
     let (answer, errors) = match result {
         Ok(a) => (a, FormErrors::default()),
         Err(services::Error::Invalid { field, .. }) => {
@@ -501,9 +496,9 @@ pub async fn nas_list(
     staff: Staff,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::RadiusView)?;
-    let counts = services::nas::online_counts(&state.svc).await?;
-    let nas = services::nas::list(&state.svc)
+    let caller = staff.caller();
+    let counts = services::nas::online_counts(&state.svc, &caller).await?;
+    let nas = services::nas::list(&state.svc, &caller)
         .await?
         .into_iter()
         .map(|n| {
@@ -595,10 +590,12 @@ pub async fn nas_new(staff: Staff) -> PageResult {
 }
 
 pub async fn nas_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
-    staff.require(Permission::RadiusManage)?;
+    let caller = staff.caller();
+    // Refused before the form is read, as the port check below is ours.
+    services::nas::may_manage(&caller)?;
     let (v, port_ok) = nas_input(&form_pairs(&body));
     let result = if port_ok {
-        services::nas::create(&state.svc, &staff.actor(), &v).await
+        services::nas::create(&state.svc, &caller, &v).await
     } else {
         Err(services::Error::invalid(
             "coa_port",
@@ -622,9 +619,10 @@ async fn edit_view(
     staff: &Staff,
     id: i64,
 ) -> Result<NasFormView, crate::error::Fail> {
-    let n = services::nas::get(&state.svc, id).await?;
+    let caller = staff.caller();
+    let n = services::nas::get(&state.svc, &caller, id).await?;
     let mut view = NasFormView::new(staff, "radius-nas-edit", Some(id), NasInput::from(&n));
-    view.online = services::nas::online_counts(&state.svc)
+    view.online = services::nas::online_counts(&state.svc, &caller)
         .await?
         .get(&id)
         .copied()
@@ -640,7 +638,6 @@ pub async fn nas_edit(
     Path(id): Path<i64>,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::RadiusView)?;
     let mut view = edit_view(&state, &staff, id).await?;
     view.page = view.page.with_flash(f.ok.as_deref());
     Ok(html(&view))
@@ -652,10 +649,11 @@ pub async fn nas_update(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::RadiusManage)?;
+    let caller = staff.caller();
+    services::nas::may_manage(&caller)?;
     let (v, port_ok) = nas_input(&form_pairs(&body));
     let result = if port_ok {
-        services::nas::update(&state.svc, &staff.actor(), id, &v).await
+        services::nas::update(&state.svc, &caller, id, &v).await
     } else {
         Err(services::Error::invalid(
             "coa_port",
@@ -682,8 +680,7 @@ pub async fn nas_delete(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    staff.require(Permission::RadiusManage)?;
-    match services::nas::delete(&state.svc, &staff.actor(), id).await? {
+    match services::nas::delete(&state.svc, &staff.caller(), id).await? {
         Removed::Deleted => Ok(done("/network/nas", "radius-nas-deleted")),
         Removed::Disabled => Ok(done(&format!("/network/nas/{id}"), "radius-nas-disabled")),
     }
@@ -696,8 +693,7 @@ pub async fn nas_test(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    staff.require(Permission::RadiusManage)?;
-    let outcome = services::nas::test_coa(&state.svc, id).await?;
+    let outcome = services::nas::test_coa(&state.svc, &staff.caller(), id).await?;
     let mut view = edit_view(&state, &staff, id).await?;
     let tr = staff.tr;
     view.test = Some(match outcome {
@@ -728,8 +724,7 @@ pub async fn nas_reveal(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    staff.require(Permission::RadiusManage)?;
-    let secret = services::nas::reveal_secret(&state.svc, &staff.actor(), id).await?;
+    let secret = services::nas::reveal_secret(&state.svc, &staff.caller(), id).await?;
     let mut view = edit_view(&state, &staff, id).await?;
     view.revealed = Some(secret);
     Ok(html(&view))
@@ -845,25 +840,27 @@ pub async fn contract_sessions(
     Path(id): Path<i64>,
     Query(q): Query<HistoryQuery>,
 ) -> PageResult {
-    staff.require(Permission::RadiusView)?;
-    let (contract, customer) =
-        services::contracts::subscriber(&state.svc, &staff.caller(), id).await?;
+    let caller = staff.caller();
     let filter = SessionFilter {
         contract_id: Some(id),
         before: q.before,
         limit: PAGE_SIZE,
         ..Default::default()
     };
-    let (sessions, more) = services::radius::sessions(&state.svc, &filter).await?;
+    // The connection records first: they are what this page needs
+    // `radius.view` for.
+    let (sessions, more) = services::radius::sessions(&state.svc, &caller, &filter).await?;
+    let (contract, customer) = services::contracts::subscriber(&state.svc, &caller, id).await?;
     let next = more.then(|| {
         format!(
             "/contracts/{id}/sessions?before={}",
             sessions.last().map(|s| s.id).unwrap_or_default()
         )
     });
-    let usage = services::radius::usage(&state.svc, id, 12).await?;
+    let usage = services::radius::usage(&state.svc, &caller, id, 12).await?;
     let auth = services::radius::auth_log(
         &state.svc,
+        &caller,
         &AuthFilter {
             contract_id: Some(id),
             limit: 10,
@@ -884,7 +881,7 @@ pub async fn contract_sessions(
         customer,
         sessions,
         usage,
-        coa: services::radius::coa_requests(&state.svc, Some(id), None, 10).await?,
+        coa: services::radius::coa_requests(&state.svc, &caller, Some(id), None, 10).await?,
         auth,
         next,
         first_page: q.before.is_none(),

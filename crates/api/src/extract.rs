@@ -29,18 +29,9 @@ pub struct Caller {
 }
 
 impl Caller {
-    pub fn actor(&self) -> services::Actor {
-        self.principal.actor(Some(self.client.ip))
-    }
-
     /// The caller services check permissions against.
     pub fn caller(&self) -> services::Caller {
         services::Caller::staff(self.principal.clone(), Some(self.client.ip))
-    }
-
-    /// Refuses with a 403 problem naming `p` unless the token carries it.
-    pub fn require(&self, p: domain::Permission) -> Result<(), Problem> {
-        self.principal.require(p).map_err(Problem::from)
     }
 }
 

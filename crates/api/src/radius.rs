@@ -6,9 +6,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::Permission;
 use serde::{Deserialize, Serialize};
-use services::nas::{NasInput, Removed};
+use services::nas::{NasInput, NasPatch, Removed};
 use store::nas::Nas;
 use store::radius::{AuthEntry, AuthFilter, Session, SessionFilter, Usage};
 use utoipa::{IntoParams, ToSchema};
@@ -88,9 +87,8 @@ pub async fn nas_list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Vec<NasView>>> {
-    caller.require(Permission::RadiusView)?;
     Ok(Json(
-        services::nas::list(&state.svc)
+        services::nas::list(&state.svc, &caller.caller())
             .await?
             .into_iter()
             .map(Into::into)
@@ -112,8 +110,11 @@ pub async fn nas_show(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<NasView>> {
-    caller.require(Permission::RadiusView)?;
-    Ok(Json(services::nas::get(&state.svc, p.id).await?.into()))
+    Ok(Json(
+        services::nas::get(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
+    ))
 }
 
 /// A new NAS.
@@ -158,7 +159,8 @@ pub async fn nas_create(
     caller: Caller,
     body: ApiJson<CreateNas>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::RadiusManage)?;
+    let caller = caller.caller();
+    services::nas::may_manage(&caller)?;
     let b = body.parse()?;
     let input = NasInput {
         name: b.name,
@@ -170,8 +172,8 @@ pub async fn nas_create(
         disabled: b.disabled,
         notes: b.notes,
     };
-    let id = services::nas::create(&state.svc, &caller.actor(), &input).await?;
-    let view: NasView = services::nas::get(&state.svc, id).await?.into();
+    let id = services::nas::create(&state.svc, &caller, &input).await?;
+    let view: NasView = services::nas::get(&state.svc, &caller, id).await?.into();
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/nas/{id}"))],
@@ -213,27 +215,21 @@ pub async fn nas_update(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<UpdateNas>,
 ) -> ApiResult<Json<NasView>> {
-    caller.require(Permission::RadiusManage)?;
+    let caller = caller.caller();
+    services::nas::may_manage(&caller)?;
     let b = body.parse()?;
-    if b.secret.as_deref() == Some("") {
-        return Err(Problem::invalid("secret", "required", "is required"));
-    }
-    let n = services::nas::get(&state.svc, p.id).await?;
-    let cur = NasInput::from(&n);
-    let input = NasInput {
-        name: b.name.unwrap_or(cur.name),
-        address: b.address.unwrap_or(cur.address),
-        secret: b.secret.unwrap_or_default(),
-        kind: b.kind.unwrap_or(cur.kind),
-        coa_port: b.coa_port.unwrap_or(cur.coa_port),
-        require_message_authenticator: b
-            .require_message_authenticator
-            .unwrap_or(cur.require_message_authenticator),
-        disabled: b.disabled.unwrap_or(cur.disabled),
-        notes: b.notes.unwrap_or(cur.notes),
+    let patch = NasPatch {
+        name: b.name,
+        address: b.address,
+        secret: b.secret,
+        kind: b.kind,
+        coa_port: b.coa_port,
+        require_message_authenticator: b.require_message_authenticator,
+        disabled: b.disabled,
+        notes: b.notes,
     };
-    services::nas::update(&state.svc, &caller.actor(), p.id, &input).await?;
-    Ok(Json(services::nas::get(&state.svc, p.id).await?.into()))
+    let n = services::nas::patch(&state.svc, &caller, p.id, &patch).await?;
+    Ok(Json(n.into()))
 }
 
 /// What a delete did.
@@ -258,8 +254,7 @@ pub async fn nas_delete(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<Removal>> {
-    caller.require(Permission::RadiusManage)?;
-    let r = services::nas::delete(&state.svc, &caller.actor(), p.id).await?;
+    let r = services::nas::delete(&state.svc, &caller.caller(), p.id).await?;
     Ok(Json(Removal {
         result: match r {
             Removed::Deleted => "deleted",
@@ -370,7 +365,8 @@ pub async fn sessions(
     caller: Caller,
     ApiQuery(q): ApiQuery<SessionQuery>,
 ) -> ApiResult<Json<Paged<SessionView>>> {
-    caller.require(Permission::RadiusView)?;
+    let caller = caller.caller();
+    services::radius::may_view(&caller)?;
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode(q.cursor.as_deref())?;
     let filter = SessionFilter {
@@ -383,7 +379,7 @@ pub async fn sessions(
         before,
         limit,
     };
-    let (rows, more) = services::radius::sessions(&state.svc, &filter).await?;
+    let (rows, more) = services::radius::sessions(&state.svc, &caller, &filter).await?;
     let data: Vec<SessionView> = rows.into_iter().map(Into::into).collect();
     Ok(Json(pagination::page(data, more, |s| s.id)))
 }
@@ -414,8 +410,7 @@ pub async fn disconnect(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::RadiusManage)?;
-    let id = services::radius::disconnect(&state.svc, &caller.actor(), p.id).await?;
+    let id = services::radius::disconnect(&state.svc, &caller.caller(), p.id).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(DisconnectView {
@@ -503,7 +498,8 @@ pub async fn auth_log(
     caller: Caller,
     ApiQuery(q): ApiQuery<AuthLogQuery>,
 ) -> ApiResult<Json<Paged<AuthEntryView>>> {
-    caller.require(Permission::RadiusView)?;
+    let caller = caller.caller();
+    services::radius::may_view(&caller)?;
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode(q.cursor.as_deref())?;
     let tz = services::radius::company_tz(&state.svc).await?;
@@ -533,7 +529,7 @@ pub async fn auth_log(
         before,
         limit,
     };
-    let (rows, more) = services::radius::auth_log(&state.svc, &filter).await?;
+    let (rows, more) = services::radius::auth_log(&state.svc, &caller, &filter).await?;
     let data: Vec<AuthEntryView> = rows.into_iter().map(Into::into).collect();
     Ok(Json(pagination::page(data, more, |e| e.id)))
 }
@@ -589,7 +585,8 @@ pub async fn usage(
     ApiPath(p): ApiPath<IdPath>,
     ApiQuery(q): ApiQuery<UsageQuery>,
 ) -> ApiResult<Json<Vec<UsageView>>> {
-    caller.require(Permission::RadiusView)?;
+    let caller = caller.caller();
+    services::radius::may_view(&caller)?;
     let cycles = match q.cycles {
         None => 12,
         Some(n) if (1..=120).contains(&n) => n,
@@ -602,7 +599,7 @@ pub async fn usage(
         }
     };
     Ok(Json(
-        services::radius::usage(&state.svc, p.id, cycles)
+        services::radius::usage(&state.svc, &caller, p.id, cycles)
             .await?
             .into_iter()
             .map(Into::into)
@@ -646,14 +643,13 @@ pub async fn who(
     caller: Caller,
     ApiQuery(q): ApiQuery<WhoQuery>,
 ) -> ApiResult<Json<WhoView>> {
-    caller.require(Permission::RadiusLookup)?;
-    let (target, at) = services::radius::parse_who(
+    let a = services::radius::who(
         &state.svc,
+        &caller.caller(),
         q.ip.as_deref().unwrap_or(""),
         q.at.as_deref().unwrap_or(""),
     )
     .await?;
-    let a = services::radius::who(&state.svc, &caller.actor(), &target, at).await?;
     Ok(Json(WhoView {
         ip: a.target,
         at: time(a.at),

@@ -144,18 +144,22 @@ async fn shutdown_signal() {
 pub async fn backup(
     svc: &Services,
     output: Option<PathBuf>,
-    actor: &services::Actor,
+    caller: &services::Caller,
 ) -> anyhow::Result<PathBuf> {
     let file = match output {
-        Some(dir) => services::system::backup::create(&svc.db, &dir).await,
-        None => services::system::backup::run(svc, actor).await,
+        Some(dir) => services::system::backup::create(svc, caller, &dir).await,
+        None => services::system::backup::run(svc, caller).await,
     };
     Ok(file.map_err(|e| anyhow::anyhow!(e))?.path)
 }
 
 /// `lastmile restore FILE` (the server must be stopped).
-pub async fn restore(config: &Config, file: &Path, actor: &services::Actor) -> anyhow::Result<()> {
-    services::system::backup::restore(&config.database_url, file, actor)
+pub async fn restore(
+    config: &Config,
+    file: &Path,
+    caller: &services::Caller,
+) -> anyhow::Result<()> {
+    services::system::backup::restore(&config.database_url, file, caller)
         .await
         .map_err(|e| anyhow::anyhow!(e))
 }

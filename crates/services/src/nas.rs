@@ -6,14 +6,27 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
+use domain::Permission;
 use domain::event::{NasChange, NasChanged};
 use domain::radius::{self as rules, NasKind};
 use domain::validate::{self, FieldError};
 use serde_json::json;
-use store::AnyConnection;
 use store::nas::Nas;
 
-use crate::{Actor, Error, Result, Services, check};
+use crate::staff::require_any;
+use crate::{Caller, Change, Error, Result, Services, check};
+
+/// Whether `caller` may read the NAS list (`radius.view` or
+/// `radius.manage`).
+pub fn may_view(caller: &Caller) -> Result<()> {
+    require_any(caller, &[Permission::RadiusView, Permission::RadiusManage])
+}
+
+/// Whether `caller` may change NAS (`radius.manage`): what the changes
+/// check first, for interfaces that read a body before.
+pub fn may_manage(caller: &Caller) -> Result<()> {
+    caller.require(Permission::RadiusManage)
+}
 
 /// A NAS as the editor, the API or the CLI gives it.
 #[derive(Debug, Clone)]
@@ -108,21 +121,14 @@ fn conflict(e: store::Error) -> Error {
     }
 }
 
-async fn announce(
-    conn: &mut AnyConnection,
-    engine: store::Engine,
-    actor: &Actor,
-    nas_id: i64,
-    action: NasChange,
-    at: i64,
-) -> Result<()> {
-    let event = NasChanged { nas_id, action }.into();
-    store::events::append(conn, engine, actor, &event, at).await?;
-    Ok(())
+/// The `nas.changed` event radius nodes reload on.
+fn changed(nas_id: i64, action: NasChange) -> NasChanged {
+    NasChanged { nas_id, action }
 }
 
-/// Registers a NAS.
-pub async fn create(svc: &Services, actor: &Actor, input: &NasInput) -> Result<i64> {
+/// Registers a NAS (`radius.manage`).
+pub async fn create(svc: &Services, caller: &Caller, input: &NasInput) -> Result<i64> {
+    may_manage(caller)?;
     let (name, address, kind) = validated(input)?;
     check_secret(&input.secret)?;
     let row = Nas {
@@ -146,33 +152,85 @@ pub async fn create(svc: &Services, actor: &Actor, input: &NasInput) -> Result<i
         .await
         .map_err(conflict)?;
     let created = store::nas::get(&mut tx, id).await?;
-    crate::system::audit::record(
-        &mut tx,
-        engine,
-        actor,
-        "nas.create",
-        "nas",
-        id,
-        None,
-        Some(nas_json(&created)),
-    )
-    .await?;
-    announce(&mut tx, engine, actor, id, NasChange::Created, now).await?;
+    Change::new("nas.create", "nas", id)
+        .after(nas_json(&created))
+        .event(changed(id, NasChange::Created))
+        .record(&mut tx, engine, &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// Changes a NAS; an empty secret keeps the current one.
-pub async fn update(svc: &Services, actor: &Actor, id: i64, input: &NasInput) -> Result<()> {
-    let (name, address, kind) = validated(input)?;
-    let new_secret = !input.secret.is_empty();
-    if new_secret {
+/// Changes a NAS; an empty secret keeps the current one (`radius.manage`).
+pub async fn update(svc: &Services, caller: &Caller, id: i64, input: &NasInput) -> Result<()> {
+    may_manage(caller)?;
+    // The form's mistakes are named before the NAS is looked up.
+    validated(input)?;
+    if !input.secret.is_empty() {
         check_secret(&input.secret)?;
     }
+    write(svc, caller, id, |_| input.clone()).await?;
+    Ok(())
+}
+
+/// Changes to a NAS, each field optional (an API `PATCH`): omitted fields
+/// keep their value.
+#[derive(Debug, Clone, Default)]
+pub struct NasPatch {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    /// A new shared secret; an empty one is refused.
+    pub secret: Option<String>,
+    pub kind: Option<String>,
+    pub coa_port: Option<i64>,
+    pub require_message_authenticator: Option<bool>,
+    pub disabled: Option<bool>,
+    pub notes: Option<String>,
+}
+
+/// Applies `patch` over the NAS as it is, read in the same transaction as
+/// the write (`radius.manage`); returns the NAS as it is now.
+pub async fn patch(svc: &Services, caller: &Caller, id: i64, patch: &NasPatch) -> Result<Nas> {
+    may_manage(caller)?;
+    if patch.secret.as_deref() == Some("") {
+        return Err(Error::invalid("secret", FieldError::Required));
+    }
+    write(svc, caller, id, |cur| {
+        let p = patch.clone();
+        NasInput {
+            name: p.name.unwrap_or(cur.name),
+            address: p.address.unwrap_or(cur.address),
+            secret: p.secret.unwrap_or_default(),
+            kind: p.kind.unwrap_or(cur.kind),
+            coa_port: p.coa_port.unwrap_or(cur.coa_port),
+            require_message_authenticator: p
+                .require_message_authenticator
+                .unwrap_or(cur.require_message_authenticator),
+            disabled: p.disabled.unwrap_or(cur.disabled),
+            notes: p.notes.unwrap_or(cur.notes),
+        }
+    })
+    .await
+}
+
+/// Writes NAS `id` as `edit` makes it from its current fields (secret
+/// empty: kept unless `edit` sets one), audited and announced.
+async fn write(
+    svc: &Services,
+    caller: &Caller,
+    id: i64,
+    edit: impl FnOnce(NasInput) -> NasInput,
+) -> Result<Nas> {
     let engine = svc.db.engine();
     let now = store::now();
     let mut tx = svc.db.begin().await?;
     let before = store::nas::get(&mut tx, id).await?;
+    let input = edit(NasInput::from(&before));
+    let (name, address, kind) = validated(&input)?;
+    let new_secret = !input.secret.is_empty();
+    if new_secret {
+        check_secret(&input.secret)?;
+    }
     let row = Nas {
         name,
         address,
@@ -197,26 +255,22 @@ pub async fn update(svc: &Services, actor: &Actor, id: i64, input: &NasInput) ->
         // Say that it changed, never what it is.
         o.insert("secret_changed".into(), json!(true));
     }
-    crate::system::audit::record(
-        &mut tx,
-        engine,
-        actor,
-        "nas.update",
-        "nas",
-        id,
-        Some(nas_json(&before)),
-        Some(after_json),
-    )
-    .await?;
-    announce(&mut tx, engine, actor, id, NasChange::Updated, now).await?;
+    Change::new("nas.update", "nas", id)
+        .before(nas_json(&before))
+        .after(after_json)
+        .event(changed(id, NasChange::Updated))
+        .record(&mut tx, engine, &caller.actor())
+        .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(after)
 }
 
 /// Deletes a NAS that nothing refers to; one with connection records, log
 /// entries or CoA requests is disabled instead (the records must keep
-/// naming it).
-pub async fn delete(svc: &Services, actor: &Actor, id: i64) -> Result<Removed> {
+/// naming it; `radius.manage`).
+pub async fn delete(svc: &Services, caller: &Caller, id: i64) -> Result<Removed> {
+    may_manage(caller)?;
+    let actor = caller.actor();
     let engine = svc.db.engine();
     let now = store::now();
     let mut tx = svc.db.begin().await?;
@@ -227,55 +281,46 @@ pub async fn delete(svc: &Services, actor: &Actor, id: i64) -> Result<Removed> {
             ..before.clone()
         };
         store::nas::update(&mut tx, id, &row, now).await?;
-        crate::system::audit::record(
-            &mut tx,
-            engine,
-            actor,
-            "nas.disable",
-            "nas",
-            id,
-            Some(nas_json(&before)),
-            Some(json!({"disabled": true, "reason": "has connection records"})),
-        )
-        .await?;
+        Change::new("nas.disable", "nas", id)
+            .before(nas_json(&before))
+            .after(json!({"disabled": true, "reason": "has connection records"}))
+            .event(changed(id, NasChange::Disabled))
+            .record(&mut tx, engine, &actor)
+            .await?;
         Removed::Disabled
     } else {
         store::nas::delete(&mut tx, id).await?;
-        crate::system::audit::record(
-            &mut tx,
-            engine,
-            actor,
-            "nas.delete",
-            "nas",
-            id,
-            Some(nas_json(&before)),
-            None,
-        )
-        .await?;
+        Change::new("nas.delete", "nas", id)
+            .before(nas_json(&before))
+            .event(changed(id, NasChange::Deleted))
+            .record(&mut tx, engine, &actor)
+            .await?;
         Removed::Deleted
     };
-    let action = match removed {
-        Removed::Deleted => NasChange::Deleted,
-        Removed::Disabled => NasChange::Disabled,
-    };
-    announce(&mut tx, engine, actor, id, action, now).await?;
     tx.commit().await?;
     Ok(removed)
 }
 
-pub async fn get(svc: &Services, id: i64) -> Result<Nas> {
+/// One NAS (`radius.view` or `radius.manage`).
+pub async fn get(svc: &Services, caller: &Caller, id: i64) -> Result<Nas> {
+    may_view(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::nas::get(&mut c, id).await?)
 }
 
-/// Every NAS, by name.
-pub async fn list(svc: &Services) -> Result<Vec<Nas>> {
+/// Every NAS, by name (`radius.view` or `radius.manage`).
+pub async fn list(svc: &Services, caller: &Caller) -> Result<Vec<Nas>> {
+    may_view(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::nas::list(&mut c).await?)
 }
 
-/// Online sessions per NAS id.
-pub async fn online_counts(svc: &Services) -> Result<std::collections::HashMap<i64, i64>> {
+/// Online sessions per NAS id (`radius.view` or `radius.manage`).
+pub async fn online_counts(
+    svc: &Services,
+    caller: &Caller,
+) -> Result<std::collections::HashMap<i64, i64>> {
+    may_view(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::nas::online_counts(&mut c)
         .await?
@@ -283,32 +328,26 @@ pub async fn online_counts(svc: &Services) -> Result<std::collections::HashMap<i
         .collect())
 }
 
-/// The clear-text secret of a NAS row, for the RADIUS runtime (no audit:
-/// machines read it on every reload).
-pub fn secret_of(svc: &Services, n: &Nas) -> Result<String> {
+/// The clear-text secret of a NAS row (no audit: the CoA test's own
+/// packet).
+fn secret_of(svc: &Services, n: &Nas) -> Result<String> {
     svc.secrets
         .decrypt(&n.secret)
         .map_err(|e| Error::Internal(format!("NAS {} secret: {e}", n.id)))
 }
 
-/// Shows a NAS's secret to a person: the interfaces check `radius.manage`
-/// and this records who saw it (`nas.secret_revealed`).
-pub async fn reveal_secret(svc: &Services, actor: &Actor, id: i64) -> Result<String> {
+/// Shows a NAS's secret to a person (`radius.manage`), recording who saw
+/// it (`nas.secret_revealed`).
+pub async fn reveal_secret(svc: &Services, caller: &Caller, id: i64) -> Result<String> {
+    may_manage(caller)?;
     let engine = svc.db.engine();
     let mut tx = svc.db.begin().await?;
     let n = store::nas::get(&mut tx, id).await?;
     let secret = secret_of(svc, &n)?;
-    crate::system::audit::record(
-        &mut tx,
-        engine,
-        actor,
-        "nas.secret_revealed",
-        "nas",
-        id,
-        None,
-        Some(json!({"name": n.name})),
-    )
-    .await?;
+    Change::new("nas.secret_revealed", "nas", id)
+        .after(json!({"name": n.name}))
+        .record(&mut tx, engine, &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(secret)
 }
@@ -335,9 +374,11 @@ pub const TEST_TIMEOUT: Duration = Duration::from_secs(2);
 /// Sends a CoA-Request with a Message-Authenticator for a session that does
 /// not exist to the NAS's CoA port, and reports whether anything answered
 /// within [`TEST_TIMEOUT`] (a NAS that listens answers CoA-NAK, Error-Cause
-/// 503 "Session Context Not Found"; no session is touched).
-pub async fn test_coa(svc: &Services, id: i64) -> Result<Reachability> {
-    let n = get(svc, id).await?;
+/// 503 "Session Context Not Found"; no session is touched;
+/// `radius.manage`).
+pub async fn test_coa(svc: &Services, caller: &Caller, id: i64) -> Result<Reachability> {
+    may_manage(caller)?;
+    let n = get(svc, caller, id).await?;
     let secret = secret_of(svc, &n)?;
     let ip: IpAddr = n
         .address

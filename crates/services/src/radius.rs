@@ -4,13 +4,51 @@
 //! every lookup audited), staff disconnects (a `radius_coa` row the radius
 //! node sends), and the retention purge.
 
+use domain::Permission;
 use domain::radius::{self as rules, Target};
 use serde_json::json;
 use store::radius::{
     AuthEntry, AuthFilter, Coa, IpMatch, NewCoa, Session, SessionFilter, SessionSearch, Usage,
 };
 
-use crate::{Actor, Error, Result, Services};
+use crate::staff::require_any;
+use crate::{Caller, Change, Error, Result, Services};
+
+/// Who on the staff may read connection records, the authentication log
+/// and CoA requests.
+const RADIUS_READ: &[Permission] = &[Permission::RadiusView, Permission::RadiusManage];
+
+/// For a customer caller, that the records belong to it (`owner`: the
+/// customer of their contract): another customer's, or no customer's, are
+/// `NotFound`. Staff were checked by [`may_view`].
+fn require_owner(caller: &Caller, owner: Option<i64>) -> Result<()> {
+    match (caller, owner) {
+        (Caller::Customer { .. }, Some(o)) => {
+            caller.require_for_customer(Permission::RadiusView, o)
+        }
+        (Caller::Customer { .. }, None) => Err(Error::NotFound),
+        _ => Ok(()),
+    }
+}
+
+/// The customer contract `contract_id` belongs to (`NotFound` if none).
+async fn owner_of(svc: &Services, contract_id: i64) -> Result<i64> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::contracts::get(&mut c, contract_id)
+        .await?
+        .customer_id)
+}
+
+/// Whether `caller` may read RADIUS records at all: staff with
+/// `radius.view` or `radius.manage`, and customers (each call then keeps
+/// them to their own contracts). What the reads check first, for
+/// interfaces that validate paging before.
+pub fn may_view(caller: &Caller) -> Result<()> {
+    match caller {
+        Caller::Customer { .. } => Ok(()),
+        _ => require_any(caller, RADIUS_READ),
+    }
+}
 
 /// Rows a list returns at most per page.
 pub const MAX_PAGE: i64 = 500;
@@ -49,35 +87,70 @@ fn ip_match(t: &Target) -> IpMatch {
     }
 }
 
-/// A page of sessions (newest first) and whether more follow.
-pub async fn sessions(svc: &Services, filter: &SessionFilter) -> Result<(Vec<Session>, bool)> {
+/// A page of sessions (newest first) and whether more follow: staff with
+/// `radius.view` (or `radius.manage`), or a customer over its own
+/// contracts only.
+pub async fn sessions(
+    svc: &Services,
+    caller: &Caller,
+    filter: &SessionFilter,
+) -> Result<(Vec<Session>, bool)> {
+    may_view(caller)?;
     let mut f = filter.clone();
+    if let Caller::Customer { customer_id, .. } = caller {
+        if let Some(k) = f.contract_id {
+            require_owner(caller, Some(owner_of(svc, k).await?))?;
+        }
+        if f.customer_id.is_some_and(|c| c != *customer_id) {
+            return Err(Error::NotFound);
+        }
+        f.customer_id = Some(*customer_id);
+    }
     f.limit = f.limit.clamp(1, MAX_PAGE);
     let mut c = svc.db.conn().await?;
     Ok(store::radius::sessions(&mut c, &f).await?)
 }
 
-pub async fn session(svc: &Services, id: i64) -> Result<Session> {
+/// One connection record (as [`sessions`]).
+pub async fn session(svc: &Services, caller: &Caller, id: i64) -> Result<Session> {
+    may_view(caller)?;
     let mut c = svc.db.conn().await?;
-    Ok(store::radius::session(&mut c, id).await?)
+    let s = store::radius::session(&mut c, id).await?;
+    require_owner(caller, s.customer_id)?;
+    Ok(s)
 }
 
-pub async fn online_count(svc: &Services) -> Result<i64> {
+/// Sessions online now (`radius.view` or `radius.manage`).
+pub async fn online_count(svc: &Services, caller: &Caller) -> Result<i64> {
+    require_any(caller, RADIUS_READ)?;
     let mut c = svc.db.conn().await?;
     Ok(store::radius::online_count(&mut c).await?)
 }
 
 /// Accounting records the database refused for their content, waiting in
 /// RADIUS nodes' dead letters (`lastmile aaa journal` on the node lists
-/// them): the count and the number of nodes.
-pub async fn dead_letters(svc: &Services) -> Result<(i64, i64)> {
+/// them): the count and the number of nodes (`radius.view` or
+/// `radius.manage`).
+pub async fn dead_letters(svc: &Services, caller: &Caller) -> Result<(i64, i64)> {
+    require_any(caller, RADIUS_READ)?;
     let mut c = svc.db.conn().await?;
     Ok(store::radius::dead_letters(&mut c).await?)
 }
 
-/// A page of the authentication log (newest first). Unknown results or
+/// A page of the authentication log (newest first; as [`sessions`], a
+/// customer sees only its own contracts' entries). Unknown results or
 /// reasons are refused naming the field.
-pub async fn auth_log(svc: &Services, filter: &AuthFilter) -> Result<(Vec<AuthEntry>, bool)> {
+pub async fn auth_log(
+    svc: &Services,
+    caller: &Caller,
+    filter: &AuthFilter,
+) -> Result<(Vec<AuthEntry>, bool)> {
+    may_view(caller)?;
+    if let Caller::Customer { .. } = caller {
+        // The log is kept per contract; a customer names one of its own.
+        let k = filter.contract_id.ok_or(Error::NotFound)?;
+        require_owner(caller, Some(owner_of(svc, k).await?))?;
+    }
     if let Some(r) = &filter.result
         && !rules::AUTH_RESULTS.contains(&r.as_str())
     {
@@ -110,10 +183,18 @@ pub async fn auth_log(svc: &Services, filter: &AuthFilter) -> Result<(Vec<AuthEn
 }
 
 /// The last `cycles` billing cycles of a contract's usage, oldest first
-/// (the order a chart reads).
-pub async fn usage(svc: &Services, contract_id: i64, cycles: i64) -> Result<Vec<Usage>> {
+/// (the order a chart reads): staff with `radius.view` (or
+/// `radius.manage`), or the contract's own customer.
+pub async fn usage(
+    svc: &Services,
+    caller: &Caller,
+    contract_id: i64,
+    cycles: i64,
+) -> Result<Vec<Usage>> {
+    may_view(caller)?;
     let mut c = svc.db.conn().await?;
-    store::contracts::get(&mut c, contract_id).await?;
+    let k = store::contracts::get(&mut c, contract_id).await?;
+    require_owner(caller, Some(k.customer_id))?;
     let mut rows = store::radius::usage(&mut c, contract_id, cycles.clamp(1, 120)).await?;
     rows.reverse();
     Ok(rows)
@@ -131,7 +212,7 @@ pub struct WhoAnswer {
 
 /// Parses the address and the instant of a lookup (`at` as RFC 3339 or a
 /// wall-clock time in the company's zone), naming the field on error.
-pub async fn parse_who(svc: &Services, ip: &str, at: &str) -> Result<(Target, i64)> {
+async fn parse_who(svc: &Services, ip: &str, at: &str) -> Result<(Target, i64)> {
     let target = rules::who_target(ip).map_err(|e| match e {
         domain::validate::FieldError::Required => Error::invalid("ip", e),
         _ => Error::invalid_msg("ip", "must be an IPv4 address or an IPv6 address or prefix"),
@@ -156,28 +237,26 @@ pub async fn company_tz(svc: &Services) -> Result<jiff::tz::TimeZone> {
         .unwrap_or(jiff::tz::TimeZone::UTC))
 }
 
-/// The sessions that held `target` at `at`, with the lookup recorded in the
-/// audit log (who asked, for what, how many records answered) in the same
-/// transaction: a court-ordered disclosure must leave a trace.
-pub async fn who(svc: &Services, actor: &Actor, target: &Target, at: i64) -> Result<WhoAnswer> {
+/// The sessions that held address `ip` (IPv4, or IPv6 address or prefix)
+/// at `at` (RFC 3339, or a wall-clock time in the company's zone), with
+/// the lookup recorded in the audit log (who asked, for what, how many
+/// records answered) in the same transaction: a court-ordered disclosure
+/// must leave a trace (`radius.lookup`). A bad address or time is refused
+/// naming `ip` or `at`.
+pub async fn who(svc: &Services, caller: &Caller, ip: &str, at: &str) -> Result<WhoAnswer> {
+    caller.require(Permission::RadiusLookup)?;
+    let (target, at) = parse_who(svc, ip, at).await?;
     let engine = svc.db.engine();
     let mut tx = svc.db.begin().await?;
-    let sessions = store::radius::who(&mut tx, &ip_match(target), at).await?;
-    crate::system::audit::record(
-        &mut tx,
-        engine,
-        actor,
-        "radius.who",
-        "address",
-        target.text(),
-        None,
-        Some(json!({
+    let sessions = store::radius::who(&mut tx, &ip_match(&target), at).await?;
+    Change::new("radius.who", "address", target.text())
+        .after(json!({
             "ip": target.text(),
             "at": at,
             "sessions": sessions.iter().map(|s| s.id).collect::<Vec<_>>(),
-        })),
-    )
-    .await?;
+        }))
+        .record(&mut tx, engine, &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(WhoAnswer {
         target: target.text().to_owned(),
@@ -187,9 +266,11 @@ pub async fn who(svc: &Services, actor: &Actor, target: &Target, at: i64) -> Res
 }
 
 /// Asks the radius node to disconnect an online session: a pending
-/// Disconnect-Request in `radius_coa`, audited. Refused with
-/// `session-closed` when the session already stopped.
-pub async fn disconnect(svc: &Services, actor: &Actor, session_id: i64) -> Result<i64> {
+/// Disconnect-Request in `radius_coa`, audited (`radius.manage`). Refused
+/// with `session-closed` when the session already stopped.
+pub async fn disconnect(svc: &Services, caller: &Caller, session_id: i64) -> Result<i64> {
+    caller.require(Permission::RadiusManage)?;
+    let actor = caller.actor();
     let engine = svc.db.engine();
     let now = store::now();
     let mut tx = svc.db.begin().await?;
@@ -210,31 +291,27 @@ pub async fn disconnect(svc: &Services, actor: &Actor, session_id: i64) -> Resul
         now,
     )
     .await?;
-    crate::system::audit::record(
-        &mut tx,
-        engine,
-        actor,
-        "radius.disconnect",
-        "radius_session",
-        s.id,
-        None,
-        Some(json!({
+    Change::new("radius.disconnect", "radius_session", s.id)
+        .after(json!({
             "coa_id": id, "login": s.login, "nas": s.nas_name,
             "acct_session_id": s.acct_session_id, "framed_ip": s.framed_ip,
-        })),
-    )
-    .await?;
+        }))
+        .record(&mut tx, engine, &actor)
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// Recent CoA / Disconnect requests, optionally for one contract or session.
+/// Recent CoA / Disconnect requests, optionally for one contract or
+/// session (`radius.view` or `radius.manage`).
 pub async fn coa_requests(
     svc: &Services,
+    caller: &Caller,
     contract_id: Option<i64>,
     session_id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Coa>> {
+    require_any(caller, RADIUS_READ)?;
     let mut c = svc.db.conn().await?;
     Ok(store::radius::coa_list(&mut c, contract_id, session_id, limit.clamp(1, MAX_PAGE)).await?)
 }
@@ -245,8 +322,9 @@ const PURGE_BATCH: i64 = 5_000;
 
 /// Deletes connection records that stopped more than the retention setting
 /// ago (never less than a year) and authentication log entries older than
-/// theirs.
-pub async fn purge(svc: &Services) -> Result<String> {
+/// theirs: the `purge-radius` job's work (`radius.manage`).
+pub async fn purge(svc: &Services, caller: &Caller) -> Result<String> {
+    caller.require(Permission::RadiusManage)?;
     let settings = crate::system::settings::current(svc).await?;
     let session_days = settings
         .int(domain::system::settings::RADIUS_SESSION_RETENTION_DAYS)
@@ -254,12 +332,18 @@ pub async fn purge(svc: &Services) -> Result<String> {
     let log_days = settings
         .int(domain::system::settings::RADIUS_AUTH_LOG_RETENTION_DAYS)
         .max(1);
-    purge_older_than(svc, session_days, log_days).await
+    purge_older_than(svc, caller, session_days, log_days).await
 }
 
 /// [`purge`] with explicit retentions (days); `session_days` is raised to
-/// the legal minimum.
-pub async fn purge_older_than(svc: &Services, session_days: i64, log_days: i64) -> Result<String> {
+/// the legal minimum (`radius.manage`).
+pub async fn purge_older_than(
+    svc: &Services,
+    caller: &Caller,
+    session_days: i64,
+    log_days: i64,
+) -> Result<String> {
+    caller.require(Permission::RadiusManage)?;
     let now = store::now();
     let session_cutoff = now - session_days.max(rules::MIN_SESSION_RETENTION_DAYS) * 86_400;
     let log_cutoff = now - log_days.max(1) * 86_400;

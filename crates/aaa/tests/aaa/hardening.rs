@@ -175,7 +175,7 @@ async fn impossible_gigawords_are_refused_with_a_reason_and_the_server_restarts(
         assert_eq!(negative, 0);
         let input = scalar(&s, "SELECT input_octets FROM radius_sessions WHERE acct_session_id = 'g1'").await;
         assert_eq!(input, (1 << 32) + 5000);
-        let used = services::radius::usage(&s, alice, 12).await.unwrap();
+        let used = services::radius::usage(&s, &services::Caller::system("test"), alice, 12).await.unwrap();
         assert_eq!(used.iter().map(|u| u.input_octets).sum::<i64>(), (1 << 32) + 5000);
         server.stop().await;
         // The server starts again, its dead letters with it.

@@ -39,10 +39,12 @@ async fn account_view(
     new_token: Option<String>,
     errors: FormErrors,
 ) -> Result<AccountView, crate::error::Fail> {
-    let user = services::staff::get_user(&state.svc, staff.principal.user.id).await?;
-    let (tokens, _) = services::staff::tokens::list(&state.svc, Some(user.id), None, 100).await?;
-    let sessions = services::staff::auth::sessions_of(&state.svc, user.id).await?;
-    let recovery_left = services::staff::auth::unused_recovery_codes(&state.svc, user.id).await?;
+    let caller = staff.caller();
+    let user = services::staff::get_user(&state.svc, &caller, staff.principal.user.id).await?;
+    let (tokens, _) =
+        services::staff::tokens::list(&state.svc, &caller, Some(user.id), None, 100).await?;
+    let sessions = services::staff::auth::sessions_of(&state.svc, &caller, user.id).await?;
+    let recovery_left = services::staff::auth::unused_recovery_codes(&state.svc, &caller).await?;
     let page = Page::new(staff, "account", "nav-account").with_flash(ok);
     Ok(AccountView {
         page,
@@ -81,8 +83,7 @@ pub async fn save_profile(State(state): State<AppState>, staff: Staff, body: Byt
     let locale = Some(field(&p, "locale"));
     match services::staff::update_own_profile(
         &state.svc,
-        &staff.actor(),
-        staff.principal.user.id,
+        &staff.caller(),
         &field(&p, "email"),
         &field(&p, "display_name"),
         locale,
@@ -107,8 +108,7 @@ pub async fn change_password(
     }
     match services::staff::auth::change_password(
         &state.svc,
-        &staff.actor(),
-        staff.principal.user.id,
+        &staff.caller(),
         &field(&p, "current_password"),
         &new,
         Some(&staff.session_token),
@@ -121,7 +121,7 @@ pub async fn change_password(
 }
 
 pub async fn logout_everywhere(State(state): State<AppState>, staff: Staff) -> PageResult {
-    services::staff::auth::logout_everywhere(&state.svc, &staff.actor(), staff.principal.user.id)
+    services::staff::auth::logout_everywhere(&state.svc, &staff.caller(), staff.principal.user.id)
         .await?;
     Ok(done("/login", "logged-out-everywhere"))
 }
@@ -135,7 +135,7 @@ pub async fn create_token(State(state): State<AppState>, staff: Staff, body: Byt
     };
     match services::staff::tokens::create(
         &state.svc,
-        &staff.actor(),
+        &staff.caller(),
         staff.principal.user.id,
         &field(&p, "name"),
         &scopes,
@@ -162,7 +162,7 @@ pub async fn revoke_token(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    services::staff::tokens::revoke(&state.svc, &staff.principal, &staff.actor(), id).await?;
+    services::staff::tokens::revoke(&state.svc, &staff.caller(), id).await?;
     Ok(done("/account", "token-revoked"))
 }
 
@@ -184,13 +184,13 @@ async fn two_factor_view(
     errors: FormErrors,
     recovery_codes: Vec<String>,
 ) -> Result<TwoFactorView, crate::error::Fail> {
-    let user_id = staff.principal.user.id;
-    let user = services::staff::get_user(&state.svc, user_id).await?;
+    let caller = staff.caller();
+    let user = services::staff::get_user(&state.svc, &caller, staff.principal.user.id).await?;
     let (mut secret, mut qr_svg) = (String::new(), String::new());
     if !user.totp_enabled {
-        let s = match services::staff::auth::pending_2fa_secret(&state.svc, user_id).await? {
+        let s = match services::staff::auth::pending_2fa_secret(&state.svc, &caller).await? {
             Some(s) => s,
-            None => services::staff::auth::begin_2fa(&state.svc, user_id).await?,
+            None => services::staff::auth::begin_2fa(&state.svc, &caller).await?,
         };
         let url = services::staff::totp::otpauth_url(&s, &staff.company, &user.username);
         qr_svg = services::staff::totp::qr_svg(&url);
@@ -219,7 +219,7 @@ pub async fn two_factor(State(state): State<AppState>, staff: Staff) -> PageResu
 }
 
 pub async fn two_factor_start(State(state): State<AppState>, staff: Staff) -> PageResult {
-    services::staff::auth::begin_2fa(&state.svc, staff.principal.user.id).await?;
+    services::staff::auth::begin_2fa(&state.svc, &staff.caller()).await?;
     Ok(done("/account/2fa", "2fa-restarted"))
 }
 
@@ -229,14 +229,7 @@ pub async fn two_factor_confirm(
     body: Bytes,
 ) -> PageResult {
     let code = field(&form_pairs(&body), "code");
-    match services::staff::auth::confirm_2fa(
-        &state.svc,
-        &staff.actor(),
-        staff.principal.user.id,
-        &code,
-    )
-    .await
-    {
+    match services::staff::auth::confirm_2fa(&state.svc, &staff.caller(), &code).await {
         Ok(codes) => Ok(html(
             &two_factor_view(&state, &staff, FormErrors::default(), codes).await?,
         )),
@@ -257,14 +250,7 @@ pub async fn two_factor_disable(
     body: Bytes,
 ) -> PageResult {
     let password = field(&form_pairs(&body), "password");
-    match services::staff::auth::disable_2fa(
-        &state.svc,
-        &staff.actor(),
-        staff.principal.user.id,
-        &password,
-    )
-    .await
-    {
+    match services::staff::auth::disable_2fa(&state.svc, &staff.caller(), &password).await {
         Ok(()) => Ok(done("/account", "2fa-disabled")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;

@@ -27,8 +27,7 @@ pub async fn list(
     staff: Staff,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::RolesManage)?;
-    let roles = services::staff::list_roles(&state.svc).await?;
+    let roles = services::staff::list_roles(&state.svc, &staff.caller()).await?;
     let page = Page::new(&staff, "roles", "nav-roles").with_flash(f.ok.as_deref());
     Ok(html(&ListView { page, roles }))
 }
@@ -86,9 +85,8 @@ fn input(pairs: &[(String, String)]) -> RoleInput {
 }
 
 pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
-    staff.require(Permission::RolesManage)?;
     let v = input(&form_pairs(&body));
-    match services::staff::create_role(&state.svc, &staff.actor(), &v).await {
+    match services::staff::create_role(&state.svc, &staff.caller(), &v).await {
         Ok(_) => Ok(done("/roles", "role-created")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
@@ -112,8 +110,7 @@ pub async fn edit_form(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    staff.require(Permission::RolesManage)?;
-    let role = services::staff::get_role(&state.svc, id).await?;
+    let role = services::staff::get_role(&state.svc, &staff.caller(), id).await?;
     let codes: Vec<String> = role.permissions.split(' ').map(str::to_owned).collect();
     let mut page = Page::new(&staff, "roles", "roles-edit");
     page.title = role.name.clone();
@@ -134,13 +131,12 @@ pub async fn update(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::RolesManage)?;
     let v = input(&form_pairs(&body));
-    match services::staff::update_role(&state.svc, &staff.actor(), id, &v).await {
+    match services::staff::update_role(&state.svc, &staff.caller(), id, &v).await {
         Ok(()) => Ok(done("/roles", "saved")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
-            let role = services::staff::get_role(&state.svc, id).await?;
+            let role = services::staff::get_role(&state.svc, &staff.caller(), id).await?;
             let page = Page::new(&staff, "roles", "roles-edit");
             let view = FormView {
                 page,
@@ -161,8 +157,7 @@ pub async fn delete(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    staff.require(Permission::RolesManage)?;
-    match services::staff::delete_role(&state.svc, &staff.actor(), id).await {
+    match services::staff::delete_role(&state.svc, &staff.caller(), id).await {
         Ok(()) => Ok(done("/roles", "role-deleted")),
         Err(services::Error::Refused(code)) => Ok(done("/roles", &format!("refused-{code}"))),
         Err(e) => Err(e.into()),

@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use domain::Permission;
 use store::staff::security::{Ban, Failure};
 
 use crate::done;
@@ -24,9 +23,9 @@ pub async fn show(
     staff: Staff,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::SecurityManage)?;
-    let bans = services::staff::auth::active_bans(&state.svc).await?;
-    let failures = services::staff::auth::recent_failures(&state.svc, 50).await?;
+    let caller = staff.caller();
+    let bans = services::staff::auth::active_bans(&state.svc, &caller).await?;
+    let failures = services::staff::auth::recent_failures(&state.svc, &caller, 50).await?;
     let page = Page::new(&staff, "security", "nav-security").with_flash(f.ok.as_deref());
     Ok(html(&View {
         page,
@@ -36,7 +35,6 @@ pub async fn show(
 }
 
 pub async fn lift(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
-    staff.require(Permission::SecurityManage)?;
-    services::staff::auth::lift_ban(&state.svc, &staff.actor(), id).await?;
+    services::staff::auth::lift_ban(&state.svc, &staff.caller(), id).await?;
     Ok(done("/security", "ban-lifted"))
 }

@@ -45,7 +45,7 @@ pub async fn list(
     staff: Staff,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    staff.require(Permission::UsersView)?;
+    let caller = staff.caller();
     let status = q.status.clone().unwrap_or_default();
     let filter = Filter {
         q: q.q
@@ -61,7 +61,7 @@ pub async fn list(
         after: q.after,
         limit: PAGE_SIZE,
     };
-    let (users, more) = services::staff::list_users(&state.svc, &filter).await?;
+    let (users, more) = services::staff::list_users(&state.svc, &caller, &filter).await?;
     let next = more.then(|| {
         let last = users.last().map(|u| u.id).unwrap_or_default();
         let params = serde_urlencoded::to_string([
@@ -73,7 +73,7 @@ pub async fn list(
         .unwrap_or_default();
         format!("/users?{params}")
     });
-    let roles = services::staff::list_roles(&state.svc).await?;
+    let roles = services::staff::role_choices(&state.svc, &caller).await?;
     let page = Page::new(&staff, "users", "nav-users").with_flash(q.ok.as_deref());
     Ok(html(&ListView {
         page,
@@ -112,7 +112,7 @@ fn input_from(pairs: &[(String, String)]) -> UserInput {
 
 pub async fn new_form(State(state): State<AppState>, staff: Staff) -> PageResult {
     staff.require(Permission::UsersManage)?;
-    let roles = services::staff::list_roles(&state.svc).await?;
+    let roles = services::staff::role_choices(&state.svc, &staff.caller()).await?;
     let v = UserInput {
         role: "support".into(),
         ..Default::default()
@@ -129,15 +129,15 @@ pub async fn new_form(State(state): State<AppState>, staff: Staff) -> PageResult
 }
 
 pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
-    staff.require(Permission::UsersManage)?;
+    let caller = staff.caller();
     let pairs = form_pairs(&body);
     let v = input_from(&pairs);
     let password = field(&pairs, "password");
-    match services::staff::create_user(&state.svc, &staff.actor(), &v, &password).await {
+    match services::staff::create_user(&state.svc, &caller, &v, &password).await {
         Ok(id) => Ok(done(&format!("/users/{id}"), "user-created")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
-            let roles = services::staff::list_roles(&state.svc).await?;
+            let roles = services::staff::role_choices(&state.svc, &caller).await?;
             let page = Page::new(&staff, "users", "users-new");
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -173,9 +173,9 @@ pub async fn edit_form(
     Path(id): Path<i64>,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::UsersView)?;
-    let user = services::staff::get_user(&state.svc, id).await?;
-    let roles = services::staff::list_roles(&state.svc).await?;
+    let caller = staff.caller();
+    let user = services::staff::get_user(&state.svc, &caller, id).await?;
+    let roles = services::staff::role_choices(&state.svc, &caller).await?;
     let mut page = Page::new(&staff, "users", "users-edit").with_flash(f.ok.as_deref());
     page.title = user.display_name.clone();
     Ok(html(&FormView {
@@ -194,16 +194,16 @@ pub async fn update(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::UsersManage)?;
+    let caller = staff.caller();
     let pairs = form_pairs(&body);
     let mut v = input_from(&pairs);
-    match services::staff::update_user(&state.svc, &staff.actor(), id, &v).await {
+    match services::staff::update_user(&state.svc, &caller, id, &v).await {
         Ok(()) => Ok(done(&format!("/users/{id}"), "saved")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
-            let user = services::staff::get_user(&state.svc, id).await?;
+            let user = services::staff::get_user(&state.svc, &caller, id).await?;
             v.username = user.username.clone();
-            let roles = services::staff::list_roles(&state.svc).await?;
+            let roles = services::staff::role_choices(&state.svc, &caller).await?;
             let page = Page::new(&staff, "users", "users-edit");
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -227,14 +227,14 @@ pub async fn set_password(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::UsersManage)?;
+    let caller = staff.caller();
     let password = field(&form_pairs(&body), "password");
-    match services::staff::set_password(&state.svc, &staff.actor(), id, &password).await {
+    match services::staff::set_password(&state.svc, &caller, id, &password).await {
         Ok(()) => Ok(done(&format!("/users/{id}"), "password-set")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
-            let user = services::staff::get_user(&state.svc, id).await?;
-            let roles = services::staff::list_roles(&state.svc).await?;
+            let user = services::staff::get_user(&state.svc, &caller, id).await?;
+            let roles = services::staff::role_choices(&state.svc, &caller).await?;
             let page = Page::new(&staff, "users", "users-edit");
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -257,8 +257,7 @@ pub async fn reset_2fa(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    staff.require(Permission::UsersManage)?;
-    services::staff::reset_2fa(&state.svc, &staff.actor(), id).await?;
+    services::staff::reset_2fa(&state.svc, &staff.caller(), id).await?;
     Ok(done(&format!("/users/{id}"), "2fa-reset"))
 }
 
@@ -267,7 +266,6 @@ pub async fn logout_everywhere(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> PageResult {
-    staff.require(Permission::UsersManage)?;
-    services::staff::auth::logout_everywhere(&state.svc, &staff.actor(), id).await?;
+    services::staff::auth::logout_everywhere(&state.svc, &staff.caller(), id).await?;
     Ok(done(&format!("/users/{id}"), "logged-out-everywhere"))
 }

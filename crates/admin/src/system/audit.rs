@@ -2,11 +2,13 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use domain::Permission;
-use store::system::audit::{Entry, Filter};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use services::system::audit::Query as AuditQuery;
+use store::system::audit::Entry;
 
 use crate::error::PageResult;
-use crate::views::{Page, html};
+use crate::views::{FormErrors, Page, html};
 use webkit::auth::Staff;
 use webkit::state::AppState;
 
@@ -32,6 +34,7 @@ struct ListView {
     entity_id: String,
     from: String,
     to: String,
+    errors: FormErrors,
     next: Option<String>,
 }
 
@@ -41,31 +44,27 @@ fn nonblank(s: &Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// `YYYY-MM-DD` (a calendar date, in UTC) to Unix seconds at its start.
-pub fn day_start(s: &str) -> Option<i64> {
-    let d: jiff::civil::Date = s.trim().parse().ok()?;
-    d.to_zoned(jiff::tz::TimeZone::UTC)
-        .ok()
-        .map(|z| z.timestamp().as_second())
-}
-
 pub async fn list(
     State(state): State<AppState>,
     staff: Staff,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    staff.require(Permission::AuditView)?;
-    let filter = Filter {
+    let query = AuditQuery {
         actor: nonblank(&q.actor),
         action: nonblank(&q.action),
         entity_kind: nonblank(&q.entity_kind),
         entity_id: nonblank(&q.entity_id),
-        from: q.from.as_deref().and_then(day_start),
-        to: q.to.as_deref().and_then(day_start).map(|t| t + 86_400),
+        from: q.from.clone(),
+        to: q.to.clone(),
         before: q.before,
         limit: 50,
     };
-    let (entries, more) = services::system::audit::list(&state.svc, &filter).await?;
+    // A date the service cannot read is shown by its field, not dropped.
+    let (entries, more, errors) =
+        match services::system::audit::list(&state.svc, &staff.caller(), &query).await {
+            Ok((entries, more)) => (entries, more, FormErrors::default()),
+            Err(e) => (Vec::new(), false, FormErrors::from_error(&staff.tr, e)?),
+        };
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
     let next = more.then(|| {
         let params = serde_urlencoded::to_string([
@@ -84,7 +83,12 @@ pub async fn list(
         format!("/audit?{params}")
     });
     let page = Page::new(&staff, "audit", "nav-audit");
-    Ok(html(&ListView {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let view = ListView {
         page,
         entries,
         actor: s(&q.actor),
@@ -93,8 +97,10 @@ pub async fn list(
         entity_id: s(&q.entity_id),
         from: s(&q.from),
         to: s(&q.to),
+        errors,
         next,
-    }))
+    };
+    Ok((status, html(&view)).into_response())
 }
 
 #[derive(Template)]
@@ -114,8 +120,7 @@ fn pretty(json: &Option<String>) -> String {
 }
 
 pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
-    staff.require(Permission::AuditView)?;
-    let e = services::system::audit::get(&state.svc, id).await?;
+    let e = services::system::audit::get(&state.svc, &staff.caller(), id).await?;
     let mut page = Page::new(&staff, "audit", "nav-audit");
     page.title = format!("{} #{}", page.title, e.id);
     let (before, after) = (pretty(&e.before_json), pretty(&e.after_json));

@@ -64,7 +64,6 @@ pub async fn list(
     staff: Staff,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    staff.require(Permission::JobsView)?;
     let status = q.status.as_deref().and_then(Status::parse);
     let kind = q
         .kind
@@ -78,9 +77,10 @@ pub async fn list(
         before: q.before,
         limit: 50,
     };
-    let (jobs, more) = services::system::jobs::list(&state.svc, &filter).await?;
-    let counts = services::system::jobs::counts(&state.svc).await?;
-    let lag = services::system::jobs::queue_lag(&state.svc).await?;
+    let caller = staff.caller();
+    let (jobs, more) = services::system::jobs::list(&state.svc, &caller, &filter).await?;
+    let counts = services::system::jobs::counts(&state.svc, &caller).await?;
+    let lag = services::system::jobs::queue_lag(&state.svc, &caller).await?;
     let status_code = status.map(Status::as_str).unwrap_or_default().to_owned();
     let kind_text = kind.unwrap_or_default();
     let next = more.then(|| {
@@ -129,8 +129,7 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::JobsView)?;
-    let j = services::system::jobs::get(&state.svc, id).await?;
+    let j = services::system::jobs::get(&state.svc, &staff.caller(), id).await?;
     let mut page = Page::new(&staff, "jobs", "nav-jobs").with_flash(f.ok.as_deref());
     page.title = format!("{} #{} · {}", page.title, j.id, j.kind);
     let payload = serde_json::from_str::<serde_json::Value>(&j.payload)
@@ -148,9 +147,8 @@ pub async fn show(
 }
 
 pub async fn retry(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
-    staff.require(Permission::JobsManage)?;
     let to = format!("/jobs/{id}");
-    match services::system::jobs::retry_now(&state.svc, &staff.actor(), id).await {
+    match services::system::jobs::retry_now(&state.svc, &staff.caller(), id).await {
         Ok(()) => Ok(done(&to, "job-retried")),
         Err(services::Error::Refused(code)) => Ok(done(&to, &format!("refused-{code}"))),
         Err(e) => Err(e.into()),

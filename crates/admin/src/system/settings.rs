@@ -64,10 +64,7 @@ pub async fn company_form(
     staff: Staff,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::SettingsView)?;
-    let c = services::system::setup::company(&state.svc)
-        .await?
-        .ok_or(services::Error::NotFound)?;
+    let c = services::system::setup::profile(&state.svc, &staff.caller()).await?;
     let page = Page::new(&staff, "settings", "nav-settings").with_flash(f.ok.as_deref());
     let can_edit = staff.principal.can(Permission::SettingsManage);
     Ok(html(&CompanyView {
@@ -79,7 +76,6 @@ pub async fn company_form(
 }
 
 pub async fn company_save(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
-    staff.require(Permission::SettingsManage)?;
     let p = form_pairs(&body);
     let c = store::system::company::Company {
         name: field(&p, "company").trim().to_owned(),
@@ -89,7 +85,7 @@ pub async fn company_save(State(state): State<AppState>, staff: Staff, body: Byt
         locale: field(&p, "locale"),
         timezone: field(&p, "timezone").trim().to_owned(),
     };
-    match services::system::setup::update_company(&state.svc, &staff.actor(), &c).await {
+    match services::system::setup::update_company(&state.svc, &staff.caller(), &c).await {
         Ok(()) => Ok(done("/settings", "saved")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;
@@ -150,13 +146,13 @@ pub async fn group_form(
     Path(group): Path<String>,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    staff.require(Permission::SettingsView)?;
+    let caller = staff.caller();
+    let s = services::system::settings::read(&state.svc, &caller).await?;
     let g = Group::from_slug(&group).ok_or(services::Error::NotFound)?;
-    let s = services::system::settings::current(&state.svc).await?;
     let page = Page::new(&staff, "settings", "nav-settings").with_flash(f.ok.as_deref());
     let can_edit = staff.principal.can(Permission::SettingsManage);
     let outbox = if g == Group::Email {
-        services::system::email::recent(&state.svc, 10).await?
+        services::system::email::recent(&state.svc, &caller, 10).await?
     } else {
         Vec::new()
     };
@@ -177,10 +173,9 @@ pub async fn send_test_email(
     staff: Staff,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::SettingsManage)?;
     let pairs = form_pairs(&body);
     let to = field(&pairs, "to");
-    match services::system::email::send_test_email(&state.svc, &staff.actor(), &to).await {
+    match services::system::email::send_test_email(&state.svc, &staff.caller(), &to).await {
         Ok(_) => Ok(done("/settings/email", "test-email-queued")),
         Err(services::Error::Invalid { .. }) => {
             Ok(done("/settings/email", "test-email-bad-address"))
@@ -198,7 +193,8 @@ pub async fn group_save(
     Path(group): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    staff.require(Permission::SettingsManage)?;
+    let caller = staff.caller();
+    services::system::settings::may_update(&caller)?;
     let g = Group::from_slug(&group).ok_or(services::Error::NotFound)?;
     let pairs = form_pairs(&body);
     let values: BTreeMap<String, String> = DEFS
@@ -214,7 +210,7 @@ pub async fn group_save(
             (d.key.to_owned(), v)
         })
         .collect();
-    match services::system::settings::update(&state.svc, &staff.actor(), &values).await {
+    match services::system::settings::update(&state.svc, &caller, &values).await {
         Ok(_) => Ok(done(&format!("/settings/{}", g.slug()), "saved")),
         Err(e) => {
             let errors = FormErrors::from_error(&staff.tr, e)?;

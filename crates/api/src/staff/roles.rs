@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::Permission;
 use serde::{Deserialize, Serialize};
 use services::staff::RoleInput;
 use store::staff::roles::{Role, RoleSummary};
@@ -104,10 +103,11 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<RoleListQuery>,
 ) -> ApiResult<Json<Paged<RoleView>>> {
-    caller.require(Permission::RolesManage)?;
+    let caller = caller.caller();
+    services::staff::may_manage_roles(&caller)?;
     let limit = pagination::limit(q.limit)? as usize;
     let after = pagination::decode(q.cursor.as_deref())?;
-    let roles = services::staff::list_roles(&state.svc).await?;
+    let roles = services::staff::list_roles(&state.svc, &caller).await?;
     let start = match after {
         None => 0,
         Some(id) => {
@@ -136,9 +136,10 @@ pub async fn show(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<RoleView>> {
-    caller.require(Permission::RolesManage)?;
     Ok(Json(
-        services::staff::get_role(&state.svc, p.id).await?.into(),
+        services::staff::get_role(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
     ))
 }
 
@@ -169,15 +170,18 @@ pub async fn create(
     caller: Caller,
     body: ApiJson<CreateRole>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::RolesManage)?;
+    let caller = caller.caller();
+    services::staff::may_manage_roles(&caller)?;
     let body = body.parse()?;
     let input = RoleInput {
         name: body.name,
         permissions: body.permissions,
         ip_allowlist: allowlist_text(&body.ip_allowlist),
     };
-    let id = services::staff::create_role(&state.svc, &caller.actor(), &input).await?;
-    let role: RoleView = services::staff::get_role(&state.svc, id).await?.into();
+    let id = services::staff::create_role(&state.svc, &caller, &input).await?;
+    let role: RoleView = services::staff::get_role(&state.svc, &caller, id)
+        .await?
+        .into();
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/roles/{id}"))],
@@ -213,9 +217,10 @@ pub async fn update(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<UpdateRole>,
 ) -> ApiResult<Json<RoleView>> {
-    caller.require(Permission::RolesManage)?;
+    let caller = caller.caller();
+    services::staff::may_manage_roles(&caller)?;
     let body = body.parse()?;
-    let role = services::staff::get_role(&state.svc, p.id).await?;
+    let role = services::staff::get_role(&state.svc, &caller, p.id).await?;
     if role.builtin
         && (body.name.as_ref().is_some_and(|n| n.trim() != role.name) || body.permissions.is_some())
     {
@@ -237,9 +242,11 @@ pub async fn update(
             .map(|a| allowlist_text(&a))
             .unwrap_or(role.ip_allowlist),
     };
-    services::staff::update_role(&state.svc, &caller.actor(), p.id, &input).await?;
+    services::staff::update_role(&state.svc, &caller, p.id, &input).await?;
     Ok(Json(
-        services::staff::get_role(&state.svc, p.id).await?.into(),
+        services::staff::get_role(&state.svc, &caller, p.id)
+            .await?
+            .into(),
     ))
 }
 
@@ -258,7 +265,6 @@ pub async fn delete(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<StatusCode> {
-    caller.require(Permission::RolesManage)?;
-    services::staff::delete_role(&state.svc, &caller.actor(), p.id).await?;
+    services::staff::delete_role(&state.svc, &caller.caller(), p.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,7 +6,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::{Permission, PermissionSet};
 use serde::{Deserialize, Serialize};
 use store::staff::api_tokens::ApiToken;
 use utoipa::{IntoParams, ToSchema};
@@ -15,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::pagination::{self, Paged};
-use crate::problem::{ApiResult, Problem};
+use crate::problem::ApiResult;
 use crate::{IdPath, time};
 use webkit::state::AppState;
 
@@ -85,19 +84,12 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<TokenListQuery>,
 ) -> ApiResult<Json<Paged<TokenView>>> {
-    let me = caller.principal.user.id;
-    let user = match q.user_id {
-        Some(u) if u != me => {
-            caller.require(Permission::UsersManage)?;
-            Some(u)
-        }
-        Some(u) => Some(u),
-        None if caller.principal.can(Permission::UsersManage) => None,
-        None => Some(me),
-    };
+    let caller = caller.caller();
+    services::staff::tokens::may_list(&caller, q.user_id)?;
     let limit = pagination::limit(q.limit)?;
     let before = pagination::decode(q.cursor.as_deref())?;
-    let (rows, more) = services::staff::tokens::list(&state.svc, user, before, limit).await?;
+    let (rows, more) =
+        services::staff::tokens::list(&state.svc, &caller, q.user_id, before, limit).await?;
     let data: Vec<TokenView> = rows.into_iter().map(Into::into).collect();
     Ok(Json(pagination::page(data, more, |t| t.id)))
 }
@@ -136,27 +128,13 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let body = body.parse()?;
     let requested = body.scopes.join(" ");
-    let wanted = PermissionSet::parse(&requested)
-        .map_err(|e| Problem::invalid("scopes", "invalid", e.to_string()))?;
-    // The caller's own token bounds what it may hand out.
-    if let Some(own) = caller.principal.token_id {
-        let mine = services::staff::tokens::get(&state.svc, own).await?;
-        if mine.scopes.trim() != "all" {
-            let held = PermissionSet::parse(&mine.scopes).unwrap_or_default();
-            if let Some(p) = wanted.iter().find(|p| !held.contains(*p)) {
-                return Err(Problem::forbidden(p.code()));
-            }
-        }
-    }
-    let (id, token) = services::staff::tokens::create(
-        &state.svc,
-        &caller.actor(),
-        caller.principal.user.id,
-        &body.name,
-        &requested,
-    )
-    .await?;
-    let info: TokenView = services::staff::tokens::get(&state.svc, id).await?.into();
+    let me = caller.principal.user.id;
+    let caller = caller.caller();
+    let (id, token) =
+        services::staff::tokens::create(&state.svc, &caller, me, &body.name, &requested).await?;
+    let info: TokenView = services::staff::tokens::get(&state.svc, &caller, id)
+        .await?
+        .into();
     Ok((
         StatusCode::CREATED,
         [
@@ -183,6 +161,6 @@ pub async fn revoke(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<StatusCode> {
-    services::staff::tokens::revoke(&state.svc, &caller.principal, &caller.actor(), p.id).await?;
+    services::staff::tokens::revoke(&state.svc, &caller.caller(), p.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

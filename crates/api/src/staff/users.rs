@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::Permission;
 use serde::{Deserialize, Serialize};
 use services::staff::UserInput;
 use store::staff::users::{Filter, User};
@@ -104,13 +103,14 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<UserListQuery>,
 ) -> ApiResult<Json<Paged<UserView>>> {
-    caller.require(Permission::UsersView)?;
+    let caller = caller.caller();
+    services::staff::may_view_users(&caller)?;
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode(q.cursor.as_deref())?;
     let role_id = match q.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         None => None,
         Some(r) => {
-            let roles = services::staff::list_roles(&state.svc).await?;
+            let roles = services::staff::role_choices(&state.svc, &caller).await?;
             let found = roles
                 .iter()
                 .find(|x| x.name == r || r.parse::<i64>().is_ok_and(|id| id == x.id));
@@ -140,7 +140,7 @@ pub async fn list(
         after,
         limit,
     };
-    let (users, more) = services::staff::list_users(&state.svc, &filter).await?;
+    let (users, more) = services::staff::list_users(&state.svc, &caller, &filter).await?;
     let data: Vec<UserView> = users.into_iter().map(Into::into).collect();
     Ok(Json(pagination::page(data, more, |u| u.id)))
 }
@@ -159,9 +159,10 @@ pub async fn show(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<UserView>> {
-    caller.require(Permission::UsersView)?;
     Ok(Json(
-        services::staff::get_user(&state.svc, p.id).await?.into(),
+        services::staff::get_user(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
     ))
 }
 
@@ -201,7 +202,8 @@ pub async fn create(
     caller: Caller,
     body: ApiJson<CreateUser>,
 ) -> ApiResult<Response> {
-    caller.require(Permission::UsersManage)?;
+    let caller = caller.caller();
+    services::staff::may_manage_users(&caller)?;
     let body = body.parse()?;
     let input = UserInput {
         username: body.username,
@@ -212,9 +214,10 @@ pub async fn create(
         disabled: false,
         ip_allowlist: allowlist_text(&body.ip_allowlist),
     };
-    let id =
-        services::staff::create_user(&state.svc, &caller.actor(), &input, &body.password).await?;
-    let user: UserView = services::staff::get_user(&state.svc, id).await?.into();
+    let id = services::staff::create_user(&state.svc, &caller, &input, &body.password).await?;
+    let user: UserView = services::staff::get_user(&state.svc, &caller, id)
+        .await?
+        .into();
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/users/{id}"))],
@@ -256,40 +259,18 @@ pub async fn update(
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<UpdateUser>,
 ) -> ApiResult<Json<UserView>> {
-    caller.require(Permission::UsersManage)?;
+    let caller = caller.caller();
+    services::staff::may_manage_users(&caller)?;
     let body = body.parse()?;
-    let actor = caller.actor();
-    let user = services::staff::get_user(&state.svc, p.id).await?;
-    let profile_change = body.email.is_some()
-        || body.display_name.is_some()
-        || body.role.is_some()
-        || body.locale.is_some()
-        || body.disabled.is_some()
-        || body.ip_allowlist.is_some();
-    if let Some(pw) = &body.password {
-        // Check the password before anything is written.
-        domain::validate::password(pw)
-            .map_err(|e| Problem::from(services::Error::invalid("password", e)))?;
-    }
-    if profile_change {
-        let input = UserInput {
-            username: user.username.clone(),
-            email: body.email.unwrap_or(user.email),
-            display_name: body.display_name.unwrap_or(user.display_name),
-            role: body.role.unwrap_or(user.role_name),
-            locale: body.locale.or(user.locale),
-            disabled: body.disabled.unwrap_or(user.disabled),
-            ip_allowlist: body
-                .ip_allowlist
-                .map(|a| allowlist_text(&a))
-                .unwrap_or(user.ip_allowlist),
-        };
-        services::staff::update_user(&state.svc, &actor, p.id, &input).await?;
-    }
-    if let Some(pw) = &body.password {
-        services::staff::set_password(&state.svc, &actor, p.id, pw).await?;
-    }
-    Ok(Json(
-        services::staff::get_user(&state.svc, p.id).await?.into(),
-    ))
+    let changes = services::staff::UserChanges {
+        email: body.email,
+        display_name: body.display_name,
+        role: body.role,
+        locale: body.locale,
+        disabled: body.disabled,
+        ip_allowlist: body.ip_allowlist.map(|a| allowlist_text(&a)),
+        password: body.password,
+    };
+    let user = services::staff::change_user(&state.svc, &caller, p.id, &changes).await?;
+    Ok(Json(user.into()))
 }

@@ -2,16 +2,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use domain::Permission;
 use serde::{Deserialize, Serialize};
-use store::system::audit::{Entry, Filter};
+use services::system::audit::Query;
+use store::system::audit::Entry;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::extract::{ApiPath, ApiQuery, Caller};
 use crate::pagination::{self, Paged};
-use crate::problem::{ApiResult, Problem};
+use crate::problem::ApiResult;
 use crate::{IdPath, time};
 use webkit::state::AppState;
 
@@ -91,33 +91,19 @@ pub struct AuditQuery {
     /// `user`, `role`, `api_token`, `setting`, …
     entity_kind: Option<String>,
     entity_id: Option<String>,
-    /// Entries at or after this time: RFC 3339 or Unix seconds.
+    /// Entries from this date (`YYYY-MM-DD`, from its first instant in
+    /// the company's time zone), wall-clock time (`YYYY-MM-DD HH:MM` in
+    /// that zone), RFC 3339 time or Unix seconds on.
     from: Option<String>,
-    /// Entries before this time: RFC 3339 or Unix seconds.
+    /// Entries up to this date (`YYYY-MM-DD`: the whole day, in the
+    /// company's time zone) or before this wall-clock time, RFC 3339 time
+    /// or Unix seconds.
     to: Option<String>,
     /// 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` from the previous page.
     cursor: Option<String>,
-}
-
-fn instant(field: &str, raw: Option<String>) -> ApiResult<Option<i64>> {
-    let Some(raw) = raw.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
-    if let Ok(n) = raw.parse::<i64>() {
-        return Ok(Some(n));
-    }
-    raw.parse::<jiff::Timestamp>()
-        .map(|t| Some(t.as_second()))
-        .map_err(|_| {
-            Problem::invalid(
-                field,
-                "timestamp",
-                "must be an RFC 3339 time (2025-01-31T12:00:00Z) or Unix seconds",
-            )
-        })
 }
 
 fn text(s: Option<String>) -> Option<String> {
@@ -138,18 +124,19 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Paged<AuditEntry>>> {
-    caller.require(Permission::AuditView)?;
-    let filter = Filter {
+    let caller = caller.caller();
+    services::system::audit::may_view(&caller)?;
+    let query = Query {
         actor: text(q.actor),
         action: text(q.action),
         entity_kind: text(q.entity_kind),
         entity_id: text(q.entity_id),
-        from: instant("from", q.from)?,
-        to: instant("to", q.to)?,
+        from: q.from,
+        to: q.to,
         before: pagination::decode(q.cursor.as_deref())?,
         limit: pagination::limit(q.limit)?,
     };
-    let (rows, more) = services::system::audit::list(&state.svc, &filter).await?;
+    let (rows, more) = services::system::audit::list(&state.svc, &caller, &query).await?;
     let data: Vec<AuditEntry> = rows.into_iter().map(Into::into).collect();
     Ok(Json(pagination::page(data, more, |e| e.id)))
 }
@@ -168,8 +155,9 @@ pub async fn show(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<AuditEntry>> {
-    caller.require(Permission::AuditView)?;
     Ok(Json(
-        services::system::audit::get(&state.svc, p.id).await?.into(),
+        services::system::audit::get(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
     ))
 }

@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use domain::Permission;
 use serde::{Deserialize, Serialize};
 use store::system::jobs::{Filter, Job, Status};
 use utoipa::{IntoParams, ToSchema};
@@ -108,7 +107,8 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<JobQuery>,
 ) -> ApiResult<Json<Paged<JobView>>> {
-    caller.require(Permission::JobsView)?;
+    let caller = caller.caller();
+    services::system::jobs::may_view(&caller)?;
     let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
@@ -128,7 +128,7 @@ pub async fn list(
         before: pagination::decode(q.cursor.as_deref())?,
         limit: pagination::limit(q.limit)?,
     };
-    let (rows, more) = services::system::jobs::list(&state.svc, &filter).await?;
+    let (rows, more) = services::system::jobs::list(&state.svc, &caller, &filter).await?;
     let data: Vec<JobView> = rows.into_iter().map(Into::into).collect();
     Ok(Json(pagination::page(data, more, |j| j.id)))
 }
@@ -147,9 +147,10 @@ pub async fn show(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<JobView>> {
-    caller.require(Permission::JobsView)?;
     Ok(Json(
-        services::system::jobs::get(&state.svc, p.id).await?.into(),
+        services::system::jobs::get(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
     ))
 }
 
@@ -168,9 +169,11 @@ pub async fn retry(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<JobView>> {
-    caller.require(Permission::JobsManage)?;
-    services::system::jobs::retry_now(&state.svc, &caller.actor(), p.id).await?;
+    let caller = caller.caller();
+    services::system::jobs::retry_now(&state.svc, &caller, p.id).await?;
     Ok(Json(
-        services::system::jobs::get(&state.svc, p.id).await?.into(),
+        services::system::jobs::get(&state.svc, &caller, p.id)
+            .await?
+            .into(),
     ))
 }

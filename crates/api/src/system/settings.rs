@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use domain::Permission;
 use domain::system::settings::{self as defs, Kind};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -53,9 +52,8 @@ pub struct SettingsList {
     pub changed: Option<Vec<String>>,
 }
 
-async fn all(state: &AppState) -> ApiResult<Vec<SettingView>> {
-    let current = services::system::settings::current(&state.svc).await?;
-    Ok(defs::DEFS
+fn all(current: &services::system::settings::Settings) -> Vec<SettingView> {
+    defs::DEFS
         .iter()
         .map(|d| {
             let (kind, choices, min, max) = match d.kind {
@@ -87,7 +85,7 @@ async fn all(state: &AppState) -> ApiResult<Vec<SettingView>> {
                 max,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Lists every setting with its current value.
@@ -99,9 +97,9 @@ async fn all(state: &AppState) -> ApiResult<Vec<SettingView>> {
     security(("bearer" = ["settings.view"]))
 )]
 pub async fn show(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<SettingsList>> {
-    caller.require(Permission::SettingsView)?;
+    let settings = services::system::settings::read(&state.svc, &caller.caller()).await?;
     Ok(Json(SettingsList {
-        data: all(&state).await?,
+        data: all(&settings),
         changed: None,
     }))
 }
@@ -122,7 +120,8 @@ pub async fn update(
     caller: Caller,
     body: ApiJson<BTreeMap<String, serde_json::Value>>,
 ) -> ApiResult<Json<SettingsList>> {
-    caller.require(Permission::SettingsManage)?;
+    let caller = caller.caller();
+    services::system::settings::may_update(&caller)?;
     let body = body.parse()?;
     let mut values = BTreeMap::new();
     for (key, value) in body {
@@ -148,9 +147,10 @@ pub async fn update(
         };
         values.insert(key, text);
     }
-    let changed = services::system::settings::update(&state.svc, &caller.actor(), &values).await?;
+    let changed = services::system::settings::update(&state.svc, &caller, &values).await?;
+    let settings = services::system::settings::read(&state.svc, &caller).await?;
     Ok(Json(SettingsList {
-        data: all(&state).await?,
+        data: all(&settings),
         changed: Some(changed),
     }))
 }

@@ -2,7 +2,10 @@
 //! previous entry's hash, so a changed, deleted or reordered row breaks the
 //! chain at that row.
 
+use jiff::tz::TimeZone;
 use sha2::{Digest, Sha256};
+
+use crate::validate::FieldError;
 
 /// The hash of the (empty) chain before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -54,6 +57,56 @@ fn hex_lower(bytes: &[u8]) -> String {
     })
 }
 
+/// Which end of the audit list's period a bound is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    /// The first instant listed.
+    From,
+    /// The first instant no longer listed.
+    To,
+}
+
+/// Reads a bound of the audit list's period as staff and API clients type
+/// it, in the installation's time zone `tz`:
+///
+/// - a calendar date `YYYY-MM-DD`: the day as the company lives it, so
+///   `From` is its first instant and `To` the first instant of the next
+///   day (a `to` date includes that whole day);
+/// - a wall-clock time `YYYY-MM-DD HH:MM[:SS]` (or with `T`) in `tz`;
+/// - an RFC 3339 instant with its offset, or Unix seconds.
+///
+/// Blank is no bound; anything else is `FieldError::Date`, never a silent
+/// "no bound".
+pub fn period_bound(s: &str, tz: &TimeZone, edge: Edge) -> Result<Option<i64>, FieldError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(Some(n));
+    }
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(Some(t.as_second()));
+    }
+    let at = if s.contains(['T', 't', ' ']) {
+        s.replacen(' ', "T", 1)
+            .parse::<jiff::civil::DateTime>()
+            .map_err(|_| FieldError::Date)?
+    } else {
+        let day: jiff::civil::Date = s.parse().map_err(|_| FieldError::Date)?;
+        let day = match edge {
+            Edge::From => day,
+            Edge::To => day.tomorrow().map_err(|_| FieldError::Date)?,
+        };
+        day.to_datetime(jiff::civil::Time::midnight())
+    };
+    // A day whose midnight a DST change skips starts at the first instant
+    // that exists (jiff's "compatible" reading of a gap).
+    at.to_zoned(tz.clone())
+        .map(|z| Some(z.timestamp().as_second()))
+        .map_err(|_| FieldError::Date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +138,45 @@ mod tests {
         let mut f = fields(1, "user.create");
         f.after = Some("");
         assert_ne!(a, chain_hash(GENESIS, &f));
+    }
+
+    #[test]
+    fn period_bounds_are_days_in_the_company_zone() {
+        let sp = TimeZone::get("America/Sao_Paulo").unwrap();
+        let utc = TimeZone::UTC;
+        // 2026-03-01 starts at 03:00 UTC in São Paulo (UTC−3).
+        let start = 1_772_334_000;
+        assert_eq!(period_bound("2026-03-01", &sp, Edge::From), Ok(Some(start)));
+        assert_eq!(
+            period_bound(" 2026-03-01 ", &sp, Edge::To),
+            Ok(Some(start + 86_400))
+        );
+        assert_eq!(
+            period_bound("2026-03-01", &utc, Edge::From),
+            Ok(Some(start - 3 * 3600))
+        );
+        assert_eq!(
+            period_bound("2026-03-01 14:05", &sp, Edge::To),
+            Ok(Some(start + 14 * 3600 + 300))
+        );
+        assert_eq!(
+            period_bound("2026-03-01T17:05:00Z", &sp, Edge::From),
+            Ok(Some(start + 14 * 3600 + 300))
+        );
+        assert_eq!(period_bound("1772334000", &sp, Edge::To), Ok(Some(start)));
+        assert_eq!(period_bound("  ", &sp, Edge::From), Ok(None));
+        for bad in ["yesterday", "2026-02-30", "01/03/2026", "2026-03-01 25:00"] {
+            assert_eq!(
+                period_bound(bad, &sp, Edge::From),
+                Err(FieldError::Date),
+                "{bad}"
+            );
+        }
+        // São Paulo skipped midnight on 2018-11-04 (DST began at 00:00):
+        // that day starts at 01:00 local, 03:00 UTC.
+        assert_eq!(
+            period_bound("2018-11-04", &sp, Edge::From),
+            Ok(Some(1_541_300_400))
+        );
     }
 }

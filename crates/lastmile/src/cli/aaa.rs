@@ -4,7 +4,7 @@
 use anyhow::Context;
 use clap::Subcommand;
 
-use super::{Ctx, cli_actor, explain};
+use super::{Ctx, explain};
 
 #[derive(Subcommand)]
 pub enum AaaCommand {
@@ -135,13 +135,10 @@ async fn journal(ctx: &Ctx, wait: Option<f64>, retry: bool) -> anyhow::Result<()
 
 async fn who(ctx: &Ctx, ip: &str, at: &str) -> anyhow::Result<()> {
     let svc = ctx.open().await?;
-    let (target, at) = services::radius::parse_who(&svc, ip, at)
+    let answer = services::radius::who(&svc, &services::Caller::cli(), ip, at)
         .await
         .map_err(explain)?;
     let tz = services::radius::company_tz(&svc).await.map_err(explain)?;
-    let answer = services::radius::who(&svc, &cli_actor(), &target, at)
-        .await
-        .map_err(explain)?;
     let when = |t: i64| {
         jiff::Timestamp::from_second(t)
             .map(|t| {

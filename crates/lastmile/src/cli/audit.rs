@@ -15,7 +15,7 @@ pub enum AuditCommand {
 pub async fn run(ctx: &Ctx, command: AuditCommand) -> anyhow::Result<ExitCode> {
     let AuditCommand::Verify = command;
     let svc = ctx.open().await?;
-    let verdict = services::system::audit::verify(&svc)
+    let verdict = services::system::audit::verify(&svc, &services::Caller::cli())
         .await
         .map_err(explain)?;
     use store::system::audit::Verdict::*;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Ctx, cli_actor};
+use super::Ctx;
 
 // Help texts are the commands' own, in `Command`.
 #[derive(Args)]
@@ -22,14 +22,14 @@ pub struct RestoreArgs {
 
 pub async fn backup(ctx: &Ctx, a: BackupArgs) -> anyhow::Result<()> {
     let svc = ctx.open().await?;
-    let path = crate::serve::backup(&svc, a.output, &cli_actor()).await?;
+    let path = crate::serve::backup(&svc, a.output, &services::Caller::cli()).await?;
     println!("{}", path.display());
     Ok(())
 }
 
 pub async fn restore(ctx: &Ctx, a: RestoreArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    crate::serve::restore(&config, &a.file, &cli_actor()).await?;
+    crate::serve::restore(&config, &a.file, &services::Caller::cli()).await?;
     println!("restored {}", a.file.display());
     Ok(())
 }

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Args;
 use services::Services;
 
-use super::{Ctx, cli_actor, explain};
+use super::{Ctx, explain};
 use crate::config::Config;
 
 // The help text is the command's own, in `Command`.
@@ -129,7 +129,7 @@ async fn demo_nas(
         notes: "Registered by `lastmile demo`: radtest / radclient on this machine.".into(),
         ..Default::default()
     };
-    services::nas::create(svc, &cli_actor(), &input)
+    services::nas::create(svc, &services::Caller::cli(), &input)
         .await
         .map_err(explain)?;
     let port = config.radius_auth.port();

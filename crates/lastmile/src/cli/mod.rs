@@ -133,18 +133,6 @@ fn overrides(g: &Global) -> Overrides {
     }
 }
 
-fn cli_actor() -> services::Actor {
-    let who = std::env::var("SUDO_USER")
-        .or_else(|_| std::env::var("USER"))
-        .unwrap_or_else(|_| "cli".into());
-    services::Actor {
-        kind: "cli",
-        id: None,
-        name: who,
-        source_ip: None,
-    }
-}
-
 /// What a command needs from the command line beyond its own arguments.
 struct Ctx {
     overrides: Overrides,

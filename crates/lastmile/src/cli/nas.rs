@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use super::{Ctx, cli_actor, explain, read_stdin};
+use super::{Ctx, explain, read_stdin};
 
 #[derive(Subcommand)]
 pub enum NasCommand {
@@ -59,15 +59,19 @@ pub async fn run(ctx: &Ctx, command: NasCommand) -> anyhow::Result<()> {
                 require_message_authenticator,
                 ..Default::default()
             };
-            let id = services::nas::create(&svc, &cli_actor(), &input)
+            let id = services::nas::create(&svc, &services::Caller::cli(), &input)
                 .await
                 .map_err(explain)?;
-            let n = services::nas::get(&svc, id).await.map_err(explain)?;
+            let n = services::nas::get(&svc, &services::Caller::cli(), id)
+                .await
+                .map_err(explain)?;
             println!("added NAS {} at {} (id {id})", n.name, n.address);
         }
         NasCommand::List => {
             let svc = ctx.open().await?;
-            let all = services::nas::list(&svc).await.map_err(explain)?;
+            let all = services::nas::list(&svc, &services::Caller::cli())
+                .await
+                .map_err(explain)?;
             println!(
                 "{:<5} {:<24} {:<40} {:<10} {:<6} STATUS",
                 "ID", "NAME", "ADDRESS", "KIND", "COA"

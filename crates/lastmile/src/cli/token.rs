@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use super::{Ctx, cli_actor, explain};
+use super::{Ctx, explain};
 
 #[derive(Subcommand)]
 pub enum TokenCommand {
@@ -22,12 +22,13 @@ pub enum TokenCommand {
 pub async fn run(ctx: &Ctx, command: TokenCommand) -> anyhow::Result<()> {
     let TokenCommand::Create { user, scopes, name } = command;
     let svc = ctx.open().await?;
-    let u = services::staff::user_by_username(&svc, &user)
+    let u = services::staff::user_by_username(&svc, &services::Caller::cli(), &user)
         .await
         .map_err(|_| anyhow::anyhow!("--user: no user named `{user}`"))?;
-    let (_, token) = services::staff::tokens::create(&svc, &cli_actor(), u.id, &name, &scopes)
-        .await
-        .map_err(explain)?;
+    let (_, token) =
+        services::staff::tokens::create(&svc, &services::Caller::cli(), u.id, &name, &scopes)
+            .await
+            .map_err(explain)?;
     println!("{token}");
     Ok(())
 }

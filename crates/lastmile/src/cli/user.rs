@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use super::{Ctx, cli_actor, explain, read_stdin};
+use super::{Ctx, explain, read_stdin};
 
 #[derive(Subcommand)]
 pub enum UserCommand {
@@ -51,16 +51,17 @@ pub async fn run(ctx: &Ctx, command: UserCommand) -> anyhow::Result<()> {
                 role,
                 ..Default::default()
             };
-            let id = services::staff::create_user(&svc, &cli_actor(), &input, &password)
-                .await
-                .map_err(explain)?;
+            let id =
+                services::staff::create_user(&svc, &services::Caller::cli(), &input, &password)
+                    .await
+                    .map_err(explain)?;
             println!("created user {} (id {id})", input.username);
         }
         UserCommand::Reset2fa { username } => {
-            let user = services::staff::user_by_username(&svc, &username)
+            let user = services::staff::user_by_username(&svc, &services::Caller::cli(), &username)
                 .await
                 .map_err(|_| anyhow::anyhow!("--username: no user named `{username}`"))?;
-            services::staff::reset_2fa(&svc, &cli_actor(), user.id)
+            services::staff::reset_2fa(&svc, &services::Caller::cli(), user.id)
                 .await
                 .map_err(explain)?;
             println!("two-factor authentication removed for {username}");

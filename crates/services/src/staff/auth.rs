@@ -16,7 +16,8 @@ use sha2::{Digest, Sha256};
 use store::staff::sessions::Session;
 use store::staff::users::User;
 
-use crate::{Actor, Error, Result, Services, check};
+use crate::staff::{own_user, require_self_or};
+use crate::{Actor, Caller, Change, Error, Result, Services, check};
 
 /// Who is making a request, and what they may do.
 #[derive(Debug, Clone)]
@@ -259,17 +260,10 @@ pub async fn login(svc: &Services, req: &LoginRequest<'_>) -> Result<LoginOutcom
         let mut tx = svc.db.begin().await?;
         store::staff::security::record_failure(&mut tx, now, &ip, &username, "ip_not_allowed")
             .await?;
-        crate::system::audit::record(
-            &mut tx,
-            svc.db.engine(),
-            &anonymous(req.ip, &username),
-            "auth.login_refused",
-            "user",
-            user.id,
-            None,
-            Some(json!({"reason": "ip_not_allowed"})),
-        )
-        .await?;
+        Change::new("auth.login_refused", "user", user.id)
+            .after(json!({"reason": "ip_not_allowed"}))
+            .record(&mut tx, svc.db.engine(), &anonymous(req.ip, &username))
+            .await?;
         tx.commit().await?;
         return Err(Error::Refused("ip-not-allowed"));
     }
@@ -300,17 +294,9 @@ pub async fn login(svc: &Services, req: &LoginRequest<'_>) -> Result<LoginOutcom
             name: user.username.clone(),
             source_ip: Some(ip),
         };
-        crate::system::audit::record(
-            &mut tx,
-            svc.db.engine(),
-            &actor,
-            "auth.login",
-            "user",
-            user.id,
-            None,
-            None,
-        )
-        .await?;
+        Change::new("auth.login", "user", user.id)
+            .record(&mut tx, svc.db.engine(), &actor)
+            .await?;
     }
     tx.commit().await?;
     Ok(if user.totp_enabled {
@@ -369,17 +355,10 @@ async fn refuse(
             until,
         )
         .await?;
-        crate::system::audit::record(
-            &mut tx,
-            svc.db.engine(),
-            &system,
-            "security.ban",
-            "ban",
-            id,
-            None,
-            Some(json!({"kind": "ip", "subject": ip_s, "expires_at": until})),
-        )
-        .await?;
+        Change::new("security.ban", "ban", id)
+            .after(json!({"kind": "ip", "subject": ip_s, "expires_at": until}))
+            .record(&mut tx, svc.db.engine(), &system)
+            .await?;
     }
     if let Some(user) = user.filter(|_| matches!(reason, "bad_password" | "bad_totp")) {
         let failures =
@@ -418,23 +397,16 @@ async fn alert_attack(
 ) -> Result<()> {
     let now = store::now();
     let last_ip = system.source_ip.clone().unwrap_or_default();
-    crate::system::audit::record(
-        tx,
-        svc.db.engine(),
-        system,
-        "security.login_attack",
-        "user",
-        user.id,
-        None,
-        Some(json!({
+    Change::new("security.login_attack", "user", user.id)
+        .after(json!({
             "username": user.username,
             "failures": failures,
             "addresses": addresses,
             "last_ip": last_ip,
             "window_minutes": window_minutes,
-        })),
-    )
-    .await?;
+        }))
+        .record(tx, svc.db.engine(), system)
+        .await?;
     let body = format!(
         "Lastmile noticed {failures} failed sign-ins for the staff account \"{u}\" in the last \
          {window_minutes} minutes, from {addresses} address(es), the latest from {last_ip}.\n\
@@ -533,17 +505,10 @@ pub async fn second_factor(
         name: user.username.clone(),
         source_ip: Some(ip_s),
     };
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        &actor,
-        "auth.login",
-        "user",
-        user.id,
-        None,
-        Some(json!({"second_factor": true})),
-    )
-    .await?;
+    Change::new("auth.login", "user", user.id)
+        .after(json!({"second_factor": true}))
+        .record(&mut tx, svc.db.engine(), &actor)
+        .await?;
     tx.commit().await?;
     Ok(device_token)
 }
@@ -589,56 +554,52 @@ pub async fn session(
     )))
 }
 
-pub async fn logout(svc: &Services, session_token: &str, actor: &Actor) -> Result<()> {
+/// Ends the session `session_token` names: whoever holds the token may end
+/// it (like signing in, the token is the credential). Recorded as the
+/// session's user when it was still valid.
+pub async fn logout(svc: &Services, session_token: &str, ip: IpAddr) -> Result<()> {
+    let actor = session(svc, session_token, ip)
+        .await?
+        .map(|(p, _)| p.actor(Some(ip)));
     let mut tx = svc.db.begin().await?;
     store::staff::sessions::delete(&mut tx, &token_hash(session_token)).await?;
-    if let Some(id) = actor.id {
-        crate::system::audit::record(
-            &mut tx,
-            svc.db.engine(),
-            actor,
-            "auth.logout",
-            "user",
-            id,
-            None,
-            None,
-        )
-        .await?;
+    if let Some(actor) = actor
+        && let Some(id) = actor.id
+    {
+        Change::new("auth.logout", "user", id)
+            .record(&mut tx, svc.db.engine(), &actor)
+            .await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
-/// Ends every session of the user (all browsers, all nodes).
-pub async fn logout_everywhere(svc: &Services, actor: &Actor, user_id: i64) -> Result<u64> {
+/// Ends every session of the user (all browsers, all nodes): one's own, or
+/// anyone's with `users.manage`.
+pub async fn logout_everywhere(svc: &Services, caller: &Caller, user_id: i64) -> Result<u64> {
+    require_self_or(caller, user_id, Permission::UsersManage)?;
     let mut tx = svc.db.begin().await?;
     let n = store::staff::sessions::delete_for_user(&mut tx, user_id).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "auth.logout_everywhere",
-        "user",
-        user_id,
-        None,
-        Some(json!({"sessions": n})),
-    )
-    .await?;
+    Change::new("auth.logout_everywhere", "user", user_id)
+        .after(json!({"sessions": n}))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(n)
 }
 
-/// The user changes their own password; other sessions end.
+/// The calling user changes their own password; their other sessions end
+/// (all but `keep_session`).
 pub async fn change_password(
     svc: &Services,
-    actor: &Actor,
-    user_id: i64,
+    caller: &Caller,
     current: &str,
     new: &str,
     keep_session: Option<&str>,
 ) -> Result<()> {
+    let user_id = own_user(caller)?;
     check("new_password", validate::password(new))?;
-    let user = crate::staff::get_user(svc, user_id).await?;
+    let user = crate::staff::get_user(svc, caller, user_id).await?;
     if !crate::staff::passwords::verify(current, &user.password_hash) {
         return Err(Error::invalid_msg(
             "current_password",
@@ -654,17 +615,9 @@ pub async fn change_password(
             store::staff::sessions::delete(&mut tx, &s.token_hash).await?;
         }
     }
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "user.password_change",
-        "user",
-        user_id,
-        None,
-        None,
-    )
-    .await?;
+    Change::new("user.password_change", "user", user_id)
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -707,17 +660,9 @@ pub async fn request_password_reset(
     )
     .await?;
     let actor = anonymous(ip, &user.username);
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        &actor,
-        "user.password_reset_requested",
-        "user",
-        user.id,
-        None,
-        None,
-    )
-    .await?;
+    Change::new("user.password_reset_requested", "user", user.id)
+        .record(&mut tx, svc.db.engine(), &actor)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -741,23 +686,17 @@ pub async fn reset_password(svc: &Services, token: &str, new: &str, ip: IpAddr) 
     // Whoever reset the password may be cleaning up after a break-in.
     store::staff::security::forget_devices(&mut tx, user_id).await?;
     let user = store::staff::users::get(&mut tx, user_id).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        &anonymous(ip, &user.username),
-        "user.password_reset",
-        "user",
-        user_id,
-        None,
-        None,
-    )
-    .await?;
+    Change::new("user.password_reset", "user", user_id)
+        .record(&mut tx, svc.db.engine(), &anonymous(ip, &user.username))
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Starts 2FA enrolment: stores a new (not yet active) secret and returns it.
-pub async fn begin_2fa(svc: &Services, user_id: i64) -> Result<String> {
+/// Starts the calling user's 2FA enrolment: stores a new (not yet
+/// active) secret and returns it.
+pub async fn begin_2fa(svc: &Services, caller: &Caller) -> Result<String> {
+    let user_id = own_user(caller)?;
     let secret = crate::staff::totp::new_secret();
     let mut tx = svc.db.begin().await?;
     let user = store::staff::users::get(&mut tx, user_id).await?;
@@ -776,9 +715,10 @@ pub async fn begin_2fa(svc: &Services, user_id: i64) -> Result<String> {
     Ok(secret)
 }
 
-/// The pending enrolment secret, decrypted, if any.
-pub async fn pending_2fa_secret(svc: &Services, user_id: i64) -> Result<Option<String>> {
-    let user = crate::staff::get_user(svc, user_id).await?;
+/// The calling user's pending enrolment secret, decrypted, if any.
+pub async fn pending_2fa_secret(svc: &Services, caller: &Caller) -> Result<Option<String>> {
+    let user_id = own_user(caller)?;
+    let user = crate::staff::get_user(svc, caller, user_id).await?;
     match (user.totp_enabled, user.totp_secret) {
         (false, Some(s)) => Ok(Some(
             svc.secrets
@@ -789,14 +729,11 @@ pub async fn pending_2fa_secret(svc: &Services, user_id: i64) -> Result<Option<S
     }
 }
 
-/// Confirms enrolment with a first code; returns the recovery codes (shown once).
-pub async fn confirm_2fa(
-    svc: &Services,
-    actor: &Actor,
-    user_id: i64,
-    code: &str,
-) -> Result<Vec<String>> {
-    let secret = pending_2fa_secret(svc, user_id)
+/// Confirms the calling user's enrolment with a first code; returns the
+/// recovery codes (shown once).
+pub async fn confirm_2fa(svc: &Services, caller: &Caller, code: &str) -> Result<Vec<String>> {
+    let user_id = own_user(caller)?;
+    let secret = pending_2fa_secret(svc, caller)
         .await?
         .ok_or(Error::Refused("2fa-not-started"))?;
     let now = store::now();
@@ -818,29 +755,20 @@ pub async fn confirm_2fa(
     .await?;
     store::staff::users::advance_totp_step(&mut tx, user_id, step).await?;
     store::staff::users::replace_recovery_codes(&mut tx, user_id, &hashes).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "user.2fa_enable",
-        "user",
-        user_id,
-        Some(json!({"totp_enabled": false})),
-        Some(json!({"totp_enabled": true})),
-    )
-    .await?;
+    Change::new("user.2fa_enable", "user", user_id)
+        .before(json!({"totp_enabled": false}))
+        .after(json!({"totp_enabled": true}))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(codes)
 }
 
-/// Turns 2FA off after checking the password (refused when the role requires it).
-pub async fn disable_2fa(
-    svc: &Services,
-    actor: &Actor,
-    user_id: i64,
-    password: &str,
-) -> Result<()> {
-    let user = crate::staff::get_user(svc, user_id).await?;
+/// Turns the calling user's 2FA off after checking the password (refused
+/// when the role requires it).
+pub async fn disable_2fa(svc: &Services, caller: &Caller, password: &str) -> Result<()> {
+    let user_id = own_user(caller)?;
+    let user = crate::staff::get_user(svc, caller, user_id).await?;
     if !crate::staff::passwords::verify(password, &user.password_hash) {
         return Err(Error::invalid_msg(
             "password",
@@ -851,34 +779,49 @@ pub async fn disable_2fa(
     if s.list(keys::REQUIRE_2FA_ROLES).contains(&user.role_name) {
         return Err(Error::Refused("2fa-required"));
     }
-    crate::staff::reset_2fa(svc, actor, user_id).await
+    crate::staff::clear_2fa(svc, &caller.actor(), user_id).await
 }
 
-pub async fn unused_recovery_codes(svc: &Services, user_id: i64) -> Result<i64> {
+/// How many of the calling user's recovery codes are still unused.
+pub async fn unused_recovery_codes(svc: &Services, caller: &Caller) -> Result<i64> {
+    let user_id = own_user(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::staff::users::unused_recovery_codes(&mut c, user_id).await?)
 }
 
-pub async fn sessions_of(svc: &Services, user_id: i64) -> Result<Vec<Session>> {
+/// A user's open sessions: one's own, or anyone's with `users.manage`.
+pub async fn sessions_of(svc: &Services, caller: &Caller, user_id: i64) -> Result<Vec<Session>> {
+    require_self_or(caller, user_id, Permission::UsersManage)?;
     let mut c = svc.db.conn().await?;
     Ok(store::staff::sessions::list_for_user(&mut c, user_id).await?)
 }
 
-pub async fn active_bans(svc: &Services) -> Result<Vec<store::staff::security::Ban>> {
+/// Address bans in force (`security.manage`).
+pub async fn active_bans(
+    svc: &Services,
+    caller: &Caller,
+) -> Result<Vec<store::staff::security::Ban>> {
+    caller.require(Permission::SecurityManage)?;
     let mut c = svc.db.conn().await?;
     Ok(store::staff::security::active_bans(&mut c, store::now()).await?)
 }
 
+/// The latest refused sign-ins (`security.manage`).
 pub async fn recent_failures(
     svc: &Services,
+    caller: &Caller,
     limit: i64,
 ) -> Result<Vec<store::staff::security::Failure>> {
+    caller.require(Permission::SecurityManage)?;
     let mut c = svc.db.conn().await?;
     Ok(store::staff::security::recent_failures(&mut c, limit).await?)
 }
 
-/// Lifts a ban early and forgets the failures that led to it.
-pub async fn lift_ban(svc: &Services, actor: &Actor, id: i64) -> Result<()> {
+/// Lifts a ban early and forgets the failures that led to it
+/// (`security.manage`).
+pub async fn lift_ban(svc: &Services, caller: &Caller, id: i64) -> Result<()> {
+    caller.require(Permission::SecurityManage)?;
+    let actor = caller.actor();
     let mut tx = svc.db.begin().await?;
     let ban = store::staff::security::get_ban(&mut tx, id)
         .await?
@@ -887,17 +830,10 @@ pub async fn lift_ban(svc: &Services, actor: &Actor, id: i64) -> Result<()> {
         return Err(Error::Refused("ban-not-active"));
     }
     store::staff::security::clear_failures(&mut tx, &ban.kind, &ban.subject).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "security.unban",
-        "ban",
-        id,
-        Some(json!({"kind": ban.kind, "subject": ban.subject})),
-        None,
-    )
-    .await?;
+    Change::new("security.unban", "ban", id)
+        .before(json!({"kind": ban.kind, "subject": ban.subject}))
+        .record(&mut tx, svc.db.engine(), &actor)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -6,10 +6,11 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+use domain::Permission;
 use domain::system::settings as keys;
 use store::staff::security::Ban;
 
-use crate::{Error, Result, Services};
+use crate::{Caller, Error, Result, Services};
 
 /// Where the export goes, under the data dir.
 pub fn path(data_dir: &Path) -> PathBuf {
@@ -61,8 +62,10 @@ pub fn render(bans: &[Ban], now: i64) -> String {
 }
 
 /// Writes the export if the setting is on (atomically: readers never see a
-/// half-written file); returns where. Does nothing when it is off.
-pub async fn export(svc: &Services) -> Result<Option<PathBuf>> {
+/// half-written file); returns where. Does nothing when it is off. The
+/// `nftables-export` job's work (`security.manage`).
+pub async fn export(svc: &Services, caller: &Caller) -> Result<Option<PathBuf>> {
+    caller.require(Permission::SecurityManage)?;
     let settings = crate::system::settings::current(svc).await?;
     if !settings.bool(keys::NFTABLES_EXPORT) {
         return Ok(None);

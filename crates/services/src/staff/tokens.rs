@@ -5,23 +5,42 @@ use serde_json::json;
 use store::staff::api_tokens::ApiToken;
 
 use crate::staff::auth::{Principal, new_token, token_hash};
-use crate::{Actor, Error, Result, Services, check};
+use crate::staff::require_self_or;
+use crate::{Caller, Change, Error, Result, Services, check};
 
 /// Every token starts with this, so secret scanners and people recognise it.
 pub const PREFIX: &str = "lm_";
 
-/// Creates a token for `user_id` with `scopes` (permission codes, comma- or
-/// space-separated, or `all`). Returns its id and the token, which is never
-/// shown again.
+/// Creates a token for `user_id` (oneself, or anyone with `users.manage`)
+/// with `scopes` (permission codes, comma- or space-separated, or `all`).
+/// A token can hand out only scopes it holds itself. Returns its id and the
+/// token, which is never shown again.
 pub async fn create(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     user_id: i64,
     name: &str,
     scopes: &str,
 ) -> Result<(i64, String)> {
-    check("name", domain::validate::required(name, 80))?;
+    require_self_or(caller, user_id, Permission::UsersManage)?;
     let scopes = scopes.trim();
+    let wanted =
+        PermissionSet::parse(scopes).map_err(|e| Error::invalid_msg("scopes", e.to_string()))?;
+    if let Caller::Staff { principal, .. } = caller
+        && let Some(own) = principal.token_id
+    {
+        let mine = {
+            let mut c = svc.db.conn().await?;
+            store::staff::api_tokens::get(&mut c, own).await?
+        };
+        if mine.scopes.trim() != "all" {
+            let held = PermissionSet::parse(&mine.scopes).unwrap_or_default();
+            if let Some(p) = wanted.iter().find(|p| !held.contains(*p)) {
+                return Err(Error::Forbidden(p.code()));
+            }
+        }
+    }
+    check("name", domain::validate::required(name, 80))?;
     let stored = if scopes == "all" {
         "all".to_owned()
     } else {
@@ -49,17 +68,10 @@ pub async fn create(
         store::now(),
     )
     .await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "token.create",
-        "api_token",
-        id,
-        None,
-        Some(json!({"user_id": user_id, "name": name.trim(), "scopes": stored})),
-    )
-    .await?;
+    Change::new("token.create", "api_token", id)
+        .after(json!({"user_id": user_id, "name": name.trim(), "scopes": stored}))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok((id, token))
 }
@@ -95,41 +107,57 @@ pub async fn authenticate(svc: &Services, token: &str) -> Result<Option<Principa
 }
 
 /// Revokes a token: its owner, or anyone with `users.manage`.
-pub async fn revoke(svc: &Services, by: &Principal, source: &Actor, id: i64) -> Result<()> {
+pub async fn revoke(svc: &Services, caller: &Caller, id: i64) -> Result<()> {
     let mut tx = svc.db.begin().await?;
     let t = store::staff::api_tokens::get(&mut tx, id).await?;
-    if t.user_id != by.user.id && !by.can(Permission::UsersManage) {
-        return Err(Error::Forbidden(Permission::UsersManage.code()));
-    }
+    require_self_or(caller, t.user_id, Permission::UsersManage)?;
     if !store::staff::api_tokens::revoke(&mut tx, id, store::now()).await? {
         return Err(Error::Refused("token-revoked"));
     }
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        source,
-        "token.revoke",
-        "api_token",
-        id,
-        Some(json!({"revoked": false})),
-        Some(json!({"revoked": true})),
-    )
-    .await?;
+    Change::new("token.revoke", "api_token", id)
+        .before(json!({"revoked": false}))
+        .after(json!({"revoked": true}))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
+/// Whose tokens [`list`] shows `caller` for `user_id`: that user's (one's
+/// own, or anyone's with `users.manage`), or without `user_id` everyone's
+/// (`None`) for holders of `users.manage` and one's own for others.
+/// Interfaces that validate paging first ask this before.
+pub fn may_list(caller: &Caller, user_id: Option<i64>) -> Result<Option<i64>> {
+    match user_id {
+        Some(u) => {
+            require_self_or(caller, u, Permission::UsersManage)?;
+            Ok(Some(u))
+        }
+        None if caller.can(Permission::UsersManage) => Ok(None),
+        None => caller
+            .user_id()
+            .map(Some)
+            .ok_or(Error::Forbidden(Permission::UsersManage.code())),
+    }
+}
+
+/// A page of tokens, newest first, of the users [`may_list`] names.
 pub async fn list(
     svc: &Services,
+    caller: &Caller,
     user_id: Option<i64>,
     before: Option<i64>,
     limit: i64,
 ) -> Result<(Vec<ApiToken>, bool)> {
+    let user_id = may_list(caller, user_id)?;
     let mut c = svc.db.conn().await?;
     Ok(store::staff::api_tokens::list(&mut c, user_id, before, limit).await?)
 }
 
-pub async fn get(svc: &Services, id: i64) -> Result<ApiToken> {
+/// One token: one's own, or anyone's with `users.manage`.
+pub async fn get(svc: &Services, caller: &Caller, id: i64) -> Result<ApiToken> {
     let mut c = svc.db.conn().await?;
-    Ok(store::staff::api_tokens::get(&mut c, id).await?)
+    let t = store::staff::api_tokens::get(&mut c, id).await?;
+    require_self_or(caller, t.user_id, Permission::UsersManage)?;
+    Ok(t)
 }

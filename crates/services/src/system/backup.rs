@@ -20,10 +20,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use domain::Permission;
 use serde_json::json;
 use store::{Db, Engine};
 
-use crate::{Actor, Error, Result, Services};
+use crate::{Caller, Change, Error, Result, Services};
 
 const PREFIX: &str = "lastmile-";
 const STAMP: &str = "%Y%m%d-%H%M%S";
@@ -45,32 +46,34 @@ pub fn dir(data_dir: &Path) -> PathBuf {
 }
 
 /// Takes a backup now into the data dir's backup folder, applies
-/// retention, and records `backup.create` by `actor`.
-pub async fn run(svc: &Services, actor: &Actor) -> Result<BackupFile> {
+/// retention, and records `backup.create` by the caller
+/// (`settings.manage`; the `backup` job and the console hold it).
+pub async fn run(svc: &Services, caller: &Caller) -> Result<BackupFile> {
+    caller.require(Permission::SettingsManage)?;
     let dir = dir(&svc.data_dir);
-    let file = create(&svc.db, &dir).await?;
+    let file = write(&svc.db, &dir).await?;
     let days = crate::system::settings::current(svc)
         .await?
         .int(domain::system::settings::BACKUP_RETENTION_DAYS);
     let removed = prune(&dir, days, store::now())?;
     let mut tx = svc.db.begin().await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "backup.create",
-        "backup",
-        &file.name,
-        None,
-        Some(json!({"size": file.size, "removed": removed})),
-    )
-    .await?;
+    Change::new("backup.create", "backup", &file.name)
+        .after(json!({"size": file.size, "removed": removed}))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     Ok(file)
 }
 
+/// Writes a backup into `dir` (created if missing), outside the backup
+/// folder's retention (`lastmile backup --output`; `settings.manage`).
+pub async fn create(svc: &Services, caller: &Caller, dir: &Path) -> Result<BackupFile> {
+    caller.require(Permission::SettingsManage)?;
+    write(&svc.db, dir).await
+}
+
 /// Writes a backup of `db` into `dir` (created if missing).
-pub async fn create(db: &Db, dir: &Path) -> Result<BackupFile> {
+async fn write(db: &Db, dir: &Path) -> Result<BackupFile> {
     store::files::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
     let now = jiff::Timestamp::now();
     let ext = match db.engine() {
@@ -212,8 +215,13 @@ pub fn list(dir: &Path) -> Result<Vec<BackupFile>> {
     Ok(files.into_iter().map(|(_, f)| f).collect())
 }
 
-/// The backups of the data dir, newest first.
-pub fn list_in(svc: &Services) -> Result<Vec<BackupFile>> {
+/// The backups of the data dir, newest first (`settings.view` or
+/// `settings.manage`).
+pub fn list_in(svc: &Services, caller: &Caller) -> Result<Vec<BackupFile>> {
+    crate::staff::require_any(
+        caller,
+        &[Permission::SettingsView, Permission::SettingsManage],
+    )?;
     list(&dir(&svc.data_dir))
 }
 
@@ -257,9 +265,11 @@ pub fn prune(dir: &Path, days: i64, now: i64) -> Result<Vec<String>> {
 }
 
 /// Replaces the database at `url` with the backup `file`, then records
-/// `backup.restore` by `actor` in the restored database. Every Lastmile
-/// process using the database must be stopped.
-pub async fn restore(url: &str, file: &Path, actor: &Actor) -> Result<()> {
+/// `backup.restore` by the caller in the restored database
+/// (`settings.manage`). Every Lastmile process using the database must be
+/// stopped.
+pub async fn restore(url: &str, file: &Path, caller: &Caller) -> Result<()> {
+    caller.require(Permission::SettingsManage)?;
     if !file.is_file() {
         return Err(Error::invalid_msg(
             "file",
@@ -294,18 +304,12 @@ pub async fn restore(url: &str, file: &Path, actor: &Actor) -> Result<()> {
     let db = Db::connect(url, 1).await?;
     db.migrate().await?;
     let mut tx = db.begin().await?;
-    crate::system::audit::record(
-        &mut tx,
-        db.engine(),
-        actor,
-        "backup.restore",
-        "backup",
-        file.file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        None,
-        None,
-    )
-    .await?;
+    let name = file
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    Change::new("backup.restore", "backup", name)
+        .record(&mut tx, db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     db.close().await;
     Ok(())

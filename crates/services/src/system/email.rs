@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use domain::Permission;
 use domain::system::settings as keys;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
@@ -16,7 +17,7 @@ use serde_json::json;
 use store::system::outbox::Message;
 
 use crate::system::jobs::JobContext;
-use crate::{Actor, Error, Result, Services};
+use crate::{Caller, Change, Error, Result, Services};
 
 pub const MAX_SEND_ATTEMPTS: i64 = 5;
 /// Messages taken per round; a drain stops after [`MAX_PER_RUN`].
@@ -51,7 +52,7 @@ impl std::fmt::Debug for SmtpConfig {
 }
 
 /// The configured SMTP server, or `None` while host or sender is empty.
-pub async fn smtp_config(svc: &Services) -> Result<Option<SmtpConfig>> {
+pub(crate) async fn smtp_config(svc: &Services) -> Result<Option<SmtpConfig>> {
     let s = crate::system::settings::current(svc).await?;
     let host = s.raw(keys::SMTP_HOST).trim().to_owned();
     let from = s.raw(keys::EMAIL_FROM).trim().to_owned();
@@ -94,8 +95,10 @@ pub struct Report {
     pub not_configured: bool,
 }
 
-/// Sends due outbox messages until none is left (or [`MAX_PER_RUN`]).
-pub async fn drain(svc: &Services, ctx: Option<&JobContext>) -> Result<Report> {
+/// Sends due outbox messages until none is left (or [`MAX_PER_RUN`]): the
+/// `email-outbox` job's work (`settings.manage`).
+pub async fn drain(svc: &Services, caller: &Caller, ctx: Option<&JobContext>) -> Result<Report> {
+    caller.require(Permission::SettingsManage)?;
     let Some(cfg) = smtp_config(svc).await? else {
         return Ok(Report {
             not_configured: true,
@@ -167,7 +170,8 @@ pub async fn drain(svc: &Services, ctx: Option<&JobContext>) -> Result<Report> {
 /// the error) when every message it tried failed, e.g. the server refused
 /// the connection.
 pub(crate) async fn drain_job(ctx: &JobContext) -> Result<()> {
-    let r = drain(ctx.svc(), Some(ctx)).await?;
+    let caller = Caller::system(crate::system::jobs::EMAIL_OUTBOX);
+    let r = drain(ctx.svc(), &caller, Some(ctx)).await?;
     if r.not_configured {
         return ctx
             .note("SMTP is not configured; messages wait in the outbox")
@@ -218,9 +222,11 @@ async fn send_one(
 }
 
 /// Queues a test message to `to` and starts the outbox job at once
-/// (audited as `email.test`). Returns the outbox message id, whose status
-/// [`message`] reports.
-pub async fn send_test_email(svc: &Services, actor: &Actor, to: &str) -> Result<i64> {
+/// (audited as `email.test`; `settings.manage`). Returns the outbox message
+/// id, whose status [`message`] reports.
+pub async fn send_test_email(svc: &Services, caller: &Caller, to: &str) -> Result<i64> {
+    caller.require(Permission::SettingsManage)?;
+    let actor = caller.actor();
     let to = to.trim();
     crate::check("to", domain::validate::email(to))?;
     if smtp_config(svc).await?.is_none() {
@@ -256,32 +262,31 @@ pub async fn send_test_email(svc: &Services, actor: &Actor, to: &str) -> Result<
         now,
     )
     .await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "email.test",
-        "email",
-        id,
-        None,
-        Some(json!({"to": to})),
-    )
-    .await?;
+    Change::new("email.test", "email", id)
+        .after(json!({"to": to}))
+        .record(&mut tx, svc.db.engine(), &actor)
+        .await?;
     tx.commit().await?;
     svc.wake_jobs();
     Ok(id)
 }
 
-/// One outbox message.
-pub async fn message(svc: &Services, id: i64) -> Result<Message> {
+/// Who may read the outbox: the e-mail settings page shows it.
+const OUTBOX_READ: &[Permission] = &[Permission::SettingsView, Permission::SettingsManage];
+
+/// One outbox message (`settings.view` or `settings.manage`).
+pub async fn message(svc: &Services, caller: &Caller, id: i64) -> Result<Message> {
+    crate::staff::require_any(caller, OUTBOX_READ)?;
     let mut c = svc.db.conn().await?;
     store::system::outbox::get(&mut c, id)
         .await?
         .ok_or(Error::NotFound)
 }
 
-/// The latest outbox messages, newest first.
-pub async fn recent(svc: &Services, limit: i64) -> Result<Vec<Message>> {
+/// The latest outbox messages, newest first (`settings.view` or
+/// `settings.manage`).
+pub async fn recent(svc: &Services, caller: &Caller, limit: i64) -> Result<Vec<Message>> {
+    crate::staff::require_any(caller, OUTBOX_READ)?;
     let mut c = svc.db.conn().await?;
     Ok(store::system::outbox::recent(&mut c, limit.clamp(1, 200)).await?)
 }

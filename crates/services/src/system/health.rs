@@ -7,11 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use domain::Permission;
 use store::system::jobs::Status;
 use store::system::nodes::{Listed, Node};
 
 use crate::system::jobs::Background;
-use crate::{Result, Services};
+use crate::{Caller, Result, Services};
 
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -260,19 +261,27 @@ pub struct Dashboard {
     pub health: DashboardHealth,
 }
 
-pub async fn dashboard(svc: &Services) -> Result<std::sync::Arc<Dashboard>> {
+/// The dashboard (`dashboard.view`).
+pub async fn dashboard(svc: &Services, caller: &Caller) -> Result<std::sync::Arc<Dashboard>> {
+    caller.require(Permission::DashboardView)?;
     svc.caches
         .dashboard
         .get_or_load(|| async {
             Ok(Dashboard {
                 overview: crate::staff::overview(svc).await?,
-                health: dashboard_health(svc).await?,
+                health: health(svc).await?,
             })
         })
         .await
 }
 
-pub async fn dashboard_health(svc: &Services) -> Result<DashboardHealth> {
+/// The dashboard's system health panel, read now (`dashboard.view`).
+pub async fn dashboard_health(svc: &Services, caller: &Caller) -> Result<DashboardHealth> {
+    caller.require(Permission::DashboardView)?;
+    health(svc).await
+}
+
+async fn health(svc: &Services) -> Result<DashboardHealth> {
     let now = store::now();
     let mut c = svc.db.conn().await?;
     let nodes = store::system::nodes::list(&mut c, now).await?;

@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use domain::Permission;
 use domain::system::settings::{self as defs, Kind};
 
-use crate::{Actor, Error, Result, Services};
+use crate::{Caller, Change, Error, Result, Services};
 
 pub const CACHE_TTL: Duration = Duration::from_secs(5);
 
@@ -65,7 +66,9 @@ impl Settings {
     }
 }
 
-/// The cached settings snapshot.
+/// The cached settings snapshot: the installation's configuration as code
+/// reads it (sign-in, jobs, the RADIUS server), for no one in particular.
+/// Staff reading the settings go through [`read`].
 pub async fn current(svc: &Services) -> Result<Arc<Settings>> {
     svc.caches
         .settings
@@ -76,17 +79,42 @@ pub async fn current(svc: &Services) -> Result<Arc<Settings>> {
         .await
 }
 
+/// Whether `caller` may read the settings (`settings.view` or
+/// `settings.manage`).
+pub fn may_read(caller: &Caller) -> Result<()> {
+    crate::staff::require_any(
+        caller,
+        &[Permission::SettingsView, Permission::SettingsManage],
+    )
+}
+
+/// Whether `caller` may change the settings (`settings.manage`): what
+/// [`update`] checks first, for interfaces that read a body before.
+pub fn may_update(caller: &Caller) -> Result<()> {
+    caller.require(Permission::SettingsManage)
+}
+
+/// The settings as the settings pages and the API show them
+/// (`settings.view` or `settings.manage`).
+pub async fn read(svc: &Services, caller: &Caller) -> Result<Arc<Settings>> {
+    may_read(caller)?;
+    current(svc).await
+}
+
 pub(crate) fn invalidate(svc: &Services) {
     svc.caches.settings.invalidate();
 }
 
-/// Validates and stores several settings at once (all or nothing). An empty
-/// value for a secret keeps the stored one. Returns the keys that changed.
+/// Validates and stores several settings at once (all or nothing;
+/// `settings.manage`). An empty value for a secret keeps the stored one.
+/// Returns the keys that changed.
 pub async fn update(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     values: &BTreeMap<String, String>,
 ) -> Result<Vec<String>> {
+    may_update(caller)?;
+    let actor = caller.actor();
     let field_name =
         |key: &str| -> &'static str { defs::def(key).map(|d| d.key).unwrap_or("settings") };
     let mut normalized = Vec::new();
@@ -138,17 +166,11 @@ pub async fn update(
                 serde_json::json!(s)
             }
         };
-        crate::system::audit::record(
-            &mut tx,
-            svc.db.engine(),
-            actor,
-            "setting.update",
-            "setting",
-            def.key,
-            Some(shown(old)),
-            Some(shown(&v)),
-        )
-        .await?;
+        Change::new("setting.update", "setting", def.key)
+            .before(shown(old))
+            .after(shown(&v))
+            .record(&mut tx, svc.db.engine(), &actor)
+            .await?;
         changed.push(def.key.to_owned());
     }
     tx.commit().await?;

@@ -1,11 +1,10 @@
 //! First-run setup: the company, the built-in roles and the first admin, in
 //! one transaction that can succeed only once per installation.
 
-use domain::Locale;
 use domain::staff::role::BuiltinRole;
-use domain::validate;
+use domain::{Locale, Permission, validate};
 
-use crate::{Actor, Error, Result, Services, check};
+use crate::{Actor, Caller, Change, Error, Result, Services, check};
 
 /// The wizard's answers (also the `lastmile setup` flags).
 #[derive(Debug, Clone, Default)]
@@ -165,39 +164,26 @@ pub async fn run(svc: &Services, input: &SetupInput, source_ip: Option<String>) 
         source_ip,
     };
     let engine = svc.db.engine();
-    crate::system::audit::record(
-        &mut tx,
-        engine,
-        &actor,
-        "setup.complete",
-        "company",
-        1,
-        None,
-        Some(serde_json::to_value(&company).unwrap_or_default()),
-    )
-    .await?;
-    crate::system::audit::record(
-        &mut tx,
-        engine,
-        &actor,
-        "user.create",
-        "user",
-        user_id,
-        None,
-        Some(serde_json::json!({"username": username, "email": input.admin_email.trim(), "role": "admin"})),
-    )
-    .await?;
+    Change::new("setup.complete", "company", 1)
+        .after(serde_json::to_value(&company).unwrap_or_default())
+        .record(&mut tx, engine, &actor)
+        .await?;
+    Change::new("user.create", "user", user_id)
+        .after(serde_json::json!({"username": username, "email": input.admin_email.trim(), "role": "admin"}))
+        .record(&mut tx, engine, &actor)
+        .await?;
     tx.commit().await?;
     svc.caches.company.invalidate();
     Ok(user_id)
 }
 
-/// Company profile changes from the settings page.
+/// Company profile changes from the settings page (`settings.manage`).
 pub async fn update_company(
     svc: &Services,
-    actor: &Actor,
+    caller: &Caller,
     c: &store::system::company::Company,
 ) -> Result<()> {
+    caller.require(Permission::SettingsManage)?;
     check("company", validate::required(&c.name, 120))?;
     check("legal_document", validate::required(&c.legal_document, 40))?;
     check("country", validate::country(&c.country))?;
@@ -211,23 +197,37 @@ pub async fn update_company(
         .await?
         .ok_or(Error::NotFound)?;
     store::system::company::update(&mut tx, c).await?;
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "company.update",
-        "company",
-        1,
-        Some(serde_json::to_value(&before).unwrap_or_default()),
-        Some(serde_json::to_value(c).unwrap_or_default()),
-    )
-    .await?;
+    Change::new("company.update", "company", 1)
+        .before(serde_json::to_value(&before).unwrap_or_default())
+        .after(serde_json::to_value(c).unwrap_or_default())
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     svc.caches.company.invalidate();
     Ok(())
 }
 
-/// The company profile (from this node's snapshot, at most a few seconds old).
+/// The company profile as the settings page shows it (`settings.view` or
+/// `settings.manage`); `NotFound` before setup.
+pub async fn profile(svc: &Services, caller: &Caller) -> Result<store::system::company::Company> {
+    crate::staff::require_any(
+        caller,
+        &[Permission::SettingsView, Permission::SettingsManage],
+    )?;
+    company(svc).await?.ok_or(Error::NotFound)
+}
+
+/// The installation's time zone (UTC before setup), from the snapshot.
+pub(crate) async fn timezone(svc: &Services) -> Result<jiff::tz::TimeZone> {
+    Ok(company(svc)
+        .await?
+        .and_then(|c| jiff::tz::TimeZone::get(&c.timezone).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC))
+}
+
+/// The company profile (from this node's snapshot, at most a few seconds
+/// old): the name, language and time zone every page and job uses, for no
+/// one in particular. Staff reading it as a setting go through [`profile`].
 pub async fn company(svc: &Services) -> Result<Option<store::system::company::Company>> {
     let snapshot = svc
         .caches

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use services::secrets::SecretBox;
+use services::staff::auth::Principal;
 use services::staff::auth::{LoginOutcome, LoginRequest};
 use services::staff::{RoleInput, UserInput};
 use services::system::setup::SetupInput;
-use services::{Actor, Error, Services};
+use services::{Caller, Error, Services};
 use store::testing::each_engine;
 
 const PASSWORD: &str = "correct horse battery";
@@ -37,13 +38,24 @@ fn setup_input() -> SetupInput {
     }
 }
 
-fn cli() -> Actor {
-    Actor {
-        kind: "cli",
-        id: None,
+fn cli() -> Caller {
+    Caller::Cli {
         name: "test".into(),
-        source_ip: None,
     }
+}
+
+/// User `id` signed in from 192.0.2.1, with its role's permissions.
+async fn signed_in(s: &Services, id: i64) -> Caller {
+    let user = services::staff::get_user(s, &cli(), id).await.unwrap();
+    let permissions = domain::PermissionSet::parse(&user.role_permissions).unwrap();
+    Caller::staff(
+        Principal {
+            user,
+            permissions,
+            token_id: None,
+        },
+        Some(ip("192.0.2.1")),
+    )
 }
 
 async fn login(
@@ -87,7 +99,8 @@ fn token_of(o: LoginOutcome) -> String {
 async fn audited(s: &Services, action: &str) -> Vec<store::system::audit::Entry> {
     services::system::audit::list(
         s,
-        &store::system::audit::Filter {
+        &cli(),
+        &services::system::audit::Query {
             action: Some(action.into()),
             limit: 100,
             ..Default::default()
@@ -124,7 +137,7 @@ async fn setup_runs_once_and_validates() {
             services::system::setup::run(&s, &setup_input(), None).await,
             Err(Error::Refused("setup-done"))
         ));
-        let roles: Vec<String> = services::staff::list_roles(&s)
+        let roles: Vec<String> = services::staff::list_roles(&s, &cli())
             .await
             .unwrap()
             .into_iter()
@@ -188,7 +201,9 @@ async fn an_attackers_failures_do_not_lock_the_owner_out() {
             login(&s, "ana", PASSWORD, attacker).await,
             Err(Error::Refused("banned"))
         ));
-        let bans = services::staff::auth::active_bans(&s).await.unwrap();
+        let bans = services::staff::auth::active_bans(&s, &cli())
+            .await
+            .unwrap();
         assert!(bans.iter().all(|b| b.kind == "ip"), "{bans:?}");
         let ban = bans
             .iter()
@@ -200,7 +215,7 @@ async fn an_attackers_failures_do_not_lock_the_owner_out() {
             .await
             .unwrap();
         assert!(login(&s, "ana", PASSWORD, attacker).await.is_ok());
-        let failures = services::staff::auth::recent_failures(&s, 100)
+        let failures = services::staff::auth::recent_failures(&s, &cli(), 100)
             .await
             .unwrap();
         assert!(failures.iter().all(|f| f.ip != attacker));
@@ -284,7 +299,9 @@ async fn a_known_device_is_not_delayed_by_failures_from_its_address() {
         )
         .await
         .unwrap();
-        let mail = services::system::email::recent(&s, 10).await.unwrap();
+        let mail = services::system::email::recent(&s, &cli(), 10)
+            .await
+            .unwrap();
         let link = mail
             .iter()
             .find(|m| m.subject.contains("reset"))
@@ -345,7 +362,7 @@ async fn the_owner_and_admins_are_told_once_per_window() {
             after.contains("\"addresses\":5") && after.contains("carla"),
             "{after}"
         );
-        let mut to: Vec<String> = services::system::email::recent(&s, 50)
+        let mut to: Vec<String> = services::system::email::recent(&s, &cli(), 50)
             .await
             .unwrap()
             .into_iter()
@@ -409,7 +426,7 @@ async fn allowlists_refuse_other_addresses_and_are_logged() {
         services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
-        let admin = services::staff::list_roles(&s)
+        let admin = services::staff::list_roles(&s, &cli())
             .await
             .unwrap()
             .into_iter()
@@ -429,7 +446,7 @@ async fn allowlists_refuse_other_addresses_and_are_logged() {
         ));
         assert!(login(&s, "ana", PASSWORD, "10.1.2.3").await.is_ok());
         assert!(login(&s, "ana", PASSWORD, "2001:db8::7").await.is_ok());
-        let failures = services::staff::auth::recent_failures(&s, 10)
+        let failures = services::staff::auth::recent_failures(&s, &cli(), 10)
             .await
             .unwrap();
         assert_eq!(failures[0].reason, "ip_not_allowed");
@@ -470,18 +487,16 @@ async fn totp_enrolment_login_replay_and_recovery_codes() {
         let admin_id = services::system::setup::run(&s, &setup_input(), None)
             .await
             .unwrap();
-        let secret = services::staff::auth::begin_2fa(&s, admin_id)
-            .await
-            .unwrap();
+        let ana = signed_in(&s, admin_id).await;
+        let secret = services::staff::auth::begin_2fa(&s, &ana).await.unwrap();
         let now = store::now() as u64;
         assert!(matches!(
-            services::staff::auth::confirm_2fa(&s, &cli(), admin_id, "000000").await,
+            services::staff::auth::confirm_2fa(&s, &ana, "000000").await,
             Err(Error::Invalid { field: "code", .. })
         ));
         let codes = services::staff::auth::confirm_2fa(
             &s,
-            &cli(),
-            admin_id,
+            &ana,
             &services::staff::totp::current(&secret, now),
         )
         .await
@@ -530,7 +545,7 @@ async fn totp_enrolment_login_replay_and_recovery_codes() {
             Err(Error::Refused("bad-code"))
         ));
         assert_eq!(
-            services::staff::auth::unused_recovery_codes(&s, admin_id)
+            services::staff::auth::unused_recovery_codes(&s, &ana)
                 .await
                 .unwrap(),
             9
@@ -668,7 +683,9 @@ async fn users_roles_tokens_and_the_rules_that_guard_them() {
         ));
 
         // The last admin cannot be demoted or disabled.
-        let admin = services::staff::get_user(&s, admin_id).await.unwrap();
+        let admin = services::staff::get_user(&s, &cli(), admin_id)
+            .await
+            .unwrap();
         let demote = UserInput {
             username: admin.username.clone(),
             email: admin.email.clone(),
@@ -702,7 +719,7 @@ async fn users_roles_tokens_and_the_rules_that_guard_them() {
             .await
             .unwrap();
         assert_ne!(stored, token);
-        services::staff::tokens::revoke(&s, &p, &cli(), tid)
+        services::staff::tokens::revoke(&s, &Caller::staff(p, None), tid)
             .await
             .unwrap();
         assert!(
@@ -722,7 +739,8 @@ async fn users_roles_tokens_and_the_rules_that_guard_them() {
         // Every change above is in the audit log, and the chain is whole.
         let (entries, _) = services::system::audit::list(
             &s,
-            &store::system::audit::Filter {
+            &cli(),
+            &services::system::audit::Query {
                 limit: 200,
                 ..Default::default()
             },
@@ -753,7 +771,7 @@ async fn users_roles_tokens_and_the_rules_that_guard_them() {
                 .contains("bia@fibrasul.com.br")
         );
         assert!(matches!(
-            services::system::audit::verify(&s).await.unwrap(),
+            services::system::audit::verify(&s, &cli()).await.unwrap(),
             store::system::audit::Verdict::Intact { .. }
         ));
     })
@@ -816,13 +834,16 @@ async fn banned_addresses_export_to_nftables_when_enabled() {
             let _ = login(&s, &format!("nobody{i}"), "x", "203.0.113.5").await;
         }
         // Off by default: nothing is written.
-        assert_eq!(services::staff::firewall::export(&s).await.unwrap(), None);
+        assert_eq!(
+            services::staff::firewall::export(&s, &cli()).await.unwrap(),
+            None
+        );
         let mut values = BTreeMap::new();
         values.insert("security.nftables_export".to_owned(), "true".to_owned());
         services::system::settings::update(&s, &cli(), &values)
             .await
             .unwrap();
-        let path = services::staff::firewall::export(&s)
+        let path = services::staff::firewall::export(&s, &cli())
             .await
             .unwrap()
             .expect("exported");

@@ -7,7 +7,7 @@ use store::Db;
 use store::system::audit::Verdict;
 use store::testing::each_engine;
 
-use crate::{admin, admin_caller, audited, svc};
+use crate::{admin_caller, audited, svc};
 
 async fn idle_minutes(db: &Db) -> String {
     let mut c = db.conn().await.unwrap();
@@ -25,7 +25,7 @@ async fn set_idle(svc: &services::Services, v: &str) {
         domain::system::settings::SESSION_IDLE_MINUTES.to_owned(),
         v.to_owned(),
     );
-    services::system::settings::update(svc, &admin(), &values)
+    services::system::settings::update(svc, &admin_caller(), &values)
         .await
         .unwrap();
 }
@@ -35,7 +35,7 @@ async fn backup_and_restore_round_trip() {
     each_engine(|db| async move {
         let svc = svc(&db);
         set_idle(&svc, "45").await;
-        let file = backup::run(&svc, &admin()).await.unwrap();
+        let file = backup::run(&svc, &admin_caller()).await.unwrap();
         assert!(file.size > 0);
         let want_ext = match db.engine() {
             store::Engine::Sqlite => ".db",
@@ -47,7 +47,7 @@ async fn backup_and_restore_round_trip() {
             file.name
         );
         assert_eq!(audited(&svc, "backup.create").await.len(), 1);
-        let listed = backup::list_in(&svc).unwrap();
+        let listed = backup::list_in(&svc, &admin_caller()).unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].name, file.name);
         assert_eq!(listed[0].size, file.size);
@@ -59,7 +59,9 @@ async fn backup_and_restore_round_trip() {
         // …then the server stops and the backup is restored.
         let url = db.url().to_owned();
         db.close().await;
-        backup::restore(&url, &file.path, &admin()).await.unwrap();
+        backup::restore(&url, &file.path, &admin_caller())
+            .await
+            .unwrap();
         let db = Db::connect(&url, 2).await.unwrap();
         assert_eq!(idle_minutes(&db).await, "45");
         let mut c = db.conn().await.unwrap();
@@ -80,7 +82,9 @@ async fn backup_and_restore_round_trip() {
         // Something that is not our backup is refused before anything changes.
         let junk = svc.data_dir.join("junk.db");
         std::fs::write(&junk, b"definitely not a database").unwrap();
-        let err = backup::restore(&url, &junk, &admin()).await.unwrap_err();
+        let err = backup::restore(&url, &junk, &admin_caller())
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, services::Error::Invalid { field: "file", .. }),
             "{err}"
@@ -119,7 +123,7 @@ async fn retention_removes_only_our_old_files() {
 
         // A new backup (which applies retention) removes the last old one
         // and leaves files that are not ours.
-        let file = backup::run(&svc, &admin()).await.unwrap();
+        let file = backup::run(&svc, &admin_caller()).await.unwrap();
         let names: Vec<String> = backup::list(&dir)
             .unwrap()
             .into_iter()
@@ -129,7 +133,7 @@ async fn retention_removes_only_our_old_files() {
         assert!(dir.join("notes.txt").exists() && dir.join("lastmile-old.db").exists());
 
         // A second backup in the same second gets its own name.
-        let again = backup::run(&svc, &admin()).await.unwrap();
+        let again = backup::run(&svc, &admin_caller()).await.unwrap();
         assert_ne!(again.name, file.name);
         assert_eq!(backup::list(&dir).unwrap().len(), 2);
     })
@@ -161,7 +165,7 @@ async fn what_lastmile_writes_is_private() {
                 assert_eq!(mode(&p), 0o600, "{}", p.display());
             }
         }
-        let file = backup::run(&svc, &admin()).await.unwrap();
+        let file = backup::run(&svc, &admin_caller()).await.unwrap();
         assert_eq!(mode(&backup::dir(&svc.data_dir)), 0o700);
         assert_eq!(mode(&file.path), 0o600, "{}", file.name);
 
@@ -181,7 +185,9 @@ async fn what_lastmile_writes_is_private() {
             std::fs::set_permissions(&file.path, std::fs::Permissions::from_mode(0o644)).unwrap();
             let url = db.url().to_owned();
             db.close().await;
-            backup::restore(&url, &file.path, &admin()).await.unwrap();
+            backup::restore(&url, &file.path, &admin_caller())
+                .await
+                .unwrap();
             let path = url.trim_start_matches("sqlite://");
             assert_eq!(mode(std::path::Path::new(path)), 0o600);
         }

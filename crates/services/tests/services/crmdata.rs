@@ -116,7 +116,7 @@ async fn import_semicolons_bom_and_portuguese_headers() {
         assert!(events.iter().any(|e| e.kind == "customer.created"));
         assert_eq!(audited(&s, "customer.import").await.len(), 2);
         assert!(matches!(
-            services::system::audit::verify(&s).await.unwrap(),
+            services::system::audit::verify(&s, &services::Caller::cli()).await.unwrap(),
             store::system::audit::Verdict::Intact { .. }
         ));
 
@@ -483,7 +483,9 @@ async fn demo_makes_every_status_searchable() {
             .unwrap();
         assert!(events.iter().any(|e| e.kind == "contract.created"));
         assert!(matches!(
-            services::system::audit::verify(&s).await.unwrap(),
+            services::system::audit::verify(&s, &services::Caller::cli())
+                .await
+                .unwrap(),
             store::system::audit::Verdict::Intact { .. }
         ));
 

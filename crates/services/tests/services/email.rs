@@ -10,7 +10,7 @@ use store::testing::each_engine;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use crate::{admin, audited, svc};
+use crate::{admin_caller, audited, svc};
 
 /// What the sink received.
 #[derive(Debug, Clone, Default)]
@@ -93,7 +93,7 @@ async fn configure_smtp(svc: &Services, port: u16) {
         "email.from_address".to_owned(),
         "noc@isp.example".to_owned(),
     );
-    services::system::settings::update(svc, &admin(), &v)
+    services::system::settings::update(svc, &admin_caller(), &v)
         .await
         .unwrap();
 }
@@ -106,7 +106,7 @@ async fn run_due_jobs(svc: &Services) -> Vec<store::system::jobs::Job> {
     while let Some(job) = jobs::runner::claim(svc, &cfg).await.unwrap() {
         let id = job.id;
         jobs::runner::execute_claimed(svc, &registry, &cfg, job).await;
-        ran.push(jobs::get(svc, id).await.unwrap());
+        ran.push(jobs::get(svc, &admin_caller(), id).await.unwrap());
     }
     ran
 }
@@ -117,17 +117,18 @@ async fn test_email_goes_through_the_outbox_to_smtp() {
         let svc = svc(&db);
         // Not configured yet: refused with a clear code.
         assert!(matches!(
-            services::system::email::send_test_email(&svc, &admin(), "ops@isp.example").await,
+            services::system::email::send_test_email(&svc, &admin_caller(), "ops@isp.example")
+                .await,
             Err(Error::Refused("email-not-configured"))
         ));
         let (port, inbox) = smtp_sink(false).await;
         configure_smtp(&svc, port).await;
         assert!(matches!(
-            services::system::email::send_test_email(&svc, &admin(), "not an address").await,
+            services::system::email::send_test_email(&svc, &admin_caller(), "not an address").await,
             Err(Error::Invalid { field: "to", .. })
         ));
 
-        let id = services::system::email::send_test_email(&svc, &admin(), "ops@isp.example")
+        let id = services::system::email::send_test_email(&svc, &admin_caller(), "ops@isp.example")
             .await
             .unwrap();
         assert_eq!(audited(&svc, "email.test").await.len(), 1);
@@ -148,7 +149,9 @@ async fn test_email_goes_through_the_outbox_to_smtp() {
             got[0].data
         );
         assert!(got[0].data.contains("To: ops@isp.example"));
-        let m = services::system::email::message(&svc, id).await.unwrap();
+        let m = services::system::email::message(&svc, &admin_caller(), id)
+            .await
+            .unwrap();
         assert_eq!(m.status, "sent");
         assert!(m.sent_at.is_some());
 
@@ -166,10 +169,17 @@ async fn test_email_goes_through_the_outbox_to_smtp() {
             .unwrap();
         }
         tx.commit().await.unwrap();
-        let r = services::system::email::drain(&svc, None).await.unwrap();
+        let r = services::system::email::drain(&svc, &admin_caller(), None)
+            .await
+            .unwrap();
         assert_eq!((r.sent, r.failed), (3, 0));
         assert_eq!(inbox.lock().unwrap().len(), 4);
-        assert!(services::system::email::drain(&svc, None).await.unwrap() == Default::default());
+        assert!(
+            services::system::email::drain(&svc, &admin_caller(), None)
+                .await
+                .unwrap()
+                == Default::default()
+        );
     })
     .await;
 }
@@ -181,9 +191,10 @@ async fn refused_and_unreachable_sends_are_recorded() {
         // A server that refuses the recipient: a permanent failure.
         let (port, inbox) = smtp_sink(true).await;
         configure_smtp(&svc, port).await;
-        let id = services::system::email::send_test_email(&svc, &admin(), "ghost@isp.example")
-            .await
-            .unwrap();
+        let id =
+            services::system::email::send_test_email(&svc, &admin_caller(), "ghost@isp.example")
+                .await
+                .unwrap();
         let ran = run_due_jobs(&svc).await;
         assert_eq!(ran.len(), 1);
         assert_eq!(
@@ -192,7 +203,9 @@ async fn refused_and_unreachable_sends_are_recorded() {
             "every send failed: the job fails"
         );
         assert!(ran[0].last_error.as_deref().unwrap().contains("550"));
-        let m = services::system::email::message(&svc, id).await.unwrap();
+        let m = services::system::email::message(&svc, &admin_caller(), id)
+            .await
+            .unwrap();
         assert_eq!(m.status, "failed");
         assert_eq!(m.attempts, 1);
         assert!(m.last_error.unwrap().contains("no such mailbox"));
@@ -204,18 +217,24 @@ async fn refused_and_unreachable_sends_are_recorded() {
             l.local_addr().unwrap().port()
         };
         configure_smtp(&svc, closed).await;
-        let id = services::system::email::send_test_email(&svc, &admin(), "ops@isp.example")
+        let id = services::system::email::send_test_email(&svc, &admin_caller(), "ops@isp.example")
             .await
             .unwrap();
-        let r = services::system::email::drain(&svc, None).await.unwrap();
+        let r = services::system::email::drain(&svc, &admin_caller(), None)
+            .await
+            .unwrap();
         assert_eq!((r.sent, r.failed), (0, 1));
-        let m = services::system::email::message(&svc, id).await.unwrap();
+        let m = services::system::email::message(&svc, &admin_caller(), id)
+            .await
+            .unwrap();
         assert_eq!(m.status, "pending");
         assert_eq!(m.attempts, 1);
         assert!(m.next_attempt_at > store::now());
         // Not due again yet.
         assert_eq!(
-            services::system::email::drain(&svc, None).await.unwrap(),
+            services::system::email::drain(&svc, &admin_caller(), None)
+                .await
+                .unwrap(),
             Default::default()
         );
     })

@@ -11,7 +11,7 @@ use services::{Error, Services};
 use store::system::jobs::{Filter, Status};
 use store::testing::each_engine;
 
-use crate::{admin, audited, eventually, svc};
+use crate::{admin_caller, audited, eventually, svc};
 
 async fn enqueue(svc: &Services, kind: &str, run_at: i64, max_attempts: i64) -> i64 {
     let mut tx = svc.db.begin().await.unwrap();
@@ -81,7 +81,7 @@ async fn concurrent_claimers_never_share_a_job() {
         let unique: HashSet<i64> = claimed.into_iter().collect();
         assert_eq!(unique, ids);
         assert!(busy_workers >= 1);
-        let counts = jobs::counts(&svc).await.unwrap();
+        let counts = jobs::counts(&svc, &admin_caller()).await.unwrap();
         assert!(counts.contains(&(Status::Running, 40)), "{counts:?}");
     })
     .await;
@@ -97,7 +97,7 @@ async fn failures_back_off_then_die_and_retry_now_revives() {
         let job = claim_at(&svc, "w", t0).await.unwrap();
         assert_eq!((job.id, job.attempts), (id, 1));
         assert_eq!(fail_at(&svc, &job, t0).await, Some(Status::Failed));
-        let j = jobs::get(&svc, id).await.unwrap();
+        let j = jobs::get(&svc, &admin_caller(), id).await.unwrap();
         assert_eq!(j.status, Status::Failed);
         assert_eq!(j.run_at, t0 + 30, "first retry after 30 s");
         assert_eq!(j.last_error.as_deref(), Some("boom"));
@@ -110,7 +110,7 @@ async fn failures_back_off_then_die_and_retry_now_revives() {
         assert_eq!(job.attempts, 2);
         assert_eq!(fail_at(&svc, &job, t0 + 30).await, Some(Status::Failed));
         assert_eq!(
-            jobs::get(&svc, id).await.unwrap().run_at,
+            jobs::get(&svc, &admin_caller(), id).await.unwrap().run_at,
             t0 + 30 + 60,
             "doubled"
         );
@@ -118,7 +118,7 @@ async fn failures_back_off_then_die_and_retry_now_revives() {
         let job = claim_at(&svc, "w", t0 + 90).await.unwrap();
         assert_eq!(job.attempts, 3);
         assert_eq!(fail_at(&svc, &job, t0 + 90).await, Some(Status::Dead));
-        let dead = jobs::get(&svc, id).await.unwrap();
+        let dead = jobs::get(&svc, &admin_caller(), id).await.unwrap();
         assert_eq!(dead.status, Status::Dead);
         assert_eq!(dead.finished_at, Some(t0 + 90));
         assert!(
@@ -128,6 +128,7 @@ async fn failures_back_off_then_die_and_retry_now_revives() {
 
         let (listed, more) = jobs::list(
             &svc,
+            &admin_caller(),
             &Filter {
                 status: Some(Status::Dead),
                 limit: 10,
@@ -138,8 +139,8 @@ async fn failures_back_off_then_die_and_retry_now_revives() {
         .unwrap();
         assert_eq!((listed.len(), more), (1, false));
 
-        jobs::retry_now(&svc, &admin(), id).await.unwrap();
-        let j = jobs::get(&svc, id).await.unwrap();
+        jobs::retry_now(&svc, &admin_caller(), id).await.unwrap();
+        let j = jobs::get(&svc, &admin_caller(), id).await.unwrap();
         assert_eq!((j.status, j.attempts), (Status::Queued, 0));
         let entries = audited(&svc, "job.retry").await;
         assert_eq!(entries.len(), 1);
@@ -147,11 +148,11 @@ async fn failures_back_off_then_die_and_retry_now_revives() {
         assert_eq!(entries[0].actor_name, "admin");
 
         assert!(matches!(
-            jobs::retry_now(&svc, &admin(), id).await,
+            jobs::retry_now(&svc, &admin_caller(), id).await,
             Err(Error::Refused("job-not-retryable"))
         ));
         assert!(matches!(
-            jobs::retry_now(&svc, &admin(), id + 1000).await,
+            jobs::retry_now(&svc, &admin_caller(), id + 1000).await,
             Err(Error::NotFound)
         ));
         let job = claim_at(&svc, "w", store::now()).await.unwrap();
@@ -217,7 +218,7 @@ async fn an_expired_lease_is_reclaimed_and_the_old_worker_is_fenced_off() {
                 .unwrap()
         );
         tx.commit().await.unwrap();
-        let done = jobs::get(&svc, id).await.unwrap();
+        let done = jobs::get(&svc, &admin_caller(), id).await.unwrap();
         assert_eq!(done.status, Status::Succeeded);
         assert_eq!((done.progress_done, done.progress_total), (2, 2));
 
@@ -225,7 +226,7 @@ async fn an_expired_lease_is_reclaimed_and_the_old_worker_is_fenced_off() {
         let id = enqueue(&svc, "crashy", t0, 1).await;
         claim_at(&svc, "node-a", t0).await.unwrap();
         assert!(claim_at(&svc, "node-b", t0 + 61).await.is_none());
-        let dead = jobs::get(&svc, id).await.unwrap();
+        let dead = jobs::get(&svc, &admin_caller(), id).await.unwrap();
         assert_eq!(dead.status, Status::Dead);
         assert!(dead.last_error.unwrap().contains("lease expired"));
     })
@@ -248,11 +249,12 @@ async fn lists_counts_lag_and_purge() {
         }
         enqueue(&svc, "later", now + 3600, 3).await;
         // The clock may tick between `now` above and the query (a loaded CI).
-        let lag = jobs::queue_lag(&svc).await.unwrap();
+        let lag = jobs::queue_lag(&svc, &admin_caller()).await.unwrap();
         assert!((100..=100 + store::now() - now).contains(&lag), "lag {lag}");
 
         let (page1, more) = jobs::list(
             &svc,
+            &admin_caller(),
             &Filter {
                 limit: 4,
                 ..Default::default()
@@ -264,6 +266,7 @@ async fn lists_counts_lag_and_purge() {
         assert_eq!(page1.len(), 4);
         let (page2, more) = jobs::list(
             &svc,
+            &admin_caller(),
             &Filter {
                 limit: 4,
                 before: page1.last().map(|j| j.id),
@@ -275,6 +278,7 @@ async fn lists_counts_lag_and_purge() {
         assert_eq!((page2.len(), more), (2, false));
         let (even, _) = jobs::list(
             &svc,
+            &admin_caller(),
             &Filter {
                 kind: Some("even".into()),
                 limit: 10,
@@ -291,17 +295,17 @@ async fn lists_counts_lag_and_purge() {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let counts = jobs::counts(&svc).await.unwrap();
+        let counts = jobs::counts(&svc, &admin_caller()).await.unwrap();
         assert!(counts.contains(&(Status::Succeeded, 1)) && counts.contains(&(Status::Queued, 5)));
-        jobs::purge_jobs(&svc).await.unwrap();
+        jobs::purge_jobs(&svc, &admin_caller()).await.unwrap();
         assert!(
-            jobs::counts(&svc)
+            jobs::counts(&svc, &admin_caller())
                 .await
                 .unwrap()
                 .contains(&(Status::Succeeded, 0))
         );
         // The session expiry job runs on both engines.
-        jobs::expire_sessions(&svc).await.unwrap();
+        jobs::expire_sessions(&svc, &admin_caller()).await.unwrap();
     })
     .await;
 }
@@ -332,18 +336,25 @@ async fn the_runner_runs_handlers_and_records_outcomes() {
         cfg.schedule_interval = Duration::from_secs(3600);
         let bg = jobs::start(&svc, registry, cfg);
 
-        let ok = jobs::enqueue(&svc, "ok", &json!({"n": 1}), None, 3)
+        let ok = jobs::enqueue(&svc, &admin_caller(), "ok", &json!({"n": 1}), None, 3)
             .await
             .unwrap();
-        let bad = jobs::enqueue(&svc, "bad", &json!({}), None, 1)
+        let bad = jobs::enqueue(&svc, &admin_caller(), "bad", &json!({}), None, 1)
             .await
             .unwrap();
-        let panics = jobs::enqueue(&svc, "panics", &json!({}), None, 1)
+        let panics = jobs::enqueue(&svc, &admin_caller(), "panics", &json!({}), None, 1)
             .await
             .unwrap();
-        let unknown = jobs::enqueue(&svc, "nobody-handles-this", &json!({}), None, 1)
-            .await
-            .unwrap();
+        let unknown = jobs::enqueue(
+            &svc,
+            &admin_caller(),
+            "nobody-handles-this",
+            &json!({}),
+            None,
+            1,
+        )
+        .await
+        .unwrap();
         for (id, want) in [
             (ok, Status::Succeeded),
             (bad, Status::Dead),
@@ -352,18 +363,18 @@ async fn the_runner_runs_handlers_and_records_outcomes() {
         ] {
             let svc = &svc;
             let job = eventually(20, "a job to finish", || async move {
-                let j = jobs::get(svc, id).await.unwrap();
+                let j = jobs::get(svc, &admin_caller(), id).await.unwrap();
                 matches!(j.status, Status::Succeeded | Status::Dead).then_some(j)
             })
             .await;
             assert_eq!(job.status, want, "{job:?}");
         }
         assert_eq!(ran.load(Ordering::SeqCst), 1);
-        let ok = jobs::get(&svc, ok).await.unwrap();
+        let ok = jobs::get(&svc, &admin_caller(), ok).await.unwrap();
         assert_eq!((ok.progress_done, ok.progress_total), (4, 4));
         assert_eq!(ok.progress_note, "a quarter");
         assert!(
-            jobs::get(&svc, bad)
+            jobs::get(&svc, &admin_caller(), bad)
                 .await
                 .unwrap()
                 .last_error
@@ -371,7 +382,7 @@ async fn the_runner_runs_handlers_and_records_outcomes() {
                 .contains("it went wrong")
         );
         assert!(
-            jobs::get(&svc, panics)
+            jobs::get(&svc, &admin_caller(), panics)
                 .await
                 .unwrap()
                 .last_error
@@ -379,7 +390,7 @@ async fn the_runner_runs_handlers_and_records_outcomes() {
                 .contains("kaboom")
         );
         assert!(
-            jobs::get(&svc, unknown)
+            jobs::get(&svc, &admin_caller(), unknown)
                 .await
                 .unwrap()
                 .last_error
@@ -389,7 +400,7 @@ async fn the_runner_runs_handlers_and_records_outcomes() {
         bg.stop(Duration::from_secs(10)).await;
 
         // The built-in schedules were created by the scheduler's first tick.
-        let names: Vec<String> = jobs::schedules(&svc)
+        let names: Vec<String> = jobs::schedules(&svc, &admin_caller())
             .await
             .unwrap()
             .into_iter()
@@ -422,7 +433,7 @@ async fn heartbeats_feed_the_dashboard() {
             .await
             .unwrap();
         enqueue(&svc, "waiting", store::now() - 42, 3).await;
-        let h = services::system::health::dashboard_health(&svc)
+        let h = services::system::health::dashboard_health(&svc, &admin_caller())
             .await
             .unwrap();
         assert_eq!(h.nodes.len(), 1);

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod admin_access;
 mod backup;
 mod billing;
 mod contract_terms;
@@ -117,10 +118,13 @@ where
 
 /// Audit entries with `action`.
 pub async fn audited(svc: &Services, action: &str) -> Vec<store::system::audit::Entry> {
-    let filter = store::system::audit::Filter {
+    let query = services::system::audit::Query {
         action: Some(action.into()),
         limit: 100,
         ..Default::default()
     };
-    services::system::audit::list(svc, &filter).await.unwrap().0
+    services::system::audit::list(svc, &Caller::cli(), &query)
+        .await
+        .unwrap()
+        .0
 }

@@ -15,7 +15,7 @@ use store::AnyConnection;
 use store::radius::{AuthFilter, SessionFilter};
 use store::testing::each_engine;
 
-use crate::{admin, admin_caller, audited, svc};
+use crate::{admin_caller, audited, svc};
 
 fn field_of(e: Error) -> String {
     match e {
@@ -24,7 +24,7 @@ fn field_of(e: Error) -> String {
     }
 }
 
-fn nas(name: &str, address: &str) -> NasInput {
+pub(crate) fn nas(name: &str, address: &str) -> NasInput {
     NasInput {
         name: name.into(),
         address: address.into(),
@@ -35,7 +35,7 @@ fn nas(name: &str, address: &str) -> NasInput {
 }
 
 /// A customer, a plan and a contract with login `login`: (contract, plan).
-async fn contract(s: &Services, name: &str, login: &str, doc: &str) -> (i64, i64) {
+pub(crate) async fn contract(s: &Services, name: &str, login: &str, doc: &str) -> (i64, i64) {
     let c = match services::crm::create_customer(
         s,
         &admin_caller(),
@@ -93,18 +93,18 @@ async fn contract(s: &Services, name: &str, login: &str, doc: &str) -> (i64, i64
     (k, p)
 }
 
-struct Row<'a> {
-    nas_id: i64,
-    login: &'a str,
-    contract_id: Option<i64>,
-    ip: Option<&'a str>,
-    v6: Option<&'a str>,
-    mac: &'a str,
-    start: i64,
-    stop: Option<i64>,
+pub(crate) struct Row<'a> {
+    pub(crate) nas_id: i64,
+    pub(crate) login: &'a str,
+    pub(crate) contract_id: Option<i64>,
+    pub(crate) ip: Option<&'a str>,
+    pub(crate) v6: Option<&'a str>,
+    pub(crate) mac: &'a str,
+    pub(crate) start: i64,
+    pub(crate) stop: Option<i64>,
 }
 
-async fn insert_session(c: &mut AnyConnection, r: &Row<'_>) -> i64 {
+pub(crate) async fn insert_session(c: &mut AnyConnection, r: &Row<'_>) -> i64 {
     sqlx::query_scalar(
         "INSERT INTO radius_sessions (nas_id, acct_session_id, login, contract_id, framed_ip,
             delegated_ipv6_prefix, calling_station_id, started_at, updated_at, stopped_at,
@@ -129,7 +129,7 @@ async fn insert_session(c: &mut AnyConnection, r: &Row<'_>) -> i64 {
 async fn nas_rules_secret_events_and_removal() {
     each_engine(|db| async move {
         let s = svc(&db);
-        let a = admin();
+        let a = admin_caller();
         for (input, field) in [
             (nas(" ", "10.0.0.1"), "name"),
             (nas("a", ""), "address"),
@@ -164,11 +164,11 @@ async fn nas_rules_secret_events_and_removal() {
         let id = services::nas::create(&s, &a, &nas("bng-1", "2001:DB8:0::1"))
             .await
             .unwrap();
-        let n = services::nas::get(&s, id).await.unwrap();
+        let n = services::nas::get(&s, &a, id).await.unwrap();
         assert_eq!(n.address, "2001:db8::1", "stored in canonical form");
         assert!(n.secret.starts_with("enc"), "encrypted at rest");
         assert!(!n.secret.contains("very-secret-1"));
-        assert_eq!(services::nas::secret_of(&s, &n).unwrap(), "very-secret-1");
+        assert_eq!(s.secrets.decrypt(&n.secret).unwrap(), "very-secret-1");
         // Unique name and address, named.
         let e = services::nas::create(&s, &a, &nas("bng-2", "2001:db8::1"))
             .await
@@ -190,7 +190,7 @@ async fn nas_rules_secret_events_and_removal() {
         input.notes = "rack 3".into();
         input.require_message_authenticator = true;
         services::nas::update(&s, &a, id, &input).await.unwrap();
-        let n2 = services::nas::get(&s, id).await.unwrap();
+        let n2 = services::nas::get(&s, &a, id).await.unwrap();
         assert_eq!(n2.secret, n.secret);
         assert!(n2.require_message_authenticator);
         assert_eq!(n2.notes, "rack 3");
@@ -230,13 +230,13 @@ async fn nas_rules_secret_events_and_removal() {
             services::nas::delete(&s, &a, used).await.unwrap(),
             Removed::Disabled
         );
-        assert!(services::nas::get(&s, used).await.unwrap().disabled);
+        assert!(services::nas::get(&s, &a, used).await.unwrap().disabled);
         assert_eq!(
             services::nas::delete(&s, &a, id).await.unwrap(),
             Removed::Deleted
         );
         assert!(matches!(
-            services::nas::get(&s, id).await,
+            services::nas::get(&s, &a, id).await,
             Err(Error::NotFound)
         ));
         let mut c = db.conn().await.unwrap();
@@ -261,7 +261,7 @@ async fn nas_rules_secret_events_and_removal() {
 async fn sessions_who_usage_disconnect_and_purge() {
     each_engine(|db| async move {
         let s = svc(&db);
-        let a = admin();
+        let a = admin_caller();
         let (k1, plan1) = contract(&s, "Maria Souza", "maria.souza", "52998224725").await;
         let (k2, _) = contract(&s, "João Lima", "joao.lima", "11144477735").await;
         let n1 = services::nas::create(&s, &a, &nas("bng-1", "10.0.0.1"))
@@ -394,32 +394,32 @@ async fn sessions_who_usage_disconnect_and_purge() {
         let ids = |v: (Vec<store::radius::Session>, bool)| -> Vec<i64> {
             v.0.iter().map(|x| x.id).collect()
         };
-        let all = radius::sessions(&s, &online("", None, None)).await.unwrap();
+        let all = radius::sessions(&s, &admin_caller(), &online("", None, None)).await.unwrap();
         assert_eq!(ids(all), [maria_now, joao]);
-        let r = radius::sessions(&s, &online("MARIA", None, None))
+        let r = radius::sessions(&s, &admin_caller(), &online("MARIA", None, None))
             .await
             .unwrap();
         assert_eq!(r.0[0].customer_name.as_deref(), Some("Maria Souza"));
         assert_eq!(r.0[0].nas_name, "bng-1");
         assert_eq!(ids(r), [maria_now]);
-        let r = radius::sessions(&s, &online("100.64.3.9", None, None))
+        let r = radius::sessions(&s, &admin_caller(), &online("100.64.3.9", None, None))
             .await
             .unwrap();
         assert_eq!(ids(r), [joao]);
-        let r = radius::sessions(&s, &online("aa:bb:cc:00:99:88", None, None))
+        let r = radius::sessions(&s, &admin_caller(), &online("aa:bb:cc:00:99:88", None, None))
             .await
             .unwrap();
         assert_eq!(ids(r), [joao]);
-        let r = radius::sessions(&s, &online("", Some(n2), None))
+        let r = radius::sessions(&s, &admin_caller(), &online("", Some(n2), None))
             .await
             .unwrap();
         assert_eq!(ids(r), [joao]);
-        let r = radius::sessions(&s, &online("", None, Some(plan1)))
+        let r = radius::sessions(&s, &admin_caller(), &online("", None, Some(plan1)))
             .await
             .unwrap();
         assert_eq!(ids(r), [maria_now]);
         // `%` in a search is a literal character.
-        let r = radius::sessions(&s, &online("%", None, None)).await.unwrap();
+        let r = radius::sessions(&s, &admin_caller(), &online("%", None, None)).await.unwrap();
         assert!(r.0.is_empty());
         // History of one contract, paged.
         let mut f = SessionFilter {
@@ -427,16 +427,17 @@ async fn sessions_who_usage_disconnect_and_purge() {
             limit: 1,
             ..Default::default()
         };
-        let (page1, more) = radius::sessions(&s, &f).await.unwrap();
+        let (page1, more) = radius::sessions(&s, &admin_caller(), &f).await.unwrap();
         assert!(more);
         f.before = Some(page1[0].id);
-        let (page2, more) = radius::sessions(&s, &f).await.unwrap();
+        let (page2, more) = radius::sessions(&s, &admin_caller(), &f).await.unwrap();
         assert!(!more);
         assert_eq!([page1[0].id, page2[0].id], [maria_now, maria_old]);
         // And every session of a customer, through their contracts.
         let maria = services::contracts::get(&s, &admin_caller(), k1).await.unwrap().customer_id;
         let r = radius::sessions(
             &s,
+            &admin_caller(),
             &SessionFilter {
                 customer_id: Some(maria),
                 limit: 50,
@@ -451,8 +452,8 @@ async fn sessions_who_usage_disconnect_and_purge() {
         let who = |ip: &'static str, at: i64| {
             let s = s.clone();
             async move {
-                let target = domain::radius::who_target(ip).unwrap();
-                radius::who(&s, &admin(), &target, at)
+                let at = jiff::Timestamp::from_second(at).unwrap().to_string();
+                radius::who(&s, &admin_caller(), ip, &at)
                     .await
                     .unwrap()
                     .sessions
@@ -476,31 +477,32 @@ async fn sessions_who_usage_disconnect_and_purge() {
         assert!(format!("{:?}", lookups.last()).contains("100.64.3.9"));
         // Parsing names the field; wall-clock times are in the company zone
         // (UTC here: no company yet).
-        let (_, at) = radius::parse_who(&s, "100.64.3.9", "2026-03-01 17:00")
+        let a = admin_caller();
+        let answer = radius::who(&s, &a, "100.64.3.9", "2026-03-01 17:00")
             .await
             .unwrap();
-        assert_eq!(at, t);
-        let e = radius::parse_who(&s, "nope", "2026-03-01 17:00")
+        assert_eq!(answer.at, t);
+        let e = radius::who(&s, &a, "nope", "2026-03-01 17:00")
             .await
             .unwrap_err();
         assert_eq!(field_of(e), "ip");
-        let e = radius::parse_who(&s, "100.64.3.9", "soon").await.unwrap_err();
+        let e = radius::who(&s, &a, "100.64.3.9", "soon").await.unwrap_err();
         assert_eq!(field_of(e), "at");
 
         // Usage: oldest cycle first.
-        let u = radius::usage(&s, k1, 12).await.unwrap();
+        let u = radius::usage(&s, &admin_caller(), k1, 12).await.unwrap();
         let cycles: Vec<&str> = u.iter().map(|x| x.cycle_start.as_str()).collect();
         assert_eq!(cycles, ["2026-01-05", "2026-02-05", "2026-03-05"]);
         assert_eq!(u[2].output_octets, 300);
         assert!(matches!(
-            radius::usage(&s, 9999, 12).await,
+            radius::usage(&s, &admin_caller(), 9999, 12).await,
             Err(Error::NotFound)
         ));
 
         // Auth log filters and their validation.
         let log = |f: AuthFilter| {
             let s = s.clone();
-            async move { radius::auth_log(&s, &AuthFilter { limit: 50, ..f }).await }
+            async move { radius::auth_log(&s, &admin_caller(), &AuthFilter { limit: 50, ..f }).await }
         };
         let r = log(AuthFilter {
             result: Some("reject".into()),
@@ -545,7 +547,7 @@ async fn sessions_who_usage_disconnect_and_purge() {
         // Disconnect: a pending request for the radius node, audited; a
         // closed session is refused.
         let coa = radius::disconnect(&s, &a, joao).await.unwrap();
-        let reqs = radius::coa_requests(&s, Some(k2), None, 10).await.unwrap();
+        let reqs = radius::coa_requests(&s, &admin_caller(), Some(k2), None, 10).await.unwrap();
         assert_eq!(reqs.len(), 1);
         assert_eq!(reqs[0].id, coa);
         assert_eq!(
@@ -579,10 +581,11 @@ async fn sessions_who_usage_disconnect_and_purge() {
 
         // Purge: connection records are kept at least a year whatever the
         // argument; open sessions are never purged.
-        let note = radius::purge_older_than(&s, 100, 90).await.unwrap();
+        let note = radius::purge_older_than(&s, &admin_caller(), 100, 90).await.unwrap();
         assert!(note.starts_with("1 connection records and 1 "), "{note}");
         let left: Vec<i64> = radius::sessions(
             &s,
+            &admin_caller(),
             &SessionFilter {
                 limit: 50,
                 ..Default::default()
@@ -595,11 +598,11 @@ async fn sessions_who_usage_disconnect_and_purge() {
         .map(|x| x.id)
         .collect();
         assert_eq!(left, [recent, maria_now, joao, maria_old]);
-        let reqs = radius::coa_requests(&s, None, None, 10).await.unwrap();
+        let reqs = radius::coa_requests(&s, &admin_caller(), None, None, 10).await.unwrap();
         let kept = reqs.iter().find(|r| r.id == old_coa).unwrap();
         assert_eq!(kept.session_id, None, "the request stays, unlinked");
         // With the settings (400 and 90 days by default), nothing else goes.
-        let note = radius::purge(&s).await.unwrap();
+        let note = radius::purge(&s, &admin_caller()).await.unwrap();
         assert!(note.starts_with("0 connection records and 0 "), "{note}");
     })
     .await;

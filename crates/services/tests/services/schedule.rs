@@ -14,6 +14,7 @@ async fn second_node(db: &Db) -> Db {
 async fn jobs_of(svc: &services::Services, kind: &str) -> usize {
     let (rows, _) = jobs::list(
         svc,
+        &crate::admin_caller(),
         &store::system::jobs::Filter {
             kind: Some(kind.into()),
             limit: 500,
@@ -96,7 +97,7 @@ async fn builtin_schedules_follow_settings_without_moving_runs() {
         );
         ra.unwrap();
         rb.unwrap();
-        let before = jobs::schedules(&a).await.unwrap();
+        let before = jobs::schedules(&a, &crate::admin_caller()).await.unwrap();
         assert_eq!(before.len(), specs.len());
         let backup = before.iter().find(|s| s.name == jobs::BACKUP).unwrap();
         assert_eq!(backup.cron, "0 3 * * *");
@@ -104,7 +105,10 @@ async fn builtin_schedules_follow_settings_without_moving_runs() {
 
         // A node starting later leaves the next runs where they are.
         schedule::sync(&b, &specs, now + 30).await.unwrap();
-        assert_eq!(jobs::schedules(&a).await.unwrap(), before);
+        assert_eq!(
+            jobs::schedules(&a, &crate::admin_caller()).await.unwrap(),
+            before
+        );
 
         // Changing the backup hour or turning backups off changes the schedule.
         let mut values = std::collections::BTreeMap::new();
@@ -116,11 +120,11 @@ async fn builtin_schedules_follow_settings_without_moving_runs() {
             domain::system::settings::BACKUP_ENABLED.to_owned(),
             "false".to_owned(),
         );
-        services::system::settings::update(&a, &crate::admin(), &values)
+        services::system::settings::update(&a, &crate::admin_caller(), &values)
             .await
             .unwrap();
         schedule::sync(&a, &specs, now).await.unwrap();
-        let after = jobs::schedules(&a).await.unwrap();
+        let after = jobs::schedules(&a, &crate::admin_caller()).await.unwrap();
         let backup = after.iter().find(|s| s.name == jobs::BACKUP).unwrap();
         assert_eq!(backup.cron, "0 5 * * *");
         assert!(!backup.enabled);

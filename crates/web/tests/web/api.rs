@@ -2,7 +2,7 @@
 //! pagination, audit, OpenAPI, and random input never causing a 5xx.
 //! Every test runs on SQLite and on PostgreSQL.
 
-use crate::common::{app, assert_problem, call, cli, send, send_json};
+use crate::common::{app, assert_problem, call, console, send, send_json};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
@@ -39,10 +39,15 @@ async fn authentication_and_permissions() {
         assert_problem(&r, 401);
 
         // A token scoped to audit.view: /me shows it, users are refused naming the permission.
-        let (_, narrow) =
-            services::staff::tokens::create(&app.svc, &cli(), app.admin_id, "narrow", "audit.view")
-                .await
-                .unwrap();
+        let (_, narrow) = services::staff::tokens::create(
+            &app.svc,
+            &console(),
+            app.admin_id,
+            "narrow",
+            "audit.view",
+        )
+        .await
+        .unwrap();
         let r = call(&app, Method::GET, "/api/v1/me", Some(&narrow), None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.body["permissions"], json!(["audit.view"]));
@@ -696,7 +701,7 @@ mod fuzz {
             let app = app(db).await;
             let (_, narrow) = services::staff::tokens::create(
                 &app.svc,
-                &cli(),
+                &console(),
                 app.admin_id,
                 "narrow",
                 "users.view",
@@ -764,10 +769,16 @@ async fn jobs_list_show_and_retry() {
     store::testing::each_engine(|db| async move {
         let app = app(db.clone()).await;
         let t = Some(app.token.as_str());
-        let id =
-            services::system::jobs::enqueue(&app.svc, "backup", &json!({"why": "test"}), None, 3)
-                .await
-                .unwrap();
+        let id = services::system::jobs::enqueue(
+            &app.svc,
+            &console(),
+            "backup",
+            &json!({"why": "test"}),
+            None,
+            3,
+        )
+        .await
+        .unwrap();
         let r = call(&app, Method::GET, "/api/v1/jobs?status=queued", t, None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let first = &r.body["data"][0];
@@ -1059,6 +1070,65 @@ async fn nul_characters_are_refused_not_a_server_error() {
         )
         .await;
         assert_problem(&r, 400);
+    })
+    .await;
+}
+
+/// The audit list's dates are the company's days (São Paulo, UTC−3, here)
+/// on the page and in the API, read by the service for both; a date that
+/// is not one is named, never dropped.
+#[tokio::test]
+async fn audit_dates_are_company_days_on_page_and_api() {
+    each_engine(|db| async move {
+        let app = app(db.clone()).await;
+        // 01:30 UTC on 2 March 2026 is still 1 March in São Paulo.
+        let at = 1_772_415_000;
+        let mut tx = db.begin().await.unwrap();
+        let change = store::system::audit::Change {
+            action: "test.late",
+            entity_kind: "test",
+            entity_id: "1",
+            before: None,
+            after: None,
+        };
+        store::system::audit::append(&mut tx, db.engine(), &console().actor(), &change, at)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let t = Some(app.token.as_str());
+        let listed = |day: &'static str| {
+            let app = &app;
+            async move {
+                let uri = format!("/api/v1/audit?action=test.&from={day}&to={day}");
+                let r = call(app, Method::GET, &uri, t, None).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                r.body["data"].as_array().unwrap().len()
+            }
+        };
+        assert_eq!(listed("2026-03-01").await, 1);
+        // Cut in UTC, 2 March would hold it.
+        assert_eq!(listed("2026-03-02").await, 0);
+        let r = call(&app, Method::GET, "/api/v1/audit?to=2026-02-30", t, None).await;
+        assert_problem(&r, 422);
+        assert_eq!(r.field(), "to");
+
+        let admin = app.browser("admin").await;
+        let p = admin
+            .get("/audit?action=test.&from=2026-03-01&to=2026-03-01")
+            .await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("test.late"), "{}", p.body);
+        let p = admin
+            .get("/audit?action=test.&from=2026-03-02&to=2026-03-02")
+            .await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(!p.body.contains("test.late"));
+        // A bad date is shown by its field, with the filters kept.
+        let p = admin.get("/audit?action=test.&from=2026-13-01").await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.body.contains("Enter a date as YYYY-MM-DD."), "{}", p.body);
+        assert!(p.body.contains("value=\"2026-13-01\""));
+        assert!(!p.body.contains("test.late"));
     })
     .await;
 }

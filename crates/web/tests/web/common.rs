@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use serde_json::Value;
 use services::secrets::SecretBox;
 use services::system::setup::SetupInput;
-use services::{Actor, Services};
+use services::Services;
 use tower::ServiceExt;
 use web::{AppState, WebConfig};
 
@@ -19,18 +19,8 @@ pub const PASSWORD: &str = "correct horse battery";
 /// The CSRF token test browsers send as cookie and form field.
 pub const CSRF: &str = "csrf-token-for-tests-0123456789abcdef";
 
-/// The actor of set-up calls made straight to the services.
-pub fn cli() -> Actor {
-    Actor {
-        kind: "cli",
-        id: None,
-        name: "test".into(),
-        source_ip: None,
-    }
-}
-
 /// The caller of set-up calls made straight to the services: the console,
-/// named as [`cli`] names it.
+/// named `test`.
 pub fn cli_caller() -> services::Caller {
     services::Caller::Cli {
         name: "test".into(),
@@ -72,7 +62,7 @@ pub async fn app_in(db: store::Db, locale: &str) -> App {
     let admin_id = services::system::setup::run(&svc, &input, None)
         .await
         .unwrap();
-    let (_, token) = services::staff::tokens::create(&svc, &cli(), admin_id, "test", "all")
+    let (_, token) = services::staff::tokens::create(&svc, &console(), admin_id, "test", "all")
         .await
         .unwrap();
     let router = web::router(AppState::new(svc.clone(), WebConfig::default()));
@@ -108,7 +98,7 @@ impl App {
             locale: locale.map(Into::into),
             ..Default::default()
         };
-        services::staff::create_user(&self.svc, &cli(), &u, PASSWORD)
+        services::staff::create_user(&self.svc, &console(), &u, PASSWORD)
             .await
             .unwrap()
     }
@@ -317,4 +307,9 @@ pub fn assert_redirect(r: &Page, prefix: &str) {
         "redirected to {} instead of {prefix}",
         r.location()
     );
+}
+
+/// The console as the caller of set-up calls (the same as [`cli_caller`]).
+pub fn console() -> services::Caller {
+    cli_caller()
 }

@@ -4,7 +4,7 @@
 //! credentials), field-naming validation, scopes and the OpenAPI document.
 //! Every test runs on SQLite and on PostgreSQL.
 
-use crate::common::{self, App, Reply, assert_problem, call, cli, cli_caller, send};
+use crate::common::{self, App, Reply, assert_problem, call, cli_caller, console, send};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
@@ -555,7 +555,7 @@ async fn scopes_are_required() {
         let k = new_contract(&app, ana, plan, "ana").await;
         let (_, viewer) = services::staff::tokens::create(
             &app.svc,
-            &cli(),
+            &console(),
             app.admin_id,
             "viewer",
             "customers.view",
@@ -658,7 +658,7 @@ async fn scopes_are_required() {
         // contracts.status alone moves a contract but cannot read customers.
         let (_, ops) = services::staff::tokens::create(
             &app.svc,
-            &cli(),
+            &console(),
             app.admin_id,
             "ops",
             "contracts.status",
@@ -857,7 +857,7 @@ async fn amounts_follow_the_currencys_minor_unit() {
             .unwrap()
             .unwrap();
         company.currency = "JPY".into();
-        services::system::setup::update_company(&app.svc, &cli(), &company)
+        services::system::setup::update_company(&app.svc, &cli_caller(), &company)
             .await
             .unwrap();
         let b = common::Browser::login(&app.router, "admin", common::PASSWORD).await;

@@ -1,7 +1,7 @@
 //! The customer, plan and contract pages driven over HTTP as a browser
 //! would (session cookie, CSRF field, form posts), on SQLite and PostgreSQL.
 
-use crate::common::{App, Browser, PASSWORD, app, assert_redirect, cli, cli_caller, send};
+use crate::common::{App, Browser, PASSWORD, app, assert_redirect, cli_caller, console, send};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use services::Services;
@@ -399,7 +399,7 @@ async fn permissions_are_enforced_per_route() {
             disabled: false,
             ip_allowlist: String::new(),
         };
-        services::staff::create_user(&svc, &cli(), &user, "another long password")
+        services::staff::create_user(&svc, &console(), &user, "another long password")
             .await
             .unwrap();
         let tech = Browser::login(&router, "tech", "another long password").await;
@@ -703,11 +703,13 @@ async fn custom_fields_settings_page() {
             .map(|d| d.key)
             .collect();
         assert_eq!(keys, ["origem"]);
-        let filter = store::system::audit::Filter {
+        let query = services::system::audit::Query {
             limit: 50,
             ..Default::default()
         };
-        let (audit, _) = services::system::audit::list(&svc, &filter).await.unwrap();
+        let (audit, _) = services::system::audit::list(&svc, &console(), &query)
+            .await
+            .unwrap();
         for action in [
             "custom_field.create",
             "custom_field.update",
@@ -1004,7 +1006,7 @@ async fn timeline_in_the_readers_language() {
             disabled: false,
             ip_allowlist: String::new(),
         };
-        let joana = services::staff::create_user(&svc, &cli(), &user, "another long password")
+        let joana = services::staff::create_user(&svc, &console(), &user, "another long password")
             .await
             .unwrap();
         // Her own language wins over the browser's `lm_lang=en` cookie.
@@ -1052,7 +1054,7 @@ async fn timeline_in_the_readers_language() {
         }
 
         // The API: the request's Accept-Language, else the token owner's.
-        let (_, token) = services::staff::tokens::create(&svc, &cli(), joana, "t", "all")
+        let (_, token) = services::staff::tokens::create(&svc, &console(), joana, "t", "all")
             .await
             .unwrap();
         let api = |lang: Option<&'static str>| {

@@ -1,7 +1,7 @@
 //! Document downloads are permission-checked and served as attachments,
 //! through the API, on SQLite and PostgreSQL.
 
-use crate::common::{self, App, Page, app, cli, cli_caller};
+use crate::common::{self, App, Page, app, cli_caller, console};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -33,7 +33,7 @@ async fn downloads_need_the_documents_permission_and_are_attachments() {
             ..
         } = app(db).await;
         let (_, view) =
-            services::staff::tokens::create(&svc, &cli(), admin, "view", "customers.view")
+            services::staff::tokens::create(&svc, &console(), admin, "view", "customers.view")
                 .await
                 .unwrap();
         let customer = CustomerInput {

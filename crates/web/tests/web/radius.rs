@@ -3,7 +3,7 @@
 //! audit trail. Every test runs on SQLite and on PostgreSQL; connection
 //! records are inserted directly, the way the AAA runtime writes them.
 
-use crate::common::{self, App, call, cli, cli_caller};
+use crate::common::{self, App, call, cli_caller, console};
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use services::Services;
@@ -198,7 +198,8 @@ async fn network_pages_permissions_and_forms() {
         assert!(p.body.contains("s3cr3t-shared"));
         let revealed = services::system::audit::list(
             &app.svc,
-            &store::system::audit::Filter {
+            &console(),
+            &services::system::audit::Query {
                 action: Some("nas.secret_revealed".into()),
                 limit: 10,
                 ..Default::default()
@@ -285,7 +286,8 @@ async fn network_pages_permissions_and_forms() {
         assert_eq!(p.status, StatusCode::FORBIDDEN);
         let lookups = services::system::audit::list(
             &app.svc,
-            &store::system::audit::Filter {
+            &console(),
+            &services::system::audit::Query {
                 action: Some("radius.who".into()),
                 limit: 10,
                 ..Default::default()
@@ -305,7 +307,7 @@ async fn radius_api() {
         let app = app(db).await;
         let token = app.token.clone();
         let (_, viewer) =
-            services::staff::tokens::create(&app.svc, &cli(), app.admin_id, "viewer", "radius.view")
+            services::staff::tokens::create(&app.svc, &console(), app.admin_id, "viewer", "radius.view")
                 .await
                 .unwrap();
 
@@ -448,7 +450,7 @@ async fn a_network_viewer_is_shown_only_what_answers() {
             permissions: vec!["radius.view".into()],
             ip_allowlist: String::new(),
         };
-        services::staff::create_role(&app.svc, &cli(), &role)
+        services::staff::create_role(&app.svc, &console(), &role)
             .await
             .unwrap();
         app.user("noc", "noc", Some("en")).await;
@@ -460,7 +462,9 @@ async fn a_network_viewer_is_shown_only_what_answers() {
             coa_port: 3799,
             ..Default::default()
         };
-        let nas = services::nas::create(&app.svc, &cli(), &nas).await.unwrap();
+        let nas = services::nas::create(&app.svc, &console(), &nas)
+            .await
+            .unwrap();
         let k = contract(&app.svc).await;
         let now = store::now();
         insert_session(

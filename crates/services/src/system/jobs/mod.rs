@@ -13,6 +13,7 @@ pub mod schedule;
 
 use std::time::Duration;
 
+use domain::Permission;
 use serde_json::json;
 use store::AnyConnection;
 use store::system::jobs::{Filter, Job, Status};
@@ -21,7 +22,7 @@ use tokio::task::JoinHandle;
 
 pub use runner::{JobContext, Registry, RunnerConfig};
 
-use crate::{Actor, Error, Result, Services};
+use crate::{Actor, Caller, Change, Error, Result, Services};
 
 /// Built-in job kinds.
 pub const EXPIRE_SESSIONS: &str = "expire-sessions";
@@ -51,9 +52,10 @@ pub fn system_actor(what: &str) -> Actor {
     }
 }
 
-/// Queues a job inside the caller's transaction. Call
-/// [`Services::wake_jobs`] after committing so this node starts it at once.
-pub async fn enqueue_in(
+/// Queues a job inside the caller's transaction (the service that decided
+/// to queue it has checked its caller). Call [`Services::wake_jobs`] after
+/// committing so this node starts it at once.
+pub(crate) async fn enqueue_in(
     conn: &mut AnyConnection,
     kind: &str,
     payload: &serde_json::Value,
@@ -70,14 +72,17 @@ pub async fn enqueue_in(
     .await?)
 }
 
-/// Queues a job to run now (or at `run_at`) and wakes this node's runner.
+/// Queues a job to run now (or at `run_at`) and wakes this node's runner
+/// (`jobs.manage`).
 pub async fn enqueue(
     svc: &Services,
+    caller: &Caller,
     kind: &str,
     payload: &serde_json::Value,
     run_at: Option<i64>,
     max_attempts: i64,
 ) -> Result<i64> {
+    caller.require(Permission::JobsManage)?;
     let now = store::now();
     let mut tx = svc.db.begin().await?;
     let id = store::system::jobs::enqueue(
@@ -94,39 +99,57 @@ pub async fn enqueue(
     Ok(id)
 }
 
-pub async fn list(svc: &Services, filter: &Filter) -> Result<(Vec<Job>, bool)> {
+/// Whether `caller` may read the queue (`jobs.view` or `jobs.manage`):
+/// what the reads check first, for interfaces that validate filters before.
+pub fn may_view(caller: &Caller) -> Result<()> {
+    crate::staff::require_any(caller, &[Permission::JobsView, Permission::JobsManage])
+}
+
+/// A page of jobs, newest first (`jobs.view` or `jobs.manage`).
+pub async fn list(svc: &Services, caller: &Caller, filter: &Filter) -> Result<(Vec<Job>, bool)> {
+    may_view(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::system::jobs::list(&mut c, filter).await?)
 }
 
-pub async fn get(svc: &Services, id: i64) -> Result<Job> {
+/// One job (`jobs.view` or `jobs.manage`).
+pub async fn get(svc: &Services, caller: &Caller, id: i64) -> Result<Job> {
+    may_view(caller)?;
     let mut c = svc.db.conn().await?;
     store::system::jobs::get(&mut c, id)
         .await?
         .ok_or(Error::NotFound)
 }
 
-/// Jobs per status, every status listed.
-pub async fn counts(svc: &Services) -> Result<Vec<(Status, i64)>> {
+/// Jobs per status, every status listed (`jobs.view` or `jobs.manage`).
+pub async fn counts(svc: &Services, caller: &Caller) -> Result<Vec<(Status, i64)>> {
+    may_view(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::system::jobs::counts(&mut c).await?)
 }
 
-/// Seconds the oldest due job has waited.
-pub async fn queue_lag(svc: &Services) -> Result<i64> {
+/// Seconds the oldest due job has waited (`jobs.view` or `jobs.manage`).
+pub async fn queue_lag(svc: &Services, caller: &Caller) -> Result<i64> {
+    may_view(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::system::jobs::queue_lag(&mut c, store::now()).await?)
 }
 
-pub async fn schedules(svc: &Services) -> Result<Vec<store::system::schedules::Schedule>> {
+/// The cron schedules (`jobs.view` or `jobs.manage`).
+pub async fn schedules(
+    svc: &Services,
+    caller: &Caller,
+) -> Result<Vec<store::system::schedules::Schedule>> {
+    may_view(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::system::schedules::list(&mut c).await?)
 }
 
 /// Puts a dead or failed job back in the queue to run now with fresh
-/// attempts (audited as `job.retry`). Refused with `job-not-retryable` for
-/// a job that is queued, running or succeeded.
-pub async fn retry_now(svc: &Services, actor: &Actor, id: i64) -> Result<()> {
+/// attempts (audited as `job.retry`; `jobs.manage`). Refused with
+/// `job-not-retryable` for a job that is queued, running or succeeded.
+pub async fn retry_now(svc: &Services, caller: &Caller, id: i64) -> Result<()> {
+    caller.require(Permission::JobsManage)?;
     let now = store::now();
     let mut tx = svc.db.begin().await?;
     let Some(before) = store::system::jobs::retry_now(&mut tx, id, now).await? else {
@@ -135,22 +158,16 @@ pub async fn retry_now(svc: &Services, actor: &Actor, id: i64) -> Result<()> {
             Some(_) => Err(Error::Refused("job-not-retryable")),
         };
     };
-    crate::system::audit::record(
-        &mut tx,
-        svc.db.engine(),
-        actor,
-        "job.retry",
-        "job",
-        id,
-        Some(json!({
+    Change::new("job.retry", "job", id)
+        .before(json!({
             "kind": before.kind,
             "status": before.status,
             "attempts": before.attempts,
             "last_error": before.last_error,
-        })),
-        Some(json!({"status": Status::Queued})),
-    )
-    .await?;
+        }))
+        .after(json!({"status": Status::Queued}))
+        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .await?;
     tx.commit().await?;
     svc.wake_jobs();
     Ok(())
@@ -158,8 +175,10 @@ pub async fn retry_now(svc: &Services, actor: &Actor, id: i64) -> Result<()> {
 
 /// Deletes expired and idle sessions, used password-reset tokens, login
 /// failures, bans and attack notices that ended more than a day ago, and
-/// known devices unused for [`crate::staff::auth::KNOWN_DEVICE_DAYS`].
-pub async fn expire_sessions(svc: &Services) -> Result<String> {
+/// known devices unused for [`crate::staff::auth::KNOWN_DEVICE_DAYS`]: the
+/// `expire-sessions` job's work (`security.manage`).
+pub async fn expire_sessions(svc: &Services, caller: &Caller) -> Result<String> {
+    caller.require(Permission::SecurityManage)?;
     let settings = crate::system::settings::current(svc).await?;
     let idle = settings.int(domain::system::settings::SESSION_IDLE_MINUTES) * 60;
     let window = settings.int(domain::system::settings::LOGIN_WINDOW_MINUTES) * 60;
@@ -193,8 +212,10 @@ pub async fn apply_plan_changes(svc: &Services) -> Result<String> {
     Ok(format!("{n} plan changes applied (due by {today})"))
 }
 
-/// Deletes old finished jobs, sent e-mail and nodes gone for a day.
-pub async fn purge_jobs(svc: &Services) -> Result<String> {
+/// Deletes old finished jobs, sent e-mail and nodes gone for a day: the
+/// `purge-jobs` job's work (`jobs.manage`).
+pub async fn purge_jobs(svc: &Services, caller: &Caller) -> Result<String> {
+    caller.require(Permission::JobsManage)?;
     let now = store::now();
     let mut tx = svc.db.begin().await?;
     let ok = store::system::jobs::purge(

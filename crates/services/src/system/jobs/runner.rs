@@ -12,7 +12,7 @@ use store::system::jobs::{Job, Lease, Status};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::{Error, Result, Services};
+use crate::{Caller, Error, Result, Services};
 
 /// What a handler returns.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
@@ -34,25 +34,29 @@ impl Registry {
     pub fn with_builtins() -> Registry {
         let mut r = Registry::new();
         r.register(super::EXPIRE_SESSIONS, |ctx| async move {
-            let note = super::expire_sessions(ctx.svc()).await?;
+            let caller = Caller::system(super::EXPIRE_SESSIONS);
+            let note = super::expire_sessions(ctx.svc(), &caller).await?;
             ctx.note(&note).await
         });
         r.register(super::PURGE_RADIUS, |ctx| async move {
-            let note = crate::radius::purge(ctx.svc()).await?;
+            let caller = Caller::system(super::PURGE_RADIUS);
+            let note = crate::radius::purge(ctx.svc(), &caller).await?;
             ctx.note(&note).await
         });
         r.register(super::PURGE_JOBS, |ctx| async move {
-            let note = super::purge_jobs(ctx.svc()).await?;
+            let caller = Caller::system(super::PURGE_JOBS);
+            let note = super::purge_jobs(ctx.svc(), &caller).await?;
             ctx.note(&note).await
         });
         r.register(super::BACKUP, |ctx| async move {
-            let actor = super::system_actor(super::BACKUP);
-            let file = crate::system::backup::run(ctx.svc(), &actor).await?;
+            let caller = Caller::system(super::BACKUP);
+            let file = crate::system::backup::run(ctx.svc(), &caller).await?;
             ctx.note(&format!("{} ({} bytes)", file.name, file.size))
                 .await
         });
         r.register(super::NFTABLES_EXPORT, |ctx| async move {
-            match crate::staff::firewall::export(ctx.svc()).await? {
+            let caller = Caller::system(super::NFTABLES_EXPORT);
+            match crate::staff::firewall::export(ctx.svc(), &caller).await? {
                 Some(path) => ctx.note(&path.display().to_string()).await,
                 None => Ok(()),
             }
