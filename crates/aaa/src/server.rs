@@ -250,7 +250,7 @@ impl Server {
         }
         tasks.push(tokio::spawn(feed::run(shared.clone(), feed_from)));
         tasks.push(tokio::spawn(feed::housekeeping(shared.clone())));
-        if svc.db.engine() == store::Engine::Postgres {
+        if svc.db.engine() == services::Engine::Postgres {
             tasks.push(tokio::spawn(feed::listen(shared.clone())));
         }
         tasks.push(tokio::spawn(coa::sender(shared.clone())));
@@ -413,7 +413,7 @@ fn auth_loop(sock: UdpSocket, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
                         &sh.log_tx,
                         &sh.metrics,
                         Line {
-                            at: store::now(),
+                            at: services::now(),
                             nas_id: nas.id,
                             login: req.get(radius::attr::USER_NAME).unwrap_or_default(),
                             contract_id: None,
@@ -454,7 +454,7 @@ fn auth_loop(sock: UdpSocket, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
                         &sh.log_tx,
                         &sh.metrics,
                         Line {
-                            at: store::now(),
+                            at: services::now(),
                             nas_id: nas.id,
                             login: req.get(radius::attr::USER_NAME).unwrap_or_default(),
                             contract_id: out.contract_id,
@@ -548,7 +548,7 @@ fn acct_loop(sock: Arc<UdpSocket>, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
         // replies, the Response Authenticator already signs this one, and
         // FreeRADIUS clients compute the attribute over Accounting-Response
         // differently (radclient rejects the RFC 3579 spelling).
-        let Some(record) = acct::parse(&req, nas.id, store::now()) else {
+        let Some(record) = acct::parse(&req, nas.id, services::now()) else {
             // Nothing to store (an unknown status type): acknowledge.
             if let Ok(w) = reply.encode(&nas.secret) {
                 let _ = sock.send_to(&w, peer);

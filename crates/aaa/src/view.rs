@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use services::Services;
-use sqlx::AnyConnection;
+use services::radius::hot::{self, ContractRow, PlanRow};
 
 use crate::metrics::Metrics;
 use crate::{Error, Result};
@@ -222,40 +222,6 @@ impl std::fmt::Debug for View {
     }
 }
 
-/// Also read from a JSON array in field order (`sql::select_all`).
-#[derive(sqlx::FromRow, serde::Deserialize)]
-struct ContractRow {
-    id: i64,
-    pppoe_login: String,
-    pppoe_password: String,
-    status: String,
-    plan_id: i64,
-    mac: Option<String>,
-    ipv4: Option<String>,
-    ipv6_prefix: Option<String>,
-    billing_day: i64,
-}
-
-const CONTRACT_COLS: &str =
-    "id, pppoe_login, pppoe_password, status, plan_id, mac, ipv4, ipv6_prefix, billing_day";
-
-#[derive(sqlx::FromRow)]
-struct PlanRow {
-    id: i64,
-    download_kbps: i64,
-    upload_kbps: i64,
-    burst_down_rate_kbps: Option<i64>,
-    burst_down_threshold_kbps: Option<i64>,
-    burst_down_time_secs: Option<i64>,
-    burst_up_rate_kbps: Option<i64>,
-    burst_up_threshold_kbps: Option<i64>,
-    burst_up_time_secs: Option<i64>,
-    quota_mb: Option<i64>,
-    quota_action: Option<String>,
-    quota_throttle_kbps: Option<i64>,
-    suspended_behavior: String,
-}
-
 fn burst(r: Option<i64>, t: Option<i64>, s: Option<i64>) -> Option<Burst> {
     Some(Burst {
         rate: r?,
@@ -264,8 +230,8 @@ fn burst(r: Option<i64>, t: Option<i64>, s: Option<i64>) -> Option<Burst> {
     })
 }
 
-impl From<PlanRow> for Plan {
-    fn from(p: PlanRow) -> Plan {
+impl Plan {
+    fn from_row(p: PlanRow) -> Plan {
         let quota = p.quota_mb.filter(|q| *q > 0).map(|mb| {
             let action = match (p.quota_action.as_deref(), p.quota_throttle_kbps) {
                 (Some("throttle"), Some(k)) => QuotaAction::Throttle(k),
@@ -362,16 +328,7 @@ async fn load_contracts(svc: &Services) -> Result<Vec<ContractRow>> {
     let mut out: Vec<ContractRow> = Vec::new();
     let mut after = i64::MIN;
     loop {
-        let page: crate::sql::Page<ContractRow> = crate::sql::select_page(
-            &mut c,
-            svc.db.engine(),
-            CONTRACT_COLS,
-            &format!(
-                "FROM (SELECT {CONTRACT_COLS} FROM contracts WHERE id > $1 ORDER BY id LIMIT {PAGE}) AS t"
-            ),
-            Some(crate::sql::Arg::Int(after)),
-        )
-        .await?;
+        let page = hot::contracts_page(&mut c, svc.db.engine(), after, PAGE).await?;
         // Past the last row returned, even one left out for not decoding.
         match page.last_key.or(page.rows.last().map(|r| r.id)) {
             Some(k) if k > after => after = k,
@@ -494,17 +451,10 @@ impl View {
     /// Re-reads every plan.
     pub async fn reload_plans(&self, svc: &Services) -> Result<()> {
         let mut c = svc.db.conn().await?;
-        let rows: Vec<PlanRow> = sqlx::query_as(
-            "SELECT id, download_kbps, upload_kbps, burst_down_rate_kbps, burst_down_threshold_kbps,
-                    burst_down_time_secs, burst_up_rate_kbps, burst_up_threshold_kbps, burst_up_time_secs,
-                    quota_mb, quota_action, quota_throttle_kbps, suspended_behavior
-               FROM plans",
-        )
-        .fetch_all(&mut *c)
-        .await?;
+        let rows = hot::plans(&mut c).await?;
         let map = rows
             .into_iter()
-            .map(|r| (r.id, Arc::new(Plan::from(r))))
+            .map(|r| (r.id, Arc::new(Plan::from_row(r))))
             .collect();
         self.plans.store(Arc::new(map));
         Ok(())
@@ -515,24 +465,10 @@ impl View {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut rows: Vec<ContractRow> = Vec::new();
-        {
+        let rows = {
             let mut c = svc.db.conn().await?;
-            for chunk in ids.chunks(500) {
-                // Ids are integers: inlining them is safe and spares a
-                // placeholder per id.
-                let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
-                let sql = format!(
-                    "SELECT {CONTRACT_COLS} FROM contracts WHERE id IN ({})",
-                    list.join(",")
-                );
-                rows.extend(
-                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                        .fetch_all(&mut *c)
-                        .await?,
-                );
-            }
-        }
+            hot::contracts_by_id(&mut c, ids).await?
+        };
         let mut subs: HashMap<i64, Option<Sub>> = ids.iter().map(|id| (*id, None)).collect();
         for r in rows {
             let id = r.id;
@@ -592,16 +528,9 @@ impl View {
             .to_string();
         // Summed here, saturating: in SQL a sum of two large counters
         // overflows (PostgreSQL raises for the whole query).
-        let rows: Vec<(i64, String, i64, i64)> = {
+        let rows = {
             let mut c = svc.db.conn().await?;
-            crate::sql::select_all(
-                &mut c,
-                svc.db.engine(),
-                "contract_id, cycle_start, input_octets, output_octets",
-                "FROM contract_usage WHERE cycle_start >= $1",
-                Some(crate::sql::Arg::Text(&oldest)),
-            )
-            .await?
+            hot::usage_since(&mut c, svc.db.engine(), &oldest).await?
         };
         let mut map = HashMap::new();
         for (id, cycle, input, output) in rows {
@@ -621,32 +550,18 @@ impl View {
 
     /// Re-counts open sessions per contract from the database.
     pub async fn reload_sessions(&self, svc: &Services) -> Result<()> {
-        let mut c = svc.db.conn().await?;
-        let rows = open_session_counts(&mut c, svc.db.engine()).await?;
+        let rows: HashMap<i64, u32> = {
+            let mut c = svc.db.conn().await?;
+            hot::open_session_counts(&mut c, svc.db.engine()).await?
+        }
+        .into_iter()
+        .map(|(k, n)| (k, n.clamp(0, u32::MAX as i64) as u32))
+        .collect();
         if let Ok(mut m) = self.sessions.lock() {
             *m = rows;
         }
         Ok(())
     }
-}
-
-async fn open_session_counts(
-    c: &mut AnyConnection,
-    engine: store::Engine,
-) -> Result<HashMap<i64, u32>> {
-    let rows: Vec<(i64, i64)> = crate::sql::select_all(
-        c,
-        engine,
-        "contract_id, n",
-        "FROM (SELECT contract_id, COUNT(*) AS n FROM radius_sessions
-                WHERE stopped_at IS NULL AND contract_id IS NOT NULL GROUP BY contract_id) AS t",
-        None,
-    )
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(k, n)| (k, n.clamp(0, u32::MAX as i64) as u32))
-        .collect())
 }
 
 /// The first day of the billing cycle holding `today` for a contract billed

@@ -43,19 +43,11 @@ const RULES: &[(&str, &[&str])] = &[
 ];
 
 /// Edges that break the rules today, and what removes them.
-const KNOWN: &[(&str, &str, &str)] = &[
-    (
-        "aaa",
-        "store",
-        "aaa's queries move into store (a module for the RADIUS hot path)",
-    ),
-    ("aaa", "sqlx", "the same move"),
-    (
-        "web",
-        "store",
-        "services re-export the types pages and the API show; web reaches the database only through services",
-    ),
-];
+const KNOWN: &[(&str, &str, &str)] = &[(
+    "web",
+    "store",
+    "services re-export the types pages and the API show; web reaches the database only through services",
+)];
 
 /// Outside crates the rules name; others are free to use.
 const WATCHED: &[&str] = &["sqlx", "axum", "askama"];

@@ -32,6 +32,11 @@ pub mod totp;
 
 pub use context::Services;
 pub use store::audit::Actor;
+/// File modes of what Lastmile writes (directories 0700, files 0600).
+pub use store::files;
+/// The database plumbing interfaces hold (a pool, its engine, a connection
+/// or write transaction to pass down) without depending on the store.
+pub use store::{AnyConnection, Db, Engine, Error as StoreError, WriteFailure, WriteTx, now};
 
 use domain::validate::FieldError;
 

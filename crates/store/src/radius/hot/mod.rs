@@ -1,24 +1,48 @@
-//! Bulk SQL: placeholders for the multi-row statements of the accounting
-//! committer and the auth log writer, and whole-table reads for the view.
+//! The RADIUS hot path: every statement the AAA runtime (`crates/aaa`)
+//! runs. The accounting committer's multi-row writes ([`acct`]), the
+//! subscriber view's loads and re-reads and the NAS table ([`view`]), the
+//! CoA / Disconnect queue ([`coa`]) and the authentication log ([`log`]).
 //!
-//! SQLite gets anonymous `?`: for every numbered `$n`, sqlx-sqlite asks
-//! SQLite for the parameter's name, which SQLite finds by a linear scan, so
-//! binding a statement of thousands of placeholders is quadratic (measured:
-//! 61% of the committer's CPU). PostgreSQL needs `$n`.
+//! Speed decides the shape here more than elsewhere in the store:
+//! statements are multi-row, chunked to a few fixed row counts
+//! ([`ladder`]) so each text is prepared once per connection, and SQLite
+//! gets anonymous `?` placeholders ([`Placeholders`]). The caller decides
+//! the transaction, as everywhere in the store: functions take a
+//! `&mut AnyConnection`, and those whose text differs per engine take the
+//! [`Engine`] too.
+
+mod acct;
+mod coa;
+mod log;
+mod view;
 
 use std::fmt::Write as _;
 
+pub use acct::*;
+pub use coa::*;
+pub use log::*;
+pub use view::*;
+
+use sqlx::AnyConnection;
+
+use crate::{Engine, Error, Result};
+
 /// Writes placeholders in the order the arguments are bound.
-pub(crate) struct Placeholders {
+///
+/// SQLite gets anonymous `?`: for every numbered `$n`, sqlx-sqlite asks
+/// SQLite for the parameter's name, which SQLite finds by a linear scan, so
+/// binding a statement of thousands of placeholders is quadratic (measured:
+/// 61% of the committer's CPU). PostgreSQL needs `$n`.
+pub struct Placeholders {
     numbered: bool,
     next: usize,
 }
 
 impl Placeholders {
     /// Placeholders for `engine`, the first bound argument first.
-    pub fn new(engine: store::Engine) -> Placeholders {
+    pub fn new(engine: Engine) -> Placeholders {
         Placeholders {
-            numbered: engine == store::Engine::Postgres,
+            numbered: engine == Engine::Postgres,
             next: 1,
         }
     }
@@ -52,38 +76,38 @@ impl Placeholders {
     }
 }
 
-/// The one argument of a [`select_all`].
+/// `items` in chunks whose lengths are powers of two, at most `max` (a
+/// power of two): 300 → 256, 32, 8, 4. A multi-row statement's text depends
+/// on its row count; with a few fixed counts each text is prepared once per
+/// connection and stays in sqlx's statement cache. Batches of every size
+/// from 1 to thousands would otherwise parse and plan a new statement of up
+/// to thousands of placeholders nearly every time (measured: throughput
+/// fell as the window grew).
+pub fn ladder<T>(mut items: &[T], max: usize) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    while !items.is_empty() {
+        let n = if items.len() >= max {
+            max
+        } else {
+            1 << items.len().ilog2()
+        };
+        let (head, rest) = items.split_at(n);
+        out.push(head);
+        items = rest;
+    }
+    out
+}
+
+/// The one argument of a [`select_page`].
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Arg<'a> {
     Int(i64),
     Text(&'a str),
 }
 
-/// `SELECT {cols} {rest}` with every row at once. On SQLite the rows come
-/// back as one JSON array: sqlx-sqlite hands rows over from its worker
-/// thread one at a time, about 8 µs each (0.87 s of a 1.1 s start-up with
-/// 110,000 contracts), and one document is a single hand-off. `rest` must
-/// not aggregate (wrap a `GROUP BY` in a subquery) and may use `$1`. Keep
-/// results to a few megabytes (page large tables): glibc keeps the heap a
-/// large document grew, and RSS with it.
-///
-/// A row that does not decode (a value of the wrong type) is left out and
-/// logged with `what`: one bad row never stops the RADIUS server from
-/// starting or its view from being refreshed.
-pub(crate) async fn select_all<T>(
-    c: &mut sqlx::AnyConnection,
-    engine: store::Engine,
-    cols: &str,
-    rest: &str,
-    arg: Option<Arg<'_>>,
-) -> crate::Result<Vec<T>>
-where
-    T: serde::de::DeserializeOwned + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-{
-    Ok(select_page(c, engine, cols, rest, arg).await?.rows)
-}
-
 /// What [`select_page`] read.
-pub(crate) struct Page<T> {
+#[derive(Debug)]
+pub struct Page<T> {
     /// The rows that decode.
     pub rows: Vec<T>,
     /// Rows the query returned, those left out included.
@@ -93,15 +117,26 @@ pub(crate) struct Page<T> {
     pub last_key: Option<i64>,
 }
 
-/// [`select_all`], also saying how many rows the query returned and the
-/// key of the last one, so a paged read goes past a row left out.
+/// `SELECT {cols} {rest}` with every row at once. On SQLite the rows come
+/// back as one JSON array: sqlx-sqlite hands rows over from its worker
+/// thread one at a time, about 8 µs each (0.87 s of a 1.1 s start-up with
+/// 110,000 contracts), and one document is a single hand-off. `rest` must
+/// not aggregate (wrap a `GROUP BY` in a subquery) and may use `$1`. Keep
+/// results to a few megabytes (page large tables): the allocator keeps the
+/// heap a large document grew, and RSS with it.
+///
+/// A row that does not decode (a value of the wrong type) is left out and
+/// logged: one bad row never stops the RADIUS server from starting or its
+/// view from being refreshed. The page also says how many rows the query
+/// returned and the key of the last one, so a paged read goes past a row
+/// left out.
 pub(crate) async fn select_page<T>(
-    c: &mut sqlx::AnyConnection,
-    engine: store::Engine,
+    c: &mut AnyConnection,
+    engine: Engine,
     cols: &str,
     rest: &str,
     arg: Option<Arg<'_>>,
-) -> crate::Result<Page<T>>
+) -> Result<Page<T>>
 where
     T: serde::de::DeserializeOwned + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
@@ -111,7 +146,7 @@ where
     let mut out = Vec::new();
     let returned;
     let last_key;
-    if engine != store::Engine::Sqlite {
+    if engine != Engine::Sqlite {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {cols} {rest}")));
         q = match arg {
             Some(Arg::Int(v)) => q.bind(v),
@@ -144,7 +179,7 @@ where
         };
         let doc = q.fetch_one(c).await?;
         let rows: Vec<&serde_json::value::RawValue> = serde_json::from_str(&doc)
-            .map_err(|e| crate::Error::Internal(format!("rows as JSON: {e}")))?;
+            .map_err(|e| Error::Config(format!("{what}: rows as JSON: {e}")))?;
         returned = rows.len();
         last_key = rows.last().and_then(|r| {
             let v: Vec<serde_json::Value> = serde_json::from_str(r.get()).ok()?;
@@ -177,19 +212,45 @@ where
     })
 }
 
+/// [`select_page`]'s rows alone.
+pub(crate) async fn select_all<T>(
+    c: &mut AnyConnection,
+    engine: Engine,
+    cols: &str,
+    rest: &str,
+    arg: Option<Arg<'_>>,
+) -> Result<Vec<T>>
+where
+    T: serde::de::DeserializeOwned + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    Ok(select_page(c, engine, cols, rest, arg).await?.rows)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Placeholders;
+    use super::{Placeholders, ladder};
+    use crate::Engine;
 
     #[test]
     fn numbered_for_postgres_anonymous_for_sqlite() {
         let mut sql = String::new();
-        let mut p = Placeholders::new(store::Engine::Postgres);
+        let mut p = Placeholders::new(Engine::Postgres);
         p.push(&mut sql);
         p.rows(&mut sql, 2, 2);
         assert_eq!(sql, "$1($2,$3),($4,$5)");
         let mut sql = String::new();
-        Placeholders::new(store::Engine::Sqlite).rows(&mut sql, 2, 3);
+        Placeholders::new(Engine::Sqlite).rows(&mut sql, 2, 3);
         assert_eq!(sql, "(?,?,?),(?,?,?)");
+    }
+
+    #[test]
+    fn ladder_chunks_are_powers_of_two() {
+        let v: Vec<u32> = (0..300).collect();
+        let sizes: Vec<usize> = ladder(&v, 256).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [256, 32, 8, 4]);
+        let v: Vec<u32> = (0..600).collect();
+        let sizes: Vec<usize> = ladder(&v, 256).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [256, 256, 64, 16, 8]);
+        assert!(ladder(&v[..0], 256).is_empty());
     }
 }
