@@ -98,7 +98,7 @@ pub fn ladder<T>(mut items: &[T], max: usize) -> Vec<&[T]> {
     out
 }
 
-/// The one argument of a [`select_page`].
+/// An argument of a [`select_page`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Arg<'a> {
     Int(i64),
@@ -121,7 +121,8 @@ pub struct Page<T> {
 /// back as one JSON array: sqlx-sqlite hands rows over from its worker
 /// thread one at a time, about 8 µs each (0.87 s of a 1.1 s start-up with
 /// 110,000 contracts), and one document is a single hand-off. `rest` must
-/// not aggregate (wrap a `GROUP BY` in a subquery) and may use `$1`. Keep
+/// not aggregate (wrap a `GROUP BY` in a subquery) and may use `$1`… for
+/// `args`. Keep
 /// results to a few megabytes (page large tables): the allocator keeps the
 /// heap a large document grew, and RSS with it.
 ///
@@ -135,7 +136,7 @@ pub(crate) async fn select_page<T>(
     engine: Engine,
     cols: &str,
     rest: &str,
-    arg: Option<Arg<'_>>,
+    args: &[Arg<'_>],
 ) -> Result<Page<T>>
 where
     T: serde::de::DeserializeOwned + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
@@ -148,11 +149,12 @@ where
     let last_key;
     if engine != Engine::Sqlite {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {cols} {rest}")));
-        q = match arg {
-            Some(Arg::Int(v)) => q.bind(v),
-            Some(Arg::Text(v)) => q.bind(v.to_owned()),
-            None => q,
-        };
+        for a in args {
+            q = match *a {
+                Arg::Int(v) => q.bind(v),
+                Arg::Text(v) => q.bind(v.to_owned()),
+            };
+        }
         let rows = q.fetch_all(c).await?;
         returned = rows.len();
         last_key = rows.last().and_then(|r| r.try_get::<i64, _>(0).ok());
@@ -172,11 +174,12 @@ where
         let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
             "SELECT json_group_array(json_array({cols})) {rest}"
         )));
-        q = match arg {
-            Some(Arg::Int(v)) => q.bind(v),
-            Some(Arg::Text(v)) => q.bind(v.to_owned()),
-            None => q,
-        };
+        for a in args {
+            q = match *a {
+                Arg::Int(v) => q.bind(v),
+                Arg::Text(v) => q.bind(v.to_owned()),
+            };
+        }
         let doc = q.fetch_one(c).await?;
         let rows: Vec<&serde_json::value::RawValue> = serde_json::from_str(&doc)
             .map_err(|e| Error::Config(format!("{what}: rows as JSON: {e}")))?;
@@ -218,12 +221,12 @@ pub(crate) async fn select_all<T>(
     engine: Engine,
     cols: &str,
     rest: &str,
-    arg: Option<Arg<'_>>,
+    args: &[Arg<'_>],
 ) -> Result<Vec<T>>
 where
     T: serde::de::DeserializeOwned + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
-    Ok(select_page(c, engine, cols, rest, arg).await?.rows)
+    Ok(select_page(c, engine, cols, rest, args).await?.rows)
 }
 
 #[cfg(test)]

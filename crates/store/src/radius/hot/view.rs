@@ -35,13 +35,24 @@ pub struct ContractRow {
 const CONTRACT_COLS: &str =
     "id, pppoe_login, pppoe_password, status, plan_id, mac, ipv4, ipv6_prefix, billing_day";
 
-/// Contracts with ids above `after`, at most `limit`, by id. A row that
-/// does not decode is left out (and logged); the page's `returned` and
-/// `last_key` let the caller page on past it.
+/// The lowest and highest contract id (`None` without contracts): a load
+/// splits the range between readers.
+pub async fn contract_id_range(c: &mut AnyConnection) -> Result<Option<(i64, i64)>> {
+    let (lo, hi): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT MIN(id), MAX(id) FROM contracts")
+            .fetch_one(c)
+            .await?;
+    Ok(lo.zip(hi))
+}
+
+/// Contracts with ids above `after` and at most `upto`, at most `limit`,
+/// by id. A row that does not decode is left out (and logged); the page's
+/// `returned` and `last_key` let the caller page on past it.
 pub async fn contracts_page(
     c: &mut AnyConnection,
     engine: Engine,
     after: i64,
+    upto: i64,
     limit: usize,
 ) -> Result<Page<ContractRow>> {
     select_page(
@@ -49,9 +60,9 @@ pub async fn contracts_page(
         engine,
         CONTRACT_COLS,
         &format!(
-            "FROM (SELECT {CONTRACT_COLS} FROM contracts WHERE id > $1 ORDER BY id LIMIT {limit}) AS t"
+            "FROM (SELECT {CONTRACT_COLS} FROM contracts WHERE id > $1 AND id <= $2 ORDER BY id LIMIT {limit}) AS t"
         ),
-        Some(Arg::Int(after)),
+        &[Arg::Int(after), Arg::Int(upto)],
     )
     .await
 }
@@ -133,7 +144,7 @@ pub async fn usage_since(
         engine,
         "contract_id, cycle_start, input_octets, output_octets",
         "FROM contract_usage WHERE cycle_start >= $1",
-        Some(Arg::Text(oldest)),
+        &[Arg::Text(oldest)],
     )
     .await
 }
@@ -146,7 +157,7 @@ pub async fn open_session_counts(c: &mut AnyConnection, engine: Engine) -> Resul
         "contract_id, n",
         "FROM (SELECT contract_id, COUNT(*) AS n FROM radius_sessions
                 WHERE stopped_at IS NULL AND contract_id IS NOT NULL GROUP BY contract_id) AS t",
-        None,
+        &[],
     )
     .await
 }
