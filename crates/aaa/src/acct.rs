@@ -16,13 +16,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use sqlx::AnyConnection;
+use services::radius::hot::{self, JournalPosition, SessionRow, UsageDelta};
+use services::{AnyConnection, WriteFailure};
 use tokio::sync::mpsc;
 
 use crate::deadletter::{self, DeadLetters, Letter};
 use crate::journal::{self, Batch, Position};
 use crate::metrics::Metrics;
-use crate::sql::Placeholders;
 use crate::view::{View, cycle_start};
 use crate::{Error, Result};
 
@@ -42,28 +42,6 @@ fn add_usage_to(u: &mut (i64, i64, i64), d: (i64, i64, i64)) {
     u.2 = u.2.saturating_add(d.2.max(0));
 }
 
-/// `items` in chunks whose lengths are powers of two, at most `max` (a
-/// power of two): 300 → 256, 32, 8, 4. A multi-row statement's text depends
-/// on its row count; with a few fixed counts each text is prepared once per
-/// connection and stays in sqlx's statement cache. Batches of every size
-/// from 1 to thousands would otherwise parse and plan a new statement of up
-/// to thousands of placeholders nearly every time (measured: throughput
-/// fell as the window grew).
-fn ladder<T>(mut items: &[T], max: usize) -> Vec<&[T]> {
-    let mut out = Vec::new();
-    while !items.is_empty() {
-        let n = if items.len() >= max {
-            max
-        } else {
-            1 << items.len().ilog2()
-        };
-        let (head, rest) = items.split_at(n);
-        out.push(head);
-        items = rest;
-    }
-    out
-}
-
 /// An open session as the committer remembers it (the row id and the
 /// counters last written, to turn absolute counters into usage deltas).
 #[derive(Debug, Clone)]
@@ -73,6 +51,18 @@ struct Open {
     input: i64,
     output: i64,
     time: i64,
+}
+
+impl From<&hot::OpenRow> for Open {
+    fn from(o: &hot::OpenRow) -> Open {
+        Open {
+            id: o.id,
+            contract_id: o.contract_id,
+            input: o.input,
+            output: o.output,
+            time: o.session_time,
+        }
+    }
 }
 
 /// Open sessions by NAS and Acct-Session-Id (nested, so a lookup borrows
@@ -143,63 +133,44 @@ fn sections<'a, 'r>(records: &'a [&'r Record]) -> Vec<&'a [&'r Record]> {
     out
 }
 
-/// A session row's state after a section's records, borrowed from them
-/// (a transaction folds thousands; copies would double its allocations).
-#[derive(Debug, Clone)]
-struct Row<'r> {
-    nas_id: i64,
-    session_id: &'r str,
-    login: &'r str,
-    framed_ip: Option<&'r str>,
-    framed_ipv6_prefix: Option<&'r str>,
-    delegated_ipv6_prefix: Option<&'r str>,
-    calling_station_id: &'r str,
-    nas_port_id: &'r str,
-    started_at: i64,
-    at: i64,
-    stopped: bool,
-    input: i64,
-    output: i64,
-    session_time: i64,
-    terminate_cause: &'r str,
+/// A session row as one record leaves it (`hot::SessionRow` borrows from
+/// the records: a transaction folds thousands; copies would double its
+/// allocations). The contract is set by the caller.
+fn row_of(r: &Record) -> SessionRow<'_> {
+    SessionRow {
+        nas_id: r.nas_id,
+        session_id: &r.session_id,
+        login: &r.login,
+        contract_id: None,
+        framed_ip: r.framed_ip.as_deref(),
+        framed_ipv6_prefix: r.framed_ipv6_prefix.as_deref(),
+        delegated_ipv6_prefix: r.delegated_ipv6_prefix.as_deref(),
+        calling_station_id: &r.calling_station_id,
+        nas_port_id: &r.nas_port_id,
+        started_at: r.at - r.session_time,
+        at: r.at,
+        stopped: r.status == Status::Stop,
+        input: r.input,
+        output: r.output,
+        session_time: r.session_time,
+        terminate_cause: &r.terminate_cause,
+    }
 }
 
-impl<'r> Row<'r> {
-    fn from_record(r: &'r Record) -> Row<'r> {
-        Row {
-            nas_id: r.nas_id,
-            session_id: &r.session_id,
-            login: &r.login,
-            framed_ip: r.framed_ip.as_deref(),
-            framed_ipv6_prefix: r.framed_ipv6_prefix.as_deref(),
-            delegated_ipv6_prefix: r.delegated_ipv6_prefix.as_deref(),
-            calling_station_id: &r.calling_station_id,
-            nas_port_id: &r.nas_port_id,
-            started_at: r.at - r.session_time,
-            at: r.at,
-            stopped: r.status == Status::Stop,
-            input: r.input,
-            output: r.output,
-            session_time: r.session_time,
-            terminate_cause: &r.terminate_cause,
-        }
-    }
-
-    /// An Interim-Update or Stop after the state so far.
-    fn advance(&mut self, r: &'r Record) {
-        self.at = r.at;
-        self.input = r.input;
-        self.output = r.output;
-        self.session_time = r.session_time;
-        self.stopped = r.status == Status::Stop;
-        self.terminate_cause = &r.terminate_cause;
-        // First one seen wins, as COALESCE does in the one-by-one path.
-        self.framed_ip = self.framed_ip.or(r.framed_ip.as_deref());
-        self.framed_ipv6_prefix = self.framed_ipv6_prefix.or(r.framed_ipv6_prefix.as_deref());
-        self.delegated_ipv6_prefix = self
-            .delegated_ipv6_prefix
-            .or(r.delegated_ipv6_prefix.as_deref());
-    }
+/// A row's state after an Interim-Update or Stop.
+fn advance<'r>(row: &mut SessionRow<'r>, r: &'r Record) {
+    row.at = r.at;
+    row.input = r.input;
+    row.output = r.output;
+    row.session_time = r.session_time;
+    row.stopped = r.status == Status::Stop;
+    row.terminate_cause = &r.terminate_cause;
+    // First one seen wins, as COALESCE does in the one-by-one path.
+    row.framed_ip = row.framed_ip.or(r.framed_ip.as_deref());
+    row.framed_ipv6_prefix = row.framed_ipv6_prefix.or(r.framed_ipv6_prefix.as_deref());
+    row.delegated_ipv6_prefix = row
+        .delegated_ipv6_prefix
+        .or(r.delegated_ipv6_prefix.as_deref());
 }
 
 /// A session's records in one section, folded into one write.
@@ -210,7 +181,7 @@ struct Folded<'r> {
     existing: Option<Open>,
     /// The row after the section; `None` when nothing changes (a repeated
     /// Start of an open session).
-    row: Option<Row<'r>>,
+    row: Option<SessionRow<'r>>,
     contract: Option<i64>,
     /// Usage: the sum of every step's delta.
     usage: (i64, i64, i64),
@@ -239,7 +210,7 @@ fn fold<'r>(existing: Option<&Open>, records: &[&'r Record]) -> Option<Folded<'r
                 if f.row.is_some() || f.existing.is_some() {
                     return None;
                 }
-                f.row = Some(Row::from_record(r));
+                f.row = Some(row_of(r));
                 add(&mut f.usage, (r.input, r.output, r.session_time));
                 counters = Some((r.input, r.output, r.session_time));
                 open = true;
@@ -259,8 +230,8 @@ fn fold<'r>(existing: Option<&Open>, records: &[&'r Record]) -> Option<Folded<'r
                 );
                 counters = Some((r.input, r.output, r.session_time));
                 match &mut f.row {
-                    Some(row) => row.advance(r),
-                    None => f.row = Some(Row::from_record(r)),
+                    Some(row) => advance(row, r),
+                    None => f.row = Some(row_of(r)),
                 }
                 open = r.status != Status::Stop;
             }
@@ -289,44 +260,16 @@ pub struct Committer {
     stalled_since: Option<i64>,
 }
 
-/// Why a write failed.
-#[derive(Debug, PartialEq, Eq)]
-enum Failure {
-    /// The database takes no writes now (down, read-only, disk full, a
-    /// lock or statement timeout, a serialization failure, or an error of
-    /// unknown meaning such as a trigger refusing every row): keep the
-    /// journal position and retry for as long as it takes.
-    Outage,
-    /// The database refuses this content (a constraint on the row, a value
-    /// out of range): the record goes to the dead letters with the reason.
-    Refused(String),
-}
-
-fn classify(e: &Error) -> Failure {
-    let sql = match e {
-        Error::Sql(s) | Error::Store(store::Error::Sql(s)) => s,
-        _ => return Failure::Outage,
-    };
-    let sqlx::Error::Database(d) = sql else {
-        return Failure::Outage;
-    };
-    use sqlx::error::ErrorKind;
-    let constraint = matches!(
-        d.kind(),
-        ErrorKind::UniqueViolation
-            | ErrorKind::ForeignKeyViolation
-            | ErrorKind::NotNullViolation
-            | ErrorKind::CheckViolation
-    );
-    let code = d.code();
-    let code = code.as_deref().unwrap_or("");
-    // PostgreSQL SQLSTATE class 22 (data exception: numeric value out of
-    // range, invalid text…); SQLite's SQLITE_TOOBIG (18), SQLITE_MISMATCH (20).
-    let data = (code.len() == 5 && code.starts_with("22")) || matches!(code, "18" | "20");
-    if constraint || data {
-        Failure::Refused(d.message().to_owned())
-    } else {
-        Failure::Outage
+/// Why a write failed: the database takes no writes now
+/// ([`WriteFailure::Outage`]: keep the journal position and retry for as
+/// long as it takes), or it refuses this content
+/// ([`WriteFailure::Refused`]: the record goes to the dead letters with
+/// the reason). The store tells them apart; anything that is not a
+/// database error is an outage.
+fn classify(e: &Error) -> WriteFailure {
+    match e {
+        Error::Store(s) => s.write_failure(),
+        _ => WriteFailure::Outage,
     }
 }
 
@@ -434,7 +377,7 @@ impl Committer {
     }
 
     async fn today(&mut self) -> jiff::civil::Date {
-        let now = store::now();
+        let now = services::now();
         if now - self.today.0 >= 60
             && let Ok(mut c) = self.svc.db.conn().await
             && let Ok(d) = services::crm::today(&mut c).await
@@ -492,17 +435,17 @@ impl Committer {
                         // The cache may hold rows of the rolled-back transaction.
                         self.open.clear();
                         match classify(&e) {
-                            Failure::Outage => {
+                            WriteFailure::Outage => {
                                 self.stalled(&e, records.len());
                                 backoff.wait().await;
                             }
-                            Failure::Refused(reason) if part.len() == 1 => {
+                            WriteFailure::Refused(reason) if part.len() == 1 => {
                                 let (r, at) = part[0];
                                 self.refuse(r, at, reason).await;
                                 self.save_position(at).await;
                                 break;
                             }
-                            Failure::Refused(_) => {
+                            WriteFailure::Refused(_) => {
                                 let (a, b) = part.split_at(part.len() / 2);
                                 parts.push(b);
                                 parts.push(a);
@@ -521,7 +464,7 @@ impl Committer {
 
     /// Notes that writes fail for want of a database (logged once a minute).
     fn stalled(&mut self, e: &Error, records: usize) {
-        let now = store::now();
+        let now = services::now();
         let since = *self.stalled_since.get_or_insert(now);
         self.metrics.acct_stalled_since.store(since, Relaxed);
         let secs = now - since;
@@ -556,7 +499,7 @@ impl Committer {
         let Some(dead) = &mut self.dead else { return };
         let letter = Letter {
             position: at,
-            refused_at: store::now(),
+            refused_at: services::now(),
             reason,
             record: r.clone(),
         };
@@ -605,12 +548,12 @@ impl Committer {
                 Err(e) => {
                     self.open.clear();
                     let reason = match classify(&e) {
-                        Failure::Refused(why) => why,
-                        Failure::Outage => e.to_string(),
+                        WriteFailure::Refused(why) => why,
+                        WriteFailure::Outage => e.to_string(),
                     };
                     keep.push(Letter {
                         reason,
-                        refused_at: store::now(),
+                        refused_at: services::now(),
                         ..l
                     });
                 }
@@ -629,11 +572,7 @@ impl Committer {
                 .store(d.len() as u64, Relaxed);
         }
         if let Ok(mut c) = self.svc.db.conn().await {
-            let _ = sqlx::query("UPDATE radius_journal SET dead_letters = $1 WHERE node = $2")
-                .bind(kept as i64)
-                .bind(&node)
-                .execute(&mut *c)
-                .await;
+            let _ = hot::set_dead_letters(&mut c, &node, kept as i64).await;
         }
         // Last: its absence tells `lastmile aaa journal --retry` it is done.
         if let Err(e) = std::fs::remove_file(dir.join(deadletter::RETRY_REQUEST)) {
@@ -682,54 +621,33 @@ impl Committer {
         for section in sections(records) {
             self.write_section(&mut tx, section, today, &mut fx).await?;
         }
-        let now = store::now();
+        let now = services::now();
         // Sorted, so concurrent writers (several nodes on PostgreSQL) lock
         // the usage rows in the same order and cannot deadlock on them.
-        let mut usage: Vec<_> = fx.usage.iter().collect();
-        usage.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        for chunk in ladder(&usage, 256) {
-            let mut sql = String::from(
-                "INSERT INTO contract_usage (contract_id, cycle_start, input_octets, output_octets, session_time, updated_at) VALUES ",
-            );
-            Placeholders::new(self.svc.db.engine()).rows(&mut sql, chunk.len(), 6);
-            sql.push_str(
-                // Sums saturate at i64's maximum instead of overflowing
-                // (PostgreSQL would raise, SQLite turn the column into REAL).
-                " ON CONFLICT (contract_id, cycle_start) DO UPDATE SET
-                   input_octets = CASE WHEN contract_usage.input_octets > 9223372036854775807 - excluded.input_octets
-                     THEN 9223372036854775807 ELSE contract_usage.input_octets + excluded.input_octets END,
-                   output_octets = CASE WHEN contract_usage.output_octets > 9223372036854775807 - excluded.output_octets
-                     THEN 9223372036854775807 ELSE contract_usage.output_octets + excluded.output_octets END,
-                   session_time = CASE WHEN contract_usage.session_time > 9223372036854775807 - excluded.session_time
-                     THEN 9223372036854775807 ELSE contract_usage.session_time + excluded.session_time END,
-                   updated_at = excluded.updated_at",
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for ((contract, cycle), (i, o, t)) in chunk {
-                q = q
-                    .bind(*contract)
-                    .bind(cycle.clone())
-                    .bind(*i)
-                    .bind(*o)
-                    .bind(*t)
-                    .bind(now);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        if let (Some((node, _)), Some(p)) = (&self.journal, upto) {
-            sqlx::query(
-                "INSERT INTO radius_journal (node, segment, position, updated_at, dead_letters) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (node) DO UPDATE SET segment = excluded.segment,
-                   position = excluded.position, updated_at = excluded.updated_at,
-                   dead_letters = excluded.dead_letters",
+        let mut usage: Vec<UsageDelta> = fx
+            .usage
+            .iter()
+            .map(
+                |((contract_id, cycle), &(input, output, session_time))| UsageDelta {
+                    contract_id: *contract_id,
+                    cycle_start: cycle,
+                    input,
+                    output,
+                    session_time,
+                },
             )
-            .bind(node)
-            .bind(p.segment as i64)
-            .bind(p.offset as i64)
-            .bind(now)
-            .bind(self.dead.as_ref().map_or(0, |d| d.len() as i64))
-            .execute(&mut *tx)
-            .await?;
+            .collect();
+        usage.sort_unstable_by(|a, b| {
+            (a.contract_id, a.cycle_start).cmp(&(b.contract_id, b.cycle_start))
+        });
+        hot::add_usage(&mut tx, self.svc.db.engine(), &usage, now).await?;
+        if let (Some((node, _)), Some(p)) = (&self.journal, upto) {
+            let at = JournalPosition {
+                segment: p.segment as i64,
+                offset: p.offset as i64,
+            };
+            let dead = self.dead.as_ref().map_or(0, |d| d.len() as i64);
+            hot::save_journal_position(&mut tx, node, at, dead, now).await?;
         }
         tx.commit().await?;
         Ok(fx)
@@ -778,6 +696,9 @@ impl Committer {
                     && let Some(row) = &f.row
                 {
                     f.contract = self.view.get(row.login).map(|s| s.contract_id);
+                }
+                if let Some(row) = &mut f.row {
+                    row.contract_id = f.contract;
                 }
                 f
             });
@@ -862,142 +783,51 @@ impl Committer {
             }
         }
         for (nas, ids) in by_nas {
-            for chunk in ladder(&ids, 256) {
-                let mut p = Placeholders::new(self.svc.db.engine());
-                let mut sql = String::from(
-                    "SELECT id, acct_session_id, contract_id, input_octets, output_octets, session_time
-                       FROM radius_sessions WHERE stopped_at IS NULL AND nas_id = ",
-                );
-                p.push(&mut sql);
-                sql.push_str(" AND acct_session_id IN ");
-                p.rows(&mut sql, 1, chunk.len());
-                let mut q = sqlx::query_as::<_, (i64, String, Option<i64>, i64, i64, i64)>(
-                    sqlx::AssertSqlSafe(sql),
-                )
-                .bind(nas);
-                for id in chunk {
-                    q = q.bind(*id);
-                }
-                for (id, session, contract_id, input, output, time) in q.fetch_all(&mut *c).await? {
-                    self.open.insert(
-                        nas,
-                        &session,
-                        Open {
-                            id,
-                            contract_id,
-                            input,
-                            output,
-                            time,
-                        },
-                    );
-                }
+            for o in hot::open_sessions(c, self.svc.db.engine(), nas, &ids).await? {
+                self.open.insert(nas, &o.session_id, Open::from(&o));
             }
         }
         Ok(())
     }
 
-    /// New rows, one multi-row INSERT per chunk; returns each one's id, or
-    /// `None` to redo it one by one (an open row appeared meanwhile: `ON
-    /// CONFLICT … DO NOTHING` on the partial unique index of open sessions).
+    /// New rows, multi-row INSERTs; returns each one's id, or `None` to
+    /// redo it one by one (an open row appeared meanwhile: `ON CONFLICT …
+    /// DO NOTHING` on the partial unique index of open sessions).
     async fn insert_rows(
         &mut self,
         c: &mut AnyConnection,
         rows: &[Folded<'_>],
     ) -> Result<Vec<Option<i64>>> {
-        let mut ids = Vec::with_capacity(rows.len());
-        // 16 × 256 = 4,096 placeholders: well under SQLite's 32,766 and
-        // PostgreSQL's 65,535.
-        for chunk in ladder(rows, 256) {
-            let mut sql = String::with_capacity(400 + chunk.len() * 80);
-            sql.push_str(
-                "INSERT INTO radius_sessions (nas_id, acct_session_id, login, contract_id, framed_ip,
-                    framed_ipv6_prefix, delegated_ipv6_prefix, calling_station_id, nas_port_id,
-                    started_at, updated_at, stopped_at, input_octets, output_octets, session_time, terminate_cause)
-                 VALUES ",
-            );
-            Placeholders::new(self.svc.db.engine()).rows(&mut sql, chunk.len(), 16);
-            sql.push_str(
-                " ON CONFLICT (nas_id, acct_session_id) WHERE stopped_at IS NULL DO NOTHING
-                 RETURNING id, nas_id, acct_session_id",
-            );
-            let mut q = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
-            for f in chunk {
-                let r = f.row.as_ref().expect("an insert has a row");
-                q = q
-                    .bind(r.nas_id)
-                    .bind(r.session_id.to_owned())
-                    .bind(r.login.to_owned())
-                    .bind(f.contract)
-                    .bind(r.framed_ip.map(str::to_owned))
-                    .bind(r.framed_ipv6_prefix.map(str::to_owned))
-                    .bind(r.delegated_ipv6_prefix.map(str::to_owned))
-                    .bind(r.calling_station_id.to_owned())
-                    .bind(r.nas_port_id.to_owned())
-                    .bind(r.started_at)
-                    .bind(r.at)
-                    .bind(r.stopped.then_some(r.at))
-                    .bind(r.input)
-                    .bind(r.output)
-                    .bind(r.session_time)
-                    .bind(r.terminate_cause.to_owned());
-            }
-            // RETURNING order is not the VALUES order on either engine:
-            // match rows back by their (NAS, Acct-Session-Id), unique in
-            // this chunk.
-            let inserted: HashMap<(i64, String), i64> = q
-                .fetch_all(&mut *c)
-                .await?
-                .into_iter()
-                .map(|(id, nas, session)| ((nas, session), id))
-                .collect();
-            for f in chunk {
-                let r = f.row.as_ref().expect("an insert has a row");
-                ids.push(inserted.get(&(r.nas_id, r.session_id.to_owned())).copied());
-            }
-        }
-        Ok(ids)
+        let rows: Vec<&SessionRow> = rows
+            .iter()
+            .map(|f| f.row.as_ref().expect("an insert has a row"))
+            .collect();
+        Ok(hot::insert_sessions(c, self.svc.db.engine(), &rows).await?)
     }
 
-    /// Open rows brought to their folded state, one multi-row UPDATE per
-    /// chunk; returns each one's id, or `None` to redo it one by one (closed
-    /// meanwhile by the stale sweep or another node).
+    /// Open rows brought to their folded state, multi-row UPDATEs; returns
+    /// each one's id, or `None` to redo it one by one (closed meanwhile by
+    /// the stale sweep or another node).
     async fn update_rows(
         &mut self,
         c: &mut AnyConnection,
         rows: &[Folded<'_>],
     ) -> Result<Vec<Option<i64>>> {
+        let rows: Vec<(i64, &SessionRow)> = rows
+            .iter()
+            .map(|f| {
+                let id = f.existing.as_ref().map_or(0, |o| o.id);
+                (id, f.row.as_ref().expect("an update has a row"))
+            })
+            .collect();
+        let updated = hot::update_sessions(c, self.svc.db.engine(), &rows).await?;
         let mut ids = Vec::with_capacity(rows.len());
-        for chunk in ladder(rows, 256) {
-            let mut sql = String::from(
-                "UPDATE radius_sessions SET updated_at = v.column2, input_octets = v.column3, output_octets = v.column4, session_time = v.column5, stopped_at = v.column6, terminate_cause = v.column7, framed_ip = COALESCE(radius_sessions.framed_ip, v.column8) FROM (VALUES ",
-            );
-            Placeholders::new(self.svc.db.engine()).rows(&mut sql, chunk.len(), 8);
-            sql.push_str(") AS v WHERE radius_sessions.id = v.column1 AND radius_sessions.stopped_at IS NULL RETURNING radius_sessions.id");
-            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
-            for f in chunk {
-                let r = f.row.as_ref().expect("an update has a row");
-                let id = f.existing.as_ref().map_or(0, |o| o.id);
-                q = q
-                    .bind(id)
-                    .bind(r.at)
-                    .bind(r.input)
-                    .bind(r.output)
-                    .bind(r.session_time)
-                    .bind(r.stopped.then_some(r.at))
-                    .bind(r.terminate_cause.to_owned())
-                    .bind(r.framed_ip.map(str::to_owned));
-            }
-            let updated: std::collections::HashSet<i64> =
-                q.fetch_all(&mut *c).await?.into_iter().collect();
-            for f in chunk {
-                let r = f.row.as_ref().expect("an update has a row");
-                let id = f.existing.as_ref().map_or(0, |o| o.id);
-                if updated.contains(&id) {
-                    ids.push(Some(id));
-                } else {
-                    self.open.remove(r.nas_id, r.session_id);
-                    ids.push(None);
-                }
+        for ((id, r), ok) in rows.iter().zip(updated) {
+            if ok {
+                ids.push(Some(*id));
+            } else {
+                self.open.remove(r.nas_id, r.session_id);
+                ids.push(None);
             }
         }
         Ok(ids)
@@ -1032,21 +862,8 @@ impl Committer {
         if let Some(o) = self.open.get(r.nas_id, &r.session_id) {
             return Ok(Some(o.clone()));
         }
-        let row: Option<(i64, Option<i64>, i64, i64, i64)> = sqlx::query_as(
-            "SELECT id, contract_id, input_octets, output_octets, session_time FROM radius_sessions
-              WHERE nas_id = $1 AND acct_session_id = $2 AND stopped_at IS NULL",
-        )
-        .bind(r.nas_id)
-        .bind(&r.session_id)
-        .fetch_optional(c)
-        .await?;
-        Ok(row.map(|(id, contract_id, input, output, time)| Open {
-            id,
-            contract_id,
-            input,
-            output,
-            time,
-        }))
+        let row = hot::open_session(c, r.nas_id, &r.session_id).await?;
+        Ok(row.as_ref().map(Open::from))
     }
 
     /// One new row for the one-by-one path, open or already closed (a Stop
@@ -1058,8 +875,9 @@ impl Committer {
         open: bool,
     ) -> Result<Option<i64>> {
         let contract = self.view.get(&r.login).map(|s| s.contract_id);
-        let mut row = Row::from_record(r);
+        let mut row = row_of(r);
         row.stopped = !open;
+        row.contract_id = contract;
         let one = Folded {
             existing: None,
             row: Some(row),
@@ -1126,27 +944,7 @@ impl Committer {
                         step(r.output, o.output),
                         step(r.session_time, o.time),
                     );
-                    let res = sqlx::query(
-                        "UPDATE radius_sessions SET updated_at = $1, input_octets = $2, output_octets = $3,
-                                session_time = $4, framed_ip = COALESCE(framed_ip, $5),
-                                framed_ipv6_prefix = COALESCE(framed_ipv6_prefix, $6),
-                                delegated_ipv6_prefix = COALESCE(delegated_ipv6_prefix, $7),
-                                stopped_at = $8, terminate_cause = $9
-                          WHERE id = $10 AND stopped_at IS NULL",
-                    )
-                    .bind(r.at)
-                    .bind(r.input)
-                    .bind(r.output)
-                    .bind(r.session_time)
-                    .bind(&r.framed_ip)
-                    .bind(&r.framed_ipv6_prefix)
-                    .bind(&r.delegated_ipv6_prefix)
-                    .bind(stop.then_some(r.at))
-                    .bind(&r.terminate_cause)
-                    .bind(o.id)
-                    .execute(&mut *c)
-                    .await?;
-                    if res.rows_affected() == 1 {
+                    if hot::update_session(c, o.id, &row_of(r)).await? {
                         handled = true;
                         if stop {
                             self.open.remove(r.nas_id, &r.session_id);
@@ -1174,17 +972,7 @@ impl Committer {
                 if !handled {
                     if stop {
                         // A retransmitted Stop finds its session closed.
-                        let closed: Option<i64> = sqlx::query_scalar(
-                            "SELECT id FROM radius_sessions
-                              WHERE nas_id = $1 AND acct_session_id = $2 AND stopped_at IS NOT NULL
-                                AND stopped_at >= $3 LIMIT 1",
-                        )
-                        .bind(r.nas_id)
-                        .bind(&r.session_id)
-                        .bind(r.at - 86_400)
-                        .fetch_optional(&mut *c)
-                        .await?;
-                        if closed.is_some() {
+                        if hot::closed_since(c, r.nas_id, &r.session_id, r.at - 86_400).await? {
                             return Ok(());
                         }
                     }
@@ -1205,15 +993,7 @@ impl Committer {
                 }
             }
             Status::On | Status::Off => {
-                let closed: Vec<Option<i64>> = sqlx::query_scalar(
-                    "UPDATE radius_sessions SET stopped_at = $1, updated_at = $1, terminate_cause = 'nas-reboot'
-                      WHERE nas_id = $2 AND stopped_at IS NULL RETURNING contract_id",
-                )
-                .bind(r.at)
-                .bind(r.nas_id)
-                .fetch_all(&mut *c)
-                .await?;
-                for k in closed.into_iter().flatten() {
+                for k in hot::close_nas_sessions(c, r.nas_id, r.at).await? {
                     fx.sessions.push((k, -1));
                 }
                 let nas = r.nas_id;
@@ -1236,34 +1016,14 @@ pub async fn sweep_stale(
     if interval == 0 || missed == 0 {
         return Ok(0);
     }
-    let cutoff = store::now() - i64::from(interval) * i64::from(missed);
+    let cutoff = services::now() - i64::from(interval) * i64::from(missed);
     let mut tx = svc.db.begin().await?;
-    let closed: Vec<Option<i64>> = sqlx::query_scalar(
-        "UPDATE radius_sessions SET stopped_at = updated_at, terminate_cause = 'stale'
-          WHERE stopped_at IS NULL AND updated_at < $1 RETURNING contract_id",
-    )
-    .bind(cutoff)
-    .fetch_all(&mut *tx)
-    .await?;
+    let (n, contracts) = hot::close_stale_sessions(&mut tx, cutoff).await?;
     tx.commit().await?;
-    for k in closed.iter().flatten() {
-        view.count_session(*k, -1);
+    for k in contracts {
+        view.count_session(k, -1);
     }
-    Ok(closed.len())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn ladder_chunks_are_powers_of_two() {
-        let v: Vec<u32> = (0..300).collect();
-        let sizes: Vec<usize> = super::ladder(&v, 256).iter().map(|c| c.len()).collect();
-        assert_eq!(sizes, [256, 32, 8, 4]);
-        let v: Vec<u32> = (0..600).collect();
-        let sizes: Vec<usize> = super::ladder(&v, 256).iter().map(|c| c.len()).collect();
-        assert_eq!(sizes, [256, 256, 64, 16, 8]);
-        assert!(super::ladder(&v[..0], 256).is_empty());
-    }
+    Ok(n)
 }
 
 #[cfg(test)]

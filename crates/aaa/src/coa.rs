@@ -26,6 +26,7 @@ use std::time::Duration;
 use domain::contracts::Status as ContractStatus;
 use domain::event::DomainEvent;
 use radius::{Code, Packet, attr};
+use services::radius::hot::{self, PendingCoa as Pending};
 
 use crate::Result;
 use crate::profile::{self, Kind, Mode};
@@ -92,36 +93,21 @@ pub(crate) async fn enqueue(sh: &Shared) -> Result<()> {
     let svc = &sh.svc;
     let (cursor, events) = {
         let mut c = svc.db.conn().await?;
-        let cur: Option<i64> =
-            sqlx::query_scalar("SELECT last_id FROM domain_event_cursors WHERE consumer = $1")
-                .bind(CONSUMER)
-                .fetch_optional(&mut *c)
-                .await?;
-        let Some(cur) = cur else {
+        let Some(cur) = hot::find_cursor(&mut c, CONSUMER).await? else {
             // First start: begin from now, not from history.
-            let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM domain_events")
-                .fetch_one(&mut *c)
-                .await?;
+            let max = hot::last_event_id(&mut c).await?;
             drop(c);
             let mut tx = svc.db.begin().await?;
-            sqlx::query(
-                "INSERT INTO domain_event_cursors (consumer, last_id, updated_at) VALUES ($1, $2, $3)
-                 ON CONFLICT (consumer) DO NOTHING",
-            )
-            .bind(CONSUMER)
-            .bind(max.unwrap_or(0))
-            .bind(store::now())
-            .execute(&mut *tx)
-            .await?;
+            hot::start_cursor(&mut tx, CONSUMER, max, services::now()).await?;
             tx.commit().await?;
             return Ok(());
         };
-        (cur, store::events::after(&mut c, cur, 500).await?)
+        (cur, hot::events_after(&mut c, cur, 500).await?)
     };
     let Some(last) = events.last().map(|e| e.id) else {
         return Ok(());
     };
-    let now = store::now();
+    let now = services::now();
     let mut tx = svc.db.begin().await?;
     let mut queued = 0;
     for ev in &events {
@@ -135,12 +121,8 @@ pub(crate) async fn enqueue(sh: &Shared) -> Result<()> {
         let Some((contract, requested, reason)) = action(event) else {
             continue;
         };
-        let sessions: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT id, nas_id FROM radius_sessions WHERE contract_id = $1 AND stopped_at IS NULL",
-        )
-        .bind(contract)
-        .fetch_all(&mut *tx)
-        .await?;
+        let sessions = hot::contract_open_sessions(&mut tx, contract).await?;
+        let requested_by = format!("{}:{}", ev.actor_kind, ev.actor_name);
         for (session, nas_id) in sessions {
             // Generic NAS take no speed attributes: they get a disconnect
             // (for this session only; the contract's other sessions may be
@@ -154,32 +136,19 @@ pub(crate) async fn enqueue(sh: &Shared) -> Result<()> {
             } else {
                 requested
             };
-            sqlx::query(
-                "INSERT INTO radius_coa (created_at, updated_at, kind, session_id, contract_id, nas_id, reason, requested_by)
-                 VALUES ($1, $1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(now)
-            .bind(kind.as_str())
-            .bind(session)
-            .bind(contract)
-            .bind(nas_id)
-            .bind(reason)
-            .bind(format!("{}:{}", ev.actor_kind, ev.actor_name))
-            .execute(&mut *tx)
-            .await?;
+            let row = hot::NewCoa {
+                kind: kind.as_str(),
+                session_id: Some(session),
+                contract_id: Some(contract),
+                nas_id,
+                reason,
+                requested_by: &requested_by,
+            };
+            hot::insert_coa(&mut tx, &row, now).await?;
             queued += 1;
         }
     }
-    let moved = sqlx::query(
-        "UPDATE domain_event_cursors SET last_id = $1, updated_at = $2 WHERE consumer = $3 AND last_id = $4",
-    )
-    .bind(last)
-    .bind(now)
-    .bind(CONSUMER)
-    .bind(cursor)
-    .execute(&mut *tx)
-    .await?;
-    if moved.rows_affected() != 1 {
+    if !hot::advance_cursor(&mut tx, CONSUMER, cursor, last, now).await? {
         // Another radius node handled these events first.
         return Ok(());
     }
@@ -188,18 +157,6 @@ pub(crate) async fn enqueue(sh: &Shared) -> Result<()> {
         sh.coa_wake.notify_one();
     }
     Ok(())
-}
-
-#[derive(sqlx::FromRow, Debug)]
-struct Pending {
-    id: i64,
-    kind: String,
-    attempts: i64,
-    contract_id: Option<i64>,
-    nas_id: i64,
-    acct_session_id: Option<String>,
-    login: Option<String>,
-    framed_ip: Option<String>,
 }
 
 /// Sends pending rows forever (every second, or at once when woken).
@@ -216,33 +173,17 @@ pub(crate) async fn sender(sh: Arc<Shared>) {
 }
 
 async fn send_pending(sh: &Arc<Shared>) -> Result<()> {
-    let now = store::now();
-    let rows: Vec<Pending> = {
+    let now = services::now();
+    let rows = {
         let mut c = sh.svc.db.conn().await?;
-        sqlx::query_as(
-            "SELECT q.id, q.kind, q.attempts, q.contract_id, q.nas_id, s.acct_session_id, s.login, s.framed_ip
-               FROM radius_coa q LEFT JOIN radius_sessions s ON s.id = q.session_id
-              WHERE q.status = 'pending' AND (q.attempts = 0 OR q.updated_at <= $1)
-              ORDER BY q.id LIMIT 200",
-        )
-        .bind(now - TIMEOUT.as_secs() as i64)
-        .fetch_all(&mut *c)
-        .await?
+        hot::pending_coa(&mut c, now - TIMEOUT.as_secs() as i64).await?
     };
     for row in rows {
         // Claim this attempt (another node may be looking at the same row).
         let mut tx = sh.svc.db.begin().await?;
-        let claimed = sqlx::query(
-            "UPDATE radius_coa SET attempts = attempts + 1, updated_at = $1
-              WHERE id = $2 AND status = 'pending' AND attempts = $3",
-        )
-        .bind(store::now())
-        .bind(row.id)
-        .bind(row.attempts)
-        .execute(&mut *tx)
-        .await?;
+        let claimed = hot::claim_coa(&mut tx, row.id, row.attempts, services::now()).await?;
         tx.commit().await?;
-        if claimed.rows_affected() != 1 {
+        if !claimed {
             continue;
         }
         let sh = sh.clone();
@@ -273,15 +214,7 @@ async fn send_pending(sh: &Arc<Shared>) -> Result<()> {
 
 async fn record(sh: &Shared, id: i64, status: &str, cause: Option<i64>) -> Result<()> {
     let mut tx = sh.svc.db.begin().await?;
-    sqlx::query(
-        "UPDATE radius_coa SET status = $1, error_cause = $2, updated_at = $3 WHERE id = $4",
-    )
-    .bind(status)
-    .bind(cause)
-    .bind(store::now())
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    hot::record_coa(&mut tx, id, status, cause, services::now()).await?;
     tx.commit().await?;
     Ok(())
 }

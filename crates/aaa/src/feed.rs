@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use domain::event::{DomainEvent, Entity};
 use services::Services;
+use services::radius::hot;
 
 use crate::Result;
 use crate::server::Shared;
@@ -22,10 +23,7 @@ pub const POLL: Duration = Duration::from_millis(250);
 /// The newest event id (0 when there is none).
 pub async fn last_event_id(svc: &Services) -> Result<i64> {
     let mut c = svc.db.conn().await?;
-    let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM domain_events")
-        .fetch_one(&mut *c)
-        .await?;
-    Ok(id.unwrap_or(0))
+    Ok(hot::last_event_id(&mut c).await?)
 }
 
 /// What a batch of events asks the view to re-read.
@@ -48,7 +46,7 @@ impl Todo {
     }
 }
 
-fn classify(todo: &mut Todo, rec: &store::events::Recorded) {
+fn classify(todo: &mut Todo, rec: &hot::Recorded) {
     let event = match &rec.event {
         Ok(event) => event,
         Err(e) => {
@@ -96,7 +94,7 @@ async fn step(sh: &Shared, mut from: i64) -> Result<i64> {
     loop {
         let events = {
             let mut c = sh.svc.db.conn().await?;
-            store::events::after(&mut c, from, 1000).await?
+            hot::events_after(&mut c, from, 1000).await?
         };
         let Some(last) = events.last().map(|e| e.id) else {
             return Ok(from);
@@ -186,11 +184,10 @@ pub(crate) async fn listen(sh: Arc<Shared>) {
 }
 
 async fn listen_once(sh: &Shared) -> Result<()> {
-    let mut l = sqlx::postgres::PgListener::connect(sh.svc.db.url()).await?;
-    l.listen_all(["lastmile_events", "lastmile_coa"]).await?;
+    let mut l =
+        hot::Notifications::listen(&sh.svc.db, &["lastmile_events", "lastmile_coa"]).await?;
     loop {
-        let n = l.recv().await?;
-        match n.channel() {
+        match l.recv().await?.as_str() {
             "lastmile_coa" => sh.coa_wake.notify_one(),
             _ => sh.feed_wake.notify_one(),
         }

@@ -197,7 +197,7 @@ impl Journal {
     /// Opens (creating) the directory and reads or creates the node id.
     /// The new segment is created by [`Journal::replay`].
     pub fn node_id(dir: &Path) -> io::Result<String> {
-        store::files::create_dir_all(dir)?;
+        services::files::create_dir_all(dir)?;
         let path = dir.join("node");
         match fs::read_to_string(&path) {
             Ok(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
@@ -507,17 +507,11 @@ impl Tail {
 /// The position `node` has applied up to (the start when none).
 pub async fn applied(svc: &services::Services, node: &str) -> crate::Result<Position> {
     let mut c = svc.db.conn().await?;
-    let row: Option<(i64, i64)> =
-        sqlx::query_as("SELECT segment, position FROM radius_journal WHERE node = $1")
-            .bind(node)
-            .fetch_optional(&mut *c)
-            .await?;
-    Ok(
-        row.map_or(Position::default(), |(segment, offset)| Position {
-            segment: segment.max(0) as u64,
-            offset: offset.max(0) as u64,
-        }),
-    )
+    let row = services::radius::hot::journal_position(&mut c, node).await?;
+    Ok(row.map_or(Position::default(), |p| Position {
+        segment: p.segment.max(0) as u64,
+        offset: p.offset.max(0) as u64,
+    }))
 }
 
 /// This node's id when the journal exists (read only; `lastmile aaa journal`).

@@ -30,7 +30,6 @@ pub mod nas;
 pub mod profile;
 pub mod record;
 mod server;
-mod sql;
 pub mod view;
 
 pub use server::{Config, Server};
@@ -58,10 +57,7 @@ pub enum Error {
     },
     /// A database failure.
     #[error(transparent)]
-    Store(#[from] store::Error),
-    /// A database failure from a query written here.
-    #[error(transparent)]
-    Sql(#[from] sqlx::Error),
+    Store(#[from] services::StoreError),
     /// A services failure.
     #[error(transparent)]
     Services(#[from] services::Error),

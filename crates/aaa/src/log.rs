@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
 use services::Services;
+use services::radius::hot;
 use tokio::sync::mpsc;
 
 use crate::metrics::Metrics;
@@ -14,25 +15,7 @@ use crate::metrics::Metrics;
 pub const QUEUE: usize = 65_536;
 
 /// One `radius_auth_log` row.
-#[derive(Debug, Clone)]
-pub struct Line {
-    /// Unix seconds.
-    pub at: i64,
-    /// nas.id
-    pub nas_id: i64,
-    /// User-Name as sent.
-    pub login: String,
-    /// The contract, when the login is known.
-    pub contract_id: Option<i64>,
-    /// pap, chap, mschap, mschapv2 or ''.
-    pub method: &'static str,
-    /// accept, restricted or reject.
-    pub result: &'static str,
-    /// Reason code ('' for a plain accept).
-    pub reason: &'static str,
-    /// Calling-Station-Id as sent.
-    pub calling_station_id: String,
-}
+pub use hot::AuthLine as Line;
 
 /// Queues a line without waiting.
 pub fn push(tx: &mpsc::Sender<Line>, metrics: &Metrics, line: Line) {
@@ -40,10 +23,6 @@ pub fn push(tx: &mpsc::Sender<Line>, metrics: &Metrics, line: Line) {
         metrics.auth_log_dropped.fetch_add(1, Relaxed);
     }
 }
-
-/// Rows per INSERT statement (7 parameters each, well under both engines'
-/// limits).
-const ROWS_PER_INSERT: usize = 500;
 
 /// Writes queued lines until every sender is gone.
 pub async fn writer(svc: Services, mut rx: mpsc::Receiver<Line>, metrics: Arc<Metrics>) {
@@ -63,25 +42,7 @@ pub async fn writer(svc: Services, mut rx: mpsc::Receiver<Line>, metrics: Arc<Me
 
 async fn write(svc: &Services, lines: &[Line]) -> crate::Result<()> {
     let mut tx = svc.db.begin().await?;
-    for chunk in lines.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from(
-            "INSERT INTO radius_auth_log (at, nas_id, login, contract_id, method, result, reason, calling_station_id) VALUES ",
-        );
-        crate::sql::Placeholders::new(svc.db.engine()).rows(&mut sql, chunk.len(), 8);
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for l in chunk {
-            q = q
-                .bind(l.at)
-                .bind(l.nas_id)
-                .bind(&l.login)
-                .bind(l.contract_id)
-                .bind(l.method)
-                .bind(l.result)
-                .bind(l.reason)
-                .bind(&l.calling_station_id);
-        }
-        q.execute(&mut *tx).await?;
-    }
+    hot::insert_auth_log(&mut tx, svc.db.engine(), lines).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -352,7 +352,7 @@ impl Metrics {
                 "acct_stalled_seconds",
                 "How long the database has taken no accounting writes",
                 if since > 0 {
-                    (store::now() - since).max(0) as u64
+                    (services::now() - since).max(0) as u64
                 } else {
                     0
                 },

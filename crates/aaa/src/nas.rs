@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use arc_swap::ArcSwap;
 use services::Services;
-use store::Flag;
+use services::radius::hot;
 
 use crate::Result;
 use crate::profile::Kind;
@@ -44,20 +44,6 @@ impl Nas {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    name: String,
-    address: String,
-    secret: String,
-    kind: String,
-    coa_port: i64,
-    #[sqlx(try_from = "Flag")]
-    require_message_authenticator: bool,
-    #[sqlx(try_from = "Flag")]
-    seen_message_authenticator: bool,
-}
-
 /// Every enabled NAS by address.
 #[derive(Debug, Default)]
 pub struct NasTable {
@@ -83,15 +69,9 @@ impl NasTable {
     /// Re-reads the table. Rows that did not change keep their `Arc` (and
     /// the in-memory "seen Message-Authenticator" flag).
     pub async fn reload(&self, svc: &Services) -> Result<()> {
-        let rows: Vec<Row> = {
+        let rows = {
             let mut c = svc.db.conn().await?;
-            sqlx::query_as(
-                "SELECT id, name, address, secret, kind, coa_port, require_message_authenticator,
-                        seen_message_authenticator
-                   FROM nas WHERE disabled = FALSE",
-            )
-            .fetch_all(&mut *c)
-            .await?
+            hot::enabled_nas(&mut c).await?
         };
         let old = self.by_addr.load();
         let mut map = HashMap::with_capacity(rows.len());
@@ -131,12 +111,7 @@ impl NasTable {
 /// Persists that a NAS sent a Message-Authenticator (once per NAS).
 pub async fn mark_seen(svc: &Services, nas_id: i64) -> Result<()> {
     let mut tx = svc.db.begin().await?;
-    sqlx::query(
-        "UPDATE nas SET seen_message_authenticator = TRUE WHERE id = $1 AND seen_message_authenticator = FALSE",
-    )
-    .bind(nas_id)
-    .execute(&mut *tx)
-    .await?;
+    hot::mark_nas_seen(&mut tx, nas_id).await?;
     tx.commit().await?;
     Ok(())
 }

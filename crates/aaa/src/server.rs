@@ -127,8 +127,9 @@ fn bind_group(what: &'static str, addr: SocketAddr, n: usize) -> Result<Vec<UdpS
 }
 
 impl Server {
-    /// Loads the NAS table and the subscriber view, binds the ports and
-    /// starts every thread and task. Returns once requests are answered.
+    /// Binds the ports, loads the NAS table and the subscriber view and
+    /// replays the journal (at once), and starts every thread and task.
+    /// Returns once requests are answered.
     pub async fn start(svc: &Services, config: Config) -> Result<Server> {
         let started = Instant::now();
         let metrics = Arc::new(Metrics::default());
@@ -137,12 +138,16 @@ impl Server {
             n => n,
         }
         .clamp(1, 64);
+        // Bound first: a port held by another process fails the start at
+        // once, and requests arriving while the view loads wait in the
+        // sockets' buffers (answered as soon as the threads start) instead
+        // of meeting a closed port.
+        let auth_socks = bind_group("authentication", config.auth, threads)?;
+        let acct_socks = bind_group("accounting", config.acct, threads.min(2))?;
         // Events after this id are replayed on top of the loaded view, so
         // nothing changed during the load is missed.
         let feed_from = feed::last_event_id(svc).await?;
-        let view = Arc::new(View::load(svc, metrics.clone()).await?);
         let nas = NasTable::default();
-        nas.reload(svc).await?;
         let (log_tx, log_rx) = mpsc::channel(log::QUEUE);
         // Records journaled before a stop or crash and not yet applied go
         // to the committer first.
@@ -151,9 +156,32 @@ impl Server {
             source,
         };
         let node = Journal::node_id(&config.journal).map_err(journal_err)?;
-        let applied = journal::applied(svc, &node).await?;
-        let (journal, pending) =
-            Journal::replay(&config.journal, node, applied).map_err(journal_err)?;
+        let replay = async {
+            let applied = journal::applied(svc, &node).await?;
+            let (dir, node) = (config.journal.clone(), node.clone());
+            let (journal, pending) =
+                tokio::task::spawn_blocking(move || Journal::replay(&dir, node, applied))
+                    .await
+                    .map_err(|e| Error::Internal(e.to_string()))?
+                    .map_err(journal_err)?;
+            Ok::<_, Error>((applied, journal, pending))
+        };
+        let log_accepts = async {
+            Ok::<_, Error>(
+                services::system::settings::current(svc)
+                    .await?
+                    .bool(domain::system::settings::RADIUS_LOG_ACCEPTS),
+            )
+        };
+        // Independent, so at once (each on a pooled connection of its own).
+        let (view, (), (applied, journal, pending), log_accepts) = tokio::try_join!(
+            View::load(svc, metrics.clone()),
+            nas.reload(svc),
+            replay,
+            log_accepts,
+        )?;
+        let view = Arc::new(view);
+        let loaded_ms = started.elapsed().as_millis() as u64;
         metrics.acct_journaled.fetch_add(pending, Relaxed);
         // A bounded std channel is a ring of slots allocated up front and
         // touched as it turns: 65,536 entries of ~330 bytes became 21 MB of
@@ -169,9 +197,6 @@ impl Server {
             .acct_backlog_limit
             .store(config.journal_max_backlog.max(1), Relaxed);
         let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<i64>();
-        let log_accepts = services::system::settings::current(svc)
-            .await?
-            .bool(domain::system::settings::RADIUS_LOG_ACCEPTS);
         let shared = Arc::new(Shared {
             svc: svc.clone(),
             view: view.clone(),
@@ -184,8 +209,6 @@ impl Server {
             coa_wake: Notify::new(),
             feed_wake: Notify::new(),
         });
-        let auth_socks = bind_group("authentication", config.auth, threads)?;
-        let acct_socks = bind_group("accounting", config.acct, threads.min(2))?;
         let auth_addr = auth_socks[0]
             .local_addr()
             .map_err(|e| Error::Internal(e.to_string()))?;
@@ -250,7 +273,7 @@ impl Server {
         }
         tasks.push(tokio::spawn(feed::run(shared.clone(), feed_from)));
         tasks.push(tokio::spawn(feed::housekeeping(shared.clone())));
-        if svc.db.engine() == store::Engine::Postgres {
+        if svc.db.engine() == services::Engine::Postgres {
             tasks.push(tokio::spawn(feed::listen(shared.clone())));
         }
         tasks.push(tokio::spawn(coa::sender(shared.clone())));
@@ -259,6 +282,7 @@ impl Server {
             acct = %acct_addr,
             threads,
             subscribers = metrics.subscribers.load(Relaxed),
+            loaded_ms,
             ms = started.elapsed().as_millis() as u64,
             "RADIUS server ready"
         );
@@ -413,7 +437,7 @@ fn auth_loop(sock: UdpSocket, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
                         &sh.log_tx,
                         &sh.metrics,
                         Line {
-                            at: store::now(),
+                            at: services::now(),
                             nas_id: nas.id,
                             login: req.get(radius::attr::USER_NAME).unwrap_or_default(),
                             contract_id: None,
@@ -454,7 +478,7 @@ fn auth_loop(sock: UdpSocket, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
                         &sh.log_tx,
                         &sh.metrics,
                         Line {
-                            at: store::now(),
+                            at: services::now(),
                             nas_id: nas.id,
                             login: req.get(radius::attr::USER_NAME).unwrap_or_default(),
                             contract_id: out.contract_id,
@@ -548,7 +572,7 @@ fn acct_loop(sock: Arc<UdpSocket>, sh: Arc<Shared>, stop: Arc<AtomicBool>) {
         // replies, the Response Authenticator already signs this one, and
         // FreeRADIUS clients compute the attribute over Accounting-Response
         // differently (radclient rejects the RFC 3579 spelling).
-        let Some(record) = acct::parse(&req, nas.id, store::now()) else {
+        let Some(record) = acct::parse(&req, nas.id, services::now()) else {
             // Nothing to store (an unknown status type): acknowledge.
             if let Ok(w) = reply.encode(&nas.secret) {
                 let _ = sock.send_to(&w, peer);

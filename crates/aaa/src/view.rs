@@ -11,6 +11,7 @@
 //! hot path free of any lock.
 
 use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::Ordering::Relaxed;
@@ -18,7 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use services::Services;
-use sqlx::AnyConnection;
+use services::radius::hot::{self, ContractRow, PlanRow};
 
 use crate::metrics::Metrics;
 use crate::{Error, Result};
@@ -201,7 +202,7 @@ type Edits = HashMap<usize, (Vec<Arc<Sub>>, Vec<Arc<Sub>>)>;
 /// The whole view. Cheap to share (`Arc<View>`).
 pub struct View {
     shards: Vec<ArcSwap<Shard>>,
-    hasher: std::collections::hash_map::RandomState,
+    hasher: RandomState,
     /// contract id → subscriber, for the updater (a login may change).
     logins: Mutex<HashMap<i64, Arc<Sub>>>,
     /// Plans by id.
@@ -222,40 +223,6 @@ impl std::fmt::Debug for View {
     }
 }
 
-/// Also read from a JSON array in field order (`sql::select_all`).
-#[derive(sqlx::FromRow, serde::Deserialize)]
-struct ContractRow {
-    id: i64,
-    pppoe_login: String,
-    pppoe_password: String,
-    status: String,
-    plan_id: i64,
-    mac: Option<String>,
-    ipv4: Option<String>,
-    ipv6_prefix: Option<String>,
-    billing_day: i64,
-}
-
-const CONTRACT_COLS: &str =
-    "id, pppoe_login, pppoe_password, status, plan_id, mac, ipv4, ipv6_prefix, billing_day";
-
-#[derive(sqlx::FromRow)]
-struct PlanRow {
-    id: i64,
-    download_kbps: i64,
-    upload_kbps: i64,
-    burst_down_rate_kbps: Option<i64>,
-    burst_down_threshold_kbps: Option<i64>,
-    burst_down_time_secs: Option<i64>,
-    burst_up_rate_kbps: Option<i64>,
-    burst_up_threshold_kbps: Option<i64>,
-    burst_up_time_secs: Option<i64>,
-    quota_mb: Option<i64>,
-    quota_action: Option<String>,
-    quota_throttle_kbps: Option<i64>,
-    suspended_behavior: String,
-}
-
 fn burst(r: Option<i64>, t: Option<i64>, s: Option<i64>) -> Option<Burst> {
     Some(Burst {
         rate: r?,
@@ -264,8 +231,8 @@ fn burst(r: Option<i64>, t: Option<i64>, s: Option<i64>) -> Option<Burst> {
     })
 }
 
-impl From<PlanRow> for Plan {
-    fn from(p: PlanRow) -> Plan {
+impl Plan {
+    fn from_row(p: PlanRow) -> Plan {
         let quota = p.quota_mb.filter(|q| *q > 0).map(|mb| {
             let action = match (p.quota_action.as_deref(), p.quota_throttle_kbps) {
                 (Some("throttle"), Some(k)) => QuotaAction::Throttle(k),
@@ -355,103 +322,204 @@ fn build_sub(svc: &Services, r: ContractRow) -> Option<Sub> {
     })
 }
 
-/// Every contract's row, 8,192 at a time.
-async fn load_contracts(svc: &Services) -> Result<Vec<ContractRow>> {
-    const PAGE: usize = 8192;
-    let mut c = svc.db.conn().await?;
-    let mut out: Vec<ContractRow> = Vec::new();
-    let mut after = i64::MIN;
-    loop {
-        let page: crate::sql::Page<ContractRow> = crate::sql::select_page(
-            &mut c,
-            svc.db.engine(),
-            CONTRACT_COLS,
-            &format!(
-                "FROM (SELECT {CONTRACT_COLS} FROM contracts WHERE id > $1 ORDER BY id LIMIT {PAGE}) AS t"
-            ),
-            Some(crate::sql::Arg::Int(after)),
-        )
-        .await?;
-        // Past the last row returned, even one left out for not decoding.
-        match page.last_key.or(page.rows.last().map(|r| r.id)) {
-            Some(k) if k > after => after = k,
-            _ => return Ok(out),
-        }
-        out.extend(page.rows);
-        if page.returned < PAGE {
-            return Ok(out);
-        }
-    }
-}
+/// Contracts per page read.
+const PAGE: usize = 8192;
 
-/// Decrypts and hashes rows on every core (XChaCha20-Poly1305 and MD4 per
-/// contract are what start-up time is made of).
-fn build_all(svc: &Services, rows: Vec<ContractRow>) -> Vec<Sub> {
-    let threads = std::thread::available_parallelism()
+/// A page of subscribers, each with its shard.
+type Built = Vec<(usize, Arc<Sub>)>;
+
+/// Subscribers by contract id.
+type ByContract = HashMap<i64, Arc<Sub>>;
+
+/// Every contract as a subscriber. The id range is split between one
+/// reader per core, each on a connection of its own reading a page at a
+/// time, while the pages already read are decrypted and hashed
+/// (XChaCha20-Poly1305 and MD4 per contract) on blocking threads: reading
+/// and building overlap and use every core, and at most one page per core
+/// waits in memory besides the subscribers built. Pages come back in id
+/// order.
+async fn load_subs(svc: &Services, hasher: &RandomState) -> Result<Vec<Built>> {
+    let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
         .clamp(1, 16);
-    let chunk = rows.len().div_ceil(threads).max(1);
-    let mut parts: Vec<Vec<ContractRow>> = Vec::new();
-    let mut it = rows.into_iter().peekable();
-    while it.peek().is_some() {
-        parts.push(it.by_ref().take(chunk).collect());
+    let range = {
+        let mut c = svc.db.conn().await?;
+        hot::contract_id_range(&mut c).await?
+    };
+    let Some((lo, hi)) = range else {
+        return Ok(Vec::new());
+    };
+    let permits = Arc::new(tokio::sync::Semaphore::new(cores));
+    // Readers split the ids evenly (ids are dense: a counter); each reads
+    // ids in (after, upto].
+    let readers = (cores as i64).min(hi.saturating_sub(lo) / PAGE as i64 + 1);
+    let step = hi.saturating_sub(lo) / readers + 1;
+    let mut tasks = Vec::new();
+    for k in 0..readers {
+        let after = lo.saturating_sub(1).saturating_add(k * step);
+        let upto = if k + 1 == readers {
+            hi
+        } else {
+            after.saturating_add(step)
+        };
+        let (svc, hasher, permits) = (svc.clone(), hasher.clone(), permits.clone());
+        tasks.push(tokio::spawn(async move {
+            read_range(&svc, &hasher, permits, after, upto).await
+        }));
     }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|p| s.spawn(move || p.into_iter().filter_map(|r| build_sub(svc, r)).collect()))
+    let mut out = Vec::new();
+    for t in tasks {
+        let handles = t.await.map_err(|e| Error::Internal(e.to_string()))??;
+        for h in handles {
+            out.push(h.await.map_err(|e| Error::Internal(e.to_string()))?);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the contracts with ids in (after, upto] a page at a time, handing
+/// each page to a blocking thread to build (once one of `permits` is free).
+async fn read_range(
+    svc: &Services,
+    hasher: &RandomState,
+    permits: Arc<tokio::sync::Semaphore>,
+    mut after: i64,
+    upto: i64,
+) -> Result<Vec<tokio::task::JoinHandle<Built>>> {
+    let engine = svc.db.engine();
+    let mut c = svc.db.conn().await?;
+    let mut built = Vec::new();
+    loop {
+        let page = hot::contracts_page(&mut c, engine, after, upto, PAGE).await?;
+        // Past the last row returned, even one left out for not decoding.
+        let next = page
+            .last_key
+            .or(page.rows.last().map(|r| r.id))
+            .filter(|k| *k > after);
+        let more = page.returned >= PAGE && next.is_some();
+        if !page.rows.is_empty() {
+            let permit = permits
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            let (svc, hasher, rows) = (svc.clone(), hasher.clone(), page.rows);
+            built.push(tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                rows.into_iter()
+                    .filter_map(|r| build_sub(&svc, r))
+                    .map(|s| (shard_of(&hasher, &s.login), Arc::new(s)))
+                    .collect::<Built>()
+            }));
+        }
+        match next {
+            Some(k) if more => after = k,
+            _ => return Ok(built),
+        }
+    }
+}
+
+/// The shards and the map by contract, filled on two threads at once (a
+/// million inserts each), sized up front so no table grows and copies
+/// itself while filled.
+fn assemble(pages: Vec<Built>) -> Result<(Vec<Shard>, ByContract)> {
+    let total: usize = pages.iter().map(Vec::len).sum();
+    std::thread::scope(|scope| {
+        let by_contract = scope.spawn(|| {
+            let mut logins = HashMap::with_capacity(total);
+            for (_, s) in pages.iter().flatten() {
+                logins.insert(s.contract_id, s.clone());
+            }
+            logins
+        });
+        let mut shards: Vec<Shard> = (0..SHARDS)
+            .map(|_| Shard::with_capacity(total / SHARDS + total / (4 * SHARDS) + 16))
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| Vec::new()))
-            .collect()
+        for (i, s) in pages.iter().flatten() {
+            shards[*i].insert(ByLogin(s.clone()));
+        }
+        let logins = by_contract
+            .join()
+            .map_err(|_| Error::Internal("building the subscriber view failed".into()))?;
+        Ok((shards, logins))
     })
 }
 
+fn shard_of(hasher: &RandomState, login: &str) -> usize {
+    (hasher.hash_one(login) as usize) % SHARDS
+}
+
+/// Every plan, by id.
+async fn read_plans(svc: &Services) -> Result<HashMap<i64, Arc<Plan>>> {
+    let rows = {
+        let mut c = svc.db.conn().await?;
+        hot::plans(&mut c).await?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, Arc::new(Plan::from_row(r))))
+        .collect())
+}
+
+/// Today in the installation's zone, and the usage rows of cycles that
+/// may be current (the last 31 days).
+async fn read_usage(svc: &Services) -> Result<(jiff::civil::Date, Vec<(i64, String, i64, i64)>)> {
+    let mut c = svc.db.conn().await?;
+    let today = services::crm::today(&mut c).await?;
+    let oldest = today
+        .checked_sub(jiff::Span::new().days(31))
+        .unwrap_or(today)
+        .to_string();
+    let rows = hot::usage_since(&mut c, svc.db.engine(), &oldest).await?;
+    Ok((today, rows))
+}
+
+/// Open sessions per contract.
+async fn read_sessions(svc: &Services) -> Result<HashMap<i64, u32>> {
+    let rows = {
+        let mut c = svc.db.conn().await?;
+        hot::open_session_counts(&mut c, svc.db.engine()).await?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(k, n)| (k, n.clamp(0, u32::MAX as i64) as u32))
+        .collect())
+}
+
 impl View {
-    /// Loads every contract, plan, usage and open-session count.
+    /// Loads every contract, plan, usage and open-session count. They are
+    /// read at once, each on a pooled connection of its own, and the
+    /// contracts are decrypted while they are read (see `load_subs`).
     pub async fn load(svc: &Services, metrics: Arc<Metrics>) -> Result<View> {
+        let hasher = RandomState::new();
+        let (settings, plans, pages, (today, usage), sessions) = tokio::try_join!(
+            Settings::load(svc),
+            read_plans(svc),
+            load_subs(svc, &hasher),
+            read_usage(svc),
+            read_sessions(svc),
+        )?;
+        let (shards, logins) = tokio::task::spawn_blocking(move || assemble(pages))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
+        metrics.subscribers.store(logins.len() as u64, Relaxed);
         let view = View {
-            shards: (0..SHARDS)
-                .map(|_| ArcSwap::from_pointee(Shard::new()))
-                .collect(),
-            hasher: Default::default(),
-            logins: Mutex::new(HashMap::new()),
-            plans: ArcSwap::from_pointee(HashMap::new()),
+            shards: shards.into_iter().map(ArcSwap::from_pointee).collect(),
+            hasher,
+            logins: Mutex::new(logins),
+            plans: ArcSwap::from_pointee(plans),
             usage: ArcSwap::from_pointee(HashMap::new()),
-            sessions: Mutex::new(HashMap::new()),
-            settings: ArcSwap::from_pointee(Settings::load(svc).await?),
+            sessions: Mutex::new(sessions),
+            settings: ArcSwap::from_pointee(settings),
             metrics,
         };
-        view.reload_plans(svc).await?;
-        let rows = load_contracts(svc).await?;
-        let svc2 = svc.clone();
-        let subs = tokio::task::spawn_blocking(move || build_all(&svc2, rows))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        let mut shards: Vec<Shard> = (0..SHARDS).map(|_| Shard::new()).collect();
-        let mut logins = HashMap::with_capacity(subs.len());
-        for s in subs {
-            let s = Arc::new(s);
-            logins.insert(s.contract_id, s.clone());
-            let i = view.shard_of(&s.login);
-            shards[i].insert(ByLogin(s));
-        }
-        view.metrics.subscribers.store(logins.len() as u64, Relaxed);
-        for (i, sh) in shards.into_iter().enumerate() {
-            view.shards[i].store(Arc::new(sh));
-        }
-        if let Ok(mut l) = view.logins.lock() {
-            *l = logins;
-        }
-        view.reload_usage(svc).await?;
-        view.reload_sessions(svc).await?;
+        view.usage.store(Arc::new(view.current_usage(today, usage)));
         Ok(view)
     }
 
     fn shard_of(&self, login: &str) -> usize {
-        (self.hasher.hash_one(login) as usize) % SHARDS
+        shard_of(&self.hasher, login)
     }
 
     /// The subscriber with this login (the auth path's one lookup).
@@ -493,20 +561,7 @@ impl View {
 
     /// Re-reads every plan.
     pub async fn reload_plans(&self, svc: &Services) -> Result<()> {
-        let mut c = svc.db.conn().await?;
-        let rows: Vec<PlanRow> = sqlx::query_as(
-            "SELECT id, download_kbps, upload_kbps, burst_down_rate_kbps, burst_down_threshold_kbps,
-                    burst_down_time_secs, burst_up_rate_kbps, burst_up_threshold_kbps, burst_up_time_secs,
-                    quota_mb, quota_action, quota_throttle_kbps, suspended_behavior
-               FROM plans",
-        )
-        .fetch_all(&mut *c)
-        .await?;
-        let map = rows
-            .into_iter()
-            .map(|r| (r.id, Arc::new(Plan::from(r))))
-            .collect();
-        self.plans.store(Arc::new(map));
+        self.plans.store(Arc::new(read_plans(svc).await?));
         Ok(())
     }
 
@@ -515,24 +570,10 @@ impl View {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut rows: Vec<ContractRow> = Vec::new();
-        {
+        let rows = {
             let mut c = svc.db.conn().await?;
-            for chunk in ids.chunks(500) {
-                // Ids are integers: inlining them is safe and spares a
-                // placeholder per id.
-                let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
-                let sql = format!(
-                    "SELECT {CONTRACT_COLS} FROM contracts WHERE id IN ({})",
-                    list.join(",")
-                );
-                rows.extend(
-                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                        .fetch_all(&mut *c)
-                        .await?,
-                );
-            }
-        }
+            hot::contracts_by_id(&mut c, ids).await?
+        };
         let mut subs: HashMap<i64, Option<Sub>> = ids.iter().map(|id| (*id, None)).collect();
         for r in rows {
             let id = r.id;
@@ -582,71 +623,49 @@ impl View {
     /// Re-reads usage of the current cycles (other nodes' accounting
     /// included).
     pub async fn reload_usage(&self, svc: &Services) -> Result<()> {
-        let today = {
-            let mut c = svc.db.conn().await?;
-            services::crm::today(&mut c).await?
-        };
-        let oldest = today
-            .checked_sub(jiff::Span::new().days(31))
-            .unwrap_or(today)
-            .to_string();
-        // Summed here, saturating: in SQL a sum of two large counters
-        // overflows (PostgreSQL raises for the whole query).
-        let rows: Vec<(i64, String, i64, i64)> = {
-            let mut c = svc.db.conn().await?;
-            crate::sql::select_all(
-                &mut c,
-                svc.db.engine(),
-                "contract_id, cycle_start, input_octets, output_octets",
-                "FROM contract_usage WHERE cycle_start >= $1",
-                Some(crate::sql::Arg::Text(&oldest)),
-            )
-            .await?
-        };
+        let (today, rows) = read_usage(svc).await?;
+        self.usage.store(Arc::new(self.current_usage(today, rows)));
+        Ok(())
+    }
+
+    /// Bytes (in + out) per contract in its current cycle, from usage rows;
+    /// summed here, saturating: in SQL a sum of two large counters
+    /// overflows (PostgreSQL raises for the whole query).
+    fn current_usage(
+        &self,
+        today: jiff::civil::Date,
+        rows: Vec<(i64, String, i64, i64)>,
+    ) -> HashMap<i64, u64> {
         let mut map = HashMap::new();
+        // The current cycle's first day for each billing day, spelled once.
+        let cycles: Vec<String> = (0..=28u8)
+            .map(|d| cycle_start(today, d).to_string())
+            .collect();
+        let Ok(logins) = self.logins.lock() else {
+            return map;
+        };
         for (id, cycle, input, output) in rows {
-            let Some(sub) = self.by_contract(id) else {
+            let Some(sub) = logins.get(&id) else {
                 continue;
             };
-            if cycle_start(today, sub.billing_day).to_string() == cycle {
+            if cycles[usize::from(sub.billing_day.min(28))] == cycle {
                 map.insert(
                     id,
                     (input.max(0) as u64).saturating_add(output.max(0) as u64),
                 );
             }
         }
-        self.usage.store(Arc::new(map));
-        Ok(())
+        map
     }
 
     /// Re-counts open sessions per contract from the database.
     pub async fn reload_sessions(&self, svc: &Services) -> Result<()> {
-        let mut c = svc.db.conn().await?;
-        let rows = open_session_counts(&mut c, svc.db.engine()).await?;
+        let rows = read_sessions(svc).await?;
         if let Ok(mut m) = self.sessions.lock() {
             *m = rows;
         }
         Ok(())
     }
-}
-
-async fn open_session_counts(
-    c: &mut AnyConnection,
-    engine: store::Engine,
-) -> Result<HashMap<i64, u32>> {
-    let rows: Vec<(i64, i64)> = crate::sql::select_all(
-        c,
-        engine,
-        "contract_id, n",
-        "FROM (SELECT contract_id, COUNT(*) AS n FROM radius_sessions
-                WHERE stopped_at IS NULL AND contract_id IS NOT NULL GROUP BY contract_id) AS t",
-        None,
-    )
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(k, n)| (k, n.clamp(0, u32::MAX as i64) as u32))
-        .collect())
 }
 
 /// The first day of the billing cycle holding `today` for a contract billed

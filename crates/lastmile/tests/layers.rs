@@ -58,12 +58,6 @@ const RULES: &[(&str, &[&str])] = &[
 /// Edges that break the rules today, and what removes them.
 const KNOWN: &[(&str, &str, &str)] = &[
     (
-        "aaa",
-        "store",
-        "aaa's queries move into store (a module for the RADIUS hot path)",
-    ),
-    ("aaa", "sqlx", "the same move"),
-    (
         "webkit",
         "store",
         "services re-export store::Error's conversion and the timeline row `timeline::summary_of` reads",

@@ -21,7 +21,12 @@ pub mod system;
 pub use caller::Caller;
 pub use change::Change;
 pub use context::Services;
+/// File modes of what Lastmile writes (directories 0700, files 0600).
+pub use store::files;
 pub use store::system::audit::Actor;
+/// The database plumbing interfaces hold (a pool, its engine, a connection
+/// or write transaction to pass down) without depending on the store.
+pub use store::{AnyConnection, Db, Engine, Error as StoreError, WriteFailure, WriteTx, now};
 
 use domain::validate::FieldError;
 

@@ -50,6 +50,21 @@ pub fn may_view(caller: &Caller) -> Result<()> {
     }
 }
 
+/// The RADIUS hot path: the statements the AAA runtime runs (the
+/// accounting committer's batch writes, the subscriber view's loads, the
+/// NAS table, the CoA queue, the authentication log), and the outbox
+/// reads and cursor its change feed and CoA queue consume. They are the
+/// store's own (`store::radius::hot`), re-exported so the runtime reaches
+/// the database only through this crate.
+pub mod hot {
+    pub use store::events::{
+        Recorded, advance_cursor, after as events_after, find_cursor, last_id as last_event_id,
+        start_cursor,
+    };
+    pub use store::radius::hot::*;
+    pub use store::radius::{NewCoa, insert_coa};
+}
+
 /// Rows a list returns at most per page.
 pub const MAX_PAGE: i64 = 500;
 

@@ -153,6 +153,66 @@ pub async fn set_cursor(
     Ok(())
 }
 
+/// The newest event's id (0 when there is none).
+pub async fn last_id(conn: &mut AnyConnection) -> Result<i64> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM domain_events")
+        .fetch_one(conn)
+        .await?;
+    Ok(id.unwrap_or(0))
+}
+
+/// A consumer's position, `None` when it never started.
+pub async fn find_cursor(conn: &mut AnyConnection, consumer: &str) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT last_id FROM domain_event_cursors WHERE consumer = $1")
+            .bind(consumer)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// Starts a consumer at `last_id` unless it has a position already
+/// (another node may have started it first).
+pub async fn start_cursor(
+    conn: &mut AnyConnection,
+    consumer: &str,
+    last_id: i64,
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO domain_event_cursors (consumer, last_id, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (consumer) DO NOTHING",
+    )
+    .bind(consumer)
+    .bind(last_id)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves a consumer's position from `from` to `to` (compare-and-swap, in
+/// the transaction that handled the events); `false` when it was not at
+/// `from` (another node handled them first: roll back).
+pub async fn advance_cursor(
+    conn: &mut AnyConnection,
+    consumer: &str,
+    from: i64,
+    to: i64,
+    at: i64,
+) -> Result<bool> {
+    let moved = sqlx::query(
+        "UPDATE domain_event_cursors SET last_id = $1, updated_at = $2 WHERE consumer = $3 AND last_id = $4",
+    )
+    .bind(to)
+    .bind(at)
+    .bind(consumer)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok(moved.rows_affected() == 1)
+}
+
 /// Appends many events (imports) inside the caller's transaction, in the
 /// order given.
 pub async fn append_many(

@@ -42,6 +42,61 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Config(String),
+    /// Rows came back in a shape they cannot be read from.
+    #[error("cannot read rows: {0}")]
+    Decode(String),
+}
+
+/// What a failed write says about the database (see
+/// [`Error::write_failure`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteFailure {
+    /// The database takes no writes now: down, read-only, disk full, a lock
+    /// or statement timeout, a serialization failure, or an error of unknown
+    /// meaning such as a trigger refusing every row. Retrying later may
+    /// succeed.
+    Outage,
+    /// The database refuses this content (a constraint on the row, a value
+    /// out of range), with its message: retrying the same write fails again.
+    Refused(String),
+}
+
+impl Error {
+    /// Tells a write the database refuses for its content from a database
+    /// that takes no writes now. Content: a constraint violation (unique,
+    /// foreign key, not null, check: PostgreSQL's SQLSTATE class 23,
+    /// SQLite's constraint codes) or a data exception (PostgreSQL's class
+    /// 22: numeric value out of range, invalid text…; SQLite's
+    /// `SQLITE_TOOBIG` (18) and `SQLITE_MISMATCH` (20)). Anything else is an
+    /// outage.
+    pub fn write_failure(&self) -> WriteFailure {
+        let sql = match self {
+            Error::Sql(s) => s,
+            Error::Conflict(what) => {
+                return WriteFailure::Refused(format!("{what} already exists"));
+            }
+            _ => return WriteFailure::Outage,
+        };
+        let sqlx::Error::Database(d) = sql else {
+            return WriteFailure::Outage;
+        };
+        use sqlx::error::ErrorKind;
+        let constraint = matches!(
+            d.kind(),
+            ErrorKind::UniqueViolation
+                | ErrorKind::ForeignKeyViolation
+                | ErrorKind::NotNullViolation
+                | ErrorKind::CheckViolation
+        );
+        let code = d.code();
+        let code = code.as_deref().unwrap_or("");
+        let data = (code.len() == 5 && code.starts_with("22")) || matches!(code, "18" | "20");
+        if constraint || data {
+            WriteFailure::Refused(d.message().to_owned())
+        } else {
+            WriteFailure::Outage
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -240,3 +240,53 @@ async fn subscribers_are_accepted_with_their_plan_and_rejected_with_a_reason() {
     })
     .await;
 }
+
+/// The view reads contracts a page at a time, the id range split between
+/// readers: every one of 20,001 contracts (three pages, two readers) is
+/// loaded, the first, the one at a reader's boundary and the last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_contract_is_loaded_across_pages_and_readers() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let c = customer(&s).await;
+        let p = catalog::create_plan(
+            &s,
+            &setup_caller(),
+            &plan("Fibra", SuspendedBehavior::Reject),
+        )
+        .await
+        .unwrap()
+        .id;
+        let first = contract(&s, c, p, "first", "same-pass", "", "").await;
+        add_nas(&s, "bng-1", "127.0.0.1", "mikrotik", 3799).await;
+        // Copies of the first contract's row (same encrypted password).
+        let mut tx = s.db.begin().await.unwrap();
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+             INSERT INTO contracts (number, customer_id, plan_id, price, billing_day, start_date,
+                 status, status_changed_at, pppoe_login, pppoe_password, created_at, updated_at)
+             SELECT 'bulk-' || i, customer_id, plan_id, price, billing_day, start_date, status,
+                 status_changed_at, 'bulk' || i, pppoe_password, created_at, updated_at
+               FROM n, contracts WHERE contracts.id = $1",
+        )
+        .bind(first)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let server = start(&s).await;
+        assert_eq!(
+            server
+                .metrics()
+                .subscribers
+                .load(std::sync::atomic::Ordering::Relaxed),
+            20_001
+        );
+        for login in ["first", "bulk1", "bulk10000", "bulk10001", "bulk20000"] {
+            let out = pap(server.auth_addr(), login, "same-pass", "").await;
+            assert!(out.contains("Received Access-Accept"), "{login}: {out}");
+        }
+        server.stop().await;
+    })
+    .await;
+}

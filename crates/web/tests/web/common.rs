@@ -8,9 +8,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use serde_json::Value;
+use services::Services;
 use services::secrets::SecretBox;
 use services::system::setup::SetupInput;
-use services::Services;
 use tower::ServiceExt;
 use web::{AppState, WebConfig};
 

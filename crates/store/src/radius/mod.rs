@@ -1,6 +1,9 @@
 //! What the AAA runtime records, read for staff and courts: connection
 //! records (sessions), the authentication log, usage per billing cycle, and
-//! CoA / Disconnect requests; plus the retention purge.
+//! CoA / Disconnect requests; plus the retention purge. What the AAA
+//! runtime itself runs, on its hot path, is in [`hot`].
+
+pub mod hot;
 
 use sqlx::AnyConnection;
 
