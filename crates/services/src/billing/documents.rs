@@ -10,7 +10,7 @@ use domain::Permission;
 use domain::billing::invoice::{Line, LineInput, Status, Totals};
 use domain::validate;
 use serde_json::json;
-use store::billing::documents::{Document, Filter, LineTax, NewDocument, NewLine, NewLineTax};
+use store::billing::documents::{Document, Filter, LineTax, NewDocument, NewLine};
 
 use super::Policy;
 use crate::{Caller, Change, Error, Result, Services, check};
@@ -259,20 +259,7 @@ async fn credit_note(
                 net: line.net.0,
                 total: line.total.0,
                 credits_line_id: Some(orig.id),
-                taxes: line
-                    .taxes
-                    .iter()
-                    .filter_map(|t| {
-                        let r = rates.iter().find(|r| r.id == t.tax_id)?;
-                        Some(NewLineTax {
-                            tax_rate_id: r.id,
-                            name: &r.name,
-                            rate_ppm: i64::from(r.rate.0),
-                            mode: r.mode.as_str(),
-                            amount: t.amount.0,
-                        })
-                    })
-                    .collect(),
+                taxes: super::run::stored_taxes(line, rates),
             },
         )
         .await?;

@@ -504,21 +504,28 @@ fn new_line<'a>(
         net: l.net.0,
         total: l.total.0,
         credits_line_id: None,
-        taxes: l
-            .taxes
-            .iter()
-            .filter_map(|t| {
-                let r = rates.iter().find(|r| r.id == t.tax_id)?;
-                Some(NewLineTax {
-                    tax_rate_id: r.id,
-                    name: &r.name,
-                    rate_ppm: i64::from(r.rate.0),
-                    mode: r.mode.as_str(),
-                    amount: t.amount.0,
-                })
-            })
-            .collect(),
+        taxes: stored_taxes(l, rates),
     }
+}
+
+/// A computed line's taxes as stored, each with the rate as applied.
+pub(crate) fn stored_taxes<'a>(
+    l: &Line,
+    rates: &'a [domain::billing::tax::TaxRate],
+) -> Vec<NewLineTax<'a>> {
+    l.taxes
+        .iter()
+        .filter_map(|t| {
+            let r = rates.iter().find(|r| r.id == t.tax_id)?;
+            Some(NewLineTax {
+                tax_rate_id: r.id,
+                name: &r.name,
+                rate_ppm: i64::from(r.rate.0),
+                mode: r.mode.as_str(),
+                amount: t.amount.0,
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn stored_totals(lines: &[Line], t: &Totals) -> store::billing::documents::Totals {
