@@ -392,34 +392,34 @@ pub async fn preview(
         ..Preview::default()
     };
     let mut c = svc.db.conn().await?;
-    let tz = zone(&mut c).await?;
-    let mut taxes = TaxCache::default();
-    let mut after = 0;
-    loop {
-        let batch = store::billing::runs::billable(&mut c, after, 500).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        for row in &batch {
-            let k = facts(&mut c, row, &tz, policy).await?;
-            let docs: Vec<Due> = due(&k, as_of, policy)
-                .into_iter()
-                .filter(|d| !d.lines.is_empty())
-                .collect();
-            if docs.is_empty() {
-                continue;
-            }
-            p.contracts += 1;
-            let rates = taxes.get(&mut c, row).await?;
-            for d in docs {
-                let lines = compute(&d, &[], &rates)?;
+    let mut walk = Walk::new(&mut c).await?;
+    while let Some(batch) = walk.next(&mut c, as_of, policy).await? {
+        let mut contracts = std::collections::BTreeSet::new();
+        for doc in batch.documents {
+            let mut counted = false;
+            for part in &doc {
+                let charges = if part.first_of_contract {
+                    store::billing::runs::open_charges(&mut c, part.due.contract_id).await?
+                } else {
+                    Vec::new()
+                };
+                if part.due.lines.is_empty() && charges.is_empty() {
+                    continue;
+                }
+                contracts.insert(part.due.contract_id);
+                let lines = compute(&part.due, &charges, &part.rates)?;
                 let totals = Totals::of(&lines);
-                p.invoices += 1;
+                if !counted {
+                    p.invoices += 1;
+                    counted = true;
+                }
                 p.total = add(p.total, totals.total);
-                let e = p.by_plan.entry(row.plan_name.clone()).or_default();
+                let e = p.by_plan.entry(part.plan.clone()).or_default();
                 e.0 += 1;
                 e.1 = add(e.1, totals.total);
                 for (id, amount) in totals.taxes {
-                    let name = rates
+                    let name = part
+                        .rates
                         .iter()
                         .find(|r| r.id == id)
                         .map(|r| r.name.clone())
@@ -429,8 +429,84 @@ pub async fn preview(
                 }
             }
         }
+        p.contracts += contracts.len() as i64;
     }
     Ok(p)
+}
+
+/// One due period of one contract, on its way into a document.
+struct Part {
+    due: Due,
+    rates: Vec<domain::billing::tax::TaxRate>,
+    plan: String,
+    /// The contract's first period in this run: its pending one-off
+    /// charges go here.
+    first_of_contract: bool,
+}
+
+/// What a batch of customers owes.
+struct Batch {
+    /// How many contracts the batch walked through.
+    contracts: i64,
+    /// The documents to issue: one part each, or with per-customer invoices
+    /// every period of a customer due the same day.
+    documents: Vec<Vec<Part>>,
+}
+
+/// Walks the billable contracts a batch of customers at a time (a
+/// customer's contracts always in one batch, for per-customer invoices).
+struct Walk {
+    after: i64,
+    tz: jiff::tz::TimeZone,
+    taxes: TaxCache,
+}
+
+impl Walk {
+    async fn new(c: &mut store::AnyConnection) -> Result<Walk> {
+        Ok(Walk {
+            after: 0,
+            tz: zone(c).await?,
+            taxes: TaxCache::default(),
+        })
+    }
+
+    async fn next(
+        &mut self,
+        c: &mut store::AnyConnection,
+        as_of: Date,
+        policy: &Policy,
+    ) -> Result<Option<Batch>> {
+        let rows = store::billing::runs::billable_by_customer(c, self.after, 100).await?;
+        let Some(last) = rows.last() else {
+            return Ok(None);
+        };
+        self.after = last.customer_id;
+        let mut documents = Vec::new();
+        let mut grouped: BTreeMap<(i64, Date), Vec<Part>> = BTreeMap::new();
+        for row in &rows {
+            let k = facts(c, row, &self.tz, policy).await?;
+            let rates = self.taxes.get(c, row).await?;
+            for (i, due) in due(&k, as_of, policy).into_iter().enumerate() {
+                let key = (due.customer_id, due.due_date);
+                let part = Part {
+                    due,
+                    rates: rates.clone(),
+                    plan: row.plan_name.clone(),
+                    first_of_contract: i == 0,
+                };
+                if policy.per_customer {
+                    grouped.entry(key).or_default().push(part);
+                } else {
+                    documents.push(vec![part]);
+                }
+            }
+        }
+        documents.extend(grouped.into_values());
+        Ok(Some(Batch {
+            contracts: rows.len() as i64,
+            documents,
+        }))
+    }
 }
 
 fn add(a: Money, b: Money) -> Money {
@@ -631,30 +707,20 @@ async fn run_batches(
     job: Option<&JobContext>,
 ) -> Result<()> {
     let mut c = svc.db.conn().await?;
-    let tz = zone(&mut c).await?;
-    let mut taxes = TaxCache::default();
-    let mut after = 0;
+    let mut walk = Walk::new(&mut c).await?;
     let mut done = 0;
-    loop {
-        let batch = store::billing::runs::billable(&mut c, after, 200).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
+    while let Some(batch) = walk.next(&mut c, as_of, policy).await? {
         let (mut invoices, mut total) = (0, 0i64);
-        for row in &batch {
-            let k = facts(&mut c, row, &tz, policy).await?;
-            let rates = taxes.get(&mut c, row).await?;
-            for d in due(&k, as_of, policy) {
-                if let Some(t) = issue_due(svc, caller, run_id, &d, &rates, policy).await? {
-                    invoices += 1;
-                    total = total.saturating_add(t.0);
-                }
+        for doc in &batch.documents {
+            if let Some(t) = issue(svc, caller, run_id, doc, policy).await? {
+                invoices += 1;
+                total = total.saturating_add(t.0);
             }
         }
         let mut tx = svc.db.begin().await?;
-        store::billing::runs::progress(&mut tx, run_id, batch.len() as i64, invoices, total)
-            .await?;
+        store::billing::runs::progress(&mut tx, run_id, batch.contracts, invoices, total).await?;
         tx.commit().await?;
-        done += batch.len() as i64;
+        done += batch.contracts;
         if let Some(ctx) = job {
             ctx.progress(done, total_contracts.max(done), "contracts")
                 .await?;
@@ -663,44 +729,67 @@ async fn run_batches(
     Ok(())
 }
 
-/// Writes one due document in its own transaction: the billed period
-/// first (a second writer stops there), then the invoice with its number,
-/// its lines with their taxes, the one-off charges it takes, and its audit
-/// entry. `None` when there was nothing to invoice or someone else billed
-/// the period.
-async fn issue_due(
+/// Writes one document in its own transaction: the billed periods first
+/// (a second writer stops there), then the invoice with its number, its
+/// lines with their taxes, the one-off charges and plan changes it
+/// accounts for, and its audit entry, event and timeline line. `None` when
+/// there was nothing to invoice or someone else billed a period.
+async fn issue(
     svc: &Services,
     caller: &Caller,
     run_id: i64,
-    d: &Due,
-    rates: &[domain::billing::tax::TaxRate],
+    parts: &[Part],
     policy: &Policy,
 ) -> Result<Option<Money>> {
+    let Some(first) = parts.first().map(|p| &p.due) else {
+        return Ok(None);
+    };
     let mut tx = svc.db.begin().await?;
     let now = store::now();
-    let (start, end) = (d.period.start.to_string(), d.period.end.to_string());
-    let charges = store::billing::runs::open_charges(&mut tx, d.contract_id).await?;
-    if d.lines.is_empty() && charges.is_empty() {
-        if store::billing::runs::mark_billed(&mut tx, d.contract_id, &start, &end, None, now)
-            .await?
-        {
-            for &change in &d.plan_changes {
-                store::billing::runs::plan_change_billed(&mut tx, change, None, now).await?;
+    let mut charges = Vec::with_capacity(parts.len());
+    for p in parts {
+        charges.push(if p.first_of_contract {
+            store::billing::runs::open_charges(&mut tx, p.due.contract_id).await?
+        } else {
+            Vec::new()
+        });
+    }
+    let empty = parts
+        .iter()
+        .zip(&charges)
+        .all(|(p, c)| p.due.lines.is_empty() && c.is_empty());
+    if empty {
+        for p in parts {
+            if !mark_billed(&mut tx, &p.due, None, now).await? {
+                return Ok(None);
             }
-            tx.commit().await?;
         }
+        tx.commit().await?;
         return Ok(None);
     }
-    let lines = compute(d, &charges, rates)?;
+    // Each line with its source, one-off charge, due period and rates.
+    let mut lines = Vec::new();
+    let mut origin = Vec::new();
+    for (p, charges) in parts.iter().zip(&charges) {
+        let computed = compute(&p.due, charges, &p.rates)?;
+        for (l, (source, charge)) in computed.into_iter().zip(sources(&p.due, charges)) {
+            lines.push(l);
+            origin.push((source, charge, p));
+        }
+    }
     let totals = Totals::of(&lines);
     let seq = store::billing::documents::next_number(
         &mut tx,
         "invoice",
-        series_year(&policy.invoice_series, d.issue_date),
+        series_year(&policy.invoice_series, first.issue_date),
     )
     .await?;
-    let number = policy.invoice_series.number(d.issue_date.year(), seq);
+    let number = policy.invoice_series.number(first.issue_date.year(), seq);
     let public_id = super::public_id();
+    let contract_id = parts
+        .iter()
+        .all(|p| p.due.contract_id == first.contract_id)
+        .then_some(first.contract_id);
     let id = store::billing::documents::insert(
         &mut tx,
         &NewDocument {
@@ -708,10 +797,10 @@ async fn issue_due(
             status: "issued",
             number: Some(&number),
             public_id: &public_id,
-            customer_id: d.customer_id,
-            contract_id: Some(d.contract_id),
-            issue_date: Some(&d.issue_date.to_string()),
-            due_date: &d.due_date.to_string(),
+            customer_id: first.customer_id,
+            contract_id,
+            issue_date: Some(&first.issue_date.to_string()),
+            due_date: &first.due_date.to_string(),
             totals: stored_totals(&lines, &totals),
             credits_invoice_id: None,
             billing_run_id: Some(run_id),
@@ -720,43 +809,51 @@ async fn issue_due(
         now,
     )
     .await?;
-    if !store::billing::runs::mark_billed(&mut tx, d.contract_id, &start, &end, Some(id), now)
-        .await?
-    {
-        // Another run or node billed this period first: drop ours whole.
-        return Ok(None);
+    for p in parts {
+        if !mark_billed(&mut tx, &p.due, Some(id), now).await? {
+            // Another run or node billed this period first: drop ours whole.
+            return Ok(None);
+        }
     }
-    let sources = sources(d, &charges);
-    for (i, (l, (source, charge))) in lines.iter().zip(sources).enumerate() {
-        let line_id =
-            store::billing::documents::insert_line(&mut tx, id, &new_line(i, source, d, l, rates))
-                .await?;
+    for (i, (l, (source, charge, p))) in lines.iter().zip(origin).enumerate() {
+        let line_id = store::billing::documents::insert_line(
+            &mut tx,
+            id,
+            &new_line(i, source, &p.due, l, &p.rates),
+        )
+        .await?;
         if let Some(charge) = charge
             && !store::billing::runs::charge_billed(&mut tx, charge, line_id).await?
         {
             return Err(Error::Internal(format!("charge {charge} was billed twice")));
         }
     }
-    for &change in &d.plan_changes {
-        store::billing::runs::plan_change_billed(&mut tx, change, Some(id), now).await?;
-    }
     let event = DomainEvent::from(InvoiceIssued {
         invoice_id: id,
-        customer_id: d.customer_id,
-        contract_id: Some(d.contract_id),
+        customer_id: first.customer_id,
+        contract_id,
         number: number.clone(),
         total: totals.total,
-        due_date: d.due_date,
+        due_date: first.due_date,
         billing_run_id: Some(run_id),
     });
+    let periods: Vec<_> = parts
+        .iter()
+        .map(|p| {
+            json!({
+                "contract_id": p.due.contract_id,
+                "start": p.due.period.start.to_string(),
+                "end": p.due.period.end.to_string(),
+            })
+        })
+        .collect();
     Change::new("invoice.issue", "invoice", id)
         .after(json!({
-            "number": number, "contract_id": d.contract_id, "customer_id": d.customer_id,
-            "period_start": start, "period_end": end, "total": totals.total,
-            "billing_run_id": run_id,
+            "number": number, "customer_id": first.customer_id, "periods": periods,
+            "total": totals.total, "billing_run_id": run_id,
         }))
         .timeline(
-            d.customer_id,
+            first.customer_id,
             EventKind::InvoiceIssued,
             format!("Invoice {number} issued"),
         )
@@ -766,6 +863,25 @@ async fn issue_due(
         .await?;
     tx.commit().await?;
     Ok(Some(totals.total))
+}
+
+/// Records `d`'s period as billed by `invoice_id` (none when it charged
+/// nothing), with the plan changes it accounts for. `false` when someone
+/// billed the period first: the caller drops its transaction.
+async fn mark_billed(
+    tx: &mut store::WriteTx,
+    d: &Due,
+    invoice_id: Option<i64>,
+    now: i64,
+) -> Result<bool> {
+    let (start, end) = (d.period.start.to_string(), d.period.end.to_string());
+    if !store::billing::runs::mark_billed(tx, d.contract_id, &start, &end, invoice_id, now).await? {
+        return Ok(false);
+    }
+    for &change in &d.plan_changes {
+        store::billing::runs::plan_change_billed(tx, change, invoice_id, now).await?;
+    }
+    Ok(true)
 }
 
 /// The year a series counts in: the issue year when its prefix names the

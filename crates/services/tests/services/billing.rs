@@ -376,8 +376,11 @@ async fn corrections_are_credit_notes_and_voiding_credits_the_rest() {
     .await;
 }
 
-/// The lines of an invoice as (source, description, period, amount).
-fn lines_of(d: &Full) -> Vec<(String, String, Option<String>, Option<String>, i64)> {
+/// A line as (source, description, period start and end, amount).
+type Shown = (String, String, Option<String>, Option<String>, i64);
+
+/// The lines of an invoice.
+fn lines_of(d: &Full) -> Vec<Shown> {
     d.lines
         .iter()
         .map(|l| {
@@ -398,7 +401,7 @@ fn line(
     start: &str,
     end: &str,
     amount: i64,
-) -> (String, String, Option<String>, Option<String>, i64) {
+) -> Shown {
     (
         source.into(),
         description.into(),
@@ -632,6 +635,50 @@ async fn a_run_started_from_a_page_runs_as_a_job_and_follows_the_settings() {
             run::list_runs(&s, &admin_caller(), 10).await.unwrap().len(),
             1
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn per_customer_invoices_cover_all_contracts_due_the_same_day() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 300", 9_990, BillingMode::Postpaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let b = customer(&s, "Bruno", "111.444.777-35").await;
+        let home = contract(&s, a, plan_id, "ana.casa").await;
+        let shop = contract(&s, a, plan_id, "ana.loja").await;
+        contract(&s, b, plan_id, "bruno").await;
+        let policy = Policy {
+            per_customer: true,
+            ..Policy::default()
+        };
+        let preview = run::preview(&s, &console(), date(2026, 2, 10), &policy)
+            .await
+            .unwrap();
+        assert_eq!((preview.contracts, preview.invoices), (3, 2));
+        run::run(&s, &console(), date(2026, 2, 10), &policy)
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(docs.len(), 2);
+        let ana = docs.iter().find(|d| d.document.customer_id == a).unwrap();
+        assert_eq!(ana.document.contract_id, None, "it covers two contracts");
+        let contracts: Vec<Option<i64>> = ana.lines.iter().map(|l| l.contract_id).collect();
+        assert_eq!(contracts, [Some(home), Some(shop)]);
+        assert_eq!(ana.document.total, 2 * 9_990);
+        // Each contract's period is billed, once.
+        run::run(&s, &console(), date(2026, 2, 10), &policy)
+            .await
+            .unwrap();
+        assert_eq!(invoices(&s).await.len(), 2);
     })
     .await;
 }

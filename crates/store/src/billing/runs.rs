@@ -171,6 +171,27 @@ pub async fn billable(
     .await?)
 }
 
+/// The billable contracts of the next `customers` customers after
+/// customer `after_customer`, by customer then contract: a customer's
+/// contracts are never split between two calls.
+pub async fn billable_by_customer(
+    conn: &mut AnyConnection,
+    after_customer: i64,
+    customers: i64,
+) -> Result<Vec<Billable>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{BILLABLE} WHERE k.status <> 'pending_installation' AND k.customer_id IN (
+            SELECT DISTINCT customer_id FROM contracts
+            WHERE customer_id > $1 AND status <> 'pending_installation'
+            ORDER BY customer_id LIMIT $2)
+         ORDER BY k.customer_id, k.id"
+    )))
+    .bind(after_customer)
+    .bind(customers)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// One contract as [`billable`] reads it (whatever its status), for a
 /// preview of its lines.
 pub async fn billable_contract(conn: &mut AnyConnection, id: i64) -> Result<Billable> {
