@@ -57,6 +57,9 @@ pub struct Contract {
     /// Applied plan changes no invoice has accounted for yet, in the order
     /// they were applied.
     pub plan_changes: Vec<PlanChange>,
+    /// Days billed before they were spent suspended for an uncharged
+    /// reason, not credited yet ([`owed_credits`]).
+    pub credit_days: Vec<Period>,
 }
 
 /// A plan change as billing sees it: from `effective` on, the contract
@@ -85,6 +88,8 @@ pub struct Due {
     pub lines: Vec<DueLine>,
     /// The plan changes this document accounts for.
     pub plan_changes: Vec<i64>,
+    /// The billed days this document credits.
+    pub credited: Vec<Period>,
 }
 
 /// A line before taxes.
@@ -92,7 +97,8 @@ pub struct Due {
 pub struct DueLine {
     /// `plan`, `item`, `installation`, or for a plan change within days
     /// already billed, `plan_credit` (the old plan's unused days, negative)
-    /// and `plan_charge` (the new plan's remaining days).
+    /// and `plan_charge` (the new plan's remaining days), or
+    /// `suspension_credit` (billed days then spent suspended, negative).
     pub source: &'static str,
     /// The plan's or item's name; `k/n` for an installment.
     pub description: String,
@@ -167,6 +173,12 @@ pub fn due(k: &Contract, as_of: Date, policy: &Policy) -> Vec<Due> {
         for c in settle.drain(..) {
             settle_lines(k, &schedule, c, policy, &mut lines);
         }
+        let credited = if out.is_empty() {
+            credit_lines(k, &schedule, policy, &mut lines);
+            k.credit_days.clone()
+        } else {
+            Vec::new()
+        };
         // Each piece of the period is prorated against the schedule's full
         // period that holds it, and the plan line split where the plan
         // changed.
@@ -226,6 +238,7 @@ pub fn due(k: &Contract, as_of: Date, policy: &Policy) -> Vec<Due> {
             due_date,
             lines,
             plan_changes: now_accounted.iter().map(|c| c.id).collect(),
+            credited,
         });
         cursor = period.end;
         if k.ends.is_some_and(|e| e <= cursor) {
@@ -284,6 +297,89 @@ fn plan_segments(k: &Contract, piece: Period) -> Vec<(Period, &str, Money)> {
     out
 }
 
+/// The credit for billed days since spent suspended: the plan (as it was
+/// on each day) and the items, for exactly those days.
+fn credit_lines(k: &Contract, schedule: &Schedule, policy: &Policy, lines: &mut Vec<DueLine>) {
+    for &days in &k.credit_days {
+        for (piece, reference) in pieces(schedule, days) {
+            for (segment, name, price) in plan_segments(k, piece) {
+                let amount = prorate(price, reference, segment, &[], policy.basis);
+                if amount.0 != 0 {
+                    lines.push(DueLine {
+                        source: "suspension_credit",
+                        description: name.to_owned(),
+                        period: Some(segment),
+                        quantity: 1,
+                        unit_price: Money(-amount.0),
+                    });
+                }
+            }
+            for (name, price, quantity) in &k.items {
+                let unit = prorate(*price, reference, piece, &[], policy.basis);
+                if unit.0 != 0 && *quantity > 0 {
+                    lines.push(DueLine {
+                        source: "suspension_credit",
+                        description: name.clone(),
+                        period: Some(piece),
+                        quantity: *quantity,
+                        unit_price: Money(-unit.0),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The billed days to credit: those of each billed period (with when it
+/// was billed) that fall in an uncharged suspension which began after the
+/// period was billed (one that began before was left out when it was
+/// billed), less the days `credited` already.
+pub fn owed_credits(
+    billed: &[(Period, i64)],
+    suspensions: &[(Period, i64)],
+    credited: &[Period],
+) -> Vec<Period> {
+    let mut owed: Vec<Period> = Vec::new();
+    for &(period, billed_at) in billed {
+        for &(days, began_at) in suspensions {
+            if began_at > billed_at
+                && let Some(o) = period.overlap(days)
+            {
+                owed.push(o);
+            }
+        }
+    }
+    owed.sort_by_key(|p| p.start);
+    let mut out: Vec<Period> = Vec::new();
+    for p in owed {
+        for rest in subtract(p, credited) {
+            match out.last_mut() {
+                Some(last) if last.end >= rest.start => last.end = last.end.max(rest.end),
+                _ => out.push(rest),
+            }
+        }
+    }
+    out
+}
+
+/// `p` without the days of `minus`.
+fn subtract(p: Period, minus: &[Period]) -> Vec<Period> {
+    let mut parts = vec![p];
+    for m in minus {
+        let mut next = Vec::with_capacity(parts.len() + 1);
+        for x in parts {
+            if x.overlap(*m).is_none() {
+                next.push(x);
+                continue;
+            }
+            next.extend(Period::new(x.start, m.start));
+            next.extend(Period::new(m.end, x.end));
+        }
+        parts = next;
+    }
+    parts
+}
+
 /// The credit for the old plan's unused days and the charge for the new
 /// plan's, from a change's effective date to the end of what is billed.
 fn settle_lines(
@@ -334,8 +430,20 @@ pub fn uncharged_days(
     tz: &jiff::tz::TimeZone,
     policy: &Policy,
 ) -> (Vec<Period>, Option<Date>) {
+    let spans = uncharged_spans(changes, tz, policy);
+    let held = spans.last().and_then(|s| s.2);
+    (spans.into_iter().map(|(p, _, _)| p).collect(), held)
+}
+
+/// Each uncharged suspension: its days, the instant it began, and for an
+/// ongoing one the day it began.
+fn uncharged_spans(
+    changes: &[store::billing::runs::StatusChange],
+    tz: &jiff::tz::TimeZone,
+    policy: &Policy,
+) -> Vec<(Period, i64, Option<Date>)> {
     let mut out = Vec::new();
-    let mut open: Option<Date> = None;
+    let mut open: Option<(Date, i64)> = None;
     for c in changes {
         let day = jiff::Timestamp::from_second(c.at)
             .map(|t| t.to_zoned(tz.clone()).date())
@@ -346,23 +454,23 @@ pub fn uncharged_days(
                 .and_then(SuspendReason::parse)
                 .is_some_and(|r| policy.uncharged_reasons.contains(&r));
         match (open, uncharged) {
-            (None, true) => open = Some(day),
-            (Some(start), false) => {
+            (None, true) => open = Some((day, c.at)),
+            (Some((start, at)), false) => {
                 if let Some(p) = Period::new(start, day) {
-                    out.push(p);
+                    out.push((p, at, None));
                 }
                 open = None;
             }
             _ => {}
         }
     }
-    if let Some(start) = open {
+    if let Some((start, at)) = open {
         // Until further notice: as far as any period could reach.
         if let Some(p) = Period::new(start, plus_days(start, 365 * 100)) {
-            out.push(p);
+            out.push((p, at, Some(start)));
         }
     }
-    (out, open)
+    out
 }
 
 /// What a preview shows before a run is confirmed.
@@ -881,6 +989,14 @@ async fn mark_billed(
     for &change in &d.plan_changes {
         store::billing::runs::plan_change_billed(tx, change, invoice_id, now).await?;
     }
+    for days in &d.credited {
+        let (start, end) = (days.start.to_string(), days.end.to_string());
+        if !store::billing::runs::credit_days(tx, d.contract_id, &start, &end, invoice_id, now)
+            .await?
+        {
+            return Ok(false);
+        }
+    }
     Ok(true)
 }
 
@@ -1024,7 +1140,41 @@ async fn facts(
         starts = starts.max(activated);
     }
     let changes = store::billing::runs::status_changes(c, row.id).await?;
-    let (uncharged, held_from) = uncharged_days(&changes, tz, policy);
+    let spans = uncharged_spans(&changes, tz, policy);
+    let held_from = spans.last().and_then(|s| s.2);
+    let uncharged: Vec<Period> = spans.iter().map(|s| s.0).collect();
+    // Only a contract that was suspended can be owed days back.
+    let credit_days = if spans.is_empty() || row.billed_until.is_none() {
+        Vec::new()
+    } else {
+        let billed = store::billing::runs::billed_periods(c, row.id)
+            .await?
+            .into_iter()
+            .map(|b| {
+                let p = Period::new(
+                    date("period_start", &b.period_start)?,
+                    date("period_end", &b.period_end)?,
+                );
+                Ok(p.map(|p| (p, b.billed_at)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let credited = store::billing::runs::credited_days(c, row.id)
+            .await?
+            .into_iter()
+            .map(|(a, b)| {
+                Ok(Period::new(
+                    date("period_start", &a)?,
+                    date("period_end", &b)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let suspensions: Vec<(Period, i64)> = spans.iter().map(|s| (s.0, s.1)).collect();
+        owed_credits(
+            &billed.into_iter().flatten().collect::<Vec<_>>(),
+            &suspensions,
+            &credited.into_iter().flatten().collect::<Vec<_>>(),
+        )
+    };
     let plan_changes = store::billing::runs::unbilled_plan_changes(c, row.id)
         .await?
         .into_iter()
@@ -1070,6 +1220,7 @@ async fn facts(
         uncharged,
         held_from,
         plan_changes,
+        credit_days,
     })
 }
 
@@ -1121,6 +1272,7 @@ mod tests {
             uncharged: vec![],
             held_from: None,
             plan_changes: vec![],
+            credit_days: vec![],
         }
     }
 
@@ -1269,6 +1421,63 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn billed_days_later_suspended_are_owed_back_once() {
+        let p = |a: Date, b: Date| Period::new(a, b).unwrap();
+        let jan = p(date(2026, 1, 10), date(2026, 2, 10));
+        let feb = p(date(2026, 2, 10), date(2026, 3, 10));
+        let billed = [(jan, 100), (feb, 300)];
+        // Suspended January 20 – February 15, beginning after January was
+        // billed (at 100) but before February was (at 300): February
+        // was billed without those days.
+        let suspensions = [(p(date(2026, 1, 20), date(2026, 2, 15)), 200)];
+        assert_eq!(
+            owed_credits(&billed, &suspensions, &[]),
+            [p(date(2026, 1, 20), date(2026, 2, 10))]
+        );
+        // Part credited already: only the rest.
+        assert_eq!(
+            owed_credits(
+                &billed,
+                &suspensions,
+                &[p(date(2026, 1, 20), date(2026, 1, 25))]
+            ),
+            [p(date(2026, 1, 25), date(2026, 2, 10))]
+        );
+        assert!(
+            owed_credits(
+                &billed,
+                &suspensions,
+                &[p(date(2026, 1, 1), date(2026, 3, 1))]
+            )
+            .is_empty()
+        );
+        // A suspension that began before the billing was left out then.
+        assert!(owed_credits(&[(jan, 300)], &suspensions, &[]).is_empty());
+    }
+
+    #[test]
+    fn credited_days_are_charged_back_at_the_plan_in_force() {
+        let mut k = contract(BillingMode::Prepaid);
+        k.starts = date(2026, 1, 10);
+        k.installation_fee = Money(0);
+        k.billed_until = Some(date(2026, 2, 10));
+        k.credit_days = vec![Period::new(date(2026, 1, 20), date(2026, 2, 10)).unwrap()];
+        let d = due(&k, date(2026, 1, 31), &Policy::default());
+        assert_eq!(d.len(), 1);
+        let credit: Vec<(&str, Money)> = d[0]
+            .lines
+            .iter()
+            .map(|l| (l.source, l.unit_price))
+            .collect();
+        // 21 of January 10 – February 10's 31 days.
+        assert_eq!(
+            credit,
+            [("suspension_credit", Money(-6_767)), ("plan", Money(9_990))]
+        );
+        assert_eq!(d[0].credited, k.credit_days);
     }
 
     #[test]
