@@ -17,7 +17,7 @@ use domain::billing::period::{BillingDay, Period, Schedule, prorate};
 use domain::catalog::{BillingMode, Cycle};
 use domain::contracts::{Status, SuspendReason};
 use domain::crm::timeline::EventKind;
-use domain::event::{DomainEvent, InvoiceIssued};
+use domain::event::{CreditNoteIssued, DomainEvent, InvoiceIssued};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde_json::json;
@@ -90,6 +90,10 @@ pub struct Due {
     pub plan_changes: Vec<i64>,
     /// The billed days this document credits.
     pub credited: Vec<Period>,
+    /// Whether the document bills `period` (recorded in `billed_periods`);
+    /// `false` for the credit note closing a contract canceled within days
+    /// already billed.
+    pub bills_period: bool,
 }
 
 /// A line before taxes.
@@ -98,7 +102,8 @@ pub struct DueLine {
     /// `plan`, `item`, `installation`, or for a plan change within days
     /// already billed, `plan_credit` (the old plan's unused days, negative)
     /// and `plan_charge` (the new plan's remaining days), or
-    /// `suspension_credit` (billed days then spent suspended, negative).
+    /// `suspension_credit` (billed days then spent suspended, negative) and
+    /// `cancellation_credit` (billed days after a cancellation, negative).
     pub source: &'static str,
     /// The plan's or item's name; `k/n` for an installment.
     pub description: String,
@@ -129,6 +134,31 @@ pub fn due(k: &Contract, as_of: Date, policy: &Policy) -> Vec<Due> {
             .collect(),
         None => Vec::new(),
     };
+    // Canceled within days already billed: nothing more to bill, only days
+    // to credit back, on a credit note.
+    if k.ends.is_some_and(|e| e <= cursor) && !k.credit_days.is_empty() {
+        let mut lines = Vec::new();
+        for c in settle {
+            settle_lines(k, &schedule, c, policy, &mut lines);
+        }
+        credit_lines(k, &schedule, policy, &mut lines);
+        let first = k.credit_days[0].start;
+        let last = k.credit_days[k.credit_days.len() - 1].end;
+        return Period::new(first, last)
+            .map(|span| Due {
+                contract_id: k.id,
+                customer_id: k.customer_id,
+                period: span,
+                issue_date: as_of,
+                due_date: as_of,
+                lines,
+                plan_changes: k.plan_changes.iter().map(|c| c.id).collect(),
+                credited: k.credit_days.clone(),
+                bills_period: false,
+            })
+            .into_iter()
+            .collect();
+    }
     // Every change is accounted for by the first document whose period
     // ends after it took effect (or that settles it).
     let mut unaccounted: Vec<&PlanChange> = k.plan_changes.iter().collect();
@@ -239,6 +269,7 @@ pub fn due(k: &Contract, as_of: Date, policy: &Policy) -> Vec<Due> {
             lines,
             plan_changes: now_accounted.iter().map(|c| c.id).collect(),
             credited,
+            bills_period: true,
         });
         cursor = period.end;
         if k.ends.is_some_and(|e| e <= cursor) {
@@ -302,11 +333,16 @@ fn plan_segments(k: &Contract, piece: Period) -> Vec<(Period, &str, Money)> {
 fn credit_lines(k: &Contract, schedule: &Schedule, policy: &Policy, lines: &mut Vec<DueLine>) {
     for &days in &k.credit_days {
         for (piece, reference) in pieces(schedule, days) {
+            let source = if k.ends.is_some_and(|e| piece.start >= e) {
+                "cancellation_credit"
+            } else {
+                "suspension_credit"
+            };
             for (segment, name, price) in plan_segments(k, piece) {
                 let amount = prorate(price, reference, segment, &[], policy.basis);
                 if amount.0 != 0 {
                     lines.push(DueLine {
-                        source: "suspension_credit",
+                        source,
                         description: name.to_owned(),
                         period: Some(segment),
                         quantity: 1,
@@ -318,7 +354,7 @@ fn credit_lines(k: &Contract, schedule: &Schedule, policy: &Policy, lines: &mut 
                 let unit = prorate(*price, reference, piece, &[], policy.basis);
                 if unit.0 != 0 && *quantity > 0 {
                     lines.push(DueLine {
-                        source: "suspension_credit",
+                        source,
                         description: name.clone(),
                         period: Some(piece),
                         quantity: *quantity,
@@ -349,14 +385,21 @@ pub fn owed_credits(
             }
         }
     }
-    owed.sort_by_key(|p| p.start);
+    merge(
+        owed.into_iter()
+            .flat_map(|p| subtract(p, credited))
+            .collect(),
+    )
+}
+
+/// `days` sorted, with overlapping or touching ranges joined.
+fn merge(mut days: Vec<Period>) -> Vec<Period> {
+    days.sort_by_key(|p| p.start);
     let mut out: Vec<Period> = Vec::new();
-    for p in owed {
-        for rest in subtract(p, credited) {
-            match out.last_mut() {
-                Some(last) if last.end >= rest.start => last.end = last.end.max(rest.end),
-                _ => out.push(rest),
-            }
+    for p in days {
+        match out.last_mut() {
+            Some(last) if last.end >= p.start => last.end = last.end.max(p.end),
+            _ => out.push(p),
         }
     }
     out
@@ -886,13 +929,27 @@ async fn issue(
         }
     }
     let totals = Totals::of(&lines);
+    // A contract canceled within days billed ahead closes with a credit
+    // note against the invoice that billed its last day.
+    let closing = parts.iter().all(|p| !p.due.bills_period);
+    let (kind, series) = if closing {
+        ("credit_note", &policy.credit_note_series)
+    } else {
+        ("invoice", &policy.invoice_series)
+    };
+    let credited_invoice = if closing {
+        let day = first.period.start.to_string();
+        store::billing::runs::invoice_billing(&mut tx, first.contract_id, &day).await?
+    } else {
+        None
+    };
     let seq = store::billing::documents::next_number(
         &mut tx,
-        "invoice",
-        series_year(&policy.invoice_series, first.issue_date),
+        kind,
+        series_year(series, first.issue_date),
     )
     .await?;
-    let number = policy.invoice_series.number(first.issue_date.year(), seq);
+    let number = series.number(first.issue_date.year(), seq);
     let public_id = super::public_id();
     let contract_id = parts
         .iter()
@@ -901,7 +958,7 @@ async fn issue(
     let id = store::billing::documents::insert(
         &mut tx,
         &NewDocument {
-            kind: "invoice",
+            kind,
             status: "issued",
             number: Some(&number),
             public_id: &public_id,
@@ -910,7 +967,7 @@ async fn issue(
             issue_date: Some(&first.issue_date.to_string()),
             due_date: &first.due_date.to_string(),
             totals: stored_totals(&lines, &totals),
-            credits_invoice_id: None,
+            credits_invoice_id: credited_invoice.as_ref().map(|i| i.0),
             billing_run_id: Some(run_id),
             notes: "",
         },
@@ -936,15 +993,31 @@ async fn issue(
             return Err(Error::Internal(format!("charge {charge} was billed twice")));
         }
     }
-    let event = DomainEvent::from(InvoiceIssued {
-        invoice_id: id,
-        customer_id: first.customer_id,
-        contract_id,
-        number: number.clone(),
-        total: totals.total,
-        due_date: first.due_date,
-        billing_run_id: Some(run_id),
-    });
+    let (event, timeline) = match &credited_invoice {
+        Some((invoice_id, invoice_number)) if closing => (
+            DomainEvent::from(CreditNoteIssued {
+                credit_note_id: id,
+                invoice_id: *invoice_id,
+                customer_id: first.customer_id,
+                number: number.clone(),
+                invoice_number: invoice_number.clone(),
+                total: Money(-totals.total.0),
+            }),
+            EventKind::CreditNoteIssued,
+        ),
+        _ => (
+            DomainEvent::from(InvoiceIssued {
+                invoice_id: id,
+                customer_id: first.customer_id,
+                contract_id,
+                number: number.clone(),
+                total: totals.total,
+                due_date: first.due_date,
+                billing_run_id: Some(run_id),
+            }),
+            EventKind::InvoiceIssued,
+        ),
+    };
     let periods: Vec<_> = parts
         .iter()
         .map(|p| {
@@ -955,20 +1028,32 @@ async fn issue(
             })
         })
         .collect();
-    Change::new("invoice.issue", "invoice", id)
-        .after(json!({
-            "number": number, "customer_id": first.customer_id, "periods": periods,
-            "total": totals.total, "billing_run_id": run_id,
-        }))
-        .timeline(
-            first.customer_id,
-            EventKind::InvoiceIssued,
-            format!("Invoice {number} issued"),
-        )
-        .timeline_data(event.payload())
-        .event(event)
-        .record(&mut tx, svc.db.engine(), &caller.actor())
-        .await?;
+    Change::new(
+        if closing {
+            "credit_note.issue"
+        } else {
+            "invoice.issue"
+        },
+        "invoice",
+        id,
+    )
+    .after(json!({
+        "number": number, "customer_id": first.customer_id, "periods": periods,
+        "total": totals.total, "billing_run_id": run_id,
+    }))
+    .timeline(
+        first.customer_id,
+        timeline,
+        if closing {
+            format!("Credit note {number} issued")
+        } else {
+            format!("Invoice {number} issued")
+        },
+    )
+    .timeline_data(event.payload())
+    .event(event)
+    .record(&mut tx, svc.db.engine(), &caller.actor())
+    .await?;
     tx.commit().await?;
     Ok(Some(totals.total))
 }
@@ -983,7 +1068,10 @@ async fn mark_billed(
     now: i64,
 ) -> Result<bool> {
     let (start, end) = (d.period.start.to_string(), d.period.end.to_string());
-    if !store::billing::runs::mark_billed(tx, d.contract_id, &start, &end, invoice_id, now).await? {
+    if d.bills_period
+        && !store::billing::runs::mark_billed(tx, d.contract_id, &start, &end, invoice_id, now)
+            .await?
+    {
         return Ok(false);
     }
     for &change in &d.plan_changes {
@@ -1143,8 +1231,22 @@ async fn facts(
     let spans = uncharged_spans(&changes, tz, policy);
     let held_from = spans.last().and_then(|s| s.2);
     let uncharged: Vec<Period> = spans.iter().map(|s| s.0).collect();
-    // Only a contract that was suspended can be owed days back.
-    let credit_days = if spans.is_empty() || row.billed_until.is_none() {
+    let ends = row
+        .end_date
+        .as_deref()
+        .map(|e| date("end_date", e))
+        .transpose()?;
+    let billed_until = row
+        .billed_until
+        .as_deref()
+        .map(|e| date("period_end", e))
+        .transpose()?;
+    // Days after a cancellation that were billed ahead.
+    let after_end = ends
+        .zip(billed_until)
+        .and_then(|(end, until)| Period::new(end, until));
+    // Only a contract suspended or canceled early can be owed days back.
+    let credit_days = if (spans.is_empty() && after_end.is_none()) || billed_until.is_none() {
         Vec::new()
     } else {
         let billed = store::billing::runs::billed_periods(c, row.id)
@@ -1168,12 +1270,17 @@ async fn facts(
                 ))
             })
             .collect::<Result<Vec<_>>>()?;
+        let credited: Vec<Period> = credited.into_iter().flatten().collect();
         let suspensions: Vec<(Period, i64)> = spans.iter().map(|s| (s.0, s.1)).collect();
-        owed_credits(
+        let mut owed = owed_credits(
             &billed.into_iter().flatten().collect::<Vec<_>>(),
             &suspensions,
-            &credited.into_iter().flatten().collect::<Vec<_>>(),
-        )
+            &credited,
+        );
+        if let Some(after) = after_end {
+            owed.extend(subtract(after, &credited));
+        }
+        merge(owed)
     };
     let plan_changes = store::billing::runs::unbilled_plan_changes(c, row.id)
         .await?
@@ -1203,16 +1310,8 @@ async fn facts(
         cycle,
         day,
         starts,
-        ends: row
-            .end_date
-            .as_deref()
-            .map(|e| date("end_date", e))
-            .transpose()?,
-        billed_until: row
-            .billed_until
-            .as_deref()
-            .map(|e| date("period_end", e))
-            .transpose()?,
+        ends,
+        billed_until,
         installation_fee: Money(row.installation_fee),
         installments: u32::try_from(row.installation_installments.max(1)).unwrap_or(1),
         installments_billed: u32::try_from(row.installments_billed.max(0)).unwrap_or(0),

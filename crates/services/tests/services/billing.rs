@@ -774,3 +774,81 @@ async fn prepaid_days_later_suspended_for_non_payment_are_credited_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_prepaid_contract_canceled_early_closes_with_a_credit_note() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 100", 10_000, BillingMode::Prepaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let k = contract(&s, a, plan_id, "ana").await;
+        let policy = Policy::default();
+        run::run(&s, &console(), date(2026, 1, 10), &policy)
+            .await
+            .unwrap();
+        let mut tx = s.db.begin().await.unwrap();
+        sqlx::query(
+            "UPDATE contracts SET status = 'canceled', end_date = '2026-01-25' WHERE id = $1",
+        )
+        .bind(k)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        run::run(&s, &console(), date(2026, 1, 26), &policy)
+            .await
+            .unwrap();
+        let invoice = invoices(&s).await.remove(0);
+        let (notes, _) = documents::list(
+            &s,
+            &console(),
+            &Filter {
+                kind: Some("credit_note".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(notes.len(), 1);
+        let note = documents::get(&s, &console(), notes[0].id).await.unwrap();
+        assert_eq!(note.document.number.as_deref(), Some("NC2026-000001"));
+        assert_eq!(note.document.credits_invoice_id, Some(invoice.document.id));
+        // 16 of the 31 days billed ahead come back.
+        assert_eq!(
+            lines_of(&note),
+            [line(
+                "cancellation_credit",
+                "Fibra 100",
+                "2026-01-25",
+                "2026-02-10",
+                -5_161
+            )]
+        );
+        // Once.
+        run::run(&s, &console(), date(2026, 2, 26), &policy)
+            .await
+            .unwrap();
+        let (notes, _) = documents::list(
+            &s,
+            &console(),
+            &Filter {
+                kind: Some("credit_note".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(invoices(&s).await.len(), 1, "nothing more is billed");
+    })
+    .await;
+}

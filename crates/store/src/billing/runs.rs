@@ -302,6 +302,24 @@ pub async fn plan_change_billed(
         == 1)
 }
 
+/// The invoice (id and number) that billed `day` of `contract_id`, if any.
+pub async fn invoice_billing(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    day: &str,
+) -> Result<Option<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT d.id, COALESCE(d.number, '') FROM billed_periods b
+         JOIN invoices d ON d.id = b.invoice_id
+         WHERE b.contract_id = $1 AND b.period_start <= $2 AND b.period_end > $2
+         ORDER BY b.period_start DESC LIMIT 1",
+    )
+    .bind(contract_id)
+    .bind(day)
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// A billed period and when it was billed.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct BilledPeriod {
