@@ -23,6 +23,7 @@ mod problem;
 
 // One module per area, each registering its paths into the router and the
 // document (`routes()`).
+mod billing;
 mod catalog;
 mod contracts;
 mod crm;
@@ -103,7 +104,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "Lastmile API",
-        description = "Customers, plans, contracts, staff users, roles, API tokens, settings, background jobs, the audit log and RADIUS administration of a Lastmile installation. \
+        description = "Customers, plans, contracts, billing (invoices, credit notes, runs, tax rates), staff users, roles, API tokens, settings, background jobs, the audit log and RADIUS administration of a Lastmile installation. \
             Errors are `application/problem+json` (RFC 9457); lists are paginated with `limit` and an opaque `cursor`."
     ),
     // The paths come from each area's `routes()`. The choices are listed
@@ -111,7 +112,7 @@ impl Modify for BearerAuth {
     // utoipa.
     components(schemas(
         problem::Problem, problem::FieldIssue, problem::DuplicateRef,
-        choices::ContractStatus, choices::SuspendReason, choices::CustomerKind, choices::TaxDocumentKind, choices::Channel, choices::AddressKind, choices::BillingMode, choices::Cycle, choices::Technology, choices::SuspendedBehavior, choices::QuotaAction, choices::NasKind, choices::KycKind, choices::KycStatus, choices::KycContentType, choices::JobStatus, choices::AuthResult, choices::PlanChangeState, choices::RemovalResult, choices::CoaStatus, choices::UserStatus, choices::CustomerSort, choices::Locale, choices::SettingGroup, choices::SettingType,
+        choices::ContractStatus, choices::SuspendReason, choices::CustomerKind, choices::TaxDocumentKind, choices::Channel, choices::AddressKind, choices::BillingMode, choices::Cycle, choices::Technology, choices::SuspendedBehavior, choices::QuotaAction, choices::NasKind, choices::KycKind, choices::KycStatus, choices::KycContentType, choices::JobStatus, choices::AuthResult, choices::PlanChangeState, choices::RemovalResult, choices::CoaStatus, choices::UserStatus, choices::CustomerSort, choices::Locale, choices::SettingGroup, choices::SettingType, choices::InvoiceStatus, choices::TaxMode, choices::BillingRunStatus,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -128,6 +129,7 @@ impl Modify for BearerAuth {
         (name = "contracts", description = "Contracts, their status, plan changes and credentials"),
         (name = "documents", description = "Customers' KYC documents and contract PDFs"),
         (name = "radius", description = "Routers (NAS), sessions, the authentication log, usage and connection lookups"),
+        (name = "billing", description = "Invoices, credit notes, billing runs and tax rates"),
     )
 )]
 pub struct ApiDoc;
@@ -141,6 +143,7 @@ fn areas() -> OpenApiRouter<AppState> {
         .merge(catalog::routes())
         .merge(contracts::routes())
         .merge(radius::routes())
+        .merge(billing::routes())
 }
 
 /// The generated document, as JSON text (built once).
