@@ -190,6 +190,43 @@ mod tests {
         );
     }
 
+    /// Schemas are named by their type's bare name, and utoipa keeps one
+    /// of two types sharing it without a word (the billing documents'
+    /// `DocumentView` once replaced the KYC documents' in the document),
+    /// so every public type of the crate has its own name.
+    #[test]
+    fn type_names_are_unique() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).expect("src is readable") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("a source file");
+                    for line in text.lines() {
+                        if let Some(rest) = line.trim_start().strip_prefix("pub struct ") {
+                            let name: String = rest
+                                .chars()
+                                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                                .collect();
+                            out.push((name, path.display().to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut names = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut names,
+        );
+        names.sort();
+        for pair in names.windows(2) {
+            assert_ne!(pair[0].0, pair[1].0, "{} and {}", pair[0].1, pair[1].1);
+        }
+        assert!(names.len() > 50, "only {} types found", names.len());
+    }
+
     /// The scopes operations name (attribute text, not types) are
     /// permission codes, so a misspelt one fails here.
     #[test]

@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::documents::{DocumentDetail, DocumentView, Wanted, detail, filter, page};
+use super::documents::{InvoiceDetail, InvoiceView, Wanted, detail, filter, page};
 use crate::IdPath;
 use crate::choices;
 use crate::extract::{ApiPath, ApiQuery, Caller};
@@ -55,7 +55,7 @@ pub struct CreditNoteQuery {
     get, path = "/api/v1/credit-notes", operation_id = "credit_notes.list", tag = "billing",
     params(CreditNoteQuery),
     responses(
-        (status = 200, description = "A page of credit notes", body = Paged<DocumentView>),
+        (status = 200, description = "A page of credit notes", body = Paged<InvoiceView>),
     ),
     security(("bearer" = ["billing.view"]))
 )]
@@ -63,7 +63,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<CreditNoteQuery>,
-) -> ApiResult<Json<Paged<DocumentView>>> {
+) -> ApiResult<Json<Paged<InvoiceView>>> {
     let caller = caller.caller();
     caller.require(Permission::BillingView)?;
     let mut f = filter(
@@ -89,7 +89,7 @@ pub async fn list(
     get, path = "/api/v1/credit-notes/{id}", operation_id = "credit_notes.show", tag = "billing",
     params(IdPath),
     responses(
-        (status = 200, description = "The credit note", body = DocumentDetail),
+        (status = 200, description = "The credit note", body = InvoiceDetail),
     ),
     security(("bearer" = ["billing.view"]))
 )]
@@ -97,7 +97,7 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
-) -> ApiResult<Json<DocumentDetail>> {
+) -> ApiResult<Json<InvoiceDetail>> {
     let caller = caller.caller();
     let full = documents::get(&state.svc, &caller, p.id).await?;
     if full.document.kind != "credit_note" {

@@ -15,9 +15,9 @@ use crate::problem::Problem;
 use crate::time;
 use webkit::state::AppState;
 
-/// An invoice or a credit note, without its lines.
+/// An invoice or a credit note (`kind`), without its lines.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DocumentView {
+pub struct InvoiceView {
     #[schema(example = 42)]
     pub id: i64,
     /// `invoice` or `credit_note`.
@@ -75,9 +75,9 @@ pub struct DocumentView {
     pub voided_at: Option<String>,
 }
 
-impl From<Document> for DocumentView {
-    fn from(d: Document) -> DocumentView {
-        DocumentView {
+impl From<Document> for InvoiceView {
+    fn from(d: Document) -> InvoiceView {
+        InvoiceView {
             id: d.id,
             kind: d.kind,
             number: d.number,
@@ -255,14 +255,14 @@ fn breakdown(taxes: &[LineTax]) -> Vec<TaxTotalView> {
 
 /// A document with its lines, each line's taxes and the tax breakdown.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DocumentDetail {
+pub struct InvoiceDetail {
     #[serde(flatten)]
-    pub document: DocumentView,
+    pub document: InvoiceView,
     pub lines: Vec<LineView>,
     /// Each tax's total over the lines.
     pub tax_breakdown: Vec<TaxTotalView>,
     /// For an invoice: the credit notes issued against it, oldest first.
-    pub credit_notes: Vec<DocumentView>,
+    pub credit_notes: Vec<InvoiceView>,
 }
 
 /// The detail of a read document; an invoice's credit notes are read too.
@@ -270,7 +270,7 @@ pub async fn detail(
     state: &AppState,
     caller: &services::Caller,
     full: Full,
-) -> Result<DocumentDetail, Problem> {
+) -> Result<InvoiceDetail, Problem> {
     let credit_notes = if full.document.kind == "invoice" {
         let filter = Filter {
             kind: Some("credit_note".into()),
@@ -289,7 +289,7 @@ pub async fn detail(
         lines,
         taxes,
     } = full;
-    Ok(DocumentDetail {
+    Ok(InvoiceDetail {
         document: document.into(),
         lines: lines
             .into_iter()
@@ -370,9 +370,9 @@ pub async fn page(
     state: &AppState,
     caller: &services::Caller,
     filter: &Filter,
-) -> Result<Paged<DocumentView>, Problem> {
+) -> Result<Paged<InvoiceView>, Problem> {
     let (rows, more) = documents::list(&state.svc, caller, filter).await?;
-    let data: Vec<DocumentView> = rows.into_iter().map(Into::into).collect();
+    let data: Vec<InvoiceView> = rows.into_iter().map(Into::into).collect();
     Ok(pagination::page(data, more, |d| d.id))
 }
 

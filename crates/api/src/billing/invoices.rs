@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::documents::{DocumentDetail, DocumentView, Wanted, day, detail, filter, page};
+use super::documents::{InvoiceDetail, InvoiceView, Wanted, day, detail, filter, page};
 use crate::IdPath;
 use crate::choices;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
@@ -64,7 +64,7 @@ pub struct InvoiceQuery {
     get, path = "/api/v1/invoices", operation_id = "invoices.list", tag = "billing",
     params(InvoiceQuery),
     responses(
-        (status = 200, description = "A page of invoices", body = Paged<DocumentView>),
+        (status = 200, description = "A page of invoices", body = Paged<InvoiceView>),
     ),
     security(("bearer" = ["billing.view"]))
 )]
@@ -72,7 +72,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<InvoiceQuery>,
-) -> ApiResult<Json<Paged<DocumentView>>> {
+) -> ApiResult<Json<Paged<InvoiceView>>> {
     let caller = caller.caller();
     caller.require(Permission::BillingView)?;
     let mut f = filter(
@@ -101,7 +101,7 @@ async fn invoice(
     state: &AppState,
     caller: &services::Caller,
     id: i64,
-) -> Result<DocumentDetail, Problem> {
+) -> Result<InvoiceDetail, Problem> {
     let full = documents::get(&state.svc, caller, id).await?;
     if full.document.kind != "invoice" {
         return Err(Problem::not_found());
@@ -115,7 +115,7 @@ async fn invoice(
     get, path = "/api/v1/invoices/{id}", operation_id = "invoices.show", tag = "billing",
     params(IdPath),
     responses(
-        (status = 200, description = "The invoice", body = DocumentDetail),
+        (status = 200, description = "The invoice", body = InvoiceDetail),
     ),
     security(("bearer" = ["billing.view"]))
 )]
@@ -123,7 +123,7 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
-) -> ApiResult<Json<DocumentDetail>> {
+) -> ApiResult<Json<InvoiceDetail>> {
     Ok(Json(invoice(&state, &caller.caller(), p.id).await?))
 }
 
@@ -144,7 +144,7 @@ pub struct VoidRequest {
     params(IdPath),
     request_body = VoidRequest,
     responses(
-        (status = 200, description = "The voided invoice", body = DocumentDetail),
+        (status = 200, description = "The voided invoice", body = InvoiceDetail),
         (status = 409, description = "Not an issued invoice (`invoice-not-issued`: a draft or already voided)"),
     ),
     security(("bearer" = ["billing.void"]))
@@ -154,7 +154,7 @@ pub async fn void(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
     body: ApiJson<VoidRequest>,
-) -> ApiResult<Json<DocumentDetail>> {
+) -> ApiResult<Json<InvoiceDetail>> {
     let caller = caller.caller();
     caller.require(Permission::BillingVoid)?;
     let b = body.parse()?;
@@ -200,7 +200,7 @@ pub struct CreditNoteRequest {
     params(IdPath),
     request_body = CreditNoteRequest,
     responses(
-        (status = 201, description = "The credit note", body = DocumentDetail,
+        (status = 201, description = "The credit note", body = InvoiceDetail,
             headers(("Location" = String, description = "The credit note's URL"))),
         (status = 409, description = "Not an issued invoice (`invoice-not-issued`), or nothing left to credit (`nothing-to-credit`)"),
     ),

@@ -724,3 +724,64 @@ async fn billing_needs_the_billing_scopes() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn openapi_document_lists_the_billing_operations() {
+    each_engine(|db| async move {
+        let app = app(db).await;
+        let doc = call(&app, Method::GET, "/api/v1/openapi.json", None, None)
+            .await
+            .body;
+        for (path, method, id, scope) in [
+            ("/api/v1/invoices", "get", "invoices.list", "billing.view"),
+            ("/api/v1/invoices/{id}", "get", "invoices.show", "billing.view"),
+            ("/api/v1/invoices/{id}/void", "post", "invoices.void", "billing.void"),
+            ("/api/v1/invoices/{id}/credit-notes", "post", "invoices.credit", "billing.void"),
+            ("/api/v1/credit-notes", "get", "credit_notes.list", "billing.view"),
+            ("/api/v1/credit-notes/{id}", "get", "credit_notes.show", "billing.view"),
+            ("/api/v1/billing-runs", "get", "billing_runs.list", "billing.view"),
+            ("/api/v1/billing-runs", "post", "billing_runs.start", "billing.manage"),
+            ("/api/v1/billing-runs/{id}", "get", "billing_runs.show", "billing.view"),
+            ("/api/v1/billing-runs/preview", "post", "billing_runs.preview", "billing.view"),
+            ("/api/v1/tax-rates", "get", "tax_rates.list", "billing.view"),
+            ("/api/v1/tax-rates", "post", "tax_rates.create", "billing.manage"),
+            ("/api/v1/tax-rates/{id}", "get", "tax_rates.show", "billing.view"),
+            ("/api/v1/tax-rates/{id}", "patch", "tax_rates.update", "billing.manage"),
+        ] {
+            let op = &doc["paths"][path][method];
+            assert_eq!(op["operationId"], id, "{method} {path}");
+            assert_eq!(op["security"][0]["bearer"], json!([scope]), "{id}");
+            assert_eq!(op["tags"], json!(["billing"]), "{id}");
+        }
+        let start = &doc["paths"]["/api/v1/billing-runs"]["post"]["responses"]["202"];
+        assert!(start["headers"].get("Location").is_some(), "{start}");
+        assert!(doc["paths"]["/api/v1/invoices/{id}/void"]["post"]["responses"]["409"].is_object());
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["InvoiceStatus"]["enum"], json!(["draft", "issued", "voided"]));
+        assert_eq!(
+            schemas["InvoiceView"]["properties"]["status"]["$ref"],
+            "#/components/schemas/InvoiceStatus"
+        );
+        assert_eq!(
+            schemas["Paged_InvoiceView"]["properties"]["data"]["items"]["$ref"],
+            "#/components/schemas/InvoiceView"
+        );
+        // The view carries its id beside the closed body; PATCH requires nothing.
+        assert!(schemas["TaxRateView"].get("allOf").is_none());
+        assert!(schemas["TaxRateView"]["properties"].get("id").is_some());
+        assert_eq!(
+            doc["paths"]["/api/v1/tax-rates/{id}"]["patch"]["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/TaxRatePatch"
+        );
+        assert!(schemas["TaxRatePatch"].get("required").is_none());
+        assert_eq!(schemas["TaxRateBody"]["example"]["rate"], "18");
+        let overdue = doc["paths"]["/api/v1/invoices"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "overdue")
+            .unwrap();
+        assert_eq!(overdue["schema"]["type"], "boolean");
+    })
+    .await;
+}
