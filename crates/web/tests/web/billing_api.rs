@@ -211,7 +211,7 @@ async fn a_run_is_previewed_started_and_followed_to_the_end() {
         .await;
         assert_problem(&r, 422);
         assert_eq!(r.field(), "contract_id");
-        for bad in ["2026-02-30", "10/03/2026", "2026-03-10T00:00"] {
+        for bad in ["2026-02-30", "10/03/2026", "2026-03-10T00:00", ""] {
             let r = post(&app, "/api/v1/billing-runs/preview", json!({"as_of": bad})).await;
             assert_problem(&r, 422);
             assert_eq!(r.field(), "as_of", "{bad}");
@@ -345,6 +345,7 @@ async fn invoices_are_filtered_paginated_and_read_with_lines_and_taxes() {
             ),
             ("/api/v1/invoices?issued_to=yesterday", "issued_to", 422),
             ("/api/v1/invoices?due_before=2026-3-1", "due_before", 422),
+            ("/api/v1/invoices?issued_to=", "issued_to", 422),
             ("/api/v1/invoices?cursor=!!", "cursor", 422),
             ("/api/v1/invoices?limit=201", "limit", 422),
             ("/api/v1/invoices?overdue=maybe", "overdue", 400),
