@@ -160,7 +160,7 @@ pub async fn void(
     let b = body.parse()?;
     // A credit note's id is not an invoice's: 404 as for `show`.
     invoice(&state, &caller, p.id).await?;
-    let policy = super::policy(&state).await?;
+    let policy = services::billing::settings::policy(&state.svc).await?;
     documents::void(&state.svc, &caller, p.id, &b.reason, &policy).await?;
     Ok(Json(invoice(&state, &caller, p.id).await?))
 }
@@ -216,7 +216,7 @@ pub async fn credit(
     caller.require(Permission::BillingVoid)?;
     let b = body.parse()?;
     invoice(&state, &caller, p.id).await?;
-    let policy = super::policy(&state).await?;
+    let policy = services::billing::settings::policy(&state.svc).await?;
     let note = match &b.lines {
         None => documents::credit_all(&state.svc, &caller, p.id, &b.reason, &policy).await?,
         Some(lines) => {

@@ -8,11 +8,8 @@ pub mod invoices;
 pub mod runs;
 pub mod taxes;
 
-use services::billing::Policy;
 use utoipa_axum::router::OpenApiRouter;
 use webkit::state::AppState;
-
-use crate::problem::Problem;
 
 /// The billing area's paths.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -21,11 +18,4 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(credit_notes::routes())
         .merge(runs::routes())
         .merge(taxes::routes())
-}
-
-/// How the installation bills. Stand-in for
-/// `services::billing::settings::policy`, which the lead lands on main:
-/// call it instead when merging.
-async fn policy(_state: &AppState) -> Result<Policy, Problem> {
-    Ok(Policy::default())
 }

@@ -53,9 +53,12 @@ pub struct RunView {
     /// Why a `failed` run stopped.
     #[schema(example = json!(null))]
     pub error: Option<String>,
-    /// Who started it.
+    /// Who started it (`system:billing-run` for the daily schedule).
     #[schema(example = "admin")]
     pub actor_name: String,
+    /// The background job running it (`/api/v1/jobs/{id}`), if it runs as one.
+    #[schema(example = 88)]
+    pub job_id: Option<i64>,
     /// RFC 3339.
     #[schema(format = DateTime, example = "2026-12-07T09:00:00Z")]
     pub started_at: String,
@@ -63,8 +66,8 @@ pub struct RunView {
     pub finished_at: Option<String>,
 }
 
-impl From<shim::Run> for RunView {
-    fn from(r: shim::Run) -> RunView {
+impl From<run::Run> for RunView {
+    fn from(r: run::Run) -> RunView {
         RunView {
             id: r.id,
             as_of: r.as_of,
@@ -75,6 +78,7 @@ impl From<shim::Run> for RunView {
             total: r.total,
             error: r.error,
             actor_name: r.actor_name,
+            job_id: r.job_id,
             started_at: time(r.started_at),
             finished_at: r.finished_at.map(time),
         }
@@ -141,6 +145,10 @@ pub struct PreviewTax {
 /// A line a run would issue.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PreviewLine {
+    /// `plan`, `item`, `installation`, `plan_credit`, `plan_charge` or
+    /// `one_off`.
+    #[schema(example = "plan")]
+    pub source: String,
     #[schema(example = "Fibra 300")]
     pub description: String,
     #[schema(format = Date, example = "2026-11-10")]
@@ -174,6 +182,43 @@ pub struct PreviewDocument {
     #[schema(example = 9_990)]
     pub total: i64,
     pub lines: Vec<PreviewLine>,
+}
+
+impl From<run::PreviewDocument> for PreviewDocument {
+    fn from(d: run::PreviewDocument) -> PreviewDocument {
+        let names = &d.tax_names;
+        PreviewDocument {
+            period_start: d.period.start.to_string(),
+            period_end: d.period.end.to_string(),
+            issue_date: d.issue_date.to_string(),
+            due_date: d.due_date.to_string(),
+            total: d.totals.total.0,
+            lines: d
+                .lines
+                .into_iter()
+                .map(|(source, l)| PreviewLine {
+                    source: source.to_owned(),
+                    period_start: l.period.map(|p| p.start.to_string()),
+                    period_end: l.period.map(|p| p.end.to_string()),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price.0,
+                    amount: l.amount.0,
+                    net: l.net.0,
+                    total: l.total.0,
+                    taxes: l
+                        .taxes
+                        .iter()
+                        .map(|t| PreviewTax {
+                            tax_rate_id: t.tax_id,
+                            name: names.get(&t.tax_id).cloned().unwrap_or_default(),
+                            amount: t.amount.0,
+                        })
+                        .collect(),
+                    description: l.description,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// What a run as of a day would issue.
@@ -224,16 +269,19 @@ pub async fn preview(
     caller.require(Permission::BillingView)?;
     let b = body.parse()?;
     let as_of = as_of(&state, b.as_of.as_deref()).await?;
-    let policy = super::policy(&state).await?;
     let contract = match q.contract_id {
         None => None,
         Some(id) => Some(ContractPreview {
             contract_id: id,
-            documents: shim::preview_contract(&state.svc, &caller, as_of, id, &policy)
+            documents: run::preview_contract(&state.svc, &caller, as_of, id)
                 .await
-                .map_err(contract_named)?,
+                .map_err(contract_named)?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         }),
     };
+    let policy = services::billing::settings::policy(&state.svc).await?;
     let p = run::preview(&state.svc, &caller, as_of, &policy).await?;
     Ok(Json(PreviewView {
         as_of: p.as_of,
@@ -279,7 +327,7 @@ pub struct StartedView {
     pub run_id: i64,
     /// The background job running it (`/api/v1/jobs/{id}`).
     #[schema(example = 88)]
-    pub job_id: Option<i64>,
+    pub job_id: i64,
     pub run: RunView,
 }
 
@@ -304,8 +352,8 @@ pub async fn start(
     caller.require(Permission::BillingManage)?;
     let b = body.parse()?;
     let as_of = as_of(&state, b.as_of.as_deref()).await?;
-    let started = shim::start(&state, &caller, as_of).await?;
-    let run = shim::get_run(&state.svc, &caller, started.run_id).await?;
+    let started = run::start(&state.svc, &caller, as_of).await?;
+    let run = run::get_run(&state.svc, &caller, started.run_id).await?;
     let id = started.run_id;
     Ok((
         StatusCode::ACCEPTED,
@@ -334,7 +382,7 @@ pub async fn show(
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<RunView>> {
     Ok(Json(
-        shim::get_run(&state.svc, &caller.caller(), p.id)
+        run::get_run(&state.svc, &caller.caller(), p.id)
             .await?
             .into(),
     ))
@@ -363,190 +411,10 @@ pub async fn list(
     ApiQuery(q): ApiQuery<RunListQuery>,
 ) -> ApiResult<Json<List<RunView>>> {
     let limit = crate::pagination::limit(q.limit)?;
-    let data = shim::list_runs(&state.svc, &caller.caller(), limit)
+    let data = run::list_runs(&state.svc, &caller.caller(), limit)
         .await?
         .into_iter()
         .map(Into::into)
         .collect();
     Ok(Json(List { data }))
-}
-
-/// Stand-ins for `services::billing::run::{start, get_run, list_runs,
-/// preview_contract}`, which the lead lands on main: replace each by the
-/// service's own when merging (and delete this module with its `store`
-/// uses). `start` here runs the whole run before answering, since no job
-/// handler exists for it yet.
-mod shim {
-    use std::collections::BTreeMap;
-
-    use domain::billing::invoice::{Line, LineInput};
-    use domain::billing::tax::TaxMode;
-    use domain::catalog::{BillingMode, Cycle};
-    use domain::{Money, Permission};
-    use services::billing::{Policy, run};
-    use services::{Caller, Error, Result, Services};
-
-    use super::{PreviewDocument, PreviewLine, PreviewTax};
-    use webkit::state::AppState;
-
-    pub use store::billing::runs::Run;
-
-    pub struct Started {
-        pub run_id: i64,
-        pub job_id: Option<i64>,
-    }
-
-    pub async fn start(
-        state: &AppState,
-        caller: &Caller,
-        as_of: jiff::civil::Date,
-    ) -> Result<Started> {
-        let policy = super::super::policy(state)
-            .await
-            .map_err(|p| Error::Internal(p.detail))?;
-        let run_id = run::run(&state.svc, caller, as_of, &policy).await?;
-        Ok(Started {
-            run_id,
-            job_id: None,
-        })
-    }
-
-    pub async fn get_run(svc: &Services, caller: &Caller, id: i64) -> Result<Run> {
-        caller.require(Permission::BillingView)?;
-        let mut c = svc.db.conn().await?;
-        Ok(store::billing::runs::get(&mut c, id).await?)
-    }
-
-    pub async fn list_runs(svc: &Services, caller: &Caller, limit: i64) -> Result<Vec<Run>> {
-        caller.require(Permission::BillingView)?;
-        let mut c = svc.db.conn().await?;
-        Ok(store::billing::runs::list(&mut c, limit).await?)
-    }
-
-    fn date(s: &str) -> Result<jiff::civil::Date> {
-        s.parse()
-            .map_err(|_| Error::Internal(format!("stored date {s:?}")))
-    }
-
-    /// The lines a run as of `as_of` would issue for contract `id`, read
-    /// as the run reads them (one-off charges left out, as the preview's
-    /// totals do).
-    pub async fn preview_contract(
-        svc: &Services,
-        caller: &Caller,
-        as_of: jiff::civil::Date,
-        id: i64,
-        policy: &Policy,
-    ) -> Result<Vec<PreviewDocument>> {
-        caller.require(Permission::BillingView)?;
-        let mut c = svc.db.conn().await?;
-        let row = store::billing::runs::billable(&mut c, id.saturating_sub(1), 1)
-            .await?
-            .into_iter()
-            .find(|r| r.id == id)
-            .ok_or(Error::NotFound)?;
-        let tz = store::system::company::get(&mut c)
-            .await?
-            .and_then(|co| jiff::tz::TimeZone::get(&co.timezone).ok())
-            .unwrap_or(jiff::tz::TimeZone::UTC);
-        let changes = store::billing::runs::status_changes(&mut c, id).await?;
-        let (uncharged, held_from) = run::uncharged_days(&changes, &tz, policy);
-        let mut starts = date(&row.start_date)?;
-        if let Some(at) = row.activated_at {
-            let activated = jiff::Timestamp::from_second(at)
-                .map(|t| t.to_zoned(tz.clone()).date())
-                .unwrap_or(starts);
-            starts = starts.max(activated);
-        }
-        let items = store::contracts::items(&mut c, id)
-            .await?
-            .into_iter()
-            .map(|i| (i.name, Money(i.price), i.quantity))
-            .collect();
-        let k = run::Contract {
-            id,
-            customer_id: row.customer_id,
-            plan_name: row.plan_name.clone(),
-            price: Money(row.price),
-            mode: BillingMode::parse(&row.billing_mode)
-                .ok_or_else(|| Error::Internal("billing mode".into()))?,
-            cycle: Cycle::parse(&row.cycle).ok_or_else(|| Error::Internal("cycle".into()))?,
-            day: domain::billing::period::BillingDay::new(row.billing_day)
-                .map_err(|e| Error::Internal(e.to_string()))?,
-            starts,
-            ends: row.end_date.as_deref().map(date).transpose()?,
-            billed_until: row.billed_until.as_deref().map(date).transpose()?,
-            installation_fee: Money(row.installation_fee),
-            installments: u32::try_from(row.installation_installments.max(1)).unwrap_or(1),
-            installments_billed: u32::try_from(row.installments_billed.max(0)).unwrap_or(0),
-            items,
-            uncharged,
-            held_from,
-        };
-        let rates: Vec<domain::billing::tax::TaxRate> = if row.tax_exempt {
-            Vec::new()
-        } else {
-            store::billing::taxes::for_category(&mut c, &row.tax_category)
-                .await?
-                .into_iter()
-                .filter_map(|r| {
-                    Some(domain::billing::tax::TaxRate {
-                        id: r.id,
-                        name: r.name,
-                        rate: domain::billing::Rate(u32::try_from(r.rate_ppm).ok()?),
-                        mode: TaxMode::parse(&r.mode)?,
-                    })
-                })
-                .collect()
-        };
-        let names: BTreeMap<i64, String> = rates.iter().map(|r| (r.id, r.name.clone())).collect();
-        let mut out = Vec::new();
-        for d in run::due(&k, as_of, policy) {
-            if d.lines.is_empty() {
-                continue;
-            }
-            let mut lines = Vec::with_capacity(d.lines.len());
-            let mut total = 0i64;
-            for l in &d.lines {
-                let line = Line::compute(LineInput {
-                    description: l.description.clone(),
-                    period: l.period,
-                    quantity: l.quantity,
-                    unit_price: l.unit_price,
-                    discount: Money::ZERO,
-                    taxes: rates.clone(),
-                })
-                .map_err(|e| Error::invalid_msg("line", e.to_string()))?;
-                total = total.saturating_add(line.total.0);
-                lines.push(PreviewLine {
-                    description: line.description,
-                    period_start: line.period.map(|p| p.start.to_string()),
-                    period_end: line.period.map(|p| p.end.to_string()),
-                    quantity: line.quantity,
-                    unit_price: line.unit_price.0,
-                    amount: line.amount.0,
-                    net: line.net.0,
-                    total: line.total.0,
-                    taxes: line
-                        .taxes
-                        .iter()
-                        .map(|t| PreviewTax {
-                            tax_rate_id: t.tax_id,
-                            name: names.get(&t.tax_id).cloned().unwrap_or_default(),
-                            amount: t.amount.0,
-                        })
-                        .collect(),
-                });
-            }
-            out.push(PreviewDocument {
-                period_start: d.period.start.to_string(),
-                period_end: d.period.end.to_string(),
-                issue_date: d.issue_date.to_string(),
-                due_date: d.due_date.to_string(),
-                total,
-                lines,
-            });
-        }
-        Ok(out)
-    }
 }

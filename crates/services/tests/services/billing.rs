@@ -395,13 +395,7 @@ fn lines_of(d: &Full) -> Vec<Shown> {
         .collect()
 }
 
-fn line(
-    source: &str,
-    description: &str,
-    start: &str,
-    end: &str,
-    amount: i64,
-) -> Shown {
+fn line(source: &str, description: &str, start: &str, end: &str, amount: i64) -> Shown {
     (
         source.into(),
         description.into(),

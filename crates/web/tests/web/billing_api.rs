@@ -109,6 +109,8 @@ async fn run(app: &App, as_of: &str) -> Value {
         format!("/api/v1/billing-runs/{}", r.body["run_id"])
     );
     assert_eq!(r.body["run"]["id"], r.body["run_id"]);
+    assert_eq!(r.body["run"]["job_id"], r.body["job_id"]);
+    work(app).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let r = get(app, &location).await;
@@ -124,6 +126,17 @@ async fn run(app: &App, as_of: &str) -> Value {
             r.body
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Runs every due job in the foreground, as a worker node would (the
+/// tests' installation has no runner of its own).
+async fn work(app: &App) {
+    use services::system::jobs::{Registry, RunnerConfig, runner};
+    let cfg = RunnerConfig::new("test-worker");
+    let registry = Registry::with_builtins();
+    while let Some(job) = runner::claim(&app.svc, &cfg).await.unwrap() {
+        runner::execute_claimed(&app.svc, &registry, &cfg, job).await;
     }
 }
 
@@ -189,6 +202,7 @@ async fn a_run_is_previewed_started_and_followed_to_the_end() {
             (Some("2026-01-10"), Some("2026-02-10"))
         );
         let line = &docs[0]["lines"][0];
+        assert_eq!(line["source"], "plan");
         assert_eq!(
             (line["description"].as_str(), line["total"].as_i64()),
             (Some("Fibra 300"), Some(9_990))
@@ -234,6 +248,14 @@ async fn a_run_is_previewed_started_and_followed_to_the_end() {
             (Some(2), Some(2), Some(4), Some(4 * 9_990))
         );
         assert_eq!(done["as_of"], "2026-03-10");
+        // Its job is in the jobs list.
+        let job = get(&app, &format!("/api/v1/jobs/{}", done["job_id"])).await;
+        assert_eq!(
+            (job.body["kind"].as_str(), job.body["status"].as_str()),
+            (Some("billing-run"), Some("succeeded")),
+            "{}",
+            job.body
+        );
         assert!(done["finished_at"].is_string());
         assert_eq!(ids(&get(&app, "/api/v1/invoices").await).len(), 4);
 
