@@ -17,7 +17,7 @@ use domain::billing::period::{BillingDay, Period, Schedule, prorate};
 use domain::catalog::{BillingMode, Cycle};
 use domain::contracts::{Status, SuspendReason};
 use domain::crm::timeline::EventKind;
-use domain::event::{DomainEvent, InvoiceIssued};
+use domain::event::{CreditNoteIssued, DomainEvent, InvoiceIssued};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde_json::json;
@@ -59,6 +59,9 @@ pub struct Contract {
     /// Applied plan changes no invoice has accounted for yet, in the order
     /// they were applied.
     pub plan_changes: Vec<PlanChange>,
+    /// Days billed before they were spent suspended for an uncharged
+    /// reason, not credited yet ([`owed_credits`]).
+    pub credit_days: Vec<Period>,
 }
 
 /// A plan change as billing sees it: from `effective` on, the contract
@@ -87,6 +90,12 @@ pub struct Due {
     pub lines: Vec<DueLine>,
     /// The plan changes this document accounts for.
     pub plan_changes: Vec<i64>,
+    /// The billed days this document credits.
+    pub credited: Vec<Period>,
+    /// Whether the document bills `period` (recorded in `billed_periods`);
+    /// `false` for the credit note closing a contract canceled within days
+    /// already billed.
+    pub bills_period: bool,
 }
 
 /// A line before taxes.
@@ -94,7 +103,9 @@ pub struct Due {
 pub struct DueLine {
     /// `plan`, `item`, `installation`, or for a plan change within days
     /// already billed, `plan_credit` (the old plan's unused days, negative)
-    /// and `plan_charge` (the new plan's remaining days).
+    /// and `plan_charge` (the new plan's remaining days), or
+    /// `suspension_credit` (billed days then spent suspended, negative) and
+    /// `cancellation_credit` (billed days after a cancellation, negative).
     pub source: &'static str,
     /// The plan's or item's name; `k/n` for an installment.
     pub description: String,
@@ -125,6 +136,31 @@ pub fn due(k: &Contract, as_of: Date, policy: &Policy) -> Vec<Due> {
             .collect(),
         None => Vec::new(),
     };
+    // Canceled within days already billed: nothing more to bill, only days
+    // to credit back, on a credit note.
+    if k.ends.is_some_and(|e| e <= cursor) && !k.credit_days.is_empty() {
+        let mut lines = Vec::new();
+        for c in settle {
+            settle_lines(k, &schedule, c, policy, &mut lines);
+        }
+        credit_lines(k, &schedule, policy, &mut lines);
+        let first = k.credit_days[0].start;
+        let last = k.credit_days[k.credit_days.len() - 1].end;
+        return Period::new(first, last)
+            .map(|span| Due {
+                contract_id: k.id,
+                customer_id: k.customer_id,
+                period: span,
+                issue_date: as_of,
+                due_date: as_of,
+                lines,
+                plan_changes: k.plan_changes.iter().map(|c| c.id).collect(),
+                credited: k.credit_days.clone(),
+                bills_period: false,
+            })
+            .into_iter()
+            .collect();
+    }
     // Every change is accounted for by the first document whose period
     // ends after it took effect (or that settles it).
     let mut unaccounted: Vec<&PlanChange> = k.plan_changes.iter().collect();
@@ -169,6 +205,12 @@ pub fn due(k: &Contract, as_of: Date, policy: &Policy) -> Vec<Due> {
         for c in settle.drain(..) {
             settle_lines(k, &schedule, c, policy, &mut lines);
         }
+        let credited = if out.is_empty() {
+            credit_lines(k, &schedule, policy, &mut lines);
+            k.credit_days.clone()
+        } else {
+            Vec::new()
+        };
         // Each piece of the period is prorated against the schedule's full
         // period that holds it, and the plan line split where the plan
         // changed.
@@ -228,6 +270,8 @@ pub fn due(k: &Contract, as_of: Date, policy: &Policy) -> Vec<Due> {
             due_date,
             lines,
             plan_changes: now_accounted.iter().map(|c| c.id).collect(),
+            credited,
+            bills_period: true,
         });
         cursor = period.end;
         if k.ends.is_some_and(|e| e <= cursor) {
@@ -286,6 +330,101 @@ fn plan_segments(k: &Contract, piece: Period) -> Vec<(Period, &str, Money)> {
     out
 }
 
+/// The credit for billed days since spent suspended: the plan (as it was
+/// on each day) and the items, for exactly those days.
+fn credit_lines(k: &Contract, schedule: &Schedule, policy: &Policy, lines: &mut Vec<DueLine>) {
+    for &days in &k.credit_days {
+        for (piece, reference) in pieces(schedule, days) {
+            let source = if k.ends.is_some_and(|e| piece.start >= e) {
+                "cancellation_credit"
+            } else {
+                "suspension_credit"
+            };
+            for (segment, name, price) in plan_segments(k, piece) {
+                let amount = prorate(price, reference, segment, &[], policy.basis);
+                if amount.0 != 0 {
+                    lines.push(DueLine {
+                        source,
+                        description: name.to_owned(),
+                        period: Some(segment),
+                        quantity: 1,
+                        unit_price: Money(-amount.0),
+                    });
+                }
+            }
+            for (name, price, quantity) in &k.items {
+                let unit = prorate(*price, reference, piece, &[], policy.basis);
+                if unit.0 != 0 && *quantity > 0 {
+                    lines.push(DueLine {
+                        source,
+                        description: name.clone(),
+                        period: Some(piece),
+                        quantity: *quantity,
+                        unit_price: Money(-unit.0),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The billed days to credit: those of each billed period (with when it
+/// was billed) that fall in an uncharged suspension which began after the
+/// period was billed (one that began before was left out when it was
+/// billed), less the days `credited` already.
+pub fn owed_credits(
+    billed: &[(Period, i64)],
+    suspensions: &[(Period, i64)],
+    credited: &[Period],
+) -> Vec<Period> {
+    let mut owed: Vec<Period> = Vec::new();
+    for &(period, billed_at) in billed {
+        for &(days, began_at) in suspensions {
+            if began_at > billed_at
+                && let Some(o) = period.overlap(days)
+            {
+                owed.push(o);
+            }
+        }
+    }
+    merge(
+        owed.into_iter()
+            .flat_map(|p| subtract(p, credited))
+            .collect(),
+    )
+}
+
+/// `days` sorted, with overlapping or touching ranges joined.
+fn merge(mut days: Vec<Period>) -> Vec<Period> {
+    days.sort_by_key(|p| p.start);
+    let mut out: Vec<Period> = Vec::new();
+    for p in days {
+        match out.last_mut() {
+            Some(last) if last.end >= p.start => last.end = last.end.max(p.end),
+            _ => out.push(p),
+        }
+    }
+    out
+}
+
+/// `p` without the days of `minus`.
+fn subtract(p: Period, minus: &[Period]) -> Vec<Period> {
+    let mut parts = vec![p];
+    for m in minus {
+        let mut next = Vec::with_capacity(parts.len() + 1);
+        for x in parts {
+            if x.overlap(*m).is_none() {
+                next.push(x);
+                continue;
+            }
+            next.extend(Period::new(x.start, m.start));
+            next.extend(Period::new(m.end, x.end));
+        }
+        parts = next;
+    }
+    parts
+}
+
 /// The credit for the old plan's unused days and the charge for the new
 /// plan's, from a change's effective date to the end of what is billed.
 fn settle_lines(
@@ -336,8 +475,20 @@ pub fn uncharged_days(
     tz: &jiff::tz::TimeZone,
     policy: &Policy,
 ) -> (Vec<Period>, Option<Date>) {
+    let spans = uncharged_spans(changes, tz, policy);
+    let held = spans.last().and_then(|s| s.2);
+    (spans.into_iter().map(|(p, _, _)| p).collect(), held)
+}
+
+/// Each uncharged suspension: its days, the instant it began, and for an
+/// ongoing one the day it began.
+fn uncharged_spans(
+    changes: &[store::billing::runs::StatusChange],
+    tz: &jiff::tz::TimeZone,
+    policy: &Policy,
+) -> Vec<(Period, i64, Option<Date>)> {
     let mut out = Vec::new();
-    let mut open: Option<Date> = None;
+    let mut open: Option<(Date, i64)> = None;
     for c in changes {
         let day = jiff::Timestamp::from_second(c.at)
             .map(|t| t.to_zoned(tz.clone()).date())
@@ -348,23 +499,23 @@ pub fn uncharged_days(
                 .and_then(SuspendReason::parse)
                 .is_some_and(|r| policy.uncharged_reasons.contains(&r));
         match (open, uncharged) {
-            (None, true) => open = Some(day),
-            (Some(start), false) => {
+            (None, true) => open = Some((day, c.at)),
+            (Some((start, at)), false) => {
                 if let Some(p) = Period::new(start, day) {
-                    out.push(p);
+                    out.push((p, at, None));
                 }
                 open = None;
             }
             _ => {}
         }
     }
-    if let Some(start) = open {
+    if let Some((start, at)) = open {
         // Until further notice: as far as any period could reach.
         if let Some(p) = Period::new(start, plus_days(start, 365 * 100)) {
-            out.push(p);
+            out.push((p, at, Some(start)));
         }
     }
-    (out, open)
+    out
 }
 
 /// What a preview shows before a run is confirmed.
@@ -780,13 +931,27 @@ async fn issue(
         }
     }
     let totals = Totals::of(&lines);
+    // A contract canceled within days billed ahead closes with a credit
+    // note against the invoice that billed its last day.
+    let closing = parts.iter().all(|p| !p.due.bills_period);
+    let (kind, series) = if closing {
+        ("credit_note", &policy.credit_note_series)
+    } else {
+        ("invoice", &policy.invoice_series)
+    };
+    let credited_invoice = if closing {
+        let day = first.period.start.to_string();
+        store::billing::runs::invoice_billing(&mut tx, first.contract_id, &day).await?
+    } else {
+        None
+    };
     let seq = store::billing::documents::next_number(
         &mut tx,
-        "invoice",
-        series_year(&policy.invoice_series, first.issue_date),
+        kind,
+        series_year(series, first.issue_date),
     )
     .await?;
-    let number = policy.invoice_series.number(first.issue_date.year(), seq);
+    let number = series.number(first.issue_date.year(), seq);
     let public_id = super::public_id();
     let contract_id = parts
         .iter()
@@ -795,7 +960,7 @@ async fn issue(
     let id = store::billing::documents::insert(
         &mut tx,
         &NewDocument {
-            kind: "invoice",
+            kind,
             status: "issued",
             number: Some(&number),
             public_id: &public_id,
@@ -804,7 +969,7 @@ async fn issue(
             issue_date: Some(&first.issue_date.to_string()),
             due_date: &first.due_date.to_string(),
             totals: stored_totals(&lines, &totals),
-            credits_invoice_id: None,
+            credits_invoice_id: credited_invoice.as_ref().map(|i| i.0),
             billing_run_id: Some(run_id),
             notes: "",
         },
@@ -830,15 +995,31 @@ async fn issue(
             return Err(Error::Internal(format!("charge {charge} was billed twice")));
         }
     }
-    let event = DomainEvent::from(InvoiceIssued {
-        invoice_id: id,
-        customer_id: first.customer_id,
-        contract_id,
-        number: number.clone(),
-        total: totals.total,
-        due_date: first.due_date,
-        billing_run_id: Some(run_id),
-    });
+    let (event, timeline) = match &credited_invoice {
+        Some((invoice_id, invoice_number)) if closing => (
+            DomainEvent::from(CreditNoteIssued {
+                credit_note_id: id,
+                invoice_id: *invoice_id,
+                customer_id: first.customer_id,
+                number: number.clone(),
+                invoice_number: invoice_number.clone(),
+                total: Money(-totals.total.0),
+            }),
+            EventKind::CreditNoteIssued,
+        ),
+        _ => (
+            DomainEvent::from(InvoiceIssued {
+                invoice_id: id,
+                customer_id: first.customer_id,
+                contract_id,
+                number: number.clone(),
+                total: totals.total,
+                due_date: first.due_date,
+                billing_run_id: Some(run_id),
+            }),
+            EventKind::InvoiceIssued,
+        ),
+    };
     let periods: Vec<_> = parts
         .iter()
         .map(|p| {
@@ -849,20 +1030,32 @@ async fn issue(
             })
         })
         .collect();
-    Change::new("invoice.issue", "invoice", id)
-        .after(json!({
-            "number": number, "customer_id": first.customer_id, "periods": periods,
-            "total": totals.total, "billing_run_id": run_id,
-        }))
-        .timeline(
-            first.customer_id,
-            EventKind::InvoiceIssued,
-            format!("Invoice {number} issued"),
-        )
-        .timeline_data(event.payload())
-        .event(event)
-        .record(&mut tx, svc.db.engine(), &caller.actor())
-        .await?;
+    Change::new(
+        if closing {
+            "credit_note.issue"
+        } else {
+            "invoice.issue"
+        },
+        "invoice",
+        id,
+    )
+    .after(json!({
+        "number": number, "customer_id": first.customer_id, "periods": periods,
+        "total": totals.total, "billing_run_id": run_id,
+    }))
+    .timeline(
+        first.customer_id,
+        timeline,
+        if closing {
+            format!("Credit note {number} issued")
+        } else {
+            format!("Invoice {number} issued")
+        },
+    )
+    .timeline_data(event.payload())
+    .event(event)
+    .record(&mut tx, svc.db.engine(), &caller.actor())
+    .await?;
     tx.commit().await?;
     Ok(Some(totals.total))
 }
@@ -877,11 +1070,22 @@ async fn mark_billed(
     now: i64,
 ) -> Result<bool> {
     let (start, end) = (d.period.start.to_string(), d.period.end.to_string());
-    if !store::billing::runs::mark_billed(tx, d.contract_id, &start, &end, invoice_id, now).await? {
+    if d.bills_period
+        && !store::billing::runs::mark_billed(tx, d.contract_id, &start, &end, invoice_id, now)
+            .await?
+    {
         return Ok(false);
     }
     for &change in &d.plan_changes {
         store::billing::runs::plan_change_billed(tx, change, invoice_id, now).await?;
+    }
+    for days in &d.credited {
+        let (start, end) = (days.start.to_string(), days.end.to_string());
+        if !store::billing::runs::credit_days(tx, d.contract_id, &start, &end, invoice_id, now)
+            .await?
+        {
+            return Ok(false);
+        }
     }
     Ok(true)
 }
@@ -1026,7 +1230,60 @@ async fn facts(
         starts = starts.max(activated);
     }
     let changes = store::billing::runs::status_changes(c, row.id).await?;
-    let (uncharged, held_from) = uncharged_days(&changes, tz, policy);
+    let spans = uncharged_spans(&changes, tz, policy);
+    let held_from = spans.last().and_then(|s| s.2);
+    let uncharged: Vec<Period> = spans.iter().map(|s| s.0).collect();
+    let ends = row
+        .end_date
+        .as_deref()
+        .map(|e| date("end_date", e))
+        .transpose()?;
+    let billed_until = row
+        .billed_until
+        .as_deref()
+        .map(|e| date("period_end", e))
+        .transpose()?;
+    // Days after a cancellation that were billed ahead.
+    let after_end = ends
+        .zip(billed_until)
+        .and_then(|(end, until)| Period::new(end, until));
+    // Only a contract suspended or canceled early can be owed days back.
+    let credit_days = if (spans.is_empty() && after_end.is_none()) || billed_until.is_none() {
+        Vec::new()
+    } else {
+        let billed = store::billing::runs::billed_periods(c, row.id)
+            .await?
+            .into_iter()
+            .map(|b| {
+                let p = Period::new(
+                    date("period_start", &b.period_start)?,
+                    date("period_end", &b.period_end)?,
+                );
+                Ok(p.map(|p| (p, b.billed_at)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let credited = store::billing::runs::credited_days(c, row.id)
+            .await?
+            .into_iter()
+            .map(|(a, b)| {
+                Ok(Period::new(
+                    date("period_start", &a)?,
+                    date("period_end", &b)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let credited: Vec<Period> = credited.into_iter().flatten().collect();
+        let suspensions: Vec<(Period, i64)> = spans.iter().map(|s| (s.0, s.1)).collect();
+        let mut owed = owed_credits(
+            &billed.into_iter().flatten().collect::<Vec<_>>(),
+            &suspensions,
+            &credited,
+        );
+        if let Some(after) = after_end {
+            owed.extend(subtract(after, &credited));
+        }
+        merge(owed)
+    };
     let plan_changes = store::billing::runs::unbilled_plan_changes(c, row.id)
         .await?
         .into_iter()
@@ -1055,16 +1312,8 @@ async fn facts(
         cycle,
         day,
         starts,
-        ends: row
-            .end_date
-            .as_deref()
-            .map(|e| date("end_date", e))
-            .transpose()?,
-        billed_until: row
-            .billed_until
-            .as_deref()
-            .map(|e| date("period_end", e))
-            .transpose()?,
+        ends,
+        billed_until,
         installation_fee: Money(row.installation_fee),
         installments: u32::try_from(row.installation_installments.max(1)).unwrap_or(1),
         installments_billed: u32::try_from(row.installments_billed.max(0)).unwrap_or(0),
@@ -1072,6 +1321,7 @@ async fn facts(
         uncharged,
         held_from,
         plan_changes,
+        credit_days,
     })
 }
 
@@ -1123,6 +1373,7 @@ mod tests {
             uncharged: vec![],
             held_from: None,
             plan_changes: vec![],
+            credit_days: vec![],
         }
     }
 
@@ -1271,6 +1522,63 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn billed_days_later_suspended_are_owed_back_once() {
+        let p = |a: Date, b: Date| Period::new(a, b).unwrap();
+        let jan = p(date(2026, 1, 10), date(2026, 2, 10));
+        let feb = p(date(2026, 2, 10), date(2026, 3, 10));
+        let billed = [(jan, 100), (feb, 300)];
+        // Suspended January 20 – February 15, beginning after January was
+        // billed (at 100) but before February was (at 300): February
+        // was billed without those days.
+        let suspensions = [(p(date(2026, 1, 20), date(2026, 2, 15)), 200)];
+        assert_eq!(
+            owed_credits(&billed, &suspensions, &[]),
+            [p(date(2026, 1, 20), date(2026, 2, 10))]
+        );
+        // Part credited already: only the rest.
+        assert_eq!(
+            owed_credits(
+                &billed,
+                &suspensions,
+                &[p(date(2026, 1, 20), date(2026, 1, 25))]
+            ),
+            [p(date(2026, 1, 25), date(2026, 2, 10))]
+        );
+        assert!(
+            owed_credits(
+                &billed,
+                &suspensions,
+                &[p(date(2026, 1, 1), date(2026, 3, 1))]
+            )
+            .is_empty()
+        );
+        // A suspension that began before the billing was left out then.
+        assert!(owed_credits(&[(jan, 300)], &suspensions, &[]).is_empty());
+    }
+
+    #[test]
+    fn credited_days_are_charged_back_at_the_plan_in_force() {
+        let mut k = contract(BillingMode::Prepaid);
+        k.starts = date(2026, 1, 10);
+        k.installation_fee = Money(0);
+        k.billed_until = Some(date(2026, 2, 10));
+        k.credit_days = vec![Period::new(date(2026, 1, 20), date(2026, 2, 10)).unwrap()];
+        let d = due(&k, date(2026, 1, 31), &Policy::default());
+        assert_eq!(d.len(), 1);
+        let credit: Vec<(&str, Money)> = d[0]
+            .lines
+            .iter()
+            .map(|l| (l.source, l.unit_price))
+            .collect();
+        // 21 of January 10 – February 10's 31 days.
+        assert_eq!(
+            credit,
+            [("suspension_credit", Money(-6_767)), ("plan", Money(9_990))]
+        );
+        assert_eq!(d[0].credited, k.credit_days);
     }
 
     #[test]

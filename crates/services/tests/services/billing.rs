@@ -676,3 +676,179 @@ async fn per_customer_invoices_cover_all_contracts_due_the_same_day() {
     })
     .await;
 }
+
+/// Noon of `d` in UTC (the test installation has no company time zone).
+fn noon(d: jiff::civil::Date) -> i64 {
+    d.at(12, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .unwrap()
+        .timestamp()
+        .as_second()
+}
+
+#[tokio::test]
+async fn prepaid_days_later_suspended_for_non_payment_are_credited_once() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 100", 10_000, BillingMode::Prepaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let k = contract(&s, a, plan_id, "ana").await;
+        let policy = Policy::default();
+        run::run(&s, &console(), date(2026, 1, 10), &policy)
+            .await
+            .unwrap();
+        // Billed on January 1st; suspended for non-payment from January 25
+        // to February 5.
+        let mut tx = s.db.begin().await.unwrap();
+        sqlx::query("UPDATE billed_periods SET billed_at = $1 WHERE contract_id = $2")
+            .bind(noon(date(2026, 1, 1)))
+            .bind(k)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        for (from, to, reason, day) in [
+            (
+                "active",
+                "suspended",
+                Some("non_payment"),
+                date(2026, 1, 25),
+            ),
+            ("suspended", "active", None, date(2026, 2, 5)),
+        ] {
+            sqlx::query(
+                "INSERT INTO contract_transitions (contract_id, from_status, to_status, reason,
+                    actor_kind, actor_name, at) VALUES ($1, $2, $3, $4, 'system', 'test', $5)",
+            )
+            .bind(k)
+            .bind(from)
+            .bind(to)
+            .bind(reason)
+            .bind(noon(day))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        run::run(&s, &console(), date(2026, 1, 31), &policy)
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(docs.len(), 2);
+        // The 11 billed days suspended back (of the period's 31).
+        assert_eq!(
+            lines_of(&docs[1]),
+            [
+                line(
+                    "suspension_credit",
+                    "Fibra 100",
+                    "2026-01-25",
+                    "2026-02-05",
+                    -3_548
+                ),
+                line("plan", "Fibra 100", "2026-02-10", "2026-03-10", 10_000),
+            ]
+        );
+        // Credited once: the period after has no credit.
+        run::run(&s, &console(), date(2026, 2, 28), &policy)
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(
+            lines_of(&docs[2]),
+            [line(
+                "plan",
+                "Fibra 100",
+                "2026-03-10",
+                "2026-04-10",
+                10_000
+            )]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_prepaid_contract_canceled_early_closes_with_a_credit_note() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 100", 10_000, BillingMode::Prepaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let k = contract(&s, a, plan_id, "ana").await;
+        let policy = Policy::default();
+        run::run(&s, &console(), date(2026, 1, 10), &policy)
+            .await
+            .unwrap();
+        let mut tx = s.db.begin().await.unwrap();
+        sqlx::query(
+            "UPDATE contracts SET status = 'canceled', end_date = '2026-01-25' WHERE id = $1",
+        )
+        .bind(k)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        run::run(&s, &console(), date(2026, 1, 26), &policy)
+            .await
+            .unwrap();
+        let invoice = invoices(&s).await.remove(0);
+        let (notes, _) = documents::list(
+            &s,
+            &console(),
+            &Filter {
+                kind: Some("credit_note".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(notes.len(), 1);
+        let note = documents::get(&s, &console(), notes[0].id).await.unwrap();
+        assert_eq!(note.document.number.as_deref(), Some("NC2026-000001"));
+        assert_eq!(note.document.credits_invoice_id, Some(invoice.document.id));
+        // 16 of the 31 days billed ahead come back.
+        assert_eq!(
+            lines_of(&note),
+            [line(
+                "cancellation_credit",
+                "Fibra 100",
+                "2026-01-25",
+                "2026-02-10",
+                -5_161
+            )]
+        );
+        // Once.
+        run::run(&s, &console(), date(2026, 2, 26), &policy)
+            .await
+            .unwrap();
+        let (notes, _) = documents::list(
+            &s,
+            &console(),
+            &Filter {
+                kind: Some("credit_note".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(invoices(&s).await.len(), 1, "nothing more is billed");
+    })
+    .await;
+}

@@ -302,6 +302,87 @@ pub async fn plan_change_billed(
         == 1)
 }
 
+/// The invoice (id and number) that billed `day` of `contract_id`, if any.
+pub async fn invoice_billing(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    day: &str,
+) -> Result<Option<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT d.id, COALESCE(d.number, '') FROM billed_periods b
+         JOIN invoices d ON d.id = b.invoice_id
+         WHERE b.contract_id = $1 AND b.period_start <= $2 AND b.period_end > $2
+         ORDER BY b.period_start DESC LIMIT 1",
+    )
+    .bind(contract_id)
+    .bind(day)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A billed period and when it was billed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BilledPeriod {
+    pub period_start: String,
+    pub period_end: String,
+    pub billed_at: i64,
+}
+
+/// The periods of `contract_id` billed so far, oldest first.
+pub async fn billed_periods(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Vec<BilledPeriod>> {
+    Ok(sqlx::query_as(
+        "SELECT period_start, period_end, billed_at FROM billed_periods
+         WHERE contract_id = $1 ORDER BY period_start",
+    )
+    .bind(contract_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The billed days of `contract_id` already credited as suspended, as
+/// (start, end) pairs.
+pub async fn credited_days(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT period_start, period_end FROM billing_day_credits
+         WHERE contract_id = $1 ORDER BY period_start",
+    )
+    .bind(contract_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Records days of `contract_id` credited on `invoice_id`. `false` when a
+/// range starting there was credited already (the caller rolls back).
+pub async fn credit_days(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    start: &str,
+    end: &str,
+    invoice_id: Option<i64>,
+    at: i64,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO billing_day_credits (contract_id, period_start, period_end, invoice_id,
+            credited_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (contract_id, period_start) DO NOTHING",
+    )
+    .bind(contract_id)
+    .bind(start)
+    .bind(end)
+    .bind(invoice_id)
+    .bind(at)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 /// Records that `contract_id`'s period starting `start` is billed. `false`
 /// when it already was (another run or node got there first): the caller
 /// rolls its transaction back.
