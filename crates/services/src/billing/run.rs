@@ -22,7 +22,9 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use serde_json::json;
 use store::billing::documents::{NewDocument, NewLine, NewLineTax};
-use store::billing::runs::{Billable, Charge, Run};
+use store::billing::runs::{Billable, Charge};
+// The row type callers read, so interfaces need not name the store.
+pub use store::billing::runs::Run;
 
 use super::Policy;
 use crate::system::jobs::JobContext;

@@ -194,9 +194,18 @@ pub struct Filter {
     pub customer_id: Option<i64>,
     pub contract_id: Option<i64>,
     pub billing_run_id: Option<i64>,
+    /// Credit notes of this invoice.
+    pub credits_invoice_id: Option<i64>,
+    /// The document number, exactly.
+    pub number: Option<String>,
     /// Issue dates from / to (inclusive, `YYYY-MM-DD`).
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Due dates before this day (exclusive, `YYYY-MM-DD`).
+    pub due_before: Option<String>,
+    /// Issued invoices whose due date is before this day: overdue as of it
+    /// (payments will narrow this once they exist).
+    pub overdue_on: Option<String>,
     /// Documents with a smaller id (keyset paging, newest first).
     pub before_id: Option<i64>,
     pub limit: i64,
@@ -225,11 +234,24 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<Document>
     if f.billing_run_id.is_some() {
         sql += &next("d.billing_run_id =");
     }
+    if f.credits_invoice_id.is_some() {
+        sql += &next("d.credits_invoice_id =");
+    }
+    if f.number.is_some() {
+        sql += &next("d.number =");
+    }
     if f.from.is_some() {
         sql += &next("d.issue_date >=");
     }
     if f.to.is_some() {
         sql += &next("d.issue_date <=");
+    }
+    if f.due_before.is_some() {
+        sql += &next("d.due_date <");
+    }
+    if f.overdue_on.is_some() {
+        sql += " AND d.kind = 'invoice' AND d.status = 'issued'";
+        sql += &next("d.due_date <");
     }
     if f.before_id.is_some() {
         sql += &next("d.id <");
@@ -240,13 +262,24 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<Document>
     for s in [&f.kind, &f.status].into_iter().flatten() {
         q = q.bind(s.as_str());
     }
-    for i in [f.customer_id, f.contract_id, f.billing_run_id]
-        .into_iter()
-        .flatten()
+    for i in [
+        f.customer_id,
+        f.contract_id,
+        f.billing_run_id,
+        f.credits_invoice_id,
+    ]
+    .into_iter()
+    .flatten()
     {
         q = q.bind(i);
     }
-    for s in [&f.from, &f.to].into_iter().flatten() {
+    if let Some(n) = &f.number {
+        q = q.bind(n.as_str());
+    }
+    for s in [&f.from, &f.to, &f.due_before, &f.overdue_on]
+        .into_iter()
+        .flatten()
+    {
         q = q.bind(s.as_str());
     }
     if let Some(b) = f.before_id {
