@@ -852,3 +852,45 @@ async fn a_prepaid_contract_canceled_early_closes_with_a_credit_note() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_daily_schedule_bills_what_is_due_today() {
+    use services::system::jobs::{self, Registry, RunnerConfig};
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 300", 9_990, BillingMode::Postpaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        contract(&s, a, plan_id, "ana").await;
+        // What the schedule queues: no run named, so one as of today.
+        jobs::enqueue(
+            &s,
+            &admin_caller(),
+            run::JOB,
+            &serde_json::json!({ "schedule": "billing-daily" }),
+            None,
+            1,
+        )
+        .await
+        .unwrap();
+        let cfg = RunnerConfig::new("w1");
+        let job = jobs::runner::claim(&s, &cfg).await.unwrap().unwrap();
+        let status = jobs::runner::execute_claimed(&s, &Registry::with_builtins(), &cfg, job).await;
+        assert_eq!(status, Some(store::system::jobs::Status::Succeeded));
+        let runs = run::list_runs(&s, &admin_caller(), 10).await.unwrap();
+        assert_eq!(runs.len(), 1);
+        let today = services::billing::today(&s).await.unwrap();
+        assert_eq!(runs[0].as_of, today.to_string());
+        assert_eq!(runs[0].actor_name, "system:billing-run");
+        assert_eq!(runs[0].status, "done");
+        // The contract started in January: every month since is billed.
+        assert!(runs[0].invoices >= 10, "{:?}", runs[0]);
+    })
+    .await;
+}
