@@ -35,7 +35,7 @@ pub fn bucket_of(as_of: Date, due: Date) -> usize {
 }
 
 /// Receivables as of a date, per bucket.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Aging {
     pub as_of: String,
     /// Amount and open invoices per bucket, in [`BUCKETS`] order.
@@ -118,6 +118,16 @@ pub async fn aging_by_customer(
     Ok((rows, more))
 }
 
+/// A customer's open invoices as of a date.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct CustomerOpen {
+    pub customer_id: i64,
+    pub customer_name: String,
+    pub as_of: String,
+    pub invoices: Vec<OpenInvoice>,
+    pub total: Money,
+}
+
 /// `customer_id`'s invoices with something open as of `as_of` (empty:
 /// today), oldest due first.
 pub async fn open_invoices(
@@ -125,11 +135,19 @@ pub async fn open_invoices(
     caller: &Caller,
     customer_id: i64,
     as_of: &str,
-) -> Result<Vec<OpenInvoice>> {
+) -> Result<CustomerOpen> {
     caller.require_for_customer(Permission::BillingView, customer_id)?;
     let mut c = svc.db.conn().await?;
     let as_of = day("as_of", as_of, crate::crm::today(&mut c).await?)?;
-    Ok(q::open_invoices(&mut c, customer_id, &as_of.to_string()).await?)
+    let customer = store::crm::customers::get(&mut c, customer_id).await?;
+    let invoices = q::open_invoices(&mut c, customer_id, &as_of.to_string()).await?;
+    Ok(CustomerOpen {
+        customer_id,
+        customer_name: customer.name,
+        as_of: as_of.to_string(),
+        total: Money(invoices.iter().map(|i| i.open).sum()),
+        invoices,
+    })
 }
 
 /// `amount` charged every `cycle` as a monthly amount (quarterly / 3,
@@ -332,7 +350,7 @@ pub struct RevenueQuery {
 }
 
 /// A report's dates after defaults.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Span {
     pub from: String,
     pub to: String,
@@ -350,7 +368,7 @@ async fn span(c: &mut store::AnyConnection, from: &str, to: &str) -> Result<(Dat
 }
 
 /// Revenue grouped by plan, city or month, with totals.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Revenue {
     pub span: Span,
     pub rows: Vec<RevenueRow>,
@@ -376,14 +394,7 @@ pub async fn revenue(
         city_key: (!city.is_empty()).then(|| domain::crm::search::fold(city)),
     };
     let rows = q::revenue(&mut c, by, &filter).await?;
-    let mut total = RevenueRow {
-        key: String::new(),
-        invoices: 0,
-        credit_notes: 0,
-        net: 0,
-        tax: 0,
-        total: 0,
-    };
+    let mut total = RevenueRow::default();
     for r in &rows {
         total.invoices += r.invoices;
         total.credit_notes += r.credit_notes;
@@ -402,7 +413,7 @@ pub async fn revenue(
 }
 
 /// Tax totals per month and tax.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Taxes {
     pub span: Span,
     pub rows: Vec<TaxRow>,

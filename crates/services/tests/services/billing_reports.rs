@@ -305,12 +305,20 @@ async fn aging_buckets_turn_at_each_boundary_and_credit_notes_settle() {
         let open = reports::open_invoices(&s, &staff, b, "2026-06-30")
             .await
             .unwrap();
-        let got: Vec<_> = open.iter().map(|o| (o.due_date.as_str(), o.open)).collect();
+        let got: Vec<_> = open
+            .invoices
+            .iter()
+            .map(|o| (o.due_date.as_str(), o.open))
+            .collect();
         assert_eq!(got, [("2026-03-31", 8_000), ("2026-06-30", 1_000)]);
+        assert_eq!(
+            (open.customer_name.as_str(), open.total),
+            ("Bruno", Money(9_000))
+        );
         let open = reports::open_invoices(&s, &staff, a, "2026-06-30")
             .await
             .unwrap();
-        let partly = open.iter().find(|o| o.id == ids[3]).unwrap();
+        let partly = open.invoices.iter().find(|o| o.id == ids[3]).unwrap();
         assert_eq!((partly.total, partly.open), (4_000, 2_500));
 
         // A date that is not one is refused naming the field; staff

@@ -355,7 +355,7 @@ pub struct RevenueFilter {
 
 /// Revenue of one group: invoices minus credit notes (which are stored
 /// negative), without and with tax.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, sqlx::FromRow, serde::Serialize)]
 pub struct RevenueRow {
     /// The plan's name, the city, or the month (`YYYY-MM`); empty when the
     /// document has no plan (a customer-level document) or no city.
@@ -418,7 +418,7 @@ pub async fn revenue(
 }
 
 /// One tax's total in one month.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, sqlx::FromRow, serde::Serialize)]
 pub struct TaxRow {
     /// `YYYY-MM`.
     pub month: String,
