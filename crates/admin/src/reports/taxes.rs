@@ -40,11 +40,16 @@ struct TaxesView {
     taxes: Taxes,
 }
 
-/// A rate in parts per million as people read it (`18 %`, `0.65 %`).
-pub fn rate(ppm: &i64) -> String {
-    u32::try_from(*ppm)
+/// A rate in parts per million as people read it: `18 %`, `0.65 %`
+/// (`0,65 %` in Portuguese).
+pub fn rate(tr: &webkit::i18n::Tr, ppm: &i64) -> String {
+    let text = u32::try_from(*ppm)
         .map(|p| domain::billing::Rate(p).to_string())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    match tr.locale {
+        domain::Locale::PtBr => text.replace('.', ","),
+        domain::Locale::En => text,
+    }
 }
 
 pub async fn show(
@@ -93,7 +98,7 @@ pub async fn export(
             vec![
                 t.month.clone(),
                 t.name.clone(),
-                rate(&t.rate_ppm),
+                rate(&tr, &t.rate_ppm),
                 t.mode.clone(),
                 tr.money_decimal(t.base),
                 tr.money_decimal(t.amount),

@@ -1,5 +1,5 @@
 # Relatórios financeiros: inadimplência, MRR, receita, impostos; cartões do painel.
-reports-aging = Contas a receber por vencimento
+reports-aging = Contas a receber
 reports-mrr = MRR
 reports-revenue = Receita
 reports-taxes = Totais de impostos
