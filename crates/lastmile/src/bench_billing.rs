@@ -3,8 +3,9 @@
 //! asserts nothing. `scripts/bench-billing` runs it after `lastmile demo
 //! --customers 100000 --billing-months 0`:
 //!
-//! 1. one billing run as of today over every contract (time, invoices, the
-//!    process's peak RSS, which is the run's: nothing before it is big);
+//! 1. one billing run as of today over every contract, started a month ago
+//!    so each owes about one period (time, invoices, the process's peak
+//!    RSS, which is the run's: nothing before it is big);
 //! 2. a year of receivables for the aging report: invoices written straight
 //!    in SQL until there are `--invoices` (1.2 million by default), twelve
 //!    due dates a month apart per contract, a few credited;
@@ -90,6 +91,24 @@ pub async fn run(svc: &Services, invoices: i64, skip_run: bool) -> anyhow::Resul
             let mut c = svc.db.conn().await?;
             services::crm::today(&mut c).await?
         };
+        // The demo's contracts started over the last year: moved to a month
+        // ago (activated then too), so the run bills about one period each
+        // rather than a year of them.
+        let month_ago = today.checked_sub(jiff::Span::new().months(1))?;
+        let at = month_ago
+            .to_zoned(jiff::tz::TimeZone::UTC)?
+            .timestamp()
+            .as_second();
+        let mut tx = svc.db.begin().await?;
+        sqlx::query("UPDATE contracts SET start_date = $1")
+            .bind(month_ago.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE contract_transitions SET at = $1 WHERE at > $1")
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         let t = Instant::now();
         let id = services::billing::run::run(svc, &CLI, today, &Policy::default()).await?;
         let elapsed = t.elapsed();
@@ -230,6 +249,7 @@ async fn measure(svc: &Services) -> anyhow::Result<()> {
             .fetch_all(&mut *c)
             .await?
     };
+    anyhow::ensure!(!ids.is_empty(), "no invoices to read");
     let mut r = StdRng::seed_from_u64(7);
     let mut times = Vec::new();
     for _ in 0..300 {
