@@ -478,9 +478,19 @@ pub struct Figures {
     pub mrr: Money,
 }
 
-/// Revenue this month, what is overdue today, and MRR.
+/// Revenue this month, what is overdue today, and MRR, as read at most a
+/// minute ago on this node.
 pub async fn figures(svc: &Services, caller: &Caller) -> Result<Figures> {
     caller.require(Permission::BillingView)?;
+    let f = svc
+        .caches
+        .billing_figures
+        .get_or_load(|| read_figures(svc, caller))
+        .await?;
+    Ok((*f).clone())
+}
+
+async fn read_figures(svc: &Services, caller: &Caller) -> Result<Figures> {
     let today = {
         let mut c = svc.db.conn().await?;
         crate::crm::today(&mut c).await?

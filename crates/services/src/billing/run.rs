@@ -1,12 +1,12 @@
 //! The billing run: what each contract owes as of a date, issued as one
 //! invoice per contract and period, exactly once.
 //!
-//! *Exactly once*: each document is written in its own transaction that
-//! first records the contract's period in `billed_periods`, whose primary
-//! key refuses a second writer. Two nodes, a run started twice or a run
-//! restarted after `kill -9` therefore each bill only what nobody billed,
-//! and a failure leaves no half-written invoice (the number is taken in the
-//! same transaction).
+//! *Exactly once*: each document is written (under its own savepoint, in
+//! one transaction per batch of contracts) after recording the contract's
+//! period in `billed_periods`, whose primary key refuses a second writer.
+//! Two nodes, a run started twice or a run restarted after `kill -9`
+//! therefore each bill only what nobody billed, and a failure leaves no
+//! half-written invoice (the number is taken in the same transaction).
 
 use std::collections::BTreeMap;
 
@@ -333,54 +333,89 @@ async fn run_batches(
         let batch = store::billing::runs::billable(&mut c, after, 200).await?;
         let Some(last) = batch.last() else { break };
         after = last.id;
-        let (mut invoices, mut total) = (0, 0i64);
+        // Read first (outside the write transaction), then write the
+        // batch's documents together.
+        let mut docs = Vec::new();
         for row in &batch {
             let k = facts(&mut c, row, &tz, policy).await?;
             let rates = taxes.get(&mut c, row).await?;
             for d in due(&k, as_of, policy) {
-                if let Some(t) = issue_due(svc, caller, run_id, &d, &rates, policy).await? {
-                    invoices += 1;
-                    total = total.saturating_add(t.0);
-                }
+                docs.push((d, rates.clone()));
             }
         }
-        let mut tx = svc.db.begin().await?;
-        store::billing::runs::progress(&mut tx, run_id, batch.len() as i64, invoices, total)
-            .await?;
-        tx.commit().await?;
+        issue_batch(svc, caller, run_id, &docs, batch.len() as i64, policy).await?;
     }
     Ok(())
 }
 
-/// Writes one due document in its own transaction: the billed period
+/// What writing one due document did.
+enum Issued {
+    /// An invoice with this total.
+    Invoice(Money),
+    /// A period with nothing to charge, recorded as billed.
+    Empty,
+    /// Someone else billed the period first: undo what was written.
+    Taken,
+}
+
+/// Writes a batch of due documents in one transaction, each under its own
+/// savepoint, and adds the batch to the run's progress. One commit per
+/// batch instead of per invoice: the run's cost was the commits (a
+/// synced write each) and their round trips. Exactly-once still rests on
+/// `billed_periods`: a period someone else billed is undone alone (back
+/// to its savepoint, number included), and a failure rolls the whole batch
+/// back, so no half-written invoice and no gap in the numbers; a rerun
+/// bills what is missing.
+async fn issue_batch(
+    svc: &Services,
+    caller: &Caller,
+    run_id: i64,
+    docs: &[(Due, Vec<domain::billing::tax::TaxRate>)],
+    contracts: i64,
+    policy: &Policy,
+) -> Result<()> {
+    let mut tx = svc.db.begin().await?;
+    store::billing::runs::lock_batch(&mut tx, svc.db.engine()).await?;
+    let (mut invoices, mut total) = (0, 0i64);
+    for (d, rates) in docs {
+        store::billing::runs::document_savepoint(&mut tx).await?;
+        let issued = issue_due(&mut tx, svc, caller, run_id, d, rates, policy).await?;
+        store::billing::runs::document_done(&mut tx, !matches!(issued, Issued::Taken)).await?;
+        if let Issued::Invoice(t) = issued {
+            invoices += 1;
+            total = total.saturating_add(t.0);
+        }
+    }
+    store::billing::runs::progress(&mut tx, run_id, contracts, invoices, total).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes one due document in the batch's transaction: the billed period
 /// first (a second writer stops there), then the invoice with its number,
 /// its lines with their taxes, the one-off charges it takes, and its audit
-/// entry. `None` when there was nothing to invoice or someone else billed
-/// the period.
+/// entry.
 async fn issue_due(
+    tx: &mut store::WriteTx,
     svc: &Services,
     caller: &Caller,
     run_id: i64,
     d: &Due,
     rates: &[domain::billing::tax::TaxRate],
     policy: &Policy,
-) -> Result<Option<Money>> {
-    let mut tx = svc.db.begin().await?;
+) -> Result<Issued> {
     let now = store::now();
     let (start, end) = (d.period.start.to_string(), d.period.end.to_string());
-    let charges = store::billing::runs::open_charges(&mut tx, d.contract_id).await?;
+    let charges = store::billing::runs::open_charges(tx, d.contract_id).await?;
     if d.lines.is_empty() && charges.is_empty() {
-        if store::billing::runs::mark_billed(&mut tx, d.contract_id, &start, &end, None, now)
-            .await?
-        {
-            tx.commit().await?;
-        }
-        return Ok(None);
+        let marked =
+            store::billing::runs::mark_billed(tx, d.contract_id, &start, &end, None, now).await?;
+        return Ok(if marked { Issued::Empty } else { Issued::Taken });
     }
     let lines = compute(d, &charges, rates)?;
     let totals = Totals::of(&lines);
     let seq = store::billing::documents::next_number(
-        &mut tx,
+        tx,
         "invoice",
         series_year(&policy.invoice_series, d.issue_date),
     )
@@ -388,7 +423,7 @@ async fn issue_due(
     let number = policy.invoice_series.number(d.issue_date.year(), seq);
     let public_id = super::public_id();
     let id = store::billing::documents::insert(
-        &mut tx,
+        tx,
         &NewDocument {
             kind: "invoice",
             status: "issued",
@@ -406,19 +441,17 @@ async fn issue_due(
         now,
     )
     .await?;
-    if !store::billing::runs::mark_billed(&mut tx, d.contract_id, &start, &end, Some(id), now)
-        .await?
-    {
+    if !store::billing::runs::mark_billed(tx, d.contract_id, &start, &end, Some(id), now).await? {
         // Another run or node billed this period first: drop ours whole.
-        return Ok(None);
+        return Ok(Issued::Taken);
     }
     let sources = sources(d, &charges);
     for (i, (l, (source, charge))) in lines.iter().zip(sources).enumerate() {
         let line_id =
-            store::billing::documents::insert_line(&mut tx, id, &new_line(i, source, d, l, rates))
+            store::billing::documents::insert_line(tx, id, &new_line(i, source, d, l, rates))
                 .await?;
         if let Some(charge) = charge
-            && !store::billing::runs::charge_billed(&mut tx, charge, line_id).await?
+            && !store::billing::runs::charge_billed(tx, charge, line_id).await?
         {
             return Err(Error::Internal(format!("charge {charge} was billed twice")));
         }
@@ -429,10 +462,9 @@ async fn issue_due(
             "period_start": start, "period_end": end, "total": totals.total,
             "billing_run_id": run_id,
         }))
-        .record(&mut tx, svc.db.engine(), &caller.actor())
+        .record(tx, svc.db.engine(), &caller.actor())
         .await?;
-    tx.commit().await?;
-    Ok(Some(totals.total))
+    Ok(Issued::Invoice(totals.total))
 }
 
 /// The year a series counts in: the issue year when its prefix names the

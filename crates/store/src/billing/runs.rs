@@ -289,3 +289,41 @@ pub async fn delete_charge(conn: &mut AnyConnection, id: i64) -> Result<bool> {
             == 1,
     )
 }
+
+const BATCH_LOCK: i64 = 0x004c_4d42_494c_4c53;
+
+/// Taken first by a transaction that issues a batch of documents: batches
+/// of concurrent runs (two nodes, a run started twice) then follow each
+/// other instead of each holding rows the other waits for (a billed
+/// period, the number series). SQLite has one writer already.
+pub async fn lock_batch(conn: &mut AnyConnection, engine: crate::Engine) -> Result<()> {
+    if engine == crate::Engine::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(BATCH_LOCK)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Opens the savepoint one document of a batch is written under.
+pub async fn document_savepoint(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("SAVEPOINT billing_document")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Keeps the document written since [`document_savepoint`] (`keep`) or
+/// undoes it, and closes the savepoint.
+pub async fn document_done(conn: &mut AnyConnection, keep: bool) -> Result<()> {
+    if !keep {
+        sqlx::query("ROLLBACK TO SAVEPOINT billing_document")
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("RELEASE SAVEPOINT billing_document")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
