@@ -39,6 +39,8 @@ struct DashboardView {
     jobs_failing: i64,
     jobs_running: i64,
     jobs_queued: i64,
+    /// Shown to staff holding `BillingView` only.
+    billing: Option<services::billing::reports::Figures>,
 }
 
 /// One node of the health panel, formatted.
@@ -121,6 +123,11 @@ pub async fn show(
             }
         })
         .collect();
+    let billing = if perms.contains(Permission::BillingView) {
+        Some(services::billing::reports::figures(&state.svc, &staff.caller()).await?)
+    } else {
+        None
+    };
     let page = Page::new(&staff, "dashboard", "nav-dashboard").with_flash(f.ok.as_deref());
     Ok(html(&DashboardView {
         page,
@@ -133,5 +140,6 @@ pub async fn show(
             + count(store::system::jobs::Status::Dead),
         jobs_running: count(store::system::jobs::Status::Running),
         jobs_queued: count(store::system::jobs::Status::Queued),
+        billing,
     }))
 }

@@ -2,7 +2,7 @@
 //! progressive enhancement (no inline script or style).
 //!
 //! One module per area (`dashboard`, `crm`, `catalog`, `contracts`,
-//! `radius`, `staff`, `system`, and `public` for the signed-out pages),
+//! `radius`, `reports`, `staff`, `system`, and `public` for the signed-out pages),
 //! each exposing its routes and its navigation entries; this file assembles
 //! them. A new area adds its module, merges its `routes()` below and puts
 //! its entry in [`NAV`] or [`ADMIN_NAV`]. `views` holds the page frame
@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod error;
 pub mod public;
 pub mod radius;
+pub mod reports;
 mod shared;
 pub mod staff;
 pub mod system;
@@ -54,11 +55,7 @@ pub const NAV: &[NavItem] = &[
         "/map",
         "M15 5.1 9 3 3 5v16l6-2 6 2 6-2V3zM15 19l-6-2.1V5l6 2.1z",
     ),
-    NavItem::soon(
-        "reports",
-        "/reports",
-        "M5 9h3v10H5zm5.5-5h3v15h-3zM16 13h3v6h-3z",
-    ),
+    reports::NAV,
 ];
 
 /// The administration entries, in order, each shown only with its
@@ -83,6 +80,7 @@ pub fn routes() -> Router<AppState> {
         .merge(catalog::routes())
         .merge(contracts::routes())
         .merge(radius::routes())
+        .merge(reports::routes())
         .merge(staff::routes())
         .merge(system::routes())
         .layer(axum::middleware::from_fn(error::render))

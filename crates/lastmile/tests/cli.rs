@@ -587,6 +587,8 @@ fn demo_fills_an_empty_installation_once() {
             "{text}"
         );
         assert!(text.contains("demo data: 50 customers"), "{text}");
+        // A year of billing through the run: twelve months and today.
+        assert!(text.contains("billing history: 13 runs, "), "{text}");
         assert!(text.contains("example PPPoE logins:"), "{text}");
         assert!(text.contains("loopback NAS registered"), "{text}");
         assert!(

@@ -11,6 +11,9 @@ pub(crate) struct Caches {
     pub(crate) settings: Snapshot<crate::system::settings::Settings>,
     pub(crate) company: Snapshot<Option<store::system::company::Company>>,
     pub(crate) dashboard: Snapshot<crate::system::health::Dashboard>,
+    /// The dashboard's billing cards: the aging behind "overdue" reads the
+    /// whole book, too much for every load of the home page.
+    pub(crate) billing_figures: Snapshot<crate::billing::reports::Figures>,
 }
 
 impl Caches {
@@ -19,6 +22,7 @@ impl Caches {
             settings: Snapshot::new(crate::system::settings::CACHE_TTL),
             company: Snapshot::new(crate::system::settings::CACHE_TTL),
             dashboard: Snapshot::new(std::time::Duration::from_secs(2)),
+            billing_figures: Snapshot::new(std::time::Duration::from_secs(60)),
         }
     }
 }

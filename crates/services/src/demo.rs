@@ -10,7 +10,7 @@
 //! transaction per [`CHUNK`] customers (each chunk audited in its own
 //! transaction as one `demo.generate` entry, through [`crate::Change`]).
 //! The timeline lines are history made up with the data (a customer who
-//! joined two years ago, a suspension last month), so they keep their own
+//! joined a year ago, a suspension last month), so they keep their own
 //! instants and go in with `store::bulk` rather than as changes made now.
 
 use std::collections::{BTreeMap, HashMap};
@@ -712,8 +712,9 @@ pub async fn run(
         for (k, (p, a, contract_count)) in generated.into_iter().enumerate() {
             let customer_id = first_customer + k as i64;
             let address_id = first_address + k as i64;
-            // Customers joined over the last three years.
-            let joined = now - r.random_range(3_600..(3 * 365 * 86_400));
+            // Customers joined over the last thirteen months: a year of
+            // billing history (`billing_history`) covers nearly all of it.
+            let joined = now - r.random_range(3_600..(395 * 86_400));
             let name = p.data.name.clone();
             if p.data.kind == "company" {
                 summary.companies += 1;
@@ -972,4 +973,136 @@ pub async fn run(
     }
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+/// Brazil's taxes on SCM (internet access) services, included in the price
+/// as a share of it: ICMS at São Paulo's 18 % (telecom is an essential
+/// service since LC 194/2022), PIS 0.65 % and COFINS 3 % (cumulative
+/// regime), FUST 1 % and FUNTTEL 0.5 %.
+pub const SCM_TAXES: &[(&str, &str)] = &[
+    ("ICMS", "18"),
+    ("PIS", "0,65"),
+    ("COFINS", "3"),
+    ("FUST", "1"),
+    ("FUNTTEL", "0,5"),
+];
+
+/// What [`billing_history`] wrote.
+#[derive(Debug, Clone, Default)]
+pub struct BillingHistory {
+    pub runs: usize,
+    pub invoices: i64,
+    pub total: Money,
+    pub credit_notes: usize,
+    pub voided: usize,
+    pub elapsed: Duration,
+}
+
+/// A year (`months`) of billing on the demo data, through the real billing
+/// run: the SCM tax rates (those missing), then one run as of the 25th of
+/// each past month (every demo billing day is on or before it) and one as
+/// of today, then a few corrections (credit notes and voids) on recent
+/// invoices. `progress` hears `(runs done, runs)`.
+///
+/// Each run is the production `billing::run::run`, one transaction per
+/// invoice; at 100,000 customers a year of it takes minutes (twelve runs
+/// over every contract), which is why the CLI lets `--billing-months`
+/// shorten or skip it.
+pub async fn billing_history(
+    svc: &Services,
+    caller: &Caller,
+    months: u32,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<BillingHistory> {
+    use crate::billing::{documents, run, taxes};
+    use jiff::ToSpan;
+    let started = Instant::now();
+    let existing: Vec<String> = taxes::list(svc, caller)
+        .await?
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    for (name, percent) in SCM_TAXES {
+        if existing.iter().any(|e| e == name) {
+            continue;
+        }
+        taxes::create(
+            svc,
+            caller,
+            &taxes::TaxInput {
+                name: (*name).into(),
+                percent: (*percent).into(),
+                mode: "included_share".into(),
+                category: "scm".into(),
+                position: SCM_TAXES.iter().position(|(n, _)| n == name).unwrap_or(0) as i64,
+                active: true,
+            },
+        )
+        .await?;
+    }
+    let policy = crate::billing::settings::policy(svc).await?;
+    let today = {
+        let mut c = svc.db.conn().await?;
+        crm::today(&mut c).await?
+    };
+    let mut dates: Vec<jiff::civil::Date> = (1..=i64::from(months))
+        .rev()
+        .filter_map(|m| today.checked_sub(m.months()).ok())
+        .filter_map(|d| d.with().day(25).build().ok())
+        .collect();
+    dates.push(today);
+    let mut out = BillingHistory::default();
+    for (i, as_of) in dates.iter().enumerate() {
+        let id = run::run(svc, caller, *as_of, &policy).await?;
+        // The run's row says what it issued (`run::get_run` once it is
+        // on main; the store read meanwhile).
+        let r = {
+            let mut c = svc.db.conn().await?;
+            store::billing::runs::get(&mut c, id).await?
+        };
+        out.runs += 1;
+        out.invoices += r.invoices;
+        out.total = Money(out.total.0.saturating_add(r.total));
+        progress(i + 1, dates.len());
+    }
+    // Corrections on the newest invoices: every 50th voided, every 50th
+    // (25 apart) half of its first line credited.
+    let (recent, _) = documents::list(
+        svc,
+        caller,
+        &store::billing::documents::Filter {
+            kind: Some("invoice".into()),
+            status: Some("issued".into()),
+            limit: 500,
+            ..Default::default()
+        },
+    )
+    .await?;
+    for (i, d) in recent.iter().enumerate() {
+        if i % 50 == 0 {
+            documents::void(svc, caller, d.id, "Billed in error (demo)", &policy).await?;
+            out.voided += 1;
+            out.credit_notes += 1;
+        } else if i % 50 == 25 {
+            let full = documents::get(svc, caller, d.id).await?;
+            let Some(line) = full.lines.first() else {
+                continue;
+            };
+            documents::credit(
+                svc,
+                caller,
+                d.id,
+                &[documents::CreditLine {
+                    line_id: line.id,
+                    amount: Some(Money(line.total / 2)),
+                }],
+                "Service outage credit (demo)",
+                &policy,
+            )
+            .await?;
+            out.credit_notes += 1;
+        }
+    }
+    out.elapsed = started.elapsed();
+    Ok(out)
 }

@@ -26,13 +26,50 @@ pub struct DemoArgs {
     /// when not given).
     #[arg(long)]
     nas_secret: Option<String>,
+    /// Months of billing history to write through the billing run (one
+    /// run per month, then corrections); 0 writes none. Default: 12, or 1
+    /// above 10,000 customers, where each month is a run over every
+    /// contract (pass 12 to wait for the whole year).
+    #[arg(long)]
+    billing_months: Option<u32>,
 }
 
 pub async fn run(ctx: &Ctx, a: DemoArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
     let svc = super::open(&config).await?;
     let examples = demo(&svc, a.customers, a.seed, a.credentials_out).await?;
+    let months = a
+        .billing_months
+        .unwrap_or(if a.customers > 10_000 { 1 } else { 12 });
+    if months > 0 {
+        billing(&svc, months).await?;
+    }
     demo_nas(&svc, &config, a.nas_secret, &examples).await
+}
+
+/// A year (or `months`) of invoices, credit notes and voids through the
+/// real billing run.
+async fn billing(svc: &Services, months: u32) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let progress = |done: usize, total: usize| {
+        eprintln!(
+            "  billing run {done}/{total} ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+    };
+    let h = services::demo::billing_history(svc, &services::Caller::cli(), months, &progress)
+        .await
+        .map_err(explain)?;
+    println!(
+        "billing history: {} runs, {} invoices ({} minor units), {} credit notes ({} voids) in {:.1} s",
+        h.runs,
+        h.invoices,
+        h.total.0,
+        h.credit_notes,
+        h.voided,
+        h.elapsed.as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn demo(

@@ -95,6 +95,16 @@ enum Command {
     /// Latency of the CRM's read paths on this database (for scripts/bench-crm).
     #[command(name = "bench-crm", hide = true)]
     BenchCrm,
+    /// Billing's figures on this database (for scripts/bench-billing).
+    #[command(name = "bench-billing", hide = true)]
+    BenchBilling {
+        /// Invoices the aging report reads (added in SQL when fewer).
+        #[arg(long, default_value_t = 1_200_000)]
+        invoices: i64,
+        /// Measure the reads only (no billing run).
+        #[arg(long)]
+        skip_run: bool,
+    },
     /// Pix, boleto and CNAB tools that print JSON (no database needed).
     #[command(subcommand)]
     Tools(crate::tools::ToolsCommand),
@@ -215,6 +225,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Billing(c) => billing::run(&ctx, c).await?,
         Command::Import(a) => return import::run(&ctx, a).await,
         Command::BenchCrm => crate::bench::run(&ctx.open().await?).await?,
+        Command::BenchBilling { invoices, skip_run } => {
+            crate::bench_billing::run(&ctx.open().await?, invoices, skip_run).await?
+        }
         Command::Demo(a) => demo::run(&ctx, a).await?,
         Command::Audit(c) => return audit::run(&ctx, c).await,
     }

@@ -2,6 +2,7 @@
 //! turns contracts into invoices exactly once per period.
 
 pub mod documents;
+pub mod reports;
 pub mod run;
 pub mod settings;
 pub mod taxes;

@@ -876,6 +876,10 @@ async fn run_batches(
         let mut failed = None;
         for group in batch.documents.chunks(GROUP) {
             let mut tx = svc.db.begin().await?;
+            // Concurrent runs' groups follow each other rather than each
+            // holding a row (a billed period, the number series) the other
+            // waits for.
+            store::billing::runs::lock_batch(&mut tx, svc.db.engine()).await?;
             let mut changes = Vec::with_capacity(group.len());
             for doc in group {
                 store::billing::runs::savepoint(&mut tx).await?;

@@ -3,5 +3,6 @@
 //! one-off charges waiting for a contract's next invoice.
 
 pub mod documents;
+pub mod reports;
 pub mod runs;
 pub mod taxes;

@@ -569,3 +569,19 @@ pub async fn delete_charge(conn: &mut AnyConnection, id: i64) -> Result<bool> {
             == 1,
     )
 }
+
+const BATCH_LOCK: i64 = 0x004c_4d42_494c_4c53;
+
+/// Taken first by a transaction that issues a batch of documents: batches
+/// of concurrent runs (two nodes, a run started twice) then follow each
+/// other instead of each holding rows the other waits for (a billed
+/// period, the number series). SQLite has one writer already.
+pub async fn lock_batch(conn: &mut AnyConnection, engine: crate::Engine) -> Result<()> {
+    if engine == crate::Engine::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(BATCH_LOCK)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -8,6 +8,7 @@ mod common;
 
 mod api;
 mod billing_api;
+mod billing_reports;
 mod crm_api;
 mod crm_pages;
 mod documents;
