@@ -1,6 +1,8 @@
 //! Billing: tax rates, invoices and credit notes, and the billing run that
 //! turns contracts into invoices exactly once per period.
 
+pub mod charges;
+pub mod contract_preview;
 pub mod documents;
 pub mod run;
 pub mod taxes;

@@ -446,7 +446,7 @@ pub(crate) fn series_year(s: &invoice::Series, issue: Date) -> i64 {
 }
 
 /// The lines of a due document with the one-off `charges` added, taxed.
-fn compute(
+pub(crate) fn compute(
     d: &Due,
     charges: &[Charge],
     rates: &[domain::billing::tax::TaxRate],
@@ -542,7 +542,7 @@ pub(crate) fn stored_totals(lines: &[Line], t: &Totals) -> store::billing::docum
 }
 
 /// The installation's time zone.
-async fn zone(c: &mut store::AnyConnection) -> Result<jiff::tz::TimeZone> {
+pub(crate) async fn zone(c: &mut store::AnyConnection) -> Result<jiff::tz::TimeZone> {
     Ok(store::system::company::get(c)
         .await?
         .and_then(|co| jiff::tz::TimeZone::get(&co.timezone).ok())
@@ -555,7 +555,7 @@ fn date(field: &'static str, s: &str) -> Result<Date> {
 }
 
 /// A stored contract's facts for [`due`].
-async fn facts(
+pub(crate) async fn facts(
     c: &mut store::AnyConnection,
     row: &Billable,
     tz: &jiff::tz::TimeZone,
@@ -611,10 +611,10 @@ async fn facts(
 
 /// Tax rates per plan tax category, read once per run.
 #[derive(Default)]
-struct TaxCache(BTreeMap<String, Vec<domain::billing::tax::TaxRate>>);
+pub(crate) struct TaxCache(BTreeMap<String, Vec<domain::billing::tax::TaxRate>>);
 
 impl TaxCache {
-    async fn get(
+    pub(crate) async fn get(
         &mut self,
         c: &mut store::AnyConnection,
         row: &Billable,

@@ -7,7 +7,8 @@ use domain::billing::Rate;
 use domain::billing::tax::TaxMode;
 use domain::validate;
 use serde_json::json;
-use store::billing::taxes::{Fields, TaxRate};
+use store::billing::taxes::Fields;
+pub use store::billing::taxes::TaxRate;
 
 use crate::{Caller, Change, Error, Result, Services, check};
 
