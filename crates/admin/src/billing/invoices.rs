@@ -175,7 +175,10 @@ pub async fn list(
     let next = more
         .then(|| docs.last())
         .flatten()
-        .map(|d| format!("/billing/invoices?{qs}&before={}", d.id));
+        .map(|d| match qs.as_str() {
+            "" => format!("/billing/invoices?before={}", d.id),
+            qs => format!("/billing/invoices?{qs}&before={}", d.id),
+        });
     let page = Page::new(&staff, "billing", "bill-invoices-title").with_flash(f.ok.as_deref());
     Ok(html(&ListView {
         page,
