@@ -450,6 +450,23 @@ async fn screenshots(c: &Client, name: &str) {
     std::fs::create_dir_all(&dir).expect("screenshot folder");
     for (w, h) in [(1366, 1400), (390, 1600)] {
         c.set_window_size(w, h).await.expect("window size");
+        // The phone layout slides the menu away: wait until it is gone.
+        for _ in 0..50 {
+            let gone = c
+                .execute(
+                    "return document.getElementById('sidebar').getBoundingClientRect().right <= 0 \
+                     || window.innerWidth > 860",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if gone {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let png = c.screenshot().await.expect("screenshot");
         std::fs::write(format!("{dir}/{name}-{w}.png"), png).expect("write screenshot");
     }

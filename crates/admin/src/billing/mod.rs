@@ -104,6 +104,31 @@ pub fn percent(tr: &webkit::i18n::Tr, ppm: &i64) -> String {
     format!("{text} %")
 }
 
+/// A billed period as people read it, both days included: stored periods
+/// end on the first day they no longer cover (`2026-01-10 → 2026-02-09`).
+pub fn period(start: &Option<String>, end: &Option<String>) -> String {
+    match (start, end) {
+        (Some(s), Some(e)) => {
+            let last = e
+                .parse::<jiff::civil::Date>()
+                .ok()
+                .and_then(|d| d.yesterday().ok())
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| e.clone());
+            format!("{s} → {last}")
+        }
+        _ => "—".to_owned(),
+    }
+}
+
+/// [`period`] of a `(start, end)` pair.
+pub fn period_pair(p: &Option<(String, String)>) -> String {
+    match p {
+        Some((s, e)) => period(&Some(s.clone()), &Some(e.clone())),
+        None => "—".to_owned(),
+    }
+}
+
 /// Today in the installation's time zone.
 fn today(tz: &jiff::tz::TimeZone) -> jiff::civil::Date {
     jiff::Timestamp::now().to_zoned(tz.clone()).date()

@@ -125,6 +125,7 @@ struct Picked {
     id: i64,
     number: String,
     customer_id: i64,
+    customer: String,
     docs: Vec<PreviewDocument>,
 }
 
@@ -161,10 +162,14 @@ async fn pick(
         ));
     };
     let docs = shim::preview_contract(&state.svc, &caller, date, k.id, policy).await?;
+    let customer = services::crm::get_customer(&state.svc, &caller, k.customer_id)
+        .await?
+        .name;
     Ok(Some(Picked {
         id: k.id,
         number: k.number,
         customer_id: k.customer_id,
+        customer,
         docs,
     }))
 }
@@ -232,11 +237,8 @@ pub async fn preview(
 
 impl PreviewView {
     fn heading(&self, d: &PreviewDocument) -> String {
-        self.page.tr.t2(
-            "bill-preview-document",
-            ("start", &d.period_start),
-            ("end", &d.period_end),
-        )
+        let days = super::period(&Some(d.period_start.clone()), &Some(d.period_end.clone()));
+        self.page.tr.t1("bill-preview-document", "days", days)
     }
 }
 

@@ -288,7 +288,7 @@ async fn an_invoice_page_credit_note_and_void() {
             number.as_str(),
             "Ana Souza",
             "Fibra 300",
-            "2026-01-10 → 2026-02-10",
+            "2026-01-10 → 2026-02-09",
             "Taxes by rate",
             "ICMS",
             "18 %",
@@ -459,8 +459,8 @@ async fn a_run_goes_from_preview_to_confirmation() {
             .get("/billing/runs/preview?as_of=2026-03-10&contract=ana")
             .await;
         assert!(one.body.contains("id=\"preview-lines\""), "{}", one.body);
-        assert!(one.body.contains("Period 2026-01-10 → 2026-02-10"));
-        assert!(one.body.contains("Period 2026-02-10 → 2026-03-10"));
+        assert!(one.body.contains("Period 2026-01-10 → 2026-02-09"));
+        assert!(one.body.contains("Period 2026-02-10 → 2026-03-09"));
         let none = admin
             .get("/billing/runs/preview?as_of=2026-03-10&contract=nobody")
             .await;
