@@ -647,7 +647,24 @@ async fn billing_journey(database_url: Option<String>) {
     // Confirm: the run's page shows its progress and the invoices.
     submit(c, "#confirm-run").await;
     assert!(text(c, ".flash-ok").await.contains("Billing run started."));
-    assert_eq!(text(c, "#run-status").await, "Done");
+    // The run is a job the node's worker picks up; the page reloads
+    // itself (app.js) until it is done.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = match c.find(Locator::Css("#run-status")).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if status == "Done" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the run was not done within 30 s: {status:?} at {}",
+            path(c).await
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     assert_eq!(text(c, "#run-invoices").await, "4");
     axe(c, &axe_js, "run").await;
 

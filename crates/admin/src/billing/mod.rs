@@ -63,13 +63,9 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The installation's billing policy.
-///
-/// Shim: `services::billing::settings::policy` (the settings page's
-/// policy) is on its way to main; until then the defaults apply. Replace
-/// the body with `services::billing::settings::policy(&state.svc).await`.
-async fn policy(_state: &AppState) -> Result<services::billing::Policy, services::Error> {
-    Ok(services::billing::Policy::default())
+/// The installation's billing policy (Settings → Billing).
+async fn policy(state: &AppState) -> Result<services::billing::Policy, services::Error> {
+    services::billing::settings::policy(&state.svc).await
 }
 
 /// The badge class of a document status.

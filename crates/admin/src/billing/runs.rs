@@ -13,57 +13,62 @@ use jiff::civil::Date;
 use services::Error;
 use services::billing::run::{self, Preview};
 
-use self::shim::{PreviewDocument, Run};
 use crate::error::PageResult;
 use crate::views::{FormErrors, Page, html};
 use crate::{done, field, form_pairs};
+use services::billing::run::Run;
 use webkit::auth::Staff;
 use webkit::state::AppState;
 
-/// Shim: `run::start`, `run::get_run`, `run::list_runs` and
-/// `run::preview_contract` are on their way to main (the run queued as a
-/// job). Until they land, a run is carried out within the request and the
-/// run rows are read here; when they land, call them and delete this
-/// module.
-mod shim {
-    use domain::Permission;
-    use jiff::civil::Date;
-    use services::billing::Policy;
-    use services::{Caller, Result, Services};
+/// A document the run would issue for the picked contract, as shown.
+struct Doc {
+    period_start: String,
+    period_end: String,
+    due_date: String,
+    lines: Vec<DocLine>,
+    total: i64,
+}
 
-    pub use services::billing::contract_preview::{PreviewDocument, preview_contract};
-    pub use store::billing::runs::Run;
+struct DocLine {
+    description: String,
+    source: &'static str,
+    period: Option<(String, String)>,
+    quantity: i64,
+    unit_price: i64,
+    /// Tax name and amount.
+    taxes: Vec<(String, i64)>,
+    total: i64,
+}
 
-    pub struct Started {
-        pub run_id: i64,
-        /// The job that carries the run out (none while runs happen within
-        /// the request).
-        pub job_id: Option<i64>,
-    }
-
-    pub async fn start(
-        svc: &Services,
-        caller: &Caller,
-        as_of: Date,
-        policy: &Policy,
-    ) -> Result<Started> {
-        let run_id = services::billing::run::run(svc, caller, as_of, policy).await?;
-        Ok(Started {
-            run_id,
-            job_id: None,
-        })
-    }
-
-    pub async fn get_run(svc: &Services, caller: &Caller, id: i64) -> Result<Run> {
-        caller.require(Permission::BillingView)?;
-        let mut c = svc.db.conn().await?;
-        Ok(store::billing::runs::get(&mut c, id).await?)
-    }
-
-    pub async fn list_runs(svc: &Services, caller: &Caller, limit: i64) -> Result<Vec<Run>> {
-        caller.require(Permission::BillingView)?;
-        let mut c = svc.db.conn().await?;
-        Ok(store::billing::runs::list(&mut c, limit).await?)
+impl Doc {
+    fn of(d: run::PreviewDocument) -> Doc {
+        let names = &d.tax_names;
+        Doc {
+            period_start: d.period.start.to_string(),
+            period_end: d.period.end.to_string(),
+            due_date: d.due_date.to_string(),
+            total: d.totals.total.0,
+            lines: d
+                .lines
+                .iter()
+                .map(|(source, l)| DocLine {
+                    description: l.description.clone(),
+                    source,
+                    period: l.period.map(|p| (p.start.to_string(), p.end.to_string())),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price.0,
+                    taxes: l
+                        .taxes
+                        .iter()
+                        .map(|t| {
+                            let name = names.get(&t.tax_id).cloned().unwrap_or_default();
+                            (name, t.amount.0)
+                        })
+                        .collect(),
+                    total: l.total.0,
+                })
+                .collect(),
+        }
     }
 }
 
@@ -87,7 +92,7 @@ pub async fn list(
     staff: Staff,
     Query(f): Query<crate::Flash>,
 ) -> PageResult {
-    let runs = shim::list_runs(&state.svc, &staff.caller(), LIST_LIMIT).await?;
+    let runs = run::list_runs(&state.svc, &staff.caller(), LIST_LIMIT).await?;
     let page = Page::new(&staff, "billing", "bill-runs-title").with_flash(f.ok.as_deref());
     Ok(html(&ListView {
         page,
@@ -126,7 +131,7 @@ struct Picked {
     number: String,
     customer_id: i64,
     customer: String,
-    docs: Vec<PreviewDocument>,
+    docs: Vec<Doc>,
 }
 
 #[derive(Template)]
@@ -148,7 +153,6 @@ async fn pick(
     staff: &Staff,
     date: Date,
     q: &str,
-    policy: &services::billing::Policy,
 ) -> Result<Option<Picked>, Error> {
     let caller = staff.caller();
     let Some(k) = services::contracts::search(&state.svc, &caller, q)
@@ -161,7 +165,11 @@ async fn pick(
             "no contract has this number or login",
         ));
     };
-    let docs = shim::preview_contract(&state.svc, &caller, date, k.id, policy).await?;
+    let docs = run::preview_contract(&state.svc, &caller, date, k.id)
+        .await?
+        .into_iter()
+        .map(Doc::of)
+        .collect();
     let customer = services::crm::get_customer(&state.svc, &caller, k.customer_id)
         .await?
         .name;
@@ -200,7 +208,7 @@ pub async fn preview(
     let picked = if contract.is_empty() {
         None
     } else {
-        match pick(&state, &staff, date, &contract, &policy).await {
+        match pick(&state, &staff, date, &contract).await {
             Ok(p) => p,
             Err(Error::Invalid {
                 field: "contract", ..
@@ -236,7 +244,7 @@ pub async fn preview(
 }
 
 impl PreviewView {
-    fn heading(&self, d: &PreviewDocument) -> String {
+    fn heading(&self, d: &Doc) -> String {
         let days = super::period(&Some(d.period_start.clone()), &Some(d.period_end.clone()));
         self.page.tr.t1("bill-preview-document", "days", days)
     }
@@ -247,19 +255,12 @@ pub async fn confirm(State(state): State<AppState>, staff: Staff, body: Bytes) -
     let caller = staff.caller();
     caller.require(Permission::BillingManage)?;
     let text = field(&form_pairs(&body), "as_of");
-    let policy = super::policy(&state).await?;
     let started = match as_of(&text) {
-        Ok(date) => shim::start(&state.svc, &caller, date, &policy).await,
+        Ok(date) => run::start(&state.svc, &caller, date).await,
         Err(e) => Err(e),
     };
     match started {
-        Ok(s) => {
-            let to = match s.job_id {
-                Some(j) => format!("/billing/runs/{}?job={j}", s.run_id),
-                None => format!("/billing/runs/{}", s.run_id),
-            };
-            Ok(done(&to, "run-started"))
-        }
+        Ok(s) => Ok(done(&format!("/billing/runs/{}", s.run_id), "run-started")),
         Err(e) => {
             let view = NewView {
                 page: Page::new(&staff, "billing", "bill-run-new"),
@@ -274,7 +275,6 @@ pub async fn confirm(State(state): State<AppState>, staff: Staff, body: Bytes) -
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct ShowQuery {
     ok: Option<String>,
-    job: Option<i64>,
 }
 
 #[derive(Template)]
@@ -282,7 +282,6 @@ pub struct ShowQuery {
 struct ShowView {
     page: Page,
     r: Run,
-    job: Option<i64>,
     /// The run's invoices, newest first (the first page of them).
     invoices: Vec<services::billing::documents::Document>,
     more: bool,
@@ -295,7 +294,7 @@ pub async fn show(
     Query(q): Query<ShowQuery>,
 ) -> PageResult {
     let caller = staff.caller();
-    let r = shim::get_run(&state.svc, &caller, id).await?;
+    let r = run::get_run(&state.svc, &caller, id).await?;
     let (invoices, more) = services::billing::documents::list(
         &state.svc,
         &caller,
@@ -315,7 +314,6 @@ pub async fn show(
     Ok(html(&ShowView {
         page,
         r,
-        job: q.job,
         invoices,
         more,
     }))

@@ -2,7 +2,6 @@
 //! turns contracts into invoices exactly once per period.
 
 pub mod charges;
-pub mod contract_preview;
 pub mod documents;
 pub mod run;
 pub mod settings;

@@ -22,7 +22,9 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use serde_json::json;
 use store::billing::documents::{NewDocument, NewLine, NewLineTax};
-use store::billing::runs::{Billable, Charge, Run};
+/// A run as stored: its progress while it runs, its figures after.
+pub use store::billing::runs::Run;
+use store::billing::runs::{Billable, Charge};
 
 use super::Policy;
 use crate::system::jobs::JobContext;
@@ -1099,7 +1101,7 @@ pub(crate) fn series_year(s: &invoice::Series, issue: Date) -> i64 {
 }
 
 /// The lines of a due document with the one-off `charges` added, taxed.
-pub(crate) fn compute(
+fn compute(
     d: &Due,
     charges: &[Charge],
     rates: &[domain::billing::tax::TaxRate],
@@ -1195,7 +1197,7 @@ pub(crate) fn stored_totals(lines: &[Line], t: &Totals) -> store::billing::docum
 }
 
 /// The installation's time zone.
-pub(crate) async fn zone(c: &mut store::AnyConnection) -> Result<jiff::tz::TimeZone> {
+async fn zone(c: &mut store::AnyConnection) -> Result<jiff::tz::TimeZone> {
     Ok(store::system::company::get(c)
         .await?
         .and_then(|co| jiff::tz::TimeZone::get(&co.timezone).ok())
@@ -1208,7 +1210,7 @@ fn date(field: &'static str, s: &str) -> Result<Date> {
 }
 
 /// A stored contract's facts for [`due`].
-pub(crate) async fn facts(
+async fn facts(
     c: &mut store::AnyConnection,
     row: &Billable,
     tz: &jiff::tz::TimeZone,
@@ -1325,10 +1327,10 @@ pub(crate) async fn facts(
 
 /// Tax rates per plan tax category, read once per run.
 #[derive(Default)]
-pub(crate) struct TaxCache(BTreeMap<String, Vec<domain::billing::tax::TaxRate>>);
+struct TaxCache(BTreeMap<String, Vec<domain::billing::tax::TaxRate>>);
 
 impl TaxCache {
-    pub(crate) async fn get(
+    async fn get(
         &mut self,
         c: &mut store::AnyConnection,
         row: &Billable,

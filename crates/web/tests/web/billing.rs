@@ -12,6 +12,7 @@ use services::billing::Policy;
 use services::billing::taxes::TaxInput;
 use services::contracts::ContractInput;
 use services::crm::{Created, CustomerInput};
+use services::system::jobs::{self, Registry, RunnerConfig};
 
 use crate::common::{App, Browser, app, assert_redirect, cli_caller, send};
 use store::testing::each_engine;
@@ -499,12 +500,31 @@ async fn a_run_goes_from_preview_to_confirmation() {
             .post("/billing/runs", &[("as_of", "2026-03-10")])
             .await;
         assert_redirect(&r, "/billing/runs/");
-        let run = admin.get(r.location()).await;
-        assert_eq!(run.status, StatusCode::OK, "{}", run.body);
-        assert!(run.body.contains("Billing run started."));
-        assert!(run.body.contains("2 of 2 contracts"));
+        // Queued as a job: the page shows its progress and refreshes itself
+        // (app.js) while it runs, and links the job.
+        let queued = admin.get(r.location()).await;
+        assert_eq!(queued.status, StatusCode::OK, "{}", queued.body);
+        assert!(queued.body.contains("Billing run started."));
+        assert!(queued.body.contains("Running"));
+        assert!(queued.body.contains("0 of 2 contracts"));
+        assert!(queued.body.contains("data-refresh=\"3\""));
+        let run_id = r.id();
+        let job_id = services::billing::run::get_run(&a.svc, &cli_caller(), run_id)
+            .await
+            .unwrap()
+            .job_id
+            .unwrap();
+        assert!(queued.body.contains(&format!("href=\"/jobs/{job_id}\"")));
+        let cfg = RunnerConfig::new("w1");
+        let job = jobs::runner::claim(&a.svc, &cfg).await.unwrap().unwrap();
+        let status =
+            jobs::runner::execute_claimed(&a.svc, &Registry::with_builtins(), &cfg, job).await;
+        assert_eq!(status, Some(store::system::jobs::Status::Succeeded));
+        let run = admin.get(&format!("/billing/runs/{run_id}")).await;
+        assert!(run.body.contains("2 of 2 contracts"), "{}", run.body);
         assert!(run.body.contains("id=\"run-invoices\">4<"));
         assert!(run.body.contains("Done"));
+        assert!(!run.body.contains("data-refresh"));
         assert_eq!(numbers(&run.body).len(), 4);
         let runs = admin.get("/billing/runs").await;
         assert!(runs.body.contains("2026-03-10") && runs.body.contains("399.60"));
