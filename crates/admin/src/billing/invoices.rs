@@ -485,6 +485,21 @@ impl CreditForm {
     }
 }
 
+/// The message for a line asked to give back more than it holds.
+fn over_left(tr: &webkit::i18n::Tr, s: &Shown, lines: &[CreditLine]) -> Option<String> {
+    lines.iter().find_map(|c| {
+        let row = s.lines.iter().find(|r| r.l.id == c.line_id)?;
+        let amount = c.amount?;
+        (amount.0 > row.left).then(|| {
+            tr.t2(
+                "bill-credit-over",
+                ("line", &row.l.description),
+                ("left", tr.money(row.left)),
+            )
+        })
+    })
+}
+
 #[derive(Template)]
 #[template(path = "billing_credit.html")]
 struct CreditView {
@@ -538,7 +553,16 @@ pub async fn credit(
     let s = shown(&state, &staff, id).await?;
     let policy = super::policy(&state).await?;
     let result = match v.credit_lines(&staff.tr, &s) {
-        Ok(lines) => documents::credit(&state.svc, &caller, id, &lines, &v.reason, &policy).await,
+        Ok(lines) => match over_left(&staff.tr, &s, &lines) {
+            // Said here in the user's language and money; the service
+            // checks it again.
+            Some(msg) => {
+                let errors = FormErrors(vec![("amount".into(), msg)]);
+                let view = credit_view(&state, &staff, id, v, errors).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&view)).into_response());
+            }
+            None => documents::credit(&state.svc, &caller, id, &lines, &v.reason, &policy).await,
+        },
         Err(e) => Err(e),
     };
     match result {

@@ -356,7 +356,11 @@ async fn an_invoice_page_credit_note_and_void() {
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(r.body.contains("left to credit"), "{}", r.body);
+        assert!(
+            r.body.contains("Fibra 300 has only 99.90 left to credit."),
+            "{}",
+            r.body
+        );
         let r = admin
             .post(
                 &format!("/billing/invoices/{id}/credit"),

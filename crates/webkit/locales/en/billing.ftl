@@ -61,6 +61,7 @@ bill-left = Left to credit
 bill-credit-amount = Amount to credit
 bill-credit-amount-for = Amount to credit for { $line }
 bill-credit-amount-hint = Leave an amount empty to credit all that is left on that line.
+bill-credit-over = { $line } has only { $left } left to credit.
 bill-credit-issue = Issue credit note
 bill-reason = Reason
 bill-reason-hint = Shown on the document and kept in the audit log.

@@ -61,6 +61,7 @@ bill-left = A creditar
 bill-credit-amount = Valor a creditar
 bill-credit-amount-for = Valor a creditar de { $line }
 bill-credit-amount-hint = Deixe um valor vazio para creditar tudo o que resta naquele item.
+bill-credit-over = { $line } só tem { $left } a creditar.
 bill-credit-issue = Emitir nota de crédito
 bill-reason = Motivo
 bill-reason-hint = Aparece no documento e fica no registro de auditoria.
