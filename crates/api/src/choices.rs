@@ -137,6 +137,20 @@ choice!(
     /// The type of a setting's value.
     SettingType = ["int", "bool", "text", "email", "choice", "role_list", "secret"]
 );
+choice!(
+    /// Where an invoice or credit note is: a draft, issued (immutable), or
+    /// voided by a credit note.
+    InvoiceStatus = ["draft", "issued", "voided"]
+);
+choice!(
+    /// How a tax relates to the price: added on top, included VAT-style, or
+    /// included as a share of the price.
+    TaxMode = ["on_top", "included_vat", "included_share"]
+);
+choice!(
+    /// Where a billing run is.
+    BillingRunStatus = ["running", "done", "failed"]
+);
 
 #[cfg(test)]
 mod tests {
@@ -203,6 +217,20 @@ mod tests {
                 Some(*s)
             );
         }
+        assert_eq!(
+            InvoiceStatus::VALUES,
+            texts(
+                &domain::billing::invoice::Status::ALL,
+                domain::billing::invoice::Status::as_str
+            )
+        );
+        assert_eq!(
+            TaxMode::VALUES,
+            texts(
+                &domain::billing::tax::TaxMode::ALL,
+                domain::billing::tax::TaxMode::as_str
+            )
+        );
         assert_eq!(
             Locale::VALUES,
             texts(&domain::Locale::ALL, |l: domain::Locale| l.tag())

@@ -23,6 +23,7 @@ mod problem;
 
 // One module per area, each registering its paths into the router and the
 // document (`routes()`).
+mod billing;
 mod catalog;
 mod contracts;
 mod crm;
@@ -103,7 +104,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "Lastmile API",
-        description = "Customers, plans, contracts, staff users, roles, API tokens, settings, background jobs, the audit log and RADIUS administration of a Lastmile installation. \
+        description = "Customers, plans, contracts, billing (invoices, credit notes, runs, tax rates), staff users, roles, API tokens, settings, background jobs, the audit log and RADIUS administration of a Lastmile installation. \
             Errors are `application/problem+json` (RFC 9457); lists are paginated with `limit` and an opaque `cursor`."
     ),
     // The paths come from each area's `routes()`. The choices are listed
@@ -111,7 +112,7 @@ impl Modify for BearerAuth {
     // utoipa.
     components(schemas(
         problem::Problem, problem::FieldIssue, problem::DuplicateRef,
-        choices::ContractStatus, choices::SuspendReason, choices::CustomerKind, choices::TaxDocumentKind, choices::Channel, choices::AddressKind, choices::BillingMode, choices::Cycle, choices::Technology, choices::SuspendedBehavior, choices::QuotaAction, choices::NasKind, choices::KycKind, choices::KycStatus, choices::KycContentType, choices::JobStatus, choices::AuthResult, choices::PlanChangeState, choices::RemovalResult, choices::CoaStatus, choices::UserStatus, choices::CustomerSort, choices::Locale, choices::SettingGroup, choices::SettingType,
+        choices::ContractStatus, choices::SuspendReason, choices::CustomerKind, choices::TaxDocumentKind, choices::Channel, choices::AddressKind, choices::BillingMode, choices::Cycle, choices::Technology, choices::SuspendedBehavior, choices::QuotaAction, choices::NasKind, choices::KycKind, choices::KycStatus, choices::KycContentType, choices::JobStatus, choices::AuthResult, choices::PlanChangeState, choices::RemovalResult, choices::CoaStatus, choices::UserStatus, choices::CustomerSort, choices::Locale, choices::SettingGroup, choices::SettingType, choices::InvoiceStatus, choices::TaxMode, choices::BillingRunStatus,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -128,6 +129,7 @@ impl Modify for BearerAuth {
         (name = "contracts", description = "Contracts, their status, plan changes and credentials"),
         (name = "documents", description = "Customers' KYC documents and contract PDFs"),
         (name = "radius", description = "Routers (NAS), sessions, the authentication log, usage and connection lookups"),
+        (name = "billing", description = "Invoices, credit notes, billing runs and tax rates"),
     )
 )]
 pub struct ApiDoc;
@@ -141,6 +143,7 @@ fn areas() -> OpenApiRouter<AppState> {
         .merge(catalog::routes())
         .merge(contracts::routes())
         .merge(radius::routes())
+        .merge(billing::routes())
 }
 
 /// The generated document, as JSON text (built once).
@@ -185,6 +188,43 @@ mod tests {
             missing.is_empty(),
             "keys not in the catalogue: {missing:#?}"
         );
+    }
+
+    /// Schemas are named by their type's bare name, and utoipa keeps one
+    /// of two types sharing it without a word (the billing documents'
+    /// `DocumentView` once replaced the KYC documents' in the document),
+    /// so every public type of the crate has its own name.
+    #[test]
+    fn type_names_are_unique() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).expect("src is readable") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("a source file");
+                    for line in text.lines() {
+                        if let Some(rest) = line.trim_start().strip_prefix("pub struct ") {
+                            let name: String = rest
+                                .chars()
+                                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                                .collect();
+                            out.push((name, path.display().to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut names = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut names,
+        );
+        names.sort();
+        for pair in names.windows(2) {
+            assert_ne!(pair[0].0, pair[1].0, "{} and {}", pair[0].1, pair[1].1);
+        }
+        assert!(names.len() > 50, "only {} types found", names.len());
     }
 
     /// The scopes operations name (attribute text, not types) are

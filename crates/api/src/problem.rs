@@ -229,6 +229,10 @@ fn refusal_text(code: &str) -> String {
             "the contract's status changed meanwhile; read it again and retry".into()
         }
         "session-closed" => "the session has already ended".into(),
+        "invoice-not-issued" => {
+            "the invoice is not issued (a draft, already voided, or a credit note)".into()
+        }
+        "nothing-to-credit" => "the invoice's lines have been credited in full already".into(),
         other => format!("refused: {other}"),
     }
 }

@@ -646,3 +646,157 @@ fn import_checks_every_row_then_writes() {
         assert!(o.status.success(), "{}", out(&o));
     });
 }
+
+/// `n` customers with one active postpaid contract each (billing day 10,
+/// from 2026-01-10), written straight into the database.
+async fn billable_base(db: &Db, n: i64) {
+    let now = 1_767_225_600_i64; // 2026-01-01
+    let mut tx = db.begin().await.unwrap();
+    let plan: i64 = sqlx::query_scalar(
+        "INSERT INTO plans (name, download_kbps, upload_kbps, price, billing_mode, cycle,
+            technology, suspended_behavior, created_at, updated_at)
+         VALUES ('Fibra 300', 300000, 150000, 9990, 'postpaid', 'monthly', 'fiber', 'reject',
+            $1, $1) RETURNING id",
+    )
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    for i in 0..n {
+        let doc = format!("{:011}", 10_000_000_000 + i);
+        let name = format!("Cliente {i:05}");
+        let customer: i64 = sqlx::query_scalar(
+            "INSERT INTO customers (kind, name, document_kind, document, document_norm,
+                search_text, name_key, created_at, updated_at)
+             VALUES ('person', $1, 'cpf', $2, $2, $3, $3, $4, $4) RETURNING id",
+        )
+        .bind(&name)
+        .bind(&doc)
+        .bind(name.to_lowercase())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO contracts (number, customer_id, plan_id, price, billing_day, start_date,
+                status, status_changed_at, pppoe_login, pppoe_password, created_at, updated_at)
+             VALUES ($1, $2, $3, 9990, 10, '2026-01-10', 'active', $4, $5, 'x', $4, $4)",
+        )
+        .bind(format!("K{i:06}"))
+        .bind(customer)
+        .bind(plan)
+        .bind(now)
+        .bind(format!("cliente{i}"))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    let mut c = db.conn().await.unwrap();
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&mut *c)
+        .await
+        .unwrap()
+}
+
+#[test]
+fn a_billing_run_killed_midway_is_finished_by_the_next_exactly_once() {
+    each_engine("billing-kill", |i| {
+        i.setup();
+        i.with_db(|db| async move { billable_base(&db, 300).await });
+        let o = i.run(
+            &["billing", "run", "--as-of", "2026-07-10", "--preview"],
+            None,
+        );
+        assert!(o.status.success(), "{}", err(&o));
+        assert!(
+            out(&o).contains("300 contracts, 1800 invoices, total 179820.00"),
+            "{}",
+            out(&o)
+        );
+        let bad = i.run(&["billing", "run", "--as-of", "2026-13-01"], None);
+        assert!(err(&bad).contains("--as-of"), "{}", err(&bad));
+
+        // kill -9 once some invoices are written.
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lastmile"));
+        cmd.arg("--data-dir").arg(&i.dir);
+        if let Some(url) = &i.database_url {
+            cmd.args(["--database-url", url]);
+        }
+        let mut child = cmd
+            .args(["billing", "run", "--as-of", "2026-07-10"])
+            .env_remove("LASTMILE_DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut at_kill = 0;
+        for _ in 0..600 {
+            at_kill =
+                i.with_db(|db| async move { count(&db, "SELECT COUNT(*) FROM invoices").await });
+            if at_kill >= 100 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let after_kill =
+            i.with_db(|db| async move { count(&db, "SELECT COUNT(*) FROM invoices").await });
+        assert!(
+            (100..1_800).contains(&after_kill),
+            "killed midway: {at_kill} then {after_kill} invoices"
+        );
+
+        let o = i.run(&["billing", "run", "--as-of", "2026-07-10"], None);
+        assert!(o.status.success(), "{}", err(&o));
+        let again = i.run(&["billing", "run", "--as-of", "2026-07-10"], None);
+        assert!(
+            out(&again).contains(": 300 contracts, 0 invoices"),
+            "{}",
+            out(&again)
+        );
+        i.with_db(|db| async move {
+            assert_eq!(count(&db, "SELECT COUNT(*) FROM invoices").await, 1_800);
+            assert_eq!(
+                count(&db, "SELECT COUNT(DISTINCT number) FROM invoices").await,
+                1_800
+            );
+            // Gap-free: numbers 1 to 1800 of the year's series.
+            assert_eq!(
+                count(
+                    &db,
+                    "SELECT MAX(last) FROM number_series WHERE series = 'invoice'"
+                )
+                .await,
+                1_800
+            );
+            // No half-written document: every invoice has its line and
+            // every billed period its invoice.
+            assert_eq!(
+                count(
+                    &db,
+                    "SELECT COUNT(*) FROM invoices d WHERE NOT EXISTS
+                        (SELECT 1 FROM invoice_lines l WHERE l.invoice_id = d.id)"
+                )
+                .await,
+                0
+            );
+            assert_eq!(
+                count(
+                    &db,
+                    "SELECT COUNT(*) FROM billed_periods WHERE invoice_id IS NULL"
+                )
+                .await,
+                0
+            );
+            assert_eq!(
+                count(&db, "SELECT CAST(SUM(total) AS BIGINT) FROM invoices").await,
+                1_800 * 9_990
+            );
+        });
+    });
+}

@@ -13,7 +13,7 @@ use axum::response::IntoResponse;
 use domain::Permission;
 use services::Error;
 use services::billing::documents::{
-    self, CreditLine, Document, DocumentLine as Line, Filter, LineTax,
+    self, CreditLine, Document, StoredLine as Line, Filter, LineTax,
 };
 
 use crate::error::{Fail, PageResult};
@@ -118,7 +118,7 @@ impl ListQuery {
             number: opt(&self.number),
             from: opt(&self.from),
             to: opt(&self.to),
-            due_before: self.overdue().then(|| today.to_string()),
+            overdue_on: self.overdue().then(|| today.to_string()),
             before_id: self.before,
             limit,
             ..Default::default()

@@ -7,6 +7,7 @@
 mod aaa;
 mod audit;
 mod backup;
+mod billing;
 mod config;
 mod demo;
 mod import;
@@ -84,6 +85,9 @@ enum Command {
     /// RADIUS records: connection lookups for court orders.
     #[command(subcommand)]
     Aaa(aaa::AaaCommand),
+    /// Billing runs (invoices due as of a date).
+    #[command(subcommand)]
+    Billing(billing::BillingCommand),
     /// Import customers or contracts from a CSV file (`,` or `;`, English or Portuguese headers).
     Import(import::ImportArgs),
     /// Fill the database with realistic demo data (doing setup first if needed).
@@ -208,6 +212,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Restore(a) => backup::restore(&ctx, a).await?,
         Command::Nas(c) => nas::run(&ctx, c).await?,
         Command::Aaa(c) => aaa::run(&ctx, c).await?,
+        Command::Billing(c) => billing::run(&ctx, c).await?,
         Command::Import(a) => return import::run(&ctx, a).await,
         Command::BenchCrm => crate::bench::run(&ctx.open().await?).await?,
         Command::Demo(a) => demo::run(&ctx, a).await?,

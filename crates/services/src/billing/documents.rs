@@ -12,10 +12,9 @@ use domain::crm::timeline::EventKind;
 use domain::event::{CreditNoteIssued, DomainEvent, InvoiceVoided};
 use domain::validate;
 use serde_json::json;
-/// The stored rows pages and the API read (a document's line is
-/// `DocumentLine`, beside the domain's computed `Line`).
-pub use store::billing::documents::{Document, Filter, Line as DocumentLine, LineTax};
 use store::billing::documents::{NewDocument, NewLine};
+// The row types callers read, so interfaces need not name the store.
+pub use store::billing::documents::{Document, Filter, Line as StoredLine, LineTax};
 
 use super::Policy;
 use crate::{Caller, Change, Error, Result, Services, check};
@@ -24,7 +23,7 @@ use crate::{Caller, Change, Error, Result, Services, check};
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Full {
     pub document: Document,
-    pub lines: Vec<store::billing::documents::Line>,
+    pub lines: Vec<StoredLine>,
     pub taxes: Vec<LineTax>,
 }
 
@@ -54,7 +53,12 @@ pub async fn list(
         Caller::Customer { customer_id, .. } => f.customer_id = Some(*customer_id),
         _ => caller.require(Permission::BillingView)?,
     }
-    for (field, d) in [("from", &f.from), ("to", &f.to)] {
+    for (field, d) in [
+        ("from", &f.from),
+        ("to", &f.to),
+        ("due_before", &f.due_before),
+        ("overdue_on", &f.overdue_on),
+    ] {
         if let Some(d) = d {
             validate::date(d).map_err(|e| Error::invalid(field, e))?;
         }
@@ -108,6 +112,25 @@ pub async fn credit(
     let mut tx = svc.db.begin().await?;
     let invoice = issued_invoice(&mut tx, id).await?;
     let note = credit_note(&mut tx, svc, caller, &invoice, Some(lines), reason, policy).await?;
+    tx.commit().await?;
+    Ok(note)
+}
+
+/// Issues a credit note for everything issued invoice `id` still holds
+/// (each line's remainder); the invoice stays issued. Returns the credit
+/// note's id.
+pub async fn credit_all(
+    svc: &Services,
+    caller: &Caller,
+    id: i64,
+    reason: &str,
+    policy: &Policy,
+) -> Result<i64> {
+    caller.require(Permission::BillingVoid)?;
+    check("reason", validate::required_multiline(reason, 500))?;
+    let mut tx = svc.db.begin().await?;
+    let invoice = issued_invoice(&mut tx, id).await?;
+    let note = credit_note(&mut tx, svc, caller, &invoice, None, reason, policy).await?;
     tx.commit().await?;
     Ok(note)
 }

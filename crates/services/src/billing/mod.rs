@@ -54,6 +54,13 @@ impl Default for Policy {
     }
 }
 
+/// Today in the installation's time zone: the default "as of" of a run
+/// and the day invoices are overdue against.
+pub async fn today(svc: &crate::Services) -> crate::Result<jiff::civil::Date> {
+    let mut c = svc.db.conn().await?;
+    crate::crm::today(&mut c).await
+}
+
 /// A random, unguessable id for links customers open (22 characters of
 /// URL-safe base64 over 128 bits).
 pub(crate) fn public_id() -> String {

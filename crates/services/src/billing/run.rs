@@ -8,7 +8,7 @@
 //! and a failure leaves no half-written invoice (the number is taken in the
 //! same transaction).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use domain::Money;
 use domain::Permission;
@@ -22,9 +22,9 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use serde_json::json;
 use store::billing::documents::{NewDocument, NewLine, NewLineTax};
-/// A run as stored: its progress while it runs, its figures after.
-pub use store::billing::runs::Run;
 use store::billing::runs::{Billable, Charge};
+// The row type callers read, so interfaces need not name the store.
+pub use store::billing::runs::Run;
 
 use super::Policy;
 use crate::system::jobs::JobContext;
@@ -634,10 +634,12 @@ impl Walk {
             return Ok(None);
         };
         self.after = last.customer_id;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut pre = Prefetched::read(c, &ids).await?;
         let mut documents = Vec::new();
         let mut grouped: BTreeMap<(i64, Date), Vec<Part>> = BTreeMap::new();
         for row in &rows {
-            let k = facts(c, row, &self.tz, policy).await?;
+            let k = facts(c, row, &self.tz, policy, &mut pre).await?;
             let rates = self.taxes.get(c, row).await?;
             for (i, due) in due(&k, as_of, policy).into_iter().enumerate() {
                 let key = (due.customer_id, due.due_date);
@@ -824,7 +826,8 @@ pub async fn preview_contract(
     if row.status == Status::PendingInstallation.as_str() {
         return Ok(Vec::new());
     }
-    let k = facts(&mut c, &row, &tz, &policy).await?;
+    let mut pre = Prefetched::read(&mut c, &[contract_id]).await?;
+    let k = facts(&mut c, &row, &tz, &policy, &mut pre).await?;
     let rates = TaxCache::default().get(&mut c, &row).await?;
     let charges = store::billing::runs::open_charges(&mut c, contract_id).await?;
     let tax_names: BTreeMap<i64, String> = rates.iter().map(|r| (r.id, r.name.clone())).collect();
@@ -850,6 +853,11 @@ pub async fn preview_contract(
     Ok(out)
 }
 
+/// Documents written per transaction. Each document is whole or absent
+/// (a savepoint around it), but a commit is a disk flush: one per
+/// document would cap a run at the disk's flush rate.
+const GROUP: usize = 100;
+
 async fn run_batches(
     svc: &Services,
     caller: &Caller,
@@ -861,18 +869,47 @@ async fn run_batches(
 ) -> Result<()> {
     let mut c = svc.db.conn().await?;
     let mut walk = Walk::new(&mut c).await?;
+    let actor = caller.actor();
     let mut done = 0;
     while let Some(batch) = walk.next(&mut c, as_of, policy).await? {
         let (mut invoices, mut total) = (0, 0i64);
-        for doc in &batch.documents {
-            if let Some(t) = issue(svc, caller, run_id, doc, policy).await? {
-                invoices += 1;
-                total = total.saturating_add(t.0);
+        let mut failed = None;
+        for group in batch.documents.chunks(GROUP) {
+            let mut tx = svc.db.begin().await?;
+            let mut changes = Vec::with_capacity(group.len());
+            for doc in group {
+                store::billing::runs::savepoint(&mut tx).await?;
+                match issue(&mut tx, run_id, doc, policy).await {
+                    Ok(Issued::Document(t, change)) => {
+                        store::billing::runs::release(&mut tx).await?;
+                        changes.push(*change);
+                        invoices += 1;
+                        total = total.saturating_add(t.0);
+                    }
+                    Ok(Issued::Nothing) => store::billing::runs::release(&mut tx).await?,
+                    Ok(Issued::Taken) => {
+                        store::billing::runs::roll_back_to_savepoint(&mut tx).await?;
+                    }
+                    Err(e) => {
+                        // Keep the group's other documents; stop the run.
+                        store::billing::runs::roll_back_to_savepoint(&mut tx).await?;
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            crate::change::record_all(&mut tx, svc.db.engine(), &actor, &changes).await?;
+            tx.commit().await?;
+            if failed.is_some() {
+                break;
             }
         }
         let mut tx = svc.db.begin().await?;
         store::billing::runs::progress(&mut tx, run_id, batch.contracts, invoices, total).await?;
         tx.commit().await?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
         done += batch.contracts;
         if let Some(ctx) = job {
             ctx.progress(done, total_contracts.max(done), "contracts")
@@ -882,27 +919,36 @@ async fn run_batches(
     Ok(())
 }
 
-/// Writes one document in its own transaction: the billed periods first
-/// (a second writer stops there), then the invoice with its number, its
-/// lines with their taxes, the one-off charges and plan changes it
-/// accounts for, and its audit entry, event and timeline line. `None` when
-/// there was nothing to invoice or someone else billed a period.
+/// What [`issue`] did with a document.
+enum Issued {
+    /// Written, with its total and the change to record (audit entry,
+    /// event, timeline line).
+    Document(Money, Box<Change>),
+    /// Nothing to invoice: the periods are recorded as billed.
+    Nothing,
+    /// Someone else billed a period first: the caller drops what this
+    /// wrote.
+    Taken,
+}
+
+/// Writes one document in the caller's transaction (inside a savepoint):
+/// the invoice with its number, the billed periods (a second writer stops
+/// there), its lines with their taxes, the one-off charges, plan changes
+/// and credited days it accounts for.
 async fn issue(
-    svc: &Services,
-    caller: &Caller,
+    tx: &mut store::WriteTx,
     run_id: i64,
     parts: &[Part],
     policy: &Policy,
-) -> Result<Option<Money>> {
+) -> Result<Issued> {
     let Some(first) = parts.first().map(|p| &p.due) else {
-        return Ok(None);
+        return Ok(Issued::Nothing);
     };
-    let mut tx = svc.db.begin().await?;
     let now = store::now();
     let mut charges = Vec::with_capacity(parts.len());
     for p in parts {
         charges.push(if p.first_of_contract {
-            store::billing::runs::open_charges(&mut tx, p.due.contract_id).await?
+            store::billing::runs::open_charges(&mut *tx, p.due.contract_id).await?
         } else {
             Vec::new()
         });
@@ -913,12 +959,11 @@ async fn issue(
         .all(|(p, c)| p.due.lines.is_empty() && c.is_empty());
     if empty {
         for p in parts {
-            if !mark_billed(&mut tx, &p.due, None, now).await? {
-                return Ok(None);
+            if !mark_billed(tx, &p.due, None, now).await? {
+                return Ok(Issued::Taken);
             }
         }
-        tx.commit().await?;
-        return Ok(None);
+        return Ok(Issued::Nothing);
     }
     // Each line with its source, one-off charge, due period and rates.
     let mut lines = Vec::new();
@@ -941,12 +986,12 @@ async fn issue(
     };
     let credited_invoice = if closing {
         let day = first.period.start.to_string();
-        store::billing::runs::invoice_billing(&mut tx, first.contract_id, &day).await?
+        store::billing::runs::invoice_billing(&mut *tx, first.contract_id, &day).await?
     } else {
         None
     };
     let seq = store::billing::documents::next_number(
-        &mut tx,
+        &mut *tx,
         kind,
         series_year(series, first.issue_date),
     )
@@ -958,7 +1003,7 @@ async fn issue(
         .all(|p| p.due.contract_id == first.contract_id)
         .then_some(first.contract_id);
     let id = store::billing::documents::insert(
-        &mut tx,
+        &mut *tx,
         &NewDocument {
             kind,
             status: "issued",
@@ -977,20 +1022,20 @@ async fn issue(
     )
     .await?;
     for p in parts {
-        if !mark_billed(&mut tx, &p.due, Some(id), now).await? {
+        if !mark_billed(&mut *tx, &p.due, Some(id), now).await? {
             // Another run or node billed this period first: drop ours whole.
-            return Ok(None);
+            return Ok(Issued::Taken);
         }
     }
     for (i, (l, (source, charge, p))) in lines.iter().zip(origin).enumerate() {
         let line_id = store::billing::documents::insert_line(
-            &mut tx,
+            &mut *tx,
             id,
             &new_line(i, source, &p.due, l, &p.rates),
         )
         .await?;
         if let Some(charge) = charge
-            && !store::billing::runs::charge_billed(&mut tx, charge, line_id).await?
+            && !store::billing::runs::charge_billed(&mut *tx, charge, line_id).await?
         {
             return Err(Error::Internal(format!("charge {charge} was billed twice")));
         }
@@ -1030,7 +1075,7 @@ async fn issue(
             })
         })
         .collect();
-    Change::new(
+    let change = Change::new(
         if closing {
             "credit_note.issue"
         } else {
@@ -1053,11 +1098,8 @@ async fn issue(
         },
     )
     .timeline_data(event.payload())
-    .event(event)
-    .record(&mut tx, svc.db.engine(), &caller.actor())
-    .await?;
-    tx.commit().await?;
-    Ok(Some(totals.total))
+    .event(event);
+    Ok(Issued::Document(totals.total, Box::new(change)))
 }
 
 /// Records `d`'s period as billed by `invoice_id` (none when it charged
@@ -1215,6 +1257,7 @@ async fn facts(
     row: &Billable,
     tz: &jiff::tz::TimeZone,
     policy: &Policy,
+    pre: &mut Prefetched,
 ) -> Result<Contract> {
     let mode = BillingMode::parse(&row.billing_mode)
         .ok_or_else(|| Error::Internal(format!("plan billing mode {:?}", row.billing_mode)))?;
@@ -1229,7 +1272,7 @@ async fn facts(
             .unwrap_or(starts);
         starts = starts.max(activated);
     }
-    let changes = store::billing::runs::status_changes(c, row.id).await?;
+    let changes = pre.changes.remove(&row.id).unwrap_or_default();
     let spans = uncharged_spans(&changes, tz, policy);
     let held_from = spans.last().and_then(|s| s.2);
     let uncharged: Vec<Period> = spans.iter().map(|s| s.0).collect();
@@ -1284,8 +1327,10 @@ async fn facts(
         }
         merge(owed)
     };
-    let plan_changes = store::billing::runs::unbilled_plan_changes(c, row.id)
-        .await?
+    let plan_changes = pre
+        .plan_changes
+        .remove(&row.id)
+        .unwrap_or_default()
         .into_iter()
         .map(|p| {
             Ok(PlanChange {
@@ -1298,8 +1343,10 @@ async fn facts(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let items = store::contracts::items(c, row.id)
-        .await?
+    let items = pre
+        .items
+        .remove(&row.id)
+        .unwrap_or_default()
         .into_iter()
         .map(|i| (i.name, Money(i.price), i.quantity))
         .collect();
@@ -1323,6 +1370,31 @@ async fn facts(
         plan_changes,
         credit_days,
     })
+}
+
+/// What a batch's contracts need besides their rows, read in three queries
+/// rather than three per contract.
+#[derive(Default)]
+struct Prefetched {
+    changes: HashMap<i64, Vec<store::billing::runs::StatusChange>>,
+    plan_changes: HashMap<i64, Vec<store::billing::runs::PlanChange>>,
+    items: HashMap<i64, Vec<store::contracts::Item>>,
+}
+
+impl Prefetched {
+    async fn read(c: &mut store::AnyConnection, ids: &[i64]) -> Result<Prefetched> {
+        let mut pre = Prefetched::default();
+        for x in store::billing::runs::status_changes_for(c, ids).await? {
+            pre.changes.entry(x.contract_id).or_default().push(x);
+        }
+        for x in store::billing::runs::unbilled_plan_changes_for(c, ids).await? {
+            pre.plan_changes.entry(x.contract_id).or_default().push(x);
+        }
+        for x in store::billing::runs::items_for(c, ids).await? {
+            pre.items.entry(x.contract_id).or_default().push(x);
+        }
+        Ok(pre)
+    }
 }
 
 /// Tax rates per plan tax category, read once per run.

@@ -8,6 +8,7 @@ use domain::billing::tax::TaxMode;
 use domain::validate;
 use serde_json::json;
 use store::billing::taxes::Fields;
+// The row type callers read, so interfaces need not name the store.
 pub use store::billing::taxes::TaxRate;
 
 use crate::{Caller, Change, Error, Result, Services, check};

@@ -23,3 +23,6 @@ CREATE TABLE billing_day_credits (
     credited_at BIGINT NOT NULL,
     PRIMARY KEY (contract_id, period_start)
 );
+
+-- The run counts each contract's installation installments already billed.
+CREATE INDEX invoice_lines_contract ON invoice_lines(contract_id, source);

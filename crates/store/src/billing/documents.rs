@@ -194,18 +194,21 @@ pub struct Filter {
     pub customer_id: Option<i64>,
     pub contract_id: Option<i64>,
     pub billing_run_id: Option<i64>,
-    /// Credit notes against this invoice.
+    /// Credit notes of this invoice.
     pub credits_invoice_id: Option<i64>,
-    /// Any of these customers (empty: any customer).
-    pub customer_ids: Vec<i64>,
     /// The document number, exactly.
     pub number: Option<String>,
-    /// Issued invoices due before this date (`YYYY-MM-DD`): overdue as of
-    /// it, until payments exist to settle them.
-    pub due_before: Option<String>,
+    /// Any of these customers (empty: any customer; a customer search
+    /// hands its matches here).
+    pub customer_ids: Vec<i64>,
     /// Issue dates from / to (inclusive, `YYYY-MM-DD`).
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Due dates before this day (exclusive, `YYYY-MM-DD`).
+    pub due_before: Option<String>,
+    /// Issued invoices whose due date is before this day: overdue as of it
+    /// (payments will narrow this once they exist).
+    pub overdue_on: Option<String>,
     /// Documents with a smaller id (keyset paging, newest first).
     pub before_id: Option<i64>,
     pub limit: i64,
@@ -215,41 +218,58 @@ pub struct Filter {
 pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<Document>, bool)> {
     let mut sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE 1 = 1");
     let mut n = 0;
-    // Conditions in the order their values are bound below.
-    let mut cond = |sql: &mut String, col: &str, count: usize| {
-        let marks: Vec<String> = (n + 1..=n + count).map(|i| format!("${i}")).collect();
-        n += count;
-        sql.push_str(&format!(" AND {col} ({})", marks.join(", ")));
+    let mut next = |col: &str| {
+        n += 1;
+        format!(" AND {col} ${n}")
     };
-    for (on, col) in [
-        (f.kind.is_some(), "d.kind IN"),
-        (f.status.is_some(), "d.status IN"),
-        (f.number.is_some(), "d.number IN"),
-        (
-            f.due_before.is_some(),
-            "d.kind = 'invoice' AND d.status = 'issued' AND d.due_date <",
-        ),
-        (f.from.is_some(), "d.issue_date >="),
-        (f.to.is_some(), "d.issue_date <="),
-        (f.customer_id.is_some(), "d.customer_id IN"),
-        (f.contract_id.is_some(), "d.contract_id IN"),
-        (f.billing_run_id.is_some(), "d.billing_run_id IN"),
-        (f.credits_invoice_id.is_some(), "d.credits_invoice_id IN"),
-        (f.before_id.is_some(), "d.id <"),
-    ] {
-        if on {
-            cond(&mut sql, col, 1);
-        }
+    if f.kind.is_some() {
+        sql += &next("d.kind =");
+    }
+    if f.status.is_some() {
+        sql += &next("d.status =");
+    }
+    if f.customer_id.is_some() {
+        sql += &next("d.customer_id =");
+    }
+    if f.contract_id.is_some() {
+        sql += &next("d.contract_id =");
+    }
+    if f.billing_run_id.is_some() {
+        sql += &next("d.billing_run_id =");
+    }
+    if f.credits_invoice_id.is_some() {
+        sql += &next("d.credits_invoice_id =");
+    }
+    if f.number.is_some() {
+        sql += &next("d.number =");
+    }
+    if f.from.is_some() {
+        sql += &next("d.issue_date >=");
+    }
+    if f.to.is_some() {
+        sql += &next("d.issue_date <=");
+    }
+    if f.due_before.is_some() {
+        sql += &next("d.due_date <");
+    }
+    if f.overdue_on.is_some() {
+        sql += " AND d.kind = 'invoice' AND d.status = 'issued'";
+        sql += &next("d.due_date <");
+    }
+    if f.before_id.is_some() {
+        sql += &next("d.id <");
     }
     if !f.customer_ids.is_empty() {
-        cond(&mut sql, "d.customer_id IN", f.customer_ids.len());
+        let marks: Vec<String> = (n + 1..=n + f.customer_ids.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        n += f.customer_ids.len();
+        sql += &format!(" AND d.customer_id IN ({})", marks.join(", "));
     }
-    sql += &format!(" ORDER BY d.id DESC LIMIT ${}", n + 1);
+    n += 1;
+    sql += &format!(" ORDER BY d.id DESC LIMIT ${n}");
     let mut q = sqlx::query_as::<_, Document>(sqlx::AssertSqlSafe(sql));
-    for s in [&f.kind, &f.status, &f.number, &f.due_before, &f.from, &f.to]
-        .into_iter()
-        .flatten()
-    {
+    for s in [&f.kind, &f.status].into_iter().flatten() {
         q = q.bind(s.as_str());
     }
     for i in [
@@ -257,12 +277,23 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<Document>
         f.contract_id,
         f.billing_run_id,
         f.credits_invoice_id,
-        f.before_id,
     ]
     .into_iter()
     .flatten()
     {
         q = q.bind(i);
+    }
+    if let Some(n) = &f.number {
+        q = q.bind(n.as_str());
+    }
+    for s in [&f.from, &f.to, &f.due_before, &f.overdue_on]
+        .into_iter()
+        .flatten()
+    {
+        q = q.bind(s.as_str());
+    }
+    if let Some(b) = f.before_id {
+        q = q.bind(b);
     }
     for i in &f.customer_ids {
         q = q.bind(*i);

@@ -383,6 +383,93 @@ pub async fn credit_days(
         == 1)
 }
 
+/// The status changes of the contracts in `ids`, by contract, oldest
+/// first (one query for a batch of the run).
+pub async fn status_changes_for(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<StatusChange>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT contract_id, to_status, reason, at FROM contract_transitions
+         WHERE contract_id IN ({}) ORDER BY contract_id, at, id",
+        crate::params::id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`unbilled_plan_changes`] of the contracts in `ids`, by contract.
+pub async fn unbilled_plan_changes_for(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<PlanChange>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT c.id, c.contract_id, c.effective_date, f.name AS from_plan, t.name AS to_plan,
+            c.from_price, c.to_price
+         FROM contract_plan_changes c
+         JOIN plans f ON f.id = c.from_plan_id
+         JOIN plans t ON t.id = c.to_plan_id
+         WHERE c.contract_id IN ({}) AND c.applied_at IS NOT NULL AND c.billed_at IS NULL
+            AND c.canceled_at IS NULL
+         ORDER BY c.contract_id, c.id",
+        crate::params::id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The extra service items of the contracts in `ids`, by contract.
+pub async fn items_for(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<crate::contracts::Item>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT ci.id, ci.contract_id, ci.item_id, s.name, ci.price, ci.quantity, ci.created_at
+         FROM contract_items ci JOIN service_items s ON s.id = ci.item_id
+         WHERE ci.contract_id IN ({}) ORDER BY ci.contract_id, ci.id",
+        crate::params::id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Starts a savepoint inside a transaction: the run commits documents in
+/// groups, each document still whole or not at all.
+pub async fn savepoint(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("SAVEPOINT billing_document")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Keeps what was written since [`savepoint`].
+pub async fn release(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("RELEASE SAVEPOINT billing_document")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Undoes what was written since [`savepoint`] (and ends it).
+pub async fn roll_back_to_savepoint(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("ROLLBACK TO SAVEPOINT billing_document")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("RELEASE SAVEPOINT billing_document")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Records that `contract_id`'s period starting `start` is billed. `false`
 /// when it already was (another run or node got there first): the caller
 /// rolls its transaction back.

@@ -963,7 +963,7 @@ async fn openapi_document_keeps_its_contract() {
                 }
             }
         }
-        assert_eq!(operations, 66);
+        assert_eq!(operations, 80);
         for id in ["customers.list", "customers.show", "contracts.transition", "radius.sessions.list"] {
             assert!(ids.contains(id), "{id}");
         }

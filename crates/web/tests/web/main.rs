@@ -8,6 +8,7 @@ mod common;
 
 mod api;
 mod billing;
+mod billing_api;
 mod crm_api;
 mod crm_pages;
 mod documents;

@@ -1,0 +1,21 @@
+//! Billing: invoices and credit notes (with lines, taxes and corrections),
+//! billing runs (preview, start, progress) and tax rates. Amounts are
+//! integers in minor units of the installation's currency.
+
+pub mod credit_notes;
+pub mod documents;
+pub mod invoices;
+pub mod runs;
+pub mod taxes;
+
+use utoipa_axum::router::OpenApiRouter;
+use webkit::state::AppState;
+
+/// The billing area's paths.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(invoices::routes())
+        .merge(credit_notes::routes())
+        .merge(runs::routes())
+        .merge(taxes::routes())
+}
