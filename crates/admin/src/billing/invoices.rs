@@ -13,7 +13,7 @@ use axum::response::IntoResponse;
 use domain::Permission;
 use services::Error;
 use services::billing::documents::{
-    self, CreditLine, Document, StoredLine as Line, Filter, LineTax,
+    self, CreditLine, Document, Filter, LineTax, StoredLine as Line,
 };
 
 use crate::error::{Fail, PageResult};
