@@ -446,6 +446,10 @@ struct ShowView {
     change_plan: String,
     change_price: String,
     change_date: String,
+    /// One-off charges waiting for the next invoice (billing staff only).
+    charges: Vec<services::billing::charges::Charge>,
+    /// The add-a-charge form as typed (kept on errors).
+    charge: crate::billing::charges::ChargeForm,
 }
 
 async fn show_view(
@@ -479,6 +483,11 @@ async fn show_view(
     } else {
         Vec::new()
     };
+    let charges = if caller.can(Permission::BillingView) {
+        services::billing::charges::list(&state.svc, &caller, id).await?
+    } else {
+        Vec::new()
+    };
     let mut page = Page::new(staff, "customers", "contracts-title").with_flash(ok);
     page.title = format!("{} {}", page.tr.t("contracts-one"), k.number);
     Ok(ShowView {
@@ -497,9 +506,30 @@ async fn show_view(
         change_plan: String::new(),
         change_price: String::new(),
         change_date: String::new(),
+        charges,
+        charge: crate::billing::charges::ChargeForm {
+            quantity: "1".into(),
+            ..Default::default()
+        },
         customer,
         k,
     })
+}
+
+/// The contract page again with the one-off charge form's error beside
+/// it (`billing::charges` adds them).
+pub(crate) async fn show_with_charge_errors(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    e: Error,
+    form: crate::billing::charges::ChargeForm,
+) -> PageResult {
+    let errors = FormErrors::from_error(&staff.tr, e)?;
+    let mut view = show_view(state, staff, id, None).await?;
+    view.errors = errors;
+    view.charge = form;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&view)).into_response())
 }
 
 pub async fn show(

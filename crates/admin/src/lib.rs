@@ -2,13 +2,14 @@
 //! progressive enhancement (no inline script or style).
 //!
 //! One module per area (`dashboard`, `crm`, `catalog`, `contracts`,
-//! `radius`, `reports`, `staff`, `system`, and `public` for the signed-out pages),
+//! `billing`, `radius`, `reports`, `staff`, `system`, and `public` for the signed-out pages),
 //! each exposing its routes and its navigation entries; this file assembles
 //! them. A new area adds its module, merges its `routes()` below and puts
 //! its entry in [`NAV`] or [`ADMIN_NAV`]. `views` holds the page frame
 //! (`Page`), `error` the translated error page; templates are in
 //! `templates/`, strings in the kit's catalogues (`webkit::i18n`).
 
+pub mod billing;
 pub mod catalog;
 pub mod contracts;
 pub mod crm;
@@ -39,11 +40,7 @@ pub const NAV: &[NavItem] = &[
     dashboard::NAV,
     crm::NAV,
     catalog::NAV,
-    NavItem::soon(
-        "billing",
-        "/billing",
-        "M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 14H4v-6h16zm0-10H4V6h16z",
-    ),
+    billing::NAV,
     radius::NAV,
     NavItem::soon(
         "support",
@@ -79,6 +76,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crm::routes())
         .merge(catalog::routes())
         .merge(contracts::routes())
+        .merge(billing::routes())
         .merge(radius::routes())
         .merge(reports::routes())
         .merge(staff::routes())

@@ -139,3 +139,42 @@ pub fn csv_response(name: &str, body: axum::body::Body) -> axum::response::Respo
     )
         .into_response()
 }
+
+/// A CSV download streamed in batches, so a large list never sits in
+/// memory at once: `head` (the byte-order mark and header row) goes out
+/// with the first batch, then `next` turns a cursor into one batch of
+/// rows and the cursor for the rest (`None`: that was the last). An error
+/// after the first bytes can only cut the download short: it is logged
+/// under `what`, so callers check permissions before calling this.
+pub fn csv_stream<C, F, Fut>(
+    name: &str,
+    what: &'static str,
+    head: Vec<u8>,
+    cursor: C,
+    next: F,
+) -> axum::response::Response
+where
+    C: Send + 'static,
+    F: Fn(C) -> Fut + Send + Copy + 'static,
+    Fut: std::future::Future<Output = Result<(Vec<u8>, Option<C>), Error>> + Send + 'static,
+{
+    let stream =
+        futures_util::stream::unfold((Some(head), Some(cursor)), move |(head, cur)| async move {
+            let cur = cur?;
+            match next(cur).await {
+                Ok((bytes, more)) => {
+                    let mut out = head.unwrap_or_default();
+                    out.extend(bytes);
+                    Some((
+                        Ok::<_, std::io::Error>(axum::body::Bytes::from(out)),
+                        (None, more),
+                    ))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "{what} export failed");
+                    Some((Err(std::io::Error::other(e.to_string())), (None, None)))
+                }
+            }
+        });
+    csv_response(name, axum::body::Body::from_stream(stream))
+}

@@ -405,3 +405,318 @@ async fn browser_journey_on_sqlite_and_postgres() {
     pg.close().await;
     journey(Some(url)).await;
 }
+
+/// axe-core's script, from `LASTMILE_AXE_JS` (the test command fetches
+/// it with npm); its absence fails the test, as ChromeDriver's does.
+fn axe_source() -> String {
+    let path = std::env::var("LASTMILE_AXE_JS").expect(
+        "LASTMILE_AXE_JS must name axe-core's axe.min.js (the README test command fetches it)",
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Runs axe (WCAG 2 A and AA rules) on the page and fails naming every
+/// violation and the elements it found.
+async fn axe(c: &Client, axe_js: &str, what: &str) {
+    c.execute(&format!("{axe_js}\nreturn true;"), vec![])
+        .await
+        .expect("inject axe");
+    let result = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })
+               .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' @ ' +
+                 v.nodes.map(n => n.target.join(' ')).join(', '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("run axe");
+    let violations: Vec<String> = serde_json::from_value(result).unwrap_or_default();
+    assert!(
+        violations.is_empty(),
+        "{what} at {}: {violations:#?}",
+        path(c).await
+    );
+}
+
+/// Screenshots of the page at 1366 px and 390 px wide into
+/// `LASTMILE_SCREENSHOTS` when set (for people to look at; nothing is
+/// asserted on them), then back to the desktop width.
+async fn screenshots(c: &Client, name: &str) {
+    let Ok(dir) = std::env::var("LASTMILE_SCREENSHOTS") else {
+        return;
+    };
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    for (w, h) in [(1366, 1400), (390, 1600)] {
+        c.set_window_size(w, h).await.expect("window size");
+        // The phone layout slides the menu away: wait until it is gone.
+        for _ in 0..50 {
+            let gone = c
+                .execute(
+                    "return document.getElementById('sidebar').getBoundingClientRect().right <= 0 \
+                     || window.innerWidth > 860",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if gone {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(format!("{dir}/{name}-{w}.png"), png).expect("write screenshot");
+    }
+    c.set_window_size(1366, 900).await.expect("window size");
+}
+
+/// An installation with taxes, a plan and two active postpaid contracts
+/// (from 2026-01-10, billing day 10), written before the node starts.
+async fn billing_data(db: store::Db, data_dir: &std::path::Path) {
+    use domain::Money;
+    use domain::catalog::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
+    let secrets = services::secrets::SecretBox::load(None, data_dir).expect("secret key");
+    let svc = services::Services::new(db.clone(), secrets, data_dir.to_owned());
+    services::system::setup::run(
+        &svc,
+        &services::system::setup::SetupInput {
+            company: "Fibra Sul Telecom".into(),
+            legal_document: "12.345.678/0001-95".into(),
+            country: "BR".into(),
+            currency: "BRL".into(),
+            locale: "en".into(),
+            timezone: "America/Sao_Paulo".into(),
+            admin_username: "ana".into(),
+            admin_email: "ana@fibrasul.com.br".into(),
+            admin_name: "Ana Souza".into(),
+            admin_password: PASSWORD.into(),
+            logo: None,
+        },
+        None,
+    )
+    .await
+    .expect("setup");
+    let cli = services::Caller::Cli {
+        name: "test".into(),
+    };
+    for (name, pct) in [("ICMS", "18"), ("PIS", "0,65"), ("COFINS", "3")] {
+        services::billing::taxes::create(
+            &svc,
+            &cli,
+            &services::billing::taxes::TaxInput {
+                name: name.into(),
+                percent: pct.into(),
+                mode: "included_share".into(),
+                category: "scm".into(),
+                position: 0,
+                active: true,
+            },
+        )
+        .await
+        .expect("tax");
+    }
+    let plan = Plan {
+        name: "Fibra 300".into(),
+        description: String::new(),
+        download_kbps: 300_000,
+        upload_kbps: 150_000,
+        burst_down: None,
+        burst_up: None,
+        quota: None,
+        price: Money(9_990),
+        billing_mode: BillingMode::Postpaid,
+        cycle: Cycle::Monthly,
+        installation_fee: Money(0),
+        loyalty_months: 0,
+        early_termination_fee: Money(0),
+        tax_category: "scm".into(),
+        technology: Technology::Fiber,
+        suspended_behavior: SuspendedBehavior::Reject,
+        active: true,
+        public: true,
+    };
+    let plan_id = services::catalog::create_plan(&svc, &cli, &plan)
+        .await
+        .expect("plan")
+        .id;
+    for (name, doc, login) in [
+        ("Carla Mendes", "529.982.247-25", "carla"),
+        ("Bruno Lima", "111.444.777-35", "bruno"),
+    ] {
+        let input = services::crm::CustomerInput {
+            kind: "person".into(),
+            name: name.into(),
+            document: doc.into(),
+            ..Default::default()
+        };
+        let services::crm::Created::Customer(c) =
+            services::crm::create_customer(&svc, &cli, &input)
+                .await
+                .expect("customer")
+        else {
+            panic!("duplicate customer")
+        };
+        let k = services::contracts::create(
+            &svc,
+            &cli,
+            &services::contracts::ContractInput {
+                customer_id: c.id,
+                plan_id,
+                billing_day: 10,
+                start_date: "2026-01-10".into(),
+                login: login.into(),
+                password: "first-pw-123".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("contract")
+        .id;
+        // Active since its start date, so billing starts there.
+        let mut tx = db.begin().await.expect("begin");
+        sqlx::query("UPDATE contracts SET status = 'active' WHERE id = $1")
+            .bind(k)
+            .execute(&mut *tx)
+            .await
+            .expect("activate");
+        tx.commit().await.expect("commit");
+    }
+    db.close().await;
+}
+
+/// A billing run from the browser: new run, preview (one contract's
+/// lines), confirmation, the run's progress, an invoice and a credit note,
+/// each page checked with axe.
+async fn billing_journey(database_url: Option<String>) {
+    let axe_js = axe_source();
+    let dir = std::env::temp_dir().join(format!(
+        "lastmile-browser-billing-{}-{}",
+        std::process::id(),
+        database_url.is_some()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("data dir");
+    let db_url = database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("lastmile.db").display()));
+    let db = store::Db::connect(&db_url, 2).await.expect("open db");
+    db.migrate().await.expect("migrate");
+    billing_data(db, &dir).await;
+    let node = start_node(&dir, database_url.as_deref());
+    let b = browser().await;
+    let c = &b.client;
+    let base = node.url.clone();
+    // Pictures once, from the SQLite run.
+    let pictures = database_url.is_none();
+
+    login(c, &base, "ana", PASSWORD).await;
+    wait_path(c, "/", "dashboard").await;
+    c.goto(&format!("{base}/billing/runs")).await.expect("runs");
+    assert!(text(c, ".table").await.contains("No billing run yet."));
+    axe(c, &axe_js, "runs list").await;
+    submit(c, "a[href='/billing/runs/new']").await;
+    // A date input takes keys in the browser's locale order: set it.
+    c.execute(
+        "document.getElementById('f-as_of').value = arguments[0]",
+        vec![serde_json::json!("2026-03-10")],
+    )
+    .await
+    .expect("set as of");
+    axe(c, &axe_js, "new run").await;
+    submit(c, ".content form button[type=submit]").await;
+    wait_path(c, "/billing/runs/preview", "preview").await;
+    assert_eq!(text(c, "#preview-contracts").await, "2");
+    assert_eq!(text(c, "#preview-invoices").await, "4");
+    assert_eq!(text(c, "#preview-total").await, "399.60");
+    fill(c, "input[name=contract]", "carla").await;
+    submit(
+        c,
+        "form[action='/billing/runs/preview'] button[type=submit]",
+    )
+    .await;
+    let lines = text(c, "#preview-lines").await;
+    assert!(lines.contains("Fibra 300"), "{lines}");
+    axe(c, &axe_js, "preview").await;
+    if pictures {
+        screenshots(c, "preview").await;
+    }
+
+    // Confirm: the run's page shows its progress and the invoices.
+    submit(c, "#confirm-run").await;
+    assert!(text(c, ".flash-ok").await.contains("Billing run started."));
+    // The run is a job the node's worker picks up; the page reloads
+    // itself (app.js) until it is done.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = match c.find(Locator::Css("#run-status")).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if status == "Done" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the run was not done within 30 s: {status:?} at {}",
+            path(c).await
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(text(c, "#run-invoices").await, "4");
+    axe(c, &axe_js, "run").await;
+
+    // An invoice, then a credit note for all of it.
+    submit(c, ".table a.mono").await;
+    let title = text(c, ".page-title").await;
+    assert!(title.starts_with("Invoice 2026-00000"), "{title}");
+    assert!(text(c, ".content").await.contains("Taxes by rate"));
+    axe(c, &axe_js, "invoice").await;
+    if pictures {
+        screenshots(c, "invoice").await;
+    }
+    submit(c, "a[href$='/credit']").await;
+    axe(c, &axe_js, "credit note form").await;
+    fill(c, "#f-reason", "Service down for two days").await;
+    submit(c, ".content form button[type=submit]").await;
+    assert!(text(c, ".flash-ok").await.contains("Credit note issued."));
+    assert!(
+        text(c, ".page-title")
+            .await
+            .starts_with("Credit note NC2026-000001")
+    );
+    assert!(
+        text(c, ".content")
+            .await
+            .contains("Service down for two days")
+    );
+    axe(c, &axe_js, "credit note").await;
+
+    c.goto(&format!("{base}/billing/invoices"))
+        .await
+        .expect("invoices");
+    assert!(text(c, ".table").await.contains("NC2026-000001"));
+    axe(c, &axe_js, "invoice list").await;
+    if pictures {
+        screenshots(c, "invoices").await;
+    }
+    c.goto(&format!("{base}/billing/taxes"))
+        .await
+        .expect("taxes");
+    axe(c, &axe_js, "tax rates").await;
+
+    let _ = b.client.clone().close().await;
+    drop(node);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn billing_in_the_browser_on_sqlite_and_postgres() {
+    billing_journey(None).await;
+    let pg = store::testing::postgres().await;
+    let url = pg.url().to_owned();
+    pg.close().await;
+    billing_journey(Some(url)).await;
+}

@@ -19,6 +19,13 @@ document.addEventListener("DOMContentLoaded", () => {
       button.setAttribute("aria-expanded", open ? "true" : "false");
     });
   });
+  // Pages showing work in progress (a billing run) reload themselves
+  // every few seconds while it runs; without script they carry a link.
+  const refresh = document.querySelector("[data-refresh]");
+  if (refresh) {
+    const seconds = Number(refresh.dataset.refresh) || 5;
+    window.setTimeout(() => window.location.reload(), seconds * 1000);
+  }
   // Copy buttons.
   document.querySelectorAll("[data-copy]").forEach((button) => {
     button.addEventListener("click", async () => {

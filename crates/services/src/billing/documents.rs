@@ -68,6 +68,23 @@ pub async fn list(
     Ok(store::billing::documents::list(&mut c, &f).await?)
 }
 
+/// What each line of invoice `id` still holds to credit: its total less
+/// what issued credit notes took back, by line id.
+pub async fn credit_left(svc: &Services, caller: &Caller, id: i64) -> Result<HashMap<i64, i64>> {
+    let mut c = svc.db.conn().await?;
+    let document = store::billing::documents::get(&mut c, id).await?;
+    caller.require_for_customer(Permission::BillingView, document.customer_id)?;
+    let credited: HashMap<i64, i64> = store::billing::documents::credited(&mut c, id)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(store::billing::documents::lines(&mut c, id)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l.total + credited.get(&l.id).copied().unwrap_or(0)))
+        .collect())
+}
+
 /// Part of an invoice line to credit: the line and the amount to take back
 /// (`None`: all that was not credited yet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Billing: tax rates, invoices and credit notes, and the billing run that
 //! turns contracts into invoices exactly once per period.
 
+pub mod charges;
 pub mod documents;
 pub mod reports;
 pub mod run;

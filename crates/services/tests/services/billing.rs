@@ -894,3 +894,114 @@ async fn the_daily_schedule_bills_what_is_due_today() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn one_off_charges_are_checked_audited_and_billed_once() {
+    use services::billing::charges::{self, ChargeInput};
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 300", 9_990, BillingMode::Postpaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let k = contract(&s, a, plan_id, "ana").await;
+        let charge = |description: &str, quantity: i64, price: i64| ChargeInput {
+            description: description.into(),
+            quantity,
+            unit_price: Money(price),
+        };
+        for (input, field) in [
+            (charge("", 1, 8_000), "description"),
+            (charge("Visit\u{7}", 1, 8_000), "description"),
+            (charge("Visit", 0, 8_000), "quantity"),
+            (charge("Visit", 1, 0), "unit_price"),
+            (charge("Visit", 1, -500), "unit_price"),
+        ] {
+            match charges::add(&s, &admin_caller(), k, &input).await {
+                Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        // Viewing needs billing.view, adding and removing billing.manage.
+        let support = crate::staff_with(domain::staff::role::BuiltinRole::Support.permissions());
+        assert!(matches!(
+            charges::add(&s, &support, k, &charge("Visit", 1, 8_000)).await,
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            charges::add(&s, &admin_caller(), k + 100, &charge("Visit", 1, 8_000)).await,
+            Err(Error::NotFound)
+        ));
+        let visit = charges::add(&s, &admin_caller(), k, &charge(" Visit ", 1, 8_000))
+            .await
+            .unwrap();
+        let cable = charges::add(&s, &admin_caller(), k, &charge("Cable", 2, 1_550))
+            .await
+            .unwrap();
+        let open = charges::list(&s, &support, k).await.unwrap();
+        assert_eq!(
+            open.iter()
+                .map(|c| (c.description.as_str(), c.quantity, c.unit_price))
+                .collect::<Vec<_>>(),
+            [("Visit", 1, 8_000), ("Cable", 2, 1_550)]
+        );
+        assert!(matches!(
+            charges::remove(&s, &support, k, visit).await,
+            Err(Error::Forbidden(_))
+        ));
+        charges::remove(&s, &admin_caller(), k, visit).await.unwrap();
+        assert!(matches!(
+            charges::remove(&s, &admin_caller(), k, visit).await,
+            Err(Error::NotFound)
+        ));
+        let mut c = s.db.conn().await.unwrap();
+        let actions: Vec<String> = sqlx::query_scalar(
+            "SELECT action FROM audit_log WHERE entity_kind = 'contract' AND action LIKE 'charge.%' ORDER BY id",
+        )
+        .fetch_all(&mut *c)
+        .await
+        .unwrap();
+        drop(c);
+        assert_eq!(actions, ["charge.add", "charge.add", "charge.remove"]);
+
+        // The run bills it once, on the first document, and it can no
+        // longer be removed.
+        run::run(&s, &console(), date(2026, 3, 10), &Policy::default())
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        let billed: Vec<_> = docs
+            .iter()
+            .flat_map(|d| &d.lines)
+            .filter(|l| l.source == "one_off")
+            .map(|l| (l.description.as_str(), l.quantity, l.unit_price, l.total))
+            .collect();
+        assert_eq!(billed, [("Cable", 2, 1_550, 3_100)]);
+        assert!(charges::list(&s, &admin_caller(), k).await.unwrap().is_empty());
+        assert!(matches!(
+            charges::remove(&s, &admin_caller(), k, cable).await,
+            Err(Error::NotFound)
+        ));
+        // A canceled contract takes no new charges.
+        contracts::transition(
+            &s,
+            &admin_caller(),
+            k,
+            domain::contracts::Status::Canceled,
+            None,
+            "",
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            charges::add(&s, &admin_caller(), k, &charge("Visit", 1, 8_000)).await,
+            Err(Error::Refused("contract-canceled"))
+        ));
+    })
+    .await;
+}

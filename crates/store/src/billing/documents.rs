@@ -198,6 +198,9 @@ pub struct Filter {
     pub credits_invoice_id: Option<i64>,
     /// The document number, exactly.
     pub number: Option<String>,
+    /// Any of these customers (empty: any customer; a customer search
+    /// hands its matches here).
+    pub customer_ids: Vec<i64>,
     /// Issue dates from / to (inclusive, `YYYY-MM-DD`).
     pub from: Option<String>,
     pub to: Option<String>,
@@ -256,6 +259,13 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<Document>
     if f.before_id.is_some() {
         sql += &next("d.id <");
     }
+    if !f.customer_ids.is_empty() {
+        let marks: Vec<String> = (n + 1..=n + f.customer_ids.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        n += f.customer_ids.len();
+        sql += &format!(" AND d.customer_id IN ({})", marks.join(", "));
+    }
     n += 1;
     sql += &format!(" ORDER BY d.id DESC LIMIT ${n}");
     let mut q = sqlx::query_as::<_, Document>(sqlx::AssertSqlSafe(sql));
@@ -284,6 +294,9 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<Document>
     }
     if let Some(b) = f.before_id {
         q = q.bind(b);
+    }
+    for i in &f.customer_ids {
+        q = q.bind(*i);
     }
     let limit = f.limit.max(1);
     let mut rows = q.bind(limit + 1).fetch_all(conn).await?;

@@ -7,6 +7,7 @@
 mod common;
 
 mod api;
+mod billing;
 mod billing_api;
 mod billing_reports;
 mod crm_api;
