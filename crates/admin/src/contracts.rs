@@ -284,6 +284,7 @@ struct ContractForm {
     ipv4: String,
     ipv6_prefix: String,
     notes: String,
+    promo_code: String,
     /// Quantity typed per service item id.
     items: BTreeMap<i64, String>,
 }
@@ -307,6 +308,7 @@ impl ContractForm {
             ipv4: field(p, "ipv4"),
             ipv6_prefix: field(p, "ipv6_prefix"),
             notes: field(p, "notes"),
+            promo_code: field(p, "promo_code"),
             items,
         }
     }
@@ -340,6 +342,7 @@ impl ContractForm {
             number: String::new(),
             notes: self.notes.clone(),
             items,
+            promo_code: self.promo_code.clone(),
         })
     }
 }

@@ -264,8 +264,17 @@ pub async fn preview(
             }
             p.contracts += 1;
             let rates = taxes.get(&mut c, row).await?;
+            let mut discounts = super::discounts::running(&mut c, row.id).await?;
             for d in docs {
-                let lines = compute(&d, &[], &rates)?;
+                let mut lines = compute(&d, &[], &rates)?;
+                let mut sources = sources(&d, &[]);
+                super::discounts::apply(
+                    &mut lines,
+                    &mut sources,
+                    &mut discounts,
+                    d.period.start,
+                    &rates,
+                )?;
                 let totals = Totals::of(&lines);
                 p.invoices += 1;
                 p.total = add(p.total, totals.total);
@@ -377,7 +386,17 @@ async fn issue_due(
         }
         return Ok(None);
     }
-    let lines = compute(d, &charges, rates)?;
+    let mut lines = compute(d, &charges, rates)?;
+    let mut sources = sources(d, &charges);
+    // Read in this transaction: the counts are what the last document left.
+    let mut discounts = super::discounts::running(&mut tx, d.contract_id).await?;
+    let applied = super::discounts::apply(
+        &mut lines,
+        &mut sources,
+        &mut discounts,
+        d.period.start,
+        rates,
+    )?;
     let totals = Totals::of(&lines);
     let seq = store::billing::documents::next_number(
         &mut tx,
@@ -412,7 +431,7 @@ async fn issue_due(
         // Another run or node billed this period first: drop ours whole.
         return Ok(None);
     }
-    let sources = sources(d, &charges);
+    super::discounts::record(&mut tx, &applied, now).await?;
     for (i, (l, (source, charge))) in lines.iter().zip(sources).enumerate() {
         let line_id =
             store::billing::documents::insert_line(&mut tx, id, &new_line(i, source, d, l, rates))
