@@ -23,6 +23,7 @@ mod problem;
 
 // One module per area, each registering its paths into the router and the
 // document (`routes()`).
+mod billing;
 mod catalog;
 mod contracts;
 mod crm;
@@ -128,6 +129,7 @@ impl Modify for BearerAuth {
         (name = "contracts", description = "Contracts, their status, plan changes and credentials"),
         (name = "documents", description = "Customers' KYC documents and contract PDFs"),
         (name = "radius", description = "Routers (NAS), sessions, the authentication log, usage and connection lookups"),
+        (name = "billing", description = "Discounts on contracts and promo codes"),
     )
 )]
 pub struct ApiDoc;
@@ -141,6 +143,7 @@ fn areas() -> OpenApiRouter<AppState> {
         .merge(catalog::routes())
         .merge(contracts::routes())
         .merge(radius::routes())
+        .merge(billing::routes())
 }
 
 /// The generated document, as JSON text (built once).
