@@ -430,7 +430,7 @@ pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) ->
 
 #[derive(Template)]
 #[template(path = "contract_show.html")]
-struct ShowView {
+pub(crate) struct ShowView {
     page: Page,
     k: Contract,
     customer: store::crm::customers::Customer,
@@ -444,14 +444,17 @@ struct ShowView {
     next: Vec<Status>,
     reasons: &'static [SuspendReason],
     password: Option<String>,
-    errors: FormErrors,
+    pub(crate) errors: FormErrors,
     /// The plan change form as typed (kept on errors).
     change_plan: String,
     change_price: String,
     change_date: String,
+    /// The discounts section (billing's), and its forms as typed.
+    discounts: Vec<crate::billing::discounts::DiscountRow>,
+    pub(crate) discount_form: crate::billing::discounts::DiscountForm,
 }
 
-async fn show_view(
+pub(crate) async fn show_view(
     state: &AppState,
     staff: &Staff,
     id: i64,
@@ -500,6 +503,8 @@ async fn show_view(
         change_plan: String::new(),
         change_price: String::new(),
         change_date: String::new(),
+        discounts: crate::billing::discounts::rows(state, staff, id).await?,
+        discount_form: crate::billing::discounts::DiscountForm::new(),
         customer,
         k,
     })

@@ -9,6 +9,7 @@
 //! (`Page`), `error` the translated error page; templates are in
 //! `templates/`, strings in the kit's catalogues (`webkit::i18n`).
 
+pub mod billing;
 pub mod catalog;
 pub mod contracts;
 pub mod crm;
@@ -82,6 +83,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crm::routes())
         .merge(catalog::routes())
         .merge(contracts::routes())
+        .merge(billing::routes())
         .merge(radius::routes())
         .merge(staff::routes())
         .merge(system::routes())
