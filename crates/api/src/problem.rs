@@ -229,6 +229,7 @@ fn refusal_text(code: &str) -> String {
             "the contract's status changed meanwhile; read it again and retry".into()
         }
         "session-closed" => "the session has already ended".into(),
+        "discount-ended" => "the discount has already ended".into(),
         other => format!("refused: {other}"),
     }
 }

@@ -96,11 +96,11 @@ async fn contract(c: &mut AnyConnection, id: i64) -> Result<store::contracts::Co
     }
 }
 
-/// A contract's discounts, running and ended, oldest first.
+/// A contract's discounts, running and ended, oldest first (none for an
+/// id that names no contract, as other filters answer).
 pub async fn list(svc: &Services, caller: &Caller, contract_id: i64) -> Result<Vec<Discount>> {
     caller.require(Permission::BillingView)?;
     let mut c = svc.db.conn().await?;
-    store::contracts::get(&mut c, contract_id).await?;
     Ok(store::billing::discounts::for_contract(&mut c, contract_id, false).await?)
 }
 
