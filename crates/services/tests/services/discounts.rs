@@ -553,6 +553,21 @@ async fn fixed_discounts_are_capped_and_taxes_use_the_discounted_base() {
         assert_eq!(save.document.total, base + save.document.tax);
         let line_taxes: i64 = save.taxes.iter().map(|t| t.amount).sum();
         assert_eq!(line_taxes, save.document.tax);
+        // Voiding takes back what was charged: the discount line is
+        // reversed with the plan line.
+        let note = documents::void(
+            &s,
+            &console(),
+            save.document.id,
+            "Wrong plan",
+            &Policy::default(),
+        )
+        .await
+        .unwrap();
+        let note = documents::get(&s, &console(), note).await.unwrap();
+        assert_eq!(note.document.total, -save.document.total);
+        assert_eq!(note.document.tax, -save.document.tax);
+        assert_eq!(note.lines.len(), 2);
     })
     .await;
 }
