@@ -83,7 +83,10 @@ fn action(ev: &DomainEvent) -> Option<(i64, Request, &'static str)> {
         DomainEvent::ContractCreated(_)
         | DomainEvent::ContractPriceChanged(_)
         | DomainEvent::PlanUpdated(_)
-        | DomainEvent::NasChanged(_) => None,
+        | DomainEvent::NasChanged(_)
+        | DomainEvent::InvoiceIssued(_)
+        | DomainEvent::InvoiceVoided(_)
+        | DomainEvent::CreditNoteIssued(_) => None,
     }
 }
 

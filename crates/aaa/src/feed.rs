@@ -42,6 +42,7 @@ impl Todo {
             }
             Entity::Plan(_) => self.plans = true,
             Entity::Nas(_) => self.nas = true,
+            Entity::Invoice(_) => {}
         }
     }
 }
@@ -70,6 +71,11 @@ fn classify(todo: &mut Todo, rec: &hot::Recorded) {
         DomainEvent::ContractPriceChanged(_) => {}
         DomainEvent::PlanUpdated(_) => todo.plans = true,
         DomainEvent::NasChanged(_) => todo.nas = true,
+        // Billing documents change nothing RADIUS serves (suspension for
+        // non-payment arrives as a contract status change).
+        DomainEvent::InvoiceIssued(_)
+        | DomainEvent::InvoiceVoided(_)
+        | DomainEvent::CreditNoteIssued(_) => {}
     }
 }
 

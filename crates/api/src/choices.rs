@@ -131,7 +131,7 @@ choice!(
 );
 choice!(
     /// A settings group.
-    SettingGroup = ["security", "email", "backup", "radius"]
+    SettingGroup = ["security", "email", "backup", "radius", "billing"]
 );
 choice!(
     /// The type of a setting's value.

@@ -59,6 +59,9 @@ text_enum!(
         ContractPriceChanged = "contract.price_changed",
         PlanUpdated = "plan.updated",
         NasChanged = "nas.changed",
+        InvoiceIssued = "invoice.issued",
+        InvoiceVoided = "invoice.voided",
+        CreditNoteIssued = "credit_note.issued",
     }
 );
 
@@ -68,6 +71,8 @@ pub enum Entity {
     Contract(i64),
     Plan(i64),
     Nas(i64),
+    /// An invoice or a credit note (both are rows of `invoices`).
+    Invoice(i64),
 }
 
 impl Entity {
@@ -77,13 +82,14 @@ impl Entity {
             Entity::Contract(_) => "contract",
             Entity::Plan(_) => "plan",
             Entity::Nas(_) => "nas",
+            Entity::Invoice(_) => "invoice",
         }
     }
 
     /// The entity's id (stored as text in `entity_id`).
     pub fn id(self) -> i64 {
         match self {
-            Entity::Contract(id) | Entity::Plan(id) | Entity::Nas(id) => id,
+            Entity::Contract(id) | Entity::Plan(id) | Entity::Nas(id) | Entity::Invoice(id) => id,
         }
     }
 
@@ -95,6 +101,7 @@ impl Entity {
             "contract" => Some(Entity::Contract(id)),
             "plan" => Some(Entity::Plan(id)),
             "nas" => Some(Entity::Nas(id)),
+            "invoice" => Some(Entity::Invoice(id)),
             _ => None,
         }
     }
@@ -112,6 +119,9 @@ pub enum DomainEvent {
     ContractPriceChanged(ContractPriceChanged),
     PlanUpdated(PlanUpdated),
     NasChanged(NasChanged),
+    InvoiceIssued(InvoiceIssued),
+    InvoiceVoided(InvoiceVoided),
+    CreditNoteIssued(CreditNoteIssued),
 }
 
 /// A contract was created (by staff, the API or an import).
@@ -213,6 +223,44 @@ pub struct NasChanged {
     pub action: NasChange,
 }
 
+/// An invoice was issued (by a billing run or by staff): it has its number
+/// and is final; messaging sends it, payments wait for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceIssued {
+    pub invoice_id: i64,
+    pub customer_id: i64,
+    /// The contract it bills (`null` for an invoice covering several).
+    #[serde(deserialize_with = "present")]
+    pub contract_id: Option<i64>,
+    pub number: String,
+    pub total: Money,
+    pub due_date: jiff::civil::Date,
+    /// The run that issued it (`null` when staff did).
+    #[serde(deserialize_with = "present")]
+    pub billing_run_id: Option<i64>,
+}
+
+/// An issued invoice was voided (with a credit note for what it charged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceVoided {
+    pub invoice_id: i64,
+    pub customer_id: i64,
+    pub number: String,
+    pub reason: String,
+}
+
+/// A credit note was issued against an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditNoteIssued {
+    pub credit_note_id: i64,
+    pub invoice_id: i64,
+    pub customer_id: i64,
+    pub number: String,
+    pub invoice_number: String,
+    /// What it credits, as a positive amount.
+    pub total: Money,
+}
+
 /// Deserialises an `Option` that must be present (a value or `null`), so a
 /// renamed field is an error instead of a silent `None`.
 fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
@@ -251,6 +299,9 @@ impl DomainEvent {
             DomainEvent::ContractPriceChanged(_) => Kind::ContractPriceChanged,
             DomainEvent::PlanUpdated(_) => Kind::PlanUpdated,
             DomainEvent::NasChanged(_) => Kind::NasChanged,
+            DomainEvent::InvoiceIssued(_) => Kind::InvoiceIssued,
+            DomainEvent::InvoiceVoided(_) => Kind::InvoiceVoided,
+            DomainEvent::CreditNoteIssued(_) => Kind::CreditNoteIssued,
         }
     }
 
@@ -264,6 +315,9 @@ impl DomainEvent {
             DomainEvent::ContractPriceChanged(e) => Entity::Contract(e.contract_id),
             DomainEvent::PlanUpdated(e) => Entity::Plan(e.plan_id),
             DomainEvent::NasChanged(e) => Entity::Nas(e.nas_id),
+            DomainEvent::InvoiceIssued(e) => Entity::Invoice(e.invoice_id),
+            DomainEvent::InvoiceVoided(e) => Entity::Invoice(e.invoice_id),
+            DomainEvent::CreditNoteIssued(e) => Entity::Invoice(e.credit_note_id),
         }
     }
 
@@ -313,6 +367,9 @@ impl DomainEvent {
             Kind::ContractPriceChanged => DomainEvent::ContractPriceChanged(read(p)?),
             Kind::PlanUpdated => DomainEvent::PlanUpdated(read(p)?),
             Kind::NasChanged => DomainEvent::NasChanged(read(p)?),
+            Kind::InvoiceIssued => DomainEvent::InvoiceIssued(read(p)?),
+            Kind::InvoiceVoided => DomainEvent::InvoiceVoided(read(p)?),
+            Kind::CreditNoteIssued => DomainEvent::CreditNoteIssued(read(p)?),
         })
     }
 }
@@ -366,7 +423,12 @@ fn upcast_v1(kind: &str, mut p: Value) -> Result<(Kind, Value), DecodeError> {
                 o.insert("reconnect".into(), changed.into());
             }
         }
-        Kind::PlanUpdated | Kind::NasChanged => {}
+        // Invoices arrived with version 2: no version-1 row names them.
+        Kind::PlanUpdated
+        | Kind::NasChanged
+        | Kind::InvoiceIssued
+        | Kind::InvoiceVoided
+        | Kind::CreditNoteIssued => {}
     }
     Ok((known, p))
 }
@@ -387,7 +449,10 @@ from_payload!(
     ContractUpdated,
     ContractPriceChanged,
     PlanUpdated,
-    NasChanged
+    NasChanged,
+    InvoiceIssued,
+    InvoiceVoided,
+    CreditNoteIssued
 );
 
 #[cfg(test)]
@@ -454,6 +519,32 @@ mod tests {
             Kind::NasChanged => NasChanged {
                 nas_id: 4,
                 action: NasChange::Disabled,
+            }
+            .into(),
+            Kind::InvoiceIssued => InvoiceIssued {
+                invoice_id: 11,
+                customer_id: 3,
+                contract_id: Some(7),
+                number: "2026-000123".into(),
+                total: Money(9990),
+                due_date: jiff::civil::date(2026, 5, 10),
+                billing_run_id: Some(2),
+            }
+            .into(),
+            Kind::InvoiceVoided => InvoiceVoided {
+                invoice_id: 11,
+                customer_id: 3,
+                number: "2026-000123".into(),
+                reason: "duplicated".into(),
+            }
+            .into(),
+            Kind::CreditNoteIssued => CreditNoteIssued {
+                credit_note_id: 12,
+                invoice_id: 11,
+                customer_id: 3,
+                number: "NC2026-000001".into(),
+                invoice_number: "2026-000123".into(),
+                total: Money(9990),
             }
             .into(),
         }
@@ -583,7 +674,17 @@ mod tests {
             assert_eq!(event, want, "{kind}");
             seen.insert(kind);
         }
-        assert_eq!(seen.len(), Kind::ALL.len(), "a v1 row for every kind");
+        // Billing's kinds were born at version 2.
+        let born_v2 = [
+            Kind::InvoiceIssued,
+            Kind::InvoiceVoided,
+            Kind::CreditNoteIssued,
+        ];
+        assert_eq!(
+            seen.len() + born_v2.len(),
+            Kind::ALL.len(),
+            "a v1 row for every kind older than version 2"
+        );
     }
 
     /// Shapes older releases wrote before the last untyped one.

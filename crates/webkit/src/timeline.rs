@@ -111,6 +111,26 @@ fn sentence(tr: &Tr, kind: EventKind, data: &Value) -> Option<String> {
             "timeline-document-deleted",
             &[("filename", text("filename")?)],
         ),
+        InvoiceIssued => tr.targs(
+            "timeline-invoice-issued",
+            &[
+                number()?,
+                ("total", tr.money(int("total")?)),
+                ("date", text("due_date")?),
+            ],
+        ),
+        InvoiceVoided => tr.targs(
+            "timeline-invoice-voided",
+            &[number()?, ("reason", text("reason")?)],
+        ),
+        CreditNoteIssued => tr.targs(
+            "timeline-credit-note-issued",
+            &[
+                number()?,
+                ("invoice", text("invoice_number")?),
+                ("total", tr.money(int("total")?)),
+            ],
+        ),
     })
 }
 
@@ -143,6 +163,13 @@ mod tests {
             }
             DocumentVerified | DocumentRejected => json!({
                 "kind": "identity", "filename": "rg.pdf", "reason": "ilegível",
+            }),
+            InvoiceIssued => json!({
+                "number": "2026-000123", "total": 9990, "due_date": "2026-05-10",
+            }),
+            InvoiceVoided => json!({ "number": "2026-000123", "reason": "duplicada" }),
+            CreditNoteIssued => json!({
+                "number": "NC2026-000001", "invoice_number": "2026-000123", "total": 9990,
             }),
         }
     }

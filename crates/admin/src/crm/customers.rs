@@ -982,7 +982,7 @@ pub fn kind_icon(kind: &str) -> &'static str {
         }
         "contract" => "M6 2h9l5 5v15H6zm8 1.5V8h4.5zM8 12h8v2H8zm0 4h8v2H8z",
         "note" => "M4 4h16v12H8l-4 4zm3 4v2h10V8zm0 4h7v-2H7z",
-        "invoice" | "payment" => {
+        "invoice" | "credit_note" | "payment" => {
             "M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 14H4v-6h16zm0-10H4V6h16z"
         }
         _ => "M12 2a10 10 0 1 0 10 10A10 10 0 0 0 12 2zm1 15h-2v-6h2zm0-8h-2V7h2z",

@@ -35,6 +35,11 @@ impl SettingField {
     pub fn is(&self, choice: &str) -> bool {
         self.value == choice
     }
+    /// The catalogue prefix of this setting's choice labels
+    /// (`setting-billing-proration-actual-days`).
+    pub fn choice_prefix(&self) -> String {
+        format!("{}-", self.label_key)
+    }
 }
 
 #[derive(Template)]
@@ -116,7 +121,7 @@ fn fields_of(
             let (kind, choices, min, max) = match d.kind {
                 Kind::Int { min, max } => ("number", vec![], min, max),
                 Kind::Bool => ("bool", vec![], 0, 0),
-                Kind::Text { .. } | Kind::RoleList => ("text", vec![], 0, 0),
+                Kind::Text { .. } | Kind::RoleList | Kind::NumberPrefix => ("text", vec![], 0, 0),
                 Kind::Email => ("email", vec![], 0, 0),
                 Kind::Choice(c) => ("choice", c.to_vec(), 0, 0),
                 Kind::Secret => ("secret", vec![], 0, 0),

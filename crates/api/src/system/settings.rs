@@ -69,6 +69,7 @@ fn all(current: &services::system::settings::Settings) -> Vec<SettingView> {
                 ),
                 Kind::RoleList => ("role_list", None, None, None),
                 Kind::Secret => ("secret", None, None, None),
+                Kind::NumberPrefix => ("text", None, None, Some(30)),
             };
             SettingView {
                 key: d.key.to_owned(),

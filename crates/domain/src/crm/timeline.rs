@@ -37,6 +37,12 @@ text_enum!(
         DocumentVerified = "document.verified",
         DocumentRejected = "document.rejected",
         DocumentDeleted = "document.deleted",
+        /// `number`, `total` (minor units), `due_date`.
+        InvoiceIssued = "invoice.issued",
+        /// `number`, `reason`.
+        InvoiceVoided = "invoice.voided",
+        /// `number`, `invoice_number`, `total` (minor units).
+        CreditNoteIssued = "credit_note.issued",
     }
 );
 

@@ -20,6 +20,9 @@ pub enum Kind {
     RoleList,
     /// Stored encrypted at rest; never shown back.
     Secret,
+    /// A document numbering prefix (`{year}` stands for the year), as
+    /// [`crate::billing::invoice::Series`] accepts it.
+    NumberPrefix,
 }
 
 /// A setting's definition.
@@ -37,16 +40,24 @@ pub enum Group {
     Email,
     Backup,
     Radius,
+    Billing,
 }
 
 impl Group {
-    pub const ALL: [Group; 4] = [Group::Security, Group::Email, Group::Backup, Group::Radius];
+    pub const ALL: [Group; 5] = [
+        Group::Security,
+        Group::Email,
+        Group::Backup,
+        Group::Radius,
+        Group::Billing,
+    ];
     pub fn slug(self) -> &'static str {
         match self {
             Group::Security => "security",
             Group::Email => "email",
             Group::Backup => "backup",
             Group::Radius => "radius",
+            Group::Billing => "billing",
         }
     }
     pub fn from_slug(s: &str) -> Option<Group> {
@@ -83,6 +94,26 @@ pub const RADIUS_RESTRICTED_ADDRESS_LIST: &str = "radius.restricted_address_list
 pub const RADIUS_RESTRICTED_POOL: &str = "radius.restricted_pool";
 pub const RADIUS_RESTRICTED_KBPS: &str = "radius.restricted_kbps";
 pub const RADIUS_LOG_ACCEPTS: &str = "radius.log_accepts";
+/// `actual_days` (a day is 1/days-in-period of the price) or `thirty_day`
+/// (a day is 1/30 of a month).
+pub const BILLING_PRORATION: &str = "billing.proration";
+/// A partial first period is billed `separate`ly or `fold`ed into the first
+/// full period's invoice.
+pub const BILLING_FIRST_PERIOD: &str = "billing.first_period";
+/// One invoice per `contract`, or per `customer` and billing day.
+pub const BILLING_GROUPING: &str = "billing.grouping";
+pub const BILLING_PREPAID_DAYS_BEFORE: &str = "billing.prepaid_days_before";
+pub const BILLING_DUE_DAYS: &str = "billing.due_days";
+/// Days suspended for non-payment are not charged (Brazil's RGC).
+pub const BILLING_UNCHARGED_NON_PAYMENT: &str = "billing.uncharged_non_payment";
+pub const BILLING_UNCHARGED_CUSTOMER_REQUEST: &str = "billing.uncharged_customer_request";
+pub const BILLING_UNCHARGED_ADMINISTRATIVE: &str = "billing.uncharged_administrative";
+pub const BILLING_INVOICE_PREFIX: &str = "billing.invoice_prefix";
+pub const BILLING_CREDIT_NOTE_PREFIX: &str = "billing.credit_note_prefix";
+pub const BILLING_NUMBER_DIGITS: &str = "billing.number_digits";
+/// The daily billing run is queued at this hour (company time zone).
+pub const BILLING_DAILY_RUN: &str = "billing.daily_run";
+pub const BILLING_RUN_HOUR: &str = "billing.run_hour";
 
 /// Every setting.
 pub const DEFS: &[Def] = &[
@@ -265,6 +296,84 @@ pub const DEFS: &[Def] = &[
         kind: Kind::Bool,
         default: "false",
     },
+    Def {
+        key: BILLING_PRORATION,
+        group: Group::Billing,
+        kind: Kind::Choice(&["actual_days", "thirty_day"]),
+        default: "actual_days",
+    },
+    Def {
+        key: BILLING_FIRST_PERIOD,
+        group: Group::Billing,
+        kind: Kind::Choice(&["separate", "fold"]),
+        default: "separate",
+    },
+    Def {
+        key: BILLING_GROUPING,
+        group: Group::Billing,
+        kind: Kind::Choice(&["contract", "customer"]),
+        default: "contract",
+    },
+    Def {
+        key: BILLING_PREPAID_DAYS_BEFORE,
+        group: Group::Billing,
+        kind: Kind::Int { min: 0, max: 60 },
+        default: "10",
+    },
+    Def {
+        key: BILLING_DUE_DAYS,
+        group: Group::Billing,
+        kind: Kind::Int { min: 0, max: 90 },
+        default: "10",
+    },
+    Def {
+        key: BILLING_UNCHARGED_NON_PAYMENT,
+        group: Group::Billing,
+        kind: Kind::Bool,
+        default: "true",
+    },
+    Def {
+        key: BILLING_UNCHARGED_CUSTOMER_REQUEST,
+        group: Group::Billing,
+        kind: Kind::Bool,
+        default: "true",
+    },
+    Def {
+        key: BILLING_UNCHARGED_ADMINISTRATIVE,
+        group: Group::Billing,
+        kind: Kind::Bool,
+        default: "false",
+    },
+    Def {
+        key: BILLING_INVOICE_PREFIX,
+        group: Group::Billing,
+        kind: Kind::NumberPrefix,
+        default: "{year}-",
+    },
+    Def {
+        key: BILLING_CREDIT_NOTE_PREFIX,
+        group: Group::Billing,
+        kind: Kind::NumberPrefix,
+        default: "NC{year}-",
+    },
+    Def {
+        key: BILLING_NUMBER_DIGITS,
+        group: Group::Billing,
+        kind: Kind::Int { min: 1, max: 12 },
+        default: "6",
+    },
+    Def {
+        key: BILLING_DAILY_RUN,
+        group: Group::Billing,
+        kind: Kind::Bool,
+        default: "true",
+    },
+    Def {
+        key: BILLING_RUN_HOUR,
+        group: Group::Billing,
+        kind: Kind::Int { min: 0, max: 23 },
+        default: "6",
+    },
 ];
 
 pub fn def(key: &str) -> Option<&'static Def> {
@@ -288,6 +397,8 @@ pub enum SettingError {
     NotChoice(String),
     #[error("must not contain control characters or bidirectional overrides")]
     ControlCharacter,
+    #[error("{0}")]
+    Prefix(crate::billing::invoice::SeriesError),
 }
 
 /// Validates and normalises a value for `key` (trimmed; booleans as
@@ -315,6 +426,9 @@ pub fn normalize(key: &str, value: &str) -> Result<String, SettingError> {
         Kind::Email => crate::validate::email(v)
             .map(|()| v.to_owned())
             .map_err(|_| SettingError::NotEmail),
+        Kind::NumberPrefix => crate::billing::invoice::Series::new(v, 6)
+            .map(|_| v.to_owned())
+            .map_err(SettingError::Prefix),
         Kind::Choice(options) if options.contains(&v) => Ok(v.to_owned()),
         Kind::Choice(options) => Err(SettingError::NotChoice(options.join(", "))),
         Kind::RoleList => Ok(v
@@ -359,6 +473,14 @@ mod tests {
                 Err(SettingError::OutOfRange { min: 5, max: 1440 }),
             ),
             (NFTABLES_EXPORT, "on", Ok("true")),
+            (BILLING_INVOICE_PREFIX, " FAT{year}/ ", Ok("FAT{year}/")),
+            (
+                BILLING_INVOICE_PREFIX,
+                "FAT {year}",
+                Err(SettingError::Prefix(
+                    crate::billing::invoice::SeriesError::Prefix,
+                )),
+            ),
             (NFTABLES_EXPORT, "maybe", Err(SettingError::NotBool)),
             (EMAIL_FROM, "noc@example.net", Ok("noc@example.net")),
             (EMAIL_FROM, "not-an-address", Err(SettingError::NotEmail)),

@@ -3,6 +3,8 @@
 //! promo code ([`super::promos`]); and the lines they add to the documents
 //! the billing run issues.
 
+use std::collections::BTreeMap;
+
 use domain::Money;
 use domain::Permission;
 use domain::billing::Rate;
@@ -288,6 +290,52 @@ pub(crate) fn apply(
         sources.insert(at + 1 + i, (source, None));
     }
     Ok(out)
+}
+
+/// The discounts of the contracts one or more documents cover, read once
+/// per contract and carried from period to period (a document may hold
+/// several periods of a contract, and a preview every period due), with
+/// what they did.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    by_contract: BTreeMap<i64, Vec<Running>>,
+    applied: Applied,
+}
+
+impl Pending {
+    /// Adds `d`'s contract's running discounts to `d`'s computed lines
+    /// (see [`apply`]); a document that bills no period (a closing credit
+    /// note) gets none.
+    pub(crate) async fn apply(
+        &mut self,
+        c: &mut AnyConnection,
+        d: &super::run::Due,
+        lines: &mut Vec<Line>,
+        sources: &mut Vec<(&'static str, Option<i64>)>,
+        rates: &[TaxRate],
+    ) -> Result<()> {
+        if !d.bills_period {
+            return Ok(());
+        }
+        let running = match self.by_contract.entry(d.contract_id) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(running(c, d.contract_id).await?)
+            }
+        };
+        if running.is_empty() {
+            return Ok(());
+        }
+        let a = apply(lines, sources, running, d.period.start, rates)?;
+        self.applied.counted.extend(a.counted);
+        self.applied.expired.extend(a.expired);
+        Ok(())
+    }
+
+    /// Records what the documents used, in the issuing transaction.
+    pub(crate) async fn record(&self, tx: &mut AnyConnection, now: i64) -> Result<()> {
+        record(tx, &self.applied, now).await
+    }
 }
 
 /// Records, in the issuing transaction, the cycles a document used and

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use domain::Money;
 use domain::Permission;
 use domain::billing::invoice::{Line, LineInput, Status, Totals};
+use domain::crm::timeline::EventKind;
+use domain::event::{CreditNoteIssued, DomainEvent, InvoiceVoided};
 use domain::validate;
 use serde_json::json;
 use store::billing::documents::{Document, Filter, LineTax, NewDocument, NewLine};
@@ -108,9 +110,23 @@ pub async fn void(
     if !store::billing::documents::void(&mut tx, id, reason.trim(), store::now()).await? {
         return Err(Error::Refused("invoice-not-issued"));
     }
+    let number = invoice.number.clone().unwrap_or_default();
+    let event = DomainEvent::from(InvoiceVoided {
+        invoice_id: id,
+        customer_id: invoice.customer_id,
+        number: number.clone(),
+        reason: reason.trim().to_owned(),
+    });
     Change::new("invoice.void", "invoice", id)
         .before(json!({ "status": "issued" }))
         .after(json!({ "status": "voided", "reason": reason.trim(), "credit_note_id": note }))
+        .timeline(
+            invoice.customer_id,
+            EventKind::InvoiceVoided,
+            format!("Invoice {number} voided"),
+        )
+        .timeline_data(event.payload())
+        .event(event)
         .record(&mut tx, svc.db.engine(), &caller.actor())
         .await?;
     tx.commit().await?;
@@ -269,11 +285,29 @@ async fn credit_note(
         )
         .await?;
     }
+    let event = DomainEvent::from(CreditNoteIssued {
+        credit_note_id: note,
+        invoice_id: invoice.id,
+        customer_id: invoice.customer_id,
+        number: number.clone(),
+        invoice_number: invoice.number.clone().unwrap_or_default(),
+        total: Money(-totals.total.0),
+    });
     Change::new("credit_note.issue", "invoice", note)
         .after(json!({
             "number": number, "credits_invoice_id": invoice.id, "total": totals.total,
             "reason": reason.trim(),
         }))
+        .timeline(
+            invoice.customer_id,
+            EventKind::CreditNoteIssued,
+            format!(
+                "Credit note {number} issued against invoice {}",
+                invoice.number.as_deref().unwrap_or("")
+            ),
+        )
+        .timeline_data(event.payload())
+        .event(event)
         .record(tx, svc.db.engine(), &caller.actor())
         .await?;
     Ok(note)

@@ -6,6 +6,7 @@ pub mod discounts;
 pub mod documents;
 pub mod promos;
 pub mod run;
+pub mod settings;
 pub mod taxes;
 
 use domain::billing::invoice::Series;
@@ -27,6 +28,11 @@ pub struct Policy {
     pub uncharged_reasons: Vec<SuspendReason>,
     pub invoice_series: Series,
     pub credit_note_series: Series,
+    /// A partial first period goes on the first full period's invoice
+    /// instead of its own.
+    pub fold_first_period: bool,
+    /// One invoice per customer and issue day instead of one per contract.
+    pub per_customer: bool,
 }
 
 impl Default for Policy {
@@ -44,6 +50,8 @@ impl Default for Policy {
                 prefix: "NC{year}-".into(),
                 digits: 6,
             },
+            fold_first_period: false,
+            per_customer: false,
         }
     }
 }

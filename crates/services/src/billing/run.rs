@@ -16,13 +16,16 @@ use domain::billing::invoice::{self, Line, LineInput, Totals};
 use domain::billing::period::{BillingDay, Period, Schedule, prorate};
 use domain::catalog::{BillingMode, Cycle};
 use domain::contracts::{Status, SuspendReason};
+use domain::crm::timeline::EventKind;
+use domain::event::{CreditNoteIssued, DomainEvent, InvoiceIssued};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde_json::json;
 use store::billing::documents::{NewDocument, NewLine, NewLineTax};
-use store::billing::runs::{Billable, Charge};
+use store::billing::runs::{Billable, Charge, Run};
 
 use super::Policy;
+use crate::system::jobs::JobContext;
 use crate::{Caller, Change, Error, Result, Services};
 
 /// A contract's facts, as the rules need them.
@@ -51,6 +54,24 @@ pub struct Contract {
     /// Set while suspended for an uncharged reason: nothing after this day
     /// is billed until the contract is active again.
     pub held_from: Option<Date>,
+    /// Applied plan changes no invoice has accounted for yet, in the order
+    /// they were applied.
+    pub plan_changes: Vec<PlanChange>,
+    /// Days billed before they were spent suspended for an uncharged
+    /// reason, not credited yet ([`owed_credits`]).
+    pub credit_days: Vec<Period>,
+}
+
+/// A plan change as billing sees it: from `effective` on, the contract
+/// pays `to_price` for `to_plan` instead of `from_price` for `from_plan`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanChange {
+    pub id: i64,
+    pub effective: Date,
+    pub from_plan: String,
+    pub from_price: Money,
+    pub to_plan: String,
+    pub to_price: Money,
 }
 
 /// One document a contract owes.
@@ -62,14 +83,27 @@ pub struct Due {
     pub period: Period,
     pub issue_date: Date,
     pub due_date: Date,
-    /// Plan, items and installment lines, without taxes (added when issued).
+    /// Plan, items, plan-change and installment lines, without taxes
+    /// (added when issued).
     pub lines: Vec<DueLine>,
+    /// The plan changes this document accounts for.
+    pub plan_changes: Vec<i64>,
+    /// The billed days this document credits.
+    pub credited: Vec<Period>,
+    /// Whether the document bills `period` (recorded in `billed_periods`);
+    /// `false` for the credit note closing a contract canceled within days
+    /// already billed.
+    pub bills_period: bool,
 }
 
 /// A line before taxes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueLine {
-    /// `plan`, `item` or `installation`.
+    /// `plan`, `item`, `installation`, or for a plan change within days
+    /// already billed, `plan_credit` (the old plan's unused days, negative)
+    /// and `plan_charge` (the new plan's remaining days), or
+    /// `suspension_credit` (billed days then spent suspended, negative) and
+    /// `cancellation_credit` (billed days after a cancellation, negative).
     pub source: &'static str,
     /// The plan's or item's name; `k/n` for an installment.
     pub description: String,
@@ -90,11 +124,56 @@ pub fn due(k: &Contract, as_of: Date, policy: &Policy) -> Vec<Due> {
     let mut cursor = k.billed_until.unwrap_or(k.starts).max(k.starts);
     let mut out = Vec::new();
     let mut installment = k.installments_billed;
+    // Changes effective within days already billed are settled on the
+    // next document, as a credit and a charge.
+    let mut settle: Vec<&PlanChange> = match k.billed_until {
+        Some(until) => k
+            .plan_changes
+            .iter()
+            .filter(|c| c.effective < until)
+            .collect(),
+        None => Vec::new(),
+    };
+    // Canceled within days already billed: nothing more to bill, only days
+    // to credit back, on a credit note.
+    if k.ends.is_some_and(|e| e <= cursor) && !k.credit_days.is_empty() {
+        let mut lines = Vec::new();
+        for c in settle {
+            settle_lines(k, &schedule, c, policy, &mut lines);
+        }
+        credit_lines(k, &schedule, policy, &mut lines);
+        let first = k.credit_days[0].start;
+        let last = k.credit_days[k.credit_days.len() - 1].end;
+        return Period::new(first, last)
+            .map(|span| Due {
+                contract_id: k.id,
+                customer_id: k.customer_id,
+                period: span,
+                issue_date: as_of,
+                due_date: as_of,
+                lines,
+                plan_changes: k.plan_changes.iter().map(|c| c.id).collect(),
+                credited: k.credit_days.clone(),
+                bills_period: false,
+            })
+            .into_iter()
+            .collect();
+    }
+    // Every change is accounted for by the first document whose period
+    // ends after it took effect (or that settles it).
+    let mut unaccounted: Vec<&PlanChange> = k.plan_changes.iter().collect();
     while out.len() < MAX_PERIODS {
         // The period starting at `cursor`: the partial one up to the first
-        // billing day, or the schedule's period.
+        // billing day (with the first full one when the policy folds it),
+        // or the schedule's period.
         let whole = if cursor < schedule.anchor {
-            Period::new(cursor, schedule.anchor)
+            let fold = policy.fold_first_period && k.billed_until.is_none();
+            let end = if fold {
+                schedule.containing(schedule.anchor).end
+            } else {
+                schedule.anchor
+            };
+            Period::new(cursor, end)
         } else {
             Period::new(cursor, schedule.containing(cursor).end)
         };
@@ -120,31 +199,52 @@ pub fn due(k: &Contract, as_of: Date, policy: &Policy) -> Vec<Due> {
         if as_of < trigger {
             break;
         }
-        // Proration is against the schedule's full period that holds it.
-        let reference = schedule.containing(whole.start);
         let mut lines = Vec::new();
-        let plan = prorate(k.price, reference, period, &k.uncharged, policy.basis);
-        if plan.0 != 0 {
-            lines.push(DueLine {
-                source: "plan",
-                description: k.plan_name.clone(),
-                period: Some(period),
-                quantity: 1,
-                unit_price: plan,
-            });
+        for c in settle.drain(..) {
+            settle_lines(k, &schedule, c, policy, &mut lines);
         }
-        for (name, price, quantity) in &k.items {
-            let unit = prorate(*price, reference, period, &k.uncharged, policy.basis);
-            if unit.0 != 0 && *quantity > 0 {
-                lines.push(DueLine {
-                    source: "item",
-                    description: name.clone(),
-                    period: Some(period),
-                    quantity: *quantity,
-                    unit_price: unit,
-                });
+        let credited = if out.is_empty() {
+            credit_lines(k, &schedule, policy, &mut lines);
+            k.credit_days.clone()
+        } else {
+            Vec::new()
+        };
+        // Each piece of the period is prorated against the schedule's full
+        // period that holds it, and the plan line split where the plan
+        // changed.
+        let pieces = pieces(&schedule, period);
+        for &(piece, reference) in &pieces {
+            for (segment, name, price) in plan_segments(k, piece) {
+                let amount = prorate(price, reference, segment, &k.uncharged, policy.basis);
+                if amount.0 != 0 {
+                    lines.push(DueLine {
+                        source: "plan",
+                        description: name.to_owned(),
+                        period: Some(segment),
+                        quantity: 1,
+                        unit_price: amount,
+                    });
+                }
             }
         }
+        for (name, price, quantity) in &k.items {
+            for &(piece, reference) in &pieces {
+                let unit = prorate(*price, reference, piece, &k.uncharged, policy.basis);
+                if unit.0 != 0 && *quantity > 0 {
+                    lines.push(DueLine {
+                        source: "item",
+                        description: name.clone(),
+                        period: Some(piece),
+                        quantity: *quantity,
+                        unit_price: unit,
+                    });
+                }
+            }
+        }
+        let (now_accounted, later): (Vec<&PlanChange>, Vec<&PlanChange>) = unaccounted
+            .into_iter()
+            .partition(|c| c.effective < period.end);
+        unaccounted = later;
         if !lines.is_empty() && k.installation_fee.0 > 0 && installment < k.installments {
             let parts = invoice::installments(k.installation_fee, k.installments);
             lines.push(DueLine {
@@ -167,6 +267,9 @@ pub fn due(k: &Contract, as_of: Date, policy: &Policy) -> Vec<Due> {
             issue_date: as_of,
             due_date,
             lines,
+            plan_changes: now_accounted.iter().map(|c| c.id).collect(),
+            credited,
+            bills_period: true,
         });
         cursor = period.end;
         if k.ends.is_some_and(|e| e <= cursor) {
@@ -174,6 +277,188 @@ pub fn due(k: &Contract, as_of: Date, policy: &Policy) -> Vec<Due> {
         }
     }
     out
+}
+
+/// `period` cut at the schedule's boundaries, each piece with the full
+/// schedule period holding it.
+fn pieces(schedule: &Schedule, period: Period) -> Vec<(Period, Period)> {
+    let mut out = Vec::new();
+    let mut at = period.start;
+    while at < period.end {
+        let reference = schedule.containing(at);
+        let end = reference.end.min(period.end);
+        let Some(piece) = Period::new(at, end) else {
+            break;
+        };
+        out.push((piece, reference));
+        at = end;
+    }
+    out
+}
+
+/// The plan and price in force on each part of `piece`, cut where a plan
+/// change not yet accounted for took effect.
+fn plan_segments(k: &Contract, piece: Period) -> Vec<(Period, &str, Money)> {
+    let at = |d: Date| -> (&str, Money) {
+        if let Some(c) = k.plan_changes.iter().rev().find(|c| c.effective <= d) {
+            (&c.to_plan, c.to_price)
+        } else if let Some(c) = k.plan_changes.iter().find(|c| c.effective > d) {
+            (&c.from_plan, c.from_price)
+        } else {
+            (&k.plan_name, k.price)
+        }
+    };
+    let mut cuts: Vec<Date> = k
+        .plan_changes
+        .iter()
+        .map(|c| c.effective)
+        .filter(|d| piece.start < *d && *d < piece.end)
+        .collect();
+    cuts.sort();
+    cuts.dedup();
+    let mut out = Vec::new();
+    let mut start = piece.start;
+    for end in cuts.into_iter().chain(std::iter::once(piece.end)) {
+        if let Some(segment) = Period::new(start, end) {
+            let (name, price) = at(start);
+            out.push((segment, name, price));
+        }
+        start = end;
+    }
+    out
+}
+
+/// The credit for billed days since spent suspended: the plan (as it was
+/// on each day) and the items, for exactly those days.
+fn credit_lines(k: &Contract, schedule: &Schedule, policy: &Policy, lines: &mut Vec<DueLine>) {
+    for &days in &k.credit_days {
+        for (piece, reference) in pieces(schedule, days) {
+            let source = if k.ends.is_some_and(|e| piece.start >= e) {
+                "cancellation_credit"
+            } else {
+                "suspension_credit"
+            };
+            for (segment, name, price) in plan_segments(k, piece) {
+                let amount = prorate(price, reference, segment, &[], policy.basis);
+                if amount.0 != 0 {
+                    lines.push(DueLine {
+                        source,
+                        description: name.to_owned(),
+                        period: Some(segment),
+                        quantity: 1,
+                        unit_price: Money(-amount.0),
+                    });
+                }
+            }
+            for (name, price, quantity) in &k.items {
+                let unit = prorate(*price, reference, piece, &[], policy.basis);
+                if unit.0 != 0 && *quantity > 0 {
+                    lines.push(DueLine {
+                        source,
+                        description: name.clone(),
+                        period: Some(piece),
+                        quantity: *quantity,
+                        unit_price: Money(-unit.0),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The billed days to credit: those of each billed period (with when it
+/// was billed) that fall in an uncharged suspension which began after the
+/// period was billed (one that began before was left out when it was
+/// billed), less the days `credited` already.
+pub fn owed_credits(
+    billed: &[(Period, i64)],
+    suspensions: &[(Period, i64)],
+    credited: &[Period],
+) -> Vec<Period> {
+    let mut owed: Vec<Period> = Vec::new();
+    for &(period, billed_at) in billed {
+        for &(days, began_at) in suspensions {
+            if began_at > billed_at
+                && let Some(o) = period.overlap(days)
+            {
+                owed.push(o);
+            }
+        }
+    }
+    merge(
+        owed.into_iter()
+            .flat_map(|p| subtract(p, credited))
+            .collect(),
+    )
+}
+
+/// `days` sorted, with overlapping or touching ranges joined.
+fn merge(mut days: Vec<Period>) -> Vec<Period> {
+    days.sort_by_key(|p| p.start);
+    let mut out: Vec<Period> = Vec::new();
+    for p in days {
+        match out.last_mut() {
+            Some(last) if last.end >= p.start => last.end = last.end.max(p.end),
+            _ => out.push(p),
+        }
+    }
+    out
+}
+
+/// `p` without the days of `minus`.
+fn subtract(p: Period, minus: &[Period]) -> Vec<Period> {
+    let mut parts = vec![p];
+    for m in minus {
+        let mut next = Vec::with_capacity(parts.len() + 1);
+        for x in parts {
+            if x.overlap(*m).is_none() {
+                next.push(x);
+                continue;
+            }
+            next.extend(Period::new(x.start, m.start));
+            next.extend(Period::new(m.end, x.end));
+        }
+        parts = next;
+    }
+    parts
+}
+
+/// The credit for the old plan's unused days and the charge for the new
+/// plan's, from a change's effective date to the end of what is billed.
+fn settle_lines(
+    k: &Contract,
+    schedule: &Schedule,
+    c: &PlanChange,
+    policy: &Policy,
+    lines: &mut Vec<DueLine>,
+) {
+    let Some(until) = k.billed_until else { return };
+    let Some(span) = Period::new(c.effective.max(k.starts), until) else {
+        return;
+    };
+    let (mut credit, mut charge) = (0i64, 0i64);
+    for (piece, reference) in pieces(schedule, span) {
+        credit += prorate(c.from_price, reference, piece, &k.uncharged, policy.basis).0;
+        charge += prorate(c.to_price, reference, piece, &k.uncharged, policy.basis).0;
+    }
+    if credit != 0 {
+        lines.push(DueLine {
+            source: "plan_credit",
+            description: c.from_plan.clone(),
+            period: Some(span),
+            quantity: 1,
+            unit_price: Money(-credit),
+        });
+    }
+    if charge != 0 {
+        lines.push(DueLine {
+            source: "plan_charge",
+            description: c.to_plan.clone(),
+            period: Some(span),
+            quantity: 1,
+            unit_price: Money(charge),
+        });
+    }
 }
 
 fn plus_days(d: Date, days: i64) -> Date {
@@ -188,8 +473,20 @@ pub fn uncharged_days(
     tz: &jiff::tz::TimeZone,
     policy: &Policy,
 ) -> (Vec<Period>, Option<Date>) {
+    let spans = uncharged_spans(changes, tz, policy);
+    let held = spans.last().and_then(|s| s.2);
+    (spans.into_iter().map(|(p, _, _)| p).collect(), held)
+}
+
+/// Each uncharged suspension: its days, the instant it began, and for an
+/// ongoing one the day it began.
+fn uncharged_spans(
+    changes: &[store::billing::runs::StatusChange],
+    tz: &jiff::tz::TimeZone,
+    policy: &Policy,
+) -> Vec<(Period, i64, Option<Date>)> {
     let mut out = Vec::new();
-    let mut open: Option<Date> = None;
+    let mut open: Option<(Date, i64)> = None;
     for c in changes {
         let day = jiff::Timestamp::from_second(c.at)
             .map(|t| t.to_zoned(tz.clone()).date())
@@ -200,23 +497,23 @@ pub fn uncharged_days(
                 .and_then(SuspendReason::parse)
                 .is_some_and(|r| policy.uncharged_reasons.contains(&r));
         match (open, uncharged) {
-            (None, true) => open = Some(day),
-            (Some(start), false) => {
+            (None, true) => open = Some((day, c.at)),
+            (Some((start, at)), false) => {
                 if let Some(p) = Period::new(start, day) {
-                    out.push(p);
+                    out.push((p, at, None));
                 }
                 open = None;
             }
             _ => {}
         }
     }
-    if let Some(start) = open {
+    if let Some((start, at)) = open {
         // Until further notice: as far as any period could reach.
         if let Some(p) = Period::new(start, plus_days(start, 365 * 100)) {
-            out.push(p);
+            out.push((p, at, Some(start)));
         }
     }
-    (out, open)
+    out
 }
 
 /// What a preview shows before a run is confirmed.
@@ -246,43 +543,40 @@ pub async fn preview(
         ..Preview::default()
     };
     let mut c = svc.db.conn().await?;
-    let tz = zone(&mut c).await?;
-    let mut taxes = TaxCache::default();
-    let mut after = 0;
-    loop {
-        let batch = store::billing::runs::billable(&mut c, after, 500).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        for row in &batch {
-            let k = facts(&mut c, row, &tz, policy).await?;
-            let docs: Vec<Due> = due(&k, as_of, policy)
-                .into_iter()
-                .filter(|d| !d.lines.is_empty())
-                .collect();
-            if docs.is_empty() {
-                continue;
-            }
-            p.contracts += 1;
-            let rates = taxes.get(&mut c, row).await?;
-            let mut discounts = super::discounts::running(&mut c, row.id).await?;
-            for d in docs {
-                let mut lines = compute(&d, &[], &rates)?;
-                let mut sources = sources(&d, &[]);
-                super::discounts::apply(
-                    &mut lines,
-                    &mut sources,
-                    &mut discounts,
-                    d.period.start,
-                    &rates,
-                )?;
+    let mut walk = Walk::new(&mut c).await?;
+    while let Some(batch) = walk.next(&mut c, as_of, policy).await? {
+        let mut contracts = std::collections::BTreeSet::new();
+        // A customer's contracts are all in one batch.
+        let mut discounts = super::discounts::Pending::default();
+        for doc in batch.documents {
+            let mut counted = false;
+            for part in &doc {
+                let charges = if part.first_of_contract {
+                    store::billing::runs::open_charges(&mut c, part.due.contract_id).await?
+                } else {
+                    Vec::new()
+                };
+                if part.due.lines.is_empty() && charges.is_empty() {
+                    continue;
+                }
+                contracts.insert(part.due.contract_id);
+                let mut lines = compute(&part.due, &charges, &part.rates)?;
+                let mut sources = sources(&part.due, &charges);
+                discounts
+                    .apply(&mut c, &part.due, &mut lines, &mut sources, &part.rates)
+                    .await?;
                 let totals = Totals::of(&lines);
-                p.invoices += 1;
+                if !counted {
+                    p.invoices += 1;
+                    counted = true;
+                }
                 p.total = add(p.total, totals.total);
-                let e = p.by_plan.entry(row.plan_name.clone()).or_default();
+                let e = p.by_plan.entry(part.plan.clone()).or_default();
                 e.0 += 1;
                 e.1 = add(e.1, totals.total);
                 for (id, amount) in totals.taxes {
-                    let name = rates
+                    let name = part
+                        .rates
                         .iter()
                         .find(|r| r.id == id)
                         .map(|r| r.name.clone())
@@ -292,166 +586,530 @@ pub async fn preview(
                 }
             }
         }
+        p.contracts += contracts.len() as i64;
     }
     Ok(p)
+}
+
+/// One due period of one contract, on its way into a document.
+struct Part {
+    due: Due,
+    rates: Vec<domain::billing::tax::TaxRate>,
+    plan: String,
+    /// The contract's first period in this run: its pending one-off
+    /// charges go here.
+    first_of_contract: bool,
+}
+
+/// What a batch of customers owes.
+struct Batch {
+    /// How many contracts the batch walked through.
+    contracts: i64,
+    /// The documents to issue: one part each, or with per-customer invoices
+    /// every period of a customer due the same day.
+    documents: Vec<Vec<Part>>,
+}
+
+/// Walks the billable contracts a batch of customers at a time (a
+/// customer's contracts always in one batch, for per-customer invoices).
+struct Walk {
+    after: i64,
+    tz: jiff::tz::TimeZone,
+    taxes: TaxCache,
+}
+
+impl Walk {
+    async fn new(c: &mut store::AnyConnection) -> Result<Walk> {
+        Ok(Walk {
+            after: 0,
+            tz: zone(c).await?,
+            taxes: TaxCache::default(),
+        })
+    }
+
+    async fn next(
+        &mut self,
+        c: &mut store::AnyConnection,
+        as_of: Date,
+        policy: &Policy,
+    ) -> Result<Option<Batch>> {
+        let rows = store::billing::runs::billable_by_customer(c, self.after, 100).await?;
+        let Some(last) = rows.last() else {
+            return Ok(None);
+        };
+        self.after = last.customer_id;
+        let mut documents = Vec::new();
+        let mut grouped: BTreeMap<(i64, Date), Vec<Part>> = BTreeMap::new();
+        for row in &rows {
+            let k = facts(c, row, &self.tz, policy).await?;
+            let rates = self.taxes.get(c, row).await?;
+            for (i, due) in due(&k, as_of, policy).into_iter().enumerate() {
+                let key = (due.customer_id, due.due_date);
+                let part = Part {
+                    due,
+                    rates: rates.clone(),
+                    plan: row.plan_name.clone(),
+                    first_of_contract: i == 0,
+                };
+                if policy.per_customer {
+                    grouped.entry(key).or_default().push(part);
+                } else {
+                    documents.push(vec![part]);
+                }
+            }
+        }
+        documents.extend(grouped.into_values());
+        Ok(Some(Batch {
+            contracts: rows.len() as i64,
+            documents,
+        }))
+    }
 }
 
 fn add(a: Money, b: Money) -> Money {
     Money(a.0.saturating_add(b.0))
 }
 
-/// Runs billing as of `as_of`: issues every due document, each in its own
-/// transaction, and records the run's progress as it goes. Returns the
-/// run's id; its row says how many contracts and invoices it did.
+/// Runs billing as of `as_of` here and now: issues every due document,
+/// each in its own transaction, and records the run's progress as it goes.
+/// Returns the run's id; its row says how many contracts and invoices it
+/// did. The pages and the API queue runs as jobs instead ([`start`]).
 pub async fn run(svc: &Services, caller: &Caller, as_of: Date, policy: &Policy) -> Result<i64> {
     caller.require(Permission::BillingManage)?;
-    let actor = caller.actor();
-    let run_id = {
+    let (run_id, total) = {
         let mut tx = svc.db.begin().await?;
-        let total = store::billing::runs::count_billable(&mut tx).await?;
-        let id =
-            store::billing::runs::start(&mut tx, &as_of.to_string(), total, &actor, store::now())
-                .await?;
-        Change::new("billing_run.start", "billing_run", id)
-            .after(json!({ "as_of": as_of.to_string(), "contracts": total }))
-            .record(&mut tx, svc.db.engine(), &actor)
-            .await?;
+        let (id, total) = open_run(&mut tx, svc, caller, as_of, None).await?;
         tx.commit().await?;
-        id
+        (id, total)
     };
-    let outcome = run_batches(svc, caller, run_id, as_of, policy).await;
+    let outcome = run_batches(svc, caller, run_id, total, as_of, policy, None).await;
+    close_run(svc, run_id, &outcome).await?;
+    outcome.map(|()| run_id)
+}
+
+/// The job kind that executes a queued run (and the daily schedule's).
+pub const JOB: &str = "billing-run";
+
+/// A run queued as a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Started {
+    pub run_id: i64,
+    pub job_id: i64,
+}
+
+/// Queues a billing run as of `as_of` as a job (a worker node starts it at
+/// once): its progress shows in the run and in the jobs list.
+pub async fn start(svc: &Services, caller: &Caller, as_of: Date) -> Result<Started> {
+    caller.require(Permission::BillingManage)?;
+    let mut tx = svc.db.begin().await?;
+    let (run_id, _) = open_run(&mut tx, svc, caller, as_of, None).await?;
+    let job_id = crate::system::jobs::enqueue_in(
+        &mut tx,
+        JOB,
+        &json!({ "run_id": run_id, "as_of": as_of.to_string() }),
+        store::now(),
+    )
+    .await?;
+    store::billing::runs::set_job(&mut tx, run_id, job_id).await?;
+    tx.commit().await?;
+    svc.wake_jobs();
+    Ok(Started { run_id, job_id })
+}
+
+/// Opens a run's row and records its start; returns its id and how many
+/// contracts it will walk through.
+async fn open_run(
+    tx: &mut store::WriteTx,
+    svc: &Services,
+    caller: &Caller,
+    as_of: Date,
+    job_id: Option<i64>,
+) -> Result<(i64, i64)> {
+    let actor = caller.actor();
+    let total = store::billing::runs::count_billable(tx).await?;
+    let id =
+        store::billing::runs::start(tx, &as_of.to_string(), total, &actor, store::now()).await?;
+    if let Some(job) = job_id {
+        store::billing::runs::set_job(tx, id, job).await?;
+    }
+    Change::new("billing_run.start", "billing_run", id)
+        .after(json!({ "as_of": as_of.to_string(), "contracts": total }))
+        .record(tx, svc.db.engine(), &actor)
+        .await?;
+    Ok((id, total))
+}
+
+/// What the `billing-run` job does: the run its payload names (again from
+/// the first contract if an earlier attempt died: nothing is issued
+/// twice), or for the daily schedule a new run as of today.
+pub async fn job(ctx: &JobContext) -> Result<()> {
+    let svc = ctx.svc();
+    let caller = Caller::system(JOB);
+    let policy = super::settings::policy(svc).await?;
+    let payload = ctx.payload();
+    let mut tx = svc.db.begin().await?;
+    let (run_id, as_of, total) = match payload.get("run_id").and_then(|v| v.as_i64()) {
+        Some(id) => {
+            let r = store::billing::runs::get(&mut tx, id).await?;
+            let total = store::billing::runs::count_billable(&mut tx).await?;
+            store::billing::runs::restart(&mut tx, id, total).await?;
+            (id, date("as_of", &r.as_of)?, total)
+        }
+        None => {
+            let today = crate::crm::today(&mut tx).await?;
+            let (id, total) = open_run(&mut tx, svc, &caller, today, Some(ctx.job().id)).await?;
+            (id, today, total)
+        }
+    };
+    tx.commit().await?;
+    let outcome = run_batches(svc, &caller, run_id, total, as_of, &policy, Some(ctx)).await;
+    close_run(svc, run_id, &outcome).await?;
+    outcome?;
+    let r = {
+        let mut c = svc.db.conn().await?;
+        store::billing::runs::get(&mut c, run_id).await?
+    };
+    ctx.note(&format!(
+        "run {run_id} as of {as_of}: {} contracts, {} invoices",
+        r.contracts_done, r.invoices
+    ))
+    .await
+}
+
+async fn close_run(svc: &Services, run_id: i64, outcome: &Result<()>) -> Result<()> {
     let mut tx = svc.db.begin().await?;
     let error = outcome.as_ref().err().map(ToString::to_string);
     store::billing::runs::finish(&mut tx, run_id, error.as_deref(), store::now()).await?;
     tx.commit().await?;
-    outcome.map(|()| run_id)
+    Ok(())
+}
+
+/// A run's row: its progress while it runs, its figures after.
+pub async fn get_run(svc: &Services, caller: &Caller, id: i64) -> Result<Run> {
+    caller.require(Permission::BillingView)?;
+    let mut c = svc.db.conn().await?;
+    Ok(store::billing::runs::get(&mut c, id).await?)
+}
+
+/// The latest runs, newest first.
+pub async fn list_runs(svc: &Services, caller: &Caller, limit: i64) -> Result<Vec<Run>> {
+    caller.require(Permission::BillingView)?;
+    let mut c = svc.db.conn().await?;
+    Ok(store::billing::runs::list(&mut c, limit.clamp(1, 500)).await?)
+}
+
+/// One document a run would issue for a contract, with its lines taxed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewDocument {
+    pub period: Period,
+    pub issue_date: Date,
+    pub due_date: Date,
+    /// Each line with where it comes from (`plan`, `item`, `installation`,
+    /// `plan_credit`, `plan_charge`, `one_off`, `discount`, `promo`).
+    pub lines: Vec<(&'static str, Line)>,
+    pub totals: Totals,
+    /// Tax rate id → name, for the breakdown.
+    pub tax_names: BTreeMap<i64, String>,
+}
+
+/// Every document a run as of `as_of` would issue for contract
+/// `contract_id`, with every line, without writing anything.
+pub async fn preview_contract(
+    svc: &Services,
+    caller: &Caller,
+    as_of: Date,
+    contract_id: i64,
+) -> Result<Vec<PreviewDocument>> {
+    caller.require(Permission::BillingView)?;
+    let policy = super::settings::policy(svc).await?;
+    let mut c = svc.db.conn().await?;
+    let tz = zone(&mut c).await?;
+    let row = store::billing::runs::billable_contract(&mut c, contract_id).await?;
+    if row.status == Status::PendingInstallation.as_str() {
+        return Ok(Vec::new());
+    }
+    let k = facts(&mut c, &row, &tz, &policy).await?;
+    let rates = TaxCache::default().get(&mut c, &row).await?;
+    let charges = store::billing::runs::open_charges(&mut c, contract_id).await?;
+    let tax_names: BTreeMap<i64, String> = rates.iter().map(|r| (r.id, r.name.clone())).collect();
+    let mut out = Vec::new();
+    let mut discounts = super::discounts::Pending::default();
+    for (i, d) in due(&k, as_of, &policy).into_iter().enumerate() {
+        // Pending one-off charges go on the first document.
+        let extra: &[Charge] = if i == 0 { &charges } else { &[] };
+        if d.lines.is_empty() && extra.is_empty() {
+            continue;
+        }
+        let mut lines = compute(&d, extra, &rates)?;
+        let mut sources = sources(&d, extra);
+        discounts
+            .apply(&mut c, &d, &mut lines, &mut sources, &rates)
+            .await?;
+        let totals = Totals::of(&lines);
+        let sources = sources.into_iter().map(|(s, _)| s);
+        out.push(PreviewDocument {
+            period: d.period,
+            issue_date: d.issue_date,
+            due_date: d.due_date,
+            lines: sources.zip(lines).collect(),
+            totals,
+            tax_names: tax_names.clone(),
+        });
+    }
+    Ok(out)
 }
 
 async fn run_batches(
     svc: &Services,
     caller: &Caller,
     run_id: i64,
+    total_contracts: i64,
     as_of: Date,
     policy: &Policy,
+    job: Option<&JobContext>,
 ) -> Result<()> {
     let mut c = svc.db.conn().await?;
-    let tz = zone(&mut c).await?;
-    let mut taxes = TaxCache::default();
-    let mut after = 0;
-    loop {
-        let batch = store::billing::runs::billable(&mut c, after, 200).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
+    let mut walk = Walk::new(&mut c).await?;
+    let mut done = 0;
+    while let Some(batch) = walk.next(&mut c, as_of, policy).await? {
         let (mut invoices, mut total) = (0, 0i64);
-        for row in &batch {
-            let k = facts(&mut c, row, &tz, policy).await?;
-            let rates = taxes.get(&mut c, row).await?;
-            for d in due(&k, as_of, policy) {
-                if let Some(t) = issue_due(svc, caller, run_id, &d, &rates, policy).await? {
-                    invoices += 1;
-                    total = total.saturating_add(t.0);
-                }
+        for doc in &batch.documents {
+            if let Some(t) = issue(svc, caller, run_id, doc, policy).await? {
+                invoices += 1;
+                total = total.saturating_add(t.0);
             }
         }
         let mut tx = svc.db.begin().await?;
-        store::billing::runs::progress(&mut tx, run_id, batch.len() as i64, invoices, total)
-            .await?;
+        store::billing::runs::progress(&mut tx, run_id, batch.contracts, invoices, total).await?;
         tx.commit().await?;
+        done += batch.contracts;
+        if let Some(ctx) = job {
+            ctx.progress(done, total_contracts.max(done), "contracts")
+                .await?;
+        }
     }
     Ok(())
 }
 
-/// Writes one due document in its own transaction: the billed period
-/// first (a second writer stops there), then the invoice with its number,
-/// its lines with their taxes, the one-off charges it takes, and its audit
-/// entry. `None` when there was nothing to invoice or someone else billed
-/// the period.
-async fn issue_due(
+/// Writes one document in its own transaction: the billed periods first
+/// (a second writer stops there), then the invoice with its number, its
+/// lines with their taxes, the one-off charges and plan changes it
+/// accounts for, and its audit entry, event and timeline line. `None` when
+/// there was nothing to invoice or someone else billed a period.
+async fn issue(
     svc: &Services,
     caller: &Caller,
     run_id: i64,
-    d: &Due,
-    rates: &[domain::billing::tax::TaxRate],
+    parts: &[Part],
     policy: &Policy,
 ) -> Result<Option<Money>> {
+    let Some(first) = parts.first().map(|p| &p.due) else {
+        return Ok(None);
+    };
     let mut tx = svc.db.begin().await?;
     let now = store::now();
-    let (start, end) = (d.period.start.to_string(), d.period.end.to_string());
-    let charges = store::billing::runs::open_charges(&mut tx, d.contract_id).await?;
-    if d.lines.is_empty() && charges.is_empty() {
-        if store::billing::runs::mark_billed(&mut tx, d.contract_id, &start, &end, None, now)
-            .await?
-        {
-            tx.commit().await?;
+    let mut charges = Vec::with_capacity(parts.len());
+    for p in parts {
+        charges.push(if p.first_of_contract {
+            store::billing::runs::open_charges(&mut tx, p.due.contract_id).await?
+        } else {
+            Vec::new()
+        });
+    }
+    let empty = parts
+        .iter()
+        .zip(&charges)
+        .all(|(p, c)| p.due.lines.is_empty() && c.is_empty());
+    if empty {
+        for p in parts {
+            if !mark_billed(&mut tx, &p.due, None, now).await? {
+                return Ok(None);
+            }
         }
+        tx.commit().await?;
         return Ok(None);
     }
-    let mut lines = compute(d, &charges, rates)?;
-    let mut sources = sources(d, &charges);
+    // Each line with its source, one-off charge, due period and rates.
+    let mut lines = Vec::new();
+    let mut origin = Vec::new();
     // Read in this transaction: the counts are what the last document left.
-    let mut discounts = super::discounts::running(&mut tx, d.contract_id).await?;
-    let applied = super::discounts::apply(
-        &mut lines,
-        &mut sources,
-        &mut discounts,
-        d.period.start,
-        rates,
-    )?;
+    let mut discounts = super::discounts::Pending::default();
+    for (p, charges) in parts.iter().zip(&charges) {
+        let mut computed = compute(&p.due, charges, &p.rates)?;
+        let mut computed_sources = sources(&p.due, charges);
+        discounts
+            .apply(
+                &mut tx,
+                &p.due,
+                &mut computed,
+                &mut computed_sources,
+                &p.rates,
+            )
+            .await?;
+        for (l, (source, charge)) in computed.into_iter().zip(computed_sources) {
+            lines.push(l);
+            origin.push((source, charge, p));
+        }
+    }
     let totals = Totals::of(&lines);
+    // A contract canceled within days billed ahead closes with a credit
+    // note against the invoice that billed its last day.
+    let closing = parts.iter().all(|p| !p.due.bills_period);
+    let (kind, series) = if closing {
+        ("credit_note", &policy.credit_note_series)
+    } else {
+        ("invoice", &policy.invoice_series)
+    };
+    let credited_invoice = if closing {
+        let day = first.period.start.to_string();
+        store::billing::runs::invoice_billing(&mut tx, first.contract_id, &day).await?
+    } else {
+        None
+    };
     let seq = store::billing::documents::next_number(
         &mut tx,
-        "invoice",
-        series_year(&policy.invoice_series, d.issue_date),
+        kind,
+        series_year(series, first.issue_date),
     )
     .await?;
-    let number = policy.invoice_series.number(d.issue_date.year(), seq);
+    let number = series.number(first.issue_date.year(), seq);
     let public_id = super::public_id();
+    let contract_id = parts
+        .iter()
+        .all(|p| p.due.contract_id == first.contract_id)
+        .then_some(first.contract_id);
     let id = store::billing::documents::insert(
         &mut tx,
         &NewDocument {
-            kind: "invoice",
+            kind,
             status: "issued",
             number: Some(&number),
             public_id: &public_id,
-            customer_id: d.customer_id,
-            contract_id: Some(d.contract_id),
-            issue_date: Some(&d.issue_date.to_string()),
-            due_date: &d.due_date.to_string(),
+            customer_id: first.customer_id,
+            contract_id,
+            issue_date: Some(&first.issue_date.to_string()),
+            due_date: &first.due_date.to_string(),
             totals: stored_totals(&lines, &totals),
-            credits_invoice_id: None,
+            credits_invoice_id: credited_invoice.as_ref().map(|i| i.0),
             billing_run_id: Some(run_id),
             notes: "",
         },
         now,
     )
     .await?;
-    if !store::billing::runs::mark_billed(&mut tx, d.contract_id, &start, &end, Some(id), now)
-        .await?
-    {
-        // Another run or node billed this period first: drop ours whole.
-        return Ok(None);
+    for p in parts {
+        if !mark_billed(&mut tx, &p.due, Some(id), now).await? {
+            // Another run or node billed this period first: drop ours whole.
+            return Ok(None);
+        }
     }
-    super::discounts::record(&mut tx, &applied, now).await?;
-    for (i, (l, (source, charge))) in lines.iter().zip(sources).enumerate() {
-        let line_id =
-            store::billing::documents::insert_line(&mut tx, id, &new_line(i, source, d, l, rates))
-                .await?;
+    discounts.record(&mut tx, now).await?;
+    for (i, (l, (source, charge, p))) in lines.iter().zip(origin).enumerate() {
+        let line_id = store::billing::documents::insert_line(
+            &mut tx,
+            id,
+            &new_line(i, source, &p.due, l, &p.rates),
+        )
+        .await?;
         if let Some(charge) = charge
             && !store::billing::runs::charge_billed(&mut tx, charge, line_id).await?
         {
             return Err(Error::Internal(format!("charge {charge} was billed twice")));
         }
     }
-    Change::new("invoice.issue", "invoice", id)
-        .after(json!({
-            "number": number, "contract_id": d.contract_id, "customer_id": d.customer_id,
-            "period_start": start, "period_end": end, "total": totals.total,
-            "billing_run_id": run_id,
-        }))
-        .record(&mut tx, svc.db.engine(), &caller.actor())
-        .await?;
+    let (event, timeline) = match &credited_invoice {
+        Some((invoice_id, invoice_number)) if closing => (
+            DomainEvent::from(CreditNoteIssued {
+                credit_note_id: id,
+                invoice_id: *invoice_id,
+                customer_id: first.customer_id,
+                number: number.clone(),
+                invoice_number: invoice_number.clone(),
+                total: Money(-totals.total.0),
+            }),
+            EventKind::CreditNoteIssued,
+        ),
+        _ => (
+            DomainEvent::from(InvoiceIssued {
+                invoice_id: id,
+                customer_id: first.customer_id,
+                contract_id,
+                number: number.clone(),
+                total: totals.total,
+                due_date: first.due_date,
+                billing_run_id: Some(run_id),
+            }),
+            EventKind::InvoiceIssued,
+        ),
+    };
+    let periods: Vec<_> = parts
+        .iter()
+        .map(|p| {
+            json!({
+                "contract_id": p.due.contract_id,
+                "start": p.due.period.start.to_string(),
+                "end": p.due.period.end.to_string(),
+            })
+        })
+        .collect();
+    Change::new(
+        if closing {
+            "credit_note.issue"
+        } else {
+            "invoice.issue"
+        },
+        "invoice",
+        id,
+    )
+    .after(json!({
+        "number": number, "customer_id": first.customer_id, "periods": periods,
+        "total": totals.total, "billing_run_id": run_id,
+    }))
+    .timeline(
+        first.customer_id,
+        timeline,
+        if closing {
+            format!("Credit note {number} issued")
+        } else {
+            format!("Invoice {number} issued")
+        },
+    )
+    .timeline_data(event.payload())
+    .event(event)
+    .record(&mut tx, svc.db.engine(), &caller.actor())
+    .await?;
     tx.commit().await?;
     Ok(Some(totals.total))
+}
+
+/// Records `d`'s period as billed by `invoice_id` (none when it charged
+/// nothing), with the plan changes it accounts for. `false` when someone
+/// billed the period first: the caller drops its transaction.
+async fn mark_billed(
+    tx: &mut store::WriteTx,
+    d: &Due,
+    invoice_id: Option<i64>,
+    now: i64,
+) -> Result<bool> {
+    let (start, end) = (d.period.start.to_string(), d.period.end.to_string());
+    if d.bills_period
+        && !store::billing::runs::mark_billed(tx, d.contract_id, &start, &end, invoice_id, now)
+            .await?
+    {
+        return Ok(false);
+    }
+    for &change in &d.plan_changes {
+        store::billing::runs::plan_change_billed(tx, change, invoice_id, now).await?;
+    }
+    for days in &d.credited {
+        let (start, end) = (days.start.to_string(), days.end.to_string());
+        if !store::billing::runs::credit_days(tx, d.contract_id, &start, &end, invoice_id, now)
+            .await?
+        {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The year a series counts in: the issue year when its prefix names the
@@ -594,7 +1252,74 @@ async fn facts(
         starts = starts.max(activated);
     }
     let changes = store::billing::runs::status_changes(c, row.id).await?;
-    let (uncharged, held_from) = uncharged_days(&changes, tz, policy);
+    let spans = uncharged_spans(&changes, tz, policy);
+    let held_from = spans.last().and_then(|s| s.2);
+    let uncharged: Vec<Period> = spans.iter().map(|s| s.0).collect();
+    let ends = row
+        .end_date
+        .as_deref()
+        .map(|e| date("end_date", e))
+        .transpose()?;
+    let billed_until = row
+        .billed_until
+        .as_deref()
+        .map(|e| date("period_end", e))
+        .transpose()?;
+    // Days after a cancellation that were billed ahead.
+    let after_end = ends
+        .zip(billed_until)
+        .and_then(|(end, until)| Period::new(end, until));
+    // Only a contract suspended or canceled early can be owed days back.
+    let credit_days = if (spans.is_empty() && after_end.is_none()) || billed_until.is_none() {
+        Vec::new()
+    } else {
+        let billed = store::billing::runs::billed_periods(c, row.id)
+            .await?
+            .into_iter()
+            .map(|b| {
+                let p = Period::new(
+                    date("period_start", &b.period_start)?,
+                    date("period_end", &b.period_end)?,
+                );
+                Ok(p.map(|p| (p, b.billed_at)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let credited = store::billing::runs::credited_days(c, row.id)
+            .await?
+            .into_iter()
+            .map(|(a, b)| {
+                Ok(Period::new(
+                    date("period_start", &a)?,
+                    date("period_end", &b)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let credited: Vec<Period> = credited.into_iter().flatten().collect();
+        let suspensions: Vec<(Period, i64)> = spans.iter().map(|s| (s.0, s.1)).collect();
+        let mut owed = owed_credits(
+            &billed.into_iter().flatten().collect::<Vec<_>>(),
+            &suspensions,
+            &credited,
+        );
+        if let Some(after) = after_end {
+            owed.extend(subtract(after, &credited));
+        }
+        merge(owed)
+    };
+    let plan_changes = store::billing::runs::unbilled_plan_changes(c, row.id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            Ok(PlanChange {
+                id: p.id,
+                effective: date("effective_date", &p.effective_date)?,
+                from_plan: p.from_plan,
+                from_price: Money(p.from_price),
+                to_plan: p.to_plan,
+                to_price: Money(p.to_price),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let items = store::contracts::items(c, row.id)
         .await?
         .into_iter()
@@ -609,22 +1334,16 @@ async fn facts(
         cycle,
         day,
         starts,
-        ends: row
-            .end_date
-            .as_deref()
-            .map(|e| date("end_date", e))
-            .transpose()?,
-        billed_until: row
-            .billed_until
-            .as_deref()
-            .map(|e| date("period_end", e))
-            .transpose()?,
+        ends,
+        billed_until,
         installation_fee: Money(row.installation_fee),
         installments: u32::try_from(row.installation_installments.max(1)).unwrap_or(1),
         installments_billed: u32::try_from(row.installments_billed.max(0)).unwrap_or(0),
         items,
         uncharged,
         held_from,
+        plan_changes,
+        credit_days,
     })
 }
 
@@ -675,6 +1394,8 @@ mod tests {
             items: vec![],
             uncharged: vec![],
             held_from: None,
+            plan_changes: vec![],
+            credit_days: vec![],
         }
     }
 
@@ -791,6 +1512,95 @@ mod tests {
             ]
         );
         assert_eq!(d[1].lines[0].unit_price, Money(1_784));
+    }
+
+    #[test]
+    fn a_folded_first_period_goes_on_the_first_full_invoice() {
+        let k = contract(BillingMode::Postpaid);
+        let p = Policy {
+            fold_first_period: true,
+            ..Policy::default()
+        };
+        // January 25 – February 10 waits for February 10 – March 10.
+        assert!(due(&k, date(2026, 2, 10), &p).is_empty());
+        let d = due(&k, date(2026, 3, 10), &p);
+        assert_eq!(periods(&d), vec![(date(2026, 1, 25), date(2026, 3, 10))]);
+        let plan: Vec<(Option<Period>, Money)> = d[0]
+            .lines
+            .iter()
+            .filter(|l| l.source == "plan")
+            .map(|l| (l.period, l.unit_price))
+            .collect();
+        assert_eq!(
+            plan,
+            vec![
+                (
+                    Period::new(date(2026, 1, 25), date(2026, 2, 10)),
+                    Money(5_156)
+                ),
+                (
+                    Period::new(date(2026, 2, 10), date(2026, 3, 10)),
+                    Money(9_990)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn billed_days_later_suspended_are_owed_back_once() {
+        let p = |a: Date, b: Date| Period::new(a, b).unwrap();
+        let jan = p(date(2026, 1, 10), date(2026, 2, 10));
+        let feb = p(date(2026, 2, 10), date(2026, 3, 10));
+        let billed = [(jan, 100), (feb, 300)];
+        // Suspended January 20 – February 15, beginning after January was
+        // billed (at 100) but before February was (at 300): February
+        // was billed without those days.
+        let suspensions = [(p(date(2026, 1, 20), date(2026, 2, 15)), 200)];
+        assert_eq!(
+            owed_credits(&billed, &suspensions, &[]),
+            [p(date(2026, 1, 20), date(2026, 2, 10))]
+        );
+        // Part credited already: only the rest.
+        assert_eq!(
+            owed_credits(
+                &billed,
+                &suspensions,
+                &[p(date(2026, 1, 20), date(2026, 1, 25))]
+            ),
+            [p(date(2026, 1, 25), date(2026, 2, 10))]
+        );
+        assert!(
+            owed_credits(
+                &billed,
+                &suspensions,
+                &[p(date(2026, 1, 1), date(2026, 3, 1))]
+            )
+            .is_empty()
+        );
+        // A suspension that began before the billing was left out then.
+        assert!(owed_credits(&[(jan, 300)], &suspensions, &[]).is_empty());
+    }
+
+    #[test]
+    fn credited_days_are_charged_back_at_the_plan_in_force() {
+        let mut k = contract(BillingMode::Prepaid);
+        k.starts = date(2026, 1, 10);
+        k.installation_fee = Money(0);
+        k.billed_until = Some(date(2026, 2, 10));
+        k.credit_days = vec![Period::new(date(2026, 1, 20), date(2026, 2, 10)).unwrap()];
+        let d = due(&k, date(2026, 1, 31), &Policy::default());
+        assert_eq!(d.len(), 1);
+        let credit: Vec<(&str, Money)> = d[0]
+            .lines
+            .iter()
+            .map(|l| (l.source, l.unit_price))
+            .collect();
+        // 21 of January 10 – February 10's 31 days.
+        assert_eq!(
+            credit,
+            [("suspension_credit", Money(-6_767)), ("plan", Money(9_990))]
+        );
+        assert_eq!(d[0].credited, k.credit_days);
     }
 
     #[test]

@@ -375,3 +375,480 @@ async fn corrections_are_credit_notes_and_voiding_credits_the_rest() {
     })
     .await;
 }
+
+/// A line as (source, description, period start and end, amount).
+type Shown = (String, String, Option<String>, Option<String>, i64);
+
+/// The lines of an invoice.
+fn lines_of(d: &Full) -> Vec<Shown> {
+    d.lines
+        .iter()
+        .map(|l| {
+            (
+                l.source.clone(),
+                l.description.clone(),
+                l.period_start.clone(),
+                l.period_end.clone(),
+                l.amount,
+            )
+        })
+        .collect()
+}
+
+fn line(source: &str, description: &str, start: &str, end: &str, amount: i64) -> Shown {
+    (
+        source.into(),
+        description.into(),
+        Some(start.into()),
+        Some(end.into()),
+        amount,
+    )
+}
+
+#[tokio::test]
+async fn a_plan_change_within_billed_days_is_a_credit_and_a_charge_on_the_next_invoice() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let small = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 100", 10_000, BillingMode::Prepaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let big = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 500", 20_000, BillingMode::Prepaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let k = contract(&s, a, small, "ana").await;
+        let policy = Policy::default();
+        run::run(&s, &console(), date(2026, 1, 10), &policy)
+            .await
+            .unwrap();
+        assert_eq!(
+            lines_of(&invoices(&s).await[0]),
+            [line(
+                "plan",
+                "Fibra 100",
+                "2026-01-10",
+                "2026-02-10",
+                10_000
+            )]
+        );
+        // Upgraded on January 25th, inside the period already billed.
+        contracts::change_plan(&s, &admin_caller(), k, big, None, "2026-01-25")
+            .await
+            .unwrap();
+        run::run(&s, &console(), date(2026, 1, 31), &policy)
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(docs.len(), 2);
+        // 16 of January's 31 days back at the old price, charged at the
+        // new one, then the next period at the new price.
+        assert_eq!(
+            lines_of(&docs[1]),
+            [
+                line(
+                    "plan_credit",
+                    "Fibra 100",
+                    "2026-01-25",
+                    "2026-02-10",
+                    -5_161
+                ),
+                line(
+                    "plan_charge",
+                    "Fibra 500",
+                    "2026-01-25",
+                    "2026-02-10",
+                    10_323
+                ),
+                line("plan", "Fibra 500", "2026-02-10", "2026-03-10", 20_000),
+            ]
+        );
+        assert_eq!(docs[1].document.total, 25_162);
+        // Settled once: the period after has the plan line only.
+        run::run(&s, &console(), date(2026, 2, 28), &policy)
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(
+            lines_of(&docs[2]),
+            [line(
+                "plan",
+                "Fibra 500",
+                "2026-03-10",
+                "2026-04-10",
+                20_000
+            )]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_plan_change_in_a_period_not_billed_yet_splits_its_plan_line() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let small = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 100", 10_000, BillingMode::Postpaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let big = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 500", 20_000, BillingMode::Postpaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let k = contract(&s, a, small, "ana").await;
+        contracts::change_plan(&s, &admin_caller(), k, big, None, "2026-02-20")
+            .await
+            .unwrap();
+        let policy = Policy::default();
+        // The preview shows the same lines the run issues.
+        let preview = run::preview_contract(&s, &console(), date(2026, 3, 10), k)
+            .await
+            .unwrap();
+        assert_eq!(preview.len(), 2);
+        run::run(&s, &console(), date(2026, 3, 10), &policy)
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(
+            lines_of(&docs[0]),
+            [line(
+                "plan",
+                "Fibra 100",
+                "2026-01-10",
+                "2026-02-10",
+                10_000
+            )]
+        );
+        // 10 of February's 28 days on the old plan, 18 on the new.
+        assert_eq!(
+            lines_of(&docs[1]),
+            [
+                line("plan", "Fibra 100", "2026-02-10", "2026-02-20", 3_571),
+                line("plan", "Fibra 500", "2026-02-20", "2026-03-10", 12_857),
+            ]
+        );
+        let previewed: Vec<i64> = preview[1].lines.iter().map(|(_, l)| l.amount.0).collect();
+        assert_eq!(previewed, [3_571, 12_857]);
+        run::run(&s, &console(), date(2026, 4, 10), &policy)
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(
+            lines_of(&docs[2]),
+            [line(
+                "plan",
+                "Fibra 500",
+                "2026-03-10",
+                "2026-04-10",
+                20_000
+            )]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_run_started_from_a_page_runs_as_a_job_and_follows_the_settings() {
+    use services::system::jobs::{self, Registry, RunnerConfig};
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 300", 9_990, BillingMode::Postpaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        contract(&s, a, plan_id, "ana").await;
+        // Numbers follow the settings.
+        services::system::settings::update(
+            &s,
+            &admin_caller(),
+            &[
+                ("billing.invoice_prefix".to_owned(), "FAT{year}/".to_owned()),
+                ("billing.number_digits".to_owned(), "4".to_owned()),
+            ]
+            .into_iter()
+            .collect(),
+        )
+        .await
+        .unwrap();
+        let started = run::start(&s, &admin_caller(), date(2026, 3, 10))
+            .await
+            .unwrap();
+        let queued = run::get_run(&s, &admin_caller(), started.run_id)
+            .await
+            .unwrap();
+        assert_eq!(queued.job_id, Some(started.job_id));
+        assert_eq!(queued.invoices, 0, "nothing is issued before the job runs");
+        let cfg = RunnerConfig::new("w1");
+        let job = jobs::runner::claim(&s, &cfg).await.unwrap().unwrap();
+        assert_eq!(job.kind, run::JOB);
+        let status = jobs::runner::execute_claimed(&s, &Registry::with_builtins(), &cfg, job).await;
+        assert_eq!(status, Some(store::system::jobs::Status::Succeeded));
+        let done = run::get_run(&s, &admin_caller(), started.run_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            (done.status.as_str(), done.contracts_done, done.invoices),
+            ("done", 1, 2)
+        );
+        let job = jobs::get(&s, &admin_caller(), started.job_id)
+            .await
+            .unwrap();
+        assert_eq!((job.progress_done, job.progress_total), (1, 1));
+        let docs = invoices(&s).await;
+        assert_eq!(docs[0].document.number.as_deref(), Some("FAT2026/0001"));
+        // The customer's timeline tells of each invoice.
+        let (events, _) = crm::timeline(&s, &admin_caller(), a, None, None, 50)
+            .await
+            .unwrap();
+        let issued = events.iter().filter(|e| e.kind == "invoice.issued").count();
+        assert_eq!(issued, 2);
+        assert_eq!(
+            run::list_runs(&s, &admin_caller(), 10).await.unwrap().len(),
+            1
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn per_customer_invoices_cover_all_contracts_due_the_same_day() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 300", 9_990, BillingMode::Postpaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let b = customer(&s, "Bruno", "111.444.777-35").await;
+        let home = contract(&s, a, plan_id, "ana.casa").await;
+        let shop = contract(&s, a, plan_id, "ana.loja").await;
+        contract(&s, b, plan_id, "bruno").await;
+        let policy = Policy {
+            per_customer: true,
+            ..Policy::default()
+        };
+        let preview = run::preview(&s, &console(), date(2026, 2, 10), &policy)
+            .await
+            .unwrap();
+        assert_eq!((preview.contracts, preview.invoices), (3, 2));
+        run::run(&s, &console(), date(2026, 2, 10), &policy)
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(docs.len(), 2);
+        let ana = docs.iter().find(|d| d.document.customer_id == a).unwrap();
+        assert_eq!(ana.document.contract_id, None, "it covers two contracts");
+        let contracts: Vec<Option<i64>> = ana.lines.iter().map(|l| l.contract_id).collect();
+        assert_eq!(contracts, [Some(home), Some(shop)]);
+        assert_eq!(ana.document.total, 2 * 9_990);
+        // Each contract's period is billed, once.
+        run::run(&s, &console(), date(2026, 2, 10), &policy)
+            .await
+            .unwrap();
+        assert_eq!(invoices(&s).await.len(), 2);
+    })
+    .await;
+}
+
+/// Noon of `d` in UTC (the test installation has no company time zone).
+fn noon(d: jiff::civil::Date) -> i64 {
+    d.at(12, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .unwrap()
+        .timestamp()
+        .as_second()
+}
+
+#[tokio::test]
+async fn prepaid_days_later_suspended_for_non_payment_are_credited_once() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 100", 10_000, BillingMode::Prepaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let k = contract(&s, a, plan_id, "ana").await;
+        let policy = Policy::default();
+        run::run(&s, &console(), date(2026, 1, 10), &policy)
+            .await
+            .unwrap();
+        // Billed on January 1st; suspended for non-payment from January 25
+        // to February 5.
+        let mut tx = s.db.begin().await.unwrap();
+        sqlx::query("UPDATE billed_periods SET billed_at = $1 WHERE contract_id = $2")
+            .bind(noon(date(2026, 1, 1)))
+            .bind(k)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        for (from, to, reason, day) in [
+            (
+                "active",
+                "suspended",
+                Some("non_payment"),
+                date(2026, 1, 25),
+            ),
+            ("suspended", "active", None, date(2026, 2, 5)),
+        ] {
+            sqlx::query(
+                "INSERT INTO contract_transitions (contract_id, from_status, to_status, reason,
+                    actor_kind, actor_name, at) VALUES ($1, $2, $3, $4, 'system', 'test', $5)",
+            )
+            .bind(k)
+            .bind(from)
+            .bind(to)
+            .bind(reason)
+            .bind(noon(day))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        run::run(&s, &console(), date(2026, 1, 31), &policy)
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(docs.len(), 2);
+        // The 11 billed days suspended back (of the period's 31).
+        assert_eq!(
+            lines_of(&docs[1]),
+            [
+                line(
+                    "suspension_credit",
+                    "Fibra 100",
+                    "2026-01-25",
+                    "2026-02-05",
+                    -3_548
+                ),
+                line("plan", "Fibra 100", "2026-02-10", "2026-03-10", 10_000),
+            ]
+        );
+        // Credited once: the period after has no credit.
+        run::run(&s, &console(), date(2026, 2, 28), &policy)
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(
+            lines_of(&docs[2]),
+            [line(
+                "plan",
+                "Fibra 100",
+                "2026-03-10",
+                "2026-04-10",
+                10_000
+            )]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_prepaid_contract_canceled_early_closes_with_a_credit_note() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 100", 10_000, BillingMode::Prepaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let k = contract(&s, a, plan_id, "ana").await;
+        let policy = Policy::default();
+        run::run(&s, &console(), date(2026, 1, 10), &policy)
+            .await
+            .unwrap();
+        let mut tx = s.db.begin().await.unwrap();
+        sqlx::query(
+            "UPDATE contracts SET status = 'canceled', end_date = '2026-01-25' WHERE id = $1",
+        )
+        .bind(k)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        run::run(&s, &console(), date(2026, 1, 26), &policy)
+            .await
+            .unwrap();
+        let invoice = invoices(&s).await.remove(0);
+        let (notes, _) = documents::list(
+            &s,
+            &console(),
+            &Filter {
+                kind: Some("credit_note".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(notes.len(), 1);
+        let note = documents::get(&s, &console(), notes[0].id).await.unwrap();
+        assert_eq!(note.document.number.as_deref(), Some("NC2026-000001"));
+        assert_eq!(note.document.credits_invoice_id, Some(invoice.document.id));
+        // 16 of the 31 days billed ahead come back.
+        assert_eq!(
+            lines_of(&note),
+            [line(
+                "cancellation_credit",
+                "Fibra 100",
+                "2026-01-25",
+                "2026-02-10",
+                -5_161
+            )]
+        );
+        // Once.
+        run::run(&s, &console(), date(2026, 2, 26), &policy)
+            .await
+            .unwrap();
+        let (notes, _) = documents::list(
+            &s,
+            &console(),
+            &Filter {
+                kind: Some("credit_note".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(invoices(&s).await.len(), 1, "nothing more is billed");
+    })
+    .await;
+}

@@ -445,6 +445,15 @@ async fn a_three_cycle_discount_is_on_exactly_three_invoices() {
             .unwrap();
         assert_eq!(p.invoices, 5);
         assert_eq!(p.total, Money(5 * 10_000 - 3 * 2_000));
+        // So does one contract's preview, line by line.
+        let docs = run::preview_contract(&s, &console(), date(2026, 6, 10), k)
+            .await
+            .unwrap();
+        let shown: Vec<bool> = docs
+            .iter()
+            .map(|d| d.lines.iter().any(|(source, _)| *source == "discount"))
+            .collect();
+        assert_eq!(shown, [true, true, true, false, false]);
         // Two runs: two periods, then three more.
         run::run(&s, &console(), date(2026, 3, 10), &policy)
             .await

@@ -20,10 +20,12 @@ pub struct Run {
     pub actor_name: String,
     pub started_at: i64,
     pub finished_at: Option<i64>,
+    /// The job running it, when it runs as one.
+    pub job_id: Option<i64>,
 }
 
 const RUN_COLUMNS: &str = "id, as_of, status, contracts_total, contracts_done, invoices, total, \
-    error, actor_kind, actor_name, started_at, finished_at";
+    error, actor_kind, actor_name, started_at, finished_at, job_id";
 
 pub async fn start(
     conn: &mut AnyConnection,
@@ -43,6 +45,31 @@ pub async fn start(
     .bind(at)
     .fetch_one(conn)
     .await?)
+}
+
+/// Names the job that runs `id`.
+pub async fn set_job(conn: &mut AnyConnection, id: i64, job_id: i64) -> Result<()> {
+    sqlx::query("UPDATE billing_runs SET job_id = $1 WHERE id = $2")
+        .bind(job_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Starts `id` over (its job is retried after a crash): the contracts are
+/// walked again from the first; invoices and totals keep what earlier
+/// attempts issued, since nothing is issued twice.
+pub async fn restart(conn: &mut AnyConnection, id: i64, contracts_total: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE billing_runs SET status = 'running', contracts_total = $1, contracts_done = 0,
+            error = NULL, finished_at = NULL WHERE id = $2",
+    )
+    .bind(contracts_total)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Adds a batch's figures to a running run.
@@ -135,28 +162,59 @@ pub async fn billable(
     after_id: i64,
     limit: i64,
 ) -> Result<Vec<Billable>> {
-    Ok(sqlx::query_as(
-        "SELECT k.id, k.number, k.customer_id, k.status, k.suspend_reason, k.price,
-            k.installation_fee, k.installation_installments, k.billing_day, k.start_date,
-            k.end_date, k.plan_id, p.name AS plan_name, p.billing_mode, p.cycle, p.tax_category,
-            c.tax_exempt,
-            (SELECT MAX(b.period_end) FROM billed_periods b WHERE b.contract_id = k.id) AS billed_until,
-            (SELECT COUNT(*) FROM invoice_lines l JOIN invoices d ON d.id = l.invoice_id
-                WHERE l.contract_id = k.id AND l.source = 'installation' AND d.kind = 'invoice'
-                AND d.status <> 'voided') AS installments_billed,
-            (SELECT MIN(t.at) FROM contract_transitions t WHERE t.contract_id = k.id
-                AND t.to_status = 'active') AS activated_at
-         FROM contracts k
-         JOIN plans p ON p.id = k.plan_id
-         JOIN customers c ON c.id = k.customer_id
-         WHERE k.id > $1 AND k.status <> 'pending_installation'
-         ORDER BY k.id LIMIT $2",
-    )
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{BILLABLE} WHERE k.id > $1 AND k.status <> 'pending_installation' ORDER BY k.id LIMIT $2"
+    )))
     .bind(after_id)
     .bind(limit)
     .fetch_all(conn)
     .await?)
 }
+
+/// The billable contracts of the next `customers` customers after
+/// customer `after_customer`, by customer then contract: a customer's
+/// contracts are never split between two calls.
+pub async fn billable_by_customer(
+    conn: &mut AnyConnection,
+    after_customer: i64,
+    customers: i64,
+) -> Result<Vec<Billable>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{BILLABLE} WHERE k.status <> 'pending_installation' AND k.customer_id IN (
+            SELECT DISTINCT customer_id FROM contracts
+            WHERE customer_id > $1 AND status <> 'pending_installation'
+            ORDER BY customer_id LIMIT $2)
+         ORDER BY k.customer_id, k.id"
+    )))
+    .bind(after_customer)
+    .bind(customers)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One contract as [`billable`] reads it (whatever its status), for a
+/// preview of its lines.
+pub async fn billable_contract(conn: &mut AnyConnection, id: i64) -> Result<Billable> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{BILLABLE} WHERE k.id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(crate::Error::NotFound)
+}
+
+const BILLABLE: &str = "SELECT k.id, k.number, k.customer_id, k.status, k.suspend_reason, k.price,
+        k.installation_fee, k.installation_installments, k.billing_day, k.start_date,
+        k.end_date, k.plan_id, p.name AS plan_name, p.billing_mode, p.cycle, p.tax_category,
+        c.tax_exempt,
+        (SELECT MAX(b.period_end) FROM billed_periods b WHERE b.contract_id = k.id) AS billed_until,
+        (SELECT COUNT(*) FROM invoice_lines l JOIN invoices d ON d.id = l.invoice_id
+            WHERE l.contract_id = k.id AND l.source = 'installation' AND d.kind = 'invoice'
+            AND d.status <> 'voided') AS installments_billed,
+        (SELECT MIN(t.at) FROM contract_transitions t WHERE t.contract_id = k.id
+            AND t.to_status = 'active') AS activated_at
+     FROM contracts k
+     JOIN plans p ON p.id = k.plan_id
+     JOIN customers c ON c.id = k.customer_id";
 
 /// How many contracts [`billable`] walks through (for progress).
 pub async fn count_billable(conn: &mut AnyConnection) -> Result<i64> {
@@ -188,6 +246,141 @@ pub async fn status_changes(
     .bind(contract_id)
     .fetch_all(conn)
     .await?)
+}
+
+/// An applied plan change billing has not accounted for yet.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PlanChange {
+    pub id: i64,
+    pub contract_id: i64,
+    pub effective_date: String,
+    pub from_plan: String,
+    pub to_plan: String,
+    pub from_price: i64,
+    pub to_price: i64,
+}
+
+/// The applied plan changes of `contract_id` not yet accounted for by an
+/// invoice, in the order they were applied.
+pub async fn unbilled_plan_changes(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Vec<PlanChange>> {
+    Ok(sqlx::query_as(
+        "SELECT c.id, c.contract_id, c.effective_date, f.name AS from_plan, t.name AS to_plan,
+            c.from_price, c.to_price
+         FROM contract_plan_changes c
+         JOIN plans f ON f.id = c.from_plan_id
+         JOIN plans t ON t.id = c.to_plan_id
+         WHERE c.contract_id = $1 AND c.applied_at IS NOT NULL AND c.billed_at IS NULL
+            AND c.canceled_at IS NULL
+         ORDER BY c.id",
+    )
+    .bind(contract_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Records that `invoice_id` (none when there was nothing to bill)
+/// accounts for plan change `id`. `false` when something already did.
+pub async fn plan_change_billed(
+    conn: &mut AnyConnection,
+    id: i64,
+    invoice_id: Option<i64>,
+    at: i64,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE contract_plan_changes SET billed_at = $1, billed_invoice_id = $2
+         WHERE id = $3 AND billed_at IS NULL",
+    )
+    .bind(at)
+    .bind(invoice_id)
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// The invoice (id and number) that billed `day` of `contract_id`, if any.
+pub async fn invoice_billing(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    day: &str,
+) -> Result<Option<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT d.id, COALESCE(d.number, '') FROM billed_periods b
+         JOIN invoices d ON d.id = b.invoice_id
+         WHERE b.contract_id = $1 AND b.period_start <= $2 AND b.period_end > $2
+         ORDER BY b.period_start DESC LIMIT 1",
+    )
+    .bind(contract_id)
+    .bind(day)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A billed period and when it was billed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BilledPeriod {
+    pub period_start: String,
+    pub period_end: String,
+    pub billed_at: i64,
+}
+
+/// The periods of `contract_id` billed so far, oldest first.
+pub async fn billed_periods(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Vec<BilledPeriod>> {
+    Ok(sqlx::query_as(
+        "SELECT period_start, period_end, billed_at FROM billed_periods
+         WHERE contract_id = $1 ORDER BY period_start",
+    )
+    .bind(contract_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The billed days of `contract_id` already credited as suspended, as
+/// (start, end) pairs.
+pub async fn credited_days(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT period_start, period_end FROM billing_day_credits
+         WHERE contract_id = $1 ORDER BY period_start",
+    )
+    .bind(contract_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Records days of `contract_id` credited on `invoice_id`. `false` when a
+/// range starting there was credited already (the caller rolls back).
+pub async fn credit_days(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    start: &str,
+    end: &str,
+    invoice_id: Option<i64>,
+    at: i64,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "INSERT INTO billing_day_credits (contract_id, period_start, period_end, invoice_id,
+            credited_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (contract_id, period_start) DO NOTHING",
+    )
+    .bind(contract_id)
+    .bind(start)
+    .bind(end)
+    .bind(invoice_id)
+    .bind(at)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// Records that `contract_id`'s period starting `start` is billed. `false`

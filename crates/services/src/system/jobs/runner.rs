@@ -30,7 +30,7 @@ impl Registry {
     }
 
     /// The built-in jobs: session expiry, backups, the e-mail outbox,
-    /// scheduled plan changes and purging old jobs.
+    /// scheduled plan changes, billing runs and purging old jobs.
     pub fn with_builtins() -> Registry {
         let mut r = Registry::new();
         r.register(super::EXPIRE_SESSIONS, |ctx| async move {
@@ -67,6 +67,9 @@ impl Registry {
         });
         r.register(super::EMAIL_OUTBOX, |ctx| async move {
             crate::system::email::drain_job(&ctx).await
+        });
+        r.register(crate::billing::run::JOB, |ctx| async move {
+            crate::billing::run::job(&ctx).await
         });
         r
     }

@@ -70,6 +70,15 @@ pub fn builtin() -> Vec<Spec> {
             job_kind: super::PLAN_CHANGES,
             cron: |_| ("5 0 * * *".into(), true),
         },
+        // Bills what is due today (the job opens a run as of today).
+        Spec {
+            name: "billing-daily",
+            job_kind: crate::billing::run::JOB,
+            cron: |s| {
+                let hour = s.int(keys::BILLING_RUN_HOUR).clamp(0, 23);
+                (format!("15 {hour} * * *"), s.bool(keys::BILLING_DAILY_RUN))
+            },
+        },
         Spec {
             name: super::PURGE_JOBS,
             job_kind: super::PURGE_JOBS,
