@@ -646,3 +646,54 @@ async fn a_code_given_with_a_new_contract_is_checked_before_anything_is_written(
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_per_customer_invoice_discounts_only_the_contract_that_has_it() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let fibra = plan_id(&s, "Fibra 300", 10_000).await;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let home = contract(&s, a, fibra, "ana.casa").await;
+        let shop = contract(&s, a, fibra, "ana.loja").await;
+        discounts::create(
+            &s,
+            &console(),
+            &DiscountInput {
+                contract_id: shop,
+                kind: "percent".into(),
+                value: 250_000,
+                description: "Second connection".into(),
+                cycles: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let policy = Policy {
+            per_customer: true,
+            ..Policy::default()
+        };
+        // Two periods of each contract are due the same day: one document
+        // holding four periods, the one-cycle discount on the first only.
+        run::run(&s, &console(), date(2026, 3, 10), &policy)
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(docs.len(), 1);
+        let lines: Vec<(Option<i64>, &str, i64)> = docs
+            .iter()
+            .flat_map(|d| &d.lines)
+            .map(|l| (l.contract_id, l.source.as_str(), l.amount))
+            .collect();
+        let discount_lines: Vec<_> = lines.iter().filter(|l| l.1 == "discount").collect();
+        assert_eq!(
+            discount_lines,
+            [&(Some(shop), "discount", -2_500)],
+            "{lines:?}"
+        );
+        assert!(lines.iter().any(|l| l.0 == Some(home)));
+        let total: i64 = docs.iter().map(|d| d.document.total).sum();
+        assert_eq!(total, 4 * 10_000 - 2_500);
+    })
+    .await;
+}
