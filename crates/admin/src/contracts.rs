@@ -284,6 +284,7 @@ struct ContractForm {
     ipv4: String,
     ipv6_prefix: String,
     notes: String,
+    promo_code: String,
     /// Quantity typed per service item id.
     items: BTreeMap<i64, String>,
 }
@@ -307,6 +308,7 @@ impl ContractForm {
             ipv4: field(p, "ipv4"),
             ipv6_prefix: field(p, "ipv6_prefix"),
             notes: field(p, "notes"),
+            promo_code: field(p, "promo_code"),
             items,
         }
     }
@@ -340,6 +342,7 @@ impl ContractForm {
             number: String::new(),
             notes: self.notes.clone(),
             items,
+            promo_code: self.promo_code.clone(),
         })
     }
 }
@@ -427,7 +430,7 @@ pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) ->
 
 #[derive(Template)]
 #[template(path = "contract_show.html")]
-struct ShowView {
+pub(crate) struct ShowView {
     page: Page,
     k: Contract,
     customer: store::crm::customers::Customer,
@@ -441,7 +444,7 @@ struct ShowView {
     next: Vec<Status>,
     reasons: &'static [SuspendReason],
     password: Option<String>,
-    errors: FormErrors,
+    pub(crate) errors: FormErrors,
     /// The plan change form as typed (kept on errors).
     change_plan: String,
     change_price: String,
@@ -450,9 +453,12 @@ struct ShowView {
     charges: Vec<services::billing::charges::Charge>,
     /// The add-a-charge form as typed (kept on errors).
     charge: crate::billing::charges::ChargeForm,
+    /// The discounts section (billing's), and its forms as typed.
+    discounts: Vec<crate::billing::discounts::DiscountRow>,
+    pub(crate) discount_form: crate::billing::discounts::DiscountForm,
 }
 
-async fn show_view(
+pub(crate) async fn show_view(
     state: &AppState,
     staff: &Staff,
     id: i64,
@@ -511,6 +517,8 @@ async fn show_view(
             quantity: "1".into(),
             ..Default::default()
         },
+        discounts: crate::billing::discounts::rows(state, staff, id).await?,
+        discount_form: crate::billing::discounts::DiscountForm::new(),
         customer,
         k,
     })

@@ -253,6 +253,12 @@ impl FormErrors {
     pub fn from_error(tr: &Tr, e: services::Error) -> Result<FormErrors, crate::error::Fail> {
         use services::Error as E;
         let msg = match &e {
+            // A promo code refused: why, in the user's language.
+            E::Invalid { field, .. } if services::billing::promos::refusal(&e).is_some() => {
+                let why = services::billing::promos::refusal(&e).map(|r| r.code());
+                let text = tr.t(&format!("discounts-{}", why.unwrap_or_default()));
+                return Ok(FormErrors(vec![((*field).to_owned(), text)]));
+            }
             E::Invalid { field, reason } => {
                 let key = format!("invalid-{}", reason.code());
                 let text = match reason {

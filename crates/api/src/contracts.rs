@@ -269,6 +269,10 @@ pub struct CreateContract {
     pub notes: String,
     #[serde(default)]
     pub items: Vec<ContractItem>,
+    /// A promo code to redeem for the new contract; one that cannot be
+    /// used is refused (422 naming `promo_code`) and nothing is created.
+    #[serde(default)]
+    pub promo_code: String,
 }
 
 /// Creates a contract (password encrypted at rest; read it back with
@@ -305,6 +309,7 @@ pub async fn create(
         number: b.number,
         notes: b.notes,
         items: b.items.iter().map(|i| (i.item_id, i.quantity)).collect(),
+        promo_code: b.promo_code,
     };
     let view: ContractView = contracts::create(&state.svc, &caller, &input).await?.into();
     let id = view.id;

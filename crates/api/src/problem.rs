@@ -233,6 +233,7 @@ fn refusal_text(code: &str) -> String {
             "the invoice is not issued (a draft, already voided, or a credit note)".into()
         }
         "nothing-to-credit" => "the invoice's lines have been credited in full already".into(),
+        "discount-ended" => "the discount has already ended".into(),
         other => format!("refused: {other}"),
     }
 }

@@ -1,10 +1,13 @@
 //! Billing: invoices and credit notes (list with filters and CSV export,
 //! detail, credit notes, voiding), billing runs (preview, confirmation,
-//! progress), tax rates, and the one-off charges on a contract's page.
+//! progress), tax rates, promo codes, and on a contract's page its one-off
+//! charges and discounts.
 //! Strings live in `locales/*/billing.ftl` (in `webkit`).
 
 pub mod charges;
+pub mod discounts;
 pub mod invoices;
+pub mod promos;
 pub mod runs;
 pub mod taxes;
 
@@ -28,6 +31,8 @@ pub const NAV: NavItem = NavItem {
 pub fn routes() -> Router<AppState> {
     use invoices as i;
     Router::new()
+        .merge(promos::routes())
+        .merge(discounts::routes())
         .route(
             "/billing",
             get(|| async { Redirect::to("/billing/invoices") }),

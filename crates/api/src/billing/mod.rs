@@ -1,10 +1,13 @@
 //! Billing: invoices and credit notes (with lines, taxes and corrections),
-//! billing runs (preview, start, progress) and tax rates. Amounts are
+//! billing runs (preview, start, progress), tax rates, discounts on
+//! contracts and promo codes. Amounts are
 //! integers in minor units of the installation's currency.
 
 pub mod credit_notes;
+mod discounts;
 pub mod documents;
 pub mod invoices;
+mod promos;
 pub mod runs;
 pub mod taxes;
 
@@ -18,4 +21,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(credit_notes::routes())
         .merge(runs::routes())
         .merge(taxes::routes())
+        .merge(discounts::routes())
+        .merge(promos::routes())
 }

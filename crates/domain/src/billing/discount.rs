@@ -2,7 +2,9 @@
 
 use jiff::civil::Date;
 
+use super::invoice::{Line, LineError, LineInput};
 use super::rate::Rate;
+use super::tax::TaxAmount;
 use crate::Money;
 
 /// How much a discount takes off.
@@ -70,10 +72,69 @@ pub fn check(amount: Amount, price: Money, duration: Duration) -> Result<(), Dis
     Ok(())
 }
 
+/// The line a discount adds to a document, under the line it discounts.
+///
+/// *Why a line of differences*: the issue wants the discount visible as its
+/// own line, and its taxes right. Taxing the discount line on its own
+/// (a negative amount) would round twice — once for the full line, once
+/// for the discount — and could differ by a minor unit from the tax of the
+/// discounted price. So the discount line holds the difference between
+/// `base` computed with `already` taken off and with `already + off` taken
+/// off: the discounted line and its discount lines together carry exactly
+/// the taxes of the discounted base, rounded once, and the discounted line
+/// still shows its full price.
+pub fn line(
+    base: &LineInput,
+    already: Money,
+    off: Money,
+    description: String,
+) -> Result<Line, LineError> {
+    let with = |discount: Money| {
+        Line::compute(LineInput {
+            discount,
+            ..base.clone()
+        })
+    };
+    let before = with(already)?;
+    let after = with(Money(
+        already.0.checked_add(off.0).ok_or(LineError::Overflow)?,
+    ))?;
+    let diff = |a: Money, b: Money| Money(a.0 - b.0);
+    let taxes = after
+        .taxes
+        .iter()
+        .map(|t| TaxAmount {
+            tax_id: t.tax_id,
+            amount: diff(
+                t.amount,
+                before
+                    .taxes
+                    .iter()
+                    .find(|b| b.tax_id == t.tax_id)
+                    .map_or(Money::ZERO, |b| b.amount),
+            ),
+        })
+        .collect();
+    let amount = diff(after.amount, before.amount);
+    Ok(Line {
+        description,
+        period: base.period,
+        quantity: 1,
+        unit_price: amount,
+        discount: Money::ZERO,
+        amount,
+        net: diff(after.net, before.net),
+        taxes,
+        total: diff(after.total, before.total),
+    })
+}
+
 /// A promo code's rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromoCode {
     pub code: String,
+    /// Staff deactivate a code instead of deleting it (redemptions name it).
+    pub active: bool,
     pub amount: Amount,
     /// First and last day it may be redeemed (inclusive).
     pub valid_from: Option<Date>,
@@ -89,6 +150,10 @@ pub struct PromoCode {
 /// Why a promo code cannot be redeemed, each its own message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PromoRefusal {
+    #[error("does not exist")]
+    Unknown,
+    #[error("is no longer active")]
+    Inactive,
     #[error("is not valid yet")]
     NotYetValid,
     #[error("has expired")]
@@ -102,9 +167,21 @@ pub enum PromoRefusal {
 }
 
 impl PromoRefusal {
+    pub const ALL: [PromoRefusal; 7] = [
+        PromoRefusal::Unknown,
+        PromoRefusal::Inactive,
+        PromoRefusal::NotYetValid,
+        PromoRefusal::Expired,
+        PromoRefusal::UsedUp,
+        PromoRefusal::UsedUpByCustomer,
+        PromoRefusal::NotForPlan,
+    ];
+
     /// Stable code for messages and API documents.
     pub fn code(self) -> &'static str {
         match self {
+            PromoRefusal::Unknown => "promo-unknown",
+            PromoRefusal::Inactive => "promo-inactive",
             PromoRefusal::NotYetValid => "promo-not-yet-valid",
             PromoRefusal::Expired => "promo-expired",
             PromoRefusal::UsedUp => "promo-used-up",
@@ -127,6 +204,9 @@ pub struct Redemption {
 impl PromoCode {
     /// Whether the code may be redeemed now, and if not, why.
     pub fn check(&self, r: &Redemption) -> Result<(), PromoRefusal> {
+        if !self.active {
+            return Err(PromoRefusal::Inactive);
+        }
         if self.valid_from.is_some_and(|d| r.today < d) {
             return Err(PromoRefusal::NotYetValid);
         }
@@ -221,6 +301,7 @@ mod tests {
     fn promo_codes_name_why_they_are_refused() {
         let code = PromoCode {
             code: "WELCOME".into(),
+            active: true,
             amount: Amount::Percent(Rate(500_000)),
             valid_from: Some(date(2026, 1, 1)),
             valid_until: Some(date(2026, 1, 31)),
@@ -273,5 +354,53 @@ mod tests {
             Ok(())
         );
         assert_eq!(PromoCode::normalize("  welcome "), "WELCOME");
+        let off = PromoCode {
+            active: false,
+            ..code
+        };
+        assert_eq!(off.check(&ok), Err(PromoRefusal::Inactive));
+    }
+
+    #[test]
+    fn a_discount_line_carries_the_tax_of_the_discounted_base() {
+        use crate::billing::tax::{TaxMode, TaxRate};
+        let rates = vec![
+            TaxRate {
+                id: 1,
+                name: "VAT".into(),
+                rate: Rate(175_000),
+                mode: TaxMode::OnTop,
+            },
+            TaxRate {
+                id: 2,
+                name: "Levy".into(),
+                rate: Rate(6_500),
+                mode: TaxMode::OnTop,
+            },
+        ];
+        let base = LineInput {
+            description: "Fibra".into(),
+            period: None,
+            quantity: 1,
+            unit_price: Money(9_990),
+            discount: Money::ZERO,
+            taxes: rates.clone(),
+        };
+        let full = Line::compute(base.clone()).unwrap();
+        let d1 = line(&base, Money::ZERO, Money(1_999), "a".into()).unwrap();
+        let d2 = line(&base, Money(1_999), Money(999), "b".into()).unwrap();
+        let discounted = Line::compute(LineInput {
+            discount: Money(2_998),
+            ..base
+        })
+        .unwrap();
+        assert_eq!(d1.amount, Money(-1_999));
+        assert_eq!(d2.amount, Money(-999));
+        for id in [1, 2] {
+            let of = |l: &Line| l.taxes.iter().find(|t| t.tax_id == id).unwrap().amount.0;
+            assert_eq!(of(&full) + of(&d1) + of(&d2), of(&discounted), "tax {id}");
+        }
+        assert_eq!(full.total.0 + d1.total.0 + d2.total.0, discounted.total.0);
+        assert_eq!(full.net.0 + d1.net.0 + d2.net.0, discounted.net.0);
     }
 }

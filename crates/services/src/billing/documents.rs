@@ -205,10 +205,12 @@ async fn credit_note(
     let left =
         |l: &store::billing::documents::Line| l.total + credited.get(&l.id).copied().unwrap_or(0);
     let picks: Vec<(&store::billing::documents::Line, i64)> = match wanted {
+        // Negative lines (discounts) are reversed too, so the credit note
+        // takes back what the invoice charged, not its lines' gross.
         None => lines
             .iter()
             .map(|l| (l, left(l)))
-            .filter(|(_, a)| *a > 0)
+            .filter(|(_, a)| *a != 0)
             .collect(),
         Some(w) => {
             let mut out = Vec::with_capacity(w.len());
@@ -243,11 +245,14 @@ async fn credit_note(
     // the share of the original line amount.
     let mut computed = Vec::with_capacity(picks.len());
     for (l, amount) in &picks {
-        let share = domain::billing::rate::scale(
-            Money(l.amount),
-            i128::from(*amount),
-            i128::from(l.total.max(1)),
-        );
+        // The denominator must be positive: a negative line (a discount)
+        // flips both signs.
+        let (num, den) = if l.total < 0 {
+            (-*amount, -l.total)
+        } else {
+            (*amount, l.total.max(1))
+        };
+        let share = domain::billing::rate::scale(Money(l.amount), i128::from(num), i128::from(den));
         let line_taxes: Vec<domain::billing::tax::TaxRate> = taxes
             .iter()
             .filter(|t| t.line_id == l.id)

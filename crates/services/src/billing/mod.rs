@@ -1,8 +1,11 @@
 //! Billing: tax rates, invoices and credit notes, and the billing run that
-//! turns contracts into invoices exactly once per period.
+//! turns contracts into invoices exactly once per period; discounts on
+//! contracts and promo codes.
 
 pub mod charges;
+pub mod discounts;
 pub mod documents;
+pub mod promos;
 pub mod reports;
 pub mod run;
 pub mod settings;

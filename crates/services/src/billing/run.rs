@@ -548,6 +548,8 @@ pub async fn preview(
     let mut walk = Walk::new(&mut c).await?;
     while let Some(batch) = walk.next(&mut c, as_of, policy).await? {
         let mut contracts = std::collections::BTreeSet::new();
+        // A customer's contracts are all in one batch.
+        let mut discounts = super::discounts::Pending::default();
         for doc in batch.documents {
             let mut counted = false;
             for part in &doc {
@@ -560,7 +562,11 @@ pub async fn preview(
                     continue;
                 }
                 contracts.insert(part.due.contract_id);
-                let lines = compute(&part.due, &charges, &part.rates)?;
+                let mut lines = compute(&part.due, &charges, &part.rates)?;
+                let mut sources = sources(&part.due, &charges);
+                discounts
+                    .apply(&mut c, &part.due, &mut lines, &mut sources, &part.rates)
+                    .await?;
                 let totals = Totals::of(&lines);
                 if !counted {
                     p.invoices += 1;
@@ -803,7 +809,7 @@ pub struct PreviewDocument {
     pub issue_date: Date,
     pub due_date: Date,
     /// Each line with where it comes from (`plan`, `item`, `installation`,
-    /// `plan_credit`, `plan_charge`, `one_off`).
+    /// `plan_credit`, `plan_charge`, `one_off`, `discount`, `promo`).
     pub lines: Vec<(&'static str, Line)>,
     pub totals: Totals,
     /// Tax rate id → name, for the breakdown.
@@ -832,15 +838,20 @@ pub async fn preview_contract(
     let charges = store::billing::runs::open_charges(&mut c, contract_id).await?;
     let tax_names: BTreeMap<i64, String> = rates.iter().map(|r| (r.id, r.name.clone())).collect();
     let mut out = Vec::new();
+    let mut discounts = super::discounts::Pending::default();
     for (i, d) in due(&k, as_of, &policy).into_iter().enumerate() {
         // Pending one-off charges go on the first document.
         let extra: &[Charge] = if i == 0 { &charges } else { &[] };
         if d.lines.is_empty() && extra.is_empty() {
             continue;
         }
-        let lines = compute(&d, extra, &rates)?;
+        let mut lines = compute(&d, extra, &rates)?;
+        let mut sources = sources(&d, extra);
+        discounts
+            .apply(&mut c, &d, &mut lines, &mut sources, &rates)
+            .await?;
         let totals = Totals::of(&lines);
-        let sources = sources(&d, extra).into_iter().map(|(s, _)| s);
+        let sources = sources.into_iter().map(|(s, _)| s);
         out.push(PreviewDocument {
             period: d.period,
             issue_date: d.issue_date,
@@ -972,9 +983,21 @@ async fn issue(
     // Each line with its source, one-off charge, due period and rates.
     let mut lines = Vec::new();
     let mut origin = Vec::new();
+    // Read in this transaction: the counts are what the last document left.
+    let mut discounts = super::discounts::Pending::default();
     for (p, charges) in parts.iter().zip(&charges) {
-        let computed = compute(&p.due, charges, &p.rates)?;
-        for (l, (source, charge)) in computed.into_iter().zip(sources(&p.due, charges)) {
+        let mut computed = compute(&p.due, charges, &p.rates)?;
+        let mut computed_sources = sources(&p.due, charges);
+        discounts
+            .apply(
+                &mut *tx,
+                &p.due,
+                &mut computed,
+                &mut computed_sources,
+                &p.rates,
+            )
+            .await?;
+        for (l, (source, charge)) in computed.into_iter().zip(computed_sources) {
             lines.push(l);
             origin.push((source, charge, p));
         }
@@ -1031,6 +1054,7 @@ async fn issue(
             return Ok(Issued::Taken);
         }
     }
+    discounts.record(&mut *tx, now).await?;
     for (i, (l, (source, charge, p))) in lines.iter().zip(origin).enumerate() {
         let line_id = store::billing::documents::insert_line(
             &mut *tx,

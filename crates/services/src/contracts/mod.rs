@@ -77,6 +77,10 @@ pub struct ContractInput {
     pub notes: String,
     /// Service items with quantities.
     pub items: Vec<(i64, i64)>,
+    /// A promo code to redeem for the new contract (empty: none); a code
+    /// that cannot be used is refused naming `promo_code`, before anything
+    /// is written.
+    pub promo_code: String,
 }
 
 fn contract_json(k: &Contract) -> serde_json::Value {
@@ -250,6 +254,11 @@ pub async fn create(svc: &Services, caller: &Caller, input: &ContractInput) -> R
         },
         n => n.to_owned(),
     };
+    let promo_code = input.promo_code.trim();
+    if !promo_code.is_empty() {
+        crate::billing::promos::precheck(&mut tx, "promo_code", promo_code, customer.id, plan.id)
+            .await?;
+    }
     let loyalty_end = loyalty_end(&plan, start)?;
     let row = Contract {
         id: 0,
@@ -290,6 +299,17 @@ pub async fn create(svc: &Services, caller: &Caller, input: &ContractInput) -> R
         store::contracts::add_item(&mut tx, id, item.id, item.price, *qty, now).await?;
     }
     let created = store::contracts::get(&mut tx, id).await?;
+    if !promo_code.is_empty() {
+        crate::billing::promos::redeem_in(
+            &mut tx,
+            engine,
+            caller,
+            "promo_code",
+            &created,
+            promo_code,
+        )
+        .await?;
+    }
     Change::new("contract.create", "contract", id)
         .after(contract_json(&created))
         .event(ContractCreated {

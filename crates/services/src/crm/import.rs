@@ -980,6 +980,7 @@ fn contract_row(
         number: row.get("number"),
         notes: row.get("notes"),
         items: Vec::new(),
+        promo_code: String::new(),
     };
     let checked = check_input(&input)?;
     let status =

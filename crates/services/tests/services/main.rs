@@ -13,6 +13,7 @@ mod crm;
 mod crm_access;
 mod crm_forms;
 mod crmdata;
+mod discounts;
 mod documents;
 mod email;
 mod jobs;

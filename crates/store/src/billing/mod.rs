@@ -1,8 +1,11 @@
 //! Billing: tax rates, invoices and credit notes (lines, taxes, numbers),
 //! billing runs with the billed periods that make them exactly-once, and
-//! one-off charges waiting for a contract's next invoice.
+//! one-off charges waiting for a contract's next invoice; discounts on
+//! contracts and the promo codes that create them.
 
+pub mod discounts;
 pub mod documents;
+pub mod promos;
 pub mod reports;
 pub mod runs;
 pub mod taxes;

@@ -9,6 +9,7 @@ mod common;
 mod api;
 mod billing;
 mod billing_api;
+mod billing_discounts;
 mod billing_reports;
 mod crm_api;
 mod crm_pages;
