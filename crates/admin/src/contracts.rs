@@ -285,6 +285,7 @@ struct ContractForm {
     ipv6_prefix: String,
     notes: String,
     promo_code: String,
+    installation_installments: String,
     /// Quantity typed per service item id.
     items: BTreeMap<i64, String>,
 }
@@ -309,6 +310,7 @@ impl ContractForm {
             ipv6_prefix: field(p, "ipv6_prefix"),
             notes: field(p, "notes"),
             promo_code: field(p, "promo_code"),
+            installation_installments: field(p, "installation_installments"),
             items,
         }
     }
@@ -343,6 +345,11 @@ impl ContractForm {
             notes: self.notes.clone(),
             items,
             promo_code: self.promo_code.clone(),
+            installation_installments: int_opt(
+                "installation_installments",
+                &self.installation_installments,
+            )?
+            .unwrap_or(1),
         })
     }
 }

@@ -273,6 +273,11 @@ pub struct CreateContract {
     /// used is refused (422 naming `promo_code`) and nothing is created.
     #[serde(default)]
     pub promo_code: String,
+    /// The plan's installation fee split over this many invoices (1–36;
+    /// omitted: all on the first).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 36, example = 12)]
+    pub installation_installments: Option<i64>,
 }
 
 /// Creates a contract (password encrypted at rest; read it back with
@@ -310,6 +315,7 @@ pub async fn create(
         notes: b.notes,
         items: b.items.iter().map(|i| (i.item_id, i.quantity)).collect(),
         promo_code: b.promo_code,
+        installation_installments: b.installation_installments.unwrap_or(1),
     };
     let view: ContractView = contracts::create(&state.svc, &caller, &input).await?.into();
     let id = view.id;

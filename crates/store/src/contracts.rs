@@ -386,6 +386,20 @@ pub async fn status_counts_by_customer(
     .await?)
 }
 
+/// Splits `id`'s installation fee over `n` invoices.
+pub async fn set_installation_installments(
+    conn: &mut AnyConnection,
+    id: i64,
+    n: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE contracts SET installation_installments = $1 WHERE id = $2")
+        .bind(n)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// An extra item on a contract.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct Item {

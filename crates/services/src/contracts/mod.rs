@@ -81,7 +81,13 @@ pub struct ContractInput {
     /// that cannot be used is refused naming `promo_code`, before anything
     /// is written.
     pub promo_code: String,
+    /// The plan's installation fee split over this many invoices
+    /// ("Installation fee (3/12)"); 0 or 1: all on the first.
+    pub installation_installments: i64,
 }
+
+/// The most invoices an installation fee is split over.
+pub const MAX_INSTALLMENTS: i64 = 36;
 
 fn contract_json(k: &Contract) -> serde_json::Value {
     serde_json::to_value(k).unwrap_or_default()
@@ -254,6 +260,12 @@ pub async fn create(svc: &Services, caller: &Caller, input: &ContractInput) -> R
         },
         n => n.to_owned(),
     };
+    if !(0..=MAX_INSTALLMENTS).contains(&input.installation_installments) {
+        return Err(Error::invalid_msg(
+            "installation_installments",
+            format!("must be from 1 to {MAX_INSTALLMENTS}"),
+        ));
+    }
     let promo_code = input.promo_code.trim();
     if !promo_code.is_empty() {
         crate::billing::promos::precheck(&mut tx, "promo_code", promo_code, customer.id, plan.id)
@@ -289,6 +301,14 @@ pub async fn create(svc: &Services, caller: &Caller, input: &ContractInput) -> R
     let id = store::contracts::insert(&mut tx, &row, now)
         .await
         .map_err(field_conflict)?;
+    if input.installation_installments > 1 {
+        store::contracts::set_installation_installments(
+            &mut tx,
+            id,
+            input.installation_installments,
+        )
+        .await?;
+    }
     for (item_id, qty) in &input.items {
         let item = match store::catalog::get_item(&mut tx, *item_id).await {
             Err(store::Error::NotFound) => {

@@ -981,6 +981,7 @@ fn contract_row(
         notes: row.get("notes"),
         items: Vec::new(),
         promo_code: String::new(),
+        installation_installments: 1,
     };
     let checked = check_input(&input)?;
     let status =

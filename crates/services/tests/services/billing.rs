@@ -1005,3 +1005,53 @@ async fn one_off_charges_are_checked_audited_and_billed_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_installation_fee_in_installments_goes_one_part_per_invoice() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let mut p = plan("Fibra 300", 9_990, BillingMode::Postpaid);
+        p.installation_fee = Money(12_000);
+        let plan_id = catalog::create_plan(&s, &admin_caller(), &p)
+            .await
+            .unwrap()
+            .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let input = |n: i64| ContractInput {
+            customer_id: a,
+            plan_id,
+            billing_day: 10,
+            start_date: "2026-01-10".into(),
+            login: format!("ana{n}"),
+            password: "first-pw".into(),
+            installation_installments: n,
+            ..Default::default()
+        };
+        match contracts::create(&s, &admin_caller(), &input(37)).await {
+            Err(Error::Invalid { field, .. }) => assert_eq!(field, "installation_installments"),
+            other => panic!("{other:?}"),
+        }
+        let k = contracts::create(&s, &admin_caller(), &input(12))
+            .await
+            .unwrap()
+            .id;
+        let mut tx = s.db.begin().await.unwrap();
+        sqlx::query("UPDATE contracts SET status = 'active' WHERE id = $1")
+            .bind(k)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        run::run(&s, &console(), date(2026, 4, 10), &Policy::default())
+            .await
+            .unwrap();
+        let docs = invoices(&s).await;
+        assert_eq!(docs.len(), 3);
+        for (i, d) in docs.iter().enumerate() {
+            let inst = d.lines.iter().find(|l| l.source == "installation").unwrap();
+            assert_eq!(inst.description, format!("{}/12", i + 1));
+            assert_eq!(inst.amount, 1_000);
+        }
+    })
+    .await;
+}

@@ -35,3 +35,4 @@ timeline-invoice-issued = Invoice { $number } issued: { $total }, due { $date }
 timeline-invoice-voided = Invoice { $number } voided: { $reason }
 timeline-credit-note-issued = Credit note { $number } issued against invoice { $invoice }: { $total }
 timeline-open-invoice = Open the document
+field-installation-installments = Installation fee installments

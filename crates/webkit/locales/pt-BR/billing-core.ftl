@@ -35,3 +35,4 @@ timeline-invoice-issued = Fatura { $number } emitida: { $total }, vencimento { $
 timeline-invoice-voided = Fatura { $number } cancelada: { $reason }
 timeline-credit-note-issued = Nota de crédito { $number } emitida para a fatura { $invoice }: { $total }
 timeline-open-invoice = Abrir o documento
+field-installation-installments = Parcelas da taxa de instalação
