@@ -48,6 +48,47 @@ pub enum Block {
     Bullets(Vec<Vec<Span>>),
     /// Rows of (key, value), keys in bold.
     Table(Vec<(String, String)>),
+    /// Rows under a bold header row, in columns of fixed shares of the
+    /// page width (invoice lines, tax breakdowns, statements).
+    Grid(Grid),
+}
+
+/// A table with titled columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    pub columns: Vec<Column>,
+    /// One cell per column; a row with fewer cells leaves the rest empty.
+    pub rows: Vec<Vec<String>>,
+    /// Draws the last row in bold (a total).
+    pub bold_last: bool,
+}
+
+/// A column of a [`Grid`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub title: String,
+    /// Share of the page width; the shares of a grid's columns are scaled
+    /// to fill the width.
+    pub share: f32,
+    /// Right-aligned (amounts).
+    pub right: bool,
+}
+
+impl Column {
+    pub fn left(title: impl Into<String>, share: f32) -> Column {
+        Column {
+            title: title.into(),
+            share,
+            right: false,
+        }
+    }
+    pub fn right(title: impl Into<String>, share: f32) -> Column {
+        Column {
+            title: title.into(),
+            share,
+            right: true,
+        }
+    }
 }
 
 /// A run of text, bold or regular.
@@ -94,6 +135,16 @@ impl Block {
                 for (k, v) in rows {
                     *k = f(k)?;
                     *v = f(v)?;
+                }
+            }
+            Block::Grid(g) => {
+                for c in &mut g.columns {
+                    c.title = f(&c.title)?;
+                }
+                for row in &mut g.rows {
+                    for cell in row {
+                        *cell = f(cell)?;
+                    }
                 }
             }
         }

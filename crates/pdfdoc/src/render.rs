@@ -8,7 +8,7 @@ use skrifa::metrics::{GlyphMetrics, Metrics};
 use skrifa::{FontRef, GlyphId, MetadataProvider as _};
 use subsetter::GlyphRemapper;
 
-use crate::{Block, Document, Error, Span};
+use crate::{Block, Document, Error, Grid, Span};
 
 static REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
@@ -351,7 +351,96 @@ impl<'f> Layout<'f> {
                 }
                 self.y -= BODY * 0.8;
             }
+            Block::Grid(g) => self.grid(g),
         }
+    }
+
+    /// One grid row: each cell wrapped in its column, the row as tall as
+    /// its tallest cell, a rule under it; the header repeats on a new page.
+    fn grid_row(&mut self, g: &Grid, cells: &[String], bold: bool, widths: &[f32]) -> bool {
+        const PAD: f32 = 4.0;
+        let lh = BODY * LEADING;
+        let mut wrapped = Vec::with_capacity(widths.len());
+        for (i, w) in widths.iter().enumerate() {
+            let text = cells.get(i).map(String::as_str).unwrap_or("");
+            let span = if bold {
+                Span::bold(text)
+            } else {
+                Span::plain(text)
+            };
+            wrapped.push(self.lines(&[span], BODY, (w - 2.0 * PAD).max(10.0)));
+        }
+        let n = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let h = n as f32 * lh + 6.0;
+        let paged = self.pages.is_empty() || self.y - h < BOTTOM;
+        self.need(h);
+        let top = self.y;
+        let mut x = MARGIN;
+        for (i, lines) in wrapped.iter().enumerate() {
+            let w = widths[i];
+            for (j, l) in lines.iter().enumerate() {
+                let y = top - 3.0 - (j as f32 + 1.0) * lh + (lh - BODY) / 2.0;
+                let lx = if g.columns[i].right {
+                    x + w - PAD - self.line_width(l, BODY)
+                } else {
+                    x + PAD
+                };
+                self.emit_line(l, lx, y, BODY);
+            }
+            x += w;
+        }
+        self.y = top - h;
+        let y = self.y;
+        self.ops().push(Op::Rule {
+            x1: MARGIN,
+            x2: MARGIN + WIDTH,
+            y,
+        });
+        paged
+    }
+
+    fn line_width(&self, words: &[Word], size: f32) -> f32 {
+        let space = self.regular.width(" ", size);
+        let mut w = 0.0;
+        for (i, word) in words.iter().enumerate() {
+            w += self.font(word.bold).width(&word.text, size);
+            if word.space_after && i + 1 < words.len() {
+                w += space;
+            }
+        }
+        w
+    }
+
+    fn grid(&mut self, g: &Grid) {
+        if g.columns.is_empty() {
+            return;
+        }
+        let total: f32 = g.columns.iter().map(|c| c.share.max(0.01)).sum();
+        let widths: Vec<f32> = g
+            .columns
+            .iter()
+            .map(|c| WIDTH * c.share.max(0.01) / total)
+            .collect();
+        let header: Vec<String> = g.columns.iter().map(|c| c.title.clone()).collect();
+        let lh = BODY * LEADING;
+        // The header stays with the first row.
+        self.need(2.0 * (lh + 6.0));
+        self.grid_row(g, &header, true, &widths);
+        for (i, row) in g.rows.iter().enumerate() {
+            let bold = g.bold_last && i + 1 == g.rows.len();
+            let before = self.pages.len();
+            let paged = self.grid_row(g, row, bold, &widths);
+            if paged && self.pages.len() > before {
+                // The row moved to a new page: repeat the header above it.
+                if let Some(p) = self.pages.last_mut() {
+                    p.clear();
+                }
+                self.y = PAGE_H - MARGIN;
+                self.grid_row(g, &header, true, &widths);
+                self.grid_row(g, row, bold, &widths);
+            }
+        }
+        self.y -= BODY * 0.8;
     }
 }
 

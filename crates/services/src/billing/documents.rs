@@ -271,5 +271,6 @@ async fn credit_note(
         }))
         .record(tx, svc.db.engine(), &caller.actor())
         .await?;
+    super::mail::queue_in(tx, note).await?;
     Ok(note)
 }

@@ -1,8 +1,13 @@
 //! Billing: tax rates, invoices and credit notes, and the billing run that
-//! turns contracts into invoices exactly once per period.
+//! turns contracts into invoices exactly once per period; the documents a
+//! customer receives (PDF, e-mail on issue) and its account (balance,
+//! statement).
 
 pub mod documents;
+pub mod mail;
+pub mod pdf;
 pub mod run;
+pub mod statement;
 pub mod taxes;
 
 use domain::billing::invoice::Series;

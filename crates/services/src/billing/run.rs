@@ -431,6 +431,7 @@ async fn issue_due(
         }))
         .record(&mut tx, svc.db.engine(), &caller.actor())
         .await?;
+    super::mail::queue_in(&mut tx, id).await?;
     tx.commit().await?;
     Ok(Some(totals.total))
 }
