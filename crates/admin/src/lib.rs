@@ -9,6 +9,7 @@
 //! (`Page`), `error` the translated error page; templates are in
 //! `templates/`, strings in the kit's catalogues (`webkit::i18n`).
 
+pub mod billing;
 pub mod catalog;
 pub mod contracts;
 pub mod crm;
@@ -80,6 +81,7 @@ pub fn routes() -> Router<AppState> {
         .merge(public::routes())
         .merge(dashboard::routes())
         .merge(crm::routes())
+        .merge(billing::routes())
         .merge(catalog::routes())
         .merge(contracts::routes())
         .merge(radius::routes())

@@ -23,6 +23,7 @@ mod problem;
 
 // One module per area, each registering its paths into the router and the
 // document (`routes()`).
+mod billing;
 mod catalog;
 mod contracts;
 mod crm;
@@ -128,6 +129,7 @@ impl Modify for BearerAuth {
         (name = "contracts", description = "Contracts, their status, plan changes and credentials"),
         (name = "documents", description = "Customers' KYC documents and contract PDFs"),
         (name = "radius", description = "Routers (NAS), sessions, the authentication log, usage and connection lookups"),
+        (name = "billing", description = "Invoice and credit note PDFs, customers' balance and statement"),
     )
 )]
 pub struct ApiDoc;
@@ -138,6 +140,7 @@ fn areas() -> OpenApiRouter<AppState> {
         .merge(staff::routes())
         .merge(system::routes())
         .merge(crm::routes())
+        .merge(billing::routes())
         .merge(catalog::routes())
         .merge(contracts::routes())
         .merge(radius::routes())

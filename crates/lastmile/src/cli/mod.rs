@@ -91,6 +91,9 @@ enum Command {
     /// Latency of the CRM's read paths on this database (for scripts/bench-crm).
     #[command(name = "bench-crm", hide = true)]
     BenchCrm,
+    /// Invoice PDFs rendered per second per core (no database needed).
+    #[command(name = "bench-pdf", hide = true)]
+    BenchPdf(crate::bench_pdf::BenchPdfArgs),
     /// Pix, boleto and CNAB tools that print JSON (no database needed).
     #[command(subcommand)]
     Tools(crate::tools::ToolsCommand),
@@ -210,6 +213,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Aaa(c) => aaa::run(&ctx, c).await?,
         Command::Import(a) => return import::run(&ctx, a).await,
         Command::BenchCrm => crate::bench::run(&ctx.open().await?).await?,
+        Command::BenchPdf(a) => crate::bench_pdf::run(&a)?,
         Command::Demo(a) => demo::run(&ctx, a).await?,
         Command::Audit(c) => return audit::run(&ctx, c).await,
     }

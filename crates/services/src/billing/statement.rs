@@ -287,3 +287,36 @@ pub fn render_statement(
     }
     .map_err(|e| Error::Internal(format!("statement PDF: {e}")))
 }
+
+/// The period a statement covers, from the dates as typed (`YYYY-MM-DD`),
+/// each refused naming its field: by default the twelve months up to today
+/// in the installation's time zone.
+pub async fn period(svc: &Services, from: Option<&str>, to: Option<&str>) -> Result<(Date, Date)> {
+    let parse = |field: &'static str, s: Option<&str>| -> Result<Option<Date>> {
+        match s.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => domain::validate::date(s)
+                .map(Some)
+                .map_err(|e| Error::invalid(field, e)),
+        }
+    };
+    let (from, to) = (parse("from", from)?, parse("to", to)?);
+    let to = match to {
+        Some(t) => t,
+        None => {
+            let mut c = svc.db.conn().await?;
+            crate::crm::today(&mut c).await?
+        }
+    };
+    let from = match from {
+        Some(f) => f,
+        None => to
+            .checked_sub(jiff::Span::new().years(1))
+            .and_then(|d| d.tomorrow())
+            .unwrap_or(to),
+    };
+    if to < from {
+        return Err(Error::invalid_msg("to", "must not be before `from`"));
+    }
+    Ok((from, to))
+}
