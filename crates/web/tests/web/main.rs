@@ -7,6 +7,7 @@
 mod common;
 
 mod api;
+mod billing_docs;
 mod crm_api;
 mod crm_pages;
 mod documents;
