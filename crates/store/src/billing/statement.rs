@@ -83,19 +83,40 @@ pub struct Open {
 }
 
 /// The issued invoices of `customer_id` with something left to pay, by due
-/// date.
+/// date. The customer's counted documents are read through its index and
+/// the credit notes matched here: a correlated sub-query on
+/// `credits_invoice_id` let SQLite's planner scan the whole table (the
+/// column is NULL on nearly every row).
 pub async fn open_invoices(conn: &mut AnyConnection, customer_id: i64) -> Result<Vec<Open>> {
-    let rows: Vec<Open> = sqlx::query_as(
-        "SELECT d.id, d.number, d.issue_date, d.due_date, d.total,
-            CAST(d.total + COALESCE((SELECT SUM(n.total) FROM invoices n
-                WHERE n.credits_invoice_id = d.id AND n.status = 'issued'), 0) AS BIGINT) AS open
+    let sql = format!(
+        "SELECT d.id, d.kind, d.number, d.status, d.issue_date, d.due_date, d.total,
+            d.credits_invoice_id
          FROM invoices d
-         WHERE d.customer_id = $1 AND d.kind = 'invoice' AND d.status = 'issued'
-           AND d.issue_date IS NOT NULL
-         ORDER BY d.due_date, d.id",
-    )
-    .bind(customer_id)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().filter(|r| r.open > 0).collect())
+         WHERE d.customer_id = $1 AND {COUNTED}
+         ORDER BY d.due_date, d.id"
+    );
+    let rows: Vec<(i64, String, Option<String>, String, String, String, i64, Option<i64>)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(customer_id)
+            .fetch_all(conn)
+            .await?;
+    let mut credited: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    for r in &rows {
+        if let (true, Some(of)) = (r.1 == "credit_note" && r.3 == "issued", r.7) {
+            *credited.entry(of).or_default() += r.6;
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.1 == "invoice" && r.3 == "issued")
+        .map(|r| Open {
+            open: r.6 + credited.get(&r.0).copied().unwrap_or(0),
+            id: r.0,
+            number: r.2,
+            issue_date: r.4,
+            due_date: r.5,
+            total: r.6,
+        })
+        .filter(|o| o.open > 0)
+        .collect())
 }
