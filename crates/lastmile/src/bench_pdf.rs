@@ -46,7 +46,13 @@ pub fn run(args: &BenchPdfArgs) -> anyhow::Result<()> {
     );
     for locale in pdf::LOCALES {
         // A warm-up render so the first one's page faults are not counted.
-        pdf::render(&pdf::sample(locale), pdf::default_template(locale), locale, None, None)?;
+        pdf::render(
+            &pdf::sample(locale),
+            pdf::default_template(locale),
+            locale,
+            None,
+            None,
+        )?;
         let started = Instant::now();
         let handles: Vec<_> = (0..threads)
             .map(|_| std::thread::spawn(move || render_for(locale, limit)))
@@ -67,7 +73,11 @@ pub fn run(args: &BenchPdfArgs) -> anyhow::Result<()> {
             "  {locale:<6} {total:>7} PDFs in {secs:.2} s: {per_second:>8.0} /s, {per_core:>7.0} /s per thread, {:.2} ms each, {} bytes (target {TARGET} /s per core{})",
             1000.0 / per_core,
             size,
-            if per_core >= TARGET { ", ok" } else { ", MISSED" }
+            if per_core >= TARGET {
+                ", ok"
+            } else {
+                ", MISSED"
+            }
         );
     }
     Ok(())

@@ -3,13 +3,13 @@
 //! unsaved text on a sample invoice). Needs `settings.manage`.
 
 use askama::Template;
-use domain::Permission;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use domain::Permission;
 use services::billing::pdf::{self, LOCALES, PLACEHOLDERS};
 use webkit::auth::Staff;
 use webkit::state::AppState;

@@ -31,5 +31,9 @@ pub async fn invoice_pdf(
 ) -> ApiResult<Response> {
     let (filename, pdf) =
         services::billing::pdf::invoice(&state.svc, &caller.caller(), p.id).await?;
-    Ok(webkit::download::attachment("application/pdf", &filename, pdf))
+    Ok(webkit::download::attachment(
+        "application/pdf",
+        &filename,
+        pdf,
+    ))
 }

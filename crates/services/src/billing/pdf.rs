@@ -38,14 +38,29 @@ pub const PLACEHOLDERS: &[(&str, &str)] = &[
     ("document.number", "the document's number"),
     ("document.issue_date", "issue date"),
     ("document.due_date", "due date"),
-    ("document.reference", "for a credit note: the invoice it credits"),
-    ("document.notes", "the document's notes (a credit note's reason)"),
+    (
+        "document.reference",
+        "for a credit note: the invoice it credits",
+    ),
+    (
+        "document.notes",
+        "the document's notes (a credit note's reason)",
+    ),
     ("document.total", "the amount to pay"),
-    ("currency.minor_unit", "the currency's smallest amount, e.g. R$ 0,01"),
-    ("lines", "section: the lines with their periods, discounts and totals"),
+    (
+        "currency.minor_unit",
+        "the currency's smallest amount, e.g. R$ 0,01",
+    ),
+    (
+        "lines",
+        "section: the lines with their periods, discounts and totals",
+    ),
     ("taxes", "section: each tax with its rate, base and amount"),
     ("totals", "section: net, discounts, taxes and total"),
-    ("payment", "section: payment instructions (filled by payments)"),
+    (
+        "payment",
+        "section: payment instructions (filled by payments)",
+    ),
 ];
 
 /// Longest template accepted, in bytes.
@@ -86,22 +101,24 @@ pub async fn template(svc: &Services, caller: &Caller, locale: &str) -> Result<T
 async fn template_in_use(svc: &Services, locale: &str) -> Result<Template> {
     let locale = locale_ok(locale)?;
     let mut c = svc.db.conn().await?;
-    Ok(match store::billing::templates::get(&mut c, locale).await? {
-        Some(t) => Template {
-            locale: t.locale,
-            body: t.body,
-            is_default: false,
-            updated_by: Some(t.updated_by),
-            updated_at: Some(t.updated_at),
+    Ok(
+        match store::billing::templates::get(&mut c, locale).await? {
+            Some(t) => Template {
+                locale: t.locale,
+                body: t.body,
+                is_default: false,
+                updated_by: Some(t.updated_by),
+                updated_at: Some(t.updated_at),
+            },
+            None => Template {
+                locale: locale.to_owned(),
+                body: default_template(locale).to_owned(),
+                is_default: true,
+                updated_by: None,
+                updated_at: None,
+            },
         },
-        None => Template {
-            locale: locale.to_owned(),
-            body: default_template(locale).to_owned(),
-            is_default: true,
-            updated_by: None,
-            updated_at: None,
-        },
-    })
+    )
 }
 
 /// Checks a template: size, and every placeholder known (the error names
@@ -309,12 +326,11 @@ fn words(locale: &str) -> &'static Words {
 /// `2026-01-10` to `2026-02-10` (end excluded) as the customer reads it:
 /// the last day included.
 fn period_text(p: &(String, String), locale: &str) -> String {
-    let last = p
-        .1
-        .parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.yesterday().ok())
-        .map_or_else(|| p.1.clone(), |d| d.to_string());
+    let last =
+        p.1.parse::<jiff::civil::Date>()
+            .ok()
+            .and_then(|d| d.yesterday().ok())
+            .map_or_else(|| p.1.clone(), |d| d.to_string());
     format!("{} – {}", date(&p.0, locale), date(&last, locale))
 }
 
@@ -347,7 +363,13 @@ impl Invoice {
         let number: String = self
             .number
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect();
         format!("{kind}-{number}.pdf")
     }
@@ -623,12 +645,9 @@ pub(crate) async fn load(svc: &Services, id: i64) -> Result<Invoice> {
         .iter()
         .find(|a| a.kind == "billing")
         .or_else(|| addresses.first());
-    let service = service.as_ref().or_else(|| {
-        addresses
-            .iter()
-            .find(|a| a.kind == "service")
-            .or(billing)
-    });
+    let service = service
+        .as_ref()
+        .or_else(|| addresses.iter().find(|a| a.kind == "service").or(billing));
     let credits_number = match d.credits_invoice_id {
         Some(o) => store::billing::documents::get(&mut c, o).await?.number,
         None => None,
@@ -717,7 +736,9 @@ pub async fn invoice_with(
 ) -> Result<(String, Vec<u8>)> {
     let customer_id = {
         let mut c = svc.db.conn().await?;
-        store::billing::documents::get(&mut c, id).await?.customer_id
+        store::billing::documents::get(&mut c, id)
+            .await?
+            .customer_id
     };
     caller.require_for_customer(Permission::BillingView, customer_id)?;
     let locale = company_locale(svc).await?;
@@ -813,8 +834,13 @@ mod tests {
             let pdf = render(&sample(l), default_template(l), l, None, None).unwrap();
             assert!(pdf.starts_with(b"%PDF-"));
         }
-        let e = check_template("# X\n{{invoice.numero}}").unwrap_err().to_string();
-        assert!(e.starts_with("body:") && e.contains("invoice.numero"), "{e}");
+        let e = check_template("# X\n{{invoice.numero}}")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("body:") && e.contains("invoice.numero"),
+            "{e}"
+        );
     }
 
     #[test]

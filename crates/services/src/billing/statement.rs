@@ -198,8 +198,15 @@ pub async fn statement_pdf(
         locale,
         logo,
     )?;
-    let file = if locale == "en" { "statement" } else { "extrato" };
-    Ok((format!("{file}-{}-{}-{}.pdf", customer_id, s.from, s.to), pdf))
+    let file = if locale == "en" {
+        "statement"
+    } else {
+        "extrato"
+    };
+    Ok((
+        format!("{file}-{}-{}-{}.pdf", customer_id, s.from, s.to),
+        pdf,
+    ))
 }
 
 /// Lays a statement out as a PDF.

@@ -153,8 +153,7 @@ pub async fn drain(svc: &Services, caller: &Caller, ctx: Option<&JobContext>) ->
             };
             let mut tx = svc.db.begin().await?;
             if composed {
-                store::system::outbox::set_content(&mut tx, m.id, &m.subject, &m.body_text)
-                    .await?;
+                store::system::outbox::set_content(&mut tx, m.id, &m.subject, &m.body_text).await?;
             }
             match result {
                 Ok(()) => {
@@ -223,7 +222,9 @@ async fn attachment(svc: &Services, m: &Message) -> Result<Option<crate::billing
     match (m.attachment_kind.as_deref(), m.attachment_id) {
         (Some("invoice"), Some(id)) => Ok(Some(crate::billing::mail::compose(svc, id).await?)),
         (None, _) => Ok(None),
-        (Some(other), _) => Err(Error::Internal(format!("unknown attachment kind `{other}`"))),
+        (Some(other), _) => Err(Error::Internal(format!(
+            "unknown attachment kind `{other}`"
+        ))),
     }
 }
 

@@ -89,13 +89,15 @@ async fn billed_customer(s: &Services, name: &str, doc: &str, email: &str) -> (i
     }
     let plan_id = match catalog::create_plan(s, &admin_caller(), &plan()).await {
         Ok(p) => p.id,
-        Err(_) => catalog::plan_names(s, &admin_caller())
-            .await
-            .unwrap()
-            .into_iter()
-            .next()
-            .unwrap()
-            .0,
+        Err(_) => {
+            catalog::plan_names(s, &admin_caller())
+                .await
+                .unwrap()
+                .into_iter()
+                .next()
+                .unwrap()
+                .0
+        }
     };
     let contract = contracts::create(
         s,
@@ -225,21 +227,35 @@ async fn invoice_and_credit_note_pdfs_show_lines_taxes_and_totals() {
         )
         .await
         .unwrap();
-        assert!(!pdf::template(&s, &admin_caller(), "en").await.unwrap().is_default);
+        assert!(
+            !pdf::template(&s, &admin_caller(), "en")
+                .await
+                .unwrap()
+                .is_default
+        );
         assert_eq!(audited(&s, "invoice_template.update").await.len(), 1);
         let e = pdf::save_template(&s, &admin_caller(), "en", "{{invoice.numero}}")
             .await
             .unwrap_err();
         assert!(
-            matches!(&e, Error::Invalid { field: "body", .. }) && e.to_string().contains("invoice.numero"),
+            matches!(&e, Error::Invalid { field: "body", .. })
+                && e.to_string().contains("invoice.numero"),
             "{e}"
         );
         let preview = pdftotext(
-            &pdf::preview(&s, &admin_caller(), "en", "# {{document.title}}\n\n{{taxes}}")
-                .await
-                .unwrap(),
+            &pdf::preview(
+                &s,
+                &admin_caller(),
+                "en",
+                "# {{document.title}}\n\n{{taxes}}",
+            )
+            .await
+            .unwrap(),
         );
-        assert!(preview.contains("Invoice") && preview.contains("COFINS"), "{preview}");
+        assert!(
+            preview.contains("Invoice") && preview.contains("COFINS"),
+            "{preview}"
+        );
 
         // Who may read it: billing.view, or the customer itself.
         assert!(matches!(
@@ -257,7 +273,10 @@ async fn invoice_and_credit_note_pdfs_show_lines_taxes_and_totals() {
             name: "Bruno".into(),
             source_ip: None,
         };
-        assert!(matches!(pdf::invoice(&s, &other, id).await, Err(Error::NotFound)));
+        assert!(matches!(
+            pdf::invoice(&s, &other, id).await,
+            Err(Error::NotFound)
+        ));
         assert!(matches!(
             pdf::invoice(&s, &admin_caller(), id + 1000).await,
             Err(Error::NotFound)
@@ -294,7 +313,11 @@ async fn a_statement_carries_the_balance_forward() {
             .await
             .unwrap();
         assert_eq!(st.opening, 9_990, "February's invoice is before the period");
-        let rows: Vec<(i64, i64, i64)> = st.rows.iter().map(|r| (r.id, r.amount, r.balance)).collect();
+        let rows: Vec<(i64, i64, i64)> = st
+            .rows
+            .iter()
+            .map(|r| (r.id, r.amount, r.balance))
+            .collect();
         assert_eq!(
             rows,
             vec![
@@ -310,9 +333,10 @@ async fn a_statement_carries_the_balance_forward() {
         assert_eq!(st.closing, b.balance);
 
         // Only Ana's own documents, and only for who may see them.
-        let other = statement::statement(&s, &console(), bruno, date(2026, 1, 1), date(2030, 12, 31))
-            .await
-            .unwrap();
+        let other =
+            statement::statement(&s, &console(), bruno, date(2026, 1, 1), date(2030, 12, 31))
+                .await
+                .unwrap();
         assert_eq!(other.rows.len(), 3);
         assert_eq!(other.closing, 3 * 9_990);
         assert!(matches!(
@@ -339,7 +363,14 @@ async fn a_statement_carries_the_balance_forward() {
                 .unwrap();
         assert!(name.starts_with("extrato-"), "{name}");
         let text = pdftotext(&bytes);
-        for want in ["Extrato da conta", "Saldo anterior", "R$ 99,90", "R$ 199,80", "R$ 299,70", "Saldo final"] {
+        for want in [
+            "Extrato da conta",
+            "Saldo anterior",
+            "R$ 99,90",
+            "R$ 199,80",
+            "R$ 299,70",
+            "Saldo final",
+        ] {
             assert!(text.contains(want), "missing {want:?} in\n{text}");
         }
     })
@@ -375,11 +406,18 @@ async fn documents_are_mailed_once_with_their_pdf() {
             .unwrap();
         let id = invoice_ids(&s, ana, "invoice").await[0];
         let mut c = s.db.conn().await.unwrap();
-        let queued = store::system::outbox::for_document(&mut c, id).await.unwrap();
+        let queued = store::system::outbox::for_document(&mut c, id)
+            .await
+            .unwrap();
         assert_eq!(queued.len(), 1);
         assert_eq!(queued[0].to_addr, "ana@example.com");
         let bruno_invoice = invoice_ids(&s, bruno, "invoice").await[0];
-        assert!(store::system::outbox::for_document(&mut c, bruno_invoice).await.unwrap().is_empty());
+        assert!(
+            store::system::outbox::for_document(&mut c, bruno_invoice)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         drop(c);
 
         // Asking again (a retried run) queues nothing more.
@@ -387,7 +425,13 @@ async fn documents_are_mailed_once_with_their_pdf() {
         mail::queue_in(&mut tx, id).await.unwrap();
         tx.commit().await.unwrap();
         let mut c = s.db.conn().await.unwrap();
-        assert_eq!(store::system::outbox::for_document(&mut c, id).await.unwrap().len(), 1);
+        assert_eq!(
+            store::system::outbox::for_document(&mut c, id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         drop(c);
 
         // Sent with the PDF attached, composed at send time.
@@ -400,13 +444,27 @@ async fn documents_are_mailed_once_with_their_pdf() {
         let got = inbox.lock().unwrap().clone();
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].to, vec!["<ana@example.com>".to_owned()]);
-        assert!(got[0].data.contains("fatura 2026-000001"), "{}", got[0].data);
+        assert!(
+            got[0].data.contains("fatura 2026-000001"),
+            "{}",
+            got[0].data
+        );
         let text = pdftotext(&attached_pdf(&got[0].data));
-        assert!(text.contains("Fatura 2026-000001") && text.contains("R$ 99,90"), "{text}");
+        assert!(
+            text.contains("Fatura 2026-000001") && text.contains("R$ 99,90"),
+            "{text}"
+        );
         let mut c = s.db.conn().await.unwrap();
-        let sent = store::system::outbox::for_document(&mut c, id).await.unwrap().remove(0);
+        let sent = store::system::outbox::for_document(&mut c, id)
+            .await
+            .unwrap()
+            .remove(0);
         assert_eq!(sent.status, "sent");
-        assert!(sent.subject.contains("fatura 2026-000001"), "{}", sent.subject);
+        assert!(
+            sent.subject.contains("fatura 2026-000001"),
+            "{}",
+            sent.subject
+        );
         drop(c);
 
         // A credit note is mailed too, unless the setting is off.
@@ -415,20 +473,45 @@ async fn documents_are_mailed_once_with_their_pdf() {
             line_id: line,
             amount: Some(Money(amount)),
         };
-        let note = documents::credit(&s, &console(), id, &[credit(1_000)], "Outage", &Policy::default())
-            .await
-            .unwrap();
+        let note = documents::credit(
+            &s,
+            &console(),
+            id,
+            &[credit(1_000)],
+            "Outage",
+            &Policy::default(),
+        )
+        .await
+        .unwrap();
         let mut v = std::collections::BTreeMap::new();
         v.insert("email.send_invoices".to_owned(), "false".to_owned());
         services::system::settings::update(&s, &admin_caller(), &v)
             .await
             .unwrap();
-        let quiet = documents::credit(&s, &console(), id, &[credit(500)], "Outage", &Policy::default())
-            .await
-            .unwrap();
+        let quiet = documents::credit(
+            &s,
+            &console(),
+            id,
+            &[credit(500)],
+            "Outage",
+            &Policy::default(),
+        )
+        .await
+        .unwrap();
         let mut c = s.db.conn().await.unwrap();
-        assert_eq!(store::system::outbox::for_document(&mut c, note).await.unwrap().len(), 1);
-        assert!(store::system::outbox::for_document(&mut c, quiet).await.unwrap().is_empty());
+        assert_eq!(
+            store::system::outbox::for_document(&mut c, note)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            store::system::outbox::for_document(&mut c, quiet)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         drop(c);
         services::system::email::drain(&s, &admin_caller(), None)
             .await

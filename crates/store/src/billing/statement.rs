@@ -95,11 +95,19 @@ pub async fn open_invoices(conn: &mut AnyConnection, customer_id: i64) -> Result
          WHERE d.customer_id = $1 AND {COUNTED}
          ORDER BY d.due_date, d.id"
     );
-    let rows: Vec<(i64, String, Option<String>, String, String, String, i64, Option<i64>)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(customer_id)
-            .fetch_all(conn)
-            .await?;
+    let rows: Vec<(
+        i64,
+        String,
+        Option<String>,
+        String,
+        String,
+        String,
+        i64,
+        Option<i64>,
+    )> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(customer_id)
+        .fetch_all(conn)
+        .await?;
     let mut credited: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
     for r in &rows {
         if let (true, Some(of)) = (r.1 == "credit_note" && r.3 == "issued", r.7) {

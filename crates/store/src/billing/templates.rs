@@ -3,8 +3,8 @@
 
 use sqlx::AnyConnection;
 
-pub use crate::crm::documents::Template;
 use crate::Result;
+pub use crate::crm::documents::Template;
 
 pub async fn get(conn: &mut AnyConnection, locale: &str) -> Result<Option<Template>> {
     Ok(sqlx::query_as(

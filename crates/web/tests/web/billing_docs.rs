@@ -82,9 +82,14 @@ async fn billed(a: &App) -> (i64, Vec<i64>) {
         .unwrap();
     tx.commit().await.unwrap();
     for as_of in ["2026-02-10", "2026-03-10"] {
-        run::run(svc, &cli_caller(), as_of.parse().unwrap(), &Policy::default())
-            .await
-            .unwrap();
+        run::run(
+            svc,
+            &cli_caller(),
+            as_of.parse().unwrap(),
+            &Policy::default(),
+        )
+        .await
+        .unwrap();
     }
     let (docs, _) = services::billing::documents::list(
         svc,
@@ -127,7 +132,9 @@ async fn invoice_pdf_page_and_api_route() {
         a.user("tech", "technician", None).await;
         let t = a.browser("tech").await;
         assert_eq!(
-            t.get(&format!("/billing/invoices/{}/pdf", ids[0])).await.status,
+            t.get(&format!("/billing/invoices/{}/pdf", ids[0]))
+                .await
+                .status,
             StatusCode::FORBIDDEN
         );
 
@@ -207,14 +214,39 @@ async fn customer_billing_tab_statement_and_api() {
         assert_eq!(pdf.headers["content-type"], "application/pdf");
         assert!(pdf.bytes.starts_with(b"%PDF-"));
 
+        let csv = b
+            .get(&format!(
+                "/customers/{customer}/billing/statement.csv?from=2026-03-01&to=2026-12-31"
+            ))
+            .await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(
+            csv.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        assert!(
+            csv.body.contains("Opening balance") && csv.body.contains("2026-000002"),
+            "{}",
+            csv.body
+        );
+        assert!(csv.body.contains("199.80"), "{}", csv.body);
+
         // Without billing.view: no tab, and the page is refused.
         a.user("tech", "technician", None).await;
         let t = a.browser("tech").await;
         let overview = t.get(&format!("/customers/{customer}")).await;
         assert_eq!(overview.status, StatusCode::OK);
-        assert!(!overview.body.contains(&format!("/customers/{customer}/billing")));
+        assert!(
+            !overview
+                .body
+                .contains(&format!("/customers/{customer}/billing"))
+        );
         assert_eq!(
-            t.get(&format!("/customers/{customer}/billing")).await.status,
+            t.get(&format!("/customers/{customer}/billing"))
+                .await
+                .status,
             StatusCode::FORBIDDEN
         );
 
@@ -286,14 +318,20 @@ async fn invoice_template_settings_page() {
         let r = b
             .post(
                 "/settings/invoice-template",
-                &[("locale", "en"), ("body", "# {{document.title}}\n\n{{lines}}")],
+                &[
+                    ("locale", "en"),
+                    ("body", "# {{document.title}}\n\n{{lines}}"),
+                ],
             )
             .await;
         crate::common::assert_redirect(&r, "/settings/invoice-template?locale=en");
         let r = b
             .post(
                 "/settings/invoice-template/preview",
-                &[("locale", "en"), ("body", "# {{document.title}}\n\n{{totals}}")],
+                &[
+                    ("locale", "en"),
+                    ("body", "# {{document.title}}\n\n{{totals}}"),
+                ],
             )
             .await;
         assert_eq!(r.status, StatusCode::OK);
