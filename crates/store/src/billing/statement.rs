@@ -95,36 +95,43 @@ pub async fn open_invoices(conn: &mut AnyConnection, customer_id: i64) -> Result
          WHERE d.customer_id = $1 AND {COUNTED}
          ORDER BY d.due_date, d.id"
     );
-    let rows: Vec<(
-        i64,
-        String,
-        Option<String>,
-        String,
-        String,
-        String,
-        i64,
-        Option<i64>,
-    )> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<Counted> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(customer_id)
         .fetch_all(conn)
         .await?;
     let mut credited: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
     for r in &rows {
-        if let (true, Some(of)) = (r.1 == "credit_note" && r.3 == "issued", r.7) {
-            *credited.entry(of).or_default() += r.6;
+        if let (true, Some(of)) = (
+            r.kind == "credit_note" && r.status == "issued",
+            r.credits_invoice_id,
+        ) {
+            *credited.entry(of).or_default() += r.total;
         }
     }
     Ok(rows
         .into_iter()
-        .filter(|r| r.1 == "invoice" && r.3 == "issued")
+        .filter(|r| r.kind == "invoice" && r.status == "issued")
         .map(|r| Open {
-            open: r.6 + credited.get(&r.0).copied().unwrap_or(0),
-            id: r.0,
-            number: r.2,
-            issue_date: r.4,
-            due_date: r.5,
-            total: r.6,
+            open: r.total + credited.get(&r.id).copied().unwrap_or(0),
+            id: r.id,
+            number: r.number,
+            issue_date: r.issue_date,
+            due_date: r.due_date,
+            total: r.total,
         })
         .filter(|o| o.open > 0)
         .collect())
+}
+
+/// A counted document as [`open_invoices`] reads it.
+#[derive(sqlx::FromRow)]
+struct Counted {
+    id: i64,
+    kind: String,
+    number: Option<String>,
+    status: String,
+    issue_date: String,
+    due_date: String,
+    total: i64,
+    credits_invoice_id: Option<i64>,
 }
