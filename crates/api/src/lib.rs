@@ -129,7 +129,7 @@ impl Modify for BearerAuth {
         (name = "contracts", description = "Contracts, their status, plan changes and credentials"),
         (name = "documents", description = "Customers' KYC documents and contract PDFs"),
         (name = "radius", description = "Routers (NAS), sessions, the authentication log, usage and connection lookups"),
-        (name = "billing", description = "Invoices, credit notes, billing runs, tax rates, discounts and promo codes"),
+        (name = "billing", description = "Invoices and their PDFs, credit notes, billing runs, tax rates, discounts, promo codes, customers' balance and statement"),
     )
 )]
 pub struct ApiDoc;

@@ -7,6 +7,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod bench;
 mod bench_billing;
+mod bench_pdf;
 mod cli;
 mod config;
 mod serve;

@@ -147,3 +147,31 @@ fn empty_document_still_renders_one_page() {
     let pdf = render(&Document::default()).unwrap();
     assert_eq!(pdfinfo_pages(&pdf), 1);
 }
+
+#[test]
+fn grids_keep_their_header_on_every_page() {
+    let rows: Vec<Vec<String>> = (0..120)
+        .map(|i| vec![format!("Linha {i} — Fibra 300"), format!("R$ {i},90")])
+        .collect();
+    let doc = Document {
+        title: "Fatura".into(),
+        blocks: vec![Block::Grid(pdfdoc::Grid {
+            columns: vec![
+                pdfdoc::Column::left("Descrição", 3.0),
+                pdfdoc::Column::right("Total", 1.0),
+            ],
+            rows,
+            bold_last: true,
+        })],
+        logo: None,
+        footer: String::new(),
+    };
+    let pdf = render(&doc).unwrap();
+    let pages = pdfinfo_pages(&pdf);
+    assert!(pages >= 3, "{pages}");
+    let text = pdftotext(&pdf);
+    assert_eq!(text.matches("Descrição").count(), pages, "{text}");
+    for want in ["Linha 0 — Fibra 300", "R$ 119,90", "Linha 119"] {
+        assert!(text.contains(want), "missing {want:?}");
+    }
+}

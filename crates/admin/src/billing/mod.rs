@@ -1,15 +1,19 @@
 //! Billing: invoices and credit notes (list with filters and CSV export,
 //! detail, credit notes, voiding), billing runs (preview, confirmation,
 //! progress), tax rates, promo codes, and on a contract's page its one-off
-//! charges and discounts.
+//! charges and discounts; documents' PDFs, the customer's billing tab
+//! (balance, open invoices, statement) and the invoice template settings.
 //! Strings live in `locales/*/billing.ftl` (in `webkit`).
 
 pub mod charges;
+pub mod customer;
 pub mod discounts;
 pub mod invoices;
+pub mod pdf;
 pub mod promos;
 pub mod runs;
 pub mod taxes;
+pub mod templates;
 
 use axum::Router;
 use axum::response::Redirect;
@@ -33,6 +37,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(promos::routes())
         .merge(discounts::routes())
+        .merge(pdf::routes())
+        .merge(customer::routes())
+        .merge(templates::routes())
         .route(
             "/billing",
             get(|| async { Redirect::to("/billing/invoices") }),

@@ -1,14 +1,17 @@
 //! Billing: invoices and credit notes (with lines, taxes and corrections),
 //! billing runs (preview, start, progress), tax rates, discounts on
-//! contracts and promo codes. Amounts are
+//! contracts and promo codes, documents' PDFs, customers' balance and
+//! statement. Amounts are
 //! integers in minor units of the installation's currency.
 
 pub mod credit_notes;
 mod discounts;
 pub mod documents;
 pub mod invoices;
+mod pdf;
 mod promos;
 pub mod runs;
+mod statement;
 pub mod taxes;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -23,4 +26,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(taxes::routes())
         .merge(discounts::routes())
         .merge(promos::routes())
+        .merge(pdf::routes())
+        .merge(statement::routes())
 }

@@ -79,6 +79,8 @@ pub const SMTP_SECURITY: &str = "email.smtp_security";
 pub const SMTP_USERNAME: &str = "email.smtp_username";
 pub const SMTP_PASSWORD: &str = "email.smtp_password";
 pub const EMAIL_FROM: &str = "email.from_address";
+/// Invoices and credit notes are e-mailed to the customer when issued.
+pub const EMAIL_SEND_INVOICES: &str = "email.send_invoices";
 pub const BACKUP_ENABLED: &str = "backup.enabled";
 pub const BACKUP_HOUR: &str = "backup.hour";
 pub const BACKUP_RETENTION_DAYS: &str = "backup.retention_days";
@@ -200,6 +202,12 @@ pub const DEFS: &[Def] = &[
         group: Group::Email,
         kind: Kind::Email,
         default: "",
+    },
+    Def {
+        key: EMAIL_SEND_INVOICES,
+        group: Group::Email,
+        kind: Kind::Bool,
+        default: "true",
     },
     Def {
         key: BACKUP_ENABLED,

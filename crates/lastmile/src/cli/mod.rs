@@ -105,6 +105,9 @@ enum Command {
         #[arg(long)]
         skip_run: bool,
     },
+    /// Invoice PDFs rendered per second per core (no database needed).
+    #[command(name = "bench-pdf", hide = true)]
+    BenchPdf(crate::bench_pdf::BenchPdfArgs),
     /// Pix, boleto and CNAB tools that print JSON (no database needed).
     #[command(subcommand)]
     Tools(crate::tools::ToolsCommand),
@@ -228,6 +231,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchBilling { invoices, skip_run } => {
             crate::bench_billing::run(&ctx.open().await?, invoices, skip_run).await?
         }
+        Command::BenchPdf(a) => crate::bench_pdf::run(&a)?,
         Command::Demo(a) => demo::run(&ctx, a).await?,
         Command::Audit(c) => return audit::run(&ctx, c).await,
     }

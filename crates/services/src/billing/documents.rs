@@ -353,5 +353,6 @@ async fn credit_note(
         .event(event)
         .record(tx, svc.db.engine(), &caller.actor())
         .await?;
+    super::mail::queue_in(tx, note).await?;
     Ok(note)
 }

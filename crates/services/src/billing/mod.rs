@@ -1,14 +1,18 @@
 //! Billing: tax rates, invoices and credit notes, and the billing run that
 //! turns contracts into invoices exactly once per period; discounts on
-//! contracts and promo codes.
+//! contracts and promo codes; the documents a customer receives (PDF,
+//! e-mail on issue) and its account (balance, statement).
 
 pub mod charges;
 pub mod discounts;
 pub mod documents;
+pub mod mail;
+pub mod pdf;
 pub mod promos;
 pub mod reports;
 pub mod run;
 pub mod settings;
+pub mod statement;
 pub mod taxes;
 
 use domain::billing::invoice::Series;

@@ -1068,6 +1068,9 @@ async fn issue(
             return Err(Error::Internal(format!("charge {charge} was billed twice")));
         }
     }
+    // E-mailed to the customer once committed (the PDF is rendered when the
+    // outbox sends it, not here).
+    super::mail::queue_in(&mut *tx, id).await?;
     let (event, timeline) = match &credited_invoice {
         Some((invoice_id, invoice_number)) if closing => (
             DomainEvent::from(CreditNoteIssued {

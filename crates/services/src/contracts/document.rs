@@ -164,7 +164,7 @@ pub async fn reset_template(svc: &Services, caller: &Caller, locale: &str) -> Re
     Ok(())
 }
 
-fn money(minor: i64, currency: &str, locale: &str) -> String {
+pub(crate) fn money(minor: i64, currency: &str, locale: &str) -> String {
     let decimals = domain::money::minor_units(currency);
     let amount = if locale == "en" {
         Money(minor).display(decimals, '.', Some(','))
@@ -177,7 +177,7 @@ fn money(minor: i64, currency: &str, locale: &str) -> String {
     }
 }
 
-fn date(iso: &str, locale: &str) -> String {
+pub(crate) fn date(iso: &str, locale: &str) -> String {
     match (locale, iso.parse::<jiff::civil::Date>()) {
         ("en", Ok(d)) => d.strftime("%B %-d, %Y").to_string(),
         (_, Ok(d)) => d.strftime("%d/%m/%Y").to_string(),
@@ -243,7 +243,7 @@ pub fn render_template(
 
 /// The company logo when it is a PNG or JPEG (the kinds `pdfdoc` draws;
 /// a WebP logo is left out of documents).
-async fn company_logo(svc: &Services) -> Result<Option<Vec<u8>>> {
+pub(crate) async fn company_logo(svc: &Services) -> Result<Option<Vec<u8>>> {
     let mut c = svc.db.conn().await?;
     Ok(store::system::company::logo(&mut c)
         .await?
@@ -335,7 +335,7 @@ async fn values(
 }
 
 /// The installation's language for documents (`en` or `pt-BR`).
-async fn company_locale(svc: &Services) -> Result<&'static str> {
+pub(crate) async fn company_locale(svc: &Services) -> Result<&'static str> {
     let mut c = svc.db.conn().await?;
     let locale = store::system::company::get(&mut c)
         .await?

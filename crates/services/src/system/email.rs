@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use domain::Permission;
 use domain::system::settings as keys;
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Mail, Tokio1Executor};
 use serde_json::json;
@@ -132,9 +132,29 @@ pub async fn drain(svc: &Services, caller: &Caller, ctx: Option<&JobContext>) ->
         if batch.is_empty() {
             break;
         }
-        for m in batch {
-            let result = send_one(&mailer, &from, &m).await;
+        for mut m in batch {
+            // A document's message is written, and its PDF rendered, now
+            // rather than when the document was issued.
+            let (result, composed) = match attachment(svc, &m).await {
+                Ok(a) => {
+                    if let Some(c) = &a {
+                        m.subject.clone_from(&c.subject);
+                        m.body_text.clone_from(&c.body);
+                    }
+                    (send_one(&mailer, &from, &m, a.as_ref()).await, a.is_some())
+                }
+                Err(e) => (
+                    Err(SendError {
+                        text: format!("cannot compose the message: {e}"),
+                        permanent: matches!(e, Error::NotFound | Error::Refused(_)),
+                    }),
+                    false,
+                ),
+            };
             let mut tx = svc.db.begin().await?;
+            if composed {
+                store::system::outbox::set_content(&mut tx, m.id, &m.subject, &m.body_text).await?;
+            }
             match result {
                 Ok(()) => {
                     store::system::outbox::mark_sent(&mut tx, m.id, store::now()).await?;
@@ -196,25 +216,52 @@ struct SendError {
     permanent: bool,
 }
 
+/// The message and PDF of a document's e-mail, composed at send time;
+/// `None` for a plain message.
+async fn attachment(svc: &Services, m: &Message) -> Result<Option<crate::billing::mail::Composed>> {
+    match (m.attachment_kind.as_deref(), m.attachment_id) {
+        (Some("invoice"), Some(id)) => Ok(Some(crate::billing::mail::compose(svc, id).await?)),
+        (None, _) => Ok(None),
+        (Some(other), _) => Err(Error::Internal(format!(
+            "unknown attachment kind `{other}`"
+        ))),
+    }
+}
+
 async fn send_one(
     mailer: &AsyncSmtpTransport<Tokio1Executor>,
     from: &Mailbox,
     m: &Message,
+    attached: Option<&crate::billing::mail::Composed>,
 ) -> std::result::Result<(), SendError> {
     let to: Mailbox = m.to_addr.parse().map_err(|e| SendError {
         text: format!("bad recipient `{}`: {e}", m.to_addr),
         permanent: true,
     })?;
-    let mail = Mail::builder()
+    let builder = Mail::builder()
         .from(from.clone())
         .to(to)
-        .subject(m.subject.as_str())
-        .header(ContentType::TEXT_PLAIN)
-        .body(m.body_text.clone())
-        .map_err(|e| SendError {
-            text: format!("cannot build the message: {e}"),
-            permanent: true,
-        })?;
+        .subject(m.subject.as_str());
+    let built = match attached {
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(m.body_text.clone()),
+        Some(c) => {
+            let pdf = ContentType::parse("application/pdf").map_err(|e| SendError {
+                text: format!("content type: {e}"),
+                permanent: true,
+            })?;
+            builder.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(m.body_text.clone()))
+                    .singlepart(Attachment::new(c.filename.clone()).body(c.pdf.clone(), pdf)),
+            )
+        }
+    };
+    let mail = built.map_err(|e| SendError {
+        text: format!("cannot build the message: {e}"),
+        permanent: true,
+    })?;
     mailer.send(mail).await.map(|_| ()).map_err(|e| SendError {
         permanent: e.is_permanent(),
         text: e.to_string(),

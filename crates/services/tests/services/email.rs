@@ -14,15 +14,15 @@ use crate::{admin_caller, audited, svc};
 
 /// What the sink received.
 #[derive(Debug, Clone, Default)]
-struct Received {
-    from: String,
-    to: Vec<String>,
-    data: String,
+pub(crate) struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
 }
 
 /// An SMTP server that speaks just enough to take messages (or refuse every
 /// recipient with a 550).
-async fn smtp_sink(refuse_rcpt: bool) -> (u16, Arc<Mutex<Vec<Received>>>) {
+pub(crate) async fn smtp_sink(refuse_rcpt: bool) -> (u16, Arc<Mutex<Vec<Received>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let inbox = Arc::new(Mutex::new(Vec::new()));
@@ -84,7 +84,7 @@ async fn smtp_sink(refuse_rcpt: bool) -> (u16, Arc<Mutex<Vec<Received>>>) {
     (port, inbox)
 }
 
-async fn configure_smtp(svc: &Services, port: u16) {
+pub(crate) async fn configure_smtp(svc: &Services, port: u16) {
     let mut v = BTreeMap::new();
     v.insert("email.smtp_host".to_owned(), "127.0.0.1".to_owned());
     v.insert("email.smtp_port".to_owned(), port.to_string());
@@ -99,7 +99,7 @@ async fn configure_smtp(svc: &Services, port: u16) {
 }
 
 /// Claims and runs jobs in the foreground until none is due.
-async fn run_due_jobs(svc: &Services) -> Vec<store::system::jobs::Job> {
+pub(crate) async fn run_due_jobs(svc: &Services) -> Vec<store::system::jobs::Job> {
     let cfg = RunnerConfig::new("fg");
     let registry = Registry::with_builtins();
     let mut ran = Vec::new();

@@ -7,6 +7,7 @@ mod accounts;
 mod admin_access;
 mod backup;
 mod billing;
+mod billing_docs;
 mod billing_reports;
 mod contract_terms;
 mod crm;

@@ -38,10 +38,75 @@ pub struct Message {
     pub created_at: i64,
     pub sent_at: Option<i64>,
     pub next_attempt_at: i64,
+    /// What to render and attach when sending (`invoice`), by reference.
+    pub attachment_kind: Option<String>,
+    pub attachment_id: Option<i64>,
 }
 
 const COLUMNS: &str = "id, to_addr, subject, body_text, status, attempts, last_error, created_at, \
-     sent_at, next_attempt_at";
+     sent_at, next_attempt_at, attachment_kind, attachment_id";
+
+/// Queues the e-mail of issued document `invoice_id` to its customer's
+/// first e-mail address, in the caller's transaction: one `INSERT …
+/// SELECT`, so issuing many documents stays cheap. Subject and body are
+/// the document's number until the outbox job writes the message and its
+/// PDF when sending. Nothing is queued when the customer has no e-mail,
+/// the document is not issued, `email.send_invoices` is off, or the
+/// document was queued before. Returns whether a message was queued.
+pub async fn enqueue_document(conn: &mut AnyConnection, invoice_id: i64, at: i64) -> Result<bool> {
+    let first_email = if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        "json_extract(c.emails, '$[0]')"
+    } else {
+        "(c.emails::jsonb ->> 0)"
+    };
+    let sql = format!(
+        "INSERT INTO email_outbox (to_addr, subject, body_text, status, created_at,
+            attachment_kind, attachment_id)
+         SELECT {first_email}, COALESCE(d.number, ''), '', 'pending', $2, 'invoice', d.id
+         FROM invoices d JOIN customers c ON c.id = d.customer_id
+         WHERE d.id = $1 AND d.status = 'issued' AND d.number IS NOT NULL
+           AND COALESCE({first_email}, '') <> ''
+           AND NOT EXISTS (SELECT 1 FROM settings
+                WHERE key = 'email.send_invoices' AND value = 'false')
+         ON CONFLICT DO NOTHING"
+    );
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(invoice_id)
+        .bind(at)
+        .execute(conn)
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Writes the subject and body a message was sent with (documents' are
+/// composed when sent).
+pub async fn set_content(
+    conn: &mut AnyConnection,
+    id: i64,
+    subject: &str,
+    body_text: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE email_outbox SET subject = $2, body_text = $3 WHERE id = $1")
+        .bind(id)
+        .bind(subject)
+        .bind(body_text)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The messages queued for a document (at most one).
+pub async fn for_document(conn: &mut AnyConnection, invoice_id: i64) -> Result<Vec<Message>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM email_outbox
+         WHERE attachment_kind = 'invoice' AND attachment_id = $1"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(invoice_id)
+        .fetch_all(conn)
+        .await?)
+}
 
 /// Takes up to `limit` pending messages that are due, holding them until
 /// `now + hold_secs` so a concurrent drain (another node) skips them.

@@ -10,6 +10,7 @@ mod api;
 mod billing;
 mod billing_api;
 mod billing_discounts;
+mod billing_docs;
 mod billing_reports;
 mod crm_api;
 mod crm_pages;

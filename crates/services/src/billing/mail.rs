@@ -1,0 +1,93 @@
+//! Invoices and credit notes e-mailed to the customer when issued.
+//!
+//! Issuing only queues a small outbox row naming the document
+//! ([`queue_in`], in the document's own transaction), so a billing run
+//! issuing 100,000 invoices does not render 100,000 PDFs: the outbox job
+//! composes the message and renders the PDF when it sends ([`compose`]).
+//! `email.send_invoices` turns it off.
+
+use crate::contracts::document::{company_locale, date, money};
+use crate::{Result, Services};
+
+/// Queues the e-mail of issued document `invoice_id` (invoice or credit
+/// note) to its customer's billing e-mail, in the caller's transaction.
+/// Nothing is queued when the customer has no e-mail, sending documents is
+/// turned off, or the document was queued before: each document is
+/// e-mailed once.
+pub async fn queue_in(tx: &mut store::AnyConnection, invoice_id: i64) -> Result<()> {
+    store::system::outbox::enqueue_document(tx, invoice_id, store::now()).await?;
+    Ok(())
+}
+
+/// A document's message as sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composed {
+    pub subject: String,
+    pub body: String,
+    pub filename: String,
+    pub pdf: Vec<u8>,
+}
+
+/// The message for document `invoice_id` with its PDF, in the
+/// installation's language (customers have no language of their own yet).
+pub async fn compose(svc: &Services, invoice_id: i64) -> Result<Composed> {
+    let locale = company_locale(svc).await?;
+    let invoice = super::pdf::load(svc, invoice_id).await?;
+    let (filename, pdf) = super::pdf::render_loaded(svc, &invoice, locale, None).await?;
+    let total = money(invoice.total.abs(), &invoice.currency, locale);
+    let due = date(&invoice.due_date, locale);
+    // The company names the sender in the subject ("Acme: invoice 12").
+    let company = &invoice.company_name;
+    let lead = if company.is_empty() {
+        String::new()
+    } else {
+        format!("{company}: ")
+    };
+    let name = &invoice.customer_name;
+    let number = &invoice.number;
+    let credit = invoice.kind == "credit_note";
+    let (subject, body) = match (locale, credit) {
+        ("en", false) => (
+            format!("{lead}invoice {number}"),
+            format!(
+                "Hello {name},\n\nYour invoice {number} of {total}, due on {due}, is attached.\n\n\
+                 {company}\n"
+            ),
+        ),
+        ("en", true) => (
+            format!("{lead}credit note {number}"),
+            format!(
+                "Hello {name},\n\nCredit note {number} of {total}{} is attached.\n\n{company}\n",
+                invoice
+                    .credits_number
+                    .as_ref()
+                    .map(|n| format!(" for invoice {n}"))
+                    .unwrap_or_default()
+            ),
+        ),
+        (_, false) => (
+            format!("{lead}fatura {number}"),
+            format!(
+                "Olá {name},\n\nSegue anexa a sua fatura {number} de {total}, com vencimento em \
+                 {due}.\n\n{company}\n"
+            ),
+        ),
+        (_, true) => (
+            format!("{lead}nota de crédito {number}"),
+            format!(
+                "Olá {name},\n\nSegue anexa a nota de crédito {number} de {total}{}.\n\n{company}\n",
+                invoice
+                    .credits_number
+                    .as_ref()
+                    .map(|n| format!(", referente à fatura {n}"))
+                    .unwrap_or_default()
+            ),
+        ),
+    };
+    Ok(Composed {
+        subject,
+        body,
+        filename,
+        pdf,
+    })
+}
