@@ -29,7 +29,6 @@ billing-docs-kind-credit-note = Credit note
 billing-docs-kind-payment = Payment
 billing-docs-credits = credits { $number }
 billing-docs-voided = Voided
-refused-invoice-not-issued = Only an issued invoice can be corrected or sent.
 
 invoice-template-title = Invoice template
 invoice-template-body = Template text

@@ -29,7 +29,6 @@ billing-docs-kind-credit-note = Nota de crédito
 billing-docs-kind-payment = Pagamento
 billing-docs-credits = ref. fatura { $number }
 billing-docs-voided = Cancelada
-refused-invoice-not-issued = Só uma fatura emitida pode ser corrigida ou enviada.
 
 invoice-template-title = Modelo de fatura
 invoice-template-body = Texto do modelo
