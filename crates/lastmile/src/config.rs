@@ -106,6 +106,8 @@ const ENV_KEYS: &[&str] = &[
     // Read by the test suite only.
     "LASTMILE_TEST_POSTGRES",
     "LASTMILE_SAMPLES",
+    "LASTMILE_AXE_JS",
+    "LASTMILE_SCREENSHOTS",
 ];
 
 fn env(key: &str) -> Option<String> {
