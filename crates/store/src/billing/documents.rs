@@ -395,20 +395,41 @@ pub async fn insert_line(
     .bind(l.credits_line_id)
     .fetch_one(&mut *conn)
     .await?;
-    for t in &l.taxes {
-        sqlx::query(
-            "INSERT INTO invoice_line_taxes (line_id, tax_rate_id, name, rate_ppm, mode, amount)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(t.tax_rate_id)
-        .bind(t.name)
-        .bind(t.rate_ppm)
-        .bind(t.mode)
-        .bind(t.amount)
-        .execute(&mut *conn)
-        .await?;
+    if l.taxes.is_empty() {
+        return Ok(id);
     }
+    // One statement for all the line's taxes (Brazil's SCM lines carry
+    // five): the billing run writes a line per contract and period.
+    let values = (0..l.taxes.len())
+        .map(|i| {
+            let b = i * 6;
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO invoice_line_taxes (line_id, tax_rate_id, name, rate_ppm, mode, amount)
+         VALUES {values}"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for t in &l.taxes {
+        q = q
+            .bind(id)
+            .bind(t.tax_rate_id)
+            .bind(t.name)
+            .bind(t.rate_ppm)
+            .bind(t.mode)
+            .bind(t.amount);
+    }
+    q.execute(&mut *conn).await?;
     Ok(id)
 }
 
