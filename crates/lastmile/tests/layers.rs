@@ -25,12 +25,16 @@ const RULES: &[(&str, &[&str])] = &[
     ("radius", &[]),
     ("brpay", &[]),
     ("pdfdoc", &[]),
+    // axum only behind the `fake` feature: the local provider servers tests use.
+    ("gateways", &["axum"]),
     ("radload", &["radius"]),
     ("domain", &["radius", "brpay"]),
     ("store", &["domain", "sqlx"]),
     (
         "services",
-        &["domain", "store", "radius", "brpay", "pdfdoc", "sqlx"],
+        &[
+            "domain", "store", "radius", "brpay", "pdfdoc", "gateways", "sqlx",
+        ],
     ),
     ("aaa", &["domain", "services", "radius"]),
     ("webkit", &["domain", "services", "radius", "brpay", "axum"]),
@@ -50,7 +54,8 @@ const RULES: &[(&str, &[&str])] = &[
     (
         "lastmile",
         &[
-            "domain", "store", "services", "web", "aaa", "radius", "brpay", "pdfdoc", "sqlx",
+            "domain", "store", "services", "web", "aaa", "radius", "brpay", "pdfdoc", "gateways",
+            "sqlx",
         ],
     ),
 ];
