@@ -12,3 +12,6 @@
 //! pay invoices end to end without leaving the machine.
 
 pub mod http;
+pub mod boleto;
+#[cfg(feature = "fake")]
+pub mod fake;

@@ -1,0 +1,3 @@
+//! Local fake servers of each provider, for tests.
+
+pub mod bb;
