@@ -11,7 +11,7 @@
 //! from the providers' published specifications, so the application's tests
 //! pay invoices end to end without leaving the machine.
 
-pub mod http;
 pub mod boleto;
 #[cfg(feature = "fake")]
 pub mod fake;
+pub mod http;

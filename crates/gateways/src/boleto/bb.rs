@@ -184,7 +184,10 @@ impl BancoDoBrasil {
                 message: "OAuth answer without access_token".into(),
             })?
             .to_owned();
-        let lifetime = body.get("expires_in").and_then(Value::as_u64).unwrap_or(600);
+        let lifetime = body
+            .get("expires_in")
+            .and_then(Value::as_u64)
+            .unwrap_or(600);
         let lifetime = Duration::from_secs(lifetime).saturating_sub(TOKEN_MARGIN);
         if let Ok(mut guard) = self.token.lock() {
             *guard = Some(Token {
@@ -220,7 +223,12 @@ impl BancoDoBrasil {
     }
 
     fn register_body(&self, r: &BoletoRequest) -> Value {
-        let doc: String = r.payer.document.chars().filter(char::is_ascii_digit).collect();
+        let doc: String = r
+            .payer
+            .document
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
         let cep: String = r.payer.cep.chars().filter(char::is_ascii_digit).collect();
         let mut body = serde_json::json!({
             "numeroConvenio": number(&self.config.convenio),
@@ -265,7 +273,8 @@ impl BancoDoBrasil {
         }
         if let Some(i) = &r.interest {
             // tipo 2: monthly rate.
-            body["jurosMora"] = serde_json::json!({ "tipo": 2, "porcentagem": percent(i.monthly_bps) });
+            body["jurosMora"] =
+                serde_json::json!({ "tipo": 2, "porcentagem": percent(i.monthly_bps) });
         }
         if let Some(d) = &r.discount {
             body["desconto"] = match d.value {
@@ -345,7 +354,10 @@ impl BancoDoBrasil {
         };
         if r.with_pix && pix.is_none() {
             // The convênio may not be enabled for Pix: the boleto is still good.
-            tracing::warn!(nosso_numero, "BB registered a hybrid boleto without a Pix QR code");
+            tracing::warn!(
+                nosso_numero,
+                "BB registered a hybrid boleto without a Pix QR code"
+            );
         }
         Ok(RegisteredBoleto {
             nosso_numero,
@@ -443,7 +455,12 @@ impl BancoDoBrasil {
                 other => other?,
             };
             let v: Value = answer.json()?;
-            for b in v.get("boletos").and_then(Value::as_array).into_iter().flatten() {
+            for b in v
+                .get("boletos")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let Some(nn) = str_field(b, "numeroBoletoBB") else {
                     continue;
                 };
@@ -718,8 +735,87 @@ mod tests {
             "{e:?}"
         );
         let e = bank_error(status(r#"{"errors":[{"code":"4","message":"app key"}]}"#));
-        assert!(matches!(&e, Error::Bank { message, .. } if message == "app key"), "{e:?}");
-        let e = bank_error(status(r#"{"error":"invalid_client","error_description":"bad"}"#));
-        assert!(matches!(&e, Error::Bank { code, .. } if code == "invalid_client"), "{e:?}");
+        assert!(
+            matches!(&e, Error::Bank { message, .. } if message == "app key"),
+            "{e:?}"
+        );
+        let e = bank_error(status(
+            r#"{"error":"invalid_client","error_description":"bad"}"#,
+        ));
+        assert!(
+            matches!(&e, Error::Bank { code, .. } if code == "invalid_client"),
+            "{e:?}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod consistency {
+    use super::*;
+    use crate::boleto::tests::request;
+
+    fn bank() -> BancoDoBrasil {
+        BancoDoBrasil::new(Config {
+            api: http::Config::new("http://127.0.0.1:9/cobrancas/v2/"),
+            oauth: http::Config::new("http://127.0.0.1:9/"),
+            client_id: "id".into(),
+            client_secret: "secret".into(),
+            app_key: "key".into(),
+            convenio: "3128557".into(),
+            carteira: 17,
+            variacao: 35,
+            modalidade: 1,
+            agencia: "452".into(),
+            conta: "123873".into(),
+        })
+        .expect("client")
+    }
+
+    fn answer(amount: i64, sequence: &str) -> Value {
+        let free =
+            brpay::boleto::banks::banco_do_brasil::free_field_convenio7("3128557", sequence, "17")
+                .expect("free field");
+        let b = brpay::boleto::Boleto::new("001", Some(request().due_date), amount, &free)
+            .expect("boleto");
+        serde_json::json!({
+            "numero": "00031285570000000001",
+            "linhaDigitavel": b.digitable_line,
+            "codigoBarraNumerico": b.barcode,
+            "qrCode": { "url": "", "txId": "", "emv": "" },
+        })
+    }
+
+    #[test]
+    fn an_answer_matching_the_request_is_accepted() {
+        let reg = bank()
+            .check_answer(&request(), &answer(12_990, "0000000001"))
+            .expect("consistent");
+        assert_eq!(reg.nosso_numero, "00031285570000000001");
+        assert!(reg.pix.is_none());
+    }
+
+    #[test]
+    fn codes_for_another_amount_or_number_are_refused() {
+        for bad in [answer(12_991, "0000000001"), answer(12_990, "0000000002")] {
+            let err = bank()
+                .check_answer(&request(), &bad)
+                .expect_err("inconsistent");
+            assert!(
+                matches!(&err, Error::Inconsistent { nosso_numero, .. } if nosso_numero == "00031285570000000001"),
+                "{err:?}"
+            );
+        }
+        let mut tampered = answer(12_990, "0000000001");
+        tampered["codigoBarraNumerico"] = Value::from("0".repeat(44));
+        let err = bank()
+            .check_answer(&request(), &tampered)
+            .expect_err("barcode differs");
+        assert!(err.to_string().contains("codigoBarraNumerico"), "{err}");
+        let mut broken_pix = answer(12_990, "0000000001");
+        broken_pix["qrCode"]["emv"] = Value::from("000201not a br code");
+        let err = bank()
+            .check_answer(&request(), &broken_pix)
+            .expect_err("bad emv");
+        assert!(err.to_string().contains("qrCode.emv"), "{err}");
     }
 }

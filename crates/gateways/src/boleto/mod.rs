@@ -34,8 +34,11 @@ pub trait BoletoBank: Send + Sync {
     fn get<'a>(&'a self, nosso_numero: &'a str) -> BoxFuture<'a, Result<BoletoStatus, Error>>;
 
     /// Boletos paid (settled) between `from` and `to`, both inclusive.
-    fn list_paid<'a>(&'a self, from: Date, to: Date)
-    -> BoxFuture<'a, Result<Vec<PaidBoleto>, Error>>;
+    fn list_paid<'a>(
+        &'a self,
+        from: Date,
+        to: Date,
+    ) -> BoxFuture<'a, Result<Vec<PaidBoleto>, Error>>;
 
     /// Cancels (*baixa*) an open boleto; it can no longer be paid.
     fn cancel<'a>(&'a self, nosso_numero: &'a str) -> BoxFuture<'a, Result<(), Error>>;
@@ -257,7 +260,10 @@ fn text(field: &'static str, value: &str, max: usize, required: bool) -> Result<
     }
     let len = value.chars().count();
     if len > max {
-        return Err(invalid(field, format!("has {len} characters, at most {max}")));
+        return Err(invalid(
+            field,
+            format!("has {len} characters, at most {max}"),
+        ));
     }
     if value.chars().any(char::is_control) {
         return Err(invalid(field, "has control characters"));
@@ -294,7 +300,10 @@ impl BoletoRequest {
         if self.due_date < self.issue_date {
             return Err(invalid(
                 "due_date",
-                format!("{} is before the issue date {}", self.due_date, self.issue_date),
+                format!(
+                    "{} is before the issue date {}",
+                    self.due_date, self.issue_date
+                ),
             ));
         }
         // The due-date factor cannot express dates before 1997.
@@ -314,13 +323,15 @@ impl BoletoRequest {
         }
         text("payer.address", &p.address, 60, true)?;
         text("payer.district", &p.district, 30, false)?;
-        if digits_of(&p.cep).len() != 8 || p.cep.chars().any(|c| !c.is_ascii_digit() && c != '-')
-        {
+        if digits_of(&p.cep).len() != 8 || p.cep.chars().any(|c| !c.is_ascii_digit() && c != '-') {
             return Err(invalid("payer.cep", "must be 8 digits"));
         }
         text("payer.city", &p.city, 30, true)?;
         if !UFS.contains(&p.uf.trim()) {
-            return Err(invalid("payer.uf", format!("{:?} is not a Brazilian state", p.uf)));
+            return Err(invalid(
+                "payer.uf",
+                format!("{:?} is not a Brazilian state", p.uf),
+            ));
         }
         if let Some(f) = &self.fine {
             if f.from <= self.due_date {
@@ -346,7 +357,11 @@ impl BoletoRequest {
         if message_len > 166 {
             return Err(invalid("messages", "at most 165 characters together"));
         }
-        if self.messages.iter().any(|m| m.chars().any(char::is_control)) {
+        if self
+            .messages
+            .iter()
+            .any(|m| m.chars().any(char::is_control))
+        {
             return Err(invalid("messages", "have control characters"));
         }
         Ok(())

@@ -273,7 +273,10 @@ async fn token(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> 
         );
     }
     let allowed: Vec<&str> = client::SCOPES.split(' ').collect();
-    let scope = form.get("scope").cloned().unwrap_or_else(|| client::SCOPES.into());
+    let scope = form
+        .get("scope")
+        .cloned()
+        .unwrap_or_else(|| client::SCOPES.into());
     if scope.split(' ').any(|s| !allowed.contains(&s)) {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "unknown scope");
     }
@@ -297,14 +300,15 @@ async fn token(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> 
     .into_response()
 }
 
-/// The gateway's checks before any API call: app key, then Bearer token.
+/// The gateway's checks before any API call: app key, then Bearer token;
+/// `Some` is the refusal.
 fn authorize(
     state: &Shared,
     headers: &HeaderMap,
     query: &HashMap<String, String>,
-) -> Result<(), Response> {
+) -> Option<Response> {
     if query.get("gw-dev-app-key").map(String::as_str) != Some(APP_KEY) {
-        return Err(gateway_error(
+        return Some(gateway_error(
             StatusCode::UNAUTHORIZED,
             "gw-dev-app-key: developer application key missing or invalid",
         ));
@@ -315,8 +319,8 @@ fn authorize(
         .and_then(|v| v.strip_prefix("Bearer "));
     let inner = lock(state);
     match token.and_then(|t| inner.tokens.get(t)) {
-        Some(until) if *until > Instant::now() => Ok(()),
-        _ => Err(gateway_error(
+        Some(until) if *until > Instant::now() => None,
+        _ => Some(gateway_error(
             StatusCode::UNAUTHORIZED,
             "access token missing, invalid or expired",
         )),
@@ -332,7 +336,10 @@ fn int(v: &Value, key: &str) -> Option<u64> {
 }
 
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key)?.as_str().map(str::trim).filter(|s| !s.is_empty())
+    v.get(key)?
+        .as_str()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// A registration as BB validates it; `Err` is the message for `erros[]`.
@@ -396,7 +403,8 @@ fn validate(b: &Value) -> Result<Valid, String> {
         return Err("numeroTituloBeneficiario: no máximo 15 caracteres".into());
     }
     let pagador = b.get("pagador").ok_or("pagador: campo obrigatório")?;
-    let documento = int(pagador, "numeroInscricao").ok_or("pagador.numeroInscricao: campo obrigatório")?;
+    let documento =
+        int(pagador, "numeroInscricao").ok_or("pagador.numeroInscricao: campo obrigatório")?;
     match int(pagador, "tipoInscricao") {
         Some(1) if brpay::check::cpf_is_valid(&format!("{documento:011}")) => {}
         Some(2) if brpay::check::cnpj_is_valid(&format!("{documento:014}")) => {}
@@ -475,11 +483,15 @@ async fn register(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers, &query) {
+    if let Some(r) = authorize(&state, &headers, &query) {
         return r;
     }
     let Ok(b) = serde_json::from_slice::<Value>(&body) else {
-        return erro(StatusCode::BAD_REQUEST, "4678420", "corpo da requisição não é JSON");
+        return erro(
+            StatusCode::BAD_REQUEST,
+            "4678420",
+            "corpo da requisição não é JSON",
+        );
     };
     let v = match validate(&b) {
         Ok(v) => v,
@@ -566,7 +578,7 @@ async fn detail(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers, &query) {
+    if let Some(r) = authorize(&state, &headers, &query) {
         return r;
     }
     if query.get("numeroConvenio").map(String::as_str) != Some(CONVENIO) {
@@ -623,7 +635,7 @@ async fn list(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers, &query) {
+    if let Some(r) = authorize(&state, &headers, &query) {
         return r;
     }
     let situacao = match query.get("indicadorSituacao").map(String::as_str) {
@@ -636,11 +648,7 @@ async fn list(
             );
         }
     };
-    let digits = |k: &str| {
-        query
-            .get(k)
-            .and_then(|v| v.trim().parse::<u64>().ok())
-    };
+    let digits = |k: &str| query.get(k).and_then(|v| v.trim().parse::<u64>().ok());
     if digits("agenciaBeneficiario") != AGENCIA.parse().ok()
         || digits("contaBeneficiario") != CONTA.parse().ok()
     {
@@ -653,11 +661,23 @@ async fn list(
     let date = |k: &str| query.get(k).map(|d| parse_bb_date(d).ok_or(k.to_owned()));
     let from = match date("dataInicioMovimento").transpose() {
         Ok(d) => d,
-        Err(k) => return erro(StatusCode::BAD_REQUEST, "4678420", format!("{k}: data inválida")),
+        Err(k) => {
+            return erro(
+                StatusCode::BAD_REQUEST,
+                "4678420",
+                format!("{k}: data inválida"),
+            );
+        }
     };
     let to = match date("dataFimMovimento").transpose() {
         Ok(d) => d,
-        Err(k) => return erro(StatusCode::BAD_REQUEST, "4678420", format!("{k}: data inválida")),
+        Err(k) => {
+            return erro(
+                StatusCode::BAD_REQUEST,
+                "4678420",
+                format!("{k}: data inválida"),
+            );
+        }
     };
     let estado = digits("codigoEstadoTituloCobranca");
     let index = digits("indice").unwrap_or(0) as usize;
@@ -728,7 +748,7 @@ async fn baixar(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers, &query) {
+    if let Some(r) = authorize(&state, &headers, &query) {
         return r;
     }
     let b: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
