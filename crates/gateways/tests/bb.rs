@@ -101,24 +101,8 @@ async fn the_app_key_is_required() {
         "{err:?}"
     );
     // A raw call with a valid token but no key is refused too.
-    let oauth = http::Client::new(&http::Config::new(fake.oauth_url())).expect("oauth client");
-    let token: serde_json::Value = oauth
-        .send(
-            http::Request::post("oauth/token")
-                .header(
-                    "authorization",
-                    format!(
-                        "Basic {}",
-                        base64_credentials(fake::CLIENT_ID, fake::CLIENT_SECRET)
-                    ),
-                )
-                .form(&[("grant_type", "client_credentials")]),
-        )
-        .await
-        .expect("token")
-        .json()
-        .expect("token JSON");
-    let token = token["access_token"].as_str().expect("access_token");
+    let token = raw_token(&fake).await;
+    let token = token.as_str();
     let api = http::Client::new(&http::Config::new(fake.base_url())).expect("api client");
     let err = api
         .send(
@@ -139,6 +123,31 @@ async fn the_app_key_is_required() {
         .await
         .expect_err("no token");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err}");
+}
+
+/// A token asked for by hand, for raw calls.
+async fn raw_token(fake: &FakeBb) -> String {
+    let oauth = http::Client::new(&http::Config::new(fake.oauth_url())).expect("oauth client");
+    let token: serde_json::Value = oauth
+        .send(
+            http::Request::post("oauth/token")
+                .header(
+                    "authorization",
+                    format!(
+                        "Basic {}",
+                        base64_credentials(fake::CLIENT_ID, fake::CLIENT_SECRET)
+                    ),
+                )
+                .form(&[("grant_type", "client_credentials")]),
+        )
+        .await
+        .expect("token")
+        .json()
+        .expect("token JSON");
+    token["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
 }
 
 fn base64_credentials(id: &str, secret: &str) -> String {
@@ -405,4 +414,44 @@ async fn the_bank_behind_the_trait_is_interchangeable() {
         bank.get(&reg.nosso_numero).await.expect("get"),
         BoletoStatus::Open
     );
+}
+
+#[tokio::test]
+async fn the_fake_refuses_missing_fields_in_bbs_error_shape() {
+    let fake = FakeBb::start().await;
+    let token = raw_token(&fake).await;
+    let api = http::Client::new(&http::Config::new(fake.base_url())).expect("api client");
+    let body = serde_json::json!({
+        "numeroConvenio": 3128557,
+        "numeroCarteira": 17,
+        "numeroVariacaoCarteira": 35,
+        "codigoModalidade": 1,
+        "dataEmissao": "01.12.2026",
+        "dataVencimento": "10.12.2026",
+        "valorOriginal": 129.9,
+        "codigoAceite": "N",
+        "codigoTipoTitulo": 2,
+        "numeroTituloCliente": "00031285570000000001",
+        "pagador": { "tipoInscricao": 1, "numeroInscricao": 52_998_224_725u64, "nome": "Maria",
+                     "endereco": "Rua A, 1", "cidade": "Sao Paulo", "uf": "SP" },
+    });
+    let err = api
+        .send(
+            http::Request::post("boletos")
+                .query("gw-dev-app-key", fake::APP_KEY)
+                .bearer(&token)
+                .json(&body),
+        )
+        .await
+        .expect_err("no CEP");
+    let http::Error::Status { status, body, .. } = err else {
+        panic!("expected an HTTP status error");
+    };
+    assert_eq!(status.as_u16(), 400);
+    let v: serde_json::Value = serde_json::from_str(&body).expect("JSON error");
+    let message = v["erros"][0]["mensagem"]
+        .as_str()
+        .expect("erros[0].mensagem");
+    assert!(message.starts_with("pagador.cep"), "{message}");
+    assert!(v["erros"][0]["codigo"].is_string());
 }
