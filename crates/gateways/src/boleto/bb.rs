@@ -370,9 +370,65 @@ impl BancoDoBrasil {
     async fn do_register(&self, r: &BoletoRequest) -> Result<RegisteredBoleto, Error> {
         r.validate()?;
         let body = self.register_body(r);
-        let answer = self.call(|| Request::post("boletos").json(&body)).await?;
+        let answer = match self.call(|| Request::post("boletos").json(&body)).await {
+            Ok(answer) => answer,
+            // A refusal or a lost answer may hide an earlier registration of
+            // the same number (a retry after a timeout or a crash): the same
+            // boleto, still open, is that registration's result.
+            Err(e @ (Error::Bank { status: 400, .. } | Error::Http(_))) => {
+                return match self.recover(r).await {
+                    Ok(Some(registered)) => Ok(registered),
+                    Ok(None) => Err(e),
+                    Err(other) => {
+                        tracing::debug!(error = %other, "could not look for an earlier registration");
+                        Err(e)
+                    }
+                };
+            }
+            Err(e) => return Err(e),
+        };
         let answer: Value = answer.json()?;
         self.check_answer(r, &answer)
+    }
+
+    /// The boleto registered earlier with `r.number`, when it is open and
+    /// its codes are exactly the ones `r` implies.
+    async fn recover(&self, r: &BoletoRequest) -> Result<Option<RegisteredBoleto>, Error> {
+        let nosso_numero = self.nosso_numero(r.number);
+        let path = format!("boletos/{nosso_numero}");
+        let detail = match self
+            .call(|| Request::get(&path).query("numeroConvenio", self.config.convenio.clone()))
+            .await
+        {
+            Ok(answer) => answer.json::<Value>()?,
+            Err(Error::Bank { status: 404, .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if detail
+            .get("codigoEstadoTituloCobranca")
+            .and_then(Value::as_u64)
+            != Some(1)
+        {
+            return Ok(None);
+        }
+        let line = str_field(&detail, "codigoLinhaDigitavel").unwrap_or_default();
+        let Ok(brpay::boleto::Decoded::Bank(decoded)) = brpay::boleto::decode_at(&line, r.due_date)
+        else {
+            return Ok(None);
+        };
+        let answer = serde_json::json!({
+            "numero": nosso_numero,
+            "linhaDigitavel": line,
+            "codigoBarraNumerico": decoded.barcode,
+            "qrCode": detail.get("qrCode").cloned().unwrap_or(Value::Null),
+        });
+        match self.check_answer(r, &answer) {
+            Ok(registered) => {
+                tracing::info!(nosso_numero, "boleto was already registered; using it");
+                Ok(Some(registered))
+            }
+            Err(_) => Ok(None),
+        }
     }
 
     async fn do_get(&self, nosso_numero: &str) -> Result<BoletoStatus, Error> {
