@@ -12,3 +12,7 @@
 //! pay invoices end to end without leaving the machine.
 
 pub mod http;
+pub mod pix;
+
+#[cfg(feature = "fake")]
+pub mod fake;
