@@ -289,10 +289,16 @@ impl PixClient {
                 grant_type: "client_credentials",
                 scope,
             });
-        let answer = self.oauth.send(request).await.map_err(|e| match e.status() {
-            Some(s) => PixError::Token(format!("HTTP {s}: the PSP refused the client credentials")),
-            None => PixError::Http(e),
-        })?;
+        let answer = self
+            .oauth
+            .send(request)
+            .await
+            .map_err(|e| match e.status() {
+                Some(s) => {
+                    PixError::Token(format!("HTTP {s}: the PSP refused the client credentials"))
+                }
+                None => PixError::Http(e),
+            })?;
         let t: TokenAnswer = decode("OAuth token", &answer.body)?;
         if !t.token_type.is_empty() && !t.token_type.eq_ignore_ascii_case("bearer") {
             return Err(PixError::Token(format!(
@@ -312,7 +318,11 @@ impl PixClient {
     }
 
     /// Sends an authorised request; on 401 renews the token and tries once more.
-    async fn call(&self, make: impl Fn() -> Request, what: &str) -> Result<http::Response, PixError> {
+    async fn call(
+        &self,
+        make: impl Fn() -> Request,
+        what: &str,
+    ) -> Result<http::Response, PixError> {
         let mut renew = false;
         loop {
             let token = self.token(renew).await?;
@@ -347,7 +357,8 @@ impl PixClient {
         }
         positive("valor.original", body.valor.original)?;
         let path = format!("cob/{txid}");
-        self.json(|| Request::put(path.clone()).json(body), "cob").await
+        self.json(|| Request::put(path.clone()).json(body), "cob")
+            .await
     }
 
     pub async fn get_cob(&self, txid: &Txid) -> Result<Cob, PixError> {
@@ -359,16 +370,21 @@ impl PixClient {
     pub async fn cancel_cob(&self, txid: &Txid) -> Result<Cob, PixError> {
         let path = format!("cob/{txid}");
         let body = serde_json::json!({ "status": "REMOVIDA_PELO_USUARIO_RECEBEDOR" });
-        self.json(|| Request::patch(path.clone()).json(&body), "cob").await
+        self.json(|| Request::patch(path.clone()).json(&body), "cob")
+            .await
     }
 
     /// Creates a charge with a due date (the debtor's name and document are required).
     pub async fn put_cobv(&self, txid: &Txid, body: &CobvRequest) -> Result<Cob, PixError> {
         body.devedor.validate("devedor")?;
         positive("valor.original", body.valor.original)?;
-        date("calendario.dataDeVencimento", &body.calendario.data_de_vencimento)?;
+        date(
+            "calendario.dataDeVencimento",
+            &body.calendario.data_de_vencimento,
+        )?;
         let path = format!("cobv/{txid}");
-        self.json(|| Request::put(path.clone()).json(body), "cobv").await
+        self.json(|| Request::put(path.clone()).json(body), "cobv")
+            .await
     }
 
     pub async fn get_cobv(&self, txid: &Txid) -> Result<Cob, PixError> {
@@ -380,7 +396,8 @@ impl PixClient {
     pub async fn cancel_cobv(&self, txid: &Txid) -> Result<Cob, PixError> {
         let path = format!("cobv/{txid}");
         let body = serde_json::json!({ "status": "REMOVIDA_PELO_USUARIO_RECEBEDOR" });
-        self.json(|| Request::patch(path.clone()).json(&body), "cobv").await
+        self.json(|| Request::patch(path.clone()).json(&body), "cobv")
+            .await
     }
 
     // ------------------------------------------------------------ pix
@@ -433,10 +450,15 @@ impl PixClient {
             segment("e2eid", end_to_end_id)?,
             segment("id", id)?
         );
-        self.json(|| Request::put(path.clone()).json(body), "devolucao").await
+        self.json(|| Request::put(path.clone()).json(body), "devolucao")
+            .await
     }
 
-    pub async fn get_devolucao(&self, end_to_end_id: &str, id: &str) -> Result<Devolucao, PixError> {
+    pub async fn get_devolucao(
+        &self,
+        end_to_end_id: &str,
+        id: &str,
+    ) -> Result<Devolucao, PixError> {
         let path = format!(
             "pix/{}/devolucao/{}",
             segment("e2eid", end_to_end_id)?,
@@ -451,7 +473,8 @@ impl PixClient {
     pub async fn put_webhook(&self, chave: &str, webhook_url: &str) -> Result<(), PixError> {
         let path = format!("webhook/{}", segment("chave", chave)?);
         let body = serde_json::json!({ "webhookUrl": webhook_url });
-        self.call(|| Request::put(path.clone()).json(&body), "webhook").await?;
+        self.call(|| Request::put(path.clone()).json(&body), "webhook")
+            .await?;
         Ok(())
     }
 
@@ -463,14 +486,16 @@ impl PixClient {
     /// Registers the URL the PSP notifies of recurrence events.
     pub async fn put_webhook_rec(&self, webhook_url: &str) -> Result<(), PixError> {
         let body = serde_json::json!({ "webhookUrl": webhook_url });
-        self.call(|| Request::put("webhookrec").json(&body), "webhookrec").await?;
+        self.call(|| Request::put("webhookrec").json(&body), "webhookrec")
+            .await?;
         Ok(())
     }
 
     /// Registers the URL the PSP notifies of recurring-charge events.
     pub async fn put_webhook_cobr(&self, webhook_url: &str) -> Result<(), PixError> {
         let body = serde_json::json!({ "webhookUrl": webhook_url });
-        self.call(|| Request::put("webhookcobr").json(&body), "webhookcobr").await?;
+        self.call(|| Request::put("webhookcobr").json(&body), "webhookcobr")
+            .await?;
         Ok(())
     }
 
@@ -508,13 +533,15 @@ impl PixClient {
     pub async fn cancel_rec(&self, id_rec: &str) -> Result<Rec, PixError> {
         let path = format!("rec/{}", segment("idRec", id_rec)?);
         let body = serde_json::json!({ "status": "CANCELADA" });
-        self.json(|| Request::patch(path.clone()).json(&body), "rec").await
+        self.json(|| Request::patch(path.clone()).json(&body), "rec")
+            .await
     }
 
     /// Sends the recurrence to the payer's PSP for authorisation.
     pub async fn post_solicrec(&self, body: &SolicRecRequest) -> Result<SolicRec, PixError> {
         segment("idRec", &body.id_rec)?;
-        self.json(|| Request::post("solicrec").json(body), "solicrec").await
+        self.json(|| Request::post("solicrec").json(body), "solicrec")
+            .await
     }
 
     pub async fn get_solicrec(&self, id_solic_rec: &str) -> Result<SolicRec, PixError> {
@@ -525,9 +552,13 @@ impl PixClient {
     /// Creates one charge of an approved recurrence.
     pub async fn put_cobr(&self, txid: &Txid, body: &CobrRequest) -> Result<Cobr, PixError> {
         positive("valor.original", body.valor.original)?;
-        date("calendario.dataDeVencimento", &body.calendario.data_de_vencimento)?;
+        date(
+            "calendario.dataDeVencimento",
+            &body.calendario.data_de_vencimento,
+        )?;
         let path = format!("cobr/{txid}");
-        self.json(|| Request::put(path.clone()).json(body), "cobr").await
+        self.json(|| Request::put(path.clone()).json(body), "cobr")
+            .await
     }
 
     pub async fn get_cobr(&self, txid: &Txid) -> Result<Cobr, PixError> {
@@ -595,7 +626,8 @@ fn length(field: &str, s: &str, min: usize, max: usize) -> Result<(), PixError> 
 fn segment<'a>(field: &str, s: &'a str) -> Result<&'a str, PixError> {
     let ok = !s.is_empty()
         && s.len() <= 77
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"@.+-_".contains(&b));
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"@.+-_".contains(&b));
     if ok && s != "." && s != ".." {
         Ok(s)
     } else {
@@ -614,14 +646,26 @@ mod tests {
     fn amounts_are_strict_two_place_decimals() {
         assert_eq!(Amount::parse("valor", "123.45").ok(), Some(Amount(12345)));
         assert_eq!(Amount::parse("valor", "0.01").ok(), Some(Amount(1)));
-        for bad in ["123.4", "123", "1,00", "-1.00", "1.000", ".50", "12345678901.00", " 1.00"] {
+        for bad in [
+            "123.4",
+            "123",
+            "1,00",
+            "-1.00",
+            "1.000",
+            ".50",
+            "12345678901.00",
+            " 1.00",
+        ] {
             let e = Amount::parse("valor.original", bad).expect_err(bad);
             let msg = e.to_string();
             assert!(msg.contains("valor.original") && msg.contains(bad), "{msg}");
         }
         assert_eq!(Amount(1050).to_string(), "10.50");
         assert_eq!(Amount(5).to_string(), "0.05");
-        assert_eq!(serde_json::to_string(&Amount(100)).ok().as_deref(), Some("\"1.00\""));
+        assert_eq!(
+            serde_json::to_string(&Amount(100)).ok().as_deref(),
+            Some("\"1.00\"")
+        );
     }
 
     #[test]
@@ -639,7 +683,8 @@ mod tests {
 
     #[test]
     fn decoding_names_the_field() {
-        let body = br#"{"pix":[{"endToEndId":"E1","valor":"10.5","horario":"2026-01-01T00:00:00Z"}]}"#;
+        let body =
+            br#"{"pix":[{"endToEndId":"E1","valor":"10.5","horario":"2026-01-01T00:00:00Z"}]}"#;
         let e = parse_webhook(body).expect_err("bad amount").to_string();
         assert!(e.contains("pix[0].valor") && e.contains("10.5"), "{e}");
     }

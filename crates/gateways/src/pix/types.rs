@@ -604,7 +604,7 @@ pub struct Rec {
     pub ativacao: Option<Ativacao>,
     #[serde(default)]
     pub atualizacao: Vec<Atualizacao<RecStatus>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "dadosQR", skip_serializing_if = "Option::is_none")]
     pub dados_qr: Option<DadosQr>,
     /// Why it ended (`rejeicao` or `cancelamento`), kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
