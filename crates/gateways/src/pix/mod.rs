@@ -136,7 +136,8 @@ pub enum PixError {
         method: Method,
         path: String,
         status: u16,
-        problem: Problem,
+        /// Boxed: the error stays small on the happy path's `Result`.
+        problem: Box<Problem>,
     },
     /// Transport, TLS, configuration or a non-problem error status.
     #[error(transparent)]
@@ -582,7 +583,7 @@ fn problem(e: http::Error, method: Method, path: String) -> PixError {
             method,
             path,
             status: status.as_u16(),
-            problem: p,
+            problem: Box::new(p),
         };
     }
     PixError::Http(e)
