@@ -158,6 +158,15 @@ impl Request {
         self
     }
 
+    /// The request's method (for error messages).
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+    /// The request's path under the base URL (for error messages).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     fn retryable(&self) -> bool {
         self.idempotency_key.is_some()
             || matches!(

@@ -15,3 +15,7 @@ pub mod boleto;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod http;
+pub mod pix;
+
+#[cfg(feature = "fake")]
+pub mod fake;

@@ -133,7 +133,18 @@ fn print_json(v: &impl serde::Serialize) -> Result {
 
 fn pix_decode(payload: &str) -> Result {
     let p = brpay::pix::parse(payload.trim()).map_err(|e| e.to_string())?;
-    print_json(&p)
+    print_json(&decoded_json(&p)?)
+}
+
+/// The decoded payload as JSON, with the amount as the decimal text the code
+/// carries ("10.50"): people compare it with what their bank app shows.
+fn decoded_json(p: &brpay::pix::PixPayload) -> Result<serde_json::Value> {
+    let mut v = serde_json::to_value(p).map_err(|e| e.to_string())?;
+    if let Some(o) = v.as_object_mut() {
+        let text = o.remove("amount_text").unwrap_or(serde_json::Value::Null);
+        o.insert("amount".into(), text);
+    }
+    Ok(v)
 }
 
 struct PixEncode {
@@ -171,6 +182,7 @@ fn pix_encode(a: &PixEncode) -> Result {
     }
     if a.json {
         let decoded = brpay::pix::parse(&payload).map_err(|e| e.to_string())?;
+        let decoded = decoded_json(&decoded)?;
         print_json(&serde_json::json!({ "payload": payload, "decoded": decoded }))
     } else {
         println!("{payload}");

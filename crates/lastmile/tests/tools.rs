@@ -133,7 +133,7 @@ fn pix_encode_round_trips_and_writes_qr_codes() {
     assert_eq!(v["key_kind"], "email");
     assert_eq!(v["merchant_name"], "Padaria Sao Joao");
     assert_eq!(v["merchant_city"], "Maceio");
-    assert_eq!(v["amount"], 1990);
+    assert_eq!(v["amount"], "19.90");
     assert_eq!(v["txid"], "FAT2025031");
     assert_eq!(v["description"], "Fatura 31");
     let svg = std::fs::read_to_string(&svg).expect("svg written");

@@ -66,6 +66,29 @@ pub enum Initiation {
     Dynamic,
 }
 
+/// A field that bank apps accept but the BCB manual does not allow, found
+/// while decoding. Decoding goes on; building never produces one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Warning {
+    /// The field, as a tag (`"60"`, `"62-05"`).
+    pub tag: String,
+    /// Byte offset of the field in the payload.
+    pub offset: usize,
+    /// What is outside the manual.
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "tag {} at byte {}: {}",
+            self.tag, self.offset, self.message
+        )
+    }
+}
+
 /// What a Pix BR Code carries, as parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -88,6 +111,8 @@ pub struct PixPayload {
     pub currency: String,
     /// Tag 54 in centavos; `None` means the payer types the amount.
     pub amount: Option<i64>,
+    /// Tag 54 as written (`"10.50"`, `"10.5"`), for display.
+    pub amount_text: Option<String>,
     /// Tag 58: `BR`.
     pub country: String,
     /// Tag 59.
@@ -98,9 +123,14 @@ pub struct PixPayload {
     pub postal_code: Option<String>,
     /// Tag 62-05: the reference label; `***` when none.
     pub txid: Option<String>,
+    /// Tag 80-25 (Pix Automático): the URL of the recurrence the payer is
+    /// asked to authorise, without `https://`.
+    pub recurrence_location: Option<String>,
+    /// Fields outside the manual that bank apps accept anyway.
+    pub warnings: Vec<Warning>,
     /// Tag 63 as found (it was verified).
     pub crc: String,
-    /// Other top-level tags (e.g. 27–51, 64, 80–99), kept verbatim.
+    /// Other top-level tags (e.g. 27–51, 64, 81–99), kept verbatim.
     pub other: Vec<(String, String)>,
 }
 
@@ -108,6 +138,11 @@ impl PixPayload {
     /// Whether this is a dynamic payload (a location URL or point of initiation 12).
     pub fn is_dynamic(&self) -> bool {
         self.location.is_some() || self.initiation == Some(Initiation::Dynamic)
+    }
+
+    /// Whether the code asks the payer to authorise a Pix Automático recurrence.
+    pub fn is_recurrence(&self) -> bool {
+        self.recurrence_location.is_some()
     }
 }
 
@@ -602,16 +637,20 @@ pub fn parse(payload: &str) -> Result<PixPayload, PixError> {
         mcc: String::new(),
         currency: String::new(),
         amount: None,
+        amount_text: None,
         country: String::new(),
         merchant_name: String::new(),
         merchant_city: String::new(),
         postal_code: None,
         txid: None,
+        recurrence_location: None,
+        warnings: Vec::new(),
         crc: last.value.to_owned(),
         other: Vec::new(),
     };
     let mut seen = [false; 100];
     let mut found_pix = false;
+    let mut mai: Option<(&str, usize)> = None;
     for f in &top[1..top.len() - 1] {
         let t: usize = f.tag.parse().unwrap_or(0);
         if seen[t] {
@@ -652,6 +691,29 @@ pub fn parse(payload: &str) -> Result<PixPayload, PixError> {
                 }
                 found_pix = true;
                 merchant_account(&mut p, f, &sub)?;
+                mai = Some((f.tag, f.offset));
+            }
+            "80" => {
+                // Pix Automático: the recurrence's location (GUI + 25) rides
+                // in template 80 next to the merchant account.
+                let sub = fields(f.value, f.offset + 4, "80")?;
+                let is_pix = sub
+                    .iter()
+                    .any(|s| s.tag == "00" && s.value.eq_ignore_ascii_case(PIX_GUI));
+                let url = sub.iter().find(|s| s.tag == "25");
+                match (is_pix, url) {
+                    (true, Some(u)) => {
+                        if u.value.is_empty() || u.value.chars().count() > 77 {
+                            return Err(invalid(
+                                "80-25",
+                                u.offset,
+                                "recurrence location must have 1 to 77 characters",
+                            ));
+                        }
+                        p.recurrence_location = Some(u.value.to_owned());
+                    }
+                    _ => p.other.push((f.tag.to_owned(), f.value.to_owned())),
+                }
             }
             "52" => {
                 if f.value.len() != 4 || !f.value.bytes().all(|b| b.is_ascii_digit()) {
@@ -680,7 +742,8 @@ pub fn parse(payload: &str) -> Result<PixPayload, PixError> {
                         f.offset,
                         format!("amount {:?} is not a decimal with up to 2 places", f.value),
                     )
-                })?)
+                })?);
+                p.amount_text = Some(f.value.to_owned());
             }
             "58" => {
                 if f.value != "BR" {
@@ -699,12 +762,17 @@ pub fn parse(payload: &str) -> Result<PixPayload, PixError> {
                 p.merchant_name = f.value.to_owned();
             }
             "60" => {
-                if f.value.is_empty() || f.value.chars().count() > MAX_CITY {
-                    return Err(invalid(
-                        "60",
-                        f.offset,
-                        "merchant city must have 1 to 15 characters",
-                    ));
+                if f.value.is_empty() {
+                    return Err(invalid("60", f.offset, "merchant city must not be empty"));
+                }
+                // Bank apps pay codes with longer cities; the manual says 15.
+                let n = f.value.chars().count();
+                if n > MAX_CITY {
+                    p.warnings.push(Warning {
+                        tag: "60".into(),
+                        offset: f.offset,
+                        message: format!("merchant city has {n} characters, the manual allows 15"),
+                    });
                 }
                 p.merchant_city = f.value.to_owned();
             }
@@ -712,16 +780,27 @@ pub fn parse(payload: &str) -> Result<PixPayload, PixError> {
             "62" => {
                 for s in fields(f.value, f.offset + 4, "62")? {
                     if s.tag == "05" {
-                        let ok = s.value == "***"
-                            || (!s.value.is_empty()
-                                && s.value.len() <= 35
-                                && s.value.bytes().all(|b| b.is_ascii_alphanumeric()));
-                        if !ok {
+                        if s.value.is_empty() || !s.value.bytes().all(|b| b.is_ascii_graphic()) {
                             return Err(invalid(
                                 "62-05",
                                 s.offset,
-                                "txid must be *** or up to 35 letters and digits",
+                                "txid must be *** or printable characters",
                             ));
+                        }
+                        // Bank apps accept txids with hyphens and the like;
+                        // the manual says up to 35 letters and digits.
+                        let strict = s.value == "***"
+                            || (s.value.len() <= 35
+                                && s.value.bytes().all(|b| b.is_ascii_alphanumeric()));
+                        if !strict {
+                            p.warnings.push(Warning {
+                                tag: "62-05".into(),
+                                offset: s.offset,
+                                message: format!(
+                                    "txid {:?} is not *** or up to 35 letters and digits",
+                                    s.value
+                                ),
+                            });
                         }
                         p.txid = Some(s.value.to_owned());
                     }
@@ -730,11 +809,20 @@ pub fn parse(payload: &str) -> Result<PixPayload, PixError> {
             _ => p.other.push((f.tag.to_owned(), f.value.to_owned())),
         }
     }
-    if !found_pix {
+    let Some((mai_tag, mai_offset)) = mai else {
         return Err(PixError::Missing {
             tag: "26",
             name: "merchant account information with GUI br.gov.bcb.pix",
         });
+    };
+    // A merchant account with only the GUI is a Pix Automático code whose
+    // recurrence location is in template 80; without it there is nothing to pay.
+    if p.key.is_none() && p.location.is_none() && p.recurrence_location.is_none() {
+        return Err(invalid(
+            mai_tag,
+            mai_offset,
+            "merchant account carries neither a key (01) nor a location (25)",
+        ));
     }
     for (tag, name, ok) in [
         ("52", "merchant category code", seen[52]),
@@ -781,11 +869,8 @@ fn merchant_account(p: &mut PixPayload, f: &Tlv<'_>, sub: &[Tlv<'_>]) -> Result<
         }
     }
     match (&p.key, &p.location) {
-        (None, None) => Err(invalid(
-            f.tag,
-            f.offset,
-            "merchant account carries neither a key (01) nor a location (25)",
-        )),
+        // Checked after all tags: template 80 may make it a Pix Automático code.
+        (None, None) => Ok(()),
         (Some(_), Some(_)) => Err(invalid(
             f.tag,
             f.offset,

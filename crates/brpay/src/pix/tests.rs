@@ -350,3 +350,142 @@ mod props {
         }
     }
 }
+
+fn tlv(tag: &str, value: &str) -> String {
+    format!("{tag}{:02}{value}", value.chars().count())
+}
+
+#[test]
+fn pix_automatico_codes_decode() {
+    let rec_url = "pix.example.com/rec/RR12345678202601150000000001";
+    let rec = tlv(
+        "80",
+        &format!("{}{}", tlv("00", "br.gov.bcb.pix"), tlv("25", rec_url)),
+    );
+    let tail = "5204000053039865802BR5907EMPRESA6009SAO PAULO62070503***";
+    // Journey 2: only the recurrence; the merchant account has only the GUI.
+    let j2 = with_crc(&format!(
+        "000201{}{tail}{rec}",
+        tlv("26", &tlv("00", "br.gov.bcb.pix"))
+    ));
+    let p = parse(&j2).expect("journey 2 code");
+    assert_eq!(p.key, None);
+    assert_eq!(p.location, None);
+    assert_eq!(p.recurrence_location.as_deref(), Some(rec_url));
+    assert!(p.is_recurrence());
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    assert!(p.other.is_empty(), "{:?}", p.other);
+
+    // Journey 3: the first charge (location) and the recurrence in one code.
+    let cob_url = "pix.example.com/qr/v2/cobv/9d36b84fc70b478fb95c12729b90ca25";
+    let mai = format!("{}{}", tlv("00", "br.gov.bcb.pix"), tlv("25", cob_url));
+    let j3 = with_crc(&format!(
+        "000201010212{}520400005303986540599.905802BR5907EMPRESA6009SAO PAULO62070503***{rec}",
+        tlv("26", &mai)
+    ));
+    let p = parse(&j3).expect("journey 3 code");
+    assert_eq!(p.location.as_deref(), Some(cob_url));
+    assert_eq!(p.recurrence_location.as_deref(), Some(rec_url));
+    assert_eq!(p.amount, Some(9990));
+    assert_eq!(p.amount_text.as_deref(), Some("99.90"));
+
+    // Only the GUI and no template 80: nothing to pay, as before.
+    let bare = with_crc(&format!(
+        "000201{}{tail}",
+        tlv("26", &tlv("00", "br.gov.bcb.pix"))
+    ));
+    assert!(matches!(parse(&bare), Err(PixError::Invalid { tag, .. }) if tag == "26"));
+
+    // A template 80 with another GUI is someone else's: kept verbatim.
+    let foreign = tlv(
+        "80",
+        &format!("{}{}", tlv("00", "com.example"), tlv("25", "x.example/1")),
+    );
+    let code = with_crc(&format!(
+        "000201{}{tail}{foreign}",
+        tlv(
+            "26",
+            &format!(
+                "{}{}",
+                tlv("00", "br.gov.bcb.pix"),
+                tlv("01", "52998224725")
+            )
+        )
+    ));
+    let p = parse(&code).expect("foreign template 80");
+    assert_eq!(p.recurrence_location, None);
+    assert_eq!(p.other.len(), 1);
+}
+
+#[test]
+fn fields_bank_apps_accept_decode_with_warnings() {
+    let mai = tlv(
+        "26",
+        &format!(
+            "{}{}",
+            tlv("00", "br.gov.bcb.pix"),
+            tlv("01", "52998224725")
+        ),
+    );
+    let city = "SAO JOSE DOS CAMPOS"; // 19 characters, the manual says 15
+    let code = with_crc(&format!(
+        "000201{mai}52040000530398654041.505802BR5907EMPRESA{}{}",
+        tlv("60", city),
+        tlv("62", &tlv("05", "FAT-2026-0001"))
+    ));
+    let p = parse(&code).expect("decodes");
+    assert_eq!(p.merchant_city, city);
+    assert_eq!(p.txid.as_deref(), Some("FAT-2026-0001"));
+    assert_eq!(p.amount_text.as_deref(), Some("1.50"));
+    let tags: Vec<&str> = p.warnings.iter().map(|w| w.tag.as_str()).collect();
+    assert_eq!(tags, ["60", "62-05"]);
+    assert!(
+        p.warnings[0].to_string().contains("19 characters"),
+        "{}",
+        p.warnings[0]
+    );
+    assert!(p.warnings[1].message.contains("FAT-2026-0001"));
+
+    // Encoding stays strict.
+    let long_city = PixBuilder::with_key("52998224725")
+        .merchant("EMPRESA", city)
+        .build();
+    assert!(matches!(
+        long_city,
+        Err(PixError::Build {
+            field: "merchant city",
+            ..
+        })
+    ));
+    let hyphen = PixBuilder::with_key("52998224725")
+        .merchant("EMPRESA", "SAO PAULO")
+        .txid("FAT-2026-0001")
+        .build();
+    assert!(matches!(hyphen, Err(PixError::Build { field: "txid", .. })));
+
+    // An empty city or a txid with control characters is still refused.
+    let empty_city = with_crc(&format!("000201{mai}5204000053039865802BR5907EMPRESA6000"));
+    assert!(matches!(parse(&empty_city), Err(PixError::Invalid { tag, .. }) if tag == "60"));
+    let ctl = with_crc(&format!(
+        "000201{mai}5204000053039865802BR5907EMPRESA6006RECIFE{}",
+        tlv("62", &tlv("05", "A\tB"))
+    ));
+    assert!(
+        matches!(parse(&ctl), Err(PixError::Invalid { ref tag, .. }) if tag == "62-05"),
+        "{:?}",
+        parse(&ctl)
+    );
+}
+
+#[test]
+fn strict_codes_have_no_warnings() {
+    let p = PixBuilder::with_key("52998224725")
+        .merchant("EMPRESA", "SAO PAULO")
+        .amount(1050)
+        .txid("FAT20260001")
+        .build()
+        .expect("builds");
+    let parsed = parse(&p).expect("parses");
+    assert!(parsed.warnings.is_empty());
+    assert_eq!(parsed.amount_text.as_deref(), Some("10.50"));
+}

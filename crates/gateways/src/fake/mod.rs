@@ -1,3 +1,6 @@
-//! Local fake servers of each provider, for tests.
+//! Local fake servers of each provider, for tests: each speaks its
+//! provider's protocol (authentication and signatures included) from the
+//! published specification, with in-memory state and test controls.
 
 pub mod bb;
+pub mod pix;
