@@ -12,3 +12,8 @@
 //! pay invoices end to end without leaving the machine.
 
 pub mod http;
+pub mod paypal;
+pub mod stripe;
+
+#[cfg(feature = "fake")]
+pub mod fake;

@@ -1,0 +1,4 @@
+//! Local fake servers of each provider (feature `fake`), for tests.
+
+pub mod paypal;
+pub mod stripe;
