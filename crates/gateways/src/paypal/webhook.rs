@@ -152,7 +152,8 @@ pub enum EventKind {
     CaptureCompleted(Capture),
     /// `PAYMENT.CAPTURE.PENDING`: not yet.
     CapturePending(Capture),
-    /// `PAYMENT.CAPTURE.DENIED`: not paid (often after a pending capture).
+    /// `PAYMENT.CAPTURE.DENIED` (a pending capture refused) or
+    /// `PAYMENT.CAPTURE.DECLINED`: not paid.
     CaptureDenied(Capture),
     /// `PAYMENT.CAPTURE.REFUNDED`.
     CaptureRefunded(RefundResource),
@@ -225,7 +226,9 @@ impl Event {
         let kind = match t {
             "PAYMENT.CAPTURE.COMPLETED" => EventKind::CaptureCompleted(capture(raw.resource)?),
             "PAYMENT.CAPTURE.PENDING" => EventKind::CapturePending(capture(raw.resource)?),
-            "PAYMENT.CAPTURE.DENIED" => EventKind::CaptureDenied(capture(raw.resource)?),
+            "PAYMENT.CAPTURE.DENIED" | "PAYMENT.CAPTURE.DECLINED" => {
+                EventKind::CaptureDenied(capture(raw.resource)?)
+            }
             "PAYMENT.CAPTURE.REFUNDED" => {
                 let r: RawRefund =
                     serde_json::from_value(raw.resource).map_err(|e| payload(e.to_string()))?;
