@@ -99,8 +99,14 @@ fn malformed_headers_say_what_is_wrong() {
     let cases = [
         (format!("v1={sig}"), VerifyError::NoTimestamp),
         (format!("t={NOW}"), VerifyError::NoSignature),
-        (format!("t=soon,v1={sig}"), VerifyError::Malformed("t=soon".into())),
-        (format!("t={NOW},garbage"), VerifyError::Malformed("garbage".into())),
+        (
+            format!("t=soon,v1={sig}"),
+            VerifyError::Malformed("t=soon".into()),
+        ),
+        (
+            format!("t={NOW},garbage"),
+            VerifyError::Malformed("garbage".into()),
+        ),
         (String::new(), VerifyError::Malformed(String::new())),
         (format!("t={NOW},v1=not-hex"), VerifyError::Mismatch),
     ];
@@ -118,7 +124,10 @@ fn a_signed_body_that_is_not_an_event_is_a_payload_error() {
     let body = br#"{"id":"evt_2","type":"charge.refunded","data":{"object":{"id":"ch_1"}}}"#;
     let header = webhook::sign(body, "whsec_a", NOW);
     let err = webhook::verify(body, &header, &["whsec_a"], NOW, 300).expect_err("payload");
-    assert!(matches!(&err, VerifyError::Payload(m) if m.contains("charge.refunded")), "{err}");
+    assert!(
+        matches!(&err, VerifyError::Payload(m) if m.contains("charge.refunded")),
+        "{err}"
+    );
     let other = br#"{"id":"evt_3","type":"customer.created","data":{"object":{}}}"#;
     let header = webhook::sign(other, "whsec_a", NOW);
     let event = webhook::verify(other, &header, &["whsec_a"], NOW, 300).expect("ignored type");
@@ -211,12 +220,23 @@ async fn requests_are_authenticated_pinned_and_nested_in_brackets() {
         .create_checkout_payment(&checkout("INV-1", None, false))
         .await
         .expect("session");
-    assert!(session.url.as_deref().is_some_and(|u| u.contains(&session.id)));
+    assert!(
+        session
+            .url
+            .as_deref()
+            .is_some_and(|u| u.contains(&session.id))
+    );
     assert_eq!(session.payment_status, "unpaid");
     assert_eq!(session.amount_total, Some(9990));
     let logged = &fake.requests()[0];
-    assert_eq!(logged.stripe_version.as_deref(), Some(gateways::stripe::API_VERSION));
-    assert_eq!(logged.idempotency_key.as_deref(), Some("invoice-INV-1-checkout"));
+    assert_eq!(
+        logged.stripe_version.as_deref(),
+        Some(gateways::stripe::API_VERSION)
+    );
+    assert_eq!(
+        logged.idempotency_key.as_deref(),
+        Some("invoice-INV-1-checkout")
+    );
     assert!(
         logged
             .body
@@ -224,7 +244,11 @@ async fn requests_are_authenticated_pinned_and_nested_in_brackets() {
         "{}",
         logged.body
     );
-    assert!(logged.body.contains("metadata%5Binvoice%5D=INV-1"), "{}", logged.body);
+    assert!(
+        logged.body.contains("metadata%5Binvoice%5D=INV-1"),
+        "{}",
+        logged.body
+    );
     assert_eq!(
         logged.params["line_items"][0]["price_data"]["unit_amount"],
         "9990"
@@ -307,7 +331,10 @@ async fn a_paid_checkout_reaches_the_webhook_signed_even_when_delivered_twice() 
         .expect("session");
     let deliveries = fake.complete_checkout(&session.id).await.expect("paid");
     assert_eq!(deliveries.len(), 4, "two events, each twice");
-    assert!(deliveries.iter().all(|d| d.status == Some(200)), "{deliveries:?}");
+    assert!(
+        deliveries.iter().all(|d| d.status == Some(200)),
+        "{deliveries:?}"
+    );
     assert_eq!(*receiver.deliveries.lock().expect("lock"), 4);
     let events = receiver.events();
     assert_eq!(events.len(), 2, "each event id processed once");
@@ -330,7 +357,10 @@ async fn a_paid_checkout_reaches_the_webhook_signed_even_when_delivered_twice() 
         })
         .expect("payment_intent.succeeded");
     assert_eq!(Some(pi.id.clone()), completed.payment_intent);
-    assert_eq!((pi.amount_received, pi.metadata["invoice"].as_str()), (9990, "INV-4"));
+    assert_eq!(
+        (pi.amount_received, pi.metadata["invoice"].as_str()),
+        (9990, "INV-4")
+    );
     let shown = stripe.checkout_session(&session.id).await.expect("get");
     assert_eq!(shown.status.as_deref(), Some("complete"));
 
@@ -338,7 +368,11 @@ async fn a_paid_checkout_reaches_the_webhook_signed_even_when_delivered_twice() 
     let forged = fake
         .post_event_body(
             r#"{"id":"evt_forged","type":"payment_intent.succeeded","data":{"object":{}}}"#,
-            Some(format!("t={},v1={}", jiff::Timestamp::now().as_second(), "00".repeat(32))),
+            Some(format!(
+                "t={},v1={}",
+                jiff::Timestamp::now().as_second(),
+                "00".repeat(32)
+            )),
         )
         .await;
     assert_eq!(forged, Some(400));
@@ -362,8 +396,14 @@ async fn a_saved_card_is_charged_off_session_and_declines_are_typed() {
         .find_customers("lastmile_customer", "42")
         .await
         .expect("search");
-    assert_eq!(found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [customer.id.as_str()]);
-    assert_eq!(stripe.customer(&customer.id).await.expect("get").metadata["lastmile_customer"], "42");
+    assert_eq!(
+        found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        [customer.id.as_str()]
+    );
+    assert_eq!(
+        stripe.customer(&customer.id).await.expect("get").metadata["lastmile_customer"],
+        "42"
+    );
 
     let setup = stripe
         .create_checkout_setup(&CheckoutSetup {
@@ -389,7 +429,14 @@ async fn a_saved_card_is_charged_off_session_and_declines_are_typed() {
         .expect("setup_intent.succeeded");
     assert_eq!(saved.customer.as_deref(), Some(customer.id.as_str()));
     let pm = saved.payment_method.clone().expect("payment method");
-    assert_eq!(stripe.setup_intent(&saved.id).await.expect("get").payment_method, Some(pm.clone()));
+    assert_eq!(
+        stripe
+            .setup_intent(&saved.id)
+            .await
+            .expect("get")
+            .payment_method,
+        Some(pm.clone())
+    );
 
     let charge = |key: &str| OffSessionCharge {
         customer: customer.id.clone(),
@@ -400,17 +447,40 @@ async fn a_saved_card_is_charged_off_session_and_declines_are_typed() {
         metadata: meta(&[("invoice", "INV-5")]),
         idempotency_key: key.into(),
     };
-    let paid = stripe.charge_saved_card(&charge("invoice-INV-5-auto-1")).await.expect("charged");
+    let paid = stripe
+        .charge_saved_card(&charge("invoice-INV-5-auto-1"))
+        .await
+        .expect("charged");
     assert_eq!(paid.status, PaymentIntentStatus::Succeeded);
     assert_eq!(paid.amount_received, 12990);
     let logged = fake.requests().last().cloned().expect("logged");
-    assert_eq!((logged.params["off_session"].as_str(), logged.params["confirm"].as_str()), (Some("true"), Some("true")));
+    assert_eq!(
+        (
+            logged.params["off_session"].as_str(),
+            logged.params["confirm"].as_str()
+        ),
+        (Some("true"), Some("true"))
+    );
     fake.settle().await;
-    assert!(receiver.events().iter().any(|e| matches!(&e.kind, EventKind::PaymentIntentSucceeded(p) if p.id == paid.id)));
+    assert!(
+        receiver
+            .events()
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::PaymentIntentSucceeded(p) if p.id == paid.id))
+    );
 
     fake.set_card_outcome(&pm, CardOutcome::Decline("insufficient_funds".into()));
-    let err = stripe.charge_saved_card(&charge("invoice-INV-6-auto-1")).await.expect_err("declined");
-    let Error::Card { code, decline_code, payment_intent, .. } = &err else {
+    let err = stripe
+        .charge_saved_card(&charge("invoice-INV-6-auto-1"))
+        .await
+        .expect_err("declined");
+    let Error::Card {
+        code,
+        decline_code,
+        payment_intent,
+        ..
+    } = &err
+    else {
         panic!("a card error: {err}")
     };
     assert_eq!(code, "card_declined");
@@ -426,17 +496,40 @@ async fn a_saved_card_is_charged_off_session_and_declines_are_typed() {
         })
         .expect("payment_intent.payment_failed");
     assert_eq!(failed.id, failed_id);
-    assert_eq!(failed.last_payment_error.and_then(|e| e.decline_code).as_deref(), Some("insufficient_funds"));
+    assert_eq!(
+        failed
+            .last_payment_error
+            .and_then(|e| e.decline_code)
+            .as_deref(),
+        Some("insufficient_funds")
+    );
 
     fake.set_card_outcome(&pm, CardOutcome::RequireAuthentication);
-    let err = stripe.charge_saved_card(&charge("invoice-INV-7-auto-1")).await.expect_err("3DS");
-    assert!(matches!(&err, Error::AuthenticationRequired { payment_intent: Some(_) }), "{err}");
+    let err = stripe
+        .charge_saved_card(&charge("invoice-INV-7-auto-1"))
+        .await
+        .expect_err("3DS");
+    assert!(
+        matches!(
+            &err,
+            Error::AuthenticationRequired {
+                payment_intent: Some(_)
+            }
+        ),
+        "{err}"
+    );
 
     // A card that belongs to nobody cannot be charged off-session.
     let mut stranger = charge("invoice-INV-8-auto-1");
     stranger.payment_method = "pm_unknown".into();
-    let err = stripe.charge_saved_card(&stranger).await.expect_err("unknown card");
-    assert!(matches!(&err, Error::Api { param: Some(p), .. } if p == "payment_method"), "{err}");
+    let err = stripe
+        .charge_saved_card(&stranger)
+        .await
+        .expect_err("unknown card");
+    assert!(
+        matches!(&err, Error::Api { param: Some(p), .. } if p == "payment_method"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -453,14 +546,29 @@ async fn payment_intents_succeed_or_fail_by_the_customer_with_events() {
         setup_future_usage_off_session: false,
         idempotency_key: key.into(),
     };
-    let pi = stripe.create_payment_intent(&new("invoice-INV-9-intent")).await.expect("intent");
+    let pi = stripe
+        .create_payment_intent(&new("invoice-INV-9-intent"))
+        .await
+        .expect("intent");
     assert_eq!(pi.status, PaymentIntentStatus::RequiresPaymentMethod);
-    fake.fail_intent(&pi.id, "expired_card").await.expect("fails");
+    fake.fail_intent(&pi.id, "expired_card")
+        .await
+        .expect("fails");
     fake.succeed_intent(&pi.id).await.expect("then pays");
-    let kinds: Vec<String> = receiver.events().iter().map(|e| e.event_type.clone()).collect();
-    assert_eq!(kinds, ["payment_intent.payment_failed", "payment_intent.succeeded"]);
+    let kinds: Vec<String> = receiver
+        .events()
+        .iter()
+        .map(|e| e.event_type.clone())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["payment_intent.payment_failed", "payment_intent.succeeded"]
+    );
     let shown = stripe.payment_intent(&pi.id).await.expect("get");
-    assert_eq!((shown.status, shown.amount_received), (PaymentIntentStatus::Succeeded, 4990));
+    assert_eq!(
+        (shown.status, shown.amount_received),
+        (PaymentIntentStatus::Succeeded, 4990)
+    );
     assert!(fake.succeed_intent(&pi.id).await.is_err(), "paid once");
 }
 
@@ -486,12 +594,27 @@ async fn refunds_are_limited_to_what_was_paid_and_announced() {
         metadata: meta(&[("invoice", "INV-10")]),
         idempotency_key: key.into(),
     };
-    let partial = stripe.create_refund(&refund(Some(1000), "refund-1")).await.expect("refund");
-    assert_eq!((partial.amount, partial.status.as_str()), (1000, "succeeded"));
+    let partial = stripe
+        .create_refund(&refund(Some(1000), "refund-1"))
+        .await
+        .expect("refund");
+    assert_eq!(
+        (partial.amount, partial.status.as_str()),
+        (1000, "succeeded")
+    );
     assert_eq!(partial.payment_intent.as_deref(), Some(pi.as_str()));
-    let err = stripe.create_refund(&refund(Some(9000), "refund-2")).await.expect_err("too much");
-    assert!(matches!(&err, Error::Api { param: Some(p), .. } if p == "amount"), "{err}");
-    let rest = stripe.create_refund(&refund(None, "refund-3")).await.expect("the rest");
+    let err = stripe
+        .create_refund(&refund(Some(9000), "refund-2"))
+        .await
+        .expect_err("too much");
+    assert!(
+        matches!(&err, Error::Api { param: Some(p), .. } if p == "amount"),
+        "{err}"
+    );
+    let rest = stripe
+        .create_refund(&refund(None, "refund-3"))
+        .await
+        .expect("the rest");
     assert_eq!(rest.amount, 8990);
     fake.settle().await;
     let refunded: Vec<(i64, bool)> = receiver

@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
 use serde_json::value::RawValue;
+use serde_json::{Value, json};
 
 use crate::http;
 use crate::stripe::{API_VERSION, form, webhook};
@@ -220,11 +220,20 @@ impl State {
     }
 }
 
-fn stripe_error(status: StatusCode, kind: &str, code: Option<&str>, param: Option<&str>, message: &str) -> (StatusCode, Value) {
+fn stripe_error(
+    status: StatusCode,
+    kind: &str,
+    code: Option<&str>,
+    param: Option<&str>,
+    message: &str,
+) -> (StatusCode, Value) {
     let mut error = json!({"type": kind, "message": message});
     if let Some(code) = code {
         error["code"] = json!(code);
-        error["doc_url"] = json!(format!("https://stripe.com/docs/error-codes/{}", code.replace('_', "-")));
+        error["doc_url"] = json!(format!(
+            "https://stripe.com/docs/error-codes/{}",
+            code.replace('_', "-")
+        ));
     }
     if let Some(param) = param {
         error["param"] = json!(param);
@@ -243,16 +252,35 @@ fn missing(param: &str) -> (StatusCode, Value) {
 }
 
 fn invalid(param: &str, message: &str) -> (StatusCode, Value) {
-    stripe_error(StatusCode::BAD_REQUEST, "invalid_request_error", None, Some(param), message)
+    stripe_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request_error",
+        None,
+        Some(param),
+        message,
+    )
 }
 
 fn no_such(kind: &str, id: &str, param: Option<&str>) -> (StatusCode, Value) {
-    let status = if param.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::NOT_FOUND };
-    stripe_error(status, "invalid_request_error", Some("resource_missing"), param, &format!("No such {kind}: '{id}'"))
+    let status = if param.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    stripe_error(
+        status,
+        "invalid_request_error",
+        Some("resource_missing"),
+        param,
+        &format!("No such {kind}: '{id}'"),
+    )
 }
 
 fn str_param<'a>(params: &'a Value, name: &str) -> Option<&'a str> {
-    params.get(name).and_then(Value::as_str).filter(|s| !s.is_empty())
+    params
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 /// A positive integer parameter (form values are text).
@@ -278,18 +306,44 @@ fn ok(object: Value) -> Result<Answer, (StatusCode, Value)> {
     Ok((StatusCode::OK, object, Vec::new()))
 }
 
-fn route(state: &mut State, method: &Method, path: &str, query: Option<&str>, params: &Value) -> Result<Answer, (StatusCode, Value)> {
+fn route(
+    state: &mut State,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    params: &Value,
+) -> Result<Answer, (StatusCode, Value)> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method.as_str(), segments.as_slice()) {
         ("POST", ["v1", "customers"]) => ok(state.new_customer(params)),
         ("GET", ["v1", "customers", "search"]) => search_customers(state, query),
-        ("GET", ["v1", "customers", id]) => state.objects.get(*id).filter(|o| o["object"] == "customer").cloned().map_or_else(|| Err(no_such("customer", id, None)), ok),
+        ("GET", ["v1", "customers", id]) => state
+            .objects
+            .get(*id)
+            .filter(|o| o["object"] == "customer")
+            .cloned()
+            .map_or_else(|| Err(no_such("customer", id, None)), ok),
         ("POST", ["v1", "checkout", "sessions"]) => create_session(state, params),
-        ("GET", ["v1", "checkout", "sessions", id]) => state.objects.get(*id).filter(|o| o["object"] == "checkout.session").cloned().map_or_else(|| Err(no_such("checkout.session", id, None)), ok),
+        ("GET", ["v1", "checkout", "sessions", id]) => state
+            .objects
+            .get(*id)
+            .filter(|o| o["object"] == "checkout.session")
+            .cloned()
+            .map_or_else(|| Err(no_such("checkout.session", id, None)), ok),
         ("POST", ["v1", "payment_intents"]) => create_payment_intent(state, params),
-        ("GET", ["v1", "payment_intents", id]) => state.objects.get(*id).filter(|o| o["object"] == "payment_intent").cloned().map_or_else(|| Err(no_such("payment_intent", id, None)), ok),
+        ("GET", ["v1", "payment_intents", id]) => state
+            .objects
+            .get(*id)
+            .filter(|o| o["object"] == "payment_intent")
+            .cloned()
+            .map_or_else(|| Err(no_such("payment_intent", id, None)), ok),
         ("POST", ["v1", "setup_intents"]) => create_setup_intent(state, params),
-        ("GET", ["v1", "setup_intents", id]) => state.objects.get(*id).filter(|o| o["object"] == "setup_intent").cloned().map_or_else(|| Err(no_such("setup_intent", id, None)), ok),
+        ("GET", ["v1", "setup_intents", id]) => state
+            .objects
+            .get(*id)
+            .filter(|o| o["object"] == "setup_intent")
+            .cloned()
+            .map_or_else(|| Err(no_such("setup_intent", id, None)), ok),
         ("POST", ["v1", "refunds"]) => create_refund(state, params),
         _ => Err(stripe_error(
             StatusCode::NOT_FOUND,
@@ -302,7 +356,8 @@ fn route(state: &mut State, method: &Method, path: &str, query: Option<&str>, pa
 }
 
 fn search_customers(state: &State, query: Option<&str>) -> Result<Answer, (StatusCode, Value)> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default();
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default();
     let Some((_, q)) = pairs.iter().find(|(k, _)| k == "query") else {
         return Err(missing("query"));
     };
@@ -310,9 +365,15 @@ fn search_customers(state: &State, query: Option<&str>) -> Result<Answer, (Statu
     let parsed = q
         .strip_prefix("metadata['")
         .and_then(|rest| rest.split_once("']:'"))
-        .and_then(|(key, rest)| rest.strip_suffix('\'').map(|value| (key.replace("\\'", "'"), value.replace("\\'", "'"))));
+        .and_then(|(key, rest)| {
+            rest.strip_suffix('\'')
+                .map(|value| (key.replace("\\'", "'"), value.replace("\\'", "'")))
+        });
     let Some((key, value)) = parsed else {
-        return Err(invalid("query", &format!("The query `{q}` is not supported by the fake.")));
+        return Err(invalid(
+            "query",
+            &format!("The query `{q}` is not supported by the fake."),
+        ));
     };
     let mut data: Vec<Value> = state
         .objects
@@ -321,13 +382,22 @@ fn search_customers(state: &State, query: Option<&str>) -> Result<Answer, (Statu
         .cloned()
         .collect();
     data.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    ok(json!({"object": "search_result", "data": data, "has_more": false, "url": "/v1/customers/search"}))
+    ok(
+        json!({"object": "search_result", "data": data, "has_more": false, "url": "/v1/customers/search"}),
+    )
 }
 
 fn check_customer(state: &State, params: &Value) -> Result<Option<String>, (StatusCode, Value)> {
     match str_param(params, "customer") {
         None => Ok(None),
-        Some(id) if state.objects.get(id).is_some_and(|o| o["object"] == "customer") => Ok(Some(id.to_owned())),
+        Some(id)
+            if state
+                .objects
+                .get(id)
+                .is_some_and(|o| o["object"] == "customer") =>
+        {
+            Ok(Some(id.to_owned()))
+        }
         Some(id) => Err(no_such("customer", id, Some("customer"))),
     }
 }
@@ -335,26 +405,47 @@ fn check_customer(state: &State, params: &Value) -> Result<Option<String>, (Stat
 fn create_session(state: &mut State, params: &Value) -> Result<Answer, (StatusCode, Value)> {
     let mode = str_param(params, "mode").ok_or_else(|| missing("mode"))?;
     if !matches!(mode, "payment" | "setup") {
-        return Err(invalid("mode", &format!("Invalid mode: must be one of payment, setup or subscription (the fake does payment and setup), not {mode}")));
+        return Err(invalid(
+            "mode",
+            &format!(
+                "Invalid mode: must be one of payment, setup or subscription (the fake does payment and setup), not {mode}"
+            ),
+        ));
     }
     let success_url = str_param(params, "success_url").ok_or_else(|| missing("success_url"))?;
     let customer = check_customer(state, params)?;
     let mut amount_total = None;
     let mut currency = str_param(params, "currency").map(str::to_owned);
     if mode == "payment" {
-        let items = params.get("line_items").and_then(Value::as_array).filter(|a| !a.is_empty()).ok_or_else(|| missing("line_items"))?;
+        let items = params
+            .get("line_items")
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| missing("line_items"))?;
         let mut total = 0_i64;
         for (i, item) in items.iter().enumerate() {
             let p = |name: &str| format!("line_items[{i}][{name}]");
-            let quantity = amount_param(item, "quantity").map_err(|_| invalid(&p("quantity"), "Invalid integer"))?.ok_or_else(|| missing(&p("quantity")))?;
-            let price = item.get("price_data").ok_or_else(|| missing(&p("price_data")))?;
-            let cur = str_param(price, "currency").ok_or_else(|| missing(&p("price_data][currency")))?;
-            let unit = amount_param(price, "unit_amount").map_err(|_| invalid(&p("price_data][unit_amount"), "Invalid integer"))?.ok_or_else(|| missing(&p("price_data][unit_amount")))?;
-            if str_param(price.get("product_data").unwrap_or(&Value::Null), "name").is_none() && str_param(price, "product").is_none() {
+            let quantity = amount_param(item, "quantity")
+                .map_err(|_| invalid(&p("quantity"), "Invalid integer"))?
+                .ok_or_else(|| missing(&p("quantity")))?;
+            let price = item
+                .get("price_data")
+                .ok_or_else(|| missing(&p("price_data")))?;
+            let cur =
+                str_param(price, "currency").ok_or_else(|| missing(&p("price_data][currency")))?;
+            let unit = amount_param(price, "unit_amount")
+                .map_err(|_| invalid(&p("price_data][unit_amount"), "Invalid integer"))?
+                .ok_or_else(|| missing(&p("price_data][unit_amount")))?;
+            if str_param(price.get("product_data").unwrap_or(&Value::Null), "name").is_none()
+                && str_param(price, "product").is_none()
+            {
                 return Err(missing(&p("price_data][product_data][name")));
             }
             if currency.as_deref().is_some_and(|c| c != cur) {
-                return Err(invalid(&p("price_data][currency"), "All line items must use the same currency."));
+                return Err(invalid(
+                    &p("price_data][currency"),
+                    "All line items must use the same currency.",
+                ));
             }
             currency = Some(cur.to_owned());
             total += quantity * unit;
@@ -389,20 +480,34 @@ fn create_session(state: &mut State, params: &Value) -> Result<Answer, (StatusCo
 
 fn create_payment_intent(state: &mut State, params: &Value) -> Result<Answer, (StatusCode, Value)> {
     let amount = amount_param(params, "amount")?.ok_or_else(|| missing("amount"))?;
-    let currency = str_param(params, "currency").ok_or_else(|| missing("currency"))?.to_owned();
+    let currency = str_param(params, "currency")
+        .ok_or_else(|| missing("currency"))?
+        .to_owned();
     let customer = check_customer(state, params)?;
     let confirm = str_param(params, "confirm") == Some("true");
     let off_session = str_param(params, "off_session") == Some("true");
     let payment_method = str_param(params, "payment_method").map(str::to_owned);
     if off_session && !confirm {
-        return Err(invalid("off_session", "off_session can only be set when confirm is true."));
+        return Err(invalid(
+            "off_session",
+            "off_session can only be set when confirm is true.",
+        ));
     }
     if let Some(pm) = &payment_method {
-        let Some(object) = state.objects.get(pm).filter(|o| o["object"] == "payment_method") else {
+        let Some(object) = state
+            .objects
+            .get(pm)
+            .filter(|o| o["object"] == "payment_method")
+        else {
             return Err(no_such("PaymentMethod", pm, Some("payment_method")));
         };
         if object["customer"].as_str() != customer.as_deref() {
-            return Err(invalid("payment_method", &format!("The provided PaymentMethod {pm} does not belong to the Customer given in `customer`.")));
+            return Err(invalid(
+                "payment_method",
+                &format!(
+                    "The provided PaymentMethod {pm} does not belong to the Customer given in `customer`."
+                ),
+            ));
         }
     }
     if confirm && payment_method.is_none() {
@@ -421,7 +526,12 @@ fn create_payment_intent(state: &mut State, params: &Value) -> Result<Answer, (S
     let Some(pm) = payment_method.filter(|_| confirm) else {
         return ok(pi);
     };
-    match state.card_outcomes.get(&pm).cloned().unwrap_or(CardOutcome::Succeed) {
+    match state
+        .card_outcomes
+        .get(&pm)
+        .cloned()
+        .unwrap_or(CardOutcome::Succeed)
+    {
         CardOutcome::Succeed => {
             let pi = state.succeed(pi, &pm);
             let event = state.event("payment_intent.succeeded", pi.clone());
@@ -434,7 +544,15 @@ fn create_payment_intent(state: &mut State, params: &Value) -> Result<Answer, (S
             };
             let pi = state.decline(pi, code, decline);
             let event = state.event("payment_intent.payment_failed", pi.clone());
-            let (status, mut body) = stripe_error(StatusCode::PAYMENT_REQUIRED, "card_error", Some(code), None, pi["last_payment_error"]["message"].as_str().unwrap_or("Your card was declined."));
+            let (status, mut body) = stripe_error(
+                StatusCode::PAYMENT_REQUIRED,
+                "card_error",
+                Some(code),
+                None,
+                pi["last_payment_error"]["message"]
+                    .as_str()
+                    .unwrap_or("Your card was declined."),
+            );
             body["error"]["decline_code"] = json!(decline);
             body["error"]["payment_intent"] = pi;
             body["error"]["payment_method"] = json!({"id": pm, "object": "payment_method"});
@@ -461,21 +579,61 @@ fn create_setup_intent(state: &mut State, params: &Value) -> Result<Answer, (Sta
 
 fn create_refund(state: &mut State, params: &Value) -> Result<Answer, (StatusCode, Value)> {
     let Some(pi_id) = str_param(params, "payment_intent") else {
-        return Err(stripe_error(StatusCode::BAD_REQUEST, "invalid_request_error", Some("parameter_missing"), Some("payment_intent"), "One of the following params should be provided for this request: payment_intent or charge."));
+        return Err(stripe_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            Some("parameter_missing"),
+            Some("payment_intent"),
+            "One of the following params should be provided for this request: payment_intent or charge.",
+        ));
     };
-    let pi = state.objects.get(pi_id).filter(|o| o["object"] == "payment_intent").cloned().ok_or_else(|| no_such("payment_intent", pi_id, Some("payment_intent")))?;
-    let Some(charge_id) = pi["latest_charge"].as_str().filter(|_| pi["status"] == "succeeded") else {
-        return Err(stripe_error(StatusCode::BAD_REQUEST, "invalid_request_error", None, Some("payment_intent"), &format!("This PaymentIntent ({pi_id}) does not have a successful charge to refund.")));
+    let pi = state
+        .objects
+        .get(pi_id)
+        .filter(|o| o["object"] == "payment_intent")
+        .cloned()
+        .ok_or_else(|| no_such("payment_intent", pi_id, Some("payment_intent")))?;
+    let Some(charge_id) = pi["latest_charge"]
+        .as_str()
+        .filter(|_| pi["status"] == "succeeded")
+    else {
+        return Err(stripe_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            None,
+            Some("payment_intent"),
+            &format!("This PaymentIntent ({pi_id}) does not have a successful charge to refund."),
+        ));
     };
-    let mut charge = state.get(charge_id, "charge").map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, json!({"error": {"type": "api_error", "message": e.to_string()}})))?;
+    let mut charge = state.get(charge_id, "charge").map_err(|e| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"error": {"type": "api_error", "message": e.to_string()}}),
+        )
+    })?;
     let total = charge["amount"].as_i64().unwrap_or(0);
     let refunded = charge["amount_refunded"].as_i64().unwrap_or(0);
     if refunded >= total {
-        return Err(stripe_error(StatusCode::BAD_REQUEST, "invalid_request_error", Some("charge_already_refunded"), None, &format!("Charge {charge_id} has already been refunded.")));
+        return Err(stripe_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            Some("charge_already_refunded"),
+            None,
+            &format!("Charge {charge_id} has already been refunded."),
+        ));
     }
     let amount = amount_param(params, "amount")?.unwrap_or(total - refunded);
     if amount > total - refunded {
-        return Err(stripe_error(StatusCode::BAD_REQUEST, "invalid_request_error", Some("amount_too_large"), Some("amount"), &format!("Refund amount ({amount}) is greater than unrefunded amount on charge ({}).", total - refunded)));
+        return Err(stripe_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            Some("amount_too_large"),
+            Some("amount"),
+            &format!(
+                "Refund amount ({amount}) is greater than unrefunded amount on charge ({}).",
+                total - refunded
+            ),
+        ));
     }
     let id = state.id("re");
     let refund = state.put(json!({
@@ -498,7 +656,12 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let path = uri.path().to_owned();
     let query = uri.query().map(str::to_owned);
     let text = String::from_utf8_lossy(&body).into_owned();
@@ -515,7 +678,16 @@ async fn handle(
     };
     let (status, answer, events, replayed) = {
         let mut state = inner.lock();
-        let outcome = answer(&mut state, &method, &path, query.as_deref(), header("authorization"), idempotency_key, &text, &mut entry);
+        let outcome = answer(
+            &mut state,
+            &method,
+            &path,
+            query.as_deref(),
+            header("authorization"),
+            idempotency_key,
+            &text,
+            &mut entry,
+        );
         entry.status = outcome.0.as_u16();
         state.requests.push(entry);
         outcome
@@ -525,12 +697,22 @@ async fn handle(
         let task = tokio::spawn(async move {
             deliver(&task_inner, events).await;
         });
-        inner.pending.lock().unwrap_or_else(|p| p.into_inner()).push(task);
+        inner
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(task);
     }
     let mut response = (status, axum::Json(answer)).into_response();
-    response.headers_mut().insert("request-id", axum::http::HeaderValue::from_static("req_fake"));
+    response.headers_mut().insert(
+        "request-id",
+        axum::http::HeaderValue::from_static("req_fake"),
+    );
     if replayed {
-        response.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
     }
     response
 }
@@ -548,30 +730,70 @@ fn answer(
 ) -> (StatusCode, Value, Vec<Value>, bool) {
     let fail = |(status, body): (StatusCode, Value)| (status, body, Vec::new(), false);
     match authorization.as_deref() {
-        None => return fail(stripe_error(StatusCode::UNAUTHORIZED, "invalid_request_error", None, None, "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")),
+        None => {
+            return fail(stripe_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_request_error",
+                None,
+                None,
+                "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+            ));
+        }
         Some(value) if value != format!("Bearer {SECRET_KEY}") => {
             let key = value.strip_prefix("Bearer ").unwrap_or(value);
-            let tail: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-            return fail(stripe_error(StatusCode::UNAUTHORIZED, "invalid_request_error", None, None, &format!("Invalid API Key provided: sk_****{tail}")));
+            let tail: String = key
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            return fail(stripe_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_request_error",
+                None,
+                None,
+                &format!("Invalid API Key provided: sk_****{tail}"),
+            ));
         }
         Some(_) => {}
     }
     let params = match form::decode(body) {
         Ok(p) => p,
-        Err(e) => return fail(stripe_error(StatusCode::BAD_REQUEST, "invalid_request_error", None, None, &e.to_string())),
+        Err(e) => {
+            return fail(stripe_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                None,
+                None,
+                &e.to_string(),
+            ));
+        }
     };
     entry.params = params.clone();
     if *method == Method::POST
         && let Some(key) = &idempotency_key
     {
         if key.len() > 255 {
-            return fail(invalid("Idempotency-Key", "Idempotency keys may be at most 255 characters long."));
+            return fail(invalid(
+                "Idempotency-Key",
+                "Idempotency keys may be at most 255 characters long.",
+            ));
         }
         if let Some(stored) = state.idempotency.get(key) {
             if stored.method == method.as_str() && stored.path == path && stored.params == params {
                 return (stored.status, stored.body.clone(), Vec::new(), true);
             }
-            return fail(stripe_error(StatusCode::BAD_REQUEST, "idempotency_error", None, None, &format!("Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request.")));
+            return fail(stripe_error(
+                StatusCode::BAD_REQUEST,
+                "idempotency_error",
+                None,
+                None,
+                &format!(
+                    "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request."
+                ),
+            ));
         }
     }
     let (status, answer, events) = match route(state, method, path, query, &params) {
@@ -581,13 +803,16 @@ fn answer(
     if *method == Method::POST
         && let Some(key) = idempotency_key
     {
-        state.idempotency.insert(key, Stored {
-            method: method.to_string(),
-            path: path.to_owned(),
-            params,
-            status,
-            body: answer.clone(),
-        });
+        state.idempotency.insert(
+            key,
+            Stored {
+                method: method.to_string(),
+                path: path.to_owned(),
+                params,
+                status,
+                body: answer.clone(),
+            },
+        );
     }
     (status, answer, events, false)
 }
@@ -597,7 +822,10 @@ fn answer(
 async fn deliver(inner: &Inner, events: Vec<Value>) -> Vec<Delivery> {
     let (url, times) = {
         let state = inner.lock();
-        (state.webhook_url.clone(), if state.deliver_twice { 2 } else { 1 })
+        (
+            state.webhook_url.clone(),
+            if state.deliver_twice { 2 } else { 1 },
+        )
     };
     let mut out = Vec::new();
     let Some(url) = url else { return out };
@@ -623,7 +851,10 @@ async fn post_signed(url: &str, body: &str) -> Option<u16> {
     let signature = webhook::sign(body.as_bytes(), WEBHOOK_SECRET, now());
     let request = http::Request::post(path)
         .header("stripe-signature", signature)
-        .header("user-agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+        .header(
+            "user-agent",
+            "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        )
         .json(&*raw);
     match client.send(request).await {
         Ok(answer) => Some(answer.status.as_u16()),
@@ -664,13 +895,19 @@ impl FakeStripe {
             }),
             pending: Mutex::new(Vec::new()),
         });
-        let app = axum::Router::new().fallback(handle).with_state(inner.clone());
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(inner.clone());
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!("fake Stripe stopped: {e}");
             }
         });
-        FakeStripe { addr, inner, server }
+        FakeStripe {
+            addr,
+            inner,
+            server,
+        }
     }
 
     /// The base URL to give `http::Config` (`http://127.0.0.1:<port>/`).
@@ -719,7 +956,8 @@ impl FakeStripe {
     /// Waits for the deliveries API calls started (charges, refunds).
     pub async fn settle(&self) {
         loop {
-            let tasks: Vec<_> = std::mem::take(&mut *self.inner.pending.lock().unwrap_or_else(|p| p.into_inner()));
+            let tasks: Vec<_> =
+                std::mem::take(&mut *self.inner.pending.lock().unwrap_or_else(|p| p.into_inner()));
             if tasks.is_empty() {
                 return;
             }
@@ -734,9 +972,12 @@ impl FakeStripe {
     pub async fn post_event_body(&self, body: &str, signature: Option<String>) -> Option<u16> {
         let url = self.inner.lock().webhook_url.clone()?;
         let (client, path) = webhook_client(&url)?;
-        let signature = signature.unwrap_or_else(|| webhook::sign(body.as_bytes(), WEBHOOK_SECRET, now()));
+        let signature =
+            signature.unwrap_or_else(|| webhook::sign(body.as_bytes(), WEBHOOK_SECRET, now()));
         let raw = RawValue::from_string(body.to_owned()).ok()?;
-        let request = http::Request::post(path).header("stripe-signature", signature).json(&*raw);
+        let request = http::Request::post(path)
+            .header("stripe-signature", signature)
+            .json(&*raw);
         match client.send(request).await {
             Ok(a) => Some(a.status.as_u16()),
             Err(e) => e.status().map(|s| s.as_u16()),
@@ -752,7 +993,10 @@ impl FakeStripe {
             let mut state = self.inner.lock();
             let mut session = state.get(session_id, "checkout session")?;
             if session["status"] != "open" {
-                return Err(FakeError::State(format!("checkout session {session_id} is {}", session["status"])));
+                return Err(FakeError::State(format!(
+                    "checkout session {session_id} is {}",
+                    session["status"]
+                )));
             }
             let mut events = Vec::new();
             let mut customer = session["customer"].as_str().map(str::to_owned);
@@ -805,7 +1049,9 @@ impl FakeStripe {
             let mut state = self.inner.lock();
             let mut si = state.get(id, "setup intent")?;
             if si["status"] == "succeeded" {
-                return Err(FakeError::State(format!("setup intent {id} already succeeded")));
+                return Err(FakeError::State(format!(
+                    "setup intent {id} already succeeded"
+                )));
             }
             let customer = si["customer"].as_str().map(str::to_owned);
             let pm = state.new_payment_method(customer.as_deref());
@@ -824,7 +1070,10 @@ impl FakeStripe {
             let mut state = self.inner.lock();
             let pi = state.get(id, "payment intent")?;
             if pi["status"] == "succeeded" || pi["status"] == "canceled" {
-                return Err(FakeError::State(format!("payment intent {id} is {}", pi["status"])));
+                return Err(FakeError::State(format!(
+                    "payment intent {id} is {}",
+                    pi["status"]
+                )));
             }
             let save = pi["setup_future_usage"] == "off_session";
             let customer = pi["customer"].as_str().map(str::to_owned);
@@ -837,12 +1086,19 @@ impl FakeStripe {
 
     /// The customer's card is declined with `decline_code`; delivers
     /// `payment_intent.payment_failed`.
-    pub async fn fail_intent(&self, id: &str, decline_code: &str) -> Result<Vec<Delivery>, FakeError> {
+    pub async fn fail_intent(
+        &self,
+        id: &str,
+        decline_code: &str,
+    ) -> Result<Vec<Delivery>, FakeError> {
         let events = {
             let mut state = self.inner.lock();
             let pi = state.get(id, "payment intent")?;
             if pi["status"] == "succeeded" || pi["status"] == "canceled" {
-                return Err(FakeError::State(format!("payment intent {id} is {}", pi["status"])));
+                return Err(FakeError::State(format!(
+                    "payment intent {id} is {}",
+                    pi["status"]
+                )));
             }
             let pi = state.decline(pi, "card_declined", Some(decline_code));
             vec![state.event("payment_intent.payment_failed", pi)]

@@ -16,8 +16,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::http::{self, Request};
@@ -221,7 +221,9 @@ pub enum CaptureStatus {
     Completed,
     /// Not yet: PayPal names why (`PENDING_REVIEW`, `ECHECK`, …); a
     /// `PAYMENT.CAPTURE.COMPLETED` or `DENIED` event follows.
-    Pending { reason: Option<String> },
+    Pending {
+        reason: Option<String>,
+    },
     Declined,
     Failed,
     Refunded,
@@ -371,7 +373,9 @@ impl Paypal {
     ) -> Result<Paypal, Error> {
         let (client_id, secret) = (client_id.into(), secret.into());
         if client_id.is_empty() || secret.is_empty() {
-            return Err(Error::Input("client id and secret must not be empty".into()));
+            return Err(Error::Input(
+                "client id and secret must not be empty".into(),
+            ));
         }
         Ok(Paypal {
             http: http::Client::new(config)?,
@@ -431,10 +435,7 @@ impl Paypal {
 
     /// Sends with the Bearer token; on 401 (token revoked or expired early)
     /// gets a new token and sends once more.
-    async fn send<T: DeserializeOwned>(
-        &self,
-        build: impl Fn() -> Request,
-    ) -> Result<T, Error> {
+    async fn send<T: DeserializeOwned>(&self, build: impl Fn() -> Request) -> Result<T, Error> {
         let token = self.access_token().await?;
         let answer = match self.http.send(build().bearer(&token)).await {
             Err(e) if e.status().map(|s| s.as_u16()) == Some(401) => {
@@ -450,7 +451,10 @@ impl Paypal {
     /// `POST /v2/checkout/orders`; send the buyer to [`Order::approve_url`].
     pub async fn create_order(&self, o: &NewOrder) -> Result<Order, Error> {
         if o.amount <= 0 {
-            return Err(Error::Input(format!("order amount {}: must be positive", o.amount)));
+            return Err(Error::Input(format!(
+                "order amount {}: must be positive",
+                o.amount
+            )));
         }
         let body = json!({
             "intent": "CAPTURE",
@@ -524,7 +528,10 @@ impl Paypal {
 
     /// `POST /v2/payments/captures/{id}/refund`.
     pub async fn refund_capture(&self, r: &NewRefund) -> Result<Refund, Error> {
-        let path = format!("v2/payments/captures/{}/refund", path_segment(&r.capture_id)?);
+        let path = format!(
+            "v2/payments/captures/{}/refund",
+            path_segment(&r.capture_id)?
+        );
         let amount = match r.amount {
             Some(a) if a <= 0 => {
                 return Err(Error::Input(format!("refund amount {a}: must be positive")));

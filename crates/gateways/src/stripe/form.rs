@@ -190,7 +190,10 @@ mod tests {
         got.sort();
         let want: Vec<(String, String)> = vec![
             ("line_items[0][price_data][currency]".into(), "brl".into()),
-            ("line_items[0][price_data][unit_amount]".into(), "9990".into()),
+            (
+                "line_items[0][price_data][unit_amount]".into(),
+                "9990".into(),
+            ),
             ("line_items[0][quantity]".into(), "1".into()),
             ("metadata[invoice]".into(), "INV-1".into()),
             ("mode".into(), "payment".into()),
@@ -211,14 +214,14 @@ mod tests {
 
     #[test]
     fn malformed_keys_and_conflicts_are_named() {
-        assert_eq!(
-            decode("a%5Bb=1"),
-            Err(FormError::Key("a[b".into()))
-        );
+        assert_eq!(decode("a%5Bb=1"), Err(FormError::Key("a[b".into())));
         assert_eq!(
             decode("a=1&a%5Bb%5D=2"),
             Err(FormError::Conflict("a[b]".into()))
         );
-        assert_eq!(decode("x%5B%5D=1&x%5B%5D=2").expect("ok"), serde_json::json!({"x": ["1", "2"]}));
+        assert_eq!(
+            decode("x%5B%5D=1&x%5B%5D=2").expect("ok"),
+            serde_json::json!({"x": ["1", "2"]})
+        );
     }
 }

@@ -404,7 +404,8 @@ impl Stripe {
 
     /// `GET /v1/customers/{id}`.
     pub async fn customer(&self, id: &str) -> Result<Customer, Error> {
-        self.get(&format!("v1/customers/{}", path_segment(id)?)).await
+        self.get(&format!("v1/customers/{}", path_segment(id)?))
+            .await
     }
 
     /// `GET /v1/customers/search` for customers whose `metadata[key]` is
@@ -481,7 +482,10 @@ impl Stripe {
 
     /// `POST /v1/payment_intents` (unconfirmed: the customer confirms it
     /// with Stripe.js on our page).
-    pub async fn create_payment_intent(&self, p: &NewPaymentIntent) -> Result<PaymentIntent, Error> {
+    pub async fn create_payment_intent(
+        &self,
+        p: &NewPaymentIntent,
+    ) -> Result<PaymentIntent, Error> {
         let params = json!({
             "amount": p.amount,
             "currency": p.currency.to_ascii_lowercase(),

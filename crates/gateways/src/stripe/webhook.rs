@@ -109,11 +109,8 @@ pub fn verify(
         signatures.iter().any(|sig| {
             // A v1 that is not hex cannot match; verify_slice compares in
             // constant time.
-            hex::decode(sig).is_ok_and(|bytes| {
-                mac(payload, secret, timestamp)
-                    .verify_slice(&bytes)
-                    .is_ok()
-            })
+            hex::decode(sig)
+                .is_ok_and(|bytes| mac(payload, secret, timestamp).verify_slice(&bytes).is_ok())
         })
     });
     if !matches {
@@ -212,9 +209,7 @@ impl Event {
         let kind = match t {
             "checkout.session.completed" => EventKind::CheckoutSessionCompleted(object(t, o)?),
             "payment_intent.succeeded" => EventKind::PaymentIntentSucceeded(object(t, o)?),
-            "payment_intent.payment_failed" => {
-                EventKind::PaymentIntentPaymentFailed(object(t, o)?)
-            }
+            "payment_intent.payment_failed" => EventKind::PaymentIntentPaymentFailed(object(t, o)?),
             "charge.refunded" => EventKind::ChargeRefunded(object(t, o)?),
             "setup_intent.succeeded" => EventKind::SetupIntentSucceeded(object(t, o)?),
             other => EventKind::Other(other.to_owned()),
