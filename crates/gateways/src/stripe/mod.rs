@@ -25,7 +25,7 @@ pub const BASE_URL: &str = "https://api.stripe.com/";
 
 /// The API version every request pins, so an account's default version
 /// changing in Stripe's dashboard does not change the objects we parse.
-pub const API_VERSION: &str = "2025-03-31.basil";
+pub const API_VERSION: &str = "2025-12-15.clover";
 
 /// Errors keep whole bodies: a card error embeds the PaymentIntent.
 const ERROR_BODY_LIMIT: usize = 65_536;
