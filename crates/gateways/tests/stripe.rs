@@ -627,3 +627,66 @@ async fn refunds_are_limited_to_what_was_paid_and_announced() {
         .collect();
     assert_eq!(refunded, [(1000, false), (9990, true)]);
 }
+
+#[tokio::test]
+async fn a_setup_intent_saves_a_card_for_its_customer() {
+    let fake = FakeStripe::start().await;
+    let receiver = Receiver::start(&fake).await;
+    let stripe = client(&fake);
+    assert!(
+        Stripe::new(&Config::new(fake.url()), " ").is_err(),
+        "empty key refused"
+    );
+    let customer = stripe
+        .create_customer(&NewCustomer {
+            email: None,
+            name: Some("Bruno".into()),
+            metadata: meta(&[("lastmile_customer", "7")]),
+            idempotency_key: "customer-7-create".into(),
+        })
+        .await
+        .expect("customer");
+    let err = stripe
+        .create_setup_intent("cus_missing", &BTreeMap::new(), "customer-x-setup")
+        .await
+        .expect_err("unknown customer");
+    assert!(
+        matches!(&err, Error::Api { code: Some(c), param: Some(p), .. } if c == "resource_missing" && p == "customer"),
+        "{err}"
+    );
+    let intent = stripe
+        .create_setup_intent(
+            &customer.id,
+            &meta(&[("lastmile_customer", "7")]),
+            "customer-7-setup-1",
+        )
+        .await
+        .expect("setup intent");
+    assert_eq!(intent.status, "requires_payment_method");
+    assert_eq!(intent.usage.as_deref(), Some("off_session"));
+    fake.confirm_setup_intent(&intent.id)
+        .await
+        .expect("customer confirms");
+    let saved = stripe.setup_intent(&intent.id).await.expect("get");
+    assert_eq!(saved.status, "succeeded");
+    let pm = saved.payment_method.expect("card");
+    let event = receiver.events().pop().expect("an event");
+    assert!(
+        matches!(&event.kind, EventKind::SetupIntentSucceeded(s) if s.payment_method.as_deref() == Some(pm.as_str()) && s.metadata["lastmile_customer"] == "7"),
+        "{event:?}"
+    );
+    let paid = stripe
+        .charge_saved_card(&OffSessionCharge {
+            customer: customer.id.clone(),
+            payment_method: pm,
+            amount: 100,
+            currency: "jpy".into(),
+            description: None,
+            metadata: BTreeMap::new(),
+            idempotency_key: "invoice-INV-11-auto-1".into(),
+        })
+        .await
+        .expect("charged");
+    assert_eq!((paid.amount, paid.currency.as_str()), (100, "jpy"));
+    assert!(gateways::stripe::is_zero_decimal(&paid.currency));
+}
