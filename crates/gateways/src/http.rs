@@ -29,7 +29,8 @@ pub enum Error {
         method: Method,
         url: String,
         status: StatusCode,
-        /// The answer's body, cut to 2,000 characters.
+        /// The answer's body, cut to 2,000 characters (see
+        /// [`Request::error_body_limit`]).
         body: String,
     },
     /// A 2xx answer whose body is not what the provider documents.
@@ -87,6 +88,7 @@ pub struct Request {
     query: Vec<(String, String)>,
     body: Option<Body>,
     idempotency_key: Option<(HeaderName, String)>,
+    error_body_limit: usize,
 }
 
 enum Body {
@@ -103,6 +105,7 @@ impl Request {
             query: Vec::new(),
             body: None,
             idempotency_key: None,
+            error_body_limit: 2000,
         }
     }
     pub fn get(path: impl Into<String>) -> Request {
@@ -165,6 +168,14 @@ impl Request {
     /// The request's path under the base URL (for error messages).
     pub fn path(&self) -> &str {
         &self.path
+    }
+    /// Keeps up to `chars` characters of a non-2xx answer's body in
+    /// [`Error::Status`] (default 2,000): some providers put whole objects
+    /// in their error JSON (Stripe's declined PaymentIntent), and a cut body
+    /// no longer parses.
+    pub fn error_body_limit(mut self, chars: usize) -> Request {
+        self.error_body_limit = chars;
+        self
     }
 
     fn retryable(&self) -> bool {
@@ -309,7 +320,7 @@ impl Client {
                 method: request.method.clone(),
                 url: url.to_owned(),
                 status,
-                body: text.chars().take(2000).collect(),
+                body: text.chars().take(request.error_body_limit).collect(),
             });
         }
         Ok(Response {

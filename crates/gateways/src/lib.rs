@@ -12,10 +12,10 @@
 //! pay invoices end to end without leaving the machine.
 
 pub mod boleto;
-#[cfg(feature = "fake")]
-pub mod fake;
 pub mod http;
+pub mod paypal;
 pub mod pix;
+pub mod stripe;
 
 #[cfg(feature = "fake")]
 pub mod fake;

@@ -3,4 +3,6 @@
 //! published specification, with in-memory state and test controls.
 
 pub mod bb;
+pub mod paypal;
 pub mod pix;
+pub mod stripe;
