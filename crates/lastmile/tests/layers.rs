@@ -26,7 +26,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("brpay", &[]),
     ("pdfdoc", &[]),
     // axum only behind the `fake` feature: the local provider servers tests use.
-    ("gateways", &["axum"]),
+    ("gateways", &["brpay", "axum"]),
     ("radload", &["radius"]),
     ("domain", &["radius", "brpay"]),
     ("store", &["domain", "sqlx"]),
