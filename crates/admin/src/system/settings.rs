@@ -125,9 +125,15 @@ fn fields_of(
                 Kind::Email => ("email", vec![], 0, 0),
                 Kind::Choice(c) => ("choice", c.to_vec(), 0, 0),
                 Kind::Secret => ("secret", vec![], 0, 0),
+                Kind::Url => ("url", vec![], 0, 0),
+                Kind::Pem { secret: false } => ("pem", vec![], 0, 0),
+                Kind::Pem { secret: true } => ("secret_pem", vec![], 0, 0),
             };
+            // A secret typed into a form that failed validation is never
+            // sent back (not even as a placeholder).
             let value = overrides
                 .get(d.key)
+                .filter(|_| !d.kind.is_secret())
                 .cloned()
                 .unwrap_or_else(|| s.display(d.key));
             SettingField {

@@ -70,13 +70,16 @@ fn all(current: &services::system::settings::Settings) -> Vec<SettingView> {
                 Kind::RoleList => ("role_list", None, None, None),
                 Kind::Secret => ("secret", None, None, None),
                 Kind::NumberPrefix => ("text", None, None, Some(30)),
+                Kind::Url => ("url", None, None, Some(255)),
+                Kind::Pem { secret: false } => ("pem", None, None, None),
+                Kind::Pem { secret: true } => ("secret_pem", None, None, None),
             };
             SettingView {
                 key: d.key.to_owned(),
                 group: d.group.slug().to_owned(),
                 kind: kind.to_owned(),
                 value: current.display(d.key),
-                default: if d.kind == Kind::Secret {
+                default: if d.kind.is_secret() {
                     String::new()
                 } else {
                     d.default.to_owned()

@@ -23,6 +23,20 @@ pub enum Kind {
     /// A document numbering prefix (`{year}` stands for the year), as
     /// [`crate::billing::invoice::Series`] accepts it.
     NumberPrefix,
+    /// An `http` or `https` URL, or empty.
+    Url,
+    /// PEM blocks (certificates, private keys): several lines; a secret one
+    /// (a private key) is stored encrypted and never shown back.
+    Pem {
+        secret: bool,
+    },
+}
+
+impl Kind {
+    /// Stored encrypted at rest and never shown back.
+    pub fn is_secret(self) -> bool {
+        matches!(self, Kind::Secret | Kind::Pem { secret: true })
+    }
 }
 
 /// A setting's definition.
@@ -41,15 +55,24 @@ pub enum Group {
     Backup,
     Radius,
     Billing,
+    /// Payment gateways, one page each.
+    Pix,
+    Boleto,
+    Stripe,
+    Paypal,
 }
 
 impl Group {
-    pub const ALL: [Group; 5] = [
+    pub const ALL: [Group; 9] = [
         Group::Security,
         Group::Email,
         Group::Backup,
         Group::Radius,
         Group::Billing,
+        Group::Pix,
+        Group::Boleto,
+        Group::Stripe,
+        Group::Paypal,
     ];
     pub fn slug(self) -> &'static str {
         match self {
@@ -58,6 +81,10 @@ impl Group {
             Group::Backup => "backup",
             Group::Radius => "radius",
             Group::Billing => "billing",
+            Group::Pix => "pix",
+            Group::Boleto => "boleto",
+            Group::Stripe => "stripe",
+            Group::Paypal => "paypal",
         }
     }
     pub fn from_slug(s: &str) -> Option<Group> {
@@ -116,6 +143,68 @@ pub const BILLING_NUMBER_DIGITS: &str = "billing.number_digits";
 /// The daily billing run is queued at this hour (company time zone).
 pub const BILLING_DAILY_RUN: &str = "billing.daily_run";
 pub const BILLING_RUN_HOUR: &str = "billing.run_hour";
+
+/// `off`, `static` (a BR Code with the key and the invoice's txid, no PSP)
+/// or `api` (charges through the PSP's API Pix v2).
+pub const PIX_MODE: &str = "pix.mode";
+pub const PIX_KEY: &str = "pix.key";
+/// The receiver's name and city as the BR Code carries them.
+pub const PIX_MERCHANT_NAME: &str = "pix.merchant_name";
+pub const PIX_MERCHANT_CITY: &str = "pix.merchant_city";
+pub const PIX_API_URL: &str = "pix.api_url";
+pub const PIX_OAUTH_URL: &str = "pix.oauth_url";
+pub const PIX_CLIENT_ID: &str = "pix.client_id";
+pub const PIX_CLIENT_SECRET: &str = "pix.client_secret";
+/// The client certificate (PEM) the PSP issued for mutual TLS.
+pub const PIX_CERTIFICATE: &str = "pix.certificate";
+pub const PIX_PRIVATE_KEY: &str = "pix.private_key";
+/// The PSP's CA (PEM): trusted for its API and required of the client
+/// certificate its webhook presents.
+pub const PIX_PSP_CA: &str = "pix.psp_ca";
+/// `cob` (immediate charge) or `cobv` (with due date, fine and interest).
+pub const PIX_CHARGE: &str = "pix.charge";
+/// How long an immediate charge stays payable.
+pub const PIX_EXPIRY_HOURS: &str = "pix.expiry_hours";
+/// Minutes between sweeps of received Pix (`GET /pix`) that catch missed
+/// webhooks.
+pub const PIX_SWEEP_MINUTES: &str = "pix.sweep_minutes";
+
+/// `off`, `cnab` (remittance and return files exchanged with the bank by
+/// hand) or `bb_api` (Banco do Brasil's registration API).
+pub const BOLETO_MODE: &str = "boleto.mode";
+/// Bank code (`001` Banco do Brasil, `237` Bradesco, …).
+pub const BOLETO_BANK: &str = "boleto.bank";
+pub const BOLETO_AGENCY: &str = "boleto.agency";
+pub const BOLETO_ACCOUNT: &str = "boleto.account";
+pub const BOLETO_WALLET: &str = "boleto.wallet";
+pub const BOLETO_WALLET_VARIATION: &str = "boleto.wallet_variation";
+/// The agreement (convênio) number the bank assigned.
+pub const BOLETO_AGREEMENT: &str = "boleto.agreement";
+pub const BOLETO_API_URL: &str = "boleto.api_url";
+pub const BOLETO_OAUTH_URL: &str = "boleto.oauth_url";
+pub const BOLETO_CLIENT_ID: &str = "boleto.client_id";
+pub const BOLETO_CLIENT_SECRET: &str = "boleto.client_secret";
+/// Banco do Brasil's developer application key (`gw-dev-app-key`).
+pub const BOLETO_APP_KEY: &str = "boleto.app_key";
+/// Registered boletos also carry a Pix QR (the hybrid boleto).
+pub const BOLETO_HYBRID_PIX: &str = "boleto.hybrid_pix";
+
+pub const STRIPE_ENABLED: &str = "stripe.enabled";
+pub const STRIPE_API_URL: &str = "stripe.api_url";
+pub const STRIPE_SECRET_KEY: &str = "stripe.secret_key";
+pub const STRIPE_PUBLISHABLE_KEY: &str = "stripe.publishable_key";
+/// The endpoint's signing secret (`whsec_…`).
+pub const STRIPE_WEBHOOK_SECRET: &str = "stripe.webhook_secret";
+/// Invoices of customers with a saved card are charged automatically on
+/// their due date.
+pub const STRIPE_AUTOMATIC_CHARGES: &str = "stripe.automatic_charges";
+
+pub const PAYPAL_ENABLED: &str = "paypal.enabled";
+pub const PAYPAL_API_URL: &str = "paypal.api_url";
+pub const PAYPAL_CLIENT_ID: &str = "paypal.client_id";
+pub const PAYPAL_CLIENT_SECRET: &str = "paypal.client_secret";
+/// The webhook's id, which PayPal's verification call needs.
+pub const PAYPAL_WEBHOOK_ID: &str = "paypal.webhook_id";
 
 /// Every setting.
 pub const DEFS: &[Def] = &[
@@ -382,6 +471,234 @@ pub const DEFS: &[Def] = &[
         kind: Kind::Int { min: 0, max: 23 },
         default: "6",
     },
+    Def {
+        key: PIX_MODE,
+        group: Group::Pix,
+        kind: Kind::Choice(&["off", "static", "api"]),
+        default: "off",
+    },
+    Def {
+        key: PIX_KEY,
+        group: Group::Pix,
+        kind: Kind::Text { max: 77 },
+        default: "",
+    },
+    Def {
+        key: PIX_MERCHANT_NAME,
+        group: Group::Pix,
+        kind: Kind::Text { max: 25 },
+        default: "",
+    },
+    Def {
+        key: PIX_MERCHANT_CITY,
+        group: Group::Pix,
+        kind: Kind::Text { max: 15 },
+        default: "",
+    },
+    Def {
+        key: PIX_API_URL,
+        group: Group::Pix,
+        kind: Kind::Url,
+        default: "",
+    },
+    Def {
+        key: PIX_OAUTH_URL,
+        group: Group::Pix,
+        kind: Kind::Url,
+        default: "",
+    },
+    Def {
+        key: PIX_CLIENT_ID,
+        group: Group::Pix,
+        kind: Kind::Text { max: 255 },
+        default: "",
+    },
+    Def {
+        key: PIX_CLIENT_SECRET,
+        group: Group::Pix,
+        kind: Kind::Secret,
+        default: "",
+    },
+    Def {
+        key: PIX_CERTIFICATE,
+        group: Group::Pix,
+        kind: Kind::Pem { secret: false },
+        default: "",
+    },
+    Def {
+        key: PIX_PRIVATE_KEY,
+        group: Group::Pix,
+        kind: Kind::Pem { secret: true },
+        default: "",
+    },
+    Def {
+        key: PIX_PSP_CA,
+        group: Group::Pix,
+        kind: Kind::Pem { secret: false },
+        default: "",
+    },
+    Def {
+        key: PIX_CHARGE,
+        group: Group::Pix,
+        kind: Kind::Choice(&["cobv", "cob"]),
+        default: "cobv",
+    },
+    Def {
+        key: PIX_EXPIRY_HOURS,
+        group: Group::Pix,
+        kind: Kind::Int { min: 1, max: 720 },
+        default: "72",
+    },
+    Def {
+        key: PIX_SWEEP_MINUTES,
+        group: Group::Pix,
+        kind: Kind::Int { min: 1, max: 1440 },
+        default: "10",
+    },
+    Def {
+        key: BOLETO_MODE,
+        group: Group::Boleto,
+        kind: Kind::Choice(&["off", "cnab", "bb_api"]),
+        default: "off",
+    },
+    Def {
+        key: BOLETO_BANK,
+        group: Group::Boleto,
+        kind: Kind::Text { max: 3 },
+        default: "001",
+    },
+    Def {
+        key: BOLETO_AGENCY,
+        group: Group::Boleto,
+        kind: Kind::Text { max: 10 },
+        default: "",
+    },
+    Def {
+        key: BOLETO_ACCOUNT,
+        group: Group::Boleto,
+        kind: Kind::Text { max: 20 },
+        default: "",
+    },
+    Def {
+        key: BOLETO_WALLET,
+        group: Group::Boleto,
+        kind: Kind::Text { max: 5 },
+        default: "17",
+    },
+    Def {
+        key: BOLETO_WALLET_VARIATION,
+        group: Group::Boleto,
+        kind: Kind::Text { max: 5 },
+        default: "",
+    },
+    Def {
+        key: BOLETO_AGREEMENT,
+        group: Group::Boleto,
+        kind: Kind::Text { max: 20 },
+        default: "",
+    },
+    Def {
+        key: BOLETO_API_URL,
+        group: Group::Boleto,
+        kind: Kind::Url,
+        default: "https://api.bb.com.br/cobrancas/v2",
+    },
+    Def {
+        key: BOLETO_OAUTH_URL,
+        group: Group::Boleto,
+        kind: Kind::Url,
+        default: "https://oauth.bb.com.br/oauth/token",
+    },
+    Def {
+        key: BOLETO_CLIENT_ID,
+        group: Group::Boleto,
+        kind: Kind::Text { max: 255 },
+        default: "",
+    },
+    Def {
+        key: BOLETO_CLIENT_SECRET,
+        group: Group::Boleto,
+        kind: Kind::Secret,
+        default: "",
+    },
+    Def {
+        key: BOLETO_APP_KEY,
+        group: Group::Boleto,
+        kind: Kind::Secret,
+        default: "",
+    },
+    Def {
+        key: BOLETO_HYBRID_PIX,
+        group: Group::Boleto,
+        kind: Kind::Bool,
+        default: "true",
+    },
+    Def {
+        key: STRIPE_ENABLED,
+        group: Group::Stripe,
+        kind: Kind::Bool,
+        default: "false",
+    },
+    Def {
+        key: STRIPE_API_URL,
+        group: Group::Stripe,
+        kind: Kind::Url,
+        default: "https://api.stripe.com",
+    },
+    Def {
+        key: STRIPE_SECRET_KEY,
+        group: Group::Stripe,
+        kind: Kind::Secret,
+        default: "",
+    },
+    Def {
+        key: STRIPE_PUBLISHABLE_KEY,
+        group: Group::Stripe,
+        kind: Kind::Text { max: 255 },
+        default: "",
+    },
+    Def {
+        key: STRIPE_WEBHOOK_SECRET,
+        group: Group::Stripe,
+        kind: Kind::Secret,
+        default: "",
+    },
+    Def {
+        key: STRIPE_AUTOMATIC_CHARGES,
+        group: Group::Stripe,
+        kind: Kind::Bool,
+        default: "false",
+    },
+    Def {
+        key: PAYPAL_ENABLED,
+        group: Group::Paypal,
+        kind: Kind::Bool,
+        default: "false",
+    },
+    Def {
+        key: PAYPAL_API_URL,
+        group: Group::Paypal,
+        kind: Kind::Url,
+        default: "https://api-m.paypal.com",
+    },
+    Def {
+        key: PAYPAL_CLIENT_ID,
+        group: Group::Paypal,
+        kind: Kind::Text { max: 255 },
+        default: "",
+    },
+    Def {
+        key: PAYPAL_CLIENT_SECRET,
+        group: Group::Paypal,
+        kind: Kind::Secret,
+        default: "",
+    },
+    Def {
+        key: PAYPAL_WEBHOOK_ID,
+        group: Group::Paypal,
+        kind: Kind::Text { max: 64 },
+        default: "",
+    },
 ];
 
 pub fn def(key: &str) -> Option<&'static Def> {
@@ -403,6 +720,10 @@ pub enum SettingError {
     NotEmail,
     #[error("must be one of: {0}")]
     NotChoice(String),
+    #[error("must be an http:// or https:// address")]
+    NotUrl,
+    #[error("must be PEM text (-----BEGIN …----- to -----END …-----); line {0} is not")]
+    NotPem(usize),
     #[error("must not contain control characters or bidirectional overrides")]
     ControlCharacter,
     #[error("{0}")]
@@ -430,6 +751,16 @@ pub fn normalize(key: &str, value: &str) -> Result<String, SettingError> {
         }
         Kind::Secret if v.chars().count() > SECRET_MAX => Err(SettingError::TooLong(SECRET_MAX)),
         Kind::Text { .. } | Kind::Secret => Ok(v.to_owned()),
+        Kind::Url if v.is_empty() => Ok(String::new()),
+        Kind::Url => match url_scheme(v) {
+            Some("http" | "https") if v.len() <= 255 && crate::validate::single_line(v).is_ok() => {
+                Ok(v.trim_end_matches('/').to_owned())
+            }
+            _ => Err(SettingError::NotUrl),
+        },
+        Kind::Pem { .. } if v.is_empty() => Ok(String::new()),
+        Kind::Pem { .. } if v.chars().count() > PEM_MAX => Err(SettingError::TooLong(PEM_MAX)),
+        Kind::Pem { .. } => pem_blocks(v),
         Kind::Email if v.is_empty() => Ok(String::new()),
         Kind::Email => crate::validate::email(v)
             .map(|()| v.to_owned())
@@ -449,6 +780,55 @@ pub fn normalize(key: &str, value: &str) -> Result<String, SettingError> {
 }
 
 const SECRET_MAX: usize = 1024;
+/// A certificate chain or a private key in PEM.
+const PEM_MAX: usize = 16384;
+
+fn url_scheme(v: &str) -> Option<&str> {
+    let (scheme, rest) = v.split_once("://")?;
+    (!rest.is_empty() && !rest.starts_with('/')).then_some(scheme)
+}
+
+/// One or more `-----BEGIN …-----` / `-----END …-----` blocks of base64,
+/// with line endings normalised to `\n`.
+fn pem_blocks(v: &str) -> Result<String, SettingError> {
+    let text = v.replace("\r\n", "\n");
+    let mut open: Option<&str> = None;
+    let mut blocks = 0;
+    for (i, line) in text.lines().map(str::trim).enumerate() {
+        let bad = || SettingError::NotPem(i + 1);
+        if let Some(label) = line
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        {
+            if open.is_some() {
+                return Err(bad());
+            }
+            open = Some(label);
+        } else if let Some(label) = line
+            .strip_prefix("-----END ")
+            .and_then(|l| l.strip_suffix("-----"))
+        {
+            if open != Some(label) {
+                return Err(bad());
+            }
+            open = None;
+            blocks += 1;
+        } else if line.is_empty() {
+            continue;
+        } else if open.is_none()
+            || !line.bytes().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(b, b'+' | b'/' | b'=' | b':' | b',' | b'-' | b' ')
+            })
+        {
+            return Err(bad());
+        }
+    }
+    if open.is_some() || blocks == 0 {
+        return Err(SettingError::NotPem(text.lines().count()));
+    }
+    Ok(text.trim().to_owned() + "\n")
+}
 
 #[cfg(test)]
 mod tests {
@@ -498,6 +878,29 @@ mod tests {
                 Err(SettingError::NotChoice("starttls, tls, none".into())),
             ),
             (REQUIRE_2FA_ROLES, " admin , ,finance", Ok("admin,finance")),
+            (
+                STRIPE_API_URL,
+                "https://api.stripe.com/",
+                Ok("https://api.stripe.com"),
+            ),
+            (PIX_API_URL, "", Ok("")),
+            (PIX_API_URL, "ftp://psp.example", Err(SettingError::NotUrl)),
+            (PIX_API_URL, "https://", Err(SettingError::NotUrl)),
+            (
+                PIX_CERTIFICATE,
+                "-----BEGIN CERTIFICATE-----\r\nMIIB+w==\r\n-----END CERTIFICATE-----\r\n",
+                Ok("-----BEGIN CERTIFICATE-----\nMIIB+w==\n-----END CERTIFICATE-----\n"),
+            ),
+            (
+                PIX_PRIVATE_KEY,
+                "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END CERTIFICATE-----",
+                Err(SettingError::NotPem(3)),
+            ),
+            (
+                PIX_CERTIFICATE,
+                "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----",
+                Err(SettingError::NotPem(2)),
+            ),
             (SMTP_HOST, "smtp.example.net", Ok("smtp.example.net")),
             (
                 SMTP_HOST,

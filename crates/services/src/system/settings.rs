@@ -59,8 +59,8 @@ impl Settings {
     /// Value as shown to staff and API clients: secrets masked.
     pub fn display(&self, key: &str) -> String {
         match defs::def(key).map(|d| d.kind) {
-            Some(Kind::Secret) if !self.raw(key).is_empty() => "********".into(),
-            Some(Kind::Secret) => String::new(),
+            Some(k) if k.is_secret() && !self.raw(key).is_empty() => "********".into(),
+            Some(k) if k.is_secret() => String::new(),
             _ => self.raw(key).to_owned(),
         }
     }
@@ -121,7 +121,7 @@ pub async fn update(
     for (key, value) in values {
         let def = defs::def(key)
             .ok_or_else(|| Error::invalid_msg("settings", format!("unknown setting `{key}`")))?;
-        if def.kind == Kind::Secret && value.is_empty() {
+        if def.kind.is_secret() && value.is_empty() {
             continue;
         }
         let v = defs::normalize(key, value)
@@ -149,7 +149,7 @@ pub async fn update(
             .get(def.key)
             .map(String::as_str)
             .unwrap_or(def.default);
-        let is_secret = def.kind == Kind::Secret;
+        let is_secret = def.kind.is_secret();
         if !is_secret && old == v {
             continue;
         }
