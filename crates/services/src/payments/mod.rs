@@ -33,7 +33,7 @@ use domain::payments::{InvoiceStatus, Kind, Method};
 use domain::validate;
 use serde_json::json;
 use store::WriteTx;
-use store::payments::NewPayment as StoredNew;
+use store::payments::{NewAllocation, NewPayment as StoredNew};
 // The row types callers read, so interfaces need not name the store.
 pub use store::payments::{Allocation, Filter, Payment};
 
@@ -245,12 +245,14 @@ pub async fn record_in(tx: &mut WriteTx, caller: &Caller, p: &NewPayment) -> Res
         let closes = inv.open() - amount <= 0;
         store::payments::allocate(
             tx,
-            id,
-            inv.id,
-            *amount,
-            *amount,
-            &received_on,
-            closes.then_some(received_on.as_str()),
+            &NewAllocation {
+                payment_id: id,
+                invoice_id: inv.id,
+                amount: *amount,
+                paid_delta: *amount,
+                on: &received_on,
+                paid_on: closes.then_some(received_on.as_str()),
+            },
             now,
         )
         .await?;
@@ -350,12 +352,14 @@ pub async fn apply_credit(
         applied += take;
         store::payments::allocate(
             tx,
-            payment_id,
-            invoice_id,
-            take,
-            take,
-            on,
-            (open <= 0).then_some(on),
+            &NewAllocation {
+                payment_id,
+                invoice_id,
+                amount: take,
+                paid_delta: take,
+                on,
+                paid_on: (open <= 0).then_some(on),
+            },
             now,
         )
         .await?;
@@ -520,7 +524,7 @@ async fn take_back(
         }
     }
     held.retain(|h| h.1 > 0);
-    held.sort_by(|a, b| b.2.cmp(&a.2));
+    held.sort_by_key(|h| std::cmp::Reverse(h.2));
     let applied: i64 = held.iter().map(|h| h.1).sum();
     // Unapplied money goes back first; the rest reopens invoices.
     let unapplied = (left - applied).max(0);
@@ -576,7 +580,19 @@ async fn take_back(
         });
     };
     for (invoice, take) in &reopened {
-        store::payments::allocate(tx, id, *invoice, *take, -*take, &today, None, now).await?;
+        store::payments::allocate(
+            tx,
+            &NewAllocation {
+                payment_id: id,
+                invoice_id: *invoice,
+                amount: *take,
+                paid_delta: -*take,
+                on: &today,
+                paid_on: None,
+            },
+            now,
+        )
+        .await?;
     }
     let receipt = p.receipt_number.clone().unwrap_or_default();
     let invoices_reopened: Vec<i64> = reopened.iter().map(|r| r.0).collect();

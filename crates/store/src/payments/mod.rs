@@ -282,35 +282,37 @@ pub async fn credited(conn: &mut AnyConnection, invoice_ids: &[i64]) -> Result<V
     Ok(q.fetch_all(conn).await?)
 }
 
-/// Adds an allocation: payment `payment_id` moved `amount` on invoice
+/// An allocation to add: payment `payment_id` moved `amount` on invoice
 /// `invoice_id` from `on` (settling it for a payment, opening it again for
-/// a refund or reversal), and moves the invoice's `paid` by `paid_delta`
-/// with `paid_on` as given (`Some` when nothing is left open).
-pub async fn allocate(
-    conn: &mut AnyConnection,
-    payment_id: i64,
-    invoice_id: i64,
-    amount: i64,
-    paid_delta: i64,
-    on: &str,
-    paid_on: Option<&str>,
-    at: i64,
-) -> Result<()> {
+/// a refund or reversal); the invoice's `paid` moves by `paid_delta` and
+/// its `paid_on` becomes `paid_on` (`Some` when nothing is left open).
+#[derive(Debug, Clone, Copy)]
+pub struct NewAllocation<'a> {
+    pub payment_id: i64,
+    pub invoice_id: i64,
+    pub amount: i64,
+    pub paid_delta: i64,
+    pub on: &'a str,
+    pub paid_on: Option<&'a str>,
+}
+
+/// Adds an allocation and moves the invoice's `paid` with it.
+pub async fn allocate(conn: &mut AnyConnection, a: &NewAllocation<'_>, at: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO payment_allocations (payment_id, invoice_id, amount, allocated_on, created_at)
          VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(payment_id)
-    .bind(invoice_id)
-    .bind(amount)
-    .bind(on)
+    .bind(a.payment_id)
+    .bind(a.invoice_id)
+    .bind(a.amount)
+    .bind(a.on)
     .bind(at)
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE invoices SET paid = paid + $2, paid_on = $3 WHERE id = $1")
-        .bind(invoice_id)
-        .bind(paid_delta)
-        .bind(paid_on)
+        .bind(a.invoice_id)
+        .bind(a.paid_delta)
+        .bind(a.paid_on)
         .execute(conn)
         .await?;
     Ok(())
