@@ -767,6 +767,8 @@ pub async fn list(
 pub async fn customer_credit(svc: &Services, caller: &Caller, customer_id: i64) -> Result<i64> {
     caller.require_for_customer(Permission::PaymentsView, customer_id)?;
     let mut c = svc.db.conn().await?;
+    // An unknown customer is NotFound, not a customer without credit.
+    store::crm::customers::get(&mut c, customer_id).await?;
     customer_credit_in(&mut c, customer_id).await
 }
 

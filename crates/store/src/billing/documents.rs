@@ -210,8 +210,8 @@ pub struct Filter {
     pub to: Option<String>,
     /// Due dates before this day (exclusive, `YYYY-MM-DD`).
     pub due_before: Option<String>,
-    /// Issued invoices whose due date is before this day: overdue as of it
-    /// (payments will narrow this once they exist).
+    /// Issued invoices not paid in full whose due date is before this day:
+    /// overdue as of it.
     pub overdue_on: Option<String>,
     /// Documents with a smaller id (keyset paging, newest first).
     pub before_id: Option<i64>,
@@ -257,7 +257,7 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<Document>
         sql += &next("d.due_date <");
     }
     if f.overdue_on.is_some() {
-        sql += " AND d.kind = 'invoice' AND d.status = 'issued'";
+        sql += " AND d.kind = 'invoice' AND d.status = 'issued' AND d.paid < d.total";
         sql += &next("d.due_date <");
     }
     if f.before_id.is_some() {

@@ -17,4 +17,5 @@ mod crm_pages;
 mod documents;
 mod import;
 mod login;
+mod payments;
 mod radius;
