@@ -514,3 +514,35 @@ async fn aging_reads_payments_and_the_receipt_prints() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn demo_data_pays_most_invoices_through_the_service() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let (ana, _) = billed_customer(&s, "Ana", "529.982.247-25", "").await;
+        bill_months(&s, 4).await;
+        let (paid, refunds) = services::demo::pay_invoices(&s, &console()).await.unwrap();
+        // Invoice ids 1–3 fall in the on-time slots.
+        assert_eq!((paid, refunds), (3, 1));
+        let st = standings(&s, ana).await;
+        assert_eq!(st.len(), 3);
+        let (rows, _) = payments::list(
+            &s,
+            &admin_caller(),
+            &Filter {
+                kind: Some("payment".into()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|r| r.gateway.as_deref() == Some("demo")));
+        // Run again, nothing more is paid (each invoice is settled, each
+        // reference recorded).
+        let again = services::demo::pay_invoices(&s, &console()).await.unwrap();
+        assert_eq!(again, (0, 0));
+    })
+    .await;
+}
