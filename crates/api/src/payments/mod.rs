@@ -115,8 +115,12 @@ pub struct AllocationView {
     /// Minor units: what a payment settled, or what a refund or reversal
     /// opened again (see `kind`).
     pub amount: i64,
-    /// The row's kind: `payment` settles, `refund` and `reversal` open.
+    /// The row's kind: `payment` settles (unless `released`), `refund` and
+    /// `reversal` open.
     pub kind: String,
+    /// A payment's money given back from the invoice to the customer's
+    /// credit (a credit note took the invoice back after it was paid).
+    pub released: bool,
     pub receipt_number: Option<String>,
     pub method: String,
     /// `YYYY-MM-DD`: the day it counts from.
@@ -130,6 +134,7 @@ impl From<Allocation> for AllocationView {
             invoice_id: a.invoice_id,
             invoice_number: a.invoice_number,
             amount: a.amount,
+            released: a.released != 0,
             kind: a.kind,
             receipt_number: a.receipt_number,
             method: a.method,

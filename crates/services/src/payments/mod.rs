@@ -252,6 +252,7 @@ pub async fn record_in(tx: &mut WriteTx, caller: &Caller, p: &NewPayment) -> Res
                 paid_delta: *amount,
                 on: &received_on,
                 paid_on: closes.then_some(received_on.as_str()),
+                released: false,
             },
             now,
         )
@@ -359,12 +360,68 @@ pub async fn apply_credit(
                 paid_delta: take,
                 on,
                 paid_on: (open <= 0).then_some(on),
+                released: false,
             },
             now,
         )
         .await?;
     }
     Ok(applied)
+}
+
+/// Gives back to their payments what invoice `invoice_id` holds beyond
+/// what it still owes (a credit note took back an invoice already paid):
+/// newest payments first, as `released` allocations dated `on`, so the
+/// money is the customer's credit again. Called in the credit note's
+/// transaction; returns what it released.
+pub async fn release_excess(tx: &mut WriteTx, invoice_id: i64, on: &str) -> Result<i64> {
+    let inv = store::payments::invoice_amounts(tx, invoice_id).await?;
+    let mut excess = (-inv.open()).min(inv.paid);
+    if excess <= 0 {
+        return Ok(0);
+    }
+    let engine = tx.engine();
+    store::payments::lock_account(tx, engine, inv.customer_id).await?;
+    // What each payment holds on the invoice, newest allocation first.
+    let mut held: Vec<(i64, i64, i64)> = Vec::new(); // (payment, net, newest allocation id)
+    for a in store::payments::allocations_on(tx, invoice_id).await? {
+        match held.iter_mut().find(|h| h.0 == a.of_payment) {
+            Some(h) => {
+                h.1 += a.held();
+                h.2 = h.2.max(a.id);
+            }
+            None => held.push((a.of_payment, a.held(), a.id)),
+        }
+    }
+    held.sort_by_key(|h| std::cmp::Reverse(h.2));
+    let (now, mut released) = (store::now(), 0);
+    for (payment_id, net, _) in held {
+        if excess == 0 {
+            break;
+        }
+        let take = net.min(excess);
+        if take <= 0 {
+            continue;
+        }
+        excess -= take;
+        released += take;
+        store::payments::allocate(
+            tx,
+            &NewAllocation {
+                payment_id,
+                invoice_id,
+                amount: take,
+                paid_delta: -take,
+                on,
+                // Nothing is left to pay: still settled, by the credit note.
+                paid_on: Some(on),
+                released: true,
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(released)
 }
 
 /// How a refund's money went back.
@@ -508,11 +565,7 @@ async fn take_back(
     let allocations = store::payments::allocations_of(tx, p.id).await?;
     let mut held: Vec<(i64, i64, i64)> = Vec::new(); // (invoice, net, newest allocation id)
     for a in &allocations {
-        let signed = if a.kind == Kind::Payment.as_str() {
-            a.amount
-        } else {
-            -a.amount
-        };
+        let signed = a.held();
         match held.iter_mut().find(|h| h.0 == a.invoice_id) {
             Some(h) => {
                 h.1 += signed;
@@ -589,6 +642,7 @@ async fn take_back(
                 paid_delta: -*take,
                 on: &today,
                 paid_on: None,
+                released: false,
             },
             now,
         )
@@ -701,16 +755,7 @@ async fn full(c: &mut store::AnyConnection, payment: Payment) -> Result<Full> {
             .filter(|r| r.reverses_payment_id == Some(payment.id))
             .collect();
         let refundable = payment.amount - taken.iter().map(|t| t.amount).sum::<i64>();
-        let applied: i64 = allocations
-            .iter()
-            .map(|a| {
-                if a.kind == Kind::Payment.as_str() {
-                    a.amount
-                } else {
-                    -a.amount
-                }
-            })
-            .sum();
+        let applied: i64 = allocations.iter().map(Allocation::held).sum();
         (taken, refundable, (refundable - applied).max(0))
     } else {
         (Vec::new(), 0, 0)

@@ -43,7 +43,7 @@ async fn load(svc: &Services, id: i64) -> Result<(Receipt, i64)> {
     let allocations = store::payments::allocations_of(&mut c, id).await?;
     let invoices: Vec<(String, i64)> = allocations
         .iter()
-        .filter(|a| a.payment_id == id)
+        .filter(|a| a.payment_id == id && a.held() > 0)
         .map(|a| (a.invoice_number.clone().unwrap_or_default(), a.amount))
         .collect();
     let applied: i64 = invoices.iter().map(|i| i.1).sum();

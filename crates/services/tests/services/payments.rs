@@ -546,3 +546,69 @@ async fn demo_data_pays_most_invoices_through_the_service() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn voiding_a_paid_invoice_gives_its_money_back_as_credit() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let (ana, _) = billed_customer(&s, "Ana", "529.982.247-25", "").await;
+        bill_months(&s, 3).await;
+        let mut ids = invoice_ids(&s, ana, "invoice").await;
+        ids.sort();
+        let paid = payments::record(&s, &admin_caller(), &cash(ana, 9_990))
+            .await
+            .unwrap();
+        assert_eq!(paid.allocations[0].invoice_id, ids[0]);
+        documents::void(
+            &s,
+            &admin_caller(),
+            ids[0],
+            "billed in error",
+            &Policy::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            payments::customer_credit(&s, &admin_caller(), ana)
+                .await
+                .unwrap(),
+            9_990
+        );
+        let full = payments::get(&s, &admin_caller(), paid.payment.id)
+            .await
+            .unwrap();
+        assert_eq!(full.unapplied, 9_990);
+        assert!(full.allocations.iter().any(|a| a.released == 1));
+        // Aging and the balance agree: the voided invoice is settled, the
+        // open one is owed less the credit.
+        let b = statement::balance(&s, &admin_caller(), ana).await.unwrap();
+        assert_eq!(b.balance, 0);
+        let aging = reports::aging(&s, &admin_caller(), "2026-06-01")
+            .await
+            .unwrap();
+        assert_eq!(aging.total, Money(9_990));
+        // The next invoice is paid from it.
+        bill_months(&s, 4).await;
+        assert_eq!(
+            payments::customer_credit(&s, &admin_caller(), ana)
+                .await
+                .unwrap(),
+            0
+        );
+        // Refunding the payment now takes its money back from April's.
+        let r = payments::refund(
+            &s,
+            &admin_caller(),
+            paid.payment.id,
+            Money(9_990),
+            "gave it back",
+            &RefundVia::Recorded,
+        )
+        .await
+        .unwrap();
+        let mut newest = invoice_ids(&s, ana, "invoice").await;
+        newest.sort();
+        assert_eq!(r.reopened, vec![(*newest.last().unwrap(), 9_990)]);
+    })
+    .await;
+}

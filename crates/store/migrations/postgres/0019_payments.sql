@@ -40,7 +40,9 @@ CREATE INDEX payments_received_on ON payments(received_on, id);
 CREATE INDEX payments_reverses ON payments(reverses_payment_id) WHERE reverses_payment_id IS NOT NULL;
 
 -- What a row of payments moved on an invoice: a payment's allocations
--- settle it, a refund's or reversal's open it again. `allocated_on` is
+-- settle it, a refund's or reversal's open it again, and a payment's
+-- `released` ones give back to the payment (its customer's credit) what a
+-- credit note left settled twice over. `allocated_on` is
 -- the day it counts from (the payment's day, or the issue day of an
 -- invoice a customer's credit paid later), which aging as of a past day
 -- reads.
@@ -49,6 +51,7 @@ CREATE TABLE payment_allocations (
     payment_id BIGINT NOT NULL REFERENCES payments(id),
     invoice_id BIGINT NOT NULL REFERENCES invoices(id),
     amount BIGINT NOT NULL CHECK (amount > 0),
+    released BIGINT NOT NULL DEFAULT 0 CHECK (released IN (0, 1)),
     allocated_on TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );

@@ -294,19 +294,23 @@ pub struct NewAllocation<'a> {
     pub paid_delta: i64,
     pub on: &'a str,
     pub paid_on: Option<&'a str>,
+    /// A payment's money given back from the invoice to the payment.
+    pub released: bool,
 }
 
 /// Adds an allocation and moves the invoice's `paid` with it.
 pub async fn allocate(conn: &mut AnyConnection, a: &NewAllocation<'_>, at: i64) -> Result<()> {
     sqlx::query(
-        "INSERT INTO payment_allocations (payment_id, invoice_id, amount, allocated_on, created_at)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO payment_allocations (payment_id, invoice_id, amount, allocated_on, created_at,
+            released)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(a.payment_id)
     .bind(a.invoice_id)
     .bind(a.amount)
     .bind(a.on)
     .bind(at)
+    .bind(i64::from(a.released))
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE invoices SET paid = paid + $2, paid_on = $3 WHERE id = $1")
@@ -342,14 +346,33 @@ pub struct Allocation {
     pub amount: i64,
     pub allocated_on: String,
     pub created_at: i64,
-    /// The kind of the row it belongs to (`payment`: settles).
+    /// The kind of the row it belongs to (`payment`: settles, unless
+    /// `released`).
     pub kind: String,
     pub receipt_number: Option<String>,
     pub method: String,
+    /// 1: a payment's money given back from the invoice (a credit note
+    /// settled it instead).
+    pub released: i64,
+    /// The payment whose money it moves (the refund's or reversal's
+    /// payment for those).
+    pub of_payment: i64,
+}
+
+impl Allocation {
+    /// What it adds to what its payment holds on the invoice.
+    pub fn held(&self) -> i64 {
+        if self.kind == "payment" && self.released == 0 {
+            self.amount
+        } else {
+            -self.amount
+        }
+    }
 }
 
 const ALLOCATION: &str = "SELECT a.id, a.payment_id, a.invoice_id, i.number AS invoice_number, \
-    a.amount, a.allocated_on, a.created_at, p.kind, p.receipt_number, p.method \
+    a.amount, a.allocated_on, a.created_at, p.kind, p.receipt_number, p.method, a.released, \
+    COALESCE(p.reverses_payment_id, p.id) AS of_payment \
     FROM payment_allocations a JOIN payments p ON p.id = a.payment_id \
     JOIN invoices i ON i.id = a.invoice_id";
 
@@ -391,8 +414,8 @@ pub async fn taken_back(conn: &mut AnyConnection, payment_id: i64) -> Result<i64
 /// (its amount less what was taken back and what its allocations still
 /// hold), oldest first: `(payment_id, left)`.
 pub async fn credits(conn: &mut AnyConnection, customer_id: i64) -> Result<Vec<(i64, i64)>> {
-    // Per payment: + amount, − refunds' amounts, − own allocations,
-    // + refunds' allocations (what they gave back to the payment).
+    // Per payment: + amount, − refunds' amounts, − own allocations (+ its
+    // released ones), + refunds' allocations (what they gave back).
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT x.pid, CAST(SUM(x.v) AS BIGINT) FROM (
             SELECT p.id AS pid, p.amount AS v FROM payments p
@@ -401,7 +424,8 @@ pub async fn credits(conn: &mut AnyConnection, customer_id: i64) -> Result<Vec<(
             SELECT r.reverses_payment_id, -r.amount FROM payments r
              WHERE r.customer_id = $1 AND r.kind <> 'payment'
             UNION ALL
-            SELECT p.id, -a.amount FROM payments p JOIN payment_allocations a ON a.payment_id = p.id
+            SELECT p.id, CASE WHEN a.released = 0 THEN -a.amount ELSE a.amount END
+             FROM payments p JOIN payment_allocations a ON a.payment_id = p.id
              WHERE p.customer_id = $1 AND p.kind = 'payment'
             UNION ALL
             SELECT r.reverses_payment_id, a.amount FROM payments r
