@@ -39,9 +39,12 @@ pub struct OpenInvoiceBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BalanceBody {
     pub customer_id: i64,
-    /// Invoices less credit notes, in minor units; negative when the
-    /// customer has credit.
+    /// Invoices less credit notes and payments (plus refunds), in minor
+    /// units; negative when the customer has credit.
     pub balance: i64,
+    /// Payments' money applied to no invoice yet (the next invoice takes
+    /// it), in minor units.
+    pub credit: i64,
     /// ISO 4217.
     pub currency: String,
     pub open_invoices: Vec<OpenInvoiceBody>,
@@ -52,6 +55,7 @@ impl From<Balance> for BalanceBody {
         BalanceBody {
             customer_id: b.customer_id,
             balance: b.balance,
+            credit: b.credit,
             currency: b.currency,
             open_invoices: b
                 .open_invoices

@@ -30,6 +30,9 @@ pub struct Balance {
     /// Invoices less credit notes and payments (plus refunds); negative
     /// when the customer has credit.
     pub balance: i64,
+    /// Payments' money applied to no invoice yet (the next one issued
+    /// takes it).
+    pub credit: i64,
     pub open_invoices: Vec<OpenInvoice>,
     pub currency: String,
 }
@@ -124,9 +127,15 @@ pub async fn balance(svc: &Services, caller: &Caller, customer_id: i64) -> Resul
             open: o.open,
         })
         .collect();
+    let credit = store::payments::credits(&mut c, customer_id)
+        .await?
+        .iter()
+        .map(|(_, left)| left)
+        .sum();
     Ok(Balance {
         customer_id,
         balance,
+        credit,
         open_invoices,
         currency: currency(&mut c).await?,
     })

@@ -161,6 +161,7 @@ async fn payments_pay_oldest_first_then_keep_credit_for_the_next_invoice() {
         // The balance is what is owed less the credit.
         let b = statement::balance(&s, &admin_caller(), ana).await.unwrap();
         assert_eq!(b.balance, -(15_020 - 9_990));
+        assert_eq!(b.credit, 15_020 - 9_990);
         assert!(b.open_invoices.is_empty());
 
         // Refused input names its field; another customer's invoice too.

@@ -249,6 +249,9 @@ async fn the_api_lists_records_refunds_and_reverses() {
         assert_eq!(list.body["data"][0]["receipt_number"], "REC2026-000001");
         let credit = call(&a, Method::GET, &format!("/api/v1/customers/{}/credit", f.ana), t, None).await;
         assert_eq!(credit.body["credit"], 25_000 - 2 * 9_990);
+        let balance = call(&a, Method::GET, &format!("/api/v1/customers/{}/balance", f.ana), t, None).await;
+        assert_eq!(balance.body["credit"], 25_000 - 2 * 9_990);
+        assert_eq!(balance.body["balance"], -(25_000 - 2 * 9_990));
         let paid = call(&a, Method::GET, &format!("/api/v1/invoices/{invoice}/payments"), t, None).await;
         assert_eq!(paid.body[0]["amount"], 9_990);
 
