@@ -39,9 +39,12 @@ pub struct OpenInvoiceBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BalanceBody {
     pub customer_id: i64,
-    /// Invoices less credit notes, in minor units; negative when the
-    /// customer has credit.
+    /// Invoices less credit notes and payments (plus refunds), in minor
+    /// units; negative when the customer has credit.
     pub balance: i64,
+    /// Payments' money applied to no invoice yet (the next invoice takes
+    /// it), in minor units.
+    pub credit: i64,
     /// ISO 4217.
     pub currency: String,
     pub open_invoices: Vec<OpenInvoiceBody>,
@@ -52,6 +55,7 @@ impl From<Balance> for BalanceBody {
         BalanceBody {
             customer_id: b.customer_id,
             balance: b.balance,
+            credit: b.credit,
             currency: b.currency,
             open_invoices: b
                 .open_invoices
@@ -76,24 +80,31 @@ pub enum StatementRowKind {
     Invoice,
     CreditNote,
     Payment,
+    Refund,
+    Reversal,
 }
 
 /// One movement on the account.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatementRowBody {
     pub kind: StatementRowKind,
-    /// The document's id.
+    /// The document's id (the payment's, for payments, refunds and
+    /// reversals).
     pub id: i64,
     pub number: String,
     /// `YYYY-MM-DD`.
     pub date: String,
     /// Invoices only.
     pub due_date: Option<String>,
-    /// For a credit note: the number of the invoice it credits.
+    /// For a credit note: the number of the invoice it credits; for a
+    /// payment: the gateway's reference.
     pub reference: Option<String>,
-    /// `issued` or `voided`.
+    /// Documents: `issued` or `voided`; payments: `payment`, `refund` or
+    /// `reversal`.
     pub status: String,
-    /// Signed, in minor units: credit notes are negative.
+    /// Payments, refunds and reversals: `pix`, `boleto`, `cash`, …
+    pub method: Option<String>,
+    /// Signed, in minor units: credit notes and payments are negative.
     pub amount: i64,
     /// The balance after this row.
     pub balance: i64,
@@ -133,6 +144,8 @@ impl From<Statement> for StatementBody {
                         RowKind::Invoice => StatementRowKind::Invoice,
                         RowKind::CreditNote => StatementRowKind::CreditNote,
                         RowKind::Payment => StatementRowKind::Payment,
+                        RowKind::Refund => StatementRowKind::Refund,
+                        RowKind::Reversal => StatementRowKind::Reversal,
                     },
                     id: r.id,
                     number: r.number,
@@ -140,6 +153,7 @@ impl From<Statement> for StatementBody {
                     due_date: r.due_date,
                     reference: r.reference,
                     status: r.status,
+                    method: r.method,
                     amount: r.amount,
                     balance: r.balance,
                 })

@@ -354,5 +354,8 @@ async fn credit_note(
         .record(tx, svc.db.engine(), &caller.actor())
         .await?;
     super::mail::queue_in(tx, note).await?;
+    // Money already paid on what the note takes back is the customer's
+    // credit again.
+    crate::payments::release_excess(tx, invoice.id, &today.to_string()).await?;
     Ok(note)
 }

@@ -1071,6 +1071,18 @@ async fn issue(
     // E-mailed to the customer once committed (the PDF is rendered when the
     // outbox sends it, not here).
     super::mail::queue_in(&mut *tx, id).await?;
+    // A customer who paid ahead (or too much) has credit: it pays the new
+    // invoice at once, in its transaction.
+    // A closing credit note gives back what its invoice held beyond it.
+    let day = first.issue_date.to_string();
+    match &credited_invoice {
+        Some((invoice_id, _)) if closing => {
+            crate::payments::release_excess(tx, *invoice_id, &day).await?;
+        }
+        _ => {
+            crate::payments::apply_credit(tx, first.customer_id, id, &day).await?;
+        }
+    }
     let (event, timeline) = match &credited_invoice {
         Some((invoice_id, invoice_number)) if closing => (
             DomainEvent::from(CreditNoteIssued {
