@@ -640,8 +640,7 @@ impl Walk {
             return Ok(None);
         };
         self.after = last.customer_id;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut pre = Prefetched::read(c, &ids).await?;
+        let mut pre = Prefetched::read(c, &rows).await?;
         let mut documents = Vec::new();
         let mut grouped: BTreeMap<(i64, Date), Vec<Part>> = BTreeMap::new();
         for row in &rows {
@@ -832,7 +831,7 @@ pub async fn preview_contract(
     if row.status == Status::PendingInstallation.as_str() {
         return Ok(Vec::new());
     }
-    let mut pre = Prefetched::read(&mut c, &[contract_id]).await?;
+    let mut pre = Prefetched::read(&mut c, std::slice::from_ref(&row)).await?;
     let k = facts(&mut c, &row, &tz, &policy, &mut pre).await?;
     let rates = TaxCache::default().get(&mut c, &row).await?;
     let charges = store::billing::runs::open_charges(&mut c, contract_id).await?;
@@ -1651,8 +1650,8 @@ async fn facts(
     let credit_days = if (spans.is_empty() && after_end.is_none()) || billed_until.is_none() {
         Vec::new()
     } else {
-        let billed = store::billing::runs::billed_periods(c, row.id)
-            .await?
+        let (billed, credited) = pre.history(c, row.id).await?;
+        let billed = billed
             .into_iter()
             .map(|b| {
                 let p = Period::new(
@@ -1662,8 +1661,7 @@ async fn facts(
                 Ok(p.map(|p| (p, b.billed_at)))
             })
             .collect::<Result<Vec<_>>>()?;
-        let credited = store::billing::runs::credited_days(c, row.id)
-            .await?
+        let credited = credited
             .into_iter()
             .map(|(a, b)| {
                 Ok(Period::new(
@@ -1729,28 +1727,83 @@ async fn facts(
     })
 }
 
-/// What a batch's contracts need besides their rows, read in three queries
-/// rather than three per contract.
+/// What a batch's contracts need besides their rows, read in a few
+/// queries rather than a few per contract.
 #[derive(Default)]
 struct Prefetched {
     changes: HashMap<i64, Vec<store::billing::runs::StatusChange>>,
     plan_changes: HashMap<i64, Vec<store::billing::runs::PlanChange>>,
     items: HashMap<i64, Vec<store::contracts::Item>>,
+    /// The billed periods and credited days of the contracts that may be
+    /// owed days back (ever suspended, or canceled), read for those only.
+    history: HashMap<i64, ContractHistory>,
 }
 
+type ContractHistory = (
+    Vec<store::billing::runs::BilledPeriod>,
+    Vec<(String, String)>,
+);
+
 impl Prefetched {
-    async fn read(c: &mut store::AnyConnection, ids: &[i64]) -> Result<Prefetched> {
+    async fn read(c: &mut store::AnyConnection, rows: &[Billable]) -> Result<Prefetched> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut pre = Prefetched::default();
-        for x in store::billing::runs::status_changes_for(c, ids).await? {
+        for x in store::billing::runs::status_changes_for(c, &ids).await? {
             pre.changes.entry(x.contract_id).or_default().push(x);
         }
-        for x in store::billing::runs::unbilled_plan_changes_for(c, ids).await? {
+        for x in store::billing::runs::unbilled_plan_changes_for(c, &ids).await? {
             pre.plan_changes.entry(x.contract_id).or_default().push(x);
         }
-        for x in store::billing::runs::items_for(c, ids).await? {
+        for x in store::billing::runs::items_for(c, &ids).await? {
             pre.items.entry(x.contract_id).or_default().push(x);
         }
+        let suspended = Status::Suspended.as_str();
+        let owed: Vec<i64> = rows
+            .iter()
+            .filter(|r| {
+                r.billed_until.is_some()
+                    && (r.end_date.is_some()
+                        || pre
+                            .changes
+                            .get(&r.id)
+                            .is_some_and(|cs| cs.iter().any(|x| x.to_status == suspended)))
+            })
+            .map(|r| r.id)
+            .collect();
+        for &id in &owed {
+            pre.history.insert(id, Default::default());
+        }
+        for (id, start, end, at) in store::billing::runs::billed_periods_for(c, &owed).await? {
+            if let Some(h) = pre.history.get_mut(&id) {
+                h.0.push(store::billing::runs::BilledPeriod {
+                    period_start: start,
+                    period_end: end,
+                    billed_at: at,
+                });
+            }
+        }
+        for (id, start, end) in store::billing::runs::credited_days_for(c, &owed).await? {
+            if let Some(h) = pre.history.get_mut(&id) {
+                h.1.push((start, end));
+            }
+        }
         Ok(pre)
+    }
+
+    /// The billed periods and credited days of `contract_id`: as read
+    /// for the batch, else read now.
+    async fn history(
+        &mut self,
+        c: &mut store::AnyConnection,
+        contract_id: i64,
+    ) -> Result<ContractHistory> {
+        if let Some(h) = self.history.remove(&contract_id) {
+            return Ok(h);
+        }
+        Ok((
+            store::billing::runs::billed_periods(c, contract_id).await?,
+            store::billing::runs::credited_days(c, contract_id).await?,
+        ))
     }
 }
 

@@ -662,3 +662,39 @@ pub async fn mark_billed_many(
     )
     .await
 }
+
+/// [`billed_periods`] of the contracts in `ids`, by contract, each with
+/// its contract's id first.
+pub async fn billed_periods_for(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, String, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT contract_id, period_start, period_end, billed_at FROM billed_periods
+         WHERE contract_id IN ({}) ORDER BY contract_id, period_start",
+        crate::params::id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`credited_days`] of the contracts in `ids`, by contract, each with its
+/// contract's id first.
+pub async fn credited_days_for(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT contract_id, period_start, period_end FROM billing_day_credits
+         WHERE contract_id IN ({}) ORDER BY contract_id, period_start",
+        crate::params::id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
