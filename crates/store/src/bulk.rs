@@ -84,8 +84,60 @@ pub async fn insert_rows(
     columns: &[&'static str],
     rows: &[Vec<Value>],
 ) -> Result<u64> {
+    let mut written = 0;
+    for q in statements(conn, table, columns, rows, "") {
+        written += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(written)
+}
+
+/// [`insert_rows`] with `tail` after the values (`ON CONFLICT … DO
+/// NOTHING`, a code constant): returns how many rows were written, which
+/// tells the caller whether any conflicted.
+pub async fn insert_rows_with(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    columns: &[&'static str],
+    rows: &[Vec<Value>],
+    tail: &'static str,
+) -> Result<u64> {
+    let mut written = 0;
+    for q in statements(conn, table, columns, rows, tail) {
+        written += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(written)
+}
+
+/// [`insert_rows`] returning `returning` (a code constant such as `id,
+/// public_id`) of every row written. Neither engine promises the rows come
+/// back in the order they were given: callers return a key with the id and
+/// match on it.
+pub async fn insert_rows_returning(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    columns: &[&'static str],
+    rows: &[Vec<Value>],
+    returning: &'static str,
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let tail = format!(" RETURNING {returning}");
+    let mut out = Vec::with_capacity(rows.len());
+    for q in statements(conn, table, columns, rows, &tail) {
+        out.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+/// The multi-row statements writing `rows`, each within the engine's
+/// placeholder limit.
+fn statements<'q>(
+    conn: &AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: &'q [Vec<Value>],
+    tail: &str,
+) -> Vec<sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>> {
     if rows.is_empty() || columns.is_empty() {
-        return Ok(0);
+        return Vec::new();
     }
     let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
     let max_params = if sqlite {
@@ -94,9 +146,9 @@ pub async fn insert_rows(
         MAX_PARAMS_PG
     };
     let per_statement = (max_params / columns.len()).max(1);
-    let mut written = 0;
+    let mut out = Vec::new();
     for chunk in rows.chunks(per_statement) {
-        let mut sql = String::with_capacity(64 + chunk.len() * columns.len() * 6);
+        let mut sql = String::with_capacity(64 + tail.len() + chunk.len() * columns.len() * 6);
         sql.push_str("INSERT INTO ");
         sql.push_str(table);
         sql.push_str(" (");
@@ -123,22 +175,23 @@ pub async fn insert_rows(
             }
             sql.push(')');
         }
+        sql.push_str(tail);
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {
             for v in row {
                 q = match v {
                     Value::Int(x) => q.bind(*x),
                     Value::Real(x) => q.bind(*x),
-                    Value::Text(x) => q.bind(x.clone()),
+                    Value::Text(x) => q.bind(x.as_str()),
                     Value::NullInt => q.bind(None::<i64>),
                     Value::NullReal => q.bind(None::<f64>),
                     Value::NullText => q.bind(None::<String>),
                 };
             }
         }
-        written += q.execute(&mut *conn).await?.rows_affected();
+        out.push(q);
     }
-    Ok(written)
+    out
 }
 
 /// Reserves `n` consecutive ids of `table`'s `id` column and returns the

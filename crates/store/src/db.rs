@@ -246,6 +246,13 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Undoes everything the transaction wrote, now rather than when the
+    /// connection is next used (a caller that starts over at once).
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
     pub fn engine(&self) -> Engine {
         self.engine
     }

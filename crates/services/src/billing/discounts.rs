@@ -193,33 +193,33 @@ pub(crate) struct Running {
 /// discount silently dropped.
 pub(crate) async fn running(c: &mut AnyConnection, contract_id: i64) -> Result<Vec<Running>> {
     let rows = store::billing::discounts::for_contract(c, contract_id, true).await?;
-    rows.into_iter()
-        .map(|d| {
-            let bad = |what: &str| Error::Internal(format!("discount {}: stored {what}", d.id));
-            let amount = amount(&d.kind, d.value).map_err(|_| bad("amount"))?;
-            let until = d
-                .until
-                .as_deref()
-                .map(|u| u.parse::<Date>().map_err(|_| bad("until")))
-                .transpose()?;
-            Ok(Running {
-                id: d.id,
-                amount,
-                duration: Duration {
-                    cycles: d.cycles.and_then(|n| u32::try_from(n).ok()),
-                    until,
-                },
-                used: u32::try_from(d.cycles_used).unwrap_or(u32::MAX),
-                stored_used: d.cycles_used,
-                source: if d.promo_code_id.is_some() {
-                    "promo"
-                } else {
-                    "discount"
-                },
-                description: d.promo_code.unwrap_or(d.description),
-            })
-        })
-        .collect()
+    rows.into_iter().map(to_running).collect()
+}
+
+fn to_running(d: Discount) -> Result<Running> {
+    let bad = |what: &str| Error::Internal(format!("discount {}: stored {what}", d.id));
+    let amount = amount(&d.kind, d.value).map_err(|_| bad("amount"))?;
+    let until = d
+        .until
+        .as_deref()
+        .map(|u| u.parse::<Date>().map_err(|_| bad("until")))
+        .transpose()?;
+    Ok(Running {
+        id: d.id,
+        amount,
+        duration: Duration {
+            cycles: d.cycles.and_then(|n| u32::try_from(n).ok()),
+            until,
+        },
+        used: u32::try_from(d.cycles_used).unwrap_or(u32::MAX),
+        stored_used: d.cycles_used,
+        source: if d.promo_code_id.is_some() {
+            "promo"
+        } else {
+            "discount"
+        },
+        description: d.promo_code.unwrap_or(d.description),
+    })
 }
 
 /// What [`apply`] did to the running discounts.
@@ -330,6 +330,68 @@ impl Pending {
         self.applied.counted.extend(a.counted);
         self.applied.expired.extend(a.expired);
         Ok(())
+    }
+
+    /// How much [`Pending::apply`] has recorded so far, for
+    /// [`Pending::rewind`].
+    pub(crate) fn mark(&self) -> (usize, usize) {
+        (self.applied.counted.len(), self.applied.expired.len())
+    }
+
+    /// Forgets what was applied since `mark` (a document that will not be
+    /// written); its carried counts no longer matter, as nothing after it
+    /// is computed.
+    pub(crate) fn rewind(&mut self, mark: (usize, usize)) {
+        self.applied.counted.truncate(mark.0);
+        self.applied.expired.truncate(mark.1);
+    }
+
+    /// Reads the running discounts of `contracts` in one query (the run's
+    /// groups), so [`Pending::apply`] reads nothing for them.
+    pub(crate) async fn prefetch(
+        &mut self,
+        c: &mut AnyConnection,
+        contracts: &[i64],
+    ) -> Result<()> {
+        let wanted: Vec<i64> = contracts
+            .iter()
+            .copied()
+            .filter(|id| !self.by_contract.contains_key(id))
+            .collect();
+        for d in store::billing::discounts::running_for(c, &wanted).await? {
+            let contract = d.contract_id;
+            let r = to_running(d)?;
+            self.by_contract.entry(contract).or_default().push(r);
+        }
+        for id in wanted {
+            self.by_contract.entry(id).or_default();
+        }
+        Ok(())
+    }
+
+    /// Records what the documents used, as [`Pending::record`] does, in a
+    /// statement or two for the whole group. `false` when a count had moved
+    /// (another writer): the caller rolls back and issues the documents
+    /// one by one, where the mismatch fails the document that meets it.
+    pub(crate) async fn record_group(&self, tx: &mut AnyConnection, now: i64) -> Result<bool> {
+        // Per discount: the count read first and the cycles taken since.
+        let mut counts: Vec<(i64, i64, i64)> = Vec::new();
+        for &(id, used) in &self.applied.counted {
+            match counts.iter_mut().find(|c| c.0 == id) {
+                Some(c) if c.1 + c.2 == used => c.2 += 1,
+                Some(_) => return Ok(false),
+                None => counts.push((id, used, 1)),
+            }
+        }
+        let moved = store::billing::discounts::count_cycles(tx, &counts, now).await?;
+        if moved != counts.len() as u64 {
+            return Ok(false);
+        }
+        let mut expired = self.applied.expired.clone();
+        expired.sort_unstable();
+        expired.dedup();
+        store::billing::discounts::end_many(tx, &expired, now).await?;
+        Ok(true)
     }
 
     /// Records what the documents used, in the issuing transaction.

@@ -635,13 +635,12 @@ impl Walk {
         as_of: Date,
         policy: &Policy,
     ) -> Result<Option<Batch>> {
-        let rows = store::billing::runs::billable_by_customer(c, self.after, 100).await?;
+        let rows = store::billing::runs::billable_by_customer(c, self.after, BATCH).await?;
         let Some(last) = rows.last() else {
             return Ok(None);
         };
         self.after = last.customer_id;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut pre = Prefetched::read(c, &ids).await?;
+        let mut pre = Prefetched::read(c, &rows).await?;
         let mut documents = Vec::new();
         let mut grouped: BTreeMap<(i64, Date), Vec<Part>> = BTreeMap::new();
         for row in &rows {
@@ -832,7 +831,7 @@ pub async fn preview_contract(
     if row.status == Status::PendingInstallation.as_str() {
         return Ok(Vec::new());
     }
-    let mut pre = Prefetched::read(&mut c, &[contract_id]).await?;
+    let mut pre = Prefetched::read(&mut c, std::slice::from_ref(&row)).await?;
     let k = facts(&mut c, &row, &tz, &policy, &mut pre).await?;
     let rates = TaxCache::default().get(&mut c, &row).await?;
     let charges = store::billing::runs::open_charges(&mut c, contract_id).await?;
@@ -864,10 +863,28 @@ pub async fn preview_contract(
     Ok(out)
 }
 
-/// Documents written per transaction. Each document is whole or absent
-/// (a savepoint around it), but a commit is a disk flush: one per
-/// document would cap a run at the disk's flush rate.
-const GROUP: usize = 100;
+/// Documents written per transaction. A commit is a disk flush, and on
+/// PostgreSQL each statement a round trip: a group's documents are written
+/// together, a few multi-row statements for all of them
+/// ([`issue_group`]), and one per document only when that fails
+/// ([`issue_one_by_one`]).
+const GROUP: usize = 500;
+
+/// Customers the walk reads at a time (their documents make a batch's
+/// groups).
+const BATCH: i64 = 500;
+
+/// What writing a group of documents did.
+#[derive(Default)]
+struct GroupDone {
+    /// One change (audit entry, event, timeline line) per document.
+    changes: Vec<Change>,
+    invoices: i64,
+    total: i64,
+    /// The error that stopped the group: the documents before the one
+    /// that met it are written; the run stops.
+    failed: Option<Error>,
+}
 
 async fn run_batches(
     svc: &Services,
@@ -891,31 +908,28 @@ async fn run_batches(
             // holding a row (a billed period, the number series) the other
             // waits for.
             store::billing::runs::lock_batch(&mut tx, svc.db.engine()).await?;
-            let mut changes = Vec::with_capacity(group.len());
-            for doc in group {
-                store::billing::runs::savepoint(&mut tx).await?;
-                match issue(&mut tx, run_id, doc, policy).await {
-                    Ok(Issued::Document(t, change)) => {
-                        store::billing::runs::release(&mut tx).await?;
-                        changes.push(*change);
-                        invoices += 1;
-                        total = total.saturating_add(t.0);
+            let g = match issue_group(&mut tx, run_id, group, policy).await {
+                Ok(Some(g)) => g,
+                outcome => {
+                    // Something the checks before writing did not foresee
+                    // (a period billed by a writer that skips the lock, a
+                    // refused row): the group again, a savepoint per
+                    // document, so one bad document keeps the others.
+                    if let Err(e) = outcome {
+                        tracing::debug!(error = %e, "billing group written one document at a time");
                     }
-                    Ok(Issued::Nothing) => store::billing::runs::release(&mut tx).await?,
-                    Ok(Issued::Taken) => {
-                        store::billing::runs::roll_back_to_savepoint(&mut tx).await?;
-                    }
-                    Err(e) => {
-                        // Keep the group's other documents; stop the run.
-                        store::billing::runs::roll_back_to_savepoint(&mut tx).await?;
-                        failed = Some(e);
-                        break;
-                    }
+                    tx.rollback().await?;
+                    tx = svc.db.begin().await?;
+                    store::billing::runs::lock_batch(&mut tx, svc.db.engine()).await?;
+                    issue_one_by_one(&mut tx, run_id, group, policy).await?
                 }
-            }
-            crate::change::record_all(&mut tx, svc.db.engine(), &actor, &changes).await?;
+            };
+            crate::change::record_all(&mut tx, svc.db.engine(), &actor, &g.changes).await?;
             tx.commit().await?;
-            if failed.is_some() {
+            invoices += g.invoices;
+            total = total.saturating_add(g.total);
+            if g.failed.is_some() {
+                failed = g.failed;
                 break;
             }
         }
@@ -932,6 +946,353 @@ async fn run_batches(
         }
     }
     Ok(())
+}
+
+/// Writes a group's documents one at a time, each inside a savepoint: a
+/// document is whole or absent, and an error keeps the documents before
+/// it.
+async fn issue_one_by_one(
+    tx: &mut store::WriteTx,
+    run_id: i64,
+    group: &[Vec<Part>],
+    policy: &Policy,
+) -> Result<GroupDone> {
+    let mut g = GroupDone {
+        changes: Vec::with_capacity(group.len()),
+        ..GroupDone::default()
+    };
+    for doc in group {
+        store::billing::runs::savepoint(tx).await?;
+        match issue(tx, run_id, doc, policy).await {
+            Ok(Issued::Document(t, change)) => {
+                store::billing::runs::release(tx).await?;
+                g.changes.push(*change);
+                g.invoices += 1;
+                g.total = g.total.saturating_add(t.0);
+            }
+            Ok(Issued::Nothing) => store::billing::runs::release(tx).await?,
+            Ok(Issued::Taken) => {
+                store::billing::runs::roll_back_to_savepoint(tx).await?;
+            }
+            Err(e) => {
+                // Keep the group's other documents; stop the run.
+                store::billing::runs::roll_back_to_savepoint(tx).await?;
+                g.failed = Some(e);
+                break;
+            }
+        }
+    }
+    Ok(g)
+}
+
+/// A document computed before anything is written: its lines taxed and
+/// discounted, its totals and the series it takes a number from.
+struct Computed<'a> {
+    parts: &'a [Part],
+    lines: Vec<Line>,
+    /// Each line's source, one-off charge and due period.
+    origin: Vec<(&'static str, Option<i64>, &'a Part)>,
+    totals: Totals,
+    kind: &'static str,
+    series: &'a invoice::Series,
+    /// A credit note closing a contract canceled within days billed ahead.
+    closing: bool,
+    /// For a closing credit note, the invoice (id, number) it credits.
+    credited_invoice: Option<(i64, String)>,
+    public_id: String,
+    /// The contract, when all the parts are of one.
+    contract_id: Option<i64>,
+}
+
+impl Computed<'_> {
+    fn first(&self) -> &Due {
+        &self.parts[0].due
+    }
+}
+
+/// Computes the document of `parts` (not empty) with the one-off charges
+/// of each part, the running discounts as `discounts` carries them, and for
+/// a closing credit note the invoice it credits (read in `c`).
+async fn compute_document<'a>(
+    c: &mut store::AnyConnection,
+    parts: &'a [Part],
+    charges: &[Vec<Charge>],
+    discounts: &mut super::discounts::Pending,
+    policy: &'a Policy,
+) -> Result<Computed<'a>> {
+    let first = &parts[0].due;
+    let mut lines = Vec::new();
+    let mut origin = Vec::new();
+    for (p, charges) in parts.iter().zip(charges) {
+        let mut computed = compute(&p.due, charges, &p.rates)?;
+        let mut computed_sources = sources(&p.due, charges);
+        discounts
+            .apply(
+                &mut *c,
+                &p.due,
+                &mut computed,
+                &mut computed_sources,
+                &p.rates,
+            )
+            .await?;
+        for (l, (source, charge)) in computed.into_iter().zip(computed_sources) {
+            lines.push(l);
+            origin.push((source, charge, p));
+        }
+    }
+    let totals = Totals::of(&lines);
+    let closing = parts.iter().all(|p| !p.due.bills_period);
+    let (kind, series) = if closing {
+        ("credit_note", &policy.credit_note_series)
+    } else {
+        ("invoice", &policy.invoice_series)
+    };
+    let credited_invoice = if closing {
+        let day = first.period.start.to_string();
+        store::billing::runs::invoice_billing(&mut *c, first.contract_id, &day).await?
+    } else {
+        None
+    };
+    let contract_id = parts
+        .iter()
+        .all(|p| p.due.contract_id == first.contract_id)
+        .then_some(first.contract_id);
+    Ok(Computed {
+        parts,
+        lines,
+        origin,
+        totals,
+        kind,
+        series,
+        closing,
+        credited_invoice,
+        public_id: super::public_id(),
+        contract_id,
+    })
+}
+
+/// Writes a group's documents in the caller's transaction with a few
+/// multi-row statements: what it reads (one-off charges, discounts, the
+/// periods billed already) is read for the whole group first, under the
+/// batch lock; every document is computed; then each table is written
+/// once for all of them, the numbers taken as one block per series (a
+/// rollback gives the block back, as it gives a single number back). A
+/// document whose period is billed already is left out; one that fails to
+/// compute stops the group there (the documents before it are written, as
+/// [`issue_one_by_one`] would). `None` when a write finds what the reads
+/// did not (a period, a credited day or a discount cycle taken meanwhile
+/// by a writer outside the lock): the caller rolls back and issues the
+/// group one document at a time.
+async fn issue_group(
+    tx: &mut store::WriteTx,
+    run_id: i64,
+    group: &[Vec<Part>],
+    policy: &Policy,
+) -> Result<Option<GroupDone>> {
+    let now = store::now();
+    let all = || group.iter().flatten();
+    let mut contracts: Vec<i64> = all().map(|p| p.due.contract_id).collect();
+    contracts.sort_unstable();
+    contracts.dedup();
+    let firsts: Vec<i64> = all()
+        .filter(|p| p.first_of_contract)
+        .map(|p| p.due.contract_id)
+        .collect();
+    let mut charges: HashMap<i64, Vec<Charge>> = HashMap::new();
+    for ch in store::billing::runs::open_charges_for(&mut *tx, &firsts).await? {
+        charges.entry(ch.contract_id).or_default().push(ch);
+    }
+    let from = all()
+        .filter(|p| p.due.bills_period)
+        .map(|p| p.due.period.start)
+        .min();
+    let billed: std::collections::HashSet<(i64, String)> = match from {
+        Some(from) => store::billing::runs::billed_from(&mut *tx, &contracts, &from.to_string())
+            .await?
+            .into_iter()
+            .collect(),
+        None => Default::default(),
+    };
+    let mut discounts = super::discounts::Pending::default();
+    discounts.prefetch(&mut *tx, &contracts).await?;
+
+    // Every document computed first; `None`: nothing to invoice, the
+    // periods are only recorded as billed.
+    let mut ready: Vec<(&[Part], Option<Computed>)> = Vec::with_capacity(group.len());
+    let mut failed = None;
+    for parts in group {
+        if parts.is_empty() {
+            continue;
+        }
+        // Another run or node billed a period first: the document is
+        // theirs.
+        if parts.iter().any(|p| {
+            p.due.bills_period
+                && billed.contains(&(p.due.contract_id, p.due.period.start.to_string()))
+        }) {
+            continue;
+        }
+        let doc_charges: Vec<Vec<Charge>> = parts
+            .iter()
+            .map(|p| {
+                if p.first_of_contract {
+                    charges.remove(&p.due.contract_id).unwrap_or_default()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        if parts
+            .iter()
+            .zip(&doc_charges)
+            .all(|(p, c)| p.due.lines.is_empty() && c.is_empty())
+        {
+            ready.push((parts, None));
+            continue;
+        }
+        let mark = discounts.mark();
+        match compute_document(&mut *tx, parts, &doc_charges, &mut discounts, policy).await {
+            Ok(doc) => ready.push((parts, Some(doc))),
+            Err(e) => {
+                discounts.rewind(mark);
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    let docs: Vec<&Computed> = ready.iter().filter_map(|r| r.1.as_ref()).collect();
+
+    // The numbers: one block per series and year, handed out in order.
+    let mut blocks: BTreeMap<(&str, i64), (i64, i64)> = BTreeMap::new();
+    for d in &docs {
+        let year = series_year(d.series, d.first().issue_date);
+        blocks.entry((d.kind, year)).or_default().1 += 1;
+    }
+    for ((kind, year), (next, n)) in &mut blocks {
+        *next = store::billing::documents::reserve_numbers(&mut *tx, kind, *year, *n).await?;
+    }
+    let mut numbers = Vec::with_capacity(docs.len());
+    for d in &docs {
+        let issue = d.first().issue_date;
+        let Some((next, _)) = blocks.get_mut(&(d.kind, series_year(d.series, issue))) else {
+            return Err(Error::Internal(format!("no number block for {}", d.kind)));
+        };
+        numbers.push(d.series.number(issue.year(), *next));
+        *next += 1;
+    }
+
+    let dates: Vec<(String, String)> = docs
+        .iter()
+        .map(|d| {
+            (
+                d.first().issue_date.to_string(),
+                d.first().due_date.to_string(),
+            )
+        })
+        .collect();
+    let headers: Vec<NewDocument> = docs
+        .iter()
+        .zip(&numbers)
+        .zip(&dates)
+        .map(|((d, number), (issue_date, due_date))| NewDocument {
+            kind: d.kind,
+            status: "issued",
+            number: Some(number),
+            public_id: &d.public_id,
+            customer_id: d.first().customer_id,
+            contract_id: d.contract_id,
+            issue_date: Some(issue_date),
+            due_date,
+            totals: stored_totals(&d.lines, &d.totals),
+            credits_invoice_id: d.credited_invoice.as_ref().map(|i| i.0),
+            billing_run_id: Some(run_id),
+            notes: "",
+        })
+        .collect();
+    let ids = store::billing::documents::insert_many(&mut *tx, &headers, now).await?;
+
+    // The billed periods (a second writer stops here), then the plan
+    // changes and credited days they account for.
+    let mut periods = Vec::new();
+    let mut written = ids.iter();
+    let mut accounted = Vec::new();
+    for (parts, doc) in &ready {
+        let id = match doc {
+            Some(_) => written.next().copied(),
+            None => None,
+        };
+        for p in *parts {
+            let d = &p.due;
+            if d.bills_period {
+                let (start, end) = (d.period.start.to_string(), d.period.end.to_string());
+                periods.push((d.contract_id, start, end, id));
+            }
+            accounted.push((d, id));
+        }
+    }
+    let marked = store::billing::runs::mark_billed_many(&mut *tx, &periods, now).await?;
+    if marked != periods.len() as u64 {
+        return Ok(None);
+    }
+    for (d, id) in accounted {
+        if !mark_accounted(tx, d, id, now).await? {
+            return Ok(None);
+        }
+    }
+    if !discounts.record_group(&mut *tx, now).await? {
+        return Ok(None);
+    }
+
+    let mut lines = Vec::new();
+    let mut line_charges = Vec::new();
+    for (d, id) in docs.iter().zip(&ids) {
+        for (i, (l, (source, charge, p))) in d.lines.iter().zip(&d.origin).enumerate() {
+            lines.push((*id, new_line(i, source, &p.due, l, &p.rates)));
+            line_charges.push(*charge);
+        }
+    }
+    let line_ids = store::billing::documents::insert_lines_many(&mut *tx, &lines).await?;
+    for (charge, line_id) in line_charges.iter().zip(&line_ids) {
+        if let Some(charge) = charge
+            && !store::billing::runs::charge_billed(&mut *tx, *charge, *line_id).await?
+        {
+            return Ok(None);
+        }
+    }
+    // E-mailed to the customers once committed (as `issue` does).
+    store::system::outbox::enqueue_documents(&mut *tx, &ids, now).await?;
+    // Whatever else `issue` does per document after writing it is done
+    // here for the group, `ids[i]` being `docs[i]`'s id: credit (customers
+    // who paid ahead or too much) pays the new invoices at once, found for
+    // the whole group in one read; a closing credit note gives back what
+    // its invoice held beyond it.
+    let customers: Vec<i64> = docs.iter().map(|d| d.first().customer_id).collect();
+    let with_credit = store::payments::customers_with_credit(&mut *tx, &customers).await?;
+    for (d, id) in docs.iter().zip(&ids) {
+        let first = d.first();
+        let day = first.issue_date.to_string();
+        match &d.credited_invoice {
+            Some((invoice_id, _)) if d.closing => {
+                crate::payments::release_excess(tx, *invoice_id, &day).await?;
+            }
+            _ if with_credit.contains(&first.customer_id) => {
+                crate::payments::apply_credit(tx, first.customer_id, *id, &day).await?;
+            }
+            _ => {}
+        }
+    }
+
+    let mut g = GroupDone {
+        changes: Vec::with_capacity(docs.len()),
+        failed,
+        ..GroupDone::default()
+    };
+    for ((d, id), number) in docs.iter().zip(&ids).zip(&numbers) {
+        g.invoices += 1;
+        g.total = g.total.saturating_add(d.totals.total.0);
+        g.changes.push(issued_change(run_id, *id, d, number));
+    }
+    Ok(Some(g))
 }
 
 /// What [`issue`] did with a document.
@@ -956,9 +1317,9 @@ async fn issue(
     parts: &[Part],
     policy: &Policy,
 ) -> Result<Issued> {
-    let Some(first) = parts.first().map(|p| &p.due) else {
+    if parts.is_empty() {
         return Ok(Issued::Nothing);
-    };
+    }
     let now = store::now();
     let mut charges = Vec::with_capacity(parts.len());
     for p in parts {
@@ -980,68 +1341,30 @@ async fn issue(
         }
         return Ok(Issued::Nothing);
     }
-    // Each line with its source, one-off charge, due period and rates.
-    let mut lines = Vec::new();
-    let mut origin = Vec::new();
     // Read in this transaction: the counts are what the last document left.
     let mut discounts = super::discounts::Pending::default();
-    for (p, charges) in parts.iter().zip(&charges) {
-        let mut computed = compute(&p.due, charges, &p.rates)?;
-        let mut computed_sources = sources(&p.due, charges);
-        discounts
-            .apply(
-                &mut *tx,
-                &p.due,
-                &mut computed,
-                &mut computed_sources,
-                &p.rates,
-            )
-            .await?;
-        for (l, (source, charge)) in computed.into_iter().zip(computed_sources) {
-            lines.push(l);
-            origin.push((source, charge, p));
-        }
-    }
-    let totals = Totals::of(&lines);
-    // A contract canceled within days billed ahead closes with a credit
-    // note against the invoice that billed its last day.
-    let closing = parts.iter().all(|p| !p.due.bills_period);
-    let (kind, series) = if closing {
-        ("credit_note", &policy.credit_note_series)
-    } else {
-        ("invoice", &policy.invoice_series)
-    };
-    let credited_invoice = if closing {
-        let day = first.period.start.to_string();
-        store::billing::runs::invoice_billing(&mut *tx, first.contract_id, &day).await?
-    } else {
-        None
-    };
+    let d = compute_document(&mut *tx, parts, &charges, &mut discounts, policy).await?;
+    let first = d.first();
     let seq = store::billing::documents::next_number(
         &mut *tx,
-        kind,
-        series_year(series, first.issue_date),
+        d.kind,
+        series_year(d.series, first.issue_date),
     )
     .await?;
-    let number = series.number(first.issue_date.year(), seq);
-    let public_id = super::public_id();
-    let contract_id = parts
-        .iter()
-        .all(|p| p.due.contract_id == first.contract_id)
-        .then_some(first.contract_id);
+    let number = d.series.number(first.issue_date.year(), seq);
     let id = store::billing::documents::insert(
         &mut *tx,
         &NewDocument {
-            kind,
+            kind: d.kind,
             status: "issued",
             number: Some(&number),
-            public_id: &public_id,
+            public_id: &d.public_id,
             customer_id: first.customer_id,
-            contract_id,
+            contract_id: d.contract_id,
             issue_date: Some(&first.issue_date.to_string()),
             due_date: &first.due_date.to_string(),
-            totals: stored_totals(&lines, &totals),
-            credits_invoice_id: credited_invoice.as_ref().map(|i| i.0),
+            totals: stored_totals(&d.lines, &d.totals),
+            credits_invoice_id: d.credited_invoice.as_ref().map(|i| i.0),
             billing_run_id: Some(run_id),
             notes: "",
         },
@@ -1055,14 +1378,14 @@ async fn issue(
         }
     }
     discounts.record(&mut *tx, now).await?;
-    for (i, (l, (source, charge, p))) in lines.iter().zip(origin).enumerate() {
+    for (i, (l, (source, charge, p))) in d.lines.iter().zip(&d.origin).enumerate() {
         let line_id = store::billing::documents::insert_line(
             &mut *tx,
             id,
             &new_line(i, source, &p.due, l, &p.rates),
         )
         .await?;
-        if let Some(charge) = charge
+        if let Some(charge) = *charge
             && !store::billing::runs::charge_billed(&mut *tx, charge, line_id).await?
         {
             return Err(Error::Internal(format!("charge {charge} was billed twice")));
@@ -1075,23 +1398,32 @@ async fn issue(
     // invoice at once, in its transaction.
     // A closing credit note gives back what its invoice held beyond it.
     let day = first.issue_date.to_string();
-    match &credited_invoice {
-        Some((invoice_id, _)) if closing => {
+    match &d.credited_invoice {
+        Some((invoice_id, _)) if d.closing => {
             crate::payments::release_excess(tx, *invoice_id, &day).await?;
         }
         _ => {
             crate::payments::apply_credit(tx, first.customer_id, id, &day).await?;
         }
     }
-    let (event, timeline) = match &credited_invoice {
-        Some((invoice_id, invoice_number)) if closing => (
+    let change = issued_change(run_id, id, &d, &number);
+    Ok(Issued::Document(d.totals.total, Box::new(change)))
+}
+
+/// The change recorded for an issued document `id` numbered `number`: its
+/// audit entry, its event (invoice or credit note issued) and the line on
+/// the customer's timeline.
+fn issued_change(run_id: i64, id: i64, d: &Computed, number: &str) -> Change {
+    let first = d.first();
+    let (event, timeline) = match &d.credited_invoice {
+        Some((invoice_id, invoice_number)) if d.closing => (
             DomainEvent::from(CreditNoteIssued {
                 credit_note_id: id,
                 invoice_id: *invoice_id,
                 customer_id: first.customer_id,
-                number: number.clone(),
+                number: number.to_owned(),
                 invoice_number: invoice_number.clone(),
-                total: Money(-totals.total.0),
+                total: Money(-d.totals.total.0),
             }),
             EventKind::CreditNoteIssued,
         ),
@@ -1099,16 +1431,17 @@ async fn issue(
             DomainEvent::from(InvoiceIssued {
                 invoice_id: id,
                 customer_id: first.customer_id,
-                contract_id,
-                number: number.clone(),
-                total: totals.total,
+                contract_id: d.contract_id,
+                number: number.to_owned(),
+                total: d.totals.total,
                 due_date: first.due_date,
                 billing_run_id: Some(run_id),
             }),
             EventKind::InvoiceIssued,
         ),
     };
-    let periods: Vec<_> = parts
+    let periods: Vec<_> = d
+        .parts
         .iter()
         .map(|p| {
             json!({
@@ -1118,8 +1451,8 @@ async fn issue(
             })
         })
         .collect();
-    let change = Change::new(
-        if closing {
+    Change::new(
+        if d.closing {
             "credit_note.issue"
         } else {
             "invoice.issue"
@@ -1129,20 +1462,19 @@ async fn issue(
     )
     .after(json!({
         "number": number, "customer_id": first.customer_id, "periods": periods,
-        "total": totals.total, "billing_run_id": run_id,
+        "total": d.totals.total, "billing_run_id": run_id,
     }))
     .timeline(
         first.customer_id,
         timeline,
-        if closing {
+        if d.closing {
             format!("Credit note {number} issued")
         } else {
             format!("Invoice {number} issued")
         },
     )
     .timeline_data(event.payload())
-    .event(event);
-    Ok(Issued::Document(totals.total, Box::new(change)))
+    .event(event)
 }
 
 /// Records `d`'s period as billed by `invoice_id` (none when it charged
@@ -1161,6 +1493,17 @@ async fn mark_billed(
     {
         return Ok(false);
     }
+    mark_accounted(tx, d, invoice_id, now).await
+}
+
+/// Records the plan changes and credited days `d` accounts for, on
+/// `invoice_id`. `false` when someone credited the days first.
+async fn mark_accounted(
+    tx: &mut store::WriteTx,
+    d: &Due,
+    invoice_id: Option<i64>,
+    now: i64,
+) -> Result<bool> {
     for &change in &d.plan_changes {
         store::billing::runs::plan_change_billed(tx, change, invoice_id, now).await?;
     }
@@ -1337,8 +1680,8 @@ async fn facts(
     let credit_days = if (spans.is_empty() && after_end.is_none()) || billed_until.is_none() {
         Vec::new()
     } else {
-        let billed = store::billing::runs::billed_periods(c, row.id)
-            .await?
+        let (billed, credited) = pre.history(c, row.id).await?;
+        let billed = billed
             .into_iter()
             .map(|b| {
                 let p = Period::new(
@@ -1348,8 +1691,7 @@ async fn facts(
                 Ok(p.map(|p| (p, b.billed_at)))
             })
             .collect::<Result<Vec<_>>>()?;
-        let credited = store::billing::runs::credited_days(c, row.id)
-            .await?
+        let credited = credited
             .into_iter()
             .map(|(a, b)| {
                 Ok(Period::new(
@@ -1415,28 +1757,83 @@ async fn facts(
     })
 }
 
-/// What a batch's contracts need besides their rows, read in three queries
-/// rather than three per contract.
+/// What a batch's contracts need besides their rows, read in a few
+/// queries rather than a few per contract.
 #[derive(Default)]
 struct Prefetched {
     changes: HashMap<i64, Vec<store::billing::runs::StatusChange>>,
     plan_changes: HashMap<i64, Vec<store::billing::runs::PlanChange>>,
     items: HashMap<i64, Vec<store::contracts::Item>>,
+    /// The billed periods and credited days of the contracts that may be
+    /// owed days back (ever suspended, or canceled), read for those only.
+    history: HashMap<i64, ContractHistory>,
 }
 
+type ContractHistory = (
+    Vec<store::billing::runs::BilledPeriod>,
+    Vec<(String, String)>,
+);
+
 impl Prefetched {
-    async fn read(c: &mut store::AnyConnection, ids: &[i64]) -> Result<Prefetched> {
+    async fn read(c: &mut store::AnyConnection, rows: &[Billable]) -> Result<Prefetched> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut pre = Prefetched::default();
-        for x in store::billing::runs::status_changes_for(c, ids).await? {
+        for x in store::billing::runs::status_changes_for(c, &ids).await? {
             pre.changes.entry(x.contract_id).or_default().push(x);
         }
-        for x in store::billing::runs::unbilled_plan_changes_for(c, ids).await? {
+        for x in store::billing::runs::unbilled_plan_changes_for(c, &ids).await? {
             pre.plan_changes.entry(x.contract_id).or_default().push(x);
         }
-        for x in store::billing::runs::items_for(c, ids).await? {
+        for x in store::billing::runs::items_for(c, &ids).await? {
             pre.items.entry(x.contract_id).or_default().push(x);
         }
+        let suspended = Status::Suspended.as_str();
+        let owed: Vec<i64> = rows
+            .iter()
+            .filter(|r| {
+                r.billed_until.is_some()
+                    && (r.end_date.is_some()
+                        || pre
+                            .changes
+                            .get(&r.id)
+                            .is_some_and(|cs| cs.iter().any(|x| x.to_status == suspended)))
+            })
+            .map(|r| r.id)
+            .collect();
+        for &id in &owed {
+            pre.history.insert(id, Default::default());
+        }
+        for (id, start, end, at) in store::billing::runs::billed_periods_for(c, &owed).await? {
+            if let Some(h) = pre.history.get_mut(&id) {
+                h.0.push(store::billing::runs::BilledPeriod {
+                    period_start: start,
+                    period_end: end,
+                    billed_at: at,
+                });
+            }
+        }
+        for (id, start, end) in store::billing::runs::credited_days_for(c, &owed).await? {
+            if let Some(h) = pre.history.get_mut(&id) {
+                h.1.push((start, end));
+            }
+        }
         Ok(pre)
+    }
+
+    /// The billed periods and credited days of `contract_id`: as read
+    /// for the batch, else read now.
+    async fn history(
+        &mut self,
+        c: &mut store::AnyConnection,
+        contract_id: i64,
+    ) -> Result<ContractHistory> {
+        if let Some(h) = self.history.remove(&contract_id) {
+            return Ok(h);
+        }
+        Ok((
+            store::billing::runs::billed_periods(c, contract_id).await?,
+            store::billing::runs::credited_days(c, contract_id).await?,
+        ))
     }
 }
 

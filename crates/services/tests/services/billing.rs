@@ -1055,3 +1055,94 @@ async fn an_installation_fee_in_installments_goes_one_part_per_invoice() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_group_that_cannot_be_written_at_once_keeps_the_documents_before_the_bad_one() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let plan_id = catalog::create_plan(
+            &s,
+            &admin_caller(),
+            &plan("Fibra 300", 9_990, BillingMode::Postpaid),
+        )
+        .await
+        .unwrap()
+        .id;
+        let a = customer(&s, "Ana", "529.982.247-25").await;
+        let b = customer(&s, "Bruno", "111.444.777-35").await;
+        let c = customer(&s, "Carla", "390.533.447-05").await;
+        for (k, login) in [(a, "ana"), (b, "bruno"), (c, "carla")] {
+            contract(&s, k, plan_id, login).await;
+        }
+        // A document written outside the series holds the number the
+        // second invoice would take: the group's multi-row insert fails,
+        // and one document at a time the first is issued, the second
+        // refused whole (its number given back) and the run stops.
+        let mut tx = s.db.begin().await.unwrap();
+        store::billing::documents::insert(
+            &mut tx,
+            &store::billing::documents::NewDocument {
+                kind: "invoice",
+                status: "issued",
+                number: Some("2026-000002"),
+                public_id: "stray",
+                customer_id: c,
+                contract_id: None,
+                issue_date: Some("2026-01-01"),
+                due_date: "2026-01-01",
+                totals: Default::default(),
+                credits_invoice_id: None,
+                billing_run_id: None,
+                notes: "",
+            },
+            0,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let policy = Policy::default();
+        assert!(
+            run::run(&s, &console(), date(2026, 2, 10), &policy)
+                .await
+                .is_err()
+        );
+        let issued: Vec<_> = invoices(&s)
+            .await
+            .into_iter()
+            .filter(|d| d.document.billing_run_id.is_some())
+            .collect();
+        assert_eq!(issued.len(), 1);
+        assert_eq!(issued[0].document.number.as_deref(), Some("2026-000001"));
+        assert_eq!(issued[0].document.customer_id, a);
+        assert_eq!(issued[0].lines.len(), 1);
+        let mut conn = s.db.conn().await.unwrap();
+        let (last, billed): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT MAX(last) FROM number_series WHERE series = 'invoice'),
+                (SELECT COUNT(*) FROM billed_periods)",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!((last, billed), (1, 1), "nothing of the refused document");
+
+        // With the series moved past the stray number, the next run
+        // finishes what is missing, each period once.
+        sqlx::query("UPDATE number_series SET last = 2 WHERE series = 'invoice'")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        run::run(&s, &console(), date(2026, 2, 10), &policy)
+            .await
+            .unwrap();
+        let mut numbers: Vec<_> = invoices(&s)
+            .await
+            .into_iter()
+            .filter(|d| d.document.billing_run_id.is_some())
+            .map(|d| d.document.number.unwrap())
+            .collect();
+        numbers.sort();
+        assert_eq!(numbers, ["2026-000001", "2026-000003", "2026-000004"]);
+    })
+    .await;
+}

@@ -124,3 +124,70 @@ pub async fn count_cycle(conn: &mut AnyConnection, id: i64, used: i64, at: i64) 
     .rows_affected();
     Ok(n == 1)
 }
+
+/// The running discounts of the contracts in `ids`, by contract, oldest
+/// first (one query for a group of the billing run's documents).
+pub async fn running_for(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Discount>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE d.contract_id IN ({}) AND d.ended_at IS NULL
+         ORDER BY d.contract_id, d.id",
+        crate::params::id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`count_cycle`] for many discounts in one statement: each `(id, used,
+/// n)` counts `n` more cycles where the count is still `used`. Returns how
+/// many rows moved; fewer than given means another writer counted first.
+pub async fn count_cycles(
+    conn: &mut AnyConnection,
+    counts: &[(i64, i64, i64)],
+    at: i64,
+) -> Result<u64> {
+    if counts.is_empty() {
+        return Ok(0);
+    }
+    // Ids and counts are integers the run computed: written inline, so the
+    // statement has one placeholder whatever the group's size.
+    let case = |f: &dyn Fn(&(i64, i64, i64)) -> i64| {
+        counts
+            .iter()
+            .map(|c| format!("WHEN {} THEN {}", c.0, f(c)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let add = format!("(CASE id {} END)", case(&|c| c.2));
+    let used = format!("(CASE id {} END)", case(&|c| c.1));
+    let ids: Vec<i64> = counts.iter().map(|c| c.0).collect();
+    let sql = format!(
+        "UPDATE contract_discounts SET cycles_used = cycles_used + {add},
+            ended_at = CASE WHEN cycles IS NOT NULL AND cycles_used + {add} >= cycles THEN $1
+                            ELSE ended_at END
+         WHERE id IN ({}) AND cycles_used = {used} AND ended_at IS NULL",
+        crate::params::id_list(&ids)
+    );
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(at)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
+/// Ends the running discounts in `ids` (their until-date passed).
+pub async fn end_many(conn: &mut AnyConnection, ids: &[i64], at: i64) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE contract_discounts SET ended_at = $1 WHERE id IN ({}) AND ended_at IS NULL",
+        crate::params::id_list(ids)
+    )))
+    .bind(at)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}

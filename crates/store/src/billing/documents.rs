@@ -490,3 +490,215 @@ pub async fn next_number(conn: &mut AnyConnection, series: &str, year: i64) -> R
     .fetch_one(conn)
     .await?)
 }
+
+/// Reserves the next `n` numbers of `series` in `year` at once (see
+/// [`next_number`]: the same row lock, and a rollback gives the whole
+/// block back); returns the first.
+pub async fn reserve_numbers(
+    conn: &mut AnyConnection,
+    series: &str,
+    year: i64,
+    n: i64,
+) -> Result<i64> {
+    let n = n.max(1);
+    let last: i64 = sqlx::query_scalar(
+        "INSERT INTO number_series (series, year, last) VALUES ($1, $2, $3)
+         ON CONFLICT (series, year) DO UPDATE SET last = number_series.last + $3
+         RETURNING last",
+    )
+    .bind(series)
+    .bind(year)
+    .bind(n)
+    .fetch_one(conn)
+    .await?;
+    Ok(last - n + 1)
+}
+
+/// Writes many documents (as [`insert`] does one) in as few statements as
+/// fit; returns their ids in the order given. Every document needs its own
+/// `public_id` (the ids come back matched on it).
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    docs: &[NewDocument<'_>],
+    at: i64,
+) -> Result<Vec<i64>> {
+    use crate::bulk::Value;
+    use sqlx::Row as _;
+    let rows: Vec<Vec<Value>> = docs
+        .iter()
+        .map(|d| {
+            vec![
+                d.kind.into(),
+                d.number.map(str::to_owned).into(),
+                d.status.into(),
+                d.public_id.into(),
+                d.customer_id.into(),
+                d.contract_id.into(),
+                d.issue_date.map(str::to_owned).into(),
+                d.due_date.into(),
+                d.totals.net.into(),
+                d.totals.discount.into(),
+                d.totals.tax.into(),
+                d.totals.total.into(),
+                d.credits_invoice_id.into(),
+                d.billing_run_id.into(),
+                d.notes.into(),
+                at.into(),
+                d.number.map(|_| at).into(),
+            ]
+        })
+        .collect();
+    let written = crate::bulk::insert_rows_returning(
+        conn,
+        "invoices",
+        &[
+            "kind",
+            "number",
+            "status",
+            "public_id",
+            "customer_id",
+            "contract_id",
+            "issue_date",
+            "due_date",
+            "net",
+            "discount",
+            "tax",
+            "total",
+            "credits_invoice_id",
+            "billing_run_id",
+            "notes",
+            "created_at",
+            "issued_at",
+        ],
+        &rows,
+        "id, public_id",
+    )
+    .await
+    .map_err(|e| match e {
+        crate::Error::Sql(e) => crate::conflict("number")(e),
+        e => e,
+    })?;
+    let mut ids = std::collections::HashMap::with_capacity(written.len());
+    for r in &written {
+        ids.insert(r.try_get::<String, _>(1)?, r.try_get::<i64, _>(0)?);
+    }
+    docs.iter()
+        .map(|d| {
+            ids.get(d.public_id).copied().ok_or_else(|| {
+                crate::Error::Decode(format!("document {} was not written", d.public_id))
+            })
+        })
+        .collect()
+}
+
+/// Writes many lines with their taxes (as [`insert_line`] does one), each
+/// with its document's id; returns the lines' ids in the order given. A
+/// document's lines need distinct positions (the ids come back matched on
+/// document and position).
+pub async fn insert_lines_many(
+    conn: &mut AnyConnection,
+    lines: &[(i64, NewLine<'_>)],
+) -> Result<Vec<i64>> {
+    use crate::bulk::Value;
+    use sqlx::Row as _;
+    let rows: Vec<Vec<Value>> = lines
+        .iter()
+        .map(|(invoice_id, l)| {
+            let (start, end) = match &l.period {
+                Some((s, e)) => (Value::from(s), Value::from(e)),
+                None => (Value::NullText, Value::NullText),
+            };
+            vec![
+                (*invoice_id).into(),
+                l.position.into(),
+                l.source.into(),
+                l.contract_id.into(),
+                l.description.into(),
+                start,
+                end,
+                l.quantity.into(),
+                l.unit_price.into(),
+                l.discount.into(),
+                l.amount.into(),
+                l.net.into(),
+                l.total.into(),
+                l.credits_line_id.into(),
+            ]
+        })
+        .collect();
+    let written = crate::bulk::insert_rows_returning(
+        conn,
+        "invoice_lines",
+        &[
+            "invoice_id",
+            "position",
+            "source",
+            "contract_id",
+            "description",
+            "period_start",
+            "period_end",
+            "quantity",
+            "unit_price",
+            "discount",
+            "amount",
+            "net",
+            "total",
+            "credits_line_id",
+        ],
+        &rows,
+        "id, invoice_id, position",
+    )
+    .await?;
+    let mut ids = std::collections::HashMap::with_capacity(written.len());
+    for r in &written {
+        let key = (r.try_get::<i64, _>(1)?, r.try_get::<i64, _>(2)?);
+        if ids.insert(key, r.try_get::<i64, _>(0)?).is_some() {
+            return Err(crate::Error::Decode(format!(
+                "document {} has two lines at position {}",
+                key.0, key.1
+            )));
+        }
+    }
+    let ids: Vec<i64> = lines
+        .iter()
+        .map(|(invoice_id, l)| {
+            ids.get(&(*invoice_id, l.position)).copied().ok_or_else(|| {
+                crate::Error::Decode(format!(
+                    "line {} of document {invoice_id} was not written",
+                    l.position
+                ))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let taxes: Vec<Vec<Value>> = lines
+        .iter()
+        .zip(&ids)
+        .flat_map(|((_, l), id)| {
+            l.taxes.iter().map(move |t| {
+                vec![
+                    (*id).into(),
+                    t.tax_rate_id.into(),
+                    t.name.into(),
+                    t.rate_ppm.into(),
+                    t.mode.into(),
+                    t.amount.into(),
+                ]
+            })
+        })
+        .collect();
+    crate::bulk::insert_rows(
+        conn,
+        "invoice_line_taxes",
+        &[
+            "line_id",
+            "tax_rate_id",
+            "name",
+            "rate_ppm",
+            "mode",
+            "amount",
+        ],
+        &taxes,
+    )
+    .await?;
+    Ok(ids)
+}

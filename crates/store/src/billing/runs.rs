@@ -585,3 +585,116 @@ pub async fn lock_batch(conn: &mut AnyConnection, engine: crate::Engine) -> Resu
     }
     Ok(())
 }
+
+/// [`open_charges`] of the contracts in `ids`, by contract, oldest first
+/// (one query for a group of the run's documents).
+pub async fn open_charges_for(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Charge>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, contract_id, description, quantity, unit_price, actor_name, created_at,
+            invoice_line_id FROM pending_charges
+         WHERE contract_id IN ({}) AND invoice_line_id IS NULL ORDER BY contract_id, id",
+        crate::params::id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The periods of the contracts in `ids` billed from `from` on, as
+/// `(contract_id, period_start)`: what a group of the run must not bill
+/// again.
+pub async fn billed_from(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    from: &str,
+) -> Result<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT contract_id, period_start FROM billed_periods
+         WHERE contract_id IN ({}) AND period_start >= $1",
+        crate::params::id_list(ids)
+    )))
+    .bind(from)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A billed period to record: contract, start, end, invoice (none when it
+/// charged nothing).
+pub type NewBilledPeriod = (i64, String, String, Option<i64>);
+
+/// [`mark_billed`] for many periods in as few statements as fit. Returns
+/// how many were recorded: fewer than given means someone billed one of
+/// them first, and the caller rolls its transaction back.
+pub async fn mark_billed_many(
+    conn: &mut AnyConnection,
+    rows: &[NewBilledPeriod],
+    at: i64,
+) -> Result<u64> {
+    let rows: Vec<Vec<crate::bulk::Value>> = rows
+        .iter()
+        .map(|(contract, start, end, invoice)| {
+            vec![
+                (*contract).into(),
+                start.into(),
+                end.into(),
+                (*invoice).into(),
+                at.into(),
+            ]
+        })
+        .collect();
+    crate::bulk::insert_rows_with(
+        conn,
+        "billed_periods",
+        &[
+            "contract_id",
+            "period_start",
+            "period_end",
+            "invoice_id",
+            "billed_at",
+        ],
+        &rows,
+        " ON CONFLICT (contract_id, period_start) DO NOTHING",
+    )
+    .await
+}
+
+/// [`billed_periods`] of the contracts in `ids`, by contract, each with
+/// its contract's id first.
+pub async fn billed_periods_for(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, String, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT contract_id, period_start, period_end, billed_at FROM billed_periods
+         WHERE contract_id IN ({}) ORDER BY contract_id, period_start",
+        crate::params::id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`credited_days`] of the contracts in `ids`, by contract, each with its
+/// contract's id first.
+pub async fn credited_days_for(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT contract_id, period_start, period_end FROM billing_day_credits
+         WHERE contract_id IN ({}) ORDER BY contract_id, period_start",
+        crate::params::id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}

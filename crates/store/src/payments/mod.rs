@@ -439,9 +439,10 @@ pub async fn credits(conn: &mut AnyConnection, customer_id: i64) -> Result<Vec<(
     Ok(rows.into_iter().filter(|(_, left)| *left > 0).collect())
 }
 
-/// Which of `customer_ids` have at least one payment: a billing run asks
-/// once per batch, so customers who never paid ahead cost no more reads.
-pub async fn customers_with_payments(
+/// Which of `customer_ids` have credit (money of theirs not applied to
+/// any invoice; [`credits`] summed per customer): the billing run asks once
+/// per group, so only those customers cost the per-invoice credit step.
+pub async fn customers_with_credit(
     conn: &mut AnyConnection,
     customer_ids: &[i64],
 ) -> Result<Vec<i64>> {
@@ -449,9 +450,23 @@ pub async fn customers_with_payments(
         return Ok(Vec::new());
     }
     let marks: Vec<String> = (1..=customer_ids.len()).map(|i| format!("${i}")).collect();
+    let ids = marks.join(", ");
     let sql = format!(
-        "SELECT DISTINCT customer_id FROM payments WHERE customer_id IN ({})",
-        marks.join(", ")
+        "SELECT x.cid FROM (
+            SELECT p.customer_id AS cid, p.amount AS v FROM payments p
+             WHERE p.customer_id IN ({ids}) AND p.kind = 'payment'
+            UNION ALL
+            SELECT r.customer_id, -r.amount FROM payments r
+             WHERE r.customer_id IN ({ids}) AND r.kind <> 'payment'
+            UNION ALL
+            SELECT p.customer_id, CASE WHEN a.released = 0 THEN -a.amount ELSE a.amount END
+             FROM payments p JOIN payment_allocations a ON a.payment_id = p.id
+             WHERE p.customer_id IN ({ids}) AND p.kind = 'payment'
+            UNION ALL
+            SELECT r.customer_id, a.amount FROM payments r
+             JOIN payment_allocations a ON a.payment_id = r.id
+             WHERE r.customer_id IN ({ids}) AND r.kind <> 'payment'
+         ) x GROUP BY x.cid HAVING SUM(x.v) > 0"
     );
     let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
     for id in customer_ids {

@@ -79,6 +79,37 @@ pub async fn enqueue_document(conn: &mut AnyConnection, invoice_id: i64, at: i64
         == 1)
 }
 
+/// [`enqueue_document`] for many documents in one statement (the billing
+/// run's groups); returns how many were queued.
+pub async fn enqueue_documents(conn: &mut AnyConnection, ids: &[i64], at: i64) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let first_email = if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        "json_extract(c.emails, '$[0]')"
+    } else {
+        "(c.emails::jsonb ->> 0)"
+    };
+    let sql = format!(
+        "INSERT INTO email_outbox (to_addr, subject, body_text, status, created_at,
+            attachment_kind, attachment_id)
+         SELECT {first_email}, COALESCE(d.number, ''), '', 'pending', $1, 'invoice', d.id
+         FROM invoices d JOIN customers c ON c.id = d.customer_id
+         WHERE d.id IN ({}) AND d.status = 'issued' AND d.number IS NOT NULL
+           AND COALESCE({first_email}, '') <> ''
+           AND NOT EXISTS (SELECT 1 FROM settings
+                WHERE key = 'email.send_invoices' AND value = 'false')
+         ORDER BY d.id
+         ON CONFLICT DO NOTHING",
+        crate::params::id_list(ids)
+    );
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(at)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
 /// Writes the subject and body a message was sent with (documents' are
 /// composed when sent).
 pub async fn set_content(
