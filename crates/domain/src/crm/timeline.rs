@@ -43,6 +43,12 @@ text_enum!(
         InvoiceVoided = "invoice.voided",
         /// `number`, `invoice_number`, `total` (minor units).
         CreditNoteIssued = "credit_note.issued",
+        /// `number` (the invoice), `step` (`reminder-3`, …), `due_date`.
+        CollectionsReminderSent = "collections.reminder_sent",
+        /// `number` (the invoice), `owed` (minor units), `suspend_from`.
+        CollectionsNoticeSent = "collections.notice_sent",
+        /// `number` (the contract), `until` (the last day of the unlock).
+        CollectionsUnlocked = "collections.unlocked",
     }
 );
 

@@ -36,11 +36,14 @@ pub enum Permission {
     BillingView,
     BillingManage,
     BillingVoid,
+    CollectionsView,
+    CollectionsManage,
+    CollectionsUnlock,
 }
 
 impl Permission {
     /// Every permission, in the order the role editor shows them.
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 28] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -66,6 +69,9 @@ impl Permission {
         Permission::BillingView,
         Permission::BillingManage,
         Permission::BillingVoid,
+        Permission::CollectionsView,
+        Permission::CollectionsManage,
+        Permission::CollectionsUnlock,
     ];
 
     /// The stable code stored in the database and used as a token scope.
@@ -96,6 +102,9 @@ impl Permission {
             Permission::BillingView => "billing.view",
             Permission::BillingManage => "billing.manage",
             Permission::BillingVoid => "billing.void",
+            Permission::CollectionsView => "collections.view",
+            Permission::CollectionsManage => "collections.manage",
+            Permission::CollectionsUnlock => "collections.unlock",
         }
     }
 

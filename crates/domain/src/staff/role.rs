@@ -49,6 +49,9 @@ impl BuiltinRole {
                 BillingView,
                 BillingManage,
                 BillingVoid,
+                CollectionsView,
+                CollectionsManage,
+                CollectionsUnlock,
             ]
             .into_iter()
             .collect(),
@@ -72,6 +75,8 @@ impl BuiltinRole {
                 ContractsStatus,
                 RadiusView,
                 BillingView,
+                CollectionsView,
+                CollectionsUnlock,
             ]
             .into_iter()
             .collect(),
