@@ -8,6 +8,7 @@ mod aaa;
 mod audit;
 mod backup;
 mod billing;
+mod collections;
 mod config;
 mod demo;
 mod import;
@@ -88,6 +89,9 @@ enum Command {
     /// Billing runs (invoices due as of a date).
     #[command(subcommand)]
     Billing(billing::BillingCommand),
+    /// Collections: reminders, suspension notices and suspensions for non-payment.
+    #[command(subcommand)]
+    Collections(collections::CollectionsCommand),
     /// Import customers or contracts from a CSV file (`,` or `;`, English or Portuguese headers).
     Import(import::ImportArgs),
     /// Fill the database with realistic demo data (doing setup first if needed).
@@ -226,6 +230,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Nas(c) => nas::run(&ctx, c).await?,
         Command::Aaa(c) => aaa::run(&ctx, c).await?,
         Command::Billing(c) => billing::run(&ctx, c).await?,
+        Command::Collections(c) => collections::run(&ctx, c).await?,
         Command::Import(a) => return import::run(&ctx, a).await,
         Command::BenchCrm => crate::bench::run(&ctx.open().await?).await?,
         Command::BenchBilling { invoices, skip_run } => {

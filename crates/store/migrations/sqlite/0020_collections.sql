@@ -35,7 +35,9 @@ CREATE TABLE dunning_suspensions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     contract_id BIGINT NOT NULL REFERENCES contracts(id),
     customer_id BIGINT NOT NULL REFERENCES customers(id),
-    notice_id BIGINT NOT NULL REFERENCES dunning_notices(id),
+    -- The notice that allowed it; null for a suspension staff made by hand
+    -- (recorded when it is unlocked on trust).
+    notice_id BIGINT REFERENCES dunning_notices(id),
     suspended_on TEXT NOT NULL,
     -- Set when the debt is settled (or the contract canceled).
     ended_on TEXT,

@@ -322,7 +322,7 @@ pub async fn insert_suspension(
     conn: &mut AnyConnection,
     contract_id: i64,
     customer_id: i64,
-    notice_id: i64,
+    notice_id: Option<i64>,
     on: &str,
     at: i64,
 ) -> Result<Option<i64>> {
@@ -346,7 +346,7 @@ pub struct Suspension {
     pub id: i64,
     pub contract_id: i64,
     pub customer_id: i64,
-    pub notice_id: i64,
+    pub notice_id: Option<i64>,
     pub suspended_on: String,
     pub ended_on: Option<String>,
     /// The trust unlock of this suspension, if any.
