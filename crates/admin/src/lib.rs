@@ -11,6 +11,7 @@
 
 pub mod billing;
 pub mod catalog;
+pub mod collections;
 pub mod contracts;
 pub mod crm;
 pub mod dashboard;
@@ -41,6 +42,7 @@ pub const NAV: &[NavItem] = &[
     crm::NAV,
     catalog::NAV,
     billing::NAV,
+    collections::NAV,
     radius::NAV,
     NavItem::soon(
         "support",
@@ -77,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .merge(catalog::routes())
         .merge(contracts::routes())
         .merge(billing::routes())
+        .merge(collections::routes())
         .merge(radius::routes())
         .merge(reports::routes())
         .merge(staff::routes())

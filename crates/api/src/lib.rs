@@ -25,6 +25,7 @@ mod problem;
 // document (`routes()`).
 mod billing;
 mod catalog;
+mod collections;
 mod contracts;
 mod crm;
 mod radius;
@@ -130,6 +131,7 @@ impl Modify for BearerAuth {
         (name = "documents", description = "Customers' KYC documents and contract PDFs"),
         (name = "radius", description = "Routers (NAS), sessions, the authentication log, usage and connection lookups"),
         (name = "billing", description = "Invoices and their PDFs, credit notes, billing runs, tax rates, discounts, promo codes, customers' balance and statement"),
+        (name = "collections", description = "Collections (dunning): the policy, overdue customers, trust unlocks, the cancellation list and the daily pass"),
     )
 )]
 pub struct ApiDoc;
@@ -144,6 +146,7 @@ fn areas() -> OpenApiRouter<AppState> {
         .merge(contracts::routes())
         .merge(radius::routes())
         .merge(billing::routes())
+        .merge(collections::routes())
 }
 
 /// The generated document, as JSON text (built once).
