@@ -7,6 +7,7 @@
 mod aaa;
 mod audit;
 mod backup;
+mod bench_dunning;
 mod billing;
 mod collections;
 mod config;
@@ -109,6 +110,9 @@ enum Command {
         #[arg(long)]
         skip_run: bool,
     },
+    /// The collections pass's figures on this database (for scripts/bench-dunning).
+    #[command(name = "bench-dunning", hide = true)]
+    BenchDunning(bench_dunning::BenchDunningArgs),
     /// Invoice PDFs rendered per second per core (no database needed).
     #[command(name = "bench-pdf", hide = true)]
     BenchPdf(crate::bench_pdf::BenchPdfArgs),
@@ -237,6 +241,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::bench_billing::run(&ctx.open().await?, invoices, skip_run).await?
         }
         Command::BenchPdf(a) => crate::bench_pdf::run(&a)?,
+        Command::BenchDunning(a) => bench_dunning::run(&ctx.open().await?, &a).await?,
         Command::Demo(a) => demo::run(&ctx, a).await?,
         Command::Audit(c) => return audit::run(&ctx, c).await,
     }

@@ -541,9 +541,11 @@ fn mover() -> Caller {
     Caller::system(JOB)
 }
 
-/// Notices whose date has come: one transaction per notice (its customer),
-/// suspending the contracts the invoice bills while the customer still
-/// owes at least the minimum.
+/// Notices whose date has come, suspending the contracts the invoice bills
+/// while the customer still owes at least the minimum. Each notice (one
+/// customer) is whole or absent: a savepoint around it inside a
+/// transaction of up to [`NOTICE_GROUP`], since a commit per customer would
+/// cap the pass at the disk's flush rate.
 async fn suspend_due(
     svc: &Services,
     as_of: Date,
@@ -555,79 +557,111 @@ async fn suspend_due(
     loop {
         let notices = {
             let mut c = svc.db.conn().await?;
-            q::notices_due(&mut c, &today, after, 200).await?
+            q::notices_due(&mut c, &today, after, NOTICE_GROUP).await?
         };
         let Some(last) = notices.last() else { break };
         after = last.id;
-        for n in notices {
-            let mut tx = svc.db.begin().await?;
-            if q::invoice_open(&mut tx, n.invoice_id, &today).await? <= 0 {
-                q::close_notice(&mut tx, n.id, &today).await?;
-                tx.commit().await?;
-                report.settled += 1;
-                continue;
-            }
-            let owed = owed_of(&mut tx, n.customer_id, &today).await?;
-            if owed < policy.min_amount.0 {
-                // Left open: it may be owed again tomorrow, or settled.
-                continue;
-            }
-            let mut targets = q::invoice_contracts(&mut tx, n.invoice_id).await?;
-            if targets.is_empty() {
-                targets = q::contracts_of(&mut tx, n.customer_id)
-                    .await?
-                    .into_iter()
-                    .map(|(id, _, _)| id)
-                    .collect();
-            }
-            let number = q::invoice(&mut tx, n.invoice_id)
-                .await?
-                .number
-                .unwrap_or_default();
-            for id in targets {
-                let k = store::contracts::get(&mut tx, id).await?;
-                if k.status != Status::Active.as_str() {
-                    continue;
+        let mut tx = svc.db.begin().await?;
+        let mut failed = None;
+        for n in &notices {
+            q::savepoint(&mut tx).await?;
+            match suspend_for(&mut tx, n, &today, policy).await {
+                Ok(Acted::Settled) => {
+                    q::release(&mut tx).await?;
+                    report.settled += 1;
                 }
-                // A contract unlocked on trust keeps its days.
-                if let Some(s) = q::open_suspension(&mut tx, id).await?
-                    && s.unlock_id.is_some()
-                    && s.expired_on.is_none()
-                {
-                    continue;
+                Ok(Acted::Suspended(count)) => {
+                    q::release(&mut tx).await?;
+                    report.suspended += count;
                 }
-                if q::insert_suspension(
-                    &mut tx,
-                    id,
-                    n.customer_id,
-                    Some(n.id),
-                    &today,
-                    store::now(),
-                )
-                .await?
-                .is_none()
-                {
-                    continue;
+                Err(e) => {
+                    q::roll_back_to_savepoint(&mut tx).await?;
+                    failed = Some(e);
+                    break;
                 }
-                crate::contracts::transition_in(
-                    &mut tx,
-                    &mover(),
-                    id,
-                    Status::Suspended,
-                    Some(SuspendReason::NonPayment),
-                    &format!(
-                        "Collections: invoice {number} unpaid; notice of {}",
-                        n.sent_on
-                    ),
-                )
-                .await?;
-                report.suspended += 1;
             }
-            q::close_notice(&mut tx, n.id, &today).await?;
-            tx.commit().await?;
+        }
+        tx.commit().await?;
+        if let Some(e) = failed {
+            return Err(e);
         }
     }
     Ok(())
+}
+
+/// Notices per transaction in the suspension phase.
+const NOTICE_GROUP: i64 = 200;
+
+enum Acted {
+    /// The invoice was settled: the notice is closed.
+    Settled,
+    /// This many contracts suspended (0: owing under the minimum, or
+    /// nothing active to suspend).
+    Suspended(i64),
+}
+
+async fn suspend_for(
+    tx: &mut store::WriteTx,
+    n: &q::Notice,
+    today: &str,
+    policy: &Policy,
+) -> Result<Acted> {
+    if q::invoice_open(tx, n.invoice_id, today).await? <= 0 {
+        q::close_notice(tx, n.id, today).await?;
+        return Ok(Acted::Settled);
+    }
+    let owed = owed_of(tx, n.customer_id, today).await?;
+    if owed < policy.min_amount.0 {
+        // Left open: it may be owed again tomorrow, or settled.
+        return Ok(Acted::Suspended(0));
+    }
+    let mut targets = q::invoice_contracts(tx, n.invoice_id).await?;
+    if targets.is_empty() {
+        targets = q::contracts_of(tx, n.customer_id)
+            .await?
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
+    }
+    let number = q::invoice(tx, n.invoice_id)
+        .await?
+        .number
+        .unwrap_or_default();
+    let mut count = 0;
+    for id in targets {
+        let k = store::contracts::get(tx, id).await?;
+        if k.status != Status::Active.as_str() {
+            continue;
+        }
+        // A contract unlocked on trust keeps its days.
+        if let Some(s) = q::open_suspension(tx, id).await?
+            && s.unlock_id.is_some()
+            && s.expired_on.is_none()
+        {
+            continue;
+        }
+        if q::insert_suspension(tx, id, n.customer_id, Some(n.id), today, store::now())
+            .await?
+            .is_none()
+        {
+            continue;
+        }
+        crate::contracts::transition_in(
+            tx,
+            &mover(),
+            id,
+            Status::Suspended,
+            Some(SuspendReason::NonPayment),
+            &format!(
+                "Collections: invoice {number} unpaid; notice of {}",
+                n.sent_on
+            ),
+        )
+        .await?;
+        count += 1;
+    }
+    q::close_notice(tx, n.id, today).await?;
+    Ok(Acted::Suspended(count))
 }
 
 /// Trust unlocks whose days are over: suspended again when still owing.

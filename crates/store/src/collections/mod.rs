@@ -567,3 +567,30 @@ pub async fn contracts_of(
     .fetch_all(conn)
     .await?)
 }
+
+/// Starts a savepoint (one customer's changes inside a larger transaction).
+pub async fn savepoint(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("SAVEPOINT collections_customer")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Keeps what was written since [`savepoint`].
+pub async fn release(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("RELEASE SAVEPOINT collections_customer")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Undoes what was written since [`savepoint`] (and ends it).
+pub async fn roll_back_to_savepoint(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("ROLLBACK TO SAVEPOINT collections_customer")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("RELEASE SAVEPOINT collections_customer")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
