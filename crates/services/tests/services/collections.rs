@@ -362,6 +362,34 @@ async fn minimum_amount_and_partial_credit() {
         assert_eq!(r.suspended, 0);
         assert_eq!(status(&s, k2).await, active());
         let _ = inv;
+        // The overdue list: what is open after the credit note, most first.
+        let f = collections::OverdueFilter {
+            min_days: 30,
+            q: String::new(),
+            offset: 0,
+            limit: 10,
+        };
+        let rows = collections::overdue(&s, &staff, &f).await.unwrap();
+        let owed: Vec<(i64, i64, i64)> = rows
+            .iter()
+            .map(|r| (r.row.customer_id, r.row.owed, r.days_late))
+            .collect();
+        assert_eq!(owed, vec![(a, 999, 40), (b, 500, 40)]);
+        assert_eq!(rows[0].row.customer_name, "Bia Souza");
+        let by_name = collections::OverdueFilter {
+            q: "caio".into(),
+            ..f.clone()
+        };
+        let rows = collections::overdue(&s, &staff, &by_name).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].row.customer_id, b);
+        let later = collections::OverdueFilter { min_days: 41, ..f };
+        assert!(
+            collections::overdue(&s, &staff, &later)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     })
     .await;
 }
@@ -461,6 +489,18 @@ async fn policy_limits_and_permissions() {
         let s = svc(&db);
         company(&s, "BR").await;
         let staff = admin_caller();
+        // The daily job is registered and scheduled.
+        use services::system::jobs;
+        assert!(
+            jobs::Registry::with_builtins()
+                .kinds()
+                .any(|k| k == collections::JOB)
+        );
+        assert!(
+            jobs::schedule::builtin()
+                .iter()
+                .any(|spec| spec.job_kind == collections::JOB)
+        );
         let stored = collections::policy(&s, &staff).await.unwrap();
         assert_eq!(stored.policy, Policy::default_for("BR").sorted());
         assert_eq!(stored.updated_at, None);

@@ -473,6 +473,10 @@ pub struct Overdue {
 /// Customers owing on `as_of` for invoices due before it, the oldest at
 /// least on `oldest_by` (a days-late filter), most owed first; `name` (folded
 /// search text, already lower case) filters by name when not empty.
+///
+/// The settlements are summed once per invoice and joined (a hash join),
+/// not looked up per invoice; names and suspended contracts are read for
+/// the page's rows only.
 pub async fn overdue(
     conn: &mut AnyConnection,
     as_of: &str,
@@ -481,24 +485,26 @@ pub async fn overdue(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Overdue>> {
-    let name_cond = if name.is_empty() {
-        ""
+    let (join, cond) = if name.is_empty() {
+        ("", "")
     } else {
-        "AND c.search_text LIKE $3"
+        (
+            "JOIN customers c ON c.id = i.customer_id",
+            "AND c.search_text LIKE $3",
+        )
     };
     let sql = format!(
-        "SELECT o.customer_id, c.name AS customer_name, CAST(SUM(o.open) AS BIGINT) AS owed,
-            MIN(o.due_date) AS oldest_due, COUNT(*) AS invoices,
-            (SELECT COUNT(*) FROM contracts k WHERE k.customer_id = o.customer_id
-               AND k.status = 'suspended' AND k.suspend_reason = 'non_payment') AS suspended
-         FROM (SELECT i.customer_id, i.due_date, {open} AS open FROM invoices i
-               WHERE {OWED} AND i.due_date < $1) o
-         JOIN customers c ON c.id = o.customer_id
-         WHERE o.open > 0 {name_cond}
-         GROUP BY o.customer_id, c.name
+        "SELECT o.customer_id, '' AS customer_name, CAST(SUM(o.open) AS BIGINT) AS owed,
+            MIN(o.due_date) AS oldest_due, COUNT(*) AS invoices, 0 AS suspended
+         FROM (SELECT i.customer_id, i.due_date, i.total + COALESCE(x.settled, 0) AS open
+               FROM invoices i {join}
+               LEFT JOIN (SELECT s.invoice_id, SUM(s.amount) AS settled FROM ({SETTLEMENTS}) s
+                          WHERE s.on_date <= $1 GROUP BY s.invoice_id) x ON x.invoice_id = i.id
+               WHERE {OWED} AND i.due_date < $1 {cond}) o
+         WHERE o.open > 0
+         GROUP BY o.customer_id
          HAVING MIN(o.due_date) <= $2
          ORDER BY owed DESC, o.customer_id LIMIT {limit} OFFSET {offset}",
-        open = open_expr(),
         limit = limit.clamp(0, 100_000),
         offset = offset.max(0),
     );
@@ -510,7 +516,36 @@ pub async fn overdue(
     } else {
         q.bind(format!("%{name}%"))
     };
-    Ok(q.fetch_all(conn).await?)
+    let mut rows: Vec<Overdue> = q.fetch_all(&mut *conn).await?;
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.customer_id).collect();
+    let names: std::collections::HashMap<i64, String> =
+        sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(format!(
+            "SELECT id, name FROM customers WHERE id IN ({})",
+            id_list(&ids)
+        )))
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+    let suspended: std::collections::HashMap<i64, i64> =
+        sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(format!(
+            "SELECT customer_id, COUNT(*) FROM contracts
+             WHERE customer_id IN ({}) AND status = 'suspended' AND suspend_reason = 'non_payment'
+             GROUP BY customer_id",
+            id_list(&ids)
+        )))
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    for r in &mut rows {
+        r.customer_name = names.get(&r.customer_id).cloned().unwrap_or_default();
+        r.suspended = suspended.get(&r.customer_id).copied().unwrap_or(0);
+    }
+    Ok(rows)
 }
 
 /// A contract suspended for non-payment long enough to be listed for
