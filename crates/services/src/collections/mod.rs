@@ -602,14 +602,15 @@ enum Acted {
 
 async fn suspend_for(
     tx: &mut store::WriteTx,
-    n: &q::Notice,
+    n: &q::NoticeDue,
     today: &str,
     policy: &Policy,
 ) -> Result<Acted> {
-    if q::invoice_open(tx, n.invoice_id, today).await? <= 0 {
+    if n.open <= 0 {
         q::close_notice(tx, n.id, today).await?;
         return Ok(Acted::Settled);
     }
+    q::lock_customer(tx, n.customer_id).await?;
     let owed = owed_of(tx, n.customer_id, today).await?;
     if owed < policy.min_amount.0 {
         // Left open: it may be owed again tomorrow, or settled.
@@ -623,10 +624,7 @@ async fn suspend_for(
             .map(|(id, _, _)| id)
             .collect();
     }
-    let number = q::invoice(tx, n.invoice_id)
-        .await?
-        .number
-        .unwrap_or_default();
+    let number = n.number.clone().unwrap_or_default();
     let mut count = 0;
     for id in targets {
         let k = store::contracts::get(tx, id).await?;
@@ -685,6 +683,7 @@ async fn end_unlocks(
             if !q::expire_unlock(&mut tx, u.id, &today).await? {
                 continue;
             }
+            q::lock_customer(&mut tx, u.customer_id).await?;
             let owed = owed_of(&mut tx, u.customer_id, &today).await?;
             let k = store::contracts::get(&mut tx, u.contract_id).await?;
             if owed >= policy.min_amount.0 && k.status == Status::Active.as_str() {
@@ -732,6 +731,7 @@ pub async fn reconsider(tx: &mut store::WriteTx, customer_id: i64) -> Result<Rec
     let today = crate::crm::today(tx).await?.to_string();
     let stored = stored_in(tx).await?;
     let policy = stored.policy;
+    q::lock_customer(tx, customer_id).await?;
     let owed = owed_of(tx, customer_id, &today).await?;
     let mut out = Reconsidered {
         owed,

@@ -216,17 +216,34 @@ pub struct Notice {
 const NOTICE: &str =
     "id, invoice_id, customer_id, step, sent_on, amount, owed, suspend_from, closed_on";
 
+/// An open notice whose suspension day has come, with its invoice's
+/// number and what it still has open.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct NoticeDue {
+    pub id: i64,
+    pub invoice_id: i64,
+    pub customer_id: i64,
+    pub sent_on: String,
+    pub number: Option<String>,
+    pub open: i64,
+}
+
 /// Open notices whose suspension date has come by `as_of`, after id
-/// `after`, oldest first.
+/// `after`, oldest first, with their invoice's number and open amount (one
+/// read for the group).
 pub async fn notices_due(
     conn: &mut AnyConnection,
     as_of: &str,
     after: i64,
     limit: i64,
-) -> Result<Vec<Notice>> {
+) -> Result<Vec<NoticeDue>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {NOTICE} FROM dunning_notices
-         WHERE closed_on IS NULL AND suspend_from <= $1 AND id > $2 ORDER BY id LIMIT $3"
+        "SELECT n.id, n.invoice_id, n.customer_id, n.sent_on, i.number,
+            CAST({open} AS BIGINT) AS open
+         FROM dunning_notices n JOIN invoices i ON i.id = n.invoice_id
+         WHERE n.closed_on IS NULL AND n.suspend_from <= $1 AND n.id > $2
+         ORDER BY n.id LIMIT $3",
+        open = open_expr()
     )))
     .bind(as_of)
     .bind(after)
@@ -627,5 +644,23 @@ pub async fn roll_back_to_savepoint(conn: &mut AnyConnection) -> Result<()> {
     sqlx::query("RELEASE SAVEPOINT collections_customer")
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Names the per-customer collections lock ("LMCO" in the high bits).
+const CUSTOMER_LOCK: i64 = 0x4c4d_434f_0000_0000;
+
+/// Holds customer `customer_id`'s collections lock until the transaction
+/// ends, so a suspension and a payment's reactivation for the same
+/// customer never decide on each other's uncommitted state (PostgreSQL;
+/// SQLite's single writer already serialises them). Two customers sharing
+/// the low 32 bits of their id only wait for each other.
+pub async fn lock_customer(conn: &mut AnyConnection, customer_id: i64) -> Result<()> {
+    if !conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(CUSTOMER_LOCK | (customer_id & 0xffff_ffff))
+            .execute(conn)
+            .await?;
+    }
     Ok(())
 }
