@@ -463,6 +463,8 @@ pub(crate) struct ShowView {
     /// The discounts section (billing's), and its forms as typed.
     discounts: Vec<crate::billing::discounts::DiscountRow>,
     pub(crate) discount_form: crate::billing::discounts::DiscountForm,
+    /// Collections: suspension coming, suspended for non-payment, unlocked.
+    collections: Option<crate::collections::Notice>,
 }
 
 pub(crate) async fn show_view(
@@ -526,6 +528,7 @@ pub(crate) async fn show_view(
         },
         discounts: crate::billing::discounts::rows(state, staff, id).await?,
         discount_form: crate::billing::discounts::DiscountForm::new(),
+        collections: crate::collections::contract_notice(state, staff, id).await?,
         customer,
         k,
     })

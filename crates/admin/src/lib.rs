@@ -11,6 +11,7 @@
 
 pub mod billing;
 pub mod catalog;
+pub mod collections;
 pub mod contracts;
 pub mod crm;
 pub mod dashboard;
@@ -43,6 +44,7 @@ pub const NAV: &[NavItem] = &[
     catalog::NAV,
     billing::NAV,
     payments::NAV,
+    collections::NAV,
     radius::NAV,
     NavItem::soon(
         "support",
@@ -80,6 +82,7 @@ pub fn routes() -> Router<AppState> {
         .merge(contracts::routes())
         .merge(billing::routes())
         .merge(payments::routes())
+        .merge(collections::routes())
         .merge(radius::routes())
         .merge(reports::routes())
         .merge(staff::routes())

@@ -25,6 +25,7 @@ mod problem;
 // document (`routes()`).
 mod billing;
 mod catalog;
+mod collections;
 mod contracts;
 mod crm;
 mod payments;
@@ -132,6 +133,7 @@ impl Modify for BearerAuth {
         (name = "radius", description = "Routers (NAS), sessions, the authentication log, usage and connection lookups"),
         (name = "billing", description = "Invoices and their PDFs, credit notes, billing runs, tax rates, discounts, promo codes, customers' balance and statement"),
         (name = "payments", description = "Payments, refunds and reversals, where their money went, receipts and customers' credit"),
+        (name = "collections", description = "Collections (dunning): the policy, overdue customers, trust unlocks, the cancellation list and the daily pass"),
     )
 )]
 pub struct ApiDoc;
@@ -147,6 +149,7 @@ fn areas() -> OpenApiRouter<AppState> {
         .merge(radius::routes())
         .merge(billing::routes())
         .merge(payments::routes())
+        .merge(collections::routes())
 }
 
 /// The generated document, as JSON text (built once).

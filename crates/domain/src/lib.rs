@@ -3,6 +3,7 @@
 
 pub mod billing;
 pub mod catalog;
+pub mod collections;
 pub mod contracts;
 pub mod crm;
 pub mod event;

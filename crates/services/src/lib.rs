@@ -7,6 +7,7 @@ mod cache;
 pub mod caller;
 pub mod catalog;
 pub mod change;
+pub mod collections;
 mod context;
 pub mod contracts;
 pub mod crm;

@@ -12,6 +12,7 @@
 pub mod billing;
 pub mod bulk;
 pub mod catalog;
+pub mod collections;
 pub mod contracts;
 pub mod crm;
 mod db;

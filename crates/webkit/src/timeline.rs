@@ -158,6 +158,22 @@ fn sentence(tr: &Tr, kind: EventKind, data: &Value) -> Option<String> {
                 ("reason", text("reason")?),
             ],
         ),
+        CollectionsReminderSent => tr.targs(
+            "timeline-collections-reminder-sent",
+            &[number()?, ("date", text("due_date")?)],
+        ),
+        CollectionsNoticeSent => tr.targs(
+            "timeline-collections-notice-sent",
+            &[
+                number()?,
+                ("owed", tr.money(int("owed")?)),
+                ("date", text("suspend_from")?),
+            ],
+        ),
+        CollectionsUnlocked => tr.targs(
+            "timeline-collections-unlocked",
+            &[number()?, ("date", text("until")?)],
+        ),
     })
 }
 
@@ -204,6 +220,13 @@ mod tests {
             PaymentRefunded | PaymentReversed => json!({
                 "receipt_number": "REC2026-000001", "amount": 990, "reason": "cobrança em dobro",
             }),
+            CollectionsReminderSent => json!({
+                "number": "2026-000123", "step": "reminder+3", "due_date": "2026-05-10",
+            }),
+            CollectionsNoticeSent => json!({
+                "number": "2026-000123", "owed": 9990, "suspend_from": "2026-05-30",
+            }),
+            CollectionsUnlocked => json!({ "number": "000042", "until": "2026-06-03" }),
         }
     }
 

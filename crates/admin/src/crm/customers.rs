@@ -644,6 +644,8 @@ struct ShowView {
     note: String,
     /// Custom field values with their labels, in definition order.
     custom: Vec<(String, String)>,
+    /// Collections notices of its contracts (number, notice).
+    collections: Vec<(String, crate::collections::Notice)>,
 }
 
 async fn show_view(
@@ -673,6 +675,7 @@ async fn show_view(
         errors: FormErrors::default(),
         note: String::new(),
         custom,
+        collections: crate::collections::customer_notices(state, staff, id).await?,
     })
 }
 

@@ -48,6 +48,12 @@ text_enum!(
         /// `receipt_number` (of the payment), `amount`, `reason`.
         PaymentRefunded = "payment.refunded",
         PaymentReversed = "payment.reversed",
+        /// `number` (the invoice), `step` (`reminder-3`, …), `due_date`.
+        CollectionsReminderSent = "collections.reminder_sent",
+        /// `number` (the invoice), `owed` (minor units), `suspend_from`.
+        CollectionsNoticeSent = "collections.notice_sent",
+        /// `number` (the contract), `until` (the last day of the unlock).
+        CollectionsUnlocked = "collections.unlocked",
     }
 );
 

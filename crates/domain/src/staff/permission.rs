@@ -39,11 +39,14 @@ pub enum Permission {
     PaymentsView,
     PaymentsRecord,
     PaymentsRefund,
+    CollectionsView,
+    CollectionsManage,
+    CollectionsUnlock,
 }
 
 impl Permission {
     /// Every permission, in the order the role editor shows them.
-    pub const ALL: [Permission; 28] = [
+    pub const ALL: [Permission; 31] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -72,6 +75,9 @@ impl Permission {
         Permission::PaymentsView,
         Permission::PaymentsRecord,
         Permission::PaymentsRefund,
+        Permission::CollectionsView,
+        Permission::CollectionsManage,
+        Permission::CollectionsUnlock,
     ];
 
     /// The stable code stored in the database and used as a token scope.
@@ -105,6 +111,9 @@ impl Permission {
             Permission::PaymentsView => "payments.view",
             Permission::PaymentsRecord => "payments.record",
             Permission::PaymentsRefund => "payments.refund",
+            Permission::CollectionsView => "collections.view",
+            Permission::CollectionsManage => "collections.manage",
+            Permission::CollectionsUnlock => "collections.unlock",
         }
     }
 

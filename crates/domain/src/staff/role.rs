@@ -52,6 +52,9 @@ impl BuiltinRole {
                 PaymentsView,
                 PaymentsRecord,
                 PaymentsRefund,
+                CollectionsView,
+                CollectionsManage,
+                CollectionsUnlock,
             ]
             .into_iter()
             .collect(),
@@ -76,6 +79,8 @@ impl BuiltinRole {
                 RadiusView,
                 BillingView,
                 PaymentsView,
+                CollectionsView,
+                CollectionsUnlock,
             ]
             .into_iter()
             .collect(),

@@ -7,7 +7,9 @@
 mod aaa;
 mod audit;
 mod backup;
+mod bench_dunning;
 mod billing;
+mod collections;
 mod config;
 mod demo;
 mod import;
@@ -88,6 +90,9 @@ enum Command {
     /// Billing runs (invoices due as of a date).
     #[command(subcommand)]
     Billing(billing::BillingCommand),
+    /// Collections: reminders, suspension notices and suspensions for non-payment.
+    #[command(subcommand)]
+    Collections(collections::CollectionsCommand),
     /// Import customers or contracts from a CSV file (`,` or `;`, English or Portuguese headers).
     Import(import::ImportArgs),
     /// Fill the database with realistic demo data (doing setup first if needed).
@@ -105,6 +110,9 @@ enum Command {
         #[arg(long)]
         skip_run: bool,
     },
+    /// The collections pass's figures on this database (for scripts/bench-dunning).
+    #[command(name = "bench-dunning", hide = true)]
+    BenchDunning(bench_dunning::BenchDunningArgs),
     /// Invoice PDFs rendered per second per core (no database needed).
     #[command(name = "bench-pdf", hide = true)]
     BenchPdf(crate::bench_pdf::BenchPdfArgs),
@@ -226,12 +234,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Nas(c) => nas::run(&ctx, c).await?,
         Command::Aaa(c) => aaa::run(&ctx, c).await?,
         Command::Billing(c) => billing::run(&ctx, c).await?,
+        Command::Collections(c) => collections::run(&ctx, c).await?,
         Command::Import(a) => return import::run(&ctx, a).await,
         Command::BenchCrm => crate::bench::run(&ctx.open().await?).await?,
         Command::BenchBilling { invoices, skip_run } => {
             crate::bench_billing::run(&ctx.open().await?, invoices, skip_run).await?
         }
         Command::BenchPdf(a) => crate::bench_pdf::run(&a)?,
+        Command::BenchDunning(a) => bench_dunning::run(&ctx.open().await?, &a).await?,
         Command::Demo(a) => demo::run(&ctx, a).await?,
         Command::Audit(c) => return audit::run(&ctx, c).await,
     }

@@ -528,10 +528,27 @@ pub async fn transition(
     note: &str,
 ) -> Result<Contract> {
     access::status(caller)?;
-    let actor = &caller.actor();
-    let engine = svc.db.engine();
     let mut tx = svc.db.begin().await?;
-    let before = store::contracts::get_for_update(&mut tx, engine, id).await?;
+    let after = transition_in(&mut tx, caller, id, to, reason, note).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// [`transition`] in the caller's transaction (collections suspends and
+/// reactivates inside its own), with the same checks and records.
+pub async fn transition_in(
+    tx: &mut store::WriteTx,
+    caller: &Caller,
+    id: i64,
+    to: Status,
+    reason: Option<SuspendReason>,
+    note: &str,
+) -> Result<Contract> {
+    access::status(caller)?;
+    let actor = &caller.actor();
+    let engine = tx.engine();
+    let tx = &mut **tx;
+    let before = store::contracts::get_for_update(tx, engine, id).await?;
     let from = status_of(&before)?;
     if !from.can_become(to) {
         return Err(Error::IllegalTransition {
@@ -549,17 +566,16 @@ pub async fn transition(
     let now = store::now();
     let reason_s = reason.map(|r| r.as_str());
     // The row is locked: this only fails if the lock did not hold.
-    if !store::contracts::set_status(&mut tx, id, from.as_str(), to.as_str(), reason_s, now).await?
-    {
+    if !store::contracts::set_status(tx, id, from.as_str(), to.as_str(), reason_s, now).await? {
         return Err(Error::Refused("contract-changed"));
     }
     if to == Status::Canceled {
-        let today = today(&mut tx).await?;
-        store::contracts::set_end_date(&mut tx, id, &today.to_string()).await?;
-        store::contracts::cancel_pending_plan_changes(&mut tx, id, now).await?;
+        let today = today(tx).await?;
+        store::contracts::set_end_date(tx, id, &today.to_string()).await?;
+        store::contracts::cancel_pending_plan_changes(tx, id, now).await?;
     }
     store::contracts::insert_transition(
-        &mut tx,
+        tx,
         id,
         from.as_str(),
         to.as_str(),
@@ -569,7 +585,7 @@ pub async fn transition(
         now,
     )
     .await?;
-    let after = store::contracts::get(&mut tx, id).await?;
+    let after = store::contracts::get(tx, id).await?;
     let mut summary = format!("Contract {}: {} → {}", after.number, from, to);
     if let Some(r) = reason_s {
         summary.push_str(&format!(" ({r})"));
@@ -591,9 +607,8 @@ pub async fn transition(
             EventKind::of_transition(from, to),
             summary,
         )
-        .record(&mut tx, engine, actor)
+        .record(tx, engine, actor)
         .await?;
-    tx.commit().await?;
     Ok(after)
 }
 

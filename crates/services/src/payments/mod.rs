@@ -240,9 +240,13 @@ pub async fn record_in(tx: &mut WriteTx, caller: &Caller, p: &NewPayment) -> Res
     let amounts: Vec<i64> = open.iter().map(|i| i.open().max(0)).collect();
     let (parts, credit) = domain::payments::allocate(p.amount.0, &amounts);
     let mut invoices_paid = Vec::with_capacity(parts.len());
+    let mut invoices_closed = Vec::new();
     for (i, amount) in &parts {
         let inv = &open[*i];
         let closes = inv.open() - amount <= 0;
+        if closes {
+            invoices_closed.push(inv.id);
+        }
         store::payments::allocate(
             tx,
             &NewAllocation {
@@ -260,6 +264,10 @@ pub async fn record_in(tx: &mut WriteTx, caller: &Caller, p: &NewPayment) -> Res
         invoices_paid.push(inv.id);
     }
     store::payments::enqueue_receipt(tx, id, now).await?;
+    // Collections: the late fee and interest of invoices paid after their
+    // due date go on the next invoice, and a customer who no longer owes is
+    // reactivated (the CoA goes out when this commits).
+    crate::collections::on_payment(tx, p.customer_id, &invoices_closed, day).await?;
     let event = DomainEvent::from(PaymentReceived {
         payment_id: id,
         customer_id: p.customer_id,

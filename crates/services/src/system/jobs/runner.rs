@@ -71,6 +71,9 @@ impl Registry {
         r.register(crate::billing::run::JOB, |ctx| async move {
             crate::billing::run::job(&ctx).await
         });
+        r.register(crate::collections::JOB, |ctx| async move {
+            crate::collections::job(&ctx).await
+        });
         r
     }
 

@@ -79,6 +79,15 @@ pub fn builtin() -> Vec<Spec> {
                 (format!("15 {hour} * * *"), s.bool(keys::BILLING_DAILY_RUN))
             },
         },
+        // Reminders, notices and suspensions after the day's billing run.
+        Spec {
+            name: crate::collections::JOB,
+            job_kind: crate::collections::JOB,
+            cron: |s| {
+                let hour = (s.int(keys::BILLING_RUN_HOUR) + 1).clamp(0, 23);
+                (format!("30 {hour} * * *"), true)
+            },
+        },
         Spec {
             name: super::PURGE_JOBS,
             job_kind: super::PURGE_JOBS,
