@@ -357,5 +357,7 @@ async fn credit_note(
     // Money already paid on what the note takes back is the customer's
     // credit again.
     crate::payments::release_excess(tx, invoice.id, &today.to_string()).await?;
+    // A customer suspended for a debt the note took back is reactivated.
+    crate::collections::reconsider(tx, invoice.customer_id).await?;
     Ok(note)
 }

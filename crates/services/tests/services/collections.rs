@@ -537,3 +537,53 @@ async fn policy_limits_and_permissions() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_payment_reactivates_and_puts_late_charges_on_the_next_invoice() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        company(&s, "BR").await;
+        let staff = admin_caller();
+        let (a, k) = subscriber(&s, "Bia Reis", "111.444.777-35", "bia").await;
+        let t = today(&s).await;
+        let due = day(t, -40);
+        let inv = document(&s, a, k, due, 12_000, None).await;
+        collections::pass(&s, &staff, day(due, 5)).await.unwrap();
+        let r = collections::pass(&s, &staff, day(due, 20)).await.unwrap();
+        assert_eq!(r.suspended, 1);
+        assert_eq!(status(&s, k).await, suspended());
+
+        // Paid in full today, 40 days late: back in service at once, and
+        // the 2 % fine plus 1 % a month pro rata die wait for the next invoice.
+        let paid = services::payments::record(
+            &s,
+            &staff,
+            &services::payments::NewPayment {
+                customer_id: a,
+                method: domain::payments::Method::BankTransfer,
+                amount: Money(12_000),
+                received_on: t.to_string(),
+                invoice_id: Some(inv),
+                gateway: None,
+                reference: None,
+                fee: Money(0),
+                notes: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        assert!(!paid.duplicate);
+        assert_eq!(status(&s, k).await, active());
+        let mut c = s.db.conn().await.unwrap();
+        let late: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(quantity * unit_price), 0) AS BIGINT)
+             FROM pending_charges WHERE contract_id = $1",
+        )
+        .bind(k)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+        assert_eq!(late, 240 + 160, "fine 2.40 + 40 days of interest 1.60");
+    })
+    .await;
+}
