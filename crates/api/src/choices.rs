@@ -131,11 +131,11 @@ choice!(
 );
 choice!(
     /// A settings group.
-    SettingGroup = ["security", "email", "backup", "radius", "billing"]
+    SettingGroup = ["security", "email", "backup", "radius", "billing", "pix", "boleto", "stripe", "paypal"]
 );
 choice!(
     /// The type of a setting's value.
-    SettingType = ["int", "bool", "text", "email", "choice", "role_list", "secret"]
+    SettingType = ["int", "bool", "text", "email", "choice", "role_list", "secret", "url", "pem", "secret_pem"]
 );
 choice!(
     /// Where an invoice or credit note is: a draft, issued (immutable), or
