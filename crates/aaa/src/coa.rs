@@ -86,7 +86,10 @@ fn action(ev: &DomainEvent) -> Option<(i64, Request, &'static str)> {
         | DomainEvent::NasChanged(_)
         | DomainEvent::InvoiceIssued(_)
         | DomainEvent::InvoiceVoided(_)
-        | DomainEvent::CreditNoteIssued(_) => None,
+        | DomainEvent::CreditNoteIssued(_)
+        | DomainEvent::PaymentReceived(_)
+        | DomainEvent::PaymentRefunded(_)
+        | DomainEvent::PaymentReversed(_) => None,
     }
 }
 

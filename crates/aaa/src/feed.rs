@@ -42,7 +42,7 @@ impl Todo {
             }
             Entity::Plan(_) => self.plans = true,
             Entity::Nas(_) => self.nas = true,
-            Entity::Invoice(_) => {}
+            Entity::Invoice(_) | Entity::Payment(_) => {}
         }
     }
 }
@@ -75,7 +75,10 @@ fn classify(todo: &mut Todo, rec: &hot::Recorded) {
         // non-payment arrives as a contract status change).
         DomainEvent::InvoiceIssued(_)
         | DomainEvent::InvoiceVoided(_)
-        | DomainEvent::CreditNoteIssued(_) => {}
+        | DomainEvent::CreditNoteIssued(_)
+        | DomainEvent::PaymentReceived(_)
+        | DomainEvent::PaymentRefunded(_)
+        | DomainEvent::PaymentReversed(_) => {}
     }
 }
 

@@ -15,6 +15,7 @@ pub mod contracts;
 pub mod crm;
 pub mod dashboard;
 pub mod error;
+pub mod payments;
 pub mod public;
 pub mod radius;
 pub mod reports;
@@ -41,6 +42,7 @@ pub const NAV: &[NavItem] = &[
     crm::NAV,
     catalog::NAV,
     billing::NAV,
+    payments::NAV,
     radius::NAV,
     NavItem::soon(
         "support",
@@ -77,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .merge(catalog::routes())
         .merge(contracts::routes())
         .merge(billing::routes())
+        .merge(payments::routes())
         .merge(radius::routes())
         .merge(reports::routes())
         .merge(staff::routes())

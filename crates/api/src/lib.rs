@@ -27,6 +27,7 @@ mod billing;
 mod catalog;
 mod contracts;
 mod crm;
+mod payments;
 mod radius;
 mod staff;
 mod system;
@@ -130,6 +131,7 @@ impl Modify for BearerAuth {
         (name = "documents", description = "Customers' KYC documents and contract PDFs"),
         (name = "radius", description = "Routers (NAS), sessions, the authentication log, usage and connection lookups"),
         (name = "billing", description = "Invoices and their PDFs, credit notes, billing runs, tax rates, discounts, promo codes, customers' balance and statement"),
+        (name = "payments", description = "Payments, refunds and reversals, where their money went, receipts and customers' credit"),
     )
 )]
 pub struct ApiDoc;
@@ -144,6 +146,7 @@ fn areas() -> OpenApiRouter<AppState> {
         .merge(contracts::routes())
         .merge(radius::routes())
         .merge(billing::routes())
+        .merge(payments::routes())
 }
 
 /// The generated document, as JSON text (built once).

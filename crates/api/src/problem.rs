@@ -234,6 +234,8 @@ fn refusal_text(code: &str) -> String {
         }
         "nothing-to-credit" => "the invoice's lines have been credited in full already".into(),
         "discount-ended" => "the discount has already ended".into(),
+        "not-a-payment" => "only a payment can be refunded or reversed".into(),
+        "nothing-to-reverse" => "nothing is left of the payment to reverse".into(),
         other => format!("refused: {other}"),
     }
 }

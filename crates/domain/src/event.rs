@@ -62,6 +62,9 @@ text_enum!(
         InvoiceIssued = "invoice.issued",
         InvoiceVoided = "invoice.voided",
         CreditNoteIssued = "credit_note.issued",
+        PaymentReceived = "payment.received",
+        PaymentRefunded = "payment.refunded",
+        PaymentReversed = "payment.reversed",
     }
 );
 
@@ -73,6 +76,8 @@ pub enum Entity {
     Nas(i64),
     /// An invoice or a credit note (both are rows of `invoices`).
     Invoice(i64),
+    /// A row of the payments book (payment, refund or reversal).
+    Payment(i64),
 }
 
 impl Entity {
@@ -83,13 +88,18 @@ impl Entity {
             Entity::Plan(_) => "plan",
             Entity::Nas(_) => "nas",
             Entity::Invoice(_) => "invoice",
+            Entity::Payment(_) => "payment",
         }
     }
 
     /// The entity's id (stored as text in `entity_id`).
     pub fn id(self) -> i64 {
         match self {
-            Entity::Contract(id) | Entity::Plan(id) | Entity::Nas(id) | Entity::Invoice(id) => id,
+            Entity::Contract(id)
+            | Entity::Plan(id)
+            | Entity::Nas(id)
+            | Entity::Invoice(id)
+            | Entity::Payment(id) => id,
         }
     }
 
@@ -102,6 +112,7 @@ impl Entity {
             "plan" => Some(Entity::Plan(id)),
             "nas" => Some(Entity::Nas(id)),
             "invoice" => Some(Entity::Invoice(id)),
+            "payment" => Some(Entity::Payment(id)),
             _ => None,
         }
     }
@@ -122,6 +133,9 @@ pub enum DomainEvent {
     InvoiceIssued(InvoiceIssued),
     InvoiceVoided(InvoiceVoided),
     CreditNoteIssued(CreditNoteIssued),
+    PaymentReceived(PaymentReceived),
+    PaymentRefunded(PaymentRefunded),
+    PaymentReversed(PaymentReversed),
 }
 
 /// A contract was created (by staff, the API or an import).
@@ -261,6 +275,44 @@ pub struct CreditNoteIssued {
     pub total: Money,
 }
 
+/// A payment was recorded and applied: to the invoices it paid (in
+/// full or in part), the rest kept as the customer's credit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentReceived {
+    pub payment_id: i64,
+    pub customer_id: i64,
+    pub amount: Money,
+    /// The invoices it settled something of, in the order applied.
+    pub invoices_paid: Vec<i64>,
+}
+
+/// Part or all of a payment was given back; the invoices it had settled
+/// (newest first) are open again for what it took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentRefunded {
+    /// The refund's own row.
+    pub refund_id: i64,
+    pub payment_id: i64,
+    pub customer_id: i64,
+    pub amount: Money,
+    pub reason: String,
+    /// The invoices open again.
+    pub invoices_reopened: Vec<i64>,
+}
+
+/// A payment did not hold (a bounced transfer, a chargeback): what was
+/// left of it is taken back and every invoice it settled is open again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentReversed {
+    /// The reversal's own row.
+    pub reversal_id: i64,
+    pub payment_id: i64,
+    pub customer_id: i64,
+    pub amount: Money,
+    pub reason: String,
+    pub invoices_reopened: Vec<i64>,
+}
+
 /// Deserialises an `Option` that must be present (a value or `null`), so a
 /// renamed field is an error instead of a silent `None`.
 fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
@@ -302,6 +354,9 @@ impl DomainEvent {
             DomainEvent::InvoiceIssued(_) => Kind::InvoiceIssued,
             DomainEvent::InvoiceVoided(_) => Kind::InvoiceVoided,
             DomainEvent::CreditNoteIssued(_) => Kind::CreditNoteIssued,
+            DomainEvent::PaymentReceived(_) => Kind::PaymentReceived,
+            DomainEvent::PaymentRefunded(_) => Kind::PaymentRefunded,
+            DomainEvent::PaymentReversed(_) => Kind::PaymentReversed,
         }
     }
 
@@ -318,6 +373,9 @@ impl DomainEvent {
             DomainEvent::InvoiceIssued(e) => Entity::Invoice(e.invoice_id),
             DomainEvent::InvoiceVoided(e) => Entity::Invoice(e.invoice_id),
             DomainEvent::CreditNoteIssued(e) => Entity::Invoice(e.credit_note_id),
+            DomainEvent::PaymentReceived(e) => Entity::Payment(e.payment_id),
+            DomainEvent::PaymentRefunded(e) => Entity::Payment(e.refund_id),
+            DomainEvent::PaymentReversed(e) => Entity::Payment(e.reversal_id),
         }
     }
 
@@ -370,6 +428,9 @@ impl DomainEvent {
             Kind::InvoiceIssued => DomainEvent::InvoiceIssued(read(p)?),
             Kind::InvoiceVoided => DomainEvent::InvoiceVoided(read(p)?),
             Kind::CreditNoteIssued => DomainEvent::CreditNoteIssued(read(p)?),
+            Kind::PaymentReceived => DomainEvent::PaymentReceived(read(p)?),
+            Kind::PaymentRefunded => DomainEvent::PaymentRefunded(read(p)?),
+            Kind::PaymentReversed => DomainEvent::PaymentReversed(read(p)?),
         })
     }
 }
@@ -428,7 +489,10 @@ fn upcast_v1(kind: &str, mut p: Value) -> Result<(Kind, Value), DecodeError> {
         | Kind::NasChanged
         | Kind::InvoiceIssued
         | Kind::InvoiceVoided
-        | Kind::CreditNoteIssued => {}
+        | Kind::CreditNoteIssued
+        | Kind::PaymentReceived
+        | Kind::PaymentRefunded
+        | Kind::PaymentReversed => {}
     }
     Ok((known, p))
 }
@@ -452,7 +516,10 @@ from_payload!(
     NasChanged,
     InvoiceIssued,
     InvoiceVoided,
-    CreditNoteIssued
+    CreditNoteIssued,
+    PaymentReceived,
+    PaymentRefunded,
+    PaymentReversed
 );
 
 #[cfg(test)]
@@ -547,6 +614,31 @@ mod tests {
                 total: Money(9990),
             }
             .into(),
+            Kind::PaymentReceived => PaymentReceived {
+                payment_id: 21,
+                customer_id: 3,
+                amount: Money(9990),
+                invoices_paid: vec![11, 12],
+            }
+            .into(),
+            Kind::PaymentRefunded => PaymentRefunded {
+                refund_id: 22,
+                payment_id: 21,
+                customer_id: 3,
+                amount: Money(990),
+                reason: "charged twice".into(),
+                invoices_reopened: vec![12],
+            }
+            .into(),
+            Kind::PaymentReversed => PaymentReversed {
+                reversal_id: 23,
+                payment_id: 21,
+                customer_id: 3,
+                amount: Money(9000),
+                reason: "chargeback".into(),
+                invoices_reopened: vec![11],
+            }
+            .into(),
         }
     }
 
@@ -591,6 +683,8 @@ mod tests {
             (Kind::ContractPriceChanged, ("contract", 7)),
             (Kind::PlanUpdated, ("plan", 2)),
             (Kind::NasChanged, ("nas", 4)),
+            (Kind::PaymentReceived, ("payment", 21)),
+            (Kind::PaymentRefunded, ("payment", 22)),
         ];
         for (kind, (entity_kind, id)) in table {
             let entity = sample(kind).entity();
@@ -674,11 +768,14 @@ mod tests {
             assert_eq!(event, want, "{kind}");
             seen.insert(kind);
         }
-        // Billing's kinds were born at version 2.
+        // Billing's and payments' kinds were born at version 2.
         let born_v2 = [
             Kind::InvoiceIssued,
             Kind::InvoiceVoided,
             Kind::CreditNoteIssued,
+            Kind::PaymentReceived,
+            Kind::PaymentRefunded,
+            Kind::PaymentReversed,
         ];
         assert_eq!(
             seen.len() + born_v2.len(),

@@ -8,6 +8,7 @@ pub mod crm;
 pub mod event;
 pub mod money;
 pub mod net;
+pub mod payments;
 pub mod radius;
 pub mod refusal;
 pub mod staff;

@@ -706,6 +706,11 @@ async fn billing_journey(database_url: Option<String>) {
         .await
         .expect("taxes");
     axe(c, &axe_js, "tax rates").await;
+    c.goto(&format!("{base}/payments")).await.expect("payments");
+    axe(c, &axe_js, "payments list").await;
+    if pictures {
+        screenshots(c, "payments").await;
+    }
 
     let _ = b.client.clone().close().await;
     drop(node);

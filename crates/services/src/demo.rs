@@ -995,6 +995,9 @@ pub struct BillingHistory {
     pub total: Money,
     pub credit_notes: usize,
     pub voided: usize,
+    /// Payments recorded (on time, late, in part) and refunds.
+    pub payments: usize,
+    pub refunds: usize,
     pub elapsed: Duration,
 }
 
@@ -1002,7 +1005,8 @@ pub struct BillingHistory {
 /// run: the SCM tax rates (those missing), then one run as of the 25th of
 /// each past month (every demo billing day is on or before it) and one as
 /// of today, then a few corrections (credit notes and voids) on recent
-/// invoices. `progress` hears `(runs done, runs)`.
+/// invoices, then payments ([`pay_invoices`]). `progress` hears `(runs
+/// done, runs)`.
 ///
 /// Each run is the production `billing::run::run`, one transaction per
 /// invoice; at 100,000 customers a year of it takes minutes (twelve runs
@@ -1103,6 +1107,125 @@ pub async fn billing_history(
             out.credit_notes += 1;
         }
     }
+    let (payments, refunds) = pay_invoices(svc, caller).await?;
+    out.payments = payments;
+    out.refunds = refunds;
     out.elapsed = started.elapsed();
     Ok(out)
+}
+
+/// Invoices paid per transaction by [`pay_invoices`].
+const PAY_GROUP: usize = 250;
+
+/// Pays the demo's issued invoices through the payments service, so
+/// dashboards and aging look like a real book: by the invoice's id, 85 in
+/// 100 on time (Pix, boleto or card, a few days before the due date), 8
+/// late (3 to 20 days after it, when that day has come), the rest left
+/// open (overdue once due); every 50th payment is half the invoice, and
+/// the first payment is partly refunded. Each payment is the production
+/// `payments::record_in`, many per transaction. Returns (payments,
+/// refunds).
+pub async fn pay_invoices(svc: &Services, caller: &Caller) -> Result<(usize, usize)> {
+    use crate::payments::{self, NewPayment, RefundVia};
+    use domain::payments::Method;
+    use jiff::ToSpan;
+    let today = {
+        let mut c = svc.db.conn().await?;
+        crm::today(&mut c).await?
+    };
+    let mut filter = store::billing::documents::Filter {
+        kind: Some("invoice".into()),
+        status: Some("issued".into()),
+        limit: 500,
+        ..Default::default()
+    };
+    let mut done = 0;
+    let mut first = None;
+    loop {
+        let (docs, more) = {
+            let mut c = svc.db.conn().await?;
+            store::billing::documents::list(&mut c, &filter).await?
+        };
+        filter.before_id = docs.last().map(|d| d.id);
+        for group in docs.chunks(PAY_GROUP) {
+            let mut tx = svc.db.begin().await?;
+            for d in group {
+                let (Ok(due), Some(Ok(issued))) = (
+                    d.due_date.parse::<jiff::civil::Date>(),
+                    d.issue_date.as_deref().map(str::parse::<jiff::civil::Date>),
+                ) else {
+                    continue;
+                };
+                let slot = d.id.rem_euclid(100);
+                let day = if slot < 85 {
+                    due.checked_sub((d.id % 6).days()).unwrap_or(due)
+                } else if slot < 93 {
+                    due.checked_add((3 + d.id % 18).days()).unwrap_or(due)
+                } else {
+                    continue;
+                };
+                let day = day.max(issued);
+                if day > today {
+                    continue;
+                }
+                let open = store::payments::invoice_amounts(&mut tx, d.id)
+                    .await?
+                    .open();
+                if open <= 0 {
+                    continue;
+                }
+                let amount = if done % 50 == 49 { open / 2 } else { open };
+                if amount <= 0 {
+                    continue;
+                }
+                let method = match d.id % 3 {
+                    0 => Method::Pix,
+                    1 => Method::Boleto,
+                    _ => Method::Stripe,
+                };
+                let r = payments::record_in(
+                    &mut tx,
+                    caller,
+                    &NewPayment {
+                        customer_id: d.customer_id,
+                        method,
+                        amount: Money(amount),
+                        received_on: day.to_string(),
+                        invoice_id: Some(d.id),
+                        gateway: Some("demo".into()),
+                        reference: Some(format!("demo-{}", d.id)),
+                        fee: Money(if method == Method::Pix {
+                            0
+                        } else {
+                            amount / 50
+                        }),
+                        notes: String::new(),
+                    },
+                )
+                .await?;
+                if !r.duplicate {
+                    first.get_or_insert(r.payment.id);
+                    done += 1;
+                }
+            }
+            tx.commit().await?;
+        }
+        if !more {
+            break;
+        }
+    }
+    let mut refunds = 0;
+    if let Some(id) = first {
+        payments::refund(
+            svc,
+            caller,
+            id,
+            Money(1_000),
+            "Charged twice (demo)",
+            &RefundVia::Recorded,
+        )
+        .await?;
+        refunds += 1;
+    }
+    Ok((done, refunds))
 }

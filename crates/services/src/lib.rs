@@ -13,6 +13,7 @@ pub mod crm;
 pub mod demo;
 pub mod extra_metrics;
 pub mod nas;
+pub mod payments;
 pub mod radius;
 pub mod secrets;
 pub mod staff;

@@ -19,6 +19,7 @@ pub mod events;
 pub mod files;
 pub mod nas;
 mod params;
+pub mod payments;
 pub mod radius;
 pub mod staff;
 pub mod system;

@@ -131,6 +131,33 @@ fn sentence(tr: &Tr, kind: EventKind, data: &Value) -> Option<String> {
                 ("total", tr.money(int("total")?)),
             ],
         ),
+        PaymentReceived => tr.targs(
+            "timeline-payment-received",
+            &[
+                ("receipt", text("receipt_number")?),
+                ("amount", tr.money(int("amount")?)),
+                (
+                    "method",
+                    tr.t(&format!("payments-method-{}", text("method")?)),
+                ),
+            ],
+        ),
+        PaymentRefunded => tr.targs(
+            "timeline-payment-refunded",
+            &[
+                ("receipt", text("receipt_number")?),
+                ("amount", tr.money(int("amount")?)),
+                ("reason", text("reason")?),
+            ],
+        ),
+        PaymentReversed => tr.targs(
+            "timeline-payment-reversed",
+            &[
+                ("receipt", text("receipt_number")?),
+                ("amount", tr.money(int("amount")?)),
+                ("reason", text("reason")?),
+            ],
+        ),
     })
 }
 
@@ -170,6 +197,12 @@ mod tests {
             InvoiceVoided => json!({ "number": "2026-000123", "reason": "duplicada" }),
             CreditNoteIssued => json!({
                 "number": "NC2026-000001", "invoice_number": "2026-000123", "total": 9990,
+            }),
+            PaymentReceived => json!({
+                "receipt_number": "REC2026-000001", "amount": 9990, "method": "pix",
+            }),
+            PaymentRefunded | PaymentReversed => json!({
+                "receipt_number": "REC2026-000001", "amount": 990, "reason": "cobrança em dobro",
             }),
         }
     }

@@ -16,6 +16,8 @@ use services::billing::documents::{
     self, CreditLine, Document, Filter, LineTax, StoredLine as Line,
 };
 
+use services::payments::Standing;
+
 use crate::error::{Fail, PageResult};
 use crate::shared::money_opt;
 use crate::views::{FormErrors, Page, html};
@@ -126,9 +128,10 @@ impl ListQuery {
     }
 }
 
-/// Whether an issued invoice is past its due date (`today`: `YYYY-MM-DD`).
+/// Whether an issued invoice is past its due date (`today`: `YYYY-MM-DD`)
+/// with something left to pay.
 pub fn is_overdue(d: &Document, today: &str) -> bool {
-    d.kind == "invoice" && d.status == "issued" && d.due_date.as_str() < today
+    d.kind == "invoice" && d.status == "issued" && d.due_date.as_str() < today && d.paid < d.total
 }
 
 #[derive(Template)]
@@ -146,6 +149,14 @@ struct ListView {
     first_page: bool,
     first_href: String,
     export_href: String,
+    /// Each invoice's payment status.
+    standings: HashMap<i64, Standing>,
+}
+
+impl ListView {
+    fn standing(&self, d: &Document) -> Option<&Standing> {
+        self.standings.get(&d.id)
+    }
 }
 
 pub async fn list(
@@ -171,6 +182,7 @@ pub async fn list(
             (Vec::new(), false)
         }
     };
+    let standings = services::payments::standings(&state.svc, &caller, &docs).await?;
     let qs = f.params();
     let next = more
         .then(|| docs.last())
@@ -192,6 +204,7 @@ pub async fn list(
         first_page: f.before.is_none(),
         first_href: format!("/billing/invoices?{qs}"),
         export_href: format!("/billing/invoices/export.csv?{qs}"),
+        standings,
         f,
     }))
 }
@@ -322,6 +335,11 @@ struct Shown {
     overdue: bool,
     /// Anything left to credit.
     creditable: bool,
+    /// Its payment status (issued and voided invoices).
+    standing: Option<Standing>,
+    /// What payments, refunds and reversals moved on it (for users who
+    /// may read payments).
+    payments: Vec<services::payments::Allocation>,
 }
 
 async fn shown(state: &AppState, staff: &Staff, id: i64) -> Result<Shown, Error> {
@@ -390,7 +408,17 @@ async fn shown(state: &AppState, staff: &Staff, id: i64) -> Result<Shown, Error>
         _ => None,
     };
     let today = super::today(&staff.tz).to_string();
+    let standing = services::payments::standings(&state.svc, &caller, std::slice::from_ref(&d))
+        .await?
+        .remove(&d.id);
+    let payments = if d.kind == "invoice" && caller.can(Permission::PaymentsView) {
+        services::payments::of_invoice(&state.svc, &caller, d.id).await?
+    } else {
+        Vec::new()
+    };
     Ok(Shown {
+        standing,
+        payments,
         overdue: is_overdue(&d, &today),
         creditable: d.kind == "invoice" && d.status == "issued" && lines.iter().any(|l| l.left > 0),
         d,

@@ -76,24 +76,31 @@ pub enum StatementRowKind {
     Invoice,
     CreditNote,
     Payment,
+    Refund,
+    Reversal,
 }
 
 /// One movement on the account.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatementRowBody {
     pub kind: StatementRowKind,
-    /// The document's id.
+    /// The document's id (the payment's, for payments, refunds and
+    /// reversals).
     pub id: i64,
     pub number: String,
     /// `YYYY-MM-DD`.
     pub date: String,
     /// Invoices only.
     pub due_date: Option<String>,
-    /// For a credit note: the number of the invoice it credits.
+    /// For a credit note: the number of the invoice it credits; for a
+    /// payment: the gateway's reference.
     pub reference: Option<String>,
-    /// `issued` or `voided`.
+    /// Documents: `issued` or `voided`; payments: `payment`, `refund` or
+    /// `reversal`.
     pub status: String,
-    /// Signed, in minor units: credit notes are negative.
+    /// Payments, refunds and reversals: `pix`, `boleto`, `cash`, …
+    pub method: Option<String>,
+    /// Signed, in minor units: credit notes and payments are negative.
     pub amount: i64,
     /// The balance after this row.
     pub balance: i64,
@@ -133,6 +140,8 @@ impl From<Statement> for StatementBody {
                         RowKind::Invoice => StatementRowKind::Invoice,
                         RowKind::CreditNote => StatementRowKind::CreditNote,
                         RowKind::Payment => StatementRowKind::Payment,
+                        RowKind::Refund => StatementRowKind::Refund,
+                        RowKind::Reversal => StatementRowKind::Reversal,
                     },
                     id: r.id,
                     number: r.number,
@@ -140,6 +149,7 @@ impl From<Statement> for StatementBody {
                     due_date: r.due_date,
                     reference: r.reference,
                     status: r.status,
+                    method: r.method,
                     amount: r.amount,
                     balance: r.balance,
                 })

@@ -43,6 +43,11 @@ text_enum!(
         InvoiceVoided = "invoice.voided",
         /// `number`, `invoice_number`, `total` (minor units).
         CreditNoteIssued = "credit_note.issued",
+        /// `receipt_number`, `amount` (minor units), `method`.
+        PaymentReceived = "payment.received",
+        /// `receipt_number` (of the payment), `amount`, `reason`.
+        PaymentRefunded = "payment.refunded",
+        PaymentReversed = "payment.reversed",
     }
 );
 

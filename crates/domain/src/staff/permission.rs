@@ -36,11 +36,14 @@ pub enum Permission {
     BillingView,
     BillingManage,
     BillingVoid,
+    PaymentsView,
+    PaymentsRecord,
+    PaymentsRefund,
 }
 
 impl Permission {
     /// Every permission, in the order the role editor shows them.
-    pub const ALL: [Permission; 25] = [
+    pub const ALL: [Permission; 28] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -66,6 +69,9 @@ impl Permission {
         Permission::BillingView,
         Permission::BillingManage,
         Permission::BillingVoid,
+        Permission::PaymentsView,
+        Permission::PaymentsRecord,
+        Permission::PaymentsRefund,
     ];
 
     /// The stable code stored in the database and used as a token scope.
@@ -96,6 +102,9 @@ impl Permission {
             Permission::BillingView => "billing.view",
             Permission::BillingManage => "billing.manage",
             Permission::BillingVoid => "billing.void",
+            Permission::PaymentsView => "payments.view",
+            Permission::PaymentsRecord => "payments.record",
+            Permission::PaymentsRefund => "payments.refund",
         }
     }
 

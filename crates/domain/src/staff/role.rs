@@ -49,6 +49,9 @@ impl BuiltinRole {
                 BillingView,
                 BillingManage,
                 BillingVoid,
+                PaymentsView,
+                PaymentsRecord,
+                PaymentsRefund,
             ]
             .into_iter()
             .collect(),
@@ -72,6 +75,7 @@ impl BuiltinRole {
                 ContractsStatus,
                 RadiusView,
                 BillingView,
+                PaymentsView,
             ]
             .into_iter()
             .collect(),

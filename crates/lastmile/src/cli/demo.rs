@@ -61,12 +61,14 @@ async fn billing(svc: &Services, months: u32) -> anyhow::Result<()> {
         .await
         .map_err(explain)?;
     println!(
-        "billing history: {} runs, {} invoices ({} minor units), {} credit notes ({} voids) in {:.1} s",
+        "billing history: {} runs, {} invoices ({} minor units), {} credit notes ({} voids), {} payments ({} refunds) in {:.1} s",
         h.runs,
         h.invoices,
         h.total.0,
         h.credit_notes,
         h.voided,
+        h.payments,
+        h.refunds,
         h.elapsed.as_secs_f64()
     );
     Ok(())

@@ -1071,6 +1071,12 @@ async fn issue(
     // E-mailed to the customer once committed (the PDF is rendered when the
     // outbox sends it, not here).
     super::mail::queue_in(&mut *tx, id).await?;
+    // A customer who paid ahead (or too much) has credit: it pays the new
+    // invoice at once, in its transaction.
+    if !closing {
+        let day = first.issue_date.to_string();
+        crate::payments::apply_credit(tx, first.customer_id, id, &day).await?;
+    }
     let (event, timeline) = match &credited_invoice {
         Some((invoice_id, invoice_number)) if closing => (
             DomainEvent::from(CreditNoteIssued {

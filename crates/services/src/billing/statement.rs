@@ -19,8 +19,7 @@ pub struct OpenInvoice {
     pub issue_date: String,
     pub due_date: String,
     pub total: i64,
-    /// What is left to pay: the total less credit notes (and, later,
-    /// payments).
+    /// What is left to pay: the total less credit notes and payments.
     pub open: i64,
 }
 
@@ -28,8 +27,8 @@ pub struct OpenInvoice {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Balance {
     pub customer_id: i64,
-    /// Invoices less credit notes (and, later, payments); negative when
-    /// the customer has credit.
+    /// Invoices less credit notes and payments (plus refunds); negative
+    /// when the customer has credit.
     pub balance: i64,
     pub open_invoices: Vec<OpenInvoice>,
     pub currency: String,
@@ -41,8 +40,12 @@ pub struct Balance {
 pub enum RowKind {
     Invoice,
     CreditNote,
-    /// Payments join the statement with the payments area.
+    /// Money received.
     Payment,
+    /// Money given back (part of a payment).
+    Refund,
+    /// A payment that did not hold (bounced, charged back).
+    Reversal,
 }
 
 impl RowKind {
@@ -51,6 +54,8 @@ impl RowKind {
             RowKind::Invoice => "invoice",
             RowKind::CreditNote => "credit_note",
             RowKind::Payment => "payment",
+            RowKind::Refund => "refund",
+            RowKind::Reversal => "reversal",
         }
     }
 }
@@ -69,6 +74,8 @@ pub struct Row {
     pub reference: Option<String>,
     /// `voided` for an invoice a credit note took back entirely.
     pub status: String,
+    /// Payments, refunds and reversals: how the money moved (`pix`, …).
+    pub method: Option<String>,
     /// Signed: what it adds to the balance (credit notes and payments are
     /// negative).
     pub amount: i64,
@@ -103,7 +110,8 @@ pub async fn balance(svc: &Services, caller: &Caller, customer_id: i64) -> Resul
     let mut c = svc.db.conn().await?;
     // An unknown customer is NotFound, not an empty account.
     store::crm::customers::get(&mut c, customer_id).await?;
-    let balance = store::billing::statement::balance(&mut c, customer_id, None).await?;
+    let balance = store::billing::statement::balance(&mut c, customer_id, None).await?
+        - store::payments::received(&mut c, customer_id, None).await?;
     let open_invoices = store::billing::statement::open_invoices(&mut c, customer_id)
         .await?
         .into_iter()
@@ -139,14 +147,19 @@ pub async fn statement(
     let (from, to) = (from.to_string(), to.to_string());
     let mut c = svc.db.conn().await?;
     let customer = store::crm::customers::get(&mut c, customer_id).await?;
-    let opening = store::billing::statement::balance(&mut c, customer_id, Some(&from)).await?;
+    let opening = store::billing::statement::balance(&mut c, customer_id, Some(&from)).await?
+        - store::payments::received(&mut c, customer_id, Some(&from)).await?;
     let entries = store::billing::statement::entries(&mut c, customer_id, &from, &to).await?;
-    let mut running = opening;
-    let rows = entries
-        .into_iter()
-        .map(|e| {
-            running += e.total;
-            let credit = e.kind == "credit_note";
+    let payments = store::payments::received_between(&mut c, customer_id, &from, &to).await?;
+    // Documents and payments by day; on one day documents come first, so
+    // an invoice paid the day it was issued reads as issued, then paid.
+    let mut rows: Vec<(String, u8, i64, Row)> = Vec::with_capacity(entries.len() + payments.len());
+    for e in entries {
+        let credit = e.kind == "credit_note";
+        rows.push((
+            e.issue_date.clone(),
+            0,
+            e.id,
             Row {
                 kind: if credit {
                     RowKind::CreditNote
@@ -159,9 +172,44 @@ pub async fn statement(
                 due_date: (!credit).then_some(e.due_date),
                 reference: e.credits_number,
                 status: e.status,
+                method: None,
                 amount: e.total,
-                balance: running,
-            }
+                balance: 0,
+            },
+        ));
+    }
+    for p in payments {
+        let (kind, amount) = match p.kind.as_str() {
+            "refund" => (RowKind::Refund, p.amount),
+            "reversal" => (RowKind::Reversal, p.amount),
+            _ => (RowKind::Payment, -p.amount),
+        };
+        rows.push((
+            p.received_on.clone(),
+            1,
+            p.id,
+            Row {
+                kind,
+                id: p.id,
+                number: p.receipt_number.unwrap_or_default(),
+                date: p.received_on,
+                due_date: None,
+                reference: p.reference,
+                status: p.kind,
+                method: Some(p.method),
+                amount,
+                balance: 0,
+            },
+        ));
+    }
+    rows.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+    let mut running = opening;
+    let rows = rows
+        .into_iter()
+        .map(|(_, _, _, mut r)| {
+            running += r.amount;
+            r.balance = running;
+            r
         })
         .collect();
     Ok(Statement {
@@ -223,6 +271,8 @@ pub fn render_statement(
         RowKind::Invoice => t("Invoice", "Fatura"),
         RowKind::CreditNote => t("Credit note", "Nota de crédito"),
         RowKind::Payment => t("Payment", "Pagamento"),
+        RowKind::Refund => t("Refund", "Estorno"),
+        RowKind::Reversal => t("Reversal", "Reversão"),
     };
     let mut rows = vec![vec![
         date(&s.from, locale),
@@ -233,8 +283,20 @@ pub fn render_statement(
     ]];
     for r in &s.rows {
         let mut what = format!("{} {}", kind(r.kind), r.number);
-        if let Some(n) = &r.reference {
-            what.push_str(&format!(" ({} {n})", t("credits", "ref. fatura")));
+        match (r.kind, &r.reference) {
+            (RowKind::CreditNote, Some(n)) => {
+                what.push_str(&format!(" ({} {n})", t("credits", "ref. fatura")));
+            }
+            (RowKind::Payment | RowKind::Refund | RowKind::Reversal, _) => {
+                what.push_str(&format!(
+                    " — {}",
+                    crate::payments::receipt::method_name(
+                        r.method.as_deref().unwrap_or(""),
+                        locale
+                    )
+                ));
+            }
+            _ => {}
         }
         if r.status == "voided" {
             what.push_str(t(" — voided", " — cancelada"));

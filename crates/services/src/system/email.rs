@@ -221,6 +221,7 @@ struct SendError {
 async fn attachment(svc: &Services, m: &Message) -> Result<Option<crate::billing::mail::Composed>> {
     match (m.attachment_kind.as_deref(), m.attachment_id) {
         (Some("invoice"), Some(id)) => Ok(Some(crate::billing::mail::compose(svc, id).await?)),
+        (Some("receipt"), Some(id)) => Ok(Some(crate::payments::receipt::compose(svc, id).await?)),
         (None, _) => Ok(None),
         (Some(other), _) => Err(Error::Internal(format!(
             "unknown attachment kind `{other}`"

@@ -50,7 +50,12 @@ fn plan() -> Plan {
 
 /// A customer with a contract (billing day 10, from 2026-01-10) under
 /// ICMS, PIS and COFINS; returns (customer, contract).
-async fn billed_customer(s: &Services, name: &str, doc: &str, email: &str) -> (i64, i64) {
+pub(crate) async fn billed_customer(
+    s: &Services,
+    name: &str,
+    doc: &str,
+    email: &str,
+) -> (i64, i64) {
     let input = CustomerInput {
         kind: "person".into(),
         name: name.into(),
@@ -125,7 +130,7 @@ async fn billed_customer(s: &Services, name: &str, doc: &str, email: &str) -> (i
     (customer, contract)
 }
 
-async fn invoice_ids(s: &Services, customer_id: i64, kind: &str) -> Vec<i64> {
+pub(crate) async fn invoice_ids(s: &Services, customer_id: i64, kind: &str) -> Vec<i64> {
     let (docs, _) = documents::list(
         s,
         &console(),
@@ -141,7 +146,7 @@ async fn invoice_ids(s: &Services, customer_id: i64, kind: &str) -> Vec<i64> {
     docs.iter().rev().map(|d| d.id).collect()
 }
 
-fn pdftotext(pdf: &[u8]) -> String {
+pub(crate) fn pdftotext(pdf: &[u8]) -> String {
     assert!(pdf.starts_with(b"%PDF-"));
     let path = crate::data_dir().join("document.pdf");
     std::fs::write(&path, pdf).unwrap();

@@ -18,6 +18,7 @@ mod discounts;
 mod documents;
 mod email;
 mod jobs;
+mod payments;
 mod radius;
 mod schedule;
 

@@ -31,12 +31,16 @@ pub struct Document {
     pub voided_at: Option<i64>,
     /// The customer's name, for lists.
     pub customer_name: String,
+    /// What payments settled (migration 0019).
+    pub paid: i64,
+    /// The day nothing was left to pay, if so.
+    pub paid_on: Option<String>,
 }
 
 const COLUMNS: &str = "d.id, d.kind, d.number, d.status, d.public_id, d.customer_id, \
     d.contract_id, d.issue_date, d.due_date, d.net, d.discount, d.tax, d.total, \
     d.credits_invoice_id, d.billing_run_id, d.notes, d.void_reason, d.created_at, d.issued_at, \
-    d.voided_at, c.name AS customer_name";
+    d.voided_at, c.name AS customer_name, d.paid, d.paid_on";
 
 const FROM: &str = "invoices d JOIN customers c ON c.id = d.customer_id";
 
@@ -206,8 +210,8 @@ pub struct Filter {
     pub to: Option<String>,
     /// Due dates before this day (exclusive, `YYYY-MM-DD`).
     pub due_before: Option<String>,
-    /// Issued invoices whose due date is before this day: overdue as of it
-    /// (payments will narrow this once they exist).
+    /// Issued invoices not paid in full whose due date is before this day:
+    /// overdue as of it.
     pub overdue_on: Option<String>,
     /// Documents with a smaller id (keyset paging, newest first).
     pub before_id: Option<i64>,
@@ -253,7 +257,7 @@ pub async fn list(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<Document>
         sql += &next("d.due_date <");
     }
     if f.overdue_on.is_some() {
-        sql += " AND d.kind = 'invoice' AND d.status = 'issued'";
+        sql += " AND d.kind = 'invoice' AND d.status = 'issued' AND d.paid < d.total";
         sql += &next("d.due_date <");
     }
     if f.before_id.is_some() {

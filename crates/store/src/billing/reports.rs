@@ -7,14 +7,18 @@ use sqlx::AnyConnection;
 
 use crate::Result;
 
-/// What settles part of an invoice, as rows `(invoice_id, on_date, amount)`
-/// with negative amounts: for now the issued credit notes against it. An
-/// invoice's open amount on a date is its total plus its settlements dated
-/// up to then; every report reads it through here, so the payments issue
-/// adds its `UNION ALL SELECT …` branch in this one place.
+/// What settles part of an invoice, as rows `(invoice_id, on_date, amount)`:
+/// the issued credit notes against it and the payments' allocations to it
+/// (negative), and the allocations of refunds and reversals that open it
+/// again (positive), each from the day it counts. An invoice's open amount
+/// on a date is its total plus its settlements dated up to then; every
+/// report reads it through here.
 pub const SETTLEMENTS: &str = "SELECT credits_invoice_id AS invoice_id, issue_date AS on_date, \
     total AS amount FROM invoices \
-    WHERE kind = 'credit_note' AND status = 'issued' AND credits_invoice_id IS NOT NULL";
+    WHERE kind = 'credit_note' AND status = 'issued' AND credits_invoice_id IS NOT NULL \
+    UNION ALL SELECT a.invoice_id, a.allocated_on, \
+    CASE WHEN p.kind = 'payment' THEN -a.amount ELSE a.amount END \
+    FROM payment_allocations a JOIN payments p ON p.id = a.payment_id";
 
 /// Invoices that count as receivables on `$1`: issued by then (a voided
 /// one stays until the credit note that voided it, which settles it).

@@ -77,8 +77,7 @@ pub struct Open {
     pub issue_date: String,
     pub due_date: String,
     pub total: i64,
-    /// The total less what credit notes took back (and, once payments
-    /// exist, what was paid).
+    /// The total less what credit notes took back and what was paid.
     pub open: i64,
 }
 
@@ -90,7 +89,7 @@ pub struct Open {
 pub async fn open_invoices(conn: &mut AnyConnection, customer_id: i64) -> Result<Vec<Open>> {
     let sql = format!(
         "SELECT d.id, d.kind, d.number, d.status, d.issue_date, d.due_date, d.total,
-            d.credits_invoice_id
+            d.credits_invoice_id, d.paid
          FROM invoices d
          WHERE d.customer_id = $1 AND {COUNTED}
          ORDER BY d.due_date, d.id"
@@ -112,7 +111,7 @@ pub async fn open_invoices(conn: &mut AnyConnection, customer_id: i64) -> Result
         .into_iter()
         .filter(|r| r.kind == "invoice" && r.status == "issued")
         .map(|r| Open {
-            open: r.total + credited.get(&r.id).copied().unwrap_or(0),
+            open: r.total + credited.get(&r.id).copied().unwrap_or(0) - r.paid,
             id: r.id,
             number: r.number,
             issue_date: r.issue_date,
@@ -134,4 +133,5 @@ struct Counted {
     due_date: String,
     total: i64,
     credits_invoice_id: Option<i64>,
+    paid: i64,
 }

@@ -19,12 +19,12 @@ use store::testing::each_engine;
 
 /// Two customers with one postpaid contract each (R$ 99,90 a month from
 /// 2026-01-10, billing day 10) and three SCM taxes included in the price.
-struct Fixture {
-    ana: i64,
+pub(crate) struct Fixture {
+    pub(crate) ana: i64,
     ana_contract: i64,
 }
 
-async fn fixture(a: &App) -> Fixture {
+pub(crate) async fn fixture(a: &App) -> Fixture {
     let s = &a.svc;
     for (name, pct) in [("ICMS", "18"), ("PIS", "0,65"), ("COFINS", "3")] {
         services::billing::taxes::create(
@@ -116,7 +116,7 @@ async fn fixture(a: &App) -> Fixture {
 }
 
 /// Bills both contracts up to 2026-03-10: four invoices (two periods each).
-async fn bill(a: &App) {
+pub(crate) async fn bill(a: &App) {
     services::billing::run::run(
         &a.svc,
         &cli_caller(),

@@ -18,4 +18,5 @@ mod documents;
 mod import;
 mod login;
 mod payment_settings;
+mod payments;
 mod radius;
