@@ -9,6 +9,7 @@ mod backup;
 mod billing;
 mod billing_docs;
 mod billing_reports;
+mod cards;
 mod contract_terms;
 mod crm;
 mod crm_access;

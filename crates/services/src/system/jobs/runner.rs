@@ -71,6 +71,9 @@ impl Registry {
         r.register(crate::billing::run::JOB, |ctx| async move {
             crate::billing::run::job(&ctx).await
         });
+        r.register(crate::payments::gateways::stripe::JOB, |ctx| async move {
+            crate::payments::gateways::stripe::job(&ctx).await
+        });
         r
     }
 
