@@ -31,6 +31,7 @@ mod payments;
 mod radius;
 mod staff;
 mod system;
+mod webhooks;
 
 use std::sync::OnceLock;
 
@@ -147,6 +148,7 @@ fn areas() -> OpenApiRouter<AppState> {
         .merge(radius::routes())
         .merge(billing::routes())
         .merge(payments::routes())
+        .merge(webhooks::routes())
 }
 
 /// The generated document, as JSON text (built once).
