@@ -16,6 +16,7 @@ pub mod contracts;
 pub mod crm;
 pub mod dashboard;
 pub mod error;
+pub mod pay;
 pub mod payments;
 pub mod public;
 pub mod radius;
@@ -76,6 +77,7 @@ pub const ADMIN_NAV: &[AdminItem] = &[
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(public::routes())
+        .merge(pay::routes())
         .merge(dashboard::routes())
         .merge(crm::routes())
         .merge(catalog::routes())

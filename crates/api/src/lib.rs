@@ -32,6 +32,7 @@ mod payments;
 mod radius;
 mod staff;
 mod system;
+mod webhooks;
 
 use std::sync::OnceLock;
 
@@ -150,6 +151,7 @@ fn areas() -> OpenApiRouter<AppState> {
         .merge(billing::routes())
         .merge(payments::routes())
         .merge(collections::routes())
+        .merge(webhooks::routes())
 }
 
 /// The generated document, as JSON text (built once).

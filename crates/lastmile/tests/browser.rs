@@ -712,6 +712,28 @@ async fn billing_journey(database_url: Option<String>) {
         screenshots(c, "payments").await;
     }
 
+    // An invoice's public payment page, signed out: no session needed.
+    let db = store::Db::connect(&db_url, 1).await.expect("open db");
+    let public_id: String = {
+        let mut conn = db.conn().await.expect("connection");
+        sqlx::query_scalar(
+            "SELECT public_id FROM invoices WHERE kind = 'invoice' AND status = 'issued'
+             ORDER BY id LIMIT 1",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .expect("an issued invoice")
+    };
+    logout(c).await;
+    c.goto(&format!("{base}/pay/{public_id}"))
+        .await
+        .expect("payment page");
+    assert!(!text(c, "#pay-open").await.is_empty());
+    axe(c, &axe_js, "payment page").await;
+    if pictures {
+        screenshots(c, "pay").await;
+    }
+
     let _ = b.client.clone().close().await;
     drop(node);
     let _ = std::fs::remove_dir_all(&dir);

@@ -9,6 +9,7 @@ mod backup;
 mod billing;
 mod billing_docs;
 mod billing_reports;
+mod cards;
 mod collections;
 mod contract_terms;
 mod crm;

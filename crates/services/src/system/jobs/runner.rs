@@ -74,6 +74,9 @@ impl Registry {
         r.register(crate::collections::JOB, |ctx| async move {
             crate::collections::job(&ctx).await
         });
+        r.register(crate::payments::gateways::stripe::JOB, |ctx| async move {
+            crate::payments::gateways::stripe::job(&ctx).await
+        });
         r
     }
 

@@ -88,6 +88,17 @@ pub fn builtin() -> Vec<Spec> {
                 (format!("30 {hour} * * *"), true)
             },
         },
+        // Saved cards are charged in the morning, after the day's billing.
+        Spec {
+            name: crate::payments::gateways::stripe::JOB,
+            job_kind: crate::payments::gateways::stripe::JOB,
+            cron: |s| {
+                (
+                    "0 9 * * *".into(),
+                    s.bool(keys::STRIPE_ENABLED) && s.bool(keys::STRIPE_AUTOMATIC_CHARGES),
+                )
+            },
+        },
         Spec {
             name: super::PURGE_JOBS,
             job_kind: super::PURGE_JOBS,

@@ -1,0 +1,23 @@
+# The public payment page (/pay/{id}) and the card gateways.
+pay-title = Invoice
+pay-hello = Hello,
+pay-amount-open = Amount due
+pay-due-date = Due date
+pay-status = Status
+pay-paid = This invoice is paid. Thank you!
+pay-processing = We are confirming your payment. This page updates by itself.
+pay-canceled = The payment was canceled. You can choose another way to pay.
+pay-error-gateway = The payment service is not available right now. Please try again or choose another way to pay.
+pay-card-saved = Your card is saved for automatic payments.
+pay-pix-qr = Pix QR code
+pay-pix-copy-hint = Scan the QR code in your bank's app, or copy the code below.
+pay-copy = Copy
+pay-boleto = Boleto
+pay-online = Pay online
+pay-by-card = Pay by card
+pay-save-card = Save a card for automatic payments
+pay-no-method = No way to pay online is set up. Please contact us.
+pay-back = Back to the invoice
+cards-test-title = Test the connection
+cards-test-intro = Checks the saved credentials with a harmless call to the provider. Save your changes first.
+cards-test-run = Test connection

@@ -1,0 +1,23 @@
+# A página pública de pagamento (/pay/{id}) e os gateways de cartão.
+pay-title = Fatura
+pay-hello = Olá,
+pay-amount-open = Valor a pagar
+pay-due-date = Vencimento
+pay-status = Situação
+pay-paid = Esta fatura está paga. Obrigado!
+pay-processing = Estamos confirmando seu pagamento. Esta página se atualiza sozinha.
+pay-canceled = O pagamento foi cancelado. Você pode escolher outra forma de pagar.
+pay-error-gateway = O serviço de pagamento não está disponível agora. Tente de novo ou escolha outra forma de pagar.
+pay-card-saved = Seu cartão foi salvo para pagamentos automáticos.
+pay-pix-qr = QR code Pix
+pay-pix-copy-hint = Leia o QR code no app do seu banco ou copie o código abaixo.
+pay-copy = Copiar
+pay-boleto = Boleto
+pay-online = Pagar on-line
+pay-by-card = Pagar com cartão
+pay-save-card = Salvar um cartão para pagamentos automáticos
+pay-no-method = Nenhuma forma de pagamento on-line está configurada. Fale conosco.
+pay-back = Voltar à fatura
+cards-test-title = Testar a conexão
+cards-test-intro = Confere as credenciais salvas com uma chamada inofensiva ao provedor. Salve suas alterações antes.
+cards-test-run = Testar conexão
