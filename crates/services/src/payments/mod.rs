@@ -21,6 +21,7 @@
 //! `payments.view` to read; money from a gateway (Pix, boleto, cards) is
 //! recorded by the system caller (webhooks, reconciliation jobs).
 
+pub mod gateways;
 pub mod receipt;
 
 use std::collections::HashMap;

@@ -71,6 +71,7 @@ impl Registry {
         r.register(crate::billing::run::JOB, |ctx| async move {
             crate::billing::run::job(&ctx).await
         });
+        crate::payments::gateways::register_jobs(&mut r);
         r
     }
 
