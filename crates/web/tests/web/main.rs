@@ -19,4 +19,5 @@ mod import;
 mod login;
 mod payment_settings;
 mod payments;
+mod pix_webhook;
 mod radius;
