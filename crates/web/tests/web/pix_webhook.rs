@@ -102,6 +102,32 @@ async fn the_psp_notifies_over_mutual_tls_and_the_invoice_is_paid() {
         let stranger = Certs::generate();
         let (sc, sk) = stranger.issue_client("fake-pix-psp");
         post_without_psp_certificate(&url, &fake.certs.ca_pem, Some((sc, sk))).await;
+
+        // The invoice page lists its charge, paid, with its Pix code.
+        let admin = a.browser("admin").await;
+        let page = admin
+            .get(&format!("/billing/invoices/{}", charge.invoice_id))
+            .await;
+        assert_eq!(page.status, axum::http::StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("Charges at gateways"), "{}", page.body);
+        assert!(page.body.contains("Pix (PSP)"), "{}", page.body);
+        assert!(page.body.contains(">Paid<"), "{}", page.body);
+        // "Test connection" signs in to the PSP with the saved settings.
+        let page = admin.post("/settings/pix/test", &[]).await;
+        assert_eq!(page.status, axum::http::StatusCode::OK, "{}", page.body);
+        assert!(
+            page.body
+                .contains("The provider accepted the saved credentials."),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("Pix received in the last minute"),
+            "{}",
+            page.body
+        );
+        let page = admin.post("/settings/boleto/test", &[]).await;
+        assert!(page.body.contains("This method is off"), "{}", page.body);
         task.abort();
     })
     .await;
