@@ -159,6 +159,22 @@ async fn static_pix_charge_carries_the_invoice_txid_and_amount() {
             .unwrap();
         assert_eq!(block.rows[0].0, "Pix copia e cola");
         assert_eq!(Some(block.rows[0].1.as_str()), c.pay_code.as_deref());
+        // The invoice PDF and its e-mail carry it.
+        let (_, pdf) = services::billing::pdf::invoice(&s, &admin_caller(), inv)
+            .await
+            .unwrap();
+        let text = crate::billing_docs::pdftotext(&pdf);
+        assert!(text.contains("Pix copia e cola"), "{text}");
+        assert!(
+            text.contains(&c.pay_code.as_deref().unwrap()[..20]),
+            "{text}"
+        );
+        let mail = services::billing::mail::compose(&s, inv).await.unwrap();
+        assert!(
+            mail.body.contains(c.pay_code.as_deref().unwrap()),
+            "{}",
+            mail.body
+        );
     })
     .await;
 }

@@ -220,8 +220,24 @@ pub async fn payment_instructions(
     invoice_id: i64,
     locale: &str,
 ) -> Result<crate::billing::pdf::PaymentInstructions> {
-    let mut c = svc.db.conn().await?;
-    let charges = store::payments::charges::of_invoice(&mut c, invoice_id).await?;
+    let s = crate::system::settings::current(svc).await?;
+    let mut charges = {
+        let mut c = svc.db.conn().await?;
+        store::payments::charges::of_invoice(&mut c, invoice_id).await?
+    };
+    // A static code needs no provider: made now when the job has not yet.
+    if s.raw(keys::PIX_MODE) == "static"
+        && !charges
+            .iter()
+            .any(|c| c.gateway == pix::GATEWAY_STATIC && c.status == "open")
+    {
+        match pix::static_charge(svc, invoice_id).await {
+            Ok(c) => charges.insert(0, c),
+            // Paid, voided, or a settings defect: the document goes without.
+            Err(Error::Refused(_) | Error::Invalid { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
     let pt = locale.starts_with("pt");
     let mut out = crate::billing::pdf::PaymentInstructions::default();
     fn open<'a>(charges: &'a [Charge], m: &'a str) -> impl Iterator<Item = &'a Charge> {
