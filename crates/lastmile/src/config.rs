@@ -25,6 +25,18 @@ pub struct FileConfig {
     pub radius_acct: Option<String>,
     pub radius_threads: Option<usize>,
     pub radius_journal_max_backlog: Option<u64>,
+    pub pix_webhook_listen: Option<String>,
+    pub pix_webhook_cert: Option<PathBuf>,
+    pub pix_webhook_key: Option<PathBuf>,
+}
+
+/// The optional HTTPS listener for the Pix webhook (mutual TLS): its
+/// address and its own certificate chain and key (PEM files).
+#[derive(Debug, Clone)]
+pub struct PixWebhook {
+    pub listen: SocketAddr,
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// What `serve` and the other commands run with.
@@ -48,6 +60,8 @@ pub struct Config {
     /// Accounting records journaled and not yet in the database beyond
     /// which new Accounting-Requests go unanswered (the NAS retransmits).
     pub radius_journal_max_backlog: u64,
+    /// The Pix webhook listener, when configured.
+    pub pix_webhook: Option<PixWebhook>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -103,6 +117,9 @@ const ENV_KEYS: &[&str] = &[
     "LASTMILE_RADIUS_ACCT",
     "LASTMILE_RADIUS_THREADS",
     "LASTMILE_RADIUS_JOURNAL_MAX_BACKLOG",
+    "LASTMILE_PIX_WEBHOOK_LISTEN",
+    "LASTMILE_PIX_WEBHOOK_CERT",
+    "LASTMILE_PIX_WEBHOOK_KEY",
     // Read by the test suite only.
     "LASTMILE_TEST_POSTGRES",
     "LASTMILE_SAMPLES",
@@ -250,7 +267,36 @@ impl Config {
                 "radius_journal_max_backlog: {radius_journal_max_backlog} is outside 1000..=100000000 (records)"
             );
         }
+        let pix_webhook = match env("LASTMILE_PIX_WEBHOOK_LISTEN").or(file.pix_webhook_listen) {
+            None => None,
+            Some(v) => {
+                let listen = v.parse::<SocketAddr>().map_err(|_| {
+                    anyhow::anyhow!("pix_webhook_listen: `{v}` is not an address like 0.0.0.0:8443")
+                })?;
+                let path = |key: &str, env_key: &str, file: Option<PathBuf>| {
+                    env(env_key).map(PathBuf::from).or(file).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "{key}: required with pix_webhook_listen (a PEM file, {env_key})"
+                        )
+                    })
+                };
+                Some(PixWebhook {
+                    listen,
+                    cert: path(
+                        "pix_webhook_cert",
+                        "LASTMILE_PIX_WEBHOOK_CERT",
+                        file.pix_webhook_cert,
+                    )?,
+                    key: path(
+                        "pix_webhook_key",
+                        "LASTMILE_PIX_WEBHOOK_KEY",
+                        file.pix_webhook_key,
+                    )?,
+                })
+            }
+        };
         Ok(Config {
+            pix_webhook,
             data_dir,
             database_url,
             http,
@@ -292,6 +338,18 @@ impl Config {
                 c.radius_journal_max_backlog
             ),
         ];
+        if let Some(p) = &c.pix_webhook {
+            for f in [&p.cert, &p.key] {
+                std::fs::metadata(f)
+                    .with_context(|| format!("pix_webhook: cannot read {}", f.display()))?;
+            }
+            report.push(format!(
+                "pix_webhook = {} (certificate {}, key {})",
+                p.listen,
+                p.cert.display(),
+                p.key.display()
+            ));
+        }
         if let Some(k) = &c.secret_key {
             services::secrets::SecretBox::load(Some(k), &c.data_dir)
                 .map_err(|e| anyhow::anyhow!("LASTMILE_SECRET_KEY: {e}"))?;

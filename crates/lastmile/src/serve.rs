@@ -75,6 +75,26 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             }
         }));
     }
+    // The Pix webhook has its own HTTPS listener: the PSP authenticates by
+    // mutual TLS, which the main listener (often behind a proxy) cannot do.
+    let pix_webhook = match (&config.pix_webhook, config.role.web()) {
+        (Some(p), true) => {
+            let read = |f: &Path| {
+                std::fs::read_to_string(f)
+                    .with_context(|| format!("pix_webhook: cannot read {}", f.display()))
+            };
+            let (cert, key) = (read(&p.cert)?, read(&p.key)?);
+            let listener = tokio::net::TcpListener::bind(p.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", p.listen))?;
+            let addr = listener.local_addr()?;
+            let task = web::pix_webhook::serve(svc.clone(), listener, &cert, &key)
+                .map_err(|e| anyhow::anyhow!("pix_webhook: {e}"))?;
+            println!("Pix webhook: https://{addr}{}", web::pix_webhook::PATH);
+            Some(task)
+        }
+        _ => None,
+    };
     let radius = match config.role.radius() {
         true => {
             let server = aaa::Server::start(
@@ -104,6 +124,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
+    if let Some(t) = pix_webhook {
+        t.abort();
+    }
     if let Some(t) = web_task {
         let _ = t.await;
     }

@@ -50,7 +50,12 @@ const RULES: &[(&str, &[&str])] = &[
             "domain", "services", "webkit", "radius", "brpay", "axum", "askama",
         ],
     ),
-    ("web", &["webkit", "admin", "api", "axum"]),
+    // services and domain: the Pix webhook listener (mutual TLS) hands
+    // the PSP's notifications to the payments service.
+    (
+        "web",
+        &["webkit", "admin", "api", "domain", "services", "axum"],
+    ),
     (
         "lastmile",
         &[

@@ -9,6 +9,8 @@ pub use admin::IMPORT_LIMIT;
 pub use webkit::{AppState, UPLOAD_LIMIT, VERSION, WebConfig};
 use webkit::{assets, csrf, headers, metrics};
 
+pub mod pix_webhook;
+
 use axum::Router;
 
 /// The whole HTTP application.

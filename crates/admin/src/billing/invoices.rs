@@ -340,6 +340,8 @@ struct Shown {
     /// What payments, refunds and reversals moved on it (for users who
     /// may read payments).
     payments: Vec<services::payments::Allocation>,
+    /// The charges created at gateways for it (Pix, boleto), newest first.
+    charges: Vec<store::payments::charges::Charge>,
 }
 
 async fn shown(state: &AppState, staff: &Staff, id: i64) -> Result<Shown, Error> {
@@ -416,9 +418,15 @@ async fn shown(state: &AppState, staff: &Staff, id: i64) -> Result<Shown, Error>
     } else {
         Vec::new()
     };
+    let charges = if d.kind == "invoice" && caller.can(Permission::PaymentsView) {
+        services::payments::gateways::of_invoice(&state.svc, &caller, d.id).await?
+    } else {
+        Vec::new()
+    };
     Ok(Shown {
         standing,
         payments,
+        charges,
         overdue: is_overdue(&d, &today),
         creditable: d.kind == "invoice" && d.status == "issued" && lines.iter().any(|l| l.left > 0),
         d,

@@ -78,4 +78,5 @@ pub fn routes() -> Router<AppState> {
             get(settings::group_form).post(settings::group_save),
         )
         .route("/settings/email/test", post(settings::send_test_email))
+        .route("/settings/{group}/test", post(settings::test_gateway))
 }

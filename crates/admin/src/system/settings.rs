@@ -53,6 +53,8 @@ struct GroupView {
     /// The e-mail page: recent outbox messages and the test recipient.
     outbox: Vec<store::system::outbox::Message>,
     test_to: String,
+    /// Payment gateway pages: what the last "test connection" answered.
+    test_detail: String,
 }
 
 #[derive(Template)]
@@ -175,6 +177,39 @@ pub async fn group_form(
         can_edit,
         outbox,
         test_to: staff.principal.user.email.clone(),
+        test_detail: String::new(),
+    }))
+}
+
+/// "Test connection" on a payment gateway's page: signs in to the
+/// provider with the saved settings and shows the page with what it
+/// answered (nothing is charged).
+pub async fn test_gateway(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(group): Path<String>,
+) -> PageResult {
+    let caller = staff.caller();
+    let g = Group::from_slug(&group).ok_or(services::Error::NotFound)?;
+    if !matches!(
+        g,
+        Group::Pix | Group::Boleto | Group::Stripe | Group::Paypal
+    ) {
+        return Err(services::Error::NotFound.into());
+    }
+    let outcome = services::payments::gateways::test_connection(&state.svc, &caller, g).await?;
+    let s = services::system::settings::read(&state.svc, &caller).await?;
+    let flash = outcome.flash_key().trim_start_matches("flash-");
+    let page = Page::new(&staff, "settings", "nav-settings").with_flash(Some(flash));
+    Ok(html(&GroupView {
+        page,
+        group: g.slug(),
+        fields: fields_of(g, &s, &BTreeMap::new()),
+        errors: FormErrors::default(),
+        can_edit: true,
+        outbox: Vec::new(),
+        test_to: String::new(),
+        test_detail: outcome.detail(),
     }))
 }
 
@@ -235,6 +270,7 @@ pub async fn group_save(
                 can_edit: true,
                 outbox: Vec::new(),
                 test_to: staff.principal.user.email.clone(),
+                test_detail: String::new(),
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&view)).into_response())
         }

@@ -33,7 +33,14 @@ pub struct Composed {
 pub async fn compose(svc: &Services, invoice_id: i64) -> Result<Composed> {
     let locale = company_locale(svc).await?;
     let invoice = super::pdf::load(svc, invoice_id).await?;
-    let (filename, pdf) = super::pdf::render_loaded(svc, &invoice, locale, None).await?;
+    let payment = match invoice.kind.as_str() {
+        "invoice" => {
+            crate::payments::gateways::payment_instructions(svc, invoice_id, locale).await?
+        }
+        _ => super::pdf::PaymentInstructions::default(),
+    };
+    let shown = (!payment.rows.is_empty()).then_some(&payment);
+    let (filename, pdf) = super::pdf::render_loaded(svc, &invoice, locale, shown).await?;
     let total = money(invoice.total.abs(), &invoice.currency, locale);
     let due = date(&invoice.due_date, locale);
     // The company names the sender in the subject ("Acme: invoice 12").
@@ -84,6 +91,11 @@ pub async fn compose(svc: &Services, invoice_id: i64) -> Result<Composed> {
             ),
         ),
     };
+    // The payment codes in the text too: copied from the message on a phone.
+    let mut body = body;
+    for (label, value) in &payment.rows {
+        body.push_str(&format!("\n{label}:\n{value}\n"));
+    }
     Ok(Composed {
         subject,
         body,

@@ -742,6 +742,12 @@ pub async fn invoice_with(
     };
     caller.require_for_customer(Permission::BillingView, customer_id)?;
     let locale = company_locale(svc).await?;
+    // The payments area's block (Pix code, boleto line) unless given.
+    let from_gateways = match payment {
+        Some(_) => None,
+        None => Some(crate::payments::gateways::payment_instructions(svc, id, locale).await?),
+    };
+    let payment = payment.or(from_gateways.as_ref().filter(|p| !p.rows.is_empty()));
     render_document(svc, id, locale, payment).await
 }
 

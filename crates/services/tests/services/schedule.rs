@@ -128,9 +128,14 @@ async fn builtin_schedules_follow_settings_without_moving_runs() {
         let backup = after.iter().find(|s| s.name == jobs::BACKUP).unwrap();
         assert_eq!(backup.cron, "0 5 * * *");
         assert!(!backup.enabled);
-        // A disabled schedule never fires (nor the nftables export, off by default).
+        // A disabled schedule never fires (nor the nftables export and the
+        // four payment gateway jobs, off by default).
         let fired = schedule::tick(&a, now + 2 * 86_400).await.unwrap();
-        assert_eq!(fired.len(), specs.len() - 2, "all but backup and nftables");
+        assert_eq!(
+            fired.len(),
+            specs.len() - 6,
+            "all but backup, nftables and the gateway jobs"
+        );
         assert_eq!(jobs_of(&a, jobs::BACKUP).await, 0);
         db2.close().await;
     })

@@ -4,6 +4,8 @@
 //! row of its own whose allocations give back what the payment settled.
 
 pub mod cards;
+pub mod charges;
+pub mod webhooks;
 
 use sqlx::AnyConnection;
 

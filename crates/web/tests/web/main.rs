@@ -21,4 +21,5 @@ mod login;
 mod pay;
 mod payment_settings;
 mod payments;
+mod pix_webhook;
 mod radius;

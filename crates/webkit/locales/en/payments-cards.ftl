@@ -18,6 +18,3 @@ pay-by-card = Pay by card
 pay-save-card = Save a card for automatic payments
 pay-no-method = No way to pay online is set up. Please contact us.
 pay-back = Back to the invoice
-cards-test-title = Test the connection
-cards-test-intro = Checks the saved credentials with a harmless call to the provider. Save your changes first.
-cards-test-run = Test connection

@@ -18,6 +18,3 @@ pay-by-card = Pagar com cartão
 pay-save-card = Salvar um cartão para pagamentos automáticos
 pay-no-method = Nenhuma forma de pagamento on-line está configurada. Fale conosco.
 pay-back = Voltar à fatura
-cards-test-title = Testar a conexão
-cards-test-intro = Confere as credenciais salvas com uma chamada inofensiva ao provedor. Salve suas alterações antes.
-cards-test-run = Testar conexão

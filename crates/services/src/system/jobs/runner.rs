@@ -77,6 +77,7 @@ impl Registry {
         r.register(crate::payments::gateways::stripe::JOB, |ctx| async move {
             crate::payments::gateways::stripe::job(&ctx).await
         });
+        crate::payments::gateways::register_jobs(&mut r);
         r
     }
 

@@ -39,7 +39,7 @@ pub struct Spec {
 
 /// The built-in schedules.
 pub fn builtin() -> Vec<Spec> {
-    vec![
+    let mut specs = vec![
         Spec {
             name: super::EXPIRE_SESSIONS,
             job_kind: super::EXPIRE_SESSIONS,
@@ -109,7 +109,9 @@ pub fn builtin() -> Vec<Spec> {
             job_kind: super::PURGE_RADIUS,
             cron: |_| ("45 4 * * *".into(), true),
         },
-    ]
+    ];
+    specs.extend(crate::payments::gateways::schedules());
+    specs
 }
 
 /// The installation's time zone (company settings), UTC before setup or if

@@ -1,0 +1,20 @@
+# Charges created at gateways for an invoice (Pix, boleto).
+charges-title = Charges at gateways
+charges-none = No charge was created for this invoice.
+charges-gateway = Gateway
+charges-code = Payment code
+charges-gateway-psp = Pix (PSP)
+charges-gateway-pix-static = Pix (static code)
+charges-gateway-bb = Banco do Brasil
+charges-gateway-bb-pix = Banco do Brasil (Pix of the boleto)
+charges-status-open = Open
+charges-status-paid = Paid
+charges-status-canceled = Canceled
+charges-status-expired = Expired
+charges-status-failed = Failed
+refused-gateway-test-not-available = Testing this gateway is not available yet.
+refused-pix-static-off = Static Pix codes are off in the Pix settings.
+refused-pix-api-off = The PSP's Pix API is off in the Pix settings.
+refused-boleto-api-off = Banco do Brasil's API is off in the boleto settings.
+refused-invoice-not-payable = This invoice has nothing left to pay.
+refused-payment-not-from-psp = Only a Pix received through the PSP can be refunded through it.

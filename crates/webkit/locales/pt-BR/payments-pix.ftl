@@ -1,0 +1,20 @@
+# Cobranças criadas nos meios de pagamento para uma fatura (Pix, boleto).
+charges-title = Cobranças nos meios de pagamento
+charges-none = Nenhuma cobrança foi criada para esta fatura.
+charges-gateway = Meio
+charges-code = Código de pagamento
+charges-gateway-psp = Pix (PSP)
+charges-gateway-pix-static = Pix (código estático)
+charges-gateway-bb = Banco do Brasil
+charges-gateway-bb-pix = Banco do Brasil (Pix do boleto)
+charges-status-open = Em aberto
+charges-status-paid = Paga
+charges-status-canceled = Cancelada
+charges-status-expired = Expirada
+charges-status-failed = Falhou
+refused-gateway-test-not-available = O teste deste meio de pagamento ainda não está disponível.
+refused-pix-static-off = O Pix com código estático está desligado nas configurações do Pix.
+refused-pix-api-off = A API Pix do PSP está desligada nas configurações do Pix.
+refused-boleto-api-off = A API do Banco do Brasil está desligada nas configurações do boleto.
+refused-invoice-not-payable = Esta fatura não tem nada a pagar.
+refused-payment-not-from-psp = Só um Pix recebido pelo PSP pode ser devolvido por ele.
