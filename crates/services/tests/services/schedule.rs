@@ -128,12 +128,13 @@ async fn builtin_schedules_follow_settings_without_moving_runs() {
         let backup = after.iter().find(|s| s.name == jobs::BACKUP).unwrap();
         assert_eq!(backup.cron, "0 5 * * *");
         assert!(!backup.enabled);
-        // A disabled schedule never fires (nor the nftables export and the
-        // four payment gateway jobs, off by default).
+        // A disabled schedule never fires (nor the nftables export, the
+        // four Pix and boleto jobs and the saved-card charges, off by
+        // default).
         let fired = schedule::tick(&a, now + 2 * 86_400).await.unwrap();
         assert_eq!(
             fired.len(),
-            specs.len() - 6,
+            specs.len() - 7,
             "all but backup, nftables and the gateway jobs"
         );
         assert_eq!(jobs_of(&a, jobs::BACKUP).await, 0);
