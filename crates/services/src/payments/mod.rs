@@ -22,6 +22,7 @@
 //! recorded by the system caller (webhooks, reconciliation jobs).
 
 pub mod receipt;
+pub mod recon;
 
 use std::collections::HashMap;
 

@@ -20,6 +20,7 @@ mod email;
 mod jobs;
 mod payments;
 mod radius;
+mod recon;
 mod schedule;
 
 use std::path::PathBuf;
