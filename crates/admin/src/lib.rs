@@ -16,6 +16,7 @@ pub mod crm;
 pub mod dashboard;
 pub mod error;
 pub mod payments;
+pub mod reconciliation;
 pub mod public;
 pub mod radius;
 pub mod reports;
@@ -80,6 +81,7 @@ pub fn routes() -> Router<AppState> {
         .merge(contracts::routes())
         .merge(billing::routes())
         .merge(payments::routes())
+        .merge(reconciliation::routes())
         .merge(radius::routes())
         .merge(reports::routes())
         .merge(staff::routes())
@@ -90,7 +92,9 @@ pub fn routes() -> Router<AppState> {
 /// Routes that take large uploads (given their own body limit,
 /// [`IMPORT_LIMIT`], by the composition in `web`).
 pub fn upload_routes() -> Router<AppState> {
-    crm::upload_routes().layer(axum::middleware::from_fn(error::render))
+    crm::upload_routes()
+        .merge(reconciliation::upload_routes())
+        .layer(axum::middleware::from_fn(error::render))
 }
 
 /// `?ok=…` confirmation and list cursor parameters shared by pages.

@@ -29,6 +29,7 @@ mod contracts;
 mod crm;
 mod payments;
 mod radius;
+mod reconciliation;
 mod staff;
 mod system;
 
@@ -132,6 +133,7 @@ impl Modify for BearerAuth {
         (name = "radius", description = "Routers (NAS), sessions, the authentication log, usage and connection lookups"),
         (name = "billing", description = "Invoices and their PDFs, credit notes, billing runs, tax rates, discounts, promo codes, customers' balance and statement"),
         (name = "payments", description = "Payments, refunds and reversals, where their money went, receipts and customers' credit"),
+        (name = "reconciliation", description = "Boleto remittance and return files (CNAB 240/400) and the unmatched-payments queue"),
     )
 )]
 pub struct ApiDoc;
@@ -147,6 +149,7 @@ fn areas() -> OpenApiRouter<AppState> {
         .merge(radius::routes())
         .merge(billing::routes())
         .merge(payments::routes())
+        .merge(reconciliation::routes())
 }
 
 /// The generated document, as JSON text (built once).

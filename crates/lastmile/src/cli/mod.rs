@@ -105,6 +105,13 @@ enum Command {
         #[arg(long)]
         skip_run: bool,
     },
+    /// Reconciliation's figure on this database (for scripts/bench-recon).
+    #[command(name = "bench-recon", hide = true)]
+    BenchRecon {
+        /// Boletos registered and then liquidated by one return file.
+        #[arg(long, default_value_t = 100_000)]
+        titles: i64,
+    },
     /// Invoice PDFs rendered per second per core (no database needed).
     #[command(name = "bench-pdf", hide = true)]
     BenchPdf(crate::bench_pdf::BenchPdfArgs),
@@ -231,6 +238,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchBilling { invoices, skip_run } => {
             crate::bench_billing::run(&ctx.open().await?, invoices, skip_run).await?
         }
+        Command::BenchRecon { titles } => crate::bench_recon::run(&ctx.open().await?, titles).await?,
         Command::BenchPdf(a) => crate::bench_pdf::run(&a)?,
         Command::Demo(a) => demo::run(&ctx, a).await?,
         Command::Audit(c) => return audit::run(&ctx, c).await,
