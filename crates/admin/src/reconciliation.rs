@@ -12,9 +12,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use domain::Permission;
-use services::payments::recon::{
-    self, CnabFile, Entry, Unmatched, remittance, returns, unmatched,
-};
+use services::payments::recon::{self, CnabFile, Entry, Unmatched, remittance, returns, unmatched};
 use webkit::auth::Staff;
 use webkit::download::attachment;
 use webkit::state::AppState;
@@ -117,7 +115,11 @@ pub async fn generate(State(state): State<AppState>, staff: Staff, body: Bytes) 
 }
 
 /// The upload form posts multipart data (CSRF token in the query string).
-pub async fn upload(State(state): State<AppState>, staff: Staff, mut form: Multipart) -> PageResult {
+pub async fn upload(
+    State(state): State<AppState>,
+    staff: Staff,
+    mut form: Multipart,
+) -> PageResult {
     let caller = staff.caller();
     caller.require(Permission::PaymentsRecord)?;
     let mut name = String::new();
@@ -141,11 +143,9 @@ pub async fn upload(State(state): State<AppState>, staff: Staff, mut form: Multi
                 Err(_) => {
                     let errors = FormErrors(vec![(
                         "file".into(),
-                        staff.tr.t1(
-                            "recon-too-large",
-                            "mib",
-                            returns::MAX_BYTES / (1024 * 1024),
-                        ),
+                        staff
+                            .tr
+                            .t1("recon-too-large", "mib", returns::MAX_BYTES / (1024 * 1024)),
                     )]);
                     return files_view(&state, &staff, errors, None).await;
                 }
@@ -205,11 +205,7 @@ pub async fn show(
     .into_response())
 }
 
-pub async fn csv(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path(id): Path<i64>,
-) -> PageResult {
+pub async fn csv(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
     let r = recon::report(&state.svc, &staff.caller(), id, None).await?;
     let text = recon::report_csv(&r)?;
     Ok(attachment(

@@ -11,9 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::Permission;
 use serde::{Deserialize, Serialize};
-use services::payments::recon::{
-    self, CnabFile, Entry, Unmatched, remittance, returns, unmatched,
-};
+use services::payments::recon::{self, CnabFile, Entry, Unmatched, remittance, returns, unmatched};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -289,7 +287,11 @@ pub async fn show_file(
     ApiPath(p): ApiPath<IdPath>,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<CnabReportView>> {
-    let outcome = q.outcome.as_deref().map(str::trim).filter(|o| !o.is_empty());
+    let outcome = q
+        .outcome
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty());
     let r = recon::report(&state.svc, &caller.caller(), p.id, outcome).await?;
     Ok(Json(CnabReportView {
         file: r.file.into(),

@@ -238,7 +238,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchBilling { invoices, skip_run } => {
             crate::bench_billing::run(&ctx.open().await?, invoices, skip_run).await?
         }
-        Command::BenchRecon { titles } => crate::bench_recon::run(&ctx.open().await?, titles).await?,
+        Command::BenchRecon { titles } => {
+            crate::bench_recon::run(&ctx.open().await?, titles).await?
+        }
         Command::BenchPdf(a) => crate::bench_pdf::run(&a)?,
         Command::Demo(a) => demo::run(&ctx, a).await?,
         Command::Audit(c) => return audit::run(&ctx, c).await,

@@ -20,3 +20,4 @@ mod login;
 mod payment_settings;
 mod payments;
 mod radius;
+mod reconciliation;
