@@ -25,6 +25,9 @@ pub struct Title {
     pub reason: String,
 }
 
+/// Titles per batch (two records each; the record number has 5 digits).
+pub const BATCH_TITLES: usize = 40_000;
+
 fn t(s: &str) -> Value {
     Value::Text(s.to_owned())
 }
@@ -62,52 +65,62 @@ pub fn return_240(
         .set("nsa", Value::Text(sequence.to_string()))?
         .set("banco_nome", t(bank.name()))?;
     push(h.finish());
-    let mut hl = RecordBuilder::new(rec("1")?);
-    hl.set("banco", t(code))?
-        .set("lote", t("1"))?
-        .set("operacao", t("T"))?;
-    push(hl.finish());
     let (seg_t, seg_u) = (rec("3T")?, rec("3U")?);
-    for (i, title) in titles.iter().enumerate() {
-        let seq = i * 2 + 1;
-        let mut s = RecordBuilder::new(seg_t);
-        s.set("banco", t(code))?
-            .set("lote", t("1"))?
-            .set("sequencial", Value::Text(seq.to_string()))?
-            .set("movimento", t(&title.occurrence))?
-            .set("nosso_numero", t(&title.nosso_numero))?
-            .set("valor", Value::Money(title.amount))?
-            .set("tarifa", Value::Money(title.fee))?
-            .set_if("motivo_ocorrencia", t(&title.reason))?
-            .set_if("sacado_nome", t(&title.payer_name))?;
-        push(s.finish());
-        let mut u = RecordBuilder::new(seg_u);
-        u.set("banco", t(code))?
-            .set("lote", t("1"))?
-            .set("sequencial", Value::Text((seq + 1).to_string()))?
-            .set("movimento", t(&title.occurrence))?
-            .set("valor_pago", Value::Money(title.paid))?
-            .set(
-                "valor_liquido",
-                Value::Money((title.paid - title.fee).max(0)),
-            )?
-            .set("data_ocorrencia", Value::Date(title.credit_date))?
-            .set("data_credito", Value::Date(title.credit_date))?;
-        push(u.finish());
+    // A batch's record number has 5 digits: a large return is several
+    // batches, as banks write them.
+    let batches: Vec<&[Title]> = if titles.is_empty() {
+        vec![&[][..]]
+    } else {
+        titles.chunks(BATCH_TITLES).collect()
+    };
+    for (b, batch) in batches.iter().enumerate() {
+        let lote = (b + 1).to_string();
+        let mut hl = RecordBuilder::new(rec("1")?);
+        hl.set("banco", t(code))?
+            .set("lote", t(&lote))?
+            .set("operacao", t("T"))?;
+        push(hl.finish());
+        for (i, title) in batch.iter().enumerate() {
+            let seq = i * 2 + 1;
+            let mut s = RecordBuilder::new(seg_t);
+            s.set("banco", t(code))?
+                .set("lote", t(&lote))?
+                .set("sequencial", Value::Text(seq.to_string()))?
+                .set("movimento", t(&title.occurrence))?
+                .set("nosso_numero", t(&title.nosso_numero))?
+                .set("valor", Value::Money(title.amount))?
+                .set("tarifa", Value::Money(title.fee))?
+                .set_if("motivo_ocorrencia", t(&title.reason))?
+                .set_if("sacado_nome", t(&title.payer_name))?;
+            push(s.finish());
+            let mut u = RecordBuilder::new(seg_u);
+            u.set("banco", t(code))?
+                .set("lote", t(&lote))?
+                .set("sequencial", Value::Text((seq + 1).to_string()))?
+                .set("movimento", t(&title.occurrence))?
+                .set("valor_pago", Value::Money(title.paid))?
+                .set(
+                    "valor_liquido",
+                    Value::Money((title.paid - title.fee).max(0)),
+                )?
+                .set("data_ocorrencia", Value::Date(title.credit_date))?
+                .set("data_credito", Value::Date(title.credit_date))?;
+            push(u.finish());
+        }
+        let mut tl = RecordBuilder::new(rec("5")?);
+        tl.set("banco", t(code))?.set("lote", t(&lote))?.set(
+            "quantidade_registros",
+            Value::Text((batch.len() * 2 + 2).to_string()),
+        )?;
+        push(tl.finish());
     }
-    let mut tl = RecordBuilder::new(rec("5")?);
-    tl.set("banco", t(code))?.set("lote", t("1"))?.set(
-        "quantidade_registros",
-        Value::Text((titles.len() * 2 + 2).to_string()),
-    )?;
-    push(tl.finish());
     let mut ta = RecordBuilder::new(rec("9")?);
     ta.set("banco", t(code))?
         .set("lote", t("9999"))?
-        .set("quantidade_lotes", t("1"))?
+        .set("quantidade_lotes", Value::Text(batches.len().to_string()))?
         .set(
             "quantidade_registros",
-            Value::Text((titles.len() * 2 + 4).to_string()),
+            Value::Text((titles.len() * 2 + batches.len() * 2 + 2).to_string()),
         )?;
     push(ta.finish());
     Ok(out)
