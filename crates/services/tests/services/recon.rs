@@ -447,3 +447,21 @@ async fn recon_a_malformed_return_is_refused_naming_line_and_column() {
     })
     .await;
 }
+
+#[test]
+fn recon_a_large_return_is_written_in_batches_and_read_whole() {
+    let n = simulate::BATCH_TITLES + 1;
+    let lines: Vec<simulate::Title> = (0..n)
+        .map(|i| liquidation(&format!("12345670{i:09}"), 100, 100))
+        .collect();
+    let ret = simulate::return_240(Bank::BancoDoBrasil, 1, date(2026, 5, 6), &lines).unwrap();
+    let parsed = returns::parse(ret.as_bytes()).unwrap();
+    assert_eq!(parsed.titles.len(), n);
+    // Header, two batches (header, records, trailer), trailer.
+    assert_eq!(parsed.lines as usize, n * 2 + 6);
+    assert_eq!(
+        parsed.titles[n - 1].nosso_numero,
+        format!("12345670{:09}", n - 1)
+    );
+    assert_eq!(parsed.titles[n - 1].paid, 100);
+}
