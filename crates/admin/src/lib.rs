@@ -20,6 +20,7 @@ pub mod pay;
 pub mod payments;
 pub mod public;
 pub mod radius;
+pub mod reconciliation;
 pub mod reports;
 mod shared;
 pub mod staff;
@@ -85,6 +86,7 @@ pub fn routes() -> Router<AppState> {
         .merge(billing::routes())
         .merge(payments::routes())
         .merge(collections::routes())
+        .merge(reconciliation::routes())
         .merge(radius::routes())
         .merge(reports::routes())
         .merge(staff::routes())
@@ -95,7 +97,9 @@ pub fn routes() -> Router<AppState> {
 /// Routes that take large uploads (given their own body limit,
 /// [`IMPORT_LIMIT`], by the composition in `web`).
 pub fn upload_routes() -> Router<AppState> {
-    crm::upload_routes().layer(axum::middleware::from_fn(error::render))
+    crm::upload_routes()
+        .merge(reconciliation::upload_routes())
+        .layer(axum::middleware::from_fn(error::render))
 }
 
 /// `?ok=…` confirmation and list cursor parameters shared by pages.

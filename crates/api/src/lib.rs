@@ -30,6 +30,7 @@ mod contracts;
 mod crm;
 mod payments;
 mod radius;
+mod reconciliation;
 mod staff;
 mod system;
 mod webhooks;
@@ -135,6 +136,7 @@ impl Modify for BearerAuth {
         (name = "billing", description = "Invoices and their PDFs, credit notes, billing runs, tax rates, discounts, promo codes, customers' balance and statement"),
         (name = "payments", description = "Payments, refunds and reversals, where their money went, receipts and customers' credit"),
         (name = "collections", description = "Collections (dunning): the policy, overdue customers, trust unlocks, the cancellation list and the daily pass"),
+        (name = "reconciliation", description = "Boleto remittance and return files (CNAB 240/400) and the unmatched-payments queue"),
     )
 )]
 pub struct ApiDoc;
@@ -152,6 +154,7 @@ fn areas() -> OpenApiRouter<AppState> {
         .merge(payments::routes())
         .merge(collections::routes())
         .merge(webhooks::routes())
+        .merge(reconciliation::routes())
 }
 
 /// The generated document, as JSON text (built once).

@@ -45,8 +45,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The largest CNAB return upload accepted (64 MiB and the multipart
+/// envelope).
+pub const CNAB_RETURN_LIMIT: usize = admin::reconciliation::UPLOAD_LIMIT;
+
 /// Every request body is capped at 2 MiB, except document uploads, which
-/// get [`UPLOAD_LIMIT`], and CSV imports, which get [`IMPORT_LIMIT`].
+/// get [`UPLOAD_LIMIT`], CSV imports, which get [`IMPORT_LIMIT`], and CNAB
+/// return files, which get [`CNAB_RETURN_LIMIT`].
 async fn body_limit(
     req: axum::extract::Request,
     next: axum::middleware::Next,
@@ -59,7 +64,12 @@ async fn body_limit(
         && (path.starts_with("/customers/") || path.starts_with("/api/v1/customers/"));
     let import = req.method() == axum::http::Method::POST
         && (path == "/customers/import" || path == "/customers/import/confirm");
-    let limit = if upload {
+    // A bank's return file: 100,000 titles of CNAB 240 are about 49 MB.
+    let cnab_return = req.method() == axum::http::Method::POST
+        && (path == "/api/v1/reconciliation/files" || path == "/payments/reconciliation/upload");
+    let limit = if cnab_return {
+        CNAB_RETURN_LIMIT
+    } else if upload {
         UPLOAD_LIMIT
     } else if import {
         IMPORT_LIMIT

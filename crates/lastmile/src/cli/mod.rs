@@ -113,6 +113,13 @@ enum Command {
     /// The collections pass's figures on this database (for scripts/bench-dunning).
     #[command(name = "bench-dunning", hide = true)]
     BenchDunning(bench_dunning::BenchDunningArgs),
+    /// Reconciliation's figure on this database (for scripts/bench-recon).
+    #[command(name = "bench-recon", hide = true)]
+    BenchRecon {
+        /// Boletos registered and then liquidated by one return file.
+        #[arg(long, default_value_t = 100_000)]
+        titles: i64,
+    },
     /// Invoice PDFs rendered per second per core (no database needed).
     #[command(name = "bench-pdf", hide = true)]
     BenchPdf(crate::bench_pdf::BenchPdfArgs),
@@ -239,6 +246,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BenchCrm => crate::bench::run(&ctx.open().await?).await?,
         Command::BenchBilling { invoices, skip_run } => {
             crate::bench_billing::run(&ctx.open().await?, invoices, skip_run).await?
+        }
+        Command::BenchRecon { titles } => {
+            crate::bench_recon::run(&ctx.open().await?, titles).await?
         }
         Command::BenchPdf(a) => crate::bench_pdf::run(&a)?,
         Command::BenchDunning(a) => bench_dunning::run(&ctx.open().await?, &a).await?,

@@ -23,6 +23,7 @@
 
 pub mod gateways;
 pub mod receipt;
+pub mod recon;
 
 use std::collections::HashMap;
 

@@ -23,6 +23,7 @@ mod jobs;
 mod payment_gateways;
 mod payments;
 mod radius;
+mod recon;
 mod schedule;
 
 use std::path::PathBuf;

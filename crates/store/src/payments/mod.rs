@@ -5,6 +5,7 @@
 
 pub mod cards;
 pub mod charges;
+pub mod recon;
 pub mod webhooks;
 
 use sqlx::AnyConnection;

@@ -23,3 +23,4 @@ mod payment_settings;
 mod payments;
 mod pix_webhook;
 mod radius;
+mod reconciliation;
