@@ -208,7 +208,7 @@ pub async fn list_files(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct UploadQuery {
+pub struct ReturnUploadQuery {
     /// The file's name as the bank gave it.
     name: Option<String>,
 }
@@ -222,7 +222,7 @@ pub struct UploadQuery {
 #[utoipa::path(
     post, path = "/api/v1/reconciliation/files", operation_id = "reconciliation.files.upload",
     tag = "reconciliation",
-    params(UploadQuery),
+    params(ReturnUploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream",
         description = "The return file as the bank sent it"),
     responses(
@@ -234,7 +234,7 @@ pub struct UploadQuery {
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<UploadQuery>,
+    ApiQuery(q): ApiQuery<ReturnUploadQuery>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let caller = caller.caller();
