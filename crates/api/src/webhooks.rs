@@ -3,7 +3,8 @@
 //! by the provider's own means (Stripe's `Stripe-Signature` HMAC, PayPal's
 //! verification call), over the raw body, which the 2 MiB body limit caps.
 //! A delivery already handled answers 200 and changes nothing; one we
-//! cannot trust answers 400 and records nothing; a failure on our side
+//! cannot trust (no or a bad signature, not an event) answers 401 and
+//! records nothing; a failure on our side
 //! answers 500 so the provider delivers again.
 
 use axum::body::Bytes;
@@ -29,7 +30,7 @@ fn answer(r: Result<WebhookOutcome, WebhookError>, gateway: &str) -> Response {
         Ok(_) => StatusCode::OK.into_response(),
         Err(WebhookError::Refused(why)) => {
             tracing::warn!(gateway, "webhook refused: {why}");
-            Problem::new("malformed", why).into_response()
+            Problem::new("unauthorized", why).into_response()
         }
         Err(WebhookError::Failed(e)) => {
             tracing::error!(gateway, "webhook failed: {e}");
@@ -46,6 +47,8 @@ fn answer(r: Result<WebhookOutcome, WebhookError>, gateway: &str) -> Response {
     params(("Stripe-Signature" = String, Header, description = "t=…,v1=… (HMAC-SHA256)")),
     responses(
         (status = 200, description = "Handled (or handled before)"),
+        (status = 401, description = "Not the provider's: nothing recorded"),
+        (status = 500, description = "Failed on our side: the provider delivers again", body = Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -71,6 +74,8 @@ pub async fn stripe_webhook(
         description = "A PayPal event, exactly as PayPal sent it, with its PAYPAL-TRANSMISSION-* headers"),
     responses(
         (status = 200, description = "Handled (or handled before)"),
+        (status = 401, description = "Not the provider's: nothing recorded"),
+        (status = 500, description = "Failed on our side: the provider delivers again", body = Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]

@@ -355,6 +355,7 @@ pub struct UnlockView {
     request_body = UnlockBody,
     responses(
         (status = 201, description = "Unlocked", body = UnlockView),
+        (status = 404, description = "No such contract"),
         (status = 409, description = "Not suspended for non-payment, or unlocked once already"),
     ),
     security(("bearer" = ["collections.unlock"]))

@@ -111,14 +111,14 @@ async fn the_payment_page_takes_a_card_and_shows_paid() {
         let session = to.rsplit('/').next().unwrap().to_owned();
         fake.complete_checkout(&session).await.unwrap();
 
-        // A badly signed delivery: 400, nothing recorded.
+        // A badly signed delivery: 401, nothing recorded.
         let events = fake.events();
         let body = serde_json::to_string(&events[0]).unwrap();
         let now = jiff::Timestamp::now().as_second();
         let forged = webhook::sign(body.as_bytes(), "whsec_not_ours", now);
         assert_eq!(
             webhook_post(&a, &body, &forged).await,
-            StatusCode::BAD_REQUEST
+            StatusCode::UNAUTHORIZED
         );
         assert!(
             !get(&a, &uri, "en")
