@@ -172,10 +172,12 @@ async fn session<S: AsyncRead + AsyncWrite + Send + 'static>(stream: S, shared: 
                     break 'session;
                 }
                 "/quit" => {
+                    shared.log("/quit");
                     let _ = tx.send(fatal("session terminated on request"));
                     break 'session;
                 }
                 "/cancel" => {
+                    shared.log("/cancel");
                     let mut replies = Vec::new();
                     if let Some(target) = command.attributes.get("tag") {
                         let cancelled = running

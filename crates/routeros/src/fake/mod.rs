@@ -102,7 +102,8 @@ impl FakeBuilder {
             .map(|s| (*s).to_owned())
             .chain(self.menus)
         {
-            menus.insert(m, Menu::default());
+            let menu = Menu::new(&m);
+            menus.insert(m, menu);
         }
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
@@ -272,7 +273,10 @@ impl FakeRouter {
         props: impl IntoIterator<Item = (K, V)>,
     ) -> String {
         let mut st = self.shared.lock();
-        let m = st.menus.entry(menu.to_owned()).or_default();
+        let m = st
+            .menus
+            .entry(menu.to_owned())
+            .or_insert_with(|| Menu::new(menu));
         let props: Row = props.into_iter().collect();
         m.push(props)
     }
@@ -281,23 +285,22 @@ impl FakeRouter {
     /// is no such item.
     pub fn update(&self, menu: &str, id: &str, key: &str, value: &str) -> bool {
         let mut st = self.shared.lock();
-        let item = parse_id(id).and_then(|n| st.menus.get_mut(menu)?.items.get_mut(&n));
-        match item {
-            Some(row) => {
-                row.insert(key, value);
-                true
-            }
-            None => false,
-        }
+        let Some((n, m)) = parse_id(id).zip(st.menus.get_mut(menu)) else {
+            return false;
+        };
+        let Some(mut row) = m.items.get(&n).cloned() else {
+            return false;
+        };
+        row.insert(key, value);
+        m.put(n, row);
+        true
     }
 
     /// Removes an item directly (drift). False when there is no such item.
     pub fn delete(&self, menu: &str, id: &str) -> bool {
         let mut st = self.shared.lock();
         let Some(n) = parse_id(id) else { return false };
-        st.menus
-            .get_mut(menu)
-            .is_some_and(|m| m.items.remove(&n).is_some())
+        st.menus.get_mut(menu).is_some_and(|m| m.take(n).is_some())
     }
 
     /// Answers `command` (`/queue/simple/print`) only after `delay`, on
@@ -349,6 +352,10 @@ impl Shared {
         self.lock().delays.get(command).copied()
     }
 
+    fn log(&self, command: &str) {
+        self.lock().log.push(command.to_owned());
+    }
+
     /// Runs a command against the configuration.
     fn execute(&self, command: &Command) -> Result<Answer, FakeTrap> {
         let mut st = self.lock();
@@ -370,9 +377,64 @@ struct State {
 struct Menu {
     next_id: u32,
     items: BTreeMap<u32, Row>,
+    /// Properties unique in this menu, and RouterOS's words for a clash.
+    unique: Option<(&'static [&'static str], &'static str)>,
+    /// Unique property values → item, so adds stay O(1) with 10,000
+    /// items.
+    index: HashMap<Vec<String>, u32>,
 }
 
 impl Menu {
+    fn new(path: &str) -> Menu {
+        Menu {
+            unique: unique_keys(path),
+            ..Menu::default()
+        }
+    }
+
+    fn key_of(&self, row: &Row) -> Option<Vec<String>> {
+        let (keys, _) = self.unique?;
+        keys.iter().map(|k| row.get(k).map(str::to_owned)).collect()
+    }
+
+    /// Refuses a row whose unique properties another item has, or that
+    /// lacks a unique `name`.
+    fn check(&self, row: &Row, except: Option<u32>) -> Result<(), FakeTrap> {
+        let Some((keys, message)) = self.unique else {
+            return Ok(());
+        };
+        if keys == ["name"] && row.get("name").is_none_or(str::is_empty) {
+            return Err(FakeTrap::new(
+                Some(TrapCategory::ArgumentValue),
+                "missing value(s) of argument(s) name",
+            ));
+        }
+        match self.key_of(row).and_then(|k| self.index.get(&k)) {
+            Some(n) if Some(*n) != except => Err(FakeTrap::new(None, message)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Stores `row` as item `n`, keeping the index in step.
+    fn put(&mut self, n: u32, row: Row) {
+        self.take(n);
+        if let Some(k) = self.key_of(&row) {
+            self.index.insert(k, n);
+        }
+        self.items.insert(n, row);
+    }
+
+    /// Removes item `n`, keeping the index in step.
+    fn take(&mut self, n: u32) -> Option<Row> {
+        let row = self.items.remove(&n)?;
+        if let Some(k) = self.key_of(&row) {
+            if self.index.get(&k) == Some(&n) {
+                self.index.remove(&k);
+            }
+        }
+        Some(row)
+    }
+
     fn push(&mut self, props: Row) -> String {
         self.next_id += 1;
         let id = format!("*{:X}", self.next_id);
@@ -383,7 +445,7 @@ impl Menu {
                 row.insert(k, v);
             }
         }
-        self.items.insert(self.next_id, row);
+        self.put(self.next_id, row);
         id
     }
 
@@ -505,12 +567,8 @@ impl State {
         let Some((menu_name, verb)) = name.rsplit_once('/') else {
             return Err(no_such_command(name));
         };
-        if !self.menus.contains_key(menu_name) {
-            return Err(no_such_command(name));
-        }
         let empty_reply = self.empty_reply;
-        let menu_name = menu_name.to_owned();
-        let Some(menu) = self.menus.get_mut(&menu_name) else {
+        let Some(menu) = self.menus.get_mut(menu_name) else {
             return Err(no_such_command(name));
         };
         let attrs = &command.attributes;
@@ -557,7 +615,7 @@ impl State {
                     ));
                 }
                 let mut props = attrs.clone();
-                check_unique(&menu_name, menu, &props, None)?;
+                menu.check(&props, None)?;
                 if !props.contains("disabled") {
                     props.insert("disabled", "false");
                 }
@@ -577,7 +635,7 @@ impl State {
                 match verb {
                     "remove" => {
                         for k in keys {
-                            menu.items.remove(&k);
+                            menu.take(k);
                         }
                     }
                     "unset" => {
@@ -588,8 +646,9 @@ impl State {
                             ));
                         };
                         for k in keys {
-                            if let Some(row) = menu.items.get_mut(&k) {
+                            if let Some(mut row) = menu.items.get(&k).cloned() {
                                 row.remove(prop);
+                                menu.put(k, row);
                             }
                         }
                     }
@@ -601,8 +660,8 @@ impl State {
                                     row.insert(key, v);
                                 }
                             }
-                            check_unique(&menu_name, menu, &row, Some(k))?;
-                            menu.items.insert(k, row);
+                            menu.check(&row, Some(k))?;
+                            menu.put(k, row);
                         }
                     }
                 }
@@ -621,32 +680,6 @@ fn no_such_command(name: &str) -> FakeTrap {
         Some(TrapCategory::MissingItemOrCommand),
         format!("no such command or directory ({name})"),
     )
-}
-
-fn check_unique(
-    menu_name: &str,
-    menu: &Menu,
-    row: &Row,
-    except: Option<u32>,
-) -> Result<(), FakeTrap> {
-    let Some((keys, message)) = unique_keys(menu_name) else {
-        return Ok(());
-    };
-    if keys == ["name"] && row.get("name").is_none_or(str::is_empty) {
-        return Err(FakeTrap::new(
-            Some(TrapCategory::ArgumentValue),
-            "missing value(s) of argument(s) name",
-        ));
-    }
-    let clash = menu
-        .items
-        .iter()
-        .any(|(n, other)| Some(*n) != except && keys.iter().all(|k| other.get(k) == row.get(k)));
-    if clash {
-        Err(FakeTrap::new(None, message))
-    } else {
-        Ok(())
-    }
 }
 
 // ------------------------------------------------------------------ certificates

@@ -83,17 +83,40 @@ fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
     shared.login_ok(user, password)
 }
 
-/// A JSON object of properties; `.proplist` and `.query` may be arrays.
-fn body_object(body: &Bytes) -> Result<serde_json::Map<String, Value>, Response> {
-    if body.is_empty() {
-        return Ok(serde_json::Map::new());
+/// A JSON object's members in the order sent (serde_json's map sorts
+/// them, and a router keeps the order it was given).
+struct Ordered(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Ordered, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Value>()? {
+                    out.push(entry);
+                }
+                Ok(Ordered(out))
+            }
+        }
+        d.deserialize_map(V)
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(error(
-            StatusCode::BAD_REQUEST,
-            Some("expected a JSON object"),
-        )),
+}
+
+/// A JSON object of properties; `.proplist` and `.query` may be arrays.
+fn body_object(body: &Bytes) -> Result<Vec<(String, Value)>, Response> {
+    if body.is_empty() {
+        return Ok(Vec::new());
+    }
+    match serde_json::from_slice::<Ordered>(body) {
+        Ok(o) => Ok(o.0),
         Err(e) => Err(error(StatusCode::BAD_REQUEST, Some(&format!("JSON: {e}")))),
     }
 }
