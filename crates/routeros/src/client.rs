@@ -511,9 +511,7 @@ fn route(state: &Mutex<State>, reply: Reply) -> Option<Closed> {
             }
         }
         ReplyKind::Done => {
-            let Some(mut w) = st.waiting.remove(tag) else {
-                return None;
-            };
+            let mut w = st.waiting.remove(tag)?;
             w.response.done = reply.attributes;
             let result = match w.trap {
                 Some(trap) => Err(Error::Trap {

@@ -235,7 +235,7 @@ pub enum DecodeErrorKind {
 /// ```
 /// use routeros::codec::{Decoder, Sentence};
 /// let mut d = Decoder::new();
-/// d.feed(b"\x05!done\x08.tag=");
+/// d.feed(b"\x05!done\x07.tag=");
 /// assert_eq!(d.next_sentence().unwrap(), None);
 /// d.feed(b"12\x00");
 /// let s = d.next_sentence().unwrap().unwrap();

@@ -22,7 +22,7 @@ use crate::Row;
 /// use routeros::Query;
 /// // Items of type ether or vlan, as in the manual.
 /// let q = Query::new().eq("type", "ether").eq("type", "vlan").or();
-/// assert_eq!(q.words(), ["?type=ether", "?type=vlan", "?#|"]);
+/// assert_eq!(q.words(), ["?=type=ether", "?=type=vlan", "?#|"]);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Query {
@@ -71,7 +71,7 @@ impl Query {
     }
 
     /// Negates the top value.
-    pub fn not(self) -> Query {
+    pub fn negate(self) -> Query {
         self.ops("!")
     }
 
@@ -131,7 +131,7 @@ impl Query {
     /// use routeros::{Query, Row};
     /// let row: Row = [("name", "alice"), ("type", "pppoe")].into_iter().collect();
     /// assert!(Query::new().eq("name", "alice").matches(&row).unwrap());
-    /// assert!(!Query::new().eq("name", "alice").not().matches(&row).unwrap());
+    /// assert!(!Query::new().eq("name", "alice").negate().matches(&row).unwrap());
     /// assert!(Query::new().has("comment").lacks("comment").or().matches(&row).unwrap());
     /// ```
     pub fn matches(&self, row: &Row) -> Result<bool, QueryError> {
@@ -323,7 +323,7 @@ mod tests {
             .gt("d", "2")
             .eq("e", "x=y")
             .and()
-            .not();
+            .negate();
         assert_eq!(
             q.words(),
             ["?a", "?-b", "?<c=1", "?>d=2", "?=e=x=y", "?#&", "?#!"]

@@ -36,6 +36,9 @@ pub(super) async fn serve(
     }
 }
 
+/// Commands answered late, by tag: how to abort each, and its tag.
+type Running = Arc<Mutex<HashMap<String, (AbortHandle, Option<String>)>>>;
+
 /// Replies of one command, encoded, in order.
 fn encode(replies: &[Reply]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -125,7 +128,7 @@ async fn session<S: AsyncRead + AsyncWrite + Send + 'static>(stream: S, shared: 
         }
         let _ = writer.shutdown().await;
     });
-    let running: Arc<Mutex<HashMap<String, (AbortHandle, Option<String>)>>> = Arc::default();
+    let running: Running = Arc::default();
     let mut decoder = Decoder::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut logged_in = false;

@@ -427,10 +427,10 @@ impl Menu {
     /// Removes item `n`, keeping the index in step.
     fn take(&mut self, n: u32) -> Option<Row> {
         let row = self.items.remove(&n)?;
-        if let Some(k) = self.key_of(&row) {
-            if self.index.get(&k) == Some(&n) {
-                self.index.remove(&k);
-            }
+        if let Some(k) = self.key_of(&row)
+            && self.index.get(&k) == Some(&n)
+        {
+            self.index.remove(&k);
         }
         Some(row)
     }

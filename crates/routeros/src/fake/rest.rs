@@ -111,14 +111,13 @@ impl<'de> serde::Deserialize<'de> for Ordered {
 }
 
 /// A JSON object of properties; `.proplist` and `.query` may be arrays.
-fn body_object(body: &Bytes) -> Result<Vec<(String, Value)>, Response> {
+fn body_object(body: &Bytes) -> Result<Vec<(String, Value)>, String> {
     if body.is_empty() {
         return Ok(Vec::new());
     }
-    match serde_json::from_slice::<Ordered>(body) {
-        Ok(o) => Ok(o.0),
-        Err(e) => Err(error(StatusCode::BAD_REQUEST, Some(&format!("JSON: {e}")))),
-    }
+    serde_json::from_slice::<Ordered>(body)
+        .map(|o| o.0)
+        .map_err(|e| format!("JSON: {e}"))
 }
 
 fn text_of(v: &Value) -> String {
@@ -127,10 +126,6 @@ fn text_of(v: &Value) -> String {
         Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(","),
         other => other.to_string(),
     }
-}
-
-fn run(shared: &Shared, command: Command) -> Result<Answer, Response> {
-    shared.execute(&command).map_err(trap)
 }
 
 fn rows_json(rows: Vec<Row>) -> Response {
@@ -174,7 +169,7 @@ async fn handle(
     }
     let body = match body_object(&body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(why) => return error(StatusCode::BAD_REQUEST, Some(&why)),
     };
     let mut command = Command::new(name);
     match verb {
@@ -202,7 +197,7 @@ async fn handle(
                 query_words.push(format!("=.id={id}"));
             }
             command.query = Query::from_words(query_words);
-            match run(&shared, command) {
+            match shared.execute(&command) {
                 Ok(Answer::Rows { mut rows, .. }) => match item {
                     None => rows_json(rows),
                     Some(_) => match rows.pop() {
@@ -211,7 +206,7 @@ async fn handle(
                     },
                 },
                 Ok(Answer::Done(done)) => axum::Json(done).into_response(),
-                Err(r) => r,
+                Err(t) => trap(t),
             }
         }
         _ => {
@@ -221,9 +216,9 @@ async fn handle(
             if let Some(id) = item {
                 command.attributes.insert(".id", id);
             }
-            let answer = match run(&shared, command) {
+            let answer = match shared.execute(&command) {
                 Ok(a) => a,
-                Err(r) => return r,
+                Err(t) => return trap(t),
             };
             let done = match answer {
                 Answer::Done(d) => d,

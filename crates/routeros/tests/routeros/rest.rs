@@ -172,37 +172,30 @@ async fn rest_timeout() {
 }
 
 /// The same provisioning steps through either API give the same rows.
-async fn provision(router: &Router) -> Vec<Row> {
+async fn provision(router: &Router) -> Result<Vec<Row>, Error> {
     let list = "/ip/firewall/address-list";
     let a = router
         .add(list, [("list", "blocked"), ("address", "100.64.0.7")])
-        .await
-        .unwrap();
+        .await?;
     router
         .add(list, [("list", "blocked"), ("address", "100.64.0.8")])
-        .await
-        .unwrap();
-    let e = router
+        .await?;
+    let duplicate = router
         .add(list, [("list", "blocked"), ("address", "100.64.0.8")])
-        .await
-        .unwrap_err();
-    assert_eq!(
-        e.trap().unwrap().message,
-        "failure: already have such entry"
-    );
-    router
-        .set(list, &a, [("comment", "contract 7")])
-        .await
-        .unwrap();
+        .await;
+    let message = duplicate
+        .err()
+        .and_then(|e| e.trap().map(|t| t.message.clone()));
+    assert_eq!(message.as_deref(), Some("failure: already have such entry"));
+    router.set(list, &a, [("comment", "contract 7")]).await?;
     let rows = router
         .print(
             list,
             &Print::new().query(Query::new().eq("list", "blocked")),
         )
-        .await
-        .unwrap();
-    router.remove(list, &a).await.unwrap();
-    rows
+        .await?;
+    router.remove(list, &a).await?;
+    Ok(rows)
 }
 
 #[tokio::test]
@@ -211,8 +204,8 @@ async fn both_apis_behind_one_router_type() {
     let api = Router::Api(Client::connect(&over_api.config()).await.unwrap());
     let over_rest = fake().await;
     let rest = Router::Rest(RestClient::new(&over_rest.rest_config()).unwrap());
-    let a = provision(&api).await;
-    let b = provision(&rest).await;
+    let a = provision(&api).await.unwrap();
+    let b = provision(&rest).await.unwrap();
     assert_eq!(a, b);
     assert_eq!(a[0].get("comment"), Some("contract 7"));
     assert_eq!(
