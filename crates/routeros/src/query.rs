@@ -200,9 +200,11 @@ fn apply_ops(ops: &str, stack: &mut Vec<bool>) -> Result<(), String> {
             let n: usize = ops[start..i]
                 .parse()
                 .map_err(|_| format!("stack index {} is too large", &ops[start..i]))?;
-            let value = stack
-                .len()
-                .checked_sub(n + 1)
+            // Index 0 is the top; an index past the bottom (usize::MAX
+            // included) is an error, never arithmetic overflow.
+            let value = n
+                .checked_add(1)
+                .and_then(|depth| stack.len().checked_sub(depth))
                 .map(|at| stack[at])
                 .ok_or_else(|| format!("stack index {n} with {} values", stack.len()))?;
             if i == bytes.len() {
@@ -312,6 +314,11 @@ mod tests {
         assert!(Query::from_words(["?<mtu"]).validate().is_err());
         assert!(Query::from_words(["?="]).validate().is_err());
         assert!(Query::from_words(["?#5"]).validate().is_err());
+        // Found by the query_eval fuzz target: the largest index overflowed.
+        let e = Query::from_words(["?#00018446744073709551615d"])
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.reason, "stack index 18446744073709551615 with 0 values");
     }
 
     #[test]
