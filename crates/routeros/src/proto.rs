@@ -264,7 +264,8 @@ impl Command {
                 Word::Attribute(k, v) => command.attributes.insert(k, v),
                 Word::ApiAttribute("tag", v) => command.tag = Some(v.to_owned()),
                 Word::ApiAttribute(k, v) => command.api_attributes.insert(format!(".{k}"), v),
-                Word::Query(q) => queries.push(q.to_owned()),
+                // Kept whole: `?` starts every query word, even `??x`.
+                Word::Query(_) => queries.push(word.clone().into_owned()),
                 Word::Malformed(why) => return Err(ParseError::new(i, &word, why)),
                 Word::Other(_) | Word::Command(_) | Word::Reply(_) => {
                     return Err(ParseError::new(i, &word, "unexpected word in a command"));
@@ -455,5 +456,15 @@ mod tests {
         assert_eq!(parsed, c);
         assert_eq!(c.to_string(), "/login =name=admin =password=…");
         assert!(Command::parse(&sentence(&["print"])).is_err());
+    }
+
+    /// Seen while writing the reply_parse fuzz target: a query word starting `??`
+    /// lost a `?` on the way through `Command`.
+    #[test]
+    fn query_words_survive_a_round_trip() {
+        let s = sentence(&["/x/print", "??x", "?name=a", "?#|"]);
+        let c = Command::parse(&s).unwrap();
+        assert_eq!(c.query.words(), ["??x", "?name=a", "?#|"]);
+        assert_eq!(c.to_sentence(), s);
     }
 }
