@@ -32,6 +32,9 @@ fuzz_target!(|data: &[u8]| {
         for s in &sentences {
             s.encode(&mut again).expect("a decoded sentence encodes");
         }
-        assert_eq!(decode(&again, again.len()).expect("re-encoded bytes decode"), sentences);
+        assert_eq!(
+            decode(&again, again.len()).expect("re-encoded bytes decode"),
+            sentences
+        );
     }
 });
