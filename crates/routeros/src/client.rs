@@ -31,7 +31,9 @@ pub struct Config {
     /// 8728 for plain TCP, 8729 for TLS (what [`Config::new`] and
     /// [`Config::tls`] set).
     pub port: u16,
+    /// The router user to log in as.
     pub username: String,
+    /// Its password.
     pub password: String,
     /// TLS (api-ssl) when set.
     pub tls: Option<TlsOptions>,

@@ -183,12 +183,23 @@ impl fmt::Display for Sentence {
 /// Why a sentence cannot be encoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EncodeError {
+    /// A sentence without words.
     #[error("a sentence needs at least one word")]
     NoWords,
+    /// An empty word, at `index`.
     #[error("word {index} is empty (an empty word ends a sentence)")]
-    EmptyWord { index: usize },
+    EmptyWord {
+        /// Position of the word.
+        index: usize,
+    },
+    /// A word of 4 GiB or more.
     #[error("word {index} is {len} bytes long; the API carries at most 4294967295")]
-    WordTooLong { index: usize, len: usize },
+    WordTooLong {
+        /// Position of the word.
+        index: usize,
+        /// Its length.
+        len: usize,
+    },
 }
 
 /// Malformed input, with the byte offset (from the start of the stream)
@@ -198,6 +209,7 @@ pub enum EncodeError {
 pub struct DecodeError {
     /// Offset of the offending length's first byte.
     pub offset: u64,
+    /// What was wrong there.
     pub kind: DecodeErrorKind,
 }
 
@@ -210,14 +222,27 @@ impl DecodeError {
 /// What was wrong at [`DecodeError::offset`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeErrorKind {
+    /// A first byte of 0xF8 or more (reserved by the protocol).
     #[error("reserved control byte 0x{0:02X} where a word length should start")]
     ControlByte(u8),
+    /// A first byte of 0xF1 to 0xF7 (lengths beyond 32 bits).
     #[error("length prefix 0x{0:02X} announces a length above 32 bits")]
     LengthOver32Bits(u8),
+    /// A word longer than the decoder's limit.
     #[error("word of {len} bytes is longer than the limit of {limit}")]
-    WordTooLong { len: u32, limit: u32 },
+    WordTooLong {
+        /// The announced length.
+        len: u32,
+        /// The decoder's limit.
+        limit: u32,
+    },
+    /// A sentence with more words than the decoder's limit.
     #[error("sentence has more than {limit} words")]
-    TooManyWords { limit: usize },
+    TooManyWords {
+        /// The decoder's limit.
+        limit: usize,
+    },
+    /// The input ended inside a sentence.
     #[error("input ends inside a sentence")]
     Truncated,
 }

@@ -97,7 +97,9 @@ pub enum Error {
     /// The TCP connection could not be made.
     #[error("connecting to {addr}: {source}")]
     Connect {
+        /// `host:port`.
         addr: String,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
@@ -105,7 +107,9 @@ pub enum Error {
     /// name, no common cipher).
     #[error("TLS with {addr}: {source}")]
     Tls {
+        /// `host:port`.
         addr: String,
+        /// Why (rustls's error inside).
         #[source]
         source: std::io::Error,
     },
@@ -114,7 +118,12 @@ pub enum Error {
     Login(String),
     /// The router refused a command.
     #[error("{command}: {trap}")]
-    Trap { command: String, trap: Trap },
+    Trap {
+        /// The command, passwords masked (or `METHOD url` for REST).
+        command: String,
+        /// What the router said.
+        trap: Trap,
+    },
     /// The router sent `!fatal` and closed the connection.
     #[error("router closed the session: {0}")]
     Fatal(String),
@@ -124,7 +133,12 @@ pub enum Error {
     Closed(String),
     /// No answer in time.
     #[error("{what}: no answer after {after:?}")]
-    Timeout { what: String, after: Duration },
+    Timeout {
+        /// The command or step.
+        what: String,
+        /// The limit that passed.
+        after: Duration,
+    },
     /// The router sent bytes that are not the API.
     #[error("malformed data from the router: {0}")]
     Decode(#[from] DecodeError),
@@ -137,13 +151,22 @@ pub enum Error {
     /// An answer of the right shape with the wrong content (`add` without
     /// the new `.id`).
     #[error("{command}: unexpected answer: {message}")]
-    Unexpected { command: String, message: String },
+    Unexpected {
+        /// The command.
+        command: String,
+        /// What was wrong with the answer.
+        message: String,
+    },
     /// A REST answer that is neither data nor a RouterOS error.
     #[error("{method} {url}: {message}")]
     Http {
+        /// The HTTP method.
         method: String,
+        /// The URL.
         url: String,
+        /// The status, when an answer came.
         status: Option<u16>,
+        /// The transport error, or the start of the body.
         message: String,
     },
 }

@@ -29,6 +29,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 use std::borrow::Cow;
 
 pub mod client;
@@ -76,6 +78,7 @@ pub fn text(word: &[u8]) -> Cow<'_, str> {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Print {
+    /// Which items (all when empty).
     pub query: Query,
     /// Properties to return (`.id` must be listed to get it); empty for
     /// all.

@@ -67,6 +67,7 @@ impl ReplyKind {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reply {
+    /// `!re`, `!done`…
     pub kind: ReplyKind,
     /// The `.tag` of the command this answers.
     pub tag: Option<String>,
@@ -350,6 +351,7 @@ pub struct ParseError {
     pub index: usize,
     /// The word, cut to 80 characters.
     pub word: String,
+    /// What is wrong with it.
     pub reason: &'static str,
 }
 

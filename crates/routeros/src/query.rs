@@ -255,7 +255,9 @@ fn apply_ops(ops: &str, stack: &mut Vec<bool>) -> Result<(), String> {
 pub struct QueryError {
     /// Position among the query words (0 is the first).
     pub index: usize,
+    /// The word.
     pub word: String,
+    /// What is wrong with it.
     pub reason: String,
 }
 

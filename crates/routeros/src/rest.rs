@@ -27,10 +27,13 @@ pub struct RestConfig {
     /// is added unless present. Plain `http://` works when the router's
     /// `www` service allows it (RouterOS 7.9+), which exposes the password.
     pub base_url: String,
+    /// The router user (Basic authentication).
     pub username: String,
+    /// Its password.
     pub password: String,
     /// Limit for each request, connection included.
     pub timeout: Duration,
+    /// How to trust the router's certificate (HTTPS).
     pub tls: TlsOptions,
 }
 

@@ -197,36 +197,39 @@ async fn session<S: AsyncRead + AsyncWrite + Send + 'static>(stream: S, shared: 
                     replies.push(reply(ReplyKind::Done, &command.tag));
                     let _ = tx.send(encode(&replies));
                 }
-                name => match shared.delay_of(name) {
-                    None => {
-                        let _ = tx.send(encode(&answer(&shared, &command)));
-                    }
-                    Some(delay) => {
-                        // Slow commands run on their own, so replies to
-                        // later commands overtake them (as on a router).
-                        let shared = shared.clone();
-                        let tx = tx.clone();
-                        let running_done = running.clone();
-                        let tag = command.tag.clone();
-                        let key = tag.clone().unwrap_or_default();
-                        // Registered under the lock the task takes to
-                        // unregister, so a short delay cannot finish first.
-                        let mut table = running.lock().unwrap_or_else(|e| e.into_inner());
-                        let task_key = key.clone();
-                        let task = tokio::spawn(async move {
-                            match delay {
-                                Some(d) => tokio::time::sleep(d).await,
-                                None => std::future::pending::<()>().await,
-                            }
-                            running_done
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .remove(&task_key);
+                name => {
+                    shared.log(name);
+                    match shared.delay_of(name) {
+                        None => {
                             let _ = tx.send(encode(&answer(&shared, &command)));
-                        });
-                        table.insert(key, (task.abort_handle(), tag));
+                        }
+                        Some(delay) => {
+                            // Slow commands run on their own, so replies to
+                            // later commands overtake them (as on a router).
+                            let shared = shared.clone();
+                            let tx = tx.clone();
+                            let running_done = running.clone();
+                            let tag = command.tag.clone();
+                            let key = tag.clone().unwrap_or_default();
+                            // Registered under the lock the task takes to
+                            // unregister, so a short delay cannot finish first.
+                            let mut table = running.lock().unwrap_or_else(|e| e.into_inner());
+                            let task_key = key.clone();
+                            let task = tokio::spawn(async move {
+                                match delay {
+                                    Some(d) => tokio::time::sleep(d).await,
+                                    None => std::future::pending::<()>().await,
+                                }
+                                running_done
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .remove(&task_key);
+                                let _ = tx.send(encode(&answer(&shared, &command)));
+                            });
+                            table.insert(key, (task.abort_handle(), tag));
+                        }
                     }
-                },
+                }
             }
         }
     }

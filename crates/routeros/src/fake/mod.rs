@@ -322,8 +322,9 @@ impl FakeRouter {
         self.shared.lock().delays.remove(command);
     }
 
-    /// Every command received after login, in order (command words of the
-    /// binary API; the REST face logs the command it maps to).
+    /// Every command received after login, in the order received (before
+    /// any delay): command words of the binary API, and the command each
+    /// REST request maps to.
     pub fn commands(&self) -> Vec<String> {
         self.shared.lock().log.clone()
     }
@@ -358,9 +359,7 @@ impl Shared {
 
     /// Runs a command against the configuration.
     fn execute(&self, command: &Command) -> Result<Answer, FakeTrap> {
-        let mut st = self.lock();
-        st.log.push(command.name.clone());
-        st.execute(command)
+        self.lock().execute(command)
     }
 }
 

@@ -161,6 +161,7 @@ async fn handle(
         _ => return error(StatusCode::METHOD_NOT_ALLOWED, None),
     };
     let name = format!("{menu}/{verb}");
+    shared.log(&name);
     if let Some(delay) = shared.delay_of(&name) {
         match delay {
             Some(d) => tokio::time::sleep(d).await,

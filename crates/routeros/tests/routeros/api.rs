@@ -279,8 +279,11 @@ async fn concurrent_commands_are_routed_by_tag() {
         let c = c.clone();
         async move { c.print("/queue/simple", &Print::new()).await }
     });
-    tokio::task::yield_now().await;
-    // A later command on the same connection is answered first.
+    // Once the router holds the print, a later command on the same
+    // connection is answered first.
+    while !router.commands().iter().any(|c| c == "/queue/simple/print") {
+        tokio::task::yield_now().await;
+    }
     let id = c.add(SECRETS, [("name", "fast")]).await.unwrap();
     assert_eq!(id, "*1");
     assert!(!slow.is_finished(), "the slow print must still be waiting");

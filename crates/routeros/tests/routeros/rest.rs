@@ -223,3 +223,42 @@ async fn both_faces_share_one_state() {
     let rows = api.print("/ppp/secret", &Print::new()).await.unwrap();
     assert_eq!(rows[0].id(), Some(id.as_str()));
 }
+
+/// The fake's GET forms, for callers that use them directly.
+#[tokio::test]
+async fn fake_answers_get_by_filter_and_by_id() {
+    let router = fake().await;
+    router.insert("/ppp/secret", [("name", "alice"), ("profile", "a")]);
+    router.insert("/ppp/secret", [("name", "bob"), ("profile", "b")]);
+    // reqwest is built without a default TLS provider; give it ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        http.get(format!("{}/rest{path}", router.rest_url()))
+            .basic_auth("lastmile", Some("s3cret"))
+            .send()
+    };
+    let r = get("/ppp/secret?profile=b&.proplist=name".into())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), r#"[{"name":"bob"}]"#);
+    let r = get("/ppp/secret/*1".into()).await.unwrap();
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{".id":"*1","name":"alice","profile":"a"}"#
+    );
+    let r = get("/ppp/secret/*9".into()).await.unwrap();
+    assert_eq!(r.status(), 404);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"error": 404, "message": "Not Found", "detail": "no such item"})
+    );
+    let r = http
+        .get(format!("{}/rest/ppp/secret", router.rest_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
