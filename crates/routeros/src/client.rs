@@ -264,8 +264,13 @@ impl Client {
         let (reader, writer) = tokio::io::split(stream);
         let state = Arc::new(Mutex::new(State::default()));
         let (outbox, inbox) = mpsc::unbounded_channel();
-        let read_task = tokio::spawn(read_loop(reader, state.clone(), config.max_word));
         let write_task = tokio::spawn(write_loop(writer, inbox, state.clone()));
+        let read_task = tokio::spawn(read_loop(
+            reader,
+            state.clone(),
+            config.max_word,
+            write_task.abort_handle(),
+        ));
         Client {
             shared: Arc::new(Shared {
                 outbox,
@@ -454,7 +459,12 @@ async fn write_loop<W: AsyncWrite>(
     let _ = writer.shutdown().await;
 }
 
-async fn read_loop<R: AsyncRead>(reader: R, state: Arc<Mutex<State>>, max_word: u32) {
+async fn read_loop<R: AsyncRead>(
+    reader: R,
+    state: Arc<Mutex<State>>,
+    max_word: u32,
+    writer: AbortHandle,
+) {
     tokio::pin!(reader);
     let mut decoder = Decoder::with_limits(max_word, DEFAULT_MAX_WORDS);
     let mut buf = vec![0u8; 64 * 1024];
@@ -488,6 +498,9 @@ async fn read_loop<R: AsyncRead>(reader: R, state: Arc<Mutex<State>>, max_word: 
         }
     };
     close(&state, reason);
+    // Nothing more can be answered: drop the write half too, so the
+    // connection closes now rather than when the last client goes.
+    writer.abort();
 }
 
 /// Hands a reply to its command; returns why to stop reading, if so.

@@ -266,14 +266,16 @@ async fn empty_reply_from_7_18() {
     assert_eq!(v[0].get("version"), Some("7.15.3 (stable)"));
 }
 
-#[tokio::test]
+// Several worker threads, so commands really overlap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_commands_are_routed_by_tag() {
     let router = fake().await;
     let c = Client::connect(&router.config()).await.unwrap();
     c.add("/queue/simple", [("name", "q1"), ("target", "10.0.0.1/32")])
         .await
         .unwrap();
-    router.delay("/queue/simple/print", Duration::from_millis(400));
+    // Long enough that a loaded machine still answers the add first.
+    router.delay("/queue/simple/print", Duration::from_secs(1));
 
     let slow = tokio::spawn({
         let c = c.clone();
@@ -430,7 +432,8 @@ async fn drift_made_on_the_router_is_visible() {
     );
 }
 
-#[tokio::test]
+// Several worker threads, so commands really overlap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_thousand_secrets_added_and_printed_back() {
     let router = fake().await;
     let c = Client::connect(&router.config()).await.unwrap();
