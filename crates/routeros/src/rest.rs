@@ -100,35 +100,35 @@ struct PrintBody<'a> {
 impl RestClient {
     /// A client for `config`. Nothing is sent until the first request.
     pub fn new(config: &RestConfig) -> Result<RestClient, Error> {
-        let url = url::Url::parse(&config.base_url)
+        let mut url = url::Url::parse(&config.base_url)
             .map_err(|e| Error::Config(format!("REST base URL {:?}: {e}", config.base_url)))?;
-        if !matches!(url.scheme(), "https" | "http") {
+        if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
             return Err(Error::Config(format!(
-                "REST base URL {:?}: the scheme must be https or http",
+                "REST base URL {:?}: needs https:// or http:// and a host",
                 config.base_url
             )));
-        }
-        let mut base = url.as_str().trim_end_matches('/').to_owned();
-        if !base.ends_with("/rest") {
-            base.push_str("/rest");
         }
         let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
             .use_preconfigured_tls(tls::client_config(&config.tls)?);
         if let Some(name) = &config.tls.server_name {
             // Verify the certificate against `name` while connecting to the
-            // address in the URL.
-            if let (Some(host), Ok(addrs)) = (
-                url.host_str(),
-                std::net::ToSocketAddrs::to_socket_addrs(&(
-                    url.host_str().unwrap_or_default(),
-                    url.port_or_known_default().unwrap_or(443),
-                )),
-            ) {
-                let addrs: Vec<_> = addrs.collect();
-                builder = builder.resolve_to_addrs(name, &addrs);
-                base = base.replacen(host, name, 1);
-            }
+            // address in the URL: the URL gets `name`, which resolves to
+            // the URL's own address.
+            let host = url.host_str().unwrap_or_default();
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let port = url.port_or_known_default().unwrap_or(443);
+            let addrs: Vec<std::net::SocketAddr> =
+                std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+                    .map_err(|e| Error::Config(format!("REST host {host:?}: {e}")))?
+                    .collect();
+            builder = builder.resolve_to_addrs(name, &addrs);
+            url.set_host(Some(name))
+                .map_err(|e| Error::Config(format!("TLS server name {name:?}: {e}")))?;
+        }
+        let mut base = url.as_str().trim_end_matches('/').to_owned();
+        if !base.ends_with("/rest") {
+            base.push_str("/rest");
         }
         let http = builder
             .build()

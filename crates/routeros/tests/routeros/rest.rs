@@ -149,6 +149,23 @@ async fn https_pinned_and_by_root() {
         .unwrap();
     assert_eq!(rows.len(), 1);
 
+    // A name the certificate carries, other than the address connected to.
+    config.tls.server_name = Some("localhost".into());
+    let rows = RestClient::new(&config)
+        .unwrap()
+        .print("/ip/hotspot/user", &Print::new())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    // A name it does not carry.
+    config.tls.server_name = Some("router.example.net".into());
+    let e = RestClient::new(&config)
+        .unwrap()
+        .print("/ip/hotspot/user", &Print::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Http { status: None, .. }), "{e}");
+
     // Untrusted: public roots only.
     let mut untrusted = router.rest_config();
     untrusted.base_url = router.rest_tls_url();
