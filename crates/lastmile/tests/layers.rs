@@ -27,6 +27,8 @@ const RULES: &[(&str, &[&str])] = &[
     ("pdfdoc", &[]),
     // axum only behind the `fake` feature: the local provider servers tests use.
     ("gateways", &["brpay", "axum"]),
+    // axum only behind the `fake` feature: the fake router's REST face.
+    ("routeros", &["axum"]),
     ("radload", &["radius"]),
     ("domain", &["radius", "brpay"]),
     ("store", &["domain", "sqlx"]),
