@@ -68,11 +68,6 @@ const RULES: &[(&str, &[&str])] = &[
 /// Edges that break the rules today, and what removes them.
 const KNOWN: &[(&str, &str, &str)] = &[
     (
-        "webkit",
-        "store",
-        "services re-export store::Error's conversion and the timeline row `timeline::summary_of` reads",
-    ),
-    (
         "admin",
         "store",
         "services re-export the row types the pages show (47 references in 15 files), and `public::logo`'s query through `Services.db` moves into a service",
