@@ -233,8 +233,8 @@ impl PlanBody {
     }
 }
 
-impl From<store::catalog::Plan> for PlanView {
-    fn from(p: store::catalog::Plan) -> PlanView {
+impl From<services::catalog::PlanRow> for PlanView {
+    fn from(p: services::catalog::PlanRow) -> PlanView {
         PlanView {
             id: p.id,
             created_at: time(p.created_at),
@@ -603,8 +603,8 @@ impl ServiceItemBody {
     }
 }
 
-impl From<store::catalog::ServiceItem> for ServiceItemView {
-    fn from(i: store::catalog::ServiceItem) -> ServiceItemView {
+impl From<services::catalog::ServiceItemRow> for ServiceItemView {
+    fn from(i: services::catalog::ServiceItemRow) -> ServiceItemView {
         ServiceItemView {
             id: i.id,
             created_at: time(i.created_at),
