@@ -285,29 +285,6 @@ pub struct PlanListQuery {
     cursor: Option<String>,
 }
 
-/// A page of a small list ordered in memory (plans, items): rows after the
-/// cursor's id, up to `limit`.
-fn page_of<T>(
-    rows: Vec<T>,
-    id: impl Fn(&T) -> i64,
-    cursor: Option<&str>,
-    limit: Option<i64>,
-) -> Result<Paged<T>, Problem> {
-    let limit = pagination::limit(limit)? as usize;
-    let start = match pagination::decode(cursor)? {
-        None => 0,
-        Some(after) => {
-            rows.iter().position(|r| id(r) == after).ok_or_else(|| {
-                Problem::invalid("cursor", "cursor", "names a row that no longer exists")
-            })? + 1
-        }
-    };
-    let rest: Vec<T> = rows.into_iter().skip(start).collect();
-    let more = rest.len() > limit;
-    let data = rest.into_iter().take(limit).collect();
-    Ok(pagination::page(data, more, id))
-}
-
 /// Lists plans by name.
 #[utoipa::path(
     get, path = "/api/v1/plans", operation_id = "plans.list", tag = "plans",
@@ -341,7 +318,13 @@ pub async fn list(
         .filter(|p| tech.is_none_or(|t| p.technology == t.as_str()))
         .map(Into::into)
         .collect();
-    Ok(Json(page_of(rows, |p| p.id, q.cursor.as_deref(), q.limit)?))
+    Ok(Json(pagination::in_memory(
+        rows,
+        |p| p.id,
+        q.cursor.as_deref(),
+        q.limit,
+        "row",
+    )?))
 }
 
 /// One plan.
@@ -655,7 +638,13 @@ pub async fn list_items(
         .filter(|i| q.active.is_none_or(|a| i.active == a))
         .map(Into::into)
         .collect();
-    Ok(Json(page_of(rows, |i| i.id, q.cursor.as_deref(), q.limit)?))
+    Ok(Json(pagination::in_memory(
+        rows,
+        |i| i.id,
+        q.cursor.as_deref(),
+        q.limit,
+        "row",
+    )?))
 }
 
 /// One service item.
