@@ -60,8 +60,8 @@ pub struct ListQuery {
 #[template(path = "plans.html")]
 struct ListView {
     page: Page,
-    plans: Vec<store::catalog::Plan>,
-    items: Vec<store::catalog::ServiceItem>,
+    plans: Vec<services::catalog::PlanRow>,
+    items: Vec<services::catalog::ServiceItemRow>,
     status: String,
     technology: String,
     kind: String,
@@ -176,7 +176,7 @@ impl PlanForm {
         }
     }
 
-    fn of(r: &store::catalog::Plan, tr: &Tr) -> PlanForm {
+    fn of(r: &services::catalog::PlanRow, tr: &Tr) -> PlanForm {
         let decimal = |minor: i64| tr.money_decimal(minor);
         PlanForm {
             name: r.name.clone(),
@@ -416,7 +416,7 @@ impl ItemForm {
             active: field(p, "active") == "1",
         }
     }
-    fn of(i: &store::catalog::ServiceItem, tr: &Tr) -> ItemForm {
+    fn of(i: &services::catalog::ServiceItemRow, tr: &Tr) -> ItemForm {
         ItemForm {
             name: i.name.clone(),
             description: i.description.clone(),
@@ -545,7 +545,7 @@ pub struct RepriceQuery {
 #[template(path = "repricing.html")]
 struct RepriceView {
     page: Page,
-    plan: store::catalog::Plan,
+    plan: services::catalog::PlanRow,
     price: String,
     errors: FormErrors,
     preview: Option<RepricingPreview>,

@@ -15,7 +15,7 @@ use domain::Permission;
 use domain::contracts::{Status, SuspendReason};
 use services::Error;
 use services::contracts::{self, ContractInput, PlanChange};
-use store::contracts::{Contract, Filter};
+use services::contracts::{Contract, Filter};
 
 use crate::error::{Fail, PageResult};
 use crate::shared::{PlanOption, id_param, int, int_opt, money_opt, plan_names, plan_options};
@@ -360,10 +360,10 @@ struct FormView {
     page: Page,
     v: ContractForm,
     errors: FormErrors,
-    customer: Option<store::crm::customers::Customer>,
-    addresses: Vec<store::crm::customers::Address>,
-    plans: Vec<store::catalog::Plan>,
-    items: Vec<store::catalog::ServiceItem>,
+    customer: Option<services::crm::Customer>,
+    addresses: Vec<services::crm::Address>,
+    plans: Vec<services::catalog::PlanRow>,
+    items: Vec<services::catalog::ServiceItemRow>,
 }
 
 async fn form_view(
@@ -440,14 +440,14 @@ pub async fn create(State(state): State<AppState>, staff: Staff, body: Bytes) ->
 pub(crate) struct ShowView {
     page: Page,
     k: Contract,
-    customer: store::crm::customers::Customer,
+    customer: services::crm::Customer,
     plan: String,
-    address: Option<store::crm::customers::Address>,
-    items: Vec<store::contracts::Item>,
-    transitions: Vec<store::contracts::Transition>,
-    changes: Vec<store::contracts::PlanChange>,
+    address: Option<services::crm::Address>,
+    items: Vec<services::contracts::Item>,
+    transitions: Vec<services::contracts::Transition>,
+    changes: Vec<services::contracts::PlanChangeRow>,
     plans: BTreeMap<i64, String>,
-    active_plans: Vec<store::catalog::Plan>,
+    active_plans: Vec<services::catalog::PlanRow>,
     next: Vec<Status>,
     reasons: &'static [SuspendReason],
     password: Option<String>,

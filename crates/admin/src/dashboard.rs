@@ -92,7 +92,7 @@ pub async fn show(
     }
     let dash = services::system::health::dashboard(&state.svc, &staff.caller()).await?;
     let (overview, health) = (dash.overview.clone(), &dash.health);
-    let count = |s: store::system::jobs::Status| {
+    let count = |s: services::system::jobs::Status| {
         health
             .jobs
             .iter()
@@ -136,10 +136,10 @@ pub async fn show(
         engine: health.database_engine,
         nodes,
         queue_lag: crate::system::jobs::duration(health.queue_lag_secs),
-        jobs_failing: count(store::system::jobs::Status::Failed)
-            + count(store::system::jobs::Status::Dead),
-        jobs_running: count(store::system::jobs::Status::Running),
-        jobs_queued: count(store::system::jobs::Status::Queued),
+        jobs_failing: count(services::system::jobs::Status::Failed)
+            + count(services::system::jobs::Status::Dead),
+        jobs_running: count(services::system::jobs::Status::Running),
+        jobs_queued: count(services::system::jobs::Status::Queued),
         billing,
     }))
 }

@@ -43,7 +43,7 @@ const PER_MINUTE: u32 = 120;
 /// guessing 22-character random ids hopeless).
 fn throttled(ip: IpAddr) -> bool {
     static SEEN: Mutex<Option<HashMap<IpAddr, (i64, u32)>>> = Mutex::new(None);
-    let minute = store::now() / 60;
+    let minute = services::now() / 60;
     let mut guard = SEEN.lock().unwrap_or_else(|p| p.into_inner());
     let map = guard.get_or_insert_with(HashMap::new);
     if map.len() > 50_000 {

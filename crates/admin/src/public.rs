@@ -410,11 +410,7 @@ pub async fn reset(
 
 /// The company logo, or Lastmile's mark before one is uploaded.
 pub async fn logo(State(state): State<AppState>) -> Response {
-    let mut c = match state.svc.db.conn().await {
-        Ok(c) => c,
-        Err(_) => return webkit::assets::favicon(),
-    };
-    match store::system::company::logo(&mut c).await {
+    match services::system::setup::logo(&state.svc).await {
         Ok(Some((bytes, ct))) => (
             [
                 (header::CONTENT_TYPE, ct),

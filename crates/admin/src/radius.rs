@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use domain::Permission;
 use domain::radius::{AUTH_REASONS, AUTH_RESULTS, NasKind};
+use services::nas::Nas;
 use services::nas::{NasInput, Reachability, Removed};
-use store::nas::Nas;
-use store::radius::{AuthEntry, AuthFilter, Coa, Session, SessionFilter, Usage};
+use services::radius::{AuthEntry, AuthFilter, Coa, Session, SessionFilter, Usage};
 
 use crate::error::PageResult;
 use crate::views::{FormErrors, Page, html};
@@ -179,7 +179,7 @@ impl Labels {
 
     /// How long a session has lasted (until now when it is online).
     pub fn session_length(&self, s: &Session) -> String {
-        let end = s.stopped_at.unwrap_or_else(store::now);
+        let end = s.stopped_at.unwrap_or_else(services::now);
         duration(end - s.started_at)
     }
 }
@@ -822,7 +822,7 @@ pub struct HistoryQuery {
 struct ContractSessionsView {
     page: Page,
     l: Labels,
-    contract: store::contracts::Contract,
+    contract: services::contracts::Contract,
     customer: String,
     sessions: Vec<Session>,
     usage: Vec<Usage>,

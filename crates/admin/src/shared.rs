@@ -23,7 +23,7 @@ pub struct CustomerHeader {
 }
 
 impl CustomerHeader {
-    pub fn of(c: &store::crm::customers::Customer, current: &'static str) -> CustomerHeader {
+    pub fn of(c: &services::crm::Customer, current: &'static str) -> CustomerHeader {
         CustomerHeader {
             id: c.id,
             name: c.name.clone(),

@@ -233,8 +233,8 @@ impl PlanBody {
     }
 }
 
-impl From<store::catalog::Plan> for PlanView {
-    fn from(p: store::catalog::Plan) -> PlanView {
+impl From<services::catalog::PlanRow> for PlanView {
+    fn from(p: services::catalog::PlanRow) -> PlanView {
         PlanView {
             id: p.id,
             created_at: time(p.created_at),
@@ -285,29 +285,6 @@ pub struct PlanListQuery {
     cursor: Option<String>,
 }
 
-/// A page of a small list ordered in memory (plans, items): rows after the
-/// cursor's id, up to `limit`.
-fn page_of<T>(
-    rows: Vec<T>,
-    id: impl Fn(&T) -> i64,
-    cursor: Option<&str>,
-    limit: Option<i64>,
-) -> Result<Paged<T>, Problem> {
-    let limit = pagination::limit(limit)? as usize;
-    let start = match pagination::decode(cursor)? {
-        None => 0,
-        Some(after) => {
-            rows.iter().position(|r| id(r) == after).ok_or_else(|| {
-                Problem::invalid("cursor", "cursor", "names a row that no longer exists")
-            })? + 1
-        }
-    };
-    let rest: Vec<T> = rows.into_iter().skip(start).collect();
-    let more = rest.len() > limit;
-    let data = rest.into_iter().take(limit).collect();
-    Ok(pagination::page(data, more, id))
-}
-
 /// Lists plans by name.
 #[utoipa::path(
     get, path = "/api/v1/plans", operation_id = "plans.list", tag = "plans",
@@ -341,7 +318,13 @@ pub async fn list(
         .filter(|p| tech.is_none_or(|t| p.technology == t.as_str()))
         .map(Into::into)
         .collect();
-    Ok(Json(page_of(rows, |p| p.id, q.cursor.as_deref(), q.limit)?))
+    Ok(Json(pagination::in_memory(
+        rows,
+        |p| p.id,
+        q.cursor.as_deref(),
+        q.limit,
+        "row",
+    )?))
 }
 
 /// One plan.
@@ -603,8 +586,8 @@ impl ServiceItemBody {
     }
 }
 
-impl From<store::catalog::ServiceItem> for ServiceItemView {
-    fn from(i: store::catalog::ServiceItem) -> ServiceItemView {
+impl From<services::catalog::ServiceItemRow> for ServiceItemView {
+    fn from(i: services::catalog::ServiceItemRow) -> ServiceItemView {
         ServiceItemView {
             id: i.id,
             created_at: time(i.created_at),
@@ -655,7 +638,13 @@ pub async fn list_items(
         .filter(|i| q.active.is_none_or(|a| i.active == a))
         .map(Into::into)
         .collect();
-    Ok(Json(page_of(rows, |i| i.id, q.cursor.as_deref(), q.limit)?))
+    Ok(Json(pagination::in_memory(
+        rows,
+        |i| i.id,
+        q.cursor.as_deref(),
+        q.limit,
+        "row",
+    )?))
 }
 
 /// One service item.

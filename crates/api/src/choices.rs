@@ -213,7 +213,7 @@ mod tests {
         assert_eq!(AuthResult::VALUES, domain::radius::AUTH_RESULTS);
         for s in JobStatus::VALUES {
             assert_eq!(
-                store::system::jobs::Status::parse(s).map(|x| x.as_str()),
+                services::system::jobs::Status::parse(s).map(|x| x.as_str()),
                 Some(*s)
             );
         }

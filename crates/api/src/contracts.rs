@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use domain::Money;
 use domain::contracts::{Status, SuspendReason};
 use serde::{Deserialize, Deserializer, Serialize};
+use services::contracts::Contract;
 use services::contracts::{self, ContractInput, PlanChange, TermsInput};
-use store::contracts::Contract;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -183,7 +183,7 @@ pub async fn list(
             next_cursor: None,
         }));
     }
-    let filter = store::contracts::Filter {
+    let filter = services::contracts::Filter {
         customer_id: q.customer_id,
         status: wanted.map(|s| s.as_str().to_owned()),
         plan_id: q.plan_id,
@@ -551,8 +551,8 @@ pub struct PlanChangeView {
     pub applied_at: Option<String>,
 }
 
-impl From<store::contracts::PlanChange> for PlanChangeView {
-    fn from(c: store::contracts::PlanChange) -> PlanChangeView {
+impl From<services::contracts::PlanChangeRow> for PlanChangeView {
+    fn from(c: services::contracts::PlanChangeRow) -> PlanChangeView {
         let state = if c.applied_at.is_some() {
             "applied"
         } else if c.canceled_at.is_some() {

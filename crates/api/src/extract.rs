@@ -35,7 +35,7 @@ impl Caller {
     }
 }
 
-fn allowed(user: &store::staff::users::User, ip: IpAddr) -> bool {
+fn allowed(user: &services::staff::User, ip: IpAddr) -> bool {
     let role = Allowlist::parse(&user.role_ip_allowlist).unwrap_or_default();
     let own = Allowlist::parse(&user.ip_allowlist).unwrap_or_default();
     role.allows(ip) && own.allows(ip)

@@ -82,6 +82,36 @@ pub fn page<T>(data: Vec<T>, more: bool, id: impl Fn(&T) -> i64) -> Paged<T> {
     Paged { data, next_cursor }
 }
 
+/// A page of a small list the service returns whole, in its order (plans,
+/// service items, roles): the rows after the cursor's id, up to `limit`,
+/// with the same cursors as the lists the store pages. `what` names the
+/// row in the error when the cursor's row is gone.
+pub fn in_memory<T>(
+    rows: Vec<T>,
+    id: impl Fn(&T) -> i64,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+    what: &str,
+) -> Result<Paged<T>, Problem> {
+    let limit = self::limit(limit)? as usize;
+    let start = match decode(cursor)? {
+        None => 0,
+        Some(after) => {
+            rows.iter().position(|r| id(r) == after).ok_or_else(|| {
+                Problem::invalid(
+                    "cursor",
+                    "cursor",
+                    format!("names a {what} that no longer exists"),
+                )
+            })? + 1
+        }
+    };
+    let mut rest: Vec<T> = rows.into_iter().skip(start).collect();
+    let more = rest.len() > limit;
+    rest.truncate(limit);
+    Ok(page(rest, more, id))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -107,5 +137,38 @@ mod tests {
         assert_eq!(limit(None).unwrap(), 50);
         assert_eq!(limit(Some(0)).unwrap_err().errors[0].field, "limit");
         assert_eq!(limit(Some(201)).unwrap_err().status, 422);
+    }
+
+    #[test]
+    fn in_memory_pages_follow_the_cursor_and_refuse_a_vanished_row() {
+        let rows = vec![3, 5, 8, 13, 21];
+        let first = in_memory(rows.clone(), |r| *r, None, Some(2), "row").unwrap();
+        assert_eq!(first.data, vec![3, 5]);
+        let next = first.next_cursor.unwrap();
+        assert_eq!(decode(Some(&next)).unwrap(), Some(5));
+        let second = in_memory(rows.clone(), |r| *r, Some(&next), Some(2), "row").unwrap();
+        assert_eq!(second.data, vec![8, 13]);
+        let last = in_memory(
+            rows.clone(),
+            |r| *r,
+            second.next_cursor.as_deref(),
+            Some(2),
+            "row",
+        )
+        .unwrap();
+        assert_eq!((last.data, last.next_cursor), (vec![21], None));
+        let whole = in_memory(rows.clone(), |r| *r, None, None, "row").unwrap();
+        assert_eq!((whole.data.len(), whole.next_cursor), (5, None));
+        let gone = in_memory(rows.clone(), |r| *r, Some(&encode(4)), None, "role").unwrap_err();
+        assert_eq!(gone.status, 422);
+        assert_eq!(gone.errors[0].field, "cursor");
+        assert_eq!(gone.errors[0].message, "names a role that no longer exists");
+        assert_eq!(
+            in_memory(rows, |r| *r, None, Some(0), "row")
+                .unwrap_err()
+                .errors[0]
+                .field,
+            "limit"
+        );
     }
 }

@@ -208,8 +208,8 @@ impl From<services::Error> for Problem {
     }
 }
 
-impl From<store::Error> for Problem {
-    fn from(e: store::Error) -> Problem {
+impl From<services::StoreError> for Problem {
+    fn from(e: services::StoreError) -> Problem {
         services::Error::from(e).into()
     }
 }

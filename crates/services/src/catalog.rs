@@ -7,6 +7,9 @@ use domain::catalog::{
     BillingMode, Burst, Cycle, Plan, Quota, QuotaAction, ServiceItem, SuspendedBehavior, Technology,
 };
 use std::collections::BTreeMap;
+/// Plans and service items as stored, for interfaces to name (`Plan` and
+/// `ServiceItem` here are the domain's, which these rows convert into).
+pub use store::catalog::{Plan as PlanRow, ServiceItem as ServiceItemRow};
 
 use domain::Permission;
 use domain::crm::timeline::EventKind;

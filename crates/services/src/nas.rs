@@ -11,7 +11,8 @@ use domain::event::{NasChange, NasChanged};
 use domain::radius::{self as rules, NasKind};
 use domain::validate::{self, FieldError};
 use serde_json::json;
-use store::nas::Nas;
+/// A router as stored, for interfaces to name.
+pub use store::nas::Nas;
 
 use crate::staff::require_any;
 use crate::{Caller, Change, Error, Result, Services, check};

@@ -7,8 +7,11 @@
 use domain::Permission;
 use domain::radius::{self as rules, Target};
 use serde_json::json;
-use store::radius::{
-    AuthEntry, AuthFilter, Coa, IpMatch, NewCoa, Session, SessionFilter, SessionSearch, Usage,
+use store::radius::NewCoa;
+/// Connection records, the authentication log, usage and CoA requests as
+/// stored, and the filters of their lists, for interfaces to name.
+pub use store::radius::{
+    AuthEntry, AuthFilter, Coa, IpMatch, Session, SessionFilter, SessionSearch, Usage,
 };
 
 use crate::staff::require_any;

@@ -16,8 +16,8 @@ impl From<services::Error> for Fail {
     }
 }
 
-impl From<store::Error> for Fail {
-    fn from(e: store::Error) -> Self {
+impl From<services::StoreError> for Fail {
+    fn from(e: services::StoreError) -> Self {
         Fail(e.into())
     }
 }

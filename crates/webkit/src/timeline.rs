@@ -17,7 +17,7 @@ pub fn summary(tr: &Tr, kind: &str, data: &Value, stored: &str) -> String {
 }
 
 /// [`summary`] for details as stored (JSON text).
-pub fn summary_of(tr: &Tr, e: &store::crm::timeline::Event) -> String {
+pub fn summary_of(tr: &Tr, e: &services::crm::TimelineEntry) -> String {
     let data = serde_json::from_str(&e.data).unwrap_or(Value::Null);
     summary(tr, &e.kind, &data, &e.summary)
 }

@@ -341,7 +341,7 @@ struct Shown {
     /// may read payments).
     payments: Vec<services::payments::Allocation>,
     /// The charges created at gateways for it (Pix, boleto), newest first.
-    charges: Vec<store::payments::charges::Charge>,
+    charges: Vec<services::payments::gateways::Charge>,
 }
 
 async fn shown(state: &AppState, staff: &Staff, id: i64) -> Result<Shown, Error> {

@@ -488,7 +488,7 @@ struct CancelView {
     page: Page,
     tab: &'static str,
     tabs: &'static [(&'static str, &'static str, &'static str)],
-    rows: Vec<store::collections::ToCancel>,
+    rows: Vec<services::collections::ToCancel>,
     days: i64,
     prev: Option<String>,
     next: Option<String>,

@@ -14,7 +14,7 @@ use domain::Permission;
 use domain::contracts::Status;
 use services::crm::custom_fields::{self, Definition};
 use services::crm::{self, AddressInput, Created, CustomerInput, Duplicate};
-use store::crm::customers::{Address, After, Customer, Note, Sort};
+use services::crm::{Address, After, Customer, Note, Sort};
 
 use crate::error::PageResult;
 use crate::shared::{CustomerHeader, PlanOption, id_param, plan_names, plan_options};
@@ -934,7 +934,7 @@ pub async fn delete_address(
 struct ContractsView {
     page: Page,
     head: CustomerHeader,
-    contracts: Vec<store::contracts::Contract>,
+    contracts: Vec<services::contracts::Contract>,
     plans: BTreeMap<i64, String>,
 }
 
@@ -945,7 +945,7 @@ pub async fn contracts(
 ) -> PageResult {
     let caller = staff.caller();
     let c = crm::get_customer(&state.svc, &caller, id).await?;
-    let filter = store::contracts::Filter {
+    let filter = services::contracts::Filter {
         customer_id: Some(id),
         limit: 200,
         ..Default::default()
@@ -972,7 +972,7 @@ pub struct TimelineQuery {
 struct TimelineView {
     page: Page,
     head: CustomerHeader,
-    events: Vec<store::crm::timeline::Event>,
+    events: Vec<services::crm::TimelineEntry>,
     next: Option<String>,
     first_page: bool,
 }
@@ -1002,7 +1002,7 @@ pub async fn timeline(
     let c = crm::get_customer(&state.svc, &caller, id).await?;
     let before = q.before.as_deref().and_then(|b| {
         let (at, eid) = b.split_once('.')?;
-        Some(store::crm::timeline::Before {
+        Some(services::crm::TimelineBefore {
             at: at.parse().ok()?,
             id: eid.parse().ok()?,
         })

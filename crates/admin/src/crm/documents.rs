@@ -8,7 +8,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::Permission;
-use store::crm::documents::Document;
+use services::crm::documents::Document;
 
 use crate::error::PageResult;
 use crate::shared::CustomerHeader;

@@ -6,8 +6,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use store::staff::api_tokens::ApiToken;
-use store::staff::sessions::Session;
+use services::staff::auth::Session;
+use services::staff::tokens::ApiToken;
 
 use crate::error::PageResult;
 use crate::views::{FormErrors, Page, html};

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::Permission;
 use services::staff::RoleInput;
-use store::staff::roles::RoleSummary;
+use services::staff::RoleSummary;
 
 use crate::error::PageResult;
 use crate::views::{FormErrors, Page, html};

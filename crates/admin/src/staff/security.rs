@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use store::staff::security::{Ban, Failure};
+use services::staff::auth::{Ban, Failure};
 
 use crate::done;
 use crate::error::PageResult;

@@ -6,9 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::Permission;
+use services::staff::RoleSummary;
 use services::staff::UserInput;
-use store::staff::roles::RoleSummary;
-use store::staff::users::{Filter, User};
+use services::staff::{Filter, User};
 
 use crate::error::PageResult;
 use crate::views::{FormErrors, Page, html};

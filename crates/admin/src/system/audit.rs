@@ -4,8 +4,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use services::system::audit::Entry;
 use services::system::audit::Query as AuditQuery;
-use store::system::audit::Entry;
 
 use crate::error::PageResult;
 use crate::views::{FormErrors, Page, html};

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use domain::Permission;
-use store::system::jobs::{Filter, Job, Status};
+use services::system::jobs::{Filter, Job, Status};
 
 use crate::done;
 use crate::error::PageResult;

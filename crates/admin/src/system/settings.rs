@@ -51,7 +51,7 @@ struct GroupView {
     errors: FormErrors,
     can_edit: bool,
     /// The e-mail page: recent outbox messages and the test recipient.
-    outbox: Vec<store::system::outbox::Message>,
+    outbox: Vec<services::system::email::Message>,
     test_to: String,
     /// Payment gateway pages: what the last "test connection" answered.
     test_detail: String,
@@ -61,7 +61,7 @@ struct GroupView {
 #[template(path = "settings_company.html")]
 struct CompanyView {
     page: Page,
-    c: store::system::company::Company,
+    c: services::system::setup::Company,
     errors: FormErrors,
     can_edit: bool,
 }
@@ -84,7 +84,7 @@ pub async fn company_form(
 
 pub async fn company_save(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
     let p = form_pairs(&body);
-    let c = store::system::company::Company {
+    let c = services::system::setup::Company {
         name: field(&p, "company").trim().to_owned(),
         legal_document: field(&p, "legal_document").trim().to_owned(),
         country: field(&p, "country").trim().to_uppercase(),

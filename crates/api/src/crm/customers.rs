@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use services::crm::{self, AddressInput, Created, CustomerInput};
-use store::crm::customers::{Address, Customer, Sort};
+use services::crm::{Address, Customer, Sort};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -215,7 +215,7 @@ pub async fn list(
         }));
     }
     let after = pagination::decode_keyed(q.cursor.as_deref())?
-        .map(|(id, key)| store::crm::customers::After { key, id });
+        .map(|(id, key)| services::crm::After { key, id });
     let query = crm::ListQuery {
         q: String::new(),
         status,
@@ -748,8 +748,8 @@ pub struct NoteView {
     pub created_at: String,
 }
 
-impl From<store::crm::customers::Note> for NoteView {
-    fn from(n: store::crm::customers::Note) -> NoteView {
+impl From<services::crm::Note> for NoteView {
+    fn from(n: services::crm::Note) -> NoteView {
         NoteView {
             id: n.id,
             customer_id: n.customer_id,
@@ -891,7 +891,7 @@ pub async fn timeline(
     let limit = pagination::limit(q.limit)?;
     let before = match pagination::decode_keyed(q.cursor.as_deref())? {
         None => None,
-        Some((id, at)) => Some(store::crm::timeline::Before {
+        Some((id, at)) => Some(services::crm::TimelineBefore {
             id,
             at: at.parse().map_err(|_| {
                 Problem::invalid("cursor", "cursor", "is not a cursor this API returned")

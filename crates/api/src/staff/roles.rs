@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use services::staff::RoleInput;
-use store::staff::roles::{Role, RoleSummary};
+use services::staff::{Role, RoleSummary};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -105,21 +105,18 @@ pub async fn list(
 ) -> ApiResult<Json<Paged<RoleView>>> {
     let caller = caller.caller();
     services::staff::may_manage_roles(&caller)?;
-    let limit = pagination::limit(q.limit)? as usize;
-    let after = pagination::decode(q.cursor.as_deref())?;
-    let roles = services::staff::list_roles(&state.svc, &caller).await?;
-    let start = match after {
-        None => 0,
-        Some(id) => {
-            roles.iter().position(|r| r.id == id).ok_or_else(|| {
-                Problem::invalid("cursor", "cursor", "names a role that no longer exists")
-            })? + 1
-        }
-    };
-    let rest: Vec<RoleView> = roles.into_iter().skip(start).map(Into::into).collect();
-    let more = rest.len() > limit;
-    let data = rest.into_iter().take(limit).collect();
-    Ok(Json(pagination::page(data, more, |r| r.id)))
+    let roles: Vec<RoleView> = services::staff::list_roles(&state.svc, &caller)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(Json(pagination::in_memory(
+        roles,
+        |r| r.id,
+        q.cursor.as_deref(),
+        q.limit,
+        "role",
+    )?))
 }
 
 /// One role.

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use store::system::jobs::{Filter, Job, Status};
+use services::system::jobs::{Filter, Job, Status};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -32,6 +32,8 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use serde_json::json;
 use store::collections as q;
+/// A contract due for cancellation as the list shows it.
+pub use store::collections::ToCancel;
 
 use crate::contracts::document::{date as date_text, money as money_text};
 use crate::system::jobs::JobContext;

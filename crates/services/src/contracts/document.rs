@@ -244,8 +244,7 @@ pub fn render_template(
 /// The company logo when it is a PNG or JPEG (the kinds `pdfdoc` draws;
 /// a WebP logo is left out of documents).
 pub(crate) async fn company_logo(svc: &Services) -> Result<Option<Vec<u8>>> {
-    let mut c = svc.db.conn().await?;
-    Ok(store::system::company::logo(&mut c)
+    Ok(crate::system::setup::logo(svc)
         .await?
         .filter(|(_, ct)| ct == "image/png" || ct == "image/jpeg")
         .map(|(bytes, _)| bytes))

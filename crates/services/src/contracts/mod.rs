@@ -14,7 +14,9 @@ use domain::{Money, Permission};
 use rand::RngExt as _;
 use serde_json::json;
 use store::AnyConnection;
-use store::contracts::Contract;
+/// The contract rows this area returns, for interfaces to name
+/// (`PlanChangeRow`: [`PlanChange`] is what a plan change did).
+pub use store::contracts::{Contract, Filter, Item, PlanChange as PlanChangeRow, Transition};
 
 use crate::crm::today;
 use crate::{Caller, Change, Error, Result, Services, check};

@@ -9,7 +9,8 @@
 use domain::crm::timeline::EventKind;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use store::crm::documents::{Document, NewDocument};
+pub use store::crm::documents::Document;
+use store::crm::documents::NewDocument;
 
 use domain::Permission;
 

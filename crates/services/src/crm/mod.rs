@@ -16,7 +16,11 @@ use domain::validate::{self, FieldError};
 use domain::{crm::cep, crm::document, crm::phone};
 use serde_json::json;
 use store::AnyConnection;
-use store::crm::customers::{Address, AddressData, Customer, CustomerData, Note};
+/// The customer rows this area returns, for interfaces to name.
+pub use store::crm::customers::{Address, After, Customer, Note, Sort};
+use store::crm::customers::{AddressData, CustomerData};
+/// A customer's timeline as stored, and the cursor of its pages.
+pub use store::crm::timeline::{Before as TimelineBefore, Event as TimelineEntry};
 
 use crate::{Actor, Caller, Change, Error, Result, Services, check};
 

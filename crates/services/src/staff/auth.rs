@@ -13,7 +13,9 @@ use domain::{Permission, PermissionSet, validate};
 use rand::Rng as _;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use store::staff::sessions::Session;
+/// Sign-in sessions, address bans and refused sign-ins as stored.
+pub use store::staff::security::{Ban, Failure};
+pub use store::staff::sessions::Session;
 use store::staff::users::User;
 
 use crate::staff::{own_user, require_self_or};

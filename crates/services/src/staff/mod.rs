@@ -13,8 +13,9 @@ use domain::net::Allowlist;
 use domain::staff::role::{BuiltinRole, validate_role_name};
 use domain::{Locale, Permission, PermissionSet, validate};
 use serde_json::json;
-use store::staff::roles::{Role, RoleSummary};
-use store::staff::users::{Filter, User};
+/// Staff accounts and roles as stored, for interfaces to name.
+pub use store::staff::roles::{Role, RoleSummary};
+pub use store::staff::users::{Filter, User};
 
 use crate::{Actor, Caller, Change, Error, Result, Services, check};
 

@@ -2,7 +2,7 @@
 
 use domain::{Permission, PermissionSet};
 use serde_json::json;
-use store::staff::api_tokens::ApiToken;
+pub use store::staff::api_tokens::ApiToken;
 
 use crate::staff::auth::{Principal, new_token, token_hash};
 use crate::staff::require_self_or;

@@ -3,7 +3,9 @@
 use domain::Permission;
 use domain::system::audit::{Edge, period_bound};
 use store::AnyConnection;
-use store::system::audit::{Change, Entry, Filter, Verdict};
+use store::system::audit::{Change, Filter};
+/// Audit entries and the chain's verdict, for interfaces to name.
+pub use store::system::audit::{Entry, Verdict};
 
 use crate::{Actor, Caller, Error, Result, Services};
 

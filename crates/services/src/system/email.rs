@@ -14,7 +14,8 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::Conten
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Mail, Tokio1Executor};
 use serde_json::json;
-use store::system::outbox::Message;
+/// An outbox message as stored.
+pub use store::system::outbox::Message;
 
 use crate::system::jobs::JobContext;
 use crate::{Caller, Change, Error, Result, Services};

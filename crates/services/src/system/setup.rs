@@ -6,6 +6,9 @@ use domain::{Locale, Permission, validate};
 
 use crate::{Actor, Caller, Change, Error, Result, Services, check};
 
+/// The company profile as stored, for interfaces to name.
+pub use store::system::company::Company;
+
 /// The wizard's answers (also the `lastmile setup` flags).
 #[derive(Debug, Clone, Default)]
 pub struct SetupInput {
@@ -223,6 +226,13 @@ pub(crate) async fn timezone(svc: &Services) -> Result<jiff::tz::TimeZone> {
         .await?
         .and_then(|c| jiff::tz::TimeZone::get(&c.timezone).ok())
         .unwrap_or(jiff::tz::TimeZone::UTC))
+}
+
+/// The company logo and its content type, if one was uploaded. Anyone may
+/// read it: the sign-in page and the favicon show it before sign-in.
+pub async fn logo(svc: &Services) -> Result<Option<(Vec<u8>, String)>> {
+    let mut c = svc.db.conn().await?;
+    Ok(store::system::company::logo(&mut c).await?)
 }
 
 /// The company profile (from this node's snapshot, at most a few seconds

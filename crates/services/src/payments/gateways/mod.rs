@@ -32,7 +32,8 @@ use domain::payments::Method;
 use domain::system::settings::{self as keys, Group};
 use store::WriteTx;
 use store::billing::documents::Document;
-use store::payments::charges::Charge;
+/// A charge created at a gateway, as stored.
+pub use store::payments::charges::Charge;
 
 use crate::payments::{NewPayment, Recorded};
 use crate::system::settings::Settings;

@@ -16,7 +16,8 @@ use std::time::Duration;
 use domain::Permission;
 use serde_json::json;
 use store::AnyConnection;
-use store::system::jobs::{Filter, Job, Status};
+/// Jobs as stored, their status and the filter of their list.
+pub use store::system::jobs::{Filter, Job, Status};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
