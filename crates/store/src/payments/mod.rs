@@ -3,8 +3,8 @@
 //! kept on each invoice. Rows are only added; a refund or reversal is a
 //! row of its own whose allocations give back what the payment settled.
 
-pub mod cards;
 pub mod charges;
+pub mod recurrences;
 pub mod recon;
 pub mod webhooks;
 
