@@ -119,8 +119,8 @@ async fn payments_of(s: &Services, customer: i64) -> Vec<services::payments::Pay
     rows
 }
 
-async fn charges(s: &Services, invoice: i64) -> Vec<store::payments::cards::Charge> {
-    stripe::charges_of_invoice(s, &admin_caller(), invoice)
+async fn charges(s: &Services, invoice: i64) -> Vec<store::payments::charges::Charge> {
+    services::payments::gateways::of_invoice(s, &admin_caller(), invoice)
         .await
         .unwrap()
 }
@@ -217,7 +217,7 @@ async fn stripe_webhooks_with_bad_signatures_record_nothing() {
         assert!(payments_of(&s, ana).await.is_empty());
         let mut c = s.db.conn().await.unwrap();
         assert_eq!(
-            store::payments::cards::webhook_event_count(&mut c, "stripe")
+            store::payments::webhooks::count(&mut c, "stripe")
                 .await
                 .unwrap(),
             0
@@ -261,7 +261,7 @@ async fn saved_card_is_charged_by_the_job_and_a_decline_is_visible() {
         // Bia's card is declined.
         let pm_b = {
             let mut c = s.db.conn().await.unwrap();
-            store::payments::cards::saved_method(&mut c, bia, "stripe")
+            store::payments::charges::saved_method(&mut c, bia, "stripe")
                 .await
                 .unwrap()
                 .unwrap()
@@ -513,7 +513,7 @@ async fn paypal_delivery_that_fails_verification_changes_nothing() {
         assert_eq!(capture_calls, 0, "nothing captured on a forged delivery");
         let mut c = s.db.conn().await.unwrap();
         assert_eq!(
-            store::payments::cards::webhook_event_count(&mut c, "paypal")
+            store::payments::webhooks::count(&mut c, "paypal")
                 .await
                 .unwrap(),
             0
