@@ -453,6 +453,8 @@ pub(crate) struct Received<'a> {
     pub amount: i64,
     /// The charge row it settles, if known.
     pub charge_id: Option<i64>,
+    /// The webhook event that told it (the charge's history), if any.
+    pub event_id: Option<&'a str>,
 }
 
 /// Records `r` as the system in `tx` (once per gateway and reference) and
@@ -476,6 +478,9 @@ pub(crate) async fn record_gateway_payment(tx: &mut WriteTx, r: &Received<'_>) -
         },
     )
     .await?;
+    if let (Some(id), Some(event)) = (r.charge_id, r.event_id) {
+        store::payments::webhooks::link(tx, r.gateway, event, id).await?;
+    }
     if let Some(id) = r.charge_id {
         store::payments::charges::set_status(
             tx,
@@ -658,8 +663,15 @@ pub async fn refund(
         Some(stripe::GATEWAY) => stripe::refund(svc, caller, payment_id, amount, reason).await,
         Some(paypal::GATEWAY) => paypal::refund(svc, caller, payment_id, amount, reason).await,
         _ => {
-            crate::payments::refund(svc, caller, payment_id, amount, reason, &RefundVia::Recorded)
-                .await
+            crate::payments::refund(
+                svc,
+                caller,
+                payment_id,
+                amount,
+                reason,
+                &RefundVia::Recorded,
+            )
+            .await
         }
     }
 }

@@ -184,7 +184,7 @@ pub async fn capture(svc: &Services, order_id: &str) -> Result<Captured> {
         Err(e) => return Err(paypal_err(e)),
     };
     let mut tx = svc.db.begin().await?;
-    let out = settle(&mut tx, &capture, Some(charge.id), charge.invoice_id).await?;
+    let out = settle(&mut tx, &capture, Some(charge.id), charge.invoice_id, None).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -195,8 +195,12 @@ async fn settle(
     capture: &api::Capture,
     charge_id: Option<i64>,
     invoice_id: i64,
+    event_id: Option<&str>,
 ) -> Result<Captured> {
     let now = store::now();
+    if let (Some(id), Some(event)) = (charge_id, event_id) {
+        store::payments::webhooks::link(tx, GATEWAY, event, id).await?;
+    }
     match &capture.status {
         CaptureStatus::Completed => {
             let r = record_gateway_payment(
@@ -209,6 +213,7 @@ async fn settle(
                     invoice_id,
                     amount: capture.amount,
                     charge_id,
+                    event_id: None,
                 },
             )
             .await?;
@@ -313,10 +318,17 @@ pub async fn webhook(
         return Ok(WebhookOutcome::Duplicate);
     }
     let outcome = match &event.kind {
-        EventKind::OrderApproved(_) => match approved_capture {
-            Some(Captured::Paid { payment_id }) => WebhookOutcome::Paid { payment_id },
-            _ => WebhookOutcome::Noted,
-        },
+        EventKind::OrderApproved(order) => {
+            if let Some(ch) =
+                store::payments::charges::by_external(&mut tx, GATEWAY, &order.id).await?
+            {
+                store::payments::webhooks::link(&mut tx, GATEWAY, &event.id, ch.id).await?;
+            }
+            match approved_capture {
+                Some(Captured::Paid { payment_id }) => WebhookOutcome::Paid { payment_id },
+                _ => WebhookOutcome::Noted,
+            }
+        }
         EventKind::CaptureCompleted(cap)
         | EventKind::CapturePending(cap)
         | EventKind::CaptureDenied(cap) => {
@@ -337,7 +349,15 @@ pub async fn webhook(
             };
             match invoice_id {
                 Some(invoice_id) => {
-                    match settle(&mut tx, cap, charge.map(|c| c.id), invoice_id).await? {
+                    match settle(
+                        &mut tx,
+                        cap,
+                        charge.map(|c| c.id),
+                        invoice_id,
+                        Some(&event.id),
+                    )
+                    .await?
+                    {
                         Captured::Paid { payment_id } => WebhookOutcome::Paid { payment_id },
                         _ => WebhookOutcome::Noted,
                     }
@@ -346,10 +366,8 @@ pub async fn webhook(
             }
         }
         _ => {
-            store::payments::webhooks::set_outcome(
-                &mut tx, GATEWAY, &event.id, "ignored", None,
-            )
-            .await?;
+            store::payments::webhooks::set_outcome(&mut tx, GATEWAY, &event.id, "ignored", None)
+                .await?;
             WebhookOutcome::Noted
         }
     };
@@ -367,26 +385,34 @@ pub async fn refund(
     amount: domain::Money,
     reason: &str,
 ) -> Result<TakenBack> {
-    super::refund_through(svc, caller, payment_id, GATEWAY, amount, reason, |ask| async move {
-        let paypal = Config::load(svc).await?.client()?;
-        let r = paypal
-            .refund_capture(&api::NewRefund {
-                capture_id: ask.reference.clone(),
-                amount: Some(ask.amount),
-                currency: ask.currency.clone(),
-                note_to_payer: None,
-                request_id: ask.idempotency_key(),
-            })
-            .await
-            .map_err(paypal_err)?;
-        if r.status == "FAILED" || r.status == "CANCELLED" {
-            return Err(Error::Internal(format!(
-                "PayPal: refund {} is {}",
-                r.id, r.status
-            )));
-        }
-        Ok(r.id)
-    })
+    super::refund_through(
+        svc,
+        caller,
+        payment_id,
+        GATEWAY,
+        amount,
+        reason,
+        |ask| async move {
+            let paypal = Config::load(svc).await?.client()?;
+            let r = paypal
+                .refund_capture(&api::NewRefund {
+                    capture_id: ask.reference.clone(),
+                    amount: Some(ask.amount),
+                    currency: ask.currency.clone(),
+                    note_to_payer: None,
+                    request_id: ask.idempotency_key(),
+                })
+                .await
+                .map_err(paypal_err)?;
+            if r.status == "FAILED" || r.status == "CANCELLED" {
+                return Err(Error::Internal(format!(
+                    "PayPal: refund {} is {}",
+                    r.id, r.status
+                )));
+            }
+            Ok(r.id)
+        },
+    )
     .await
 }
 

@@ -590,22 +590,30 @@ pub async fn refund(
     amount: domain::Money,
     reason: &str,
 ) -> Result<TakenBack> {
-    super::refund_through(svc, caller, payment_id, GATEWAY, amount, reason, |ask| async move {
-        let client = client(svc).await?;
-        let id = format!("lm{}t{}", ask.payment.id, ask.earlier);
-        let dev = client
-            .put_devolucao(
-                &ask.reference,
-                &id,
-                &DevolucaoRequest {
-                    valor: Amount(ask.amount),
-                    natureza: None,
-                    descricao: Some(ask.reason.chars().take(140).collect()),
-                },
-            )
-            .await
-            .map_err(|e| gateway_error("Pix PSP devolucao", e))?;
-        Ok(dev.rtr_id.clone().unwrap_or_else(|| dev.id.clone()))
-    })
+    super::refund_through(
+        svc,
+        caller,
+        payment_id,
+        GATEWAY,
+        amount,
+        reason,
+        |ask| async move {
+            let client = client(svc).await?;
+            let id = format!("lm{}t{}", ask.payment.id, ask.earlier);
+            let dev = client
+                .put_devolucao(
+                    &ask.reference,
+                    &id,
+                    &DevolucaoRequest {
+                        valor: Amount(ask.amount),
+                        natureza: None,
+                        descricao: Some(ask.reason.chars().take(140).collect()),
+                    },
+                )
+                .await
+                .map_err(|e| gateway_error("Pix PSP devolucao", e))?;
+            Ok(dev.rtr_id.clone().unwrap_or_else(|| dev.id.clone()))
+        },
+    )
     .await
 }

@@ -13,12 +13,12 @@
 
 use domain::Permission;
 use domain::system::settings as keys;
+use gateways::pix::{Amount, Pessoa};
 use gateways::pix::{
     CalendarioCobr, CalendarioRec, CalendarioSolicRec, CobrRequest, CobrStatus, Destinatario,
     Periodicidade, PixClient, PoliticaRetentativa, Rec, RecRequest, RecStatus, SolicRecRequest,
     Txid, ValorCob, ValorRec, Vinculo,
 };
-use gateways::pix::{Amount, Pessoa};
 use serde_json::json;
 use store::payments::charges::{Charge, NewCharge};
 use store::payments::recurrences::{NewRecurrence, Recurrence};
@@ -157,7 +157,12 @@ pub async fn enrol(
     if from < today {
         return Err(Error::invalid_msg("valid_from", "must be today or later"));
     }
-    let to = match e.valid_to.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+    let to = match e
+        .valid_to
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
         Some(v) => {
             let to = day("valid_to", v)?;
             if to <= from {
@@ -276,8 +281,14 @@ pub async fn enrol(
             if let Err(e) = client.cancel_rec(&rec.id_rec).await {
                 tracing::warn!(rec = rec.id_rec, error = %e, "Pix recurrence not canceled");
             }
-            store::payments::recurrences::set_status(&mut c, id, "canceled", Some(&why), store::now())
-                .await?;
+            store::payments::recurrences::set_status(
+                &mut c,
+                id,
+                "canceled",
+                Some(&why),
+                store::now(),
+            )
+            .await?;
             return Err(gateway_error("Pix PSP solicrec", err));
         }
     }
@@ -310,8 +321,14 @@ pub async fn cancel(svc: &Services, caller: &Caller, id: i64, reason: &str) -> R
     let mut tx = svc.db.begin().await?;
     let engine = tx.engine();
     let status = status_of(rec.status);
-    store::payments::recurrences::set_status(&mut tx, id, status, Some(reason.trim()), store::now())
-        .await?;
+    store::payments::recurrences::set_status(
+        &mut tx,
+        id,
+        status,
+        Some(reason.trim()),
+        store::now(),
+    )
+    .await?;
     Change::new("pix_recurrence.cancel", "pix_recurrence", id)
         .before(json!({ "status": r.status }))
         .after(json!({ "status": status, "reason": reason.trim() }))
@@ -342,8 +359,14 @@ async fn apply(svc: &Services, rec: &Rec) -> Result<bool> {
     };
     let status = status_of(rec.status);
     let why = rec.encerramento.as_ref().map(|v| v.to_string());
-    if !store::payments::recurrences::set_status(&mut tx, ours.id, status, why.as_deref(), store::now())
-        .await?
+    if !store::payments::recurrences::set_status(
+        &mut tx,
+        ours.id,
+        status,
+        why.as_deref(),
+        store::now(),
+    )
+    .await?
     {
         return Ok(false);
     }
@@ -448,6 +471,13 @@ pub async fn handle_cobr_webhook(svc: &Services, body: &[u8]) -> Result<WebhookR
     Ok(out)
 }
 
+/// The due date of a recurring charge for an invoice due `due`: the
+/// scheme wants it at least 2 days after the request (an invoice due
+/// sooner, or overdue, is charged on the earliest day allowed).
+fn cobr_due(due: jiff::civil::Date, today: jiff::civil::Date) -> jiff::civil::Date {
+    due.max(today + jiff::Span::new().days(COBR_MIN_DAYS))
+}
+
 /// How the `pix-charges` job charges an invoice.
 #[derive(Debug, Clone)]
 pub enum Plan {
@@ -489,15 +519,15 @@ pub async fn plan_for(svc: &Services, invoice_id: i64) -> Result<Plan> {
         ("minimum", Some(a)) => open >= a,
         _ => true,
     };
-    let due = d.due_date.as_str();
-    let in_term = due >= rec.valid_from.as_str() && rec.valid_to.as_deref().is_none_or(|t| due <= t);
+    let today = crate::crm::today(&mut c).await?;
+    let invoice_due = day("due_date", &d.due_date)?;
+    if invoice_due > today + jiff::Span::new().days(COBR_MAX_DAYS) {
+        return Ok(Plan::Wait);
+    }
+    let due = cobr_due(invoice_due, today).to_string();
+    let in_term = due >= rec.valid_from && rec.valid_to.as_ref().is_none_or(|t| &due <= t);
     if !fits || !in_term {
         return Ok(Plan::Single);
-    }
-    let today = crate::crm::today(&mut c).await?;
-    let latest = today + jiff::Span::new().days(COBR_MAX_DAYS);
-    if due > latest.to_string().as_str() {
-        return Ok(Plan::Wait);
     }
     Ok(Plan::Recurring(rec))
 }
@@ -508,7 +538,8 @@ pub async fn plan_for(svc: &Services, invoice_id: i64) -> Result<Plan> {
 pub async fn ensure_cobr(svc: &Services, invoice_id: i64, rec: &Recurrence) -> Result<Charge> {
     let (d, open, attempt, today) = {
         let mut c = svc.db.conn().await?;
-        if let Some(ch) = store::payments::charges::open_of(&mut c, invoice_id, METHOD, GATEWAY).await?
+        if let Some(ch) =
+            store::payments::charges::open_of(&mut c, invoice_id, METHOD, GATEWAY).await?
         {
             return Ok(ch);
         }
@@ -522,8 +553,7 @@ pub async fn ensure_cobr(svc: &Services, invoice_id: i64, rec: &Recurrence) -> R
     if d.kind != "invoice" || d.status != "issued" || open <= 0 {
         return Err(Error::Refused("invoice-not-payable"));
     }
-    let earliest = today + jiff::Span::new().days(COBR_MIN_DAYS);
-    let due = day("due_date", &d.due_date)?.max(earliest);
+    let due = cobr_due(day("due_date", &d.due_date)?, today);
     let txid = cobr_txid(&d.public_id, attempt);
     let client = pix::client(svc).await?;
     let number = d.number.clone().unwrap_or_default();

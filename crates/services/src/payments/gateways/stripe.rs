@@ -272,6 +272,7 @@ pub async fn webhook(
             let invoice = pi.metadata.get(META_INVOICE).cloned();
             paid(
                 &mut tx,
+                &event.id,
                 invoice.as_deref(),
                 &pi.id,
                 pi.amount_received,
@@ -288,7 +289,15 @@ pub async fn webhook(
                         .cloned()
                         .or_else(|| s.client_reference_id.clone());
                     let amount = s.amount_total.unwrap_or(0);
-                    paid(&mut tx, invoice.as_deref(), pi, amount, Some(&s.id)).await?
+                    paid(
+                        &mut tx,
+                        &event.id,
+                        invoice.as_deref(),
+                        pi,
+                        amount,
+                        Some(&s.id),
+                    )
+                    .await?
                 }
                 _ => WebhookOutcome::Noted,
             }
@@ -312,6 +321,7 @@ pub async fn webhook(
             if let Some(ch) =
                 store::payments::charges::by_external(&mut tx, GATEWAY, &pi.id).await?
             {
+                store::payments::webhooks::link(&mut tx, GATEWAY, &event.id, ch.id).await?;
                 store::payments::charges::set_status(
                     &mut tx,
                     ch.id,
@@ -332,10 +342,8 @@ pub async fn webhook(
             WebhookOutcome::Noted
         }
         _ => {
-            store::payments::webhooks::set_outcome(
-                &mut tx, GATEWAY, &event.id, "ignored", None,
-            )
-            .await?;
+            store::payments::webhooks::set_outcome(&mut tx, GATEWAY, &event.id, "ignored", None)
+                .await?;
             WebhookOutcome::Noted
         }
     };
@@ -346,6 +354,7 @@ pub async fn webhook(
 /// Money arrived: PaymentIntent `intent` for invoice `invoice` (public id).
 async fn paid(
     tx: &mut store::WriteTx,
+    event_id: &str,
     invoice: Option<&str>,
     intent: &str,
     amount: i64,
@@ -385,6 +394,7 @@ async fn paid(
             invoice_id: document.id,
             amount,
             charge_id: charge.map(|c| c.id),
+            event_id: Some(event_id),
         },
     )
     .await?;
@@ -403,28 +413,36 @@ pub async fn refund(
     amount: domain::Money,
     reason: &str,
 ) -> Result<TakenBack> {
-    super::refund_through(svc, caller, payment_id, GATEWAY, amount, reason, |ask| async move {
-        let stripe = Config::load(svc).await?.client()?;
-        let r = stripe
-            .create_refund(&api::NewRefund {
-                payment_intent: ask.reference.clone(),
-                amount: Some(ask.amount),
-                metadata: BTreeMap::from([(
-                    "lastmile_payment".to_owned(),
-                    ask.payment.public_id.clone(),
-                )]),
-                idempotency_key: ask.idempotency_key(),
-            })
-            .await
-            .map_err(stripe_err)?;
-        if r.status == "failed" || r.status == "canceled" {
-            return Err(Error::Internal(format!(
-                "Stripe: refund {} is {}",
-                r.id, r.status
-            )));
-        }
-        Ok(r.id)
-    })
+    super::refund_through(
+        svc,
+        caller,
+        payment_id,
+        GATEWAY,
+        amount,
+        reason,
+        |ask| async move {
+            let stripe = Config::load(svc).await?.client()?;
+            let r = stripe
+                .create_refund(&api::NewRefund {
+                    payment_intent: ask.reference.clone(),
+                    amount: Some(ask.amount),
+                    metadata: BTreeMap::from([(
+                        "lastmile_payment".to_owned(),
+                        ask.payment.public_id.clone(),
+                    )]),
+                    idempotency_key: ask.idempotency_key(),
+                })
+                .await
+                .map_err(stripe_err)?;
+            if r.status == "failed" || r.status == "canceled" {
+                return Err(Error::Internal(format!(
+                    "Stripe: refund {} is {}",
+                    r.id, r.status
+                )));
+            }
+            Ok(r.id)
+        },
+    )
     .await
 }
 
@@ -522,6 +540,7 @@ pub async fn charge_saved_cards(svc: &Services) -> Result<ChargeRun> {
                             invoice_id: inv.invoice_id,
                             amount: received,
                             charge_id: id,
+                            event_id: None,
                         },
                     )
                     .await?;
