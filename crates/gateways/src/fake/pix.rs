@@ -693,7 +693,10 @@ fn router(state: Shared) -> Router {
         .route("/rec/{id}", get(get_rec).patch(patch_rec))
         .route("/solicrec", post(post_solicrec))
         .route("/solicrec/{id}", get(get_solicrec))
-        .route("/cobr/{txid}", put(put_cobr).get(get_cobr).patch(patch_cobr))
+        .route(
+            "/cobr/{txid}",
+            put(put_cobr).get(get_cobr).patch(patch_cobr),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/oauth/token", post(token))

@@ -4,8 +4,8 @@
 //! row of its own whose allocations give back what the payment settled.
 
 pub mod charges;
-pub mod recurrences;
 pub mod recon;
+pub mod recurrences;
 pub mod webhooks;
 
 use sqlx::AnyConnection;
