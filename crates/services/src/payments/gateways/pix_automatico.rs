@@ -484,7 +484,7 @@ pub enum Plan {
     /// An ordinary charge (cob or cobv).
     Single,
     /// A recurring charge of this approved recurrence.
-    Recurring(Recurrence),
+    Recurring(Box<Recurrence>),
     /// A recurring charge later: its due date is more than 10 days away.
     Wait,
 }
@@ -529,7 +529,7 @@ pub async fn plan_for(svc: &Services, invoice_id: i64) -> Result<Plan> {
     if !fits || !in_term {
         return Ok(Plan::Single);
     }
-    Ok(Plan::Recurring(rec))
+    Ok(Plan::Recurring(Box::new(rec)))
 }
 
 /// Schedules invoice `invoice_id`'s recurring charge (`PUT /cobr`) for
