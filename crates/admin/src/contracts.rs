@@ -465,6 +465,8 @@ pub(crate) struct ShowView {
     pub(crate) discount_form: crate::billing::discounts::DiscountForm,
     /// Collections: suspension coming, suspended for non-payment, unlocked.
     collections: Option<crate::collections::Notice>,
+    /// Pix Automático (payments staff only).
+    pub(crate) pix_automatico: Option<crate::payments::pix_automatico::Section>,
 }
 
 pub(crate) async fn show_view(
@@ -529,6 +531,7 @@ pub(crate) async fn show_view(
         discounts: crate::billing::discounts::rows(state, staff, id).await?,
         discount_form: crate::billing::discounts::DiscountForm::new(),
         collections: crate::collections::contract_notice(state, staff, id).await?,
+        pix_automatico: crate::payments::pix_automatico::section(state, staff, id).await?,
         customer,
         k,
     })

@@ -1,6 +1,7 @@
 //! The Pix webhook listener: a dedicated HTTPS listener (optional, config
 //! `pix_webhook_listen`) that serves only `POST /api/v1/webhooks/pix/pix`
-//! (the PSP appends `/pix` to the registered URL).
+//! (the PSP appends `/pix` to the registered URL) and, for Pix
+//! Automático, `…/rec` (recurrences) and `…/cobr` (recurring charges).
 //!
 //! API Pix authenticates the PSP by mutual TLS, not by a signature, so the
 //! TLS handshake itself requires a client certificate chaining to the
@@ -22,8 +23,11 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use services::Services;
 use tokio::net::TcpListener;
 
-/// The one route the listener serves.
+/// The route of received Pix.
 pub const PATH: &str = "/api/v1/webhooks/pix/pix";
+/// Pix Automático: recurrences and recurring charges.
+pub const REC_PATH: &str = "/api/v1/webhooks/pix/rec";
+pub const COBR_PATH: &str = "/api/v1/webhooks/pix/cobr";
 /// A PSP's notification lists a few Pix; nothing legitimate is larger.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
@@ -32,6 +36,8 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 pub fn router(svc: Services) -> Router {
     Router::new()
         .route(PATH, post(receive))
+        .route(REC_PATH, post(receive_rec))
+        .route(COBR_PATH, post(receive_cobr))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(svc)
 }
@@ -55,6 +61,59 @@ async fn receive(State(svc): State<Services>, body: Bytes) -> Response {
         Err(services::Error::Invalid { .. }) => StatusCode::BAD_REQUEST.into_response(),
         Err(e) => {
             // The PSP retries on errors; the sweep catches what it gives up on.
+            tracing::warn!(error = %e, "Pix webhook not processed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+fn probe(body: &[u8]) -> bool {
+    let trimmed = body.trim_ascii();
+    trimmed.is_empty() || trimmed == b"{}"
+}
+
+/// A recurrence changed (approved, rejected, canceled by the payer).
+async fn receive_rec(State(svc): State<Services>, body: Bytes) -> Response {
+    if probe(&body) {
+        return StatusCode::OK.into_response();
+    }
+    let pa = services::payments::gateways::pix_automatico::handle_rec_webhook(&svc, &body).await;
+    match pa {
+        Ok(changed) => (
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            format!(r#"{{"changed":{changed}}}"#),
+        )
+            .into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+/// A recurring charge changed (paid, expired, refused).
+async fn receive_cobr(State(svc): State<Services>, body: Bytes) -> Response {
+    if probe(&body) {
+        return StatusCode::OK.into_response();
+    }
+    let pa = services::payments::gateways::pix_automatico::handle_cobr_webhook(&svc, &body).await;
+    match pa {
+        Ok(r) => (
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            format!(
+                r#"{{"recorded":{},"repeated":{},"unmatched":{}}}"#,
+                r.recorded, r.repeated, r.unmatched
+            ),
+        )
+            .into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+fn failed(e: services::Error) -> Response {
+    match e {
+        services::Error::Invalid { .. } => StatusCode::BAD_REQUEST.into_response(),
+        e => {
+            // The PSP retries on errors; the sweep's poll catches the rest.
             tracing::warn!(error = %e, "Pix webhook not processed");
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }

@@ -14,7 +14,7 @@ use axum::routing::get;
 use domain::Permission;
 use domain::payments::{Kind, Method};
 use services::Error;
-use services::payments::{self, Filter, Full, NewPayment, Payment, RefundVia};
+use services::payments::{self, Filter, Full, NewPayment, Payment};
 use webkit::auth::Staff;
 use webkit::download::attachment;
 use webkit::state::AppState;
@@ -32,8 +32,13 @@ pub const NAV: NavItem = NavItem {
     perm: Some(Permission::PaymentsView),
 };
 
+pub mod charges;
+pub mod pix_automatico;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(charges::routes())
+        .merge(pix_automatico::routes())
         .route("/payments", get(list))
         .route("/payments/export.csv", get(export))
         .route("/payments/{id}", get(show))
@@ -326,6 +331,8 @@ struct TakeBackView {
     p: Full,
     /// `refund` or `reverse`.
     what: &'static str,
+    /// The gateway a refund goes back through (`psp`, `stripe`, `paypal`).
+    via: Option<&'static str>,
     amount: String,
     reason: String,
     errors: FormErrors,
@@ -348,10 +355,16 @@ async fn take_back_view(
         "payments-reverse-title"
     };
     page.title = format!("{} · {}", page.tr.t(key), title(&page, &p.payment));
+    let via = if what == "refund" {
+        services::payments::gateways::refund_gateway(&state.svc, id).await?
+    } else {
+        None
+    };
     Ok(TakeBackView {
         page,
         p,
         what,
+        via,
         amount,
         reason,
         errors,
@@ -388,14 +401,20 @@ pub async fn refund(
     caller.require(Permission::PaymentsRefund)?;
     let pairs = form_pairs(&body);
     let (amount, reason) = (field(&pairs, "amount"), field(&pairs, "reason"));
+    // Money sent back through a gateway cannot be called back: the box
+    // says the user knows.
+    let via = services::payments::gateways::refund_gateway(&state.svc, id).await?;
     let result = match crate::shared::money(&staff.tr, "amount", &amount) {
-        Ok(m) => payments::refund(&state.svc, &caller, id, m, &reason, &RefundVia::Recorded).await,
+        Ok(_) if via.is_some() && field(&pairs, "confirm").is_empty() => {
+            Err(Error::invalid_msg("confirm", "tick the box to confirm"))
+        }
+        Ok(m) => services::payments::gateways::refund(&state.svc, &caller, id, m, &reason).await,
         Err(e) => Err(e),
     };
     match result {
         Ok(_) => Ok(done(&format!("/payments/{id}"), "payment-refunded")),
         Err(e) => {
-            let errors = FormErrors::from_error(&staff.tr, e)?;
+            let errors = charges::form_errors(&staff.tr, e)?;
             let view = take_back_view(&state, &staff, id, "refund", amount, reason, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&view)).into_response())
         }

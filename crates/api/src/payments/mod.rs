@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use domain::payments::Method;
 use domain::{Money, Permission};
 use serde::{Deserialize, Serialize};
-use services::payments::{self, Allocation, Filter, Full, NewPayment, Payment, RefundVia};
+use services::payments::{self, Allocation, Filter, Full, NewPayment, Payment};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,9 +23,12 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::pagination::{self, Paged};
 use crate::problem::ApiResult;
 
+pub mod charges;
+
 /// The payments' paths.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(charges::routes())
         .routes(routes!(list, record))
         .routes(routes!(show))
         .routes(routes!(refund))
@@ -369,9 +372,11 @@ pub struct ReverseRequest {
     pub reason: String,
 }
 
-/// Records a refund of part or all of a payment (money given back outside
-/// Lastmile): its unapplied money first, then the newest invoices it paid
-/// are open again. Answers the payment.
+/// Refunds part or all of a payment: a payment received through the Pix
+/// PSP, Stripe or PayPal is given back through that gateway first (its
+/// refund id is the refund's reference); any other is recorded as money
+/// given back outside Lastmile. Its unapplied money goes first, then the
+/// newest invoices it paid are open again. Answers the payment.
 #[utoipa::path(
     post, path = "/api/v1/payments/{id}/refund", operation_id = "payments.refund", tag = "payments",
     params(IdPath),
@@ -391,15 +396,7 @@ pub async fn refund(
     let caller = caller.caller();
     caller.require(Permission::PaymentsRefund)?;
     let b = body.parse()?;
-    payments::refund(
-        &state.svc,
-        &caller,
-        p.id,
-        Money(b.amount),
-        &b.reason,
-        &RefundVia::Recorded,
-    )
-    .await?;
+    payments::gateways::refund(&state.svc, &caller, p.id, Money(b.amount), &b.reason).await?;
     Ok(Json(payments::get(&state.svc, &caller, p.id).await?.into()))
 }
 

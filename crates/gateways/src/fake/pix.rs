@@ -693,7 +693,10 @@ fn router(state: Shared) -> Router {
         .route("/rec/{id}", get(get_rec).patch(patch_rec))
         .route("/solicrec", post(post_solicrec))
         .route("/solicrec/{id}", get(get_solicrec))
-        .route("/cobr/{txid}", put(put_cobr).get(get_cobr))
+        .route(
+            "/cobr/{txid}",
+            put(put_cobr).get(get_cobr).patch(patch_cobr),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/oauth/token", post(token))
@@ -1527,6 +1530,32 @@ async fn put_cobr(State(s): State<Shared>, Path(txid): Path<String>, body: Bytes
     })?;
     st.cobrs.insert(txid, cobr.clone());
     ok(StatusCode::CREATED, &cobr)
+}
+
+async fn patch_cobr(State(s): State<Shared>, Path(txid): Path<String>, body: Bytes) -> ApiResult {
+    let b = parse_body(&body, "CobROperacaoInvalida")?;
+    let mut st = lock(&s);
+    let Some(cobr) = st.cobrs.get_mut(&txid) else {
+        return Err(not_found("CobRNaoEncontrada", "Cobrança recorrente"));
+    };
+    if str_at(&b, "/status") != Some("CANCELADA") {
+        return Err(invalid(
+            "CobROperacaoInvalida",
+            vec![v("cobr.status", "Só CANCELADA.")],
+        ));
+    }
+    if !matches!(cobr.status, CobrStatus::Criada | CobrStatus::Ativa) {
+        return Err(invalid(
+            "CobROperacaoInvalida",
+            vec![v("cobr.status", "A cobrança já foi encerrada.")],
+        ));
+    }
+    cobr.status = CobrStatus::Cancelada;
+    cobr.atualizacao.push(Atualizacao {
+        status: CobrStatus::Cancelada,
+        data: jiff::Timestamp::now().to_string(),
+    });
+    ok(StatusCode::OK, &cobr.clone())
 }
 
 async fn get_cobr(State(s): State<Shared>, Path(txid): Path<String>) -> ApiResult {

@@ -330,6 +330,7 @@ fn route(
             .filter(|o| o["object"] == "checkout.session")
             .cloned()
             .map_or_else(|| Err(no_such("checkout.session", id, None)), ok),
+        ("POST", ["v1", "checkout", "sessions", id, "expire"]) => expire_session(state, id),
         ("POST", ["v1", "payment_intents"]) => create_payment_intent(state, params),
         ("GET", ["v1", "payment_intents", id]) => state
             .objects
@@ -353,6 +354,33 @@ fn route(
             &format!("Unrecognized request URL ({method}: {path})."),
         )),
     }
+}
+
+/// Expires an open session (Stripe answers 400 for one complete or
+/// expired already).
+fn expire_session(state: &mut State, id: &str) -> Result<Answer, (StatusCode, Value)> {
+    let Some(session) = state
+        .objects
+        .get_mut(id)
+        .filter(|o| o["object"] == "checkout.session")
+    else {
+        return Err(no_such("checkout.session", id, None));
+    };
+    if session["status"] != "open" {
+        return Err(stripe_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            None,
+            None,
+            &format!(
+                "Only Checkout Sessions with a status in [\"open\"] can be expired. This Checkout Session has a status of {}.",
+                session["status"]
+            ),
+        ));
+    }
+    session["status"] = json!("expired");
+    session["url"] = Value::Null;
+    ok(session.clone())
 }
 
 fn search_customers(state: &State, query: Option<&str>) -> Result<Answer, (StatusCode, Value)> {

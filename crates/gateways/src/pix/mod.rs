@@ -566,6 +566,14 @@ impl PixClient {
         let path = format!("cobr/{txid}");
         self.json(|| Request::get(path.clone()), "cobr").await
     }
+
+    /// Cancels an unpaid recurring charge (the receiver's side).
+    pub async fn cancel_cobr(&self, txid: &Txid) -> Result<Cobr, PixError> {
+        let path = format!("cobr/{txid}");
+        let body = serde_json::json!({ "status": "CANCELADA" });
+        self.json(|| Request::patch(path.clone()).json(&body), "cobr")
+            .await
+    }
 }
 
 fn request_line(make: &impl Fn() -> Request) -> (Method, String) {

@@ -480,6 +480,15 @@ impl Stripe {
             .await
     }
 
+    /// `POST /v1/checkout/sessions/{id}/expire`: the customer can no
+    /// longer pay through an open session (Stripe refuses one that is not
+    /// open).
+    pub async fn expire_checkout_session(&self, id: &str) -> Result<CheckoutSession, Error> {
+        let path = format!("v1/checkout/sessions/{}/expire", path_segment(id)?);
+        self.post(&path, &serde_json::json!({}), &format!("expire-{id}"))
+            .await
+    }
+
     /// `POST /v1/payment_intents` (unconfirmed: the customer confirms it
     /// with Stripe.js on our page).
     pub async fn create_payment_intent(

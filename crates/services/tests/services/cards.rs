@@ -23,7 +23,7 @@ use store::testing::each_engine;
 use crate::billing_docs::{billed_customer, invoice_ids};
 use crate::{admin_caller, svc};
 
-const BASE: &str = "https://isp.example";
+pub(crate) const BASE: &str = "https://isp.example";
 
 fn console() -> Caller {
     Caller::Cli {
@@ -41,7 +41,7 @@ async fn set(s: &Services, pairs: &[(&str, &str)]) {
         .unwrap();
 }
 
-async fn with_stripe(s: &Services, fake: &FakeStripe) {
+pub(crate) async fn with_stripe(s: &Services, fake: &FakeStripe) {
     set(
         s,
         &[
@@ -54,7 +54,7 @@ async fn with_stripe(s: &Services, fake: &FakeStripe) {
     .await;
 }
 
-async fn with_paypal(s: &Services, fake: &FakePaypal) {
+pub(crate) async fn with_paypal(s: &Services, fake: &FakePaypal) {
     set(
         s,
         &[
@@ -69,7 +69,7 @@ async fn with_paypal(s: &Services, fake: &FakePaypal) {
 }
 
 /// One issued invoice (February) for a new customer: (customer, invoice id, public id).
-async fn one_invoice(s: &Services, name: &str, doc: &str) -> (i64, i64, String) {
+pub(crate) async fn one_invoice(s: &Services, name: &str, doc: &str) -> (i64, i64, String) {
     let email = format!("{}@example.net", doc.replace(['.', '-'], ""));
     let (customer, _) = billed_customer(s, name, doc, &email).await;
     run::run(s, &console(), date(2026, 2, 10), &Policy::default())
@@ -82,7 +82,11 @@ async fn one_invoice(s: &Services, name: &str, doc: &str) -> (i64, i64, String) 
 }
 
 /// Delivers the fake's events from `from` on to the service, signed now.
-async fn deliver_stripe(s: &Services, fake: &FakeStripe, from: usize) -> Vec<WebhookOutcome> {
+pub(crate) async fn deliver_stripe(
+    s: &Services,
+    fake: &FakeStripe,
+    from: usize,
+) -> Vec<WebhookOutcome> {
     let mut out = Vec::new();
     for event in fake.events().into_iter().skip(from) {
         let body = serde_json::to_string(&event).unwrap();
@@ -104,7 +108,7 @@ async fn status(s: &Services, public_id: &str) -> (InvoiceStatus, i64) {
     page::status(s, public_id).await.unwrap()
 }
 
-async fn payments_of(s: &Services, customer: i64) -> Vec<services::payments::Payment> {
+pub(crate) async fn payments_of(s: &Services, customer: i64) -> Vec<services::payments::Payment> {
     let (rows, _) = services::payments::list(
         s,
         &console(),
@@ -119,8 +123,8 @@ async fn payments_of(s: &Services, customer: i64) -> Vec<services::payments::Pay
     rows
 }
 
-async fn charges(s: &Services, invoice: i64) -> Vec<store::payments::cards::Charge> {
-    stripe::charges_of_invoice(s, &admin_caller(), invoice)
+async fn charges(s: &Services, invoice: i64) -> Vec<store::payments::charges::Charge> {
+    services::payments::gateways::of_invoice(s, &admin_caller(), invoice)
         .await
         .unwrap()
 }
@@ -217,7 +221,7 @@ async fn stripe_webhooks_with_bad_signatures_record_nothing() {
         assert!(payments_of(&s, ana).await.is_empty());
         let mut c = s.db.conn().await.unwrap();
         assert_eq!(
-            store::payments::cards::webhook_event_count(&mut c, "stripe")
+            store::payments::webhooks::count(&mut c, "stripe")
                 .await
                 .unwrap(),
             0
@@ -261,7 +265,7 @@ async fn saved_card_is_charged_by_the_job_and_a_decline_is_visible() {
         // Bia's card is declined.
         let pm_b = {
             let mut c = s.db.conn().await.unwrap();
-            store::payments::cards::saved_method(&mut c, bia, "stripe")
+            store::payments::charges::saved_method(&mut c, bia, "stripe")
                 .await
                 .unwrap()
                 .unwrap()
@@ -349,7 +353,7 @@ async fn stripe_refund_goes_through_stripe_and_opens_the_invoice() {
 
 /// Hands the fake's deliveries from `from` on to the service, headers and
 /// body exactly as PayPal sent them.
-async fn deliver_paypal(
+pub(crate) async fn deliver_paypal(
     s: &Services,
     fake: &FakePaypal,
     from: usize,
@@ -513,7 +517,7 @@ async fn paypal_delivery_that_fails_verification_changes_nothing() {
         assert_eq!(capture_calls, 0, "nothing captured on a forged delivery");
         let mut c = s.db.conn().await.unwrap();
         assert_eq!(
-            store::payments::cards::webhook_event_count(&mut c, "paypal")
+            store::payments::webhooks::count(&mut c, "paypal")
                 .await
                 .unwrap(),
             0

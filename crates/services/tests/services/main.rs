@@ -22,9 +22,11 @@ mod email;
 mod jobs;
 mod payment_gateways;
 mod payments;
+mod pix_automatico;
 mod radius;
 mod recon;
 mod schedule;
+mod staff_charges;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -26,7 +26,7 @@ fn console() -> Caller {
     }
 }
 
-async fn set(s: &Services, values: &[(&str, &str)]) {
+pub(crate) async fn set(s: &Services, values: &[(&str, &str)]) {
     let map: BTreeMap<String, String> = values
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -36,7 +36,7 @@ async fn set(s: &Services, values: &[(&str, &str)]) {
         .unwrap();
 }
 
-async fn pix_api(s: &Services, fake: &FakePix) {
+pub(crate) async fn pix_api(s: &Services, fake: &FakePix) {
     set(
         s,
         &[
@@ -79,7 +79,7 @@ async fn bb_api(s: &Services, fake: &FakeBb) {
 }
 
 /// A customer with one issued invoice of 99.90 (February 2026).
-async fn one_invoice(s: &Services) -> (i64, i64) {
+pub(crate) async fn one_invoice(s: &Services) -> (i64, i64) {
     let (customer, _) = billed_customer(s, "Ana", "529.982.247-25", "ana@example.net").await;
     run::run(s, &console(), date(2026, 2, 10), &Policy::default())
         .await
@@ -89,7 +89,7 @@ async fn one_invoice(s: &Services) -> (i64, i64) {
     (customer, ids[0])
 }
 
-async fn status(s: &Services, invoice_id: i64) -> (InvoiceStatus, i64) {
+pub(crate) async fn status(s: &Services, invoice_id: i64) -> (InvoiceStatus, i64) {
     let d = documents::get(s, &console(), invoice_id)
         .await
         .unwrap()
@@ -100,13 +100,19 @@ async fn status(s: &Services, invoice_id: i64) -> (InvoiceStatus, i64) {
     (map[&d.id].status, map[&d.id].paid)
 }
 
-async fn charges(s: &Services, invoice_id: i64) -> Vec<store::payments::charges::Charge> {
+pub(crate) async fn charges(
+    s: &Services,
+    invoice_id: i64,
+) -> Vec<store::payments::charges::Charge> {
     gateways::of_invoice(s, &admin_caller(), invoice_id)
         .await
         .unwrap()
 }
 
-async fn payments_of(s: &Services, customer_id: i64) -> Vec<services::payments::Payment> {
+pub(crate) async fn payments_of(
+    s: &Services,
+    customer_id: i64,
+) -> Vec<services::payments::Payment> {
     services::payments::list(
         s,
         &admin_caller(),

@@ -3,9 +3,9 @@
 //! kept on each invoice. Rows are only added; a refund or reversal is a
 //! row of its own whose allocations give back what the payment settled.
 
-pub mod cards;
 pub mod charges;
 pub mod recon;
+pub mod recurrences;
 pub mod webhooks;
 
 use sqlx::AnyConnection;

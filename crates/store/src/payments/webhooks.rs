@@ -61,3 +61,57 @@ pub async fn count(conn: &mut AnyConnection, gateway: &str) -> Result<i64> {
             .await?,
     )
 }
+
+/// Whether event `(gateway, event_id)` was handled already (a read before
+/// calling the provider; the claim in the transaction still decides).
+pub async fn seen(conn: &mut AnyConnection, gateway: &str, event_id: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM webhook_events WHERE gateway = $1 AND event_id = $2",
+    )
+    .bind(gateway)
+    .bind(event_id)
+    .fetch_one(conn)
+    .await?
+        > 0)
+}
+
+/// Ties claimed event `(gateway, event_id)` to the charge it acted on
+/// (the charge's history on the staff page).
+pub async fn link(
+    conn: &mut AnyConnection,
+    gateway: &str,
+    event_id: &str,
+    charge_id: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE webhook_events SET charge_id = $3 WHERE gateway = $1 AND event_id = $2")
+        .bind(gateway)
+        .bind(event_id)
+        .bind(charge_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A handled event as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct Event {
+    pub gateway: String,
+    pub event_id: String,
+    pub kind: String,
+    pub received_at: i64,
+    pub outcome: String,
+    pub error: Option<String>,
+    pub charge_id: Option<i64>,
+}
+
+/// The events that acted on charge `charge_id`, oldest first (at most 200:
+/// a charge sees a handful).
+pub async fn of_charge(conn: &mut AnyConnection, charge_id: i64) -> Result<Vec<Event>> {
+    Ok(sqlx::query_as(
+        "SELECT gateway, event_id, kind, received_at, outcome, error, charge_id
+         FROM webhook_events WHERE charge_id = $1 ORDER BY received_at, event_id LIMIT 200",
+    )
+    .bind(charge_id)
+    .fetch_all(conn)
+    .await?)
+}

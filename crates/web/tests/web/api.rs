@@ -972,7 +972,7 @@ async fn openapi_document_keeps_its_contract() {
         // 2 webhooks (Stripe, PayPal); 9 for reconciliation (files: list,
         // upload, show, CSV; remittances: generate, download; unmatched
         // payments: list, assign, dismiss).
-        assert_eq!(operations, 119);
+        assert_eq!(operations, 126);
         for id in ["customers.list", "customers.show", "contracts.transition", "radius.sessions.list"] {
             assert!(ids.contains(id), "{id}");
         }

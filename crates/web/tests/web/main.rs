@@ -12,6 +12,7 @@ mod billing_api;
 mod billing_discounts;
 mod billing_docs;
 mod billing_reports;
+mod charges;
 mod collections;
 mod crm_api;
 mod crm_pages;

@@ -13,7 +13,10 @@
 //!   what BB lists as paid.
 //! - [`stripe`]: Checkout for one invoice, a saved card (Checkout in setup
 //!   mode) charged off-session by the `card-charges` job, refunds.
+//! - [`pix_automatico`]: a contract's recurrence (`/rec`, `/solicrec`)
+//!   and its invoices charged by `/cobr` once the payer approved it.
 //! - [`paypal`]: Orders v2 (create, approve, capture), refunds.
+//! - [`charges`]: the staff view of charges, cancel and re-create.
 //! - [`page`]: what the public payment page shows for an invoice.
 //!
 //! Money a provider confirms is recorded by the system caller through
@@ -21,9 +24,11 @@
 //! provider's id, so a second delivery or an overlapping sweep is a no-op.
 
 pub mod boleto;
+pub mod charges;
 pub mod page;
 pub mod paypal;
 pub mod pix;
+pub mod pix_automatico;
 pub mod stripe;
 
 use domain::Money;
@@ -35,7 +40,7 @@ use store::billing::documents::Document;
 /// A charge created at a gateway, as stored.
 pub use store::payments::charges::Charge;
 
-use crate::payments::{NewPayment, Recorded};
+use crate::payments::{NewPayment, Recorded, RefundVia};
 use crate::system::settings::Settings;
 use crate::{Caller, Error, Result, Services};
 
@@ -449,6 +454,8 @@ pub(crate) struct Received<'a> {
     pub amount: i64,
     /// The charge row it settles, if known.
     pub charge_id: Option<i64>,
+    /// The webhook event that told it (the charge's history), if any.
+    pub event_id: Option<&'a str>,
 }
 
 /// Records `r` as the system in `tx` (once per gateway and reference) and
@@ -472,8 +479,11 @@ pub(crate) async fn record_gateway_payment(tx: &mut WriteTx, r: &Received<'_>) -
         },
     )
     .await?;
+    if let (Some(id), Some(event)) = (r.charge_id, r.event_id) {
+        store::payments::webhooks::link(tx, r.gateway, event, id).await?;
+    }
     if let Some(id) = r.charge_id {
-        store::payments::cards::set_charge_status(
+        store::payments::charges::set_status(
             tx,
             id,
             "paid",
@@ -496,6 +506,41 @@ pub(crate) fn http_config(base_url: &str) -> gateways::http::Config {
     gateways::http::Config::new(base)
 }
 
+/// A card provider's settings (Stripe, PayPal), read the same way for
+/// each: `load` reads them with the secrets decrypted, `client` refuses
+/// (`gateway-not-configured`) while a value the provider needs is empty,
+/// `enabled_client` also (`gateway-disabled`) while the method is off.
+pub(crate) trait ProviderConfig: Sized {
+    type Client;
+    /// From the current settings.
+    fn read(svc: &Services, s: &Settings) -> Result<Self>;
+    fn enabled(&self) -> bool;
+    fn api_url(&self) -> &str;
+    /// The other values the client cannot work without.
+    fn required(&self) -> Vec<&str>;
+    /// The client, once every required value is there.
+    fn build(&self, http: &gateways::http::Config) -> Result<Self::Client>;
+
+    async fn load(svc: &Services) -> Result<Self> {
+        let s = crate::system::settings::current(svc).await?;
+        Self::read(svc, &s)
+    }
+
+    fn client(&self) -> Result<Self::Client> {
+        if self.api_url().is_empty() || self.required().iter().any(|v| v.is_empty()) {
+            return Err(Error::Refused("gateway-not-configured"));
+        }
+        self.build(&http_config(self.api_url()))
+    }
+
+    fn enabled_client(&self) -> Result<Self::Client> {
+        if !self.enabled() {
+            return Err(Error::Refused("gateway-disabled"));
+        }
+        self.client()
+    }
+}
+
 /// The payment a refund through a gateway is about: a payment row of
 /// `gateway`, with its provider reference.
 pub(crate) async fn gateway_payment(
@@ -516,4 +561,138 @@ pub(crate) async fn gateway_payment(
         ));
     }
     Ok(p)
+}
+
+/// What a provider is asked to give back.
+pub(crate) struct RefundAsk {
+    pub payment: crate::payments::Payment,
+    /// The provider's id of the money (PaymentIntent, capture, end-to-end id).
+    pub reference: String,
+    /// What refunds and reversals took back from the payment before.
+    pub earlier: i64,
+    pub amount: i64,
+    pub reason: String,
+    pub currency: String,
+}
+
+impl RefundAsk {
+    /// The same for a retry after a lost answer, new for the next refund:
+    /// the provider gives back once per key.
+    pub fn idempotency_key(&self) -> String {
+        format!(
+            "payment-{}-refund-{}-{}",
+            self.payment.public_id, self.earlier, self.amount
+        )
+    }
+}
+
+/// The one refund flow of every gateway: checks the caller
+/// (`payments.refund`), the payment (received through `gateway`), the
+/// amount (at most what is left of it) and the reason, asks the provider
+/// (`give_back` answers the provider's refund id), then records the refund
+/// under that id so a retry records it once.
+pub(crate) async fn refund_through<F, Fut>(
+    svc: &Services,
+    caller: &Caller,
+    payment_id: i64,
+    gateway: &str,
+    amount: Money,
+    reason: &str,
+    give_back: F,
+) -> Result<crate::payments::TakenBack>
+where
+    F: FnOnce(RefundAsk) -> Fut,
+    Fut: std::future::Future<Output = Result<String>>,
+{
+    caller.require(Permission::PaymentsRefund)?;
+    let payment = gateway_payment(svc, payment_id, gateway).await?;
+    if amount.0 <= 0 {
+        return Err(Error::invalid_msg("amount", "must be more than zero"));
+    }
+    domain::validate::required_multiline(reason, 500).map_err(|e| Error::invalid("reason", e))?;
+    let (earlier, currency) = {
+        let mut c = svc.db.conn().await?;
+        let earlier = store::payments::taken_back(&mut c, payment_id).await?;
+        let currency = store::system::company::get(&mut c)
+            .await?
+            .map(|c| c.currency)
+            .unwrap_or_else(|| "BRL".into());
+        (earlier, currency)
+    };
+    if amount.0 > payment.amount - earlier {
+        return Err(Error::invalid_msg(
+            "amount",
+            "is more than what is left of the payment",
+        ));
+    }
+    let reference = give_back(RefundAsk {
+        reference: payment.reference.clone().unwrap_or_default(),
+        payment,
+        earlier,
+        amount: amount.0,
+        reason: reason.to_owned(),
+        currency,
+    })
+    .await?;
+    crate::payments::refund(
+        svc,
+        caller,
+        payment_id,
+        amount,
+        reason,
+        &RefundVia::Gateway {
+            gateway: gateway.to_owned(),
+            reference,
+        },
+    )
+    .await
+}
+
+/// Refunds `amount` of payment `payment_id` the way it came in: through
+/// the PSP, Stripe or PayPal for their payments, recorded as given back
+/// outside Lastmile for the others. Needs `payments.refund`.
+pub async fn refund(
+    svc: &Services,
+    caller: &Caller,
+    payment_id: i64,
+    amount: Money,
+    reason: &str,
+) -> Result<crate::payments::TakenBack> {
+    caller.require(Permission::PaymentsRefund)?;
+    match refund_gateway(svc, payment_id).await? {
+        Some(pix::GATEWAY) => pix::refund(svc, caller, payment_id, amount, reason).await,
+        Some(stripe::GATEWAY) => stripe::refund(svc, caller, payment_id, amount, reason).await,
+        Some(paypal::GATEWAY) => paypal::refund(svc, caller, payment_id, amount, reason).await,
+        _ => {
+            crate::payments::refund(
+                svc,
+                caller,
+                payment_id,
+                amount,
+                reason,
+                &RefundVia::Recorded,
+            )
+            .await
+        }
+    }
+}
+
+/// The gateway a refund of payment `payment_id` goes through, if any
+/// (the payment page names it on the refund form).
+pub async fn refund_gateway(svc: &Services, payment_id: i64) -> Result<Option<&'static str>> {
+    let mut c = svc.db.conn().await?;
+    let p = match store::payments::get(&mut c, payment_id).await {
+        Ok(p) => p,
+        Err(store::Error::NotFound) => return Err(Error::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    if p.kind != "payment" || p.reference.is_none() {
+        return Ok(None);
+    }
+    Ok(match p.gateway.as_deref() {
+        Some(pix::GATEWAY) => Some(pix::GATEWAY),
+        Some(stripe::GATEWAY) => Some(stripe::GATEWAY),
+        Some(paypal::GATEWAY) => Some(paypal::GATEWAY),
+        _ => None,
+    })
 }

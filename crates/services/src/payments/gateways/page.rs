@@ -55,7 +55,7 @@ pub async fn view(svc: &Services, public_id: &str) -> Result<PayPage> {
     let status = status_of(&mut c, &p).await?;
     let company = store::system::company::get(&mut c).await?;
     let customer = store::crm::customers::get(&mut c, p.document.customer_id).await?;
-    let charges = store::payments::cards::charges_of_invoice(&mut c, p.document.id).await?;
+    let charges = store::payments::charges::of_invoice(&mut c, p.document.id).await?;
     drop(c);
     let settings = crate::system::settings::current(svc).await?;
     let payable_now = p.open > 0;

@@ -6,14 +6,16 @@
 //! capture id). Webhooks are trusted only when PayPal's verification call
 //! answers `SUCCESS` for our webhook id. Refunds go through PayPal.
 
-use domain::Permission;
 use domain::payments::Method;
 use domain::system::settings as keys;
 use gateways::paypal::webhook::{EventKind, TransmissionHeaders};
 use gateways::paypal::{self as api, CaptureStatus, Paypal};
 
-use super::{Received, WebhookError, WebhookOutcome, http_config, payable, record_gateway_payment};
-use crate::payments::{RefundVia, TakenBack};
+use super::{
+    ProviderConfig, Received, WebhookError, WebhookOutcome, payable, record_gateway_payment,
+};
+use crate::payments::TakenBack;
+use crate::system::settings::Settings;
 use crate::{Caller, Error, Result, Services};
 
 /// The gateway name on payments and charges.
@@ -33,10 +35,10 @@ pub struct Config {
     pub webhook_id: String,
 }
 
-impl Config {
-    /// From the current settings.
-    pub async fn load(svc: &Services) -> Result<Config> {
-        let s = crate::system::settings::current(svc).await?;
+impl ProviderConfig for Config {
+    type Client = Paypal;
+
+    fn read(svc: &Services, s: &Settings) -> Result<Config> {
         Ok(Config {
             enabled: s.bool(keys::PAYPAL_ENABLED),
             api_url: s.raw(keys::PAYPAL_API_URL).to_owned(),
@@ -46,24 +48,20 @@ impl Config {
         })
     }
 
-    /// The API client, or `Refused("gateway-not-configured")`.
-    pub fn client(&self) -> Result<Paypal> {
-        if self.client_id.is_empty() || self.client_secret.is_empty() || self.api_url.is_empty() {
-            return Err(Error::Refused("gateway-not-configured"));
-        }
-        Paypal::new(
-            &http_config(&self.api_url),
-            self.client_id.clone(),
-            self.client_secret.clone(),
-        )
-        .map_err(paypal_err)
+    fn enabled(&self) -> bool {
+        self.enabled
     }
 
-    fn enabled_client(&self) -> Result<Paypal> {
-        if !self.enabled {
-            return Err(Error::Refused("gateway-disabled"));
-        }
-        self.client()
+    fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
+    fn required(&self) -> Vec<&str> {
+        vec![&self.client_id, &self.client_secret]
+    }
+
+    fn build(&self, http: &gateways::http::Config) -> Result<Paypal> {
+        Paypal::new(http, self.client_id.clone(), self.client_secret.clone()).map_err(paypal_err)
     }
 }
 
@@ -84,12 +82,12 @@ pub async fn checkout(svc: &Services, public_id: &str, base: &str) -> Result<Str
     }
     let now = store::now();
     if let Some(charge) =
-        store::payments::cards::open_charge(&mut c, p.document.id, GATEWAY, p.open, now).await?
+        store::payments::charges::open_checkout(&mut c, p.document.id, GATEWAY, p.open, now).await?
         && let Some(url) = charge.url
     {
         return Ok(url);
     }
-    let attempt = store::payments::cards::charges_of_invoice(&mut c, p.document.id)
+    let attempt = store::payments::charges::of_invoice(&mut c, p.document.id)
         .await?
         .iter()
         .filter(|ch| ch.gateway == GATEWAY)
@@ -117,9 +115,9 @@ pub async fn checkout(svc: &Services, public_id: &str, base: &str) -> Result<Str
         .map(str::to_owned)
         .ok_or_else(|| Error::Internal("PayPal: the order has no approval link".into()))?;
     let mut c = svc.db.conn().await?;
-    store::payments::cards::insert_charge(
+    store::payments::charges::insert(
         &mut c,
-        &store::payments::cards::NewCharge {
+        &store::payments::charges::Added {
             invoice_id: p.document.id,
             method: "paypal",
             gateway: GATEWAY,
@@ -156,10 +154,14 @@ pub async fn capture(svc: &Services, order_id: &str) -> Result<Captured> {
     let cfg = Config::load(svc).await?;
     let paypal = cfg.client()?;
     let mut c = svc.db.conn().await?;
-    let charge = store::payments::cards::charge_by_external(&mut c, GATEWAY, order_id)
+    let charge = store::payments::charges::by_external(&mut c, GATEWAY, order_id)
         .await?
         .ok_or(Error::NotFound)?;
     drop(c);
+    if charge.status == "canceled" {
+        // Staff canceled it: an approval that comes later takes no money.
+        return Ok(Captured::Failed(format!("order {order_id} was canceled")));
+    }
     let result = paypal
         .capture_order(order_id, &format!("order-{order_id}-capture"))
         .await;
@@ -182,7 +184,7 @@ pub async fn capture(svc: &Services, order_id: &str) -> Result<Captured> {
         Err(e) => return Err(paypal_err(e)),
     };
     let mut tx = svc.db.begin().await?;
-    let out = settle(&mut tx, &capture, Some(charge.id), charge.invoice_id).await?;
+    let out = settle(&mut tx, &capture, Some(charge.id), charge.invoice_id, None).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -193,8 +195,12 @@ async fn settle(
     capture: &api::Capture,
     charge_id: Option<i64>,
     invoice_id: i64,
+    event_id: Option<&str>,
 ) -> Result<Captured> {
     let now = store::now();
+    if let (Some(id), Some(event)) = (charge_id, event_id) {
+        store::payments::webhooks::link(tx, GATEWAY, event, id).await?;
+    }
     match &capture.status {
         CaptureStatus::Completed => {
             let r = record_gateway_payment(
@@ -207,6 +213,7 @@ async fn settle(
                     invoice_id,
                     amount: capture.amount,
                     charge_id,
+                    event_id: None,
                 },
             )
             .await?;
@@ -224,7 +231,7 @@ async fn settle(
                         .map(|r| format!(": {r}"))
                         .unwrap_or_default()
                 );
-                store::payments::cards::set_charge_status(tx, id, "open", None, Some(&note), now)
+                store::payments::charges::set_status(tx, id, "open", None, Some(&note), now)
                     .await?;
             }
             Ok(Captured::Pending(reason.clone()))
@@ -232,7 +239,7 @@ async fn settle(
         other => {
             let why = format!("capture {} {:?}", capture.id, other);
             if let Some(id) = charge_id {
-                store::payments::cards::set_charge_status(tx, id, "failed", None, Some(&why), now)
+                store::payments::charges::set_status(tx, id, "failed", None, Some(&why), now)
                     .await?;
             }
             Ok(Captured::Failed(why))
@@ -275,7 +282,7 @@ pub async fn webhook(
     };
     {
         let mut c = svc.db.conn().await?;
-        if store::payments::cards::webhook_seen(&mut c, GATEWAY, &event.id).await? {
+        if store::payments::webhooks::seen(&mut c, GATEWAY, &event.id).await? {
             return Ok(WebhookOutcome::Duplicate);
         }
     }
@@ -284,7 +291,7 @@ pub async fn webhook(
     let approved_capture = match &event.kind {
         EventKind::OrderApproved(order) => {
             let mut c = svc.db.conn().await?;
-            let ours = store::payments::cards::charge_by_external(&mut c, GATEWAY, &order.id)
+            let ours = store::payments::charges::by_external(&mut c, GATEWAY, &order.id)
                 .await?
                 .is_some();
             drop(c);
@@ -298,7 +305,7 @@ pub async fn webhook(
     };
     let mut tx = svc.db.begin().await?;
     let at = store::now();
-    if !store::payments::cards::claim_webhook_event(
+    if !store::payments::webhooks::claim(
         &mut tx,
         GATEWAY,
         &event.id,
@@ -311,15 +318,22 @@ pub async fn webhook(
         return Ok(WebhookOutcome::Duplicate);
     }
     let outcome = match &event.kind {
-        EventKind::OrderApproved(_) => match approved_capture {
-            Some(Captured::Paid { payment_id }) => WebhookOutcome::Paid { payment_id },
-            _ => WebhookOutcome::Noted,
-        },
+        EventKind::OrderApproved(order) => {
+            if let Some(ch) =
+                store::payments::charges::by_external(&mut tx, GATEWAY, &order.id).await?
+            {
+                store::payments::webhooks::link(&mut tx, GATEWAY, &event.id, ch.id).await?;
+            }
+            match approved_capture {
+                Some(Captured::Paid { payment_id }) => WebhookOutcome::Paid { payment_id },
+                _ => WebhookOutcome::Noted,
+            }
+        }
         EventKind::CaptureCompleted(cap)
         | EventKind::CapturePending(cap)
         | EventKind::CaptureDenied(cap) => {
             let charge = match &cap.order_id {
-                Some(o) => store::payments::cards::charge_by_external(&mut tx, GATEWAY, o).await?,
+                Some(o) => store::payments::charges::by_external(&mut tx, GATEWAY, o).await?,
                 None => None,
             };
             let invoice_id = match (&charge, &cap.custom_id) {
@@ -335,7 +349,15 @@ pub async fn webhook(
             };
             match invoice_id {
                 Some(invoice_id) => {
-                    match settle(&mut tx, cap, charge.map(|c| c.id), invoice_id).await? {
+                    match settle(
+                        &mut tx,
+                        cap,
+                        charge.map(|c| c.id),
+                        invoice_id,
+                        Some(&event.id),
+                    )
+                    .await?
+                    {
                         Captured::Paid { payment_id } => WebhookOutcome::Paid { payment_id },
                         _ => WebhookOutcome::Noted,
                     }
@@ -344,10 +366,8 @@ pub async fn webhook(
             }
         }
         _ => {
-            store::payments::cards::set_webhook_outcome(
-                &mut tx, GATEWAY, &event.id, "ignored", None,
-            )
-            .await?;
+            store::payments::webhooks::set_outcome(&mut tx, GATEWAY, &event.id, "ignored", None)
+                .await?;
             WebhookOutcome::Noted
         }
     };
@@ -365,49 +385,32 @@ pub async fn refund(
     amount: domain::Money,
     reason: &str,
 ) -> Result<TakenBack> {
-    caller.require(Permission::PaymentsRefund)?;
-    let payment = super::gateway_payment(svc, payment_id, GATEWAY).await?;
-    if amount.0 <= 0 {
-        return Err(Error::invalid_msg("amount", "must be more than zero"));
-    }
-    domain::validate::required_multiline(reason, 500).map_err(|e| Error::invalid("reason", e))?;
-    let cfg = Config::load(svc).await?;
-    let paypal = cfg.client()?;
-    let mut c = svc.db.conn().await?;
-    let earlier = store::payments::taken_back(&mut c, payment_id).await?;
-    let currency = store::system::company::get(&mut c)
-        .await?
-        .map(|c| c.currency)
-        .unwrap_or_else(|| "BRL".into());
-    drop(c);
-    let r = paypal
-        .refund_capture(&api::NewRefund {
-            capture_id: payment.reference.clone().unwrap_or_default(),
-            amount: Some(amount.0),
-            currency,
-            note_to_payer: None,
-            request_id: format!(
-                "payment-{}-refund-{earlier}-{}",
-                payment.public_id, amount.0
-            ),
-        })
-        .await
-        .map_err(paypal_err)?;
-    if r.status == "FAILED" || r.status == "CANCELLED" {
-        return Err(Error::Internal(format!(
-            "PayPal: refund {} is {}",
-            r.id, r.status
-        )));
-    }
-    crate::payments::refund(
+    super::refund_through(
         svc,
         caller,
         payment_id,
+        GATEWAY,
         amount,
         reason,
-        &RefundVia::Gateway {
-            gateway: GATEWAY.into(),
-            reference: r.id,
+        |ask| async move {
+            let paypal = Config::load(svc).await?.client()?;
+            let r = paypal
+                .refund_capture(&api::NewRefund {
+                    capture_id: ask.reference.clone(),
+                    amount: Some(ask.amount),
+                    currency: ask.currency.clone(),
+                    note_to_payer: None,
+                    request_id: ask.idempotency_key(),
+                })
+                .await
+                .map_err(paypal_err)?;
+            if r.status == "FAILED" || r.status == "CANCELLED" {
+                return Err(Error::Internal(format!(
+                    "PayPal: refund {} is {}",
+                    r.id, r.status
+                )));
+            }
+            Ok(r.id)
         },
     )
     .await

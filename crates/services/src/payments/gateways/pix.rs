@@ -21,7 +21,7 @@ use gateways::pix::{
 use store::payments::charges::{Charge, NewCharge};
 
 use super::{TestOutcome, gateway_error, missing};
-use crate::payments::{RefundVia, TakenBack};
+use crate::payments::TakenBack;
 use crate::system::settings::Settings;
 use crate::{Caller, Error, Result, Services};
 
@@ -116,9 +116,20 @@ pub(super) async fn test_connection(svc: &Services, s: &Settings) -> Result<Test
 }
 
 /// The txid of a static BR Code for an invoice: 25 letters and digits (the
-/// most a static code carries), stable per invoice.
+/// most a static code carries), stable per invoice and attempt.
 pub fn static_txid(public_id: &str) -> String {
     Txid::derive(public_id).as_str()[..25].to_owned()
+}
+
+/// The key an invoice's charge txids derive from: its public id for the
+/// first charge at a gateway, then one per attempt (a PSP never takes a
+/// txid twice, so a charge made again after one was closed needs its own).
+pub fn txid_key(public_id: &str, attempt: i64) -> String {
+    if attempt == 0 {
+        public_id.to_owned()
+    } else {
+        format!("{public_id}#{attempt}")
+    }
 }
 
 fn static_code(s: &Settings, amount: i64, txid: &str) -> std::result::Result<String, String> {
@@ -147,7 +158,18 @@ pub async fn static_charge(svc: &Services, invoice_id: i64) -> Result<Charge> {
     if d.kind != "invoice" || d.status != "issued" || inv.open() <= 0 {
         return Err(Error::Refused("invoice-not-payable"));
     }
-    let txid = static_txid(&d.public_id);
+    // An open code is refreshed (the amount left changes with partial
+    // payments); after a closed one, the next attempt has its own txid.
+    let txid = match store::payments::charges::open_of(&mut tx, invoice_id, "pix", GATEWAY_STATIC)
+        .await?
+    {
+        Some(open) => open.external_id,
+        None => {
+            let attempt =
+                store::payments::charges::count_of(&mut tx, invoice_id, GATEWAY_STATIC).await?;
+            static_txid(&txid_key(&d.public_id, attempt))
+        }
+    };
     let code = static_code(&s, inv.open(), &txid)
         .map_err(|e| Error::invalid_msg("settings", format!("Pix BR Code: {e}")))?;
     let charge = store::payments::charges::upsert(
@@ -177,7 +199,7 @@ pub async fn ensure_pix_charge(svc: &Services, invoice_id: i64) -> Result<Charge
     if s.raw(keys::PIX_MODE) != "api" {
         return Err(Error::Refused("pix-api-off"));
     }
-    let (d, inv, customer) = {
+    let (d, inv, customer, attempt) = {
         let mut c = svc.db.conn().await?;
         if let Some(ch) =
             store::payments::charges::open_of(&mut c, invoice_id, "pix", GATEWAY).await?
@@ -187,13 +209,14 @@ pub async fn ensure_pix_charge(svc: &Services, invoice_id: i64) -> Result<Charge
         let d = store::billing::documents::get(&mut c, invoice_id).await?;
         let inv = store::payments::invoice_amounts(&mut c, invoice_id).await?;
         let customer = store::crm::customers::get(&mut c, d.customer_id).await?;
-        (d, inv, customer)
+        let attempt = store::payments::charges::count_of(&mut c, invoice_id, GATEWAY).await?;
+        (d, inv, customer, attempt)
     };
     if d.kind != "invoice" || d.status != "issued" || inv.open() <= 0 {
         return Err(Error::Refused("invoice-not-payable"));
     }
     let client = PixClient::new(config(svc, &s)?).map_err(|e| gateway_error("Pix PSP", e))?;
-    let txid = Txid::derive(&d.public_id);
+    let txid = Txid::derive(&txid_key(&d.public_id, attempt));
     let amount = Amount(inv.open());
     let chave = s.raw(keys::PIX_KEY).to_owned();
     let number = d.number.clone().unwrap_or_default();
@@ -343,12 +366,18 @@ pub async fn receive(svc: &Services, pix: &ReceivedPix) -> Result<Received> {
         tx.commit().await?;
         return Ok(Received::Unmatched);
     };
+    store::payments::webhooks::link(&mut tx, GATEWAY, &pix.end_to_end_id, charge.id).await?;
     let day = super::day_of(&mut tx, pix.horario).await?;
+    let method = if charge.method == super::pix_automatico::METHOD {
+        Method::PixAutomatico
+    } else {
+        Method::Pix
+    };
     let new = super::record_for_charge(
         &mut tx,
         &caller,
         &charge,
-        Method::Pix,
+        method,
         GATEWAY,
         &pix.end_to_end_id,
         pix.valor.0,
@@ -395,8 +424,11 @@ pub async fn sweep(svc: &Services) -> Result<String> {
     let mut c = svc.db.conn().await?;
     store::payments::charges::set_cursor(&mut c, SWEEP_CURSOR, &now.to_string(), store::now())
         .await?;
+    drop(c);
+    // Recurrences whose approval notification may have been lost.
+    let recs = super::pix_automatico::poll(svc, &client).await?;
     Ok(format!(
-        "{} Pix listed: {} recorded, {} already, {} unmatched",
+        "{} Pix listed: {} recorded, {} already, {} unmatched; {recs} recurrences changed",
         list.len(),
         out.recorded,
         out.repeated,
@@ -420,17 +452,28 @@ pub async fn charges_job(svc: &Services) -> Result<String> {
     };
     let (mut made, mut failed) = (0, 0);
     for id in ids {
-        let r = if api {
-            ensure_pix_charge(svc, id).await
+        // An invoice of a contract with an approved Pix Automático
+        // recurrence is charged by `/cobr` (or waits for its window).
+        let plan = if api {
+            super::pix_automatico::plan_for(svc, id).await?
         } else {
-            static_charge(svc, id).await
+            super::pix_automatico::Plan::Single
+        };
+        let (method, r) = match plan {
+            super::pix_automatico::Plan::Wait => continue,
+            super::pix_automatico::Plan::Recurring(rec) => (
+                super::pix_automatico::METHOD,
+                super::pix_automatico::ensure_cobr(svc, id, &rec).await,
+            ),
+            super::pix_automatico::Plan::Single if api => ("pix", ensure_pix_charge(svc, id).await),
+            super::pix_automatico::Plan::Single => ("pix", static_charge(svc, id).await),
         };
         match r {
             Ok(_) => made += 1,
             Err(e) => {
                 failed += 1;
                 tracing::warn!(invoice = id, error = %e, "Pix charge not created");
-                fail(svc, id, gateway, &e.to_string()).await?;
+                fail(svc, id, gateway, method, &e.to_string()).await?;
             }
         }
     }
@@ -442,20 +485,32 @@ pub async fn charges_job(svc: &Services) -> Result<String> {
 
 /// Keeps a failed creation as a `failed` row (shown on the invoice; not
 /// tried again every run).
-async fn fail(svc: &Services, invoice_id: i64, gateway: &str, error: &str) -> Result<()> {
+async fn fail(
+    svc: &Services,
+    invoice_id: i64,
+    gateway: &str,
+    method: &str,
+    error: &str,
+) -> Result<()> {
     let mut c = svc.db.conn().await?;
     let d = store::billing::documents::get(&mut c, invoice_id).await?;
-    let external = if gateway == GATEWAY {
-        Txid::derive(&d.public_id).as_str().to_owned()
+    let attempt = store::payments::charges::count_of(&mut c, invoice_id, gateway).await?;
+    let key = txid_key(&d.public_id, attempt);
+    let external = if method == super::pix_automatico::METHOD {
+        super::pix_automatico::cobr_txid(&d.public_id, attempt)
+            .as_str()
+            .to_owned()
+    } else if gateway == GATEWAY {
+        Txid::derive(&key).as_str().to_owned()
     } else {
-        static_txid(&d.public_id)
+        static_txid(&key)
     };
     let error: String = error.chars().take(500).collect();
     store::payments::charges::insert_failed(
         &mut c,
         &NewCharge {
             invoice_id,
-            method: "pix",
+            method,
             gateway,
             external_id: &external,
             amount: d.total - d.paid,
@@ -481,21 +536,15 @@ async fn cancel_stale(svc: &Services, s: &Settings, gateway: &str, api: bool) ->
     for ch in stale {
         if let Some(client) = &client {
             let txid = Txid::new(&ch.external_id).map_err(|e| gateway_error("Pix", e))?;
-            // The row does not say which kind it is: the configured kind
-            // first, the other when the PSP does not know the txid there.
-            let first_cobv = s.raw(keys::PIX_CHARGE) != "cob";
-            let mut r = if first_cobv {
-                client.cancel_cobv(&txid).await
+            let r = if ch.method == super::pix_automatico::METHOD {
+                client
+                    .cancel_cobr(&txid)
+                    .await
+                    .map(drop)
+                    .map_err(|e| gateway_error("Pix PSP cobr", e))
             } else {
-                client.cancel_cob(&txid).await
+                cancel_at_psp(client, s, &txid).await
             };
-            if r.as_ref().err().and_then(|e| e.status()) == Some(404) {
-                r = if first_cobv {
-                    client.cancel_cob(&txid).await
-                } else {
-                    client.cancel_cobv(&txid).await
-                };
-            }
             if let Err(e) = r {
                 tracing::warn!(txid = %txid, error = %e, "Pix charge not canceled at the PSP");
                 continue;
@@ -507,6 +556,26 @@ async fn cancel_stale(svc: &Services, s: &Settings, gateway: &str, api: bool) ->
         }
     }
     Ok(done)
+}
+
+/// Cancels charge `txid` at the PSP (`REMOVIDA_PELO_USUARIO_RECEBEDOR`).
+/// The row does not say whether it is a cob or a cobv: the configured
+/// kind first, the other when the PSP does not know the txid there.
+pub(super) async fn cancel_at_psp(client: &PixClient, s: &Settings, txid: &Txid) -> Result<()> {
+    let first_cobv = s.raw(keys::PIX_CHARGE) != "cob";
+    let mut r = if first_cobv {
+        client.cancel_cobv(txid).await
+    } else {
+        client.cancel_cob(txid).await
+    };
+    if r.as_ref().err().and_then(|e| e.status()) == Some(404) {
+        r = if first_cobv {
+            client.cancel_cob(txid).await
+        } else {
+            client.cancel_cobv(txid).await
+        };
+    }
+    r.map(drop).map_err(|e| gateway_error("Pix PSP", e))
 }
 
 /// Refunds `amount` of a Pix payment received through the PSP: asks the
@@ -521,52 +590,29 @@ pub async fn refund(
     amount: domain::Money,
     reason: &str,
 ) -> Result<TakenBack> {
-    caller.require(domain::Permission::PaymentsRefund)?;
-    if amount.0 <= 0 {
-        return Err(Error::invalid_msg("amount", "must be more than zero"));
-    }
-    let (p, taken) = {
-        let mut c = svc.db.conn().await?;
-        let p = store::payments::get(&mut c, payment_id).await?;
-        let taken = store::payments::taken_back(&mut c, payment_id).await?;
-        (p, taken)
-    };
-    let (Some(GATEWAY), Some(e2e)) = (p.gateway.as_deref(), p.reference.as_deref()) else {
-        return Err(Error::Refused("payment-not-from-psp"));
-    };
-    if p.kind != "payment" {
-        return Err(Error::Refused("payment-not-from-psp"));
-    }
-    if amount.0 > p.amount - taken {
-        return Err(Error::invalid_msg(
-            "amount",
-            "is more than what is left of the payment",
-        ));
-    }
-    let id = format!("lm{payment_id}t{taken}");
-    let client = client(svc).await?;
-    let dev = client
-        .put_devolucao(
-            e2e,
-            &id,
-            &DevolucaoRequest {
-                valor: Amount(amount.0),
-                natureza: None,
-                descricao: Some(reason.chars().take(140).collect()),
-            },
-        )
-        .await
-        .map_err(|e| gateway_error("Pix PSP devolucao", e))?;
-    let reference = dev.rtr_id.clone().unwrap_or_else(|| dev.id.clone());
-    crate::payments::refund(
+    super::refund_through(
         svc,
         caller,
         payment_id,
+        GATEWAY,
         amount,
         reason,
-        &RefundVia::Gateway {
-            gateway: GATEWAY.into(),
-            reference,
+        |ask| async move {
+            let client = client(svc).await?;
+            let id = format!("lm{}t{}", ask.payment.id, ask.earlier);
+            let dev = client
+                .put_devolucao(
+                    &ask.reference,
+                    &id,
+                    &DevolucaoRequest {
+                        valor: Amount(ask.amount),
+                        natureza: None,
+                        descricao: Some(ask.reason.chars().take(140).collect()),
+                    },
+                )
+                .await
+                .map_err(|e| gateway_error("Pix PSP devolucao", e))?;
+            Ok(dev.rtr_id.clone().unwrap_or_else(|| dev.id.clone()))
         },
     )
     .await

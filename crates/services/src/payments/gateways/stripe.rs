@@ -16,8 +16,11 @@ use domain::system::settings as keys;
 use gateways::stripe::webhook::{self, EventKind};
 use gateways::stripe::{self as api, Stripe};
 
-use super::{Received, WebhookError, WebhookOutcome, http_config, payable, record_gateway_payment};
-use crate::payments::{RefundVia, TakenBack};
+use super::{
+    ProviderConfig, Received, WebhookError, WebhookOutcome, payable, record_gateway_payment,
+};
+use crate::payments::TakenBack;
+use crate::system::settings::Settings;
 use crate::{Caller, Error, Result, Services};
 
 /// The gateway name on payments and charges.
@@ -43,10 +46,10 @@ pub struct Config {
     pub automatic_charges: bool,
 }
 
-impl Config {
-    /// From the current settings.
-    pub async fn load(svc: &Services) -> Result<Config> {
-        let s = crate::system::settings::current(svc).await?;
+impl ProviderConfig for Config {
+    type Client = Stripe;
+
+    fn read(svc: &Services, s: &Settings) -> Result<Config> {
         Ok(Config {
             enabled: s.bool(keys::STRIPE_ENABLED),
             api_url: s.raw(keys::STRIPE_API_URL).to_owned(),
@@ -56,20 +59,20 @@ impl Config {
         })
     }
 
-    /// The API client, or `Refused("gateway-not-configured")`.
-    pub fn client(&self) -> Result<Stripe> {
-        if self.secret_key.is_empty() || self.api_url.is_empty() {
-            return Err(Error::Refused("gateway-not-configured"));
-        }
-        Stripe::new(&http_config(&self.api_url), self.secret_key.clone())
-            .map_err(|e| Error::Internal(format!("Stripe: {e}")))
+    fn enabled(&self) -> bool {
+        self.enabled
     }
 
-    fn enabled_client(&self) -> Result<Stripe> {
-        if !self.enabled {
-            return Err(Error::Refused("gateway-disabled"));
-        }
-        self.client()
+    fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
+    fn required(&self) -> Vec<&str> {
+        vec![&self.secret_key]
+    }
+
+    fn build(&self, http: &gateways::http::Config) -> Result<Stripe> {
+        Stripe::new(http, self.secret_key.clone()).map_err(stripe_err)
     }
 }
 
@@ -99,17 +102,17 @@ pub async fn checkout(svc: &Services, public_id: &str, base: &str) -> Result<Str
     }
     let now = store::now();
     if let Some(charge) =
-        store::payments::cards::open_charge(&mut c, p.document.id, GATEWAY, p.open, now).await?
+        store::payments::charges::open_checkout(&mut c, p.document.id, GATEWAY, p.open, now).await?
         && let Some(url) = charge.url
     {
         return Ok(url);
     }
-    let attempt = store::payments::cards::charges_of_invoice(&mut c, p.document.id)
+    let attempt = store::payments::charges::of_invoice(&mut c, p.document.id)
         .await?
         .iter()
         .filter(|ch| ch.gateway == GATEWAY)
         .count();
-    let saved = store::payments::cards::saved_method(&mut c, p.document.customer_id, GATEWAY)
+    let saved = store::payments::charges::saved_method(&mut c, p.document.customer_id, GATEWAY)
         .await?
         .map(|s| s.provider_customer);
     drop(c);
@@ -136,9 +139,9 @@ pub async fn checkout(svc: &Services, public_id: &str, base: &str) -> Result<Str
         .clone()
         .ok_or_else(|| Error::Internal("Stripe: the checkout session has no url".into()))?;
     let mut c = svc.db.conn().await?;
-    store::payments::cards::insert_charge(
+    store::payments::charges::insert(
         &mut c,
-        &store::payments::cards::NewCharge {
+        &store::payments::charges::Added {
             invoice_id: p.document.id,
             method: "stripe",
             gateway: GATEWAY,
@@ -165,7 +168,7 @@ pub async fn save_card_checkout(svc: &Services, public_id: &str, base: &str) -> 
     let mut c = svc.db.conn().await?;
     let p = payable(&mut c, public_id).await?;
     let customer_id = p.document.customer_id;
-    let existing = store::payments::cards::saved_method(&mut c, customer_id, GATEWAY).await?;
+    let existing = store::payments::charges::saved_method(&mut c, customer_id, GATEWAY).await?;
     let provider_customer = match existing {
         Some(s) => s.provider_customer,
         None => {
@@ -179,7 +182,7 @@ pub async fn save_card_checkout(svc: &Services, public_id: &str, base: &str) -> 
                 })
                 .await
                 .map_err(stripe_err)?;
-            store::payments::cards::ensure_provider_customer(
+            store::payments::charges::ensure_provider_customer(
                 &mut c,
                 customer_id,
                 GATEWAY,
@@ -188,7 +191,7 @@ pub async fn save_card_checkout(svc: &Services, public_id: &str, base: &str) -> 
             )
             .await?;
             // A concurrent request may have kept another id first.
-            store::payments::cards::saved_method(&mut c, customer_id, GATEWAY)
+            store::payments::charges::saved_method(&mut c, customer_id, GATEWAY)
                 .await?
                 .map(|s| s.provider_customer)
                 .unwrap_or(created.id)
@@ -225,7 +228,7 @@ pub async fn has_saved_card(svc: &Services, caller: &Caller, customer_id: i64) -
     caller.require_for_customer(Permission::BillingView, customer_id)?;
     let mut c = svc.db.conn().await?;
     Ok(
-        store::payments::cards::saved_method(&mut c, customer_id, GATEWAY)
+        store::payments::charges::saved_method(&mut c, customer_id, GATEWAY)
             .await?
             .is_some_and(|s| s.payment_method.is_some()),
     )
@@ -252,7 +255,7 @@ pub async fn webhook(
     .map_err(|e| WebhookError::Refused(e.to_string()))?;
     let mut tx = svc.db.begin().await?;
     let at = store::now();
-    if !store::payments::cards::claim_webhook_event(
+    if !store::payments::webhooks::claim(
         &mut tx,
         GATEWAY,
         &event.id,
@@ -269,6 +272,7 @@ pub async fn webhook(
             let invoice = pi.metadata.get(META_INVOICE).cloned();
             paid(
                 &mut tx,
+                &event.id,
                 invoice.as_deref(),
                 &pi.id,
                 pi.amount_received,
@@ -285,7 +289,15 @@ pub async fn webhook(
                         .cloned()
                         .or_else(|| s.client_reference_id.clone());
                     let amount = s.amount_total.unwrap_or(0);
-                    paid(&mut tx, invoice.as_deref(), pi, amount, Some(&s.id)).await?
+                    paid(
+                        &mut tx,
+                        &event.id,
+                        invoice.as_deref(),
+                        pi,
+                        amount,
+                        Some(&s.id),
+                    )
+                    .await?
                 }
                 _ => WebhookOutcome::Noted,
             }
@@ -307,9 +319,10 @@ pub async fn webhook(
                 })
                 .unwrap_or_else(|| "payment failed".into());
             if let Some(ch) =
-                store::payments::cards::charge_by_external(&mut tx, GATEWAY, &pi.id).await?
+                store::payments::charges::by_external(&mut tx, GATEWAY, &pi.id).await?
             {
-                store::payments::cards::set_charge_status(
+                store::payments::webhooks::link(&mut tx, GATEWAY, &event.id, ch.id).await?;
+                store::payments::charges::set_status(
                     &mut tx,
                     ch.id,
                     "failed",
@@ -323,16 +336,14 @@ pub async fn webhook(
         }
         EventKind::SetupIntentSucceeded(si) => {
             if let (Some(customer), Some(pm)) = (&si.customer, &si.payment_method) {
-                store::payments::cards::set_payment_method(&mut tx, GATEWAY, customer, pm, at)
+                store::payments::charges::set_payment_method(&mut tx, GATEWAY, customer, pm, at)
                     .await?;
             }
             WebhookOutcome::Noted
         }
         _ => {
-            store::payments::cards::set_webhook_outcome(
-                &mut tx, GATEWAY, &event.id, "ignored", None,
-            )
-            .await?;
+            store::payments::webhooks::set_outcome(&mut tx, GATEWAY, &event.id, "ignored", None)
+                .await?;
             WebhookOutcome::Noted
         }
     };
@@ -343,6 +354,7 @@ pub async fn webhook(
 /// Money arrived: PaymentIntent `intent` for invoice `invoice` (public id).
 async fn paid(
     tx: &mut store::WriteTx,
+    event_id: &str,
     invoice: Option<&str>,
     intent: &str,
     amount: i64,
@@ -365,12 +377,12 @@ async fn paid(
         Err(e) => return Err(e.into()),
     };
     let charge = match session {
-        Some(s) => store::payments::cards::charge_by_external(tx, GATEWAY, s).await?,
+        Some(s) => store::payments::charges::by_external(tx, GATEWAY, s).await?,
         None => None,
     };
     let charge = match charge {
         Some(c) => Some(c),
-        None => store::payments::cards::charge_by_external(tx, GATEWAY, intent).await?,
+        None => store::payments::charges::by_external(tx, GATEWAY, intent).await?,
     };
     let r = record_gateway_payment(
         tx,
@@ -382,6 +394,7 @@ async fn paid(
             invoice_id: document.id,
             amount,
             charge_id: charge.map(|c| c.id),
+            event_id: Some(event_id),
         },
     )
     .await?;
@@ -400,45 +413,34 @@ pub async fn refund(
     amount: domain::Money,
     reason: &str,
 ) -> Result<TakenBack> {
-    caller.require(Permission::PaymentsRefund)?;
-    let payment = super::gateway_payment(svc, payment_id, GATEWAY).await?;
-    if amount.0 <= 0 {
-        return Err(Error::invalid_msg("amount", "must be more than zero"));
-    }
-    domain::validate::required_multiline(reason, 500).map_err(|e| Error::invalid("reason", e))?;
-    let cfg = Config::load(svc).await?;
-    let stripe = cfg.client()?;
-    let intent = payment.reference.clone().unwrap_or_default();
-    let mut c = svc.db.conn().await?;
-    let earlier = store::payments::taken_back(&mut c, payment_id).await?;
-    drop(c);
-    let r = stripe
-        .create_refund(&api::NewRefund {
-            payment_intent: intent,
-            amount: Some(amount.0),
-            metadata: BTreeMap::from([("lastmile_payment".to_owned(), payment.public_id.clone())]),
-            idempotency_key: format!(
-                "payment-{}-refund-{earlier}-{}",
-                payment.public_id, amount.0
-            ),
-        })
-        .await
-        .map_err(stripe_err)?;
-    if r.status == "failed" || r.status == "canceled" {
-        return Err(Error::Internal(format!(
-            "Stripe: refund {} is {}",
-            r.id, r.status
-        )));
-    }
-    crate::payments::refund(
+    super::refund_through(
         svc,
         caller,
         payment_id,
+        GATEWAY,
         amount,
         reason,
-        &RefundVia::Gateway {
-            gateway: GATEWAY.into(),
-            reference: r.id,
+        |ask| async move {
+            let stripe = Config::load(svc).await?.client()?;
+            let r = stripe
+                .create_refund(&api::NewRefund {
+                    payment_intent: ask.reference.clone(),
+                    amount: Some(ask.amount),
+                    metadata: BTreeMap::from([(
+                        "lastmile_payment".to_owned(),
+                        ask.payment.public_id.clone(),
+                    )]),
+                    idempotency_key: ask.idempotency_key(),
+                })
+                .await
+                .map_err(stripe_err)?;
+            if r.status == "failed" || r.status == "canceled" {
+                return Err(Error::Internal(format!(
+                    "Stripe: refund {} is {}",
+                    r.id, r.status
+                )));
+            }
+            Ok(r.id)
         },
     )
     .await
@@ -481,7 +483,7 @@ pub async fn charge_saved_cards(svc: &Services) -> Result<ChargeRun> {
     let stripe = cfg.client()?;
     let mut c = svc.db.conn().await?;
     let today = crate::crm::today(&mut c).await?.to_string();
-    let due = store::payments::cards::due_for_card(&mut c, GATEWAY, &today, 500).await?;
+    let due = store::payments::charges::due_for_card(&mut c, GATEWAY, &today, 500).await?;
     drop(c);
     for inv in due {
         let mut c = svc.db.conn().await?;
@@ -505,9 +507,9 @@ pub async fn charge_saved_cards(svc: &Services) -> Result<ChargeRun> {
         let mut tx = svc.db.begin().await?;
         match result {
             Ok(intent) => {
-                let id = store::payments::cards::insert_charge(
+                let id = store::payments::charges::insert(
                     &mut tx,
-                    &store::payments::cards::NewCharge {
+                    &store::payments::charges::Added {
                         invoice_id: inv.invoice_id,
                         method: "stripe",
                         gateway: GATEWAY,
@@ -538,6 +540,7 @@ pub async fn charge_saved_cards(svc: &Services) -> Result<ChargeRun> {
                             invoice_id: inv.invoice_id,
                             amount: received,
                             charge_id: id,
+                            event_id: None,
                         },
                     )
                     .await?;
@@ -554,9 +557,9 @@ pub async fn charge_saved_cards(svc: &Services) -> Result<ChargeRun> {
                 };
                 let external = external.unwrap_or_else(|| format!("auto-{}", inv.public_id));
                 let message: String = message.chars().take(500).collect();
-                store::payments::cards::insert_charge(
+                store::payments::charges::insert(
                     &mut tx,
-                    &store::payments::cards::NewCharge {
+                    &store::payments::charges::Added {
                         invoice_id: inv.invoice_id,
                         method: "stripe",
                         gateway: GATEWAY,
@@ -588,17 +591,4 @@ pub async fn job(ctx: &crate::system::jobs::JobContext) -> Result<()> {
     let run = charge_saved_cards(ctx.svc()).await?;
     ctx.note(&format!("{} paid, {} failed", run.paid, run.failed))
         .await
-}
-
-/// Every charge of invoice `invoice_id` (staff with `billing.view`):
-/// checkouts, orders and automatic charges with their failures.
-pub async fn charges_of_invoice(
-    svc: &Services,
-    caller: &Caller,
-    invoice_id: i64,
-) -> Result<Vec<store::payments::cards::Charge>> {
-    let mut c = svc.db.conn().await?;
-    let doc = store::billing::documents::get(&mut c, invoice_id).await?;
-    caller.require_for_customer(Permission::BillingView, doc.customer_id)?;
-    Ok(store::payments::cards::charges_of_invoice(&mut c, invoice_id).await?)
 }
