@@ -419,7 +419,7 @@ impl<'f> Layout<'f> {
     /// one page; the block is as tall as the taller of the two.
     fn figure(&mut self, f: &Figure) {
         let lh = BODY * LEADING;
-        let scale = if f.width > WIDTH && f.width > 0.0 {
+        let scale = if f.width > WIDTH {
             WIDTH / f.width
         } else {
             1.0
