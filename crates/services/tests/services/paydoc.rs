@@ -206,3 +206,81 @@ fn the_invoice_pdf_draws_the_pix_qr_code_and_the_boleto_bars() {
     assert!(!String::from_utf8_lossy(&with).contains("/Image"));
     assert!(with.len() > without.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_speak_the_customers_language() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        company(&s, "pt-BR").await;
+        let (ana, _) = billed_customer(&s, "Ana", "529.982.247-25", "ana@example.com").await;
+        prefer(&s, ana, "en").await.unwrap();
+        let today = {
+            let mut c = s.db.conn().await.unwrap();
+            crm::today(&mut c).await.unwrap()
+        };
+        let r = services::payments::record(
+            &s,
+            &admin_caller(),
+            &services::payments::NewPayment {
+                customer_id: ana,
+                method: domain::payments::Method::Cash,
+                amount: domain::Money(5_000),
+                received_on: today.to_string(),
+                invoice_id: None,
+                gateway: None,
+                reference: None,
+                fee: domain::Money(0),
+                notes: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let id = r.payment.id;
+        let m = services::payments::receipt::compose(&s, id).await.unwrap();
+        assert!(m.subject.contains("receipt"), "{}", m.subject);
+        assert!(m.body.starts_with("Hello Ana"), "{}", m.body);
+        let text = pdftotext(&m.pdf);
+        assert!(text.contains("Receipt") && text.contains("Cash"), "{text}");
+        let (name, _) = services::payments::receipt::pdf(&s, &admin_caller(), id)
+            .await
+            .unwrap();
+        assert!(name.starts_with("receipt-"), "{name}");
+        prefer(&s, ana, "").await.unwrap();
+        let m = services::payments::receipt::compose(&s, id).await.unwrap();
+        assert!(m.subject.contains("recibo"), "{}", m.subject);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_read_a_language_column() {
+    use services::crm::import::{self, Kind};
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let csv = "Nome;CPF;E-mail;Idioma\n\
+                   Ana Souza;529.982.247-25;ana@example.com;English\n\
+                   Bia Lima;111.444.777-35;bia@example.com;Português\n\
+                   Caio Reis;390.533.447-05;caio@example.com;\n";
+        let r = import::import(&s, &admin_caller(), Kind::Customers, csv.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(r.imported, 3, "{:?}", r.problems);
+        let mut langs = Vec::new();
+        for doc in ["52998224725", "11144477735", "39053344705"] {
+            let hit = &crm::search(&s, &admin_caller(), doc, 1).await.unwrap()[0];
+            langs.push(hit.customer.locale.clone());
+        }
+        assert_eq!(langs, ["en", "pt-BR", ""]);
+        let bad = "Nome;CPF;Idioma\nDora Melo;153.509.460-56;klingon\n";
+        let r = import::check(&s, &admin_caller(), Kind::Customers, bad.as_bytes())
+            .await
+            .unwrap();
+        let got: Vec<(u64, &str)> = r
+            .problems
+            .iter()
+            .map(|p| (p.line, p.field.as_str()))
+            .collect();
+        assert_eq!(got, [(2, "locale")], "{:?}", r.problems);
+    })
+    .await;
+}
