@@ -928,6 +928,49 @@ pub fn sample(locale: &str) -> Invoice {
     }
 }
 
+/// Made-up payment instructions for previews and the PDF bench: a Pix
+/// code, a boleto (Banco do Brasil's example barcode) and the payment
+/// page's link, labelled in `locale` as the gateways label them.
+pub fn sample_payment(locale: &str) -> PaymentInstructions {
+    let en = locale == "en";
+    // A static BR Code with a CNPJ key, R$ 129,90 and the invoice's txid
+    // (its CRC is right: bank apps read it).
+    let pix = "00020126360014br.gov.bcb.pix0114123456780001955204000053039865406129.905802BR\
+               5921Provedor Exemplo Ltda6009SAO PAULO62200516FATURA20260001236304FD13"
+        .to_owned();
+    let barcode = "00193373700000001000500940144816060680935031".to_owned();
+    PaymentInstructions {
+        rows: vec![
+            (
+                if en {
+                    "Pix copy and paste"
+                } else {
+                    "Pix copia e cola"
+                }
+                .into(),
+                pix.clone(),
+            ),
+            (
+                if en {
+                    "Boleto line"
+                } else {
+                    "Linha digitável"
+                }
+                .into(),
+                "00190.50095 40144.816069 06809.350314 3 37370000000100".into(),
+            ),
+            (
+                if en { "Barcode" } else { "Código de barras" }.into(),
+                barcode.clone(),
+            ),
+        ],
+        text: Vec::new(),
+        pix_code: Some(pix),
+        barcode: Some(barcode),
+        link: Some("https://pay.example.net/pay/sample".into()),
+    }
+}
+
 /// A preview of `body` (as typed, not yet saved) with the sample invoice
 /// and the company logo, for who edits the templates.
 pub async fn preview(svc: &Services, caller: &Caller, locale: &str, body: &str) -> Result<Vec<u8>> {
@@ -935,7 +978,13 @@ pub async fn preview(svc: &Services, caller: &Caller, locale: &str, body: &str) 
     let locale = locale_ok(locale)?;
     check_template(body)?;
     let logo = company_logo(svc).await?;
-    render(&sample(locale), body, locale, logo, None)
+    render(
+        &sample(locale),
+        body,
+        locale,
+        logo,
+        Some(&sample_payment(locale)),
+    )
 }
 
 #[cfg(test)]
@@ -955,6 +1004,41 @@ mod tests {
         assert!(
             e.starts_with("body:") && e.contains("invoice.numero"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn the_payment_section_draws_the_codes() {
+        let p = sample_payment("en");
+        // The sample is a Pix code bank apps accept (right CRC).
+        let code = brpay::pix::parse(p.pix_code.as_deref().unwrap()).unwrap();
+        assert_eq!(code.txid.as_deref(), Some("FATURA2026000123"));
+        let blocks = sample("en").section("payment", "en", Some(&p));
+        let kinds: Vec<&str> = blocks
+            .iter()
+            .map(|b| match b {
+                Block::Heading(_) => "heading",
+                Block::Figure(f) if f.beside.is_empty() => "bars",
+                Block::Figure(_) => "qr",
+                Block::Table(rows) => {
+                    // Only the digitable line: the codes drawn are not repeated.
+                    assert_eq!(rows.len(), 1, "{rows:?}");
+                    "table"
+                }
+                Block::Paragraph(_) => "link",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["heading", "qr", "table", "bars", "link"]);
+        // A barcode that is not 44 digits stays a row of text.
+        let mut odd = p.clone();
+        odd.barcode = Some("123".into());
+        odd.rows[2].1 = "123".into();
+        let blocks = sample("en").section("payment", "en", Some(&odd));
+        assert!(
+            blocks
+                .iter()
+                .any(|b| matches!(b, Block::Table(r) if r.len() == 2))
         );
     }
 

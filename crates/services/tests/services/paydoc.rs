@@ -158,32 +158,9 @@ async fn invoices_speak_the_customers_language_and_link_the_payment_page() {
     .await;
 }
 
-/// A Pix BR Code and a boleto barcode as the gateways give them.
-fn instructions() -> pdf::PaymentInstructions {
-    let pix = "00020101021226830014br.gov.bcb.pix2561pix.example.com/qr/v2/cobv/\
-               9d36b84fc70b478fb95c12729b90ca255204000053039865406123.455802BR5913Fulano \
-               de Tal6008BRASILIA62070503***6304C0D3"
-        .to_owned();
-    let barcode = "00193373700000001000500940144816060680935031".to_owned();
-    pdf::PaymentInstructions {
-        rows: vec![
-            ("Pix copia e cola".into(), pix.clone()),
-            (
-                "Linha digitável".into(),
-                "00190.50095 40144.816069 06809.350314 3 37370000000100".into(),
-            ),
-            ("Código de barras".into(), barcode.clone()),
-        ],
-        text: vec!["Pague pelo app do seu banco com o código acima.".into()],
-        pix_code: Some(pix),
-        barcode: Some(barcode),
-        link: Some("https://pay.example.net/pay/abc".into()),
-    }
-}
-
 #[test]
 fn the_invoice_pdf_draws_the_pix_qr_code_and_the_boleto_bars() {
-    let p = instructions();
+    let p = pdf::sample_payment("pt-BR");
     let body = pdf::default_template("pt-BR");
     let with = pdf::render(&pdf::sample("pt-BR"), body, "pt-BR", None, Some(&p)).unwrap();
     let without = pdf::render(&pdf::sample("pt-BR"), body, "pt-BR", None, None).unwrap();
@@ -196,7 +173,7 @@ fn the_invoice_pdf_draws_the_pix_qr_code_and_the_boleto_bars() {
         "Leia o QR code",
         "00190.50095 40144.816069",
         "Pague on-line",
-        "https://pay.example.net/pay/abc",
+        "https://pay.example.net/pay/sample",
     ] {
         assert!(text.contains(want), "missing {want:?}: {text}");
     }
