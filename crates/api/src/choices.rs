@@ -58,6 +58,10 @@ choice!(
     Channel = ["email", "phone", "sms", "whatsapp", "mail"]
 );
 choice!(
+    /// The language a customer is written to in: empty for the company's.
+    CustomerLanguage = ["", "en", "pt-BR"]
+);
+choice!(
     /// A billing address (at most one per customer) or a service address.
     AddressKind = ["billing", "service"]
 );
@@ -182,6 +186,10 @@ mod tests {
             assert_eq!(kind.map(|k| k.as_str()), Some(*k), "{i}");
         }
         assert_eq!(Channel::VALUES, services::crm::CHANNELS);
+        assert_eq!(
+            &CustomerLanguage::VALUES[1..],
+            texts(&domain::Locale::ALL, domain::Locale::tag).as_slice()
+        );
         assert_eq!(
             BillingMode::VALUES,
             texts(plan::BillingMode::ALL, plan::BillingMode::as_str)

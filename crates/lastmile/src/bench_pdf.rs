@@ -25,11 +25,13 @@ pub struct BenchPdfArgs {
 fn render_for(locale: &'static str, limit: Duration) -> anyhow::Result<(u64, usize)> {
     let invoice = pdf::sample(locale);
     let body = pdf::default_template(locale);
+    // With the payment block real invoices carry (Pix QR code, boleto bars).
+    let payment = pdf::sample_payment(locale);
     let start = Instant::now();
     let mut n = 0u64;
     let mut size = 0;
     while start.elapsed() < limit {
-        let bytes = pdf::render(&invoice, body, locale, None, None)?;
+        let bytes = pdf::render(&invoice, body, locale, None, Some(&payment))?;
         size = bytes.len();
         n += 1;
     }
@@ -51,7 +53,7 @@ pub fn run(args: &BenchPdfArgs) -> anyhow::Result<()> {
             pdf::default_template(locale),
             locale,
             None,
-            None,
+            Some(&pdf::sample_payment(locale)),
         )?;
         let started = Instant::now();
         let handles: Vec<_> = (0..threads)

@@ -15,6 +15,9 @@
 //! (all of Portuguese) renders and extracts as text (a ToUnicode map is
 //! written). `png` decodes logos; JPEG logos are embedded as they are.
 //!
+//! [`Figure`]s are drawn as vector rectangles (a QR code's modules, a
+//! barcode's bars): sharp at any zoom and printer, and no image to encode.
+//!
 //! Text is laid out left-aligned with greedy line breaking at spaces; a word
 //! wider than a line is broken between characters. Kerning and ligatures are
 //! not applied, which is fine for Latin text at these sizes.
@@ -53,6 +56,120 @@ pub enum Block {
     /// Rows under a bold header row, in columns of fixed shares of the
     /// page width (invoice lines, tax breakdowns, statements).
     Grid(Grid),
+    /// A drawing of black rectangles with text beside it.
+    Figure(Figure),
+}
+
+/// A drawing made of filled black rectangles (a QR code, a barcode) at the
+/// left margin, with paragraphs to its right. A figure wider than the text
+/// column is scaled down to fit it; one taller than a page is not split.
+///
+/// ```
+/// use pdfdoc::{Block, Document, Figure, Span};
+/// // A 3 × 3 checkerboard, 30 points wide, with a line of text beside it.
+/// let dark = [true, false, true, false, true, false, true, false, true];
+/// let figure = Figure::matrix(3, &dark, 30.0, 0).beside(vec![vec![Span::plain("Scan me")]]);
+/// assert_eq!(figure.rects.len(), 5);
+/// let pdf = pdfdoc::render(&Document { blocks: vec![Block::Figure(figure)], ..Default::default() })?;
+/// assert!(pdf.starts_with(b"%PDF-"));
+/// # Ok::<(), pdfdoc::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Figure {
+    /// The drawing's width and height in points (1/72 inch).
+    pub width: f32,
+    pub height: f32,
+    /// Filled rectangles, in points from the drawing's top-left corner.
+    pub rects: Vec<Rect>,
+    /// Paragraphs laid out to the right of the drawing; empty for none.
+    pub beside: Vec<Vec<Span>>,
+}
+
+/// A rectangle in points; `x` rightwards and `y` downwards from the
+/// top-left corner of its [`Figure`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+impl Figure {
+    /// A square two-dimensional code (a QR code) of `side` × `side`
+    /// modules, `dark[row * side + column]` true for a dark module, drawn
+    /// `size` points wide with a light margin of `quiet` modules on every
+    /// side (inside `size`). A run of dark modules in a row becomes one
+    /// rectangle, so a QR code is a few hundred rectangles, not thousands.
+    /// Missing entries of `dark` are light.
+    pub fn matrix(side: usize, dark: &[bool], size: f32, quiet: usize) -> Figure {
+        let cells = side + 2 * quiet;
+        let module = if cells == 0 { 0.0 } else { size / cells as f32 };
+        let mut rects = Vec::new();
+        for row in 0..side {
+            let mut col = 0;
+            while col < side {
+                if !dark.get(row * side + col).copied().unwrap_or(false) {
+                    col += 1;
+                    continue;
+                }
+                let start = col;
+                while col < side && dark.get(row * side + col).copied().unwrap_or(false) {
+                    col += 1;
+                }
+                rects.push(Rect {
+                    x: (start + quiet) as f32 * module,
+                    y: (row + quiet) as f32 * module,
+                    w: (col - start) as f32 * module,
+                    h: module,
+                });
+            }
+        }
+        Figure {
+            width: size,
+            height: size,
+            rects,
+            beside: Vec::new(),
+        }
+    }
+
+    /// A linear barcode from its elements in order, each `(is_bar, width)`
+    /// with widths in narrow units (1 narrow, 3 wide for Interleaved 2 of
+    /// 5), stretched to `width` × `height` points; spaces are left light.
+    pub fn bars(elements: &[(bool, u8)], width: f32, height: f32) -> Figure {
+        let units: u32 = elements.iter().map(|(_, w)| u32::from(*w)).sum();
+        let unit = if units == 0 {
+            0.0
+        } else {
+            width / units as f32
+        };
+        let mut rects = Vec::new();
+        let mut x = 0.0;
+        for (bar, w) in elements {
+            let w = f32::from(*w) * unit;
+            if *bar {
+                rects.push(Rect {
+                    x,
+                    y: 0.0,
+                    w,
+                    h: height,
+                });
+            }
+            x += w;
+        }
+        Figure {
+            width,
+            height,
+            rects,
+            beside: Vec::new(),
+        }
+    }
+
+    /// This figure with `paragraphs` to its right.
+    pub fn beside(mut self, paragraphs: Vec<Vec<Span>>) -> Figure {
+        self.beside = paragraphs;
+        self
+    }
 }
 
 /// A table with titled columns.
@@ -137,6 +254,13 @@ impl Block {
                 for (k, v) in rows {
                     *k = f(k)?;
                     *v = f(v)?;
+                }
+            }
+            Block::Figure(fig) => {
+                for spans in &mut fig.beside {
+                    for s in spans {
+                        s.text = f(&s.text)?;
+                    }
                 }
             }
             Block::Grid(g) => {

@@ -8,7 +8,7 @@ use skrifa::metrics::{GlyphMetrics, Metrics};
 use skrifa::{FontRef, GlyphId, MetadataProvider as _};
 use subsetter::GlyphRemapper;
 
-use crate::{Block, Document, Error, Grid, Span};
+use crate::{Block, Document, Error, Figure, Grid, Span};
 
 static REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
@@ -29,6 +29,8 @@ const BULLET_INDENT: f32 = 14.0;
 const KEY_WIDTH: f32 = WIDTH * 0.35;
 const LOGO_MAX_H: f32 = 48.0;
 const LOGO_MAX_W: f32 = 180.0;
+/// Space between a figure and the text beside it.
+const FIGURE_GAP: f32 = 14.0;
 
 struct Font {
     charmap: Charmap<'static>,
@@ -167,6 +169,8 @@ enum Op {
         w: f32,
         h: f32,
     },
+    /// Black rectangles `(x, y, w, h)` in page coordinates (y upwards).
+    Fill(Vec<[f32; 4]>),
 }
 
 /// A word (or piece of one) with its font and trailing-space flag.
@@ -407,7 +411,50 @@ impl<'f> Layout<'f> {
                 self.y -= BODY * 0.8;
             }
             Block::Grid(g) => self.grid(g),
+            Block::Figure(f) => self.figure(f),
         }
+    }
+
+    /// A figure at the left margin and its paragraphs beside it, kept on
+    /// one page; the block is as tall as the taller of the two.
+    fn figure(&mut self, f: &Figure) {
+        let lh = BODY * LEADING;
+        let scale = if f.width > WIDTH {
+            WIDTH / f.width
+        } else {
+            1.0
+        };
+        let (fw, fh) = (f.width * scale, f.height * scale);
+        let text_x = MARGIN + fw + FIGURE_GAP;
+        let text_w = (WIDTH - fw - FIGURE_GAP).max(40.0);
+        let paragraphs: Vec<Vec<Vec<Word>>> = f
+            .beside
+            .iter()
+            .map(|p| self.lines(p, BODY, text_w))
+            .collect();
+        let gap = BODY * 0.4;
+        let lines: usize = paragraphs.iter().map(Vec::len).sum();
+        let text_h = lines as f32 * lh + gap * paragraphs.len().saturating_sub(1) as f32;
+        self.need(fh.max(text_h) + 4.0);
+        let top = self.y - 4.0;
+        let rects = f
+            .rects
+            .iter()
+            .map(|r| {
+                let h = r.h * scale;
+                [MARGIN + r.x * scale, top - r.y * scale - h, r.w * scale, h]
+            })
+            .collect();
+        self.ops().push(Op::Fill(rects));
+        let mut y = top;
+        for p in &paragraphs {
+            for l in p {
+                y -= lh;
+                self.emit_line(l, text_x, y + (lh - BODY) / 2.0, BODY);
+            }
+            y -= gap;
+        }
+        self.y = top - fh.max(text_h) - BODY * 0.8;
     }
 
     /// One grid row: each cell wrapped in its column, the row as tall as
@@ -660,6 +707,15 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, Error> {
                     c.move_to(*x1, *y);
                     c.line_to(*x2, *y);
                     c.stroke();
+                    c.restore_state();
+                }
+                Op::Fill(rects) => {
+                    c.save_state();
+                    c.set_fill_gray(0.0);
+                    for [x, y, w, h] in rects {
+                        c.rect(*x, *y, *w, *h);
+                    }
+                    c.fill_nonzero();
                     c.restore_state();
                 }
                 Op::Logo { x, y, w, h } => {

@@ -175,3 +175,100 @@ fn grids_keep_their_header_on_every_page() {
         assert!(text.contains(want), "missing {want:?}");
     }
 }
+
+/// Renders page 1 of `pdf` to grayscale pixels at `dpi` with poppler's
+/// `pdftoppm`: (width, height, pixels).
+fn raster(pdf: &[u8], dpi: u32) -> (usize, usize, Vec<u8>) {
+    let dir = std::env::temp_dir().join(format!("pdfdoc-ppm-{}-{}", std::process::id(), pdf.len()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.pdf");
+    std::fs::write(&input, pdf).unwrap();
+    let out = std::process::Command::new("pdftoppm")
+        .args([
+            "-gray",
+            "-r",
+            &dpi.to_string(),
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+        ])
+        .arg(&input)
+        .arg(dir.join("page"))
+        .output()
+        .expect("pdftoppm (poppler-utils)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pgm = std::fs::read(dir.join("page.pgm")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    // Binary PGM: "P5\n<w> <h>\n255\n" then one byte per pixel.
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while pgm[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !pgm[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&pgm[start..i]).into_owned());
+    }
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    (w, h, pgm[i + 1..].to_vec())
+}
+
+#[test]
+fn figures_draw_modules_and_bars_with_text_beside() {
+    // A 21 × 21 pattern: the left half dark, so the raster can be checked.
+    let side = 21;
+    let dark: Vec<bool> = (0..side * side).map(|i| i % side < 10).collect();
+    let qr = pdfdoc::Figure::matrix(side, &dark, 100.0, 4).beside(vec![
+        vec![Span::bold("Pix copia e cola")],
+        vec![Span::plain("00020126580014br.gov.bcb.pix".repeat(4))],
+    ]);
+    // One row of matrix runs per module row: 21 rectangles, not 210.
+    assert_eq!(qr.rects.len(), side);
+    let bars = pdfdoc::Figure::bars(&[(true, 1), (false, 1), (true, 3)], 50.0, 20.0);
+    assert_eq!(bars.rects.len(), 2);
+    assert_eq!(bars.rects[1].x, 20.0);
+    assert_eq!(bars.rects[1].w, 30.0);
+    // No title: the figure is the first thing on the page.
+    let doc = Document {
+        title: String::new(),
+        blocks: vec![
+            Block::Figure(qr),
+            Block::Figure(bars),
+            Block::Paragraph(vec![Span::plain("Depois da figura")]),
+        ],
+        logo: None,
+        footer: String::new(),
+    };
+    let pdf = render(&doc).unwrap();
+    if let Ok(path) = std::env::var("PDFDOC_FIGURE_SAMPLE") {
+        std::fs::write(path, &pdf).unwrap();
+    }
+    let text = pdftotext(&pdf);
+    for want in [
+        "Pix copia e cola",
+        "00020126580014br.gov",
+        "Depois da figura",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in {text}");
+    }
+    // At 72 dpi a point is a pixel: the QR's box starts at the left margin
+    // (56.7 pt); its quiet zone (4 of 29 modules ≈ 13.8 pt)
+    // is white and its first module column is black.
+    let (w, _h, px) = raster(&pdf, 72);
+    let row = (0..px.len() / w)
+        .find(|&y| px[y * w + 75] < 64)
+        .expect("a dark module row in the QR's left half");
+    assert!(px[row * w + 60] > 200, "quiet zone is light");
+    assert!(px[row * w + 75] < 64, "first module column is dark");
+    // The right half of the symbol (module 15 of 21) is light.
+    assert!(px[row * w + 56 + 14 + 15 * 3] > 200, "right half is light");
+}

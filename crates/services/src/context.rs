@@ -37,6 +37,9 @@ pub struct Services {
     pub(crate) caches: Arc<Caches>,
     /// Wakes this node's job runner when this node queues a job.
     pub(crate) jobs_wake: Arc<tokio::sync::Notify>,
+    /// The configuration file's `public_url`: the base of links sent to
+    /// customers when the `email.public_url` setting is empty.
+    pub public_url: Option<String>,
 }
 
 impl Services {
@@ -47,7 +50,15 @@ impl Services {
             data_dir,
             caches: Arc::new(Caches::new()),
             jobs_wake: Default::default(),
+            public_url: None,
         }
+    }
+
+    /// These services with the configuration's `public_url` (see
+    /// [`crate::system::settings::public_url`]).
+    pub fn with_public_url(mut self, url: Option<String>) -> Services {
+        self.public_url = url.map(|u| u.trim_end_matches('/').to_owned());
+        self
     }
 
     /// Tells this node's job runner that a job was queued (it otherwise

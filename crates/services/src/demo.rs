@@ -572,6 +572,7 @@ fn generate_customer(r: &mut StdRng, i: usize, seed: u64) -> Generated {
             phones,
             preferred_channel: (pick(r, &["email", "whatsapp", "whatsapp", "sms", "phone"]))
                 .to_owned(),
+            locale: String::new(),
             tags,
             custom_fields: BTreeMap::new(),
             allow_duplicate: true,

@@ -319,6 +319,8 @@ struct CustomerForm {
     emails: String,
     phones: String,
     preferred_channel: String,
+    /// `en`, `pt-BR`, or empty for the company's language.
+    locale: String,
     tags: String,
     allow_duplicates: bool,
     billing_street: String,
@@ -353,6 +355,7 @@ impl CustomerForm {
             emails: field(p, "emails"),
             phones: field(p, "phones"),
             preferred_channel: field(p, "preferred_channel"),
+            locale: field(p, "locale"),
             tags: field(p, "tags"),
             allow_duplicates: field(p, "allow_duplicates") == "1",
             billing_street: field(p, "billing_street"),
@@ -383,6 +386,7 @@ impl CustomerForm {
             emails: c.emails.join("\n"),
             phones: c.phones.join("\n"),
             preferred_channel: c.preferred_channel.clone(),
+            locale: c.locale.clone(),
             tags: c.tags.join(", "),
             allow_duplicates: false,
             billing_street: b(|a| &a.street),
@@ -424,6 +428,7 @@ impl CustomerForm {
                 .filter(|l| !l.is_empty())
                 .collect(),
             preferred_channel: self.preferred_channel.clone(),
+            locale: self.locale.clone(),
             tags: lines(&self.tags),
             custom_fields: custom,
             allow_duplicate: self.allow_duplicates,
@@ -480,6 +485,8 @@ struct FormView {
     errors: FormErrors,
     duplicates: Vec<Duplicate>,
     channels: &'static [&'static str],
+    /// `(tag, native name)` of each language a customer may prefer.
+    languages: Vec<(&'static str, &'static str)>,
     custom: Vec<CustomInput>,
     /// Whether to explain the required marker.
     any_required: bool,
@@ -518,6 +525,10 @@ fn form_view(
         errors,
         duplicates: Vec::new(),
         channels: crm::CHANNELS,
+        languages: domain::Locale::ALL
+            .iter()
+            .map(|l| (l.tag(), l.native_name()))
+            .collect(),
         custom,
         any_required,
     }
@@ -646,6 +657,8 @@ struct ShowView {
     custom: Vec<(String, String)>,
     /// Collections notices of its contracts (number, notice).
     collections: Vec<(String, crate::collections::Notice)>,
+    /// The language it prefers, by name (or "the company's").
+    language: String,
 }
 
 async fn show_view(
@@ -666,7 +679,12 @@ async fn show_view(
         .collect();
     let mut page = Page::new(staff, "customers", "customers-overview").with_flash(ok);
     page.title = c.name.clone();
+    let language = match c.locale.parse::<domain::Locale>() {
+        Ok(l) => l.native_name().to_owned(),
+        Err(_) => page.tr.t("customer-language-company"),
+    };
     Ok(ShowView {
+        language,
         page,
         head: CustomerHeader::of(&c, "overview"),
         c,

@@ -37,7 +37,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// A message in both languages. Placeholders: `{name}`, `{company}`,
 /// `{number}`, `{amount}`, `{due_date}`, `{days}`, `{owed}`,
-/// `{suspend_from}`, `{reconnect_hours}`.
+/// `{suspend_from}`, `{reconnect_hours}`, `{pay_link}` (the invoice's
+/// payment page; lines holding it are left out while the public address
+/// is not set).
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageTemplate {

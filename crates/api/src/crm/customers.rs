@@ -57,6 +57,10 @@ pub struct CustomerView {
     pub phones: Vec<String>,
     #[schema(value_type = choices::Channel)]
     pub preferred_channel: String,
+    /// The language invoices, receipts and reminders are sent in: `en`,
+    /// `pt-BR`, or empty for the company's.
+    #[schema(value_type = choices::CustomerLanguage)]
+    pub locale: String,
     pub tags: Vec<String>,
     pub custom_fields: BTreeMap<String, String>,
     /// RFC 3339.
@@ -87,6 +91,7 @@ impl From<Customer> for CustomerView {
             emails: c.emails,
             phones: c.phones,
             preferred_channel: c.preferred_channel,
+            locale: c.locale,
             tags: c.tags,
             custom_fields: custom_strings(c.custom_fields),
             created_at: time(c.created_at),
@@ -292,6 +297,10 @@ pub struct CustomerBody {
     /// `email` (default), `phone`, `sms`, `whatsapp` or `mail`.
     #[serde(default)]
     pub preferred_channel: String,
+    /// `en`, `pt-BR`, or empty (default) for the company's language.
+    #[serde(default)]
+    #[schema(value_type = choices::CustomerLanguage)]
+    pub locale: String,
     #[serde(default)]
     pub tags: Vec<String>,
     /// Keys: a–z, 0–9 and `_`.
@@ -312,6 +321,7 @@ impl CustomerBody {
             emails: self.emails,
             phones: self.phones,
             preferred_channel: self.preferred_channel,
+            locale: self.locale,
             tags: self.tags,
             custom_fields: self.custom_fields,
             allow_duplicate,
@@ -349,6 +359,10 @@ pub struct CreateCustomer {
     /// `email` (default), `phone`, `sms`, `whatsapp` or `mail`.
     #[serde(default)]
     pub preferred_channel: String,
+    /// `en`, `pt-BR`, or empty (default) for the company's language.
+    #[serde(default)]
+    #[schema(value_type = choices::CustomerLanguage)]
+    pub locale: String,
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
@@ -390,6 +404,7 @@ pub async fn create(
         emails: b.emails,
         phones: b.phones,
         preferred_channel: b.preferred_channel,
+        locale: b.locale,
         tags: b.tags,
         custom_fields: b.custom_fields,
     }
@@ -459,6 +474,7 @@ pub async fn update(
         emails: c.emails,
         phones: c.phones,
         preferred_channel: c.preferred_channel,
+        locale: c.locale,
         tags: c.tags,
         custom_fields: custom_strings(c.custom_fields),
     };

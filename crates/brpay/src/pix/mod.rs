@@ -22,7 +22,7 @@ mod key;
 mod render;
 
 pub use key::{KeyError, KeyKind, PixKey, detect_key_kind};
-pub use render::{RenderError, render_png, render_svg};
+pub use render::{QUIET_ZONE, RenderError, qr_modules, render_png, render_svg};
 
 use std::fmt::Write as _;
 

@@ -18,7 +18,8 @@ pub enum RenderError {
 }
 
 /// Quiet zone around the symbol, in modules (ISO/IEC 18004 asks for 4).
-const QUIET: usize = 4;
+pub const QUIET_ZONE: usize = 4;
+const QUIET: usize = QUIET_ZONE;
 
 fn code(payload: &str) -> Result<QrCode, RenderError> {
     // Level M, as the BCB's BR Code manual recommends.
@@ -26,6 +27,27 @@ fn code(payload: &str) -> Result<QrCode, RenderError> {
         payload.as_bytes(),
         EcLevel::M,
     )?)
+}
+
+/// The QR code's modules, for drawing it another way (vector rectangles
+/// in a PDF): the side in modules and, row by row, `true` for each dark
+/// module, quiet zone not included (leave [`QUIET_ZONE`] modules around it).
+///
+/// ```
+/// let (side, dark) = brpay::pix::qr_modules("00020126330014br.gov.bcb.pix")?;
+/// assert_eq!(dark.len(), side * side);
+/// // The top-left finder pattern starts with a dark module.
+/// assert!(dark[0]);
+/// # Ok::<(), brpay::pix::RenderError>(())
+/// ```
+pub fn qr_modules(payload: &str) -> Result<(usize, Vec<bool>), RenderError> {
+    let c = code(payload)?;
+    let dark = c
+        .to_colors()
+        .into_iter()
+        .map(|m| m == qrcode::Color::Dark)
+        .collect();
+    Ok((c.width(), dark))
 }
 
 /// Renders the payload as an SVG document, `module_px` user units per module.

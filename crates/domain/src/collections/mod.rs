@@ -23,8 +23,10 @@ pub const MAX_REMINDERS: usize = 8;
 /// The longest template text.
 pub const MAX_TEMPLATE: usize = 4000;
 
-/// The placeholders every template may use.
-pub const PLACEHOLDERS: [&str; 9] = [
+/// The placeholders every template may use. `pay_link` is the invoice's
+/// public payment page; when the installation's public address is not
+/// set, the lines holding it are left out ([`without_lines_of`]).
+pub const PLACEHOLDERS: [&str; 10] = [
     "name",
     "company",
     "number",
@@ -34,6 +36,7 @@ pub const PLACEHOLDERS: [&str; 9] = [
     "owed",
     "suspend_from",
     "reconnect_hours",
+    "pay_link",
 ];
 
 /// A message in both languages.
@@ -307,6 +310,19 @@ pub fn unknown_placeholder(text: &str) -> Option<String> {
     None
 }
 
+/// `text` without the lines that hold `{placeholder}` (for a value that is
+/// unknown, such as the payment link of an installation whose public
+/// address is not set, so no message says "pay at:" and nothing after).
+pub fn without_lines_of(text: &str, placeholder: &str) -> String {
+    let tag = format!("{{{placeholder}}}");
+    if !text.contains(&tag) {
+        return text.to_owned();
+    }
+    text.split_inclusive('\n')
+        .filter(|line| !line.contains(&tag))
+        .collect()
+}
+
 /// `text` with each `{name}` replaced by its value from `vars`; values are
 /// inserted as they are (never read as placeholders themselves).
 pub fn render(text: &str, vars: &[(&str, String)]) -> String {
@@ -384,12 +400,14 @@ fn default_reminder_before() -> Template {
     Template {
         subject_en: "{company}: invoice {number} is due on {due_date}".into(),
         body_en: "Hello {name},\n\nA reminder that invoice {number} of {amount} is due on \
-                  {due_date}. If you have already paid it, please disregard this message.\n\n\
+                  {due_date}. If you have already paid it, please disregard this message.\n\
+                  Pay online: {pay_link}\n\n\
                   {company}\n"
             .into(),
         subject_pt: "{company}: a fatura {number} vence em {due_date}".into(),
         body_pt: "Olá {name},\n\nLembramos que a fatura {number}, de {amount}, vence em \
-                  {due_date}. Se já a pagou, desconsidere esta mensagem.\n\n{company}\n"
+                  {due_date}. Se já a pagou, desconsidere esta mensagem.\n\
+                  Pague on-line: {pay_link}\n\n{company}\n"
             .into(),
     }
 }
@@ -398,11 +416,13 @@ fn default_reminder_due() -> Template {
     Template {
         subject_en: "{company}: invoice {number} is due today".into(),
         body_en: "Hello {name},\n\nInvoice {number} of {amount} is due today ({due_date}). \
-                  If you have already paid it, please disregard this message.\n\n{company}\n"
+                  If you have already paid it, please disregard this message.\n\
+                  Pay online: {pay_link}\n\n{company}\n"
             .into(),
         subject_pt: "{company}: a fatura {number} vence hoje".into(),
         body_pt: "Olá {name},\n\nA fatura {number}, de {amount}, vence hoje ({due_date}). \
-                  Se já a pagou, desconsidere esta mensagem.\n\n{company}\n"
+                  Se já a pagou, desconsidere esta mensagem.\n\
+                  Pague on-line: {pay_link}\n\n{company}\n"
             .into(),
     }
 }
@@ -412,12 +432,14 @@ fn default_reminder_late() -> Template {
         subject_en: "{company}: invoice {number} is overdue".into(),
         body_en: "Hello {name},\n\nInvoice {number} of {amount}, due on {due_date}, is {days} \
                   days overdue. Please pay it to keep your service. If you have already paid \
-                  it, please disregard this message.\n\n{company}\n"
+                  it, please disregard this message.\n\
+                  Pay online: {pay_link}\n\n{company}\n"
             .into(),
         subject_pt: "{company}: a fatura {number} está em atraso".into(),
         body_pt: "Olá {name},\n\nA fatura {number}, de {amount}, com vencimento em {due_date}, \
                   está em atraso há {days} dias. Pague-a para manter o seu serviço. Se já a \
-                  pagou, desconsidere esta mensagem.\n\n{company}\n"
+                  pagou, desconsidere esta mensagem.\n\
+                  Pague on-line: {pay_link}\n\n{company}\n"
             .into(),
     }
 }
@@ -432,7 +454,8 @@ fn default_notice() -> Template {
                   Your internet service may be suspended from {suspend_from} if the amount \
                   owed is not paid by then.\n\
                   The debt may be reported to credit protection bureaus.\n\
-                  Once paid, your service is reconnected within {reconnect_hours} hours.\n\n\
+                  Once paid, your service is reconnected within {reconnect_hours} hours.\n\
+                  Pay online: {pay_link}\n\n\
                   {company}\n"
             .into(),
         subject_pt: "{company}: aviso de suspensão do serviço por falta de pagamento".into(),
@@ -442,7 +465,8 @@ fn default_notice() -> Template {
                   O seu serviço de internet poderá ser suspenso a partir de {suspend_from} se o \
                   valor devido não for pago até lá.\n\
                   O débito poderá ser registrado em órgãos de proteção ao crédito.\n\
-                  Após o pagamento, o serviço é restabelecido em até {reconnect_hours} horas.\n\n\
+                  Após o pagamento, o serviço é restabelecido em até {reconnect_hours} horas.\n\
+                  Pague on-line: {pay_link}\n\n\
                   {company}\n"
             .into(),
     }
@@ -568,6 +592,26 @@ mod tests {
         assert_eq!(text, "Olá Ana {owed}, R$ 10,00 até 20/03/2026 {x} {");
         assert_eq!(unknown_placeholder("a {b"), Some("b".into()));
         assert_eq!(unknown_placeholder("{days} {owed}"), None);
+        // Every default message in both languages carries the payment link
+        // on a line of its own, which goes when the link is unknown.
+        for t in p.reminders.iter().map(|r| &r.template).chain([&p.notice]) {
+            for body in [&t.body_en, &t.body_pt] {
+                assert!(body.contains("{pay_link}\n"), "{body}");
+                let short = without_lines_of(body, "pay_link");
+                assert!(
+                    !short.contains("pay_link") && !short.contains("Pay online"),
+                    "{short}"
+                );
+                assert!(!short.contains("Pague on-line"), "{short}");
+                assert!(short.ends_with("{company}\n"), "{short}");
+            }
+        }
+        assert_eq!(
+            without_lines_of("a\nPay: {pay_link}\nb", "pay_link"),
+            "a\nb"
+        );
+        assert_eq!(without_lines_of("Pay: {pay_link}", "pay_link"), "");
+        assert_eq!(without_lines_of("no link", "pay_link"), "no link");
     }
 
     #[test]

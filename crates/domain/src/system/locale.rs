@@ -62,6 +62,21 @@ impl Locale {
     }
 }
 
+/// The language of what is sent to a customer (invoices, receipts,
+/// reminders): the one the customer prefers, else the company's. Documents
+/// were always Portuguese unless the company speaks English, so anything
+/// unknown stays Portuguese.
+pub fn customer_locale(preferred: &str, company: &str) -> Locale {
+    preferred
+        .parse()
+        .ok()
+        .unwrap_or(if company.to_ascii_lowercase().starts_with("en") {
+            Locale::En
+        } else {
+            Locale::PtBr
+        })
+}
+
 impl fmt::Display for Locale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.tag())
@@ -105,5 +120,24 @@ mod tests {
     fn parse() {
         assert_eq!("pt-BR".parse(), Ok(Locale::PtBr));
         assert!("xx".parse::<Locale>().is_err());
+    }
+
+    #[test]
+    fn customer_language() {
+        let cases = [
+            ("", "en", Locale::En),
+            ("", "pt-BR", Locale::PtBr),
+            ("", "", Locale::PtBr),
+            ("pt-BR", "en", Locale::PtBr),
+            ("en", "pt-BR", Locale::En),
+            ("xx", "en-US", Locale::En),
+        ];
+        for (preferred, company, want) in cases {
+            assert_eq!(
+                customer_locale(preferred, company),
+                want,
+                "{preferred} {company}"
+            );
+        }
     }
 }

@@ -108,6 +108,10 @@ pub const SMTP_PASSWORD: &str = "email.smtp_password";
 pub const EMAIL_FROM: &str = "email.from_address";
 /// Invoices and credit notes are e-mailed to the customer when issued.
 pub const EMAIL_SEND_INVOICES: &str = "email.send_invoices";
+/// The address customers reach this installation at (`https://pay.example.net`):
+/// the base of the payment links in invoice e-mails and PDFs, reminders and
+/// notices. Empty: the `public_url` of the configuration file.
+pub const PUBLIC_URL: &str = "email.public_url";
 pub const BACKUP_ENABLED: &str = "backup.enabled";
 pub const BACKUP_HOUR: &str = "backup.hour";
 pub const BACKUP_RETENTION_DAYS: &str = "backup.retention_days";
@@ -297,6 +301,12 @@ pub const DEFS: &[Def] = &[
         group: Group::Email,
         kind: Kind::Bool,
         default: "true",
+    },
+    Def {
+        key: PUBLIC_URL,
+        group: Group::Email,
+        kind: Kind::Url,
+        default: "",
     },
     Def {
         key: BACKUP_ENABLED,
@@ -884,6 +894,12 @@ mod tests {
                 Ok("https://api.stripe.com"),
             ),
             (PIX_API_URL, "", Ok("")),
+            (
+                PUBLIC_URL,
+                " https://pay.example.net/ ",
+                Ok("https://pay.example.net"),
+            ),
+            (PUBLIC_URL, "pay.example.net", Err(SettingError::NotUrl)),
             (PIX_API_URL, "ftp://psp.example", Err(SettingError::NotUrl)),
             (PIX_API_URL, "https://", Err(SettingError::NotUrl)),
             (

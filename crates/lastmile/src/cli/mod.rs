@@ -206,7 +206,8 @@ pub async fn open(config: &Config) -> anyhow::Result<Services> {
     db.migrate().await.context("migrating the database")?;
     let secrets =
         services::secrets::SecretBox::load(config.secret_key.as_deref(), &config.data_dir)?;
-    let svc = Services::new(db, secrets, config.data_dir.clone());
+    let svc = Services::new(db, secrets, config.data_dir.clone())
+        .with_public_url(config.public_url.clone());
     services::system::setup::sync_builtin_roles(&svc)
         .await
         .context("updating the built-in roles")?;

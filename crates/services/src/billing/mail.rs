@@ -6,7 +6,7 @@
 //! composes the message and renders the PDF when it sends ([`compose`]).
 //! `email.send_invoices` turns it off.
 
-use crate::contracts::document::{company_locale, date, money};
+use crate::contracts::document::{date, money};
 use crate::{Result, Services};
 
 /// Queues the e-mail of issued document `invoice_id` (invoice or credit
@@ -28,18 +28,19 @@ pub struct Composed {
     pub pdf: Vec<u8>,
 }
 
-/// The message for document `invoice_id` with its PDF, in the
-/// installation's language (customers have no language of their own yet).
+/// The message for document `invoice_id` with its PDF, in its customer's
+/// language (the one the customer prefers, else the company's).
 pub async fn compose(svc: &Services, invoice_id: i64) -> Result<Composed> {
-    let locale = company_locale(svc).await?;
     let invoice = super::pdf::load(svc, invoice_id).await?;
-    let payment = match invoice.kind.as_str() {
-        "invoice" => {
-            crate::payments::gateways::payment_instructions(svc, invoice_id, locale).await?
-        }
-        _ => super::pdf::PaymentInstructions::default(),
+    let locale = {
+        let mut c = svc.db.conn().await?;
+        let customer = store::billing::documents::get(&mut c, invoice_id)
+            .await?
+            .customer_id;
+        crate::crm::customer_locale(&mut c, customer).await?
     };
-    let shown = (!payment.rows.is_empty()).then_some(&payment);
+    let payment = super::pdf::payment_block(svc, &invoice, invoice_id, locale).await?;
+    let shown = (!payment.is_empty()).then_some(&payment);
     let (filename, pdf) = super::pdf::render_loaded(svc, &invoice, locale, shown).await?;
     let total = money(invoice.total.abs(), &invoice.currency, locale);
     let due = date(&invoice.due_date, locale);
@@ -95,6 +96,14 @@ pub async fn compose(svc: &Services, invoice_id: i64) -> Result<Composed> {
     let mut body = body;
     for (label, value) in &payment.rows {
         body.push_str(&format!("\n{label}:\n{value}\n"));
+    }
+    if let Some(link) = &payment.link {
+        let lead = if locale == "en" {
+            "Pay online (card, PayPal and more)"
+        } else {
+            "Pague on-line (cartão, PayPal e mais)"
+        };
+        body.push_str(&format!("\n{lead}:\n{link}\n"));
     }
     Ok(Composed {
         subject,

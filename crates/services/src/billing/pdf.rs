@@ -16,7 +16,7 @@ use domain::Permission;
 use pdfdoc::{Block, Column, Grid, Span};
 use serde_json::json;
 
-use crate::contracts::document::{company_locale, company_logo, date, money};
+use crate::contracts::document::{company_logo, date, money};
 use crate::{Caller, Change, Error, Result, Services};
 
 /// Locales a template exists for.
@@ -189,6 +189,88 @@ pub struct PaymentInstructions {
     pub rows: Vec<(String, String)>,
     /// Paragraphs under the rows.
     pub text: Vec<String>,
+    /// A Pix BR Code, drawn as a QR code beside its copy-and-paste text
+    /// (its row is then left out of the table).
+    pub pix_code: Option<String>,
+    /// A boleto's 44-digit barcode, drawn as Interleaved 2 of 5 bars
+    /// under the digitable line (its row is then left out of the table).
+    pub barcode: Option<String>,
+    /// The invoice's public payment page (card, PayPal and every other
+    /// way to pay), when the public address is known.
+    pub link: Option<String>,
+}
+
+impl PaymentInstructions {
+    /// Whether there is anything to show under the heading.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+            && self.text.is_empty()
+            && self.pix_code.is_none()
+            && self.barcode.is_none()
+            && self.link.is_none()
+    }
+}
+
+/// The QR code's width on the page: about 4 cm, which bank apps read
+/// easily from paper and screen.
+const QR_POINTS: f32 = 112.0;
+/// A millimetre in points.
+const MM: f32 = 72.0 / 25.4;
+
+/// The payment section's blocks: the Pix QR code with its copy-and-paste
+/// code beside it, the other rows, the boleto's bars, the notes and the
+/// payment page's link.
+fn payment_blocks(p: &PaymentInstructions, w: &Words) -> Vec<Block> {
+    let mut out = Vec::new();
+    let pix = p
+        .pix_code
+        .as_deref()
+        .and_then(|code| Some((code, brpay::pix::qr_modules(code).ok()?)));
+    if let Some((code, (side, dark))) = &pix {
+        let label = p
+            .rows
+            .iter()
+            .find(|(_, v)| v == code)
+            .map_or("Pix", |(l, _)| l.as_str());
+        out.push(Block::Figure(
+            pdfdoc::Figure::matrix(*side, dark, QR_POINTS, brpay::pix::QUIET_ZONE).beside(vec![
+                vec![Span::bold(label.to_owned())],
+                vec![Span::plain(w.scan_pix)],
+                vec![Span::plain(code.to_string())],
+            ]),
+        ));
+    }
+    let bars = p
+        .barcode
+        .as_deref()
+        .filter(|b| b.len() == 44)
+        .and_then(|b| Some((b, brpay::boleto::itf::elements(b).ok()?)));
+    let drawn = |v: &String| {
+        pix.as_ref().is_some_and(|(code, _)| v == code)
+            || bars.as_ref().is_some_and(|(bar, _)| v == bar)
+    };
+    let rows: Vec<(String, String)> = p.rows.iter().filter(|(_, v)| !drawn(v)).cloned().collect();
+    if !rows.is_empty() {
+        out.push(Block::Table(rows));
+    }
+    if let Some((_, bars)) = &bars {
+        // FEBRABAN's size: 103 × 13 mm.
+        out.push(Block::Figure(pdfdoc::Figure::bars(
+            bars,
+            brpay::boleto::itf::LENGTH_MM as f32 * MM,
+            brpay::boleto::itf::HEIGHT_MM as f32 * MM,
+        )));
+    }
+    for t in &p.text {
+        out.push(Block::Paragraph(vec![Span::plain(t.clone())]));
+    }
+    if let Some(link) = &p.link {
+        out.push(Block::Paragraph(vec![
+            Span::bold(format!("{} ", w.pay_online)),
+            Span::plain(link.clone()),
+        ]));
+    }
+    out
 }
 
 /// One line as the PDF shows it.
@@ -219,6 +301,8 @@ pub struct Invoice {
     /// `invoice` or `credit_note`.
     pub kind: String,
     pub number: String,
+    /// The non-guessable id of its public payment page.
+    pub public_id: String,
     pub issue_date: String,
     pub due_date: String,
     /// For a credit note: the number of the invoice it credits.
@@ -261,6 +345,8 @@ struct Words {
     to_pay: &'static str,
     to_credit: &'static str,
     payment: &'static str,
+    scan_pix: &'static str,
+    pay_online: &'static str,
     no_taxes: &'static str,
     footer: &'static str,
     file_invoice: &'static str,
@@ -287,6 +373,8 @@ const EN: Words = Words {
     to_pay: "Total to pay",
     to_credit: "Total credited",
     payment: "Payment",
+    scan_pix: "Scan the QR code in your bank's app, or copy and paste the code:",
+    pay_online: "Pay online (card, PayPal and more):",
     no_taxes: "No taxes apply to this document.",
     footer: "Page {page} of {pages}",
     file_invoice: "invoice",
@@ -313,6 +401,8 @@ const PT: Words = Words {
     to_pay: "Total a pagar",
     to_credit: "Total creditado",
     payment: "Pagamento",
+    scan_pix: "Leia o QR code no app do seu banco, ou copie e cole o código:",
+    pay_online: "Pague on-line (cartão, PayPal e mais):",
     no_taxes: "Nenhum tributo se aplica a este documento.",
     footer: "Página {page} de {pages}",
     file_invoice: "fatura",
@@ -495,12 +585,7 @@ impl Invoice {
             "payment" => {
                 let mut out = vec![Block::Heading(w.payment.to_owned())];
                 if let Some(p) = payment {
-                    if !p.rows.is_empty() {
-                        out.push(Block::Table(p.rows.clone()));
-                    }
-                    for t in &p.text {
-                        out.push(Block::Paragraph(vec![Span::plain(t.clone())]));
-                    }
+                    out.extend(payment_blocks(p, w));
                 }
                 out
             }
@@ -655,6 +740,7 @@ pub(crate) async fn load(svc: &Services, id: i64) -> Result<Invoice> {
     Ok(Invoice {
         kind: d.kind.clone(),
         number: d.number.clone().unwrap_or_default(),
+        public_id: d.public_id.clone(),
         issue_date: d.issue_date.clone().unwrap_or_default(),
         due_date: d.due_date.clone(),
         credits_number,
@@ -692,19 +778,8 @@ pub(crate) async fn load(svc: &Services, id: i64) -> Result<Invoice> {
     })
 }
 
-/// Document `id`'s PDF in `locale` with `payment`, for whoever already
-/// passed the caller check.
-pub(crate) async fn render_document(
-    svc: &Services,
-    id: i64,
-    locale: &str,
-    payment: Option<&PaymentInstructions>,
-) -> Result<(String, Vec<u8>)> {
-    let invoice = load(svc, id).await?;
-    render_loaded(svc, &invoice, locale, payment).await
-}
-
-/// [`render_document`] of a document already read.
+/// Document `invoice`'s PDF in `locale` with `payment`, for whoever
+/// already passed the caller check.
 pub(crate) async fn render_loaded(
     svc: &Services,
     invoice: &Invoice,
@@ -721,13 +796,15 @@ pub(crate) async fn render_loaded(
     Ok((invoice.filename(locale), pdf))
 }
 
-/// Issued document `id`'s PDF in the installation's language, with its
-/// file name: for staff holding `billing.view`, or its customer.
+/// Issued document `id`'s PDF in its customer's language, with its file
+/// name: for staff holding `billing.view`, or its customer.
 pub async fn invoice(svc: &Services, caller: &Caller, id: i64) -> Result<(String, Vec<u8>)> {
     invoice_with(svc, caller, id, None).await
 }
 
-/// [`invoice`] with payment instructions (the payments area's entry).
+/// [`invoice`] with payment instructions (the payments area's entry);
+/// `None` puts in the invoice's own (its open Pix and boleto codes and
+/// the payment page's link).
 pub async fn invoice_with(
     svc: &Services,
     caller: &Caller,
@@ -741,14 +818,45 @@ pub async fn invoice_with(
             .customer_id
     };
     caller.require_for_customer(Permission::BillingView, customer_id)?;
-    let locale = company_locale(svc).await?;
-    // The payments area's block (Pix code, boleto line) unless given.
-    let from_gateways = match payment {
-        Some(_) => None,
-        None => Some(crate::payments::gateways::payment_instructions(svc, id, locale).await?),
+    let locale = {
+        let mut c = svc.db.conn().await?;
+        crate::crm::customer_locale(&mut c, customer_id).await?
     };
-    let payment = payment.or(from_gateways.as_ref().filter(|p| !p.rows.is_empty()));
-    render_document(svc, id, locale, payment).await
+    let invoice = load(svc, id).await?;
+    let own = match payment {
+        Some(_) => None,
+        None => Some(payment_block(svc, &invoice, id, locale).await?),
+    };
+    let payment = payment.or(own.as_ref().filter(|p| !p.is_empty()));
+    render_loaded(svc, &invoice, locale, payment).await
+}
+
+/// The payment block of document `id` (already read as `invoice`) in
+/// `locale`: the gateways' open Pix code and boleto, and the link to the
+/// public payment page while something is left to pay. Empty for credit
+/// notes. No caller check: callers check first.
+pub(crate) async fn payment_block(
+    svc: &Services,
+    invoice: &Invoice,
+    id: i64,
+    locale: &str,
+) -> Result<PaymentInstructions> {
+    if invoice.kind != "invoice" {
+        return Ok(PaymentInstructions::default());
+    }
+    let mut block = crate::payments::gateways::payment_instructions(svc, id, locale).await?;
+    let open = {
+        let mut c = svc.db.conn().await?;
+        match crate::payments::gateways::payable(&mut c, &invoice.public_id).await {
+            Ok(p) => p.open,
+            Err(Error::NotFound) => 0,
+            Err(e) => return Err(e),
+        }
+    };
+    if open > 0 {
+        block.link = crate::system::settings::pay_link(svc, &invoice.public_id).await?;
+    }
+    Ok(block)
 }
 
 /// A made-up invoice for previews and the PDF bench: three lines (one
@@ -798,6 +906,7 @@ pub fn sample(locale: &str) -> Invoice {
     Invoice {
         kind: "invoice".into(),
         number: "2026-000123".into(),
+        public_id: "sample".into(),
         issue_date: "2026-04-10".into(),
         due_date: "2026-04-20".into(),
         credits_number: None,
@@ -819,6 +928,49 @@ pub fn sample(locale: &str) -> Invoice {
     }
 }
 
+/// Made-up payment instructions for previews and the PDF bench: a Pix
+/// code, a boleto (Banco do Brasil's example barcode) and the payment
+/// page's link, labelled in `locale` as the gateways label them.
+pub fn sample_payment(locale: &str) -> PaymentInstructions {
+    let en = locale == "en";
+    // A static BR Code with a CNPJ key, R$ 129,90 and the invoice's txid
+    // (its CRC is right: bank apps read it).
+    let pix = "00020126360014br.gov.bcb.pix0114123456780001955204000053039865406129.905802BR\
+               5921Provedor Exemplo Ltda6009SAO PAULO62200516FATURA20260001236304FD13"
+        .to_owned();
+    let barcode = "00193373700000001000500940144816060680935031".to_owned();
+    PaymentInstructions {
+        rows: vec![
+            (
+                if en {
+                    "Pix copy and paste"
+                } else {
+                    "Pix copia e cola"
+                }
+                .into(),
+                pix.clone(),
+            ),
+            (
+                if en {
+                    "Boleto line"
+                } else {
+                    "Linha digitável"
+                }
+                .into(),
+                "00190.50095 40144.816069 06809.350314 3 37370000000100".into(),
+            ),
+            (
+                if en { "Barcode" } else { "Código de barras" }.into(),
+                barcode.clone(),
+            ),
+        ],
+        text: Vec::new(),
+        pix_code: Some(pix),
+        barcode: Some(barcode),
+        link: Some("https://pay.example.net/pay/sample".into()),
+    }
+}
+
 /// A preview of `body` (as typed, not yet saved) with the sample invoice
 /// and the company logo, for who edits the templates.
 pub async fn preview(svc: &Services, caller: &Caller, locale: &str, body: &str) -> Result<Vec<u8>> {
@@ -826,7 +978,13 @@ pub async fn preview(svc: &Services, caller: &Caller, locale: &str, body: &str) 
     let locale = locale_ok(locale)?;
     check_template(body)?;
     let logo = company_logo(svc).await?;
-    render(&sample(locale), body, locale, logo, None)
+    render(
+        &sample(locale),
+        body,
+        locale,
+        logo,
+        Some(&sample_payment(locale)),
+    )
 }
 
 #[cfg(test)]
@@ -846,6 +1004,41 @@ mod tests {
         assert!(
             e.starts_with("body:") && e.contains("invoice.numero"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn the_payment_section_draws_the_codes() {
+        let p = sample_payment("en");
+        // The sample is a Pix code bank apps accept (right CRC).
+        let code = brpay::pix::parse(p.pix_code.as_deref().unwrap()).unwrap();
+        assert_eq!(code.txid.as_deref(), Some("FATURA2026000123"));
+        let blocks = sample("en").section("payment", "en", Some(&p));
+        let kinds: Vec<&str> = blocks
+            .iter()
+            .map(|b| match b {
+                Block::Heading(_) => "heading",
+                Block::Figure(f) if f.beside.is_empty() => "bars",
+                Block::Figure(_) => "qr",
+                Block::Table(rows) => {
+                    // Only the digitable line: the codes drawn are not repeated.
+                    assert_eq!(rows.len(), 1, "{rows:?}");
+                    "table"
+                }
+                Block::Paragraph(_) => "link",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["heading", "qr", "table", "bars", "link"]);
+        // A barcode that is not 44 digits stays a row of text.
+        let mut odd = p.clone();
+        odd.barcode = Some("123".into());
+        odd.rows[2].1 = "123".into();
+        let blocks = sample("en").section("payment", "en", Some(&odd));
+        assert!(
+            blocks
+                .iter()
+                .any(|b| matches!(b, Block::Table(r) if r.len() == 2))
         );
     }
 

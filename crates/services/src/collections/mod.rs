@@ -356,6 +356,7 @@ async fn send_steps(
     let today = as_of.to_string();
     let actor = caller.actor();
     let engine = svc.db.engine();
+    let public_url = crate::system::settings::public_url(svc).await?;
     let mut after = 0;
     loop {
         let mut c = svc.db.conn().await?;
@@ -450,30 +451,44 @@ async fn send_steps(
             }
             let number = k.number.clone().unwrap_or_default();
             let person = people.get(&k.customer_id);
+            // Each customer is written to in the language they prefer.
+            let locale = domain::system::locale::customer_locale(
+                person.map_or("", |p| p.locale.as_str()),
+                co.locale,
+            )
+            .tag();
+            let pay_link = public_url
+                .as_ref()
+                .map(|base| format!("{base}/pay/{}", k.public_id));
             let vars = [
                 ("name", person.map(|p| p.name.clone()).unwrap_or_default()),
                 ("company", co.name.clone()),
                 ("number", number.clone()),
-                ("amount", money_text(k.open, &co.currency, co.locale)),
-                ("due_date", date_text(&k.due_date, co.locale)),
+                ("amount", money_text(k.open, &co.currency, locale)),
+                ("due_date", date_text(&k.due_date, locale)),
                 ("days", days.to_string()),
-                ("owed", money_text(row.owed, &co.currency, co.locale)),
+                ("owed", money_text(row.owed, &co.currency, locale)),
                 (
                     "suspend_from",
-                    date_text(row.suspend_from.as_deref().unwrap_or(""), co.locale),
+                    date_text(row.suspend_from.as_deref().unwrap_or(""), locale),
                 ),
                 ("reconnect_hours", policy.reconnect_hours.to_string()),
+                ("pay_link", pay_link.clone().unwrap_or_default()),
             ];
             let template = match s {
                 Step::Reminder(r) => &r.template,
                 Step::Notice => &policy.notice,
             };
-            let (subject, body) = template.pick(co.locale);
+            let (subject, body) = template.pick(locale);
+            let body = match pay_link {
+                Some(_) => body.to_owned(),
+                None => rules::without_lines_of(body, "pay_link"),
+            };
             if let Some(to) = person.and_then(|p| p.emails.first()) {
                 mails.push(vec![
                     store::bulk::Value::from(to.as_str()),
                     rules::render(subject, &vars).into(),
-                    rules::render(body, &vars).into(),
+                    rules::render(&body, &vars).into(),
                     "pending".into(),
                     now.into(),
                 ]);

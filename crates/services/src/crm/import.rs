@@ -225,6 +225,10 @@ const CUSTOMER_COLUMNS: &[(&str, &[&str])] = &[
         "preferred_channel",
         &["preferred_channel", "canal", "canal_preferido"],
     ),
+    (
+        "locale",
+        &["locale", "language", "idioma", "lingua", "lang"],
+    ),
     ("tags", &["tags", "etiquetas", "marcadores"]),
     (
         "street",
@@ -583,6 +587,17 @@ struct GoodCustomer {
     note: String,
 }
 
+/// A language column as spreadsheets write it (`pt-BR`, `en`, `Português`,
+/// `English`, `inglês`) as the tag the customer form takes; anything else
+/// is passed on for the service to refuse, naming the field.
+fn language(v: &str) -> String {
+    match domain::crm::search::fold(v).trim() {
+        "portugues" | "portuguese" | "portugues brasil" => "pt-BR".into(),
+        "english" | "ingles" => "en".into(),
+        _ => v.trim().to_owned(),
+    }
+}
+
 fn customer_row(
     row: &Row,
     country: &str,
@@ -601,6 +616,7 @@ fn customer_row(
         emails: row.list("emails", &[',', ';', ' ', '|']),
         phones: row.list("phones", &[',', ';', '/', '|']),
         preferred_channel: row.get("preferred_channel").to_lowercase(),
+        locale: language(&row.get("locale")),
         tags: row.list("tags", &[',', ';', '|']),
         custom_fields: row
             .custom

@@ -96,6 +96,9 @@ pub struct CustomerInput {
     pub phones: Vec<String>,
     /// One of [`CHANNELS`]; empty means `email`.
     pub preferred_channel: String,
+    /// The language sent documents and messages use (`en`, `pt-BR`);
+    /// empty follows the company's language.
+    pub locale: String,
     pub tags: Vec<String>,
     pub custom_fields: BTreeMap<String, String>,
     /// Create even when another customer has the same document, e-mail or
@@ -145,6 +148,18 @@ pub async fn today(conn: &mut AnyConnection) -> Result<jiff::civil::Date> {
         .and_then(|c| jiff::tz::TimeZone::get(&c.timezone).ok())
         .unwrap_or(jiff::tz::TimeZone::UTC);
     Ok(jiff::Timestamp::now().to_zoned(tz).date())
+}
+
+/// The language of what is sent to customer `customer_id` (invoice PDFs
+/// and e-mails, receipts, reminders, notices): the one the customer
+/// prefers, else the company's; `en` or `pt-BR`.
+pub async fn customer_locale(conn: &mut AnyConnection, customer_id: i64) -> Result<&'static str> {
+    let preferred = store::crm::customers::get(conn, customer_id).await?.locale;
+    let company = store::system::company::get(conn)
+        .await?
+        .map(|c| c.locale)
+        .unwrap_or_default();
+    Ok(domain::system::locale::customer_locale(&preferred, &company).tag())
 }
 
 pub(crate) async fn field_defs(
@@ -248,6 +263,13 @@ pub(crate) fn prepare(
             .find(|x| *x == c)
             .ok_or_else(|| Error::invalid("preferred_channel", FieldError::Choice))?,
     };
+    let locale = match input.locale.trim() {
+        "" => "",
+        l => l
+            .parse::<domain::system::locale::Locale>()
+            .map_err(|_| Error::invalid("locale", FieldError::Choice))?
+            .tag(),
+    };
     let mut tags: Vec<String> = Vec::new();
     for t in &input.tags {
         let t = t.trim().to_lowercase();
@@ -287,6 +309,7 @@ pub(crate) fn prepare(
             emails,
             phones,
             preferred_channel: channel.to_owned(),
+            locale: locale.to_owned(),
             tags,
             custom_fields: custom,
         },

@@ -1,4 +1,4 @@
-//! A payment's receipt: a one-page PDF in the installation's language
+//! A payment's receipt: a one-page PDF in the customer's language
 //! (company, customer, amount, method, day, invoices paid, receipt
 //! number), for staff holding `payments.view` or the customer itself, and
 //! the e-mail that sends it (queued when the payment is recorded, composed
@@ -9,7 +9,7 @@ use domain::payments::Method;
 use pdfdoc::{Block, Column, Grid, Span};
 
 use crate::billing::mail::Composed;
-use crate::contracts::document::{company_locale, company_logo, date, money};
+use crate::contracts::document::{company_logo, date, money};
 use crate::{Caller, Error, Result, Services};
 
 /// What a receipt shows.
@@ -77,10 +77,16 @@ pub async fn pdf(svc: &Services, caller: &Caller, id: i64) -> Result<(String, Ve
         other => other,
     })?;
     caller.require_for_customer(Permission::PaymentsView, customer_id)?;
-    let locale = company_locale(svc).await?;
+    let locale = customer_locale(svc, customer_id).await?;
     let logo = company_logo(svc).await?;
     let bytes = render(&receipt, locale, logo)?;
     Ok((filename(&receipt, locale), bytes))
+}
+
+/// The language customer `id` is written to in.
+async fn customer_locale(svc: &Services, id: i64) -> Result<&'static str> {
+    let mut c = svc.db.conn().await?;
+    crate::crm::customer_locale(&mut c, id).await
 }
 
 fn filename(r: &Receipt, locale: &str) -> String {
@@ -197,11 +203,11 @@ pub fn render(r: &Receipt, locale: &str, logo: Option<Vec<u8>>) -> Result<Vec<u8
     .map_err(|e| Error::Internal(format!("receipt PDF: {e}")))
 }
 
-/// The receipt e-mail of payment `id` with its PDF, in the installation's
+/// The receipt e-mail of payment `id` with its PDF, in the customer's
 /// language (the outbox job calls it when sending).
 pub async fn compose(svc: &Services, id: i64) -> Result<Composed> {
-    let (r, _) = load(svc, id).await?;
-    let locale = company_locale(svc).await?;
+    let (r, customer_id) = load(svc, id).await?;
+    let locale = customer_locale(svc, customer_id).await?;
     let logo = company_logo(svc).await?;
     let pdf = render(&r, locale, logo)?;
     let total = money(r.amount, &r.currency, locale);

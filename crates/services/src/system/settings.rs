@@ -66,6 +66,29 @@ impl Settings {
     }
 }
 
+/// The address customers reach this installation at, without a trailing
+/// slash: the `email.public_url` setting, else the configuration's
+/// `public_url`; `None` when neither is set. Links sent by jobs (invoice
+/// e-mails, reminders) have no request whose `Host` they could use, and a
+/// `Host` header is the client's to choose, so they never guess.
+pub async fn public_url(svc: &Services) -> Result<Option<String>> {
+    let s = current(svc).await?;
+    let set = s.raw(defs::PUBLIC_URL).trim_end_matches('/');
+    Ok(if set.is_empty() {
+        svc.public_url.clone().filter(|u| !u.is_empty())
+    } else {
+        Some(set.to_owned())
+    })
+}
+
+/// The public payment page of invoice `public_id` (`{public_url}/pay/{id}`),
+/// when the public address is known.
+pub async fn pay_link(svc: &Services, public_id: &str) -> Result<Option<String>> {
+    Ok(public_url(svc)
+        .await?
+        .map(|base| format!("{base}/pay/{public_id}")))
+}
+
 /// The cached settings snapshot: the installation's configuration as code
 /// reads it (sign-in, jobs, the RADIUS server), for no one in particular.
 /// Staff reading the settings go through [`read`].

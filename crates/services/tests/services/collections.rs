@@ -587,3 +587,86 @@ async fn a_payment_reactivates_and_puts_late_charges_on_the_next_invoice() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn reminders_and_notices_speak_the_customers_language_with_the_pay_link() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        company(&s, "BR").await;
+        let staff = admin_caller();
+        let (ana, ka) = subscriber(&s, "Ana Lima", "529.982.247-25", "ana").await;
+        let (bob, kb) = subscriber(&s, "Bob Hill", "111.444.777-35", "bob").await;
+        // Bob prefers English; Ana keeps the company's Portuguese.
+        let c = crm::get_customer(&s, &staff, bob).await.unwrap();
+        let input = CustomerInput {
+            kind: c.kind,
+            name: c.name,
+            document: c.document,
+            emails: c.emails,
+            locale: "en".into(),
+            ..Default::default()
+        };
+        crm::update_customer(&s, &staff, bob, &input).await.unwrap();
+        let due = day(today(&s).await, -40);
+        document(&s, ana, ka, due, 12_000, None).await;
+        let bob_inv = document(&s, bob, kb, due, 12_000, None).await;
+
+        // No public address yet: the reminder goes without the link line.
+        collections::pass(&s, &staff, day(due, -3)).await.unwrap();
+        let mails = outbox(&s, "bob@example.net").await;
+        assert_eq!(mails.len(), 1);
+        assert!(mails[0].subject.contains("is due on"), "{mails:?}");
+        assert!(!mails[0].body_text.contains("Pay online"), "{mails:?}");
+        let mails = outbox(&s, "ana@example.net").await;
+        assert!(mails[0].subject.contains("vence em"), "{mails:?}");
+
+        let mut v = std::collections::BTreeMap::new();
+        v.insert(
+            "email.public_url".to_owned(),
+            "https://pay.example.net".to_owned(),
+        );
+        services::system::settings::update(&s, &staff, &v)
+            .await
+            .unwrap();
+        let public_id = {
+            let mut c = s.db.conn().await.unwrap();
+            store::billing::documents::get(&mut c, bob_inv)
+                .await
+                .unwrap()
+                .public_id
+        };
+        collections::pass(&s, &staff, day(due, 5)).await.unwrap();
+        let bob_mails = outbox(&s, "bob@example.net").await;
+        let notice = bob_mails
+            .iter()
+            .find(|m| m.subject.contains("suspension"))
+            .unwrap_or_else(|| panic!("{bob_mails:?}"));
+        let link = format!("https://pay.example.net/pay/{public_id}");
+        // Dates and amounts written the English way too.
+        let from = day(due, 20).strftime("%B %-d, %Y").to_string();
+        for needle in [
+            "Hello Bob",
+            "Pay online: ",
+            link.as_str(),
+            "credit protection",
+            from.as_str(),
+        ] {
+            assert!(
+                notice.body_text.contains(needle),
+                "{needle}: {}",
+                notice.body_text
+            );
+        }
+        let ana_mails = outbox(&s, "ana@example.net").await;
+        let aviso = ana_mails
+            .iter()
+            .find(|m| m.subject.contains("suspensão"))
+            .unwrap_or_else(|| panic!("{ana_mails:?}"));
+        assert!(
+            aviso
+                .body_text
+                .contains("Pague on-line: https://pay.example.net/pay/")
+        );
+    })
+    .await;
+}

@@ -52,6 +52,8 @@ pub async fn put_policy(conn: &mut AnyConnection, json: &str, by: &str, at: i64)
 pub struct Candidate {
     pub id: i64,
     pub number: Option<String>,
+    /// The id of its public payment page.
+    pub public_id: String,
     pub customer_id: i64,
     pub contract_id: Option<i64>,
     pub due_date: String,
@@ -87,8 +89,8 @@ pub async fn candidates(
     }
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT * FROM (
-            SELECT i.id, i.number, i.customer_id, i.contract_id, i.due_date, i.total,
-                CAST({open} AS BIGINT) AS open
+            SELECT i.id, i.number, i.public_id, i.customer_id, i.contract_id, i.due_date,
+                i.total, CAST({open} AS BIGINT) AS open
             FROM invoices i
             WHERE i.kind = 'invoice' AND i.status = 'issued' AND i.customer_id IN ({ids})
               AND i.due_date >= $2 AND i.due_date <= $3) o

@@ -24,6 +24,8 @@ pub struct Customer {
     /// E.164.
     pub phones: Vec<String>,
     pub preferred_channel: String,
+    /// Preferred language (`en`, `pt-BR`), empty for the company's.
+    pub locale: String,
     pub tags: Vec<String>,
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
     pub created_at: i64,
@@ -44,6 +46,7 @@ struct Row {
     emails: String,
     phones: String,
     preferred_channel: String,
+    locale: String,
     tags: String,
     custom_fields: String,
     created_at: i64,
@@ -65,6 +68,7 @@ impl From<Row> for Customer {
             emails: serde_json::from_str(&r.emails).unwrap_or_default(),
             phones: serde_json::from_str(&r.phones).unwrap_or_default(),
             preferred_channel: r.preferred_channel,
+            locale: r.locale,
             tags: serde_json::from_str(&r.tags).unwrap_or_default(),
             custom_fields: serde_json::from_str(&r.custom_fields).unwrap_or_default(),
             created_at: r.created_at,
@@ -75,7 +79,7 @@ impl From<Row> for Customer {
 
 const COLUMNS: &str = "c.id, c.kind, c.name, c.trade_name, c.document_kind, c.document, \
     c.document_norm, c.state_registration, c.birth_date, c.emails, c.phones, c.preferred_channel, \
-    c.tags, c.custom_fields, c.created_at, c.updated_at";
+    c.locale, c.tags, c.custom_fields, c.created_at, c.updated_at";
 
 /// What a customer row is written from (the service has validated and
 /// normalised it, and computed the search columns).
@@ -92,6 +96,8 @@ pub struct CustomerData {
     pub emails: Vec<String>,
     pub phones: Vec<String>,
     pub preferred_channel: String,
+    /// `en`, `pt-BR`, or empty for the company's language.
+    pub locale: String,
     pub tags: Vec<String>,
     pub custom_fields: serde_json::Map<String, serde_json::Value>,
     /// Folded name and trade name.
@@ -108,8 +114,8 @@ pub async fn insert(conn: &mut AnyConnection, c: &CustomerData, at: i64) -> Resu
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO customers (kind, name, trade_name, document_kind, document, document_norm,
             state_registration, birth_date, emails, phones, preferred_channel, tags, custom_fields,
-            search_text, name_key, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+            search_text, name_key, created_at, updated_at, locale)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17)
          RETURNING id",
     )
     .bind(&c.kind)
@@ -128,6 +134,7 @@ pub async fn insert(conn: &mut AnyConnection, c: &CustomerData, at: i64) -> Resu
     .bind(&c.search_text)
     .bind(&c.name_key)
     .bind(at)
+    .bind(&c.locale)
     .fetch_one(&mut *conn)
     .await?;
     replace_tags(conn, id, &c.tags).await?;
@@ -139,7 +146,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, c: &CustomerData, at: i64
         "UPDATE customers SET kind = $1, name = $2, trade_name = $3, document_kind = $4,
             document = $5, document_norm = $6, state_registration = $7, birth_date = $8,
             emails = $9, phones = $10, preferred_channel = $11, tags = $12, custom_fields = $13,
-            search_text = $14, name_key = $15, updated_at = $16
+            search_text = $14, name_key = $15, updated_at = $16, locale = $18
          WHERE id = $17",
     )
     .bind(&c.kind)
@@ -159,6 +166,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, c: &CustomerData, at: i64
     .bind(&c.name_key)
     .bind(at)
     .bind(id)
+    .bind(&c.locale)
     .execute(&mut *conn)
     .await?;
     if r.rows_affected() == 0 {

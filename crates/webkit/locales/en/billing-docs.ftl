@@ -62,3 +62,5 @@ invoice-placeholder-payment = Section: how to pay (Pix, boleto, card), under its
 
 setting-email-send-invoices = E-mail invoices and credit notes
 setting-email-send-invoices-hint = When one is issued, send it to the customer's first e-mail address with the PDF attached.
+setting-email-public-url = Public address
+setting-email-public-url-hint = The address customers reach this system at, e.g. https://pay.yourprovider.com. Payment links in invoices, e-mails, reminders and notices start with it. Empty: the public_url of the configuration file; without either, messages carry no link.

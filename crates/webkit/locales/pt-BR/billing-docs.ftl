@@ -62,3 +62,5 @@ invoice-placeholder-payment = Seção: como pagar (Pix, boleto, cartão), com t�
 
 setting-email-send-invoices = Enviar faturas e notas de crédito por e-mail
 setting-email-send-invoices-hint = Ao emitir, envia ao primeiro e-mail do cliente com o PDF anexo.
+setting-email-public-url = Endereço público
+setting-email-public-url-hint = O endereço pelo qual os clientes acessam este sistema, ex.: https://pagar.seuprovedor.com.br. Os links de pagamento das faturas, e-mails, lembretes e avisos começam por ele. Vazio: o public_url do arquivo de configuração; sem nenhum dos dois, as mensagens vão sem link.

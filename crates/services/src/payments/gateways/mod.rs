@@ -278,6 +278,7 @@ pub async fn payment_instructions(
         };
         out.rows
             .push((label.into(), ch.pay_code.clone().unwrap_or_default()));
+        out.pix_code = ch.pay_code.clone();
     }
     if let Some(ch) = open(&charges, "boleto").next() {
         if let Some(line) = &ch.pay_code {
@@ -291,6 +292,7 @@ pub async fn payment_instructions(
         if let Some(bar) = &ch.barcode {
             let label = if pt { "Código de barras" } else { "Barcode" };
             out.rows.push((label.into(), bar.clone()));
+            out.barcode = Some(bar.clone());
         }
     }
     if !out.rows.is_empty() {
