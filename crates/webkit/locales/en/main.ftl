@@ -134,6 +134,11 @@ invalid-ipv4 = Enter an IPv4 address such as 192.0.2.10.
 invalid-ipv6-prefix = Enter an IPv6 prefix such as 2001:db8:1::/48.
 invalid-coordinates = Latitude must be between -90 and 90 and longitude between -180 and 180.
 invalid-control-character = Must not contain control characters (such as a bell or escape) or bidirectional overrides; one-line fields take no line breaks or tabs.
+invalid-prefix = Enter an IP prefix such as 192.0.2.0/24 or 2001:db8::/48.
+invalid-ip-address = Enter an IP address such as 192.0.2.10 or 2001:db8::1.
+invalid-not-inside = Must lie inside the prefix that holds it.
+invalid-overlaps = Overlaps another pool.
+invalid-in-dynamic-pool = This address lies inside a dynamic pool; static addresses come from static pools.
 
 # Permissions
 perm-dashboard-view = See the dashboard

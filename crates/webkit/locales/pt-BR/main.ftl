@@ -134,6 +134,11 @@ invalid-ipv4 = Informe um endereço IPv4 como 192.0.2.10.
 invalid-ipv6-prefix = Informe um prefixo IPv6 como 2001:db8:1::/48.
 invalid-coordinates = A latitude deve estar entre -90 e 90 e a longitude entre -180 e 180.
 invalid-control-character = Não pode conter caracteres de controle (como bip ou escape) nem sobreposições de direção do texto; campos de uma linha não aceitam quebras de linha nem tabulações.
+invalid-prefix = Informe um prefixo IP como 192.0.2.0/24 ou 2001:db8::/48.
+invalid-ip-address = Informe um endereço IP como 192.0.2.10 ou 2001:db8::1.
+invalid-not-inside = Deve estar dentro do prefixo que o contém.
+invalid-overlaps = Sobrepõe outro pool.
+invalid-in-dynamic-pool = Este endereço está dentro de um pool dinâmico; endereços fixos vêm de pools estáticos.
 
 # Permissões
 perm-dashboard-view = Ver o painel
