@@ -472,3 +472,13 @@ pub async fn delete_link(conn: &mut AnyConnection, id: i64) -> Result<()> {
         .await?;
     found(r.rows_affected())
 }
+
+/// Links device `name` (one with no NAS yet) to NAS `nas_id`.
+pub async fn link_nas_by_name(conn: &mut AnyConnection, name: &str, nas_id: i64) -> Result<()> {
+    sqlx::query("UPDATE network_devices SET nas_id = $1 WHERE name = $2 AND nas_id IS NULL")
+        .bind(nas_id)
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

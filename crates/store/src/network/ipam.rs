@@ -145,18 +145,19 @@ pub async fn prefix_names(conn: &mut AnyConnection) -> Result<Vec<(i64, String)>
     .await?)
 }
 
-/// The prefixes directly under `id` (or at the top, for `None`) in `vrf`.
-pub async fn children(
+/// Every prefix of VRF `vrf` and family `family` as (id, cidr, parent):
+/// a new prefix finds its parent and children among them. A provider has
+/// hundreds of prefixes, not millions.
+pub async fn prefixes_in_vrf(
     conn: &mut AnyConnection,
     vrf: &str,
-    parent: Option<i64>,
-) -> Result<Vec<(i64, String)>> {
+    family: i64,
+) -> Result<Vec<(i64, String, Option<i64>)>> {
     Ok(sqlx::query_as(
-        "SELECT id, cidr FROM ip_prefixes
-         WHERE vrf = $1 AND (parent_id = $2 OR ($2 IS NULL AND parent_id IS NULL))",
+        "SELECT id, cidr, parent_id FROM ip_prefixes WHERE vrf = $1 AND family = $2",
     )
     .bind(vrf)
-    .bind(parent)
+    .bind(family)
     .fetch_all(conn)
     .await?)
 }
@@ -524,4 +525,30 @@ pub async fn by_address(conn: &mut AnyConnection, address: &str) -> Result<Optio
     .bind(address)
     .fetch_optional(conn)
     .await?)
+}
+
+/// Writes contract `contract_id`'s static address (family 4: `ipv4`;
+/// 6: `ipv6_prefix`), which the RADIUS view reads for Framed-IP-Address
+/// and the IPv6 prefixes. An address another contract holds is
+/// `Conflict("address")`.
+pub async fn set_contract_address(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    family: i64,
+    address: Option<&str>,
+    at: i64,
+) -> Result<()> {
+    let sql = if family == 4 {
+        "UPDATE contracts SET ipv4 = $1, updated_at = $2 WHERE id = $3"
+    } else {
+        "UPDATE contracts SET ipv6_prefix = $1, updated_at = $2 WHERE id = $3"
+    };
+    let r = sqlx::query(sql)
+        .bind(address)
+        .bind(at)
+        .bind(contract_id)
+        .execute(conn)
+        .await
+        .map_err(crate::conflict("address"))?;
+    found(r.rows_affected())
 }
