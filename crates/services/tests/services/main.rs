@@ -20,6 +20,7 @@ mod discounts;
 mod documents;
 mod email;
 mod jobs;
+mod network;
 mod payment_gateways;
 mod payments;
 mod radius;
