@@ -156,6 +156,39 @@ choice!(
     BillingRunStatus = ["running", "done", "failed"]
 );
 
+choice!(
+    /// What a network site is.
+    SiteKind = ["tower", "data_center", "cabinet", "street_box", "customer_premises"]
+);
+choice!(
+    /// Whether a site or device is in service.
+    NetworkStatus = ["active", "planned", "retired"]
+);
+choice!(
+    /// What a network device does.
+    DeviceRole = ["router", "olt", "switch", "radio_ap", "radio_station", "server"]
+);
+choice!(
+    /// The medium of a link.
+    LinkKind = ["fibre", "wireless_ptp", "wireless_ptmp"]
+);
+choice!(
+    /// Whether a link carries traffic.
+    LinkStatus = ["active", "down", "planned"]
+);
+choice!(
+    /// How a pool's addresses reach subscribers: from the router (dynamic) or one per contract (static).
+    PoolKind = ["dynamic", "static"]
+);
+choice!(
+    /// Who a pool serves.
+    PoolPurpose = ["customers", "suspended", "unknown"]
+);
+choice!(
+    /// A taken address: a contract's, or reserved.
+    AssignmentKind = ["contract", "reserved"]
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +199,20 @@ mod tests {
 
     #[test]
     fn every_choice_matches_the_list_the_code_keeps() {
+        {
+            use domain::network::{self as n, ipam as i};
+            assert_eq!(SiteKind::VALUES, texts(n::SiteKind::ALL, n::SiteKind::as_str));
+            assert_eq!(NetworkStatus::VALUES, texts(n::Status::ALL, n::Status::as_str));
+            assert_eq!(DeviceRole::VALUES, texts(n::DeviceRole::ALL, n::DeviceRole::as_str));
+            assert_eq!(LinkKind::VALUES, texts(n::LinkKind::ALL, n::LinkKind::as_str));
+            assert_eq!(LinkStatus::VALUES, texts(n::LinkStatus::ALL, n::LinkStatus::as_str));
+            assert_eq!(PoolKind::VALUES, texts(i::PoolKind::ALL, i::PoolKind::as_str));
+            assert_eq!(PoolPurpose::VALUES, texts(i::PoolPurpose::ALL, i::PoolPurpose::as_str));
+            assert_eq!(
+                AssignmentKind::VALUES,
+                texts(i::AssignmentKind::ALL, i::AssignmentKind::as_str)
+            );
+        }
         use domain::catalog as plan;
         assert_eq!(
             ContractStatus::VALUES,

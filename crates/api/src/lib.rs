@@ -28,6 +28,7 @@ mod catalog;
 mod collections;
 mod contracts;
 mod crm;
+mod network;
 mod payments;
 mod radius;
 mod reconciliation;
@@ -116,7 +117,7 @@ impl Modify for BearerAuth {
     // utoipa.
     components(schemas(
         problem::Problem, problem::FieldIssue, problem::DuplicateRef,
-        choices::ContractStatus, choices::SuspendReason, choices::CustomerKind, choices::TaxDocumentKind, choices::Channel, choices::AddressKind, choices::BillingMode, choices::Cycle, choices::Technology, choices::SuspendedBehavior, choices::QuotaAction, choices::NasKind, choices::KycKind, choices::KycStatus, choices::KycContentType, choices::JobStatus, choices::AuthResult, choices::PlanChangeState, choices::RemovalResult, choices::CoaStatus, choices::UserStatus, choices::CustomerSort, choices::Locale, choices::SettingGroup, choices::SettingType, choices::InvoiceStatus, choices::TaxMode, choices::BillingRunStatus,
+        choices::ContractStatus, choices::SuspendReason, choices::CustomerKind, choices::TaxDocumentKind, choices::Channel, choices::AddressKind, choices::BillingMode, choices::Cycle, choices::Technology, choices::SuspendedBehavior, choices::QuotaAction, choices::NasKind, choices::KycKind, choices::KycStatus, choices::KycContentType, choices::JobStatus, choices::AuthResult, choices::PlanChangeState, choices::RemovalResult, choices::CoaStatus, choices::UserStatus, choices::CustomerSort, choices::Locale, choices::SettingGroup, choices::SettingType, choices::InvoiceStatus, choices::TaxMode, choices::BillingRunStatus, choices::SiteKind, choices::NetworkStatus, choices::DeviceRole, choices::LinkKind, choices::LinkStatus, choices::PoolKind, choices::PoolPurpose, choices::AssignmentKind,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -137,6 +138,7 @@ impl Modify for BearerAuth {
         (name = "payments", description = "Payments, refunds and reversals, where their money went, receipts and customers' credit"),
         (name = "collections", description = "Collections (dunning): the policy, overdue customers, trust unlocks, the cancellation list and the daily pass"),
         (name = "reconciliation", description = "Boleto remittance and return files (CNAB 240/400) and the unmatched-payments queue"),
+        (name = "network", description = "Sites, devices and links; IP prefixes, pools and the addresses taken in them"),
     )
 )]
 pub struct ApiDoc;
@@ -155,6 +157,7 @@ fn areas() -> OpenApiRouter<AppState> {
         .merge(collections::routes())
         .merge(webhooks::routes())
         .merge(reconciliation::routes())
+        .merge(network::routes())
 }
 
 /// The generated document, as JSON text (built once).

@@ -8,6 +8,7 @@ pub mod contracts;
 pub mod crm;
 pub mod event;
 pub mod money;
+pub mod network;
 pub mod net;
 pub mod payments;
 pub mod radius;

@@ -61,12 +61,18 @@ pub enum Refusal {
     TokenRevoked,
     #[error("there are too many custom fields")]
     TooManyCustomFields,
+    #[error("other network records still refer to it")]
+    NetworkInUse,
+    #[error("the pool has no free address left")]
+    PoolFull,
+    #[error("addresses are assigned from static pools only")]
+    PoolNotStatic,
 }
 
 impl Refusal {
     /// One of each kind (details filled with examples), so a test can check
     /// that every code has its message in every language.
-    pub const EXAMPLES: [Refusal; 27] = [
+    pub const EXAMPLES: [Refusal; 30] = [
         Refusal::TwoFactorAlreadyEnabled,
         Refusal::TwoFactorNotStarted,
         Refusal::TwoFactorRequired,
@@ -97,6 +103,9 @@ impl Refusal {
         Refusal::SetupDone,
         Refusal::TokenRevoked,
         Refusal::TooManyCustomFields,
+        Refusal::NetworkInUse,
+        Refusal::PoolFull,
+        Refusal::PoolNotStatic,
     ];
 
     /// The stable code: `refused-<code>` in the catalogue, `code` in API
@@ -130,6 +139,9 @@ impl Refusal {
             Refusal::SetupDone => "setup-done",
             Refusal::TokenRevoked => "token-revoked",
             Refusal::TooManyCustomFields => "too-many-custom-fields",
+            Refusal::NetworkInUse => "network-in-use",
+            Refusal::PoolFull => "pool-full",
+            Refusal::PoolNotStatic => "pool-not-static",
         }
     }
 

@@ -52,11 +52,21 @@ pub enum FieldError {
     Coordinates,
     #[error("must not contain control characters or bidirectional overrides")]
     ControlCharacter,
+    #[error("must be an IP prefix such as 192.0.2.0/24 or 2001:db8::/48")]
+    Prefix,
+    #[error("must be an IP address such as 192.0.2.10 or 2001:db8::1")]
+    IpAddress,
+    #[error("must lie inside the prefix that holds it")]
+    NotInside,
+    #[error("overlaps another pool")]
+    Overlaps,
+    #[error("lies inside a dynamic pool")]
+    InDynamicPool,
 }
 
 impl FieldError {
     /// Every rule, so interfaces can check each has a message.
-    pub const ALL: [FieldError; 24] = [
+    pub const ALL: [FieldError; 29] = [
         FieldError::Required,
         FieldError::TooLong,
         FieldError::Username,
@@ -81,6 +91,11 @@ impl FieldError {
         FieldError::Ipv6Prefix,
         FieldError::Coordinates,
         FieldError::ControlCharacter,
+        FieldError::Prefix,
+        FieldError::IpAddress,
+        FieldError::NotInside,
+        FieldError::Overlaps,
+        FieldError::InDynamicPool,
     ];
 
     /// Stable code, used as i18n key suffix and in API problem documents.
@@ -110,6 +125,11 @@ impl FieldError {
             FieldError::Ipv6Prefix => "ipv6-prefix",
             FieldError::Coordinates => "coordinates",
             FieldError::ControlCharacter => "control-character",
+            FieldError::Prefix => "prefix",
+            FieldError::IpAddress => "ip-address",
+            FieldError::NotInside => "not-inside",
+            FieldError::Overlaps => "overlaps",
+            FieldError::InDynamicPool => "in-dynamic-pool",
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod crm;
 pub mod demo;
 pub mod extra_metrics;
 pub mod nas;
+pub mod network;
 pub mod payments;
 pub mod radius;
 pub mod secrets;

@@ -19,6 +19,7 @@ mod db;
 pub mod events;
 pub mod files;
 pub mod nas;
+pub mod network;
 mod params;
 pub mod payments;
 pub mod radius;

@@ -42,11 +42,13 @@ pub enum Permission {
     CollectionsView,
     CollectionsManage,
     CollectionsUnlock,
+    NetworkView,
+    NetworkManage,
 }
 
 impl Permission {
     /// Every permission, in the order the role editor shows them.
-    pub const ALL: [Permission; 31] = [
+    pub const ALL: [Permission; 33] = [
         Permission::DashboardView,
         Permission::UsersView,
         Permission::UsersManage,
@@ -78,6 +80,8 @@ impl Permission {
         Permission::CollectionsView,
         Permission::CollectionsManage,
         Permission::CollectionsUnlock,
+        Permission::NetworkView,
+        Permission::NetworkManage,
     ];
 
     /// The stable code stored in the database and used as a token scope.
@@ -114,6 +118,8 @@ impl Permission {
             Permission::CollectionsView => "collections.view",
             Permission::CollectionsManage => "collections.manage",
             Permission::CollectionsUnlock => "collections.unlock",
+            Permission::NetworkView => "network.view",
+            Permission::NetworkManage => "network.manage",
         }
     }
 

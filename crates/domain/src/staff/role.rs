@@ -64,6 +64,7 @@ impl BuiltinRole {
                 PlansView,
                 ContractsManage,
                 RadiusView,
+                NetworkView,
             ]
             .into_iter()
             .collect(),
@@ -77,6 +78,7 @@ impl BuiltinRole {
                 ContractsManage,
                 ContractsStatus,
                 RadiusView,
+                NetworkView,
                 BillingView,
                 PaymentsView,
                 CollectionsView,

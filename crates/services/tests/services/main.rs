@@ -20,6 +20,7 @@ mod discounts;
 mod documents;
 mod email;
 mod jobs;
+mod network;
 mod paydoc;
 mod payment_gateways;
 mod payments;
