@@ -895,14 +895,75 @@ async fn run_batches(
     policy: &Policy,
     job: Option<&JobContext>,
 ) -> Result<()> {
-    let mut c = svc.db.conn().await?;
-    let mut walk = Walk::new(&mut c).await?;
+    // The walk reads the next batch on its own connection while this one
+    // writes the last: the reads (contracts, their history, taxes) no longer
+    // wait for the writes' commit, nor the writes for the reads. A batch's
+    // customers are disjoint from every other batch's, and whatever a group
+    // must not take twice (billed periods, one-off charges, discount
+    // cycles) is read again under the batch lock in its own transaction.
+    let mut batches = read_ahead(svc, as_of, policy);
+    let outcome = write_batches(
+        svc,
+        caller,
+        run_id,
+        total_contracts,
+        policy,
+        job,
+        &mut batches.rx,
+    )
+    .await;
+    batches.reader.abort();
+    outcome
+}
+
+/// The walk's batches, read by a task of their own one batch ahead of
+/// the writer.
+struct ReadAhead {
+    rx: tokio::sync::mpsc::Receiver<Result<Batch>>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+fn read_ahead(svc: &Services, as_of: Date, policy: &Policy) -> ReadAhead {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let db = svc.db.clone();
+    let policy = policy.clone();
+    let reader = tokio::spawn(async move {
+        let read = async {
+            let mut c = db.conn().await?;
+            let mut walk = Walk::new(&mut c).await?;
+            while let Some(batch) = walk.next(&mut c, as_of, &policy).await? {
+                if tx.send(Ok(batch)).await.is_err() {
+                    // The writer stopped.
+                    break;
+                }
+            }
+            Ok::<(), Error>(())
+        };
+        if let Err(e) = read.await {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    ReadAhead { rx, reader }
+}
+
+async fn write_batches(
+    svc: &Services,
+    caller: &Caller,
+    run_id: i64,
+    total_contracts: i64,
+    policy: &Policy,
+    job: Option<&JobContext>,
+    batches: &mut tokio::sync::mpsc::Receiver<Result<Batch>>,
+) -> Result<()> {
     let actor = caller.actor();
     let mut done = 0;
-    while let Some(batch) = walk.next(&mut c, as_of, policy).await? {
+    while let Some(batch) = batches.recv().await {
+        let batch = batch?;
         let (mut invoices, mut total) = (0, 0i64);
         let mut failed = None;
-        for group in batch.documents.chunks(GROUP) {
+        let groups: Vec<&[Vec<Part>]> = batch.documents.chunks(GROUP).collect();
+        let mut counted = false;
+        for (n, group) in groups.iter().enumerate() {
             let mut tx = svc.db.begin().await?;
             // Concurrent runs' groups follow each other rather than each
             // holding a row (a billed period, the number series) the other
@@ -925,17 +986,27 @@ async fn run_batches(
                 }
             };
             crate::change::record_all(&mut tx, svc.db.engine(), &actor, &g.changes).await?;
-            tx.commit().await?;
             invoices += g.invoices;
             total = total.saturating_add(g.total);
+            // The batch's figures go with its last group (one commit fewer
+            // per batch, and the run's row agrees with what is written).
+            if n + 1 == groups.len() || g.failed.is_some() {
+                store::billing::runs::progress(&mut tx, run_id, batch.contracts, invoices, total)
+                    .await?;
+                counted = true;
+            }
+            tx.commit().await?;
             if g.failed.is_some() {
                 failed = g.failed;
                 break;
             }
         }
-        let mut tx = svc.db.begin().await?;
-        store::billing::runs::progress(&mut tx, run_id, batch.contracts, invoices, total).await?;
-        tx.commit().await?;
+        if !counted {
+            let mut tx = svc.db.begin().await?;
+            store::billing::runs::progress(&mut tx, run_id, batch.contracts, invoices, total)
+                .await?;
+            tx.commit().await?;
+        }
         if let Some(e) = failed {
             return Err(e);
         }
