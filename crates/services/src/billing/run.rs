@@ -616,14 +616,22 @@ struct Batch {
 /// customer's contracts always in one batch, for per-customer invoices).
 struct Walk {
     after: i64,
+    /// Customers per batch ([`batch_size`]).
+    customers: i64,
     tz: jiff::tz::TimeZone,
     taxes: TaxCache,
 }
 
 impl Walk {
     async fn new(c: &mut store::AnyConnection) -> Result<Walk> {
+        let engine = if c.backend_name().eq_ignore_ascii_case("sqlite") {
+            store::Engine::Sqlite
+        } else {
+            store::Engine::Postgres
+        };
         Ok(Walk {
             after: 0,
+            customers: batch_size(engine) as i64,
             tz: zone(c).await?,
             taxes: TaxCache::default(),
         })
@@ -635,7 +643,8 @@ impl Walk {
         as_of: Date,
         policy: &Policy,
     ) -> Result<Option<Batch>> {
-        let rows = store::billing::runs::billable_by_customer(c, self.after, BATCH).await?;
+        let rows =
+            store::billing::runs::billable_by_customer(c, self.after, self.customers).await?;
         let Some(last) = rows.last() else {
             return Ok(None);
         };
@@ -863,16 +872,20 @@ pub async fn preview_contract(
     Ok(out)
 }
 
-/// Documents written per transaction. A commit is a disk flush, and on
-/// PostgreSQL each statement a round trip: a group's documents are written
-/// together, a few multi-row statements for all of them
-/// ([`issue_group`]), and one per document only when that fails
-/// ([`issue_one_by_one`]).
-const GROUP: usize = 500;
-
-/// Customers the walk reads at a time (their documents make a batch's
-/// groups).
-const BATCH: i64 = 500;
+/// Customers the walk reads at a time, and documents written per
+/// transaction (a batch's documents are one group or a few). A commit is
+/// a disk flush, and on PostgreSQL each statement a round trip: a group's
+/// documents are written together, a few multi-row statements for all of
+/// them ([`issue_group`]), and one per document only when that fails
+/// ([`issue_one_by_one`]). PostgreSQL takes twice SQLite's: its round
+/// trips and commits cost more, and the process holds less (no page cache
+/// of its own).
+fn batch_size(engine: store::Engine) -> usize {
+    match engine {
+        store::Engine::Sqlite => 500,
+        store::Engine::Postgres => 1_000,
+    }
+}
 
 /// What writing a group of documents did.
 #[derive(Default)]
@@ -961,7 +974,10 @@ async fn write_batches(
         let batch = batch?;
         let (mut invoices, mut total) = (0, 0i64);
         let mut failed = None;
-        let groups: Vec<&[Vec<Part>]> = batch.documents.chunks(GROUP).collect();
+        let groups: Vec<&[Vec<Part>]> = batch
+            .documents
+            .chunks(batch_size(svc.db.engine()))
+            .collect();
         let mut counted = false;
         for (n, group) in groups.iter().enumerate() {
             let mut tx = svc.db.begin().await?;
