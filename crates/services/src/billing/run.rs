@@ -616,14 +616,22 @@ struct Batch {
 /// customer's contracts always in one batch, for per-customer invoices).
 struct Walk {
     after: i64,
+    /// Customers per batch ([`batch_size`]).
+    customers: i64,
     tz: jiff::tz::TimeZone,
     taxes: TaxCache,
 }
 
 impl Walk {
     async fn new(c: &mut store::AnyConnection) -> Result<Walk> {
+        let engine = if c.backend_name().eq_ignore_ascii_case("sqlite") {
+            store::Engine::Sqlite
+        } else {
+            store::Engine::Postgres
+        };
         Ok(Walk {
             after: 0,
+            customers: batch_size(engine) as i64,
             tz: zone(c).await?,
             taxes: TaxCache::default(),
         })
@@ -635,7 +643,8 @@ impl Walk {
         as_of: Date,
         policy: &Policy,
     ) -> Result<Option<Batch>> {
-        let rows = store::billing::runs::billable_by_customer(c, self.after, BATCH).await?;
+        let rows =
+            store::billing::runs::billable_by_customer(c, self.after, self.customers).await?;
         let Some(last) = rows.last() else {
             return Ok(None);
         };
@@ -863,16 +872,20 @@ pub async fn preview_contract(
     Ok(out)
 }
 
-/// Documents written per transaction. A commit is a disk flush, and on
-/// PostgreSQL each statement a round trip: a group's documents are written
-/// together, a few multi-row statements for all of them
-/// ([`issue_group`]), and one per document only when that fails
-/// ([`issue_one_by_one`]).
-const GROUP: usize = 500;
-
-/// Customers the walk reads at a time (their documents make a batch's
-/// groups).
-const BATCH: i64 = 500;
+/// Customers the walk reads at a time, and documents written per
+/// transaction (a batch's documents are one group or a few). A commit is
+/// a disk flush, and on PostgreSQL each statement a round trip: a group's
+/// documents are written together, a few multi-row statements for all of
+/// them ([`issue_group`]), and one per document only when that fails
+/// ([`issue_one_by_one`]). PostgreSQL takes twice SQLite's: its round
+/// trips and commits cost more, and the process holds less (no page cache
+/// of its own).
+fn batch_size(engine: store::Engine) -> usize {
+    match engine {
+        store::Engine::Sqlite => 500,
+        store::Engine::Postgres => 1_000,
+    }
+}
 
 /// What writing a group of documents did.
 #[derive(Default)]
@@ -895,14 +908,78 @@ async fn run_batches(
     policy: &Policy,
     job: Option<&JobContext>,
 ) -> Result<()> {
-    let mut c = svc.db.conn().await?;
-    let mut walk = Walk::new(&mut c).await?;
+    // The walk reads the next batch on its own connection while this one
+    // writes the last: the reads (contracts, their history, taxes) no longer
+    // wait for the writes' commit, nor the writes for the reads. A batch's
+    // customers are disjoint from every other batch's, and whatever a group
+    // must not take twice (billed periods, one-off charges, discount
+    // cycles) is read again under the batch lock in its own transaction.
+    let mut batches = read_ahead(svc, as_of, policy);
+    let outcome = write_batches(
+        svc,
+        caller,
+        run_id,
+        total_contracts,
+        policy,
+        job,
+        &mut batches.rx,
+    )
+    .await;
+    batches.reader.abort();
+    outcome
+}
+
+/// The walk's batches, read by a task of their own one batch ahead of
+/// the writer.
+struct ReadAhead {
+    rx: tokio::sync::mpsc::Receiver<Result<Batch>>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+fn read_ahead(svc: &Services, as_of: Date, policy: &Policy) -> ReadAhead {
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let db = svc.db.clone();
+    let policy = policy.clone();
+    let reader = tokio::spawn(async move {
+        let read = async {
+            let mut c = db.conn().await?;
+            let mut walk = Walk::new(&mut c).await?;
+            while let Some(batch) = walk.next(&mut c, as_of, &policy).await? {
+                if tx.send(Ok(batch)).await.is_err() {
+                    // The writer stopped.
+                    break;
+                }
+            }
+            Ok::<(), Error>(())
+        };
+        if let Err(e) = read.await {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    ReadAhead { rx, reader }
+}
+
+async fn write_batches(
+    svc: &Services,
+    caller: &Caller,
+    run_id: i64,
+    total_contracts: i64,
+    policy: &Policy,
+    job: Option<&JobContext>,
+    batches: &mut tokio::sync::mpsc::Receiver<Result<Batch>>,
+) -> Result<()> {
     let actor = caller.actor();
     let mut done = 0;
-    while let Some(batch) = walk.next(&mut c, as_of, policy).await? {
+    while let Some(batch) = batches.recv().await {
+        let batch = batch?;
         let (mut invoices, mut total) = (0, 0i64);
         let mut failed = None;
-        for group in batch.documents.chunks(GROUP) {
+        let groups: Vec<&[Vec<Part>]> = batch
+            .documents
+            .chunks(batch_size(svc.db.engine()))
+            .collect();
+        let mut counted = false;
+        for (n, group) in groups.iter().enumerate() {
             let mut tx = svc.db.begin().await?;
             // Concurrent runs' groups follow each other rather than each
             // holding a row (a billed period, the number series) the other
@@ -925,17 +1002,27 @@ async fn run_batches(
                 }
             };
             crate::change::record_all(&mut tx, svc.db.engine(), &actor, &g.changes).await?;
-            tx.commit().await?;
             invoices += g.invoices;
             total = total.saturating_add(g.total);
+            // The batch's figures go with its last group (one commit fewer
+            // per batch, and the run's row agrees with what is written).
+            if n + 1 == groups.len() || g.failed.is_some() {
+                store::billing::runs::progress(&mut tx, run_id, batch.contracts, invoices, total)
+                    .await?;
+                counted = true;
+            }
+            tx.commit().await?;
             if g.failed.is_some() {
                 failed = g.failed;
                 break;
             }
         }
-        let mut tx = svc.db.begin().await?;
-        store::billing::runs::progress(&mut tx, run_id, batch.contracts, invoices, total).await?;
-        tx.commit().await?;
+        if !counted {
+            let mut tx = svc.db.begin().await?;
+            store::billing::runs::progress(&mut tx, run_id, batch.contracts, invoices, total)
+                .await?;
+            tx.commit().await?;
+        }
         if let Some(e) = failed {
             return Err(e);
         }

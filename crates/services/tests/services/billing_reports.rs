@@ -352,6 +352,123 @@ async fn aging_buckets_turn_at_each_boundary_and_credit_notes_settle() {
     .await;
 }
 
+/// What `receivables_by_date` and `receivables_by_customer` hold, next to
+/// the same sums taken from the invoices themselves.
+async fn receivable_sums(
+    s: &Services,
+) -> [(Vec<(String, String, i64, i64)>, Vec<(i64, i64, i64)>); 2] {
+    let mut c = s.db.conn().await.unwrap();
+    let kept_dates = sqlx::query_as(
+        "SELECT due_date, issue_date, total, invoices FROM receivables_by_date
+         WHERE invoices <> 0 ORDER BY due_date, issue_date",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap();
+    let kept_customers = sqlx::query_as(
+        "SELECT customer_id, total, invoices FROM receivables_by_customer
+         WHERE invoices <> 0 ORDER BY customer_id",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap();
+    let counted = "kind = 'invoice' AND status IN ('issued', 'voided') AND issue_date IS NOT NULL";
+    let dates = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT due_date, issue_date, CAST(SUM(total) AS BIGINT), COUNT(*) FROM invoices
+         WHERE {counted} GROUP BY due_date, issue_date ORDER BY due_date, issue_date"
+    )))
+    .fetch_all(&mut *c)
+    .await
+    .unwrap();
+    let customers = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT customer_id, CAST(SUM(total) AS BIGINT), COUNT(*) FROM invoices
+         WHERE {counted} GROUP BY customer_id ORDER BY customer_id"
+    )))
+    .fetch_all(&mut *c)
+    .await
+    .unwrap();
+    [(kept_dates, kept_customers), (dates, customers)]
+}
+
+#[tokio::test]
+async fn receivable_sums_follow_every_write_and_the_page_reads_them_as_of_today() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        let a = customer(&s, "Ana", "529.982.247-25", "Florianópolis").await;
+        let b = customer(&s, "Bruno", "111.444.777-35", "São José").await;
+        let first = write(&s, Doc::invoice(a, "2026-05-01", "2026-05-10", 4_000)).await;
+        write(&s, Doc::invoice(b, "2026-05-01", "2026-05-10", 1_000)).await;
+        write(&s, Doc::invoice(b, "2026-06-01", "2026-06-10", 2_500)).await;
+        credit(&s, first, a, "2026-06-15", -1_500).await;
+        let voided = write(&s, Doc::invoice(a, "2026-06-01", "2026-06-10", 9_000)).await;
+        credit(&s, voided, a, "2026-06-20", -9_000).await;
+        let draft = |total| Doc {
+            status: "draft",
+            ..Doc::invoice(a, "2026-06-01", "2026-06-01", total)
+        };
+        let issued = write(&s, draft(3_000)).await;
+        let deleted = write(&s, draft(50_000)).await;
+        let [kept, read] = receivable_sums(&s).await;
+        assert_eq!(kept, read);
+        assert_eq!(kept.1, [(a, 13_000, 2), (b, 3_500, 2)]);
+
+        // Voided, issued from a draft, a draft deleted, a payment's `paid`
+        // written: the sums move with what counts only.
+        let mut tx = s.db.begin().await.unwrap();
+        assert!(
+            store::billing::documents::void(&mut tx, voided, "wrong", 1)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store::billing::documents::issue(&mut tx, issued, "X-1", "2026-06-05", "2026-06-25", 1)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store::billing::documents::delete_draft(&mut tx, deleted)
+                .await
+                .unwrap()
+        );
+        sqlx::query("UPDATE invoices SET paid = total WHERE customer_id = $1")
+            .bind(b)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let [kept, read] = receivable_sums(&s).await;
+        assert_eq!(kept, read);
+        assert_eq!(kept.1, [(a, 16_000, 3), (b, 3_500, 2)]);
+
+        // As of the last issue date or later the page's order comes from
+        // the sums; before it, from the invoices.
+        let staff = admin_caller();
+        let page = |as_of: &'static str| {
+            let (s, staff) = (s.clone(), staff.clone());
+            async move {
+                let (rows, _) = reports::aging_by_customer(&s, &staff, as_of, 0, 10)
+                    .await
+                    .unwrap();
+                rows.iter()
+                    .map(|r| (r.customer_id, r.total, r.invoices))
+                    .collect::<Vec<_>>()
+            }
+        };
+        // a: 4,000 - 1,500 + 9,000 - 9,000 (the voided one, settled, leaves
+        // the count) + 3,000; b: 1,000 + 2,500.
+        assert_eq!(page("2026-07-01").await, [(a, 5_500, 2), (b, 3_500, 2)]);
+        // The day the draft was issued, before the credit notes.
+        assert_eq!(page("2026-06-05").await, [(a, 16_000, 3), (b, 3_500, 2)]);
+        // The day before: without it.
+        assert_eq!(page("2026-06-04").await, [(a, 13_000, 2), (b, 3_500, 2)]);
+        let aging = reports::aging(&s, &staff, "2026-07-01").await.unwrap();
+        assert_eq!((aging.total, aging.invoices), (Money(9_000), 4));
+        let aging = reports::aging(&s, &staff, "2026-06-04").await.unwrap();
+        assert_eq!((aging.total, aging.invoices), (Money(16_500), 4));
+    })
+    .await;
+}
+
 /// Instants at noon UTC (the fixture has no company, so the zone is UTC).
 fn noon(d: &str) -> i64 {
     let d: jiff::civil::Date = d.parse().unwrap();

@@ -37,13 +37,15 @@ pub struct DueDateSum {
 }
 
 /// Receivables as of `as_of` (`YYYY-MM-DD`) per due date: the whole book
-/// in two grouped reads (the invoices by the `invoices_aging` index, then
-/// the few settled ones), so the services bucket a few hundred rows.
+/// in two grouped reads (the invoices' sums per due and issue date that
+/// `receivables_by_date` keeps, migration 0030, then the few settled
+/// invoices), so the services bucket a few hundred rows.
 pub async fn open_by_due_date(conn: &mut AnyConnection, as_of: &str) -> Result<Vec<DueDateSum>> {
-    let issued: Vec<(String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT i.due_date, CAST(SUM(i.total) AS BIGINT), COUNT(*) FROM invoices i
-         WHERE {RECEIVABLE} GROUP BY i.due_date"
-    )))
+    let issued: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT due_date, CAST(SUM(total) AS BIGINT), CAST(SUM(invoices) AS BIGINT)
+         FROM receivables_by_date WHERE issue_date <= $1
+         GROUP BY due_date HAVING SUM(invoices) <> 0",
+    )
     .bind(as_of)
     .fetch_all(&mut *conn)
     .await?;
@@ -110,12 +112,13 @@ pub struct CustomerAging {
 /// Customers with something open as of `cuts.as_of`, most owed first
 /// (`offset`/`limit` paging: the order is by amount, not by a key).
 ///
-/// The order needs only each customer's total: summed straight from the
+/// The order needs only each customer's total: as of today the sums
+/// `receivables_by_customer` keeps, for an earlier date summed from the
 /// `invoices_aging_customer` index (in customer order, so neither engine
-/// sorts a million rows) with the few settled invoices joined per
+/// sorts a million rows), with the few settled invoices joined per
 /// customer, and sorted, paged and counted in the database, so a page
-/// costs one pass over the index with two sums per invoice rather than
-/// seven, and a page of rows back rather than one per customer. The
+/// costs one customer row (or one pass over the index) rather than seven
+/// sums per invoice, and a page of rows back rather than one per customer. The
 /// buckets are then summed for the page's customers only (an index range
 /// each), with their settlements merged here as [`open_by_due_date`]
 /// does.
@@ -125,10 +128,26 @@ pub async fn aging_by_customer(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<CustomerAging>> {
+    // As of the last issue date or later every counted invoice counts:
+    // each customer's face total is the one `receivables_by_customer`
+    // keeps (migration 0030), 100,000 rows rather than a million
+    // invoices. Earlier dates sum the invoices issued by then.
+    let last_issue: Option<String> =
+        sqlx::query_scalar("SELECT MAX(issue_date) FROM receivables_by_date WHERE invoices <> 0")
+            .fetch_one(&mut *conn)
+            .await?;
+    let book = if last_issue.is_none_or(|d| d.as_str() <= cuts.as_of.as_str()) {
+        "SELECT customer_id, total AS amount FROM receivables_by_customer WHERE invoices <> 0"
+            .to_owned()
+    } else {
+        format!(
+            "SELECT i.customer_id, SUM(i.total) AS amount FROM invoices i
+             WHERE {RECEIVABLE} GROUP BY i.customer_id"
+        )
+    };
     let order: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT a.customer_id, CAST(a.amount + COALESCE(s.amount, 0) AS BIGINT) AS owed
-         FROM (SELECT i.customer_id, SUM(i.total) AS amount FROM invoices i
-               WHERE {RECEIVABLE} GROUP BY i.customer_id) a
+         FROM ({book}) a
          LEFT JOIN (SELECT i.customer_id, SUM(x.settled) AS amount
                FROM (SELECT s.invoice_id, SUM(s.amount) AS settled FROM ({SETTLEMENTS}) s
                      WHERE s.on_date <= $1 GROUP BY s.invoice_id) x

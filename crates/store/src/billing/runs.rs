@@ -179,15 +179,30 @@ pub async fn billable_by_customer(
     after_customer: i64,
     customers: i64,
 ) -> Result<Vec<Billable>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{BILLABLE} WHERE k.status <> 'pending_installation' AND k.customer_id IN (
+    // The batch's last customer first, then the contracts as a range of
+    // customer ids on both tables: with the batch as `IN (subquery)`
+    // PostgreSQL joined customers by hashing the whole table, one scan of
+    // every customer per batch (quadratic over a run).
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(customer_id) FROM (
             SELECT DISTINCT customer_id FROM contracts
             WHERE customer_id > $1 AND status <> 'pending_installation'
-            ORDER BY customer_id LIMIT $2)
+            ORDER BY customer_id LIMIT $2) b",
+    )
+    .bind(after_customer)
+    .bind(customers)
+    .fetch_one(&mut *conn)
+    .await?;
+    let Some(last) = last else {
+        return Ok(Vec::new());
+    };
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{BILLABLE} WHERE k.status <> 'pending_installation'
+            AND k.customer_id > $1 AND k.customer_id <= $2 AND c.id > $1 AND c.id <= $2
          ORDER BY k.customer_id, k.id"
     )))
     .bind(after_customer)
-    .bind(customers)
+    .bind(last)
     .fetch_all(conn)
     .await?)
 }

@@ -85,21 +85,29 @@ pub async fn enqueue_documents(conn: &mut AnyConnection, ids: &[i64], at: i64) -
     if ids.is_empty() {
         return Ok(0);
     }
-    let first_email = if conn.backend_name().eq_ignore_ascii_case("sqlite") {
-        "json_extract(c.emails, '$[0]')"
+    // The address is looked up per document (a correlated subquery, kept
+    // from being flattened on PostgreSQL by OFFSET 0) rather than joined:
+    // while a billing run fills `invoices` PostgreSQL's statistics lag
+    // behind, and the join was planned as a merge over every customer, a
+    // scan of the whole table per group (9 s of a 100,000-customer run).
+    let (first_email, fence) = if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        ("json_extract(c.emails, '$[0]')", "")
     } else {
-        "(c.emails::jsonb ->> 0)"
+        ("(c.emails::jsonb ->> 0)", "OFFSET 0")
     };
     let sql = format!(
         "INSERT INTO email_outbox (to_addr, subject, body_text, status, created_at,
             attachment_kind, attachment_id)
-         SELECT {first_email}, COALESCE(d.number, ''), '', 'pending', $1, 'invoice', d.id
-         FROM invoices d JOIN customers c ON c.id = d.customer_id
-         WHERE d.id IN ({}) AND d.status = 'issued' AND d.number IS NOT NULL
-           AND COALESCE({first_email}, '') <> ''
+         SELECT x.to_addr, x.number, '', 'pending', $1, 'invoice', x.id
+         FROM (SELECT d.id, COALESCE(d.number, '') AS number,
+                (SELECT {first_email} FROM customers c WHERE c.id = d.customer_id) AS to_addr
+               FROM invoices d
+               WHERE d.id IN ({}) AND d.status = 'issued' AND d.number IS NOT NULL
+               {fence}) x
+         WHERE COALESCE(x.to_addr, '') <> ''
            AND NOT EXISTS (SELECT 1 FROM settings
                 WHERE key = 'email.send_invoices' AND value = 'false')
-         ORDER BY d.id
+         ORDER BY x.id
          ON CONFLICT DO NOTHING",
         crate::params::id_list(ids)
     );
