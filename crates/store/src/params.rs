@@ -51,6 +51,19 @@ impl Params {
         q
     }
 
+    pub fn bind_query<'q>(
+        self,
+        mut q: sqlx::query::Query<'q, Any, AnyArguments>,
+    ) -> sqlx::query::Query<'q, Any, AnyArguments> {
+        for a in self.0 {
+            q = match a {
+                Arg::I(v) => q.bind(v),
+                Arg::S(v) => q.bind(v),
+            };
+        }
+        q
+    }
+
     pub fn bind_scalar<'q, O>(
         self,
         mut q: QueryScalar<'q, Any, O, AnyArguments>,

@@ -664,3 +664,132 @@ pub async fn lock_customer(conn: &mut AnyConnection, customer_id: i64) -> Result
     }
     Ok(())
 }
+
+// Batch forms of the reads and writes above, for payments recorded by the
+// thousand (return files): one statement for many customers or invoices.
+
+/// [`invoice`] for many ids (those that exist).
+pub async fn invoices(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<InvoiceFacts>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, number, customer_id, contract_id, due_date, total, kind, status
+         FROM invoices WHERE id IN ({})",
+        id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`open_notices`] of many customers, by customer.
+pub async fn open_notices_of(
+    conn: &mut AnyConnection,
+    customer_ids: &[i64],
+) -> Result<Vec<Notice>> {
+    if customer_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {NOTICE} FROM dunning_notices
+         WHERE customer_id IN ({}) AND closed_on IS NULL AND suspend_from IS NOT NULL
+         ORDER BY customer_id, suspend_from, id",
+        id_list(customer_ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`invoice_open`] for many invoices: `(invoice_id, open)`.
+pub async fn invoices_open(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    as_of: &str,
+) -> Result<Vec<(i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT i.id, CAST({open} AS BIGINT) FROM invoices i WHERE i.id IN ({ids})",
+        open = open_expr(),
+        ids = id_list(ids)
+    )))
+    .bind(as_of)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`close_notice`] for many notices.
+pub async fn close_notices(conn: &mut AnyConnection, ids: &[i64], on: &str) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE dunning_notices SET closed_on = $1 WHERE id IN ({}) AND closed_on IS NULL",
+        id_list(ids)
+    )))
+    .bind(on)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// [`contracts_of`] for many customers: `(customer_id, contract_id,
+/// status, suspend_reason)`, by customer then contract.
+pub async fn contracts_of_many(
+    conn: &mut AnyConnection,
+    customer_ids: &[i64],
+) -> Result<Vec<(i64, i64, String, Option<String>)>> {
+    if customer_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT customer_id, id, status, suspend_reason FROM contracts
+         WHERE customer_id IN ({}) ORDER BY customer_id, id",
+        id_list(customer_ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`end_suspensions`] for many customers.
+pub async fn end_suspensions_of(
+    conn: &mut AnyConnection,
+    customer_ids: &[i64],
+    on: &str,
+) -> Result<u64> {
+    if customer_ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE dunning_suspensions SET ended_on = $1
+         WHERE customer_id IN ({}) AND ended_on IS NULL",
+        id_list(customer_ids)
+    )))
+    .bind(on)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// [`lock_customer`] for many customers, in the order given (callers sort
+/// them, so two batches never wait for each other in a cycle).
+pub async fn lock_customers(conn: &mut AnyConnection, customer_ids: &[i64]) -> Result<()> {
+    if customer_ids.is_empty() || conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        return Ok(());
+    }
+    for chunk in customer_ids.chunks(1000) {
+        let keys: Vec<String> = chunk
+            .iter()
+            .map(|id| (CUSTOMER_LOCK | (id & 0xffff_ffff)).to_string())
+            .collect();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(ARRAY[{}]::bigint[])
+                WITH ORDINALITY AS x(k, n) ORDER BY n",
+            keys.join(", ")
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
