@@ -646,7 +646,7 @@ pub async fn by_references(
 ) -> Result<Vec<Payment>> {
     let mut out = Vec::with_capacity(references.len());
     for part in references.chunks(2000) {
-        let mut p = crate::params::Params::default();
+        let mut p = crate::params::Params::for_conn(conn);
         let g = p.add(gateway);
         let list: Vec<String> = part.iter().map(|r| p.add(*r)).collect();
         let sql = format!(
@@ -777,7 +777,7 @@ pub async fn set_receipt_numbers(
     numbers: &[(i64, String)],
 ) -> Result<()> {
     for chunk in numbers.chunks(1000) {
-        let mut p = crate::params::Params::default();
+        let mut p = crate::params::Params::for_conn(conn);
         let cases: String = chunk
             .iter()
             .map(|(id, n)| format!(" WHEN {id} THEN {}", p.add(n.as_str())))
@@ -848,7 +848,7 @@ pub async fn allocate_many(
         e.1 = a.paid_on;
     }
     for chunk in order.chunks(1000) {
-        let mut p = crate::params::Params::default();
+        let mut p = crate::params::Params::for_conn(conn);
         let mut paid = String::new();
         let mut paid_on = String::new();
         for id in chunk {
