@@ -127,6 +127,23 @@ pub async fn insert_rows_returning(
     Ok(out)
 }
 
+/// [`insert_rows`] with `tail` after the values (`ON CONFLICT … DO
+/// NOTHING RETURNING …`, a code constant), returning the rows it returns
+/// (in no promised order, as [`insert_rows_returning`]).
+pub async fn insert_rows_fetching(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    columns: &[&'static str],
+    rows: &[Vec<Value>],
+    tail: &'static str,
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for q in statements(conn, table, columns, rows, tail) {
+        out.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
 /// The multi-row statements writing `rows`, each within the engine's
 /// placeholder limit.
 fn statements<'q>(

@@ -29,19 +29,48 @@ impl From<&str> for Arg {
 }
 
 #[derive(Default)]
-pub(crate) struct Params(Vec<Arg>);
+pub(crate) struct Params(Vec<Arg>, bool);
 
 impl Params {
-    /// Adds an argument; returns its placeholder (`$n`).
+    /// Params whose placeholders are anonymous (`?`) on SQLite: sqlx binds
+    /// a named `$n` there by asking SQLite each name in turn, quadratic in a
+    /// statement of thousands of them. Each placeholder must then appear in
+    /// the statement once, in the order the arguments are added.
+    pub fn for_conn(conn: &sqlx::AnyConnection) -> Params {
+        Params(
+            Vec::new(),
+            conn.backend_name().eq_ignore_ascii_case("sqlite"),
+        )
+    }
+
+    /// Adds an argument; returns its placeholder (`$n`, or `?`: see
+    /// [`Params::for_conn`]).
     pub fn add(&mut self, a: impl Into<Arg>) -> String {
         self.0.push(a.into());
-        format!("${}", self.0.len())
+        if self.1 {
+            "?".to_owned()
+        } else {
+            format!("${}", self.0.len())
+        }
     }
 
     pub fn bind_as<'q, O>(
         self,
         mut q: QueryAs<'q, Any, O, AnyArguments>,
     ) -> QueryAs<'q, Any, O, AnyArguments> {
+        for a in self.0 {
+            q = match a {
+                Arg::I(v) => q.bind(v),
+                Arg::S(v) => q.bind(v),
+            };
+        }
+        q
+    }
+
+    pub fn bind_query<'q>(
+        self,
+        mut q: sqlx::query::Query<'q, Any, AnyArguments>,
+    ) -> sqlx::query::Query<'q, Any, AnyArguments> {
         for a in self.0 {
             q = match a {
                 Arg::I(v) => q.bind(v),

@@ -579,10 +579,11 @@ async fn suspend_due(
         let Some(last) = notices.last() else { break };
         after = last.id;
         let mut tx = svc.db.begin().await?;
+        let mut facts = Facts::read(&mut tx, &notices, &today).await?;
         let mut failed = None;
         for n in &notices {
             q::savepoint(&mut tx).await?;
-            match suspend_for(&mut tx, n, &today, policy).await {
+            match suspend_for(&mut tx, n, &today, policy, &mut facts).await {
                 Ok(Acted::Settled) => {
                     q::release(&mut tx).await?;
                     report.settled += 1;
@@ -606,6 +607,83 @@ async fn suspend_due(
     Ok(())
 }
 
+/// What the suspensions of a group of notices decide on, read for the
+/// whole group at once (a few statements instead of five per notice)
+/// after the group's customers are locked; kept current as the group's
+/// contracts are suspended.
+struct Facts {
+    /// What each customer owes overdue.
+    owed: HashMap<i64, i64>,
+    /// The contracts each notice's invoice bills, else its customer's.
+    targets: HashMap<i64, Vec<i64>>,
+    status: HashMap<i64, String>,
+    /// Contracts whose open suspension has a running trust unlock.
+    unlocked: HashSet<i64>,
+}
+
+impl Facts {
+    async fn read(tx: &mut store::WriteTx, notices: &[q::NoticeDue], today: &str) -> Result<Facts> {
+        let acting: Vec<&q::NoticeDue> = notices.iter().filter(|n| n.open > 0).collect();
+        let mut customers: Vec<i64> = acting.iter().map(|n| n.customer_id).collect();
+        customers.sort_unstable();
+        customers.dedup();
+        q::lock_customers(tx, &customers).await?;
+        let owed = q::overdue_of(tx, today, &customers)
+            .await?
+            .into_iter()
+            .map(|(id, owed, _)| (id, owed))
+            .collect();
+        let invoices: Vec<i64> = acting.iter().map(|n| n.invoice_id).collect();
+        let mut of_invoice: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (invoice, contract) in q::invoices_contracts(tx, &invoices).await? {
+            of_invoice.entry(invoice).or_default().push(contract);
+        }
+        let bare: Vec<i64> = {
+            let mut v: Vec<i64> = acting
+                .iter()
+                .filter(|n| !of_invoice.contains_key(&n.invoice_id))
+                .map(|n| n.customer_id)
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let mut of_customer: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (customer, contract, _, _) in q::contracts_of_many(tx, &bare).await? {
+            of_customer.entry(customer).or_default().push(contract);
+        }
+        let mut targets = HashMap::with_capacity(acting.len());
+        for n in &acting {
+            let t = of_invoice
+                .get(&n.invoice_id)
+                .or_else(|| of_customer.get(&n.customer_id))
+                .cloned()
+                .unwrap_or_default();
+            targets.insert(n.id, t);
+        }
+        let mut all: Vec<i64> = targets.values().flatten().copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        let status = q::contract_statuses(tx, &all).await?.into_iter().collect();
+        // The latest open suspension of each contract decides.
+        let mut latest: HashMap<i64, q::Suspension> = HashMap::new();
+        for s in q::open_suspensions(tx, &all).await? {
+            latest.insert(s.contract_id, s);
+        }
+        let unlocked = latest
+            .into_values()
+            .filter(|s| s.unlock_id.is_some() && s.expired_on.is_none())
+            .map(|s| s.contract_id)
+            .collect();
+        Ok(Facts {
+            owed,
+            targets,
+            status,
+            unlocked,
+        })
+    }
+}
+
 /// Notices per transaction in the suspension phase.
 const NOTICE_GROUP: i64 = 200;
 
@@ -622,37 +700,26 @@ async fn suspend_for(
     n: &q::NoticeDue,
     today: &str,
     policy: &Policy,
+    facts: &mut Facts,
 ) -> Result<Acted> {
     if n.open <= 0 {
         q::close_notice(tx, n.id, today).await?;
         return Ok(Acted::Settled);
     }
-    q::lock_customer(tx, n.customer_id).await?;
-    let owed = owed_of(tx, n.customer_id, today).await?;
+    let owed = facts.owed.get(&n.customer_id).copied().unwrap_or(0);
     if owed < policy.min_amount.0 {
         // Left open: it may be owed again tomorrow, or settled.
         return Ok(Acted::Suspended(0));
     }
-    let mut targets = q::invoice_contracts(tx, n.invoice_id).await?;
-    if targets.is_empty() {
-        targets = q::contracts_of(tx, n.customer_id)
-            .await?
-            .into_iter()
-            .map(|(id, _, _)| id)
-            .collect();
-    }
+    let targets = facts.targets.get(&n.id).cloned().unwrap_or_default();
     let number = n.number.clone().unwrap_or_default();
     let mut count = 0;
     for id in targets {
-        let k = store::contracts::get(tx, id).await?;
-        if k.status != Status::Active.as_str() {
+        if facts.status.get(&id).map(String::as_str) != Some(Status::Active.as_str()) {
             continue;
         }
         // A contract unlocked on trust keeps its days.
-        if let Some(s) = q::open_suspension(tx, id).await?
-            && s.unlock_id.is_some()
-            && s.expired_on.is_none()
-        {
+        if facts.unlocked.contains(&id) {
             continue;
         }
         if q::insert_suspension(tx, id, n.customer_id, Some(n.id), today, store::now())
@@ -673,6 +740,9 @@ async fn suspend_for(
             ),
         )
         .await?;
+        facts
+            .status
+            .insert(id, Status::Suspended.as_str().to_owned());
         count += 1;
     }
     q::close_notice(tx, n.id, today).await?;
@@ -817,107 +887,237 @@ pub async fn on_payment(
 ) -> Result<(Vec<LateCharged>, Reconsidered)> {
     let stored = stored_in(tx).await?;
     let co = company(tx).await?;
-    let engine = tx.engine();
-    let actor = mover().actor();
-    let today = paid_on.to_string();
     let mut out = Vec::new();
     for &id in paid_invoice_ids {
         let inv = q::invoice(tx, id).await?;
-        if inv.customer_id != customer_id || inv.kind != "invoice" {
-            return Err(Error::NotFound);
+        if let Some(l) = charge_late(tx, &stored.policy, &co, customer_id, &inv, paid_on).await? {
+            out.push(l);
         }
-        let due = parse_date("due_date", &inv.due_date)?;
-        let late = rules::late_charges(Money(inv.total), due, paid_on, &stored.policy);
-        if late.total().0 <= 0 {
-            continue;
-        }
-        let contract = match inv.contract_id {
-            Some(k) => Some(k),
-            None => q::invoice_contracts(tx, id).await?.first().copied(),
-        };
-        let contract = match contract {
-            Some(k) => k,
-            None => match q::contracts_of(tx, customer_id).await?.first() {
-                Some((k, _, _)) => *k,
-                None => continue,
-            },
-        };
-        let step = q::NewStep {
-            invoice_id: id,
-            customer_id,
-            step: LATE_STEP.into(),
-            amount: inv.total,
-            owed: late.total().0,
-            suspend_from: None,
-        };
-        if q::insert_steps(tx, &today, &[step], store::now())
-            .await?
-            .is_empty()
-        {
-            continue;
-        }
-        let number = inv.number.clone().unwrap_or_default();
-        let en = co.locale == "en";
-        let mut charged = Vec::new();
-        if late.fine.0 > 0 {
-            let d = if en {
-                format!("Late fee on invoice {number}")
-            } else {
-                format!("Multa por atraso da fatura {number}")
-            };
-            charged.push(
-                store::billing::runs::add_charge(
-                    tx,
-                    contract,
-                    &d,
-                    1,
-                    late.fine.0,
-                    &actor.name,
-                    store::now(),
-                )
-                .await?,
-            );
-        }
-        if late.interest.0 > 0 {
-            let d = if en {
-                format!(
-                    "Interest on invoice {number} ({} days late)",
-                    late.days_late
-                )
-            } else {
-                format!(
-                    "Juros de mora da fatura {number} ({} dias de atraso)",
-                    late.days_late
-                )
-            };
-            charged.push(
-                store::billing::runs::add_charge(
-                    tx,
-                    contract,
-                    &d,
-                    1,
-                    late.interest.0,
-                    &actor.name,
-                    store::now(),
-                )
-                .await?,
-            );
-        }
-        Change::new("collections.late_charges", "contract", contract)
-            .after(json!({
-                "invoice_id": id, "days_late": late.days_late, "fine": late.fine.0,
-                "interest": late.interest.0, "charge_ids": charged,
-            }))
-            .record(tx, engine, &actor)
-            .await?;
-        out.push(LateCharged {
-            invoice_id: id,
-            contract_id: contract,
-            charges: late,
-        });
     }
     let r = reconsider(tx, customer_id).await?;
     Ok((out, r))
+}
+
+/// A payment's part in [`on_payments`]: its customer, the invoices it
+/// settled and the day it was received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paid {
+    pub customer_id: i64,
+    pub invoices_closed: Vec<i64>,
+    pub paid_on: Date,
+}
+
+/// [`on_payment`] for many payments in the caller's transaction (return
+/// files): the same late charges, in the order given, then one
+/// [`reconsider`] per customer made of a few statements for them all, so
+/// the books end as they would after [`on_payment`] per payment.
+pub async fn on_payments(tx: &mut store::WriteTx, paid: &[Paid]) -> Result<()> {
+    if paid.is_empty() {
+        return Ok(());
+    }
+    let stored = stored_in(tx).await?;
+    let co = company(tx).await?;
+    let closed: Vec<i64> = paid
+        .iter()
+        .flat_map(|p| p.invoices_closed.iter().copied())
+        .collect();
+    let mut facts: HashMap<i64, q::InvoiceFacts> = HashMap::with_capacity(closed.len());
+    for part in closed.chunks(1000) {
+        for f in q::invoices(tx, part).await? {
+            facts.insert(f.id, f);
+        }
+    }
+    for p in paid {
+        for id in &p.invoices_closed {
+            let inv = facts.get(id).ok_or(Error::NotFound)?;
+            charge_late(tx, &stored.policy, &co, p.customer_id, inv, p.paid_on).await?;
+        }
+    }
+    let mut customers: Vec<i64> = paid.iter().map(|p| p.customer_id).collect();
+    customers.sort_unstable();
+    customers.dedup();
+    for part in customers.chunks(1000) {
+        reconsider_many(tx, &stored, part).await?;
+    }
+    Ok(())
+}
+
+/// [`reconsider`] for many customers (sorted, distinct) with a few
+/// statements for all; the rare reactivations go through the contracts
+/// service one by one as there.
+async fn reconsider_many(
+    tx: &mut store::WriteTx,
+    stored: &Stored,
+    customers: &[i64],
+) -> Result<()> {
+    let today = crate::crm::today(tx).await?.to_string();
+    let policy = &stored.policy;
+    q::lock_customers(tx, customers).await?;
+    let owed: HashMap<i64, i64> = q::overdue_of(tx, &today, customers)
+        .await?
+        .into_iter()
+        .map(|(id, owed, _)| (id, owed))
+        .collect();
+    let notices = q::open_notices_of(tx, customers).await?;
+    if !notices.is_empty() {
+        let mut invoices: Vec<i64> = notices.iter().map(|n| n.invoice_id).collect();
+        invoices.sort_unstable();
+        invoices.dedup();
+        let open: HashMap<i64, i64> = q::invoices_open(tx, &invoices, &today)
+            .await?
+            .into_iter()
+            .collect();
+        let settled: Vec<i64> = notices
+            .iter()
+            .filter(|n| open.get(&n.invoice_id).copied().unwrap_or(0) <= 0)
+            .map(|n| n.id)
+            .collect();
+        q::close_notices(tx, &settled, &today).await?;
+    }
+    let clear: Vec<i64> = customers
+        .iter()
+        .copied()
+        .filter(|c| owed.get(c).copied().unwrap_or(0) < policy.min_amount.0)
+        .collect();
+    for (_, id, status, reason) in q::contracts_of_many(tx, &clear).await? {
+        if status != Status::Suspended.as_str()
+            || reason.as_deref() != Some(SuspendReason::NonPayment.as_str())
+        {
+            continue;
+        }
+        crate::contracts::transition_in(
+            tx,
+            &mover(),
+            id,
+            Status::Active,
+            None,
+            "Collections: debt settled",
+        )
+        .await?;
+        if policy.reconnection_fee.0 > 0 && !stored.country.eq_ignore_ascii_case("BR") {
+            store::billing::runs::add_charge(
+                tx,
+                id,
+                "Reconnection fee",
+                1,
+                policy.reconnection_fee.0,
+                &mover().actor().name,
+                store::now(),
+            )
+            .await?;
+        }
+    }
+    q::end_suspensions_of(tx, &clear, &today).await?;
+    Ok(())
+}
+
+/// The late fee and interest of invoice `inv` paid on `paid_on`, put once
+/// on its contract's next invoice (see [`on_payment`]); `None` when it was
+/// not late or was charged before.
+async fn charge_late(
+    tx: &mut store::WriteTx,
+    policy: &Policy,
+    co: &Company,
+    customer_id: i64,
+    inv: &q::InvoiceFacts,
+    paid_on: Date,
+) -> Result<Option<LateCharged>> {
+    if inv.customer_id != customer_id || inv.kind != "invoice" {
+        return Err(Error::NotFound);
+    }
+    let id = inv.id;
+    let engine = tx.engine();
+    let actor = mover().actor();
+    let today = paid_on.to_string();
+    let due = parse_date("due_date", &inv.due_date)?;
+    let late = rules::late_charges(Money(inv.total), due, paid_on, policy);
+    if late.total().0 <= 0 {
+        return Ok(None);
+    }
+    let contract = match inv.contract_id {
+        Some(k) => Some(k),
+        None => q::invoice_contracts(tx, id).await?.first().copied(),
+    };
+    let contract = match contract {
+        Some(k) => k,
+        None => match q::contracts_of(tx, customer_id).await?.first() {
+            Some((k, _, _)) => *k,
+            None => return Ok(None),
+        },
+    };
+    let step = q::NewStep {
+        invoice_id: id,
+        customer_id,
+        step: LATE_STEP.into(),
+        amount: inv.total,
+        owed: late.total().0,
+        suspend_from: None,
+    };
+    if q::insert_steps(tx, &today, &[step], store::now())
+        .await?
+        .is_empty()
+    {
+        return Ok(None);
+    }
+    let number = inv.number.clone().unwrap_or_default();
+    let en = co.locale == "en";
+    let mut charged = Vec::new();
+    if late.fine.0 > 0 {
+        let d = if en {
+            format!("Late fee on invoice {number}")
+        } else {
+            format!("Multa por atraso da fatura {number}")
+        };
+        charged.push(
+            store::billing::runs::add_charge(
+                tx,
+                contract,
+                &d,
+                1,
+                late.fine.0,
+                &actor.name,
+                store::now(),
+            )
+            .await?,
+        );
+    }
+    if late.interest.0 > 0 {
+        let d = if en {
+            format!(
+                "Interest on invoice {number} ({} days late)",
+                late.days_late
+            )
+        } else {
+            format!(
+                "Juros de mora da fatura {number} ({} dias de atraso)",
+                late.days_late
+            )
+        };
+        charged.push(
+            store::billing::runs::add_charge(
+                tx,
+                contract,
+                &d,
+                1,
+                late.interest.0,
+                &actor.name,
+                store::now(),
+            )
+            .await?,
+        );
+    }
+    Change::new("collections.late_charges", "contract", contract)
+        .after(json!({
+            "invoice_id": id, "days_late": late.days_late, "fine": late.fine.0,
+            "interest": late.interest.0, "charge_ids": charged,
+        }))
+        .record(tx, engine, &actor)
+        .await?;
+    Ok(Some(LateCharged {
+        invoice_id: id,
+        contract_id: contract,
+        charges: late,
+    }))
 }
 
 /// [`reconsider`] in its own transaction, for staff (`collections.manage`)

@@ -265,6 +265,7 @@ async fn recon_remittance_then_its_return_settles_invoices_once() {
         assert_eq!(count("cnab.remittance.generate"), 1);
         assert_eq!(count("cnab.return.process"), 2);
         assert!(count("payment.record") >= 4);
+        crate::collections::open_amounts_agree(&s).await;
     })
     .await;
 }
@@ -400,6 +401,7 @@ async fn recon_unmatched_money_is_queued_then_assigned_and_divergence_is_flagged
             .await
             .unwrap();
         assert_eq!(d.status, "dismissed");
+        crate::collections::open_amounts_agree(&s).await;
     })
     .await;
 }
@@ -444,6 +446,7 @@ async fn recon_a_malformed_return_is_refused_naming_line_and_column() {
             .await
             .unwrap_err();
         assert!(e.to_string().contains("empty"), "{e}");
+        crate::collections::open_amounts_agree(&s).await;
     })
     .await;
 }
@@ -464,4 +467,314 @@ fn recon_a_large_return_is_written_in_batches_and_read_whole() {
         format!("12345670{:09}", n - 1)
     );
     assert_eq!(parsed.titles[n - 1].paid, 100);
+}
+
+/// Everything a settlement writes, read back without ids or instants that
+/// differ between two databases given the same history.
+async fn books(s: &Services, customers: &[i64], since: (i64, i64, i64)) -> Vec<String> {
+    let mut c = s.db.conn().await.unwrap();
+    let mut out = Vec::new();
+    macro_rules! rows {
+        ($label:expr, $t:ty, $sql:expr) => {
+            for r in sqlx::query_as::<_, $t>($sql)
+                .fetch_all(&mut *c)
+                .await
+                .unwrap()
+            {
+                out.push(format!("{} {:?}", $label, r));
+            }
+        };
+    }
+    type Pay = (
+        i64,
+        String,
+        String,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        i64,
+        Option<String>,
+        String,
+    );
+    rows!(
+        "payment",
+        Pay,
+        "SELECT customer_id, kind, method, amount, received_on, gateway, reference, invoice_id,
+            fee, receipt_number, notes FROM payments ORDER BY receipt_number, id"
+    );
+    rows!(
+        "allocation",
+        (Option<String>, i64, i64, String, i64),
+        "SELECT p.receipt_number, a.invoice_id, a.amount, a.allocated_on, a.released
+         FROM payment_allocations a JOIN payments p ON p.id = a.payment_id
+         ORDER BY p.receipt_number, a.id"
+    );
+    rows!(
+        "invoice",
+        (i64, String, String, i64, i64, Option<String>),
+        "SELECT id, kind, status, total, paid, paid_on FROM invoices ORDER BY id"
+    );
+    rows!(
+        "receipt mail",
+        (String, String, Option<String>, String),
+        "SELECT e.to_addr, e.subject, e.attachment_kind, p.receipt_number
+         FROM email_outbox e JOIN payments p ON p.id = e.attachment_id
+         WHERE e.attachment_kind = 'receipt' ORDER BY p.receipt_number"
+    );
+    rows!(
+        "contract",
+        (i64, String, Option<String>),
+        "SELECT id, status, suspend_reason FROM contracts ORDER BY id"
+    );
+    rows!(
+        "late charge",
+        (i64, String, i64, i64),
+        "SELECT contract_id, description, quantity, unit_price FROM pending_charges ORDER BY id"
+    );
+    rows!(
+        "dunning step",
+        (i64, String, String, i64, i64, Option<String>),
+        "SELECT invoice_id, step, sent_on, amount, owed, closed_on FROM dunning_notices
+         ORDER BY invoice_id, step"
+    );
+    rows!(
+        "entry",
+        (i64, String, String, i64, Option<String>, String),
+        "SELECT e.line, e.nosso_numero, e.outcome, e.paid, p.receipt_number, e.message
+         FROM cnab_file_entries e LEFT JOIN payments p ON p.id = e.payment_id
+         ORDER BY e.file_id, e.line"
+    );
+    rows!(
+        "charge",
+        (String, String, Option<String>),
+        "SELECT pc.external_id, pc.status, p.receipt_number FROM payment_charges pc
+         LEFT JOIN payments p ON p.id = pc.payment_id ORDER BY pc.external_id"
+    );
+    // The change records, as multisets: the batch writes a chunk's in
+    // another order than payment after payment.
+    let mut changes: Vec<String> = Vec::new();
+    for r in sqlx::query_as::<_, (String, String, String, Option<String>)>(
+        "SELECT action, entity_kind, entity_id, after_json FROM audit_log WHERE id > $1",
+    )
+    .bind(since.0)
+    .fetch_all(&mut *c)
+    .await
+    .unwrap()
+    {
+        changes.push(format!("audit {r:?}"));
+    }
+    for r in sqlx::query_as::<_, (String, String, String, String)>(
+        "SELECT kind, entity_kind, entity_id, payload FROM domain_events WHERE id > $1",
+    )
+    .bind(since.1)
+    .fetch_all(&mut *c)
+    .await
+    .unwrap()
+    {
+        changes.push(format!("event {r:?}"));
+    }
+    for r in sqlx::query_as::<_, (i64, String, String, Option<String>, String)>(
+        "SELECT customer_id, kind, summary, entity_id, data FROM customer_events WHERE id > $1",
+    )
+    .bind(since.2)
+    .fetch_all(&mut *c)
+    .await
+    .unwrap()
+    {
+        changes.push(format!("timeline {r:?}"));
+    }
+    changes.sort();
+    out.extend(changes);
+    drop(c);
+    for id in customers {
+        let credit = payments::customer_credit(s, &admin_caller(), *id)
+            .await
+            .unwrap();
+        out.push(format!("credit {id} {credit}"));
+    }
+    out
+}
+
+/// Three customers with three invoices each and their boletos registered;
+/// Caio's contract suspended for non-payment. Returns the customers and
+/// each one's boletos (nosso número), oldest first.
+async fn settle_scene(s: &Services) -> Vec<(i64, Vec<String>)> {
+    let mut people = Vec::new();
+    for (name, doc, email) in [
+        ("Ana", "529.982.247-25", "ana@example.net"),
+        ("Beatriz", "111.444.777-35", ""),
+        ("Caio", "123.456.789-09", "caio@example.net"),
+    ] {
+        people.push(billed_customer(s, name, doc, email).await);
+    }
+    bill_months(s, 4).await;
+    cnab_settings(s).await;
+    remittance::generate(s, &admin_caller(), cnab::Format::Cnab240)
+        .await
+        .unwrap();
+    contracts_suspend(s, people[2].1).await;
+    let mut c = s.db.conn().await.unwrap();
+    let mut out = Vec::new();
+    for (customer, _) in &people {
+        let nns: Vec<String> = sqlx::query_scalar(
+            "SELECT pc.external_id FROM payment_charges pc JOIN invoices i ON i.id = pc.invoice_id
+             WHERE i.customer_id = $1 AND pc.gateway = 'cnab' ORDER BY i.due_date, i.id",
+        )
+        .bind(*customer)
+        .fetch_all(&mut *c)
+        .await
+        .unwrap();
+        assert_eq!(nns.len(), 3);
+        out.push((*customer, nns));
+    }
+    out
+}
+
+async fn contracts_suspend(s: &Services, contract: i64) {
+    use domain::contracts::{Status, SuspendReason};
+    services::contracts::transition(
+        s,
+        &admin_caller(),
+        contract,
+        Status::Suspended,
+        Some(SuspendReason::NonPayment),
+        "",
+    )
+    .await
+    .unwrap();
+}
+
+/// Settles the scene's return files the `ledger` way: Caio's last boleto
+/// alone first (so the big file finds it settled before), then a file with
+/// on-time and late payments, an overpayment that closes the next invoice
+/// and leaves credit, a payment whose boleto's invoice is paid already
+/// (credit), a partial payment, two payments of one customer, a line
+/// repeated, an unknown boleto and a rejection.
+async fn settle_files(s: &Services, scene: &[(i64, Vec<String>)], ledger: returns::Ledger) {
+    let (ana, bia, caio) = (&scene[0].1, &scene[1].1, &scene[2].1);
+    let at = |mut t: simulate::Title, d: jiff::civil::Date| {
+        t.credit_date = Some(d);
+        t
+    };
+    let first = simulate::return_240(
+        Bank::BancoDoBrasil,
+        1,
+        date(2026, 5, 6),
+        &[liquidation(&caio[2], 9_990, 9_990)],
+    )
+    .unwrap();
+    returns::process_with(s, &admin_caller(), "r1.ret", first.as_bytes(), ledger)
+        .await
+        .unwrap();
+    let mut rejected = liquidation(&bia[2], 9_990, 0);
+    rejected.occurrence = "03".into();
+    rejected.reason = "0000000008".into();
+    let lines = [
+        at(liquidation(&ana[0], 9_990, 9_990), date(2026, 2, 12)),
+        liquidation(&ana[1], 9_990, 24_990),
+        liquidation(&ana[2], 9_990, 9_990),
+        liquidation(&bia[0], 9_990, 5_000),
+        liquidation(&bia[1], 9_990, 9_990),
+        liquidation(&bia[0], 9_990, 5_000),
+        liquidation(&caio[0], 9_990, 9_990),
+        at(liquidation(&caio[1], 9_990, 9_990), date(2026, 4, 30)),
+        liquidation(&caio[2], 9_990, 9_990),
+        liquidation("99999990000000042", 5_000, 5_000),
+        rejected,
+    ];
+    let second = simulate::return_240(Bank::BancoDoBrasil, 2, date(2026, 5, 6), &lines).unwrap();
+    let done = returns::process_with(s, &admin_caller(), "r2.ret", second.as_bytes(), ledger)
+        .await
+        .unwrap();
+    let f = &done.file;
+    assert_eq!(
+        (
+            f.settled,
+            f.divergent,
+            f.already_settled,
+            f.unmatched,
+            f.rejected
+        ),
+        (7, 2, 2, 1, 1),
+        "{ledger:?}"
+    );
+}
+
+#[tokio::test]
+async fn recon_batch_ledger_writes_the_books_one_payment_at_a_time_would() {
+    each_engine(|db| async move {
+        let other = match db.engine() {
+            store::Engine::Sqlite => store::testing::sqlite().await,
+            store::Engine::Postgres => store::testing::postgres().await,
+        };
+        let mut books_of = Vec::new();
+        for (d, ledger) in [
+            (&db, returns::Ledger::OneByOne),
+            (&other, returns::Ledger::Batch),
+        ] {
+            let s = svc(d);
+            let scene = settle_scene(&s).await;
+            let since = {
+                let mut c = d.conn().await.unwrap();
+                let mut last = Vec::new();
+                for t in ["audit_log", "domain_events", "customer_events"] {
+                    last.push(
+                        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {t}"
+                        )))
+                        .fetch_one(&mut *c)
+                        .await
+                        .unwrap(),
+                    );
+                }
+                (last[0], last[1], last[2])
+            };
+            settle_files(&s, &scene, ledger).await;
+            let customers: Vec<i64> = scene.iter().map(|(c, _)| *c).collect();
+            let b = books(&s, &customers, since).await;
+            // What the scene must come to, whichever way it was written.
+            let (ana, bia, caio) = (customers[0], customers[1], customers[2]);
+            use InvoiceStatus::*;
+            assert_eq!(
+                statuses(&s, ana).await,
+                vec![(Paid, 9_990), (Paid, 9_990), (Paid, 9_990)],
+                "{ledger:?}"
+            );
+            assert_eq!(
+                statuses(&s, bia).await,
+                vec![(Overdue, 5_000), (Paid, 9_990), (Overdue, 0)],
+                "{ledger:?}"
+            );
+            assert_eq!(
+                statuses(&s, caio).await,
+                vec![(Paid, 9_990), (Paid, 9_990), (Paid, 9_990)],
+                "{ledger:?}"
+            );
+            assert!(b.contains(&format!("credit {ana} 15000")), "{b:#?}");
+            assert!(b.contains(&format!("credit {caio} 0")), "{b:#?}");
+            let contracts: Vec<&String> = b.iter().filter(|l| l.starts_with("contract ")).collect();
+            assert_eq!(contracts.len(), 3, "{b:#?}");
+            assert!(
+                contracts.iter().all(|l| l.contains("\"active\"")),
+                "Caio is reactivated: {b:#?}"
+            );
+            assert!(b.iter().any(|l| l.starts_with("late charge")), "{b:#?}");
+            assert_eq!(
+                b.iter().filter(|l| l.starts_with("receipt mail")).count(),
+                6,
+                "Ana's three and Caio's three: {b:#?}"
+            );
+            crate::collections::open_amounts_agree(&s).await;
+            books_of.push(b);
+        }
+        let (one, batch) = (&books_of[0], &books_of[1]);
+        for (a, b) in one.iter().zip(batch) {
+            assert_eq!(a, b);
+        }
+        assert_eq!(one.len(), batch.len());
+        other.close().await;
+    })
+    .await;
 }

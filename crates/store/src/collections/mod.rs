@@ -3,7 +3,9 @@
 //! daily pass made and trust unlocks (migration `0020_collections`).
 //!
 //! Open amounts come only from [`crate::billing::reports::SETTLEMENTS`], so
-//! whatever settles an invoice there (credit notes, payments) counts here.
+//! whatever settles an invoice there (credit notes, payments) counts here;
+//! the overdue list reads `invoices.open_amount`, which migration 0029's
+//! triggers keep as the total plus those same settlements.
 
 use sqlx::AnyConnection;
 
@@ -493,9 +495,13 @@ pub struct Overdue {
 /// least on `oldest_by` (a days-late filter), most owed first; `name` (folded
 /// search text, already lower case) filters by name when not empty.
 ///
-/// The settlements are summed once per invoice and joined (a hash join),
-/// not looked up per invoice; names and suspended contracts are read for
-/// the page's rows only.
+/// Reads the open invoices only, through the `invoices_open` partial index
+/// over each invoice's `open_amount` (migration 0029: its total plus every
+/// settlement, kept by triggers), not the whole book's settlements: what is
+/// open counts settlements of any date, the same as
+/// [`SETTLEMENTS`] up to `as_of` for the page's `as_of`, today (payments
+/// and credit notes are not dated after the day they are written). Names
+/// and suspended contracts are read for the page's rows only.
 pub async fn overdue(
     conn: &mut AnyConnection,
     as_of: &str,
@@ -513,17 +519,14 @@ pub async fn overdue(
         )
     };
     let sql = format!(
-        "SELECT o.customer_id, '' AS customer_name, CAST(SUM(o.open) AS BIGINT) AS owed,
-            MIN(o.due_date) AS oldest_due, COUNT(*) AS invoices, 0 AS suspended
-         FROM (SELECT i.customer_id, i.due_date, i.total + COALESCE(x.settled, 0) AS open
-               FROM invoices i {join}
-               LEFT JOIN (SELECT s.invoice_id, SUM(s.amount) AS settled FROM ({SETTLEMENTS}) s
-                          WHERE s.on_date <= $1 GROUP BY s.invoice_id) x ON x.invoice_id = i.id
-               WHERE {OWED} AND i.due_date < $1 {cond}) o
-         WHERE o.open > 0
-         GROUP BY o.customer_id
-         HAVING MIN(o.due_date) <= $2
-         ORDER BY owed DESC, o.customer_id LIMIT {limit} OFFSET {offset}",
+        "SELECT i.customer_id, '' AS customer_name, CAST(SUM(i.open_amount) AS BIGINT) AS owed,
+            MIN(i.due_date) AS oldest_due, COUNT(*) AS invoices, 0 AS suspended
+         FROM invoices i {join}
+         WHERE i.kind = 'invoice' AND i.status IN ('issued', 'voided') AND i.open_amount > 0
+           AND i.due_date < $1 {cond}
+         GROUP BY i.customer_id
+         HAVING MIN(i.due_date) <= $2
+         ORDER BY owed DESC, i.customer_id LIMIT {limit} OFFSET {offset}",
         limit = limit.clamp(0, 100_000),
         offset = offset.max(0),
     );
@@ -665,4 +668,183 @@ pub async fn lock_customer(conn: &mut AnyConnection, customer_id: i64) -> Result
             .await?;
     }
     Ok(())
+}
+
+// Batch forms of the reads and writes above, for payments recorded by the
+// thousand (return files): one statement for many customers or invoices.
+
+/// [`invoice`] for many ids (those that exist).
+pub async fn invoices(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<InvoiceFacts>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, number, customer_id, contract_id, due_date, total, kind, status
+         FROM invoices WHERE id IN ({})",
+        id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`open_notices`] of many customers, by customer.
+pub async fn open_notices_of(
+    conn: &mut AnyConnection,
+    customer_ids: &[i64],
+) -> Result<Vec<Notice>> {
+    if customer_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {NOTICE} FROM dunning_notices
+         WHERE customer_id IN ({}) AND closed_on IS NULL AND suspend_from IS NOT NULL
+         ORDER BY customer_id, suspend_from, id",
+        id_list(customer_ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`invoice_open`] for many invoices: `(invoice_id, open)`.
+pub async fn invoices_open(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    as_of: &str,
+) -> Result<Vec<(i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT i.id, CAST({open} AS BIGINT) FROM invoices i WHERE i.id IN ({ids})",
+        open = open_expr(),
+        ids = id_list(ids)
+    )))
+    .bind(as_of)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`close_notice`] for many notices.
+pub async fn close_notices(conn: &mut AnyConnection, ids: &[i64], on: &str) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE dunning_notices SET closed_on = $1 WHERE id IN ({}) AND closed_on IS NULL",
+        id_list(ids)
+    )))
+    .bind(on)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// [`contracts_of`] for many customers: `(customer_id, contract_id,
+/// status, suspend_reason)`, by customer then contract.
+pub async fn contracts_of_many(
+    conn: &mut AnyConnection,
+    customer_ids: &[i64],
+) -> Result<Vec<(i64, i64, String, Option<String>)>> {
+    if customer_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT customer_id, id, status, suspend_reason FROM contracts
+         WHERE customer_id IN ({}) ORDER BY customer_id, id",
+        id_list(customer_ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`end_suspensions`] for many customers.
+pub async fn end_suspensions_of(
+    conn: &mut AnyConnection,
+    customer_ids: &[i64],
+    on: &str,
+) -> Result<u64> {
+    if customer_ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE dunning_suspensions SET ended_on = $1
+         WHERE customer_id IN ({}) AND ended_on IS NULL",
+        id_list(customer_ids)
+    )))
+    .bind(on)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// [`lock_customer`] for many customers, in the order given (callers sort
+/// them, so two batches never wait for each other in a cycle).
+pub async fn lock_customers(conn: &mut AnyConnection, customer_ids: &[i64]) -> Result<()> {
+    if customer_ids.is_empty() || conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        return Ok(());
+    }
+    for chunk in customer_ids.chunks(1000) {
+        let keys: Vec<String> = chunk
+            .iter()
+            .map(|id| (CUSTOMER_LOCK | (id & 0xffff_ffff)).to_string())
+            .collect();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(ARRAY[{}]::bigint[])
+                WITH ORDINALITY AS x(k, n) ORDER BY n",
+            keys.join(", ")
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// [`invoice_contracts`] for many invoices: `(invoice_id, contract_id)`.
+pub async fn invoices_contracts(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT DISTINCT i.id, COALESCE(i.contract_id, l.contract_id) FROM invoices i
+         LEFT JOIN invoice_lines l ON l.invoice_id = i.id
+         WHERE i.id IN ({}) AND COALESCE(i.contract_id, l.contract_id) IS NOT NULL
+         ORDER BY 1, 2",
+        id_list(ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The status of each of `contract_ids`: `(contract_id, status)`.
+pub async fn contract_statuses(
+    conn: &mut AnyConnection,
+    contract_ids: &[i64],
+) -> Result<Vec<(i64, String)>> {
+    if contract_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, status FROM contracts WHERE id IN ({})",
+        id_list(contract_ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// [`open_suspension`] for many contracts (each one's latest open one).
+pub async fn open_suspensions(
+    conn: &mut AnyConnection,
+    contract_ids: &[i64],
+) -> Result<Vec<Suspension>> {
+    if contract_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SUSPENSION} FROM dunning_suspensions s
+         LEFT JOIN dunning_unlocks u ON u.suspension_id = s.id
+         WHERE s.contract_id IN ({}) AND s.ended_on IS NULL ORDER BY s.contract_id, s.id",
+        id_list(contract_ids)
+    )))
+    .fetch_all(conn)
+    .await?)
 }

@@ -633,3 +633,276 @@ pub async fn enqueue_receipt(conn: &mut AnyConnection, payment_id: i64, at: i64)
         .rows_affected()
         == 1)
 }
+
+// The batch forms below write what the one-payment functions above write,
+// for many payments with a few multi-row statements (return files settle
+// thousands of boletos per transaction).
+
+/// The rows gateway `gateway` delivered with any of `references`.
+pub async fn by_references(
+    conn: &mut AnyConnection,
+    gateway: &str,
+    references: &[&str],
+) -> Result<Vec<Payment>> {
+    let mut out = Vec::with_capacity(references.len());
+    for part in references.chunks(2000) {
+        let mut p = crate::params::Params::for_conn(conn);
+        let g = p.add(gateway);
+        let list: Vec<String> = part.iter().map(|r| p.add(*r)).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE p.gateway = {g} AND p.reference IN ({})",
+            list.join(", ")
+        );
+        out.extend(
+            p.bind_as(sqlx::query_as::<_, Payment>(sqlx::AssertSqlSafe(sql)))
+                .fetch_all(&mut *conn)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// [`lock_account`] for many customers, in id order (so two batches never
+/// wait for each other in a cycle); returns the ids that exist.
+pub async fn lock_accounts(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    customer_ids: &[i64],
+) -> Result<Vec<i64>> {
+    if customer_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lock = match engine {
+        Engine::Postgres => " FOR UPDATE",
+        Engine::Sqlite => "",
+    };
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM customers WHERE id IN ({}) ORDER BY id{lock}",
+        crate::params::id_list(customer_ids)
+    )))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Every issued or voided invoice of `customer_ids` with its amounts
+/// (whatever is left open), by customer, oldest due first: what
+/// [`open_invoices`] filters, for many customers in one read.
+pub async fn invoices_of(
+    conn: &mut AnyConnection,
+    customer_ids: &[i64],
+) -> Result<Vec<InvoiceAmounts>> {
+    if customer_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<Counted> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COUNTED_COLUMNS} FROM invoices d
+         WHERE d.customer_id IN ({}) AND d.status IN ('issued', 'voided')
+         ORDER BY d.customer_id, d.due_date, d.id",
+        crate::params::id_list(customer_ids)
+    )))
+    .fetch_all(conn)
+    .await?;
+    Ok(amounts_of(rows))
+}
+
+/// Adds many rows as [`insert`] does one; for each, in the order given, its
+/// id, or `None` when a row with the same `(gateway, reference)` exists
+/// already (nothing written for it). Every row needs its own `public_id`.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    rows: &[NewPayment<'_>],
+    at: i64,
+) -> Result<Vec<Option<i64>>> {
+    use crate::bulk::Value;
+    use sqlx::Row as _;
+    let values: Vec<Vec<Value>> = rows
+        .iter()
+        .map(|p| {
+            vec![
+                p.public_id.into(),
+                p.customer_id.into(),
+                p.kind.into(),
+                p.method.into(),
+                p.amount.into(),
+                p.received_on.into(),
+                p.received_at.into(),
+                p.gateway.map(str::to_owned).into(),
+                p.reference.map(str::to_owned).into(),
+                p.invoice_id.into(),
+                p.reverses_payment_id.into(),
+                p.fee.into(),
+                p.notes.into(),
+                p.actor_kind.into(),
+                p.actor_name.into(),
+                at.into(),
+            ]
+        })
+        .collect();
+    let written = crate::bulk::insert_rows_fetching(
+        conn,
+        "payments",
+        &[
+            "public_id",
+            "customer_id",
+            "kind",
+            "method",
+            "amount",
+            "received_on",
+            "received_at",
+            "gateway",
+            "reference",
+            "invoice_id",
+            "reverses_payment_id",
+            "fee",
+            "notes",
+            "actor_kind",
+            "actor_name",
+            "created_at",
+        ],
+        &values,
+        " ON CONFLICT (gateway, reference) DO NOTHING RETURNING id, public_id",
+    )
+    .await?;
+    let mut ids = std::collections::HashMap::with_capacity(written.len());
+    for r in &written {
+        ids.insert(r.try_get::<String, _>(1)?, r.try_get::<i64, _>(0)?);
+    }
+    Ok(rows.iter().map(|p| ids.get(p.public_id).copied()).collect())
+}
+
+/// Gives each payment its receipt number (see [`set_receipt_number`]):
+/// `(payment id, number)`.
+pub async fn set_receipt_numbers(
+    conn: &mut AnyConnection,
+    numbers: &[(i64, String)],
+) -> Result<()> {
+    for chunk in numbers.chunks(1000) {
+        let mut p = crate::params::Params::for_conn(conn);
+        let cases: String = chunk
+            .iter()
+            .map(|(id, n)| format!(" WHEN {id} THEN {}", p.add(n.as_str())))
+            .collect();
+        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let sql = format!(
+            "UPDATE payments SET receipt_number = CASE id{cases} END
+             WHERE id IN ({}) AND receipt_number IS NULL",
+            crate::params::id_list(&ids)
+        );
+        p.bind_query(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .execute(&mut *conn)
+            .await
+            .map_err(crate::conflict("receipt_number"))?;
+    }
+    Ok(())
+}
+
+/// Adds many allocations (as [`allocate`] does one, in the order given)
+/// and moves each invoice's `paid` by the sum of its deltas; its `paid_on`
+/// becomes that of its last allocation here.
+pub async fn allocate_many(
+    conn: &mut AnyConnection,
+    allocations: &[NewAllocation<'_>],
+    at: i64,
+) -> Result<()> {
+    use crate::bulk::Value;
+    if allocations.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<Vec<Value>> = allocations
+        .iter()
+        .map(|a| {
+            vec![
+                a.payment_id.into(),
+                a.invoice_id.into(),
+                a.amount.into(),
+                a.on.into(),
+                at.into(),
+                i64::from(a.released).into(),
+            ]
+        })
+        .collect();
+    crate::bulk::insert_rows(
+        conn,
+        "payment_allocations",
+        &[
+            "payment_id",
+            "invoice_id",
+            "amount",
+            "allocated_on",
+            "created_at",
+            "released",
+        ],
+        &rows,
+    )
+    .await?;
+    // Per invoice: the summed delta and the last paid_on, in first-seen order.
+    let mut order: Vec<i64> = Vec::new();
+    let mut moved: std::collections::HashMap<i64, (i64, Option<&str>)> =
+        std::collections::HashMap::new();
+    for a in allocations {
+        let e = moved.entry(a.invoice_id).or_insert_with(|| {
+            order.push(a.invoice_id);
+            (0, None)
+        });
+        e.0 += a.paid_delta;
+        e.1 = a.paid_on;
+    }
+    for chunk in order.chunks(1000) {
+        let mut p = crate::params::Params::for_conn(conn);
+        let mut paid = String::new();
+        let mut paid_on = String::new();
+        for id in chunk {
+            let (delta, on) = moved[id];
+            paid.push_str(&format!(" WHEN {id} THEN {delta}"));
+            let on = on.map_or_else(|| "NULL".to_owned(), |d| p.add(d));
+            paid_on.push_str(&format!(" WHEN {id} THEN {on}"));
+        }
+        let sql = format!(
+            "UPDATE invoices SET paid = paid + CASE id{paid} END, paid_on = CASE id{paid_on} END
+             WHERE id IN ({})",
+            crate::params::id_list(chunk)
+        );
+        p.bind_query(sqlx::query(sqlx::AssertSqlSafe(sql)))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// [`enqueue_receipt`] for many payments, queued in id order.
+pub async fn enqueue_receipts(
+    conn: &mut AnyConnection,
+    payment_ids: &[i64],
+    at: i64,
+) -> Result<u64> {
+    if payment_ids.is_empty() {
+        return Ok(0);
+    }
+    let first_email = if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        "json_extract(c.emails, '$[0]')"
+    } else {
+        "(c.emails::jsonb ->> 0)"
+    };
+    let mut queued = 0;
+    for chunk in payment_ids.chunks(2000) {
+        let sql = format!(
+            "INSERT INTO email_outbox (to_addr, subject, body_text, status, created_at,
+                attachment_kind, attachment_id)
+             SELECT {first_email}, COALESCE(p.receipt_number, ''), '', 'pending', $1, 'receipt', p.id
+             FROM payments p JOIN customers c ON c.id = p.customer_id
+             WHERE p.id IN ({}) AND p.kind = 'payment' AND p.receipt_number IS NOT NULL
+               AND COALESCE({first_email}, '') <> ''
+               AND NOT EXISTS (SELECT 1 FROM settings
+                    WHERE key = 'email.send_invoices' AND value = 'false')
+             ORDER BY p.id
+             ON CONFLICT DO NOTHING",
+            crate::params::id_list(chunk)
+        );
+        queued += sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(at)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    Ok(queued)
+}

@@ -227,7 +227,7 @@ pub async fn insert_entries(
     entries: &[Entry],
 ) -> Result<()> {
     for chunk in entries.chunks(ENTRY_ROWS) {
-        let mut p = Params::default();
+        let mut p = Params::for_conn(conn);
         let mut values = Vec::with_capacity(chunk.len());
         for e in chunk {
             values.push(format!(
@@ -345,7 +345,7 @@ pub async fn insert_charges(
     at: i64,
 ) -> Result<()> {
     for chunk in charges.chunks(ENTRY_ROWS) {
-        let mut p = Params::default();
+        let mut p = Params::for_conn(conn);
         let mut values = Vec::with_capacity(chunk.len());
         for c in chunk {
             values.push(format!(
@@ -393,7 +393,7 @@ pub async fn charges_by_numbers(
     if numbers.is_empty() {
         return Ok(Vec::new());
     }
-    let mut p = Params::default();
+    let mut p = Params::for_conn(conn);
     let list: Vec<String> = numbers.iter().map(|n| p.add(n.as_str())).collect();
     let sql = format!(
         "SELECT pc.id, pc.external_id, pc.status, pc.amount, pc.payment_id, pc.invoice_id,

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use store::payments::recon::{self as rs, CnabFile, Counts, Entry, NewFile, NewUnmatched};
 
 use super::{candidates, ledger_caller, remittance, require};
-use crate::payments::{NewPayment, record_in};
+use crate::payments::{Batched, NewPayment, record_in};
 use crate::{Caller, Change, Error, Result, Services};
 
 /// Return lines settled per transaction.
@@ -174,6 +174,18 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
     })
 }
 
+/// How a return file's settlements reach the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ledger {
+    /// A chunk's payments written together
+    /// ([`crate::payments::record_many_in`]): what [`process`] does.
+    Batch,
+    /// Each payment through [`crate::payments::record_in`], the
+    /// one-payment path the batch must match (kept to prove it and to
+    /// measure the difference).
+    OneByOne,
+}
+
 /// What [`process`] did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Processed {
@@ -192,6 +204,17 @@ pub async fn process(
     caller: &Caller,
     name: &str,
     bytes: &[u8],
+) -> Result<Processed> {
+    process_with(svc, caller, name, bytes, Ledger::Batch).await
+}
+
+/// [`process`] with the settlements written the `ledger` way.
+pub async fn process_with(
+    svc: &Services,
+    caller: &Caller,
+    name: &str,
+    bytes: &[u8],
+    ledger: Ledger,
 ) -> Result<Processed> {
     require(caller, Permission::PaymentsRecord)?;
     if bytes.len() > MAX_BYTES {
@@ -269,6 +292,7 @@ pub async fn process(
             &widths,
             &mut counts,
             &mut settled_here,
+            ledger,
         )
         .await;
         if let Err(e) = r {
@@ -315,8 +339,9 @@ async fn settle_chunk(
     widths: &[usize],
     counts: &mut Counts,
     settled_here: &mut HashMap<String, i64>,
+    ledger: Ledger,
 ) -> Result<()> {
-    let ledger = ledger_caller();
+    let ledger_caller = ledger_caller();
     let mut tx = svc.db.begin().await?;
     let today = crate::crm::today(&mut tx).await?;
     let keys: Vec<Vec<String>> = chunk
@@ -335,6 +360,12 @@ async fn settle_chunk(
     let mut entries = Vec::with_capacity(chunk.len());
     let mut paid_charges = Vec::new();
     let mut local = Counts::default();
+    // The chunk's payments, written together after the loop: each with its
+    // entry, charge, amount paid and fee; lines repeating one of them.
+    let mut payments: Vec<NewPayment> = Vec::new();
+    let mut settling: Vec<(usize, rs::Charge, i64, i64)> = Vec::new();
+    let mut queued: HashMap<String, usize> = HashMap::new();
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
     let now = store::now();
     for (l, keys) in chunk.iter().zip(&keys) {
         let charge = keys.iter().find_map(|k| index.get(k)).cloned();
@@ -366,48 +397,28 @@ async fn settle_chunk(
                 e.message = "liquidation without an amount paid".into();
                 local.rejected += 1;
             } else if let Some(c) = charge {
-                let fee = l.fee.clamp(0, l.paid);
                 if let Some(pid) = settled_here.get(&c.external_id) {
                     e.outcome = "already_settled".into();
                     e.payment_id = Some(*pid);
                     local.already_settled += 1;
+                } else if let Some(k) = queued.get(&c.external_id) {
+                    // Reported twice in this chunk: settled by the first.
+                    repeats.push((entries.len(), *k));
                 } else {
-                    let r = record_in(
-                        &mut tx,
-                        &ledger,
-                        &NewPayment {
-                            customer_id: c.customer_id,
-                            method: Method::Boleto,
-                            amount: Money(l.paid),
-                            received_on: day.clone(),
-                            invoice_id: (c.invoice_status == "issued").then_some(c.invoice_id),
-                            gateway: Some(rs::GATEWAY.into()),
-                            reference: Some(c.external_id.clone()),
-                            fee: Money(fee),
-                            notes: format!("CNAB return {name}, line {}", l.line),
-                        },
-                    )
-                    .await?;
-                    e.payment_id = Some(r.payment.id);
-                    settled_here.insert(c.external_id.clone(), r.payment.id);
-                    if c.status != "paid" {
-                        paid_charges.push((c.id, r.payment.id));
-                    }
-                    if r.duplicate {
-                        e.outcome = "already_settled".into();
-                        local.already_settled += 1;
-                    } else {
-                        local.settled += 1;
-                        local.settled_amount += l.paid;
-                        local.fees += fee;
-                        if l.paid != c.amount {
-                            e.outcome = "divergent".into();
-                            e.message = format!("paid {} for a boleto of {}", l.paid, c.amount);
-                            local.divergent += 1;
-                        } else {
-                            e.outcome = "settled".into();
-                        }
-                    }
+                    let fee = l.fee.clamp(0, l.paid);
+                    queued.insert(c.external_id.clone(), settling.len());
+                    payments.push(NewPayment {
+                        customer_id: c.customer_id,
+                        method: Method::Boleto,
+                        amount: Money(l.paid),
+                        received_on: day.clone(),
+                        invoice_id: (c.invoice_status == "issued").then_some(c.invoice_id),
+                        gateway: Some(rs::GATEWAY.into()),
+                        reference: Some(c.external_id.clone()),
+                        fee: Money(fee),
+                        notes: format!("CNAB return {name}, line {}", l.line),
+                    });
+                    settling.push((entries.len(), c, l.paid, fee));
                 }
             } else {
                 e.outcome = "unmatched".into();
@@ -446,6 +457,50 @@ async fn settle_chunk(
             local.other += 1;
         }
         entries.push(e);
+    }
+    let recorded = match ledger {
+        Ledger::Batch => {
+            crate::payments::record_many_in(&mut tx, &ledger_caller, &payments).await?
+        }
+        Ledger::OneByOne => {
+            let mut out = Vec::with_capacity(payments.len());
+            for p in &payments {
+                let r = record_in(&mut tx, &ledger_caller, p).await?;
+                out.push(Batched {
+                    payment_id: r.payment.id,
+                    duplicate: r.duplicate,
+                });
+            }
+            out
+        }
+    };
+    for ((at, c, paid, fee), r) in settling.iter().zip(&recorded) {
+        let e = &mut entries[*at];
+        e.payment_id = Some(r.payment_id);
+        settled_here.insert(c.external_id.clone(), r.payment_id);
+        if c.status != "paid" {
+            paid_charges.push((c.id, r.payment_id));
+        }
+        if r.duplicate {
+            e.outcome = "already_settled".into();
+            local.already_settled += 1;
+        } else {
+            local.settled += 1;
+            local.settled_amount += paid;
+            local.fees += fee;
+            if *paid != c.amount {
+                e.outcome = "divergent".into();
+                e.message = format!("paid {} for a boleto of {}", paid, c.amount);
+                local.divergent += 1;
+            } else {
+                e.outcome = "settled".into();
+            }
+        }
+    }
+    for (at, k) in repeats {
+        entries[at].outcome = "already_settled".into();
+        entries[at].payment_id = Some(recorded[k].payment_id);
+        local.already_settled += 1;
     }
     rs::set_charges_paid(&mut tx, &paid_charges, now).await?;
     rs::insert_entries(&mut tx, file_id, &entries).await?;
