@@ -243,6 +243,53 @@ mod tests {
     }
 
     #[test]
+    fn reduced_rate_per_vendor() {
+        let plan = Plan {
+            id: 1,
+            down_kbps: 300_000,
+            up_kbps: 150_000,
+            burst_down: None,
+            burst_up: None,
+            quota: None,
+            suspended_restricted: false,
+            mikrotik_rate: "150M/300M".into(),
+        };
+        let mode = Mode::Reduced(75_000, 150_000);
+        let s = Settings::default();
+        let reply = |kind| {
+            let mut p = Packet::new(radius::Code::AccessAccept, 1);
+            add_profile(&mut p, kind, &plan, mode, &s);
+            p
+        };
+        assert_eq!(
+            reply(Kind::Mikrotik)
+                .get(attr::mikrotik::RATE_LIMIT)
+                .as_deref(),
+            Some("75M/150M")
+        );
+        assert_eq!(
+            reply(Kind::AccelPpp).get(attr::FILTER_ID).as_deref(),
+            Some("150000/75000")
+        );
+        assert_eq!(
+            reply(Kind::Huawei).get(attr::huawei::OUTPUT_AVERAGE_RATE),
+            Some(150_000_000)
+        );
+        assert_eq!(
+            reply(Kind::Juniper)
+                .get(attr::erx::SERVICE_ACTIVATE)
+                .as_deref(),
+            Some("lastmile-rate(150000000,75000000)")
+        );
+        // No restricted attributes with a reduced speed.
+        assert!(
+            reply(Kind::Mikrotik)
+                .get(attr::mikrotik::ADDRESS_LIST)
+                .is_none()
+        );
+    }
+
+    #[test]
     fn kinds_parse() {
         assert_eq!(Kind::parse("mikrotik"), Kind::Mikrotik);
         assert_eq!(Kind::parse("accel-ppp"), Kind::AccelPpp);
