@@ -595,6 +595,9 @@ struct UnlockView {
     customer: String,
     days: String,
     max_days: i64,
+    /// The contract's speed is reduced (not suspended): the unlock gives
+    /// the plan's speed back until the suspension day.
+    reduced: bool,
     errors: FormErrors,
 }
 
@@ -612,7 +615,12 @@ async fn unlock_view(
         .await?
         .policy
         .unlock_max_days;
+    let reduced = matches!(
+        svc::outlook(&state.svc, &caller, id).await?,
+        Outlook::Reduced { .. }
+    );
     Ok(UnlockView {
+        reduced,
         page: Page::new(staff, "customers", "collections-unlock-title"),
         contract_id: id,
         number: k.number,

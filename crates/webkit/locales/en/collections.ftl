@@ -83,3 +83,4 @@ collections-restored-unlocked = unlocked on trust
 collections-restored-suspended = suspended
 timeline-collections-speed-reduced = Contract { $number } reduced to { $down }/{ $up } kbit/s for non-payment; suspension possible from { $date }
 timeline-collections-speed-restored = Contract { $number } back at its plan's speed ({ $why })
+collections-unlock-explain-reduced = The contract gets its plan's speed back now. The reduction does not come back for this notice; if the debt is still open on the suspension day, the contract is suspended then.

@@ -83,3 +83,4 @@ collections-restored-unlocked = desbloqueado em confiança
 collections-restored-suspended = suspenso
 timeline-collections-speed-reduced = Contrato { $number } reduzido para { $down }/{ $up } kbit/s por falta de pagamento; suspensão possível a partir de { $date }
 timeline-collections-speed-restored = Contrato { $number } de volta à velocidade do plano ({ $why })
+collections-unlock-explain-reduced = O contrato volta agora à velocidade do plano. A redução não volta para este aviso; se o débito continuar em aberto no dia da suspensão, o contrato é suspenso nesse dia.
