@@ -143,7 +143,10 @@ impl ReducedRate {
                 up_kbps.saturating_mul(percent) / 100,
                 down_kbps.saturating_mul(percent) / 100,
             ),
-            ReducedRate::Fixed { up_kbps: u, down_kbps: d } => (u, d),
+            ReducedRate::Fixed {
+                up_kbps: u,
+                down_kbps: d,
+            } => (u, d),
         };
         (u.min(up_kbps).max(1), d.min(down_kbps).max(1))
     }

@@ -591,7 +591,10 @@ async fn a_payment_reactivates_and_puts_late_charges_on_the_next_invoice() {
 }
 
 /// The speed-reduction rows of contract `k`: (up, down, percent, ended_why).
-async fn reductions(s: &Services, k: i64) -> Vec<(Option<i64>, Option<i64>, Option<i64>, Option<String>)> {
+async fn reductions(
+    s: &Services,
+    k: i64,
+) -> Vec<(Option<i64>, Option<i64>, Option<i64>, Option<String>)> {
     let mut c = s.db.conn().await.unwrap();
     sqlx::query_as(
         "SELECT up_kbps, down_kbps, percent, ended_why FROM dunning_reductions
@@ -616,7 +619,11 @@ async fn speed_events(s: &Services, k: i64) -> Vec<bool> {
     .await
     .unwrap();
     rows.iter()
-        .map(|p| serde_json::from_str::<serde_json::Value>(p).unwrap()["reduced"].as_bool().unwrap())
+        .map(|p| {
+            serde_json::from_str::<serde_json::Value>(p).unwrap()["reduced"]
+                .as_bool()
+                .unwrap()
+        })
         .collect()
 }
 
