@@ -410,6 +410,7 @@ async fn reminder(j: &Journey, c: &Client) {
         .expect("collections");
     let table = text(c, ".table").await;
     assert!(table.contains("Carla Mendes"), "reminder: {table}");
+    assert!(table.contains("Suspension notice"), "reminder: {table}");
     axe(c, &j.axe_js, "overdue list").await;
     if j.pictures {
         screenshots(c, "collections-overdue").await;

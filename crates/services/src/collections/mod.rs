@@ -1446,6 +1446,13 @@ pub async fn overdue(
                 .min_by_key(|(_, o)| *o);
             match next {
                 Some((s, o)) => (s.to_owned(), Some(add_days(due, o).to_string())),
+                // Past the notice's day with no notice open, owing enough
+                // for one: the next pass sends it.
+                None if days_late >= policy.notice_offset_days
+                    && row.owed >= policy.min_amount.0 =>
+                {
+                    ("notice".to_owned(), Some(today.to_string()))
+                }
                 None => ("none".to_owned(), None),
             }
         };
