@@ -99,7 +99,11 @@ pub fn decide(req: &Packet, nas: &Nas, view: &View) -> Outcome {
     let plan = view.plan(sub.plan_id);
     let mut mode = Mode::Normal;
     match sub.status {
-        Status::Active => {}
+        Status::Active => {
+            if let Some(p) = &plan {
+                mode = profile::mode_of(&sub, p);
+            }
+        }
         Status::Canceled => return reject(req, Reason::ContractCanceled, cid, method),
         Status::Pending => return reject(req, Reason::ContractPending, cid, method),
         Status::Suspended => {
@@ -122,7 +126,7 @@ pub fn decide(req: &Packet, nas: &Nas, view: &View) -> Outcome {
     {
         return reject(req, Reason::SimultaneousUse, cid, method);
     }
-    if mode == Mode::Normal
+    if matches!(mode, Mode::Normal | Mode::Reduced(..))
         && let Some(p) = &plan
         && let Some((limit, action)) = p.quota
         && view
@@ -135,7 +139,13 @@ pub fn decide(req: &Packet, nas: &Nas, view: &View) -> Outcome {
     {
         match action {
             QuotaAction::Block => return reject(req, Reason::QuotaBlocked, cid, method),
-            QuotaAction::Throttle(k) => mode = Mode::Throttled(k),
+            // Whichever is slower: the quota's rate or the reduction.
+            QuotaAction::Throttle(k) => {
+                mode = match mode {
+                    Mode::Reduced(up, down) if up.max(down) <= k => mode,
+                    _ => Mode::Throttled(k),
+                }
+            }
         }
     }
     let mut reply = req.make_response(Code::AccessAccept);

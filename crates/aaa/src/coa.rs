@@ -6,7 +6,8 @@
 //! restricted or the full profile: every NAS kind handles a disconnect,
 //! while changing address lists or pools of a live session is not
 //! something Mikrotik, accel-ppp or generic NAS do reliably over CoA);
-//! a plan change → CoA-Request with the new speed (generic NAS, which
+//! a plan change or a speed reduction by collections (and its end) →
+//! CoA-Request with the new speed (generic NAS, which
 //! take no speed attributes, get a Disconnect-Request); new login or
 //! static addresses → Disconnect-Request. An event this release cannot
 //! read is logged and skipped. Events are taken
@@ -29,9 +30,8 @@ use radius::{Code, Packet, attr};
 use services::radius::hot::{self, PendingCoa as Pending};
 
 use crate::Result;
-use crate::profile::{self, Kind, Mode};
+use crate::profile::{self, Kind};
 use crate::server::Shared;
-use crate::view::Status;
 
 const CONSUMER: &str = "aaa.coa";
 /// Attempts before a row is `failed`.
@@ -75,6 +75,17 @@ fn action(ev: &DomainEvent) -> Option<(i64, Request, &'static str)> {
             Some((e.contract_id, Disconnect, reason))
         }
         DomainEvent::ContractPlanChanged(e) => Some((e.contract_id, Coa, "plan changed")),
+        // The new rate on the live session (generic NAS, which take no
+        // speed attributes, get a disconnect: see `enqueue`).
+        DomainEvent::ContractSpeedChanged(e) => Some((
+            e.contract_id,
+            Coa,
+            if e.reduced {
+                "speed reduced"
+            } else {
+                "speed restored"
+            },
+        )),
         DomainEvent::ContractUpdated(e) => {
             e.reconnect
                 .then_some((e.contract_id, Disconnect, "access changed"))
@@ -253,12 +264,7 @@ fn request(sh: &Shared, row: &Pending, kind: Kind) -> Packet {
         && let Some(plan) = sh.view.plan(sub.plan_id)
     {
         let settings = sh.view.settings.load();
-        let mode = if sub.status == Status::Suspended {
-            Mode::Restricted
-        } else {
-            Mode::Normal
-        };
-        profile::add_profile(&mut p, kind, &plan, mode, &settings);
+        profile::add_profile(&mut p, kind, &plan, profile::mode_of(sub, &plan), &settings);
     }
     p
 }
@@ -326,8 +332,8 @@ mod tests {
     use domain::Money;
     use domain::contracts::SuspendReason;
     use domain::event::{
-        ContractCreated, ContractPlanChanged, ContractPriceChanged, ContractStatusChanged,
-        ContractUpdated, NasChange, NasChanged, PlanUpdated,
+        ContractCreated, ContractPlanChanged, ContractPriceChanged, ContractSpeedChanged,
+        ContractStatusChanged, ContractUpdated, NasChange, NasChanged, PlanUpdated,
     };
 
     use super::*;
@@ -423,6 +429,26 @@ mod tests {
                 }
                 .into(),
                 None,
+            ),
+            (
+                ContractSpeedChanged {
+                    contract_id: 7,
+                    customer_id: 3,
+                    number: "000007".into(),
+                    reduced: true,
+                }
+                .into(),
+                Some((Coa, "speed reduced")),
+            ),
+            (
+                ContractSpeedChanged {
+                    contract_id: 7,
+                    customer_id: 3,
+                    number: "000007".into(),
+                    reduced: false,
+                }
+                .into(),
+                Some((Coa, "speed restored")),
             ),
             (PlanUpdated { plan_id: 1 }.into(), None),
             (

@@ -66,7 +66,9 @@ fn classify(todo: &mut Todo, rec: &hot::Recorded) {
         DomainEvent::ContractCreated(_)
         | DomainEvent::ContractStatusChanged(_)
         | DomainEvent::ContractPlanChanged(_)
-        | DomainEvent::ContractUpdated(_) => todo.reread(event.entity()),
+        | DomainEvent::ContractUpdated(_)
+        // The open speed reduction is read with the contract.
+        | DomainEvent::ContractSpeedChanged(_) => todo.reread(event.entity()),
         // The view keeps no price.
         DomainEvent::ContractPriceChanged(_) => {}
         DomainEvent::PlanUpdated(_) => todo.plans = true,

@@ -9,6 +9,9 @@
 //! | huawei    | `Huawei-Input/Output-Average-Rate` and `-Peak-Rate` (bit/s) | `Framed-Pool`, restricted rate |
 //! | juniper   | `ERX-Service-Activate` `lastmile-rate(down_bps,up_bps)` (a dynamic service the operator defines) | `ERX-Address-Pool-Name`, restricted rate |
 //! | generic   | none (standard attributes only)                           | `Framed-Pool`, `Filter-Id` `restricted` |
+//!
+//! A contract whose speed collections reduced gets the reduced rate in the
+//! same spelling as a speed, without burst.
 
 use std::fmt::Write as _;
 
@@ -54,6 +57,8 @@ pub enum Mode {
     Normal,
     /// Quota used up: this many kbit/s both ways.
     Throttled(i64),
+    /// Speed reduced by collections: (upload, download) kbit/s.
+    Reduced(i64, i64),
     /// Suspended: the restricted profile.
     Restricted,
 }
@@ -145,6 +150,7 @@ pub fn add_profile(p: &mut Packet, kind: Kind, plan: &Plan, mode: Mode, s: &Sett
             plan.burst_down,
         ),
         Mode::Throttled(k) => speeds(p, kind, k, k, None, None),
+        Mode::Reduced(up, down) => speeds(p, kind, up, down, None, None),
         Mode::Restricted => {
             if s.restricted_kbps > 0 {
                 speeds(p, kind, s.restricted_kbps, s.restricted_kbps, None, None);
@@ -167,6 +173,22 @@ pub fn add_profile(p: &mut Packet, kind: Kind, plan: &Plan, mode: Mode, s: &Sett
                 }
             }
         }
+    }
+}
+
+/// The mode an active or suspended subscriber's reply takes before quotas:
+/// restricted when suspended (the caller rejects instead when the plan
+/// says so), reduced while collections holds the speed down, else normal.
+pub fn mode_of(sub: &Sub, plan: &Plan) -> Mode {
+    if sub.status == crate::view::Status::Suspended {
+        return Mode::Restricted;
+    }
+    match sub.reduced {
+        Some(rate) => {
+            let (up, down) = rate.apply(plan.up_kbps, plan.down_kbps);
+            Mode::Reduced(up, down)
+        }
+        None => Mode::Normal,
     }
 }
 
@@ -217,6 +239,53 @@ mod tests {
                 Some(b(40_000, 16_000, 10))
             ),
             "10M/20M 20M/40M 8M/16M 10/10"
+        );
+    }
+
+    #[test]
+    fn reduced_rate_per_vendor() {
+        let plan = Plan {
+            id: 1,
+            down_kbps: 300_000,
+            up_kbps: 150_000,
+            burst_down: None,
+            burst_up: None,
+            quota: None,
+            suspended_restricted: false,
+            mikrotik_rate: "150M/300M".into(),
+        };
+        let mode = Mode::Reduced(75_000, 150_000);
+        let s = Settings::default();
+        let reply = |kind| {
+            let mut p = Packet::new(radius::Code::AccessAccept, 1);
+            add_profile(&mut p, kind, &plan, mode, &s);
+            p
+        };
+        assert_eq!(
+            reply(Kind::Mikrotik)
+                .get(attr::mikrotik::RATE_LIMIT)
+                .as_deref(),
+            Some("75M/150M")
+        );
+        assert_eq!(
+            reply(Kind::AccelPpp).get(attr::FILTER_ID).as_deref(),
+            Some("150000/75000")
+        );
+        assert_eq!(
+            reply(Kind::Huawei).get(attr::huawei::OUTPUT_AVERAGE_RATE),
+            Some(150_000_000)
+        );
+        assert_eq!(
+            reply(Kind::Juniper)
+                .get(attr::erx::SERVICE_ACTIVATE)
+                .as_deref(),
+            Some("lastmile-rate(150000000,75000000)")
+        );
+        // No restricted attributes with a reduced speed.
+        assert!(
+            reply(Kind::Mikrotik)
+                .get(attr::mikrotik::ADDRESS_LIST)
+                .is_none()
         );
     }
 

@@ -18,6 +18,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
+use domain::collections::ReducedRate;
 use services::Services;
 use services::radius::hot::{self, ContractRow, PlanRow};
 
@@ -75,6 +76,9 @@ pub struct Sub {
     pub ipv6: Option<(Ipv6Addr, u8)>,
     /// Day of the month the billing cycle starts (usage per cycle).
     pub billing_day: u8,
+    /// Speed reduced by collections (an overdue debt): the rate instead of
+    /// the plan's.
+    pub reduced: Option<ReducedRate>,
 }
 
 /// Burst settings of one direction.
@@ -319,7 +323,17 @@ fn build_sub(svc: &Services, r: ContractRow) -> Option<Sub> {
         ipv4: r.ipv4.as_deref().and_then(|s| s.trim().parse().ok()),
         ipv6: r.ipv6_prefix.as_deref().and_then(parse_v6),
         billing_day: r.billing_day.clamp(1, 28) as u8,
+        reduced: reduced_rate(r.reduced_percent, r.reduced_up_kbps, r.reduced_down_kbps),
     })
+}
+
+/// The stored reduction's rate: a percentage, else both kbit/s.
+fn reduced_rate(percent: Option<i64>, up: Option<i64>, down: Option<i64>) -> Option<ReducedRate> {
+    match (percent, up, down) {
+        (Some(percent), _, _) => Some(ReducedRate::Percent { percent }),
+        (None, Some(up_kbps), Some(down_kbps)) => Some(ReducedRate::Fixed { up_kbps, down_kbps }),
+        _ => None,
+    }
 }
 
 /// Contracts per page read.

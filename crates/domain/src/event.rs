@@ -57,6 +57,7 @@ text_enum!(
         ContractPlanChanged = "contract.plan_changed",
         ContractUpdated = "contract.updated",
         ContractPriceChanged = "contract.price_changed",
+        ContractSpeedChanged = "contract.speed_changed",
         PlanUpdated = "plan.updated",
         NasChanged = "nas.changed",
         InvoiceIssued = "invoice.issued",
@@ -128,6 +129,7 @@ pub enum DomainEvent {
     ContractPlanChanged(ContractPlanChanged),
     ContractUpdated(ContractUpdated),
     ContractPriceChanged(ContractPriceChanged),
+    ContractSpeedChanged(ContractSpeedChanged),
     PlanUpdated(PlanUpdated),
     NasChanged(NasChanged),
     InvoiceIssued(InvoiceIssued),
@@ -209,6 +211,18 @@ pub struct ContractPriceChanged {
     pub old_price: Money,
     pub new_price: Money,
     pub number: String,
+}
+
+/// A contract's speed was reduced by collections (an overdue debt, before
+/// suspension) or given back (paid, unlocked on trust, or suspended):
+/// RADIUS nodes re-read the contract and send a CoA with the new rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractSpeedChanged {
+    pub contract_id: i64,
+    pub customer_id: i64,
+    pub number: String,
+    /// `true`: reduced now; `false`: the plan's speed again.
+    pub reduced: bool,
 }
 
 /// A plan was edited (speeds, quota, suspended behaviour…): RADIUS nodes
@@ -349,6 +363,7 @@ impl DomainEvent {
             DomainEvent::ContractPlanChanged(_) => Kind::ContractPlanChanged,
             DomainEvent::ContractUpdated(_) => Kind::ContractUpdated,
             DomainEvent::ContractPriceChanged(_) => Kind::ContractPriceChanged,
+            DomainEvent::ContractSpeedChanged(_) => Kind::ContractSpeedChanged,
             DomainEvent::PlanUpdated(_) => Kind::PlanUpdated,
             DomainEvent::NasChanged(_) => Kind::NasChanged,
             DomainEvent::InvoiceIssued(_) => Kind::InvoiceIssued,
@@ -368,6 +383,7 @@ impl DomainEvent {
             DomainEvent::ContractPlanChanged(e) => Entity::Contract(e.contract_id),
             DomainEvent::ContractUpdated(e) => Entity::Contract(e.contract_id),
             DomainEvent::ContractPriceChanged(e) => Entity::Contract(e.contract_id),
+            DomainEvent::ContractSpeedChanged(e) => Entity::Contract(e.contract_id),
             DomainEvent::PlanUpdated(e) => Entity::Plan(e.plan_id),
             DomainEvent::NasChanged(e) => Entity::Nas(e.nas_id),
             DomainEvent::InvoiceIssued(e) => Entity::Invoice(e.invoice_id),
@@ -423,6 +439,7 @@ impl DomainEvent {
             Kind::ContractPlanChanged => DomainEvent::ContractPlanChanged(read(p)?),
             Kind::ContractUpdated => DomainEvent::ContractUpdated(read(p)?),
             Kind::ContractPriceChanged => DomainEvent::ContractPriceChanged(read(p)?),
+            Kind::ContractSpeedChanged => DomainEvent::ContractSpeedChanged(read(p)?),
             Kind::PlanUpdated => DomainEvent::PlanUpdated(read(p)?),
             Kind::NasChanged => DomainEvent::NasChanged(read(p)?),
             Kind::InvoiceIssued => DomainEvent::InvoiceIssued(read(p)?),
@@ -484,8 +501,10 @@ fn upcast_v1(kind: &str, mut p: Value) -> Result<(Kind, Value), DecodeError> {
                 o.insert("reconnect".into(), changed.into());
             }
         }
-        // Invoices arrived with version 2: no version-1 row names them.
-        Kind::PlanUpdated
+        // Invoices (and speed changes) arrived with version 2: no
+        // version-1 row names them.
+        Kind::ContractSpeedChanged
+        | Kind::PlanUpdated
         | Kind::NasChanged
         | Kind::InvoiceIssued
         | Kind::InvoiceVoided
@@ -512,6 +531,7 @@ from_payload!(
     ContractPlanChanged,
     ContractUpdated,
     ContractPriceChanged,
+    ContractSpeedChanged,
     PlanUpdated,
     NasChanged,
     InvoiceIssued,
@@ -580,6 +600,13 @@ mod tests {
                 old_price: Money(9990),
                 new_price: Money(10990),
                 number: "2026-000007".into(),
+            }
+            .into(),
+            Kind::ContractSpeedChanged => ContractSpeedChanged {
+                contract_id: 7,
+                customer_id: 3,
+                number: "2026-000007".into(),
+                reduced: true,
             }
             .into(),
             Kind::PlanUpdated => PlanUpdated { plan_id: 2 }.into(),
@@ -681,6 +708,7 @@ mod tests {
             (Kind::ContractPlanChanged, ("contract", 7)),
             (Kind::ContractUpdated, ("contract", 7)),
             (Kind::ContractPriceChanged, ("contract", 7)),
+            (Kind::ContractSpeedChanged, ("contract", 7)),
             (Kind::PlanUpdated, ("plan", 2)),
             (Kind::NasChanged, ("nas", 4)),
             (Kind::PaymentReceived, ("payment", 21)),
@@ -770,6 +798,7 @@ mod tests {
         }
         // Billing's and payments' kinds were born at version 2.
         let born_v2 = [
+            Kind::ContractSpeedChanged,
             Kind::InvoiceIssued,
             Kind::InvoiceVoided,
             Kind::CreditNoteIssued,

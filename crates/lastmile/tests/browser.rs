@@ -4,7 +4,11 @@
 //! One journey per database: setup wizard with 2FA enrolment, sign-in with
 //! a code, a custom role and a user in it, the audit log, a permission
 //! refusal, language switching, and an idle-session timeout. On PostgreSQL
-//! a second node shares the database and the session.
+//! a second node shares the database and the session. Billing in the
+//! browser, and the overdue customer's journey (`overdue.rs`): reminder,
+//! notice, suspension with RADIUS restricting and the CoA recorded, trust
+//! unlock, re-suspension, payment on the public page through the local
+//! Stripe, and automatic reactivation.
 
 #![allow(clippy::unwrap_used)] // tests may panic on unexpected values
 
@@ -14,7 +18,17 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
+#[path = "browser/overdue.rs"]
+mod overdue;
+
 const PASSWORD: &str = "correct horse battery";
+
+/// The binary under test: Cargo's, unless `LASTMILE_TEST_BIN` names a copy
+/// (a target directory shared by several checkouts may rebuild Cargo's
+/// between the build and the run).
+fn lastmile_bin() -> String {
+    std::env::var("LASTMILE_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_lastmile").to_owned())
+}
 
 /// A `lastmile serve` process on a free port.
 struct Node {
@@ -30,7 +44,16 @@ impl Drop for Node {
 }
 
 fn start_node(data_dir: &std::path::Path, database_url: Option<&str>) -> Node {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lastmile"));
+    start_node_with(data_dir, database_url, &[])
+}
+
+/// [`start_node`] with more environment (RADIUS ports of the test's own).
+fn start_node_with(
+    data_dir: &std::path::Path,
+    database_url: Option<&str>,
+    env: &[(&str, String)],
+) -> Node {
+    let mut cmd = Command::new(lastmile_bin());
     cmd.args(["serve", "--http", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir);
     if let Some(url) = database_url {
@@ -42,6 +65,7 @@ fn start_node(data_dir: &std::path::Path, database_url: Option<&str>) -> Node {
         // machine's 1812/1813 (a held port is refused, not shared).
         .env("LASTMILE_RADIUS_AUTH", "127.0.0.1:0")
         .env("LASTMILE_RADIUS_ACCT", "127.0.0.1:0")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

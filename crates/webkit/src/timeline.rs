@@ -174,6 +174,25 @@ fn sentence(tr: &Tr, kind: EventKind, data: &Value) -> Option<String> {
             "timeline-collections-unlocked",
             &[number()?, ("date", text("until")?)],
         ),
+        CollectionsSpeedReduced => tr.targs(
+            "timeline-collections-speed-reduced",
+            &[
+                number()?,
+                ("down", int("down_kbps")?.to_string()),
+                ("up", int("up_kbps")?.to_string()),
+                ("date", text("suspend_from")?),
+            ],
+        ),
+        CollectionsSpeedRestored => tr.targs(
+            "timeline-collections-speed-restored",
+            &[
+                number()?,
+                (
+                    "why",
+                    tr.t(&format!("collections-restored-{}", text("why")?)),
+                ),
+            ],
+        ),
     })
 }
 
@@ -227,6 +246,11 @@ mod tests {
                 "number": "2026-000123", "owed": 9990, "suspend_from": "2026-05-30",
             }),
             CollectionsUnlocked => json!({ "number": "000042", "until": "2026-06-03" }),
+            CollectionsSpeedReduced => json!({
+                "number": "000042", "up_kbps": 15000, "down_kbps": 30000,
+                "suspend_from": "2026-05-30",
+            }),
+            CollectionsSpeedRestored => json!({ "number": "000042", "why": "paid" }),
         }
     }
 

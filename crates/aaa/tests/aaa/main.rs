@@ -7,6 +7,7 @@ mod accounting;
 mod authentication;
 mod coa;
 mod hardening;
+mod reduction;
 
 use std::io::Write;
 use std::path::PathBuf;

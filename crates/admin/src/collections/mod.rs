@@ -14,7 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::Permission;
 use domain::billing::Rate;
-use domain::collections::{MAX_REMINDERS, Policy, Reminder, Template as Message};
+use domain::collections::{
+    MAX_REMINDERS, Policy, ReducedRate, Reminder, SpeedReduction, Template as Message,
+};
 use services::Error;
 use services::collections::{self as svc, Outlook, OverdueFilter, OverdueRow};
 use webkit::auth::Staff;
@@ -204,6 +206,7 @@ pub async fn export(
             "days_late",
             "invoices",
             "suspended_contracts",
+            "reduced_contracts",
             "next_step",
             "next_date",
         ]],
@@ -219,6 +222,7 @@ pub async fn export(
                 r.days_late.to_string(),
                 r.row.invoices.to_string(),
                 r.row.suspended.to_string(),
+                r.row.reduced.to_string(),
                 step_label(&tr, &r.next_step),
                 r.next_date.clone().unwrap_or_default(),
             ]
@@ -241,6 +245,12 @@ struct PolicyForm {
     cancel_after_days: String,
     reconnect_hours: String,
     reconnection_fee: String,
+    /// The speed-reduction step: off while the days are empty; a
+    /// percentage, or both kbit/s.
+    reduce_after_days: String,
+    reduce_percent: String,
+    reduce_up_kbps: String,
+    reduce_down_kbps: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -323,6 +333,22 @@ impl PolicyForm {
             cancel_after_days: p.cancel_after_days.to_string(),
             reconnect_hours: p.reconnect_hours.to_string(),
             reconnection_fee: tr.money_decimal(p.reconnection_fee.0),
+            reduce_after_days: p
+                .speed_reduction
+                .map(|r| r.after_notice_days.to_string())
+                .unwrap_or_default(),
+            reduce_percent: match p.speed_reduction.map(|r| r.rate) {
+                Some(ReducedRate::Percent { percent }) => percent.to_string(),
+                _ => String::new(),
+            },
+            reduce_up_kbps: match p.speed_reduction.map(|r| r.rate) {
+                Some(ReducedRate::Fixed { up_kbps, .. }) => up_kbps.to_string(),
+                _ => String::new(),
+            },
+            reduce_down_kbps: match p.speed_reduction.map(|r| r.rate) {
+                Some(ReducedRate::Fixed { down_kbps, .. }) => down_kbps.to_string(),
+                _ => String::new(),
+            },
         }
     }
 
@@ -346,6 +372,10 @@ impl PolicyForm {
             cancel_after_days: field(p, "cancel_after_days"),
             reconnect_hours: field(p, "reconnect_hours"),
             reconnection_fee: field(p, "reconnection_fee"),
+            reduce_after_days: field(p, "speed_reduction.after_notice_days"),
+            reduce_percent: field(p, "speed_reduction.percent"),
+            reduce_up_kbps: field(p, "speed_reduction.up_kbps"),
+            reduce_down_kbps: field(p, "speed_reduction.down_kbps"),
         }
     }
 
@@ -374,7 +404,36 @@ impl PolicyForm {
                 template: r.message.message(),
             });
         }
+        let speed_reduction = if self.reduce_after_days.trim().is_empty() {
+            None
+        } else {
+            let rate = if !self.reduce_percent.trim().is_empty() {
+                ReducedRate::Percent {
+                    percent: int("speed_reduction.percent", &self.reduce_percent)?,
+                }
+            } else if !self.reduce_up_kbps.trim().is_empty()
+                || !self.reduce_down_kbps.trim().is_empty()
+            {
+                ReducedRate::Fixed {
+                    up_kbps: int("speed_reduction.up_kbps", &self.reduce_up_kbps)?,
+                    down_kbps: int("speed_reduction.down_kbps", &self.reduce_down_kbps)?,
+                }
+            } else {
+                return Err((
+                    "speed_reduction.percent".to_owned(),
+                    tr.t("collections-reduce-rate-required"),
+                ));
+            };
+            Some(SpeedReduction {
+                after_notice_days: int(
+                    "speed_reduction.after_notice_days",
+                    &self.reduce_after_days,
+                )?,
+                rate,
+            })
+        };
         Ok(Policy {
+            speed_reduction,
             reminders,
             fine: pct("fine", &self.fine)?,
             interest_monthly: pct("interest_monthly", &self.interest_monthly)?,
@@ -536,6 +595,9 @@ struct UnlockView {
     customer: String,
     days: String,
     max_days: i64,
+    /// The contract's speed is reduced (not suspended): the unlock gives
+    /// the plan's speed back until the suspension day.
+    reduced: bool,
     errors: FormErrors,
 }
 
@@ -553,7 +615,12 @@ async fn unlock_view(
         .await?
         .policy
         .unlock_max_days;
+    let reduced = matches!(
+        svc::outlook(&state.svc, &caller, id).await?,
+        Outlook::Reduced { .. }
+    );
     Ok(UnlockView {
+        reduced,
         page: Page::new(staff, "customers", "collections-unlock-title"),
         contract_id: id,
         number: k.number,
@@ -654,6 +721,25 @@ fn notice_of(staff: &Staff, contract_id: i64, o: Outlook) -> Option<Notice> {
             text: tr.t1("collections-outlook-suspended", "date", date(&since)),
             tone: "error",
             unlock: unlockable && may_unlock,
+        },
+        Outlook::Reduced {
+            since,
+            suspend_on,
+            days,
+            owed,
+        } => Notice {
+            contract_id,
+            text: tr.targs(
+                "collections-outlook-reduced",
+                &[
+                    ("since", date(&since)),
+                    ("days", days.to_string()),
+                    ("date", date(&suspend_on)),
+                    ("owed", tr.money(owed)),
+                ],
+            ),
+            tone: "warn",
+            unlock: may_unlock,
         },
         Outlook::Unlocked { until } => Notice {
             contract_id,

@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::Money;
 use domain::billing::Rate;
-use domain::collections::{Policy, Reminder, Template};
+use domain::collections::{Policy, ReducedRate, Reminder, SpeedReduction, Template};
 use serde::{Deserialize, Serialize};
 use services::collections::{self as svc, Outlook};
 use utoipa::{IntoParams, ToSchema};
@@ -94,6 +94,27 @@ pub struct PolicyBody {
     /// Charged on reactivation (never in Brazil).
     #[schema(example = 0)]
     pub reconnection_fee: i64,
+    /// The optional speed-reduction step before suspension; absent or
+    /// null: off.
+    #[serde(default)]
+    pub speed_reduction: Option<SpeedReductionBody>,
+}
+
+/// Reduce the speed of a contract still owing some days after the notice
+/// (before the suspension day): to a percentage of the plan's speeds, or
+/// to fixed rates (give `percent`, or both kbit/s).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpeedReductionBody {
+    /// Days after the notice; less than `suspend_after_notice_days`.
+    #[schema(example = 5)]
+    pub after_notice_days: i64,
+    /// 1 to 99 % of the plan's speeds.
+    #[schema(example = 50)]
+    pub percent: Option<i64>,
+    /// Fixed rates, kbit/s.
+    pub up_kbps: Option<i64>,
+    pub down_kbps: Option<i64>,
 }
 
 /// The policy in force.
@@ -151,6 +172,20 @@ impl From<svc::Stored> for PolicyView {
                 cancel_after_days: p.cancel_after_days,
                 reconnect_hours: p.reconnect_hours,
                 reconnection_fee: p.reconnection_fee.0,
+                speed_reduction: p.speed_reduction.map(|r| {
+                    let (percent, up_kbps, down_kbps) = match r.rate {
+                        ReducedRate::Percent { percent } => (Some(percent), None, None),
+                        ReducedRate::Fixed { up_kbps, down_kbps } => {
+                            (None, Some(up_kbps), Some(down_kbps))
+                        }
+                    };
+                    SpeedReductionBody {
+                        after_notice_days: r.after_notice_days,
+                        percent,
+                        up_kbps,
+                        down_kbps,
+                    }
+                }),
             },
             country: s.country,
             updated_at: s.updated_at.map(time),
@@ -165,7 +200,27 @@ fn rate(field: &str, s: &str) -> Result<Rate, Problem> {
 
 impl PolicyBody {
     fn into_policy(self) -> Result<Policy, Problem> {
+        let speed_reduction = match self.speed_reduction {
+            None => None,
+            Some(r) => Some(SpeedReduction {
+                after_notice_days: r.after_notice_days,
+                rate: match (r.percent, r.up_kbps, r.down_kbps) {
+                    (Some(percent), None, None) => ReducedRate::Percent { percent },
+                    (None, Some(up_kbps), Some(down_kbps)) => {
+                        ReducedRate::Fixed { up_kbps, down_kbps }
+                    }
+                    _ => {
+                        return Err(Problem::invalid(
+                            "speed_reduction.percent",
+                            "invalid",
+                            "give percent, or both up_kbps and down_kbps",
+                        ));
+                    }
+                },
+            }),
+        };
         Ok(Policy {
+            speed_reduction,
             fine: rate("fine", &self.fine)?,
             interest_monthly: rate("interest_monthly", &self.interest_monthly)?,
             reminders: self
@@ -453,15 +508,19 @@ pub async fn cancellation_list(
 /// Where a contract stands in collections.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OutlookView {
-    /// `clear`, `suspension_on` (a notice was sent), `suspended` (for
-    /// non-payment) or `unlocked` (on trust).
+    /// `clear`, `suspension_on` (a notice was sent), `reduced` (speed
+    /// reduced, suspension to come), `suspended` (for non-payment) or
+    /// `unlocked` (on trust).
     #[schema(example = "suspension_on")]
     pub state: String,
-    /// `suspension_on`: the first day suspension may happen;
+    /// `suspension_on`, `reduced`: the first day suspension may happen;
     /// `unlocked`: the last day of the unlock; `suspended`: since when.
     #[schema(format = Date)]
     pub date: Option<String>,
-    /// `suspension_on`: days until then.
+    /// `reduced`: since when the speed is reduced.
+    #[schema(format = Date)]
+    pub since: Option<String>,
+    /// `suspension_on`, `reduced`: days until suspension.
     pub days: Option<i64>,
     /// `suspension_on`: what is owed overdue.
     pub owed: Option<i64>,
@@ -476,6 +535,7 @@ impl From<Outlook> for OutlookView {
         let empty = OutlookView {
             state: String::new(),
             date: None,
+            since: None,
             days: None,
             owed: None,
             unlockable: None,
@@ -502,6 +562,19 @@ impl From<Outlook> for OutlookView {
                 date: Some(since),
                 unlockable: Some(unlockable),
                 max_days: Some(max_days),
+                ..empty
+            },
+            Outlook::Reduced {
+                since,
+                suspend_on,
+                days,
+                owed,
+            } => OutlookView {
+                state: "reduced".into(),
+                date: Some(suspend_on),
+                since: Some(since),
+                days: Some(days),
+                owed: Some(owed),
                 ..empty
             },
             Outlook::Unlocked { until } => OutlookView {

@@ -106,6 +106,53 @@ pub struct Policy {
     /// Whether a reconnection fee is charged on reactivation (never in
     /// Brazil).
     pub reconnection_fee: Money,
+    /// The optional step between the notice and the suspension: the
+    /// contract's speed reduced (off in every country's defaults; policies
+    /// saved before it existed read as off).
+    #[serde(default)]
+    pub speed_reduction: Option<SpeedReduction>,
+}
+
+/// The speed-reduction step: `after_notice_days` after the notice (and
+/// before the suspension day) an overdue contract gets `rate` instead of
+/// its plan's speed until the debt is paid, it is unlocked on trust or it
+/// is suspended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpeedReduction {
+    pub after_notice_days: i64,
+    pub rate: ReducedRate,
+}
+
+/// The reduced rate: a share of the plan's speeds, or a fixed pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReducedRate {
+    /// This percentage of each of the plan's speeds (1 to 99).
+    Percent { percent: i64 },
+    /// These kbit/s, whatever the plan.
+    Fixed { up_kbps: i64, down_kbps: i64 },
+}
+
+/// The highest fixed reduced rate, kbit/s (100 Gbit/s).
+pub const MAX_REDUCED_KBPS: i64 = 100_000_000;
+
+impl ReducedRate {
+    /// The (upload, download) kbit/s a plan of `up_kbps`/`down_kbps` gets
+    /// while reduced: never above the plan's own speed, never below
+    /// 1 kbit/s.
+    pub fn apply(self, up_kbps: i64, down_kbps: i64) -> (i64, i64) {
+        let (u, d) = match self {
+            ReducedRate::Percent { percent } => (
+                up_kbps.saturating_mul(percent) / 100,
+                down_kbps.saturating_mul(percent) / 100,
+            ),
+            ReducedRate::Fixed {
+                up_kbps: u,
+                down_kbps: d,
+            } => (u, d),
+        };
+        (u.min(up_kbps).max(1), d.min(down_kbps).max(1))
+    }
 }
 
 /// A policy field refused, naming the field.
@@ -154,6 +201,7 @@ impl Policy {
             cancel_after_days: 60,
             reconnect_hours: 24,
             reconnection_fee: Money(0),
+            speed_reduction: None,
         }
     }
 
@@ -236,6 +284,39 @@ impl Policy {
         }
         if !(0..=100_000_000).contains(&self.reconnection_fee.0) {
             return Err(refuse("reconnection_fee", "must not be negative"));
+        }
+        if let Some(r) = &self.speed_reduction {
+            // The step comes between the notice and the suspension, so the
+            // RGC's notice period before suspension is untouched.
+            if !(0..self.suspend_after_notice_days).contains(&r.after_notice_days) {
+                return Err(refuse(
+                    "speed_reduction.after_notice_days",
+                    format!(
+                        "must be between 0 and {} days (before the suspension)",
+                        self.suspend_after_notice_days - 1
+                    ),
+                ));
+            }
+            match r.rate {
+                ReducedRate::Percent { percent } => {
+                    if !(1..=99).contains(&percent) {
+                        return Err(refuse(
+                            "speed_reduction.percent",
+                            "must be between 1 and 99 %",
+                        ));
+                    }
+                }
+                ReducedRate::Fixed { up_kbps, down_kbps } => {
+                    for (f, v) in [
+                        ("speed_reduction.up_kbps", up_kbps),
+                        ("speed_reduction.down_kbps", down_kbps),
+                    ] {
+                        if !(1..=MAX_REDUCED_KBPS).contains(&v) {
+                            return Err(refuse(f, "must be between 1 and 100,000,000 kbit/s"));
+                        }
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -572,6 +653,87 @@ mod tests {
         let mut p = Policy::default_for("US");
         p.min_amount = Money(-1);
         assert_eq!(p.validate("US").unwrap_err().field, "min_amount");
+    }
+
+    #[test]
+    fn speed_reduction_is_off_by_default_and_checked() {
+        for country in ["BR", "US", "PT"] {
+            assert_eq!(Policy::default_for(country).speed_reduction, None);
+        }
+        // A policy saved before the step existed reads as off.
+        let mut old = serde_json::to_value(br()).unwrap();
+        old.as_object_mut().unwrap().remove("speed_reduction");
+        let read: Policy = serde_json::from_value(old).unwrap();
+        assert_eq!(read, br());
+        let mut p = br();
+        let table = [
+            (5, ReducedRate::Percent { percent: 50 }, None),
+            (0, ReducedRate::Percent { percent: 1 }, None),
+            (14, ReducedRate::Percent { percent: 99 }, None),
+            (
+                15,
+                ReducedRate::Percent { percent: 50 },
+                Some("speed_reduction.after_notice_days"),
+            ),
+            (
+                -1,
+                ReducedRate::Percent { percent: 50 },
+                Some("speed_reduction.after_notice_days"),
+            ),
+            (
+                5,
+                ReducedRate::Percent { percent: 100 },
+                Some("speed_reduction.percent"),
+            ),
+            (
+                5,
+                ReducedRate::Percent { percent: 0 },
+                Some("speed_reduction.percent"),
+            ),
+            (
+                5,
+                ReducedRate::Fixed {
+                    up_kbps: 1_000,
+                    down_kbps: 2_000,
+                },
+                None,
+            ),
+            (
+                5,
+                ReducedRate::Fixed {
+                    up_kbps: 0,
+                    down_kbps: 2_000,
+                },
+                Some("speed_reduction.up_kbps"),
+            ),
+            (
+                5,
+                ReducedRate::Fixed {
+                    up_kbps: 1_000,
+                    down_kbps: MAX_REDUCED_KBPS + 1,
+                },
+                Some("speed_reduction.down_kbps"),
+            ),
+        ];
+        for (days, rate, want) in table {
+            p.speed_reduction = Some(SpeedReduction {
+                after_notice_days: days,
+                rate,
+            });
+            let got = p.validate("BR").err().map(|e| e.field);
+            assert_eq!(got.as_deref(), want, "{days} {rate:?}");
+        }
+        // The rates a plan gets.
+        let half = ReducedRate::Percent { percent: 50 };
+        assert_eq!(half.apply(150_000, 300_000), (75_000, 150_000));
+        assert_eq!(ReducedRate::Percent { percent: 1 }.apply(50, 50), (1, 1));
+        let fixed = ReducedRate::Fixed {
+            up_kbps: 2_000,
+            down_kbps: 5_000,
+        };
+        assert_eq!(fixed.apply(150_000, 300_000), (2_000, 5_000));
+        // Never faster than the plan.
+        assert_eq!(fixed.apply(1_000, 3_000), (1_000, 3_000));
     }
 
     #[test]

@@ -54,6 +54,11 @@ text_enum!(
         CollectionsNoticeSent = "collections.notice_sent",
         /// `number` (the contract), `until` (the last day of the unlock).
         CollectionsUnlocked = "collections.unlocked",
+        /// `number` (the contract), `up_kbps`, `down_kbps` (the reduced
+        /// rate), `suspend_from` (the day suspension may come).
+        CollectionsSpeedReduced = "collections.speed_reduced",
+        /// `number` (the contract), `why` (`paid`, `unlocked`, `suspended`).
+        CollectionsSpeedRestored = "collections.speed_restored",
     }
 );
 

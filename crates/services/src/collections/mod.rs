@@ -13,20 +13,21 @@
 //! `contract.status_changed` event, which the RADIUS nodes turn into a
 //! Disconnect or CoA (recorded with its ACK/NAK in `radius_coa`).
 //!
-//! A speed-reduction step before suspension is not offered: the RADIUS
-//! side knows a contract only as in service or suspended (a suspended
-//! contract gets its plan's restricted profile when the plan says so, else
-//! Access-Reject), and a per-contract rate override would need the
-//! subscriber view and the CoA consumer to carry it. Plans whose suspended
-//! behaviour is `restricted` already give the "restrict" half of the RGC's
-//! choice at the suspension itself.
+//! The optional speed-reduction step (`Policy::speed_reduction`, off by
+//! default): some days after the notice, and before its suspension day,
+//! the contracts the invoice bills get a reduced rate (a row in
+//! `dunning_reductions`, which the RADIUS view reads with each contract,
+//! and the `contract.speed_changed` event, which the RADIUS nodes turn
+//! into a CoA-Request with the new rate). Paying the debt, a trust unlock
+//! or the suspension itself gives the plan's speed back.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use domain::collections::{self as rules, LateCharges, NOTICE_STEP, Policy};
+use domain::collections::{self as rules, LateCharges, NOTICE_STEP, Policy, ReducedRate};
 use domain::contracts::{Status, SuspendReason};
 use domain::crm::timeline::EventKind;
+use domain::event::ContractSpeedChanged;
 use domain::{Money, Permission};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -159,6 +160,10 @@ static FIELDS: LazyLock<Vec<String>> = LazyLock::new(|| {
         "cancel_after_days",
         "reconnect_hours",
         "reconnection_fee",
+        "speed_reduction.after_notice_days",
+        "speed_reduction.percent",
+        "speed_reduction.up_kbps",
+        "speed_reduction.down_kbps",
     ]
     .into_iter()
     .map(String::from)
@@ -216,6 +221,8 @@ pub struct PassReport {
     pub customers: i64,
     pub reminders: i64,
     pub notices: i64,
+    /// Contracts whose speed was reduced.
+    pub reduced: i64,
     /// Contracts suspended for non-payment.
     pub suspended: i64,
     /// Contracts suspended again when their trust unlock ended unpaid.
@@ -227,11 +234,12 @@ pub struct PassReport {
 impl PassReport {
     pub fn summary(&self) -> String {
         format!(
-            "as of {}: {} customers, {} reminders, {} notices, {} suspended, {} suspended again, {} settled",
+            "as of {}: {} customers, {} reminders, {} notices, {} reduced, {} suspended, {} suspended again, {} settled",
             self.as_of,
             self.customers,
             self.reminders,
             self.notices,
+            self.reduced,
             self.suspended,
             self.resuspended,
             self.settled
@@ -334,6 +342,7 @@ async fn pass_with(
         ..PassReport::default()
     };
     send_steps(svc, caller, as_of, &policy, &co, &mut report, ctx).await?;
+    reduce_due(svc, as_of, &policy, &mut report).await?;
     suspend_due(svc, as_of, &policy, &mut report).await?;
     end_unlocks(svc, as_of, &policy, &mut report).await?;
     Ok(report)
@@ -728,6 +737,9 @@ async fn suspend_for(
         {
             continue;
         }
+        // The suspension replaces the reduced speed; its status event
+        // makes the RADIUS nodes re-read the contract.
+        q::end_reduction(tx, id, today, "suspended").await?;
         crate::contracts::transition_in(
             tx,
             &mover(),
@@ -747,6 +759,188 @@ async fn suspend_for(
     }
     q::close_notice(tx, n.id, today).await?;
     Ok(Acted::Suspended(count))
+}
+
+/// The speed-reduction step, when the policy has it: open notices sent at
+/// least `after_notice_days` ago whose suspension day has not come reduce
+/// the contracts their invoice bills while the customer owes at least the
+/// minimum; once per contract and notice, a savepoint per notice as in
+/// [`suspend_due`].
+async fn reduce_due(
+    svc: &Services,
+    as_of: Date,
+    policy: &Policy,
+    report: &mut PassReport,
+) -> Result<()> {
+    let Some(step) = policy.speed_reduction else {
+        return Ok(());
+    };
+    let today = as_of.to_string();
+    let sent_by = add_days(as_of, -step.after_notice_days).to_string();
+    let mut after = 0;
+    loop {
+        let notices = {
+            let mut c = svc.db.conn().await?;
+            q::notices_to_reduce(&mut c, &today, &sent_by, after, NOTICE_GROUP).await?
+        };
+        let Some(last) = notices.last() else { break };
+        after = last.id;
+        let mut tx = svc.db.begin().await?;
+        let mut failed = None;
+        for n in &notices {
+            q::savepoint(&mut tx).await?;
+            match reduce_for(&mut tx, svc.db.engine(), n, &today, policy, step.rate).await {
+                Ok(count) => {
+                    q::release(&mut tx).await?;
+                    report.reduced += count;
+                }
+                Err(e) => {
+                    q::roll_back_to_savepoint(&mut tx).await?;
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        tx.commit().await?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+async fn reduce_for(
+    tx: &mut store::WriteTx,
+    engine: store::Engine,
+    n: &q::NoticeDue,
+    today: &str,
+    policy: &Policy,
+    rate: ReducedRate,
+) -> Result<i64> {
+    if n.open <= 0 {
+        return Ok(0);
+    }
+    q::lock_customer(tx, n.customer_id).await?;
+    if owed_of(tx, n.customer_id, today).await? < policy.min_amount.0 {
+        return Ok(0);
+    }
+    let suspend_from = q::open_notices(tx, n.customer_id)
+        .await?
+        .into_iter()
+        .find(|x| x.id == n.id)
+        .and_then(|x| x.suspend_from)
+        .unwrap_or_default();
+    let mut targets = q::invoice_contracts(tx, n.invoice_id).await?;
+    if targets.is_empty() {
+        targets = q::contracts_of(tx, n.customer_id)
+            .await?
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
+    }
+    let (percent, kbps) = match rate {
+        ReducedRate::Percent { percent } => (Some(percent), None),
+        ReducedRate::Fixed { up_kbps, down_kbps } => (None, Some((up_kbps, down_kbps))),
+    };
+    let actor = mover().actor();
+    let mut count = 0;
+    for id in targets {
+        let k = store::contracts::get(tx, id).await?;
+        if k.status != Status::Active.as_str() {
+            continue;
+        }
+        // Already reduced (for another notice), or unlocked on trust from
+        // a suspension whose days still run.
+        if q::open_reduction(tx, id).await?.is_some() {
+            continue;
+        }
+        if let Some(s) = q::open_suspension(tx, id).await?
+            && s.unlock_id.is_some()
+            && s.expired_on.is_none()
+        {
+            continue;
+        }
+        if q::insert_reduction(
+            tx,
+            id,
+            n.customer_id,
+            n.id,
+            today,
+            percent,
+            kbps,
+            store::now(),
+        )
+        .await?
+        .is_none()
+        {
+            continue;
+        }
+        let plan = store::catalog::get(tx, k.plan_id).await?;
+        let (up, down) = rate.apply(plan.upload_kbps, plan.download_kbps);
+        Change::new("collections.speed_reduced", "contract", id)
+            .after(json!({
+                "notice_id": n.id, "up_kbps": up, "down_kbps": down,
+                "percent": percent, "suspend_from": suspend_from,
+            }))
+            .event(ContractSpeedChanged {
+                contract_id: id,
+                customer_id: n.customer_id,
+                number: k.number.clone(),
+                reduced: true,
+            })
+            .timeline(
+                n.customer_id,
+                EventKind::CollectionsSpeedReduced,
+                format!(
+                    "Contract {} reduced to {down}/{up} kbit/s until paid; suspension possible from {suspend_from}",
+                    k.number
+                ),
+            )
+            .timeline_data(json!({
+                "number": k.number, "up_kbps": up, "down_kbps": down,
+                "suspend_from": suspend_from,
+            }))
+            .record(tx, engine, &actor)
+            .await?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Gives contract `id` (of `customer_id`) its plan's speed back when
+/// collections had reduced it: ends the reduction and records the change
+/// with the `contract.speed_changed` event (the RADIUS nodes send the CoA).
+/// `why`: `paid` or `unlocked`.
+async fn restore_speed(
+    tx: &mut store::WriteTx,
+    actor: &crate::Actor,
+    id: i64,
+    customer_id: i64,
+    number: &str,
+    today: &str,
+    why: &str,
+) -> Result<bool> {
+    if !q::end_reduction(tx, id, today, why).await? {
+        return Ok(false);
+    }
+    let engine = tx.engine();
+    Change::new("collections.speed_restored", "contract", id)
+        .after(json!({ "why": why }))
+        .event(ContractSpeedChanged {
+            contract_id: id,
+            customer_id,
+            number: number.to_owned(),
+            reduced: false,
+        })
+        .timeline(
+            customer_id,
+            EventKind::CollectionsSpeedRestored,
+            format!("Contract {number}: full speed again ({why})"),
+        )
+        .timeline_data(json!({ "number": number, "why": why }))
+        .record(tx, engine, actor)
+        .await?;
+    Ok(true)
 }
 
 /// Trust unlocks whose days are over: suspended again when still owing.
@@ -807,6 +1001,8 @@ pub struct Reconsidered {
     pub owed: i64,
     /// Contracts reactivated.
     pub reactivated: Vec<i64>,
+    /// Contracts given their plan's speed back.
+    pub restored: Vec<i64>,
 }
 
 /// In the caller's transaction: when customer `customer_id` no longer owes
@@ -823,6 +1019,7 @@ pub async fn reconsider(tx: &mut store::WriteTx, customer_id: i64) -> Result<Rec
     let mut out = Reconsidered {
         owed,
         reactivated: Vec::new(),
+        restored: Vec::new(),
     };
     // Notices whose invoice is settled are done with, whatever is owed.
     for n in q::open_notices(tx, customer_id).await? {
@@ -832,6 +1029,13 @@ pub async fn reconsider(tx: &mut store::WriteTx, customer_id: i64) -> Result<Rec
     }
     if owed >= policy.min_amount.0 {
         return Ok(out);
+    }
+    let actor = mover().actor();
+    for id in q::reduced_contracts(tx, customer_id).await? {
+        let k = store::contracts::get(tx, id).await?;
+        if restore_speed(tx, &actor, id, customer_id, &k.number, &today, "paid").await? {
+            out.restored.push(id);
+        }
     }
     for (id, status, reason) in q::contracts_of(tx, customer_id).await? {
         if status != Status::Suspended.as_str()
@@ -1165,12 +1369,45 @@ pub async fn trust_unlock(
         ));
     }
     let k = store::contracts::get(&mut tx, contract_id).await?;
+    let today = crate::crm::today(&mut tx).await?;
+    let actor = caller.actor();
+    // A reduced speed is lifted for good: the suspension still comes on
+    // its day if the debt is open then.
+    if k.status == Status::Active.as_str()
+        && let Some(r) = q::open_reduction(&mut tx, contract_id).await?
+    {
+        let until = q::open_notices(&mut tx, k.customer_id)
+            .await?
+            .into_iter()
+            .find(|n| n.id == r.notice_id)
+            .and_then(|n| n.suspend_from)
+            .unwrap_or_else(|| add_days(today, days).to_string());
+        restore_speed(
+            &mut tx,
+            &actor,
+            contract_id,
+            k.customer_id,
+            &k.number,
+            &today.to_string(),
+            "unlocked",
+        )
+        .await?;
+        Change::new("collections.unlock", "contract", contract_id)
+            .after(json!({ "days": days, "reduction_id": r.id }))
+            .record(&mut tx, svc.db.engine(), &actor)
+            .await?;
+        tx.commit().await?;
+        return Ok(Unlocked {
+            contract_id,
+            unlock_id: r.id,
+            until,
+        });
+    }
     if k.status != Status::Suspended.as_str()
         || k.suspend_reason.as_deref() != Some(SuspendReason::NonPayment.as_str())
     {
         return Err(Error::Refused("not-suspended-for-non-payment"));
     }
-    let today = crate::crm::today(&mut tx).await?;
     let suspension = match q::open_suspension(&mut tx, contract_id).await? {
         Some(s) => s.id,
         // Suspended by hand for non-payment: recorded now so it, too, is
@@ -1187,7 +1424,6 @@ pub async fn trust_unlock(
         .ok_or(Error::Refused("already-unlocked"))?,
     };
     let until = add_days(today, days).to_string();
-    let actor = caller.actor();
     let unlock_id = q::insert_unlock(
         &mut tx,
         suspension,
@@ -1246,6 +1482,14 @@ pub enum Outlook {
     },
     /// Unlocked on trust until `until`.
     Unlocked { until: String },
+    /// Speed reduced since `since`; suspension may come on `suspend_on`,
+    /// in `days`.
+    Reduced {
+        since: String,
+        suspend_on: String,
+        days: i64,
+        owed: i64,
+    },
 }
 
 /// Contract `contract_id`'s collections outlook (`customers.view`, the
@@ -1284,6 +1528,22 @@ pub async fn outlook(svc: &Services, caller: &Caller, contract_id: i64) -> Resul
         return Ok(Outlook::Clear);
     }
     let notices = q::open_notices(&mut c, k.customer_id).await?;
+    if let Some(r) = q::open_reduction(&mut c, contract_id).await? {
+        let suspend_on = notices
+            .iter()
+            .find(|n| n.id == r.notice_id)
+            .and_then(|n| n.suspend_from.clone())
+            .unwrap_or_default();
+        let days = parse_date("suspend_from", &suspend_on)
+            .map(|d| rules::days_between(today, d).max(0))
+            .unwrap_or(0);
+        return Ok(Outlook::Reduced {
+            since: r.reduced_on,
+            suspend_on,
+            days,
+            owed: owed_of(&mut c, k.customer_id, &today.to_string()).await?,
+        });
+    }
     if let Some(date) = notices.iter().filter_map(|n| n.suspend_from.clone()).min() {
         let owed = owed_of(&mut c, k.customer_id, &today.to_string()).await?;
         if owed >= policy.min_amount.0 {
@@ -1337,7 +1597,8 @@ pub struct OverdueRow {
     #[serde(flatten)]
     pub row: q::Overdue,
     pub days_late: i64,
-    /// `reminder`, `notice`, `suspension`, `suspended` or `none`.
+    /// `reminder`, `notice`, `reduction`, `suspension`, `suspended` or
+    /// `none`.
     pub next_step: String,
     pub next_date: Option<String>,
 }
@@ -1368,14 +1629,29 @@ pub async fn overdue(
     for row in rows {
         let due = parse_date("due_date", &row.oldest_due)?;
         let days_late = rules::days_between(due, today);
+        let notices = if row.suspended > 0 {
+            Vec::new()
+        } else {
+            q::open_notices(&mut c, row.customer_id).await?
+        };
+        let first = notices
+            .iter()
+            .filter(|n| n.suspend_from.is_some())
+            .min_by_key(|n| n.suspend_from.clone());
+        // The reduction step comes first when the policy has it and the
+        // customer's speed is not reduced yet.
+        let reduce_on = match (&policy.speed_reduction, first) {
+            (Some(r), Some(n)) if row.reduced == 0 => parse_date("sent_on", &n.sent_on)
+                .ok()
+                .map(|d| add_days(d, r.after_notice_days))
+                .filter(|d| *d > today),
+            _ => None,
+        };
         let (next_step, next_date) = if row.suspended > 0 {
             ("suspended".to_owned(), None)
-        } else if let Some(d) = q::open_notices(&mut c, row.customer_id)
-            .await?
-            .into_iter()
-            .filter_map(|n| n.suspend_from)
-            .min()
-        {
+        } else if let Some(d) = reduce_on {
+            ("reduction".to_owned(), Some(d.to_string()))
+        } else if let Some(d) = first.and_then(|n| n.suspend_from.clone()) {
             ("suspension".to_owned(), Some(d))
         } else {
             let next = policy
@@ -1387,6 +1663,13 @@ pub async fn overdue(
                 .min_by_key(|(_, o)| *o);
             match next {
                 Some((s, o)) => (s.to_owned(), Some(add_days(due, o).to_string())),
+                // Past the notice's day with no notice open, owing enough
+                // for one: the next pass sends it.
+                None if days_late >= policy.notice_offset_days
+                    && row.owed >= policy.min_amount.0 =>
+                {
+                    ("notice".to_owned(), Some(today.to_string()))
+                }
                 None => ("none".to_owned(), None),
             }
         };

@@ -3,11 +3,13 @@
 //! after it, the minimum amount, a credit note settling the debt and
 //! `reconsider` reactivating, trust unlock once per suspension and the
 //! suspension again when its days end unpaid, the cancellation list, late
-//! charges when paid late, the policy's Brazilian limits and permissions.
+//! charges when paid late, the policy's Brazilian limits and permissions,
+//! and the optional speed-reduction step (reduced by the pass, lifted by
+//! payment, by a trust unlock and by the suspension).
 
 use domain::Money;
 use domain::catalog::{BillingMode, Cycle, Plan, SuspendedBehavior, Technology};
-use domain::collections::Policy;
+use domain::collections::{Policy, ReducedRate, SpeedReduction};
 use domain::contracts::{Status, SuspendReason};
 use domain::{Permission, PermissionSet};
 use jiff::ToSpan;
@@ -739,4 +741,205 @@ pub(crate) async fn open_amounts_agree(s: &Services) {
         })
         .collect();
     assert_eq!(got, expected);
+}
+    .await;
+}
+
+/// The speed-reduction rows of contract `k`: (up, down, percent, ended_why).
+async fn reductions(
+    s: &Services,
+    k: i64,
+) -> Vec<(Option<i64>, Option<i64>, Option<i64>, Option<String>)> {
+    let mut c = s.db.conn().await.unwrap();
+    sqlx::query_as(
+        "SELECT up_kbps, down_kbps, percent, ended_why FROM dunning_reductions
+         WHERE contract_id = $1 ORDER BY id",
+    )
+    .bind(k)
+    .fetch_all(&mut *c)
+    .await
+    .unwrap()
+}
+
+/// The `contract.speed_changed` events of contract `k`, oldest first
+/// (`reduced` of each).
+async fn speed_events(s: &Services, k: i64) -> Vec<bool> {
+    let mut c = s.db.conn().await.unwrap();
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT payload FROM domain_events WHERE kind = 'contract.speed_changed'
+         AND entity_kind = 'contract' AND entity_id = $1 ORDER BY id",
+    )
+    .bind(k.to_string())
+    .fetch_all(&mut *c)
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|p| {
+            serde_json::from_str::<serde_json::Value>(p).unwrap()["reduced"]
+                .as_bool()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn speed_reduction_before_suspension_lifted_by_payment_unlock_and_suspension() {
+    each_engine(|db| async move {
+        let s = svc(&db);
+        company(&s, "BR").await;
+        let staff = admin_caller();
+        // Off by default: the pass never reduces.
+        let (a, k) = subscriber(&s, "Ana Lima", "529.982.247-25", "ana").await;
+        let t = today(&s).await;
+        let due = day(t, -40);
+        let inv = document(&s, a, k, due, 12_000, None).await;
+        collections::pass(&s, &staff, day(due, 5)).await.unwrap();
+        let r = collections::pass(&s, &staff, day(due, 15)).await.unwrap();
+        assert_eq!(r.reduced, 0);
+        assert!(reductions(&s, k).await.is_empty());
+
+        // On: 5 days after the notice, half the plan's speeds. A step that
+        // would come on or after the suspension day is refused.
+        let mut p = collections::policy(&s, &staff).await.unwrap().policy;
+        p.speed_reduction = Some(SpeedReduction {
+            after_notice_days: 15,
+            rate: ReducedRate::Percent { percent: 50 },
+        });
+        assert!(matches!(
+            collections::update_policy(&s, &staff, p.clone()).await,
+            Err(Error::Invalid {
+                field: "speed_reduction.after_notice_days",
+                ..
+            })
+        ));
+        p.speed_reduction = Some(SpeedReduction {
+            after_notice_days: 5,
+            rate: ReducedRate::Percent { percent: 50 },
+        });
+        collections::update_policy(&s, &staff, p).await.unwrap();
+
+        // A second subscriber whose notice goes out now (due + 5).
+        let (b, k2) = subscriber(&s, "Bia Souza", "111.444.777-35", "bia").await;
+        let due2 = day(t, -20);
+        let inv2 = document(&s, b, k2, due2, 9_000, None).await;
+        let r = collections::pass(&s, &staff, day(due2, 5)).await.unwrap();
+        assert_eq!((r.notices, r.reduced), (1, 0));
+        // Not before notice + 5 days.
+        let r = collections::pass(&s, &staff, day(due2, 9)).await.unwrap();
+        assert_eq!(r.reduced, 0);
+        // Ana's suspension day came at that pass (before the step was due
+        // for her): suspended, never reduced.
+        assert_eq!(status(&s, k).await, suspended());
+        let r = collections::pass(&s, &staff, day(due2, 10)).await.unwrap();
+        assert_eq!((r.reduced, r.suspended), (1, 0));
+        assert_eq!(reductions(&s, k2).await, vec![(None, None, Some(50), None)]);
+        assert!(reductions(&s, k).await.is_empty());
+        assert_eq!(status(&s, k2).await, active());
+        assert_eq!(speed_events(&s, k2).await, vec![true]);
+        // Once per contract and notice, however often the pass runs.
+        let r = collections::pass(&s, &staff, day(due2, 11)).await.unwrap();
+        assert_eq!(r.reduced, 0);
+        let suspend_on = day(due2, 20).to_string();
+        match collections::outlook(&s, &staff, k2).await.unwrap() {
+            Outlook::Reduced {
+                suspend_on: on,
+                owed,
+                ..
+            } => assert_eq!((on, owed), (suspend_on.clone(), 9_000)),
+            o => panic!("{o:?}"),
+        }
+        let f = collections::OverdueFilter {
+            min_days: 0,
+            q: "bia".into(),
+            offset: 0,
+            limit: 10,
+        };
+        let rows = collections::overdue(&s, &staff, &f).await.unwrap();
+        assert_eq!(rows[0].row.reduced, 1);
+        assert_eq!(
+            (rows[0].next_step.as_str(), rows[0].next_date.as_deref()),
+            ("suspension", Some(suspend_on.as_str()))
+        );
+
+        // Payment lifts it (the reactivation path): full speed, the event
+        // the RADIUS nodes turn into a CoA, on the timeline.
+        services::payments::record(
+            &s,
+            &staff,
+            &services::payments::NewPayment {
+                customer_id: b,
+                method: domain::payments::Method::BankTransfer,
+                amount: Money(9_000),
+                received_on: t.to_string(),
+                invoice_id: Some(inv2),
+                gateway: None,
+                reference: None,
+                fee: Money(0),
+                notes: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            reductions(&s, k2).await,
+            vec![(None, None, Some(50), Some("paid".into()))]
+        );
+        assert_eq!(speed_events(&s, k2).await, vec![true, false]);
+        assert_eq!(
+            collections::outlook(&s, &staff, k2).await.unwrap(),
+            Outlook::Clear
+        );
+        let (events, _) = crm::timeline(&s, &staff, b, None, None, 100).await.unwrap();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        for kind in ["collections.speed_reduced", "collections.speed_restored"] {
+            assert!(kinds.contains(&kind), "{kind}: {kinds:?}");
+        }
+
+        // A fixed rate; a trust unlock lifts it for good, the suspension
+        // still comes on its day.
+        let mut p = collections::policy(&s, &staff).await.unwrap().policy;
+        p.speed_reduction = Some(SpeedReduction {
+            after_notice_days: 0,
+            rate: ReducedRate::Fixed {
+                up_kbps: 1_000,
+                down_kbps: 2_000,
+            },
+        });
+        collections::update_policy(&s, &staff, p).await.unwrap();
+        let (c3, k3) = subscriber(&s, "Caio Reis", "390.533.447-05", "caio").await;
+        let (d4, k4) = subscriber(&s, "Davi Melo", "714.602.380-01", "davi").await;
+        let due3 = day(t, -10);
+        document(&s, c3, k3, due3, 7_000, None).await;
+        document(&s, d4, k4, due3, 5_000, None).await;
+        let r = collections::pass(&s, &staff, day(due3, 5)).await.unwrap();
+        assert_eq!((r.notices, r.reduced), (2, 2));
+        assert_eq!(
+            reductions(&s, k3).await,
+            vec![(Some(1_000), Some(2_000), None, None)]
+        );
+        let support = staff_with([Permission::CustomersView].into_iter().collect());
+        assert!(matches!(
+            collections::trust_unlock(&s, &support, k3, 2).await,
+            Err(Error::Forbidden("collections.unlock"))
+        ));
+        let u = collections::trust_unlock(&s, &staff, k3, 2).await.unwrap();
+        assert_eq!(u.until, day(due3, 20).to_string());
+        assert_eq!(reductions(&s, k3).await[0].3.as_deref(), Some("unlocked"));
+        assert_eq!(speed_events(&s, k3).await, vec![true, false]);
+        assert_eq!(status(&s, k3).await, active());
+        // Not reduced again for the same notice.
+        let r = collections::pass(&s, &staff, day(due3, 6)).await.unwrap();
+        assert_eq!(r.reduced, 0);
+        assert_eq!(speed_events(&s, k3).await, vec![true, false]);
+        // Both suspended on the notice's day. The suspension ends Davi's
+        // reduction without a speed event: its status change disconnects.
+        let r = collections::pass(&s, &staff, day(due3, 20)).await.unwrap();
+        assert_eq!(r.suspended, 2);
+        assert_eq!(status(&s, k3).await, suspended());
+        assert_eq!(status(&s, k4).await, suspended());
+        assert_eq!(reductions(&s, k4).await[0].3.as_deref(), Some("suspended"));
+        assert_eq!(speed_events(&s, k4).await, vec![true]);
+        let _ = inv;
+    })
+    .await;
 }

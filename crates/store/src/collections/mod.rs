@@ -1,6 +1,7 @@
 //! Collections (dunning): the policy row, the steps taken per invoice
 //! (reminders, the suspension notice, late charges), the suspensions the
-//! daily pass made and trust unlocks (migration `0020_collections`).
+//! daily pass made and trust unlocks (migration `0020_collections`), and
+//! speed reductions (migration `0028_speed_reduction`).
 //!
 //! Open amounts come only from [`crate::billing::reports::SETTLEMENTS`], so
 //! whatever settles an invoice there (credit notes, payments) counts here;
@@ -256,6 +257,126 @@ pub async fn notices_due(
     .await?)
 }
 
+/// Open notices sent on `sent_by` or earlier whose suspension day is still
+/// after `as_of` (the speed-reduction step's window), after id `after`,
+/// oldest first, with their invoice's number and open amount.
+pub async fn notices_to_reduce(
+    conn: &mut AnyConnection,
+    as_of: &str,
+    sent_by: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<NoticeDue>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT n.id, n.invoice_id, n.customer_id, n.sent_on, i.number,
+            CAST({open} AS BIGINT) AS open
+         FROM dunning_notices n JOIN invoices i ON i.id = n.invoice_id
+         WHERE n.closed_on IS NULL AND n.suspend_from > $1 AND n.sent_on <= $2 AND n.id > $3
+         ORDER BY n.id LIMIT $4",
+        open = open_expr()
+    )))
+    .bind(as_of)
+    .bind(sent_by)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A speed reduction as stored: the rate is a percentage, or both kbit/s.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct Reduction {
+    pub id: i64,
+    pub contract_id: i64,
+    pub customer_id: i64,
+    pub notice_id: i64,
+    pub reduced_on: String,
+    pub percent: Option<i64>,
+    pub up_kbps: Option<i64>,
+    pub down_kbps: Option<i64>,
+    pub ended_on: Option<String>,
+    pub ended_why: Option<String>,
+}
+
+const REDUCTION: &str = "id, contract_id, customer_id, notice_id, reduced_on, percent, \
+    up_kbps, down_kbps, ended_on, ended_why";
+
+/// Records contract `contract_id`'s speed reduction for notice
+/// `notice_id`; `None` when that notice already reduced it once.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_reduction(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    customer_id: i64,
+    notice_id: i64,
+    on: &str,
+    percent: Option<i64>,
+    kbps: Option<(i64, i64)>,
+    at: i64,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO dunning_reductions (contract_id, customer_id, notice_id, reduced_on,
+            percent, up_kbps, down_kbps, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (contract_id, notice_id) DO NOTHING RETURNING id",
+    )
+    .bind(contract_id)
+    .bind(customer_id)
+    .bind(notice_id)
+    .bind(on)
+    .bind(percent)
+    .bind(kbps.map(|k| k.0))
+    .bind(kbps.map(|k| k.1))
+    .bind(at)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Contract `contract_id`'s open speed reduction.
+pub async fn open_reduction(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+) -> Result<Option<Reduction>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {REDUCTION} FROM dunning_reductions
+         WHERE contract_id = $1 AND ended_on IS NULL ORDER BY id DESC LIMIT 1"
+    )))
+    .bind(contract_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Ends contract `contract_id`'s open reductions on `on` for `why`;
+/// whether there was one.
+pub async fn end_reduction(
+    conn: &mut AnyConnection,
+    contract_id: i64,
+    on: &str,
+    why: &str,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE dunning_reductions SET ended_on = $1, ended_why = $2
+         WHERE contract_id = $3 AND ended_on IS NULL",
+    )
+    .bind(on)
+    .bind(why)
+    .bind(contract_id)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        > 0)
+}
+
+/// The contracts of `customer_id` with an open speed reduction.
+pub async fn reduced_contracts(conn: &mut AnyConnection, customer_id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT contract_id FROM dunning_reductions
+         WHERE customer_id = $1 AND ended_on IS NULL ORDER BY contract_id",
+    )
+    .bind(customer_id)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// A customer's open notices (suspension not yet made or waived).
 pub async fn open_notices(conn: &mut AnyConnection, customer_id: i64) -> Result<Vec<Notice>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -489,6 +610,8 @@ pub struct Overdue {
     pub invoices: i64,
     /// Its contracts suspended for non-payment now.
     pub suspended: i64,
+    /// Its contracts at a reduced speed now.
+    pub reduced: i64,
 }
 
 /// Customers owing on `as_of` for invoices due before it, the oldest at
@@ -520,7 +643,7 @@ pub async fn overdue(
     };
     let sql = format!(
         "SELECT i.customer_id, '' AS customer_name, CAST(SUM(i.open_amount) AS BIGINT) AS owed,
-            MIN(i.due_date) AS oldest_due, COUNT(*) AS invoices, 0 AS suspended
+            MIN(i.due_date) AS oldest_due, COUNT(*) AS invoices, 0 AS suspended, 0 AS reduced
          FROM invoices i {join}
          WHERE i.kind = 'invoice' AND i.status IN ('issued', 'voided') AND i.open_amount > 0
            AND i.due_date < $1 {cond}
@@ -559,6 +682,16 @@ pub async fn overdue(
              GROUP BY customer_id",
             id_list(&ids)
         )))
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+    let reduced: std::collections::HashMap<i64, i64> =
+        sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(format!(
+            "SELECT customer_id, COUNT(DISTINCT contract_id) FROM dunning_reductions
+             WHERE customer_id IN ({}) AND ended_on IS NULL GROUP BY customer_id",
+            id_list(&ids)
+        )))
         .fetch_all(conn)
         .await?
         .into_iter()
@@ -566,6 +699,7 @@ pub async fn overdue(
     for r in &mut rows {
         r.customer_name = names.get(&r.customer_id).cloned().unwrap_or_default();
         r.suspended = suspended.get(&r.customer_id).copied().unwrap_or(0);
+        r.reduced = reduced.get(&r.customer_id).copied().unwrap_or(0);
     }
     Ok(rows)
 }

@@ -300,8 +300,35 @@ async fn policy_page_and_api() {
         let refs: Vec<(&str, &str)> = ok.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let r = b.post("/collections/policy", &refs).await;
         assert_redirect(&r, "/collections/policy?ok=collections-policy-saved");
+        // The speed-reduction step: refused on or after the suspension
+        // day, next to its field; saved before it.
+        let mut reduced = ok.clone();
+        reduced.push(("speed_reduction.after_notice_days".into(), "20".into()));
+        reduced.push(("speed_reduction.percent".into(), "50".into()));
+        let refs: Vec<(&str, &str)> = reduced
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = b.post("/collections/policy", &refs).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body
+                .contains("id=\"e-speed_reduction.after_notice_days\""),
+            "{}",
+            r.body
+        );
+        let n = reduced.len();
+        reduced[n - 2].1 = "5".into();
+        let refs: Vec<(&str, &str)> = reduced
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = b.post("/collections/policy", &refs).await;
+        assert_redirect(&r, "/collections/policy?ok=collections-policy-saved");
         let t = Some(app.token.as_str());
         let r = call(&app, Method::GET, "/api/v1/collections/policy", t, None).await;
+        assert_eq!(r.body["speed_reduction"]["after_notice_days"], 5);
+        assert_eq!(r.body["speed_reduction"]["percent"], 50);
         assert_eq!(r.body["fine"], "1.5");
         assert_eq!(r.body["suspend_after_notice_days"], 20);
         assert_eq!(r.body["reminders"].as_array().unwrap().len(), 3);

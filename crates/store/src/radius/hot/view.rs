@@ -30,10 +30,25 @@ pub struct ContractRow {
     pub ipv6_prefix: Option<String>,
     /// Day of the month the billing cycle starts.
     pub billing_day: i64,
+    /// An open speed reduction (collections): a percentage of the plan's
+    /// speeds, or both kbit/s.
+    pub reduced_percent: Option<i64>,
+    pub reduced_up_kbps: Option<i64>,
+    pub reduced_down_kbps: Option<i64>,
 }
 
-const CONTRACT_COLS: &str =
-    "id, pppoe_login, pppoe_password, status, plan_id, mac, ipv4, ipv6_prefix, billing_day";
+/// The row's columns by name (over the page's subquery).
+const CONTRACT_COLS: &str = "id, pppoe_login, pppoe_password, status, plan_id, mac, ipv4, \
+    ipv6_prefix, billing_day, reduced_percent, reduced_up_kbps, reduced_down_kbps";
+
+/// The same columns from `contracts k` and its open speed reduction `r`
+/// (at most one per contract: a unique partial index).
+const CONTRACT_SELECT: &str = "k.id, k.pppoe_login, k.pppoe_password, k.status, k.plan_id, \
+    k.mac, k.ipv4, k.ipv6_prefix, k.billing_day, r.percent AS reduced_percent, \
+    r.up_kbps AS reduced_up_kbps, r.down_kbps AS reduced_down_kbps";
+
+const CONTRACT_FROM: &str = "contracts k LEFT JOIN dunning_reductions r \
+    ON r.contract_id = k.id AND r.ended_on IS NULL";
 
 /// The lowest and highest contract id (`None` without contracts): a load
 /// splits the range between readers.
@@ -60,7 +75,7 @@ pub async fn contracts_page(
         engine,
         CONTRACT_COLS,
         &format!(
-            "FROM (SELECT {CONTRACT_COLS} FROM contracts WHERE id > $1 AND id <= $2 ORDER BY id LIMIT {limit}) AS t"
+            "FROM (SELECT {CONTRACT_SELECT} FROM {CONTRACT_FROM} WHERE k.id > $1 AND k.id <= $2 ORDER BY k.id LIMIT {limit}) AS t"
         ),
         &[Arg::Int(after), Arg::Int(upto)],
     )
@@ -75,7 +90,7 @@ pub async fn contracts_by_id(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<C
         // per id.
         let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
         let sql = format!(
-            "SELECT {CONTRACT_COLS} FROM contracts WHERE id IN ({})",
+            "SELECT {CONTRACT_SELECT} FROM {CONTRACT_FROM} WHERE k.id IN ({})",
             list.join(",")
         );
         rows.extend(
