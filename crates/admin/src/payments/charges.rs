@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use domain::Permission;
 use services::Error;
 use services::payments::gateways::charges::{self, Detail, GATEWAYS, STATUSES};
-use store::payments::charges::{Filter, Listed};
+use services::payments::gateways::{ChargeFilter as Filter, ChargeListed as Listed};
 use webkit::auth::Staff;
 use webkit::state::AppState;
 

@@ -12,7 +12,7 @@ use domain::Permission;
 use domain::system::settings as keys;
 use services::Error;
 use services::payments::gateways::pix_automatico::{self, Enrolment};
-use store::payments::recurrences::Recurrence;
+use services::payments::gateways::Recurrence;
 use webkit::auth::Staff;
 use webkit::state::AppState;
 

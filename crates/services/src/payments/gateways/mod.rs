@@ -38,7 +38,9 @@ use domain::system::settings::{self as keys, Group};
 use store::WriteTx;
 use store::billing::documents::Document;
 /// A charge created at a gateway, as stored.
-pub use store::payments::charges::Charge;
+pub use store::payments::charges::{Charge, Filter as ChargeFilter, Listed as ChargeListed};
+pub use store::payments::recurrences::Recurrence;
+pub use store::payments::webhooks::Event as WebhookEvent;
 
 use crate::payments::{NewPayment, Recorded, RefundVia};
 use crate::system::settings::Settings;
