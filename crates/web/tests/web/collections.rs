@@ -4,7 +4,8 @@
 //! whose form refuses a missing CSRF token and too many days, then
 //! unlocks once; the policy page refuses Brazil's limits by field; the API
 //! lists the overdue customer and refuses a second unlock; staff without
-//! `collections.view` are kept out.
+//! `collections.view` are kept out. The speed-reduction step shows on the
+//! contract, customer and overdue pages.
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -24,6 +25,12 @@ use crate::common::{app, assert_redirect, call, cli_caller, send};
 
 /// Ana, 120.00 overdue since 40 days ago, suspended by the pass: (contract).
 async fn suspended(svc: &Services) -> i64 {
+    overdue(svc, 40, &[5, 20]).await
+}
+
+/// Ana's contract with 120.00 due `days_ago`, after the passes of due +
+/// each of `passes` days.
+async fn overdue(svc: &Services, days_ago: i64, passes: &[i64]) -> i64 {
     let caller = cli_caller();
     let plan = catalog::create_plan(
         svc,
@@ -89,7 +96,7 @@ async fn suspended(svc: &Services) -> i64 {
         let mut c = svc.db.conn().await.unwrap();
         services::crm::today(&mut c).await.unwrap()
     };
-    let due = today.checked_sub(40.days()).unwrap();
+    let due = today.checked_sub(days_ago.days()).unwrap();
     let due_s = due.to_string();
     let mut tx = svc.db.begin().await.unwrap();
     let id = store::billing::documents::insert(
@@ -139,12 +146,65 @@ async fn suspended(svc: &Services) -> i64 {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    for offset in [5, 20] {
+    for &offset in passes {
         services::collections::pass(svc, &caller, due.checked_add(offset.days()).unwrap())
             .await
             .unwrap();
     }
     k
+}
+
+/// The speed-reduction step on the pages: the contract and customer pages
+/// say since when and when suspension comes, the overdue list marks the
+/// customer, and the unlock form says what lifting it does.
+#[tokio::test]
+async fn reduced_speed_on_the_pages() {
+    each_engine(|db| async move {
+        let app = app(db).await;
+        let caller = cli_caller();
+        let mut p = services::collections::policy(&app.svc, &caller)
+            .await
+            .unwrap()
+            .policy;
+        p.speed_reduction = Some(domain::collections::SpeedReduction {
+            after_notice_days: 0,
+            rate: domain::collections::ReducedRate::Percent { percent: 25 },
+        });
+        services::collections::update_policy(&app.svc, &caller, p)
+            .await
+            .unwrap();
+        // Due 6 days ago, the notice (and the reduction) yesterday.
+        let k = overdue(&app.svc, 6, &[5]).await;
+        let b = app.browser("admin").await;
+        let r = b.get(&format!("/contracts/{k}")).await;
+        assert!(r.body.contains("Speed reduced since"), "{}", r.body);
+        assert!(r.body.contains("Suspension in 14 days"), "{}", r.body);
+        assert!(r.body.contains(&format!("/contracts/{k}/trust-unlock")));
+        let customer: i64 = {
+            let mut c = app.db.conn().await.unwrap();
+            sqlx::query_scalar("SELECT customer_id FROM contracts WHERE id = $1")
+                .bind(k)
+                .fetch_one(&mut *c)
+                .await
+                .unwrap()
+        };
+        let r = b.get(&format!("/customers/{customer}")).await;
+        assert!(r.body.contains("Speed reduced since"), "{}", r.body);
+        let r = b.get("/collections").await;
+        assert!(r.body.contains("badge-warn\">Speed reduced"), "{}", r.body);
+        let csv = b.get("/collections/overdue.csv").await;
+        assert!(csv.body.contains("reduced_contracts"), "{}", csv.body);
+        let r = b.get(&format!("/contracts/{k}/trust-unlock")).await;
+        assert!(r.body.contains("speed back now"), "{}", r.body);
+        let r = b
+            .post(&format!("/contracts/{k}/trust-unlock"), &[("days", "2")])
+            .await;
+        assert_redirect(&r, &format!("/contracts/{k}?ok=collections-unlocked"));
+        let r = b.get(&format!("/contracts/{k}")).await;
+        assert!(!r.body.contains("Speed reduced since"), "{}", r.body);
+        assert!(r.body.contains("Suspension in 14 days"), "{}", r.body);
+    })
+    .await;
 }
 
 #[tokio::test]
