@@ -588,11 +588,10 @@ async fn suspend_due(
         let Some(last) = notices.last() else { break };
         after = last.id;
         let mut tx = svc.db.begin().await?;
-        let mut facts = Facts::read(&mut tx, &notices, &today).await?;
         let mut failed = None;
         for n in &notices {
             q::savepoint(&mut tx).await?;
-            match suspend_for(&mut tx, n, &today, policy, &mut facts).await {
+            match suspend_for(&mut tx, n, &today, policy).await {
                 Ok(Acted::Settled) => {
                     q::release(&mut tx).await?;
                     report.settled += 1;
@@ -616,83 +615,6 @@ async fn suspend_due(
     Ok(())
 }
 
-/// What the suspensions of a group of notices decide on, read for the
-/// whole group at once (a few statements instead of five per notice)
-/// after the group's customers are locked; kept current as the group's
-/// contracts are suspended.
-struct Facts {
-    /// What each customer owes overdue.
-    owed: HashMap<i64, i64>,
-    /// The contracts each notice's invoice bills, else its customer's.
-    targets: HashMap<i64, Vec<i64>>,
-    status: HashMap<i64, String>,
-    /// Contracts whose open suspension has a running trust unlock.
-    unlocked: HashSet<i64>,
-}
-
-impl Facts {
-    async fn read(tx: &mut store::WriteTx, notices: &[q::NoticeDue], today: &str) -> Result<Facts> {
-        let acting: Vec<&q::NoticeDue> = notices.iter().filter(|n| n.open > 0).collect();
-        let mut customers: Vec<i64> = acting.iter().map(|n| n.customer_id).collect();
-        customers.sort_unstable();
-        customers.dedup();
-        q::lock_customers(tx, &customers).await?;
-        let owed = q::overdue_of(tx, today, &customers)
-            .await?
-            .into_iter()
-            .map(|(id, owed, _)| (id, owed))
-            .collect();
-        let invoices: Vec<i64> = acting.iter().map(|n| n.invoice_id).collect();
-        let mut of_invoice: HashMap<i64, Vec<i64>> = HashMap::new();
-        for (invoice, contract) in q::invoices_contracts(tx, &invoices).await? {
-            of_invoice.entry(invoice).or_default().push(contract);
-        }
-        let bare: Vec<i64> = {
-            let mut v: Vec<i64> = acting
-                .iter()
-                .filter(|n| !of_invoice.contains_key(&n.invoice_id))
-                .map(|n| n.customer_id)
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        let mut of_customer: HashMap<i64, Vec<i64>> = HashMap::new();
-        for (customer, contract, _, _) in q::contracts_of_many(tx, &bare).await? {
-            of_customer.entry(customer).or_default().push(contract);
-        }
-        let mut targets = HashMap::with_capacity(acting.len());
-        for n in &acting {
-            let t = of_invoice
-                .get(&n.invoice_id)
-                .or_else(|| of_customer.get(&n.customer_id))
-                .cloned()
-                .unwrap_or_default();
-            targets.insert(n.id, t);
-        }
-        let mut all: Vec<i64> = targets.values().flatten().copied().collect();
-        all.sort_unstable();
-        all.dedup();
-        let status = q::contract_statuses(tx, &all).await?.into_iter().collect();
-        // The latest open suspension of each contract decides.
-        let mut latest: HashMap<i64, q::Suspension> = HashMap::new();
-        for s in q::open_suspensions(tx, &all).await? {
-            latest.insert(s.contract_id, s);
-        }
-        let unlocked = latest
-            .into_values()
-            .filter(|s| s.unlock_id.is_some() && s.expired_on.is_none())
-            .map(|s| s.contract_id)
-            .collect();
-        Ok(Facts {
-            owed,
-            targets,
-            status,
-            unlocked,
-        })
-    }
-}
-
 /// Notices per transaction in the suspension phase.
 const NOTICE_GROUP: i64 = 200;
 
@@ -709,26 +631,37 @@ async fn suspend_for(
     n: &q::NoticeDue,
     today: &str,
     policy: &Policy,
-    facts: &mut Facts,
 ) -> Result<Acted> {
     if n.open <= 0 {
         q::close_notice(tx, n.id, today).await?;
         return Ok(Acted::Settled);
     }
-    let owed = facts.owed.get(&n.customer_id).copied().unwrap_or(0);
+    q::lock_customer(tx, n.customer_id).await?;
+    let owed = owed_of(tx, n.customer_id, today).await?;
     if owed < policy.min_amount.0 {
         // Left open: it may be owed again tomorrow, or settled.
         return Ok(Acted::Suspended(0));
     }
-    let targets = facts.targets.get(&n.id).cloned().unwrap_or_default();
+    let mut targets = q::invoice_contracts(tx, n.invoice_id).await?;
+    if targets.is_empty() {
+        targets = q::contracts_of(tx, n.customer_id)
+            .await?
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
+    }
     let number = n.number.clone().unwrap_or_default();
     let mut count = 0;
     for id in targets {
-        if facts.status.get(&id).map(String::as_str) != Some(Status::Active.as_str()) {
+        let k = store::contracts::get(tx, id).await?;
+        if k.status != Status::Active.as_str() {
             continue;
         }
         // A contract unlocked on trust keeps its days.
-        if facts.unlocked.contains(&id) {
+        if let Some(s) = q::open_suspension(tx, id).await?
+            && s.unlock_id.is_some()
+            && s.expired_on.is_none()
+        {
             continue;
         }
         if q::insert_suspension(tx, id, n.customer_id, Some(n.id), today, store::now())
@@ -752,9 +685,6 @@ async fn suspend_for(
             ),
         )
         .await?;
-        facts
-            .status
-            .insert(id, Status::Suspended.as_str().to_owned());
         count += 1;
     }
     q::close_notice(tx, n.id, today).await?;

@@ -265,7 +265,6 @@ async fn recon_remittance_then_its_return_settles_invoices_once() {
         assert_eq!(count("cnab.remittance.generate"), 1);
         assert_eq!(count("cnab.return.process"), 2);
         assert!(count("payment.record") >= 4);
-        crate::collections::open_amounts_agree(&s).await;
     })
     .await;
 }
@@ -401,7 +400,6 @@ async fn recon_unmatched_money_is_queued_then_assigned_and_divergence_is_flagged
             .await
             .unwrap();
         assert_eq!(d.status, "dismissed");
-        crate::collections::open_amounts_agree(&s).await;
     })
     .await;
 }
@@ -446,7 +444,6 @@ async fn recon_a_malformed_return_is_refused_naming_line_and_column() {
             .await
             .unwrap_err();
         assert!(e.to_string().contains("empty"), "{e}");
-        crate::collections::open_amounts_agree(&s).await;
     })
     .await;
 }
@@ -766,7 +763,6 @@ async fn recon_batch_ledger_writes_the_books_one_payment_at_a_time_would() {
                 6,
                 "Ana's three and Caio's three: {b:#?}"
             );
-            crate::collections::open_amounts_agree(&s).await;
             books_of.push(b);
         }
         let (one, batch) = (&books_of[0], &books_of[1]);

@@ -4,9 +4,7 @@
 //! speed reductions (migration `0028_speed_reduction`).
 //!
 //! Open amounts come only from [`crate::billing::reports::SETTLEMENTS`], so
-//! whatever settles an invoice there (credit notes, payments) counts here;
-//! the overdue list reads `invoices.open_amount`, which migration 0029's
-//! triggers keep as the total plus those same settlements.
+//! whatever settles an invoice there (credit notes, payments) counts here.
 
 use sqlx::AnyConnection;
 
@@ -618,13 +616,9 @@ pub struct Overdue {
 /// least on `oldest_by` (a days-late filter), most owed first; `name` (folded
 /// search text, already lower case) filters by name when not empty.
 ///
-/// Reads the open invoices only, through the `invoices_open` partial index
-/// over each invoice's `open_amount` (migration 0029: its total plus every
-/// settlement, kept by triggers), not the whole book's settlements: what is
-/// open counts settlements of any date, the same as
-/// [`SETTLEMENTS`] up to `as_of` for the page's `as_of`, today (payments
-/// and credit notes are not dated after the day they are written). Names
-/// and suspended contracts are read for the page's rows only.
+/// The settlements are summed once per invoice and joined (a hash join),
+/// not looked up per invoice; names and suspended contracts are read for
+/// the page's rows only.
 pub async fn overdue(
     conn: &mut AnyConnection,
     as_of: &str,
@@ -642,14 +636,17 @@ pub async fn overdue(
         )
     };
     let sql = format!(
-        "SELECT i.customer_id, '' AS customer_name, CAST(SUM(i.open_amount) AS BIGINT) AS owed,
-            MIN(i.due_date) AS oldest_due, COUNT(*) AS invoices, 0 AS suspended, 0 AS reduced
-         FROM invoices i {join}
-         WHERE i.kind = 'invoice' AND i.status IN ('issued', 'voided') AND i.open_amount > 0
-           AND i.due_date < $1 {cond}
-         GROUP BY i.customer_id
-         HAVING MIN(i.due_date) <= $2
-         ORDER BY owed DESC, i.customer_id LIMIT {limit} OFFSET {offset}",
+        "SELECT o.customer_id, '' AS customer_name, CAST(SUM(o.open) AS BIGINT) AS owed,
+            MIN(o.due_date) AS oldest_due, COUNT(*) AS invoices, 0 AS suspended, 0 AS reduced
+         FROM (SELECT i.customer_id, i.due_date, i.total + COALESCE(x.settled, 0) AS open
+               FROM invoices i {join}
+               LEFT JOIN (SELECT s.invoice_id, SUM(s.amount) AS settled FROM ({SETTLEMENTS}) s
+                          WHERE s.on_date <= $1 GROUP BY s.invoice_id) x ON x.invoice_id = i.id
+               WHERE {OWED} AND i.due_date < $1 {cond}) o
+         WHERE o.open > 0
+         GROUP BY o.customer_id
+         HAVING MIN(o.due_date) <= $2
+         ORDER BY owed DESC, o.customer_id LIMIT {limit} OFFSET {offset}",
         limit = limit.clamp(0, 100_000),
         offset = offset.max(0),
     );
@@ -931,54 +928,4 @@ pub async fn lock_customers(conn: &mut AnyConnection, customer_ids: &[i64]) -> R
         .await?;
     }
     Ok(())
-}
-
-/// [`invoice_contracts`] for many invoices: `(invoice_id, contract_id)`.
-pub async fn invoices_contracts(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT DISTINCT i.id, COALESCE(i.contract_id, l.contract_id) FROM invoices i
-         LEFT JOIN invoice_lines l ON l.invoice_id = i.id
-         WHERE i.id IN ({}) AND COALESCE(i.contract_id, l.contract_id) IS NOT NULL
-         ORDER BY 1, 2",
-        id_list(ids)
-    )))
-    .fetch_all(conn)
-    .await?)
-}
-
-/// The status of each of `contract_ids`: `(contract_id, status)`.
-pub async fn contract_statuses(
-    conn: &mut AnyConnection,
-    contract_ids: &[i64],
-) -> Result<Vec<(i64, String)>> {
-    if contract_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT id, status FROM contracts WHERE id IN ({})",
-        id_list(contract_ids)
-    )))
-    .fetch_all(conn)
-    .await?)
-}
-
-/// [`open_suspension`] for many contracts (each one's latest open one).
-pub async fn open_suspensions(
-    conn: &mut AnyConnection,
-    contract_ids: &[i64],
-) -> Result<Vec<Suspension>> {
-    if contract_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {SUSPENSION} FROM dunning_suspensions s
-         LEFT JOIN dunning_unlocks u ON u.suspension_id = s.id
-         WHERE s.contract_id IN ({}) AND s.ended_on IS NULL ORDER BY s.contract_id, s.id",
-        id_list(contract_ids)
-    )))
-    .fetch_all(conn)
-    .await?)
 }
