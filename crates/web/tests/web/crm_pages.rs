@@ -99,7 +99,8 @@ async fn customer_plan_contract_journey() {
         assert!(page.body.contains("Português (Brasil)"), "{}", page.body);
         let form = b.get(&format!("/customers/{ana}/edit")).await;
         assert!(
-            form.body.contains("<option value=\"pt-BR\" lang=\"pt-BR\" selected>"),
+            form.body
+                .contains("<option value=\"pt-BR\" lang=\"pt-BR\" selected>"),
             "{}",
             form.body
         );
