@@ -153,6 +153,11 @@ async fn customers_plans_and_contracts_through_the_api() {
         assert_eq!(r.body["trade_name"], "Ana Net");
         assert_eq!(r.body["document"], "529.982.247-25");
         assert_eq!(r.body["tags"], json!(["vip"]));
+        // The language follows the company's until one is chosen.
+        assert_eq!(r.body["locale"], "");
+        let r = patch(&app, &format!("/api/v1/customers/{ana}"), json!({"locale": "pt-BR"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!((&r.body["locale"], &r.body["trade_name"]), (&json!("pt-BR"), &json!("Ana Net")));
 
         // Addresses.
         let addr_uri = format!("/api/v1/customers/{ana}/addresses");
@@ -469,6 +474,8 @@ async fn validation_errors_name_each_field() {
             (Method::POST, "/api/v1/customers".into(), with(&customer, "phones", json!(["12"])), "phones"),
             (Method::POST, "/api/v1/customers".into(), with(&customer, "birth_date", json!("2990-01-01")), "birth_date"),
             (Method::POST, "/api/v1/customers".into(), with(&customer, "preferred_channel", json!("fax")), "preferred_channel"),
+            (Method::POST, "/api/v1/customers".into(), with(&customer, "locale", json!("fr")), "locale"),
+            (Method::PATCH, format!("/api/v1/customers/{ana}"), json!({"locale": "klingon"}), "locale"),
             (Method::POST, "/api/v1/customers".into(), with(&customer, "custom_fields", json!({"Bad Key": "x"})), "custom_fields"),
             (Method::POST, "/api/v1/customers".into(), with(&customer, "colour", json!("x")), "colour"),
             (Method::POST, "/api/v1/customers".into(), json!({"kind": "person", "name": "X"}), "document"),

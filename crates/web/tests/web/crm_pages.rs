@@ -41,6 +41,7 @@ fn customer<'a>(name: &'a str, document: &'a str) -> Vec<(&'a str, &'a str)> {
         ("emails", "ana@example.com"),
         ("phones", "(48) 99999-1234"),
         ("preferred_channel", "whatsapp"),
+        ("locale", "pt-BR"),
         ("tags", "vip, condomínio"),
         ("billing_postal_code", "88010-000"),
         ("billing_street", "Rua Felipe Schmidt"),
@@ -94,6 +95,15 @@ async fn customer_plan_contract_journey() {
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.body.contains("Rua Felipe Schmidt"));
         assert!(page.body.contains("condomínio"));
+        // The language chosen on the form, by its own name.
+        assert!(page.body.contains("Português (Brasil)"), "{}", page.body);
+        let form = b.get(&format!("/customers/{ana}/edit")).await;
+        assert!(
+            form.body
+                .contains("<option value=\"pt-BR\" lang=\"pt-BR\" selected>"),
+            "{}",
+            form.body
+        );
 
         // Same document: the existing customer is shown, nothing is saved
         // until "create anyway" is ticked.
