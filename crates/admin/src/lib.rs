@@ -20,6 +20,7 @@ pub mod pay;
 pub mod payments;
 pub mod public;
 pub mod radius;
+pub mod network;
 pub mod reconciliation;
 pub mod reports;
 mod shared;
@@ -88,6 +89,7 @@ pub fn routes() -> Router<AppState> {
         .merge(collections::routes())
         .merge(reconciliation::routes())
         .merge(radius::routes())
+        .merge(network::routes())
         .merge(reports::routes())
         .merge(staff::routes())
         .merge(system::routes())

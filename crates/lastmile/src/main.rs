@@ -8,6 +8,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 mod bench;
 mod bench_billing;
 mod bench_pdf;
+mod bench_ipam;
 mod bench_recon;
 mod cli;
 mod config;

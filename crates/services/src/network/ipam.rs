@@ -601,3 +601,67 @@ pub async fn contract_addresses(
     let mut c = svc.db.conn().await?;
     Ok(store::network::ipam::contract_assignments(&mut c, contract_id).await?)
 }
+
+/// The address the next allocation from a static pool would take, if any
+/// (`network.view`); nothing is written.
+pub async fn next_free(svc: &Services, caller: &Caller, pool_id: i64) -> Result<Option<String>> {
+    access::view(caller)?;
+    let mut c = svc.db.conn().await?;
+    let pool = store::network::ipam::get_pool(&mut c, pool_id).await?;
+    let (net, len) = pool_net(&pool)?;
+    Ok(store::network::ipam::next_free(&mut c, &pool)
+        .await?
+        .map(|s| rules::slot_text(&net, len, s)))
+}
+
+/// Reserves the next `count` free addresses of a static pool in one
+/// transaction (`network.manage`): bulk hold-backs, and the allocation
+/// benchmark. All or nothing: a pool with fewer free is `pool-full`.
+pub async fn reserve_many(
+    svc: &Services,
+    caller: &Caller,
+    pool_id: i64,
+    count: i64,
+    note: &str,
+) -> Result<Vec<String>> {
+    access::manage(caller)?;
+    validate::optional(note, 200).map_err(|e| Error::invalid("note", e))?;
+    if !(1..=100_000).contains(&count) {
+        return Err(Error::invalid("count", FieldError::Range));
+    }
+    let engine = svc.db.engine();
+    let mut tx = svc.db.begin().await?;
+    let target = Target::Next { pool_id };
+    let mut out = Vec::with_capacity(count as usize);
+    let now = store::now();
+    for _ in 0..count {
+        let (pool, slot) = choose(&mut tx, engine, &target).await?;
+        let (net, len) = pool_net(&pool)?;
+        let address = rules::slot_text(&net, len, slot);
+        let row = Assignment {
+            id: 0,
+            pool_id,
+            slot,
+            address: address.clone(),
+            kind: AssignmentKind::Reserved.as_str().into(),
+            contract_id: None,
+            note: note.trim().to_owned(),
+            created_at: 0,
+            pool_name: String::new(),
+            contract_number: None,
+        };
+        store::network::ipam::insert_assignment(&mut tx, &row, now).await?;
+        out.push(address);
+    }
+    Change::new("ip.reserve", "pool", pool_id)
+        .after(json!({
+            "count": count,
+            "first": out.first(),
+            "last": out.last(),
+            "note": note.trim(),
+        }))
+        .record(&mut tx, engine, &caller.actor())
+        .await?;
+    tx.commit().await?;
+    Ok(out)
+}

@@ -8,6 +8,7 @@
 //! runtime's and the inventory reads them.
 
 pub mod inventory;
+pub mod demo;
 pub mod ipam;
 
 pub use store::network::inventory::{Device, Filter, Link, Site};

@@ -18,6 +18,7 @@ mod crm_pages;
 mod documents;
 mod import;
 mod login;
+mod network_api;
 mod pay;
 mod payment_settings;
 mod payments;
