@@ -19,6 +19,7 @@ mod documents;
 mod import;
 mod login;
 mod network_api;
+mod network_pages;
 mod pay;
 mod payment_settings;
 mod payments;
