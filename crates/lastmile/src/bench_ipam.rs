@@ -26,25 +26,33 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 }
 
 pub async fn run(svc: &Services, addresses: i64, batch: i64) -> anyhow::Result<()> {
-    let prefix = ipam::create_prefix(svc, &CLI, &PrefixInput {
-        cidr: "10.128.0.0/9".into(),
-        description: "bench-ipam".into(),
-        ..Default::default()
-    })
+    let prefix = ipam::create_prefix(
+        svc,
+        &CLI,
+        &PrefixInput {
+            cidr: "10.128.0.0/9".into(),
+            description: "bench-ipam".into(),
+            ..Default::default()
+        },
+    )
     .await?;
     let mut pools = Vec::new();
     let needed = (addresses + 65_533) / 65_534 + 1;
     for i in 0..needed {
-        let pool = ipam::create_pool(svc, &CLI, &PoolInput {
-            prefix_id: prefix.id,
-            name: format!("bench-{i}"),
-            cidr: format!("10.{}.0.0/16", 128 + i),
-            kind: PoolKind::Static,
-            purpose: PoolPurpose::Customers,
-            assign_len: None,
-            warn_percent: 80,
-            notes: String::new(),
-        })
+        let pool = ipam::create_pool(
+            svc,
+            &CLI,
+            &PoolInput {
+                prefix_id: prefix.id,
+                name: format!("bench-{i}"),
+                cidr: format!("10.{}.0.0/16", 128 + i),
+                kind: PoolKind::Static,
+                purpose: PoolPurpose::Customers,
+                assign_len: None,
+                warn_percent: 80,
+                notes: String::new(),
+            },
+        )
         .await?;
         pools.push(pool.id);
     }
@@ -72,16 +80,20 @@ pub async fn run(svc: &Services, addresses: i64, batch: i64) -> anyhow::Result<(
     );
 
     // 2. Next free in a /16 with 60,000 in use: a fresh pool filled to 60,000.
-    let pool = ipam::create_pool(svc, &CLI, &PoolInput {
-        prefix_id: prefix.id,
-        name: "bench-sixty".into(),
-        cidr: format!("10.{}.0.0/16", 128 + needed),
-        kind: PoolKind::Static,
-        purpose: PoolPurpose::Customers,
-        assign_len: None,
-        warn_percent: 80,
-        notes: String::new(),
-    })
+    let pool = ipam::create_pool(
+        svc,
+        &CLI,
+        &PoolInput {
+            prefix_id: prefix.id,
+            name: "bench-sixty".into(),
+            cidr: format!("10.{}.0.0/16", 128 + needed),
+            kind: PoolKind::Static,
+            purpose: PoolPurpose::Customers,
+            assign_len: None,
+            warn_percent: 80,
+            notes: String::new(),
+        },
+    )
     .await?;
     let mut filled = 0;
     while filled < 60_000 {

@@ -117,7 +117,11 @@ fn site_inputs(tr: &Tr, s: Option<&Site>, pairs: Option<&[(String, String)]>) ->
     };
     let num = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
     vec![
-        Input::text(tr, "name", v("name", s.map(|s| s.name.clone()).unwrap_or_default())),
+        Input::text(
+            tr,
+            "name",
+            v("name", s.map(|s| s.name.clone()).unwrap_or_default()),
+        ),
         Input::select(
             tr,
             "kind",
@@ -127,28 +131,50 @@ fn site_inputs(tr: &Tr, s: Option<&Site>, pairs: Option<&[(String, String)]>) ->
         Input::select(
             tr,
             "status",
-            v("status", s.map(|s| s.status.clone()).unwrap_or_else(|| "active".into())),
+            v(
+                "status",
+                s.map(|s| s.status.clone())
+                    .unwrap_or_else(|| "active".into()),
+            ),
             choices(tr, "status", Status::ALL.iter().map(|k| k.as_str())),
         ),
-        Input::text(tr, "address", v("address", s.map(|s| s.address.clone()).unwrap_or_default())),
-        Input::new(tr, "latitude", "number", v("latitude", num(s.and_then(|s| s.latitude)))),
-        Input::new(tr, "longitude", "number", v("longitude", num(s.and_then(|s| s.longitude)))),
-        Input::new(tr, "notes", "textarea", v("notes", s.map(|s| s.notes.clone()).unwrap_or_default())),
+        Input::text(
+            tr,
+            "address",
+            v("address", s.map(|s| s.address.clone()).unwrap_or_default()),
+        ),
+        Input::new(
+            tr,
+            "latitude",
+            "number",
+            v("latitude", num(s.and_then(|s| s.latitude))),
+        ),
+        Input::new(
+            tr,
+            "longitude",
+            "number",
+            v("longitude", num(s.and_then(|s| s.longitude))),
+        ),
+        Input::new(
+            tr,
+            "notes",
+            "textarea",
+            v("notes", s.map(|s| s.notes.clone()).unwrap_or_default()),
+        ),
     ]
 }
 
 fn site_from(p: &[(String, String)]) -> Result<net::Site, services::Error> {
-    let coord = |name: &'static str| -> Result<Option<f64>, services::Error> {
-        let t = field(p, name);
-        if t.trim().is_empty() {
-            return Ok(None);
-        }
-        t.trim()
-            .replace(',', ".")
-            .parse()
-            .map(Some)
-            .map_err(|_| services::Error::invalid(name, domain::validate::FieldError::Coordinates))
-    };
+    let coord =
+        |name: &'static str| -> Result<Option<f64>, services::Error> {
+            let t = field(p, name);
+            if t.trim().is_empty() {
+                return Ok(None);
+            }
+            t.trim().replace(',', ".").parse().map(Some).map_err(|_| {
+                services::Error::invalid(name, domain::validate::FieldError::Coordinates)
+            })
+        };
     let location = match (coord("latitude")?, coord("longitude")?) {
         (Some(lat), Some(lon)) => Some(net::Point { lat, lon }),
         (None, None) => None,
@@ -161,10 +187,12 @@ fn site_from(p: &[(String, String)]) -> Result<net::Site, services::Error> {
     };
     Ok(net::Site {
         name: field(p, "name"),
-        kind: SiteKind::parse(&field(p, "kind"))
-            .ok_or_else(|| services::Error::invalid("kind", domain::validate::FieldError::Choice))?,
-        status: Status::parse(&field(p, "status"))
-            .ok_or_else(|| services::Error::invalid("status", domain::validate::FieldError::Choice))?,
+        kind: SiteKind::parse(&field(p, "kind")).ok_or_else(|| {
+            services::Error::invalid("kind", domain::validate::FieldError::Choice)
+        })?,
+        status: Status::parse(&field(p, "status")).ok_or_else(|| {
+            services::Error::invalid("status", domain::validate::FieldError::Choice)
+        })?,
         address: field(p, "address"),
         location,
         notes: field(p, "notes"),
@@ -174,7 +202,14 @@ fn site_from(p: &[(String, String)]) -> Result<net::Site, services::Error> {
 pub async fn site_new(staff: Staff) -> PageResult {
     staff.require(domain::Permission::NetworkManage)?;
     let inputs = site_inputs(&staff.tr, None, None);
-    Ok(html(&form(&staff, "sites", "network-sites-new", "/network/sites/new".into(), None, inputs)))
+    Ok(html(&form(
+        &staff,
+        "sites",
+        "network-sites-new",
+        "/network/sites/new".into(),
+        None,
+        inputs,
+    )))
 }
 
 pub async fn site_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
@@ -189,7 +224,14 @@ pub async fn site_create(State(state): State<AppState>, staff: Staff, body: Byte
         Ok(s) => Ok(done(&format!("/network/sites/{}", s.id), "network-saved")),
         Err(e) => {
             let inputs = site_inputs(&staff.tr, None, Some(&p));
-            let v = form(&staff, "sites", "network-sites-new", "/network/sites/new".into(), None, inputs);
+            let v = form(
+                &staff,
+                "sites",
+                "network-sites-new",
+                "/network/sites/new".into(),
+                None,
+                inputs,
+            );
             refused(v, &staff.tr, e)
         }
     }
@@ -203,7 +245,14 @@ pub async fn site_edit(
 ) -> PageResult {
     let s = svc::get_site(&state.svc, &staff.caller(), id).await?;
     let inputs = site_inputs(&staff.tr, Some(&s), None);
-    let mut v = form(&staff, "sites", "network-sites-edit", format!("/network/sites/{id}"), Some(format!("/network/sites/{id}/delete")), inputs);
+    let mut v = form(
+        &staff,
+        "sites",
+        "network-sites-edit",
+        format!("/network/sites/{id}"),
+        Some(format!("/network/sites/{id}/delete")),
+        inputs,
+    );
     v.page = v.page.with_flash(q.ok.as_deref());
     v.page.title = s.name;
     Ok(html(&v))
@@ -226,19 +275,37 @@ pub async fn site_update(
         Ok(_) => Ok(done(&format!("/network/sites/{id}"), "network-saved")),
         Err(e) => {
             let inputs = site_inputs(&staff.tr, None, Some(&p));
-            let v = form(&staff, "sites", "network-sites-edit", format!("/network/sites/{id}"), Some(format!("/network/sites/{id}/delete")), inputs);
+            let v = form(
+                &staff,
+                "sites",
+                "network-sites-edit",
+                format!("/network/sites/{id}"),
+                Some(format!("/network/sites/{id}/delete")),
+                inputs,
+            );
             refused(v, &staff.tr, e)
         }
     }
 }
 
-pub async fn site_delete(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
+pub async fn site_delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> PageResult {
     match svc::delete_site(&state.svc, &staff.caller(), id).await {
         Ok(()) => Ok(done("/network/sites", "network-deleted")),
         Err(e) => {
             let s = svc::get_site(&state.svc, &staff.caller(), id).await?;
             let inputs = site_inputs(&staff.tr, Some(&s), None);
-            let v = form(&staff, "sites", "network-sites-edit", format!("/network/sites/{id}"), Some(format!("/network/sites/{id}/delete")), inputs);
+            let v = form(
+                &staff,
+                "sites",
+                "network-sites-edit",
+                format!("/network/sites/{id}"),
+                Some(format!("/network/sites/{id}/delete")),
+                inputs,
+            );
             refused(v, &staff.tr, e)
         }
     }
@@ -317,28 +384,59 @@ async fn device_inputs(
     let id = |x: Option<i64>| x.map(|x| x.to_string()).unwrap_or_default();
     Ok(vec![
         Input::text(&tr, "name", v("name", s(|d| d.name.clone()))),
-        Input::select(&tr, "role", v("role", s(|d| d.role.clone())), choices(&tr, "role", DeviceRole::ALL.iter().map(|k| k.as_str()))),
-        Input::select(&tr, "status", v("status", d.map(|d| d.status.clone()).unwrap_or_else(|| "active".into())), choices(&tr, "status", Status::ALL.iter().map(|k| k.as_str()))),
-        Input::select(&tr, "site_id", v("site_id", id(d.and_then(|d| d.site_id))), named(&tr, sites, true)),
+        Input::select(
+            &tr,
+            "role",
+            v("role", s(|d| d.role.clone())),
+            choices(&tr, "role", DeviceRole::ALL.iter().map(|k| k.as_str())),
+        ),
+        Input::select(
+            &tr,
+            "status",
+            v(
+                "status",
+                d.map(|d| d.status.clone())
+                    .unwrap_or_else(|| "active".into()),
+            ),
+            choices(&tr, "status", Status::ALL.iter().map(|k| k.as_str())),
+        ),
+        Input::select(
+            &tr,
+            "site_id",
+            v("site_id", id(d.and_then(|d| d.site_id))),
+            named(&tr, sites, true),
+        ),
         Input::text(&tr, "vendor", v("vendor", s(|d| d.vendor.clone()))),
         Input::text(&tr, "model", v("model", s(|d| d.model.clone()))),
         Input::text(&tr, "serial", v("serial", s(|d| d.serial.clone()))),
         Input::text(&tr, "mac", v("mac", s(|d| d.mac.clone()))),
         Input::text(&tr, "firmware", v("firmware", s(|d| d.firmware.clone()))),
-        Input::text(&tr, "mgmt_address", v("mgmt_address", s(|d| d.mgmt_address.clone()))),
-        Input::select(&tr, "uplink_id", v("uplink_id", id(d.and_then(|d| d.uplink_id))), named(&tr, devices, true)),
+        Input::text(
+            &tr,
+            "mgmt_address",
+            v("mgmt_address", s(|d| d.mgmt_address.clone())),
+        ),
+        Input::select(
+            &tr,
+            "uplink_id",
+            v("uplink_id", id(d.and_then(|d| d.uplink_id))),
+            named(&tr, devices, true),
+        ),
         Input::text(&tr, "username", v("username", s(|d| d.username.clone()))),
-        Input::new(&tr, "password", "password", String::new()).hint(tr.t(if d.is_some_and(|d| !d.secret.is_empty()) {
-            "network-password-keep"
-        } else {
-            "network-password-hint"
-        })),
+        Input::new(&tr, "password", "password", String::new()).hint(tr.t(
+            if d.is_some_and(|d| !d.secret.is_empty()) {
+                "network-password-keep"
+            } else {
+                "network-password-hint"
+            },
+        )),
         Input::new(&tr, "notes", "textarea", v("notes", s(|d| d.notes.clone()))),
     ])
 }
 
 fn device_from(p: &[(String, String)], editing: bool) -> Result<DeviceInput, services::Error> {
-    let choice = |f: &'static str| services::Error::invalid(f, domain::validate::FieldError::Choice);
+    let choice =
+        |f: &'static str| services::Error::invalid(f, domain::validate::FieldError::Choice);
     let password = field(p, "password");
     Ok(DeviceInput {
         device: net::Device {
@@ -357,14 +455,25 @@ fn device_from(p: &[(String, String)], editing: bool) -> Result<DeviceInput, ser
             notes: field(p, "notes"),
         },
         // An empty password field on an edit keeps the stored one.
-        password: if password.is_empty() && editing { None } else { Some(password) },
+        password: if password.is_empty() && editing {
+            None
+        } else {
+            Some(password)
+        },
     })
 }
 
 pub async fn device_new(State(state): State<AppState>, staff: Staff) -> PageResult {
     staff.require(domain::Permission::NetworkManage)?;
     let inputs = device_inputs(&state, &staff, None, None).await?;
-    Ok(html(&form(&staff, "devices", "network-devices-new", "/network/devices/new".into(), None, inputs)))
+    Ok(html(&form(
+        &staff,
+        "devices",
+        "network-devices-new",
+        "/network/devices/new".into(),
+        None,
+        inputs,
+    )))
 }
 
 pub async fn device_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
@@ -379,7 +488,14 @@ pub async fn device_create(State(state): State<AppState>, staff: Staff, body: By
         Ok(d) => Ok(done(&format!("/network/devices/{}", d.id), "network-saved")),
         Err(e) => {
             let inputs = device_inputs(&state, &staff, None, Some(&p)).await?;
-            let v = form(&staff, "devices", "network-devices-new", "/network/devices/new".into(), None, inputs);
+            let v = form(
+                &staff,
+                "devices",
+                "network-devices-new",
+                "/network/devices/new".into(),
+                None,
+                inputs,
+            );
             refused(v, &staff.tr, e)
         }
     }
@@ -393,7 +509,14 @@ pub async fn device_edit(
 ) -> PageResult {
     let d = svc::get_device(&state.svc, &staff.caller(), id).await?;
     let inputs = device_inputs(&state, &staff, Some(&d), None).await?;
-    let mut v = form(&staff, "devices", "network-devices-edit", format!("/network/devices/{id}"), Some(format!("/network/devices/{id}/delete")), inputs);
+    let mut v = form(
+        &staff,
+        "devices",
+        "network-devices-edit",
+        format!("/network/devices/{id}"),
+        Some(format!("/network/devices/{id}/delete")),
+        inputs,
+    );
     v.page = v.page.with_flash(q.ok.as_deref());
     v.page.title = d.name;
     Ok(html(&v))
@@ -417,19 +540,37 @@ pub async fn device_update(
         Err(e) => {
             let d = svc::get_device(&state.svc, &caller, id).await?;
             let inputs = device_inputs(&state, &staff, Some(&d), Some(&p)).await?;
-            let v = form(&staff, "devices", "network-devices-edit", format!("/network/devices/{id}"), Some(format!("/network/devices/{id}/delete")), inputs);
+            let v = form(
+                &staff,
+                "devices",
+                "network-devices-edit",
+                format!("/network/devices/{id}"),
+                Some(format!("/network/devices/{id}/delete")),
+                inputs,
+            );
             refused(v, &staff.tr, e)
         }
     }
 }
 
-pub async fn device_delete(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
+pub async fn device_delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> PageResult {
     match svc::delete_device(&state.svc, &staff.caller(), id).await {
         Ok(()) => Ok(done("/network/devices", "network-deleted")),
         Err(e) => {
             let d = svc::get_device(&state.svc, &staff.caller(), id).await?;
             let inputs = device_inputs(&state, &staff, Some(&d), None).await?;
-            let v = form(&staff, "devices", "network-devices-edit", format!("/network/devices/{id}"), Some(format!("/network/devices/{id}/delete")), inputs);
+            let v = form(
+                &staff,
+                "devices",
+                "network-devices-edit",
+                format!("/network/devices/{id}"),
+                Some(format!("/network/devices/{id}/delete")),
+                inputs,
+            );
             refused(v, &staff.tr, e)
         }
     }
@@ -501,16 +642,77 @@ async fn link_inputs(
     };
     let id = |x: Option<i64>| x.map(|x| x.to_string()).unwrap_or_default();
     Ok(vec![
-        Input::text(&tr, "name", v("name", l.map(|l| l.name.clone()).unwrap_or_default())),
-        Input::select(&tr, "kind", v("kind", l.map(|l| l.kind.clone()).unwrap_or_default()), choices(&tr, "link", LinkKind::ALL.iter().map(|k| k.as_str()))),
-        Input::select(&tr, "status", v("status", l.map(|l| l.status.clone()).unwrap_or_else(|| "active".into())), choices(&tr, "link-status", LinkStatus::ALL.iter().map(|k| k.as_str()))),
-        Input::new(&tr, "capacity_mbps", "number", v("capacity_mbps", l.map(|l| l.capacity_mbps.to_string()).unwrap_or_default())),
-        Input::select(&tr, "a_site_id", v("a_site_id", id(l.and_then(|l| l.a_site_id))), named(&tr, sites.clone(), true)),
-        Input::select(&tr, "a_device_id", v("a_device_id", id(l.and_then(|l| l.a_device_id))), named(&tr, devices.clone(), true)),
-        Input::select(&tr, "b_site_id", v("b_site_id", id(l.and_then(|l| l.b_site_id))), named(&tr, sites, true)),
-        Input::select(&tr, "b_device_id", v("b_device_id", id(l.and_then(|l| l.b_device_id))), named(&tr, devices, true)),
-        Input::new(&tr, "path", "textarea", v("path", l.map(|l| l.path.clone()).unwrap_or_default())).hint(tr.t("network-path-hint")),
-        Input::new(&tr, "notes", "textarea", v("notes", l.map(|l| l.notes.clone()).unwrap_or_default())),
+        Input::text(
+            &tr,
+            "name",
+            v("name", l.map(|l| l.name.clone()).unwrap_or_default()),
+        ),
+        Input::select(
+            &tr,
+            "kind",
+            v("kind", l.map(|l| l.kind.clone()).unwrap_or_default()),
+            choices(&tr, "link", LinkKind::ALL.iter().map(|k| k.as_str())),
+        ),
+        Input::select(
+            &tr,
+            "status",
+            v(
+                "status",
+                l.map(|l| l.status.clone())
+                    .unwrap_or_else(|| "active".into()),
+            ),
+            choices(
+                &tr,
+                "link-status",
+                LinkStatus::ALL.iter().map(|k| k.as_str()),
+            ),
+        ),
+        Input::new(
+            &tr,
+            "capacity_mbps",
+            "number",
+            v(
+                "capacity_mbps",
+                l.map(|l| l.capacity_mbps.to_string()).unwrap_or_default(),
+            ),
+        ),
+        Input::select(
+            &tr,
+            "a_site_id",
+            v("a_site_id", id(l.and_then(|l| l.a_site_id))),
+            named(&tr, sites.clone(), true),
+        ),
+        Input::select(
+            &tr,
+            "a_device_id",
+            v("a_device_id", id(l.and_then(|l| l.a_device_id))),
+            named(&tr, devices.clone(), true),
+        ),
+        Input::select(
+            &tr,
+            "b_site_id",
+            v("b_site_id", id(l.and_then(|l| l.b_site_id))),
+            named(&tr, sites, true),
+        ),
+        Input::select(
+            &tr,
+            "b_device_id",
+            v("b_device_id", id(l.and_then(|l| l.b_device_id))),
+            named(&tr, devices, true),
+        ),
+        Input::new(
+            &tr,
+            "path",
+            "textarea",
+            v("path", l.map(|l| l.path.clone()).unwrap_or_default()),
+        )
+        .hint(tr.t("network-path-hint")),
+        Input::new(
+            &tr,
+            "notes",
+            "textarea",
+            v("notes", l.map(|l| l.notes.clone()).unwrap_or_default()),
+        ),
     ])
 }
 
@@ -519,8 +721,10 @@ fn link_from(p: &[(String, String)]) -> Result<net::Link, services::Error> {
     let cap = field(p, "capacity_mbps");
     Ok(net::Link {
         name: field(p, "name"),
-        kind: LinkKind::parse(&field(p, "kind")).ok_or_else(|| services::Error::invalid("kind", FieldError::Choice))?,
-        status: LinkStatus::parse(&field(p, "status")).ok_or_else(|| services::Error::invalid("status", FieldError::Choice))?,
+        kind: LinkKind::parse(&field(p, "kind"))
+            .ok_or_else(|| services::Error::invalid("kind", FieldError::Choice))?,
+        status: LinkStatus::parse(&field(p, "status"))
+            .ok_or_else(|| services::Error::invalid("status", FieldError::Choice))?,
         a_site_id: opt_id(&field(p, "a_site_id")),
         a_device_id: opt_id(&field(p, "a_device_id")),
         b_site_id: opt_id(&field(p, "b_site_id")),
@@ -528,9 +732,12 @@ fn link_from(p: &[(String, String)]) -> Result<net::Link, services::Error> {
         capacity_mbps: if cap.trim().is_empty() {
             0
         } else {
-            cap.trim().parse().map_err(|_| services::Error::invalid("capacity_mbps", FieldError::Range))?
+            cap.trim()
+                .parse()
+                .map_err(|_| services::Error::invalid("capacity_mbps", FieldError::Range))?
         },
-        path: net::parse_path(&field(p, "path")).map_err(|e| services::Error::invalid("path", e))?,
+        path: net::parse_path(&field(p, "path"))
+            .map_err(|e| services::Error::invalid("path", e))?,
         notes: field(p, "notes"),
     })
 }
@@ -538,7 +745,14 @@ fn link_from(p: &[(String, String)]) -> Result<net::Link, services::Error> {
 pub async fn link_new(State(state): State<AppState>, staff: Staff) -> PageResult {
     staff.require(domain::Permission::NetworkManage)?;
     let inputs = link_inputs(&state, &staff, None, None).await?;
-    Ok(html(&form(&staff, "links", "network-links-new", "/network/links/new".into(), None, inputs)))
+    Ok(html(&form(
+        &staff,
+        "links",
+        "network-links-new",
+        "/network/links/new".into(),
+        None,
+        inputs,
+    )))
 }
 
 pub async fn link_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
@@ -553,7 +767,14 @@ pub async fn link_create(State(state): State<AppState>, staff: Staff, body: Byte
         Ok(l) => Ok(done(&format!("/network/links/{}", l.id), "network-saved")),
         Err(e) => {
             let inputs = link_inputs(&state, &staff, None, Some(&p)).await?;
-            let v = form(&staff, "links", "network-links-new", "/network/links/new".into(), None, inputs);
+            let v = form(
+                &staff,
+                "links",
+                "network-links-new",
+                "/network/links/new".into(),
+                None,
+                inputs,
+            );
             refused(v, &staff.tr, e)
         }
     }
@@ -567,7 +788,14 @@ pub async fn link_edit(
 ) -> PageResult {
     let l = svc::get_link(&state.svc, &staff.caller(), id).await?;
     let inputs = link_inputs(&state, &staff, Some(&l), None).await?;
-    let mut v = form(&staff, "links", "network-links-edit", format!("/network/links/{id}"), Some(format!("/network/links/{id}/delete")), inputs);
+    let mut v = form(
+        &staff,
+        "links",
+        "network-links-edit",
+        format!("/network/links/{id}"),
+        Some(format!("/network/links/{id}/delete")),
+        inputs,
+    );
     v.page = v.page.with_flash(q.ok.as_deref());
     v.page.title = l.name;
     Ok(html(&v))
@@ -590,13 +818,24 @@ pub async fn link_update(
         Ok(_) => Ok(done(&format!("/network/links/{id}"), "network-saved")),
         Err(e) => {
             let inputs = link_inputs(&state, &staff, None, Some(&p)).await?;
-            let v = form(&staff, "links", "network-links-edit", format!("/network/links/{id}"), Some(format!("/network/links/{id}/delete")), inputs);
+            let v = form(
+                &staff,
+                "links",
+                "network-links-edit",
+                format!("/network/links/{id}"),
+                Some(format!("/network/links/{id}/delete")),
+                inputs,
+            );
             refused(v, &staff.tr, e)
         }
     }
 }
 
-pub async fn link_delete(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
+pub async fn link_delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> PageResult {
     svc::delete_link(&state.svc, &staff.caller(), id).await?;
     Ok(done("/network/links", "network-deleted"))
 }

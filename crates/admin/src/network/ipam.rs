@@ -2,11 +2,11 @@
 //! in it, with assigning, reserving and releasing.
 
 use askama::Template;
-use domain::Permission;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use domain::Permission;
 use domain::network::ipam::{PoolKind, PoolPurpose, Utilisation};
 use services::network::ipam::{self as svc, PoolInput, PrefixInput, Target};
 use services::network::{Assignment, IpFilter, Pool, Prefix};
@@ -45,7 +45,11 @@ fn form(
     FormView {
         page,
         tab,
-        back: if tab == "prefixes" { "/network/prefixes" } else { "/network/pools" },
+        back: if tab == "prefixes" {
+            "/network/prefixes"
+        } else {
+            "/network/pools"
+        },
         back_label: staff.tr.t(&format!("network-tab-{tab}")),
         action,
         delete,
@@ -125,10 +129,23 @@ async fn prefix_inputs(
     let site = Input::select(
         &tr,
         "site_id",
-        v("site_id", p.and_then(|p| p.site_id).map(|s| s.to_string()).unwrap_or_default()),
+        v(
+            "site_id",
+            p.and_then(|p| p.site_id)
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+        ),
         named(&tr, sites, true),
     );
-    let description = Input::new(&tr, "description", "textarea", v("description", p.map(|p| p.description.clone()).unwrap_or_default()));
+    let description = Input::new(
+        &tr,
+        "description",
+        "textarea",
+        v(
+            "description",
+            p.map(|p| p.description.clone()).unwrap_or_default(),
+        ),
+    );
     if p.is_some() {
         // A prefix's block, VRF and parent stay once created.
         return Ok(vec![site, description]);
@@ -160,7 +177,14 @@ fn prefix_from(p: &[(String, String)]) -> PrefixInput {
 pub async fn prefix_new(State(state): State<AppState>, staff: Staff) -> PageResult {
     staff.require(domain::Permission::NetworkManage)?;
     let inputs = prefix_inputs(&state, &staff, None, None).await?;
-    Ok(html(&form(&staff, "prefixes", "network-prefixes-new", "/network/prefixes/new".into(), None, inputs)))
+    Ok(html(&form(
+        &staff,
+        "prefixes",
+        "network-prefixes-new",
+        "/network/prefixes/new".into(),
+        None,
+        inputs,
+    )))
 }
 
 pub async fn prefix_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
@@ -168,10 +192,20 @@ pub async fn prefix_create(State(state): State<AppState>, staff: Staff, body: By
     services::network::access::manage(&caller)?;
     let p = form_pairs(&body);
     match svc::create_prefix(&state.svc, &caller, &prefix_from(&p)).await {
-        Ok(x) => Ok(done(&format!("/network/prefixes/{}", x.id), "network-saved")),
+        Ok(x) => Ok(done(
+            &format!("/network/prefixes/{}", x.id),
+            "network-saved",
+        )),
         Err(e) => {
             let inputs = prefix_inputs(&state, &staff, None, Some(&p)).await?;
-            let v = form(&staff, "prefixes", "network-prefixes-new", "/network/prefixes/new".into(), None, inputs);
+            let v = form(
+                &staff,
+                "prefixes",
+                "network-prefixes-new",
+                "/network/prefixes/new".into(),
+                None,
+                inputs,
+            );
             refused(v, &staff.tr, e)
         }
     }
@@ -185,9 +219,20 @@ pub async fn prefix_edit(
 ) -> PageResult {
     let p = svc::get_prefix(&state.svc, &staff.caller(), id).await?;
     let inputs = prefix_inputs(&state, &staff, Some(&p), None).await?;
-    let mut v = form(&staff, "prefixes", "network-prefixes-edit", format!("/network/prefixes/{id}"), Some(format!("/network/prefixes/{id}/delete")), inputs);
+    let mut v = form(
+        &staff,
+        "prefixes",
+        "network-prefixes-edit",
+        format!("/network/prefixes/{id}"),
+        Some(format!("/network/prefixes/{id}/delete")),
+        inputs,
+    );
     v.page = v.page.with_flash(q.ok.as_deref());
-    v.page.title = if p.vrf.is_empty() { p.cidr } else { format!("{} ({})", p.cidr, p.vrf) };
+    v.page.title = if p.vrf.is_empty() {
+        p.cidr
+    } else {
+        format!("{} ({})", p.cidr, p.vrf)
+    };
     Ok(html(&v))
 }
 
@@ -205,19 +250,37 @@ pub async fn prefix_update(
         Err(e) => {
             let cur = svc::get_prefix(&state.svc, &caller, id).await?;
             let inputs = prefix_inputs(&state, &staff, Some(&cur), Some(&p)).await?;
-            let v = form(&staff, "prefixes", "network-prefixes-edit", format!("/network/prefixes/{id}"), Some(format!("/network/prefixes/{id}/delete")), inputs);
+            let v = form(
+                &staff,
+                "prefixes",
+                "network-prefixes-edit",
+                format!("/network/prefixes/{id}"),
+                Some(format!("/network/prefixes/{id}/delete")),
+                inputs,
+            );
             refused(v, &staff.tr, e)
         }
     }
 }
 
-pub async fn prefix_delete(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
+pub async fn prefix_delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> PageResult {
     match svc::delete_prefix(&state.svc, &staff.caller(), id).await {
         Ok(()) => Ok(done("/network/prefixes", "network-deleted")),
         Err(e) => {
             let cur = svc::get_prefix(&state.svc, &staff.caller(), id).await?;
             let inputs = prefix_inputs(&state, &staff, Some(&cur), None).await?;
-            let v = form(&staff, "prefixes", "network-prefixes-edit", format!("/network/prefixes/{id}"), Some(format!("/network/prefixes/{id}/delete")), inputs);
+            let v = form(
+                &staff,
+                "prefixes",
+                "network-prefixes-edit",
+                format!("/network/prefixes/{id}"),
+                Some(format!("/network/prefixes/{id}/delete")),
+                inputs,
+            );
             refused(v, &staff.tr, e)
         }
     }
@@ -304,15 +367,61 @@ async fn pool_inputs(
     let mut out = Vec::new();
     if p.is_none() {
         let prefixes = svc::prefix_names(&state.svc, &staff.caller()).await?;
-        out.push(Input::select(&tr, "prefix_id", v("prefix_id", String::new()), named(&tr, prefixes, false)));
-        out.push(Input::text(&tr, "cidr", v("cidr", String::new())).hint(tr.t("network-cidr-hint")));
-        out.push(Input::select(&tr, "kind", v("kind", "static".into()), choices(&tr, "pool", PoolKind::ALL.iter().map(|k| k.as_str()))));
-        out.push(Input::new(&tr, "assign_len", "number", v("assign_len", String::new())).hint(tr.t("network-assign-len-hint")));
+        out.push(Input::select(
+            &tr,
+            "prefix_id",
+            v("prefix_id", String::new()),
+            named(&tr, prefixes, false),
+        ));
+        out.push(
+            Input::text(&tr, "cidr", v("cidr", String::new())).hint(tr.t("network-cidr-hint")),
+        );
+        out.push(Input::select(
+            &tr,
+            "kind",
+            v("kind", "static".into()),
+            choices(&tr, "pool", PoolKind::ALL.iter().map(|k| k.as_str())),
+        ));
+        out.push(
+            Input::new(&tr, "assign_len", "number", v("assign_len", String::new()))
+                .hint(tr.t("network-assign-len-hint")),
+        );
     }
-    out.push(Input::text(&tr, "name", v("name", p.map(|p| p.name.clone()).unwrap_or_default())).hint(tr.t("network-pool-name-hint")));
-    out.push(Input::select(&tr, "purpose", v("purpose", p.map(|p| p.purpose.clone()).unwrap_or_else(|| "customers".into())), choices(&tr, "purpose", PoolPurpose::ALL.iter().map(|k| k.as_str()))));
-    out.push(Input::new(&tr, "warn_percent", "number", v("warn_percent", p.map(|p| p.warn_percent).unwrap_or(domain::network::ipam::DEFAULT_WARN_PERCENT).to_string())));
-    out.push(Input::new(&tr, "notes", "textarea", v("notes", p.map(|p| p.notes.clone()).unwrap_or_default())));
+    out.push(
+        Input::text(
+            &tr,
+            "name",
+            v("name", p.map(|p| p.name.clone()).unwrap_or_default()),
+        )
+        .hint(tr.t("network-pool-name-hint")),
+    );
+    out.push(Input::select(
+        &tr,
+        "purpose",
+        v(
+            "purpose",
+            p.map(|p| p.purpose.clone())
+                .unwrap_or_else(|| "customers".into()),
+        ),
+        choices(&tr, "purpose", PoolPurpose::ALL.iter().map(|k| k.as_str())),
+    ));
+    out.push(Input::new(
+        &tr,
+        "warn_percent",
+        "number",
+        v(
+            "warn_percent",
+            p.map(|p| p.warn_percent)
+                .unwrap_or(domain::network::ipam::DEFAULT_WARN_PERCENT)
+                .to_string(),
+        ),
+    ));
+    out.push(Input::new(
+        &tr,
+        "notes",
+        "textarea",
+        v("notes", p.map(|p| p.notes.clone()).unwrap_or_default()),
+    ));
     Ok(out)
 }
 
@@ -323,21 +432,29 @@ fn pool_from(p: &[(String, String)], current: Option<&Pool>) -> Result<PoolInput
         if t.trim().is_empty() {
             Ok(None)
         } else {
-            t.trim().parse().map(Some).map_err(|_| services::Error::invalid(name, FieldError::Range))
+            t.trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| services::Error::invalid(name, FieldError::Range))
         }
     };
     Ok(PoolInput {
         prefix_id: match current {
             Some(c) => c.prefix_id,
-            None => opt_id(&field(p, "prefix_id")).ok_or_else(|| services::Error::invalid("prefix_id", FieldError::Required))?,
+            None => opt_id(&field(p, "prefix_id"))
+                .ok_or_else(|| services::Error::invalid("prefix_id", FieldError::Required))?,
         },
         name: field(p, "name"),
-        cidr: current.map(|c| c.cidr.clone()).unwrap_or_else(|| field(p, "cidr")),
+        cidr: current
+            .map(|c| c.cidr.clone())
+            .unwrap_or_else(|| field(p, "cidr")),
         kind: match current {
             Some(c) => PoolKind::parse(&c.kind).unwrap_or(PoolKind::Static),
-            None => PoolKind::parse(&field(p, "kind")).ok_or_else(|| services::Error::invalid("kind", FieldError::Choice))?,
+            None => PoolKind::parse(&field(p, "kind"))
+                .ok_or_else(|| services::Error::invalid("kind", FieldError::Choice))?,
         },
-        purpose: PoolPurpose::parse(&field(p, "purpose")).ok_or_else(|| services::Error::invalid("purpose", FieldError::Choice))?,
+        purpose: PoolPurpose::parse(&field(p, "purpose"))
+            .ok_or_else(|| services::Error::invalid("purpose", FieldError::Choice))?,
         assign_len: match current {
             Some(c) => Some(c.assign_len),
             None => num("assign_len")?,
@@ -350,7 +467,14 @@ fn pool_from(p: &[(String, String)], current: Option<&Pool>) -> Result<PoolInput
 pub async fn pool_new(State(state): State<AppState>, staff: Staff) -> PageResult {
     staff.require(domain::Permission::NetworkManage)?;
     let inputs = pool_inputs(&state, &staff, None, None).await?;
-    Ok(html(&form(&staff, "pools", "network-pools-new", "/network/pools/new".into(), None, inputs)))
+    Ok(html(&form(
+        &staff,
+        "pools",
+        "network-pools-new",
+        "/network/pools/new".into(),
+        None,
+        inputs,
+    )))
 }
 
 pub async fn pool_create(State(state): State<AppState>, staff: Staff, body: Bytes) -> PageResult {
@@ -365,7 +489,14 @@ pub async fn pool_create(State(state): State<AppState>, staff: Staff, body: Byte
         Ok(x) => Ok(done(&format!("/network/pools/{}", x.id), "network-saved")),
         Err(e) => {
             let inputs = pool_inputs(&state, &staff, None, Some(&p)).await?;
-            let v = form(&staff, "pools", "network-pools-new", "/network/pools/new".into(), None, inputs);
+            let v = form(
+                &staff,
+                "pools",
+                "network-pools-new",
+                "/network/pools/new".into(),
+                None,
+                inputs,
+            );
             refused(v, &staff.tr, e)
         }
     }
@@ -406,10 +537,21 @@ async fn pool_view(
     let pool = svc::get_pool(&state.svc, &caller, id).await?;
     let (taken, more) = svc::list_assignments(&state.svc, &caller, id, after, PAGE_SIZE).await?;
     let next = more
-        .then(|| taken.last().map(|a| format!("/network/pools/{id}?after={}", a.slot)))
+        .then(|| {
+            taken
+                .last()
+                .map(|a| format!("/network/pools/{id}?after={}", a.slot))
+        })
         .flatten();
     let inputs = pool_inputs(state, staff, Some(&pool), None).await?;
-    let edit = form(staff, "pools", "network-pools-edit", format!("/network/pools/{id}"), Some(format!("/network/pools/{id}/delete")), inputs);
+    let edit = form(
+        staff,
+        "pools",
+        "network-pools-edit",
+        format!("/network/pools/{id}"),
+        Some(format!("/network/pools/{id}/delete")),
+        inputs,
+    );
     let usage = svc::utilisation(&pool);
     let mut page = Page::new(staff, "network", "network-pools-title");
     page.title = pool.name.clone();
@@ -466,7 +608,11 @@ pub async fn pool_update(
     }
 }
 
-pub async fn pool_delete(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
+pub async fn pool_delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> PageResult {
     match svc::delete_pool(&state.svc, &staff.caller(), id).await {
         Ok(()) => Ok(done("/network/pools", "network-deleted")),
         Err(e) => {
@@ -501,7 +647,10 @@ pub async fn pool_take(
         match services::contracts::search(&state.svc, &caller, &number).await {
             Ok(found) => match found.first() {
                 Some(k) => svc::assign(&state.svc, &caller, k.id, &target).await,
-                None => Err(services::Error::invalid("contract", domain::validate::FieldError::Choice)),
+                None => Err(services::Error::invalid(
+                    "contract",
+                    domain::validate::FieldError::Choice,
+                )),
             },
             Err(e) => Err(e),
         }
@@ -518,9 +667,16 @@ pub async fn pool_take(
     }
 }
 
-pub async fn release(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> PageResult {
+pub async fn release(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> PageResult {
     let caller = staff.caller();
     let a = svc::get_assignment(&state.svc, &caller, id).await?;
     svc::release(&state.svc, &caller, id).await?;
-    Ok(done(&format!("/network/pools/{}", a.pool_id), "network-released"))
+    Ok(done(
+        &format!("/network/pools/{}", a.pool_id),
+        "network-released",
+    ))
 }

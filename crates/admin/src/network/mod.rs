@@ -22,24 +22,57 @@ use crate::views::{FormErrors, Page};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/network/sites", get(inventory::sites))
-        .route("/network/sites/new", get(inventory::site_new).post(inventory::site_create))
-        .route("/network/sites/{id}", get(inventory::site_edit).post(inventory::site_update))
+        .route(
+            "/network/sites/new",
+            get(inventory::site_new).post(inventory::site_create),
+        )
+        .route(
+            "/network/sites/{id}",
+            get(inventory::site_edit).post(inventory::site_update),
+        )
         .route("/network/sites/{id}/delete", post(inventory::site_delete))
         .route("/network/devices", get(inventory::devices))
-        .route("/network/devices/new", get(inventory::device_new).post(inventory::device_create))
-        .route("/network/devices/{id}", get(inventory::device_edit).post(inventory::device_update))
-        .route("/network/devices/{id}/delete", post(inventory::device_delete))
+        .route(
+            "/network/devices/new",
+            get(inventory::device_new).post(inventory::device_create),
+        )
+        .route(
+            "/network/devices/{id}",
+            get(inventory::device_edit).post(inventory::device_update),
+        )
+        .route(
+            "/network/devices/{id}/delete",
+            post(inventory::device_delete),
+        )
         .route("/network/links", get(inventory::links))
-        .route("/network/links/new", get(inventory::link_new).post(inventory::link_create))
-        .route("/network/links/{id}", get(inventory::link_edit).post(inventory::link_update))
+        .route(
+            "/network/links/new",
+            get(inventory::link_new).post(inventory::link_create),
+        )
+        .route(
+            "/network/links/{id}",
+            get(inventory::link_edit).post(inventory::link_update),
+        )
         .route("/network/links/{id}/delete", post(inventory::link_delete))
         .route("/network/prefixes", get(ipam::prefixes))
-        .route("/network/prefixes/new", get(ipam::prefix_new).post(ipam::prefix_create))
-        .route("/network/prefixes/{id}", get(ipam::prefix_edit).post(ipam::prefix_update))
+        .route(
+            "/network/prefixes/new",
+            get(ipam::prefix_new).post(ipam::prefix_create),
+        )
+        .route(
+            "/network/prefixes/{id}",
+            get(ipam::prefix_edit).post(ipam::prefix_update),
+        )
         .route("/network/prefixes/{id}/delete", post(ipam::prefix_delete))
         .route("/network/pools", get(ipam::pools))
-        .route("/network/pools/new", get(ipam::pool_new).post(ipam::pool_create))
-        .route("/network/pools/{id}", get(ipam::pool_show).post(ipam::pool_update))
+        .route(
+            "/network/pools/new",
+            get(ipam::pool_new).post(ipam::pool_create),
+        )
+        .route(
+            "/network/pools/{id}",
+            get(ipam::pool_show).post(ipam::pool_update),
+        )
         .route("/network/pools/{id}/delete", post(ipam::pool_delete))
         .route("/network/pools/{id}/take", post(ipam::pool_take))
         .route("/network/assignments/{id}/release", post(ipam::release))
@@ -94,7 +127,11 @@ impl Input {
 }
 
 /// The choices of a text enumeration, labelled `network-<group>-<value>`.
-fn choices(tr: &Tr, group: &str, values: impl IntoIterator<Item = &'static str>) -> Vec<(String, String)> {
+fn choices(
+    tr: &Tr,
+    group: &str,
+    values: impl IntoIterator<Item = &'static str>,
+) -> Vec<(String, String)> {
     values
         .into_iter()
         .map(|v| (v.to_owned(), label(tr, group, v)))
@@ -104,7 +141,11 @@ fn choices(tr: &Tr, group: &str, values: impl IntoIterator<Item = &'static str>)
 /// An enumeration's value in words.
 fn label(tr: &Tr, group: &str, v: &str) -> String {
     let key = format!("network-{group}-{}", v.replace('_', "-"));
-    if tr.has(&key) { tr.t(&key) } else { v.to_owned() }
+    if tr.has(&key) {
+        tr.t(&key)
+    } else {
+        v.to_owned()
+    }
 }
 
 /// A list of (id, name) as choices, led by "none" when optional.

@@ -52,10 +52,11 @@ pub async fn run(ctx: &Ctx, a: DemoArgs) -> anyhow::Result<()> {
 /// a delegated IPv6 prefix) for the first 40 active contracts.
 async fn network(svc: &services::Services) -> anyhow::Result<()> {
     let mut c = svc.db.conn().await?;
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM contracts WHERE status = 'active' AND ipv4 IS NULL ORDER BY id LIMIT 40")
-            .fetch_all(&mut *c)
-            .await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM contracts WHERE status = 'active' AND ipv4 IS NULL ORDER BY id LIMIT 40",
+    )
+    .fetch_all(&mut *c)
+    .await?;
     drop(c);
     let m = services::network::demo::seed(svc, &ids, 40).await?;
     println!(

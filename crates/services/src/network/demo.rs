@@ -30,7 +30,15 @@ fn site(name: &str, kind: SiteKind, lat: f64, lon: f64, address: &str) -> net::S
     }
 }
 
-fn device(name: &str, role: DeviceRole, vendor: &str, model: &str, ip: &str, site_id: i64, uplink_id: Option<i64>) -> DeviceInput {
+fn device(
+    name: &str,
+    role: DeviceRole,
+    vendor: &str,
+    model: &str,
+    ip: &str,
+    site_id: i64,
+    uplink_id: Option<i64>,
+) -> DeviceInput {
     DeviceInput {
         device: net::Device {
             name: name.into(),
@@ -56,16 +64,125 @@ fn device(name: &str, role: DeviceRole, vendor: &str, model: &str, ip: &str, sit
 pub async fn seed(svc: &Services, contract_ids: &[i64], static_contracts: usize) -> Result<Made> {
     let c = Caller::cli();
     let mut made = Made::default();
-    let dc = inventory::create_site(svc, &c, &site("DC Centro", SiteKind::DataCenter, -23.5505, -46.6333, "Av. Paulista, 1000")).await?;
-    let north = inventory::create_site(svc, &c, &site("Torre Norte", SiteKind::Tower, -23.4800, -46.6200, "Rua das Palmeiras, 45")).await?;
-    let south = inventory::create_site(svc, &c, &site("Torre Sul", SiteKind::Tower, -23.6200, -46.6500, "Estrada do Sol, 300")).await?;
-    let cab = inventory::create_site(svc, &c, &site("Armário Vila Nova", SiteKind::Cabinet, -23.5600, -46.6000, "Rua Nova, 12")).await?;
+    let dc = inventory::create_site(
+        svc,
+        &c,
+        &site(
+            "DC Centro",
+            SiteKind::DataCenter,
+            -23.5505,
+            -46.6333,
+            "Av. Paulista, 1000",
+        ),
+    )
+    .await?;
+    let north = inventory::create_site(
+        svc,
+        &c,
+        &site(
+            "Torre Norte",
+            SiteKind::Tower,
+            -23.4800,
+            -46.6200,
+            "Rua das Palmeiras, 45",
+        ),
+    )
+    .await?;
+    let south = inventory::create_site(
+        svc,
+        &c,
+        &site(
+            "Torre Sul",
+            SiteKind::Tower,
+            -23.6200,
+            -46.6500,
+            "Estrada do Sol, 300",
+        ),
+    )
+    .await?;
+    let cab = inventory::create_site(
+        svc,
+        &c,
+        &site(
+            "Armário Vila Nova",
+            SiteKind::Cabinet,
+            -23.5600,
+            -46.6000,
+            "Rua Nova, 12",
+        ),
+    )
+    .await?;
     made.sites = 4;
-    let core = inventory::create_device(svc, &c, &device("core-01", DeviceRole::Router, "MikroTik", "CCR2116", "10.255.0.1", dc.id, None)).await?;
-    let olt = inventory::create_device(svc, &c, &device("olt-01", DeviceRole::Olt, "Huawei", "MA5800-X7", "10.255.0.10", dc.id, Some(core.id))).await?;
-    let ap_n = inventory::create_device(svc, &c, &device("ap-norte-1", DeviceRole::RadioAp, "Ubiquiti", "Rocket 5AC", "10.255.1.2", north.id, Some(core.id))).await?;
-    inventory::create_device(svc, &c, &device("ap-sul-1", DeviceRole::RadioAp, "Ubiquiti", "Rocket 5AC", "10.255.2.2", south.id, Some(core.id))).await?;
-    inventory::create_device(svc, &c, &device("sw-vila-nova", DeviceRole::Switch, "TP-Link", "T2600G", "10.255.3.2", cab.id, Some(olt.id))).await?;
+    let core = inventory::create_device(
+        svc,
+        &c,
+        &device(
+            "core-01",
+            DeviceRole::Router,
+            "MikroTik",
+            "CCR2116",
+            "10.255.0.1",
+            dc.id,
+            None,
+        ),
+    )
+    .await?;
+    let olt = inventory::create_device(
+        svc,
+        &c,
+        &device(
+            "olt-01",
+            DeviceRole::Olt,
+            "Huawei",
+            "MA5800-X7",
+            "10.255.0.10",
+            dc.id,
+            Some(core.id),
+        ),
+    )
+    .await?;
+    let ap_n = inventory::create_device(
+        svc,
+        &c,
+        &device(
+            "ap-norte-1",
+            DeviceRole::RadioAp,
+            "Ubiquiti",
+            "Rocket 5AC",
+            "10.255.1.2",
+            north.id,
+            Some(core.id),
+        ),
+    )
+    .await?;
+    inventory::create_device(
+        svc,
+        &c,
+        &device(
+            "ap-sul-1",
+            DeviceRole::RadioAp,
+            "Ubiquiti",
+            "Rocket 5AC",
+            "10.255.2.2",
+            south.id,
+            Some(core.id),
+        ),
+    )
+    .await?;
+    inventory::create_device(
+        svc,
+        &c,
+        &device(
+            "sw-vila-nova",
+            DeviceRole::Switch,
+            "TP-Link",
+            "T2600G",
+            "10.255.3.2",
+            cab.id,
+            Some(olt.id),
+        ),
+    )
+    .await?;
     made.devices = 5;
     let link = |name: &str, kind, a: i64, b: i64, cap, path: &str| net::Link {
         name: name.into(),
@@ -79,18 +196,78 @@ pub async fn seed(svc: &Services, contract_ids: &[i64], static_contracts: usize)
         path: net::parse_path(path).unwrap_or_default(),
         notes: String::new(),
     };
-    inventory::create_link(svc, &c, &link("DC - Torre Norte", LinkKind::WirelessPtp, dc.id, north.id, 1_000, "-23.5505,-46.6333; -23.48,-46.62")).await?;
-    inventory::create_link(svc, &c, &link("DC - Torre Sul", LinkKind::Fibre, dc.id, south.id, 10_000, "-23.5505,-46.6333; -23.58,-46.64; -23.62,-46.65")).await?;
-    let mut planned = link("DC - Vila Nova", LinkKind::Fibre, dc.id, cab.id, 10_000, "-23.5505,-46.6333; -23.56,-46.60");
+    inventory::create_link(
+        svc,
+        &c,
+        &link(
+            "DC - Torre Norte",
+            LinkKind::WirelessPtp,
+            dc.id,
+            north.id,
+            1_000,
+            "-23.5505,-46.6333; -23.48,-46.62",
+        ),
+    )
+    .await?;
+    inventory::create_link(
+        svc,
+        &c,
+        &link(
+            "DC - Torre Sul",
+            LinkKind::Fibre,
+            dc.id,
+            south.id,
+            10_000,
+            "-23.5505,-46.6333; -23.58,-46.64; -23.62,-46.65",
+        ),
+    )
+    .await?;
+    let mut planned = link(
+        "DC - Vila Nova",
+        LinkKind::Fibre,
+        dc.id,
+        cab.id,
+        10_000,
+        "-23.5505,-46.6333; -23.56,-46.60",
+    );
     planned.status = LinkStatus::Planned;
     planned.a_device_id = Some(ap_n.id);
     planned.a_device_id = None;
     inventory::create_link(svc, &c, &planned).await?;
     made.links = 3;
 
-    let cgnat = ipam::create_prefix(svc, &c, &PrefixInput { cidr: "100.64.0.0/10".into(), description: "CGNAT (RFC 6598)".into(), site_id: Some(dc.id), ..Default::default() }).await?;
-    let public = ipam::create_prefix(svc, &c, &PrefixInput { cidr: "203.0.113.0/24".into(), description: "Public block".into(), site_id: Some(dc.id), ..Default::default() }).await?;
-    let v6 = ipam::create_prefix(svc, &c, &PrefixInput { cidr: "2001:db8::/32".into(), description: "IPv6 allocation".into(), ..Default::default() }).await?;
+    let cgnat = ipam::create_prefix(
+        svc,
+        &c,
+        &PrefixInput {
+            cidr: "100.64.0.0/10".into(),
+            description: "CGNAT (RFC 6598)".into(),
+            site_id: Some(dc.id),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let public = ipam::create_prefix(
+        svc,
+        &c,
+        &PrefixInput {
+            cidr: "203.0.113.0/24".into(),
+            description: "Public block".into(),
+            site_id: Some(dc.id),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let v6 = ipam::create_prefix(
+        svc,
+        &c,
+        &PrefixInput {
+            cidr: "2001:db8::/32".into(),
+            description: "IPv6 allocation".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
     let pool = |prefix_id, name: &str, cidr: &str, kind, purpose, assign_len| PoolInput {
         prefix_id,
         name: name.into(),
@@ -101,17 +278,70 @@ pub async fn seed(svc: &Services, contract_ids: &[i64], static_contracts: usize)
         warn_percent: 80,
         notes: String::new(),
     };
-    ipam::create_pool(svc, &c, &pool(cgnat.id, "pppoe-clientes", "100.64.0.0/16", PoolKind::Dynamic, PoolPurpose::Customers, None)).await?;
-    ipam::create_pool(svc, &c, &pool(cgnat.id, "bloqueados", "100.127.0.0/22", PoolKind::Dynamic, PoolPurpose::Suspended, None)).await?;
-    let fixed = ipam::create_pool(svc, &c, &pool(public.id, "ip-fixo", "203.0.113.0/26", PoolKind::Static, PoolPurpose::Customers, None)).await?;
-    let pd = ipam::create_pool(svc, &c, &pool(v6.id, "pd-56", "2001:db8:100::/40", PoolKind::Static, PoolPurpose::Customers, Some(56))).await?;
+    ipam::create_pool(
+        svc,
+        &c,
+        &pool(
+            cgnat.id,
+            "pppoe-clientes",
+            "100.64.0.0/16",
+            PoolKind::Dynamic,
+            PoolPurpose::Customers,
+            None,
+        ),
+    )
+    .await?;
+    ipam::create_pool(
+        svc,
+        &c,
+        &pool(
+            cgnat.id,
+            "bloqueados",
+            "100.127.0.0/22",
+            PoolKind::Dynamic,
+            PoolPurpose::Suspended,
+            None,
+        ),
+    )
+    .await?;
+    let fixed = ipam::create_pool(
+        svc,
+        &c,
+        &pool(
+            public.id,
+            "ip-fixo",
+            "203.0.113.0/26",
+            PoolKind::Static,
+            PoolPurpose::Customers,
+            None,
+        ),
+    )
+    .await?;
+    let pd = ipam::create_pool(
+        svc,
+        &c,
+        &pool(
+            v6.id,
+            "pd-56",
+            "2001:db8:100::/40",
+            PoolKind::Static,
+            PoolPurpose::Customers,
+            Some(56),
+        ),
+    )
+    .await?;
     made.pools = 4;
     ipam::reserve(svc, &c, &Target::Address("203.0.113.1".into()), "gateway").await?;
     for &k in contract_ids.iter().take(static_contracts) {
         // A contract that already has addresses keeps them.
-        if ipam::assign(svc, &c, k, &Target::Next { pool_id: fixed.id }).await.is_ok() {
+        if ipam::assign(svc, &c, k, &Target::Next { pool_id: fixed.id })
+            .await
+            .is_ok()
+        {
             made.assigned += 1;
-            ipam::assign(svc, &c, k, &Target::Next { pool_id: pd.id }).await.ok();
+            ipam::assign(svc, &c, k, &Target::Next { pool_id: pd.id })
+                .await
+                .ok();
         }
     }
     Ok(made)

@@ -7,8 +7,8 @@
 //! [`crate::nas::create`] adds one), so the RADIUS tables stay the AAA
 //! runtime's and the inventory reads them.
 
-pub mod inventory;
 pub mod demo;
+pub mod inventory;
 pub mod ipam;
 
 pub use store::network::inventory::{Device, Filter, Link, Site};

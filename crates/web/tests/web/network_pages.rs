@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use store::testing::each_engine;
 
 async fn seeded(app: &App) {
-    services::network::demo::seed(&app.svc, &[], 0).await.unwrap();
+    services::network::demo::seed(&app.svc, &[], 0)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -43,12 +45,27 @@ async fn every_network_page_renders_and_forms_name_the_field() {
         assert!(pools.body.contains("<meter") && pools.body.contains("ip-fixo"));
         // Bad input: named, nothing written.
         let r = admin
-            .post("/network/pools/new", &[("prefix_id", "2"), ("cidr", "203.0.113.0/25"), ("kind", "static"), ("name", "x"), ("purpose", "customers"), ("warn_percent", "80")])
+            .post(
+                "/network/pools/new",
+                &[
+                    ("prefix_id", "2"),
+                    ("cidr", "203.0.113.0/25"),
+                    ("kind", "static"),
+                    ("name", "x"),
+                    ("purpose", "customers"),
+                    ("warn_percent", "80"),
+                ],
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("Overlaps another pool"), "{}", r.body);
         // Reserve the next free address of the static pool, then release it.
-        let r = admin.post("/network/pools/3/take", &[("contract", ""), ("address", ""), ("note", "switch")]).await;
+        let r = admin
+            .post(
+                "/network/pools/3/take",
+                &[("contract", ""), ("address", ""), ("note", "switch")],
+            )
+            .await;
         assert_redirect(&r, "/network/pools/3");
         let page = admin.get("/network/pools/3").await;
         assert!(page.body.contains("203.0.113.2"), "{}", page.body);
@@ -64,7 +81,12 @@ async fn every_network_page_renders_and_forms_name_the_field() {
         let p = viewer.get("/network/sites/1").await;
         assert_eq!(p.status, StatusCode::OK);
         assert!(p.body.contains("<fieldset disabled>"));
-        let r = viewer.post("/network/sites/new", &[("name", "Y"), ("kind", "tower"), ("status", "active")]).await;
+        let r = viewer
+            .post(
+                "/network/sites/new",
+                &[("name", "Y"), ("kind", "tower"), ("status", "active")],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     })
     .await;
