@@ -206,6 +206,9 @@ impl Cell {
     }
 }
 
+/// A list's filter select: (name, label, chosen, choices).
+pub type FilterSelect = (&'static str, String, String, Vec<(String, String)>);
+
 #[derive(Template)]
 #[template(path = "network_list.html")]
 pub struct ListView {
@@ -215,8 +218,8 @@ pub struct ListView {
     pub new_href: Option<String>,
     pub new_label: String,
     pub q: String,
-    /// A filter select: (name, label, chosen, choices).
-    pub filter: Option<(&'static str, String, String, Vec<(String, String)>)>,
+    /// A filter select.
+    pub filter: Option<FilterSelect>,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
     pub empty: String,
