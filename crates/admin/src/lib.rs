@@ -16,6 +16,7 @@ pub mod contracts;
 pub mod crm;
 pub mod dashboard;
 pub mod error;
+pub mod network;
 pub mod pay;
 pub mod payments;
 pub mod public;
@@ -88,6 +89,7 @@ pub fn routes() -> Router<AppState> {
         .merge(collections::routes())
         .merge(reconciliation::routes())
         .merge(radius::routes())
+        .merge(network::routes())
         .merge(reports::routes())
         .merge(staff::routes())
         .merge(system::routes())

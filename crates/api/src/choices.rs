@@ -201,13 +201,34 @@ mod tests {
     fn every_choice_matches_the_list_the_code_keeps() {
         {
             use domain::network::{self as n, ipam as i};
-            assert_eq!(SiteKind::VALUES, texts(n::SiteKind::ALL, n::SiteKind::as_str));
-            assert_eq!(NetworkStatus::VALUES, texts(n::Status::ALL, n::Status::as_str));
-            assert_eq!(DeviceRole::VALUES, texts(n::DeviceRole::ALL, n::DeviceRole::as_str));
-            assert_eq!(LinkKind::VALUES, texts(n::LinkKind::ALL, n::LinkKind::as_str));
-            assert_eq!(LinkStatus::VALUES, texts(n::LinkStatus::ALL, n::LinkStatus::as_str));
-            assert_eq!(PoolKind::VALUES, texts(i::PoolKind::ALL, i::PoolKind::as_str));
-            assert_eq!(PoolPurpose::VALUES, texts(i::PoolPurpose::ALL, i::PoolPurpose::as_str));
+            assert_eq!(
+                SiteKind::VALUES,
+                texts(n::SiteKind::ALL, n::SiteKind::as_str)
+            );
+            assert_eq!(
+                NetworkStatus::VALUES,
+                texts(n::Status::ALL, n::Status::as_str)
+            );
+            assert_eq!(
+                DeviceRole::VALUES,
+                texts(n::DeviceRole::ALL, n::DeviceRole::as_str)
+            );
+            assert_eq!(
+                LinkKind::VALUES,
+                texts(n::LinkKind::ALL, n::LinkKind::as_str)
+            );
+            assert_eq!(
+                LinkStatus::VALUES,
+                texts(n::LinkStatus::ALL, n::LinkStatus::as_str)
+            );
+            assert_eq!(
+                PoolKind::VALUES,
+                texts(i::PoolKind::ALL, i::PoolKind::as_str)
+            );
+            assert_eq!(
+                PoolPurpose::VALUES,
+                texts(i::PoolPurpose::ALL, i::PoolPurpose::as_str)
+            );
             assert_eq!(
                 AssignmentKind::VALUES,
                 texts(i::AssignmentKind::ALL, i::AssignmentKind::as_str)

@@ -7,6 +7,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod bench;
 mod bench_billing;
+mod bench_ipam;
 mod bench_pdf;
 mod bench_recon;
 mod cli;

@@ -154,8 +154,7 @@ pub async fn create(svc: &Services, caller: &Caller, input: &NasInput) -> Result
         .map_err(conflict)?;
     let created = store::nas::get(&mut tx, id).await?;
     // Every NAS is a router in the network inventory.
-    crate::network::inventory::adopt_nas(&mut tx, id, &created.name, &created.address, now)
-        .await?;
+    crate::network::inventory::adopt_nas(&mut tx, id, &created.name, &created.address, now).await?;
     Change::new("nas.create", "nas", id)
         .after(nas_json(&created))
         .event(changed(id, NasChange::Created))

@@ -83,16 +83,36 @@ impl SiteBody {
             (None, None) => None,
             (Some(lat), Some(lon)) => Some(net::Point { lat, lon }),
             (None, Some(_)) => {
-                return Err(Problem::invalid("latitude", "required", "goes with longitude"));
+                return Err(Problem::invalid(
+                    "latitude",
+                    "required",
+                    "goes with longitude",
+                ));
             }
             (Some(_), None) => {
-                return Err(Problem::invalid("longitude", "required", "goes with latitude"));
+                return Err(Problem::invalid(
+                    "longitude",
+                    "required",
+                    "goes with latitude",
+                ));
             }
         };
         Ok(net::Site {
             name: self.name.clone(),
-            kind: choice("kind", &self.kind, SiteKind::ALL, SiteKind::parse, SiteKind::as_str)?,
-            status: choice("status", &self.status, Status::ALL, Status::parse, Status::as_str)?,
+            kind: choice(
+                "kind",
+                &self.kind,
+                SiteKind::ALL,
+                SiteKind::parse,
+                SiteKind::as_str,
+            )?,
+            status: choice(
+                "status",
+                &self.status,
+                Status::ALL,
+                Status::parse,
+                Status::as_str,
+            )?,
             address: self.address.clone(),
             location,
             notes: self.notes.clone(),
@@ -150,8 +170,20 @@ pub async fn list_sites(
     let limit = pagination::limit(q.limit)?;
     let f = Filter {
         q: q.q,
-        kind: filter_choice("kind", q.kind.as_deref(), SiteKind::ALL, SiteKind::parse, SiteKind::as_str)?,
-        status: filter_choice("status", q.status.as_deref(), Status::ALL, Status::parse, Status::as_str)?,
+        kind: filter_choice(
+            "kind",
+            q.kind.as_deref(),
+            SiteKind::ALL,
+            SiteKind::parse,
+            SiteKind::as_str,
+        )?,
+        status: filter_choice(
+            "status",
+            q.status.as_deref(),
+            Status::ALL,
+            Status::parse,
+            Status::as_str,
+        )?,
         before: pagination::decode(q.cursor.as_deref())?,
         limit,
         ..Default::default()
@@ -173,7 +205,11 @@ pub async fn show_site(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<SiteView>> {
-    Ok(Json(inventory::get_site(&state.svc, &caller.caller(), p.id).await?.into()))
+    Ok(Json(
+        inventory::get_site(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Creates a site.
@@ -194,7 +230,9 @@ pub async fn create_site(
     let caller = caller.caller();
     access::manage(&caller)?;
     let site = body.parse()?.to_site()?;
-    let view: SiteView = inventory::create_site(&state.svc, &caller, &site).await?.into();
+    let view: SiteView = inventory::create_site(&state.svc, &caller, &site)
+        .await?
+        .into();
     Ok(created("sites", view.id, view))
 }
 
@@ -343,8 +381,20 @@ impl DeviceBody {
         Ok(DeviceInput {
             device: net::Device {
                 name: self.name.clone(),
-                role: choice("role", &self.role, DeviceRole::ALL, DeviceRole::parse, DeviceRole::as_str)?,
-                status: choice("status", &self.status, Status::ALL, Status::parse, Status::as_str)?,
+                role: choice(
+                    "role",
+                    &self.role,
+                    DeviceRole::ALL,
+                    DeviceRole::parse,
+                    DeviceRole::as_str,
+                )?,
+                status: choice(
+                    "status",
+                    &self.status,
+                    Status::ALL,
+                    Status::parse,
+                    Status::as_str,
+                )?,
                 vendor: self.vendor.clone(),
                 model: self.model.clone(),
                 serial: self.serial.clone(),
@@ -411,8 +461,20 @@ pub async fn list_devices(
     access::view(&caller)?;
     let f = Filter {
         q: q.q,
-        kind: filter_choice("role", q.role.as_deref(), DeviceRole::ALL, DeviceRole::parse, DeviceRole::as_str)?,
-        status: filter_choice("status", q.status.as_deref(), Status::ALL, Status::parse, Status::as_str)?,
+        kind: filter_choice(
+            "role",
+            q.role.as_deref(),
+            DeviceRole::ALL,
+            DeviceRole::parse,
+            DeviceRole::as_str,
+        )?,
+        status: filter_choice(
+            "status",
+            q.status.as_deref(),
+            Status::ALL,
+            Status::parse,
+            Status::as_str,
+        )?,
         site_id: q.site_id,
         before: pagination::decode(q.cursor.as_deref())?,
         limit: pagination::limit(q.limit)?,
@@ -434,7 +496,11 @@ pub async fn show_device(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<DeviceView>> {
-    Ok(Json(inventory::get_device(&state.svc, &caller.caller(), p.id).await?.into()))
+    Ok(Json(
+        inventory::get_device(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Creates a device.
@@ -455,7 +521,9 @@ pub async fn create_device(
     let caller = caller.caller();
     access::manage(&caller)?;
     let input = body.parse()?.to_input()?;
-    let view: DeviceView = inventory::create_device(&state.svc, &caller, &input).await?.into();
+    let view: DeviceView = inventory::create_device(&state.svc, &caller, &input)
+        .await?
+        .into();
     Ok(created("devices", view.id, view))
 }
 
@@ -486,7 +554,9 @@ pub async fn update_device(
         Some(serde_json::Value::Null) => Some(String::new()),
         Some(_) => return Err(Problem::invalid("password", "type", "must be a string")),
     };
-    let current: DeviceView = inventory::get_device(&state.svc, &caller, p.id).await?.into();
+    let current: DeviceView = inventory::get_device(&state.svc, &caller, p.id)
+        .await?
+        .into();
     let mut merged: DeviceBody = merge_patch(&DeviceBody::of(&current), patch)?;
     merged.password = password;
     Ok(Json(
@@ -561,8 +631,20 @@ impl LinkBody {
     fn to_link(&self) -> Result<net::Link, Problem> {
         let link = net::Link {
             name: self.name.clone(),
-            kind: choice("kind", &self.kind, LinkKind::ALL, LinkKind::parse, LinkKind::as_str)?,
-            status: choice("status", &self.status, LinkStatus::ALL, LinkStatus::parse, LinkStatus::as_str)?,
+            kind: choice(
+                "kind",
+                &self.kind,
+                LinkKind::ALL,
+                LinkKind::parse,
+                LinkKind::as_str,
+            )?,
+            status: choice(
+                "status",
+                &self.status,
+                LinkStatus::ALL,
+                LinkStatus::parse,
+                LinkStatus::as_str,
+            )?,
             a_site_id: self.a_site_id,
             a_device_id: self.a_device_id,
             b_site_id: self.b_site_id,
@@ -571,7 +653,10 @@ impl LinkBody {
             path: self
                 .path
                 .iter()
-                .map(|[lat, lon]| net::Point { lat: *lat, lon: *lon })
+                .map(|[lat, lon]| net::Point {
+                    lat: *lat,
+                    lon: *lon,
+                })
                 .collect(),
             notes: self.notes.clone(),
         };
@@ -636,8 +721,20 @@ pub async fn list_links(
     access::view(&caller)?;
     let f = Filter {
         q: q.q,
-        kind: filter_choice("kind", q.kind.as_deref(), LinkKind::ALL, LinkKind::parse, LinkKind::as_str)?,
-        status: filter_choice("status", q.status.as_deref(), LinkStatus::ALL, LinkStatus::parse, LinkStatus::as_str)?,
+        kind: filter_choice(
+            "kind",
+            q.kind.as_deref(),
+            LinkKind::ALL,
+            LinkKind::parse,
+            LinkKind::as_str,
+        )?,
+        status: filter_choice(
+            "status",
+            q.status.as_deref(),
+            LinkStatus::ALL,
+            LinkStatus::parse,
+            LinkStatus::as_str,
+        )?,
         site_id: q.site_id,
         before: pagination::decode(q.cursor.as_deref())?,
         limit: pagination::limit(q.limit)?,
@@ -659,7 +756,11 @@ pub async fn show_link(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<LinkView>> {
-    Ok(Json(inventory::get_link(&state.svc, &caller.caller(), p.id).await?.into()))
+    Ok(Json(
+        inventory::get_link(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Creates a link.
@@ -677,7 +778,9 @@ pub async fn create_link(
     let caller = caller.caller();
     access::manage(&caller)?;
     let link = body.parse()?.to_link()?;
-    let view: LinkView = inventory::create_link(&state.svc, &caller, &link).await?.into();
+    let view: LinkView = inventory::create_link(&state.svc, &caller, &link)
+        .await?
+        .into();
     Ok(created("links", view.id, view))
 }
 

@@ -159,7 +159,11 @@ pub async fn show_prefix(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<PrefixView>> {
-    Ok(Json(ipam::get_prefix(&state.svc, &caller.caller(), p.id).await?.into()))
+    Ok(Json(
+        ipam::get_prefix(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Creates a prefix.
@@ -187,7 +191,9 @@ pub async fn create_prefix(
         site_id: b.site_id,
         description: b.description,
     };
-    let view: PrefixView = ipam::create_prefix(&state.svc, &caller, &input).await?.into();
+    let view: PrefixView = ipam::create_prefix(&state.svc, &caller, &input)
+        .await?
+        .into();
     Ok(created("prefixes", view.id, view))
 }
 
@@ -211,15 +217,23 @@ pub async fn update_prefix(
     // Whether `site_id` was given (even as null) matters, so the patch is
     // read as JSON first.
     let site_given = raw.get("site_id").is_some();
-    let b: PrefixPatch = serde_json::from_value(raw)
-        .map_err(|e| Problem::invalid("body", "type", e.to_string()))?;
+    let b: PrefixPatch =
+        serde_json::from_value(raw).map_err(|e| Problem::invalid("body", "type", e.to_string()))?;
     let current = ipam::get_prefix(&state.svc, &caller, p.id).await?;
     let input = PrefixInput {
-        site_id: if site_given { b.site_id } else { current.site_id },
+        site_id: if site_given {
+            b.site_id
+        } else {
+            current.site_id
+        },
         description: b.description.unwrap_or(current.description),
         ..Default::default()
     };
-    Ok(Json(ipam::update_prefix(&state.svc, &caller, p.id, &input).await?.into()))
+    Ok(Json(
+        ipam::update_prefix(&state.svc, &caller, p.id, &input)
+            .await?
+            .into(),
+    ))
 }
 
 /// Deletes a prefix with no child prefixes and no pools.
@@ -340,7 +354,13 @@ pub struct PoolPatch {
 }
 
 fn purpose(v: &str) -> Result<PoolPurpose, Problem> {
-    choice("purpose", v, PoolPurpose::ALL, PoolPurpose::parse, PoolPurpose::as_str)
+    choice(
+        "purpose",
+        v,
+        PoolPurpose::ALL,
+        PoolPurpose::parse,
+        PoolPurpose::as_str,
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -377,7 +397,13 @@ pub async fn list_pools(
         family: q.family,
         vrf: None,
         parent_id: q.prefix_id,
-        kind: filter_choice("kind", q.kind.as_deref(), PoolKind::ALL, PoolKind::parse, PoolKind::as_str)?,
+        kind: filter_choice(
+            "kind",
+            q.kind.as_deref(),
+            PoolKind::ALL,
+            PoolKind::parse,
+            PoolKind::as_str,
+        )?,
         before: pagination::decode(q.cursor.as_deref())?,
         limit: pagination::limit(q.limit)?,
     };
@@ -398,7 +424,11 @@ pub async fn show_pool(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<PoolView>> {
-    Ok(Json(ipam::get_pool(&state.svc, &caller.caller(), p.id).await?.into()))
+    Ok(Json(
+        ipam::get_pool(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Creates a pool.
@@ -423,7 +453,13 @@ pub async fn create_pool(
         prefix_id: b.prefix_id,
         name: b.name,
         cidr: b.cidr,
-        kind: choice("kind", &b.kind, PoolKind::ALL, PoolKind::parse, PoolKind::as_str)?,
+        kind: choice(
+            "kind",
+            &b.kind,
+            PoolKind::ALL,
+            PoolKind::parse,
+            PoolKind::as_str,
+        )?,
         purpose: purpose(&b.purpose)?,
         assign_len: b.assign_len,
         warn_percent: b.warn_percent,
@@ -464,7 +500,11 @@ pub async fn update_pool(
         warn_percent: b.warn_percent.unwrap_or(cur.warn_percent),
         notes: b.notes.unwrap_or(cur.notes),
     };
-    Ok(Json(ipam::update_pool(&state.svc, &caller, p.id, &input).await?.into()))
+    Ok(Json(
+        ipam::update_pool(&state.svc, &caller, p.id, &input)
+            .await?
+            .into(),
+    ))
 }
 
 /// Deletes a pool with nothing taken in it.
@@ -565,7 +605,11 @@ pub async fn list_assignments(
     let data: Vec<AssignmentView> = rows.into_iter().map(Into::into).collect();
     Ok(Json(Paged {
         data,
-        next_cursor: if more { last_slot.map(pagination::encode) } else { None },
+        next_cursor: if more {
+            last_slot.map(pagination::encode)
+        } else {
+            None
+        },
     }))
 }
 
@@ -618,7 +662,11 @@ pub async fn show_assignment(
     caller: Caller,
     ApiPath(p): ApiPath<IdPath>,
 ) -> ApiResult<Json<AssignmentView>> {
-    Ok(Json(ipam::get_assignment(&state.svc, &caller.caller(), p.id).await?.into()))
+    Ok(Json(
+        ipam::get_assignment(&state.svc, &caller.caller(), p.id)
+            .await?
+            .into(),
+    ))
 }
 
 /// Releases an address (a contract's leaves the contract).

@@ -142,7 +142,9 @@ impl Pool {
 /// The slots a pool hands out, first and last included. An IPv4 pool of
 /// /30 or wider leaves out its network and broadcast addresses.
 pub fn slot_range(cidr: &IpNet, assign_len: u8) -> (i64, i64) {
-    let span = assign_len.saturating_sub(cidr.prefix_len()).min(MAX_SLOT_BITS);
+    let span = assign_len
+        .saturating_sub(cidr.prefix_len())
+        .min(MAX_SLOT_BITS);
     let count = 1i64 << span;
     if bits(cidr) == 32 && assign_len == 32 && cidr.prefix_len() <= 30 {
         (1, count - 2)
@@ -161,10 +163,7 @@ pub fn slot_count(cidr: &IpNet, assign_len: u8) -> i64 {
 pub fn nth(cidr: &IpNet, assign_len: u8, slot: i64) -> IpNet {
     let shift = bits(cidr) - assign_len;
     let base = to_u128(cidr.network());
-    let a = from_u128(
-        bits(cidr) == 32,
-        base + ((slot as u128) << shift),
-    );
+    let a = from_u128(bits(cidr) == 32, base + ((slot as u128) << shift));
     // `assign_len` is at most the family's length, so this cannot fail.
     IpNet::new(a, assign_len).unwrap_or(*cidr)
 }
@@ -308,14 +307,38 @@ mod tests {
             Ok(())
         );
         let cases = [
-            (pool("100.65.0.0/24", PoolKind::Static, 32), "cidr", FieldError::NotInside),
-            (pool("100.64.0.128/25", PoolKind::Static, 32), "cidr", FieldError::Overlaps),
-            (pool("100.64.0.0/20", PoolKind::Dynamic, 32), "cidr", FieldError::Overlaps),
-            (pool("100.64.1.0/24", PoolKind::Static, 30), "assign_len", FieldError::Range),
-            (pool("100.64.1.0/24", PoolKind::Dynamic, 24), "assign_len", FieldError::Range),
+            (
+                pool("100.65.0.0/24", PoolKind::Static, 32),
+                "cidr",
+                FieldError::NotInside,
+            ),
+            (
+                pool("100.64.0.128/25", PoolKind::Static, 32),
+                "cidr",
+                FieldError::Overlaps,
+            ),
+            (
+                pool("100.64.0.0/20", PoolKind::Dynamic, 32),
+                "cidr",
+                FieldError::Overlaps,
+            ),
+            (
+                pool("100.64.1.0/24", PoolKind::Static, 30),
+                "assign_len",
+                FieldError::Range,
+            ),
+            (
+                pool("100.64.1.0/24", PoolKind::Dynamic, 24),
+                "assign_len",
+                FieldError::Range,
+            ),
         ];
         for (pl, field, error) in cases {
-            assert_eq!(pl.validate(&p, &others), Err(Invalid::new(field, error)), "{pl:?}");
+            assert_eq!(
+                pl.validate(&p, &others),
+                Err(Invalid::new(field, error)),
+                "{pl:?}"
+            );
         }
         let mut named = pool("100.64.1.0/24", PoolKind::Static, 32);
         named.name = "bad name".into();
@@ -373,7 +396,12 @@ mod tests {
     fn utilisation_warns_from_the_threshold() {
         assert_eq!(
             Utilisation::new(203, 254, 80),
-            Utilisation { used: 203, size: 254, percent: 79, warning: false }
+            Utilisation {
+                used: 203,
+                size: 254,
+                percent: 79,
+                warning: false
+            }
         );
         assert!(Utilisation::new(204, 254, 80).warning);
         assert_eq!(Utilisation::new(253, 254, 80).percent, 99);

@@ -228,9 +228,15 @@ mod tests {
         assert_eq!(d.mac, "AA:BB:CC:00:11:22");
         assert_eq!(d.mgmt_address, "10.0.0.1");
         for (field, error, edit) in [
-            ("name", FieldError::Required, (|d: &mut Device| d.name = " ".into()) as fn(&mut Device)),
+            (
+                "name",
+                FieldError::Required,
+                (|d: &mut Device| d.name = " ".into()) as fn(&mut Device),
+            ),
             ("mac", FieldError::Mac, |d| d.mac = "zz".into()),
-            ("mgmt_address", FieldError::IpAddress, |d| d.mgmt_address = "10.0.0".into()),
+            ("mgmt_address", FieldError::IpAddress, |d| {
+                d.mgmt_address = "10.0.0".into()
+            }),
             ("vendor", FieldError::TooLong, |d| d.vendor = "x".repeat(81)),
         ] {
             let mut d = device();
@@ -291,7 +297,10 @@ mod tests {
         };
         assert_eq!(site.validate(), Ok(()));
         let far = Site {
-            location: Some(Point { lat: 0.0, lon: 181.0 }),
+            location: Some(Point {
+                lat: 0.0,
+                lon: 181.0,
+            }),
             ..site
         };
         assert_eq!(

@@ -44,7 +44,26 @@ pub async fn run(ctx: &Ctx, a: DemoArgs) -> anyhow::Result<()> {
     if months > 0 {
         billing(&svc, months).await?;
     }
+    network(&svc).await?;
     demo_nas(&svc, &config, a.nas_secret, &examples).await
+}
+
+/// Sites, devices, links, prefixes and pools, and static addresses (with
+/// a delegated IPv6 prefix) for the first 40 active contracts.
+async fn network(svc: &services::Services) -> anyhow::Result<()> {
+    let mut c = svc.db.conn().await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM contracts WHERE status = 'active' AND ipv4 IS NULL ORDER BY id LIMIT 40",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    drop(c);
+    let m = services::network::demo::seed(svc, &ids, 40).await?;
+    println!(
+        "network: {} sites, {} devices, {} links, {} pools, {} contracts with a static address",
+        m.sites, m.devices, m.links, m.pools, m.assigned
+    );
+    Ok(())
 }
 
 /// A year (or `months`) of invoices, credit notes and voids through the

@@ -120,6 +120,16 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         titles: i64,
     },
+    /// IP address management's figures on this database (for scripts/bench-ipam).
+    #[command(name = "bench-ipam", hide = true)]
+    BenchIpam {
+        /// Addresses allocated from /16 pools.
+        #[arg(long, default_value_t = 100_000)]
+        addresses: i64,
+        /// Addresses per transaction.
+        #[arg(long, default_value_t = 1_000)]
+        batch: i64,
+    },
     /// Invoice PDFs rendered per second per core (no database needed).
     #[command(name = "bench-pdf", hide = true)]
     BenchPdf(crate::bench_pdf::BenchPdfArgs),
@@ -250,6 +260,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::BenchRecon { titles } => {
             crate::bench_recon::run(&ctx.open().await?, titles).await?
+        }
+        Command::BenchIpam { addresses, batch } => {
+            crate::bench_ipam::run(&ctx.open().await?, addresses, batch).await?
         }
         Command::BenchPdf(a) => crate::bench_pdf::run(&a)?,
         Command::BenchDunning(a) => bench_dunning::run(&ctx.open().await?, &a).await?,

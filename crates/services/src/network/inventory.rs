@@ -27,8 +27,7 @@ pub async fn create_site(svc: &Services, caller: &Caller, site: &net::Site) -> R
     access::manage(caller)?;
     site.validate().map_err(invalid)?;
     let mut tx = svc.db.begin().await?;
-    let id = store::network::inventory::insert_site(&mut tx, &site_row(site), store::now())
-        .await?;
+    let id = store::network::inventory::insert_site(&mut tx, &site_row(site), store::now()).await?;
     let after = store::network::inventory::get_site(&mut tx, id).await?;
     Change::new("site.create", "site", id)
         .after(json(&after))
@@ -105,11 +104,7 @@ pub struct DeviceInput {
     pub password: Option<String>,
 }
 
-async fn check_refs(
-    conn: &mut AnyConnection,
-    id: Option<i64>,
-    d: &net::Device,
-) -> Result<()> {
+async fn check_refs(conn: &mut AnyConnection, id: Option<i64>, d: &net::Device) -> Result<()> {
     if let Some(s) = d.site_id {
         store::network::inventory::get_site(conn, s)
             .await
@@ -185,8 +180,9 @@ pub async fn create_device(svc: &Services, caller: &Caller, input: &DeviceInput)
     };
     let mut tx = svc.db.begin().await?;
     check_refs(&mut tx, None, &d).await?;
-    let id = store::network::inventory::insert_device(&mut tx, &device_row(&d, secret), store::now())
-        .await?;
+    let id =
+        store::network::inventory::insert_device(&mut tx, &device_row(&d, secret), store::now())
+            .await?;
     let after = store::network::inventory::get_device(&mut tx, id).await?;
     Change::new("device.create", "device", id)
         .after(device_json(&after))
@@ -379,7 +375,10 @@ async fn check_link_refs(conn: &mut AnyConnection, l: &net::Link) -> Result<()> 
                 .map_err(missing(field))?;
         }
     }
-    for (field, dev) in [("a_device_id", l.a_device_id), ("b_device_id", l.b_device_id)] {
+    for (field, dev) in [
+        ("a_device_id", l.a_device_id),
+        ("b_device_id", l.b_device_id),
+    ] {
         if let Some(d) = dev {
             store::network::inventory::get_device(conn, d)
                 .await

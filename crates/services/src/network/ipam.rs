@@ -11,9 +11,7 @@
 
 use domain::crm::timeline::EventKind;
 use domain::event::ContractUpdated;
-use domain::network::ipam::{
-    self as rules, AssignmentKind, PoolKind, PoolPurpose, Utilisation,
-};
+use domain::network::ipam::{self as rules, AssignmentKind, PoolKind, PoolPurpose, Utilisation};
 use domain::validate::{self, FieldError};
 use ipnet::IpNet;
 use serde_json::json;
@@ -73,9 +71,10 @@ pub async fn create_prefix(svc: &Services, caller: &Caller, input: &PrefixInput)
                 .await
                 .map_err(Error::from)
                 .map_err(missing("parent_id"))?;
-            let pnet: IpNet = p.cidr.parse().map_err(|_| {
-                Error::Internal(format!("prefix {pid} has a bad cidr"))
-            })?;
+            let pnet: IpNet = p
+                .cidr
+                .parse()
+                .map_err(|_| Error::Internal(format!("prefix {pid} has a bad cidr")))?;
             if p.vrf != vrf {
                 return Err(Error::invalid("parent_id", FieldError::NotInside));
             }
@@ -224,11 +223,12 @@ pub async fn create_pool(svc: &Services, caller: &Caller, input: &PoolInput) -> 
         .cidr
         .parse()
         .map_err(|_| Error::Internal(format!("prefix {} has a bad cidr", prefix.id)))?;
-    let others: Vec<IpNet> = store::network::ipam::pools_in_vrf(&mut tx, &prefix.vrf, family(&cidr))
-        .await?
-        .iter()
-        .filter_map(|(_, c, _)| c.parse().ok())
-        .collect();
+    let others: Vec<IpNet> =
+        store::network::ipam::pools_in_vrf(&mut tx, &prefix.vrf, family(&cidr))
+            .await?
+            .iter()
+            .filter_map(|(_, c, _)| c.parse().ok())
+            .collect();
     let pool = rules::Pool {
         name: input.name.trim().to_owned(),
         cidr,
@@ -322,7 +322,11 @@ pub async fn get_pool(svc: &Services, caller: &Caller, id: i64) -> Result<Pool> 
     Ok(store::network::ipam::get_pool(&mut c, id).await?)
 }
 
-pub async fn list_pools(svc: &Services, caller: &Caller, f: &IpFilter) -> Result<(Vec<Pool>, bool)> {
+pub async fn list_pools(
+    svc: &Services,
+    caller: &Caller,
+    f: &IpFilter,
+) -> Result<(Vec<Pool>, bool)> {
     access::view(caller)?;
     let mut c = svc.db.conn().await?;
     Ok(store::network::ipam::list_pools(&mut c, f).await?)
@@ -399,9 +403,9 @@ async fn choose(
                 }
             };
             let pools = store::network::ipam::pools_in_vrf(conn, "", fam).await?;
-            let holder = pools.iter().find(|(_, c, _)| {
-                c.parse::<IpNet>().is_ok_and(|n| n.contains(&addr))
-            });
+            let holder = pools
+                .iter()
+                .find(|(_, c, _)| c.parse::<IpNet>().is_ok_and(|n| n.contains(&addr)));
             let Some((pool_id, _, kind)) = holder else {
                 return Err(Error::invalid("address", FieldError::NotInside));
             };
@@ -461,8 +465,14 @@ pub async fn assign(
         contract_number: None,
     };
     let id = store::network::ipam::insert_assignment(&mut tx, &row, now).await?;
-    store::network::ipam::set_contract_address(&mut tx, contract_id, pool.family, Some(&address), now)
-        .await?;
+    store::network::ipam::set_contract_address(
+        &mut tx,
+        contract_id,
+        pool.family,
+        Some(&address),
+        now,
+    )
+    .await?;
     let after = store::network::ipam::get_assignment(&mut tx, id).await?;
     Change::new("ip.assign", "contract", contract_id)
         .after(json!({ "pool": pool.name, "address": address, "assignment_id": id }))
@@ -560,7 +570,10 @@ pub async fn release(svc: &Services, caller: &Caller, assignment_id: i64) -> Res
             .timeline(
                 contract.customer_id,
                 EventKind::ContractUpdated,
-                format!("Contract {}: address {} released", contract.number, a.address),
+                format!(
+                    "Contract {}: address {} released",
+                    contract.number, a.address
+                ),
             );
     }
     change.record(&mut tx, engine, &caller.actor()).await?;
@@ -600,4 +613,68 @@ pub async fn contract_addresses(
     }
     let mut c = svc.db.conn().await?;
     Ok(store::network::ipam::contract_assignments(&mut c, contract_id).await?)
+}
+
+/// The address the next allocation from a static pool would take, if any
+/// (`network.view`); nothing is written.
+pub async fn next_free(svc: &Services, caller: &Caller, pool_id: i64) -> Result<Option<String>> {
+    access::view(caller)?;
+    let mut c = svc.db.conn().await?;
+    let pool = store::network::ipam::get_pool(&mut c, pool_id).await?;
+    let (net, len) = pool_net(&pool)?;
+    Ok(store::network::ipam::next_free(&mut c, &pool)
+        .await?
+        .map(|s| rules::slot_text(&net, len, s)))
+}
+
+/// Reserves the next `count` free addresses of a static pool in one
+/// transaction (`network.manage`): bulk hold-backs, and the allocation
+/// benchmark. All or nothing: a pool with fewer free is `pool-full`.
+pub async fn reserve_many(
+    svc: &Services,
+    caller: &Caller,
+    pool_id: i64,
+    count: i64,
+    note: &str,
+) -> Result<Vec<String>> {
+    access::manage(caller)?;
+    validate::optional(note, 200).map_err(|e| Error::invalid("note", e))?;
+    if !(1..=100_000).contains(&count) {
+        return Err(Error::invalid("count", FieldError::Range));
+    }
+    let engine = svc.db.engine();
+    let mut tx = svc.db.begin().await?;
+    let target = Target::Next { pool_id };
+    let mut out = Vec::with_capacity(count as usize);
+    let now = store::now();
+    for _ in 0..count {
+        let (pool, slot) = choose(&mut tx, engine, &target).await?;
+        let (net, len) = pool_net(&pool)?;
+        let address = rules::slot_text(&net, len, slot);
+        let row = Assignment {
+            id: 0,
+            pool_id,
+            slot,
+            address: address.clone(),
+            kind: AssignmentKind::Reserved.as_str().into(),
+            contract_id: None,
+            note: note.trim().to_owned(),
+            created_at: 0,
+            pool_name: String::new(),
+            contract_number: None,
+        };
+        store::network::ipam::insert_assignment(&mut tx, &row, now).await?;
+        out.push(address);
+    }
+    Change::new("ip.reserve", "pool", pool_id)
+        .after(json!({
+            "count": count,
+            "first": out.first(),
+            "last": out.last(),
+            "note": note.trim(),
+        }))
+        .record(&mut tx, engine, &caller.actor())
+        .await?;
+    tx.commit().await?;
+    Ok(out)
 }

@@ -7,6 +7,7 @@
 //! [`crate::nas::create`] adds one), so the RADIUS tables stay the AAA
 //! runtime's and the inventory reads them.
 
+pub mod demo;
 pub mod inventory;
 pub mod ipam;
 

@@ -152,12 +152,18 @@ async fn the_inventory_keeps_sites_devices_and_links_with_encrypted_passwords() 
     each_engine(|db| async move {
         let s = svc(&db);
         let a = admin_caller();
-        let centro = inventory::create_site(&s, &a, &site("Torre Centro")).await.unwrap();
-        let dc = inventory::create_site(&s, &a, &net::Site {
-            kind: SiteKind::DataCenter,
-            location: None,
-            ..site("DC Norte")
-        })
+        let centro = inventory::create_site(&s, &a, &site("Torre Centro"))
+            .await
+            .unwrap();
+        let dc = inventory::create_site(
+            &s,
+            &a,
+            &net::Site {
+                kind: SiteKind::DataCenter,
+                location: None,
+                ..site("DC Norte")
+            },
+        )
         .await
         .unwrap();
         assert!(matches!(
@@ -170,7 +176,9 @@ async fn the_inventory_keeps_sites_devices_and_links_with_encrypted_passwords() 
         // Encrypted at rest; shown to a manager, which the audit log records.
         assert!(!core.secret.is_empty() && !core.secret.contains("router-pass-1"));
         assert_eq!(
-            inventory::reveal_device_password(&s, &a, core.id).await.unwrap(),
+            inventory::reveal_device_password(&s, &a, core.id)
+                .await
+                .unwrap(),
             "router-pass-1"
         );
         assert_eq!(audited(&s, "device.secret_revealed").await.len(), 1);
@@ -206,41 +214,57 @@ async fn the_inventory_keeps_sites_devices_and_links_with_encrypted_passwords() 
             password: None,
             ..device("core-1", Some(dc.id), None)
         };
-        let core = inventory::update_device(&s, &a, core.id, &kept).await.unwrap();
+        let core = inventory::update_device(&s, &a, core.id, &kept)
+            .await
+            .unwrap();
         assert_eq!(
-            inventory::reveal_device_password(&s, &a, core.id).await.unwrap(),
+            inventory::reveal_device_password(&s, &a, core.id)
+                .await
+                .unwrap(),
             "router-pass-1"
         );
-        let link = inventory::create_link(&s, &a, &net::Link {
-            name: "Centro - DC".into(),
-            kind: LinkKind::WirelessPtp,
-            status: LinkStatus::Active,
-            a_site_id: Some(centro.id),
-            a_device_id: Some(ap.id),
-            b_site_id: Some(dc.id),
-            b_device_id: None,
-            capacity_mbps: 1000,
-            path: net::parse_path("-23.55,-46.63; -23.50,-46.60").unwrap(),
-            notes: String::new(),
-        })
+        let link = inventory::create_link(
+            &s,
+            &a,
+            &net::Link {
+                name: "Centro - DC".into(),
+                kind: LinkKind::WirelessPtp,
+                status: LinkStatus::Active,
+                a_site_id: Some(centro.id),
+                a_device_id: Some(ap.id),
+                b_site_id: Some(dc.id),
+                b_device_id: None,
+                capacity_mbps: 1000,
+                path: net::parse_path("-23.55,-46.63; -23.50,-46.60").unwrap(),
+                notes: String::new(),
+            },
+        )
         .await
         .unwrap();
         assert_eq!(link.a_name.as_deref(), Some("ap-1"));
         assert_eq!(link.b_name.as_deref(), Some("DC Norte"));
         assert_eq!(inventory::path(&link).len(), 2);
-        let (found, more) = inventory::list_devices(&s, &a, &Filter {
-            q: Some("AP-".into()),
-            limit: 10,
-            ..Default::default()
-        })
+        let (found, more) = inventory::list_devices(
+            &s,
+            &a,
+            &Filter {
+                q: Some("AP-".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
         assert_eq!((found.len(), more), (1, false));
-        let (links, _) = inventory::list_links(&s, &a, &Filter {
-            site_id: Some(dc.id),
-            limit: 10,
-            ..Default::default()
-        })
+        let (links, _) = inventory::list_links(
+            &s,
+            &a,
+            &Filter {
+                site_id: Some(dc.id),
+                limit: 10,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
         assert_eq!(links.len(), 1);
@@ -262,19 +286,27 @@ async fn a_registered_nas_is_a_router_device() {
     each_engine(|db| async move {
         let s = svc(&db);
         let a = admin_caller();
-        let id = nas::create(&s, &a, &nas::NasInput {
-            name: "bras-1".into(),
-            address: "192.0.2.1".into(),
-            secret: "s3cret-s3cret".into(),
-            kind: "mikrotik".into(),
-            ..Default::default()
-        })
+        let id = nas::create(
+            &s,
+            &a,
+            &nas::NasInput {
+                name: "bras-1".into(),
+                address: "192.0.2.1".into(),
+                secret: "s3cret-s3cret".into(),
+                kind: "mikrotik".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
-        let (devices, _) = inventory::list_devices(&s, &a, &Filter {
-            limit: 10,
-            ..Default::default()
-        })
+        let (devices, _) = inventory::list_devices(
+            &s,
+            &a,
+            &Filter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
         assert_eq!(devices.len(), 1);
@@ -290,30 +322,47 @@ async fn prefixes_nest_and_pools_stay_inside_without_overlapping() {
     each_engine(|db| async move {
         let s = svc(&db);
         let a = admin_caller();
-        let p8 = ipam::create_prefix(&s, &a, &prefix("10.0.0.0/8")).await.unwrap();
-        let p16 = ipam::create_prefix(&s, &a, &prefix("10.1.0.0/16")).await.unwrap();
+        let p8 = ipam::create_prefix(&s, &a, &prefix("10.0.0.0/8"))
+            .await
+            .unwrap();
+        let p16 = ipam::create_prefix(&s, &a, &prefix("10.1.0.0/16"))
+            .await
+            .unwrap();
         assert_eq!(p16.parent_id, Some(p8.id), "found its parent");
         // A prefix slotted between them takes the /16 under it.
-        let p12 = ipam::create_prefix(&s, &a, &prefix("10.0.0.0/12")).await.unwrap();
+        let p12 = ipam::create_prefix(&s, &a, &prefix("10.0.0.0/12"))
+            .await
+            .unwrap();
         assert_eq!(p12.parent_id, Some(p8.id));
-        assert_eq!(ipam::get_prefix(&s, &a, p16.id).await.unwrap().parent_id, Some(p12.id));
+        assert_eq!(
+            ipam::get_prefix(&s, &a, p16.id).await.unwrap().parent_id,
+            Some(p12.id)
+        );
         assert!(matches!(
             ipam::create_prefix(&s, &a, &prefix("10.1.0.0/16")).await,
             Err(Error::Conflict("cidr"))
         ));
         // The same block in another VRF is another prefix.
-        ipam::create_prefix(&s, &a, &PrefixInput {
-            vrf: "mgmt".into(),
-            ..prefix("10.1.0.0/16")
-        })
+        ipam::create_prefix(
+            &s,
+            &a,
+            &PrefixInput {
+                vrf: "mgmt".into(),
+                ..prefix("10.1.0.0/16")
+            },
+        )
         .await
         .unwrap();
         assert_eq!(
             field(
-                ipam::create_prefix(&s, &a, &PrefixInput {
-                    parent_id: Some(p16.id),
-                    ..prefix("10.2.0.0/24")
-                })
+                ipam::create_prefix(
+                    &s,
+                    &a,
+                    &PrefixInput {
+                        parent_id: Some(p16.id),
+                        ..prefix("10.2.0.0/24")
+                    }
+                )
                 .await
             ),
             ("parent_id", FieldError::NotInside)
@@ -322,11 +371,15 @@ async fn prefixes_nest_and_pools_stay_inside_without_overlapping() {
             field(ipam::create_prefix(&s, &a, &prefix("10.1.0.1/16")).await),
             ("cidr", FieldError::Prefix)
         );
-        let (children, _) = ipam::list_prefixes(&s, &a, &IpFilter {
-            parent_id: Some(p8.id),
-            limit: 10,
-            ..Default::default()
-        })
+        let (children, _) = ipam::list_prefixes(
+            &s,
+            &a,
+            &IpFilter {
+                parent_id: Some(p8.id),
+                limit: 10,
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
         assert_eq!(children.len(), 1, "only the /12 sits right under the /8");
@@ -335,12 +388,20 @@ async fn prefixes_nest_and_pools_stay_inside_without_overlapping() {
             Err(Error::Refused("network-in-use"))
         ));
 
-        ipam::create_pool(&s, &a, &pool(p16.id, "static-a", "10.1.0.0/24", PoolKind::Static))
-            .await
-            .unwrap();
-        ipam::create_pool(&s, &a, &pool(p16.id, "pppoe-dyn", "10.1.8.0/22", PoolKind::Dynamic))
-            .await
-            .unwrap();
+        ipam::create_pool(
+            &s,
+            &a,
+            &pool(p16.id, "static-a", "10.1.0.0/24", PoolKind::Static),
+        )
+        .await
+        .unwrap();
+        ipam::create_pool(
+            &s,
+            &a,
+            &pool(p16.id, "pppoe-dyn", "10.1.8.0/22", PoolKind::Dynamic),
+        )
+        .await
+        .unwrap();
         for (input, expected) in [
             (
                 pool(p16.id, "b", "10.1.0.128/25", PoolKind::Static),
@@ -373,8 +434,12 @@ async fn prefixes_nest_and_pools_stay_inside_without_overlapping() {
             assert_eq!(field(ipam::create_pool(&s, &a, &input).await), expected);
         }
         assert!(matches!(
-            ipam::create_pool(&s, &a, &pool(p16.id, "static-a", "10.1.2.0/24", PoolKind::Static))
-                .await,
+            ipam::create_pool(
+                &s,
+                &a,
+                &pool(p16.id, "static-a", "10.1.2.0/24", PoolKind::Static)
+            )
+            .await,
             Err(Error::Conflict("name"))
         ));
     })
@@ -387,16 +452,26 @@ async fn static_addresses_are_allocated_onto_the_contract_and_conflicts_refused(
         let s = svc(&db);
         let a = admin_caller();
         let ks = contracts(&s, 5).await;
-        let p = ipam::create_prefix(&s, &a, &prefix("100.64.0.0/16")).await.unwrap();
-        let small = ipam::create_pool(&s, &a, &PoolInput {
-            warn_percent: 50,
-            ..pool(p.id, "fixed-1", "100.64.0.0/29", PoolKind::Static)
-        })
-        .await
-        .unwrap();
-        let dynamic = ipam::create_pool(&s, &a, &pool(p.id, "pppoe", "100.64.4.0/22", PoolKind::Dynamic))
+        let p = ipam::create_prefix(&s, &a, &prefix("100.64.0.0/16"))
             .await
             .unwrap();
+        let small = ipam::create_pool(
+            &s,
+            &a,
+            &PoolInput {
+                warn_percent: 50,
+                ..pool(p.id, "fixed-1", "100.64.0.0/29", PoolKind::Static)
+            },
+        )
+        .await
+        .unwrap();
+        let dynamic = ipam::create_pool(
+            &s,
+            &a,
+            &pool(p.id, "pppoe", "100.64.4.0/22", PoolKind::Dynamic),
+        )
+        .await
+        .unwrap();
         let next = Target::Next { pool_id: small.id };
 
         let first = ipam::assign(&s, &a, ks[0], &next).await.unwrap();
@@ -409,7 +484,10 @@ async fn static_addresses_are_allocated_onto_the_contract_and_conflicts_refused(
         drop(c);
         assert_eq!(audited(&s, "ip.assign").await.len(), 1);
 
-        assert_eq!(ipam::assign(&s, &a, ks[1], &next).await.unwrap().address, "100.64.0.2");
+        assert_eq!(
+            ipam::assign(&s, &a, ks[1], &next).await.unwrap().address,
+            "100.64.0.2"
+        );
         // One address per contract and family.
         assert!(matches!(
             ipam::assign(&s, &a, ks[0], &next).await,
@@ -420,7 +498,10 @@ async fn static_addresses_are_allocated_onto_the_contract_and_conflicts_refused(
             .await
             .unwrap();
         assert_eq!(gw.kind, "reserved");
-        assert_eq!(ipam::assign(&s, &a, ks[2], &next).await.unwrap().address, "100.64.0.4");
+        assert_eq!(
+            ipam::assign(&s, &a, ks[2], &next).await.unwrap().address,
+            "100.64.0.4"
+        );
         // An address given twice is refused.
         assert!(matches!(
             ipam::assign(&s, &a, ks[3], &Target::Address("100.64.0.2".into())).await,
@@ -432,7 +513,15 @@ async fn static_addresses_are_allocated_onto_the_contract_and_conflicts_refused(
             ("address", FieldError::InDynamicPool)
         );
         assert!(matches!(
-            ipam::assign(&s, &a, ks[3], &Target::Next { pool_id: dynamic.id }).await,
+            ipam::assign(
+                &s,
+                &a,
+                ks[3],
+                &Target::Next {
+                    pool_id: dynamic.id
+                }
+            )
+            .await,
             Err(Error::Refused("pool-not-static"))
         ));
         assert_eq!(
@@ -455,7 +544,10 @@ async fn static_addresses_are_allocated_onto_the_contract_and_conflicts_refused(
         let full = ipam::get_pool(&s, &a, small.id).await.unwrap();
         let u = ipam::utilisation(&full);
         assert_eq!((u.used, u.size, u.percent, u.warning), (5, 6, 83, true));
-        assert_eq!(ipam::assign(&s, &a, ks[4], &next).await.unwrap().address, "100.64.0.5");
+        assert_eq!(
+            ipam::assign(&s, &a, ks[4], &next).await.unwrap().address,
+            "100.64.0.5"
+        );
         assert!(matches!(
             ipam::assign(&s, &a, ks[4], &next).await,
             Err(Error::Conflict("contract_id")) | Err(Error::Refused("pool-full"))
@@ -465,24 +557,42 @@ async fn static_addresses_are_allocated_onto_the_contract_and_conflicts_refused(
         assert_eq!(second.len(), 1);
         ipam::release(&s, &a, second[0].id).await.unwrap();
         let mut c = db.conn().await.unwrap();
-        assert_eq!(store::contracts::get(&mut c, ks[1]).await.unwrap().ipv4, None);
+        assert_eq!(
+            store::contracts::get(&mut c, ks[1]).await.unwrap().ipv4,
+            None
+        );
         drop(c);
         ipam::release(&s, &a, first.id).await.unwrap();
         assert!(matches!(
             ipam::delete_pool(&s, &a, small.id).await,
             Err(Error::Refused("network-in-use"))
         ));
-        assert_eq!(ipam::assign(&s, &a, ks[1], &next).await.unwrap().address, "100.64.0.1");
-        assert_eq!(ipam::assign(&s, &a, ks[0], &next).await.unwrap().address, "100.64.0.2");
+        assert_eq!(
+            ipam::assign(&s, &a, ks[1], &next).await.unwrap().address,
+            "100.64.0.1"
+        );
+        assert_eq!(
+            ipam::assign(&s, &a, ks[0], &next).await.unwrap().address,
+            "100.64.0.2"
+        );
         assert!(matches!(
             ipam::reserve(&s, &a, &next, "").await,
             Err(Error::Refused("pool-full"))
         ));
-        let (taken, _) = ipam::list_assignments(&s, &a, small.id, None, 100).await.unwrap();
+        let (taken, _) = ipam::list_assignments(&s, &a, small.id, None, 100)
+            .await
+            .unwrap();
         let addresses: Vec<_> = taken.iter().map(|t| t.address.as_str()).collect();
         assert_eq!(
             addresses,
-            ["100.64.0.1", "100.64.0.2", "100.64.0.3", "100.64.0.4", "100.64.0.5", "100.64.0.6"]
+            [
+                "100.64.0.1",
+                "100.64.0.2",
+                "100.64.0.3",
+                "100.64.0.4",
+                "100.64.0.5",
+                "100.64.0.6"
+            ]
         );
     })
     .await;
@@ -494,11 +604,17 @@ async fn ipv6_pools_delegate_prefixes_onto_the_contract() {
         let s = svc(&db);
         let a = admin_caller();
         let ks = contracts(&s, 2).await;
-        let p = ipam::create_prefix(&s, &a, &prefix("2001:db8::/32")).await.unwrap();
-        let pd = ipam::create_pool(&s, &a, &PoolInput {
-            assign_len: Some(56),
-            ..pool(p.id, "pd-56", "2001:db8:100::/40", PoolKind::Static)
-        })
+        let p = ipam::create_prefix(&s, &a, &prefix("2001:db8::/32"))
+            .await
+            .unwrap();
+        let pd = ipam::create_pool(
+            &s,
+            &a,
+            &PoolInput {
+                assign_len: Some(56),
+                ..pool(p.id, "pd-56", "2001:db8:100::/40", PoolKind::Static)
+            },
+        )
         .await
         .unwrap();
         assert_eq!(ipam::utilisation(&pd).size, 65536);
@@ -513,7 +629,11 @@ async fn ipv6_pools_delegate_prefixes_onto_the_contract() {
         );
         let mut c = db.conn().await.unwrap();
         assert_eq!(
-            store::contracts::get(&mut c, ks[1]).await.unwrap().ipv6_prefix.as_deref(),
+            store::contracts::get(&mut c, ks[1])
+                .await
+                .unwrap()
+                .ipv6_prefix
+                .as_deref(),
             Some("2001:db8:100:100::/56")
         );
     })
@@ -543,16 +663,30 @@ async fn callers_without_the_network_permissions_are_refused() {
             ipam::create_prefix(&s, &viewer, &prefix("10.0.0.0/8")).await,
             Err(Error::Forbidden("network.manage"))
         ));
-        let p = ipam::create_prefix(&s, &admin_caller(), &prefix("10.0.0.0/8")).await.unwrap();
-        let pl = ipam::create_pool(&s, &admin_caller(), &pool(p.id, "x", "10.0.0.0/24", PoolKind::Static))
+        let p = ipam::create_prefix(&s, &admin_caller(), &prefix("10.0.0.0/8"))
             .await
             .unwrap();
+        let pl = ipam::create_pool(
+            &s,
+            &admin_caller(),
+            &pool(p.id, "x", "10.0.0.0/24", PoolKind::Static),
+        )
+        .await
+        .unwrap();
         assert!(matches!(
             ipam::assign(&s, &viewer, 1, &Target::Next { pool_id: pl.id }).await,
             Err(Error::Forbidden("network.manage"))
         ));
         assert!(matches!(
-            ipam::list_pools(&s, &nobody, &IpFilter { limit: 10, ..Default::default() }).await,
+            ipam::list_pools(
+                &s,
+                &nobody,
+                &IpFilter {
+                    limit: 10,
+                    ..Default::default()
+                }
+            )
+            .await,
             Err(Error::Forbidden("network.view"))
         ));
         assert!(matches!(

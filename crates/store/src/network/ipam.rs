@@ -109,7 +109,9 @@ pub async fn list_prefixes(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<
     let mut conds = vec!["1 = 1".to_owned()];
     if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
         let n = p.add(like(q));
-        conds.push(format!("(LOWER(p.cidr) LIKE {n} OR LOWER(p.description) LIKE {n})"));
+        conds.push(format!(
+            "(LOWER(p.cidr) LIKE {n} OR LOWER(p.description) LIKE {n})"
+        ));
     }
     if let Some(fam) = f.family {
         conds.push(format!("p.family = {}", p.add(fam)));
@@ -153,13 +155,15 @@ pub async fn prefixes_in_vrf(
     vrf: &str,
     family: i64,
 ) -> Result<Vec<(i64, String, Option<i64>)>> {
-    Ok(sqlx::query_as(
-        "SELECT id, cidr, parent_id FROM ip_prefixes WHERE vrf = $1 AND family = $2",
+    Ok(
+        sqlx::query_as(
+            "SELECT id, cidr, parent_id FROM ip_prefixes WHERE vrf = $1 AND family = $2",
+        )
+        .bind(vrf)
+        .bind(family)
+        .fetch_all(conn)
+        .await?,
     )
-    .bind(vrf)
-    .bind(family)
-    .fetch_all(conn)
-    .await?)
 }
 
 /// Moves prefixes `ids` under `parent` (a new prefix slotted between a
@@ -279,7 +283,11 @@ pub async fn get_pool(conn: &mut AnyConnection, id: i64) -> Result<Pool> {
 /// PostgreSQL; SQLite's write transaction already excludes other
 /// writers), so two allocations from one pool queue instead of racing
 /// for the same slot.
-pub async fn get_pool_for_update(conn: &mut AnyConnection, engine: Engine, id: i64) -> Result<Pool> {
+pub async fn get_pool_for_update(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    id: i64,
+) -> Result<Pool> {
     let lock = match engine {
         Engine::Postgres => " FOR UPDATE OF o",
         Engine::Sqlite => "",
@@ -298,7 +306,9 @@ pub async fn list_pools(conn: &mut AnyConnection, f: &Filter) -> Result<(Vec<Poo
     let mut conds = vec!["1 = 1".to_owned()];
     if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
         let n = p.add(like(q));
-        conds.push(format!("(LOWER(o.name) LIKE {n} OR LOWER(o.cidr) LIKE {n})"));
+        conds.push(format!(
+            "(LOWER(o.name) LIKE {n} OR LOWER(o.cidr) LIKE {n})"
+        ));
     }
     if let Some(fam) = f.family {
         conds.push(format!("o.family = {}", p.add(fam)));

@@ -19,6 +19,8 @@ mod crm_pages;
 mod documents;
 mod import;
 mod login;
+mod network_api;
+mod network_pages;
 mod pay;
 mod payment_settings;
 mod payments;
