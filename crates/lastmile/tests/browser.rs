@@ -735,6 +735,10 @@ async fn billing_journey(database_url: Option<String>) {
     if pictures {
         screenshots(c, "payments").await;
     }
+    c.goto(&format!("{base}/payments/charges"))
+        .await
+        .expect("charges");
+    axe(c, &axe_js, "charges list").await;
 
     // An invoice's public payment page, signed out: no session needed.
     let db = store::Db::connect(&db_url, 1).await.expect("open db");

@@ -24,7 +24,6 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::http;
 use crate::paypal::amount;
 use crate::paypal::webhook::TransmissionHeaders;
 
@@ -739,10 +738,11 @@ async fn deliver(inner: &Inner, events: Vec<Value>) -> Vec<Delivery> {
             if state.deliver_twice { 2 } else { 1 },
         )
     };
-    let mut out = Vec::new();
-    for event in events {
-        let body = serde_json::to_string(&event).unwrap_or_default();
-        let headers = {
+    super::deliver_events(
+        url.as_deref(),
+        events,
+        times,
+        |_, body| {
             let mut state = inner.lock();
             let transmission_id = {
                 state.counter += 1;
@@ -767,43 +767,32 @@ async fn deliver(inner: &Inner, events: Vec<Value>) -> Vec<Delivery> {
             };
             state.sent.insert(
                 headers.transmission_id.clone(),
-                (headers.clone(), body.clone()),
+                (headers.clone(), body.to_owned()),
             );
             headers
-        };
-        for _ in 0..times {
-            let status = match &url {
-                Some(url) => post(url, &headers, &body).await,
-                None => None,
-            };
+        },
+        |h| {
+            vec![
+                ("paypal-transmission-id", h.transmission_id.clone()),
+                ("paypal-transmission-time", h.transmission_time.clone()),
+                ("paypal-transmission-sig", h.transmission_sig.clone()),
+                ("paypal-cert-url", h.cert_url.clone()),
+                ("paypal-auth-algo", h.auth_algo.clone()),
+            ]
+        },
+        |event, body, headers, status| {
             let delivery = Delivery {
                 event_id: event["id"].as_str().unwrap_or_default().to_owned(),
                 event_type: event["event_type"].as_str().unwrap_or_default().to_owned(),
                 headers: headers.clone(),
-                body: body.clone(),
+                body: body.to_owned(),
                 status,
             };
             inner.lock().deliveries.push(delivery.clone());
-            out.push(delivery);
-        }
-    }
-    out
-}
-
-async fn post(url: &str, headers: &TransmissionHeaders, body: &str) -> Option<u16> {
-    let (client, path) = super::stripe::webhook_client(url)?;
-    let raw = RawValue::from_string(body.to_owned()).ok()?;
-    let request = http::Request::post(path)
-        .header("paypal-transmission-id", &headers.transmission_id)
-        .header("paypal-transmission-time", &headers.transmission_time)
-        .header("paypal-transmission-sig", &headers.transmission_sig)
-        .header("paypal-cert-url", &headers.cert_url)
-        .header("paypal-auth-algo", &headers.auth_algo)
-        .json(&*raw);
-    match client.send(request).await {
-        Ok(a) => Some(a.status.as_u16()),
-        Err(e) => e.status().map(|s| s.as_u16()),
-    }
+            delivery
+        },
+    )
+    .await
 }
 
 impl FakePaypal {

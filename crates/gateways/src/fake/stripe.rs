@@ -17,10 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
-use crate::http;
 use crate::stripe::{API_VERSION, form, webhook};
 
 /// The secret key the fake accepts.
@@ -855,56 +853,32 @@ async fn deliver(inner: &Inner, events: Vec<Value>) -> Vec<Delivery> {
             if state.deliver_twice { 2 } else { 1 },
         )
     };
-    let mut out = Vec::new();
-    let Some(url) = url else { return out };
-    for event in events {
-        let body = serde_json::to_string(&event).unwrap_or_default();
-        for _ in 0..times {
-            let status = post_signed(&url, &body).await;
+    let Some(url) = url else { return Vec::new() };
+    super::deliver_events(
+        Some(&url),
+        events,
+        times,
+        |_, body| webhook::sign(body.as_bytes(), WEBHOOK_SECRET, now()),
+        |signature| {
+            vec![
+                ("stripe-signature", signature.clone()),
+                (
+                    "user-agent",
+                    "Stripe/1.0 (+https://stripe.com/docs/webhooks)".into(),
+                ),
+            ]
+        },
+        |event, _, _, status| {
             let delivery = Delivery {
                 event_id: event["id"].as_str().unwrap_or_default().to_owned(),
                 event_type: event["type"].as_str().unwrap_or_default().to_owned(),
                 status,
             };
             inner.lock().deliveries.push(delivery.clone());
-            out.push(delivery);
-        }
-    }
-    out
-}
-
-async fn post_signed(url: &str, body: &str) -> Option<u16> {
-    let (client, path) = webhook_client(url)?;
-    let raw = RawValue::from_string(body.to_owned()).ok()?;
-    let signature = webhook::sign(body.as_bytes(), WEBHOOK_SECRET, now());
-    let request = http::Request::post(path)
-        .header("stripe-signature", signature)
-        .header(
-            "user-agent",
-            "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-        )
-        .json(&*raw);
-    match client.send(request).await {
-        Ok(answer) => Some(answer.status.as_u16()),
-        Err(e) => e.status().map(|s| s.as_u16()),
-    }
-}
-
-/// A one-attempt client for a webhook URL and the URL's path.
-pub(crate) fn webhook_client(url: &str) -> Option<(http::Client, String)> {
-    let parsed = url::Url::parse(url).ok()?;
-    let base = format!("{}://{}/", parsed.scheme(), parsed.host_str()?);
-    let base = match parsed.port() {
-        Some(port) => format!("{}://{}:{port}/", parsed.scheme(), parsed.host_str()?),
-        None => base,
-    };
-    let mut path = parsed.path().to_owned();
-    if let Some(q) = parsed.query() {
-        path = format!("{path}?{q}");
-    }
-    let mut config = http::Config::new(base);
-    config.attempts = 1;
-    Some((http::Client::new(&config).ok()?, path))
+            delivery
+        },
+    )
+    .await
 }
 
 impl FakeStripe {
@@ -999,17 +973,9 @@ impl FakeStripe {
     /// the webhook URL (tests send tampered or hand-made events this way).
     pub async fn post_event_body(&self, body: &str, signature: Option<String>) -> Option<u16> {
         let url = self.inner.lock().webhook_url.clone()?;
-        let (client, path) = webhook_client(&url)?;
         let signature =
             signature.unwrap_or_else(|| webhook::sign(body.as_bytes(), WEBHOOK_SECRET, now()));
-        let raw = RawValue::from_string(body.to_owned()).ok()?;
-        let request = http::Request::post(path)
-            .header("stripe-signature", signature)
-            .json(&*raw);
-        match client.send(request).await {
-            Ok(a) => Some(a.status.as_u16()),
-            Err(e) => e.status().map(|s| s.as_u16()),
-        }
+        super::post_webhook(&url, &[("stripe-signature", signature)], body).await
     }
 
     /// The customer pays an open Checkout Session (payment mode) or saves a
