@@ -11,8 +11,8 @@ use axum::routing::post;
 use domain::Permission;
 use domain::system::settings as keys;
 use services::Error;
-use services::payments::gateways::pix_automatico::{self, Enrolment};
 use services::payments::gateways::Recurrence;
+use services::payments::gateways::pix_automatico::{self, Enrolment};
 use webkit::auth::Staff;
 use webkit::state::AppState;
 
