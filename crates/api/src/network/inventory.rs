@@ -620,15 +620,32 @@ pub struct LinkBody {
     pub b_device_id: Option<i64>,
     #[serde(default)]
     pub capacity_mbps: i64,
-    /// The route as `[latitude, longitude]` points.
+    /// The route as `[latitude, longitude]` points (each exactly two
+    /// numbers; anything else is refused naming `path`).
     #[serde(default)]
-    pub path: Vec<[f64; 2]>,
+    pub path: Vec<Vec<f64>>,
     #[serde(default)]
     pub notes: String,
 }
 
 impl LinkBody {
     fn to_link(&self) -> Result<net::Link, Problem> {
+        // Read as plain arrays so a point of the wrong length is a 422
+        // naming the field, not a body that fails to parse.
+        let path = self
+            .path
+            .iter()
+            .map(|p| match p.as_slice() {
+                [lat, lon] => Ok(net::Point {
+                    lat: *lat,
+                    lon: *lon,
+                }),
+                _ => Err(invalid(domain::validate::Invalid::new(
+                    "path",
+                    domain::validate::FieldError::Coordinates,
+                ))),
+            })
+            .collect::<Result<Vec<_>, Problem>>()?;
         let link = net::Link {
             name: self.name.clone(),
             kind: choice(
@@ -650,14 +667,7 @@ impl LinkBody {
             b_site_id: self.b_site_id,
             b_device_id: self.b_device_id,
             capacity_mbps: self.capacity_mbps,
-            path: self
-                .path
-                .iter()
-                .map(|[lat, lon]| net::Point {
-                    lat: *lat,
-                    lon: *lon,
-                })
-                .collect(),
+            path,
             notes: self.notes.clone(),
         };
         link.validate().map_err(invalid)?;
@@ -667,7 +677,10 @@ impl LinkBody {
 
 impl From<Link> for LinkView {
     fn from(l: Link) -> LinkView {
-        let path = inventory::path(&l).iter().map(|p| [p.lat, p.lon]).collect();
+        let path = inventory::path(&l)
+            .iter()
+            .map(|p| vec![p.lat, p.lon])
+            .collect();
         LinkView {
             id: l.id,
             a_name: l.a_name,
